@@ -1,0 +1,45 @@
+# Thin wrapper over CMake: the two commands of the README, and the developer targets.
+BUILD   ?= build
+DB      ?= data/jiesu.db
+LISTEN  ?= 127.0.0.1:8080
+JOBS    ?= $(shell nproc)
+SHARED  ?= $(abspath ../shared)
+
+.PHONY: all setup build run test check format bench screenshots clean
+
+all: build
+
+setup:
+	@scripts/setup --browser
+
+$(BUILD)/Makefile: CMakeLists.txt
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: $(BUILD)/Makefile
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: setup build
+	@mkdir -p $(dir $(DB))
+	@if [ ! -f $(DB) ]; then \
+	  $(BUILD)/jiesu init --db $(DB) && \
+	  $(BUILD)/jiesu demo --db $(DB) --data $(SHARED)/data/tipdm2020c; \
+	fi
+	@$(BUILD)/jiesu serve --db $(DB) --listen $(LISTEN) --web web
+
+test: setup build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check: setup
+	@scripts/check
+
+format:
+	@find src tests bench -name '*.[ch]' | xargs clang-format -i
+
+bench: setup build
+	@scripts/bench
+
+screenshots: setup build
+	@node tests/browser/screenshots.mjs
+
+clean:
+	@rm -rf $(BUILD) build-asan

@@ -1,0 +1,50 @@
+/* The engine carries out one action as one transaction: it loads the orders involved, asks the
+ * lifecycle to decide, writes every changed order and appends every event, then commits. Nothing
+ * is half-applied: a refusal or a failure rolls everything back. */
+#ifndef JIESU_ENGINE_H
+#define JIESU_ENGINE_H
+
+#include <jansson.h>
+
+#include "core/calendar.h"
+#include "core/order.h"
+#include "core/policy.h"
+#include "store/store.h"
+#include "util/jtime.h"
+
+struct engine {
+    struct store *store;       /* borrowed */
+    struct policy policy;      /* owned */
+    const struct calendar *cal; /* NULL: weekdays */
+    const struct jclock *clock; /* NULL: system clock */
+};
+
+struct engine_result {
+    int64_t order_id; /* the order acted on (for intake, the new one) */
+    char number[20];
+    int64_t version;
+    int status;
+    int n_events; /* events appended, over every order touched */
+};
+
+/* Prepares an engine over an open, migrated store, with the policy stored in its settings (or
+ * the dongcheng-2016 preset if none is stored). */
+int engine_init(struct engine *en, struct store *s, const struct jclock *clock,
+                struct js_error *e);
+/* Releases the policy. Accepts NULL. */
+void engine_release(struct engine *en);
+/* Replaces the policy with preset + overrides and stores the choice in the settings. */
+int engine_set_policy(struct engine *en, const char *preset, const json_t *overrides,
+                      struct js_error *e);
+
+/* Carries out action by who on order_id (0 for intake). expected_version 0 skips the version
+ * check; otherwise a different stored version fails with -JS_ECONFLICT. args is borrowed.
+ * res may be NULL. */
+int engine_execute(struct engine *en, const struct actor *who, int action, int64_t order_id,
+                   int64_t expected_version, const json_t *args, struct engine_result *res,
+                   struct js_error *e);
+
+/* Rebuilds order id from its events alone into out (order_release it). */
+int engine_replay(struct engine *en, int64_t order_id, struct order *out, struct js_error *e);
+
+#endif

@@ -1,0 +1,218 @@
+/* Order and event memory management, and the canonical JSON form of an order. The function
+ * that changes an order by an event, order_evolve, lives in evolve.c. */
+#include "compat.h"
+#include "core/order.h"
+#include "util/jfield.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void order_init(struct order *o)
+{
+    memset(o, 0, sizeof *o);
+    o->status = ST_RECEIVED;
+    o->not_filed_reason = -1;
+    o->closure = -1;
+    o->cb_contacted = -1;
+    o->cb_solved = -1;
+    o->cb_satisfaction = SAT_NONE;
+    o->close_kind = CK_NONE;
+}
+
+#define ORDER_STRINGS(X) X(citizen_name) X(citizen_phone) X(title) X(text) X(address) \
+    X(attachments) X(reply_text)
+
+void order_release(struct order *o)
+{
+    if (!o)
+        return;
+#define FREE_STR(f) free(o->f); o->f = NULL;
+    ORDER_STRINGS(FREE_STR)
+#undef FREE_STR
+}
+
+int order_set_str(char **field, const char *s)
+{
+    char *p = strdup(s ? s : "");
+    if (!p)
+        return -JS_ENOMEM;
+    free(*field);
+    *field = p;
+    return 0;
+}
+
+int order_copy(struct order *dst, const struct order *src)
+{
+    *dst = *src;
+#define NULL_STR(f) dst->f = NULL;
+    ORDER_STRINGS(NULL_STR)
+#undef NULL_STR
+#define DUP_STR(f) if (src->f && order_set_str(&dst->f, src->f)) goto fail;
+    ORDER_STRINGS(DUP_STR)
+#undef DUP_STR
+    return 0;
+fail:
+    order_release(dst);
+    return -JS_ENOMEM;
+}
+
+struct assignment *order_unit(struct order *o, int64_t unit_id)
+{
+    for (int i = 0; i < o->n_units; i++)
+        if (o->units[i].unit_id == unit_id)
+            return &o->units[i];
+    return NULL;
+}
+
+struct assignment *order_lead(struct order *o)
+{
+    for (int i = 0; i < o->n_units; i++)
+        if (o->units[i].active && o->units[i].role == ASG_LEAD)
+            return &o->units[i];
+    return NULL;
+}
+
+int order_units_returned(const struct order *o)
+{
+    int n = 0;
+    for (int i = 0; i < o->n_units; i++)
+        if (o->units[i].returns > 0)
+            n++;
+    return n;
+}
+
+void event_release(struct event *ev)
+{
+    if (!ev)
+        return;
+    json_decref(ev->payload);
+    ev->payload = NULL;
+}
+
+void event_list_init(struct event_list *l)
+{
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+void event_list_release(struct event_list *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < l->n; i++)
+        event_release(&l->v[i]);
+    free(l->v);
+    event_list_init(l);
+}
+
+int event_list_push(struct event_list *l, const struct event *ev)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 4;
+        struct event *v = realloc(l->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return -JS_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *ev;
+    return 0;
+}
+
+/* The canonical JSON form: one table of fields drives both directions. */
+#define ORDER_INTS(X)                                                                              \
+    X(id) X(version) X(status) X(upstream_deadline) X(type) X(level) X(tier) X(category_id)        \
+    X(region_id) X(created_at) X(updated_at) X(filed_at) X(dispatched_at) X(replied_at)            \
+    X(closed_at) X(archived_at) X(master_id) X(parent_id) X(duplicate_of) X(not_filed_reason)      \
+    X(deadline) X(sign_deadline) X(ext_requested_until) X(hang) X(closure) X(cb_tries)             \
+    X(cb_contacted) X(cb_solved) X(cb_satisfaction) X(returns) X(reworks) X(reopens)               \
+    X(reopens_district) X(reopens_upstream) X(urges) X(supervisions) X(supervisions_open)          \
+    X(extensions) X(close_kind)
+#define ORDER_BOOLS(X)                                                                             \
+    X(verified) X(anonymous) X(wants_callback) X(needs_contact) X(has_coords) X(enterprise)        \
+    X(contacted) X(sign_approved) X(ext_pending) X(cb_unreachable)
+#define ORDER_CHARS(X) X(number) X(channel) X(upstream_id) X(transfer_to)
+
+json_t *order_to_json(const struct order *o)
+{
+    json_t *j = json_object();
+    if (!j)
+        return NULL;
+#define PUT_INT(f) json_object_set_new(j, #f, json_integer(o->f));
+    ORDER_INTS(PUT_INT)
+#undef PUT_INT
+#define PUT_BOOL(f) json_object_set_new(j, #f, json_boolean(o->f));
+    ORDER_BOOLS(PUT_BOOL)
+#undef PUT_BOOL
+#define PUT_CHARS(f) json_object_set_new(j, #f, json_string(o->f));
+    ORDER_CHARS(PUT_CHARS)
+#undef PUT_CHARS
+#define PUT_STR(f) json_object_set_new(j, #f, json_string(o->f ? o->f : ""));
+    ORDER_STRINGS(PUT_STR)
+#undef PUT_STR
+    json_object_set_new(j, "lat", json_real(o->lat));
+    json_object_set_new(j, "lon", json_real(o->lon));
+    json_t *units = json_array();
+    for (int i = 0; i < o->n_units; i++) {
+        const struct assignment *a = &o->units[i];
+        json_array_append_new(
+            units, json_pack("{sI sI sb sb sI sI sI si}", "unit_id", (json_int_t)a->unit_id,
+                             "role", (json_int_t)a->role, "active", a->active, "return_pending",
+                             a->return_pending, "dispatched_at", (json_int_t)a->dispatched_at,
+                             "signed_at", (json_int_t)a->signed_at, "replied_at",
+                             (json_int_t)a->replied_at, "returns", a->returns));
+    }
+    json_object_set_new(j, "units", units);
+    return j;
+}
+
+static void copy_chars(char *dst, size_t n, const json_t *v)
+{
+    const char *s = json_is_string(v) ? json_string_value(v) : "";
+    size_t len = strlen(s);
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+}
+
+int order_from_json(struct order *o, const json_t *j)
+{
+    if (!json_is_object(j))
+        return -JS_EINVAL;
+    order_release(o);
+    order_init(o);
+#define GET_INT(f) { json_t *v = json_object_get(j, #f); if (json_is_integer(v)) o->f = json_integer_value(v); }
+    ORDER_INTS(GET_INT)
+#undef GET_INT
+#define GET_BOOL(f) o->f = json_is_true(json_object_get(j, #f));
+    ORDER_BOOLS(GET_BOOL)
+#undef GET_BOOL
+#define GET_CHARS(f) copy_chars(o->f, sizeof o->f, json_object_get(j, #f));
+    ORDER_CHARS(GET_CHARS)
+#undef GET_CHARS
+#define GET_STR(f) { json_t *v = json_object_get(j, #f); \
+        if (order_set_str(&o->f, json_is_string(v) ? json_string_value(v) : "")) return -JS_ENOMEM; }
+    ORDER_STRINGS(GET_STR)
+#undef GET_STR
+    o->lat = json_number_value(json_object_get(j, "lat"));
+    o->lon = json_number_value(json_object_get(j, "lon"));
+    json_t *units = json_object_get(j, "units");
+    size_t i;
+    json_t *u;
+    json_array_foreach(units, i, u)
+    {
+        if (o->n_units >= ORDER_MAX_UNITS)
+            return -JS_EINVAL;
+        struct assignment *a = &o->units[o->n_units++];
+        a->unit_id = json_integer_value(json_object_get(u, "unit_id"));
+        a->role = (int)json_integer_value(json_object_get(u, "role"));
+        a->active = json_is_true(json_object_get(u, "active"));
+        a->return_pending = json_is_true(json_object_get(u, "return_pending"));
+        a->dispatched_at = json_integer_value(json_object_get(u, "dispatched_at"));
+        a->signed_at = json_integer_value(json_object_get(u, "signed_at"));
+        a->replied_at = json_integer_value(json_object_get(u, "replied_at"));
+        a->returns = (int)json_integer_value(json_object_get(u, "returns"));
+    }
+    return 0;
+}

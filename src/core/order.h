@@ -1,0 +1,146 @@
+/* The work order, its events, and how an event changes an order (the "evolve" half of the
+ * lifecycle). An order's stored row is always the fold of order_evolve over its events. */
+#ifndef JIESU_ORDER_H
+#define JIESU_ORDER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/model.h"
+#include "util/err.h"
+
+#define ORDER_MAX_UNITS 16
+
+/* Limits on free text, in characters. */
+#define JS_MAX_TITLE   200
+#define JS_MAX_TEXT    10000
+#define JS_MAX_SHORT   100
+#define JS_MAX_NOTE    2000
+#define JS_MAX_ADDRESS 300
+
+/* Who acts. */
+struct actor {
+    int64_t user_id; /* 0 for the system */
+    int role;        /* enum role */
+    int64_t unit_id; /* the unit of a unit user, else 0 */
+    char name[64];
+};
+
+/* One unit's hold on an order. */
+struct assignment {
+    int64_t unit_id;
+    int role;              /* enum asg_role */
+    bool active;           /* false once its return was approved or it was replaced */
+    bool return_pending;   /* returned, awaiting the platform's decision */
+    int64_t dispatched_at; /* when this unit got the order (the return window starts here) */
+    int64_t signed_at;     /* 0 until signed */
+    int64_t replied_at;    /* 0 until this unit replied in the current round */
+    int returns;           /* how many times this unit returned this order */
+};
+
+struct order {
+    int64_t id;
+    char number[20]; /* YYYYMMDD + 5-digit daily sequence */
+    int64_t version; /* number of events applied */
+    int status;      /* enum order_status */
+
+    /* intake */
+    char channel[24];
+    char upstream_id[64];
+    int64_t upstream_deadline;
+    bool verified; /* upstream orders must be verified before dispatch (000 art. 7) */
+    char *citizen_name, *citizen_phone;
+    bool anonymous, wants_callback, needs_contact;
+    int type, level, tier; /* enum req_type, level, tier */
+    int64_t category_id, region_id;
+    char *title, *text, *address;
+    bool has_coords;
+    double lat, lon;
+    bool enterprise;
+    char *attachments; /* JSON array text of {name, kind, url|ref, at, by}; never NULL */
+    int64_t created_at, updated_at, filed_at, dispatched_at, replied_at, closed_at, archived_at;
+
+    /* routing */
+    int n_units;
+    struct assignment units[ORDER_MAX_UNITS];
+    int64_t master_id;    /* set when merged into another order */
+    int64_t parent_id;    /* set on a child of a split */
+    int64_t duplicate_of; /* not filed as a duplicate of this order */
+    int not_filed_reason; /* enum not_filed_reason, -1 if none */
+    char transfer_to[8];  /* "110", "119" or "120" */
+
+    /* handling */
+    int64_t deadline;      /* handling deadline; 0 = none */
+    int64_t sign_deadline; /* 0 = none */
+    bool contacted, sign_approved;
+    bool ext_pending;
+    int64_t ext_requested_until;
+    int hang; /* 0 none, 1 requested, 2 active (not overdue), 3 lifted */
+    int closure; /* enum closure of the last reply, -1 if none */
+    char *reply_text;
+
+    /* callback */
+    int cb_tries;
+    int cb_contacted, cb_solved; /* -1 unknown, 0 no, 1 yes */
+    int cb_satisfaction;         /* enum satisfaction */
+    bool cb_unreachable;
+
+    /* counters (SPEC §2) */
+    int returns, reworks, reopens, reopens_district, reopens_upstream, urges, supervisions,
+        supervisions_open, extensions;
+    int close_kind; /* enum close_kind */
+};
+
+/* One immutable entry of an order's timeline. */
+struct event {
+    int64_t id;       /* assigned by the store */
+    int64_t order_id;
+    int64_t version;  /* the order's version after this event */
+    int64_t at;
+    struct actor actor;
+    int action; /* enum action */
+    int status_before, status_after;
+    json_t *payload; /* owned; an object holding everything evolve needs */
+};
+
+/* Makes an empty order (status received, version 0, all strings empty). */
+void order_init(struct order *o);
+/* Frees the strings an order owns. Accepts NULL. */
+void order_release(struct order *o);
+/* Deep copy of src into dst (dst must be released or fresh). */
+int order_copy(struct order *dst, const struct order *src);
+/* Replaces a string field (dup of s, NULL becomes ""). */
+int order_set_str(char **field, const char *s);
+
+/* Applies ev to o: the only code that changes an order. Returns 0 or -JS_EINVAL if the
+ * payload lacks what the action needs. Sets o->version = ev->version and o->status. */
+int order_evolve(struct order *o, const struct event *ev);
+
+/* Canonical JSON of every stored field of o (new reference). Masks nothing. */
+json_t *order_to_json(const struct order *o);
+/* The inverse of order_to_json, used by stores that keep orders as rows. */
+int order_from_json(struct order *o, const json_t *j);
+
+/* The assignment of unit_id, or NULL. */
+struct assignment *order_unit(struct order *o, int64_t unit_id);
+/* The active lead assignment, or NULL. */
+struct assignment *order_lead(struct order *o);
+/* How many distinct units have returned this order. */
+int order_units_returned(const struct order *o);
+
+/* Frees an event's payload. Accepts NULL. */
+void event_release(struct event *ev);
+
+/* A growable list of events produced by one decision. */
+struct event_list {
+    struct event *v;
+    int n, cap;
+};
+void event_list_init(struct event_list *l);
+/* Releases every event and the list. Accepts NULL. */
+void event_list_release(struct event_list *l);
+/* Appends ev, taking ownership of ev->payload. */
+int event_list_push(struct event_list *l, const struct event *ev);
+
+#endif

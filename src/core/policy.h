@@ -1,0 +1,65 @@
+/* Policy settings (SPEC §9): every number or choice the seeds set. A preset per seed fills them
+ * as that seed says; a deployment picks one and overrides keys. */
+#ifndef JIESU_POLICY_H
+#define JIESU_POLICY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "util/err.h"
+
+enum span_unit { SPAN_DAYS, SPAN_WORKDAYS, SPAN_HOURS };
+
+struct policy {
+    char preset[32];
+
+    /* return (000 art. 9, 001 §2(3)) */
+    int return_window;
+    int return_window_unit; /* enum span_unit */
+    bool return_needs_basis;
+    bool second_return_needs_attachment;
+    int coordination_threshold; /* units returned before coordination (000 art. 11) */
+    bool first_handler_duty;    /* 001: a unit holding part of the duty keeps the order */
+
+    /* time limits */
+    int sign_limit_hours;
+    int tier_hours[5];           /* by enum tier: 2h, 24h in clock hours */
+    int tier_days[5];            /* by enum tier: 7d, 15d in calendar days */
+    int default_limit;           /* limit when no tier is set */
+    int default_limit_unit;      /* enum span_unit */
+    int feedback_limit_workdays; /* 003 art. 13: 5 */
+    int supervision_answer_hours;
+    int upstream_supervise_hours; /* supervise this long before the upstream deadline */
+    int forced_close_hours;       /* after the deadline with no reply */
+    double urge_shares[4];        /* shares of the limit at which to urge; 0 ends the list */
+    int max_extension_days;
+
+    /* callback, reopen, warnings */
+    int callback_tries;
+    int reopen_warning;   /* reopened this often → warning (001 §2(5)) */
+    int special_report;   /* reopened this often → special report (001 §2(6)) */
+    int rework_warning;   /* perfunctory work */
+    bool verify_upstream; /* 000 art. 7 */
+    bool callback_required_for_answer; /* direct answers go to callback before closing */
+
+    char scheme[32]; /* assessment scheme name */
+
+    json_t *doc; /* owned: the effective settings with their sources, for display */
+};
+
+/* Loads preset `name` from directory dir (NULL: the built-in presets directory) and applies
+ * overrides (an object of key → value, may be NULL). Unknown keys or wrong types fail with
+ * the key in e->field. */
+int policy_load(struct policy *p, const char *dir, const char *name, const json_t *overrides,
+                struct js_error *e);
+/* Loads from a preset document already parsed. */
+int policy_from_json(struct policy *p, const json_t *preset, const json_t *overrides,
+                     struct js_error *e);
+/* Frees what a policy owns. Accepts NULL. */
+void policy_release(struct policy *p);
+/* Names of the built-in presets, NULL-terminated. */
+extern const char *const policy_preset_names[];
+/* Directory holding the preset JSON files. */
+const char *policy_default_dir(void);
+
+#endif

@@ -1,0 +1,135 @@
+/* The one storage interface. Backends (SQLite now, PostgreSQL later) fill a table of operations;
+ * the rest of the program calls the store_* wrappers and never sees SQL.
+ *
+ * Transactions: every write happens between store_begin and store_commit/store_rollback on the
+ * same handle. A handle is used by one thread at a time; open one per thread. A backend may
+ * batch several commits into one durable flush (group commit) as long as store_commit returns
+ * only once the transaction is durable. */
+#ifndef JIESU_STORE_H
+#define JIESU_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/order.h"
+#include "core/org.h"
+#include "util/err.h"
+
+struct store;
+
+/* A filtered, sorted, paged order list (issue: HTTP API). Zero/NULL fields do not filter. */
+enum order_sort { SORT_CREATED_DESC, SORT_CREATED_ASC, SORT_DEADLINE_ASC, SORT_UPDATED_DESC };
+struct order_query {
+    const int *statuses; /* list of enum order_status */
+    int n_statuses;
+    int64_t unit_id;     /* orders this unit holds (any assignment, active or not) */
+    int64_t category_id; /* this category or any below it */
+    int64_t region_id;   /* this region or any below it */
+    const char *channel;
+    int type, level;     /* -1: any */
+    int overdue;         /* -1 any, 1 overdue at `now`, 0 not overdue */
+    int64_t now;
+    int64_t from, to;    /* created_at in [from, to); 0: open */
+    const char *text;    /* words searched in title, text and address */
+    int sort;            /* enum order_sort */
+    const char *cursor;  /* from the previous page, or NULL */
+    int limit;           /* 1..500 */
+};
+
+/* Callback for lists: return 0 to go on, non-zero to stop (that value is returned). */
+typedef int (*store_order_cb)(void *ctx, const struct order *o);
+typedef int (*store_event_cb)(void *ctx, const struct event *ev);
+
+struct audit_entry {
+    int64_t id, at, user_id, order_id;
+    char action[32];
+    char detail[512];
+};
+
+struct store_ops {
+    void (*close)(struct store *s);
+    int (*migrate)(struct store *s, struct js_error *e);
+    int (*schema_version)(struct store *s, int *out);
+
+    int (*begin)(struct store *s);
+    int (*commit)(struct store *s);
+    int (*rollback)(struct store *s);
+
+    /* counters, e.g. key "order:20261122" for order numbers */
+    int (*next_seq)(struct store *s, const char *key, int64_t *out);
+
+    /* orders: insert assigns o->id; update writes every field and succeeds only if the stored
+     * version is expected_version (else -JS_ECONFLICT) */
+    int (*order_insert)(struct store *s, struct order *o);
+    int (*order_update)(struct store *s, const struct order *o, int64_t expected_version);
+    int (*order_get)(struct store *s, int64_t id, struct order *out);
+    int (*order_get_by_number)(struct store *s, const char *number, struct order *out);
+    int (*order_query)(struct store *s, const struct order_query *q, store_order_cb cb,
+                       void *ctx, char *next_cursor, size_t cursor_size);
+    int (*order_each)(struct store *s, store_order_cb cb, void *ctx);
+    int (*order_ids_by)(struct store *s, const char *column, int64_t value, int64_t *ids,
+                        int max, int *n); /* column: "master_id" or "parent_id" */
+    int (*order_count_by_status)(struct store *s, int64_t counts[ST__COUNT]);
+
+    /* events: append assigns ev->id */
+    int (*event_append)(struct store *s, struct event *ev);
+    int (*event_each)(struct store *s, int64_t order_id, store_event_cb cb, void *ctx);
+
+    /* organisation; *_put inserts when id == 0 (assigning it), else updates */
+    int (*unit_put)(struct store *s, struct unit *u);
+    int (*unit_get)(struct store *s, int64_t id, struct unit *out);
+    int (*unit_get_by_code)(struct store *s, const char *code, struct unit *out);
+    int (*unit_list)(struct store *s, struct unit **out, int *n); /* *out: free() */
+    int (*user_put)(struct store *s, struct user *u);
+    int (*user_get)(struct store *s, int64_t id, struct user *out);
+    int (*user_get_by_login)(struct store *s, const char *login, struct user *out);
+    int (*user_list)(struct store *s, struct user **out, int *n);
+    int (*region_put)(struct store *s, struct region *r);
+    int (*region_get)(struct store *s, int64_t id, struct region *out);
+    int (*region_list)(struct store *s, struct region **out, int *n);
+    int (*category_put)(struct store *s, struct category *c);
+    int (*category_get)(struct store *s, int64_t id, struct category *out);
+    int (*category_list)(struct store *s, struct category **out, int *n);
+    int (*catalogue_put)(struct store *s, struct catalogue_entry *c);
+    int (*catalogue_delete)(struct store *s, int64_t id);
+    int (*catalogue_list)(struct store *s, struct catalogue_entry **out, int *n);
+    /* the unit for a category in a region: the most specific match walking up both trees */
+    int (*catalogue_lookup)(struct store *s, int64_t category_id, int64_t region_id,
+                            struct catalogue_entry *out);
+
+    /* settings: key → JSON text (e.g. "policy") */
+    int (*setting_get)(struct store *s, const char *key, char **out); /* *out: free() */
+    int (*setting_put)(struct store *s, const char *key, const char *json);
+
+    /* sessions: token_hash is hex sha256 of the bearer token */
+    int (*session_put)(struct store *s, const char *token_hash, int64_t user_id,
+                       int64_t expires_at);
+    int (*session_get)(struct store *s, const char *token_hash, int64_t now, int64_t *user_id);
+    int (*session_delete)(struct store *s, const char *token_hash);
+
+    /* audit trail: append-only */
+    int (*audit_append)(struct store *s, struct audit_entry *a);
+    int (*audit_list)(struct store *s, int64_t after_id, int limit, struct audit_entry **out,
+                      int *n);
+
+    /* idempotency: a stored response for (user, key) */
+    int (*idem_get)(struct store *s, int64_t user_id, const char *key, char **req_hash,
+                    int *status, char **body);
+    int (*idem_put)(struct store *s, int64_t user_id, const char *key, const char *req_hash,
+                    int status, const char *body, int64_t at);
+};
+
+struct store {
+    const struct store_ops *ops;
+};
+
+/* Opens a store from a location: a file path or "sqlite:PATH" for SQLite; "postgres://..."
+ * is reserved for the PostgreSQL backend. *out is freed with store_close. */
+int store_open(const char *location, struct store **out, struct js_error *e);
+/* Closes a store. Accepts NULL. */
+void store_close(struct store *s);
+
+/* The SQLite backend (store_sqlite.c). */
+int store_sqlite_open(const char *path, struct store **out, struct js_error *e);
+
+#endif
