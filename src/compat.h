@@ -5,6 +5,9 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* realpath(), strptime() and friends as glibc declares them */
+#endif
 
 #include <stddef.h>
 #include <stdint.h>

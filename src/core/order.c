@@ -176,35 +176,39 @@ static void copy_chars(char *dst, size_t n, const json_t *v)
     dst[len] = '\0';
 }
 
-int order_from_json(struct order *o, const json_t *j)
+/* Sets the fields named in j (any subset of the canonical form) on o. */
+static int order_apply(struct order *o, const json_t *j)
 {
-    if (!json_is_object(j))
-        return -JS_EINVAL;
-    order_release(o);
-    order_init(o);
-#define GET_INT(f) { json_t *v = json_object_get(j, #f); if (json_is_integer(v)) o->f = json_integer_value(v); }
+    json_t *v;
+#define GET_INT(f) if ((v = json_object_get(j, #f)) && json_is_integer(v)) o->f = json_integer_value(v);
     ORDER_INTS(GET_INT)
 #undef GET_INT
-#define GET_BOOL(f) o->f = json_is_true(json_object_get(j, #f));
+#define GET_BOOL(f) if ((v = json_object_get(j, #f))) o->f = json_is_true(v);
     ORDER_BOOLS(GET_BOOL)
 #undef GET_BOOL
-#define GET_CHARS(f) copy_chars(o->f, sizeof o->f, json_object_get(j, #f));
+#define GET_CHARS(f) if ((v = json_object_get(j, #f))) copy_chars(o->f, sizeof o->f, v);
     ORDER_CHARS(GET_CHARS)
 #undef GET_CHARS
-#define GET_STR(f) { json_t *v = json_object_get(j, #f); \
-        if (order_set_str(&o->f, json_is_string(v) ? json_string_value(v) : "")) return -JS_ENOMEM; }
+#define GET_STR(f) if ((v = json_object_get(j, #f)) && \
+        order_set_str(&o->f, json_is_string(v) ? json_string_value(v) : "")) return -JS_ENOMEM;
     ORDER_STRINGS(GET_STR)
 #undef GET_STR
-    o->lat = json_number_value(json_object_get(j, "lat"));
-    o->lon = json_number_value(json_object_get(j, "lon"));
+    if ((v = json_object_get(j, "lat")))
+        o->lat = json_number_value(v);
+    if ((v = json_object_get(j, "lon")))
+        o->lon = json_number_value(v);
     json_t *units = json_object_get(j, "units");
+    if (!units)
+        return 0;
+    if (!json_is_array(units) || json_array_size(units) > ORDER_MAX_UNITS)
+        return -JS_EINVAL;
+    o->n_units = 0;
     size_t i;
     json_t *u;
     json_array_foreach(units, i, u)
     {
-        if (o->n_units >= ORDER_MAX_UNITS)
-            return -JS_EINVAL;
         struct assignment *a = &o->units[o->n_units++];
+        memset(a, 0, sizeof *a);
         a->unit_id = json_integer_value(json_object_get(u, "unit_id"));
         a->role = (int)json_integer_value(json_object_get(u, "role"));
         a->active = json_is_true(json_object_get(u, "active"));
@@ -214,5 +218,56 @@ int order_from_json(struct order *o, const json_t *j)
         a->replied_at = json_integer_value(json_object_get(u, "replied_at"));
         a->returns = (int)json_integer_value(json_object_get(u, "returns"));
     }
+    return 0;
+}
+
+int order_from_json(struct order *o, const json_t *j)
+{
+    if (!json_is_object(j))
+        return -JS_EINVAL;
+    order_release(o);
+    order_init(o);
+    return order_apply(o, j);
+}
+
+json_t *order_diff(const struct order *before, const struct order *after)
+{
+    json_t *a = order_to_json(before), *b = order_to_json(after), *set = json_object();
+    if (!a || !b || !set) {
+        json_decref(set);
+        set = NULL;
+        goto out;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(b, key, v)
+    {
+        if (strcmp(key, "version") == 0 || strcmp(key, "status") == 0 ||
+            strcmp(key, "updated_at") == 0)
+            continue; /* carried by the event itself */
+        if (!json_equal(v, json_object_get(a, key)))
+            json_object_set(set, key, v);
+    }
+out:
+    json_decref(a);
+    json_decref(b);
+    return set;
+}
+
+int order_evolve(struct order *o, const struct event *ev)
+{
+    const json_t *set = json_object_get(ev->payload, "set");
+    if (set && !json_is_object(set))
+        return -JS_EINVAL;
+    if (ev->version != o->version + 1)
+        return -JS_ECONFLICT;
+    int rc = set ? order_apply(o, set) : 0;
+    if (rc)
+        return rc;
+    if (ev->action == ACT_INTAKE && o->id == 0)
+        o->id = ev->order_id;
+    o->version = ev->version;
+    o->status = ev->status_after;
+    o->updated_at = ev->at;
     return 0;
 }

@@ -113,9 +113,14 @@ int order_copy(struct order *dst, const struct order *src);
 /* Replaces a string field (dup of s, NULL becomes ""). */
 int order_set_str(char **field, const char *s);
 
-/* Applies ev to o: the only code that changes an order. Returns 0 or -JS_EINVAL if the
- * payload lacks what the action needs. Sets o->version = ev->version and o->status. */
+/* Applies ev to o: the only code that changes a stored order. The payload is
+ * {"args": the action's validated input, "set": the order fields it changed, in the form of
+ * order_to_json}. Sets version, status and updated_at from the event. Returns 0, -JS_EINVAL for a
+ * malformed payload, or -JS_ECONFLICT if ev->version is not o->version + 1. */
 int order_evolve(struct order *o, const struct event *ev);
+/* The fields of after that differ from before, in the form of order_to_json, leaving out
+ * version, status and updated_at (new reference, NULL if out of memory). */
+json_t *order_diff(const struct order *before, const struct order *after);
 
 /* Canonical JSON of every stored field of o (new reference). Masks nothing. */
 json_t *order_to_json(const struct order *o);

@@ -49,10 +49,12 @@ struct policy {
 
 /* Loads preset `name` from directory dir (NULL: the built-in presets directory) and applies
  * overrides (an object of key → value, may be NULL). Unknown keys or wrong types fail with
- * the key in e->field. */
+ * the key in e->field. p is pure output (an old doc in it is not freed): on success it owns a
+ * new p->doc (policy_release it); on failure it is zeroed. A name not of [a-z0-9-] fails with
+ * -JS_EINVAL (field "preset"), a missing file with -JS_ENOTFOUND. overrides is borrowed. */
 int policy_load(struct policy *p, const char *dir, const char *name, const json_t *overrides,
                 struct js_error *e);
-/* Loads from a preset document already parsed. */
+/* Loads from a preset document already parsed (borrowed), as policy_load does. */
 int policy_from_json(struct policy *p, const json_t *preset, const json_t *overrides,
                      struct js_error *e);
 /* Frees what a policy owns. Accepts NULL. */

@@ -1,0 +1,461 @@
+/* The jiesu command line: set-up commands, one subcommand per lifecycle action, and inspection
+ * commands. Every command opens the store, does its work and exits 0, or prints a reason and
+ * exits non-zero (1: refused or failed, 2: usage). */
+#include "compat.h"
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "core/engine.h"
+#include "core/lifecycle.h"
+#include "store/store.h"
+#include "util/jtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct command {
+    const char *name;
+    const char *summary;
+    int (*run)(struct opts *o);
+    const char *usage;
+};
+
+static int fail_error(const char *what, const struct js_error *e)
+{
+    fprintf(stderr, "jiesu: %s: %s: %s%s%s%s\n", what, js_err_name(e->code), e->message,
+            e->field[0] ? " (field: " : "", e->field, e->field[0] ? ")" : "");
+    return 1;
+}
+
+/* Opens and migrates the store named by --db. */
+static int open_store(struct opts *o, struct store **s)
+{
+    struct js_error e;
+    js_error_clear(&e);
+    const char *db = opts_get(o, "db");
+    if (!db)
+        db = getenv("JIESU_DB");
+    if (!db)
+        db = "data/jiesu.db";
+    if (store_open(db, s, &e) || (*s)->ops->migrate(*s, &e)) {
+        fail_error("store", &e);
+        store_close(*s);
+        *s = NULL;
+        return 1;
+    }
+    return 0;
+}
+
+/* A fixed clock for --now, so that scripts and tests can act at a given instant. */
+static int64_t fixed_now(void *ctx)
+{
+    return *(const int64_t *)ctx;
+}
+
+static int64_t cli_now_value;
+static const struct jclock cli_fixed_clock = {fixed_now, &cli_now_value};
+
+static int open_engine(struct opts *o, struct store **s, struct engine *en)
+{
+    if (open_store(o, s))
+        return 1;
+    const struct jclock *clock = NULL;
+    const char *now = opts_get(o, "now");
+    if (now) {
+        if (jtime_parse(now, &cli_now_value)) {
+            fprintf(stderr, "jiesu: --now: not a date-time: %s\n", now);
+            store_close(*s);
+            return 2;
+        }
+        clock = &cli_fixed_clock;
+    }
+    struct js_error e;
+    js_error_clear(&e);
+    if (engine_init(en, *s, clock, &e)) {
+        fail_error("policy", &e);
+        store_close(*s);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_init(struct opts *o)
+{
+    struct store *s = NULL;
+    struct engine en;
+    if (open_engine(o, &s, &en))
+        return 1;
+    int rc = 0;
+    const char *preset = opts_get(o, "preset");
+    json_t *overrides = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    if (opts_collect_sets(o, &overrides, &e)) {
+        rc = fail_error("init", &e);
+        goto out;
+    }
+    if (preset || overrides) {
+        if (engine_set_policy(&en, preset ? preset : en.policy.preset, overrides, &e)) {
+            rc = fail_error("init", &e);
+            goto out;
+        }
+    }
+    int version = 0;
+    s->ops->schema_version(s, &version);
+    printf("database ready: schema version %d, policy preset %s\n", version, en.policy.preset);
+out:
+    json_decref(overrides);
+    engine_release(&en);
+    store_close(s);
+    return rc;
+}
+
+static int cmd_policy(struct opts *o)
+{
+    struct store *s = NULL;
+    struct engine en;
+    if (open_engine(o, &s, &en))
+        return 1;
+    int rc = 0;
+    json_t *overrides = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    const char *preset = opts_get(o, "preset");
+    if (opts_collect_sets(o, &overrides, &e)) {
+        rc = fail_error("policy", &e);
+        goto out;
+    }
+    if ((preset || overrides) &&
+        engine_set_policy(&en, preset ? preset : en.policy.preset, overrides, &e)) {
+        rc = fail_error("policy", &e);
+        goto out;
+    }
+    json_dumpf(en.policy.doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+    putchar('\n');
+out:
+    json_decref(overrides);
+    engine_release(&en);
+    store_close(s);
+    return rc;
+}
+
+/* Resolves --order as an id or an order number. */
+static int find_order(struct store *s, const char *ref, int64_t *id)
+{
+    struct order o;
+    order_init(&o);
+    int rc;
+    if (strlen(ref) >= 12)
+        rc = s->ops->order_get_by_number(s, ref, &o);
+    else {
+        char *end;
+        long long v = strtoll(ref, &end, 10);
+        rc = (*end || v <= 0) ? -JS_EINVAL : s->ops->order_get(s, v, &o);
+    }
+    if (!rc)
+        *id = o.id;
+    order_release(&o);
+    return rc;
+}
+
+/* Resolves --as LOGIN into an actor; "system" is the scheduler. */
+static int find_actor(struct store *s, const char *login, struct actor *a)
+{
+    memset(a, 0, sizeof *a);
+    if (strcmp(login, "system") == 0) {
+        a->role = ROLE_SYSTEM;
+        snprintf(a->name, sizeof a->name, "system");
+        return 0;
+    }
+    struct user u;
+    int rc = s->ops->user_get_by_login(s, login, &u);
+    if (rc)
+        return rc;
+    if (!u.active)
+        return -JS_EFORBIDDEN;
+    a->user_id = u.id;
+    a->role = u.role;
+    a->unit_id = u.unit_id;
+    snprintf(a->name, sizeof a->name, "%s", u.name);
+    return 0;
+}
+
+static int run_action(struct opts *o, int action)
+{
+    struct store *s = NULL;
+    struct engine en;
+    int rc = open_engine(o, &s, &en);
+    if (rc)
+        return rc;
+    json_t *args = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    const char *name = js_action_names[action];
+    const char *login = opts_get(o, "as");
+    struct actor who;
+    int64_t order_id = 0, version = 0;
+    if (!login) {
+        fprintf(stderr, "jiesu %s: --as LOGIN is required (try --help)\n", name);
+        rc = 2;
+        goto out;
+    }
+    if (find_actor(s, login, &who)) {
+        fprintf(stderr, "jiesu %s: no active user '%s'\n", name, login);
+        rc = 1;
+        goto out;
+    }
+    if (action != ACT_INTAKE) {
+        const char *ref = opts_get(o, "order");
+        if (!ref) {
+            fprintf(stderr, "jiesu %s: --order NUMBER is required\n", name);
+            rc = 2;
+            goto out;
+        }
+        if (find_order(s, ref, &order_id)) {
+            fprintf(stderr, "jiesu %s: order not found: %s\n", name, ref);
+            rc = 1;
+            goto out;
+        }
+    }
+    const char *ver = opts_get(o, "version");
+    if (ver) {
+        char *end;
+        version = strtoll(ver, &end, 10);
+        if (*end || version <= 0) {
+            fprintf(stderr, "jiesu %s: --version must be a positive integer\n", name);
+            rc = 2;
+            goto out;
+        }
+    }
+    if (opts_action_args(o, action, &args, &e)) {
+        rc = fail_error(name, &e);
+        goto out;
+    }
+    struct engine_result res;
+    if (engine_execute(&en, &who, action, order_id, version, args, &res, &e)) {
+        rc = fail_error(name, &e);
+        goto out;
+    }
+    printf("{\"order\":\"%s\",\"id\":%lld,\"version\":%lld,\"status\":\"%s\",\"events\":%d}\n",
+           res.number, (long long)res.order_id, (long long)res.version,
+           js_status_names[res.status], res.n_events);
+out:
+    json_decref(args);
+    engine_release(&en);
+    store_close(s);
+    return rc;
+}
+
+static int print_event(void *ctx, const struct event *ev)
+{
+    JS_UNUSED(ctx);
+    char when[32];
+    jtime_format(ev->at, when, sizeof when);
+    char *payload = json_dumps(json_object_get(ev->payload, "args"), JSON_COMPACT);
+    printf("  v%-3lld %s  %-18s %-14s %s → %s  %s\n", (long long)ev->version, when,
+           js_action_names[ev->action], ev->actor.name,
+           ev->status_before >= 0 ? js_status_names[ev->status_before] : "-",
+           js_status_names[ev->status_after], payload ? payload : "");
+    free(payload);
+    return 0;
+}
+
+static int cmd_show(struct opts *o)
+{
+    struct store *s = NULL;
+    if (open_store(o, &s))
+        return 1;
+    int rc = 0;
+    int64_t id = 0;
+    const char *ref = opts_get(o, "order");
+    if (!ref || find_order(s, ref, &id)) {
+        fprintf(stderr, "jiesu show: order not found: %s\n", ref ? ref : "(give --order)");
+        store_close(s);
+        return 1;
+    }
+    struct order ord;
+    order_init(&ord);
+    if (s->ops->order_get(s, id, &ord) == 0) {
+        json_t *j = order_to_json(&ord);
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_decref(j);
+        printf("\ntimeline:\n");
+        rc = s->ops->event_each(s, id, print_event, NULL) ? 1 : 0;
+    }
+    order_release(&ord);
+    store_close(s);
+    return rc;
+}
+
+static int list_one(void *ctx, const struct order *ord)
+{
+    JS_UNUSED(ctx);
+    char when[32];
+    jtime_format(ord->created_at, when, sizeof when);
+    printf("%s  %-12s  %.19s  %s\n", ord->number, js_status_names[ord->status], when,
+           ord->title ? ord->title : "");
+    return 0;
+}
+
+static int cmd_list(struct opts *o)
+{
+    struct store *s = NULL;
+    if (open_store(o, &s))
+        return 1;
+    int statuses[1];
+    struct order_query q = {.type = -1, .level = -1, .overdue = -1, .limit = 50};
+    const char *st = opts_get(o, "status");
+    if (st) {
+        statuses[0] = js_name_index(js_status_names, st);
+        if (statuses[0] < 0) {
+            fprintf(stderr, "jiesu list: unknown status '%s'\n", st);
+            store_close(s);
+            return 2;
+        }
+        q.statuses = statuses;
+        q.n_statuses = 1;
+    }
+    q.text = opts_get(o, "text");
+    const char *lim = opts_get(o, "limit");
+    if (lim)
+        q.limit = atoi(lim);
+    char cursor[128] = "";
+    int rc = s->ops->order_query(s, &q, list_one, NULL, cursor, sizeof cursor);
+    if (rc)
+        fprintf(stderr, "jiesu list: %s\n", js_err_message(rc));
+    store_close(s);
+    return rc ? 1 : 0;
+}
+
+struct verify_ctx {
+    struct engine *en;
+    long checked, bad;
+};
+
+static int verify_one(void *ctx, const struct order *stored)
+{
+    struct verify_ctx *v = ctx;
+    struct order rebuilt;
+    struct js_error e;
+    js_error_clear(&e);
+    int rc = engine_replay(v->en, stored->id, &rebuilt, &e);
+    json_t *a = order_to_json(stored), *b = rc ? NULL : order_to_json(&rebuilt);
+    if (rc || !json_equal(a, b)) {
+        v->bad++;
+        fprintf(stderr, "order %s: rebuilt from its events differs from the stored row\n",
+                stored->number);
+    }
+    v->checked++;
+    json_decref(a);
+    json_decref(b);
+    order_release(&rebuilt);
+    return 0;
+}
+
+/* Rebuilds every order from its events and compares it with the stored row. */
+static int cmd_verify(struct opts *o)
+{
+    struct store *s = NULL;
+    struct engine en;
+    if (open_engine(o, &s, &en))
+        return 1;
+    struct verify_ctx v = {&en, 0, 0};
+    int rc = s->ops->order_each(s, verify_one, &v);
+    printf("%ld orders rebuilt from their events, %ld differ\n", v.checked, v.bad);
+    engine_release(&en);
+    store_close(s);
+    return (rc || v.bad) ? 1 : 0;
+}
+
+int cli_demo(struct opts *o);
+int cli_serve(struct opts *o);
+int cli_useradd(struct opts *o);
+
+static const struct command commands[] = {
+    {"init", "create or upgrade the database and choose the policy preset", cmd_init,
+     "jiesu init [--db PATH] [--preset NAME] [--set KEY=VALUE ...]"},
+    {"demo", "load the demo district (units, users, categories, 2,400 orders)", cli_demo,
+     "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N]"},
+    {"serve", "serve the API and the web UI", cli_serve,
+     "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N] [--config FILE]"},
+    {"useradd", "create a user (e.g. the first administrator of a fresh database)", cli_useradd,
+     "jiesu useradd [--db PATH] --login L --name N --role R [--unit CODE] [--phone P] "
+     "--password P"},
+    {"policy", "show the effective policy, or change preset and overrides", cmd_policy,
+     "jiesu policy [--db PATH] [--preset NAME] [--set KEY=VALUE ...]"},
+    {"show", "show an order and its timeline", cmd_show, "jiesu show [--db PATH] --order NUMBER"},
+    {"list", "list orders", cmd_list,
+     "jiesu list [--db PATH] [--status STATUS] [--text WORDS] [--limit N]"},
+    {"verify", "rebuild every order from its events and compare with the stored rows",
+     cmd_verify, "jiesu verify [--db PATH]"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: jiesu COMMAND [options]   (jiesu COMMAND --help for details)\n\n");
+    for (size_t i = 0; i < JS_ARRAY_LEN(commands); i++)
+        fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nactions on orders (each: jiesu ACTION --as LOGIN [--order NUMBER] [fields]):\n");
+    for (int a = 0; a < ACT__COUNT; a++)
+        if (a != ACT_MERGED_INTO)
+            fprintf(f, "  %-18s %s\n", js_action_names[a], js_action_labels[a]);
+}
+
+static void action_help(int action)
+{
+    printf("jiesu %s — %s\n\nusage: jiesu %s [--db PATH] --as LOGIN%s [--version N] "
+           "[--now TIME] [--json '{...}'] [--FIELD VALUE ...]\n\nfields:\n",
+           js_action_names[action], js_action_labels[action], js_action_names[action],
+           action == ACT_INTAKE ? "" : " --order NUMBER");
+    const char *const *f = lifecycle_action_fields(action);
+    for (; f && *f; f++)
+        printf("  --%s\n", *f);
+    printf("\nroles allowed:");
+    for (int r = 0; r < ROLE__COUNT; r++)
+        if (lifecycle_role_allows(r, action))
+            printf(" %s", js_role_names[r]);
+    printf("\n\nFields may also be given as one JSON object with --json. true/false are "
+           "booleans, ids are integers, lists are JSON arrays.\n");
+}
+
+int cli_main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    struct opts o;
+    if (opts_parse(&o, argc - 2, argv + 2)) {
+        fprintf(stderr, "jiesu %s: %s\n", argv[1], o.error);
+        opts_release(&o);
+        return 2;
+    }
+    int rc = -1;
+    for (size_t i = 0; i < JS_ARRAY_LEN(commands); i++)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            if (opts_has(&o, "help")) {
+                printf("%s\n\n%s\n", commands[i].summary, commands[i].usage);
+                rc = 0;
+            } else {
+                rc = commands[i].run(&o);
+            }
+            break;
+        }
+    if (rc == -1) {
+        int action = js_name_index(js_action_names, argv[1]);
+        if (action >= 0 && action != ACT_MERGED_INTO) {
+            if (opts_has(&o, "help")) {
+                action_help(action);
+                rc = 0;
+            } else {
+                rc = run_action(&o, action);
+            }
+        } else {
+            fprintf(stderr, "jiesu: unknown command '%s'\n\n", argv[1]);
+            usage(stderr);
+            rc = 2;
+        }
+    }
+    opts_release(&o);
+    return rc;
+}

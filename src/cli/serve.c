@@ -1,0 +1,218 @@
+/* `jiesu serve`: reads flags and an optional JSON config file, migrates the store, starts the
+ * HTTP server with the application, and waits for SIGTERM/SIGINT to stop it gracefully. */
+#include "compat.h"
+#include "cli/opts.h"
+#include "http/app.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/jfield.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int cli_serve(struct opts *o);
+
+struct serve_config {
+    char db[1024];
+    char listen[128];
+    char web[1024];
+    bool web_given; /* a missing web root is an error only when asked for */
+    int64_t threads;
+    int64_t token_hours;
+    int64_t token_seconds; /* overrides token_hours when set (short sessions, tests) */
+    int64_t max_body;
+    int64_t login_max_failures;
+    int64_t login_window_s;
+};
+
+static const char *const config_keys[] = {"db",          "listen",        "web",
+                                          "threads",     "token_hours",   "token_seconds",
+                                          "max_body",    "login_max_failures",
+                                          "login_window_s", NULL};
+
+static int copy_str(char *dst, size_t n, const char *src, const char *what)
+{
+    if (strlen(src) >= n) {
+        fprintf(stderr, "jiesu serve: %s is too long\n", what);
+        return -1;
+    }
+    memcpy(dst, src, strlen(src) + 1);
+    return 0;
+}
+
+/* Reads the JSON config file: the same keys as the flags. */
+static int read_config(const char *path, struct serve_config *c)
+{
+    json_error_t jerr;
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    int rc = -1;
+    if (!j) {
+        fprintf(stderr, "jiesu serve: %s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+        return -1;
+    }
+    struct js_error e;
+    js_error_clear(&e);
+    const char *db = NULL, *listen = NULL, *web = NULL;
+    if (jf_known(j, config_keys, &e) || jf_str(j, "db", false, 1000, &db, &e) ||
+        jf_str(j, "listen", false, 120, &listen, &e) || jf_str(j, "web", false, 1000, &web, &e) ||
+        jf_int(j, "threads", false, 1, 256, &c->threads, &e) ||
+        jf_int(j, "token_hours", false, 1, 24 * 90, &c->token_hours, &e) ||
+        jf_int(j, "token_seconds", false, 1, 86400 * 90, &c->token_seconds, &e) ||
+        jf_int(j, "max_body", false, 1024, (int64_t)1 << 30, &c->max_body, &e) ||
+        jf_int(j, "login_max_failures", false, 1, 1000, &c->login_max_failures, &e) ||
+        jf_int(j, "login_window_s", false, 1, 86400 * 7, &c->login_window_s, &e)) {
+        fprintf(stderr, "jiesu serve: %s: %s\n", path, e.message);
+        goto out;
+    }
+    if ((db && copy_str(c->db, sizeof c->db, db, "db")) ||
+        (listen && copy_str(c->listen, sizeof c->listen, listen, "listen")) ||
+        (web && copy_str(c->web, sizeof c->web, web, "web")))
+        goto out;
+    if (web)
+        c->web_given = true;
+    rc = 0;
+out:
+    json_decref(j);
+    return rc;
+}
+
+static int int_flag(const struct opts *o, const char *name, int64_t min, int64_t max,
+                    int64_t *out)
+{
+    const char *v = opts_get(o, name);
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || *end || end == v || x < min || x > max) {
+        fprintf(stderr, "jiesu serve: --%s takes a number from %lld to %lld\n", name,
+                (long long)min, (long long)max);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* The host part of a listen address, for the "serving" line. */
+static void listen_host(const char *listen, char *out, size_t n)
+{
+    const char *colon = strrchr(listen, ':');
+    size_t len = colon ? (size_t)(colon - listen) : strlen(listen);
+    if (len == 0)
+        snprintf(out, n, "0.0.0.0");
+    else
+        snprintf(out, n, "%.*s", (int)len, listen);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int cli_serve(struct opts *o)
+{
+    struct serve_config c;
+    memset(&c, 0, sizeof c);
+    const char *env_db = getenv("JIESU_DB");
+    snprintf(c.db, sizeof c.db, "%s", env_db ? env_db : "data/jiesu.db");
+    snprintf(c.listen, sizeof c.listen, "127.0.0.1:8080");
+    snprintf(c.web, sizeof c.web, "web");
+    c.threads = 4;
+    c.token_hours = 8;
+
+    const char *cfg_path = opts_get(o, "config");
+    if (cfg_path && read_config(cfg_path, &c))
+        return 2;
+    const char *v;
+    if (((v = opts_get(o, "db")) && copy_str(c.db, sizeof c.db, v, "--db")) ||
+        ((v = opts_get(o, "listen")) && copy_str(c.listen, sizeof c.listen, v, "--listen")))
+        return 2;
+    if ((v = opts_get(o, "web"))) {
+        if (copy_str(c.web, sizeof c.web, strcmp(v, "true") == 0 ? "" : v, "--web"))
+            return 2;
+        c.web_given = true;
+    }
+    if (int_flag(o, "threads", 1, 256, &c.threads) ||
+        int_flag(o, "token-hours", 1, 24 * 90, &c.token_hours))
+        return 2;
+    if (opts_has(o, "token-hours"))
+        c.token_seconds = 0; /* the flag wins over the config file */
+
+    struct js_error e;
+    js_error_clear(&e);
+    struct store *s = NULL;
+    if (store_open(c.db, &s, &e) || s->ops->migrate(s, &e)) {
+        fprintf(stderr, "jiesu serve: %s: %s\n", c.db, e.message);
+        store_close(s);
+        return 1;
+    }
+    store_close(s);
+
+    const char *web = c.web;
+    if (web[0] && !is_dir(web)) {
+        if (c.web_given) {
+            fprintf(stderr, "jiesu serve: --web %s: not a directory\n", web);
+            return 1;
+        }
+        fprintf(stderr, "jiesu serve: no web directory '%s': serving the API only\n", web);
+        web = "";
+    }
+
+    /* Block the stop signals before any thread starts, so that every thread inherits the mask
+     * and only sigwait() below receives them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+    struct app_config ac = {
+        .db = c.db,
+        .web = web,
+        .token_seconds = c.token_seconds ? c.token_seconds : c.token_hours * 3600,
+        .login_max_failures = (unsigned)c.login_max_failures,
+        .login_window_s = c.login_window_s,
+    };
+    struct app *app = NULL;
+    if (app_new(&ac, &app, &e)) {
+        fprintf(stderr, "jiesu serve: %s%s%s\n", e.message, e.field[0] ? ": " : "", e.field);
+        return 1;
+    }
+    struct http_server_config sc = {
+        .listen = c.listen,
+        .threads = (unsigned)c.threads,
+        .max_body = (size_t)c.max_body,
+        .handler = app_handle,
+        .app = app,
+        .log = stderr,
+        .metrics = app->metrics,
+    };
+    struct http_server *srv = NULL;
+    if (http_server_start(&sc, &srv, &e)) {
+        fprintf(stderr, "jiesu serve: %s: %s\n", c.listen, e.message);
+        app_free(app);
+        return 1;
+    }
+    char host[128];
+    listen_host(c.listen, host, sizeof host);
+    printf("jiesu: serving http://%s:%d\n", host, http_server_port(srv));
+    fflush(stdout);
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    fprintf(stderr, "jiesu: %s received, finishing requests in flight\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    http_server_stop(srv);
+    app_free(app);
+    fprintf(stderr, "jiesu: stopped\n");
+    return 0;
+}

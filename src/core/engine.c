@@ -1,0 +1,325 @@
+/* Carries out actions: one transaction per action, orders loaded through the store, decided by
+ * the lifecycle, written back with their events. */
+#include "compat.h"
+#include "core/engine.h"
+#include "core/lifecycle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENGINE_MAX_ORDERS 64 /* orders one action may touch: master + merged, split children */
+
+struct cached {
+    struct order o;
+    int64_t loaded_version; /* version in the store when loaded; 0 for a created order */
+};
+
+/* What one execution has loaded; the lifecycle's callbacks read and extend it. */
+struct exec {
+    struct engine *en;
+    struct cached *orders[ENGINE_MAX_ORDERS];
+    int n;
+};
+
+static void exec_release(struct exec *x)
+{
+    for (int i = 0; i < x->n; i++) {
+        order_release(&x->orders[i]->o);
+        free(x->orders[i]);
+    }
+    x->n = 0;
+}
+
+static struct cached *exec_add(struct exec *x)
+{
+    if (x->n == ENGINE_MAX_ORDERS)
+        return NULL;
+    struct cached *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    order_init(&c->o);
+    x->orders[x->n++] = c;
+    return c;
+}
+
+static int cb_get_order(void *ctx, int64_t id, struct order **out)
+{
+    struct exec *x = ctx;
+    for (int i = 0; i < x->n; i++)
+        if (x->orders[i]->o.id == id) {
+            *out = &x->orders[i]->o;
+            return 0;
+        }
+    struct cached *c = exec_add(x);
+    if (!c)
+        return -JS_ERULE;
+    struct store *s = x->en->store;
+    int rc = s->ops->order_get(s, id, &c->o);
+    if (rc) {
+        /* drop the slot again */
+        order_release(&c->o);
+        free(c);
+        x->n--;
+        return rc;
+    }
+    c->loaded_version = c->o.version;
+    *out = &c->o;
+    return 0;
+}
+
+static int cb_create_order(void *ctx, struct order **out)
+{
+    struct exec *x = ctx;
+    struct cached *c = exec_add(x);
+    if (!c)
+        return -JS_ERULE;
+    struct store *s = x->en->store;
+    int rc = s->ops->order_insert(s, &c->o);
+    if (rc)
+        return rc;
+    c->loaded_version = 0;
+    *out = &c->o;
+    return 0;
+}
+
+static int cb_merged_of(void *ctx, int64_t id, int64_t *ids, int max, int *n)
+{
+    struct exec *x = ctx;
+    return x->en->store->ops->order_ids_by(x->en->store, "master_id", id, ids, max, n);
+}
+
+static int cb_children_of(void *ctx, int64_t id, int64_t *ids, int max, int *n)
+{
+    struct exec *x = ctx;
+    return x->en->store->ops->order_ids_by(x->en->store, "parent_id", id, ids, max, n);
+}
+
+static int cb_get_unit(void *ctx, int64_t id, struct unit *out)
+{
+    struct exec *x = ctx;
+    return x->en->store->ops->unit_get(x->en->store, id, out);
+}
+
+static int cb_category_exists(void *ctx, int64_t id)
+{
+    struct exec *x = ctx;
+    struct category c;
+    return x->en->store->ops->category_get(x->en->store, id, &c);
+}
+
+static int cb_region_exists(void *ctx, int64_t id)
+{
+    struct exec *x = ctx;
+    struct region r;
+    return x->en->store->ops->region_get(x->en->store, id, &r);
+}
+
+static int cb_next_number(void *ctx, int64_t now, char *out)
+{
+    struct exec *x = ctx;
+    int y, m, d;
+    jtime_civil_from_days(jtime_local_day(now), &y, &m, &d);
+    char key[32];
+    snprintf(key, sizeof key, "order:%04d%02d%02d", y, m, d);
+    int64_t seq = 0;
+    int rc = x->en->store->ops->next_seq(x->en->store, key, &seq);
+    if (rc)
+        return rc;
+    if (seq > 99999)
+        return -JS_ERULE;
+    snprintf(out, 20, "%04u%02u%02u%05u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u, (unsigned)seq % 100000u);
+    return 0;
+}
+
+int engine_init(struct engine *en, struct store *s, const struct jclock *clock,
+                struct js_error *e)
+{
+    memset(en, 0, sizeof *en);
+    en->store = s;
+    en->clock = clock;
+    char *stored = NULL;
+    json_t *doc = NULL;
+    int rc = s->ops->setting_get(s, "policy", &stored);
+    if (rc == -JS_ENOTFOUND) {
+        rc = policy_load(&en->policy, NULL, "dongcheng-2016", NULL, e);
+        goto out;
+    }
+    if (rc) {
+        js_fail(e, rc, "", "cannot read the policy setting");
+        goto out;
+    }
+    json_error_t jerr;
+    doc = json_loads(stored, 0, &jerr);
+    const char *preset = json_string_value(json_object_get(doc, "preset"));
+    if (!preset) {
+        rc = js_fail(e, JS_EINVAL, "policy", "stored policy setting has no preset");
+        goto out;
+    }
+    rc = policy_load(&en->policy, NULL, preset, json_object_get(doc, "overrides"), e);
+out:
+    free(stored);
+    json_decref(doc);
+    return rc;
+}
+
+void engine_release(struct engine *en)
+{
+    if (!en)
+        return;
+    policy_release(&en->policy);
+}
+
+int engine_set_policy(struct engine *en, const char *preset, const json_t *overrides,
+                      struct js_error *e)
+{
+    struct policy p;
+    memset(&p, 0, sizeof p);
+    int rc = policy_load(&p, NULL, preset, overrides, e);
+    if (rc)
+        return rc;
+    json_t *doc = json_object();
+    json_object_set_new(doc, "preset", json_string(preset));
+    json_object_set_new(doc, "overrides", overrides ? json_deep_copy(overrides) : json_object());
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(doc);
+    if (!text) {
+        policy_release(&p);
+        return js_fail(e, JS_ENOMEM, "", NULL);
+    }
+    struct store *s = en->store;
+    rc = s->ops->begin(s);
+    if (!rc)
+        rc = s->ops->setting_put(s, "policy", text);
+    rc = rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
+    free(text);
+    if (rc) {
+        policy_release(&p);
+        return js_fail(e, rc, "", "cannot store the policy");
+    }
+    policy_release(&en->policy);
+    en->policy = p;
+    return 0;
+}
+
+int engine_execute(struct engine *en, const struct actor *who, int action, int64_t order_id,
+                   int64_t expected_version, const json_t *args, struct engine_result *res,
+                   struct js_error *e)
+{
+    struct store *s = en->store;
+    struct exec x = {.en = en};
+    struct event_list events;
+    event_list_init(&events);
+    json_t *empty = NULL;
+    if (!args)
+        args = empty = json_object();
+
+    int rc = s->ops->begin(s);
+    if (rc) {
+        js_fail(e, rc, "", "cannot start a transaction");
+        goto out;
+    }
+    struct order *target = NULL;
+    if (order_id) {
+        rc = cb_get_order(&x, order_id, &target);
+        if (rc) {
+            js_fail(e, rc, "order", rc == -JS_ENOTFOUND ? "order not found" : "cannot read order");
+            goto rollback;
+        }
+        if (expected_version && target->version != expected_version) {
+            rc = js_fail(e, JS_ECONFLICT, "version",
+                         "the order is at version %lld, not %lld: reload it and try again",
+                         (long long)target->version, (long long)expected_version);
+            goto rollback;
+        }
+    }
+    struct lc_env env = {
+        .policy = &en->policy,
+        .cal = en->cal,
+        .now = jclock_now(en->clock),
+        .ctx = &x,
+        .get_order = cb_get_order,
+        .merged_of = cb_merged_of,
+        .children_of = cb_children_of,
+        .get_unit = cb_get_unit,
+        .category_exists = cb_category_exists,
+        .region_exists = cb_region_exists,
+        .next_number = cb_next_number,
+        .create_order = cb_create_order,
+    };
+    rc = lifecycle_decide(&env, who, action, order_id, args, &events, e);
+    if (rc)
+        goto rollback;
+    for (int i = 0; i < events.n; i++) {
+        rc = s->ops->event_append(s, &events.v[i]);
+        if (rc) {
+            js_fail(e, rc, "", "cannot append event");
+            goto rollback;
+        }
+    }
+    for (int i = 0; i < x.n; i++) {
+        struct cached *c = x.orders[i];
+        if (c->o.version == c->loaded_version)
+            continue;
+        rc = s->ops->order_update(s, &c->o, c->loaded_version);
+        if (rc) {
+            js_fail(e, rc, rc == -JS_ECONFLICT ? "version" : "",
+                    rc == -JS_ECONFLICT ? "the order changed meanwhile: reload it and try again"
+                                        : "cannot write order");
+            goto rollback;
+        }
+    }
+    rc = s->ops->commit(s);
+    if (rc) {
+        js_fail(e, rc, "", "cannot commit");
+        goto rollback;
+    }
+    if (res) {
+        /* intake acts on the order it created: the first event's order */
+        struct order *o = target;
+        if (!o && events.n)
+            cb_get_order(&x, events.v[0].order_id, &o);
+        memset(res, 0, sizeof *res);
+        if (o) {
+            res->order_id = o->id;
+            memcpy(res->number, o->number, sizeof res->number);
+            res->version = o->version;
+            res->status = o->status;
+        }
+        res->n_events = events.n;
+    }
+    goto out;
+rollback:
+    s->ops->rollback(s);
+out:
+    event_list_release(&events);
+    exec_release(&x);
+    json_decref(empty);
+    return rc;
+}
+
+struct replay {
+    struct order *o;
+    int rc;
+};
+
+static int replay_one(void *ctx, const struct event *ev)
+{
+    struct replay *r = ctx;
+    r->rc = order_evolve(r->o, ev);
+    return r->rc;
+}
+
+int engine_replay(struct engine *en, int64_t order_id, struct order *out, struct js_error *e)
+{
+    order_init(out);
+    struct replay r = {out, 0};
+    int rc = en->store->ops->event_each(en->store, order_id, replay_one, &r);
+    if (rc || r.rc)
+        return js_fail(e, rc ? rc : r.rc, "", "cannot replay order %lld", (long long)order_id);
+    if (out->version == 0)
+        return js_fail(e, JS_ENOTFOUND, "order", "order %lld has no events",
+                       (long long)order_id);
+    return 0;
+}

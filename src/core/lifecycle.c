@@ -1,0 +1,1798 @@
+/* The "decide" half of the order lifecycle (SPEC §3): checks an action against the role matrix,
+ * the order's state, its input and the policy, then emits the events that carry it out.
+ *
+ * Every change goes through begin()/emit(): copy the live order, change the copy in plain C,
+ * and turn the difference into an event {"args": validated input, "set": changed fields} that is
+ * applied to the live order with order_evolve. Times inside "args" are ISO-8601 strings
+ * (Asia/Shanghai), like the input. A policy number of 0 means "no limit" (return window, sign
+ * limit, extension cap, coordination threshold, callback tries). */
+#include "compat.h"
+#include "core/lifecycle.h"
+#include "core/calendar.h"
+#include "util/jfield.h"
+#include "util/jtime.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- role matrix and field lists ---------------------------------------------------------- */
+
+#define A(x) (UINT64_C(1) << ACT_##x)
+#define UNIT_ACTIONS                                                                               \
+    (A(SIGN) | A(RETURN) | A(CONTACT) | A(EXTENSION_REQUEST) | A(HANG_REQUEST) |                   \
+     A(HANG_PROGRESS) | A(HANG_LIFT) | A(REPLY) | A(SUPERVISE_ANSWER))
+#define INTAKE_ACTIONS (A(INTAKE) | A(VERIFY) | A(FILE) | A(NOT_FILE) | A(TRANSFER) | A(ANSWER))
+
+static const uint64_t role_actions[ROLE__COUNT] = {
+    [ROLE_AGENT] = INTAKE_ACTIONS,
+    [ROLE_DISPATCHER] = INTAKE_ACTIONS | A(DISPATCH) | A(MERGE) | A(SPLIT) | A(RETURN_APPROVE) |
+                        A(RETURN_REJECT) | A(EXTENSION_DECIDE) | A(HANG_DECIDE) | A(HANG_LIFT) |
+                        A(REVIEW) | A(CALLBACK) | A(REOPEN) | A(CLOSE) | A(ARCHIVE) | A(URGE),
+    [ROLE_REVIEWER] = A(REVIEW) | A(CLOSE),
+    [ROLE_CALLBACK] = A(CALLBACK) | A(REOPEN) | A(CLOSE),
+    [ROLE_SUPERVISOR] = A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(HANG_DECIDE) | A(INSTRUCT),
+    [ROLE_ADMIN] = A(ARCHIVE),
+    [ROLE_AUDITOR] = 0,
+    [ROLE_LEADER] = A(INSTRUCT),
+    [ROLE_UNIT_OPERATOR] = UNIT_ACTIONS,
+    [ROLE_UNIT_LEADER] = UNIT_ACTIONS | A(SIGN_APPROVAL),
+    [ROLE_SYSTEM] = A(INTAKE) | A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE),
+};
+
+bool lifecycle_role_allows(int role, int action)
+{
+    if (role < 0 || role >= ROLE__COUNT || action < 0 || action >= ACT__COUNT ||
+        action == ACT_MERGED_INTO)
+        return false;
+    return (role_actions[role] & (UINT64_C(1) << action)) != 0;
+}
+
+#define FIELDS(...) ((const char *const[]){__VA_ARGS__, NULL})
+static const char *const no_fields[] = {NULL};
+
+static const char *const *const action_fields[ACT__COUNT] = {
+    [ACT_INTAKE] = FIELDS("channel", "type", "title", "text", "citizen_name", "citizen_phone",
+                          "anonymous", "wants_callback", "needs_contact", "category_id",
+                          "region_id", "level", "tier", "address", "lat", "lon", "enterprise",
+                          "upstream_id", "upstream_deadline", "attachments"),
+    [ACT_VERIFY] = FIELDS("note"),
+    [ACT_FILE] = FIELDS("category_id", "region_id", "level", "tier", "address", "note"),
+    [ACT_NOT_FILE] = FIELDS("reason", "explanation", "duplicate_of"),
+    [ACT_TRANSFER] = FIELDS("to", "note"),
+    [ACT_ANSWER] = FIELDS("answer", "kb_entry"),
+    [ACT_DISPATCH] = FIELDS("unit_id", "assist_units", "dual_unit_id", "deadline", "tier", "note"),
+    [ACT_MERGE] = FIELDS("orders", "note"),
+    [ACT_MERGED_INTO] = no_fields,
+    [ACT_SPLIT] = FIELDS("children", "note"),
+    [ACT_SIGN] = FIELDS("note"),
+    [ACT_RETURN] = FIELDS("reason", "legal_basis", "attachment", "leader_signed"),
+    [ACT_RETURN_APPROVE] = FIELDS("unit_id", "note"),
+    [ACT_RETURN_REJECT] = FIELDS("unit_id", "reason", "unjustified", "assist_units"),
+    [ACT_SIGN_APPROVAL] = FIELDS("leader", "handler", "note"),
+    [ACT_CONTACT] = FIELDS("method", "result"),
+    [ACT_EXTENSION_REQUEST] = FIELDS("until", "reason"),
+    [ACT_EXTENSION_DECIDE] = FIELDS("approve", "until", "reason"),
+    [ACT_HANG_REQUEST] = FIELDS("scope", "plan", "expected"),
+    [ACT_HANG_DECIDE] = FIELDS("approve", "reason"),
+    [ACT_HANG_PROGRESS] = FIELDS("progress"),
+    [ACT_HANG_LIFT] = FIELDS("note"),
+    [ACT_REPLY] = FIELDS("result", "closure", "responsible", "handler", "attachments"),
+    [ACT_REVIEW] = FIELDS("pass", "reason", "standard"),
+    [ACT_CALLBACK] = FIELDS("unreachable", "contacted", "solved", "satisfaction", "note"),
+    [ACT_REOPEN] = FIELDS("level", "reason"),
+    [ACT_CLOSE] = FIELDS("reason"),
+    [ACT_ARCHIVE] = FIELDS("note"),
+    [ACT_URGE] = FIELDS("note"),
+    [ACT_SUPERVISE] = FIELDS("reason", "kind"),
+    [ACT_SUPERVISE_ANSWER] = FIELDS("answer"),
+    [ACT_FORCE_CLOSE] = FIELDS("reason"),
+    [ACT_INSTRUCT] = FIELDS("text"),
+};
+
+const char *const *lifecycle_action_fields(int action)
+{
+    if (action < 0 || action >= ACT__COUNT || !action_fields[action])
+        return no_fields;
+    return action_fields[action];
+}
+
+/* ---- the decision context ----------------------------------------------------------------- */
+
+struct dctx {
+    const struct lc_env *env;
+    const struct policy *p;
+    const struct actor *who;
+    int action;
+    const json_t *in; /* the request's arguments (borrowed) */
+    struct order *o;  /* the live order acted on; NULL for intake */
+    int mine;         /* index in o->units of the acting unit's active assignment, or -1 */
+    json_t *v;        /* the validated, normalised arguments being built (owned) */
+    struct event_list *out;
+    struct js_error *e;
+};
+
+#define S(x) (1u << ST_##x)
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        int rc_ = (x);                                                                             \
+        if (rc_)                                                                                   \
+            return rc_;                                                                            \
+    } while (0)
+
+static int nomem(struct dctx *c)
+{
+    return js_fail(c->e, JS_ENOMEM, "", "out of memory");
+}
+
+static bool is_unit_role(int role)
+{
+    return role == ROLE_UNIT_OPERATOR || role == ROLE_UNIT_LEADER;
+}
+
+static bool lead_type(const struct assignment *a)
+{
+    return a->role == ASG_LEAD || a->role == ASG_DUAL;
+}
+
+static bool present(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return v && !json_is_null(v);
+}
+
+static int need_status(struct dctx *c, unsigned allowed)
+{
+    if (allowed & (1u << c->o->status))
+        return 0;
+    return js_fail(c->e, JS_ESTATE, "", "cannot %s an order in status '%s'",
+                   js_action_names[c->action], js_status_names[c->o->status]);
+}
+
+/* Statuses in which an order is still being worked on. */
+#define OPEN_STATUSES                                                                              \
+    (S(RECEIVED) | S(FILED) | S(ANSWERED) | S(DISPATCHED) | S(RETURNED) | S(COORDINATION) |        \
+     S(HANDLING) | S(REPLIED) | S(CALLBACK))
+
+/* The acting unit's assignment must be a lead or dual one. */
+static int need_lead_type(struct dctx *c)
+{
+    if (c->mine >= 0 && lead_type(&c->o->units[c->mine]))
+        return 0;
+    return js_fail(c->e, JS_EFORBIDDEN, "", "only the lead or dual unit may %s this order",
+                   js_action_names[c->action]);
+}
+
+/* ---- recording validated arguments -------------------------------------------------------- */
+
+static int put(struct dctx *c, const char *key, json_t *val)
+{
+    if (!val || json_object_set_new(c->v, key, val))
+        return nomem(c);
+    return 0;
+}
+
+static int put_time(struct dctx *c, json_t *obj, const char *key, int64_t t)
+{
+    char buf[40];
+    jtime_format(t, buf, sizeof buf);
+    if (json_object_set_new(obj, key, json_string(buf)))
+        return nomem(c);
+    return 0;
+}
+
+/* Optional or required string; an empty optional string counts as absent (*out = NULL). */
+static int in_str(struct dctx *c, const char *key, bool req, size_t max, const char **out)
+{
+    TRY(jf_str(c->in, key, req, max, out, c->e));
+    if (*out && !**out)
+        *out = NULL;
+    return *out ? put(c, key, json_string(*out)) : 0;
+}
+
+static int in_bool(struct dctx *c, const char *key, bool req, bool *out)
+{
+    TRY(jf_bool(c->in, key, req, out, c->e));
+    return present(c->in, key) ? put(c, key, json_boolean(*out)) : 0;
+}
+
+/* An id (integer ≥ 1); *out is 0 when absent. */
+static int in_id(struct dctx *c, const char *key, bool req, int64_t *out)
+{
+    *out = 0;
+    TRY(jf_int(c->in, key, req, 1, INT64_MAX, out, c->e));
+    return *out ? put(c, key, json_integer(*out)) : 0;
+}
+
+static int in_enum(struct dctx *c, const char *key, bool req, const char *const *names, int *out)
+{
+    TRY(jf_enum(c->in, key, req, names, out, c->e));
+    return present(c->in, key) ? put(c, key, json_string(names[*out])) : 0;
+}
+
+/* An instant; *out is 0 when absent. */
+static int in_time(struct dctx *c, const char *key, bool req, int64_t *out)
+{
+    *out = 0;
+    TRY(jf_time(c->in, key, req, out, c->e));
+    return present(c->in, key) ? put_time(c, c->v, key, *out) : 0;
+}
+
+/* Rewrites e->field "x" of an error found inside an item as "prefix.x". */
+static int nested(struct dctx *c, int rc, const char *prefix)
+{
+    if (c->e) {
+        char joined[256];
+        snprintf(joined, sizeof joined, "%s%s%s", prefix, c->e->field[0] ? "." : "",
+                 c->e->field);
+        size_t n = strlen(joined);
+        if (n >= sizeof c->e->field)
+            n = sizeof c->e->field - 1; /* a cut field name still points the right way */
+        memcpy(c->e->field, joined, n);
+        c->e->field[n] = '\0';
+    }
+    return rc;
+}
+
+/* Validates one attachment {name, url, kind?}; *norm is a new normalised object. */
+static int check_attachment(struct dctx *c, const char *field, const json_t *item, json_t **norm)
+{
+    static const char *const keys[] = {"name", "url", "kind", NULL};
+    const char *name, *url, *kind;
+    int rc;
+    *norm = NULL;
+    if (!json_is_object(item))
+        return js_fail(c->e, JS_ETYPE, field, "'%s' must be an object {name, url, kind}", field);
+    if ((rc = jf_known(item, keys, c->e)) || (rc = jf_str(item, "name", true, 200, &name, c->e)) ||
+        (rc = jf_str(item, "url", true, 2000, &url, c->e)) ||
+        (rc = jf_str(item, "kind", false, 32, &kind, c->e)))
+        return nested(c, rc, field);
+    *norm = json_pack("{ss ss}", "name", name, "url", url);
+    if (*norm && kind && *kind && json_object_set_new(*norm, "kind", json_string(kind))) {
+        json_decref(*norm);
+        *norm = NULL;
+    }
+    return *norm ? 0 : nomem(c);
+}
+
+/* Validates an optional array of attachments (at most max) and records it in the arguments;
+ * *out is borrowed from c->v, NULL when absent. */
+static int in_attachments(struct dctx *c, const char *key, size_t max, const json_t **out)
+{
+    json_t *arr, *norm, *item;
+    size_t i;
+    *out = NULL;
+    TRY(jf_array(c->in, key, false, max, &arr, c->e));
+    if (!arr)
+        return 0;
+    if (!(norm = json_array()))
+        return nomem(c);
+    json_array_foreach(arr, i, item)
+    {
+        char field[48];
+        json_t *one;
+        snprintf(field, sizeof field, "%s[%zu]", key, i);
+        int rc = check_attachment(c, field, item, &one);
+        if (!rc && json_array_append_new(norm, one))
+            rc = nomem(c);
+        if (rc) {
+            json_decref(norm);
+            return rc;
+        }
+    }
+    TRY(put(c, key, norm));
+    *out = norm;
+    return 0;
+}
+
+/* Appends attachments (an array, or one object) to the order's list, stamped with when and by
+ * whom. */
+static int add_attachments(struct dctx *c, struct order *next, const json_t *items)
+{
+    json_t *list = NULL, *item;
+    char *text = NULL;
+    size_t i;
+    int rc = 0;
+    if (!items)
+        return 0;
+    list = next->attachments && *next->attachments ? json_loads(next->attachments, 0, NULL) : NULL;
+    if (!json_is_array(list)) {
+        json_decref(list);
+        list = json_array();
+    }
+    if (!list) {
+        rc = nomem(c);
+        goto out;
+    }
+    for (i = 0; i < (json_is_array(items) ? json_array_size(items) : 1); i++) {
+        item = json_deep_copy(json_is_array(items) ? json_array_get(items, i) : items);
+        if (!item || json_object_set_new(item, "by", json_integer(c->who->user_id)) ||
+            put_time(c, item, "at", c->env->now) || json_array_append_new(list, item)) {
+            rc = nomem(c);
+            goto out;
+        }
+    }
+    text = json_dumps(list, JSON_COMPACT);
+    if (!text || order_set_str(&next->attachments, text))
+        rc = nomem(c);
+out:
+    free(text);
+    json_decref(list);
+    return rc;
+}
+
+/* ---- looking things up -------------------------------------------------------------------- */
+
+static int check_unit(struct dctx *c, const char *field, int64_t id)
+{
+    struct unit u;
+    memset(&u, 0, sizeof u);
+    int rc = c->env->get_unit(c->env->ctx, id, &u);
+    if (rc == -JS_ENOTFOUND)
+        return js_fail(c->e, JS_EINVAL, field, "unit %lld does not exist", (long long)id);
+    if (rc)
+        return js_fail(c->e, -rc, field, "cannot read unit %lld", (long long)id);
+    if (!u.active)
+        return js_fail(c->e, JS_EINVAL, field, "unit %lld is not active", (long long)id);
+    return 0;
+}
+
+static int check_exists(struct dctx *c, const char *field, int64_t id,
+                        int (*exists)(void *, int64_t), const char *what)
+{
+    if (!id)
+        return 0;
+    int rc = exists(c->env->ctx, id);
+    if (rc == -JS_ENOTFOUND)
+        return js_fail(c->e, JS_EINVAL, field, "%s %lld does not exist", what, (long long)id);
+    if (rc)
+        return js_fail(c->e, -rc, field, "cannot read %s %lld", what, (long long)id);
+    return 0;
+}
+
+/* Another order referenced by the input; a missing one is an input error naming field. */
+static int ref_order(struct dctx *c, const char *field, int64_t id, struct order **out)
+{
+    int rc = c->env->get_order(c->env->ctx, id, out);
+    if (rc == -JS_ENOTFOUND)
+        return js_fail(c->e, JS_EINVAL, field, "order %lld does not exist", (long long)id);
+    if (rc)
+        return js_fail(c->e, -rc, field, "cannot read order %lld", (long long)id);
+    return 0;
+}
+
+/* All ids a list callback (merged_of, children_of) returns for id; *ids is malloc'ed. */
+static int list_ids(struct dctx *c, int (*fn)(void *, int64_t, int64_t *, int, int *), int64_t id,
+                    int64_t **ids, int *n)
+{
+    int max = 64, rc;
+    *ids = NULL;
+    *n = 0;
+    for (;;) {
+        int64_t *v = realloc(*ids, (size_t)max * sizeof *v);
+        if (!v) {
+            free(*ids);
+            *ids = NULL;
+            return nomem(c);
+        }
+        *ids = v;
+        if ((rc = fn(c->env->ctx, id, *ids, max, n))) {
+            free(*ids);
+            *ids = NULL;
+            return js_fail(c->e, -rc, "", "cannot list related orders of %lld", (long long)id);
+        }
+        if (*n < max || max >= (1 << 20))
+            break;
+        max *= 2;
+    }
+    return 0;
+}
+
+/* The handling deadline counted from `from` for tier: clock hours for 2h/24h, calendar days for
+ * 7d/15d, else the policy's default limit; 0 when there is none. */
+static int64_t limit_deadline(const struct lc_env *env, int tier, int64_t from)
+{
+    const struct policy *p = env->policy;
+    if ((tier == TIER_H2 || tier == TIER_H24) && p->tier_hours[tier] > 0)
+        return from + (int64_t)p->tier_hours[tier] * 3600;
+    if ((tier == TIER_D7 || tier == TIER_D15) && p->tier_days[tier] > 0)
+        return from + (int64_t)p->tier_days[tier] * JT_DAY;
+    if (p->default_limit > 0)
+        return calendar_add_span(env->cal, from, p->default_limit, p->default_limit_unit);
+    return 0;
+}
+
+/* ---- emitting events ---------------------------------------------------------------------- */
+
+/* Step 2 of every change: a private copy of the live order to change in plain C. */
+static int begin(struct dctx *c, const struct order *live, struct order *next)
+{
+    return order_copy(next, live) ? nomem(c) : 0;
+}
+
+/* Steps 3–4 of every change: turns the difference between live and next into an event of
+ * `action`, applies it to live with order_evolve and appends it to the output. Takes args
+ * (NULL: {}) and releases next, whatever happens. */
+static int emit(struct dctx *c, struct order *live, struct order *next, int action, json_t *args)
+{
+    struct event ev;
+    json_t *set = NULL;
+    int rc;
+    memset(&ev, 0, sizeof ev);
+    if (!args)
+        args = json_object();
+    set = order_diff(live, next);
+    ev.payload = json_object();
+    if (!args || !set || !ev.payload) {
+        rc = nomem(c);
+        goto out;
+    }
+    rc = json_object_set_new(ev.payload, "args", args);
+    args = NULL;
+    if (rc || (rc = json_object_set_new(ev.payload, "set", set))) {
+        set = NULL;
+        rc = nomem(c);
+        goto out;
+    }
+    set = NULL;
+    ev.order_id = live->id;
+    ev.version = live->version + 1;
+    ev.at = c->env->now;
+    ev.actor = *c->who;
+    ev.action = action;
+    ev.status_before = live->status;
+    ev.status_after = next->status;
+    if ((rc = order_evolve(live, &ev))) {
+        rc = js_fail(c->e, JS_EINTERNAL, "", "cannot apply the %s event: %s",
+                     js_action_names[action], js_err_name(rc));
+        goto out;
+    }
+    if ((rc = event_list_push(c->out, &ev))) {
+        rc = nomem(c);
+        goto out;
+    }
+    ev.payload = NULL; /* the list owns it */
+out:
+    json_decref(args);
+    json_decref(set);
+    event_release(&ev);
+    order_release(next);
+    return rc;
+}
+
+/* Emits the requested action's event on the acting order with the validated arguments. */
+static int emit_main(struct dctx *c, struct order *next)
+{
+    json_t *args = c->v;
+    c->v = NULL;
+    return emit(c, c->o, next, c->action, args);
+}
+
+/* Emits an event that changes nothing but records the arguments. */
+static int emit_record(struct dctx *c)
+{
+    struct order next;
+    TRY(begin(c, c->o, &next));
+    return emit_main(c, &next);
+}
+
+/* ---- closing and its cascade -------------------------------------------------------------- */
+
+static int close_cascade(struct dctx *c, struct order *o, int depth);
+
+/* Closes o with kind (after `o` changed to its closing state) as part of a cascade. */
+static int cascade_close(struct dctx *c, struct order *o, int kind, int64_t cause, int depth)
+{
+    struct order next;
+    json_t *args =
+        json_pack("{ss sI}", "cascade", js_close_kind_names[kind],
+                  kind == CK_BY_MASTER ? "master_id" : "last_child_id", (json_int_t)cause);
+    if (!args)
+        return nomem(c);
+    if (begin(c, o, &next)) {
+        json_decref(args);
+        return nomem(c);
+    }
+    next.status = ST_CLOSED;
+    next.close_kind = kind;
+    next.closed_at = c->env->now;
+    TRY(emit(c, o, &next, ACT_CLOSE, args));
+    return close_cascade(c, o, depth + 1);
+}
+
+/* After o was closed: closes every order merged into it (close kind by_master) and, when o was
+ * the last unfinished child of a split, the parent (by_children). */
+static int close_cascade(struct dctx *c, struct order *o, int depth)
+{
+    int64_t *ids = NULL;
+    int n = 0, rc = 0;
+    struct order *x, *parent;
+    if (depth > 32)
+        return js_fail(c->e, JS_EINTERNAL, "", "merge/split chain too deep at order %lld",
+                       (long long)o->id);
+    if ((rc = list_ids(c, c->env->merged_of, o->id, &ids, &n)))
+        goto out;
+    for (int i = 0; i < n; i++) {
+        if ((rc = ref_order(c, "", ids[i], &x)))
+            goto out;
+        if (x->status == ST_MERGED && x->master_id == o->id &&
+            (rc = cascade_close(c, x, CK_BY_MASTER, o->id, depth)))
+            goto out;
+    }
+    free(ids);
+    ids = NULL;
+    if (!o->parent_id)
+        goto out;
+    if ((rc = ref_order(c, "", o->parent_id, &parent)) || parent->status != ST_SPLIT)
+        goto out;
+    if ((rc = list_ids(c, c->env->children_of, parent->id, &ids, &n)))
+        goto out;
+    for (int i = 0; i < n; i++) {
+        if ((rc = ref_order(c, "", ids[i], &x)))
+            goto out;
+        if (!status_is_final(x->status))
+            goto out; /* a child is still open */
+    }
+    rc = cascade_close(c, parent, CK_BY_CHILDREN, o->id, depth);
+out:
+    free(ids);
+    return rc;
+}
+
+/* ---- the actions -------------------------------------------------------------------------- */
+
+static bool channel_ok(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return false;
+    return true;
+}
+
+static bool phone_ok(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || *s == '-' || *s == '+' || *s == ' '))
+            return false;
+    return true;
+}
+
+static int in_coord(struct dctx *c, const char *key, double lim, double *out)
+{
+    json_t *v = json_object_get(c->in, key);
+    if (!json_is_number(v))
+        return js_fail(c->e, JS_ETYPE, key, "'%s' must be a number", key);
+    *out = json_number_value(v);
+    if (*out < -lim || *out > lim)
+        return js_fail(c->e, JS_EINVAL, key, "'%s' must be between %g and %g", key, -lim, lim);
+    return put(c, key, json_real(*out));
+}
+
+struct intake {
+    const char *channel, *title, *text, *cname, *cphone, *address, *upstream_id;
+    int type, level, tier;
+    bool anonymous, wants_callback, needs_contact, enterprise, has_coords;
+    int64_t category_id, region_id, upstream_deadline;
+    double lat, lon;
+    const json_t *attachments;
+};
+
+static int read_intake(struct dctx *c, struct intake *in)
+{
+    memset(in, 0, sizeof *in);
+    in->level = LEVEL_GENERAL;
+    in->tier = TIER_NONE;
+    TRY(in_str(c, "channel", true, 23, &in->channel));
+    if (!channel_ok(in->channel))
+        return js_fail(c->e, JS_EINVAL, "channel",
+                       "'channel' may contain only a-z, 0-9 and '-', like hotline-12345");
+    TRY(in_enum(c, "type", true, js_type_names, &in->type));
+    TRY(in_str(c, "title", true, JS_MAX_TITLE, &in->title));
+    TRY(in_str(c, "text", true, JS_MAX_TEXT, &in->text));
+    TRY(in_str(c, "citizen_name", false, JS_MAX_SHORT, &in->cname));
+    TRY(in_str(c, "citizen_phone", false, 32, &in->cphone));
+    if (in->cphone && !phone_ok(in->cphone))
+        return js_fail(c->e, JS_EINVAL, "citizen_phone",
+                       "'citizen_phone' may contain only digits, '-', '+' and spaces");
+    TRY(jf_bool(c->in, "anonymous", false, &in->anonymous, c->e));
+    in->wants_callback = !in->anonymous;
+    TRY(jf_bool(c->in, "wants_callback", false, &in->wants_callback, c->e));
+    if (in->anonymous && in->cname)
+        return js_fail(c->e, JS_ERULE, "citizen_name",
+                       "an anonymous citizen has no name on the order");
+    if (in->anonymous && in->wants_callback)
+        return js_fail(c->e, JS_ERULE, "wants_callback",
+                       "an anonymous citizen cannot be called back");
+    TRY(put(c, "anonymous", json_boolean(in->anonymous)));
+    TRY(put(c, "wants_callback", json_boolean(in->wants_callback)));
+    TRY(in_bool(c, "needs_contact", false, &in->needs_contact));
+    TRY(in_id(c, "category_id", false, &in->category_id));
+    TRY(check_exists(c, "category_id", in->category_id, c->env->category_exists, "category"));
+    TRY(in_id(c, "region_id", false, &in->region_id));
+    TRY(check_exists(c, "region_id", in->region_id, c->env->region_exists, "region"));
+    TRY(in_enum(c, "level", false, js_level_names, &in->level));
+    TRY(in_enum(c, "tier", false, js_tier_names, &in->tier));
+    TRY(in_str(c, "address", false, JS_MAX_ADDRESS, &in->address));
+    bool has_lat = present(c->in, "lat"), has_lon = present(c->in, "lon");
+    if (has_lat != has_lon)
+        return js_fail(c->e, JS_EINVAL, has_lat ? "lon" : "lat",
+                       "'lat' and 'lon' are given together or not at all");
+    if (has_lat) {
+        TRY(in_coord(c, "lat", 90, &in->lat));
+        TRY(in_coord(c, "lon", 180, &in->lon));
+        in->has_coords = true;
+    }
+    TRY(in_bool(c, "enterprise", false, &in->enterprise));
+    TRY(in_str(c, "upstream_id", false, 63, &in->upstream_id));
+    TRY(in_time(c, "upstream_deadline", false, &in->upstream_deadline));
+    if (strcmp(in->channel, "upstream") == 0 && !in->upstream_id)
+        return js_fail(c->e, JS_EMISSING, "upstream_id",
+                       "orders of channel 'upstream' carry the upstream platform's id");
+    return in_attachments(c, "attachments", 20, &in->attachments);
+}
+
+/* A new order created through create_order; *o is owned by the environment. */
+static int new_order(struct dctx *c, struct order **o, char *number)
+{
+    int rc = c->env->create_order(c->env->ctx, o);
+    if (rc)
+        return js_fail(c->e, -rc, "", "cannot create an order");
+    rc = c->env->next_number(c->env->ctx, c->env->now, number);
+    if (rc)
+        return js_fail(c->e, -rc, "", "cannot number the order");
+    return 0;
+}
+
+static int set_strs(struct dctx *c, struct order *n, const struct intake *in)
+{
+    if (order_set_str(&n->title, in->title) || order_set_str(&n->text, in->text) ||
+        order_set_str(&n->address, in->address) || order_set_str(&n->citizen_name, in->cname) ||
+        order_set_str(&n->citizen_phone, in->cphone))
+        return nomem(c);
+    return 0;
+}
+
+static int act_intake(struct dctx *c)
+{
+    struct intake in;
+    struct order *o, next;
+    char number[20] = "";
+    int rc;
+    TRY(read_intake(c, &in));
+    TRY(new_order(c, &o, number));
+    TRY(begin(c, o, &next));
+    snprintf(next.number, sizeof next.number, "%s", number);
+    snprintf(next.channel, sizeof next.channel, "%s", in.channel);
+    snprintf(next.upstream_id, sizeof next.upstream_id, "%s", in.upstream_id ? in.upstream_id : "");
+    next.upstream_deadline = in.upstream_deadline;
+    next.verified = !(strcmp(in.channel, "upstream") == 0 && c->p->verify_upstream);
+    next.anonymous = in.anonymous;
+    next.wants_callback = in.wants_callback;
+    next.needs_contact = in.needs_contact;
+    next.type = in.type;
+    next.level = in.level;
+    next.tier = in.tier;
+    next.category_id = in.category_id;
+    next.region_id = in.region_id;
+    next.has_coords = in.has_coords;
+    next.lat = in.lat;
+    next.lon = in.lon;
+    next.enterprise = in.enterprise;
+    next.created_at = c->env->now;
+    next.status = ST_RECEIVED;
+    if ((rc = set_strs(c, &next, &in)) || (rc = add_attachments(c, &next, in.attachments))) {
+        order_release(&next);
+        return rc;
+    }
+    c->o = o;
+    return emit_main(c, &next);
+}
+
+static int act_verify(struct dctx *c)
+{
+    const char *note;
+    struct order next;
+    TRY(need_status(c, S(RECEIVED) | S(FILED)));
+    if (c->o->verified)
+        return js_fail(c->e, JS_ESTATE, "verified", "the order is already verified");
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(begin(c, c->o, &next));
+    next.verified = true;
+    return emit_main(c, &next);
+}
+
+static int act_file(struct dctx *c)
+{
+    const char *address, *note;
+    int64_t category, region;
+    int level = c->o->level, tier = c->o->tier;
+    struct order next;
+    TRY(need_status(c, S(RECEIVED)));
+    TRY(in_id(c, "category_id", false, &category));
+    TRY(check_exists(c, "category_id", category, c->env->category_exists, "category"));
+    TRY(in_id(c, "region_id", false, &region));
+    TRY(check_exists(c, "region_id", region, c->env->region_exists, "region"));
+    TRY(in_enum(c, "level", false, js_level_names, &level));
+    TRY(in_enum(c, "tier", false, js_tier_names, &tier));
+    TRY(in_str(c, "address", false, JS_MAX_ADDRESS, &address));
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    if (!address && !(c->o->address && *c->o->address))
+        return js_fail(c->e, JS_ERULE, "address",
+                       "an order is filed only when the address is clear");
+    TRY(begin(c, c->o, &next));
+    if (address && order_set_str(&next.address, address)) {
+        order_release(&next);
+        return nomem(c);
+    }
+    if (category)
+        next.category_id = category;
+    if (region)
+        next.region_id = region;
+    next.level = level;
+    next.tier = tier;
+    next.filed_at = c->env->now;
+    next.status = ST_FILED;
+    return emit_main(c, &next);
+}
+
+static int act_not_file(struct dctx *c)
+{
+    const char *explanation;
+    int reason = 0;
+    int64_t dup;
+    struct order *other, next;
+    TRY(need_status(c, S(RECEIVED)));
+    TRY(in_enum(c, "reason", true, js_notfiled_names, &reason));
+    TRY(in_str(c, "explanation", true, JS_MAX_NOTE, &explanation));
+    TRY(in_id(c, "duplicate_of", reason == NF_DUPLICATE, &dup));
+    if (dup && reason != NF_DUPLICATE)
+        return js_fail(c->e, JS_EINVAL, "duplicate_of",
+                       "'duplicate_of' is given only when the reason is 'duplicate'");
+    if (dup) {
+        if (dup == c->o->id)
+            return js_fail(c->e, JS_EINVAL, "duplicate_of", "an order cannot duplicate itself");
+        TRY(ref_order(c, "duplicate_of", dup, &other));
+        if (status_is_final(other->status) || other->status == ST_MERGED)
+            return js_fail(c->e, JS_ERULE, "duplicate_of",
+                           "order %lld is no longer open (status '%s')", (long long)dup,
+                           js_status_names[other->status]);
+    }
+    TRY(begin(c, c->o, &next));
+    next.not_filed_reason = reason;
+    next.duplicate_of = dup;
+    next.closed_at = c->env->now;
+    next.status = ST_NOT_FILED;
+    return emit_main(c, &next);
+}
+
+static int act_transfer(struct dctx *c)
+{
+    const char *to, *note;
+    struct order next;
+    TRY(need_status(c, S(RECEIVED) | S(FILED)));
+    TRY(in_str(c, "to", true, 3, &to));
+    if (strcmp(to, "110") && strcmp(to, "119") && strcmp(to, "120"))
+        return js_fail(c->e, JS_EINVAL, "to", "'to' must be 110, 119 or 120");
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(begin(c, c->o, &next));
+    snprintf(next.transfer_to, sizeof next.transfer_to, "%s", to);
+    next.closed_at = c->env->now;
+    next.status = ST_TRANSFERRED;
+    return emit_main(c, &next);
+}
+
+static int act_answer(struct dctx *c)
+{
+    const char *answer;
+    int64_t kb;
+    struct order next;
+    TRY(need_status(c, S(RECEIVED) | S(FILED)));
+    TRY(in_str(c, "answer", true, JS_MAX_TEXT, &answer));
+    TRY(in_id(c, "kb_entry", false, &kb));
+    TRY(begin(c, c->o, &next));
+    if (order_set_str(&next.reply_text, answer)) {
+        order_release(&next);
+        return nomem(c);
+    }
+    next.closure = CLOSURE_RESOLVED;
+    next.replied_at = c->env->now;
+    next.status = ST_ANSWERED;
+    return emit_main(c, &next);
+}
+
+/* Reads an array of distinct unit ids (each active and not in `taken`) into ids. */
+static int in_units(struct dctx *c, const char *key, size_t max, const int64_t *taken, int ntaken,
+                    int64_t *ids, int *n)
+{
+    json_t *arr, *item, *norm;
+    size_t i;
+    *n = 0;
+    TRY(jf_array(c->in, key, false, max, &arr, c->e));
+    if (!arr)
+        return 0;
+    json_array_foreach(arr, i, item)
+    {
+        if (!json_is_integer(item) || json_integer_value(item) < 1)
+            return js_fail(c->e, JS_ETYPE, key, "'%s' must be an array of unit ids", key);
+        int64_t id = json_integer_value(item);
+        for (int k = 0; k < ntaken; k++)
+            if (taken[k] == id)
+                return js_fail(c->e, JS_EINVAL, key, "unit %lld already holds the order",
+                               (long long)id);
+        for (int k = 0; k < *n; k++)
+            if (ids[k] == id)
+                return js_fail(c->e, JS_EINVAL, key, "unit %lld is listed twice", (long long)id);
+        TRY(check_unit(c, key, id));
+        ids[(*n)++] = id;
+    }
+    if (!(norm = json_array()))
+        return nomem(c);
+    for (int k = 0; k < *n; k++)
+        json_array_append_new(norm, json_integer(ids[k]));
+    return put(c, key, norm);
+}
+
+/* Gives unit `id` an active assignment of role on next, reusing its earlier entry (and keeping
+ * its return count). The caller has checked that there is room. */
+static void assign(struct order *next, int64_t id, int role, int64_t now)
+{
+    struct assignment *a = order_unit(next, id);
+    if (!a) {
+        assert(next->n_units < ORDER_MAX_UNITS);
+        a = &next->units[next->n_units++];
+        memset(a, 0, sizeof *a);
+        a->unit_id = id;
+    }
+    a->role = role;
+    a->active = true;
+    a->return_pending = false;
+    a->dispatched_at = now;
+    a->signed_at = 0;
+    a->replied_at = 0;
+}
+
+/* Fails unless the `n` units of ids fit among the order's assignments. */
+static int check_room(struct dctx *c, const char *field, const int64_t *ids, int n)
+{
+    int need = c->o->n_units;
+    for (int i = 0; i < n; i++)
+        if (!order_unit(c->o, ids[i]))
+            need++;
+    if (need > ORDER_MAX_UNITS)
+        return js_fail(c->e, JS_ERULE, field, "an order is held by at most %d units",
+                       ORDER_MAX_UNITS);
+    return 0;
+}
+
+static int act_dispatch(struct dctx *c)
+{
+    int64_t targets[10], deadline; /* lead, dual, then up to 8 assisting units */
+    int nt = 0, n_assist = 0, tier = c->o->tier;
+    const char *note;
+    struct order next;
+    const int64_t now = c->env->now;
+    TRY(need_status(c, S(FILED) | S(COORDINATION)));
+    if (!c->o->verified)
+        return js_fail(c->e, JS_ERULE, "verified", "upstream orders are verified before dispatch");
+    TRY(in_id(c, "unit_id", true, &targets[0]));
+    TRY(check_unit(c, "unit_id", targets[0]));
+    TRY(in_id(c, "dual_unit_id", false, &targets[1]));
+    if (targets[1] == targets[0])
+        return js_fail(c->e, JS_EINVAL, "dual_unit_id", "the dual unit differs from the lead unit");
+    if (targets[1])
+        TRY(check_unit(c, "dual_unit_id", targets[1]));
+    nt = targets[1] ? 2 : 1;
+    TRY(in_units(c, "assist_units", 8, targets, nt, targets + nt, &n_assist));
+    TRY(in_time(c, "deadline", false, &deadline));
+    if (present(c->in, "deadline") && deadline <= now)
+        return js_fail(c->e, JS_EINVAL, "deadline", "the deadline must be in the future");
+    TRY(in_enum(c, "tier", false, js_tier_names, &tier));
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(check_room(c, "assist_units", targets, nt + n_assist));
+
+    TRY(begin(c, c->o, &next));
+    for (int i = 0; i < next.n_units; i++)
+        next.units[i].active = false;
+    assign(&next, targets[0], ASG_LEAD, now);
+    if (nt == 2)
+        assign(&next, targets[1], ASG_DUAL, now);
+    for (int i = 0; i < n_assist; i++)
+        assign(&next, targets[nt + i], ASG_ASSIST, now);
+    next.tier = tier;
+    next.dispatched_at = now;
+    next.deadline = deadline ? deadline : limit_deadline(c->env, tier, now);
+    next.sign_deadline =
+        c->p->sign_limit_hours > 0 ? now + (int64_t)c->p->sign_limit_hours * 3600 : 0;
+    next.status = ST_DISPATCHED;
+    return emit_main(c, &next);
+}
+
+#define NOT_MERGEABLE                                                                              \
+    (S(MERGED) | S(SPLIT) | S(NOT_FILED) | S(TRANSFERRED) | S(CLOSED) | S(ARCHIVED))
+
+static int act_merge(struct dctx *c)
+{
+    json_t *arr, *item;
+    int64_t ids[16];
+    int n = 0, rc = 0;
+    size_t i;
+    const char *note;
+    struct order *m, next;
+    TRY(need_status(c, ~(unsigned)NOT_MERGEABLE));
+    TRY(jf_array(c->in, "orders", true, 16, &arr, c->e));
+    if (json_array_size(arr) == 0)
+        return js_fail(c->e, JS_EMISSING, "orders", "'orders' lists at least one order");
+    json_array_foreach(arr, i, item)
+    {
+        if (!json_is_integer(item))
+            return js_fail(c->e, JS_ETYPE, "orders", "'orders' must be an array of order ids");
+        int64_t id = json_integer_value(item);
+        if (id == c->o->id)
+            return js_fail(c->e, JS_EINVAL, "orders", "an order cannot be merged into itself");
+        for (int k = 0; k < n; k++)
+            if (ids[k] == id)
+                return js_fail(c->e, JS_EINVAL, "orders", "order %lld is listed twice",
+                               (long long)id);
+        TRY(ref_order(c, "orders", id, &m));
+        if (NOT_MERGEABLE & (1u << m->status))
+            return js_fail(c->e, JS_ERULE, "orders", "order %lld cannot be merged in status '%s'",
+                           (long long)id, js_status_names[m->status]);
+        int64_t one;
+        int count = 0;
+        if ((rc = c->env->merged_of(c->env->ctx, id, &one, 1, &count)))
+            return js_fail(c->e, -rc, "orders", "cannot read the orders merged into %lld",
+                           (long long)id);
+        if (count > 0)
+            return js_fail(c->e, JS_ERULE, "orders",
+                           "order %lld is itself the master of merged orders", (long long)id);
+        ids[n++] = id;
+    }
+    TRY(put(c, "orders", json_deep_copy(arr)));
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(emit_record(c));
+    for (int k = 0; k < n; k++) {
+        TRY(ref_order(c, "orders", ids[k], &m));
+        json_t *args =
+            json_pack("{sI ss}", "master_id", (json_int_t)c->o->id, "master_number", c->o->number);
+        if (!args)
+            return nomem(c);
+        if (begin(c, m, &next)) {
+            json_decref(args);
+            return nomem(c);
+        }
+        next.master_id = c->o->id;
+        for (int u = 0; u < next.n_units; u++)
+            next.units[u].active = false;
+        next.status = ST_MERGED;
+        TRY(emit(c, m, &next, ACT_MERGED_INTO, args));
+    }
+    return 0;
+}
+
+struct child {
+    const char *title, *text, *address;
+    int64_t category_id, region_id;
+    json_t *args; /* borrowed from c->v */
+};
+
+static int read_child(struct dctx *c, size_t i, const json_t *item, struct child *ch)
+{
+    static const char *const keys[] = {"title",     "text",    "category_id",
+                                       "region_id", "address", NULL};
+    char field[32];
+    int rc;
+    snprintf(field, sizeof field, "children[%zu]", i);
+    memset(ch, 0, sizeof *ch);
+    if (!json_is_object(item))
+        return js_fail(c->e, JS_ETYPE, field, "each child is an object {title, text, ...}");
+    if ((rc = jf_known(item, keys, c->e)) ||
+        (rc = jf_str(item, "title", true, JS_MAX_TITLE, &ch->title, c->e)) ||
+        (rc = jf_str(item, "text", true, JS_MAX_TEXT, &ch->text, c->e)) ||
+        (rc = jf_str(item, "address", false, JS_MAX_ADDRESS, &ch->address, c->e)) ||
+        (rc = jf_int(item, "category_id", false, 1, INT64_MAX, &ch->category_id, c->e)) ||
+        (rc = jf_int(item, "region_id", false, 1, INT64_MAX, &ch->region_id, c->e)))
+        return nested(c, rc, field);
+    if ((rc = check_exists(c, "category_id", ch->category_id, c->env->category_exists,
+                           "category")) ||
+        (rc = check_exists(c, "region_id", ch->region_id, c->env->region_exists, "region")))
+        return nested(c, rc, field);
+    if (ch->address && !*ch->address)
+        ch->address = NULL;
+    return 0;
+}
+
+/* Builds child order `o` (new, empty) of the split parent p from ch. */
+static int fill_child(struct dctx *c, const struct order *p, const struct child *ch,
+                      const char *number, struct order *next)
+{
+    snprintf(next->number, sizeof next->number, "%s", number);
+    memcpy(next->channel, p->channel, sizeof next->channel);
+    memcpy(next->upstream_id, p->upstream_id, sizeof next->upstream_id);
+    next->upstream_deadline = p->upstream_deadline;
+    next->verified = p->verified;
+    next->anonymous = p->anonymous;
+    next->wants_callback = p->wants_callback;
+    next->needs_contact = p->needs_contact;
+    next->type = p->type;
+    next->level = p->level;
+    next->tier = p->tier;
+    next->enterprise = p->enterprise;
+    next->category_id = ch->category_id ? ch->category_id : p->category_id;
+    next->region_id = ch->region_id ? ch->region_id : p->region_id;
+    if (!ch->address) { /* same place as the parent */
+        next->has_coords = p->has_coords;
+        next->lat = p->lat;
+        next->lon = p->lon;
+    }
+    next->parent_id = p->id;
+    next->created_at = c->env->now;
+    next->status = ST_RECEIVED;
+    if (order_set_str(&next->title, ch->title) || order_set_str(&next->text, ch->text) ||
+        order_set_str(&next->address, ch->address ? ch->address : p->address) ||
+        order_set_str(&next->citizen_name, p->citizen_name) ||
+        order_set_str(&next->citizen_phone, p->citizen_phone))
+        return nomem(c);
+    return 0;
+}
+
+static int act_split(struct dctx *c)
+{
+    json_t *arr, *item, *norm;
+    struct child ch[10];
+    size_t i, n;
+    const char *note;
+    struct order next, *child;
+    char number[20];
+    int rc;
+    TRY(need_status(c, S(RECEIVED) | S(FILED)));
+    TRY(jf_array(c->in, "children", true, 10, &arr, c->e));
+    n = json_array_size(arr);
+    if (n < 2)
+        return js_fail(c->e, JS_EINVAL, "children", "a split makes 2 to 10 child orders");
+    if (!(norm = json_array()) || put(c, "children", norm))
+        return nomem(c);
+    json_array_foreach(arr, i, item)
+    {
+        TRY(read_child(c, i, item, &ch[i]));
+        json_t *one = json_pack("{ss ss}", "title", ch[i].title, "text", ch[i].text);
+        if (!one || json_array_append_new(norm, one))
+            return nomem(c);
+        if ((ch[i].address && json_object_set_new(one, "address", json_string(ch[i].address))) ||
+            (ch[i].category_id &&
+             json_object_set_new(one, "category_id", json_integer(ch[i].category_id))) ||
+            (ch[i].region_id &&
+             json_object_set_new(one, "region_id", json_integer(ch[i].region_id))))
+            return nomem(c);
+        ch[i].args = one;
+    }
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+
+    for (i = 0; i < n; i++) {
+        TRY(new_order(c, &child, number));
+        json_t *args = json_deep_copy(ch[i].args);
+        if (!args || json_object_set_new(args, "parent_id", json_integer(c->o->id)) ||
+            json_object_set_new(ch[i].args, "order_id", json_integer(child->id)) ||
+            json_object_set_new(ch[i].args, "number", json_string(number))) {
+            json_decref(args);
+            return nomem(c);
+        }
+        if (begin(c, child, &next)) {
+            json_decref(args);
+            return nomem(c);
+        }
+        if ((rc = fill_child(c, c->o, &ch[i], number, &next))) {
+            json_decref(args);
+            order_release(&next);
+            return rc;
+        }
+        TRY(emit(c, child, &next, ACT_INTAKE, args));
+        if (c->o->status == ST_FILED) {
+            TRY(begin(c, child, &next));
+            next.filed_at = c->env->now;
+            next.status = ST_FILED;
+            TRY(emit(c, child, &next, ACT_FILE,
+                     json_pack("{sI}", "parent_id", (json_int_t)c->o->id)));
+        }
+    }
+    TRY(begin(c, c->o, &next));
+    next.status = ST_SPLIT;
+    return emit_main(c, &next);
+}
+
+static int act_sign(struct dctx *c)
+{
+    const char *note;
+    struct order next;
+    struct assignment *a = &c->o->units[c->mine];
+    TRY(need_status(c, S(DISPATCHED) | S(HANDLING)));
+    if (a->signed_at)
+        return js_fail(c->e, JS_ESTATE, "", "your unit has already signed for this order");
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(begin(c, c->o, &next));
+    next.units[c->mine].signed_at = c->env->now;
+    if (lead_type(a))
+        next.status = ST_HANDLING;
+    return emit_main(c, &next);
+}
+
+static int act_return(struct dctx *c)
+{
+    const char *reason, *basis;
+    const json_t *att_in;
+    json_t *att = NULL;
+    bool leader_signed = false;
+    struct order next;
+    struct assignment *a = &c->o->units[c->mine];
+    int rc;
+    TRY(need_status(c, S(DISPATCHED) | S(HANDLING)));
+    TRY(need_lead_type(c));
+    if (a->return_pending)
+        return js_fail(c->e, JS_ESTATE, "", "your unit's return is already awaiting a decision");
+    if (c->p->return_window > 0) {
+        int64_t end = calendar_add_span(c->env->cal, a->dispatched_at, c->p->return_window,
+                                        c->p->return_window_unit);
+        if (c->env->now > end) {
+            char when[40];
+            jtime_format(end, when, sizeof when);
+            return js_fail(c->e, JS_EWINDOW, "", "the return window closed at %s", when);
+        }
+    }
+    TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
+    TRY(in_str(c, "legal_basis", c->p->return_needs_basis, JS_MAX_NOTE, &basis));
+    TRY(in_bool(c, "leader_signed", false, &leader_signed));
+    att_in = json_object_get(c->in, "attachment");
+    if (att_in && !json_is_null(att_in)) {
+        TRY(check_attachment(c, "attachment", att_in, &att));
+        if (json_object_set_new(c->v, "attachment", att))
+            return nomem(c);
+    }
+    if (a->returns >= 1 && c->p->second_return_needs_attachment && (!att || !leader_signed))
+        return js_fail(c->e, JS_ENEEDATTACH, "attachment",
+                       "a second return needs an attachment signed by the unit's leader "
+                       "(leader_signed: true)");
+    TRY(begin(c, c->o, &next));
+    if ((rc = add_attachments(c, &next, att))) {
+        order_release(&next);
+        return rc;
+    }
+    next.units[c->mine].returns++;
+    next.units[c->mine].return_pending = true;
+    next.returns++;
+    next.status = ST_RETURNED;
+    return emit_main(c, &next);
+}
+
+/* The assignment whose pending return is decided: unit_id, or the only pending one. */
+static int pending_unit(struct dctx *c, int *idx)
+{
+    int64_t unit;
+    int n = 0;
+    *idx = -1;
+    TRY(in_id(c, "unit_id", false, &unit));
+    for (int i = 0; i < c->o->n_units; i++) {
+        const struct assignment *a = &c->o->units[i];
+        if (!a->active || !a->return_pending)
+            continue;
+        n++;
+        if (!unit || a->unit_id == unit)
+            *idx = i;
+    }
+    if (unit && *idx < 0)
+        return js_fail(c->e, JS_EINVAL, "unit_id", "unit %lld has no return awaiting a decision",
+                       (long long)unit);
+    if (!unit && n != 1)
+        return js_fail(c->e, JS_EMISSING, "unit_id",
+                       "'unit_id' names the unit whose return is decided");
+    if (!unit)
+        TRY(put(c, "unit_id", json_integer(c->o->units[*idx].unit_id)));
+    return 0;
+}
+
+/* Who holds the order once a return was decided: returned while another return waits,
+ * handling/dispatched while a lead or dual unit still holds it, else -1. */
+static int holder_status(const struct order *o)
+{
+    bool pending = false, held = false, signed_ = false;
+    for (int i = 0; i < o->n_units; i++) {
+        const struct assignment *a = &o->units[i];
+        if (!a->active || !lead_type(a))
+            continue;
+        if (a->return_pending) {
+            pending = true;
+        } else {
+            held = true;
+            signed_ = signed_ || a->signed_at > 0;
+        }
+    }
+    if (pending)
+        return ST_RETURNED;
+    if (held)
+        return signed_ ? ST_HANDLING : ST_DISPATCHED;
+    return -1;
+}
+
+static int act_return_approve(struct dctx *c)
+{
+    const char *note;
+    int idx;
+    struct order next;
+    TRY(need_status(c, S(RETURNED)));
+    TRY(pending_unit(c, &idx));
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(begin(c, c->o, &next));
+    next.units[idx].active = false;
+    next.units[idx].return_pending = false;
+    next.status = holder_status(&next);
+    if (next.status < 0) {
+        int t = c->p->coordination_threshold;
+        next.status = t > 0 && order_units_returned(&next) >= t ? ST_COORDINATION : ST_FILED;
+    }
+    return emit_main(c, &next);
+}
+
+static int act_return_reject(struct dctx *c)
+{
+    const char *reason;
+    bool unjustified = true;
+    int idx, n_assist = 0;
+    int64_t taken[ORDER_MAX_UNITS], assist[8];
+    int ntaken = 0;
+    struct order next;
+    TRY(need_status(c, S(RETURNED)));
+    TRY(pending_unit(c, &idx));
+    TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
+    TRY(jf_bool(c->in, "unjustified", false, &unjustified, c->e));
+    TRY(put(c, "unjustified", json_boolean(unjustified)));
+    if (present(c->in, "assist_units") && !c->p->first_handler_duty)
+        return js_fail(c->e, JS_ERULE, "assist_units",
+                       "adding assisting units on rejecting a return needs the first-handler duty "
+                       "rule (首办负责制)");
+    for (int i = 0; i < c->o->n_units; i++)
+        if (c->o->units[i].active)
+            taken[ntaken++] = c->o->units[i].unit_id;
+    TRY(in_units(c, "assist_units", 8, taken, ntaken, assist, &n_assist));
+    TRY(check_room(c, "assist_units", assist, n_assist));
+    TRY(begin(c, c->o, &next));
+    next.units[idx].return_pending = false;
+    for (int i = 0; i < n_assist; i++)
+        assign(&next, assist[i], ASG_ASSIST, c->env->now);
+    next.status = holder_status(&next);
+    assert(next.status >= 0); /* the rejected unit holds it again */
+    return emit_main(c, &next);
+}
+
+static int act_sign_approval(struct dctx *c)
+{
+    const char *leader, *handler, *note;
+    struct order next;
+    TRY(need_status(c, S(HANDLING)));
+    TRY(in_str(c, "leader", true, JS_MAX_SHORT, &leader));
+    TRY(in_str(c, "handler", true, JS_MAX_SHORT, &handler));
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(begin(c, c->o, &next));
+    next.sign_approved = true;
+    return emit_main(c, &next);
+}
+
+static int act_contact(struct dctx *c)
+{
+    static const char *const methods[] = {"phone", "visit", "sms", "other", NULL};
+    int method = 0;
+    const char *result;
+    struct order next;
+    TRY(need_status(c, S(DISPATCHED) | S(HANDLING)));
+    if (c->o->anonymous)
+        return js_fail(c->e, JS_ERULE, "anonymous", "an anonymous citizen cannot be contacted");
+    TRY(in_enum(c, "method", true, methods, &method));
+    TRY(in_str(c, "result", true, JS_MAX_NOTE, &result));
+    TRY(begin(c, c->o, &next));
+    next.contacted = true;
+    return emit_main(c, &next);
+}
+
+static int act_extension_request(struct dctx *c)
+{
+    int64_t until;
+    const char *reason;
+    struct order next;
+    const struct order *o = c->o;
+    TRY(need_status(c, S(HANDLING)));
+    TRY(need_lead_type(c));
+    if (o->ext_pending)
+        return js_fail(c->e, JS_ESTATE, "", "an extension request is already awaiting a decision");
+    if (o->deadline <= 0)
+        return js_fail(c->e, JS_ERULE, "until", "the order has no deadline to extend");
+    TRY(in_time(c, "until", true, &until));
+    if (until <= o->deadline)
+        return js_fail(c->e, JS_EINVAL, "until", "'until' must be later than the current deadline");
+    if (c->p->max_extension_days > 0 &&
+        until > o->deadline + (int64_t)c->p->max_extension_days * JT_DAY)
+        return js_fail(c->e, JS_ERULE, "until", "an extension is at most %d days",
+                       c->p->max_extension_days);
+    TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
+    TRY(begin(c, o, &next));
+    next.ext_pending = true;
+    next.ext_requested_until = until;
+    return emit_main(c, &next);
+}
+
+static int act_extension_decide(struct dctx *c)
+{
+    bool approve = false;
+    int64_t until;
+    const char *reason;
+    struct order next;
+    TRY(need_status(c, OPEN_STATUSES));
+    if (!c->o->ext_pending)
+        return js_fail(c->e, JS_ESTATE, "", "no extension request is awaiting a decision");
+    TRY(in_bool(c, "approve", true, &approve));
+    TRY(in_time(c, "until", false, &until));
+    if (until && !approve)
+        return js_fail(c->e, JS_EINVAL, "until", "'until' is given only when approving");
+    if (until && until <= c->o->deadline)
+        return js_fail(c->e, JS_EINVAL, "until", "'until' must be later than the current deadline");
+    TRY(in_str(c, "reason", !approve, JS_MAX_NOTE, &reason));
+    if (approve && !until) {
+        until = c->o->ext_requested_until;
+        TRY(put_time(c, c->v, "until", until));
+    }
+    TRY(begin(c, c->o, &next));
+    next.ext_pending = false;
+    if (approve) {
+        next.deadline = until;
+        next.extensions++;
+    }
+    return emit_main(c, &next);
+}
+
+static int act_hang_request(struct dctx *c)
+{
+    const char *scope, *plan;
+    int64_t expected;
+    struct order next;
+    TRY(need_status(c, S(HANDLING)));
+    TRY(need_lead_type(c));
+    if (c->o->hang == 1 || c->o->hang == 2)
+        return js_fail(c->e, JS_ESTATE, "", "the order is already %s as a hanging account",
+                       c->o->hang == 1 ? "proposed" : "kept");
+    TRY(in_str(c, "scope", true, JS_MAX_NOTE, &scope));
+    TRY(in_str(c, "plan", true, JS_MAX_NOTE, &plan));
+    TRY(in_time(c, "expected", false, &expected));
+    TRY(begin(c, c->o, &next));
+    next.hang = 1;
+    return emit_main(c, &next);
+}
+
+static int act_hang_decide(struct dctx *c)
+{
+    bool approve = false;
+    const char *reason;
+    struct order next;
+    TRY(need_status(c, OPEN_STATUSES));
+    if (c->o->hang != 1)
+        return js_fail(c->e, JS_ESTATE, "", "no hanging-account request is awaiting a decision");
+    TRY(in_bool(c, "approve", true, &approve));
+    TRY(in_str(c, "reason", false, JS_MAX_NOTE, &reason));
+    TRY(begin(c, c->o, &next));
+    next.hang = approve ? 2 : 0;
+    return emit_main(c, &next);
+}
+
+static int need_hang_active(struct dctx *c)
+{
+    TRY(need_status(c, OPEN_STATUSES));
+    if (c->o->hang != 2)
+        return js_fail(c->e, JS_ESTATE, "", "the order is not an approved hanging account");
+    return 0;
+}
+
+static int act_hang_progress(struct dctx *c)
+{
+    const char *progress;
+    TRY(need_hang_active(c));
+    TRY(need_lead_type(c));
+    TRY(in_str(c, "progress", true, JS_MAX_NOTE, &progress));
+    return emit_record(c);
+}
+
+static int act_hang_lift(struct dctx *c)
+{
+    const char *note;
+    struct order next;
+    TRY(need_hang_active(c));
+    if (is_unit_role(c->who->role))
+        TRY(need_lead_type(c));
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(begin(c, c->o, &next));
+    next.hang = 3;
+    return emit_main(c, &next);
+}
+
+static int act_reply(struct dctx *c)
+{
+    const char *result, *responsible, *handler;
+    int closure = 0, rc;
+    const json_t *atts;
+    struct order next;
+    const struct assignment *a = &c->o->units[c->mine];
+    TRY(need_status(c, S(HANDLING)));
+    TRY(need_lead_type(c));
+    if (!a->signed_at)
+        return js_fail(c->e, JS_ESTATE, "", "sign for the order before replying");
+    if (a->return_pending)
+        return js_fail(c->e, JS_ESTATE, "", "your unit's return is awaiting a decision");
+    if (a->replied_at)
+        return js_fail(c->e, JS_ESTATE, "", "your unit has already replied in this round");
+    TRY(in_str(c, "result", true, JS_MAX_TEXT, &result));
+    TRY(in_enum(c, "closure", true, js_closure_names, &closure));
+    TRY(in_str(c, "responsible", true, JS_MAX_SHORT, &responsible));
+    TRY(in_str(c, "handler", false, JS_MAX_SHORT, &handler));
+    TRY(in_attachments(c, "attachments", 20, &atts));
+    TRY(begin(c, c->o, &next));
+    if (order_set_str(&next.reply_text, result)) {
+        order_release(&next);
+        return nomem(c);
+    }
+    if ((rc = add_attachments(c, &next, atts))) {
+        order_release(&next);
+        return rc;
+    }
+    next.units[c->mine].replied_at = c->env->now;
+    next.closure = closure;
+    bool all = true;
+    for (int i = 0; i < next.n_units; i++)
+        if (next.units[i].active && lead_type(&next.units[i]) && !next.units[i].replied_at)
+            all = false;
+    if (all) {
+        next.status = ST_REPLIED;
+        next.replied_at = c->env->now;
+    }
+    return emit_main(c, &next);
+}
+
+/* Closes the acting order (next already in its closed state) and cascades. */
+static int emit_close(struct dctx *c, struct order *next)
+{
+    TRY(emit_main(c, next));
+    return close_cascade(c, c->o, 0);
+}
+
+static int act_review(struct dctx *c)
+{
+    static const char *const standards[] = {"on_time", "overdue", "interim", NULL};
+    bool pass = false;
+    int standard = 0;
+    const char *reason;
+    struct order next;
+    TRY(need_status(c, S(REPLIED)));
+    TRY(in_bool(c, "pass", true, &pass));
+    TRY(in_str(c, "reason", !pass, JS_MAX_NOTE, &reason));
+    TRY(in_enum(c, "standard", false, standards, &standard));
+    TRY(begin(c, c->o, &next));
+    if (!pass) {
+        next.status = ST_HANDLING;
+        next.reworks++;
+        for (int i = 0; i < next.n_units; i++)
+            next.units[i].replied_at = 0;
+        return emit_main(c, &next);
+    }
+    if (!c->o->anonymous) {
+        next.status = ST_CALLBACK;
+        return emit_main(c, &next);
+    }
+    next.status = ST_CLOSED;
+    next.close_kind = CK_NORMAL;
+    next.closed_at = c->env->now;
+    return emit_close(c, &next);
+}
+
+static int act_callback(struct dctx *c)
+{
+    bool unreachable = false, contacted = false, solved = false;
+    int sat = SAT_NONE;
+    const char *note;
+    struct order next;
+    TRY(need_status(c, S(CALLBACK) | S(ANSWERED)));
+    TRY(in_bool(c, "unreachable", false, &unreachable));
+    if (unreachable) {
+        static const char *const answers[] = {"contacted", "solved", "satisfaction"};
+        for (size_t i = 0; i < JS_ARRAY_LEN(answers); i++)
+            if (present(c->in, answers[i]))
+                return js_fail(c->e, JS_EINVAL, answers[i],
+                               "an unreachable citizen gave no '%s' answer", answers[i]);
+    }
+    TRY(in_bool(c, "contacted", !unreachable, &contacted));
+    TRY(in_bool(c, "solved", !unreachable, &solved));
+    TRY(in_enum(c, "satisfaction", !unreachable, js_satisfaction_names, &sat));
+    if (!unreachable && sat == SAT_NONE)
+        return js_fail(c->e, JS_EINVAL, "satisfaction",
+                       "'satisfaction' is satisfied, basic or unsatisfied");
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(begin(c, c->o, &next));
+    next.cb_tries++;
+    if (unreachable) {
+        next.cb_unreachable = c->p->callback_tries > 0 && next.cb_tries >= c->p->callback_tries;
+    } else {
+        next.cb_contacted = contacted;
+        next.cb_solved = solved;
+        next.cb_satisfaction = sat;
+        next.cb_unreachable = false;
+    }
+    return emit_main(c, &next);
+}
+
+static bool callback_negative(const struct order *o)
+{
+    return o->cb_satisfaction == SAT_UNSATISFIED || o->cb_solved == 0;
+}
+
+static int act_reopen(struct dctx *c)
+{
+    static const char *const levels[] = {"district", "upstream", NULL};
+    int level = 0;
+    const char *reason;
+    struct order next;
+    TRY(need_status(c, S(CALLBACK) | S(ANSWERED)));
+    if (!callback_negative(c->o))
+        return js_fail(c->e, JS_ERULE, "satisfaction",
+                       "an order is reopened only after a callback found it unsolved or the "
+                       "citizen unsatisfied");
+    TRY(in_enum(c, "level", false, levels, &level));
+    TRY(put(c, "level", json_string(levels[level])));
+    TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
+    TRY(begin(c, c->o, &next));
+    next.reopens++;
+    if (level == 0)
+        next.reopens_district++;
+    else
+        next.reopens_upstream++;
+    next.cb_tries = 0;
+    next.cb_contacted = next.cb_solved = -1;
+    next.cb_satisfaction = SAT_NONE;
+    next.cb_unreachable = false;
+    next.closure = -1;
+    for (int i = 0; i < next.n_units; i++)
+        next.units[i].replied_at = 0;
+    if (c->o->status == ST_CALLBACK) {
+        next.status = ST_HANDLING;
+        next.deadline = limit_deadline(c->env, next.tier, c->env->now);
+    } else {
+        next.status = ST_FILED;
+    }
+    return emit_main(c, &next);
+}
+
+static int act_close(struct dctx *c)
+{
+    const struct order *o = c->o;
+    const char *reason;
+    struct order next;
+    bool answered = o->status == ST_ANSWERED;
+    TRY(need_status(c, S(CALLBACK) | S(ANSWERED)));
+    bool have_result = o->cb_satisfaction != SAT_NONE || o->cb_unreachable;
+    bool exempt = answered &&
+                  (o->type == TYPE_CONSULT || o->anonymous || !c->p->callback_required_for_answer);
+    if (!have_result && !exempt)
+        return js_fail(c->e, JS_ERULE, "callback", "record the callback result before closing");
+    TRY(in_str(c, "reason", have_result && callback_negative(o), JS_MAX_NOTE, &reason));
+    TRY(begin(c, o, &next));
+    next.status = ST_CLOSED;
+    next.close_kind = answered ? CK_DIRECT : CK_NORMAL;
+    next.closed_at = c->env->now;
+    return emit_close(c, &next);
+}
+
+static int act_archive(struct dctx *c)
+{
+    const char *note;
+    struct order next;
+    TRY(need_status(c, S(CLOSED) | S(NOT_FILED) | S(TRANSFERRED)));
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(begin(c, c->o, &next));
+    next.archived_at = c->env->now;
+    next.status = ST_ARCHIVED;
+    return emit_main(c, &next);
+}
+
+static int act_urge(struct dctx *c)
+{
+    const char *note;
+    struct order next;
+    TRY(need_status(c, S(DISPATCHED) | S(HANDLING) | S(RETURNED)));
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(begin(c, c->o, &next));
+    next.urges++;
+    return emit_main(c, &next);
+}
+
+static int act_supervise(struct dctx *c)
+{
+    const char *reason, *kind;
+    struct order next;
+    TRY(need_status(c, S(DISPATCHED) | S(HANDLING)));
+    TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
+    TRY(in_str(c, "kind", false, 32, &kind));
+    if (c->p->supervision_answer_hours > 0)
+        TRY(put_time(c, c->v, "answer_due",
+                     c->env->now + (int64_t)c->p->supervision_answer_hours * 3600));
+    TRY(begin(c, c->o, &next));
+    next.supervisions++;
+    next.supervisions_open++;
+    return emit_main(c, &next);
+}
+
+static int act_supervise_answer(struct dctx *c)
+{
+    const char *answer;
+    struct order next;
+    TRY(need_status(c, OPEN_STATUSES));
+    TRY(need_lead_type(c));
+    if (c->o->supervisions_open <= 0)
+        return js_fail(c->e, JS_ESTATE, "", "no supervision is awaiting an answer");
+    TRY(in_str(c, "answer", true, JS_MAX_NOTE, &answer));
+    TRY(begin(c, c->o, &next));
+    next.supervisions_open--;
+    return emit_main(c, &next);
+}
+
+static int act_force_close(struct dctx *c)
+{
+    const char *reason;
+    struct order next;
+    TRY(need_status(c, S(DISPATCHED) | S(HANDLING)));
+    TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
+    TRY(begin(c, c->o, &next));
+    next.status = ST_CLOSED;
+    next.close_kind = CK_FORCED;
+    next.closed_at = c->env->now;
+    return emit_close(c, &next);
+}
+
+static int act_instruct(struct dctx *c)
+{
+    const char *text;
+    TRY(need_status(c, ~S(ARCHIVED)));
+    TRY(in_str(c, "text", true, JS_MAX_NOTE, &text));
+    return emit_record(c);
+}
+
+/* ---- the entry point ---------------------------------------------------------------------- */
+
+static int run(struct dctx *c)
+{
+    switch (c->action) {
+    case ACT_INTAKE:
+        return act_intake(c);
+    case ACT_VERIFY:
+        return act_verify(c);
+    case ACT_FILE:
+        return act_file(c);
+    case ACT_NOT_FILE:
+        return act_not_file(c);
+    case ACT_TRANSFER:
+        return act_transfer(c);
+    case ACT_ANSWER:
+        return act_answer(c);
+    case ACT_DISPATCH:
+        return act_dispatch(c);
+    case ACT_MERGE:
+        return act_merge(c);
+    case ACT_SPLIT:
+        return act_split(c);
+    case ACT_SIGN:
+        return act_sign(c);
+    case ACT_RETURN:
+        return act_return(c);
+    case ACT_RETURN_APPROVE:
+        return act_return_approve(c);
+    case ACT_RETURN_REJECT:
+        return act_return_reject(c);
+    case ACT_SIGN_APPROVAL:
+        return act_sign_approval(c);
+    case ACT_CONTACT:
+        return act_contact(c);
+    case ACT_EXTENSION_REQUEST:
+        return act_extension_request(c);
+    case ACT_EXTENSION_DECIDE:
+        return act_extension_decide(c);
+    case ACT_HANG_REQUEST:
+        return act_hang_request(c);
+    case ACT_HANG_DECIDE:
+        return act_hang_decide(c);
+    case ACT_HANG_PROGRESS:
+        return act_hang_progress(c);
+    case ACT_HANG_LIFT:
+        return act_hang_lift(c);
+    case ACT_REPLY:
+        return act_reply(c);
+    case ACT_REVIEW:
+        return act_review(c);
+    case ACT_CALLBACK:
+        return act_callback(c);
+    case ACT_REOPEN:
+        return act_reopen(c);
+    case ACT_CLOSE:
+        return act_close(c);
+    case ACT_ARCHIVE:
+        return act_archive(c);
+    case ACT_URGE:
+        return act_urge(c);
+    case ACT_SUPERVISE:
+        return act_supervise(c);
+    case ACT_SUPERVISE_ANSWER:
+        return act_supervise_answer(c);
+    case ACT_FORCE_CLOSE:
+        return act_force_close(c);
+    case ACT_INSTRUCT:
+        return act_instruct(c);
+    default:
+        return js_fail(c->e, JS_EFORBIDDEN, "", "'%s' is not requested directly",
+                       js_action_names[c->action]);
+    }
+}
+
+/* Fetches the order acted on and, for unit users, their unit's active assignment: a unit that
+ * holds none is told the order does not exist. */
+static int load_order(struct dctx *c, int64_t order_id)
+{
+    int rc = order_id > 0 ? c->env->get_order(c->env->ctx, order_id, &c->o) : -JS_ENOTFOUND;
+    if (rc == -JS_ENOTFOUND)
+        return js_fail(c->e, JS_ENOTFOUND, "order_id", "order not found");
+    if (rc)
+        return js_fail(c->e, -rc, "order_id", "cannot read order %lld", (long long)order_id);
+    if (!is_unit_role(c->who->role))
+        return 0;
+    for (int i = 0; i < c->o->n_units; i++)
+        if (c->o->units[i].active && c->o->units[i].unit_id == c->who->unit_id && c->who->unit_id)
+            c->mine = i;
+    if (c->mine < 0)
+        return js_fail(c->e, JS_ENOTFOUND, "order_id", "order not found");
+    return 0;
+}
+
+int lifecycle_decide(const struct lc_env *env, const struct actor *who, int action,
+                     int64_t order_id, const json_t *args, struct event_list *out,
+                     struct js_error *e)
+{
+    struct dctx c = {.env = env,
+                     .p = env->policy,
+                     .who = who,
+                     .action = action,
+                     .in = args,
+                     .mine = -1,
+                     .out = out,
+                     .e = e};
+    json_t *empty = NULL;
+    int rc;
+    js_error_clear(e);
+    if (action < 0 || action >= ACT__COUNT)
+        return js_fail(e, JS_EINVAL, "action", "unknown action %d", action);
+    if (!lifecycle_role_allows(who->role, action)) {
+        rc = js_fail(e, JS_EFORBIDDEN, "", "role '%s' may not %s an order",
+                     who->role >= 0 && who->role < ROLE__COUNT ? js_role_names[who->role] : "?",
+                     js_action_names[action]);
+        goto out;
+    }
+    if (!args)
+        c.in = empty = json_object();
+    c.v = json_object();
+    if (!c.in || !c.v) {
+        rc = js_fail(e, JS_ENOMEM, "", "out of memory");
+        goto out;
+    }
+    if ((rc = jf_known(c.in, lifecycle_action_fields(action), e)))
+        goto out;
+    if (action == ACT_INTAKE) {
+        if (order_id != 0)
+            rc = js_fail(e, JS_EINVAL, "order_id", "intake creates a new order: no order id");
+    } else {
+        rc = load_order(&c, order_id);
+    }
+    if (!rc)
+        rc = run(&c);
+out:
+    json_decref(c.v);
+    json_decref(empty);
+    return rc;
+}

@@ -1,0 +1,549 @@
+/* The application behind `jiesu serve`: per-thread store handles and engines, the bearer-token
+ * guard, idempotent POSTs, and the helpers shared by the resource files. */
+#include "compat.h"
+#include "http/app.h"
+#include "http/metrics.h"
+#include "http/respond.h"
+#include "http/static.h"
+#include "store/store.h"
+#include "util/jfield.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int64_t app_now(const struct app *a)
+{
+    return jclock_now(a->cfg.clock);
+}
+
+bool app_is_unit_role(int role)
+{
+    return role == ROLE_UNIT_OPERATOR || role == ROLE_UNIT_LEADER;
+}
+
+static void ctx_free(struct app_ctx *c)
+{
+    if (!c)
+        return;
+    if (c->store)
+        engine_release(&c->engine);
+    store_close(c->store);
+    free(c);
+}
+
+int app_ctx_get(struct app *a, struct app_ctx **out, struct js_error *e)
+{
+    struct app_ctx *c = pthread_getspecific(a->key);
+    int rc = 0;
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c)
+            return js_fail(e, JS_ENOMEM, "", NULL);
+        unsigned gen = atomic_load(&a->policy_gen);
+        rc = store_open(a->db, &c->store, e);
+        if (rc) {
+            free(c);
+            return rc;
+        }
+        rc = engine_init(&c->engine, c->store, a->cfg.clock, e);
+        if (rc) {
+            store_close(c->store);
+            free(c);
+            return rc;
+        }
+        c->policy_gen = gen;
+        pthread_mutex_lock(&a->lock);
+        c->next = a->ctxs;
+        a->ctxs = c;
+        pthread_mutex_unlock(&a->lock);
+        pthread_setspecific(a->key, c);
+    } else {
+        unsigned gen = atomic_load(&a->policy_gen);
+        if (gen != c->policy_gen) {
+            struct engine fresh;
+            rc = engine_init(&fresh, c->store, a->cfg.clock, e);
+            if (rc)
+                return rc;
+            engine_release(&c->engine);
+            c->engine = fresh;
+            c->policy_gen = gen;
+        }
+    }
+    *out = c;
+    return 0;
+}
+
+struct app_ctx *app_current(struct app *a)
+{
+    return pthread_getspecific(a->key);
+}
+
+void app_policy_changed(struct app *a)
+{
+    atomic_fetch_add(&a->policy_gen, 1);
+}
+
+int app_require_roles(const struct app_ctx *c, unsigned mask, struct http_response *res)
+{
+    if (c->authed && c->who.role >= 0 && c->who.role < ROLE__COUNT &&
+        (mask & ROLE_BIT(c->who.role)))
+        return 0;
+    http_error(res, -JS_EFORBIDDEN, "", "your role may not do this");
+    return -JS_EFORBIDDEN;
+}
+
+int app_body(const struct http_request *req, const char *const *allowed, bool allow_empty,
+             json_t **out, struct http_response *res)
+{
+    struct js_error e;
+    js_error_clear(&e);
+    *out = NULL;
+    json_t *j = NULL;
+    int rc;
+    if (allow_empty && req->body_len == 0) {
+        j = json_object();
+        if (!j) {
+            http_error(res, -JS_ENOMEM, "", NULL);
+            return -JS_ENOMEM;
+        }
+    } else {
+        rc = http_body_json(req, &j, &e);
+        if (rc) {
+            http_error_from(res, &e);
+            return rc;
+        }
+    }
+    rc = allowed ? jf_known(j, allowed, &e) : 0;
+    if (rc) {
+        json_decref(j);
+        http_error_from(res, &e);
+        return rc;
+    }
+    *out = j;
+    return 0;
+}
+
+struct query_check {
+    const char *const *allowed;
+    const char *unknown;
+};
+
+static int query_check_one(void *ctx, const char *name, const char *value)
+{
+    JS_UNUSED(value);
+    struct query_check *q = ctx;
+    for (const char *const *p = q->allowed; *p; p++)
+        if (strcmp(*p, name) == 0)
+            return 0;
+    q->unknown = name;
+    return 1;
+}
+
+int app_query_known(const struct http_request *req, const char *const *allowed,
+                    struct http_response *res)
+{
+    struct query_check q = {allowed, NULL};
+    if (!http_query_foreach(req, query_check_one, &q))
+        return 0;
+    char msg[160];
+    snprintf(msg, sizeof msg, "unknown query parameter '%.100s'", q.unknown);
+    http_error(res, -JS_EUNKNOWN_FIELD, q.unknown, msg);
+    return -JS_EUNKNOWN_FIELD;
+}
+
+int app_parse_id(const char *s, int64_t *out)
+{
+    if (!s || !s[0] || strlen(s) > 16)
+        return -JS_EINVAL;
+    int64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -JS_EINVAL;
+        v = v * 10 + (*p - '0');
+    }
+    if (v <= 0 || v > ((int64_t)1 << 53))
+        return -JS_EINVAL;
+    *out = v;
+    return 0;
+}
+
+int app_str_field(const json_t *obj, const char *key, bool required, size_t maxchars, char *dst,
+                  size_t dst_size, struct js_error *e)
+{
+    const char *s = NULL;
+    int rc = jf_str(obj, key, required, maxchars, &s, e);
+    if (rc || !s)
+        return rc;
+    size_t n = strlen(s);
+    if (n >= dst_size)
+        return js_fail(e, JS_ETOOLONG, key, "'%s' is longer than %zu bytes", key, dst_size - 1);
+    memcpy(dst, s, n + 1);
+    return 0;
+}
+
+void app_store_error(struct http_response *res, int rc, const char *field, const char *what)
+{
+    char msg[160];
+    if (rc == -JS_ENOTFOUND)
+        snprintf(msg, sizeof msg, "%s not found", what);
+    else if (rc == -JS_EEXISTS)
+        snprintf(msg, sizeof msg, "%s already exists", what);
+    else if (rc == -JS_EBUSY)
+        snprintf(msg, sizeof msg, "the database is busy, try again");
+    else
+        snprintf(msg, sizeof msg, "cannot store %s: %s", what, js_err_message(rc));
+    http_error(res, rc, (rc == -JS_ENOTFOUND || rc == -JS_EEXISTS) ? field : "", msg);
+}
+
+int app_audit_append(struct app_ctx *c, int64_t user_id, int64_t order_id, const char *action,
+                     const char *detail)
+{
+    struct audit_entry a;
+    memset(&a, 0, sizeof a);
+    a.user_id = user_id;
+    a.order_id = order_id;
+    a.at = jclock_now(c->engine.clock);
+    snprintf(a.action, sizeof a.action, "%s", action);
+    /* cut on a UTF-8 boundary so the stored text stays valid */
+    size_t n = detail ? strlen(detail) : 0;
+    if (n >= sizeof a.detail) {
+        n = sizeof a.detail - 1;
+        while (n > 0 && ((unsigned char)detail[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy(a.detail, detail, n);
+    a.detail[n] = '\0';
+    return c->store->ops->audit_append(c->store, &a);
+}
+
+int app_audit(struct app_ctx *c, int64_t user_id, int64_t order_id, const char *action,
+              const char *detail)
+{
+    struct store *s = c->store;
+    int rc = s->ops->begin(s);
+    if (rc)
+        return rc;
+    rc = app_audit_append(c, user_id, order_id, action, detail);
+    if (rc) {
+        s->ops->rollback(s);
+        return rc;
+    }
+    return s->ops->commit(s);
+}
+
+json_t *app_time_json(int64_t t)
+{
+    if (t <= 0)
+        return json_null();
+    char buf[32];
+    jtime_format(t, buf, sizeof buf);
+    return json_string(buf);
+}
+
+json_t *app_user_json(const struct user *u)
+{
+    bool valid_role = u->role >= 0 && u->role < ROLE__COUNT;
+    return json_pack("{sI ss ss ss ss so ss sb}", "id", (json_int_t)u->id, "login", u->login,
+                     "name", u->name, "role", valid_role ? js_role_names[u->role] : "",
+                     "role_label", valid_role ? js_role_labels[u->role] : "", "unit_id",
+                     u->unit_id ? json_integer(u->unit_id) : json_null(), "phone", u->phone,
+                     "active", u->active);
+}
+
+/* --- authentication and idempotency ------------------------------------------------------ */
+
+static void unauthorized(struct http_response *res, const char *message)
+{
+    http_error(res, -JS_EUNAUTH, "", message);
+    http_response_header(res, "WWW-Authenticate", "Bearer");
+}
+
+static int authenticate(struct app *a, struct app_ctx *c, struct http_request *req,
+                        struct http_response *res)
+{
+    const char *token = auth_bearer(http_header(req, "Authorization"));
+    if (!token) {
+        unauthorized(res, "login required: send Authorization: Bearer <token>");
+        return -JS_EUNAUTH;
+    }
+    if (!auth_token_wellformed(token)) {
+        unauthorized(res, "malformed bearer token");
+        return -JS_EUNAUTH;
+    }
+    if (auth_token_digest(token, c->token_hash)) {
+        http_error(res, -JS_EINTERNAL, "", NULL);
+        return -JS_EINTERNAL;
+    }
+    int64_t uid = 0;
+    int rc = c->store->ops->session_get(c->store, c->token_hash, app_now(a), &uid);
+    if (rc == -JS_ENOTFOUND) {
+        unauthorized(res, "the session has expired or was logged out: log in again");
+        return -JS_EUNAUTH;
+    }
+    if (rc) {
+        app_store_error(res, rc, "", "session");
+        return rc;
+    }
+    rc = c->store->ops->user_get(c->store, uid, &c->user);
+    if (rc == -JS_ENOTFOUND || (!rc && !c->user.active)) {
+        unauthorized(res, "this account is disabled");
+        return -JS_EUNAUTH;
+    }
+    if (rc) {
+        app_store_error(res, rc, "", "user");
+        return rc;
+    }
+    memset(&c->who, 0, sizeof c->who);
+    c->who.user_id = c->user.id;
+    c->who.role = c->user.role;
+    c->who.unit_id = app_is_unit_role(c->user.role) ? c->user.unit_id : 0;
+    snprintf(c->who.name, sizeof c->who.name, "%s", c->user.name);
+    c->authed = true;
+    req->user_id = c->user.id;
+    return 0;
+}
+
+/* SHA-256 of method, path and body, as hex: what an Idempotency-Key is bound to. */
+static void request_hash(const struct http_request *req, char out[AUTH_TOKEN_HEX])
+{
+    crypto_hash_sha256_state st;
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)req->method, strlen(req->method));
+    crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
+    crypto_hash_sha256_update(&st, (const unsigned char *)req->path, strlen(req->path));
+    crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
+    crypto_hash_sha256_update(&st, (const unsigned char *)req->body, req->body_len);
+    crypto_hash_sha256_final(&st, d);
+    sodium_bin2hex(out, AUTH_TOKEN_HEX, d, sizeof d);
+}
+
+static bool idem_key_ok(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > APP_IDEM_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (k[i] < 0x21 || k[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* Replays a stored answer, refuses a reused key with another request, or marks the request so
+ * app_handle stores its answer. Returns 0 to run the handler. */
+static int idempotency(struct app_ctx *c, struct http_request *req, struct http_response *res)
+{
+    const char *key = http_header(req, "Idempotency-Key");
+    if (!key || strcmp(req->method, "POST") != 0)
+        return 0;
+    if (!idem_key_ok(key)) {
+        http_error(res, -JS_EINVAL, "Idempotency-Key",
+                   "Idempotency-Key must be 1 to 128 printable ASCII characters");
+        return -JS_EINVAL;
+    }
+    char hash[AUTH_TOKEN_HEX];
+    request_hash(req, hash);
+    char *stored_hash = NULL, *body = NULL;
+    int status = 0;
+    int rc = c->store->ops->idem_get(c->store, c->user.id, key, &stored_hash, &status, &body);
+    if (rc == -JS_ENOTFOUND) {
+        c->idem_pending = true;
+        memcpy(c->idem_key, key, strlen(key) + 1);
+        memcpy(c->idem_hash, hash, sizeof hash);
+        return 0;
+    }
+    if (rc) {
+        app_store_error(res, rc, "", "idempotency record");
+        goto out;
+    }
+    if (strcmp(stored_hash ? stored_hash : "", hash) != 0) {
+        rc = -JS_EINVAL;
+        http_error(res, rc, "Idempotency-Key",
+                   "this Idempotency-Key was used for a different request");
+        goto out;
+    }
+    rc = 1;
+    if (body && body[0])
+        http_text(res, status, HTTP_JSON_TYPE, body);
+    else
+        http_empty(res, status);
+    http_response_header(res, "Idempotent-Replayed", "true");
+out:
+    free(stored_hash);
+    free(body);
+    return rc;
+}
+
+static void idempotency_store(struct app *a, struct app_ctx *c, struct http_response *res)
+{
+    int st = res->status;
+    if (!((st >= 200 && st < 300) || (st >= 400 && st < 500)) || res->fd >= 0)
+        return;
+    struct store *s = c->store;
+    const char *body = res->body.len ? res->body.data : "";
+    if (s->ops->begin(s))
+        return;
+    int rc = s->ops->idem_put(s, c->user.id, c->idem_key, c->idem_hash, st, body, app_now(a));
+    if (rc)
+        s->ops->rollback(s);
+    else
+        s->ops->commit(s);
+}
+
+static int guard(void *ap, struct http_request *req, struct http_response *res)
+{
+    struct app *a = ap;
+    struct app_ctx *c = app_current(a);
+    if (req->route_flags & APP_PUBLIC)
+        return 0;
+    int rc = authenticate(a, c, req, res);
+    if (rc)
+        return rc;
+    return idempotency(c, req, res);
+}
+
+/* --- the handler ------------------------------------------------------------------------- */
+
+static bool routed_path(const char *p)
+{
+    return has_prefix(p, "/api/") || strcmp(p, "/api") == 0 || strcmp(p, "/healthz") == 0 ||
+           strcmp(p, "/metrics") == 0;
+}
+
+void app_handle(void *ap, struct http_request *req, struct http_response *res)
+{
+    struct app *a = ap;
+    if (!routed_path(req->path)) {
+        if (a->web) {
+            static_serve(a->web, req, res);
+        } else {
+            req->route = "static";
+            http_error(res, -JS_ENOTFOUND, "", "no web root is configured");
+        }
+        return;
+    }
+    struct js_error e;
+    js_error_clear(&e);
+    struct app_ctx *c = NULL;
+    int rc = app_ctx_get(a, &c, &e);
+    if (rc) {
+        fprintf(stderr, "jiesu: cannot open the store: %s\n", e.message);
+        http_error(res, -JS_EBUSY, "", "the database is not available");
+        return;
+    }
+    c->authed = false;
+    c->idem_pending = false;
+    memset(&c->user, 0, sizeof c->user);
+    memset(&c->who, 0, sizeof c->who);
+    c->token_hash[0] = '\0';
+    router_dispatch(a->router, a, req, res);
+    if (c->idem_pending)
+        idempotency_store(a, c, res);
+    /* the password hash never outlives the request */
+    sodium_memzero(c->user.pwhash, sizeof c->user.pwhash);
+    c->idem_pending = false;
+}
+
+/* --- lifetime ---------------------------------------------------------------------------- */
+
+int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
+{
+    *out = NULL;
+    if (!cfg->db || !cfg->db[0])
+        return js_fail(e, JS_EINVAL, "db", "no database given");
+    struct app *a = calloc(1, sizeof *a);
+    if (!a)
+        return js_fail(e, JS_ENOMEM, "", NULL);
+    int rc = 0;
+    a->cfg = *cfg;
+    if (a->cfg.token_seconds <= 0)
+        a->cfg.token_seconds = 8 * 3600;
+    if (a->cfg.login_max_failures == 0)
+        a->cfg.login_max_failures = 5;
+    if (a->cfg.login_window_s <= 0)
+        a->cfg.login_window_s = 900;
+    pthread_mutex_init(&a->lock, NULL);
+    atomic_init(&a->policy_gen, 0);
+    if (pthread_key_create(&a->key, NULL)) {
+        pthread_mutex_destroy(&a->lock);
+        free(a);
+        return js_fail(e, JS_EINTERNAL, "", "cannot create a thread key");
+    }
+    a->db = strdup(cfg->db);
+    if (!a->db) {
+        rc = js_fail(e, JS_ENOMEM, "", NULL);
+        goto fail;
+    }
+    a->cfg.db = a->db;
+    if (auth_init()) {
+        rc = js_fail(e, JS_EINTERNAL, "", "libsodium failed to initialise");
+        goto fail;
+    }
+    rc = auth_limiter_new(a->cfg.login_max_failures, a->cfg.login_window_s, a->cfg.clock,
+                          &a->limiter);
+    if (rc) {
+        js_fail(e, rc, "", "cannot create the login limiter");
+        goto fail;
+    }
+    if (cfg->web && cfg->web[0]) {
+        rc = static_root_open(cfg->web, &a->web, e);
+        if (rc)
+            goto fail;
+    }
+    rc = metrics_new(&a->metrics);
+    if (rc) {
+        js_fail(e, rc, "", "cannot create the metrics");
+        goto fail;
+    }
+    metrics_set_gauges(a->metrics, res_ops_gauges, a);
+    rc = router_new(&a->router);
+    if (rc) {
+        js_fail(e, rc, "", "cannot create the router");
+        goto fail;
+    }
+    router_set_guard(a->router, guard);
+    if ((rc = res_ops_routes(a->router)) || (rc = res_auth_routes(a->router)) ||
+        (rc = res_orders_routes(a->router)) || (rc = res_admin_routes(a->router))) {
+        js_fail(e, rc, "", "cannot register the routes");
+        goto fail;
+    }
+    struct app_ctx *c;
+    rc = app_ctx_get(a, &c, e);
+    if (rc)
+        goto fail;
+    *out = a;
+    return 0;
+fail:
+    app_free(a);
+    return rc;
+}
+
+void app_free(struct app *a)
+{
+    if (!a)
+        return;
+    struct app_ctx *c = a->ctxs;
+    while (c) {
+        struct app_ctx *next = c->next;
+        ctx_free(c);
+        c = next;
+    }
+    a->ctxs = NULL;
+    pthread_setspecific(a->key, NULL);
+    pthread_key_delete(a->key);
+    pthread_mutex_destroy(&a->lock);
+    router_free(a->router);
+    metrics_free(a->metrics);
+    auth_limiter_free(a->limiter);
+    static_root_free(a->web);
+    free(a->db);
+    free(a);
+}

@@ -1,0 +1,524 @@
+/* Operations and self-description: /healthz, /metrics (with orders by status), the vocabulary
+ * of the domain for clients (/api/v1/meta), and the OpenAPI 3.0 document generated from the
+ * router's own table, so no route can be left out of it. */
+#include "compat.h"
+#include "http/app.h"
+#include "core/lifecycle.h"
+#include "http/metrics.h"
+#include "http/respond.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- health and metrics ------------------------------------------------------------------ */
+
+static void healthz(void *ap, struct http_request *req, struct http_response *res)
+{
+    JS_UNUSED(req);
+    struct app_ctx *c = app_current(ap);
+    int version = 0;
+    int rc = c->store->ops->schema_version(c->store, &version);
+    if (rc || version <= 0) {
+        http_json(res, 503, json_pack("{ss ss}", "status", "unavailable", "db", "error"));
+        return;
+    }
+    http_json(res, 200,
+              json_pack("{ss ss si}", "status", "ok", "db", "ok", "schema_version", version));
+}
+
+int res_ops_gauges(void *ap, struct buf *out)
+{
+    struct app *a = ap;
+    struct app_ctx *c = app_current(a);
+    if (!c)
+        return 0;
+    int64_t counts[ST__COUNT];
+    memset(counts, 0, sizeof counts);
+    int rc = c->store->ops->order_count_by_status(c->store, counts);
+    if (rc)
+        return rc;
+    rc = metrics_family(out, "jiesu_orders", "gauge", "Orders by status.");
+    for (int st = 0; !rc && st < ST__COUNT; st++) {
+        const char *labels[] = {"status", js_status_names[st], NULL};
+        rc = metrics_sample(out, "jiesu_orders", labels, (double)counts[st]);
+    }
+    if (!rc)
+        rc = metrics_family(out, "jiesu_login_limiter_keys", "gauge",
+                            "Login names and addresses with recent failed logins.");
+    if (!rc)
+        rc = metrics_sample(out, "jiesu_login_limiter_keys", NULL,
+                            (double)auth_limiter_size(a->limiter));
+    return rc;
+}
+
+static void metrics(void *ap, struct http_request *req, struct http_response *res)
+{
+    JS_UNUSED(req);
+    struct app *a = ap;
+    metrics_respond(a->metrics, res);
+}
+
+/* --- vocabulary -------------------------------------------------------------------------- */
+
+static const char *const channels[] = {
+    "hotline-12345", "hotline-96010", "wechat", "weibo",    "web",    "mailbox", "media",
+    "conduct",       "leader",        "grid",   "video-ai", "forum",  "open311", "upstream",
+    NULL};
+
+static json_t *name_table(const char *const *names, const char *const *labels)
+{
+    json_t *a = json_array();
+    for (int i = 0; names[i]; i++)
+        json_array_append_new(a, json_pack("{ss ss}", "name", names[i], "label",
+                                           labels ? labels[i] : names[i]));
+    return a;
+}
+
+static json_t *action_table(void)
+{
+    json_t *a = json_array();
+    for (int act = 0; act < ACT__COUNT; act++) {
+        json_t *fields = json_array(), *roles = json_array();
+        const char *const *f = lifecycle_action_fields(act);
+        for (; f && *f; f++)
+            json_array_append_new(fields, json_string(*f));
+        for (int r = 0; r < ROLE__COUNT; r++)
+            if (lifecycle_role_allows(r, act))
+                json_array_append_new(roles, json_string(js_role_names[r]));
+        json_array_append_new(a, json_pack("{ss ss so so}", "name", js_action_names[act],
+                                           "label", js_action_labels[act], "fields", fields,
+                                           "roles", roles));
+    }
+    return a;
+}
+
+static void meta(void *ap, struct http_request *req, struct http_response *res)
+{
+    JS_UNUSED(ap);
+    static const char *const no_params[] = {NULL};
+    if (app_query_known(req, no_params, res))
+        return;
+    json_t *ch = json_array();
+    for (const char *const *p = channels; *p; p++)
+        json_array_append_new(ch, json_string(*p));
+    http_json(res, 200,
+              json_pack("{so so so so so so so so so so so so so so}", "statuses",
+                        name_table(js_status_names, js_status_labels), "roles",
+                        name_table(js_role_names, js_role_labels), "actions", action_table(),
+                        "types", name_table(js_type_names, js_type_labels), "levels",
+                        name_table(js_level_names, js_level_labels), "tiers",
+                        name_table(js_tier_names, js_tier_labels), "closures",
+                        name_table(js_closure_names, js_closure_labels), "satisfactions",
+                        name_table(js_satisfaction_names, js_satisfaction_labels),
+                        "not_filed_reasons", name_table(js_notfiled_names, js_notfiled_labels),
+                        "unit_kinds", name_table(js_unit_kind_names, js_unit_kind_labels),
+                        "region_levels",
+                        name_table(js_region_level_names, js_region_level_labels),
+                        "close_kinds", name_table(js_close_kind_names, js_close_kind_labels),
+                        "assignment_roles", name_table(js_asg_names, js_asg_labels), "channels",
+                        ch));
+}
+
+/* --- the OpenAPI document ---------------------------------------------------------------- */
+
+/* What the router table cannot say about a route. query and body are lists of
+ * "name:type" separated by commas, a '!' after the type marking it required; body "@intake"
+ * means the intake fields and "@action" the action's fields. */
+struct route_doc {
+    const char *method, *pattern, *tag, *summary, *who, *query, *body;
+    int ok; /* success status */
+};
+
+static const struct route_doc docs[] = {
+    {"GET", "/healthz", "operations", "Health: the process answers and the database opens",
+     "anyone", NULL, NULL, 200},
+    {"GET", "/metrics", "operations",
+     "Prometheus metrics: requests by route and status, latency histogram, orders by status",
+     "anyone", NULL, NULL, 200},
+    {"GET", "/api/v1/openapi.json", "operations", "This document", "anyone", NULL, NULL, 200},
+    {"GET", "/api/v1/meta", "operations",
+     "The vocabulary: statuses, roles, actions with their fields and roles, and the other "
+     "closed lists, with Chinese labels",
+     "anyone", NULL, NULL, 200},
+    {"POST", "/api/v1/auth/login", "accounts",
+     "Log in with a password; answers a bearer token and its expiry. Five failures per login "
+     "or address within 15 minutes answer 429 with Retry-After",
+     "anyone", NULL, "login:string!,password:string!", 200},
+    {"POST", "/api/v1/auth/logout", "accounts", "End the current session", "any user", NULL,
+     NULL, 204},
+    {"POST", "/api/v1/auth/password", "accounts", "Change one's own password", "any user", NULL,
+     "old_password:string!,new_password:string!", 204},
+    {"GET", "/api/v1/me", "accounts",
+     "The logged-in user, their unit, the actions their role allows, and whether citizen data "
+     "is masked for them",
+     "any user", NULL, NULL, 200},
+    {"GET", "/api/v1/orders", "orders",
+     "List orders, filtered, sorted and paged by cursor. Unit users see their own unit's "
+     "orders only. Items leave out the citizen and the texts",
+     "any user",
+     "status:string,unit_id:integer,category_id:integer,region_id:integer,channel:string,"
+     "type:string,level:string,overdue:boolean,from:string,to:string,q:string,sort:string,"
+     "cursor:string,limit:integer",
+     NULL, 200},
+    {"POST", "/api/v1/orders", "orders", "Take in a new order (受理)", "agent, dispatcher",
+     NULL, "@intake", 201},
+    {"GET", "/api/v1/orders/{id}", "orders",
+     "An order (by id or number) with its timeline. Citizen name and phone are masked for unit "
+     "users and auditors unless the order needs contact; every unmasked read is audited",
+     "any user who may see the order", NULL, NULL, 200},
+    {"GET", "/api/v1/orders/{id}/suggest", "orders",
+     "The responsibility catalogue's unit for the order's category and region", "any user",
+     NULL, NULL, 200},
+    {"POST", "/api/v1/orders/{id}/actions/{action}", "actions",
+     "Carry out a lifecycle action on an order. The body holds the order's version (a stale "
+     "one answers 409) and the action's fields; see the per-action paths below",
+     "as the role matrix says", NULL, "@action", 200},
+    {"GET", "/api/v1/units", "organisation", "Units with their three-tier contacts",
+     "any user", NULL, NULL, 200},
+    {"POST", "/api/v1/units", "organisation", "Create a unit", "admin", NULL,
+     "code:string!,name:string!,kind:string!,region_id:integer,active:boolean,contacts:object",
+     201},
+    {"GET", "/api/v1/units/{id}", "organisation", "One unit", "any user", NULL, NULL, 200},
+    {"PUT", "/api/v1/units/{id}", "organisation", "Change the given fields of a unit", "admin",
+     NULL, "code:string,name:string,kind:string,region_id:integer,active:boolean,contacts:object",
+     200},
+    {"GET", "/api/v1/users", "organisation", "Users (never their password hashes)",
+     "admin, auditor", NULL, NULL, 200},
+    {"POST", "/api/v1/users", "organisation", "Create a user with a password", "admin", NULL,
+     "login:string!,name:string!,role:string!,unit_id:integer,phone:string,password:string!,"
+     "active:boolean",
+     201},
+    {"GET", "/api/v1/users/{id}", "organisation", "One user", "admin, auditor, the user",
+     NULL, NULL, 200},
+    {"PUT", "/api/v1/users/{id}", "organisation",
+     "Change the given fields of a user: role, unit, active, name, phone, password", "admin",
+     NULL,
+     "login:string,name:string,role:string,unit_id:integer,phone:string,password:string,"
+     "active:boolean",
+     200},
+    {"GET", "/api/v1/regions", "organisation", "Regions (district, street, community, grid)",
+     "any user", NULL, NULL, 200},
+    {"POST", "/api/v1/regions", "organisation", "Create a region", "admin", NULL,
+     "parent_id:integer,level:string!,code:string!,name:string!", 201},
+    {"PUT", "/api/v1/regions/{id}", "organisation", "Change the given fields of a region",
+     "admin", NULL, "parent_id:integer,level:string,code:string,name:string", 200},
+    {"GET", "/api/v1/categories", "organisation", "The category tree (levels 1 to 3)",
+     "any user", NULL, NULL, 200},
+    {"POST", "/api/v1/categories", "organisation", "Create a category", "admin", NULL,
+     "parent_id:integer,level:integer,code:string!,name:string!", 201},
+    {"PUT", "/api/v1/categories/{id}", "organisation", "Change the given fields of a category",
+     "admin", NULL, "parent_id:integer,level:integer,code:string,name:string", 200},
+    {"GET", "/api/v1/catalogue", "organisation",
+     "The responsibility catalogue (category × region → unit)", "any user", NULL, NULL, 200},
+    {"POST", "/api/v1/catalogue", "organisation", "Add a catalogue entry", "admin", NULL,
+     "category_id:integer!,region_id:integer,unit_id:integer!,basis:string", 201},
+    {"DELETE", "/api/v1/catalogue/{id}", "organisation", "Remove a catalogue entry", "admin",
+     NULL, NULL, 204},
+    {"GET", "/api/v1/policy", "policy",
+     "The effective policy with the source of every setting, the stored overrides and the "
+     "presets",
+     "any user", NULL, NULL, 200},
+    {"PUT", "/api/v1/policy", "policy", "Choose the preset and overrides", "admin", NULL,
+     "preset:string!,overrides:object", 200},
+    {"GET", "/api/v1/audit", "audit",
+     "The audit trail (logins, unmasked reads, administration), oldest first from 'after'",
+     "auditor, admin", "after:integer,limit:integer", NULL, 200},
+};
+
+static const struct route_doc *find_doc(const char *method, const char *pattern)
+{
+    for (size_t i = 0; i < JS_ARRAY_LEN(docs); i++)
+        if (strcmp(docs[i].method, method) == 0 && strcmp(docs[i].pattern, pattern) == 0)
+            return &docs[i];
+    return NULL;
+}
+
+static const char *const bool_fields[] = {
+    "anonymous", "wants_callback", "needs_contact", "enterprise", "leader_signed", "unjustified",
+    "approve",   "pass",           "unreachable",   "contacted",  "solved",        NULL};
+static const char *const array_fields[] = {"assist_units", "orders", "children", "attachments",
+                                           NULL};
+
+/* The JSON type of an action field, by its name (the same convention as the command line). */
+static const char *field_type(const char *f)
+{
+    size_t n = strlen(f);
+    if (js_name_index(bool_fields, f) >= 0)
+        return "boolean";
+    if (js_name_index(array_fields, f) >= 0)
+        return "array";
+    if (strcmp(f, "attachment") == 0)
+        return "object";
+    if (strcmp(f, "lat") == 0 || strcmp(f, "lon") == 0)
+        return "number";
+    if ((n > 3 && strcmp(f + n - 3, "_id") == 0) || strcmp(f, "duplicate_of") == 0 ||
+        strcmp(f, "kb_entry") == 0)
+        return "integer";
+    return "string";
+}
+
+static json_t *type_schema(const char *type)
+{
+    json_t *s = json_pack("{ss}", "type", type);
+    if (strcmp(type, "array") == 0)
+        json_object_set_new(s, "items", json_object());
+    return s;
+}
+
+/* Reads the next "name:type" item of a comma-separated spec into name and type; returns false
+ * at the end. */
+static bool spec_next(const char **p, char *name, size_t nn, char *type, size_t tn)
+{
+    const char *s = *p;
+    if (!*s)
+        return false;
+    const char *end = strchr(s, ',');
+    if (!end)
+        end = s + strlen(s);
+    const char *colon = memchr(s, ':', (size_t)(end - s));
+    if (!colon)
+        colon = end;
+    snprintf(name, nn, "%.*s", (int)(colon - s), s);
+    snprintf(type, tn, "%.*s", colon < end ? (int)(end - colon - 1) : 0,
+             colon < end ? colon + 1 : "");
+    *p = *end ? end + 1 : end;
+    return true;
+}
+
+/* An object schema from a "name:type!,..." list. */
+static json_t *spec_schema(const char *spec)
+{
+    json_t *props = json_object(), *req = json_array();
+    char name[64], type[32];
+    for (const char *p = spec; spec_next(&p, name, sizeof name, type, sizeof type);) {
+        size_t tl = strlen(type);
+        bool required = tl && type[tl - 1] == '!';
+        if (required)
+            type[tl - 1] = '\0';
+        json_object_set_new(props, name, type_schema(type));
+        if (required)
+            json_array_append_new(req, json_string(name));
+    }
+    json_t *s = json_pack("{ss so sb}", "type", "object", "properties", props,
+                          "additionalProperties", 0);
+    if (json_array_size(req))
+        json_object_set_new(s, "required", req);
+    else
+        json_decref(req);
+    return s;
+}
+
+/* The schema of an action's body: version (except intake) plus the action's fields. */
+static json_t *action_schema(int action)
+{
+    json_t *props = json_object();
+    const char *const *f = lifecycle_action_fields(action);
+    for (; f && *f; f++)
+        json_object_set_new(props, *f, type_schema(field_type(*f)));
+    json_t *s = json_pack("{ss so sb}", "type", "object", "properties", props,
+                          "additionalProperties", 0);
+    if (action != ACT_INTAKE) {
+        json_object_set_new(props, "version",
+                            json_pack("{ss si ss}", "type", "integer", "minimum", 1,
+                                      "description", "the order's version as last read"));
+        json_object_set_new(s, "required", json_pack("[s]", "version"));
+    }
+    return s;
+}
+
+static json_t *query_params(const char *spec)
+{
+    json_t *params = json_array();
+    char name[64], type[32];
+    for (const char *p = spec; spec_next(&p, name, sizeof name, type, sizeof type);)
+        json_array_append_new(params, json_pack("{ss ss sb so}", "name", name, "in", "query",
+                                                "required", 0, "schema", type_schema(type)));
+    return params;
+}
+
+static json_t *responses(int ok)
+{
+    char code[8];
+    snprintf(code, sizeof code, "%d", ok);
+    json_t *r = json_object();
+    json_t *success = json_pack("{ss}", "description", ok == 204 ? "done, no body" : "success");
+    if (ok != 204)
+        json_object_set_new(success, "content",
+                            json_pack("{s{s{ss}}}", "application/json", "schema", "type",
+                                      "object"));
+    json_object_set_new(r, code, success);
+    json_object_set_new(
+        r, "default",
+        json_pack("{ss s{s{s{ss}}}}", "description",
+                  "an error: 400 bad input, 401 login required, 403 role refused, 404 not found "
+                  "(also for orders of other units), 409 state or version conflict, 413 body too "
+                  "large, 415 not JSON, 422 invalid value, 429 rate limited",
+                  "content", "application/json", "schema", "$ref",
+                  "#/components/schemas/Error"));
+    return r;
+}
+
+/* One operation object. action >= 0 documents one concrete action path. */
+static json_t *operation(const char *method, const char *pattern, unsigned flags,
+                         const struct route_doc *d, int action)
+{
+    json_t *op = json_object();
+    json_t *params = d && d->query ? query_params(d->query) : json_array();
+    /* path parameters, from the pattern itself */
+    for (const char *p = strchr(pattern, '{'); p; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        if (!end)
+            break;
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(end - p - 1), p + 1);
+        json_t *schema = json_pack("{ss}", "type", "string");
+        if (strcmp(name, "action") == 0) {
+            json_t *names = json_array();
+            for (int a = 0; a < ACT__COUNT; a++)
+                if (a != ACT_INTAKE && a != ACT_MERGED_INTO)
+                    json_array_append_new(names, json_string(js_action_names[a]));
+            json_object_set_new(schema, "enum", names);
+        }
+        json_array_append_new(params,
+                              json_pack("{ss ss sb so ss}", "name", name, "in", "path",
+                                        "required", 1, "schema", schema, "description",
+                                        strcmp(name, "id") == 0 && strstr(pattern, "orders")
+                                            ? "order id or number"
+                                            : name));
+    }
+    if (json_array_size(params))
+        json_object_set_new(op, "parameters", params);
+    else
+        json_decref(params);
+    if (action >= 0) {
+        char summary[160];
+        snprintf(summary, sizeof summary, "%s (%s)", js_action_names[action],
+                 js_action_labels[action]);
+        json_t *roles = json_array();
+        for (int r = 0; r < ROLE__COUNT; r++)
+            if (lifecycle_role_allows(r, action))
+                json_array_append_new(roles, json_string(js_role_names[r]));
+        json_object_set_new(op, "summary", json_string(summary));
+        json_object_set_new(op, "tags", json_pack("[s]", "actions"));
+        json_object_set_new(op, "x-roles", roles);
+        json_object_set_new(op, "operationId", json_sprintf("action_%s", js_action_names[action]));
+        json_object_set_new(op, "requestBody",
+                            json_pack("{sb s{s{so}}}", "required", 1, "content",
+                                      "application/json", "schema", action_schema(action)));
+        json_object_set_new(op, "responses", responses(200));
+    } else if (d) {
+        json_object_set_new(op, "summary", json_string(d->summary));
+        json_object_set_new(op, "description", json_sprintf("Who: %s.", d->who));
+        json_object_set_new(op, "tags", json_pack("[s]", d->tag));
+        json_t *body = NULL;
+        if (d->body && strcmp(d->body, "@intake") == 0)
+            body = action_schema(ACT_INTAKE);
+        else if (d->body && strcmp(d->body, "@action") == 0)
+            body = json_pack("{ss s{s{ssss}} sb}", "type", "object", "properties", "version",
+                             "type", "integer", "description", "the order's version",
+                             "additionalProperties", 1);
+        else if (d->body)
+            body = spec_schema(d->body);
+        if (body)
+            json_object_set_new(op, "requestBody",
+                                json_pack("{sb s{s{so}}}", "required", 1, "content",
+                                          "application/json", "schema", body));
+        json_object_set_new(op, "responses", responses(d->ok));
+    } else {
+        json_object_set_new(op, "summary", json_string("(undocumented route)"));
+        json_object_set_new(op, "x-undocumented", json_true());
+        json_object_set_new(op, "responses", responses(200));
+    }
+    if (flags & APP_PUBLIC)
+        json_object_set_new(op, "security", json_array());
+    if (strcmp(method, "POST") == 0 && !(flags & APP_PUBLIC)) {
+        json_t *list = json_object_get(op, "parameters");
+        if (!list) {
+            list = json_array();
+            json_object_set_new(op, "parameters", list);
+        }
+        json_array_append_new(
+            list, json_pack("{ss ss sb s{ss si} ss}", "name", "Idempotency-Key", "in", "header",
+                            "required", 0, "schema", "type", "string", "maxLength",
+                            APP_IDEM_KEY_MAX, "description",
+                            "a retried request with the same key is applied once and its answer "
+                            "replayed; the same key with another body answers 422"));
+    }
+    return op;
+}
+
+static void add_op(json_t *paths, const char *path, const char *method, json_t *op)
+{
+    json_t *item = json_object_get(paths, path);
+    if (!item) {
+        item = json_object();
+        json_object_set_new(paths, path, item);
+    }
+    char lower[16];
+    size_t n = strlen(method);
+    if (n >= sizeof lower)
+        n = sizeof lower - 1;
+    for (size_t i = 0; i < n; i++)
+        lower[i] = (char)(method[i] >= 'A' && method[i] <= 'Z' ? method[i] + 32 : method[i]);
+    lower[n] = '\0';
+    json_object_set_new(item, lower, op);
+}
+
+static int doc_route(void *ctx, const char *method, const char *pattern, unsigned flags)
+{
+    json_t *paths = ctx;
+    const struct route_doc *d = find_doc(method, pattern);
+    add_op(paths, pattern, method, operation(method, pattern, flags, d, -1));
+    if (strcmp(pattern, "/api/v1/orders/{id}/actions/{action}") == 0) {
+        for (int a = 0; a < ACT__COUNT; a++) {
+            if (a == ACT_INTAKE || a == ACT_MERGED_INTO)
+                continue;
+            char path[96];
+            snprintf(path, sizeof path, "/api/v1/orders/{id}/actions/%s", js_action_names[a]);
+            add_op(paths, path, method, operation(method, "/api/v1/orders/{id}", flags, NULL, a));
+        }
+    }
+    return 0;
+}
+
+json_t *res_ops_openapi(const struct router *r)
+{
+    json_t *paths = json_object();
+    if (!paths)
+        return NULL;
+    router_foreach(r, doc_route, paths);
+    json_t *error = json_pack(
+        "{ss s{s{ss s{s{ss} s{ss} s{ss sb}} s[sss]}} s[s]}", "type", "object", "properties",
+        "error", "type", "object", "properties", "code", "type", "string", "message", "type",
+        "string", "field", "type", "string", "nullable", 1, "required", "code", "message",
+        "field", "required", "error");
+    json_t *security = json_pack("[{s[]}]", "bearer");
+    return json_pack(
+        "{ss s{ss ss ss} s[{ss}] so s{s{so} s{s{ss ss}}} so}", "openapi", "3.0.3", "info",
+        "title", "jiesu API", "version", "1", "description",
+        "The work-order platform of a citizen-service hotline (12345 / 接诉即办). Every error "
+        "is {\"error\":{\"code\",\"message\",\"field\"}}. Log in at /api/v1/auth/login and send "
+        "the token as Authorization: Bearer <token>.",
+        "servers", "url", "/", "paths", paths, "components", "schemas", "Error", error,
+        "securitySchemes", "bearer", "type", "http", "scheme", "bearer", "security", security);
+}
+
+static void openapi(void *ap, struct http_request *req, struct http_response *res)
+{
+    JS_UNUSED(req);
+    struct app *a = ap;
+    http_json(res, 200, res_ops_openapi(a->router));
+}
+
+int res_ops_routes(struct router *r)
+{
+    int rc;
+    if ((rc = router_add_flags(r, "GET", "/healthz", healthz, APP_PUBLIC)) ||
+        (rc = router_add_flags(r, "GET", "/metrics", metrics, APP_PUBLIC)) ||
+        (rc = router_add_flags(r, "GET", "/api/v1/openapi.json", openapi, APP_PUBLIC)) ||
+        (rc = router_add_flags(r, "GET", "/api/v1/meta", meta, APP_PUBLIC)))
+        return rc;
+    return 0;
+}

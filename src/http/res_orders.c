@@ -1,0 +1,647 @@
+/* Orders over the API: filtered, sorted, paged lists; intake; an order with its timeline (citizen
+ * data masked for unit users and auditors, every unmasked read audited); every lifecycle action
+ * with the order's version; and the catalogue's dispatch suggestion. */
+#include "compat.h"
+#include "http/app.h"
+#include "core/lifecycle.h"
+#include "http/respond.h"
+#include "store/store.h"
+#include "util/jfield.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LIST_DEFAULT_LIMIT 50
+#define CURSOR_MAX         128
+#define QUERY_TEXT_MAX     200 /* characters of the q parameter */
+
+static const char *const hang_names[] = {"none", "requested", "active", "lifted", NULL};
+static const char *const sort_names[] = {"created_desc", "created_asc", "deadline_asc",
+                                         "updated_desc", NULL};
+static const char *const list_params[] = {"status", "unit_id", "category_id", "region_id",
+                                          "channel", "type", "level", "overdue", "from",
+                                          "to", "q", "sort", "cursor", "limit", NULL};
+static const char *const time_fields[] = {
+    "upstream_deadline", "created_at", "updated_at", "filed_at", "dispatched_at", "replied_at",
+    "closed_at", "archived_at", "deadline", "sign_deadline", "ext_requested_until", NULL};
+static const char *const id_fields[] = {"category_id", "region_id", "master_id", "parent_id",
+                                        "duplicate_of", NULL};
+
+/* --- presentation ------------------------------------------------------------------------ */
+
+static bool masked_role(int role)
+{
+    return app_is_unit_role(role) || role == ROLE_AUDITOR;
+}
+
+/* True when a unit user may see o: its unit holds (or held) an assignment. Platform roles see
+ * every order. */
+static bool order_visible(const struct actor *who, const struct order *o)
+{
+    if (!app_is_unit_role(who->role))
+        return true;
+    for (int i = 0; i < o->n_units; i++)
+        if (who->unit_id && o->units[i].unit_id == who->unit_id)
+            return true;
+    return false;
+}
+
+static bool order_overdue(const struct order *o, int64_t now)
+{
+    return o->deadline > 0 && o->deadline < now &&
+           (o->status == ST_DISPATCHED || o->status == ST_HANDLING || o->status == ST_RETURNED) &&
+           o->hang != 2;
+}
+
+/* "张三" → "张**": the first character only. */
+static json_t *mask_name(const char *s)
+{
+    if (!s || !s[0])
+        return json_string("");
+    size_t n = 1;
+    while (s[n] && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n++;
+    char out[16];
+    if (n > 4)
+        n = 4;
+    memcpy(out, s, n);
+    memcpy(out + n, "**", 3);
+    return json_string(out);
+}
+
+/* "13812341111" → "138****1111". */
+static json_t *mask_phone(const char *s)
+{
+    if (!s || !s[0])
+        return json_string("");
+    size_t n = strlen(s);
+    if (n < 8)
+        return json_string("****");
+    char out[16];
+    snprintf(out, sizeof out, "%.3s****%.4s", s, s + n - 4);
+    return json_string(out);
+}
+
+static void set_name(json_t *j, const char *key, const char *const *names, int n_names,
+                     const char *const *labels, bool with_label)
+{
+    json_t *v = json_object_get(j, key);
+    if (!json_is_integer(v))
+        return;
+    json_int_t x = json_integer_value(v);
+    bool ok = x >= 0 && x < n_names;
+    json_object_set_new(j, key, ok ? json_string(names[x]) : json_null());
+    if (with_label) {
+        char label_key[64];
+        snprintf(label_key, sizeof label_key, "%s_label", key);
+        json_object_set_new(j, label_key, ok ? json_string(labels[x]) : json_null());
+    }
+}
+
+static int count_names(const char *const *names)
+{
+    int n = 0;
+    while (names[n])
+        n++;
+    return n;
+}
+
+#define SET_NAME(j, key, table, labels, with)                                                      \
+    set_name(j, key, table, count_names(table), labels, with)
+
+static void tri_state(json_t *j, const char *key)
+{
+    json_int_t x = json_integer_value(json_object_get(j, key));
+    json_object_set_new(j, key, x < 0 ? json_null() : json_boolean(x > 0));
+}
+
+/* Applies the role's masking to a JSON object holding citizen_name / citizen_phone. */
+static void mask_citizen(json_t *j)
+{
+    json_t *v;
+    if ((v = json_object_get(j, "citizen_name")) && json_is_string(v))
+        json_object_set_new(j, "citizen_name", mask_name(json_string_value(v)));
+    if ((v = json_object_get(j, "citizen_phone")) && json_is_string(v))
+        json_object_set_new(j, "citizen_phone", mask_phone(json_string_value(v)));
+}
+
+/* The API form of an order: enums by name (with Chinese labels for the main ones), times in
+ * ISO text, 0 ids as null, attachments as an array, and "overdue". The summary form (lists,
+ * action answers) leaves out the citizen, the texts and the attachments; the detail form
+ * masks the citizen for masked roles unless the order needs contact, and then sets *unmasked
+ * when unmasked citizen data is in it. units are given names from `units` when non-NULL. */
+static json_t *order_api_json(const struct order *o, const struct actor *who, int64_t now,
+                              bool detail, bool *unmasked, struct store *units)
+{
+    json_t *j = order_to_json(o);
+    if (!j)
+        return NULL;
+    SET_NAME(j, "status", js_status_names, js_status_labels, true);
+    SET_NAME(j, "type", js_type_names, js_type_labels, true);
+    SET_NAME(j, "level", js_level_names, js_level_labels, true);
+    SET_NAME(j, "tier", js_tier_names, js_tier_labels, true);
+    SET_NAME(j, "closure", js_closure_names, js_closure_labels, true);
+    SET_NAME(j, "not_filed_reason", js_notfiled_names, js_notfiled_labels, true);
+    SET_NAME(j, "cb_satisfaction", js_satisfaction_names, js_satisfaction_labels, true);
+    SET_NAME(j, "close_kind", js_close_kind_names, js_close_kind_labels, true);
+    SET_NAME(j, "hang", hang_names, hang_names, false);
+    tri_state(j, "cb_contacted");
+    tri_state(j, "cb_solved");
+    for (const char *const *f = time_fields; *f; f++)
+        json_object_set_new(j, *f, app_time_json(json_integer_value(json_object_get(j, *f))));
+    for (const char *const *f = id_fields; *f; f++)
+        if (json_integer_value(json_object_get(j, *f)) == 0)
+            json_object_set_new(j, *f, json_null());
+    if (!o->has_coords) {
+        json_object_set_new(j, "lat", json_null());
+        json_object_set_new(j, "lon", json_null());
+    }
+    json_object_set_new(j, "overdue", json_boolean(order_overdue(o, now)));
+
+    json_t *units_j = json_object_get(j, "units");
+    size_t i;
+    json_t *u;
+    json_array_foreach(units_j, i, u)
+    {
+        SET_NAME(u, "role", js_asg_names, js_asg_labels, true);
+        static const char *const asg_times[] = {"dispatched_at", "signed_at", "replied_at", NULL};
+        for (const char *const *f = asg_times; *f; f++)
+            json_object_set_new(u, *f,
+                                app_time_json(json_integer_value(json_object_get(u, *f))));
+        if (units) {
+            struct unit un;
+            int64_t uid = json_integer_value(json_object_get(u, "unit_id"));
+            if (units->ops->unit_get(units, uid, &un) == 0) {
+                json_object_set_new(u, "unit_code", json_string(un.code));
+                json_object_set_new(u, "unit_name", json_string(un.name));
+            }
+        }
+    }
+
+    if (!detail) {
+        static const char *const drop[] = {"citizen_name", "citizen_phone", "text",
+                                           "reply_text", "attachments", NULL};
+        for (const char *const *f = drop; *f; f++)
+            json_object_del(j, *f);
+        return j;
+    }
+    json_error_t jerr;
+    json_t *att = json_loads(o->attachments ? o->attachments : "[]", 0, &jerr);
+    json_object_set_new(j, "attachments", json_is_array(att) ? att : json_array());
+    if (att && !json_is_array(att))
+        json_decref(att);
+    bool mask = masked_role(who->role) && !o->needs_contact;
+    json_object_set_new(j, "citizen_masked", json_boolean(mask));
+    if (mask)
+        mask_citizen(j);
+    else if ((o->citizen_name && o->citizen_name[0]) || (o->citizen_phone && o->citizen_phone[0]))
+        *unmasked = true;
+    return j;
+}
+
+/* --- finding an order -------------------------------------------------------------------- */
+
+/* Loads the order named by the {id} path parameter (an id or a 13-digit number) if the user may
+ * see it; otherwise fills res with 404 (the same answer whether it exists or not). The order is
+ * initialised either way: release it. */
+static int load_order(struct app_ctx *c, const struct http_request *req, struct order *o,
+                      struct http_response *res)
+{
+    order_init(o);
+    const char *ref = http_param(req, "id");
+    struct store *s = c->store;
+    int rc;
+    int64_t id = 0;
+    size_t n = ref ? strlen(ref) : 0;
+    if (n >= 12 && n < sizeof o->number && strspn(ref, "0123456789") == n)
+        rc = s->ops->order_get_by_number(s, ref, o);
+    else if (app_parse_id(ref, &id) == 0)
+        rc = s->ops->order_get(s, id, o);
+    else
+        rc = -JS_ENOTFOUND;
+    if (!rc && !order_visible(&c->who, o))
+        rc = -JS_ENOTFOUND;
+    if (rc)
+        app_store_error(res, rc, "id", "order");
+    return rc;
+}
+
+/* --- list -------------------------------------------------------------------------------- */
+
+static int bad_param(struct http_response *res, const char *name, const char *why)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "query parameter '%s' %s", name, why);
+    http_error(res, -JS_EINVAL, name, msg);
+    return -JS_EINVAL;
+}
+
+static int param_id(const struct http_request *req, const char *name, int64_t *out,
+                    struct http_response *res)
+{
+    const char *v = http_query(req, name);
+    if (!v)
+        return 0;
+    if (app_parse_id(v, out))
+        return bad_param(res, name, "must be a positive integer id");
+    return 0;
+}
+
+static int param_enum(const struct http_request *req, const char *name, const char *const *names,
+                      int *out, struct http_response *res)
+{
+    const char *v = http_query(req, name);
+    if (!v)
+        return 0;
+    int i = js_name_index(names, v);
+    if (i < 0)
+        return bad_param(res, name, "is not one of the known names");
+    *out = i;
+    return 0;
+}
+
+static int param_time(const struct http_request *req, const char *name, bool end_of_day,
+                      int64_t *out, struct http_response *res)
+{
+    const char *v = http_query(req, name);
+    if (!v)
+        return 0;
+    if (jtime_parse(v, out))
+        return bad_param(res, name, "must be an ISO date or date-time");
+    if (end_of_day && strlen(v) == 10) /* a plain date as `to` includes that day */
+        *out += JT_DAY;
+    return 0;
+}
+
+static bool channel_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= 23 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+struct list_ctx {
+    json_t *items;
+    const struct actor *who;
+    int64_t now;
+};
+
+static int list_one(void *ctx, const struct order *o)
+{
+    struct list_ctx *l = ctx;
+    json_t *j = order_api_json(o, l->who, l->now, false, NULL, NULL);
+    if (!j)
+        return -JS_ENOMEM;
+    json_array_append_new(l->items, j);
+    return 0;
+}
+
+static void list_orders(void *ap, struct http_request *req, struct http_response *res)
+{
+    struct app *a = ap;
+    struct app_ctx *c = app_current(a);
+    if (app_query_known(req, list_params, res))
+        return;
+    int64_t now = app_now(a);
+    int statuses[ST__COUNT];
+    struct order_query q = {.type = -1, .level = -1, .overdue = -1, .now = now,
+                            .sort = SORT_CREATED_DESC, .limit = LIST_DEFAULT_LIMIT};
+    const char *st = http_query(req, "status");
+    if (st) {
+        char copy[512];
+        if (strlen(st) >= sizeof copy) {
+            bad_param(res, "status", "is too long");
+            return;
+        }
+        memcpy(copy, st, strlen(st) + 1);
+        char *p = copy;
+        while (p) {
+            char *comma = strchr(p, ',');
+            if (comma)
+                *comma = '\0';
+            int i = js_name_index(js_status_names, p);
+            if (i < 0) {
+                bad_param(res, "status", "names an unknown status");
+                return;
+            }
+            bool dup = false;
+            for (int k = 0; k < q.n_statuses; k++)
+                dup = dup || statuses[k] == i;
+            if (!dup)
+                statuses[q.n_statuses++] = i;
+            p = comma ? comma + 1 : NULL;
+        }
+        q.statuses = statuses;
+    }
+    if (param_id(req, "unit_id", &q.unit_id, res) ||
+        param_id(req, "category_id", &q.category_id, res) ||
+        param_id(req, "region_id", &q.region_id, res) ||
+        param_enum(req, "type", js_type_names, &q.type, res) ||
+        param_enum(req, "level", js_level_names, &q.level, res) ||
+        param_enum(req, "sort", sort_names, &q.sort, res) ||
+        param_time(req, "from", false, &q.from, res) || param_time(req, "to", true, &q.to, res))
+        return;
+    q.channel = http_query(req, "channel");
+    if (q.channel && !channel_ok(q.channel)) {
+        bad_param(res, "channel", "must be 1 to 23 characters of a-z, 0-9 and '-'");
+        return;
+    }
+    const char *ov = http_query(req, "overdue");
+    if (ov) {
+        if (strcmp(ov, "true") == 0)
+            q.overdue = 1;
+        else if (strcmp(ov, "false") == 0)
+            q.overdue = 0;
+        else {
+            bad_param(res, "overdue", "must be true or false");
+            return;
+        }
+    }
+    q.text = http_query(req, "q");
+    if (q.text) {
+        size_t n = utf8_len(q.text);
+        if (n == (size_t)-1) {
+            http_error(res, -JS_EUTF8, "q", "query parameter 'q' is not valid UTF-8");
+            return;
+        }
+        if (n > QUERY_TEXT_MAX) {
+            http_error(res, -JS_ETOOLONG, "q", "query parameter 'q' is too long");
+            return;
+        }
+        if (n == 0)
+            q.text = NULL;
+    }
+    q.cursor = http_query(req, "cursor");
+    if (q.cursor && (strlen(q.cursor) >= CURSOR_MAX || !q.cursor[0])) {
+        bad_param(res, "cursor", "is not a cursor this server gave");
+        return;
+    }
+    const char *lim = http_query(req, "limit");
+    if (lim) {
+        int64_t v = 0;
+        if (app_parse_id(lim, &v) || v > 500) {
+            bad_param(res, "limit", "must be between 1 and 500");
+            return;
+        }
+        q.limit = (int)v;
+    }
+    if (app_is_unit_role(c->who.role)) {
+        if (q.unit_id && q.unit_id != c->who.unit_id) {
+            http_error(res, -JS_EFORBIDDEN, "unit_id", "unit users see their own unit's orders only");
+            return;
+        }
+        q.unit_id = c->who.unit_id ? c->who.unit_id : -1;
+    }
+    if (q.from && q.to && q.from >= q.to) {
+        bad_param(res, "to", "must be after 'from'");
+        return;
+    }
+    struct list_ctx l = {json_array(), &c->who, now};
+    char next[CURSOR_MAX] = "";
+    int rc = c->store->ops->order_query(c->store, &q, list_one, &l, next, sizeof next);
+    if (rc == -JS_EINVAL) {
+        json_decref(l.items);
+        bad_param(res, "cursor", "is not a cursor this server gave");
+        return;
+    }
+    if (rc) {
+        json_decref(l.items);
+        app_store_error(res, rc, "", "orders");
+        return;
+    }
+    http_json(res, 200,
+              json_pack("{so so si}", "items", l.items, "next_cursor",
+                        next[0] ? json_string(next) : json_null(), "limit", q.limit));
+}
+
+/* --- detail ------------------------------------------------------------------------------ */
+
+struct timeline_ctx {
+    json_t *events;
+    bool mask;
+    bool unmasked; /* unmasked citizen data was put into the timeline */
+};
+
+static json_t *status_json(int st)
+{
+    return (st >= 0 && st < ST__COUNT) ? json_string(js_status_names[st]) : json_null();
+}
+
+static int timeline_one(void *ctx, const struct event *ev)
+{
+    struct timeline_ctx *t = ctx;
+    json_t *args = json_object_get(ev->payload, "args");
+    args = json_is_object(args) ? json_deep_copy(args) : json_object();
+    const char *cn = json_string_value(json_object_get(args, "citizen_name"));
+    const char *cp = json_string_value(json_object_get(args, "citizen_phone"));
+    if (t->mask)
+        mask_citizen(args);
+    else if ((cn && cn[0]) || (cp && cp[0]))
+        t->unmasked = true;
+    bool act_ok = ev->action >= 0 && ev->action < ACT__COUNT;
+    bool role_ok = ev->actor.role >= 0 && ev->actor.role < ROLE__COUNT;
+    json_t *actor = json_pack("{so ss ss ss so}", "user_id",
+                              ev->actor.user_id ? json_integer(ev->actor.user_id) : json_null(),
+                              "name", ev->actor.name, "role",
+                              role_ok ? js_role_names[ev->actor.role] : "", "role_label",
+                              role_ok ? js_role_labels[ev->actor.role] : "", "unit_id",
+                              ev->actor.unit_id ? json_integer(ev->actor.unit_id) : json_null());
+    json_t *j = json_pack(
+        "{sI so so ss ss so so so so so}", "version", (json_int_t)ev->version, "at",
+        app_time_json(ev->at), "actor", actor, "action", act_ok ? js_action_names[ev->action] : "",
+        "action_label", act_ok ? js_action_labels[ev->action] : "", "status_before",
+        status_json(ev->status_before), "status_before_label",
+        (ev->status_before >= 0 && ev->status_before < ST__COUNT)
+            ? json_string(js_status_labels[ev->status_before])
+            : json_null(),
+        "status_after", status_json(ev->status_after), "status_after_label",
+        (ev->status_after >= 0 && ev->status_after < ST__COUNT)
+            ? json_string(js_status_labels[ev->status_after])
+            : json_null(),
+        "args", args);
+    if (!j)
+        return -JS_ENOMEM;
+    json_array_append_new(t->events, j);
+    return 0;
+}
+
+static void get_order(void *ap, struct http_request *req, struct http_response *res)
+{
+    struct app *a = ap;
+    struct app_ctx *c = app_current(a);
+    struct order o;
+    json_t *j = NULL;
+    if (load_order(c, req, &o, res))
+        goto out;
+    bool unmasked = false;
+    j = order_api_json(&o, &c->who, app_now(a), true, &unmasked, c->store);
+    struct timeline_ctx t = {json_array(), masked_role(c->who.role) && !o.needs_contact, false};
+    int rc = c->store->ops->event_each(c->store, o.id, timeline_one, &t);
+    if (rc || !j) {
+        json_decref(t.events);
+        app_store_error(res, rc ? rc : -JS_ENOMEM, "", "timeline");
+        goto out;
+    }
+    json_object_set_new(j, "timeline", t.events);
+    if (unmasked || t.unmasked) {
+        /* no unmasked read without its audit entry */
+        char detail[96];
+        snprintf(detail, sizeof detail, "order=%s fields=citizen_name,citizen_phone", o.number);
+        rc = app_audit(c, c->user.id, o.id, "read_citizen", detail);
+        if (rc) {
+            app_store_error(res, rc, "", "audit entry");
+            goto out;
+        }
+    }
+    http_json(res, 200, j);
+    j = NULL;
+out:
+    json_decref(j);
+    order_release(&o);
+}
+
+/* --- intake and actions ------------------------------------------------------------------ */
+
+/* Answers an executed action with the order's summary. */
+static void answer_result(struct app *a, struct app_ctx *c, const struct engine_result *r,
+                          int status, struct http_response *res)
+{
+    struct order o;
+    order_init(&o);
+    int rc = c->store->ops->order_get(c->store, r->order_id, &o);
+    if (rc) {
+        app_store_error(res, rc, "", "order");
+        goto out;
+    }
+    json_t *j = order_api_json(&o, &c->who, app_now(a), false, NULL, NULL);
+    http_json(res, status, json_pack("{so si}", "order", j, "events", r->n_events));
+    if (status == 201) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "/api/v1/orders/%s", o.number);
+        http_response_header(res, "Location", loc);
+    }
+out:
+    order_release(&o);
+}
+
+static void intake(void *ap, struct http_request *req, struct http_response *res)
+{
+    struct app *a = ap;
+    struct app_ctx *c = app_current(a);
+    if (!lifecycle_role_allows(c->who.role, ACT_INTAKE)) {
+        http_error(res, -JS_EFORBIDDEN, "", "your role may not take in orders");
+        return;
+    }
+    json_t *body = NULL;
+    if (app_body(req, lifecycle_action_fields(ACT_INTAKE), false, &body, res))
+        return;
+    struct js_error e;
+    js_error_clear(&e);
+    struct engine_result r;
+    if (engine_execute(&c->engine, &c->who, ACT_INTAKE, 0, 0, body, &r, &e))
+        http_error_from(res, &e);
+    else
+        answer_result(a, c, &r, 201, res);
+    json_decref(body);
+}
+
+static void act(void *ap, struct http_request *req, struct http_response *res)
+{
+    struct app *a = ap;
+    struct app_ctx *c = app_current(a);
+    const char *name = http_param(req, "action");
+    int action = name ? js_name_index(js_action_names, name) : -1;
+    json_t *body = NULL, *args = NULL;
+    struct order o;
+    order_init(&o);
+    if (action < 0) {
+        http_error(res, -JS_ENOTFOUND, "action", "no such action");
+        goto out;
+    }
+    if (action == ACT_INTAKE) {
+        http_error(res, -JS_EINVAL, "action", "intake makes a new order: POST /api/v1/orders");
+        goto out;
+    }
+    if (!lifecycle_role_allows(c->who.role, action)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "the role %s may not %s", js_role_names[c->who.role],
+                 js_action_names[action]);
+        http_error(res, -JS_EFORBIDDEN, "", msg);
+        goto out;
+    }
+    order_release(&o);
+    if (load_order(c, req, &o, res))
+        goto out;
+    if (app_body(req, NULL, false, &body, res))
+        goto out;
+    struct js_error e;
+    js_error_clear(&e);
+    int64_t version = 0;
+    if (jf_int(body, "version", true, 1, INT64_MAX, &version, &e)) {
+        http_error_from(res, &e);
+        goto out;
+    }
+    args = json_deep_copy(body);
+    if (!args) {
+        http_error(res, -JS_ENOMEM, "", NULL);
+        goto out;
+    }
+    json_object_del(args, "version");
+    struct engine_result r;
+    if (engine_execute(&c->engine, &c->who, action, o.id, version, args, &r, &e)) {
+        http_error_from(res, &e);
+        goto out;
+    }
+    answer_result(a, c, &r, 200, res);
+out:
+    json_decref(body);
+    json_decref(args);
+    order_release(&o);
+}
+
+/* --- suggestion -------------------------------------------------------------------------- */
+
+static void suggest(void *ap, struct http_request *req, struct http_response *res)
+{
+    struct app *a = ap;
+    struct app_ctx *c = app_current(a);
+    struct store *s = c->store;
+    struct order o;
+    if (load_order(c, req, &o, res))
+        goto out;
+    json_t *list = json_array();
+    struct catalogue_entry ce;
+    int rc = o.category_id ? s->ops->catalogue_lookup(s, o.category_id, o.region_id, &ce)
+                           : -JS_ENOTFOUND;
+    if (rc == 0) {
+        struct unit u;
+        if (s->ops->unit_get(s, ce.unit_id, &u) == 0)
+            json_array_append_new(
+                list, json_pack("{sI ss ss ss sI ss}", "unit_id", (json_int_t)u.id, "unit_code",
+                                u.code, "unit_name", u.name, "source", "catalogue", "entry_id",
+                                (json_int_t)ce.id, "basis", ce.basis));
+    } else if (rc != -JS_ENOTFOUND) {
+        json_decref(list);
+        app_store_error(res, rc, "", "catalogue");
+        goto out;
+    }
+    http_json(res, 200,
+              json_pack("{sI ss so so so}", "order_id", (json_int_t)o.id, "number", o.number,
+                        "category_id", o.category_id ? json_integer(o.category_id) : json_null(),
+                        "region_id", o.region_id ? json_integer(o.region_id) : json_null(),
+                        "suggestions", list));
+out:
+    order_release(&o);
+}
+
+int res_orders_routes(struct router *r)
+{
+    int rc;
+    if ((rc = router_add(r, "GET", "/api/v1/orders", list_orders)) ||
+        (rc = router_add(r, "POST", "/api/v1/orders", intake)) ||
+        (rc = router_add(r, "GET", "/api/v1/orders/{id}", get_order)) ||
+        (rc = router_add(r, "GET", "/api/v1/orders/{id}/suggest", suggest)) ||
+        (rc = router_add(r, "POST", "/api/v1/orders/{id}/actions/{action}", act)))
+        return rc;
+    return 0;
+}

@@ -1,0 +1,177 @@
+/* Response helpers (JSON, the error shape, text), response headers, and the JSON body reader. */
+#include "compat.h"
+#include "http/respond.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void http_response_init(struct http_response *res)
+{
+    res->status = 200;
+    res->content_type = NULL;
+    buf_init(&res->body, 0);
+    res->fd = -1;
+    res->fd_size = 0;
+    res->n_headers = 0;
+}
+
+void http_response_release(struct http_response *res)
+{
+    if (!res)
+        return;
+    buf_release(&res->body);
+    if (res->fd >= 0)
+        close(res->fd);
+    res->fd = -1;
+    for (int i = 0; i < res->n_headers; i++) {
+        free(res->headers[i][0]);
+        free(res->headers[i][1]);
+    }
+    res->n_headers = 0;
+}
+
+/* RFC 9110 token characters. */
+static bool is_tchar(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+int http_response_header(struct http_response *res, const char *name, const char *value)
+{
+    if (!name || !*name || !value)
+        return -JS_EINVAL;
+    for (const char *p = name; *p; p++)
+        if (!is_tchar((unsigned char)*p))
+            return -JS_EINVAL;
+    if (strpbrk(value, "\r\n"))
+        return -JS_EINVAL;
+    if (res->n_headers >= HTTP_MAX_HEADERS)
+        return -JS_ETOOLARGE;
+    char *n = strdup(name);
+    char *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return -JS_ENOMEM;
+    }
+    res->headers[res->n_headers][0] = n;
+    res->headers[res->n_headers][1] = v;
+    res->n_headers++;
+    return 0;
+}
+
+/* Forgets any body or file set before. */
+static void clear_body(struct http_response *res)
+{
+    buf_reset(&res->body);
+    if (res->fd >= 0)
+        close(res->fd);
+    res->fd = -1;
+    res->fd_size = 0;
+}
+
+/* The last resort when even an error body cannot be built. */
+static void set_fallback(struct http_response *res)
+{
+    clear_body(res);
+    res->status = 500;
+    res->content_type = HTTP_JSON_TYPE;
+    buf_puts(&res->body, "{\"error\":{\"code\":\"no_memory\",\"message\":\"out of memory\","
+                         "\"field\":null}}");
+}
+
+static int put_json(struct http_response *res, int status, json_t *json)
+{
+    char *text = json_dumps(json, JSON_COMPACT);
+    if (!text)
+        return -JS_ENOMEM;
+    clear_body(res);
+    int rc = buf_puts(&res->body, text);
+    free(text);
+    if (rc)
+        return rc;
+    res->status = status;
+    res->content_type = HTTP_JSON_TYPE;
+    return 0;
+}
+
+void http_error_raw(struct http_response *res, int status, const char *code_name, const char *field,
+                    const char *message)
+{
+    /* json_string() refuses invalid UTF-8 (e.g. echoed input): fall back to safe texts. */
+    json_t *m = json_string(message ? message : "");
+    if (!m)
+        m = json_string("(message was not valid UTF-8)");
+    json_t *f = (field && *field) ? json_string(field) : json_null();
+    if (!f)
+        f = json_string("?");
+    json_t *err = json_pack("{s:{s:s, s:o, s:o}}", "error", "code", code_name ? code_name : "",
+                            "message", m, "field", f);
+    if (!err || put_json(res, status, err) != 0)
+        set_fallback(res);
+    json_decref(err);
+}
+
+void http_error(struct http_response *res, int code, const char *field, const char *message)
+{
+    http_error_raw(res, js_err_status(code), js_err_name(code), field,
+                   message ? message : js_err_message(code));
+}
+
+void http_error_from(struct http_response *res, const struct js_error *e)
+{
+    int code = e->code ? e->code : -JS_EINTERNAL;
+    http_error(res, code, e->field, e->message[0] ? e->message : NULL);
+}
+
+void http_json(struct http_response *res, int status, json_t *json)
+{
+    if (!json) {
+        http_error(res, JS_EINTERNAL, NULL, "could not build the response");
+        return;
+    }
+    if (put_json(res, status, json) != 0)
+        http_error(res, JS_ENOMEM, NULL, NULL);
+    json_decref(json);
+}
+
+void http_text(struct http_response *res, int status, const char *content_type, const char *text)
+{
+    clear_body(res);
+    if (buf_puts(&res->body, text ? text : "") != 0) {
+        http_error(res, JS_ENOMEM, NULL, NULL);
+        return;
+    }
+    res->status = status;
+    res->content_type = content_type;
+}
+
+void http_empty(struct http_response *res, int status)
+{
+    clear_body(res);
+    res->status = status;
+    res->content_type = NULL;
+}
+
+int http_body_json(const struct http_request *req, json_t **out, struct js_error *e)
+{
+    *out = NULL;
+    if (!req->body || req->body_len == 0)
+        return js_fail(e, JS_EBADJSON, NULL, "the request body is empty; a JSON object is needed");
+    json_error_t je;
+    json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        if (json_error_code(&je) == json_error_invalid_utf8)
+            return js_fail(e, JS_EUTF8, NULL, "the request body is not valid UTF-8");
+        return js_fail(e, JS_EBADJSON, NULL, "malformed JSON at line %d, column %d: %s", je.line,
+                       je.column, je.text);
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return js_fail(e, JS_EBADJSON, NULL, "the request body must be a JSON object");
+    }
+    *out = j;
+    return 0;
+}

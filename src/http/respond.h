@@ -1,0 +1,42 @@
+/* Building HTTP answers: JSON bodies, the one JSON error shape, plain text; and reading a JSON
+ * request body with the right error codes. No libmicrohttpd here: usable from any handler. */
+#ifndef JIESU_HTTP_RESPOND_H
+#define JIESU_HTTP_RESPOND_H
+
+#include <jansson.h>
+
+#include "http/server.h"
+#include "util/err.h"
+
+#define HTTP_JSON_TYPE "application/json; charset=utf-8"
+
+/* Sets res to status with the JSON value as body (compact, UTF-8). Steals the reference to
+ * json (decref'd here, also on failure); a NULL json (e.g. a failed json_pack) gives a 500
+ * error instead. Replaces any body set before. */
+void http_json(struct http_response *res, int status, json_t *json);
+
+/* Sets res to the error body {"error":{"code":"<js_err_name>","message":"...","field":...}}
+ * with status js_err_status(code). code is a JS_E* value (negative or positive); field NULL or
+ * "" gives "field": null; message NULL gives js_err_message(code). */
+void http_error(struct http_response *res, int code, const char *field, const char *message);
+
+/* http_error() from a filled js_error (an empty message falls back to the code's default). */
+void http_error_from(struct http_response *res, const struct js_error *e);
+
+/* The same error shape with an explicit status and code name, for statuses outside the error
+ * table (405 "method_not_allowed"). */
+void http_error_raw(struct http_response *res, int status, const char *code_name, const char *field,
+                    const char *message);
+
+/* Sets res to status with a text body of the given content type (copied). */
+void http_text(struct http_response *res, int status, const char *content_type, const char *text);
+
+/* Sets res to status with no body (204, 304). */
+void http_empty(struct http_response *res, int status);
+
+/* Parses the request body as one JSON object (duplicate keys refused). On success *out gets a
+ * new reference the caller must json_decref. Errors: -JS_EBADJSON (empty body, syntax error,
+ * with line and column in e->message, or not an object), -JS_EUTF8 (invalid UTF-8). */
+int http_body_json(const struct http_request *req, json_t **out, struct js_error *e);
+
+#endif

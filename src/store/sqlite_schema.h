@@ -1,0 +1,21 @@
+/* The SQLite backend's versioned schema: an ordered list of migrations, each applied once in
+ * its own transaction and recorded in schema_migrations. Private to src/store/. */
+#ifndef JIESU_SQLITE_SCHEMA_H
+#define JIESU_SQLITE_SCHEMA_H
+
+/* One step of the schema. Released migrations are never edited: a change is a new step. */
+struct sqlite_migration {
+    int version; /* strictly increasing, from 1 */
+    const char *name;
+    const char *sql; /* one or more statements */
+};
+
+/* The migrations in version order, and how many there are. */
+extern const struct sqlite_migration sqlite_migrations[];
+extern const int sqlite_n_migrations;
+
+/* The sort key of SORT_DEADLINE_ASC: orders without a deadline (0) come last. The query must
+ * spell it exactly like the expression index of the schema for SQLite to use that index. */
+#define JS_SQL_DEADLINE_KEY "(CASE WHEN deadline > 0 THEN deadline ELSE 9223372036854775807 END)"
+
+#endif

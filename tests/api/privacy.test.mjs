@@ -1,0 +1,164 @@
+// Confidentiality (SPEC §8) over the API: citizen name and phone are masked for unit users (and
+// auditors) unless the order needs contact; every read of unmasked data is an audit event;
+// lists never carry the citizen; password hashes never leave the server; auditors read the
+// audit trail (logins, failures, administration) with paging.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  assertError, call, dispatched, intake, ok, PASSWORD, setupOrg, startServer,
+} from './server.mjs';
+
+let server;
+let org;
+before(async () => {
+  server = await startServer();
+  org = await setupOrg(server);
+});
+after(async () => { await server.stop(); });
+
+/** Every audit entry, paging through with after/limit. */
+async function audit(token = org.as('auditor1')) {
+  const all = [];
+  let afterId = 0;
+  for (;;) {
+    const page = ok(await call(server, 'GET', `/api/v1/audit?after=${afterId}&limit=7`, { token }));
+    all.push(...page.items);
+    if (page.next_after === null) return all;
+    assert.equal(page.items.length, 7);
+    afterId = page.next_after;
+  }
+}
+
+const reads = (entries, orderId) => entries.filter((e) => e.action === 'read_citizen' && e.order_id === orderId);
+
+describe('masking', () => {
+  test('unit users see a masked citizen, in the order and in the timeline, and no audit entry is made', async () => {
+    const o = await dispatched(server, org, { unit: 'street1' });
+    const before = await audit();
+    for (const login of ['op-s1', 'lead-s1']) {
+      const d = ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as(login) }));
+      assert.equal(d.citizen_masked, true);
+      assert.equal(d.citizen_name, '张**');
+      assert.equal(d.citizen_phone, '138****1111');
+      const intakeArgs = d.timeline.find((e) => e.action === 'intake').args;
+      assert.equal(intakeArgs.citizen_name, '张**');
+      assert.equal(intakeArgs.citizen_phone, '138****1111');
+      const text = JSON.stringify(d);
+      assert.ok(!text.includes('张三丰') && !text.includes('13812341111'), 'no unmasked copy anywhere');
+    }
+    const afterReads = await audit();
+    assert.deepEqual(reads(afterReads, o.id), []);
+    assert.equal(afterReads.length, before.length);
+  });
+
+  test('the auditor also sees a masked citizen', async () => {
+    const o = await intake(server, org);
+    const d = ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as('auditor1') }));
+    assert.equal(d.citizen_name, '张**');
+    assert.deepEqual(reads(await audit(), o.id), []);
+  });
+
+  test('platform staff see the citizen, and each such read is audited with who and which order', async () => {
+    const o = await intake(server, org);
+    for (const login of ['dispatcher1', 'agent1', 'leader1', 'dispatcher1']) {
+      const d = ok(await call(server, 'GET', `/api/v1/orders/${o.number}`, { token: org.as(login) }));
+      assert.equal(d.citizen_masked, false);
+      assert.equal(d.citizen_name, '张三丰');
+      assert.equal(d.citizen_phone, '13812341111');
+    }
+    const entries = reads(await audit(), o.id);
+    assert.equal(entries.length, 4);
+    assert.deepEqual(entries.map((e) => e.user_id), [org.users.dispatcher1.id, org.users.agent1.id, org.users.leader1.id, org.users.dispatcher1.id]);
+    assert.match(entries[0].detail, new RegExp(o.number));
+    assert.match(entries[0].at, /\+08:00$/);
+  });
+
+  test('an order that needs contact is unmasked for its unit, and the unit\'s read is audited', async () => {
+    const o = await dispatched(server, org, { unit: 'street1', fields: { needs_contact: true, citizen_name: '欧阳娜娜', citizen_phone: '010-65123456' } });
+    const d = ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as('op-s1') }));
+    assert.equal(d.citizen_masked, false);
+    assert.equal(d.citizen_name, '欧阳娜娜');
+    assert.equal(d.citizen_phone, '010-65123456');
+    const entries = reads(await audit(), o.id);
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0].user_id, org.users['op-s1'].id);
+    // masking of other shapes of data
+    const other = await dispatched(server, org, { unit: 'street1', fields: { citizen_name: '欧阳娜娜', citizen_phone: '010-65123456' } });
+    const m = ok(await call(server, 'GET', `/api/v1/orders/${other.id}`, { token: org.as('op-s1') }));
+    assert.equal(m.citizen_name, '欧**');
+    assert.equal(m.citizen_phone, '010****3456');
+  });
+
+  test('an anonymous order has nothing to unmask and makes no audit entry', async () => {
+    const o = await intake(server, org, { anonymous: true, citizen_name: undefined, citizen_phone: undefined });
+    const d = ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as('dispatcher1') }));
+    assert.equal(d.citizen_name, '');
+    assert.equal(d.anonymous, true);
+    assert.deepEqual(reads(await audit(), o.id), []);
+  });
+
+  test('lists and action answers never carry the citizen, for any role', async () => {
+    const o = await dispatched(server, org, { unit: 'street1' });
+    for (const login of ['dispatcher1', 'op-s1', 'auditor1']) {
+      const r = await call(server, 'GET', '/api/v1/orders?limit=500', { token: org.as(login) });
+      ok(r);
+      assert.ok(!r.text.includes('citizen_name') && !r.text.includes('13812341111'));
+    }
+    const acted = await o.act(org.as('op-s1'), 'sign');
+    ok(acted);
+    assert.ok(!acted.text.includes('13812341111'));
+  });
+});
+
+describe('accounts never leak password hashes', () => {
+  test('users, me and login answers have no hash', async () => {
+    for (const [p, token] of [['/api/v1/users', org.admin], [`/api/v1/users/${org.users.agent1.id}`, org.admin], ['/api/v1/me', org.as('agent1')]]) {
+      const r = await call(server, 'GET', p, { token });
+      ok(r);
+      assert.ok(!r.text.includes('argon2') && !r.text.includes('pwhash'), r.text);
+    }
+    const l = await call(server, 'POST', '/api/v1/auth/login', { body: { login: 'reviewer1', password: PASSWORD } });
+    ok(l);
+    assert.ok(!l.text.includes('argon2'));
+    // a user may read their own record, not another's
+    ok(await call(server, 'GET', `/api/v1/users/${org.users.agent1.id}`, { token: org.as('agent1') }));
+    assertError(await call(server, 'GET', `/api/v1/users/${org.users.reviewer1.id}`, { token: org.as('agent1') }), 403, 'forbidden');
+  });
+});
+
+describe('the audit trail', () => {
+  test('records logins, failed logins, logouts and administration, oldest first', async () => {
+    const bad = await call(server, 'POST', '/api/v1/auth/login', { body: { login: 'callback1', password: 'wrong-password' } });
+    assertError(bad, 401, 'unauthorized');
+    const tok = ok(await call(server, 'POST', '/api/v1/auth/login', { body: { login: 'callback1', password: PASSWORD } })).token;
+    assert.equal((await call(server, 'POST', '/api/v1/auth/logout', { token: tok })).status, 204);
+    ok(await call(server, 'PUT', `/api/v1/units/${org.units.water.id}`, { token: org.admin, body: { active: false } }));
+    const entries = await audit(org.admin);
+    const ids = entries.map((e) => e.id);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.equal(new Set(ids).size, ids.length);
+    const kinds = new Set(entries.map((e) => e.action));
+    for (const k of ['user_create', 'unit_create', 'region_create', 'category_create', 'catalogue_create', 'login', 'login_failed', 'logout', 'unit_update']) {
+      assert.ok(kinds.has(k), `no ${k} in the audit trail`);
+    }
+    const failed = entries.filter((e) => e.action === 'login_failed').at(-1);
+    assert.equal(failed.user_id, org.users.callback1.id);
+    assert.match(failed.detail, /login=callback1/);
+    const admin = entries.find((e) => e.action === 'unit_update');
+    const me = ok(await call(server, 'GET', '/api/v1/me', { token: org.admin }));
+    assert.equal(admin.user_id, me.id);
+    assert.match(admin.detail, /WATER/);
+  });
+
+  test('paging parameters are checked', async () => {
+    const t = org.as('auditor1');
+    assertError(await call(server, 'GET', '/api/v1/audit?limit=0', { token: t }), 422, 'invalid', 'limit');
+    assertError(await call(server, 'GET', '/api/v1/audit?limit=501', { token: t }), 422, 'invalid', 'limit');
+    assertError(await call(server, 'GET', '/api/v1/audit?after=-3', { token: t }), 422, 'invalid', 'after');
+    assertError(await call(server, 'GET', '/api/v1/audit?user=1', { token: t }), 400, 'unknown_field', 'user');
+    const page = ok(await call(server, 'GET', '/api/v1/audit?limit=2', { token: t }));
+    assert.equal(page.items.length, 2);
+    const next = ok(await call(server, 'GET', `/api/v1/audit?after=${page.next_after}&limit=2`, { token: t }));
+    assert.ok(next.items[0].id > page.items[1].id);
+  });
+});

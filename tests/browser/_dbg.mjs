@@ -1,0 +1,11 @@
+import { launch, newPage, login, settled } from './lib.mjs';
+const server = { url: 'http://127.0.0.1:18080' };
+const b = await launch();
+const page = await newPage(b, server);
+await login(page, process.argv[2] || 'dispatcher1');
+await page.goto(server.url + '/' + (process.argv[3] || '#/order/5'));
+await page.waitForTimeout(2500);
+console.log(page.errors);
+console.log((await page.textContent('#main')).slice(0, 600));
+await page.screenshot({ path: '/tmp/dbg.png', fullPage: process.argv[4] === 'full' });
+await b.close();

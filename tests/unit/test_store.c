@@ -1,0 +1,1355 @@
+/* Tests of the SQLite store: migrations, order rows, events, queries with paging and text
+ * search, the organisation tables, catalogue lookup, sessions, audit, idempotency, counters. */
+#include "compat.h"
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define T0 1700000000LL
+
+static int db_counter;
+
+/* A fresh, migrated store in a new file; the file's path is left in path. */
+static struct store *open_fresh(char *path, size_t n)
+{
+    struct store *s = NULL;
+    struct js_error e;
+    char name[64];
+    snprintf(name, sizeof name, "store-%d.db", ++db_counter);
+    snprintf(path, n, "%s", tu_path(name));
+    int rc = store_open(path, &s, &e);
+    if (rc)
+        fail_msg("store_open: %s", e.message);
+    rc = s->ops->migrate(s, &e);
+    if (rc)
+        fail_msg("migrate: %s", e.message);
+    return s;
+}
+
+static int setup(void **state)
+{
+    char path[512];
+    *state = open_fresh(path, sizeof path);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    store_close(*state);
+    return 0;
+}
+
+/* Runs SQL on the file through a separate raw connection; returns SQLite's code. */
+static int raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}
+
+/* One integer result of SQL on the file through a raw connection. */
+static int64_t raw_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void set_str(char **f, const char *s)
+{
+    assert_int_equal(order_set_str(f, s), 0);
+}
+
+/* An order with every field set to something other than its default. */
+static void fill_order(struct order *o, int i)
+{
+    order_init(o);
+    snprintf(o->number, sizeof o->number, "20261122%05d", i);
+    o->version = 4;
+    o->status = ST_HANDLING;
+    snprintf(o->channel, sizeof o->channel, "%s", "hotline-12345");
+    snprintf(o->upstream_id, sizeof o->upstream_id, "UP-%d", i);
+    o->upstream_deadline = T0 + 9000;
+    o->verified = true;
+    set_str(&o->citizen_name, "张三");
+    set_str(&o->citizen_phone, "13800138000");
+    o->anonymous = false;
+    o->wants_callback = true;
+    o->needs_contact = true;
+    o->type = TYPE_COMPLAINT;
+    o->level = LEVEL_MAJOR;
+    o->tier = TIER_D7;
+    o->category_id = 7;
+    o->region_id = 9;
+    set_str(&o->title, "楼下饭店油烟和噪音扰民");
+    set_str(&o->text, "每天晚上十点以后还有\"施工\"声音，影响休息。");
+    set_str(&o->address, "东城区建国门街道1号");
+    o->has_coords = true;
+    o->lat = 39.9042;
+    o->lon = 116.4074;
+    o->enterprise = true;
+    set_str(&o->attachments, "[{\"name\":\"照片.jpg\",\"kind\":\"photo\"}]");
+    o->created_at = T0 + i;
+    o->updated_at = T0 + 100 + i;
+    o->filed_at = T0 + 10;
+    o->dispatched_at = T0 + 20;
+    o->replied_at = T0 + 30;
+    o->closed_at = T0 + 40;
+    o->archived_at = T0 + 50;
+    o->n_units = 2;
+    o->units[0] = (struct assignment){.unit_id = 11,
+                                      .role = ASG_LEAD,
+                                      .active = true,
+                                      .return_pending = true,
+                                      .dispatched_at = T0 + 20,
+                                      .signed_at = T0 + 21,
+                                      .replied_at = T0 + 22,
+                                      .returns = 1};
+    o->units[1] = (struct assignment){.unit_id = 12, .role = ASG_ASSIST, .dispatched_at = T0 + 23};
+    o->master_id = 3;
+    o->parent_id = 2;
+    o->duplicate_of = 1;
+    o->not_filed_reason = NF_DUPLICATE;
+    snprintf(o->transfer_to, sizeof o->transfer_to, "%s", "110");
+    o->deadline = T0 + 7000;
+    o->sign_deadline = T0 + 600;
+    o->contacted = true;
+    o->sign_approved = true;
+    o->ext_pending = true;
+    o->ext_requested_until = T0 + 8000;
+    o->hang = 1;
+    o->closure = CLOSURE_INTERIM;
+    set_str(&o->reply_text, "已协调城管处理");
+    o->cb_tries = 2;
+    o->cb_contacted = 1;
+    o->cb_solved = 0;
+    o->cb_satisfaction = SAT_BASIC;
+    o->cb_unreachable = true;
+    o->returns = 1;
+    o->reworks = 2;
+    o->reopens = 3;
+    o->reopens_district = 1;
+    o->reopens_upstream = 2;
+    o->urges = 4;
+    o->supervisions = 5;
+    o->supervisions_open = 1;
+    o->extensions = 1;
+    o->close_kind = CK_FORCED;
+}
+
+static void assert_orders_equal(const struct order *a, const struct order *b)
+{
+    json_t *ja = order_to_json(a), *jb = order_to_json(b);
+    if (!json_equal(ja, jb)) {
+        char *sa = json_dumps(ja, JSON_SORT_KEYS), *sb = json_dumps(jb, JSON_SORT_KEYS);
+        print_error("expected %s\n     got %s\n", sa, sb);
+        free(sa);
+        free(sb);
+        json_decref(ja);
+        json_decref(jb);
+        fail();
+    }
+    json_decref(ja);
+    json_decref(jb);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+static void test_open_locations(void **state)
+{
+    (void)state;
+    struct store *s = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    assert_int_equal(store_open("postgres://localhost/jiesu", &s, &e), -JS_EINVAL);
+    assert_null(s);
+    assert_non_null(strstr(e.message, "PostgreSQL"));
+    assert_int_equal(store_open("postgresql://u@h/db", &s, &e), -JS_EINVAL);
+    assert_int_equal(store_open("", &s, &e), -JS_EINVAL);
+    assert_int_equal(store_open("sqlite:", &s, &e), -JS_EINVAL);
+    assert_int_equal(store_open("mysql://x", &s, &e), -JS_EINVAL);
+
+    /* sqlite:PATH creates the file; store_open alone does not migrate */
+    char loc[600];
+    snprintf(loc, sizeof loc, "sqlite:%s", tu_path("prefixed.db"));
+    assert_int_equal(store_open(loc, &s, &e), 0);
+    int v = -1;
+    assert_int_equal(s->ops->schema_version(s, &v), 0);
+    assert_int_equal(v, 0);
+    store_close(s);
+    FILE *f = fopen(tu_path("prefixed.db"), "rb");
+    assert_non_null(f);
+    fclose(f);
+
+    /* a file that is not a database fails cleanly */
+    f = fopen(tu_path("garbage.db"), "wb");
+    assert_non_null(f);
+    fputs("this is not a database file, not even close to one.............................",
+          f);
+    fclose(f);
+    assert_int_not_equal(store_open(tu_path("garbage.db"), &s, &e), 0);
+    assert_null(s);
+    store_close(NULL);
+}
+
+static void test_migrate_twice(void **state)
+{
+    (void)state;
+    char path[512];
+    struct store *s = open_fresh(path, sizeof path);
+    struct js_error e;
+    int v1 = 0, v2 = 0;
+    assert_int_equal(s->ops->schema_version(s, &v1), 0);
+    assert_true(v1 >= 3);
+    assert_int_equal(s->ops->migrate(s, &e), 0);
+    assert_int_equal(s->ops->schema_version(s, &v2), 0);
+    assert_int_equal(v1, v2);
+    store_close(s);
+    /* reopening and migrating again adds nothing either */
+    assert_int_equal(store_open(path, &s, &e), 0);
+    assert_int_equal(s->ops->migrate(s, &e), 0);
+    assert_int_equal(s->ops->schema_version(s, &v2), 0);
+    assert_int_equal(v1, v2);
+    store_close(s);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_migrations"), v1);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'orders'"), 1);
+    /* the pragmas took */
+    char mode[16] = "";
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_string_equal(mode, "wal");
+
+    /* a database from a newer program is refused */
+    assert_int_equal(raw_exec(path, "INSERT INTO schema_migrations VALUES (999, 'future', 0)"),
+                     SQLITE_OK);
+    assert_int_equal(store_open(path, &s, &e), 0);
+    assert_int_equal(s->ops->migrate(s, &e), -JS_EDB);
+    assert_non_null(strstr(e.message, "newer"));
+    store_close(s);
+}
+
+static void test_order_roundtrip(void **state)
+{
+    struct store *s = *state;
+    struct order a, b, c;
+    fill_order(&a, 1);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_true(a.id > 0);
+    memset(&b, 0x5a, sizeof b); /* garbage on entry must be fine */
+    assert_int_equal(s->ops->order_get(s, a.id, &b), 0);
+    assert_orders_equal(&a, &b);
+    assert_string_equal(b.title, "楼下饭店油烟和噪音扰民");
+    assert_int_equal(b.n_units, 2);
+    order_release(&b);
+
+    /* update every kind of field, including units and text */
+    assert_int_equal(order_copy(&c, &a), 0);
+    c.version = 5;
+    c.status = ST_REPLIED;
+    set_str(&c.title, "噪音问题已处理");
+    set_str(&c.citizen_name, "李四");
+    c.lat = -1.5;
+    c.verified = false;
+    c.units[1].active = true;
+    c.units[2] = (struct assignment){.unit_id = 13, .role = ASG_DUAL, .active = true};
+    c.n_units = 3;
+    c.cb_solved = 1;
+    assert_int_equal(s->ops->order_update(s, &c, 4), 0);
+    assert_int_equal(s->ops->order_get(s, a.id, &b), 0);
+    assert_orders_equal(&c, &b);
+    order_release(&b);
+
+    /* an empty order (what the engine inserts first) */
+    struct order empty;
+    order_init(&empty);
+    assert_int_equal(s->ops->order_insert(s, &empty), 0);
+    assert_true(empty.id > a.id);
+    assert_int_equal(s->ops->order_get(s, empty.id, &b), 0);
+    assert_orders_equal(&empty, &b);
+    order_release(&b);
+    /* a second empty one: blank numbers do not collide */
+    struct order empty2;
+    order_init(&empty2);
+    assert_int_equal(s->ops->order_insert(s, &empty2), 0);
+
+    assert_int_equal(s->ops->order_get(s, 999999, &b), -JS_ENOTFOUND);
+    order_release(&b);
+    order_release(&a);
+    order_release(&c);
+}
+
+static void test_order_units_table(void **state)
+{
+    (void)state;
+    char path[512];
+    struct store *s = open_fresh(path, sizeof path);
+    struct order a;
+    fill_order(&a, 1);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM order_units"), 2);
+    assert_int_equal(raw_int(path, "SELECT sum(unit_id) FROM order_units"), 23);
+    a.n_units = 1;
+    a.units[0].unit_id = 40;
+    a.version = 5;
+    assert_int_equal(s->ops->order_update(s, &a, 4), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM order_units"), 1);
+    assert_int_equal(raw_int(path, "SELECT unit_id FROM order_units"), 40);
+    /* two assignments for one unit are refused */
+    a.n_units = 2;
+    a.units[1] = a.units[0];
+    a.version = 6;
+    assert_int_equal(s->ops->order_update(s, &a, 5), -JS_EINVAL);
+    order_release(&a);
+    store_close(s);
+}
+
+static void test_order_conflict(void **state)
+{
+    struct store *s = *state;
+    struct order a, b, stale;
+    fill_order(&a, 2);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_int_equal(order_copy(&stale, &a), 0);
+    a.version = 5;
+    set_str(&a.text, "first writer");
+    assert_int_equal(s->ops->order_update(s, &a, 4), 0);
+
+    /* a writer that read version 4 loses */
+    stale.version = 5;
+    set_str(&stale.text, "second writer");
+    assert_int_equal(s->ops->order_update(s, &stale, 4), -JS_ECONFLICT);
+    assert_int_equal(s->ops->order_get(s, a.id, &b), 0);
+    assert_orders_equal(&a, &b);
+    assert_string_equal(b.text, "first writer");
+    order_release(&b);
+
+    stale.id = 424242;
+    assert_int_equal(s->ops->order_update(s, &stale, 4), -JS_ENOTFOUND);
+    stale.id = 0;
+    assert_int_equal(s->ops->order_update(s, &stale, 4), -JS_EINVAL);
+    order_release(&a);
+    order_release(&stale);
+}
+
+static void test_order_by_number(void **state)
+{
+    struct store *s = *state;
+    struct order a, b, dup;
+    fill_order(&a, 77);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_int_equal(s->ops->order_get_by_number(s, "2026112200077", &b), 0);
+    assert_int_equal(b.id, a.id);
+    assert_orders_equal(&a, &b);
+    order_release(&b);
+    assert_int_equal(s->ops->order_get_by_number(s, "2026112200078", &b), -JS_ENOTFOUND);
+    order_release(&b);
+    assert_int_equal(s->ops->order_get_by_number(s, "", &b), -JS_ENOTFOUND);
+    order_release(&b);
+    /* numbers are unique */
+    fill_order(&dup, 77);
+    assert_int_equal(s->ops->order_insert(s, &dup), -JS_EEXISTS);
+    assert_int_equal(dup.id, 0);
+    order_release(&dup);
+    order_release(&a);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+struct ev_seen {
+    int n;
+    int64_t versions[16];
+    int actions[16];
+    char first_note[64];
+    int64_t first_user;
+};
+
+static int collect_event(void *ctx, const struct event *ev)
+{
+    struct ev_seen *x = ctx;
+    if (x->n == 0) {
+        snprintf(x->first_note, sizeof x->first_note, "%s",
+                 json_string_value(json_object_get(ev->payload, "note")));
+        x->first_user = ev->actor.user_id;
+    }
+    x->versions[x->n] = ev->version;
+    x->actions[x->n++] = ev->action;
+    return 0;
+}
+
+static int stop_at_two(void *ctx, const struct event *ev)
+{
+    int *n = ctx;
+    (void)ev;
+    return ++*n == 2 ? 7 : 0;
+}
+
+static void test_events(void **state)
+{
+    (void)state;
+    char path[512];
+    struct store *s = open_fresh(path, sizeof path);
+    struct order o;
+    order_init(&o);
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    int acts[3] = {ACT_INTAKE, ACT_FILE, ACT_DISPATCH};
+    /* appended out of version order on purpose: listing is by version */
+    int64_t order_of_append[3] = {1, 3, 2};
+    for (int i = 0; i < 3; i++) {
+        int64_t v = order_of_append[i];
+        struct event ev = {.order_id = o.id,
+                           .version = v,
+                           .at = T0 + v,
+                           .actor = {.user_id = v == 1 ? 0 : 5, .role = ROLE_DISPATCHER},
+                           .action = acts[v - 1],
+                           .status_before = ST_RECEIVED,
+                           .status_after = ST_FILED,
+                           .payload = json_pack("{ss si}", "note", v == 1 ? "受理：噪音" : "x",
+                                                "v", (int)v)};
+        snprintf(ev.actor.name, sizeof ev.actor.name, "%s", "王五");
+        assert_int_equal(s->ops->event_append(s, &ev), 0);
+        assert_true(ev.id > 0);
+        event_release(&ev);
+    }
+    struct ev_seen seen = {0};
+    assert_int_equal(s->ops->event_each(s, o.id, collect_event, &seen), 0);
+    assert_int_equal(seen.n, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(seen.versions[i], i + 1);
+        assert_int_equal(seen.actions[i], acts[i]);
+    }
+    assert_string_equal(seen.first_note, "受理：噪音");
+    assert_int_equal(seen.first_user, 0);
+    int n = 0;
+    assert_int_equal(s->ops->event_each(s, o.id, stop_at_two, &n), 7);
+    assert_int_equal(n, 2);
+    seen.n = 0;
+    assert_int_equal(s->ops->event_each(s, o.id + 1, collect_event, &seen), 0);
+    assert_int_equal(seen.n, 0);
+
+    /* one event per version; events need their order; names are validated */
+    struct event dup = {.order_id = o.id, .version = 2, .at = T0, .action = ACT_URGE};
+    assert_int_equal(s->ops->event_append(s, &dup), -JS_EEXISTS);
+    struct event orphan = {.order_id = 9999, .version = 1, .at = T0, .action = ACT_URGE};
+    assert_int_equal(s->ops->event_append(s, &orphan), -JS_EINVAL);
+    struct event bad = {.order_id = o.id, .version = 9, .action = ACT__COUNT};
+    assert_int_equal(s->ops->event_append(s, &bad), -JS_EINVAL);
+
+    /* stored readably */
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM events WHERE action = 'dispatch'"
+                                   " AND status_after = 'filed' AND actor_role = 'dispatcher'"),
+                     1);
+    /* append-only, even through a raw connection */
+    assert_int_not_equal(raw_exec(path, "UPDATE events SET at = 0"), SQLITE_OK);
+    assert_int_not_equal(raw_exec(path, "DELETE FROM events"), SQLITE_OK);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM events WHERE at > 0"), 3);
+    order_release(&o);
+    store_close(s);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+struct idlist {
+    int n;
+    int64_t v[600];
+    struct order last;
+};
+
+static int collect_id(void *ctx, const struct order *o)
+{
+    struct idlist *l = ctx;
+    if (l->n < 600)
+        l->v[l->n] = o->id;
+    l->n++;
+    return 0;
+}
+
+static struct order_query any_query(void)
+{
+    return (struct order_query){
+        .type = -1, .level = -1, .overdue = -1, .sort = SORT_CREATED_ASC, .limit = 500};
+}
+
+static void expect_ids(struct store *s, const struct order_query *q, const int64_t *want, int n)
+{
+    struct idlist got = {0};
+    char cursor[64] = "x";
+    int rc = s->ops->order_query(s, q, collect_id, &got, cursor, sizeof cursor);
+    assert_int_equal(rc, 0);
+    assert_string_equal(cursor, "");
+    if (got.n != n) {
+        print_error("got %d orders, want %d\n", got.n, n);
+        fail();
+    }
+    for (int i = 0; i < n; i++)
+        assert_int_equal(got.v[i], want[i]);
+}
+
+struct qworld {
+    int64_t r1, r2, r3, r4;     /* r1 > r2 > r3; r4 apart */
+    int64_t c1, c2, c3, c4;     /* c1 > c2 > c3; c4 apart */
+    int64_t u1, u2, u3;
+    int64_t o[5];               /* o[1..4] */
+};
+
+static int64_t put_region(struct store *s, int64_t parent, int level, const char *name)
+{
+    struct region r = {.parent_id = parent, .level = level};
+    snprintf(r.name, sizeof r.name, "%s", name);
+    snprintf(r.code, sizeof r.code, "R-%s", name);
+    assert_int_equal(s->ops->region_put(s, &r), 0);
+    return r.id;
+}
+
+static int64_t put_category(struct store *s, int64_t parent, int level, const char *code)
+{
+    struct category c = {.parent_id = parent, .level = level};
+    snprintf(c.code, sizeof c.code, "%s", code);
+    snprintf(c.name, sizeof c.name, "类别%s", code);
+    assert_int_equal(s->ops->category_put(s, &c), 0);
+    return c.id;
+}
+
+static int64_t put_unit(struct store *s, const char *code)
+{
+    struct unit u = {.kind = UNIT_DEPARTMENT, .active = true};
+    snprintf(u.code, sizeof u.code, "%s", code);
+    snprintf(u.name, sizeof u.name, "单位%s", code);
+    assert_int_equal(s->ops->unit_put(s, &u), 0);
+    return u.id;
+}
+
+static int64_t put_query_order(struct store *s, int status, int64_t cat, int64_t reg,
+                               const char *channel, int type, int level, int64_t deadline,
+                               int hang, int64_t created, const char *title, const char *text,
+                               const int64_t *units, int n_units)
+{
+    struct order o;
+    order_init(&o);
+    o.status = status;
+    o.category_id = cat;
+    o.region_id = reg;
+    snprintf(o.channel, sizeof o.channel, "%s", channel);
+    o.type = type;
+    o.level = level;
+    o.deadline = deadline;
+    o.hang = hang;
+    o.created_at = o.updated_at = created;
+    set_str(&o.title, title);
+    set_str(&o.text, text);
+    for (int i = 0; i < n_units; i++)
+        o.units[o.n_units++] = (struct assignment){
+            .unit_id = units[i], .role = i ? ASG_ASSIST : ASG_LEAD, .active = i == 0};
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    order_release(&o);
+    return o.id;
+}
+
+static void build_world(struct store *s, struct qworld *w)
+{
+    w->r1 = put_region(s, 0, RLEVEL_DISTRICT, "东城区");
+    w->r2 = put_region(s, w->r1, RLEVEL_STREET, "建国门街道");
+    w->r3 = put_region(s, w->r2, RLEVEL_COMMUNITY, "赵家楼社区");
+    w->r4 = put_region(s, 0, RLEVEL_DISTRICT, "西城区");
+    w->c1 = put_category(s, 0, 1, "C1");
+    w->c2 = put_category(s, w->c1, 2, "C2");
+    w->c3 = put_category(s, w->c2, 3, "C3");
+    w->c4 = put_category(s, 0, 1, "C4");
+    w->u1 = put_unit(s, "U1");
+    w->u2 = put_unit(s, "U2");
+    w->u3 = put_unit(s, "U3");
+    int64_t u1[] = {w->u1}, u2[] = {w->u2}, u31[] = {w->u3, w->u1};
+    w->o[1] = put_query_order(s, ST_HANDLING, w->c3, w->r3, "wechat", TYPE_COMPLAINT,
+                              LEVEL_GENERAL, T0 + 100, 0, T0 + 1, "楼下饭店噪音扰民",
+                              "每晚十点后还在施工", u1, 1);
+    w->o[2] = put_query_order(s, ST_DISPATCHED, w->c2, w->r2, "hotline-12345", TYPE_CONSULT,
+                              LEVEL_URGENT, T0 + 5000, 0, T0 + 2, "小区停车难",
+                              "停车收费不合理，车位太少", u2, 1);
+    w->o[3] = put_query_order(s, ST_HANDLING, w->c4, w->r4, "wechat", TYPE_HELP, LEVEL_MAJOR,
+                              T0 + 100, 2, T0 + 3, "路灯不亮", "晚上没有路灯，行人摔倒", u31,
+                              2);
+    w->o[4] = put_query_order(s, ST_CLOSED, w->c1, w->r1, "web", TYPE_PRAISE, LEVEL_GENERAL,
+                              T0 + 100, 0, T0 + 4, "表扬社区工作人员", "服务热情", NULL, 0);
+}
+
+static void test_query_filters(void **state)
+{
+    struct store *s = *state;
+    struct qworld w;
+    build_world(s, &w);
+    int64_t *o = w.o;
+    struct order_query q = any_query();
+    expect_ids(s, &q, (int64_t[]){o[1], o[2], o[3], o[4]}, 4);
+
+    int handling[] = {ST_HANDLING}, two[] = {ST_HANDLING, ST_CLOSED};
+    q.statuses = handling;
+    q.n_statuses = 1;
+    expect_ids(s, &q, (int64_t[]){o[1], o[3]}, 2);
+    q.statuses = two;
+    q.n_statuses = 2;
+    expect_ids(s, &q, (int64_t[]){o[1], o[3], o[4]}, 3);
+
+    q = any_query();
+    q.unit_id = w.u1; /* lead of o1, inactive assistant of o3 */
+    expect_ids(s, &q, (int64_t[]){o[1], o[3]}, 2);
+    q.unit_id = w.u3;
+    expect_ids(s, &q, (int64_t[]){o[3]}, 1);
+
+    q = any_query();
+    q.category_id = w.c1;
+    expect_ids(s, &q, (int64_t[]){o[1], o[2], o[4]}, 3);
+    q.category_id = w.c2;
+    expect_ids(s, &q, (int64_t[]){o[1], o[2]}, 2);
+    q.category_id = w.c3;
+    expect_ids(s, &q, (int64_t[]){o[1]}, 1);
+    q.category_id = w.c4;
+    expect_ids(s, &q, (int64_t[]){o[3]}, 1);
+
+    q = any_query();
+    q.region_id = w.r1;
+    expect_ids(s, &q, (int64_t[]){o[1], o[2], o[4]}, 3);
+    q.region_id = w.r2;
+    expect_ids(s, &q, (int64_t[]){o[1], o[2]}, 2);
+    q.region_id = w.r4;
+    expect_ids(s, &q, (int64_t[]){o[3]}, 1);
+    q.category_id = w.c2; /* filters combine */
+    expect_ids(s, &q, NULL, 0);
+    q.region_id = w.r3;
+    expect_ids(s, &q, (int64_t[]){o[1]}, 1);
+
+    q = any_query();
+    q.channel = "wechat";
+    expect_ids(s, &q, (int64_t[]){o[1], o[3]}, 2);
+    q = any_query();
+    q.type = TYPE_COMPLAINT;
+    expect_ids(s, &q, (int64_t[]){o[1]}, 1);
+    q = any_query();
+    q.level = LEVEL_URGENT;
+    expect_ids(s, &q, (int64_t[]){o[2]}, 1);
+    q.level = LEVEL_GENERAL;
+    expect_ids(s, &q, (int64_t[]){o[1], o[4]}, 2);
+
+    /* o1 overdue; o2 not yet; o3 hung (hang 2); o4 closed */
+    q = any_query();
+    q.overdue = 1;
+    q.now = T0 + 1000;
+    expect_ids(s, &q, (int64_t[]){o[1]}, 1);
+    q.overdue = 0;
+    expect_ids(s, &q, (int64_t[]){o[2], o[3], o[4]}, 3);
+    q.now = T0 + 50; /* before every deadline */
+    q.overdue = 1;
+    expect_ids(s, &q, NULL, 0);
+
+    q = any_query();
+    q.from = T0 + 2;
+    q.to = T0 + 4;
+    expect_ids(s, &q, (int64_t[]){o[2], o[3]}, 2);
+    q.to = 0;
+    expect_ids(s, &q, (int64_t[]){o[2], o[3], o[4]}, 3);
+
+    q = any_query();
+    q.sort = SORT_CREATED_DESC;
+    expect_ids(s, &q, (int64_t[]){o[4], o[3], o[2], o[1]}, 4);
+    q.sort = SORT_DEADLINE_ASC; /* T0+100 ×3 by id, then T0+5000 */
+    expect_ids(s, &q, (int64_t[]){o[1], o[3], o[4], o[2]}, 4);
+}
+
+static void test_query_text(void **state)
+{
+    struct store *s = *state;
+    struct qworld w;
+    build_world(s, &w);
+    int64_t *o = w.o;
+    struct order_query q = any_query();
+    q.text = "噪音"; /* a 2-character word: found in o1 only */
+    expect_ids(s, &q, (int64_t[]){o[1]}, 1);
+    q.text = "停車"; /* traditional query, simplified text */
+    expect_ids(s, &q, (int64_t[]){o[2]}, 1);
+    q.text = "路灯";
+    expect_ids(s, &q, (int64_t[]){o[3]}, 1);
+    q.text = "噪音 停车"; /* every word must match */
+    expect_ids(s, &q, NULL, 0);
+    q.text = "饭店噪音";
+    expect_ids(s, &q, (int64_t[]){o[1]}, 1);
+    q.text = "垃圾";
+    expect_ids(s, &q, NULL, 0);
+    q.text = "噪音\" OR \"停车"; /* quotes cannot escape the phrase */
+    struct idlist got = {0};
+    char cursor[64];
+    int rc = s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor);
+    assert_int_equal(rc, 0);
+    assert_true(got.n <= 1);
+    q.text = "噪音";
+    int handling[] = {ST_CLOSED};
+    q.statuses = handling;
+    q.n_statuses = 1;
+    expect_ids(s, &q, NULL, 0);
+
+    /* the index follows updates of title and text */
+    struct order a;
+    assert_int_equal(s->ops->order_get(s, o[4], &a), 0);
+    set_str(&a.text, "晚上广场舞噪音很大");
+    a.version = 1;
+    assert_int_equal(s->ops->order_update(s, &a, 0), 0);
+    order_release(&a);
+    q = any_query();
+    q.text = "噪音";
+    expect_ids(s, &q, (int64_t[]){o[1], o[4]}, 2);
+    q.text = "热情";
+    expect_ids(s, &q, NULL, 0);
+    assert_int_equal(s->ops->order_get(s, o[1], &a), 0);
+    set_str(&a.title, "楼下饭店扰民");
+    a.version = 1;
+    assert_int_equal(s->ops->order_update(s, &a, 0), 0);
+    order_release(&a);
+    q.text = "噪音";
+    expect_ids(s, &q, (int64_t[]){o[4]}, 1);
+}
+
+static void test_query_invalid(void **state)
+{
+    struct store *s = *state;
+    struct idlist got = {0};
+    char cursor[64];
+    struct order_query q = any_query();
+    q.limit = 0;
+    assert_int_equal(s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor),
+                     -JS_EINVAL);
+    q.limit = 501;
+    assert_int_equal(s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor),
+                     -JS_EINVAL);
+    q.limit = 500;
+    const char *bad[] = {"abc", "1.2", "1.2.3 ", "1.2.3x", "1.2.x", "1..3", "1.2.3.4", "1.2.-3", " 1.2.3",
+                         "1.99999999999999999999.3"};
+    for (size_t i = 0; i < JS_ARRAY_LEN(bad); i++) {
+        q.cursor = bad[i];
+        assert_int_equal(s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor),
+                         -JS_EINVAL);
+    }
+    q.cursor = "0.5.3"; /* a cursor of another sort */
+    assert_int_equal(s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor),
+                     -JS_EINVAL);
+    q.cursor = "1.5.3";
+    assert_int_equal(s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor), 0);
+    q.cursor = NULL;
+    q.sort = 9;
+    assert_int_equal(s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor),
+                     -JS_EINVAL);
+    q.sort = SORT_CREATED_ASC;
+    int bad_status[] = {ST__COUNT};
+    q.statuses = bad_status;
+    q.n_statuses = 1;
+    assert_int_equal(s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor),
+                     -JS_EINVAL);
+    q.n_statuses = 0;
+    q.type = TYPE__COUNT;
+    assert_int_equal(s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor),
+                     -JS_EINVAL);
+    assert_int_equal(got.n, 0);
+}
+
+static int64_t key_of(int sort, const struct order *o)
+{
+    switch (sort) {
+    case SORT_DEADLINE_ASC:
+        return o->deadline ? o->deadline : INT64_MAX;
+    case SORT_UPDATED_DESC:
+        return o->updated_at;
+    default:
+        return o->created_at;
+    }
+}
+
+struct pager {
+    int sort;
+    int n, bad_order;
+    int64_t prev_key, prev_id;
+    unsigned char seen[400];
+};
+
+static int page_one(void *ctx, const struct order *o)
+{
+    struct pager *p = ctx;
+    int64_t k = key_of(p->sort, o);
+    if (p->n > 0) {
+        bool desc = p->sort == SORT_CREATED_DESC || p->sort == SORT_UPDATED_DESC;
+        bool after = desc ? (k < p->prev_key || (k == p->prev_key && o->id < p->prev_id))
+                          : (k > p->prev_key || (k == p->prev_key && o->id > p->prev_id));
+        if (!after)
+            p->bad_order++;
+    }
+    p->prev_key = k;
+    p->prev_id = o->id;
+    if (o->id > 0 && o->id < 400)
+        p->seen[o->id]++;
+    p->n++;
+    return 0;
+}
+
+static void test_paging(void **state)
+{
+    struct store *s = *state;
+    for (int i = 0; i < 250; i++) {
+        struct order o;
+        order_init(&o);
+        o.created_at = T0 + i % 17; /* many ties: the id breaks them */
+        o.updated_at = T0 + (i * 7) % 23;
+        o.deadline = i % 5 == 0 ? 0 : T0 + i % 11;
+        o.status = i % 3 ? ST_HANDLING : ST_DISPATCHED;
+        assert_int_equal(s->ops->order_insert(s, &o), 0);
+        assert_int_equal(o.id, i + 1);
+        order_release(&o);
+    }
+    int sorts[] = {SORT_CREATED_DESC, SORT_CREATED_ASC, SORT_DEADLINE_ASC, SORT_UPDATED_DESC};
+    for (size_t k = 0; k < JS_ARRAY_LEN(sorts); k++) {
+        struct pager p = {.sort = sorts[k]};
+        struct order_query q = any_query();
+        q.sort = sorts[k];
+        q.limit = 40;
+        char cursor[64] = "", next[64];
+        int pages = 0;
+        do {
+            q.cursor = cursor;
+            int before = p.n;
+            assert_int_equal(s->ops->order_query(s, &q, page_one, &p, next, sizeof next), 0);
+            pages++;
+            assert_true(p.n - before == 40 || next[0] == '\0');
+            memcpy(cursor, next, sizeof cursor);
+        } while (cursor[0] && pages < 20);
+        assert_int_equal(pages, 7);
+        assert_int_equal(p.n, 250);
+        assert_int_equal(p.bad_order, 0);
+        for (int id = 1; id <= 250; id++)
+            assert_int_equal(p.seen[id], 1);
+    }
+    /* an exact multiple: the last full page says there is no more */
+    struct pager p = {.sort = SORT_CREATED_ASC};
+    struct order_query q = any_query();
+    q.limit = 50;
+    char cursor[64] = "", next[64];
+    int pages = 0;
+    do {
+        q.cursor = cursor;
+        assert_int_equal(s->ops->order_query(s, &q, page_one, &p, next, sizeof next), 0);
+        pages++;
+        memcpy(cursor, next, sizeof cursor);
+    } while (cursor[0] && pages < 20);
+    assert_int_equal(pages, 5);
+    assert_int_equal(p.n, 250);
+
+    /* paging combines with filters */
+    int st[] = {ST_DISPATCHED};
+    struct pager pf = {.sort = SORT_UPDATED_DESC};
+    q = any_query();
+    q.sort = SORT_UPDATED_DESC;
+    q.statuses = st;
+    q.n_statuses = 1;
+    q.limit = 9;
+    cursor[0] = '\0';
+    do {
+        q.cursor = cursor;
+        assert_int_equal(s->ops->order_query(s, &q, page_one, &pf, next, sizeof next), 0);
+        memcpy(cursor, next, sizeof cursor);
+    } while (cursor[0]);
+    assert_int_equal(pf.n, 84); /* i % 3 == 0 for i in 0..249 */
+    assert_int_equal(pf.bad_order, 0);
+
+    /* order_each visits every order once, across its internal batches */
+    for (int i = 0; i < 20; i++) {
+        struct order o;
+        order_init(&o);
+        assert_int_equal(s->ops->order_insert(s, &o), 0);
+        order_release(&o);
+    }
+    struct pager all = {.sort = SORT_CREATED_ASC};
+    assert_int_equal(s->ops->order_each(s, page_one, &all), 0);
+    assert_int_equal(all.n, 270);
+    for (int id = 1; id <= 270; id++)
+        assert_int_equal(all.seen[id], 1);
+
+    int64_t counts[ST__COUNT];
+    assert_int_equal(s->ops->order_count_by_status(s, counts), 0);
+    assert_int_equal(counts[ST_DISPATCHED], 84);
+    assert_int_equal(counts[ST_HANDLING], 166);
+    assert_int_equal(counts[ST_RECEIVED], 20);
+    assert_int_equal(counts[ST_CLOSED], 0);
+}
+
+/* A callback that reads from the store while a query is being delivered. */
+struct nested {
+    struct store *s;
+    int n, ok;
+};
+
+static int nested_get(void *ctx, const struct order *o)
+{
+    struct nested *x = ctx;
+    struct order again;
+    if (x->s->ops->order_get(x->s, o->id, &again) == 0 && again.id == o->id)
+        x->ok++;
+    order_release(&again);
+    struct idlist inner = {0};
+    struct order_query q = any_query();
+    if (x->s->ops->order_query(x->s, &q, collect_id, &inner, NULL, 0) == 0 && inner.n == 4)
+        x->ok++;
+    x->n++;
+    return 0;
+}
+
+static int stop_after_one(void *ctx, const struct order *o)
+{
+    (void)o;
+    return ++*(int *)ctx == 1 ? 42 : 0;
+}
+
+static void test_query_callbacks(void **state)
+{
+    struct store *s = *state;
+    struct qworld w;
+    build_world(s, &w);
+    struct nested x = {.s = s};
+    struct order_query q = any_query();
+    assert_int_equal(s->ops->order_query(s, &q, nested_get, &x, NULL, 0), 0);
+    assert_int_equal(x.n, 4);
+    assert_int_equal(x.ok, 8);
+    int n = 0;
+    char cursor[64];
+    assert_int_equal(s->ops->order_query(s, &q, stop_after_one, &n, cursor, sizeof cursor), 42);
+    assert_int_equal(n, 1);
+    n = 0;
+    assert_int_equal(s->ops->order_each(s, stop_after_one, &n), 42);
+    assert_int_equal(n, 1);
+}
+
+static void test_ids_by(void **state)
+{
+    struct store *s = *state;
+    int64_t master = 0;
+    for (int i = 0; i < 6; i++) {
+        struct order o;
+        order_init(&o);
+        if (i >= 1 && i <= 3)
+            o.master_id = master;
+        if (i >= 4)
+            o.parent_id = master;
+        assert_int_equal(s->ops->order_insert(s, &o), 0);
+        if (i == 0)
+            master = o.id;
+        order_release(&o);
+    }
+    int64_t ids[8];
+    int n = -1;
+    assert_int_equal(s->ops->order_ids_by(s, "master_id", master, ids, 8, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(ids[0], master + 1);
+    assert_int_equal(ids[2], master + 3);
+    assert_int_equal(s->ops->order_ids_by(s, "master_id", master, ids, 2, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(s->ops->order_ids_by(s, "parent_id", master, ids, 8, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[0], master + 4);
+    assert_int_equal(s->ops->order_ids_by(s, "parent_id", 0, ids, 8, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(s->ops->order_ids_by(s, "status", master, ids, 8, &n), -JS_EINVAL);
+    assert_int_equal(s->ops->order_ids_by(s, "id; DROP TABLE orders", 1, ids, 8, &n),
+                     -JS_EINVAL);
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+static void test_catalogue(void **state)
+{
+    struct store *s = *state;
+    int64_t d = put_region(s, 0, RLEVEL_DISTRICT, "D");
+    int64_t st = put_region(s, d, RLEVEL_STREET, "S");
+    int64_t c = put_region(s, st, RLEVEL_COMMUNITY, "C");
+    int64_t d2 = put_region(s, 0, RLEVEL_DISTRICT, "D2");
+    int64_t A = put_category(s, 0, 1, "A");
+    int64_t B = put_category(s, A, 2, "B");
+    int64_t X = put_category(s, B, 3, "X");
+    int64_t Z = put_category(s, 0, 1, "Z");
+    int64_t u[7];
+    for (int i = 1; i <= 6; i++) {
+        char code[16];
+        snprintf(code, sizeof code, "K%d", i);
+        u[i] = put_unit(s, code);
+    }
+    struct {
+        int64_t cat, reg, unit;
+    } rows[] = {{A, 0, u[1]}, {A, d, u[2]}, {B, 0, u[3]}, {B, st, u[4]}, {B, d, u[5]}, {A, c, u[6]}};
+    int64_t ids[6];
+    for (int i = 0; i < 6; i++) {
+        struct catalogue_entry e = {.category_id = rows[i].cat,
+                                    .region_id = rows[i].reg,
+                                    .unit_id = rows[i].unit};
+        snprintf(e.basis, sizeof e.basis, "职责目录第%d条", i + 1);
+        assert_int_equal(s->ops->catalogue_put(s, &e), 0);
+        ids[i] = e.id;
+    }
+    struct catalogue_entry got;
+    /* deepest category first (B over A), then deepest region (S over D over any) */
+    assert_int_equal(s->ops->catalogue_lookup(s, X, c, &got), 0);
+    assert_int_equal(got.unit_id, u[4]);
+    assert_int_equal(got.id, ids[3]);
+    assert_int_equal(got.category_id, B);
+    assert_int_equal(got.region_id, st);
+    assert_string_equal(got.basis, "职责目录第4条");
+    assert_int_equal(s->ops->catalogue_lookup(s, X, st, &got), 0);
+    assert_int_equal(got.unit_id, u[4]);
+    assert_int_equal(s->ops->catalogue_lookup(s, X, d, &got), 0);
+    assert_int_equal(got.unit_id, u[5]);
+    assert_int_equal(s->ops->catalogue_lookup(s, X, d2, &got), 0);
+    assert_int_equal(got.unit_id, u[3]);
+    assert_int_equal(s->ops->catalogue_lookup(s, X, 0, &got), 0);
+    assert_int_equal(got.unit_id, u[3]);
+    assert_int_equal(got.region_id, 0);
+    assert_int_equal(s->ops->catalogue_lookup(s, A, c, &got), 0);
+    assert_int_equal(got.unit_id, u[6]);
+    assert_int_equal(s->ops->catalogue_lookup(s, A, st, &got), 0);
+    assert_int_equal(got.unit_id, u[2]);
+    assert_int_equal(s->ops->catalogue_lookup(s, A, d2, &got), 0);
+    assert_int_equal(got.unit_id, u[1]);
+    assert_int_equal(s->ops->catalogue_lookup(s, Z, c, &got), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->catalogue_lookup(s, 0, c, &got), -JS_ENOTFOUND);
+
+    /* without B/S, the category still wins over the region: B/D, not A/C */
+    assert_int_equal(s->ops->catalogue_delete(s, ids[3]), 0);
+    assert_int_equal(s->ops->catalogue_delete(s, ids[3]), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->catalogue_lookup(s, X, c, &got), 0);
+    assert_int_equal(got.unit_id, u[5]);
+
+    struct catalogue_entry *list = NULL;
+    int n = 0;
+    assert_int_equal(s->ops->catalogue_list(s, &list, &n), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(list[3].id, ids[4]);
+    free(list);
+
+    /* an update, and references that must exist */
+    struct catalogue_entry e = {.id = ids[0], .category_id = A, .unit_id = u[2]};
+    assert_int_equal(s->ops->catalogue_put(s, &e), 0);
+    assert_int_equal(s->ops->catalogue_lookup(s, A, d2, &got), 0);
+    assert_int_equal(got.unit_id, u[2]);
+    e.id = 0;
+    e.unit_id = 9999;
+    assert_int_equal(s->ops->catalogue_put(s, &e), -JS_EINVAL);
+    e.id = 9999;
+    e.unit_id = u[1];
+    assert_int_equal(s->ops->catalogue_put(s, &e), -JS_ENOTFOUND);
+}
+
+static void assert_units_equal(const struct unit *a, const struct unit *b)
+{
+    assert_int_equal(a->id, b->id);
+    assert_string_equal(a->code, b->code);
+    assert_string_equal(a->name, b->name);
+    assert_int_equal(a->kind, b->kind);
+    assert_int_equal(a->region_id, b->region_id);
+    assert_int_equal(a->active, b->active);
+    for (int t = 0; t < CONTACT__COUNT; t++) {
+        assert_string_equal(a->contacts[t].name, b->contacts[t].name);
+        assert_string_equal(a->contacts[t].phone, b->contacts[t].phone);
+        assert_string_equal(a->contacts[t].email, b->contacts[t].email);
+    }
+}
+
+static void test_organisation(void **state)
+{
+    struct store *s = *state;
+    struct unit u = {.kind = UNIT_STREET, .active = true};
+    snprintf(u.code, sizeof u.code, "%s", "JGM");
+    snprintf(u.name, sizeof u.name, "%s", "建国门街道办事处");
+    for (int t = 0; t < CONTACT__COUNT; t++) {
+        snprintf(u.contacts[t].name, sizeof u.contacts[t].name, "联系人%d", t);
+        snprintf(u.contacts[t].phone, sizeof u.contacts[t].phone, "010-6500000%d", t);
+        snprintf(u.contacts[t].email, sizeof u.contacts[t].email, "c%d@example.cn", t);
+    }
+    assert_int_equal(s->ops->unit_put(s, &u), 0);
+    struct unit g;
+    assert_int_equal(s->ops->unit_get(s, u.id, &g), 0);
+    assert_units_equal(&u, &g);
+    assert_int_equal(s->ops->unit_get_by_code(s, "JGM", &g), 0);
+    assert_int_equal(g.id, u.id);
+    assert_string_equal(g.contacts[CONTACT_OPERATOR].email, "c2@example.cn");
+    assert_int_equal(s->ops->unit_get_by_code(s, "NOPE", &g), -JS_ENOTFOUND);
+    struct unit dup = u;
+    dup.id = 0;
+    assert_int_equal(s->ops->unit_put(s, &dup), -JS_EEXISTS);
+    u.active = false;
+    u.kind = UNIT_ENTERPRISE;
+    assert_int_equal(s->ops->unit_put(s, &u), 0);
+    assert_int_equal(s->ops->unit_get(s, u.id, &g), 0);
+    assert_false(g.active);
+    assert_int_equal(g.kind, UNIT_ENTERPRISE);
+    u.kind = UNIT__COUNT;
+    assert_int_equal(s->ops->unit_put(s, &u), -JS_EINVAL);
+    u.kind = UNIT_STREET;
+    u.region_id = 777; /* no such region */
+    assert_int_equal(s->ops->unit_put(s, &u), -JS_EINVAL);
+
+    struct user a = {.role = ROLE_DISPATCHER, .unit_id = 0, .active = true};
+    snprintf(a.login, sizeof a.login, "%s", "alice");
+    snprintf(a.name, sizeof a.name, "%s", "爱丽丝");
+    snprintf(a.pwhash, sizeof a.pwhash, "%s", "$argon2id$v=19$m=65536,t=2,p=1$xx$yy");
+    assert_int_equal(s->ops->user_put(s, &a), 0);
+    struct user b = {.role = ROLE_UNIT_OPERATOR, .unit_id = u.id, .active = true};
+    snprintf(b.login, sizeof b.login, "%s", "alice");
+    assert_int_equal(s->ops->user_put(s, &b), -JS_EEXISTS);
+    assert_int_equal(b.id, 0);
+    snprintf(b.login, sizeof b.login, "%s", "bob");
+    assert_int_equal(s->ops->user_put(s, &b), 0);
+    struct user gu;
+    assert_int_equal(s->ops->user_get_by_login(s, "alice", &gu), 0);
+    assert_int_equal(gu.id, a.id);
+    assert_string_equal(gu.login, a.login);
+    assert_string_equal(gu.name, a.name);
+    assert_int_equal(gu.role, a.role);
+    assert_int_equal(gu.unit_id, 0);
+    assert_string_equal(gu.phone, "");
+    assert_string_equal(gu.pwhash, a.pwhash);
+    assert_true(gu.active);
+    assert_int_equal(s->ops->user_get(s, b.id, &gu), 0);
+    assert_int_equal(gu.unit_id, u.id);
+    assert_int_equal(gu.role, ROLE_UNIT_OPERATOR);
+    assert_int_equal(s->ops->user_get_by_login(s, "carol", &gu), -JS_ENOTFOUND);
+    snprintf(b.login, sizeof b.login, "%s", "alice"); /* renaming onto a taken login */
+    assert_int_equal(s->ops->user_put(s, &b), -JS_EEXISTS);
+    struct user ghost = {.id = 9999, .role = ROLE_AGENT};
+    snprintf(ghost.login, sizeof ghost.login, "%s", "ghost");
+    assert_int_equal(s->ops->user_put(s, &ghost), -JS_ENOTFOUND);
+    struct user *users = NULL;
+    int n = 0;
+    assert_int_equal(s->ops->user_list(s, &users, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(users[1].login, "bob");
+    free(users);
+    struct unit *units = NULL;
+    assert_int_equal(s->ops->unit_list(s, &units, &n), 0);
+    assert_int_equal(n, 1);
+    free(units);
+
+    int64_t r = put_region(s, 0, RLEVEL_DISTRICT, "东城区");
+    int64_t r2 = put_region(s, r, RLEVEL_STREET, "东华门街道");
+    struct region gr;
+    assert_int_equal(s->ops->region_get(s, r2, &gr), 0);
+    assert_int_equal(gr.parent_id, r);
+    assert_int_equal(gr.level, RLEVEL_STREET);
+    assert_string_equal(gr.name, "东华门街道");
+    assert_int_equal(s->ops->region_get(s, 999, &gr), -JS_ENOTFOUND);
+    struct region *regions = NULL;
+    assert_int_equal(s->ops->region_list(s, &regions, &n), 0);
+    assert_int_equal(n, 2);
+    free(regions);
+    struct region orphan = {.parent_id = 999, .level = RLEVEL_GRID};
+    assert_int_equal(s->ops->region_put(s, &orphan), -JS_EINVAL);
+
+    int64_t c = put_category(s, 0, 1, "01");
+    struct category dupc = {.level = 1};
+    snprintf(dupc.code, sizeof dupc.code, "%s", "01");
+    assert_int_equal(s->ops->category_put(s, &dupc), -JS_EEXISTS);
+    struct category gc;
+    assert_int_equal(s->ops->category_get(s, c, &gc), 0);
+    assert_string_equal(gc.name, "类别01");
+    struct category *cats = NULL;
+    assert_int_equal(s->ops->category_list(s, &cats, &n), 0);
+    assert_int_equal(n, 1);
+    free(cats);
+}
+
+static void test_settings_and_seq(void **state)
+{
+    struct store *s = *state;
+    char *v = NULL;
+    assert_int_equal(s->ops->setting_get(s, "policy", &v), -JS_ENOTFOUND);
+    assert_null(v);
+    assert_int_equal(s->ops->setting_put(s, "policy", "{\"preset\":\"dongcheng-2016\"}"), 0);
+    assert_int_equal(s->ops->setting_put(s, "policy", "{\"preset\":\"linshu-2020\"}"), 0);
+    assert_int_equal(s->ops->setting_get(s, "policy", &v), 0);
+    assert_string_equal(v, "{\"preset\":\"linshu-2020\"}");
+    free(v);
+    assert_int_equal(s->ops->setting_put(s, "policy", "{not json"), -JS_EINVAL);
+
+    int64_t n = 0;
+    for (int i = 1; i <= 3; i++) {
+        assert_int_equal(s->ops->next_seq(s, "order:20261122", &n), 0);
+        assert_int_equal(n, i);
+    }
+    assert_int_equal(s->ops->next_seq(s, "order:20261123", &n), 0);
+    assert_int_equal(n, 1);
+    /* inside a transaction that rolls back, the increment is undone */
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->next_seq(s, "order:20261122", &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(s->ops->rollback(s), 0);
+    assert_int_equal(s->ops->next_seq(s, "order:20261122", &n), 0);
+    assert_int_equal(n, 4);
+}
+
+static void test_sessions(void **state)
+{
+    struct store *s = *state;
+    struct user u = {.role = ROLE_AGENT, .active = true};
+    snprintf(u.login, sizeof u.login, "%s", "agent1");
+    assert_int_equal(s->ops->user_put(s, &u), 0);
+    const char *h = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    assert_int_equal(s->ops->session_put(s, h, u.id, T0 + 3600), 0);
+    int64_t uid = 0;
+    assert_int_equal(s->ops->session_get(s, h, T0, &uid), 0);
+    assert_int_equal(uid, u.id);
+    assert_int_equal(s->ops->session_get(s, h, T0 + 3599, &uid), 0);
+    assert_int_equal(s->ops->session_get(s, h, T0 + 3600, &uid), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->session_get(s, "other", T0, &uid), -JS_ENOTFOUND);
+    /* renewing moves the expiry */
+    assert_int_equal(s->ops->session_put(s, h, u.id, T0 + 7200), 0);
+    assert_int_equal(s->ops->session_get(s, h, T0 + 3600, &uid), 0);
+    assert_int_equal(s->ops->session_delete(s, h), 0);
+    assert_int_equal(s->ops->session_get(s, h, T0, &uid), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->session_put(s, h, 4242, T0 + 1), -JS_EINVAL); /* no such user */
+}
+
+static void test_audit(void **state)
+{
+    (void)state;
+    char path[512];
+    struct store *s = open_fresh(path, sizeof path);
+    for (int i = 0; i < 3; i++) {
+        struct audit_entry a = {.at = T0 + i, .user_id = i, .order_id = 10 + i};
+        snprintf(a.action, sizeof a.action, "%s", "read_contact");
+        snprintf(a.detail, sizeof a.detail, "查看诉求人电话 %d", i);
+        assert_int_equal(s->ops->audit_append(s, &a), 0);
+        assert_int_equal(a.id, i + 1);
+    }
+    struct audit_entry *list = NULL;
+    int n = 0;
+    assert_int_equal(s->ops->audit_list(s, 0, 2, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[0].id, 1);
+    assert_int_equal(list[1].order_id, 11);
+    assert_string_equal(list[1].detail, "查看诉求人电话 1");
+    int64_t after = list[1].id;
+    free(list);
+    assert_int_equal(s->ops->audit_list(s, after, 100, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, 3);
+    assert_int_equal(list[0].user_id, 2);
+    free(list);
+    assert_int_equal(s->ops->audit_list(s, 0, 0, &list, &n), -JS_EINVAL);
+    assert_int_not_equal(raw_exec(path, "UPDATE audit SET detail = ''"), SQLITE_OK);
+    assert_int_not_equal(raw_exec(path, "DELETE FROM audit WHERE id = 1"), SQLITE_OK);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM audit WHERE detail != ''"), 3);
+    store_close(s);
+}
+
+static void test_idempotency(void **state)
+{
+    struct store *s = *state;
+    char *hash = NULL, *body = NULL;
+    int status = 0;
+    assert_int_equal(s->ops->idem_get(s, 1, "k1", &hash, &status, &body), -JS_ENOTFOUND);
+    assert_null(hash);
+    assert_int_equal(s->ops->idem_put(s, 1, "k1", "abc", 201, "{\"id\":5}", T0), 0);
+    assert_int_equal(s->ops->idem_get(s, 1, "k1", &hash, &status, &body), 0);
+    assert_string_equal(hash, "abc");
+    assert_string_equal(body, "{\"id\":5}");
+    assert_int_equal(status, 201);
+    free(hash);
+    free(body);
+    assert_int_equal(s->ops->idem_put(s, 1, "k1", "def", 200, "{}", T0), -JS_EEXISTS);
+    assert_int_equal(s->ops->idem_get(s, 2, "k1", &hash, &status, &body), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->idem_put(s, 2, "k1", "def", 200, "{}", T0), 0);
+    assert_int_equal(s->ops->idem_get(s, 2, "k1", NULL, &status, NULL), 0);
+    assert_int_equal(status, 200);
+}
+
+static void test_transactions(void **state)
+{
+    (void)state;
+    char path[512];
+    struct store *s = open_fresh(path, sizeof path);
+    struct store *t = NULL;
+    struct js_error e;
+    assert_int_equal(store_open(path, &t, &e), 0);
+
+    struct order o, g;
+    order_init(&o);
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->begin(s), -JS_EINTERNAL); /* no nesting */
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    assert_int_equal(s->ops->rollback(s), 0);
+    assert_int_equal(s->ops->order_get(s, o.id, &g), -JS_ENOTFOUND);
+    order_release(&g);
+    assert_int_equal(s->ops->rollback(s), 0); /* nothing open: harmless */
+
+    fill_order(&o, 5);
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    /* the other handle does not see it before the commit (WAL readers are not blocked) */
+    assert_int_equal(t->ops->order_get(t, o.id, &g), -JS_ENOTFOUND);
+    order_release(&g);
+    assert_int_equal(s->ops->commit(s), 0);
+    assert_int_equal(t->ops->order_get(t, o.id, &g), 0);
+    assert_orders_equal(&o, &g);
+    order_release(&g);
+
+    /* a failed write inside a transaction leaves the earlier writes of it intact */
+    assert_int_equal(s->ops->begin(s), 0);
+    int64_t seq;
+    assert_int_equal(s->ops->next_seq(s, "k", &seq), 0);
+    struct order dup;
+    fill_order(&dup, 5);
+    assert_int_equal(s->ops->order_insert(s, &dup), -JS_EEXISTS);
+    assert_int_equal(s->ops->commit(s), 0);
+    assert_int_equal(t->ops->next_seq(t, "k", &seq), 0);
+    assert_int_equal(seq, 2);
+    order_release(&dup);
+    order_release(&o);
+    store_close(t);
+    store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_locations),
+        cmocka_unit_test(test_migrate_twice),
+        cmocka_unit_test_setup_teardown(test_order_roundtrip, setup, teardown),
+        cmocka_unit_test(test_order_units_table),
+        cmocka_unit_test_setup_teardown(test_order_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_by_number, setup, teardown),
+        cmocka_unit_test(test_events),
+        cmocka_unit_test_setup_teardown(test_query_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_invalid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_callbacks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_by, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_catalogue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_organisation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings_and_seq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
+        cmocka_unit_test(test_audit),
+        cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
+        cmocka_unit_test(test_transactions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,425 @@
+// Every order action the UI offers: who may do it (SPEC §1 role matrix), in which state it makes
+// sense, its form, and how the form becomes the action's JSON arguments. The server decides;
+// this only keeps buttons that cannot succeed out of sight.
+import * as api from './api.js';
+import { h, modal, toast } from './ui.js';
+import { buildForm, compact, uploadFiles } from './forms.js';
+import {
+  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, TIER, enumName, toEpoch,
+} from './labels.js';
+import { unitLabel } from './refdata.js';
+
+const UNIT_ROLES = ['unit_operator', 'unit_leader'];
+const UNIT_ACTS = ['sign', 'return', 'contact', 'extension_request', 'hang_request', 'hang_progress', 'hang_lift', 'reply', 'supervise_answer'];
+
+/** The role matrix of SPEC §1 (lifecycle_role_allows). */
+export const ROLE_ACTIONS = {
+  agent: ['intake', 'verify', 'file', 'not_file', 'transfer', 'answer'],
+  dispatcher: ['intake', 'verify', 'file', 'not_file', 'transfer', 'answer', 'dispatch', 'merge', 'split',
+    'return_approve', 'return_reject', 'extension_decide', 'hang_decide', 'hang_lift', 'review', 'callback',
+    'reopen', 'close', 'archive', 'urge'],
+  reviewer: ['review', 'close'],
+  callback: ['callback', 'reopen', 'close'],
+  supervisor: ['urge', 'supervise', 'force_close', 'hang_decide', 'instruct'],
+  admin: ['archive'],
+  auditor: [],
+  leader: ['instruct'],
+  unit_operator: UNIT_ACTS,
+  unit_leader: [...UNIT_ACTS, 'sign_approval'],
+};
+
+export function roleAllows(role, action) {
+  return (ROLE_ACTIONS[role] || []).includes(action);
+}
+
+/** The order's assignments with names for their enums. */
+export function assignments(o) {
+  return (o.units || []).map((a) => ({ ...a, role: enumName('asg', a.role), unit_id: Number(a.unit_id) }));
+}
+
+/** The active assignment of unit_id on o, or null. */
+export function myAssignment(o, unitId) {
+  return assignments(o).find((a) => a.unit_id === Number(unitId) && a.active) || null;
+}
+
+const leadType = (a) => a && (a.role === 'lead' || a.role === 'dual');
+const st = (o) => enumName('status', o.status);
+const sat = (o) => enumName('cb_satisfaction', o.cb_satisfaction);
+const yes = (x) => x === true || x === 1;
+const no = (x) => x === false || x === 0;
+const HANG_NAMES = ['none', 'requested', 'active', 'lifted'];
+
+/** The hanging-account state of an order as 0 none, 1 requested, 2 active, 3 lifted. */
+export function hangOf(o) {
+  if (typeof o.hang === 'string') return Math.max(0, HANG_NAMES.indexOf(o.hang));
+  return Number(o.hang || 0);
+}
+
+/** True when the callback found the citizen unsatisfied or the problem not solved. */
+export function unhappy(o) {
+  return sat(o) === 'unsatisfied' || no(o.cb_solved);
+}
+
+/** Reads a policy setting from the effective policy document (several shapes accepted). */
+export function policyValue(doc, key, dflt) {
+  if (!doc) return dflt;
+  const s = doc.effective?.settings || doc.settings || doc;
+  const v = s[key];
+  if (v === undefined) return dflt;
+  return v && typeof v === 'object' && 'value' in v ? v.value : v;
+}
+
+// Each action: when(o, ctx) → shown?, fields(o, ctx) → field specs, args(values, o, ctx) → args.
+export const ACTIONS = {
+  verify: {
+    when: (o) => ['received', 'filed'].includes(st(o)) && !yes(o.verified),
+    fields: () => [{ name: 'note', label: '核实说明', type: 'textarea' }],
+  },
+  file: {
+    when: (o) => st(o) === 'received',
+    primary: true,
+    fields: (o, c) => [
+      { name: 'category_id', label: '分类', type: 'tree', items: c.categories, value: o.category_id || '' },
+      { name: 'region_id', label: '区域', type: 'tree', items: c.regions, value: o.region_id || '' },
+      { name: 'level', label: '等级', type: 'select', options: LEVEL, value: enumName('level', o.level), required: true },
+      { name: 'tier', label: '办理时限档', type: 'select', options: TIER, value: enumName('tier', o.tier), required: true },
+      { name: 'address', label: '地址', value: o.address, required: true, hint: '地址清楚方可立案（坪山办法第十一条）' },
+    ],
+  },
+  not_file: {
+    when: (o) => st(o) === 'received',
+    fields: () => [
+      { name: 'reason', label: '不予立案理由', type: 'select', options: NOT_FILED, required: true },
+      { name: 'explanation', label: '向诉求人的解释', type: 'textarea', required: true, hint: '每件不予立案都须向诉求人说明（天宁办法第十条）' },
+      { name: 'duplicate_of', label: '重复的工单编号', placeholder: '如 2026112200042', when: (v) => v.reason === 'duplicate', required: true },
+    ],
+    args: async (v) => {
+      const a = compact(v);
+      if (a.duplicate_of) a.duplicate_of = await resolveOrderId(a.duplicate_of, 'duplicate_of');
+      return a;
+    },
+  },
+  transfer: {
+    when: (o) => ['received', 'filed'].includes(st(o)),
+    danger: true,
+    fields: () => [
+      { name: 'to', label: '转接至', type: 'radio', options: [['110', '110 报警'], ['119', '119 火警'], ['120', '120 急救']], required: true },
+      { name: 'note', label: '说明', type: 'textarea' },
+    ],
+  },
+  answer: {
+    when: (o) => ['received', 'filed'].includes(st(o)),
+    fields: () => [{ name: 'answer', label: '答复内容', type: 'textarea', rows: 5, required: true, hint: '直接答复（秒回），如依据知识库条目' }],
+  },
+  dispatch: {
+    when: (o) => ['filed', 'coordination'].includes(st(o)),
+    primary: true,
+    fields: (o, c) => {
+      const act = c.units.filter((u) => u.active !== false);
+      return [
+        { name: 'unit_id', label: '主办单位', type: 'pick', items: act, required: true, value: c.suggested?.unit_id || '', hint: c.suggested ? `职责目录建议：${c.suggested.label}${c.suggested.basis ? '（' + c.suggested.basis + '）' : ''}` : '职责目录中没有该分类和区域对应的单位' },
+        { name: 'assist_units', label: '协办单位', type: 'multi', items: act },
+        { name: 'dual_unit_id', label: '双派单位', type: 'pick', items: act, hint: '双派：两个单位各自全责（如公安与属地街道）' },
+        { name: 'tier', label: '办理时限档', type: 'select', options: TIER, value: enumName('tier', o.tier) },
+        { name: 'deadline', label: '指定办理期限', type: 'datetime', hint: '不填则按时限档或默认时限计算' },
+        { name: 'note', label: '派单说明', type: 'textarea' },
+      ];
+    },
+    args: (v, o) => {
+      const a = compact(v);
+      if (a.tier === enumName('tier', o.tier)) delete a.tier;
+      return a;
+    },
+  },
+  merge: {
+    when: (o) => ['received', 'filed', 'dispatched', 'handling', 'coordination', 'returned'].includes(st(o)) && !o.master_id,
+    fields: () => [{ name: 'orders', label: '并入本单的工单编号', required: true, placeholder: '多个编号用空格或逗号分隔', hint: '本单为主件，办结时并案件随之办结' }],
+    args: async (v) => ({ orders: await Promise.all(v.orders.split(/[\s,，]+/).filter(Boolean).map((n) => resolveOrderId(n, 'orders'))) }),
+  },
+  split: {
+    when: (o) => ['received', 'filed'].includes(st(o)),
+    wide: true,
+    fields: (o, c) => [{ name: 'children', label: '子件', type: 'custom', required: true, build: () => childrenEditor(o, c) }],
+  },
+  sign: {
+    when: (o, c) => {
+      const a = myAssignment(o, c.user.unit_id);
+      return !!a && !a.signed_at && (st(o) === 'dispatched' || (st(o) === 'handling'));
+    },
+    primary: true,
+    fields: () => [],
+  },
+  return: {
+    when: (o, c) => {
+      const a = myAssignment(o, c.user.unit_id);
+      return leadType(a) && !a.return_pending && ['dispatched', 'handling'].includes(st(o));
+    },
+    danger: true,
+    fields: (o, c) => {
+      const a = myAssignment(o, c.user.unit_id);
+      const second = a && a.returns >= 1;
+      const needAtt = second && policyValue(c.policy, 'second_return_needs_attachment', true);
+      return [
+        { name: 'reason', label: '退单理由', type: 'textarea', required: true },
+        { name: 'legal_basis', label: '法律依据', type: 'textarea', required: policyValue(c.policy, 'return_needs_basis', true) },
+        { name: 'attachment', label: needAtt ? '领导签字的说明（附件）' : '附件', type: 'files', multiple: false, required: needAtt,
+          hint: needAtt ? '本单位第二次退单：须上传主管领导签署意见的说明（东城规定第九条）' : null },
+        { name: 'leader_signed', label: '主管领导已签署意见', type: 'bool', value: false, when: () => second },
+      ];
+    },
+    args: async (v) => {
+      const a = compact({ ...v, attachment: undefined });
+      if (v.attachment && v.attachment.length) a.attachment = (await uploadFiles(v.attachment, 'signed'))[0];
+      if (v.leader_signed === undefined) delete a.leader_signed;
+      return a;
+    },
+  },
+  return_approve: {
+    when: (o) => st(o) === 'returned',
+    primary: true,
+    fields: (o, c) => pendingUnitField(o, c).concat([{ name: 'note', label: '说明', type: 'textarea' }]),
+  },
+  return_reject: {
+    when: (o) => st(o) === 'returned',
+    fields: (o, c) => pendingUnitField(o, c).concat([
+      { name: 'reason', label: '驳回理由', type: 'textarea', required: true },
+      { name: 'unjustified', label: '无正当理由退单（计入推诿）', type: 'bool', value: true },
+      ...(policyValue(c.policy, 'first_handler_duty', false)
+        ? [{ name: 'assist_units', label: '增加协办单位（首办负责制）', type: 'multi', items: c.units }] : []),
+    ]),
+  },
+  sign_approval: {
+    when: (o, c) => !!myAssignment(o, c.user.unit_id) && st(o) === 'handling' && !yes(o.sign_approved),
+    fields: () => [
+      { name: 'leader', label: '签批领导', required: true },
+      { name: 'handler', label: '承办人', required: true },
+      { name: 'note', label: '签批意见', type: 'textarea' },
+    ],
+  },
+  contact: {
+    when: (o, c) => !!myAssignment(o, c.user.unit_id) && ['dispatched', 'handling'].includes(st(o)) && !yes(o.anonymous),
+    fields: () => [
+      { name: 'method', label: '联系方式', type: 'select', required: true, options: { phone: '电话', visit: '上门', sms: '短信', other: '其他' } },
+      { name: 'result', label: '联系结果', type: 'textarea', required: true },
+    ],
+  },
+  extension_request: {
+    when: (o, c) => leadType(myAssignment(o, c.user.unit_id)) && st(o) === 'handling' && !yes(o.ext_pending) && !!o.deadline,
+    fields: () => [
+      { name: 'until', label: '延期至', type: 'datetime', required: true },
+      { name: 'reason', label: '延期理由', type: 'textarea', required: true },
+    ],
+  },
+  extension_decide: {
+    when: (o) => yes(o.ext_pending),
+    fields: (o) => [
+      { name: 'approve', label: '审批结果', type: 'radio', required: true, options: [['true', '同意延期'], ['false', '不同意']] },
+      { name: 'until', label: '延期至', type: 'datetime', value: o.ext_requested_until, when: (v) => v.approve === 'true' },
+      { name: 'reason', label: '理由', type: 'textarea', when: (v) => v.approve === 'false', required: true },
+    ],
+    args: (v) => compact({ ...v, approve: v.approve === 'true' }),
+  },
+  hang_request: {
+    when: (o, c) => leadType(myAssignment(o, c.user.unit_id)) && st(o) === 'handling' && [0, 3].includes(hangOf(o)),
+    fields: () => [
+      { name: 'scope', label: '挂账范围', type: 'textarea', required: true },
+      { name: 'plan', label: '解决计划', type: 'textarea', required: true },
+      { name: 'expected', label: '预计解决时间', type: 'datetime' },
+    ],
+  },
+  hang_decide: {
+    when: (o) => hangOf(o) === 1,
+    fields: () => [
+      { name: 'approve', label: '审批结果', type: 'radio', required: true, options: [['true', '同意挂账'], ['false', '不同意']] },
+      { name: 'reason', label: '理由', type: 'textarea' },
+    ],
+    args: (v) => compact({ ...v, approve: v.approve === 'true' }),
+  },
+  hang_progress: {
+    when: (o, c) => leadType(myAssignment(o, c.user.unit_id)) && hangOf(o) === 2,
+    fields: () => [{ name: 'progress', label: '进展情况', type: 'textarea', required: true }],
+  },
+  hang_lift: {
+    when: (o, c) => hangOf(o) === 2 && (c.user.role === 'dispatcher' || leadType(myAssignment(o, c.user.unit_id))),
+    fields: () => [{ name: 'note', label: '销账说明', type: 'textarea' }],
+  },
+  reply: {
+    when: (o, c) => {
+      const a = myAssignment(o, c.user.unit_id);
+      return leadType(a) && st(o) === 'handling' && !!a.signed_at && !a.return_pending && !a.replied_at;
+    },
+    primary: true,
+    fields: () => [
+      { name: 'result', label: '办理结果', type: 'textarea', rows: 5, required: true },
+      { name: 'closure', label: '办结类型', type: 'select', options: CLOSURE, required: true },
+      { name: 'responsible', label: '责任人', required: true, hint: '写明具体责任人（临沭通知）' },
+      { name: 'handler', label: '承办人' },
+      { name: 'attachments', label: '附件（录音、照片、文件）', type: 'files' },
+    ],
+    args: async (v) => {
+      const a = compact({ ...v, attachments: undefined });
+      if (v.attachments && v.attachments.length) a.attachments = await uploadFiles(v.attachments);
+      return a;
+    },
+  },
+  review: {
+    when: (o) => st(o) === 'replied',
+    primary: true,
+    fields: () => [
+      { name: 'pass', label: '审核结果', type: 'radio', required: true, options: [['true', '通过'], ['false', '不通过（返工）']] },
+      { name: 'standard', label: '结案标准', type: 'select', options: { on_time: '按时办结', overdue: '超期办结', interim: '阶段性办结' } },
+      { name: 'reason', label: '不通过理由', type: 'textarea', required: true, when: (v) => v.pass === 'false' },
+    ],
+    args: (v) => compact({ ...v, pass: v.pass === 'true' }),
+  },
+  callback: {
+    when: (o) => ['callback', 'answered'].includes(st(o)),
+    primary: true,
+    fields: () => [
+      { name: 'unreachable', label: '联系不上诉求人', type: 'bool' },
+      { name: 'contacted', label: '承办单位是否联系过您', type: 'radio', required: true, options: [['true', '是'], ['false', '否']], when: (v) => !v.unreachable },
+      { name: 'solved', label: '问题是否解决', type: 'radio', required: true, options: [['true', '已解决'], ['false', '未解决']], when: (v) => !v.unreachable },
+      { name: 'satisfaction', label: '满意度', type: 'radio', required: true, options: Object.entries(SATISFACTION).filter(([k]) => k !== 'none'), when: (v) => !v.unreachable },
+      { name: 'note', label: '回访记录', type: 'textarea' },
+    ],
+    args: (v) => {
+      if (v.unreachable) return compact({ unreachable: true, note: v.note });
+      return compact({ contacted: v.contacted === 'true', solved: v.solved === 'true', satisfaction: v.satisfaction, note: v.note });
+    },
+  },
+  reopen: {
+    when: (o) => ['callback', 'answered'].includes(st(o)) && unhappy(o),
+    danger: true,
+    fields: () => [
+      { name: 'level', label: '重办层级', type: 'select', options: { district: '区级重办', upstream: '市级重办' }, value: 'district', required: true },
+      { name: 'reason', label: '重办理由', type: 'textarea', required: true },
+    ],
+  },
+  close: {
+    when: (o) => ['callback', 'answered'].includes(st(o)),
+    fields: (o) => {
+      const unsat = unhappy(o);
+      return [{ name: 'reason', label: unsat ? '办结理由（诉求人不满意或未解决）' : '办结说明', type: 'textarea', required: unsat }];
+    },
+  },
+  archive: { when: (o) => ['closed', 'not_filed', 'transferred'].includes(st(o)), fields: () => [] },
+  urge: {
+    when: (o) => ['dispatched', 'handling', 'returned'].includes(st(o)),
+    fields: () => [{ name: 'note', label: '催办内容', type: 'textarea' }],
+  },
+  supervise: {
+    when: (o) => ['dispatched', 'handling'].includes(st(o)),
+    fields: () => [
+      { name: 'reason', label: '督办事由', type: 'textarea', required: true },
+      { name: 'kind', label: '督办方式', type: 'select', options: { overdue: '超期督办', repeat: '重复诉求督办', unsatisfied: '不满意督办', leader: '领导督办', media: '媒体曝光督办', other: '其他' } },
+    ],
+  },
+  supervise_answer: {
+    when: (o, c) => leadType(myAssignment(o, c.user.unit_id)) && Number(o.supervisions_open) > 0,
+    fields: () => [{ name: 'answer', label: '督办回复', type: 'textarea', required: true, hint: '须在24小时内回复（东城规定第十条）' }],
+  },
+  force_close: {
+    when: (o) => ['dispatched', 'handling'].includes(st(o)),
+    danger: true,
+    fields: () => [{ name: 'reason', label: '强制结案理由', type: 'textarea', required: true }],
+  },
+  instruct: {
+    when: (o) => st(o) !== 'archived',
+    fields: () => [{ name: 'text', label: '批示内容', type: 'textarea', rows: 4, required: true }],
+  },
+};
+
+function pendingUnitField(o, c) {
+  const pending = assignments(o).filter((a) => a.return_pending);
+  const names = new Map(c.units.map((u) => [Number(u.id), unitLabel(u)]));
+  if (pending.length <= 1) return [];
+  return [{ name: 'unit_id', label: '退单单位', type: 'select', numeric: true, required: true, options: pending.map((a) => [a.unit_id, names.get(a.unit_id) || a.unit_id]) }];
+}
+
+/** Resolves an order number (or id) typed by a user into the order's id. */
+export async function resolveOrderId(text, field) {
+  try {
+    const o = await api.get('/orders/' + encodeURIComponent(String(text).trim()));
+    return Number(o.id);
+  } catch (err) {
+    err.field = field;
+    if (err.code === 'not_found') err.message = `工单 ${text} 不存在`;
+    throw err;
+  }
+}
+
+function childrenEditor(o, c) {
+  const rows = [];
+  const box = h('div.children');
+  const add = () => {
+    const r = {
+      title: h('input', { type: 'text', placeholder: '子件标题', value: o.title || '' }),
+      text: h('textarea', { rows: 2, placeholder: '子件内容' }, o.text || ''),
+      address: h('input', { type: 'text', placeholder: '地址（默认同主件）' }),
+    };
+    r.el = h('fieldset.child', h('legend', `子件 ${rows.length + 1}`), r.title, r.text, r.address,
+      h('button.link', { type: 'button', onclick: () => { rows.splice(rows.indexOf(r), 1); r.el.remove(); } }, '删除'));
+    rows.push(r);
+    box.insertBefore(r.el, addBtn);
+  };
+  const addBtn = h('button', { type: 'button', onclick: add }, '+ 增加子件');
+  box.appendChild(addBtn);
+  add();
+  add();
+  Object.defineProperty(box, 'value', {
+    get: () => rows.map((r) => compact({ title: r.title.value.trim(), text: r.text.value.trim(), address: r.address.value.trim() }))
+      .filter((x) => x.title || x.text),
+  });
+  return box;
+}
+
+/** The actions user may take on order o now, in display order. */
+export function availableActions(o, ctx) {
+  const role = ctx.user.role;
+  return Object.keys(ACTIONS).filter((a) => roleAllows(role, a) && ACTIONS[a].when(o, ctx));
+}
+
+/**
+ * Opens the form of `action` for order o and carries it out. Resolves with the action's answer
+ * (or null when cancelled).
+ */
+export async function runAction(action, o, ctx) {
+  const def = ACTIONS[action];
+  const fields = def.fields(o, ctx);
+  const send = async (values) => {
+    const args = def.args ? await def.args(values, o, ctx) : compact(values);
+    return api.post(`/orders/${o.id}/actions/${action}`, { version: Number(o.version), ...args });
+  };
+  const title = `${ACTION[action] || action} · ${o.number || ''}`;
+  const res = await modal(title, (close) => [
+    fields.length === 0 ? h('p', `确认对工单 ${o.number} 执行“${ACTION[action]}”？`) : null,
+    buildForm(fields, {
+      submitLabel: ACTION[action] || '提交',
+      onSubmit: async (v) => close(await send(v)),
+      cancel: () => close(null),
+    }),
+  ], { wide: !!def.wide || fields.length > 4 });
+  if (res) toast(`已${ACTION[action]}：${o.number}`);
+  return res;
+}
+
+/** The responsibility catalogue's unit for order o (GET /orders/{id}/suggest), as
+ * {unit_id, label, basis}, or null when the catalogue names none. */
+export async function suggestFor(o, unitMap) {
+  try {
+    const s = await api.get(`/orders/${o.id}/suggest`);
+    const first = (s.suggestions || [])[0];
+    if (!first) return null;
+    const id = Number(first.unit_id);
+    return { unit_id: id, label: first.unit_name || unitMap.get(id)?.name || `#${id}`, basis: first.basis || '' };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether an order is overdue now (deadline passed, still with a unit, not hanging). */
+export function isOverdue(o, now = Date.now() / 1000) {
+  if (typeof o.overdue === 'boolean') return o.overdue;
+  const d = toEpoch(o.deadline);
+  return !!d && d < now && ['dispatched', 'handling', 'returned', 'coordination'].includes(st(o)) && hangOf(o) !== 2;
+}

@@ -1,0 +1,291 @@
+// Administration: units and their three-tier contacts, users and roles, regions, categories, the
+// responsibility catalogue, the working-day calendar, and the policy preset with its overrides
+// (including the assessment scheme). Every write goes through the admin API and is audited there.
+import * as api from '../api.js';
+import * as ref from '../refdata.js';
+import { h, mount, modal, table, toast, tabs, confirmBox, loading, chip } from '../ui.js';
+import { buildForm, compact } from '../forms.js';
+import { ROLE, UNIT_KIND, REGION_LEVEL, CONTACT_TIER } from '../labels.js';
+import { refs } from './common.js';
+import { go, refresh } from '../app.js';
+
+const PAGES = [
+  ['units', '单位与联系人'], ['users', '用户与角色'], ['regions', '区域'], ['categories', '分类'],
+  ['catalogue', '职责目录'], ['calendar', '工作日历'], ['policy', '政策与考核方案'],
+];
+const TIERS = ['leader', 'section', 'operator'];
+
+export async function render(view, ctx, params) {
+  const page = params.parts[0] || 'units';
+  const body = h('div', loading());
+  mount(view,
+    h('div.page-head', h('div', h('h1', '系统管理'), h('p.muted', '组织机构、用户、分类、职责目录与政策设置。'))),
+    tabs(PAGES.map(([k, l]) => ({ key: k, label: l })), page, (k) => go('admin/' + k)),
+    body);
+  const fn = { units, users, regions, categories, catalogue, calendar, policy }[page];
+  if (!fn) { mount(body, h('div.empty', '没有这个页面')); return; }
+  await fn(body, ctx);
+}
+
+const after = (kind) => { ref.invalidate(kind); refresh(); };
+
+async function units(body) {
+  const r = await refs();
+  const edit = async (u) => {
+    const c = u ? u.contacts || {} : {};
+    const fields = [
+      { name: 'code', label: '单位编码', required: !u, value: u?.code },
+      { name: 'name', label: '单位名称', required: true, value: u?.name },
+      { name: 'kind', label: '单位类别', type: 'select', options: UNIT_KIND, required: true, value: u?.kind },
+      { name: 'region_id', label: '所属区域', type: 'tree', items: r.regions, value: u?.region_id || '' },
+      { name: 'active', label: '启用', type: 'bool', value: u ? u.active !== false : true },
+    ];
+    TIERS.forEach((t, i) => {
+      fields.push({ name: `${t}_name`, label: `${CONTACT_TIER[i]}姓名`, value: c[t]?.name });
+      fields.push({ name: `${t}_phone`, label: `${CONTACT_TIER[i]}电话`, value: c[t]?.phone });
+      fields.push({ name: `${t}_email`, label: `${CONTACT_TIER[i]}邮箱`, value: c[t]?.email });
+    });
+    const done = await modal(u ? `编辑单位 · ${u.name}` : '新增单位', (close) => buildForm(fields, {
+      submitLabel: '保存',
+      onSubmit: async (v) => {
+        const contacts = {};
+        for (const t of TIERS) contacts[t] = { name: v[`${t}_name`], phone: v[`${t}_phone`], email: v[`${t}_email`] };
+        const b = { name: v.name, kind: v.kind, active: v.active, contacts };
+        if (v.region_id) b.region_id = v.region_id;
+        if (!u) b.code = v.code;
+        else if (v.code && v.code !== u.code) b.code = v.code;
+        close(u ? await api.put('/units/' + u.id, b) : await api.post('/units', b));
+      },
+      cancel: () => close(null),
+    }), { wide: true });
+    if (done) { toast('已保存'); after('units'); }
+  };
+  mount(body,
+    h('div.toolbar', h('button.primary', { type: 'button', id: 'add-unit', onclick: () => edit(null) }, '新增单位'), h('span.muted', `共 ${r.units.length} 个单位`)),
+    table([
+      { label: '编码', get: (u) => h('span.mono', u.code) },
+      { label: '名称', get: (u) => u.name },
+      { label: '类别', get: (u) => u.kind_label || UNIT_KIND[u.kind] || u.kind },
+      { label: '区域', get: (u) => (u.region_id ? ref.treePath(r.regionMap, u.region_id) : '') },
+      ...TIERS.map((t, i) => ({ label: CONTACT_TIER[i], get: (u) => (u.contacts?.[t]?.name ? `${u.contacts[t].name} ${u.contacts[t].phone || ''}` : '') })),
+      { label: '状态', get: (u) => (u.active === false ? chip('停用', 'muted') : chip('启用', 'done')) },
+    ], r.units, { onRow: edit }));
+}
+
+async function users(body) {
+  const r = await refs();
+  const list = api.items(await api.get('/users'));
+  const unitRole = (v) => ['unit_operator', 'unit_leader'].includes(v.role);
+  const edit = async (u) => {
+    const done = await modal(u ? `编辑用户 · ${u.login}` : '新增用户', (close) => buildForm([
+      { name: 'login', label: '登录名', required: !u, value: u?.login },
+      { name: 'name', label: '姓名', required: true, value: u?.name },
+      { name: 'role', label: '角色', type: 'select', options: Object.fromEntries(Object.entries(ROLE).filter(([k]) => k !== 'system')), required: true, value: u?.role },
+      { name: 'unit_id', label: '所属单位', type: 'pick', items: r.units, value: u?.unit_id || '', when: unitRole, required: true },
+      { name: 'phone', label: '电话', value: u?.phone },
+      { name: 'password', label: u ? '重置密码（不改则留空）' : '初始密码', type: 'password', required: !u, autocomplete: 'new-password', hint: '至少 8 位' },
+      { name: 'active', label: '启用', type: 'bool', value: u ? u.active !== false : true },
+    ], {
+      submitLabel: '保存',
+      onSubmit: async (v) => {
+        const b = compact({ name: v.name, role: v.role, phone: v.phone, password: v.password });
+        b.active = v.active;
+        if (unitRole(v)) b.unit_id = v.unit_id;
+        if (!u) b.login = v.login;
+        close(u ? await api.put('/users/' + u.id, b) : await api.post('/users', b));
+      },
+      cancel: () => close(null),
+    }));
+    if (done) { toast('已保存'); after('users'); }
+  };
+  mount(body,
+    h('div.toolbar', h('button.primary', { type: 'button', id: 'add-user', onclick: () => edit(null) }, '新增用户'), h('span.muted', `共 ${list.length} 个用户`)),
+    table([
+      { label: '登录名', get: (u) => h('span.mono', u.login) },
+      { label: '姓名', get: (u) => u.name },
+      { label: '角色', get: (u) => u.role_label || ROLE[u.role] || u.role },
+      { label: '单位', get: (u) => (u.unit_id ? r.unitMap.get(Number(u.unit_id))?.name || '' : '区级平台') },
+      { label: '电话', get: (u) => u.phone },
+      { label: '状态', get: (u) => (u.active === false ? chip('停用', 'muted') : chip('启用', 'done')) },
+    ], list, { onRow: edit }));
+}
+
+function treeRows(items) {
+  const kids = new Map();
+  const ids = new Set(items.map((x) => Number(x.id)));
+  for (const x of items) {
+    const p = x.parent_id && ids.has(Number(x.parent_id)) ? Number(x.parent_id) : 0;
+    if (!kids.has(p)) kids.set(p, []);
+    kids.get(p).push(x);
+  }
+  const out = [];
+  const walk = (p, d) => { for (const x of (kids.get(p) || []).sort((a, b) => String(a.code).localeCompare(String(b.code)))) { out.push({ ...x, depth: d }); walk(Number(x.id), d + 1); } };
+  walk(0, 0);
+  return out;
+}
+
+async function treeAdmin(body, { kind, path, title, levelField }) {
+  const r = await refs();
+  const items = kind === 'regions' ? r.regions : r.categories;
+  const edit = async (x) => {
+    const done = await modal(x ? `编辑${title} · ${x.name}` : `新增${title}`, (close) => buildForm([
+      { name: 'parent_id', label: `上级${title}`, type: 'tree', items, value: x?.parent_id || '' },
+      levelField,
+      { name: 'code', label: '编码', required: !x, value: x?.code },
+      { name: 'name', label: '名称', required: true, value: x?.name },
+    ].map((f) => (f.name === 'level' ? { ...f, value: x ? x.level : f.value } : f)), {
+      submitLabel: '保存',
+      onSubmit: async (v) => {
+        const b = compact({ parent_id: v.parent_id, level: v.level, code: v.code, name: v.name });
+        if (x && b.code === x.code) delete b.code;
+        close(x ? await api.put(`${path}/${x.id}`, b) : await api.post(path, b));
+      },
+      cancel: () => close(null),
+    }));
+    if (done) { toast('已保存'); after(kind); }
+  };
+  const rows = treeRows(items);
+  mount(body,
+    h('div.toolbar', h('button.primary', { type: 'button', onclick: () => edit(null) }, `新增${title}`), h('span.muted', `共 ${items.length} 项`)),
+    table([
+      { label: '名称', get: (x) => h('span', { style: { paddingLeft: `${x.depth * 1.5}em` } }, x.depth ? '└ ' : '', x.name) },
+      { label: '编码', get: (x) => h('span.mono', x.code) },
+      { label: '层级', get: (x) => x.level_label || REGION_LEVEL[x.level] || `${x.level}级` },
+    ], rows, { onRow: (x) => edit(items.find((i) => i.id === x.id)) }));
+}
+
+const regions = (body) => treeAdmin(body, {
+  kind: 'regions', path: '/regions', title: '区域',
+  levelField: { name: 'level', label: '层级', type: 'select', options: REGION_LEVEL, required: true },
+});
+const categories = (body) => treeAdmin(body, {
+  kind: 'categories', path: '/categories', title: '分类',
+  levelField: { name: 'level', label: '层级', type: 'select', numeric: true, options: [[1, '一级'], [2, '二级'], [3, '三级']], required: true },
+});
+
+async function catalogue(body) {
+  const r = await refs();
+  const list = api.items(await api.get('/catalogue'));
+  const add = async () => {
+    const done = await modal('新增职责目录条目', (close) => buildForm([
+      { name: 'category_id', label: '分类', type: 'tree', items: r.categories, required: true },
+      { name: 'region_id', label: '区域（不填为全区）', type: 'tree', items: r.regions },
+      { name: 'unit_id', label: '责任单位', type: 'pick', items: r.units, required: true },
+      { name: 'basis', label: '职责依据', type: 'textarea' },
+    ], {
+      submitLabel: '保存',
+      onSubmit: async (v) => close(await api.post('/catalogue', compact(v))),
+      cancel: () => close(null),
+    }), { wide: true });
+    if (done) { toast('已保存'); refresh(); }
+  };
+  const remove = async (x) => {
+    if (!(await confirmBox('删除条目', `删除“${ref.treePath(r.catMap, x.category_id)} → ${r.unitMap.get(Number(x.unit_id))?.name}”？`, '删除'))) return;
+    await api.del('/catalogue/' + x.id);
+    toast('已删除');
+    refresh();
+  };
+  mount(body,
+    h('div.toolbar', h('button.primary', { type: 'button', onclick: add }, '新增条目'), h('span.muted', '分类 × 区域 → 责任单位；派单时按最具体的条目建议承办单位。')),
+    table([
+      { label: '分类', get: (x) => ref.treePath(r.catMap, x.category_id) },
+      { label: '区域', get: (x) => (x.region_id ? ref.treePath(r.regionMap, x.region_id) : '全区') },
+      { label: '责任单位', get: (x) => r.unitMap.get(Number(x.unit_id))?.name || `#${x.unit_id}` },
+      { label: '依据', get: (x) => x.basis },
+      { label: '', get: (x) => h('button.small.danger', { type: 'button', onclick: () => remove(x) }, '删除') },
+    ], list));
+}
+
+async function calendar(body) {
+  // Holidays and swapped working days come from the server's calendar when it offers one;
+  // until then working days are Monday to Friday (src/core/calendar.h).
+  const hasApi = api.has('GET', '/calendar');
+  const cal = hasApi ? await api.get('/calendar').catch(() => null) : null;
+  const holidays = new Set(cal?.holidays || []);
+  const workdays = new Set(cal?.workdays || []);
+  const now = new Date(Date.now() + 8 * 3600e3);
+  const months = [0, 1, 2].map((k) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + k, 1)));
+  const pad = (n) => String(n).padStart(2, '0');
+  const isWork = (d, key) => (workdays.has(key) ? true : holidays.has(key) ? false : d.getUTCDay() % 6 !== 0);
+  const toggle = async (key, d) => {
+    if (!hasApi || !api.has('PUT', '/calendar')) return;
+    const weekend = d.getUTCDay() % 6 === 0;
+    if (weekend) { if (workdays.has(key)) workdays.delete(key); else workdays.add(key); } else if (holidays.has(key)) holidays.delete(key); else holidays.add(key);
+    await api.put('/calendar', { holidays: [...holidays].sort(), workdays: [...workdays].sort() });
+    refresh();
+  };
+  const month = (m) => {
+    const y = m.getUTCFullYear(), mo = m.getUTCMonth();
+    const first = (m.getUTCDay() + 6) % 7;
+    const days = new Date(Date.UTC(y, mo + 1, 0)).getUTCDate();
+    const cells = [];
+    for (let i = 0; i < first; i++) cells.push(h('span.day.blank'));
+    for (let d = 1; d <= days; d++) {
+      const dt = new Date(Date.UTC(y, mo, d));
+      const key = `${y}-${pad(mo + 1)}-${pad(d)}`;
+      const work = isWork(dt, key);
+      cells.push(h('button.day' + (work ? '.work' : '.rest') + (holidays.has(key) || workdays.has(key) ? '.special' : ''), { type: 'button', title: key + (work ? ' 工作日' : ' 休息日'), onclick: () => toggle(key, dt) }, String(d)));
+    }
+    return h('div.month', h('h3', `${y}年${mo + 1}月`), h('div.week', ['一', '二', '三', '四', '五', '六', '日'].map((x) => h('span.dow', x))), h('div.days', cells));
+  };
+  mount(body,
+    h('p.hint', hasApi ? '点击日期切换工作日/休息日（节假日与调休）。按工作日计算的时限（如退单时限“1个工作日”、反馈时限“5个工作日”）使用此日历。'
+      : '当前按周一至周五计算工作日；节假日与调休日历由服务器提供后可在此编辑。按工作日计算的时限（退单、反馈）均经此日历。'),
+    h('div.calendar', months.map(month)),
+    h('p.muted.small', h('span.day.work.legend', ' '), ' 工作日  ', h('span.day.rest.legend', ' '), ' 休息日'));
+}
+
+async function policy(body) {
+  const p = await api.get('/policy');
+  const eff = p.effective || {};
+  const settings = eff.settings || {};
+  const overrides = { ...(p.overrides || {}) };
+  const inputs = {};
+  const valueInput = (key, s) => {
+    const v = key in overrides ? overrides[key] : s.value;
+    let el;
+    if (typeof s.value === 'boolean') el = h('input', { type: 'checkbox', checked: !!v });
+    else if (typeof s.value === 'number') el = h('input', { type: 'number', step: 'any', value: v, class: 'num' });
+    else if (typeof s.value === 'string') el = h('input', { type: 'text', value: v });
+    else el = h('input', { type: 'text', value: JSON.stringify(v), class: 'json' });
+    inputs[key] = { el, s };
+    return el;
+  };
+  const read = ({ el, s }) => {
+    if (typeof s.value === 'boolean') return el.checked;
+    if (typeof s.value === 'number') return Number(el.value);
+    if (typeof s.value === 'string') return el.value;
+    return JSON.parse(el.value);
+  };
+  const presetSel = h('select', { id: 'preset' }, (p.presets || [p.preset]).map((n) => h('option', { value: n, selected: n === p.preset }, n)));
+  const save = async () => {
+    const ov = {};
+    try {
+      for (const [k, inp] of Object.entries(inputs)) {
+        const v = read(inp);
+        const base = inp.s.overridden ? inp.s.preset_value : inp.s.value;
+        if (JSON.stringify(v) !== JSON.stringify(base)) ov[k] = v;
+      }
+    } catch (err) {
+      toast('设置值格式错误：' + err.message, 'error');
+      return;
+    }
+    const samePreset = presetSel.value === p.preset;
+    await api.put('/policy', { preset: presetSel.value, overrides: samePreset ? ov : {} });
+    toast(samePreset ? '政策设置已保存' : `已切换到预设 ${presetSel.value}`);
+    refresh();
+  };
+  mount(body,
+    h('section.panel',
+      h('div.panel-head', h('h2', eff.title || p.preset), h('span.muted', eff.seed ? `依据：${eff.seed}` : '')),
+      h('div.toolbar', h('label', '预设 ', presetSel), h('button.primary', { type: 'button', id: 'save-policy', onclick: save }, '保存'),
+        h('span.muted', '切换预设会清除本地覆盖；修改某项的值即成为覆盖项。')),
+      table([
+        { label: '设置项', get: ([k]) => h('span.mono', k) },
+        { label: '值', get: ([k, s]) => valueInput(k, s) },
+        { label: '来源', class: 'source-col', get: ([, s]) => h('span.small', s.overridden ? h('span', chip('本地覆盖', 'warn'), ` 预设值 ${JSON.stringify(s.preset_value)}；`) : '', s.source || '') },
+      ], Object.entries(settings))),
+    h('section.panel', h('h2', '考核方案'),
+      h('p', '当前方案：', h('b', String(settings.scheme?.value || '')), '（在上表的 scheme 项修改）。'),
+      h('p.muted', '内置方案：dongcheng-2016（东城 9 项指标百分制，A–E 五档）、linshu-2020（临沭分组极差标准化）、beijing-2020（三率）。')));
+}

@@ -1,0 +1,87 @@
+// Pieces several screens share: the order table, reference maps, queue pages with tabs.
+import * as api from '../api.js';
+import * as ref from '../refdata.js';
+import { h, mount, table, tabs, chip, loading, errorText } from '../ui.js';
+import { STATUS, TYPE, CHANNEL, LEVEL, enumName, fmtTime, fmtLeft, label, toEpoch } from '../labels.js';
+import { assignments, isOverdue } from '../actions.js';
+import { go } from '../app.js';
+
+/** Loads units, categories and regions as maps (cached per session). */
+export async function refs() {
+  const [units, categories, regions] = await Promise.all([
+    ref.units().catch(() => []), ref.categories().catch(() => []), ref.regions().catch(() => []),
+  ]);
+  return {
+    units, categories, regions,
+    unitMap: ref.byId(units), catMap: ref.byId(categories), regionMap: ref.byId(regions),
+  };
+}
+
+/** Name of the active lead (or first active) unit of an order. */
+export function leadUnitName(o, r) {
+  const as = assignments(o).filter((a) => a.active);
+  const lead = as.find((a) => a.role === 'lead') || as.find((a) => a.role === 'dual') || as[0];
+  if (!lead) return o.lead_unit_name || '';
+  const names = as.filter((a) => a.role !== 'assist').map((a) => r.unitMap.get(a.unit_id)?.name || `#${a.unit_id}`);
+  return names.join('、');
+}
+
+export function statusChip(o) {
+  const s = enumName('status', o.status);
+  const kind = ['closed', 'archived'].includes(s) ? 'done'
+    : ['not_filed', 'transferred', 'merged', 'split'].includes(s) ? 'muted'
+      : ['returned', 'coordination'].includes(s) ? 'warn' : 'live';
+  return chip(o.status_label || STATUS[s] || s, kind);
+}
+
+export function deadlineCell(o) {
+  if (!o.deadline || toEpoch(o.deadline) === 0) return '';
+  const s = enumName('status', o.status);
+  const open = !['closed', 'archived', 'not_filed', 'transferred', 'merged', 'split', 'answered'].includes(s);
+  return h('span', { class: isOverdue(o) ? 'overdue' : null, title: fmtTime(o.deadline) },
+    open ? fmtLeft(o.deadline) : fmtTime(o.deadline));
+}
+
+/** The standard order table; a click (or Enter) opens the order page. */
+export function orderTable(orders, r, { extra = [], select } = {}) {
+  const cols = [
+    ...(select ? [{ label: '', get: (o) => h('input', { type: 'checkbox', 'aria-label': '选择 ' + o.number, checked: select.has(Number(o.id)), onchange: (e) => { if (e.target.checked) select.add(Number(o.id)); else select.delete(Number(o.id)); } }) }] : []),
+    { label: '工单编号', get: (o) => h('a.mono', { href: '#/order/' + o.id }, o.number) },
+    { label: '标题', class: 'title-col', get: (o) => h('span', { title: o.title }, o.title) },
+    { label: '状态', get: statusChip },
+    { label: '类型', get: (o) => label(TYPE, enumName('type', o.type)) },
+    { label: '等级', get: (o) => { const l = enumName('level', o.level); return l && l !== 'general' ? chip(LEVEL[l], 'warn') : LEVEL[l] || ''; } },
+    { label: '渠道', get: (o) => label(CHANNEL, o.channel) },
+    { label: '分类', class: 'cat-col', get: (o) => (o.category_id ? r.catMap.get(Number(o.category_id))?.name || '' : '') },
+    { label: '承办单位', get: (o) => leadUnitName(o, r) },
+    { label: '受理时间', get: (o) => fmtTime(o.created_at) },
+    { label: '办理期限', get: deadlineCell },
+    ...extra,
+  ];
+  return table(cols, orders, { onRow: (o) => go('order/' + o.id), empty: '没有符合条件的工单', rowClass: (o) => (isOverdue(o) ? 'row-overdue' : null) });
+}
+
+/**
+ * A queue page: title, tabs [{key, label, query | load()}], each tab an order list. Tab counts
+ * are loaded up front. opts.actions(orders, reload) may add buttons above the table.
+ */
+export async function queuePage(view, { title, subtitle, queues, params, actions, selectable }) {
+  const r = await refs();
+  const key = params.query.get('tab') || queues[0].key;
+  const head = h('div.page-head', h('div', h('h1', title), subtitle ? h('p.muted', subtitle) : null));
+  const tabBar = h('div');
+  const body = h('div', loading());
+  mount(view, head, tabBar, body);
+  const loadQueue = async (q) => (q.load ? q.load() : api.allOrders({ sort: 'deadline_asc', ...q.query }, 500).then((os) => (q.filter ? os.filter(q.filter) : os)));
+  const results = await Promise.all(queues.map((q) => loadQueue(q).catch((e) => e)));
+  const drawTabs = (active) => mount(tabBar, tabs(queues.map((q, i) => ({ key: q.key, label: q.label, count: results[i] instanceof Error ? '!' : results[i].length })), active, (k) => go(`${params.base}?tab=${k}`)));
+  drawTabs(key);
+  const i = Math.max(0, queues.findIndex((q) => q.key === key));
+  const orders = results[i];
+  if (orders instanceof Error) { mount(body, h('div.error-page', errorText(orders))); return; }
+  const select = selectable ? new Set() : null;
+  mount(body,
+    actions ? h('div.toolbar', actions(orders, select, queues[i])) : null,
+    queues[i].hint ? h('p.hint', queues[i].hint) : null,
+    orderTable(orders, r, { select, extra: queues[i].extra || [] }));
+}

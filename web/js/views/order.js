@@ -1,0 +1,196 @@
+// The order page: every field (as masked by the server for this user's role), the units holding
+// it, attachments, the actions this user may take now, and the append-only timeline.
+import * as api from '../api.js';
+import { h, mount, dl, chip } from '../ui.js';
+import { treePath } from '../refdata.js';
+import {
+  ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_FILED, ROLE, SATISFACTION, STATUS, TIER, TYPE,
+  enumName, fmtTime, label,
+} from '../labels.js';
+import { ACTIONS, assignments, availableActions, runAction, suggestFor, hangOf } from '../actions.js';
+import { refs, statusChip, deadlineCell } from './common.js';
+import { refresh, policy } from '../app.js';
+
+const ARG_LABELS = {
+  channel: '渠道', type: '类型', title: '标题', text: '内容', citizen_name: '诉求人', citizen_phone: '电话',
+  anonymous: '匿名', wants_callback: '需要回访', needs_contact: '须联系', category_id: '分类', region_id: '区域',
+  level: '等级', tier: '时限档', address: '地址', note: '说明', reason: '理由', explanation: '解释',
+  duplicate_of: '重复工单', to: '转接至', answer: '答复', unit_id: '单位', assist_units: '协办单位',
+  dual_unit_id: '双派单位', deadline: '期限', orders: '并案工单', children: '子件', legal_basis: '法律依据',
+  attachment: '附件', attachments: '附件', leader_signed: '领导已签署', unjustified: '无正当理由',
+  leader: '签批领导', handler: '承办人', method: '联系方式', result: '结果', until: '延期至', approve: '同意',
+  scope: '挂账范围', plan: '计划', expected: '预计', progress: '进展', closure: '办结类型',
+  responsible: '责任人', pass: '通过', standard: '标准', unreachable: '联系不上', contacted: '已联系',
+  solved: '已解决', satisfaction: '满意度', kind: '方式', answer_due: '回复时限', enterprise: '企业诉求',
+  upstream_id: '市级工单号', upstream_deadline: '市级时限', kb_entry: '知识库条目', master_id: '主件',
+  children_numbers: '子件编号', numbers: '编号',
+};
+const VALUE_LABELS = {
+  type: TYPE, level: LEVEL, tier: TIER, closure: CLOSURE, satisfaction: SATISFACTION, reason: NOT_FILED,
+  channel: CHANNEL, level_reopen: { district: '区级', upstream: '市级' },
+};
+
+function argValue(k, v, r) {
+  if (v === true) return '是';
+  if (v === false) return '否';
+  if (v === null || v === undefined) return '';
+  if ((k === 'unit_id' || k === 'dual_unit_id') && r.unitMap.get(Number(v))) return r.unitMap.get(Number(v)).name;
+  if (k === 'assist_units' && Array.isArray(v)) return v.map((x) => r.unitMap.get(Number(x))?.name || x).join('、');
+  if (k === 'category_id') return treePath(r.catMap, v) || v;
+  if (k === 'region_id') return treePath(r.regionMap, v) || v;
+  if (['deadline', 'until', 'expected', 'answer_due', 'upstream_deadline'].includes(k)) return fmtTime(v);
+  if (k === 'attachment' && v && typeof v === 'object') return attachmentLink(v);
+  if (k === 'attachments' && Array.isArray(v)) return h('span', v.map((a) => attachmentLink(a)));
+  if (k === 'children' && Array.isArray(v)) return v.map((c) => c.title || c.number || JSON.stringify(c)).join('；');
+  if (k === 'level' && (v === 'district' || v === 'upstream')) return VALUE_LABELS.level_reopen[v];
+  if (VALUE_LABELS[k] && typeof v === 'string') return label(VALUE_LABELS[k], v);
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function attachmentLink(a) {
+  const name = a.name || '附件';
+  const url = a.url || a.ref || '';
+  const safe = /^(https?:|data:|\/)/.test(url) ? url : null;
+  return h('span.attachment', safe ? h('a', { href: safe, download: url.startsWith('data:') ? name : null, target: url.startsWith('data:') ? null : '_blank', rel: 'noopener' }, name) : name,
+    a.kind ? h('span.muted', `（${a.kind === 'photo' ? '照片' : a.kind === 'recording' ? '录音' : a.kind === 'signed' ? '领导签字说明' : '文件'}）`) : null);
+}
+
+function parseAttachments(o) {
+  if (Array.isArray(o.attachments)) return o.attachments;
+  try { return JSON.parse(o.attachments || '[]'); } catch { return []; }
+}
+
+const yn = (v) => (v === true || v === 1 ? '是' : v === false || v === 0 ? '否' : '—');
+const tri = (v) => (v === 1 || v === true ? '是' : v === 0 || v === false ? '否' : '未知');
+
+export async function render(view, ctx, params) {
+  const id = params.parts[0];
+  const r = await refs();
+  let o;
+  try {
+    o = await api.get('/orders/' + encodeURIComponent(id));
+  } catch (err) {
+    if (err.status === 404) {
+      mount(view, h('div.error-page', { id: 'order-missing' }, h('h1', '工单不存在'), h('p', '该工单不存在，或不属于本单位办理，无权查看。'), h('a', { href: '#/orders' }, '返回工单列表')));
+      return;
+    }
+    throw err;
+  }
+  const pol = await policy();
+  const actx = { ...ctx, ...r, policy: pol };
+  const status = enumName('status', o.status);
+  const acts = availableActions(o, actx);
+  if (acts.includes('dispatch')) {
+    actx.suggested = await suggestFor(o, r.unitMap);
+  }
+
+  const actionBar = h('div.actions', { id: 'order-actions' }, acts.map((a) => h('button' + (ACTIONS[a].primary ? '.primary' : ACTIONS[a].danger ? '.danger' : ''), {
+    type: 'button', dataset: { action: a },
+    onclick: async () => {
+      const res = await runAction(a, o, actx);
+      if (res) refresh();
+    },
+  }, ACTION[a] || a)));
+
+  const masked = (s) => (typeof s === 'string' && s.includes('*') ? h('span', s, ' ', chip('已脱敏', 'muted')) : s);
+  const att = parseAttachments(o);
+  const units = assignments(o);
+
+  const basic = dl([
+    ['工单编号', h('span.mono', o.number)],
+    ['状态', h('span', statusChip(o), o.close_kind && enumName('close_kind', o.close_kind) !== 'none' ? ' ' + label(CLOSE_KIND, enumName('close_kind', o.close_kind)) : '')],
+    ['来源渠道', label(CHANNEL, o.channel)],
+    ['诉求类型', label(TYPE, enumName('type', o.type))],
+    ['等级', label(LEVEL, enumName('level', o.level))],
+    ['办理时限档', label(TIER, enumName('tier', o.tier))],
+    ['分类', o.category_id ? treePath(r.catMap, o.category_id) : ''],
+    ['区域', o.region_id ? treePath(r.regionMap, o.region_id) : ''],
+    ['地址', o.address],
+    o.has_coords ? ['坐标', `${Number(o.lat).toFixed(6)}, ${Number(o.lon).toFixed(6)}`] : null,
+    ['企业诉求', yn(o.enterprise)],
+    o.upstream_id ? ['市级工单号', o.upstream_id] : null,
+    o.upstream_id ? ['市级考核时限', fmtTime(o.upstream_deadline)] : null,
+    ['已核实', yn(o.verified)],
+  ]);
+  const citizen = dl([
+    ['诉求人', o.anonymous ? '匿名' : masked(o.citizen_name)],
+    ['联系电话', o.anonymous ? '—' : masked(o.citizen_phone)],
+    ['需要回访', yn(o.wants_callback)],
+    ['须联系诉求人', yn(o.needs_contact)],
+  ]);
+  const times = dl([
+    ['受理时间', fmtTime(o.created_at)],
+    ['立案时间', fmtTime(o.filed_at)],
+    ['派单时间', fmtTime(o.dispatched_at)],
+    ['签收期限', fmtTime(o.sign_deadline)],
+    ['办理期限', o.deadline ? h('span', fmtTime(o.deadline), ' ', deadlineCell(o)) : ''],
+    ['反馈时间', fmtTime(o.replied_at)],
+    ['办结时间', fmtTime(o.closed_at)],
+    ['归档时间', fmtTime(o.archived_at)],
+    ['最近更新', fmtTime(o.updated_at)],
+  ]);
+  const handling = dl([
+    ['已联系诉求人', yn(o.contacted)],
+    ['已签批', yn(o.sign_approved)],
+    ['延期', o.ext_pending ? `申请延期至 ${fmtTime(o.ext_requested_until)}，待审批` : `${o.extensions || 0} 次`],
+    ['挂账', HANG[hangOf(o)]],
+    ['办结类型', label(CLOSURE, enumName('closure', o.closure))],
+    ['办理结果', o.reply_text ? h('div.pre', o.reply_text) : ''],
+    enumName('not_filed_reason', o.not_filed_reason) && Number(o.not_filed_reason) !== -1 ? ['不予立案理由', label(NOT_FILED, enumName('not_filed_reason', o.not_filed_reason))] : null,
+    o.transfer_to ? ['转接至', o.transfer_to] : null,
+    o.duplicate_of ? ['重复的工单', h('a', { href: '#/order/' + o.duplicate_of }, '#' + o.duplicate_of)] : null,
+    o.master_id ? ['并入主件', h('a', { href: '#/order/' + o.master_id }, '#' + o.master_id)] : null,
+    o.parent_id ? ['拆分自', h('a', { href: '#/order/' + o.parent_id }, '#' + o.parent_id)] : null,
+  ]);
+  const callback = dl([
+    ['回访次数', o.cb_tries || 0],
+    ['单位已联系', tri(o.cb_contacted)],
+    ['问题已解决', tri(o.cb_solved)],
+    ['满意度', label(SATISFACTION, enumName('cb_satisfaction', o.cb_satisfaction))],
+    ['联系不上', yn(o.cb_unreachable)],
+  ]);
+  const counters = h('div.counters', [
+    ['退单', o.returns], ['返工', o.reworks], ['重办', o.reopens], ['区级重办', o.reopens_district], ['市级重办', o.reopens_upstream],
+    ['催办', o.urges], ['督办', o.supervisions], ['督办待回复', o.supervisions_open], ['延期', o.extensions],
+  ].map(([k, v]) => h('div.counter', { class: Number(v) > 0 ? 'nonzero' : null }, h('b', String(v || 0)), h('span', k))));
+
+  const unitTable = units.length ? h('table.grid.compact', h('thead', h('tr', ['单位', '方式', '状态', '派单', '签收', '反馈', '退单'].map((x) => h('th', x)))),
+    h('tbody', units.map((a) => h('tr', { class: a.active ? null : 'inactive' },
+      h('td', r.unitMap.get(a.unit_id)?.name || `#${a.unit_id}`), h('td', label(ASG, a.role)),
+      h('td', a.return_pending ? chip('退单待审', 'warn') : a.active ? '在办' : '已退出'),
+      h('td', fmtTime(a.dispatched_at)), h('td', fmtTime(a.signed_at)), h('td', fmtTime(a.replied_at)), h('td', a.returns || 0))))) : h('p.muted', '尚未派单');
+
+  const timeline = h('ol.timeline', { id: 'timeline' }, (o.timeline || o.events || []).slice().reverse().map((ev) => {
+    const act = enumName('action', ev.action);
+    const actor = ev.actor || {};
+    const args = ev.args || ev.payload?.args || {};
+    const sb = enumName('status', ev.status_before), sa = enumName('status', ev.status_after);
+    return h('li.event', { dataset: { action: act } },
+      h('div.ev-head', h('b', ev.action_label || ACTION[act] || act), ' ',
+        sb !== sa ? h('span.muted', `${STATUS[sb] || sb} → ${STATUS[sa] || sa}`) : null),
+      h('div.ev-meta', fmtTime(ev.at), ' · ', actor.name || ev.actor_name || '系统', actor.role || ev.actor_role ? ` · ${ROLE[enumName('role', actor.role || ev.actor_role)] || actor.role || ev.actor_role}` : '',
+        actor.unit_name ? ` · ${actor.unit_name}` : ''),
+      Object.keys(args).length ? h('dl.ev-args', Object.entries(args).map(([k, v]) => [h('dt', ARG_LABELS[k] || k), h('dd', argValue(k, v, r))])) : null);
+  }));
+
+  mount(view,
+    h('div.page-head.order-head',
+      h('div', h('h1', { id: 'order-title' }, o.title || '(无标题)'),
+        h('p', h('span.mono', { id: 'order-number' }, o.number), ' ', h('span', { id: 'order-status', dataset: { status } }, statusChip(o)), ' ', h('span.muted', `版本 ${o.version}`))),
+      actionBar),
+    h('div.order-layout',
+      h('div.order-main',
+        h('section.panel', h('h2', '诉求内容'), h('div.pre.text', o.text)),
+        h('div.two-col',
+          h('section.panel', h('h2', '基本信息'), basic),
+          h('div', h('section.panel', h('h2', '诉求人'), citizen), h('section.panel', h('h2', '时间'), times))),
+        h('section.panel', h('h2', '承办单位'), unitTable),
+        h('div.two-col',
+          h('section.panel', h('h2', '办理情况'), handling),
+          h('section.panel', h('h2', '回访'), callback)),
+        h('section.panel', h('h2', '计数'), counters),
+        h('section.panel', { id: 'attachments' }, h('h2', `附件（${att.length}）`), att.length ? h('ul.attachments', att.map((a) => h('li', attachmentLink(a), h('span.muted', ` ${fmtTime(a.at)}`)))) : h('p.muted', '无附件'))),
+      h('aside.order-side', h('section.panel', h('h2', '处理过程'), timeline))));
+}
+
