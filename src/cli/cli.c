@@ -369,7 +369,10 @@ static int cmd_verify(struct opts *o)
 
 int cli_demo(struct opts *o);
 int cli_serve(struct opts *o);
+int cli_assess(struct opts *o);
 int cli_useradd(struct opts *o);
+int cli_tick(struct opts *o);     /* cmd_tick.c */
+int cli_calendar(struct opts *o); /* cmd_calendar.c */
 
 static const struct command commands[] = {
     {"init", "create or upgrade the database and choose the policy preset", cmd_init,
@@ -377,7 +380,8 @@ static const struct command commands[] = {
     {"demo", "load the demo district (units, users, categories, 2,400 orders)", cli_demo,
      "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N]"},
     {"serve", "serve the API and the web UI", cli_serve,
-     "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N] [--config FILE]"},
+     "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N] [--config FILE] "
+     "[--tick-seconds N (scheduler interval, default 60, 0: off)]"},
     {"useradd", "create a user (e.g. the first administrator of a fresh database)", cli_useradd,
      "jiesu useradd [--db PATH] --login L --name N --role R [--unit CODE] [--phone P] "
      "--password P"},
@@ -388,6 +392,19 @@ static const struct command commands[] = {
      "jiesu list [--db PATH] [--status STATUS] [--text WORDS] [--limit N]"},
     {"verify", "rebuild every order from its events and compare with the stored rows",
      cmd_verify, "jiesu verify [--db PATH]"},
+    {"tick", "one scheduler pass (urges, supervision, warnings, forced closure) and one delivery "
+             "pass of the notifications outbox",
+     cli_tick, "jiesu tick [--db PATH] [--now TIME] [--gateway URL]"},
+    {"calendar", "list the working-day calendar, or set holidays and swapped working days",
+     cli_calendar,
+     "jiesu calendar [--db PATH] [--year YYYY] [--holiday DATE | --workday DATE] [--name NAME] "
+     "| --remove DATE | --file FILE.json | --reset"},
+    {"assess", "assessment ranking of a scheme for a period, or the orders behind a unit's "
+               "indicators",
+     cli_assess,
+     "jiesu assess [--db PATH] [--scheme NAME] [--period 2026-10|2026-Q4|2026|FROM..TO | --from "
+     "DATE --to DATE] [--unit CODE [--orders [--indicator NAME]]] [--format "
+     "table|csv|xlsx|json] [--out FILE] [--sync|--rebuild]"},
 };
 
 static void usage(FILE *f)

@@ -121,8 +121,7 @@ int cli_useradd(struct opts *o)
         fprintf(stderr, "jiesu useradd: %s\n", js_err_message(err));
         goto out;
     }
-    printf("user %s (%s) created with id %lld\n", u.login, js_role_names[u.role],
-           (long long)u.id);
+    printf("user %s (%s) created with id %lld\n", u.login, js_role_names[u.role], (long long)u.id);
     rc = 0;
 out:
     memset(u.pwhash, 0, sizeof u.pwhash);

@@ -2,6 +2,7 @@
  * HTTP server with the application, and waits for SIGTERM/SIGINT to stop it gracefully. */
 #include "compat.h"
 #include "cli/opts.h"
+#include "cli/ticker.h"
 #include "http/app.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -29,12 +30,20 @@ struct serve_config {
     int64_t max_body;
     int64_t login_max_failures;
     int64_t login_window_s;
+    int64_t tick_seconds; /* scheduler thread interval; 0: no scheduler thread */
 };
 
-static const char *const config_keys[] = {"db",          "listen",        "web",
-                                          "threads",     "token_hours",   "token_seconds",
-                                          "max_body",    "login_max_failures",
-                                          "login_window_s", NULL};
+static const char *const config_keys[] = {"db",
+                                          "listen",
+                                          "web",
+                                          "threads",
+                                          "token_hours",
+                                          "token_seconds",
+                                          "max_body",
+                                          "login_max_failures",
+                                          "login_window_s",
+                                          "tick_seconds",
+                                          NULL};
 
 static int copy_str(char *dst, size_t n, const char *src, const char *what)
 {
@@ -66,7 +75,8 @@ static int read_config(const char *path, struct serve_config *c)
         jf_int(j, "token_seconds", false, 1, 86400 * 90, &c->token_seconds, &e) ||
         jf_int(j, "max_body", false, 1024, (int64_t)1 << 30, &c->max_body, &e) ||
         jf_int(j, "login_max_failures", false, 1, 1000, &c->login_max_failures, &e) ||
-        jf_int(j, "login_window_s", false, 1, 86400 * 7, &c->login_window_s, &e)) {
+        jf_int(j, "login_window_s", false, 1, 86400 * 7, &c->login_window_s, &e) ||
+        jf_int(j, "tick_seconds", false, 0, 86400, &c->tick_seconds, &e)) {
         fprintf(stderr, "jiesu serve: %s: %s\n", path, e.message);
         goto out;
     }
@@ -82,8 +92,7 @@ out:
     return rc;
 }
 
-static int int_flag(const struct opts *o, const char *name, int64_t min, int64_t max,
-                    int64_t *out)
+static int int_flag(const struct opts *o, const char *name, int64_t min, int64_t max, int64_t *out)
 {
     const char *v = opts_get(o, name);
     if (!v)
@@ -127,6 +136,7 @@ int cli_serve(struct opts *o)
     snprintf(c.web, sizeof c.web, "web");
     c.threads = 4;
     c.token_hours = 8;
+    c.tick_seconds = 60;
 
     const char *cfg_path = opts_get(o, "config");
     if (cfg_path && read_config(cfg_path, &c))
@@ -141,7 +151,8 @@ int cli_serve(struct opts *o)
         c.web_given = true;
     }
     if (int_flag(o, "threads", 1, 256, &c.threads) ||
-        int_flag(o, "token-hours", 1, 24 * 90, &c.token_hours))
+        int_flag(o, "token-hours", 1, 24 * 90, &c.token_hours) ||
+        int_flag(o, "tick-seconds", 0, 86400, &c.tick_seconds))
         return 2;
     if (opts_has(o, "token-hours"))
         c.token_seconds = 0; /* the flag wins over the config file */
@@ -173,6 +184,7 @@ int cli_serve(struct opts *o)
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a client or log reader going away must not kill the server */
 
     struct app_config ac = {
         .db = c.db,
@@ -206,11 +218,18 @@ int cli_serve(struct opts *o)
     printf("jiesu: serving http://%s:%d\n", host, http_server_port(srv));
     fflush(stdout);
 
+    /* the scheduler thread (urges, supervision, warnings, forced closure, notifications) */
+    struct ticker *tk = NULL;
+    struct ticker_config tc = {.db = c.db, .interval_seconds = (int)c.tick_seconds, .log = stderr};
+    if (c.tick_seconds > 0 && ticker_start(&tc, &tk, &e))
+        fprintf(stderr, "jiesu serve: %s: running without the scheduler\n", e.message);
+
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
     fprintf(stderr, "jiesu: %s received, finishing requests in flight\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
+    ticker_stop(tk);
     http_server_stop(srv);
     app_free(app);
     fprintf(stderr, "jiesu: stopped\n");

@@ -3,6 +3,7 @@
 #include "compat.h"
 #include "core/engine.h"
 #include "core/lifecycle.h"
+#include "core/outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,8 +134,57 @@ static int cb_next_number(void *ctx, int64_t now, char *out)
     return 0;
 }
 
-int engine_init(struct engine *en, struct store *s, const struct jclock *clock,
-                struct js_error *e)
+/* The shipped calendars with the stored edits over them. */
+static int load_calendar(struct store *s, struct calendar **out, struct js_error *e)
+{
+    struct calendar *cal = NULL;
+    char *stored = NULL;
+    json_t *edits = NULL;
+    int rc = calendar_new(&cal);
+    if (rc) {
+        js_fail(e, -rc, "calendar", "out of memory");
+        goto out;
+    }
+    rc = calendar_load_dir(cal, NULL, e);
+    if (rc)
+        goto out;
+    rc = s->ops->setting_get(s, CALENDAR_SETTING, &stored);
+    if (rc == -JS_ENOTFOUND) {
+        rc = 0;
+        goto out;
+    }
+    if (rc) {
+        js_fail(e, rc, "calendar", "cannot read the calendar setting");
+        goto out;
+    }
+    edits = json_loads(stored, 0, NULL);
+    rc = calendar_apply_edits(cal, edits, e);
+out:
+    free(stored);
+    json_decref(edits);
+    if (rc) {
+        calendar_free(cal);
+        cal = NULL;
+    }
+    *out = cal;
+    return rc;
+}
+
+int engine_reload_calendar(struct engine *en, struct js_error *e)
+{
+    struct calendar *cal;
+    int rc = load_calendar(en->store, &cal, e);
+    if (rc)
+        return rc;
+    calendar_free(en->own_cal);
+    en->own_cal = cal;
+    en->cal = cal;
+    return 0;
+}
+
+/* engine_init without the calendar. */
+static int engine_init_policy(struct engine *en, struct store *s, const struct jclock *clock,
+                              struct js_error *e)
 {
     memset(en, 0, sizeof *en);
     en->store = s;
@@ -164,11 +214,28 @@ out:
     return rc;
 }
 
+int engine_init(struct engine *en, struct store *s, const struct jclock *clock,
+                struct js_error *e)
+{
+    int rc = engine_init_policy(en, s, clock, e);
+    if (rc)
+        return rc;
+    rc = engine_reload_calendar(en, e);
+    if (rc) {
+        policy_release(&en->policy);
+        memset(&en->policy, 0, sizeof en->policy);
+    }
+    return rc;
+}
+
 void engine_release(struct engine *en)
 {
     if (!en)
         return;
     policy_release(&en->policy);
+    calendar_free(en->own_cal);
+    en->own_cal = NULL;
+    en->cal = NULL;
 }
 
 int engine_set_policy(struct engine *en, const char *preset, const json_t *overrides,
@@ -201,6 +268,45 @@ int engine_set_policy(struct engine *en, const char *preset, const json_t *overr
     policy_release(&en->policy);
     en->policy = p;
     return 0;
+}
+
+/* Queues the notifications the events cause (SPEC §3.16) inside the open transaction, so that
+ * they are kept exactly when the events are. */
+static int queue_notifications(struct exec *x, const struct event_list *events,
+                               struct js_error *e)
+{
+    struct store *s = x->en->store;
+    struct outbox_list msgs;
+    int rc = 0;
+    if (!s->ops->outbox_put)
+        return 0;
+    outbox_list_init(&msgs);
+    for (int i = 0; i < events->n && !rc; i++) {
+        const struct event *ev = &events->v[i];
+        struct order *o = NULL;
+        int64_t ids[ORDER_MAX_UNITS];
+        struct unit units[ORDER_MAX_UNITS];
+        int n = 0, nu = 0;
+        rc = cb_get_order(x, ev->order_id, &o);
+        if (rc)
+            break;
+        outbox_units_of(ev, o, ids, ORDER_MAX_UNITS, &n);
+        for (int k = 0; k < n; k++) {
+            int urc = s->ops->unit_get(s, ids[k], &units[nu]);
+            if (urc == 0)
+                nu++;
+            else if (urc != -JS_ENOTFOUND) {
+                rc = urc;
+                break;
+            }
+        }
+        if (!rc)
+            rc = outbox_plan(ev, o, units, nu, &msgs);
+    }
+    for (int i = 0; i < msgs.n && !rc; i++)
+        rc = s->ops->outbox_put(s, &msgs.v[i]);
+    outbox_list_release(&msgs);
+    return rc ? js_fail(e, rc, "", "cannot queue the notifications") : 0;
 }
 
 int engine_execute(struct engine *en, const struct actor *who, int action, int64_t order_id,
@@ -270,6 +376,9 @@ int engine_execute(struct engine *en, const struct actor *who, int action, int64
             goto rollback;
         }
     }
+    rc = queue_notifications(&x, &events, e);
+    if (rc)
+        goto rollback;
     rc = s->ops->commit(s);
     if (rc) {
         js_fail(e, rc, "", "cannot commit");

@@ -1,6 +1,7 @@
 /* The engine carries out one action as one transaction: it loads the orders involved, asks the
- * lifecycle to decide, writes every changed order and appends every event, then commits. Nothing
- * is half-applied: a refusal or a failure rolls everything back. */
+ * lifecycle to decide, writes every changed order, appends every event and queues the
+ * notifications the events cause (store_ops.outbox_put), then commits. Nothing is half-applied:
+ * a refusal or a failure rolls everything back. */
 #ifndef JIESU_ENGINE_H
 #define JIESU_ENGINE_H
 
@@ -15,8 +16,9 @@
 struct engine {
     struct store *store;       /* borrowed */
     struct policy policy;      /* owned */
-    const struct calendar *cal; /* NULL: weekdays */
+    const struct calendar *cal; /* NULL: weekdays; engine_init points it at own_cal */
     const struct jclock *clock; /* NULL: system clock */
+    struct calendar *own_cal;   /* owned: the shipped calendars plus the stored edits */
 };
 
 struct engine_result {
@@ -28,11 +30,15 @@ struct engine_result {
 };
 
 /* Prepares an engine over an open, migrated store, with the policy stored in its settings (or
- * the dongcheng-2016 preset if none is stored). */
+ * the dongcheng-2016 preset if none is stored) and the working-day calendar: the files of
+ * calendar_default_dir() with the years edited by administrators (setting CALENDAR_SETTING)
+ * over them. */
 int engine_init(struct engine *en, struct store *s, const struct jclock *clock,
                 struct js_error *e);
-/* Releases the policy. Accepts NULL. */
+/* Releases the policy and the calendar. Accepts NULL. */
 void engine_release(struct engine *en);
+/* Loads the calendar again (after an edit), as engine_init does; on failure the old one stays. */
+int engine_reload_calendar(struct engine *en, struct js_error *e);
 /* Replaces the policy with preset + overrides and stores the choice in the settings. */
 int engine_set_policy(struct engine *en, const char *preset, const json_t *overrides,
                       struct js_error *e);

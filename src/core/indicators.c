@@ -118,7 +118,7 @@ json_t *ind_catalogue_json(void)
     for (int i = 0; a && i < IND__COUNT; i++) {
         const struct ind_def *d = &ind_defs[i];
         const char *kind = d->kind == 'R' ? "rate" : d->kind == 'C' ? "count" : "points";
-        json_array_append_new(a, json_pack("{ss ss ss ss s*}", "id", d->id, "label", d->label,
+        json_array_append_new(a, json_pack("{ss ss ss ss so}", "id", d->id, "label", d->label,
                                            "kind", kind, "numerator", d->num, "denominator",
                                            d->den ? json_string(d->den) : json_null()));
     }

@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "core/lifecycle.h"
 #include "core/calendar.h"
+#include "core/deadline.h"
 #include "util/jfield.h"
 #include "util/jtime.h"
 
@@ -32,13 +33,15 @@ static const uint64_t role_actions[ROLE__COUNT] = {
                         A(REVIEW) | A(CALLBACK) | A(REOPEN) | A(CLOSE) | A(ARCHIVE) | A(URGE),
     [ROLE_REVIEWER] = A(REVIEW) | A(CLOSE),
     [ROLE_CALLBACK] = A(CALLBACK) | A(REOPEN) | A(CLOSE),
-    [ROLE_SUPERVISOR] = A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(HANG_DECIDE) | A(INSTRUCT),
+    [ROLE_SUPERVISOR] = A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(HANG_DECIDE) | A(INSTRUCT) |
+                        A(WARN) | A(SPECIAL_REPORT),
     [ROLE_ADMIN] = A(ARCHIVE),
     [ROLE_AUDITOR] = 0,
     [ROLE_LEADER] = A(INSTRUCT),
     [ROLE_UNIT_OPERATOR] = UNIT_ACTIONS,
     [ROLE_UNIT_LEADER] = UNIT_ACTIONS | A(SIGN_APPROVAL),
-    [ROLE_SYSTEM] = A(INTAKE) | A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE),
+    [ROLE_SYSTEM] = A(INTAKE) | A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(WARN) |
+                    A(MARK_OVERDUE) | A(SPECIAL_REPORT),
 };
 
 bool lifecycle_role_allows(int role, int action)
@@ -84,11 +87,14 @@ static const char *const *const action_fields[ACT__COUNT] = {
     [ACT_REOPEN] = FIELDS("level", "reason"),
     [ACT_CLOSE] = FIELDS("reason"),
     [ACT_ARCHIVE] = FIELDS("note"),
-    [ACT_URGE] = FIELDS("note"),
-    [ACT_SUPERVISE] = FIELDS("reason", "kind"),
+    [ACT_URGE] = FIELDS("note", "kind", "share", "due"),
+    [ACT_SUPERVISE] = FIELDS("reason", "kind", "due", "count"),
     [ACT_SUPERVISE_ANSWER] = FIELDS("answer"),
     [ACT_FORCE_CLOSE] = FIELDS("reason"),
     [ACT_INSTRUCT] = FIELDS("text"),
+    [ACT_WARN] = FIELDS("kind", "level", "count", "reason", "unit_id"),
+    [ACT_MARK_OVERDUE] = FIELDS("note"),
+    [ACT_SPECIAL_REPORT] = FIELDS("reason", "count"),
 };
 
 const char *const *lifecycle_action_fields(int action)
@@ -389,18 +395,13 @@ static int list_ids(struct dctx *c, int (*fn)(void *, int64_t, int64_t *, int, i
     return 0;
 }
 
-/* The handling deadline counted from `from` for tier: clock hours for 2h/24h, calendar days for
- * 7d/15d, else the policy's default limit; 0 when there is none. */
-static int64_t limit_deadline(const struct lc_env *env, int tier, int64_t from)
+/* The handling deadline of o counted from `from` with tier: a matching override of the policy,
+ * else clock hours for 2h/24h, calendar days for 7d/15d, else the policy's default limit; 0 when
+ * there is none (src/core/deadline.c). */
+static int64_t limit_deadline(const struct lc_env *env, const struct order *o, int tier,
+                              int64_t from)
 {
-    const struct policy *p = env->policy;
-    if ((tier == TIER_H2 || tier == TIER_H24) && p->tier_hours[tier] > 0)
-        return from + (int64_t)p->tier_hours[tier] * 3600;
-    if ((tier == TIER_D7 || tier == TIER_D15) && p->tier_days[tier] > 0)
-        return from + (int64_t)p->tier_days[tier] * JT_DAY;
-    if (p->default_limit > 0)
-        return calendar_add_span(env->cal, from, p->default_limit, p->default_limit_unit);
-    return 0;
+    return deadline_limit(env->policy, env->cal, o, tier, from);
 }
 
 /* ---- emitting events ---------------------------------------------------------------------- */
@@ -901,9 +902,8 @@ static int act_dispatch(struct dctx *c)
         assign(&next, targets[nt + i], ASG_ASSIST, now);
     next.tier = tier;
     next.dispatched_at = now;
-    next.deadline = deadline ? deadline : limit_deadline(c->env, tier, now);
-    next.sign_deadline =
-        c->p->sign_limit_hours > 0 ? now + (int64_t)c->p->sign_limit_hours * 3600 : 0;
+    next.deadline = deadline ? deadline : limit_deadline(c->env, c->o, tier, now);
+    next.sign_deadline = deadline_sign(c->p, c->o, tier, now);
     next.status = ST_DISPATCHED;
     return emit_main(c, &next);
 }
@@ -1130,8 +1130,7 @@ static int act_return(struct dctx *c)
     if (a->return_pending)
         return js_fail(c->e, JS_ESTATE, "", "your unit's return is already awaiting a decision");
     if (c->p->return_window > 0) {
-        int64_t end = calendar_add_span(c->env->cal, a->dispatched_at, c->p->return_window,
-                                        c->p->return_window_unit);
+        int64_t end = deadline_return_end(c->p, c->env->cal, a->dispatched_at);
         if (c->env->now > end) {
             char when[40];
             jtime_format(end, when, sizeof when);
@@ -1376,6 +1375,7 @@ static int act_hang_decide(struct dctx *c)
     TRY(in_str(c, "reason", false, JS_MAX_NOTE, &reason));
     TRY(begin(c, c->o, &next));
     next.hang = approve ? 2 : 0;
+    next.hang_since = approve ? c->env->now : 0; /* the deadline is suspended from now (004) */
     return emit_main(c, &next);
 }
 
@@ -1406,6 +1406,9 @@ static int act_hang_lift(struct dctx *c)
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
     TRY(begin(c, c->o, &next));
     next.hang = 3;
+    /* the time spent hanging is added back: the unit loses none of its limit */
+    next.deadline = deadline_after_hang(c->o->deadline, c->o->hang_since, c->env->now);
+    next.hang_since = 0;
     return emit_main(c, &next);
 }
 
@@ -1556,7 +1559,7 @@ static int act_reopen(struct dctx *c)
         next.units[i].replied_at = 0;
     if (c->o->status == ST_CALLBACK) {
         next.status = ST_HANDLING;
-        next.deadline = limit_deadline(c->env, next.tier, c->env->now);
+        next.deadline = limit_deadline(c->env, c->o, next.tier, c->env->now);
     } else {
         next.status = ST_FILED;
     }
@@ -1595,12 +1598,30 @@ static int act_archive(struct dctx *c)
     return emit_main(c, &next);
 }
 
+/* The optional fields that say which time limit a system urge or supervision is for (the
+ * scheduler records them so that it acts once per threshold): kind, share, due. */
+static int in_threshold(struct dctx *c, bool with_share)
+{
+    const char *kind;
+    int64_t due;
+    TRY(in_str(c, "kind", false, 32, &kind));
+    if (with_share && present(c->in, "share")) {
+        const json_t *v = json_object_get(c->in, "share");
+        double share = json_is_number(v) ? json_number_value(v) : -1;
+        if (!(share > 0.0 && share <= 1.0))
+            return js_fail(c->e, JS_EINVAL, "share", "'share' is a number in (0, 1]");
+        TRY(put(c, "share", json_real(share)));
+    }
+    return in_time(c, "due", false, &due);
+}
+
 static int act_urge(struct dctx *c)
 {
     const char *note;
     struct order next;
     TRY(need_status(c, S(DISPATCHED) | S(HANDLING) | S(RETURNED)));
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(in_threshold(c, true));
     TRY(begin(c, c->o, &next));
     next.urges++;
     return emit_main(c, &next);
@@ -1608,11 +1629,15 @@ static int act_urge(struct dctx *c)
 
 static int act_supervise(struct dctx *c)
 {
-    const char *reason, *kind;
+    int64_t count = 0;
+    const char *reason;
     struct order next;
     TRY(need_status(c, S(DISPATCHED) | S(HANDLING)));
     TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
-    TRY(in_str(c, "kind", false, 32, &kind));
+    TRY(in_threshold(c, false));
+    TRY(jf_int(c->in, "count", false, 0, 100000, &count, c->e));
+    if (present(c->in, "count"))
+        TRY(put(c, "count", json_integer(count)));
     if (c->p->supervision_answer_hours > 0)
         TRY(put_time(c, c->v, "answer_due",
                      c->env->now + (int64_t)c->p->supervision_answer_hours * 3600));
@@ -1654,6 +1679,71 @@ static int act_instruct(struct dctx *c)
     const char *text;
     TRY(need_status(c, ~S(ARCHIVED)));
     TRY(in_str(c, "text", true, JS_MAX_NOTE, &text));
+    return emit_record(c);
+}
+
+/* 提示/警示 (001 §二(五), 002 art. 23): a letter to the contacts of the unit(s) handling the order.
+ * The warned units go into the args as "units" (the named one, else the active lead and dual
+ * units), so that the notifications and the warnings list know whom it concerned. */
+static int act_warn(struct dctx *c)
+{
+    static const char *const kinds[] = {"reopen", "duplicate", "rework", "petition", "other", NULL};
+    static const char *const levels[] = {"hint", "warning", NULL};
+    int kind = 0, level = 0;
+    int64_t count = 0, unit_id;
+    const char *reason;
+    json_t *units;
+    TRY(need_status(c, ~S(ARCHIVED)));
+    TRY(in_enum(c, "kind", true, kinds, &kind));
+    TRY(in_enum(c, "level", true, levels, &level));
+    TRY(jf_int(c->in, "count", false, 0, 100000, &count, c->e));
+    if (present(c->in, "count"))
+        TRY(put(c, "count", json_integer(count)));
+    TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
+    TRY(in_id(c, "unit_id", false, &unit_id));
+    if (!(units = json_array()))
+        return nomem(c);
+    TRY(put(c, "units", units));
+    if (unit_id) {
+        if (!order_unit(c->o, unit_id))
+            return js_fail(c->e, JS_EINVAL, "unit_id", "unit %lld does not hold this order",
+                           (long long)unit_id);
+        if (json_array_append_new(units, json_integer(unit_id)))
+            return nomem(c);
+    } else {
+        for (int i = 0; i < c->o->n_units; i++)
+            if (c->o->units[i].active && lead_type(&c->o->units[i]) &&
+                json_array_append_new(units, json_integer(c->o->units[i].unit_id)))
+                return nomem(c);
+        if (json_array_size(units) == 0)
+            return js_fail(c->e, JS_ERULE, "unit_id", "no unit holds the order: name the unit to warn");
+    }
+    return emit_record(c);
+}
+
+/* 超期标记: the scheduler's record that the order passed its deadline (SPEC §3.13). */
+static int act_mark_overdue(struct dctx *c)
+{
+    const char *note;
+    TRY(need_status(c, S(DISPATCHED) | S(HANDLING) | S(RETURNED)));
+    if (c->o->hang == 2)
+        return js_fail(c->e, JS_ERULE, "hang", "an approved hanging account is not overdue");
+    if (c->o->deadline <= 0 || c->o->deadline >= c->env->now)
+        return js_fail(c->e, JS_ERULE, "deadline", "the order is not past its deadline");
+    TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(put_time(c, c->v, "due", c->o->deadline));
+    return emit_record(c);
+}
+
+/* 专报 (001 §二(六)): the order goes on the special-report list for the leaders. */
+static int act_special_report(struct dctx *c)
+{
+    const char *reason;
+    int64_t count = c->o->reopens;
+    TRY(need_status(c, ~S(ARCHIVED)));
+    TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
+    TRY(jf_int(c->in, "count", false, 0, 100000, &count, c->e));
+    TRY(put(c, "count", json_integer(count)));
     return emit_record(c);
 }
 
@@ -1726,6 +1816,12 @@ static int run(struct dctx *c)
         return act_force_close(c);
     case ACT_INSTRUCT:
         return act_instruct(c);
+    case ACT_WARN:
+        return act_warn(c);
+    case ACT_MARK_OVERDUE:
+        return act_mark_overdue(c);
+    case ACT_SPECIAL_REPORT:
+        return act_special_report(c);
     default:
         return js_fail(c->e, JS_EFORBIDDEN, "", "'%s' is not requested directly",
                        js_action_names[c->action]);

@@ -37,7 +37,8 @@
     X(UNIT_LEADER, "unit_leader", "单位领导")                                                      \
     X(SYSTEM, "system", "系统")
 
-/* Actions on orders (SPEC §3 1–12, plus the timer actions of §3.13 used by the scheduler). */
+/* Actions on orders (SPEC §3 1–12, plus the timer actions of §3.13–14 used by the scheduler).
+ * New actions go at the end, so that stored numbers keep their meaning. */
 #define JS_ACTION_LIST(X)                                                                          \
     X(INTAKE, "intake", "受理")                                                                    \
     X(VERIFY, "verify", "核实")                                                                    \
@@ -71,7 +72,10 @@
     X(SUPERVISE, "supervise", "督办")                                                              \
     X(SUPERVISE_ANSWER, "supervise_answer", "督办回复")                                            \
     X(FORCE_CLOSE, "force_close", "强制结案")                                                      \
-    X(INSTRUCT, "instruct", "领导批示")
+    X(INSTRUCT, "instruct", "领导批示")                                                            \
+    X(WARN, "warn", "提示警示")                                                                    \
+    X(MARK_OVERDUE, "mark_overdue", "超期标记")                                                    \
+    X(SPECIAL_REPORT, "special_report", "专报")
 
 /* Request type (SPEC §2). */
 #define JS_TYPE_LIST(X)                                                                            \

@@ -77,6 +77,8 @@ struct order {
     bool ext_pending;
     int64_t ext_requested_until;
     int hang; /* 0 none, 1 requested, 2 active (not overdue), 3 lifted */
+    int64_t hang_since; /* when the approved hanging account began (its time is added back to
+                           the deadline when lifted); 0 when none is active */
     int closure; /* enum closure of the last reply, -1 if none */
     char *reply_text;
 

@@ -17,7 +17,7 @@ const char *const policy_preset_names[] = {"dongcheng-2016", "linshu-2020",  "pi
 /* Wire names of enum span_unit, in enum order. */
 static const char *const unit_names[] = {"days", "workdays", "hours", NULL};
 
-enum kind { K_INT, K_UNIT, K_BOOL, K_TIER_HOURS, K_TIER_DAYS, K_SHARES, K_NAME };
+enum kind { K_INT, K_UNIT, K_BOOL, K_TIER_HOURS, K_TIER_DAYS, K_SHARES, K_NAME, K_OVERRIDES, K_URL };
 
 struct setting {
     const char *key;
@@ -51,13 +51,18 @@ static const struct setting settings[] = {
     S(forced_close_hours, K_INT, 0, 8760),
     S(urge_shares, K_SHARES, 0, 0),
     S(max_extension_days, K_INT, 0, 365),
+    S(limit_overrides, K_OVERRIDES, 0, 0),
     S(callback_tries, K_INT, 1, 20),
     S(reopen_warning, K_INT, 0, 100),
     S(special_report, K_INT, 0, 100),
     S(rework_warning, K_INT, 0, 100),
+    S(duplicate_warning, K_INT, 0, 100),
     S(verify_upstream, K_BOOL, 0, 0),
     S(callback_required_for_answer, K_BOOL, 0, 0),
     S(scheme, K_NAME, 0, 0),
+    S(notify_gateway_url, K_URL, 0, 0),
+    S(notify_backoff_seconds, K_INT, 1, 86400),
+    S(notify_max_attempts, K_INT, 1, 100),
 };
 
 #undef S
@@ -163,6 +168,159 @@ static int read_shares(const struct setting *d, const json_t *v, double *shares,
     return 0;
 }
 
+/* Reads one entry of limit_overrides; field is its name for errors ("limit_overrides[2]"). */
+static int read_override(const json_t *v, const char *field, struct limit_override *o,
+                         struct js_error *e)
+{
+    static const char *const keys[] = {"category_id", "level", "tier", "channel",
+                                       "limit",       "unit",  "sign_hours", NULL};
+    char f[96];
+    memset(o, 0, sizeof *o);
+    o->level = o->tier = o->sign_hours = -1;
+    if (!json_is_object(v))
+        return js_fail(e, JS_ETYPE, field, "'%s' must be an object", field);
+    const char *key;
+    json_t *x;
+    json_object_foreach((json_t *)v, key, x)
+    {
+        bool known = false;
+        for (int i = 0; keys[i]; i++)
+            known = known || strcmp(keys[i], key) == 0;
+        if (!known) {
+            snprintf(f, sizeof f, "%s.%s", field, key);
+            return js_fail(e, JS_EUNKNOWN_FIELD, f, "'%s' has no key '%s'", field, key);
+        }
+    }
+    int criteria = 0, rc;
+    if ((x = json_object_get(v, "category_id"))) {
+        snprintf(f, sizeof f, "%s.category_id", field);
+        if (!json_is_integer(x) || json_integer_value(x) < 1)
+            return js_fail(e, JS_EINVAL, f, "'%s' must be a category id (an integer >= 1)", f);
+        o->category_id = json_integer_value(x);
+        criteria++;
+    }
+    static const char *const *const enums[] = {js_level_names, js_tier_names};
+    static const char *const enum_keys[] = {"level", "tier"};
+    int *enum_out[] = {&o->level, &o->tier};
+    for (int k = 0; k < 2; k++) {
+        if (!(x = json_object_get(v, enum_keys[k])))
+            continue;
+        snprintf(f, sizeof f, "%s.%s", field, enum_keys[k]);
+        int i = json_is_string(x) ? js_name_index(enums[k], json_string_value(x)) : -1;
+        if (i < 0)
+            return js_fail(e, JS_EINVAL, f, "'%s' is not a known %s", f, enum_keys[k]);
+        *enum_out[k] = i;
+        criteria++;
+    }
+    if ((x = json_object_get(v, "channel"))) {
+        snprintf(f, sizeof f, "%s.channel", field);
+        if (!json_is_string(x) || !is_slug(json_string_value(x), sizeof o->channel - 1))
+            return js_fail(e, JS_EINVAL, f, "'%s' must be 1-%zu characters of [a-z0-9-]", f,
+                           sizeof o->channel - 1);
+        snprintf(o->channel, sizeof o->channel, "%s", json_string_value(x));
+        criteria++;
+    }
+    if (criteria == 0)
+        return js_fail(e, JS_EINVAL, field,
+                       "'%s' must name a category_id, level, tier or channel", field);
+    if ((x = json_object_get(v, "limit"))) {
+        snprintf(f, sizeof f, "%s.limit", field);
+        if ((rc = read_int(x, 1, 8760, &o->limit, f, e)))
+            return rc;
+        json_t *u = json_object_get(v, "unit");
+        snprintf(f, sizeof f, "%s.unit", field);
+        o->unit = u && json_is_string(u) ? js_name_index(unit_names, json_string_value(u)) : -1;
+        if (o->unit < 0)
+            return js_fail(e, u ? JS_EINVAL : JS_EMISSING, f,
+                           "'%s' must be \"days\", \"workdays\" or \"hours\"", f);
+        if (o->unit != SPAN_HOURS && o->limit > 365)
+            return js_fail(e, JS_EINVAL, f, "a limit is at most 365 days or working days");
+    } else if (json_object_get(v, "unit")) {
+        snprintf(f, sizeof f, "%s.unit", field);
+        return js_fail(e, JS_EINVAL, f, "'unit' goes with 'limit'");
+    }
+    if ((x = json_object_get(v, "sign_hours"))) {
+        snprintf(f, sizeof f, "%s.sign_hours", field);
+        if ((rc = read_int(x, 0, 720, &o->sign_hours, f, e)))
+            return rc;
+    }
+    if (o->limit == 0 && o->sign_hours < 0)
+        return js_fail(e, JS_EINVAL, field, "'%s' sets neither 'limit' nor 'sign_hours'", field);
+    return 0;
+}
+
+static int read_overrides(const struct setting *d, const json_t *v, struct limit_overrides *out,
+                          struct js_error *e)
+{
+    struct limit_overrides tmp;
+    char field[64];
+    memset(&tmp, 0, sizeof tmp);
+    if (!json_is_array(v))
+        return js_fail(e, JS_ETYPE, d->key, "'%s' must be an array of objects", d->key);
+    if (json_array_size(v) > POLICY_MAX_OVERRIDES)
+        return js_fail(e, JS_EINVAL, d->key, "'%s' has more than %d entries", d->key,
+                       POLICY_MAX_OVERRIDES);
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x)
+    {
+        snprintf(field, sizeof field, "%s[%zu]", d->key, i);
+        int rc = read_override(x, field, &tmp.v[tmp.n++], e);
+        if (rc)
+            return rc;
+    }
+    *out = tmp;
+    return 0;
+}
+
+static json_t *overrides_json(const struct limit_overrides *lo)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < lo->n; i++) {
+        const struct limit_override *o = &lo->v[i];
+        json_t *x = json_object();
+        if (!x || json_array_append_new(a, x)) {
+            json_decref(a);
+            return NULL;
+        }
+        if (o->category_id)
+            json_object_set_new(x, "category_id", json_integer(o->category_id));
+        if (o->level >= 0)
+            json_object_set_new(x, "level", json_string(js_level_names[o->level]));
+        if (o->tier >= 0)
+            json_object_set_new(x, "tier", json_string(js_tier_names[o->tier]));
+        if (o->channel[0])
+            json_object_set_new(x, "channel", json_string(o->channel));
+        if (o->limit > 0) {
+            json_object_set_new(x, "limit", json_integer(o->limit));
+            json_object_set_new(x, "unit", json_string(unit_names[o->unit]));
+        }
+        if (o->sign_hours >= 0)
+            json_object_set_new(x, "sign_hours", json_integer(o->sign_hours));
+    }
+    return a;
+}
+
+/* "" or an http(s) URL without spaces or control characters. */
+static int read_url(const struct setting *d, const json_t *v, char *out, size_t n,
+                    struct js_error *e)
+{
+    if (!json_is_string(v))
+        return js_fail(e, JS_ETYPE, d->key, "'%s' must be a string", d->key);
+    const char *s = json_string_value(v);
+    size_t len = strlen(s);
+    if (len >= n)
+        return js_fail(e, JS_ETOOLONG, d->key, "'%s' is longer than %zu bytes", d->key, n - 1);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+            return js_fail(e, JS_EINVAL, d->key, "'%s' must not contain spaces", d->key);
+    if (len && strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+        return js_fail(e, JS_EINVAL, d->key, "'%s' must be \"\" or an http:// or https:// URL",
+                       d->key);
+    memcpy(out, s, len + 1);
+    return 0;
+}
+
 /* Stores value v of setting d into p, checking type and range. */
 static int read_value(const struct setting *d, const json_t *v, struct policy *p,
                       struct js_error *e)
@@ -193,6 +351,10 @@ static int read_value(const struct setting *d, const json_t *v, struct policy *p
         return read_tiers(d, v, tier_day_keys, tier_day_slots, (int *)field, e);
     case K_SHARES:
         return read_shares(d, v, (double *)field, e);
+    case K_OVERRIDES:
+        return read_overrides(d, v, (struct limit_overrides *)field, e);
+    case K_URL:
+        return read_url(d, v, field, sizeof p->notify_gateway_url, e);
     case K_NAME:
         if (!json_is_string(v))
             return js_fail(e, JS_ETYPE, d->key, "'%s' must be a string", d->key);
@@ -232,7 +394,10 @@ static json_t *value_json(const struct setting *d, const struct policy *p)
         return a;
     }
     case K_NAME:
+    case K_URL:
         return json_string(field);
+    case K_OVERRIDES:
+        return overrides_json((const struct limit_overrides *)field);
     }
     return NULL;
 }

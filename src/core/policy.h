@@ -10,6 +10,25 @@
 
 enum span_unit { SPAN_DAYS, SPAN_WORKDAYS, SPAN_HOURS };
 
+/* A time limit for the orders of a category, level, channel and/or tier (SPEC §3.13: limits are
+ * configurable per category, level and channel). Of the overrides that match an order, the one
+ * naming the most criteria wins (the first listed among equals). */
+struct limit_override {
+    int64_t category_id; /* 0: any category */
+    int level;           /* enum level, -1: any */
+    int tier;            /* enum tier, -1: any */
+    char channel[24];    /* "": any channel */
+    int limit;           /* handling limit; 0: keep the tier's or the default limit */
+    int unit;            /* enum span_unit of limit */
+    int sign_hours;      /* sign limit in hours; -1: keep sign_limit_hours; 0: none */
+};
+
+#define POLICY_MAX_OVERRIDES 32
+struct limit_overrides {
+    int n;
+    struct limit_override v[POLICY_MAX_OVERRIDES];
+};
+
 struct policy {
     char preset[32];
 
@@ -33,16 +52,23 @@ struct policy {
     int forced_close_hours;       /* after the deadline with no reply */
     double urge_shares[4];        /* shares of the limit at which to urge; 0 ends the list */
     int max_extension_days;
+    struct limit_overrides limit_overrides;
 
     /* callback, reopen, warnings */
     int callback_tries;
     int reopen_warning;   /* reopened this often → warning (001 §2(5)) */
     int special_report;   /* reopened this often → special report (001 §2(6)) */
     int rework_warning;   /* perfunctory work */
+    int duplicate_warning; /* this many citizens complain about one problem → warning */
     bool verify_upstream; /* 000 art. 7 */
     bool callback_required_for_answer; /* direct answers go to callback before closing */
 
     char scheme[32]; /* assessment scheme name */
+
+    /* notifications (SPEC §3.16) */
+    char notify_gateway_url[256]; /* webhook of the SMS / messaging gateway; "" = hold messages */
+    int notify_backoff_seconds;   /* first retry delay, doubled after each failure */
+    int notify_max_attempts;      /* a message fails for good after this many attempts */
 
     json_t *doc; /* owned: the effective settings with their sources, for display */
 };

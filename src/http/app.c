@@ -18,6 +18,35 @@ static bool has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Copies src into dst (size n): valid UTF-8 sequences as they are, any other byte as '?', cut
+ * on a character boundary, so that text from requests can always be stored and shown. */
+static void utf8_clean(char *dst, size_t n, const char *src)
+{
+    const unsigned char *p = (const unsigned char *)src;
+    size_t o = 0;
+    while (*p) {
+        size_t len = *p < 0x80                           ? 1
+                     : (*p & 0xE0) == 0xC0 && *p >= 0xC2 ? 2
+                     : (*p & 0xF0) == 0xE0               ? 3
+                     : (*p & 0xF8) == 0xF0 && *p <= 0xF4 ? 4
+                                                         : 0;
+        for (size_t i = 1; i < len; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                len = 0;
+        if (o + (len ? len : 1) >= n)
+            break;
+        if (len) {
+            memcpy(dst + o, p, len);
+            o += len;
+            p += len;
+        } else {
+            dst[o++] = '?';
+            p++;
+        }
+    }
+    dst[o] = '\0';
+}
+
 int64_t app_now(const struct app *a)
 {
     return jclock_now(a->cfg.clock);
@@ -83,6 +112,16 @@ int app_ctx_get(struct app *a, struct app_ctx **out, struct js_error *e)
 struct app_ctx *app_current(struct app *a)
 {
     return pthread_getspecific(a->key);
+}
+
+int app_route_docs(struct app *a, const struct route_doc *docs, int n)
+{
+    if (a->n_doc_tables == APP_MAX_DOC_TABLES)
+        return -JS_ETOOLARGE;
+    a->doc_tables[a->n_doc_tables] = docs;
+    a->doc_counts[a->n_doc_tables] = n;
+    a->n_doc_tables++;
+    return 0;
 }
 
 void app_policy_changed(struct app *a)
@@ -152,9 +191,10 @@ int app_query_known(const struct http_request *req, const char *const *allowed,
     struct query_check q = {allowed, NULL};
     if (!http_query_foreach(req, query_check_one, &q))
         return 0;
-    char msg[160];
-    snprintf(msg, sizeof msg, "unknown query parameter '%.100s'", q.unknown);
-    http_error(res, -JS_EUNKNOWN_FIELD, q.unknown, msg);
+    char name[64], msg[160];
+    utf8_clean(name, sizeof name, q.unknown);
+    snprintf(msg, sizeof msg, "unknown query parameter '%s'", name);
+    http_error(res, -JS_EUNKNOWN_FIELD, name, msg);
     return -JS_EUNKNOWN_FIELD;
 }
 
@@ -211,16 +251,7 @@ int app_audit_append(struct app_ctx *c, int64_t user_id, int64_t order_id, const
     a.order_id = order_id;
     a.at = jclock_now(c->engine.clock);
     snprintf(a.action, sizeof a.action, "%s", action);
-    /* cut on a UTF-8 boundary so the stored text stays valid */
-    size_t n = detail ? strlen(detail) : 0;
-    if (n >= sizeof a.detail) {
-        n = sizeof a.detail - 1;
-        while (n > 0 && ((unsigned char)detail[n] & 0xC0) == 0x80)
-            n--;
-    }
-    if (n)
-        memcpy(a.detail, detail, n);
-    a.detail[n] = '\0';
+    utf8_clean(a.detail, sizeof a.detail, detail ? detail : "");
     return c->store->ops->audit_append(c->store, &a);
 }
 

@@ -35,12 +35,12 @@ struct static_root;
 #define APP_IDEM_KEY_MAX 128 /* longest Idempotency-Key accepted, in bytes */
 
 struct app_config {
-    const char *db;               /* store location (file path or sqlite:PATH); required */
-    const char *web;              /* web root for non-API paths; NULL or "": none (404) */
-    int64_t token_seconds;        /* session lifetime; 0 means 8 hours */
-    unsigned login_max_failures;  /* failed logins per login / address; 0 means 5 */
-    int64_t login_window_s;       /* window of the limiter; 0 means 900 (15 min) */
-    const struct jclock *clock;   /* NULL: the system clock */
+    const char *db;              /* store location (file path or sqlite:PATH); required */
+    const char *web;             /* web root for non-API paths; NULL or "": none (404) */
+    int64_t token_seconds;       /* session lifetime; 0 means 8 hours */
+    unsigned login_max_failures; /* failed logins per login / address; 0 means 5 */
+    int64_t login_window_s;      /* window of the limiter; 0 means 900 (15 min) */
+    const struct jclock *clock;  /* NULL: the system clock */
 };
 
 /* Per worker thread: its own store handle and engine (a handle serves one thread at a time),
@@ -52,8 +52,8 @@ struct app_ctx {
 
     /* the current request, reset at its start */
     bool authed;
-    struct user user;  /* the logged-in user (pwhash included: never send it) */
-    struct actor who;  /* the same user as the engine's actor */
+    struct user user; /* the logged-in user (pwhash included: never send it) */
+    struct actor who; /* the same user as the engine's actor */
     char token_hash[AUTH_TOKEN_HEX];
     bool idem_pending; /* a POST with a fresh Idempotency-Key: store the answer */
     char idem_key[APP_IDEM_KEY_MAX + 1];
@@ -62,9 +62,19 @@ struct app_ctx {
     struct app_ctx *next; /* the app's list of every context, freed by app_free() */
 };
 
+/* What the OpenAPI document says about a route beyond its method and pattern. query and body
+ * are "name:type" lists separated by commas ('!' after the type: required); body "@intake" or
+ * "@action" stands for the lifecycle's fields. ok is the success status (200, 201, 204). */
+struct route_doc {
+    const char *method, *pattern, *tag, *summary, *who, *query, *body;
+    int ok;
+};
+
+#define APP_MAX_DOC_TABLES 8
+
 struct app {
     struct app_config cfg;
-    char *db;  /* owned copy of cfg.db */
+    char *db; /* owned copy of cfg.db */
     struct router *router;
     struct metrics *metrics;
     struct auth_limiter *limiter;
@@ -73,6 +83,9 @@ struct app {
     pthread_mutex_t lock; /* guards ctxs */
     struct app_ctx *ctxs;
     atomic_uint policy_gen; /* bumped when the policy changes, so threads reload it */
+    const struct route_doc *doc_tables[APP_MAX_DOC_TABLES]; /* other resources' descriptions */
+    int doc_counts[APP_MAX_DOC_TABLES];
+    int n_doc_tables;
 };
 
 /* Builds the application: copies cfg (the strings it points to must outlive the app, except db
@@ -104,8 +117,9 @@ bool app_is_unit_role(int role);
 int app_require_roles(const struct app_ctx *c, unsigned mask, struct http_response *res);
 
 /* Reads the request body as a JSON object whose keys are all in allowed (NULL-terminated; NULL
- * accepts any key). allow_empty: an empty body reads as {}. Returns 0 and *out (new reference), or fills res
- * with the error (400 bad_json / bad_utf8 / unknown_field) and returns the negative code. */
+ * accepts any key). allow_empty: an empty body reads as {}. Returns 0 and *out (new reference), or
+ * fills res with the error (400 bad_json / bad_utf8 / unknown_field) and returns the negative code.
+ */
 int app_body(const struct http_request *req, const char *const *allowed, bool allow_empty,
              json_t **out, struct http_response *res);
 /* 0 if every query parameter of req is in allowed (NULL-terminated); else fills res with 400
@@ -144,8 +158,14 @@ int res_ops_routes(struct router *r);
 /* The gauges /metrics appends (orders by status), for metrics_set_gauges(); ctx is the app. */
 int res_ops_gauges(void *app, struct buf *out);
 
-/* The OpenAPI 3.0 document of every route of r (new reference, NULL if out of memory). Routes
- * missing from the description table are still listed, marked "x-undocumented": true. */
-json_t *res_ops_openapi(const struct router *r);
+/* Adds a table of n route descriptions (borrowed: static storage) that the OpenAPI document
+ * consults after res_ops.c's own, for resources registered outside this set of files. Call
+ * before serving. Returns 0 or -JS_ETOOLARGE past APP_MAX_DOC_TABLES tables. */
+int app_route_docs(struct app *a, const struct route_doc *docs, int n);
+
+/* The OpenAPI 3.0 document of every route of a's router (new reference, NULL if out of
+ * memory). Routes missing from every description table are still listed, marked
+ * "x-undocumented": true, so a route cannot silently be left out. */
+json_t *res_ops_openapi(const struct app *a);
 
 #endif

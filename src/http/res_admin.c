@@ -17,10 +17,10 @@
 static const char *const no_params[] = {NULL};
 static const char *const contact_tiers[] = {"leader", "section", "operator", NULL};
 static const char *const contact_fields[] = {"name", "phone", "email", NULL};
-static const char *const unit_fields[] = {"code", "name", "kind", "region_id", "active",
-                                          "contacts", NULL};
-static const char *const user_fields[] = {"login", "name", "role", "unit_id", "phone",
-                                          "password", "active", NULL};
+static const char *const unit_fields[] = {"code",   "name",     "kind", "region_id",
+                                          "active", "contacts", NULL};
+static const char *const user_fields[] = {"login", "name",     "role",   "unit_id",
+                                          "phone", "password", "active", NULL};
 static const char *const region_fields[] = {"parent_id", "level", "code", "name", NULL};
 static const char *const category_fields[] = {"parent_id", "level", "code", "name", NULL};
 static const char *const catalogue_fields[] = {"category_id", "region_id", "unit_id", "basis",
@@ -79,8 +79,8 @@ static int put_audited(struct app_ctx *c, put_fn put, void *thing, const char *a
 }
 
 /* Answers a write: the stored thing as JSON with 201 (created) or 200. */
-static void answer_put(struct http_response *res, int rc, bool create, json_t *j,
-                       const char *field, const char *what)
+static void answer_put(struct http_response *res, int rc, bool create, json_t *j, const char *field,
+                       const char *what)
 {
     if (rc) {
         json_decref(j);
@@ -100,11 +100,11 @@ static json_t *unit_json(const struct unit *u)
                             json_pack("{ss ss ss}", "name", u->contacts[t].name, "phone",
                                       u->contacts[t].phone, "email", u->contacts[t].email));
     bool kind_ok = u->kind >= 0 && u->kind < UNIT__COUNT;
-    return json_pack("{sI ss ss ss ss so sb so}", "id", (json_int_t)u->id, "code", u->code,
-                     "name", u->name, "kind", kind_ok ? js_unit_kind_names[u->kind] : "",
-                     "kind_label", kind_ok ? js_unit_kind_labels[u->kind] : "", "region_id",
-                     u->region_id ? json_integer(u->region_id) : json_null(), "active",
-                     u->active, "contacts", contacts);
+    return json_pack("{sI ss ss ss ss so sb so}", "id", (json_int_t)u->id, "code", u->code, "name",
+                     u->name, "kind", kind_ok ? js_unit_kind_names[u->kind] : "", "kind_label",
+                     kind_ok ? js_unit_kind_labels[u->kind] : "", "region_id",
+                     u->region_id ? json_integer(u->region_id) : json_null(), "active", u->active,
+                     "contacts", contacts);
 }
 
 static int unit_contacts(const json_t *body, struct unit *u, struct js_error *e)
@@ -390,8 +390,7 @@ static json_t *region_json(const struct region *r)
     return json_pack("{sI so ss ss ss ss}", "id", (json_int_t)r->id, "parent_id",
                      r->parent_id ? json_integer(r->parent_id) : json_null(), "level",
                      ok ? js_region_level_names[r->level] : "", "level_label",
-                     ok ? js_region_level_labels[r->level] : "", "code", r->code, "name",
-                     r->name);
+                     ok ? js_region_level_labels[r->level] : "", "code", r->code, "name", r->name);
 }
 
 static void list_regions(void *ap, struct http_request *req, struct http_response *res)
@@ -576,8 +575,8 @@ static void write_category(struct app *a, struct http_request *req, struct http_
     k.level = want;
     char detail[160];
     snprintf(detail, sizeof detail, "category code=%s", k.code);
-    int rc = put_audited(c, put_category, &k, create ? "category_create" : "category_update",
-                         detail);
+    int rc =
+        put_audited(c, put_category, &k, create ? "category_create" : "category_update", detail);
     answer_put(res, rc, create, rc ? NULL : category_json(&k), "code", "category");
 out:
     json_decref(body);
@@ -789,11 +788,11 @@ static void list_audit(void *ap, struct http_request *req, struct http_response 
     for (int i = 0; i < n; i++) {
         const struct audit_entry *x = &list[i];
         json_array_append_new(
-            items, json_pack("{sI so so so ss ss}", "id", (json_int_t)x->id, "at",
-                             app_time_json(x->at), "user_id",
-                             x->user_id ? json_integer(x->user_id) : json_null(), "order_id",
-                             x->order_id ? json_integer(x->order_id) : json_null(), "action",
-                             x->action, "detail", x->detail));
+            items,
+            json_pack("{sI so so so ss ss}", "id", (json_int_t)x->id, "at", app_time_json(x->at),
+                      "user_id", x->user_id ? json_integer(x->user_id) : json_null(), "order_id",
+                      x->order_id ? json_integer(x->order_id) : json_null(), "action", x->action,
+                      "detail", x->detail));
     }
     json_t *next = (n == limit && n > 0) ? json_integer(list[n - 1].id) : json_null();
     free(list);

@@ -58,6 +58,10 @@ static void login(void *ap, struct http_request *req, struct http_response *res)
         http_error_from(res, &e);
         goto out;
     }
+    if (strlen(name) > 63) {
+        http_error(res, -JS_ETOOLONG, "login", "'login' is longer than 63 bytes");
+        goto out;
+    }
     char key[64];
     limiter_key(name, key, sizeof key);
     int64_t retry = 0;
@@ -117,8 +121,8 @@ static void login(void *ap, struct http_request *req, struct http_response *res)
     }
     req->user_id = u.id;
     http_json(res, 200,
-              json_pack("{ss so so}", "token", token, "expires_at", app_time_json(expires),
-                        "user", app_user_json(&u)));
+              json_pack("{ss so so}", "token", token, "expires_at", app_time_json(expires), "user",
+                        app_user_json(&u)));
     sodium_memzero(token, sizeof token);
 wipe:
     sodium_memzero(u.pwhash, sizeof u.pwhash);
@@ -227,8 +231,7 @@ static void me(void *ap, struct http_request *req, struct http_response *res)
     if (c->user.unit_id) {
         struct unit u;
         if (c->store->ops->unit_get(c->store, c->user.unit_id, &u) == 0)
-            unit = json_pack("{sI ss ss}", "id", (json_int_t)u.id, "code", u.code, "name",
-                             u.name);
+            unit = json_pack("{sI ss ss}", "id", (json_int_t)u.id, "code", u.code, "name", u.name);
     }
     json_object_set_new(j, "unit", unit);
     json_t *actions = json_array();
@@ -236,8 +239,8 @@ static void me(void *ap, struct http_request *req, struct http_response *res)
         if (lifecycle_role_allows(c->user.role, act))
             json_array_append_new(actions, json_string(js_action_names[act]));
     json_object_set_new(j, "actions", actions);
-    json_object_set_new(j, "masked", json_boolean(app_is_unit_role(c->user.role) ||
-                                                  c->user.role == ROLE_AUDITOR));
+    json_object_set_new(
+        j, "masked", json_boolean(app_is_unit_role(c->user.role) || c->user.role == ROLE_AUDITOR));
     http_json(res, 200, j);
 }
 

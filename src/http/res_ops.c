@@ -21,7 +21,7 @@ static void healthz(void *ap, struct http_request *req, struct http_response *re
     int version = 0;
     int rc = c->store->ops->schema_version(c->store, &version);
     if (rc || version <= 0) {
-        http_json(res, 503, json_pack("{ss ss}", "status", "unavailable", "db", "error"));
+        http_error(res, -JS_EBUSY, "db", "the database does not answer");
         return;
     }
     http_json(res, 200,
@@ -62,17 +62,17 @@ static void metrics(void *ap, struct http_request *req, struct http_response *re
 
 /* --- vocabulary -------------------------------------------------------------------------- */
 
-static const char *const channels[] = {
-    "hotline-12345", "hotline-96010", "wechat", "weibo",    "web",    "mailbox", "media",
-    "conduct",       "leader",        "grid",   "video-ai", "forum",  "open311", "upstream",
-    NULL};
+static const char *const channels[] = {"hotline-12345", "hotline-96010", "wechat",   "weibo",
+                                       "web",           "mailbox",       "media",    "conduct",
+                                       "leader",        "grid",          "video-ai", "forum",
+                                       "open311",       "upstream",      NULL};
 
 static json_t *name_table(const char *const *names, const char *const *labels)
 {
     json_t *a = json_array();
     for (int i = 0; names[i]; i++)
-        json_array_append_new(a, json_pack("{ss ss}", "name", names[i], "label",
-                                           labels ? labels[i] : names[i]));
+        json_array_append_new(
+            a, json_pack("{ss ss}", "name", names[i], "label", labels ? labels[i] : names[i]));
     return a;
 }
 
@@ -87,9 +87,9 @@ static json_t *action_table(void)
         for (int r = 0; r < ROLE__COUNT; r++)
             if (lifecycle_role_allows(r, act))
                 json_array_append_new(roles, json_string(js_role_names[r]));
-        json_array_append_new(a, json_pack("{ss ss so so}", "name", js_action_names[act],
-                                           "label", js_action_labels[act], "fields", fields,
-                                           "roles", roles));
+        json_array_append_new(a,
+                              json_pack("{ss ss so so}", "name", js_action_names[act], "label",
+                                        js_action_labels[act], "fields", fields, "roles", roles));
     }
     return a;
 }
@@ -114,8 +114,7 @@ static void meta(void *ap, struct http_request *req, struct http_response *res)
                         name_table(js_satisfaction_names, js_satisfaction_labels),
                         "not_filed_reasons", name_table(js_notfiled_names, js_notfiled_labels),
                         "unit_kinds", name_table(js_unit_kind_names, js_unit_kind_labels),
-                        "region_levels",
-                        name_table(js_region_level_names, js_region_level_labels),
+                        "region_levels", name_table(js_region_level_names, js_region_level_labels),
                         "close_kinds", name_table(js_close_kind_names, js_close_kind_labels),
                         "assignment_roles", name_table(js_asg_names, js_asg_labels), "channels",
                         ch));
@@ -123,14 +122,7 @@ static void meta(void *ap, struct http_request *req, struct http_response *res)
 
 /* --- the OpenAPI document ---------------------------------------------------------------- */
 
-/* What the router table cannot say about a route. query and body are lists of
- * "name:type" separated by commas, a '!' after the type marking it required; body "@intake"
- * means the intake fields and "@action" the action's fields. */
-struct route_doc {
-    const char *method, *pattern, *tag, *summary, *who, *query, *body;
-    int ok; /* success status */
-};
-
+/* This file's descriptions of the routes of res_*.c (struct route_doc: see http/app.h). */
 static const struct route_doc docs[] = {
     {"GET", "/healthz", "operations", "Health: the process answers and the database opens",
      "anyone", NULL, NULL, 200},
@@ -146,8 +138,8 @@ static const struct route_doc docs[] = {
      "Log in with a password; answers a bearer token and its expiry. Five failures per login "
      "or address within 15 minutes answer 429 with Retry-After",
      "anyone", NULL, "login:string!,password:string!", 200},
-    {"POST", "/api/v1/auth/logout", "accounts", "End the current session", "any user", NULL,
-     NULL, 204},
+    {"POST", "/api/v1/auth/logout", "accounts", "End the current session", "any user", NULL, NULL,
+     204},
     {"POST", "/api/v1/auth/password", "accounts", "Change one's own password", "any user", NULL,
      "old_password:string!,new_password:string!", 204},
     {"GET", "/api/v1/me", "accounts",
@@ -162,21 +154,21 @@ static const struct route_doc docs[] = {
      "type:string,level:string,overdue:boolean,from:string,to:string,q:string,sort:string,"
      "cursor:string,limit:integer",
      NULL, 200},
-    {"POST", "/api/v1/orders", "orders", "Take in a new order (受理)", "agent, dispatcher",
-     NULL, "@intake", 201},
+    {"POST", "/api/v1/orders", "orders", "Take in a new order (受理)", "agent, dispatcher", NULL,
+     "@intake", 201},
     {"GET", "/api/v1/orders/{id}", "orders",
      "An order (by id or number) with its timeline. Citizen name and phone are masked for unit "
      "users and auditors unless the order needs contact; every unmasked read is audited",
      "any user who may see the order", NULL, NULL, 200},
     {"GET", "/api/v1/orders/{id}/suggest", "orders",
-     "The responsibility catalogue's unit for the order's category and region", "any user",
-     NULL, NULL, 200},
+     "The responsibility catalogue's unit for the order's category and region", "any user", NULL,
+     NULL, 200},
     {"POST", "/api/v1/orders/{id}/actions/{action}", "actions",
      "Carry out a lifecycle action on an order. The body holds the order's version (a stale "
      "one answers 409) and the action's fields; see the per-action paths below",
      "as the role matrix says", NULL, "@action", 200},
-    {"GET", "/api/v1/units", "organisation", "Units with their three-tier contacts",
-     "any user", NULL, NULL, 200},
+    {"GET", "/api/v1/units", "organisation", "Units with their three-tier contacts", "any user",
+     NULL, NULL, 200},
     {"POST", "/api/v1/units", "organisation", "Create a unit", "admin", NULL,
      "code:string!,name:string!,kind:string!,region_id:integer,active:boolean,contacts:object",
      201},
@@ -190,11 +182,10 @@ static const struct route_doc docs[] = {
      "login:string!,name:string!,role:string!,unit_id:integer,phone:string,password:string!,"
      "active:boolean",
      201},
-    {"GET", "/api/v1/users/{id}", "organisation", "One user", "admin, auditor, the user",
-     NULL, NULL, 200},
+    {"GET", "/api/v1/users/{id}", "organisation", "One user", "admin, auditor, the user", NULL,
+     NULL, 200},
     {"PUT", "/api/v1/users/{id}", "organisation",
-     "Change the given fields of a user: role, unit, active, name, phone, password", "admin",
-     NULL,
+     "Change the given fields of a user: role, unit, active, name, phone, password", "admin", NULL,
      "login:string,name:string,role:string,unit_id:integer,phone:string,password:string,"
      "active:boolean",
      200},
@@ -202,10 +193,10 @@ static const struct route_doc docs[] = {
      "any user", NULL, NULL, 200},
     {"POST", "/api/v1/regions", "organisation", "Create a region", "admin", NULL,
      "parent_id:integer,level:string!,code:string!,name:string!", 201},
-    {"PUT", "/api/v1/regions/{id}", "organisation", "Change the given fields of a region",
-     "admin", NULL, "parent_id:integer,level:string,code:string,name:string", 200},
-    {"GET", "/api/v1/categories", "organisation", "The category tree (levels 1 to 3)",
-     "any user", NULL, NULL, 200},
+    {"PUT", "/api/v1/regions/{id}", "organisation", "Change the given fields of a region", "admin",
+     NULL, "parent_id:integer,level:string,code:string,name:string", 200},
+    {"GET", "/api/v1/categories", "organisation", "The category tree (levels 1 to 3)", "any user",
+     NULL, NULL, 200},
     {"POST", "/api/v1/categories", "organisation", "Create a category", "admin", NULL,
      "parent_id:integer,level:integer,code:string!,name:string!", 201},
     {"PUT", "/api/v1/categories/{id}", "organisation", "Change the given fields of a category",
@@ -214,8 +205,8 @@ static const struct route_doc docs[] = {
      "The responsibility catalogue (category × region → unit)", "any user", NULL, NULL, 200},
     {"POST", "/api/v1/catalogue", "organisation", "Add a catalogue entry", "admin", NULL,
      "category_id:integer!,region_id:integer,unit_id:integer!,basis:string", 201},
-    {"DELETE", "/api/v1/catalogue/{id}", "organisation", "Remove a catalogue entry", "admin",
-     NULL, NULL, 204},
+    {"DELETE", "/api/v1/catalogue/{id}", "organisation", "Remove a catalogue entry", "admin", NULL,
+     NULL, 204},
     {"GET", "/api/v1/policy", "policy",
      "The effective policy with the source of every setting, the stored overrides and the "
      "presets",
@@ -227,12 +218,22 @@ static const struct route_doc docs[] = {
      "auditor, admin", "after:integer,limit:integer", NULL, 200},
 };
 
-static const struct route_doc *find_doc(const char *method, const char *pattern)
+static const struct route_doc *find_in(const struct route_doc *table, int n, const char *method,
+                                       const char *pattern)
 {
-    for (size_t i = 0; i < JS_ARRAY_LEN(docs); i++)
-        if (strcmp(docs[i].method, method) == 0 && strcmp(docs[i].pattern, pattern) == 0)
-            return &docs[i];
+    for (int i = 0; i < n; i++)
+        if (strcmp(table[i].method, method) == 0 && strcmp(table[i].pattern, pattern) == 0)
+            return &table[i];
     return NULL;
+}
+
+static const struct route_doc *find_doc(const struct app *a, const char *method,
+                                        const char *pattern)
+{
+    const struct route_doc *d = find_in(docs, (int)JS_ARRAY_LEN(docs), method, pattern);
+    for (int t = 0; !d && t < a->n_doc_tables; t++)
+        d = find_in(a->doc_tables[t], a->doc_counts[t], method, pattern);
+    return d;
 }
 
 static const char *const bool_fields[] = {
@@ -301,8 +302,8 @@ static json_t *spec_schema(const char *spec)
         if (required)
             json_array_append_new(req, json_string(name));
     }
-    json_t *s = json_pack("{ss so sb}", "type", "object", "properties", props,
-                          "additionalProperties", 0);
+    json_t *s =
+        json_pack("{ss so sb}", "type", "object", "properties", props, "additionalProperties", 0);
     if (json_array_size(req))
         json_object_set_new(s, "required", req);
     else
@@ -317,12 +318,12 @@ static json_t *action_schema(int action)
     const char *const *f = lifecycle_action_fields(action);
     for (; f && *f; f++)
         json_object_set_new(props, *f, type_schema(field_type(*f)));
-    json_t *s = json_pack("{ss so sb}", "type", "object", "properties", props,
-                          "additionalProperties", 0);
+    json_t *s =
+        json_pack("{ss so sb}", "type", "object", "properties", props, "additionalProperties", 0);
     if (action != ACT_INTAKE) {
         json_object_set_new(props, "version",
-                            json_pack("{ss si ss}", "type", "integer", "minimum", 1,
-                                      "description", "the order's version as last read"));
+                            json_pack("{ss si ss}", "type", "integer", "minimum", 1, "description",
+                                      "the order's version as last read"));
         json_object_set_new(s, "required", json_pack("[s]", "version"));
     }
     return s;
@@ -345,9 +346,9 @@ static json_t *responses(int ok)
     json_t *r = json_object();
     json_t *success = json_pack("{ss}", "description", ok == 204 ? "done, no body" : "success");
     if (ok != 204)
-        json_object_set_new(success, "content",
-                            json_pack("{s{s{ss}}}", "application/json", "schema", "type",
-                                      "object"));
+        json_object_set_new(
+            success, "content",
+            json_pack("{s{s{ss}}}", "application/json", "schema", "type", "object"));
     json_object_set_new(r, code, success);
     json_object_set_new(
         r, "default",
@@ -355,8 +356,7 @@ static json_t *responses(int ok)
                   "an error: 400 bad input, 401 login required, 403 role refused, 404 not found "
                   "(also for orders of other units), 409 state or version conflict, 413 body too "
                   "large, 415 not JSON, 422 invalid value, 429 rate limited",
-                  "content", "application/json", "schema", "$ref",
-                  "#/components/schemas/Error"));
+                  "content", "application/json", "schema", "$ref", "#/components/schemas/Error"));
     return r;
 }
 
@@ -381,12 +381,11 @@ static json_t *operation(const char *method, const char *pattern, unsigned flags
                     json_array_append_new(names, json_string(js_action_names[a]));
             json_object_set_new(schema, "enum", names);
         }
-        json_array_append_new(params,
-                              json_pack("{ss ss sb so ss}", "name", name, "in", "path",
-                                        "required", 1, "schema", schema, "description",
-                                        strcmp(name, "id") == 0 && strstr(pattern, "orders")
-                                            ? "order id or number"
-                                            : name));
+        json_array_append_new(params, json_pack("{ss ss sb so ss}", "name", name, "in", "path",
+                                                "required", 1, "schema", schema, "description",
+                                                strcmp(name, "id") == 0 && strstr(pattern, "orders")
+                                                    ? "order id or number"
+                                                    : name));
     }
     if (json_array_size(params))
         json_object_set_new(op, "parameters", params);
@@ -405,8 +404,8 @@ static json_t *operation(const char *method, const char *pattern, unsigned flags
         json_object_set_new(op, "x-roles", roles);
         json_object_set_new(op, "operationId", json_sprintf("action_%s", js_action_names[action]));
         json_object_set_new(op, "requestBody",
-                            json_pack("{sb s{s{so}}}", "required", 1, "content",
-                                      "application/json", "schema", action_schema(action)));
+                            json_pack("{sb s{s{so}}}", "required", 1, "content", "application/json",
+                                      "schema", action_schema(action)));
         json_object_set_new(op, "responses", responses(200));
     } else if (d) {
         json_object_set_new(op, "summary", json_string(d->summary));
@@ -466,10 +465,16 @@ static void add_op(json_t *paths, const char *path, const char *method, json_t *
     json_object_set_new(item, lower, op);
 }
 
+struct doc_ctx {
+    const struct app *a;
+    json_t *paths;
+};
+
 static int doc_route(void *ctx, const char *method, const char *pattern, unsigned flags)
 {
-    json_t *paths = ctx;
-    const struct route_doc *d = find_doc(method, pattern);
+    struct doc_ctx *dc = ctx;
+    json_t *paths = dc->paths;
+    const struct route_doc *d = find_doc(dc->a, method, pattern);
     add_op(paths, pattern, method, operation(method, pattern, flags, d, -1));
     if (strcmp(pattern, "/api/v1/orders/{id}/actions/{action}") == 0) {
         for (int a = 0; a < ACT__COUNT; a++) {
@@ -483,21 +488,22 @@ static int doc_route(void *ctx, const char *method, const char *pattern, unsigne
     return 0;
 }
 
-json_t *res_ops_openapi(const struct router *r)
+json_t *res_ops_openapi(const struct app *a)
 {
-    json_t *paths = json_object();
+    struct doc_ctx dc = {a, json_object()};
+    json_t *paths = dc.paths;
     if (!paths)
         return NULL;
-    router_foreach(r, doc_route, paths);
-    json_t *error = json_pack(
-        "{ss s{s{ss s{s{ss} s{ss} s{ss sb}} s[sss]}} s[s]}", "type", "object", "properties",
-        "error", "type", "object", "properties", "code", "type", "string", "message", "type",
-        "string", "field", "type", "string", "nullable", 1, "required", "code", "message",
-        "field", "required", "error");
+    router_foreach(a->router, doc_route, &dc);
+    json_t *error =
+        json_pack("{ss s{s{ss s{s{ss} s{ss} s{ss sb}} s[sss]}} s[s]}", "type", "object",
+                  "properties", "error", "type", "object", "properties", "code", "type", "string",
+                  "message", "type", "string", "field", "type", "string", "nullable", 1, "required",
+                  "code", "message", "field", "required", "error");
     json_t *security = json_pack("[{s[]}]", "bearer");
     return json_pack(
-        "{ss s{ss ss ss} s[{ss}] so s{s{so} s{s{ss ss}}} so}", "openapi", "3.0.3", "info",
-        "title", "jiesu API", "version", "1", "description",
+        "{ss s{ss ss ss} s[{ss}] so s{s{so} s{s{ss ss}}} so}", "openapi", "3.0.3", "info", "title",
+        "jiesu API", "version", "1", "description",
         "The work-order platform of a citizen-service hotline (12345 / 接诉即办). Every error "
         "is {\"error\":{\"code\",\"message\",\"field\"}}. Log in at /api/v1/auth/login and send "
         "the token as Authorization: Bearer <token>.",
@@ -509,7 +515,7 @@ static void openapi(void *ap, struct http_request *req, struct http_response *re
 {
     JS_UNUSED(req);
     struct app *a = ap;
-    http_json(res, 200, res_ops_openapi(a->router));
+    http_json(res, 200, res_ops_openapi(a));
 }
 
 int res_ops_routes(struct router *r)

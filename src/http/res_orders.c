@@ -17,16 +17,18 @@
 #define QUERY_TEXT_MAX     200 /* characters of the q parameter */
 
 static const char *const hang_names[] = {"none", "requested", "active", "lifted", NULL};
+static const char *const no_params[] = {NULL};
 static const char *const sort_names[] = {"created_desc", "created_asc", "deadline_asc",
                                          "updated_desc", NULL};
-static const char *const list_params[] = {"status", "unit_id", "category_id", "region_id",
-                                          "channel", "type", "level", "overdue", "from",
-                                          "to", "q", "sort", "cursor", "limit", NULL};
-static const char *const time_fields[] = {
-    "upstream_deadline", "created_at", "updated_at", "filed_at", "dispatched_at", "replied_at",
-    "closed_at", "archived_at", "deadline", "sign_deadline", "ext_requested_until", NULL};
-static const char *const id_fields[] = {"category_id", "region_id", "master_id", "parent_id",
-                                        "duplicate_of", NULL};
+static const char *const list_params[] = {
+    "status", "unit_id", "category_id", "region_id", "channel", "type",  "level", "overdue",
+    "from",   "to",      "q",           "sort",      "cursor",  "limit", NULL};
+static const char *const time_fields[] = {"upstream_deadline", "created_at",          "updated_at",
+                                          "filed_at",          "dispatched_at",       "replied_at",
+                                          "closed_at",         "archived_at",         "deadline",
+                                          "sign_deadline",     "ext_requested_until", NULL};
+static const char *const id_fields[] = {"category_id", "region_id",    "master_id",
+                                        "parent_id",   "duplicate_of", NULL};
 
 /* --- presentation ------------------------------------------------------------------------ */
 
@@ -167,8 +169,7 @@ static json_t *order_api_json(const struct order *o, const struct actor *who, in
         SET_NAME(u, "role", js_asg_names, js_asg_labels, true);
         static const char *const asg_times[] = {"dispatched_at", "signed_at", "replied_at", NULL};
         for (const char *const *f = asg_times; *f; f++)
-            json_object_set_new(u, *f,
-                                app_time_json(json_integer_value(json_object_get(u, *f))));
+            json_object_set_new(u, *f, app_time_json(json_integer_value(json_object_get(u, *f))));
         if (units) {
             struct unit un;
             int64_t uid = json_integer_value(json_object_get(u, "unit_id"));
@@ -181,7 +182,7 @@ static json_t *order_api_json(const struct order *o, const struct actor *who, in
 
     if (!detail) {
         static const char *const drop[] = {"citizen_name", "citizen_phone", "text",
-                                           "reply_text", "attachments", NULL};
+                                           "reply_text",   "attachments",   NULL};
         for (const char *const *f = drop; *f; f++)
             json_object_del(j, *f);
         return j;
@@ -304,8 +305,12 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
         return;
     int64_t now = app_now(a);
     int statuses[ST__COUNT];
-    struct order_query q = {.type = -1, .level = -1, .overdue = -1, .now = now,
-                            .sort = SORT_CREATED_DESC, .limit = LIST_DEFAULT_LIMIT};
+    struct order_query q = {.type = -1,
+                            .level = -1,
+                            .overdue = -1,
+                            .now = now,
+                            .sort = SORT_CREATED_DESC,
+                            .limit = LIST_DEFAULT_LIMIT};
     const char *st = http_query(req, "status");
     if (st) {
         char copy[512];
@@ -387,7 +392,8 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
     }
     if (app_is_unit_role(c->who.role)) {
         if (q.unit_id && q.unit_id != c->who.unit_id) {
-            http_error(res, -JS_EFORBIDDEN, "unit_id", "unit users see their own unit's orders only");
+            http_error(res, -JS_EFORBIDDEN, "unit_id",
+                       "unit users see their own unit's orders only");
             return;
         }
         q.unit_id = c->who.unit_id ? c->who.unit_id : -1;
@@ -440,25 +446,25 @@ static int timeline_one(void *ctx, const struct event *ev)
         t->unmasked = true;
     bool act_ok = ev->action >= 0 && ev->action < ACT__COUNT;
     bool role_ok = ev->actor.role >= 0 && ev->actor.role < ROLE__COUNT;
-    json_t *actor = json_pack("{so ss ss ss so}", "user_id",
-                              ev->actor.user_id ? json_integer(ev->actor.user_id) : json_null(),
-                              "name", ev->actor.name, "role",
-                              role_ok ? js_role_names[ev->actor.role] : "", "role_label",
-                              role_ok ? js_role_labels[ev->actor.role] : "", "unit_id",
-                              ev->actor.unit_id ? json_integer(ev->actor.unit_id) : json_null());
-    json_t *j = json_pack(
-        "{sI so so ss ss so so so so so}", "version", (json_int_t)ev->version, "at",
-        app_time_json(ev->at), "actor", actor, "action", act_ok ? js_action_names[ev->action] : "",
-        "action_label", act_ok ? js_action_labels[ev->action] : "", "status_before",
-        status_json(ev->status_before), "status_before_label",
-        (ev->status_before >= 0 && ev->status_before < ST__COUNT)
-            ? json_string(js_status_labels[ev->status_before])
-            : json_null(),
-        "status_after", status_json(ev->status_after), "status_after_label",
-        (ev->status_after >= 0 && ev->status_after < ST__COUNT)
-            ? json_string(js_status_labels[ev->status_after])
-            : json_null(),
-        "args", args);
+    json_t *actor =
+        json_pack("{so ss ss ss so}", "user_id",
+                  ev->actor.user_id ? json_integer(ev->actor.user_id) : json_null(), "name",
+                  ev->actor.name, "role", role_ok ? js_role_names[ev->actor.role] : "",
+                  "role_label", role_ok ? js_role_labels[ev->actor.role] : "", "unit_id",
+                  ev->actor.unit_id ? json_integer(ev->actor.unit_id) : json_null());
+    json_t *j = json_pack("{sI so so ss ss so so so so so}", "version", (json_int_t)ev->version,
+                          "at", app_time_json(ev->at), "actor", actor, "action",
+                          act_ok ? js_action_names[ev->action] : "", "action_label",
+                          act_ok ? js_action_labels[ev->action] : "", "status_before",
+                          status_json(ev->status_before), "status_before_label",
+                          (ev->status_before >= 0 && ev->status_before < ST__COUNT)
+                              ? json_string(js_status_labels[ev->status_before])
+                              : json_null(),
+                          "status_after", status_json(ev->status_after), "status_after_label",
+                          (ev->status_after >= 0 && ev->status_after < ST__COUNT)
+                              ? json_string(js_status_labels[ev->status_after])
+                              : json_null(),
+                          "args", args);
     if (!j)
         return -JS_ENOMEM;
     json_array_append_new(t->events, j);
@@ -471,7 +477,8 @@ static void get_order(void *ap, struct http_request *req, struct http_response *
     struct app_ctx *c = app_current(a);
     struct order o;
     json_t *j = NULL;
-    if (load_order(c, req, &o, res))
+    order_init(&o);
+    if (app_query_known(req, no_params, res) || load_order(c, req, &o, res))
         goto out;
     bool unmasked = false;
     j = order_api_json(&o, &c->who, app_now(a), true, &unmasked, c->store);
@@ -483,8 +490,8 @@ static void get_order(void *ap, struct http_request *req, struct http_response *
         goto out;
     }
     json_object_set_new(j, "timeline", t.events);
-    if (unmasked || t.unmasked) {
-        /* no unmasked read without its audit entry */
+    if ((unmasked || t.unmasked) && strcmp(req->method, "HEAD") != 0) {
+        /* no unmasked read without its audit entry (HEAD sends no body, so reads nothing) */
         char detail[96];
         snprintf(detail, sizeof detail, "order=%s fields=citizen_name,citizen_phone", o.number);
         rc = app_audit(c, c->user.id, o.id, "read_citizen", detail);
@@ -607,7 +614,8 @@ static void suggest(void *ap, struct http_request *req, struct http_response *re
     struct app_ctx *c = app_current(a);
     struct store *s = c->store;
     struct order o;
-    if (load_order(c, req, &o, res))
+    order_init(&o);
+    if (app_query_known(req, no_params, res) || load_order(c, req, &o, res))
         goto out;
     json_t *list = json_array();
     struct catalogue_entry ce;

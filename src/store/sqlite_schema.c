@@ -225,10 +225,46 @@ static const char service_sql[] =
     ") STRICT;"
     "CREATE INDEX idempotency_at ON idempotency(at);";
 
+/* order.hang_since: when the approved hanging account began. */
+static const char hang_since_sql[] =
+    "ALTER TABLE orders ADD COLUMN hang_since INTEGER NOT NULL DEFAULT 0;";
+
+/* The timers issue: the notifications outbox (one row per message, kept in the transaction of
+ * the event that causes it; state pending → sent | failed), and indexes for the scheduler's
+ * and the API's lookups: duplicates of an order, events by action (warnings, special reports). */
+static const char timers_sql[] =
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),"
+    " order_id INTEGER NOT NULL REFERENCES orders(id),"
+    " order_number TEXT NOT NULL,"
+    " event_id INTEGER REFERENCES events(id),"
+    " unit_id INTEGER,"
+    " to_role TEXT NOT NULL,"
+    " to_name TEXT NOT NULL,"
+    " to_phone TEXT NOT NULL,"
+    " to_email TEXT NOT NULL,"
+    " text TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " next_at INTEGER NOT NULL,"
+    " lease_until INTEGER NOT NULL DEFAULT 0,"
+    " sent_at INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT ''"
+    ") STRICT;"
+    "CREATE INDEX outbox_due ON outbox(next_at) WHERE state = 'pending';"
+    "CREATE INDEX outbox_state ON outbox(state, id);"
+    "CREATE INDEX outbox_order ON outbox(order_id);"
+    "CREATE INDEX orders_duplicate ON orders(duplicate_of) WHERE duplicate_of != 0;"
+    "CREATE INDEX events_action ON events(action, at);";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql},
     {2, "orders and events", orders_sql},
     {3, "settings, sessions, audit, idempotency", service_sql},
+    {4, "orders.hang_since", hang_since_sql},
+    {5, "timers: outbox, duplicates and events-by-action indexes", timers_sql},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

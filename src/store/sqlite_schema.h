@@ -14,6 +14,16 @@ struct sqlite_migration {
 extern const struct sqlite_migration sqlite_migrations[];
 extern const int sqlite_n_migrations;
 
+struct sqlite3;
+struct store;
+struct outbox_msg;
+
+/* The connection of a SQLite store handle, or NULL for another backend: for the backend's other
+ * files (sqlite_timers.c), which work inside the handle's transactions. */
+struct sqlite3 *store_sqlite_db(struct store *s);
+/* store_ops.outbox_put of the SQLite backend (sqlite_timers.c). */
+int sqlite_outbox_put(struct store *s, struct outbox_msg *m);
+
 /* The sort key of SORT_DEADLINE_ASC: orders without a deadline (0) come last. The query must
  * spell it exactly like the expression index of the schema for SQLite to use that index. */
 #define JS_SQL_DEADLINE_KEY "(CASE WHEN deadline > 0 THEN deadline ELSE 9223372036854775807 END)"

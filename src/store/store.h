@@ -13,6 +13,7 @@
 
 #include "core/order.h"
 #include "core/org.h"
+#include "core/outbox.h"
 #include "util/err.h"
 
 struct store;
@@ -68,7 +69,8 @@ struct store_ops {
                        void *ctx, char *next_cursor, size_t cursor_size);
     int (*order_each)(struct store *s, store_order_cb cb, void *ctx);
     int (*order_ids_by)(struct store *s, const char *column, int64_t value, int64_t *ids,
-                        int max, int *n); /* column: "master_id" or "parent_id" */
+                        int max, int *n); /* column: "master_id", "parent_id" or
+                                             "duplicate_of" */
     int (*order_count_by_status)(struct store *s, int64_t counts[ST__COUNT]);
 
     /* events: append assigns ev->id */
@@ -117,6 +119,12 @@ struct store_ops {
                     int *status, char **body);
     int (*idem_put)(struct store *s, int64_t user_id, const char *key, const char *req_hash,
                     int status, const char *body, int64_t at);
+
+    /* notifications outbox (issue 4): stores m as pending, assigning m->id, inside the current
+     * transaction, so that a message is kept exactly when the event that causes it is. NULL in
+     * a backend without an outbox (the engine then queues nothing). See store/timers_store.h
+     * for delivery. */
+    int (*outbox_put)(struct store *s, struct outbox_msg *m);
 };
 
 struct store {

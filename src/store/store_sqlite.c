@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct sq {
     uint64_t tick;
     /* SQL built from the order column table at open */
     char *order_select; /* "SELECT <columns> FROM orders" */
+    char *order_by_id, *order_by_number, *order_page;
     char *order_insert;
     char *order_update;
 };
@@ -49,7 +51,7 @@ static struct sq *sq_of(struct store *s)
 }
 
 /* Maps a SQLite result code to an error code; unexpected ones are logged with SQLite's message. */
-static int db_fail(struct sq *q, int rc)
+static int db_fail(sqlite3 *db, int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_BUSY:
@@ -62,7 +64,7 @@ static int db_fail(struct sq *q, int rc)
             return -JS_EEXISTS;
         return -JS_EINVAL; /* foreign key, check, not null, datatype, append-only trigger */
     default:
-        fprintf(stderr, "jiesu: sqlite error %d: %s\n", rc, sqlite3_errmsg(q->db));
+        fprintf(stderr, "jiesu: sqlite error %d: %s\n", rc, sqlite3_errmsg(db));
         return -JS_EDB;
     }
 }
@@ -108,7 +110,7 @@ static int stmt_get(struct sq *q, const char *sql, sqlite3_stmt **out)
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v3(q->db, sql, -1, victim ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
     if (rc != SQLITE_OK)
-        return db_fail(q, rc);
+        return db_fail(q->db, rc);
     if (victim) {
         char *key = strdup(sql);
         if (!key) {
@@ -143,7 +145,7 @@ static int run(struct sq *q, sqlite3_stmt *st)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         ;
-    return rc == SQLITE_DONE ? 0 : db_fail(q, rc);
+    return rc == SQLITE_DONE ? 0 : db_fail(q->db, rc);
 }
 
 /* Runs one statement without parameters. */
@@ -239,8 +241,15 @@ static void sq_close(struct store *s)
         return;
     for (int i = 0; i < STMT_CACHE; i++)
         slot_clear(&q->cache[i]);
+    /* Lets SQLite refresh the planner statistics of tables that changed a lot, with a bounded
+     * effort (the documented way to keep query plans good on a growing database). */
+    if (q->db && q->base.ops)
+        sqlite3_exec(q->db, "PRAGMA analysis_limit = 400; PRAGMA optimize", NULL, NULL, NULL);
     sqlite3_close_v2(q->db);
     free(q->order_select);
+    free(q->order_by_id);
+    free(q->order_by_number);
+    free(q->order_page);
     free(q->order_insert);
     free(q->order_update);
     free(q);
@@ -260,7 +269,7 @@ static int sq_schema_version(struct store *s, int *out)
     int step = sqlite3_step(st);
     bool exists = step == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
     if (step != SQLITE_ROW)
-        rc = db_fail(q, step);
+        rc = db_fail(q->db, step);
     stmt_put(q, st);
     if (rc || !exists)
         return rc;
@@ -271,7 +280,7 @@ static int sq_schema_version(struct store *s, int *out)
     if (step == SQLITE_ROW)
         *out = sqlite3_column_int(st, 0);
     else
-        rc = db_fail(q, step);
+        rc = db_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -295,7 +304,7 @@ static int migrate_one(struct sq *q, const struct sqlite_migration *m, struct js
     if (step == SQLITE_ROW)
         goto out; /* already there */
     if (step != SQLITE_DONE) {
-        rc = db_fail(q, step);
+        rc = db_fail(q->db, step);
         goto out;
     }
     int xrc = sqlite3_exec(q->db, m->sql, NULL, NULL, &msg);
@@ -335,8 +344,7 @@ static int sq_migrate(struct store *s, struct js_error *e)
                       " applied_at INTEGER NOT NULL"
                       ") STRICT");
     if (rc)
-        return js_fail(e, -rc, "db", "cannot create schema_migrations: %s",
-                       sqlite3_errmsg(q->db));
+        return js_fail(e, -rc, "db", "cannot create schema_migrations: %s", sqlite3_errmsg(q->db));
     int have = 0;
     rc = sq_schema_version(s, &have);
     if (rc)
@@ -399,7 +407,7 @@ static int sq_next_seq(struct store *s, const char *key, int64_t *out)
         *out = sqlite3_column_int64(st, 0);
         step = sqlite3_step(st);
     }
-    rc = step == SQLITE_DONE ? 0 : db_fail(q, step);
+    rc = step == SQLITE_DONE ? 0 : db_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -410,7 +418,8 @@ static int sq_next_seq(struct store *s, const char *key, int64_t *out)
 
 enum col_type { COL_INT, COL_BOOL, COL_REAL, COL_TEXT, COL_UNIQUE_TEXT, COL_JSON };
 
-/* One column per key of order_to_json, in the schema's column order; id must stay first. */
+/* One column per key of order_to_json; id must stay first. A new order field needs a migration
+ * adding its column and an entry here (store_open refuses to run otherwise). */
 static const struct order_col {
     const char *name;
     enum col_type type;
@@ -478,6 +487,7 @@ static const struct order_col {
     {"supervisions_open", COL_INT},
     {"extensions", COL_INT},
     {"close_kind", COL_INT},
+    {"hang_since", COL_INT}, /* migration 4 */
 };
 #define N_ORDER_COLS ((int)JS_ARRAY_LEN(order_cols))
 
@@ -507,6 +517,17 @@ static int check_order_cols(struct js_error *e)
     }
     json_decref(j);
     return rc;
+}
+
+static char *sql_join(const char *a, const char *b)
+{
+    struct buf out;
+    buf_init(&out, 0);
+    if (buf_puts(&out, a) || buf_puts(&out, b)) {
+        buf_release(&out);
+        return NULL;
+    }
+    return buf_steal(&out);
 }
 
 static int build_order_sql(struct sq *q)
@@ -541,6 +562,14 @@ static int build_order_sql(struct sq *q)
     q->order_select = buf_steal(&sel);
     q->order_insert = buf_steal(&ins);
     q->order_update = buf_steal(&upd);
+    q->order_by_id = sql_join(q->order_select, " WHERE id = ?1");
+    q->order_by_number = sql_join(q->order_select, " WHERE number = ?1");
+    /* pages of 256 by id, so that no statement stays open while callbacks run, and no read
+     * transaction spans the whole table */
+    q->order_page = sql_join(q->order_select, " WHERE id > ?1 ORDER BY id LIMIT 256");
+    if (!q->order_select || !q->order_insert || !q->order_update || !q->order_by_id ||
+        !q->order_by_number || !q->order_page)
+        return -JS_ENOMEM;
     return 0;
 }
 
@@ -675,10 +704,9 @@ static int words_of(const char *const *parts, int n, struct buf *out)
         if (!parts[i] || !parts[i][0])
             continue;
         if (!sg && !(sg = segmenter_default())) {
-            static bool logged;
-            if (!logged)
+            static atomic_bool logged;
+            if (!atomic_exchange(&logged, true))
                 fprintf(stderr, "jiesu: the word segmenter cannot be opened: no text search\n");
-            logged = true;
             return -JS_EINTERNAL;
         }
         int rc = out->len ? buf_puts(out, " ") : 0;
@@ -798,7 +826,7 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
                        str_differs(sqlite3_column_text(st, 3), o->address);
         units_changed = str_differs(sqlite3_column_text(st, 4), units);
     } else {
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
     }
     stmt_put(q, st);
     if (rc)
@@ -825,30 +853,25 @@ out:
 }
 
 /* Reads the one order that st (already bound) selects. */
-static int order_get_one(struct sq *q, sqlite3_stmt *st, struct order *out)
+static int order_get_one(sqlite3_stmt *st, struct order *out)
 {
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW)
         return order_read(st, 0, out);
-    return step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q, step);
+    return step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(sqlite3_db_handle(st), step);
 }
 
 static int sq_order_get(struct store *s, int64_t id, struct order *out)
 {
     struct sq *q = sq_of(s);
     sqlite3_stmt *st;
-    struct buf sql;
     order_init(out);
-    buf_init(&sql, 0);
-    int rc = buf_printf(&sql, "%s WHERE id = ?1", q->order_select);
-    if (!rc)
-        rc = stmt_get(q, sql.data, &st);
-    if (!rc) {
-        sqlite3_bind_int64(st, 1, id);
-        rc = order_get_one(q, st, out);
-        stmt_put(q, st);
-    }
-    buf_release(&sql);
+    int rc = stmt_get(q, q->order_by_id, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    rc = order_get_one(st, out);
+    stmt_put(q, st);
     return rc;
 }
 
@@ -856,20 +879,15 @@ static int sq_order_get_by_number(struct store *s, const char *number, struct or
 {
     struct sq *q = sq_of(s);
     sqlite3_stmt *st;
-    struct buf sql;
     order_init(out);
     if (!number || !number[0])
         return -JS_ENOTFOUND;
-    buf_init(&sql, 0);
-    int rc = buf_printf(&sql, "%s WHERE number = ?1", q->order_select);
-    if (!rc)
-        rc = stmt_get(q, sql.data, &st);
-    if (!rc) {
-        bind_text(st, 1, number);
-        rc = order_get_one(q, st, out);
-        stmt_put(q, st);
-    }
-    buf_release(&sql);
+    int rc = stmt_get(q, q->order_by_number, &st);
+    if (rc)
+        return rc;
+    bind_text(st, 1, number);
+    rc = order_get_one(st, out);
+    stmt_put(q, st);
     return rc;
 }
 
@@ -907,7 +925,7 @@ static int batch_fill(struct sq *q, sqlite3_stmt *st, struct order_batch *b)
         if (rc)
             return rc;
     }
-    return step == SQLITE_DONE ? 0 : db_fail(q, step);
+    return step == SQLITE_DONE ? 0 : db_fail(q->db, step);
 }
 
 /* Query parameters, bound in order after the SQL is built. The most a query can use is bounded
@@ -980,15 +998,15 @@ static int parse_int(const char **p, char stop, int64_t *out)
 static int cursor_parse(const char *c, int sort, int64_t *key, int64_t *id)
 {
     int64_t s;
-    if (parse_int(&c, '.', &s) || s != sort || parse_int(&c, '.', key) ||
-        parse_int(&c, '\0', id) || *id <= 0)
+    if (parse_int(&c, '.', &s) || s != sort || parse_int(&c, '.', key) || parse_int(&c, '\0', id) ||
+        *id <= 0)
         return -JS_EINVAL;
     return 0;
 }
 
 static const struct {
-    const char *key; /* SQL of the sort key */
-    const char *dir; /* ASC or DESC */
+    const char *key;   /* SQL of the sort key */
+    const char *dir;   /* ASC or DESC */
     const char *after; /* comparison that selects the rows after the cursor */
 } sorts[] = {
     [SORT_CREATED_DESC] = {"created_at", "DESC", "<"},
@@ -1060,7 +1078,7 @@ static int query_where(const struct order_query *q, const char *match, struct bu
                          " AND %s(deadline > 0 AND deadline < ? AND status IN (%d, %d, %d)"
                          " AND hang != 2)",
                          q->overdue ? "" : "NOT ", ST_DISPATCHED, ST_HANDLING, ST_RETURNED);
-        qp_int(p, q->now);
+        qp_int(p, q->now > 0 ? q->now : (int64_t)time(NULL)); /* now 0: the system clock */
     }
     if (q->from) {
         rc |= buf_puts(sql, " AND created_at >= ?");
@@ -1091,10 +1109,9 @@ static int sq_order_query(struct store *s, const struct order_query *q, store_or
     if (next_cursor && cursor_size)
         next_cursor[0] = '\0';
     if (q->limit < 1 || q->limit > 500 || q->sort < 0 || q->sort >= (int)JS_ARRAY_LEN(sorts) ||
-        q->n_statuses < 0 || q->n_statuses > 2 * ST__COUNT ||
-        (q->n_statuses > 0 && !q->statuses) || q->type < -1 || q->type >= TYPE__COUNT ||
-        q->level < -1 || q->level >= LEVEL__COUNT || q->overdue < -1 || q->overdue > 1 ||
-        (next_cursor && cursor_size < CURSOR_MIN_SIZE))
+        q->n_statuses < 0 || q->n_statuses > 2 * ST__COUNT || (q->n_statuses > 0 && !q->statuses) ||
+        q->type < -1 || q->type >= TYPE__COUNT || q->level < -1 || q->level >= LEVEL__COUNT ||
+        q->overdue < -1 || q->overdue > 1 || (next_cursor && cursor_size < CURSOR_MIN_SIZE))
         return -JS_EINVAL;
     for (int i = 0; i < q->n_statuses; i++)
         if (!in_range(q->statuses[i], ST__COUNT))
@@ -1157,16 +1174,12 @@ out:
 static int sq_order_each(struct store *s, store_order_cb cb, void *ctx)
 {
     struct sq *q = sq_of(s);
-    struct buf sql;
     struct order_batch b = {0};
     int64_t after = 0;
-    buf_init(&sql, 0);
-    int rc = buf_printf(&sql, "%s WHERE id > ?1 ORDER BY id LIMIT 256", q->order_select);
-    /* Pages of 256 by id: no statement stays open while callbacks run, and no read
-     * transaction spans the whole table. */
-    while (!rc) {
+    int rc = 0;
+    for (;;) {
         sqlite3_stmt *st;
-        rc = stmt_get(q, sql.data, &st);
+        rc = stmt_get(q, q->order_page, &st);
         if (rc)
             break;
         sqlite3_bind_int64(st, 1, after);
@@ -1180,7 +1193,6 @@ static int sq_order_each(struct store *s, store_order_cb cb, void *ctx)
         batch_release(&b);
     }
     batch_release(&b);
-    buf_release(&sql);
     return rc;
 }
 
@@ -1196,6 +1208,9 @@ static int sq_order_ids_by(struct store *s, const char *column, int64_t value, i
         sql = "SELECT id FROM orders WHERE master_id = ?1 AND master_id != 0 ORDER BY id LIMIT ?2";
     else if (column && strcmp(column, "parent_id") == 0)
         sql = "SELECT id FROM orders WHERE parent_id = ?1 AND parent_id != 0 ORDER BY id LIMIT ?2";
+    else if (column && strcmp(column, "duplicate_of") == 0) /* index of migration 5 */
+        sql = "SELECT id FROM orders WHERE duplicate_of = ?1 AND duplicate_of != 0 ORDER BY id"
+              " LIMIT ?2";
     else
         return -JS_EINVAL;
     if (max < 0 || (max > 0 && !ids))
@@ -1209,7 +1224,7 @@ static int sq_order_ids_by(struct store *s, const char *column, int64_t value, i
     while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < max)
         ids[(*n)++] = sqlite3_column_int64(st, 0);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = db_fail(q, step);
+        rc = db_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1230,7 +1245,7 @@ static int sq_order_count_by_status(struct store *s, int64_t counts[ST__COUNT])
             counts[status] = sqlite3_column_int64(st, 1);
     }
     if (step != SQLITE_DONE)
-        rc = db_fail(q, step);
+        rc = db_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1327,7 +1342,7 @@ static int sq_event_each(struct store *s, int64_t order_id, store_event_cb cb, v
             event_release(&ev);
     }
     if (!rc && step != SQLITE_DONE)
-        rc = db_fail(q, step);
+        rc = db_fail(q->db, step);
     stmt_put(q, st);
     for (int i = 0; i < l.n && !rc; i++)
         rc = cb(ctx, &l.v[i]);
@@ -1379,7 +1394,7 @@ static int get_row(struct sq *q, const char *sql, int64_t id, const char *text, 
     if (step == SQLITE_ROW)
         read(st, item);
     else
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1411,7 +1426,7 @@ static int list_rows(struct sq *q, const char *sql, size_t size, row_reader read
         read(st, item);
     }
     if (!rc && step != SQLITE_DONE)
-        rc = db_fail(q, step);
+        rc = db_fail(q->db, step);
     stmt_put(q, st);
     if (rc) {
         free(v);
@@ -1474,16 +1489,16 @@ static int sq_unit_put(struct store *s, struct unit *u)
 
 static int sq_unit_get(struct store *s, int64_t id, struct unit *out)
 {
-    return get_row(sq_of(s), "SELECT " UNIT_COLS " FROM units WHERE id = ?1", id, NULL,
-                   unit_read, out);
+    return get_row(sq_of(s), "SELECT " UNIT_COLS " FROM units WHERE id = ?1", id, NULL, unit_read,
+                   out);
 }
 
 static int sq_unit_get_by_code(struct store *s, const char *code, struct unit *out)
 {
     if (!code || !code[0])
         return -JS_ENOTFOUND;
-    return get_row(sq_of(s), "SELECT " UNIT_COLS " FROM units WHERE code = ?1", 0, code,
-                   unit_read, out);
+    return get_row(sq_of(s), "SELECT " UNIT_COLS " FROM units WHERE code = ?1", 0, code, unit_read,
+                   out);
 }
 
 static int sq_unit_list(struct store *s, struct unit **out, int *n)
@@ -1533,8 +1548,8 @@ static int sq_user_put(struct store *s, struct user *u)
 
 static int sq_user_get(struct store *s, int64_t id, struct user *out)
 {
-    return get_row(sq_of(s), "SELECT " USER_COLS " FROM users WHERE id = ?1", id, NULL,
-                   user_read, out);
+    return get_row(sq_of(s), "SELECT " USER_COLS " FROM users WHERE id = ?1", id, NULL, user_read,
+                   out);
 }
 
 static int sq_user_get_by_login(struct store *s, const char *login, struct user *out)
@@ -1575,8 +1590,7 @@ static void region_read(sqlite3_stmt *st, void *item)
 
 static int sq_region_put(struct store *s, struct region *r)
 {
-    if (!in_range(r->level, RLEVEL__COUNT) || r->parent_id < 0 ||
-        (r->id && r->parent_id == r->id))
+    if (!in_range(r->level, RLEVEL__COUNT) || r->parent_id < 0 || (r->id && r->parent_id == r->id))
         return -JS_EINVAL;
     return put_row(sq_of(s), "INSERT INTO regions(" REGION_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)",
                    "UPDATE regions SET parent_id = ?2, level = ?3, code = ?4, name = ?5"
@@ -1637,8 +1651,8 @@ static int sq_category_get(struct store *s, int64_t id, struct category *out)
 
 static int sq_category_list(struct store *s, struct category **out, int *n)
 {
-    return list_rows(sq_of(s), "SELECT " CATEGORY_COLS " FROM categories ORDER BY id",
-                     sizeof **out, category_read, (void **)out, n);
+    return list_rows(sq_of(s), "SELECT " CATEGORY_COLS " FROM categories ORDER BY id", sizeof **out,
+                     category_read, (void **)out, n);
 }
 
 #define CATALOGUE_COLS "id, category_id, region_id, unit_id, basis"
@@ -1691,8 +1705,8 @@ static int sq_catalogue_delete(struct store *s, int64_t id)
 
 static int sq_catalogue_list(struct store *s, struct catalogue_entry **out, int *n)
 {
-    return list_rows(sq_of(s), "SELECT " CATALOGUE_COLS " FROM catalogue ORDER BY id",
-                     sizeof **out, catalogue_read, (void **)out, n);
+    return list_rows(sq_of(s), "SELECT " CATALOGUE_COLS " FROM catalogue ORDER BY id", sizeof **out,
+                     catalogue_read, (void **)out, n);
 }
 
 static int sq_catalogue_lookup(struct store *s, int64_t category_id, int64_t region_id,
@@ -1728,7 +1742,7 @@ static int sq_catalogue_lookup(struct store *s, int64_t category_id, int64_t reg
     if (step == SQLITE_ROW)
         catalogue_read(st, out);
     else
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1750,7 +1764,7 @@ static int sq_setting_get(struct store *s, const char *key, char **out)
     if (step == SQLITE_ROW)
         rc = (*out = col_dup(st, 0)) ? 0 : -JS_ENOMEM;
     else
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1801,8 +1815,8 @@ static int sq_session_get(struct store *s, const char *token_hash, int64_t now, 
     struct sq *q = sq_of(s);
     sqlite3_stmt *st;
     *user_id = 0;
-    int rc = stmt_get(
-        q, "SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2", &st);
+    int rc =
+        stmt_get(q, "SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2", &st);
     if (rc)
         return rc;
     bind_text(st, 1, token_hash);
@@ -1811,7 +1825,7 @@ static int sq_session_get(struct store *s, const char *token_hash, int64_t now, 
     if (step == SQLITE_ROW)
         *user_id = sqlite3_column_int64(st, 0);
     else
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1888,7 +1902,7 @@ static int sq_audit_list(struct store *s, int64_t after_id, int limit, struct au
     while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < limit)
         audit_read(st, &v[(*n)++]);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = db_fail(q, step);
+        rc = db_fail(q->db, step);
     stmt_put(q, st);
 out:
     if (rc) {
@@ -1924,7 +1938,7 @@ static int sq_idem_get(struct store *s, int64_t user_id, const char *key, char *
         if (body && !(*body = col_dup(st, 2)))
             rc = -JS_ENOMEM;
     } else {
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
     }
     stmt_put(q, st);
     if (rc) {
@@ -2013,7 +2027,13 @@ static const struct store_ops sqlite_ops = {
     .audit_list = sq_audit_list,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
+    .outbox_put = sqlite_outbox_put, /* sqlite_timers.c */
 };
+
+struct sqlite3 *store_sqlite_db(struct store *s)
+{
+    return s && s->ops == &sqlite_ops ? sq_of(s)->db : NULL;
+}
 
 int store_sqlite_open(const char *path, struct store **out, struct js_error *e)
 {
@@ -2030,9 +2050,8 @@ int store_sqlite_open(const char *path, struct store **out, struct js_error *e)
         goto fail;
     }
     /* NOMUTEX: a handle is used by one thread at a time (the library itself is threadsafe). */
-    int src = sqlite3_open_v2(path, &q->db,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                              NULL);
+    int src = sqlite3_open_v2(
+        path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (src != SQLITE_OK) {
         rc = js_fail(e, JS_EDB, "db", "cannot open %s: %s", path,
                      q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(src));
@@ -2043,8 +2062,11 @@ int store_sqlite_open(const char *path, struct store **out, struct js_error *e)
     /* synchronous=FULL: every COMMIT syncs the WAL before it returns, so an acknowledged write
      * survives a power cut (NORMAL could lose the last commits). Throughput comes from batching
      * several writes in one transaction, not from weaker syncing. */
-    static const char *const pragmas[] = {"PRAGMA foreign_keys = ON",
-                                          "PRAGMA synchronous = FULL"};
+    /* temp_store=MEMORY keeps the statement journals of the per-operation savepoints in
+     * memory instead of a temporary file (measured: an order insert took 330 µs instead of
+     * 73 µs with the file). */
+    static const char *const pragmas[] = {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL",
+                                          "PRAGMA temp_store = MEMORY"};
     sqlite3_stmt *st = NULL;
     src = sqlite3_prepare_v2(q->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
     if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2057,8 +2079,8 @@ int store_sqlite_open(const char *path, struct store **out, struct js_error *e)
     for (size_t i = 0; i < JS_ARRAY_LEN(pragmas) && src == SQLITE_OK; i++)
         src = sqlite3_exec(q->db, pragmas[i], NULL, NULL, NULL);
     if (src != SQLITE_OK) {
-        rc = js_fail(e, (src & 0xff) == SQLITE_BUSY ? JS_EBUSY : JS_EDB, "db",
-                     "cannot use %s: %s", path, sqlite3_errmsg(q->db));
+        rc = js_fail(e, (src & 0xff) == SQLITE_BUSY ? JS_EBUSY : JS_EDB, "db", "cannot use %s: %s",
+                     path, sqlite3_errmsg(q->db));
         goto fail;
     }
     *out = &q->base;

@@ -90,9 +90,8 @@ static int put(struct csv_reader *r, struct buf *b, int c, struct js_error *e)
     char ch = (char)c;
     int rc = buf_append(b, &ch, 1);
     if (rc == -JS_ETOOLARGE)
-        return js_fail(e, JS_ETOOLARGE, "csv",
-                       "line %ld: field %d is longer than %zu bytes", r->line, r->n_fields,
-                       r->max_field);
+        return js_fail(e, JS_ETOOLARGE, "csv", "line %ld: field %d is longer than %zu bytes",
+                       r->line, r->n_fields, r->max_field);
     if (rc)
         return js_fail(e, rc, "csv", NULL);
     return 0;

@@ -13,8 +13,10 @@ const ACTIONS = [
   'sign', 'return', 'return_approve', 'return_reject', 'sign_approval', 'contact',
   'extension_request', 'extension_decide', 'hang_request', 'hang_decide', 'hang_progress',
   'hang_lift', 'reply', 'review', 'callback', 'reopen', 'close', 'archive', 'urge', 'supervise',
-  'supervise_answer', 'force_close', 'instruct',
+  'supervise_answer', 'force_close', 'instruct', 'warn', 'special_report',
 ];
+// Actions only the scheduler (role system) may request: people are refused.
+const SYSTEM_ONLY = ['mark_overdue'];
 
 let server;
 let org;
@@ -110,6 +112,8 @@ describe('every action through its route', () => {
     await must(o, 'dispatcher1', 'urge', { note: '请加快办理' });
     await must(o, 'supervisor1', 'supervise', { reason: '群众反映强烈', kind: 'overdue' });
     await must(o, 'op-s1', 'supervise_answer', { answer: '已约谈施工单位' });
+    await must(o, 'supervisor1', 'warn', { kind: 'petition', level: 'hint', reason: '有信访风险，请重视' });
+    await must(o, 'supervisor1', 'special_report', { reason: '群众反映强烈，列入专报' });
     const detail = await get(org.as('dispatcher1'), o.id);
     const until = new Date(Date.parse(detail.deadline) + 3 * 86400e3).toISOString();
     await must(o, 'op-s1', 'extension_request', { until, reason: '需协调施工单位整改' });
@@ -224,8 +228,24 @@ describe('every action through its route', () => {
     assert.equal((await get(org.as('dispatcher1'), o.id)).close_kind, 'forced');
   });
 
-  test('every requestable action was carried out through the API', () => {
+  test('every action people may request was carried out through the API', async () => {
     assert.deepEqual([...performed].sort(), [...ACTIONS].sort());
+    // and that is every action of the engine except merged_into and the scheduler's own
+    const meta = ok(await call(server, 'GET', '/api/v1/meta'));
+    const forPeople = meta.actions.filter((a) => a.roles.some((r) => r !== 'system')).map((a) => a.name);
+    assert.deepEqual(forPeople.sort(), [...ACTIONS].sort());
+    assert.deepEqual(meta.actions.map((a) => a.name).filter((n) => !forPeople.includes(n)).sort(),
+      ['merged_into', ...SYSTEM_ONLY].sort());
+  });
+
+  test('the scheduler\'s own actions are refused to people', async () => {
+    const o = await dispatched(server, org, { unit: 'street1' });
+    for (const action of SYSTEM_ONLY) {
+      for (const login of ['dispatcher1', 'supervisor1', 'admin', 'op-s1']) {
+        const token = login === 'admin' ? org.admin : org.as(login);
+        assertError(await o.act(token, action, {}), 403, 'forbidden');
+      }
+    }
   });
 
   test('intake on the action route, merged_into and unknown actions are refused', async () => {

@@ -24,8 +24,10 @@ export async function startServer(options = {}) {
   execFileSync(BIN, ['init', '--db', db], { stdio: 'pipe' });
   execFileSync(BIN, ['useradd', '--db', db, '--login', ADMIN.login, '--name', '系统管理员',
     '--role', 'admin', '--password', ADMIN.password], { stdio: 'pipe' });
+  // no scheduler thread: the tests compare orders before and after requests, and a timer
+  // action running meanwhile would change them
   const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', web,
-    '--threads', String(options.threads ?? 4)];
+    '--threads', String(options.threads ?? 4), '--tick-seconds', '0'];
   if (options.config) {
     const file = path.join(dir, 'config.json');
     writeFileSync(file, JSON.stringify(options.config));

@@ -37,7 +37,8 @@ export async function startServer({ orders = 120 } = {}) {
   const db = path.join(dir, 'jiesu.db');
   execFileSync(BIN, ['init', '--db', db], { stdio: 'pipe' });
   execFileSync(BIN, ['demo', '--db', db, '--orders', String(orders), '--data', path.join(SHARED, 'data/tipdm2020c')], { stdio: 'pipe' });
-  const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', path.join(ROOT, 'web'), '--threads', '4'],
+  // The scheduler thread is off (--tick-seconds 0) so that its urges do not race the clicks.
+  const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', path.join(ROOT, 'web'), '--threads', '4', '--tick-seconds', '0'],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');

@@ -25,10 +25,12 @@ const admin = await apiToken(server, 'admin');
 const list = async (q) => (await api(server, 'GET', '/orders?limit=200&' + q, { token: admin })).json.items;
 const handling = (await list('status=handling&sort=updated_desc'))[0];
 const busy = (await list('status=handling,dispatched&sort=updated_desc'));
+const codes = new Map((await api(server, 'GET', '/units', { token: admin })).json.items.map((u) => [u.id, u.code]));
 const unitCounts = new Map();
-for (const o of busy) for (const a of o.units) if (a.active) unitCounts.set(a.unit_code, (unitCounts.get(a.unit_code) || 0) + 1);
-const unitCode = [...unitCounts.entries()].sort((a, b2) => b2[1] - a[1])[0]?.[0] || 's01';
-const unitOrder = busy.find((o) => o.units.some((a) => a.active && a.unit_code === unitCode)) || handling;
+for (const o of busy) for (const a of o.units) if (a.active) unitCounts.set(a.unit_id, (unitCounts.get(a.unit_id) || 0) + 1);
+const unitId = [...unitCounts.entries()].sort((a, b2) => b2[1] - a[1])[0][0];
+const unitCode = codes.get(unitId);
+const unitOrder = busy.find((o) => o.units.some((a) => a.active && a.unit_id === unitId));
 const reopened = (await list('sort=updated_desc')).find((o) => o.reopens >= 2) || handling;
 
 const shots = [

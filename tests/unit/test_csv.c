@@ -142,8 +142,13 @@ static void test_bom(void **state)
     mem_close(&m);
 
     /* a BOM only once: a second one is data */
-    mem_open(&m, "\xEF\xBB\xBF\xEF\xBB\xBF" "a\n", 0, 0);
-    expect_row(&m, (const char *[]){"\xEF\xBB\xBF" "a", NULL});
+    mem_open(&m,
+             "\xEF\xBB\xBF\xEF\xBB\xBF"
+             "a\n",
+             0, 0);
+    expect_row(&m, (const char *[]){"\xEF\xBB\xBF"
+                                    "a",
+                                    NULL});
     mem_close(&m);
 }
 

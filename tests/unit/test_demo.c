@@ -138,15 +138,31 @@ static size_t category_nodes(void)
     return n;
 }
 
+/* Checks an order's timeline: versions 1, 2, ... at non-decreasing times, none after now. */
+struct timeline {
+    int64_t now, last_at, version;
+    long bad;
+};
+
+static int check_event(void *ctx, const struct event *ev)
+{
+    struct timeline *t = ctx;
+    if (ev->version != t->version + 1 || ev->at < t->last_at || ev->at > t->now)
+        t->bad++;
+    t->version = ev->version;
+    t->last_at = ev->at;
+    return 0;
+}
+
 /* What the walk over every order finds. */
 struct scan {
     struct engine *en;
     const struct strset *titles, *replies;
     int64_t now;
-    long orders, bad_title, bad_reply, bad_time, replayed, replay_differs;
-    long reopened3, reopened2, second_return, coordination3, extended, hanging, reworked,
-        urged, supervised, dual, assisted, merged, children, unreachable, forced, unsatisfied,
-        upstream, anonymous, by_master, by_children;
+    long orders, bad_title, bad_reply, bad_time, bad_timeline, events, replayed, replay_differs;
+    long reopened3, reopened2, second_return, coordination3, extended, hanging, reworked, urged,
+        supervised, dual, assisted, merged, children, unreachable, forced, unsatisfied, upstream,
+        anonymous, by_master, by_children;
 };
 
 static int scan_order(void *ctx, const struct order *o)
@@ -164,6 +180,11 @@ static int scan_order(void *ctx, const struct order *o)
     if (o->created_at < s->now - 90 * (int64_t)JT_DAY || o->created_at > s->now ||
         o->updated_at > s->now || o->updated_at < o->created_at)
         s->bad_time++;
+    struct timeline tl = {.now = s->now};
+    assert_int_equal(s->en->store->ops->event_each(s->en->store, o->id, check_event, &tl), 0);
+    if (tl.bad || tl.version != o->version || tl.last_at != o->updated_at)
+        s->bad_timeline++;
+    s->events += tl.version;
     s->reopened3 += o->reopens >= 3;
     s->reopened2 += o->reopens == 2;
     s->coordination3 += order_units_returned(o) >= 3;
@@ -228,11 +249,8 @@ static struct demo_options options(int n, unsigned seed, FILE *log)
 {
     static char dir[512];
     snprintf(dir, sizeof dir, "%s/data/tipdm2020c", tu_shared());
-    struct demo_options o = {.data_dir = dir,
-                             .n_orders = n,
-                             .seed = seed,
-                             .password = DEMO_PASSWORD,
-                             .log = log};
+    struct demo_options o = {
+        .data_dir = dir, .n_orders = n, .seed = seed, .password = DEMO_PASSWORD, .log = log};
     assert_int_equal(jtime_parse("2026-11-20 18:30", &o.now), 0);
     return o;
 }
@@ -342,21 +360,22 @@ static void test_demo_district(void **state)
             "merged %ld (closed by master %ld), children %ld (parents closed %ld), "
             "unreachable %ld, unsatisfied %ld, forced %ld, upstream %ld, anonymous %ld; "
             "replayed %ld\n",
-            sc.reopened3, sc.reopened2, sc.second_return, sc.coordination3, sc.extended,
-            sc.hanging, sc.reworked, sc.urged, sc.supervised, sc.dual, sc.assisted, sc.merged,
-            sc.by_master, sc.children, sc.by_children, sc.unreachable, sc.unsatisfied,
-            sc.forced, sc.upstream, sc.anonymous, sc.replayed);
+            sc.reopened3, sc.reopened2, sc.second_return, sc.coordination3, sc.extended, sc.hanging,
+            sc.reworked, sc.urged, sc.supervised, sc.dual, sc.assisted, sc.merged, sc.by_master,
+            sc.children, sc.by_children, sc.unreachable, sc.unsatisfied, sc.forced, sc.upstream,
+            sc.anonymous, sc.replayed);
     assert_int_equal(sc.orders, total);
     assert_int_equal(sc.bad_title, 0);
     assert_int_equal(sc.bad_reply, 0);
     assert_int_equal(sc.bad_time, 0);
+    assert_int_equal(sc.bad_timeline, 0);
+    assert_true(sc.events >= 7 * total); /* about eight actions per order */
     assert_true(sc.replayed > 250);
     assert_int_equal(sc.replay_differs, 0);
-    long need[] = {sc.reopened3,  sc.reopened2, sc.second_return, sc.coordination3,
-                   sc.extended,   sc.hanging,   sc.reworked,      sc.urged,
-                   sc.supervised, sc.dual,      sc.assisted,      sc.merged,
-                   sc.by_master,  sc.children,  sc.by_children,   sc.unreachable,
-                   sc.forced,     sc.unsatisfied, sc.upstream,    sc.anonymous};
+    long need[] = {sc.reopened3,   sc.reopened2, sc.second_return, sc.coordination3, sc.extended,
+                   sc.hanging,     sc.reworked,  sc.urged,         sc.supervised,    sc.dual,
+                   sc.assisted,    sc.merged,    sc.by_master,     sc.children,      sc.by_children,
+                   sc.unreachable, sc.forced,    sc.unsatisfied,   sc.upstream,      sc.anonymous};
     for (size_t i = 0; i < JS_ARRAY_LEN(need); i++)
         if (need[i] == 0)
             fail_msg("scenario %zu of the list is missing from the demo", i);

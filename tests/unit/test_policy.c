@@ -11,7 +11,7 @@
 #include "core/model.h"
 #include "core/policy.h"
 
-#define N_SETTINGS 24 /* keys of struct policy other than preset and doc */
+#define N_SETTINGS 29 /* keys of struct policy other than preset and doc */
 
 /* The preset file of name, parsed (json_decref it). */
 static json_t *preset_file(const char *name)

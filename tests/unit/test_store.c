@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/sqlite_schema.h"
 #include "testutil.h"
 
 #define T0 1700000000LL
@@ -133,6 +134,7 @@ static void fill_order(struct order *o, int i)
     o->ext_pending = true;
     o->ext_requested_until = T0 + 8000;
     o->hang = 1;
+    o->hang_since = T0 + 25;
     o->closure = CLOSURE_INTERIM;
     set_str(&o->reply_text, "已协调城管处理");
     o->cb_tries = 2;
@@ -199,8 +201,7 @@ static void test_open_locations(void **state)
     /* a file that is not a database fails cleanly */
     f = fopen(tu_path("garbage.db"), "wb");
     assert_non_null(f);
-    fputs("this is not a database file, not even close to one.............................",
-          f);
+    fputs("this is not a database file, not even close to one.............................", f);
     fclose(f);
     assert_int_not_equal(store_open(tu_path("garbage.db"), &s, &e), 0);
     assert_null(s);
@@ -215,7 +216,7 @@ static void test_migrate_twice(void **state)
     struct js_error e;
     int v1 = 0, v2 = 0;
     assert_int_equal(s->ops->schema_version(s, &v1), 0);
-    assert_true(v1 >= 3);
+    assert_int_equal(v1, sqlite_migrations[sqlite_n_migrations - 1].version);
     assert_int_equal(s->ops->migrate(s, &e), 0);
     assert_int_equal(s->ops->schema_version(s, &v2), 0);
     assert_int_equal(v1, v2);
@@ -246,6 +247,53 @@ static void test_migrate_twice(void **state)
     assert_int_equal(store_open(path, &s, &e), 0);
     assert_int_equal(s->ops->migrate(s, &e), -JS_EDB);
     assert_non_null(strstr(e.message, "newer"));
+    store_close(s);
+}
+
+/* A database made by an older program (schema 3) is brought up to date, keeping its rows. */
+static void test_migrate_upgrade(void **state)
+{
+    (void)state;
+    const char *path = tu_path("old.db");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                                  " name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    for (int i = 0; i < sqlite_n_migrations && sqlite_migrations[i].version <= 3; i++) {
+        char sql[128];
+        assert_int_equal(sqlite3_exec(db, sqlite_migrations[i].sql, NULL, NULL, NULL), SQLITE_OK);
+        snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, 'old', 0)",
+                 sqlite_migrations[i].version);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    assert_int_equal(
+        sqlite3_exec(db, "INSERT INTO settings VALUES ('policy', '{\"a\":1}')", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    struct store *s;
+    struct js_error e;
+    int v = 0;
+    assert_int_equal(store_open(path, &s, &e), 0);
+    assert_int_equal(s->ops->schema_version(s, &v), 0);
+    assert_int_equal(v, 3);
+    assert_int_equal(s->ops->migrate(s, &e), 0);
+    assert_int_equal(s->ops->schema_version(s, &v), 0);
+    assert_int_equal(v, sqlite_migrations[sqlite_n_migrations - 1].version);
+    char *policy = NULL;
+    assert_int_equal(s->ops->setting_get(s, "policy", &policy), 0);
+    assert_string_equal(policy, "{\"a\":1}");
+    free(policy);
+    struct order a, b;
+    fill_order(&a, 3);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_int_equal(s->ops->order_get(s, a.id, &b), 0);
+    assert_orders_equal(&a, &b);
+    order_release(&a);
+    order_release(&b);
     store_close(s);
 }
 
@@ -417,15 +465,15 @@ static void test_events(void **state)
     int64_t order_of_append[3] = {1, 3, 2};
     for (int i = 0; i < 3; i++) {
         int64_t v = order_of_append[i];
-        struct event ev = {.order_id = o.id,
-                           .version = v,
-                           .at = T0 + v,
-                           .actor = {.user_id = v == 1 ? 0 : 5, .role = ROLE_DISPATCHER},
-                           .action = acts[v - 1],
-                           .status_before = ST_RECEIVED,
-                           .status_after = ST_FILED,
-                           .payload = json_pack("{ss si}", "note", v == 1 ? "受理：噪音" : "x",
-                                                "v", (int)v)};
+        struct event ev = {
+            .order_id = o.id,
+            .version = v,
+            .at = T0 + v,
+            .actor = {.user_id = v == 1 ? 0 : 5, .role = ROLE_DISPATCHER},
+            .action = acts[v - 1],
+            .status_before = ST_RECEIVED,
+            .status_after = ST_FILED,
+            .payload = json_pack("{ss si}", "note", v == 1 ? "受理：噪音" : "x", "v", (int)v)};
         snprintf(ev.actor.name, sizeof ev.actor.name, "%s", "王五");
         assert_int_equal(s->ops->event_append(s, &ev), 0);
         assert_true(ev.id > 0);
@@ -506,10 +554,10 @@ static void expect_ids(struct store *s, const struct order_query *q, const int64
 }
 
 struct qworld {
-    int64_t r1, r2, r3, r4;     /* r1 > r2 > r3; r4 apart */
-    int64_t c1, c2, c3, c4;     /* c1 > c2 > c3; c4 apart */
+    int64_t r1, r2, r3, r4; /* r1 > r2 > r3; r4 apart */
+    int64_t c1, c2, c3, c4; /* c1 > c2 > c3; c4 apart */
     int64_t u1, u2, u3;
-    int64_t o[5];               /* o[1..4] */
+    int64_t o[5]; /* o[1..4] */
 };
 
 static int64_t put_region(struct store *s, int64_t parent, int level, const char *name)
@@ -540,8 +588,8 @@ static int64_t put_unit(struct store *s, const char *code)
 }
 
 static int64_t put_query_order(struct store *s, int status, int64_t cat, int64_t reg,
-                               const char *channel, int type, int level, int64_t deadline,
-                               int hang, int64_t created, const char *title, const char *text,
+                               const char *channel, int type, int level, int64_t deadline, int hang,
+                               int64_t created, const char *title, const char *text,
                                const int64_t *units, int n_units)
 {
     struct order o;
@@ -579,15 +627,13 @@ static void build_world(struct store *s, struct qworld *w)
     w->u2 = put_unit(s, "U2");
     w->u3 = put_unit(s, "U3");
     int64_t u1[] = {w->u1}, u2[] = {w->u2}, u31[] = {w->u3, w->u1};
-    w->o[1] = put_query_order(s, ST_HANDLING, w->c3, w->r3, "wechat", TYPE_COMPLAINT,
-                              LEVEL_GENERAL, T0 + 100, 0, T0 + 1, "楼下饭店噪音扰民",
-                              "每晚十点后还在施工", u1, 1);
-    w->o[2] = put_query_order(s, ST_DISPATCHED, w->c2, w->r2, "hotline-12345", TYPE_CONSULT,
-                              LEVEL_URGENT, T0 + 5000, 0, T0 + 2, "小区停车难",
-                              "停车收费不合理，车位太少", u2, 1);
+    w->o[1] = put_query_order(s, ST_HANDLING, w->c3, w->r3, "wechat", TYPE_COMPLAINT, LEVEL_GENERAL,
+                              T0 + 100, 0, T0 + 1, "楼下饭店噪音扰民", "每晚十点后还在施工", u1, 1);
+    w->o[2] =
+        put_query_order(s, ST_DISPATCHED, w->c2, w->r2, "hotline-12345", TYPE_CONSULT, LEVEL_URGENT,
+                        T0 + 5000, 0, T0 + 2, "小区停车难", "停车收费不合理，车位太少", u2, 1);
     w->o[3] = put_query_order(s, ST_HANDLING, w->c4, w->r4, "wechat", TYPE_HELP, LEVEL_MAJOR,
-                              T0 + 100, 2, T0 + 3, "路灯不亮", "晚上没有路灯，行人摔倒", u31,
-                              2);
+                              T0 + 100, 2, T0 + 3, "路灯不亮", "晚上没有路灯，行人摔倒", u31, 2);
     w->o[4] = put_query_order(s, ST_CLOSED, w->c1, w->r1, "web", TYPE_PRAISE, LEVEL_GENERAL,
                               T0 + 100, 0, T0 + 4, "表扬社区工作人员", "服务热情", NULL, 0);
 }
@@ -739,8 +785,8 @@ static void test_query_invalid(void **state)
     assert_int_equal(s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor),
                      -JS_EINVAL);
     q.limit = 500;
-    const char *bad[] = {"abc", "1.2", "1.2.3 ", "1.2.3x", "1.2.x", "1..3", "1.2.3.4", "1.2.-3", " 1.2.3",
-                         "1.99999999999999999999.3"};
+    const char *bad[] = {"abc",  "1.2",     "1.2.3 ", "1.2.3x", "1.2.x",
+                         "1..3", "1.2.3.4", "1.2.-3", " 1.2.3", "1.99999999999999999999.3"};
     for (size_t i = 0; i < JS_ARRAY_LEN(bad); i++) {
         q.cursor = bad[i];
         assert_int_equal(s->ops->order_query(s, &q, collect_id, &got, cursor, sizeof cursor),
@@ -952,6 +998,8 @@ static void test_ids_by(void **state)
             o.master_id = master;
         if (i >= 4)
             o.parent_id = master;
+        if (i == 5)
+            o.duplicate_of = master;
         assert_int_equal(s->ops->order_insert(s, &o), 0);
         if (i == 0)
             master = o.id;
@@ -968,11 +1016,13 @@ static void test_ids_by(void **state)
     assert_int_equal(s->ops->order_ids_by(s, "parent_id", master, ids, 8, &n), 0);
     assert_int_equal(n, 2);
     assert_int_equal(ids[0], master + 4);
+    assert_int_equal(s->ops->order_ids_by(s, "duplicate_of", master, ids, 8, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], master + 5);
     assert_int_equal(s->ops->order_ids_by(s, "parent_id", 0, ids, 8, &n), 0);
     assert_int_equal(n, 0);
     assert_int_equal(s->ops->order_ids_by(s, "status", master, ids, 8, &n), -JS_EINVAL);
-    assert_int_equal(s->ops->order_ids_by(s, "id; DROP TABLE orders", 1, ids, 8, &n),
-                     -JS_EINVAL);
+    assert_int_equal(s->ops->order_ids_by(s, "id; DROP TABLE orders", 1, ids, 8, &n), -JS_EINVAL);
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -996,12 +1046,12 @@ static void test_catalogue(void **state)
     }
     struct {
         int64_t cat, reg, unit;
-    } rows[] = {{A, 0, u[1]}, {A, d, u[2]}, {B, 0, u[3]}, {B, st, u[4]}, {B, d, u[5]}, {A, c, u[6]}};
+    } rows[] = {{A, 0, u[1]},  {A, d, u[2]}, {B, 0, u[3]},
+                {B, st, u[4]}, {B, d, u[5]}, {A, c, u[6]}};
     int64_t ids[6];
     for (int i = 0; i < 6; i++) {
-        struct catalogue_entry e = {.category_id = rows[i].cat,
-                                    .region_id = rows[i].reg,
-                                    .unit_id = rows[i].unit};
+        struct catalogue_entry e = {
+            .category_id = rows[i].cat, .region_id = rows[i].reg, .unit_id = rows[i].unit};
         snprintf(e.basis, sizeof e.basis, "职责目录第%d条", i + 1);
         assert_int_equal(s->ops->catalogue_put(s, &e), 0);
         ids[i] = e.id;
@@ -1332,6 +1382,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_locations),
         cmocka_unit_test(test_migrate_twice),
+        cmocka_unit_test(test_migrate_upgrade),
         cmocka_unit_test_setup_teardown(test_order_roundtrip, setup, teardown),
         cmocka_unit_test(test_order_units_table),
         cmocka_unit_test_setup_teardown(test_order_conflict, setup, teardown),

@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { h, modal, toast } from './ui.js';
 import { buildForm, compact, uploadFiles } from './forms.js';
 import {
-  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, TIER, enumName, toEpoch,
+  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, SUPERVISION_KIND, REVIEW_STANDARD, TIER, enumName, toEpoch,
 } from './labels.js';
 import { unitLabel } from './refdata.js';
 
@@ -267,7 +267,7 @@ export const ACTIONS = {
     primary: true,
     fields: () => [
       { name: 'pass', label: '审核结果', type: 'radio', required: true, options: [['true', '通过'], ['false', '不通过（返工）']] },
-      { name: 'standard', label: '结案标准', type: 'select', options: { on_time: '按时办结', overdue: '超期办结', interim: '阶段性办结' } },
+      { name: 'standard', label: '结案标准', type: 'select', options: REVIEW_STANDARD },
       { name: 'reason', label: '不通过理由', type: 'textarea', required: true, when: (v) => v.pass === 'false' },
     ],
     args: (v) => compact({ ...v, pass: v.pass === 'true' }),
@@ -311,7 +311,7 @@ export const ACTIONS = {
     when: (o) => ['dispatched', 'handling'].includes(st(o)),
     fields: () => [
       { name: 'reason', label: '督办事由', type: 'textarea', required: true },
-      { name: 'kind', label: '督办方式', type: 'select', options: { overdue: '超期督办', repeat: '重复诉求督办', unsatisfied: '不满意督办', leader: '领导督办', media: '媒体曝光督办', other: '其他' } },
+      { name: 'kind', label: '督办方式', type: 'select', options: SUPERVISION_KIND, value: 'other', hint: '临沭考核办法按督办方式扣分' },
     ],
   },
   supervise_answer: {
@@ -386,9 +386,24 @@ export function availableActions(o, ctx) {
 export async function runAction(action, o, ctx) {
   const def = ACTIONS[action];
   const fields = def.fields(o, ctx);
+  let cur = o; // the version the user acts on; renewed after a conflict
   const send = async (values) => {
-    const args = def.args ? await def.args(values, o, ctx) : compact(values);
-    return api.post(`/orders/${o.id}/actions/${action}`, { version: Number(o.version), ...args });
+    const args = def.args ? await def.args(values, cur, ctx) : compact(values);
+    try {
+      return await api.post(`/orders/${cur.id}/actions/${action}`, { version: Number(cur.version), ...args });
+    } catch (err) {
+      if (err.code !== 'version_conflict') throw err;
+      // Someone (or the scheduler's urge) changed the order meanwhile: load it, keep what was
+      // typed, and let the user confirm against the new version.
+      const fresh = await api.get('/orders/' + cur.id);
+      const still = def.when(fresh, ctx);
+      if (still) cur = fresh;
+      const last = (fresh.timeline || []).slice(-1)[0];
+      const what = last ? `（${last.actor?.name || '系统'}：${last.action_label || ACTION[last.action] || last.action}）` : '';
+      err.message = still ? `工单刚被更新${what}，已载入最新版本，请核对后再次提交` : `工单刚被更新${what}，当前状态下已不能${ACTION[action]}`;
+      err.field = null;
+      throw err;
+    }
   };
   const title = `${ACTION[action] || action} · ${o.number || ''}`;
   const res = await modal(title, (close) => [

@@ -6,10 +6,13 @@ import { picker, multiPicker, unitLabel } from './refdata.js';
 import { fromLocalInput, toLocalInput } from './labels.js';
 
 let seq = 0;
+const MAX_INLINE_URL = 2000;
 
 /** Reads files chosen by the user into attachment objects {name, url, kind}. Uses the server's
- * upload route when it has one (POST /api/v1/files), else embeds small files as data: URLs. */
-export async function uploadFiles(fileList, kind = 'file') {
+ * upload route when it has one (POST /api/v1/files with the raw file as body and its name in
+ * X-File-Name, answering {url}), else embeds small files as data: URLs of at most maxInline
+ * characters. */
+export async function uploadFiles(fileList, kind = 'file', maxInline = MAX_INLINE_URL) {
   const out = [];
   for (const f of Array.from(fileList || [])) {
     const k = kind !== 'file' ? kind : f.type.startsWith('image/') ? 'photo' : f.type.startsWith('audio/') ? 'recording' : 'file';
@@ -20,13 +23,15 @@ export async function uploadFiles(fileList, kind = 'file') {
       });
       out.push({ name: f.name, url: r.url || r.ref || r.path, kind: k });
     } else {
-      if (f.size > 512 * 1024) throw new Error(`附件 ${f.name} 超过 512 KB`);
       const url = await new Promise((resolve, reject) => {
         const rd = new FileReader();
         rd.onload = () => resolve(rd.result);
         rd.onerror = () => reject(rd.error);
         rd.readAsDataURL(f);
       });
+      // Without a file store an attachment travels inline, within the 2,000-character limit of
+      // an attachment's url.
+      if (url.length > maxInline) throw new Error(`附件“${f.name}”过大：服务器未提供文件存储时只能附带约 1 KB 以内的文件，请改附文件链接`);
       out.push({ name: f.name, url, kind: k });
     }
   }

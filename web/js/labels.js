@@ -46,6 +46,11 @@ export const CLOSE_KIND = {
   none: '', normal: '正常办结', forced: '强制结案', by_master: '随主件办结',
   by_children: '子件全部办结', direct: '直接答复办结',
 };
+export const SUPERVISION_KIND = {
+  other: '日常督办', city_account: '市级督查账户督办', city_written: '市级书面督办',
+  county_inspection: '政府督查室政务督查', media: '联合媒体现场督办', discipline: '移交纪检监察问责',
+};
+export const REVIEW_STANDARD = { on_time: '按时办结', overdue: '超期办结', interim: '阶段性办结' };
 export const HANG = ['无', '挂账申请中', '挂账中', '已销账'];
 export const CONTACT_TIER = ['主管领导', '主管科室负责人', '平台操作员'];
 

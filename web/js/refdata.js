@@ -62,8 +62,8 @@ export function treeAncestorAt(map, id, depth) {
 
 export function unitLabel(u) {
   if (!u) return '';
-  const kind = enumName('kind', u.kind);
-  return `${u.name}${kind ? '（' + (UNIT_KIND[kind] || kind) + '）' : ''}`;
+  const kind = u.kind_label || UNIT_KIND[enumName('kind', u.kind)] || '';
+  return `${u.name}${kind ? '（' + kind + '）' : ''}`;
 }
 
 let pickerSeq = 0;

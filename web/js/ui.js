@@ -68,6 +68,7 @@ const ERR_ZH = {
 
 /** Chinese text for an error (ApiError or other). */
 export function errorText(err) {
+  if (err.code === 'version_conflict' && /[\u4e00-\u9fff]/.test(err.message || '')) return err.message;
   const zh = ERR_ZH[err.code] || '操作失败';
   const detail = err.message && err.message !== err.code ? `（${err.message}${err.field ? '，字段：' + err.field : ''}）` : '';
   return zh + detail;

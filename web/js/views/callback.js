@@ -25,7 +25,7 @@ export async function render(view, ctx, params) {
     subtitle: '回访三问：单位是否联系您、问题是否解决、是否满意。',
     params: { ...params, base: 'callback' },
     queues: [
-      { key: 'todo', label: '待回访', query: { status: 'callback,answered', sort: 'updated_desc' }, filter: (o) => sat(o) === 'none' && !o.cb_unreachable, extra: [satCol, buttons(['callback'])] },
+      { key: 'todo', label: '待回访', query: { status: 'callback,answered', sort: 'updated_desc' }, filter: (o) => sat(o) === 'none' && !o.cb_unreachable && !Number(o.cb_tries), extra: [satCol, buttons(['callback'])] },
       { key: 'unhappy', label: '不满意/未解决', query: { status: 'callback,answered' }, filter: (o) => sat(o) !== 'none' && unhappy(o), extra: [satCol, buttons(['reopen', 'close'])], hint: '不满意或未解决的：重办，或说明理由后办结。' },
       { key: 'close', label: '待办结', query: { status: 'callback,answered' }, filter: (o) => (sat(o) !== 'none' && !unhappy(o)) || o.cb_unreachable, extra: [satCol, buttons(['close'])] },
       { key: 'retry', label: '再次回访', query: { status: 'callback,answered' }, filter: (o) => sat(o) === 'none' && !o.cb_unreachable && Number(o.cb_tries) > 0, extra: [satCol, buttons(['callback'])], hint: '之前未接通的，按规定次数再次回访。' },

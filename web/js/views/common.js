@@ -37,7 +37,7 @@ export function statusChip(o) {
 export function deadlineCell(o) {
   if (!o.deadline || toEpoch(o.deadline) === 0) return '';
   const s = enumName('status', o.status);
-  const open = !['closed', 'archived', 'not_filed', 'transferred', 'merged', 'split', 'answered'].includes(s);
+  const open = ['dispatched', 'handling', 'returned', 'coordination'].includes(s);
   return h('span', { class: isOverdue(o) ? 'overdue' : null, title: fmtTime(o.deadline) },
     open ? fmtLeft(o.deadline) : fmtTime(o.deadline));
 }

@@ -150,7 +150,7 @@ export async function render(view, ctx, params) {
   mount(body, kpis, charts,
     h('section.panel', h('div.panel-head', h('h2', '考核排名'), h('a', { href: '#/assess' }, '详细 →')), ranking),
     h('div.two-col',
-      h('section.panel', h('div.panel-head', h('h2', '预警'), h('span.muted', `重办≥${reopenWarn}次、返工≥${reworkWarn}次`)), warnTable),
+      h('section.panel', h('div.panel-head', h('h2', `预警（${warnings.length}）`), h('span.muted', `重办≥${reopenWarn}次、返工≥${reworkWarn}次`)), h('div.scroll-box', warnTable)),
       h('section.panel', h('div.panel-head', h('h2', '热点（分类 × 街道，近7天）')), hotTable)),
     h('section.panel', h('div.panel-head', h('h2', `专报：重办 ${special} 次以上`), h('button', { type: 'button', onclick: exportSpecial }, '导出 CSV')), specialTable),
     h('section.panel', h('div.panel-head', h('h2', '导出'), null),
@@ -175,16 +175,16 @@ export async function render(view, ctx, params) {
   const cats = [...byCat.entries()].sort((a, b) => a[1] - b[1]);
   await chart(body.querySelector('#c-cat'), {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } }, grid: { ...grid, left: 8 },
-    xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: cats.map((c) => c[0]) },
+    xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: cats.map((c) => c[0]), axisLabel: { interval: 0 } },
     series: [{ type: 'bar', name: '件数', data: cats.map((c) => c[1]), barMaxWidth: 18 }],
   });
   const topUnits = unitRows.slice(0, 15).reverse();
   await chart(body.querySelector('#c-unit'), {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } }, legend: { top: 0 }, grid: { ...grid, left: 8, top: 28 },
-    xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: topUnits.map((u) => u.name) },
+    xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: topUnits.map((u) => u.name), axisLabel: { interval: 0 } },
     series: [
-      { type: 'bar', name: '超期', data: topUnits.map((u) => u.overdue), barMaxWidth: 14 },
-      { type: 'bar', name: '重办', data: topUnits.map((u) => u.reopened), barMaxWidth: 14 },
+      { type: 'bar', name: '超期', color: '#b3261e', data: topUnits.map((u) => u.overdue), barMaxWidth: 12 },
+      { type: 'bar', name: '重办', color: '#bf8700', data: topUnits.map((u) => u.reopened), barMaxWidth: 12 },
     ],
   });
   const weeks = [...satWeek.keys()].sort();
@@ -192,7 +192,7 @@ export async function render(view, ctx, params) {
   await chart(body.querySelector('#c-sat'), {
     tooltip: { trigger: 'axis', valueFormatter: (v) => v + '%' }, legend: { top: 0 }, grid: { ...grid, top: 28 },
     xAxis: { type: 'category', data: weeks.map((w) => w.slice(5) + '周') }, yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
-    series: ['satisfied', 'basic', 'unsatisfied'].map((k) => ({ name: SATISFACTION[k], type: 'line', data: weeks.map((w) => share(satWeek.get(w), k)) })),
+    series: [['satisfied', '#1a7f37'], ['basic', '#1f6feb'], ['unsatisfied', '#b3261e']].map(([k, color]) => ({ name: SATISFACTION[k], type: 'line', color, data: weeks.map((w) => share(satWeek.get(w), k)) })),
   });
   await rankingPanel(ranking, ctx, { compact: true });
 }

@@ -25,7 +25,7 @@ export async function render(view, ctx) {
     { name: 'needs_contact', label: '承办单位须联系诉求人（可见联系方式）', type: 'bool', when: (v) => !v.anonymous },
     { name: 'enterprise', label: '企业诉求（绿色通道）', type: 'bool' },
     { name: 'title', label: '标题', required: true, maxlength: 200, key: 'b', wide: true },
-    { name: 'text', label: '诉求内容', type: 'textarea', rows: 5, required: true, maxlength: 10000, key: 'x', wide: true },
+    { name: 'text', label: '诉求内容', type: 'textarea', rows: 4, required: true, maxlength: 10000, key: 'x', wide: true },
     { name: 'category_id', label: '分类', type: 'tree', items: r.categories, key: 'g', wide: true },
     { name: 'level', label: '等级', type: 'select', options: LEVEL, value: 'general', required: true, key: 'l' },
     { name: 'tier', label: '办理时限档', type: 'select', options: TIER, value: 'none', required: true },

@@ -4,7 +4,8 @@ import * as api from '../api.js';
 import { h, mount, dl, chip } from '../ui.js';
 import { treePath } from '../refdata.js';
 import {
-  ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_FILED, ROLE, SATISFACTION, STATUS, TIER, TYPE,
+  ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_FILED, REVIEW_STANDARD, ROLE, SATISFACTION, STATUS,
+  SUPERVISION_KIND, TIER, TYPE,
   enumName, fmtTime, label,
 } from '../labels.js';
 import { ACTIONS, assignments, availableActions, runAction, suggestFor, hangOf } from '../actions.js';
@@ -27,7 +28,8 @@ const ARG_LABELS = {
 };
 const VALUE_LABELS = {
   type: TYPE, level: LEVEL, tier: TIER, closure: CLOSURE, satisfaction: SATISFACTION, reason: NOT_FILED,
-  channel: CHANNEL, level_reopen: { district: '区级', upstream: '市级' },
+  channel: CHANNEL, standard: REVIEW_STANDARD, kind: SUPERVISION_KIND, method: { phone: '电话', visit: '上门', sms: '短信', other: '其他' },
+  level_reopen: { district: '区级', upstream: '市级' },
 };
 
 function argValue(k, v, r) {

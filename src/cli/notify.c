@@ -1,0 +1,161 @@
+/* Webhook delivery of the outbox with libcurl: claim, POST, record sent or back off. */
+#include "compat.h"
+#include "cli/notify.h"
+#include "core/outbox.h"
+#include "store/timers_store.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROUNDS 20 /* batches in one pass */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+static void curl_setup(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void notify_config_from_policy(struct notify_config *cfg, const struct policy *p)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->gateway_url = p->notify_gateway_url;
+    cfg->backoff_seconds = p->notify_backoff_seconds;
+    cfg->max_attempts = p->notify_max_attempts;
+}
+
+/* The gateway's answer body is not needed: drop it. */
+static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    JS_UNUSED(ptr);
+    JS_UNUSED(ud);
+    return size * nmemb;
+}
+
+/* POSTs one message; returns 0 on a 2xx answer, else -JS_EIO with the reason in err. */
+static int post(CURL *curl, const struct notify_config *cfg, const struct outbox_msg *m, char *err,
+                size_t n)
+{
+    char key[64], errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdr = NULL;
+    json_t *doc = outbox_payload(m);
+    char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    int rc = -JS_EIO;
+    json_decref(doc);
+    if (!body) {
+        snprintf(err, n, "out of memory");
+        return -JS_ENOMEM;
+    }
+    snprintf(key, sizeof key, "Idempotency-Key: jiesu-outbox-%lld", (long long)m->id);
+    struct curl_slist *h1 = curl_slist_append(hdr, "Content-Type: application/json; charset=utf-8");
+    struct curl_slist *h2 = h1 ? curl_slist_append(h1, key) : NULL;
+    if (!h2) {
+        curl_slist_free_all(h1);
+        free(body);
+        snprintf(err, n, "out of memory");
+        return -JS_ENOMEM;
+    }
+    hdr = h2;
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, cfg->gateway_url);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, cfg->timeout_ms > 0 ? cfg->timeout_ms : 5000L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "jiesu-outbox/1");
+    CURLcode cc = curl_easy_perform(curl);
+    long status = 0;
+    if (cc == CURLE_OK) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && status < 300)
+            rc = 0;
+        else
+            snprintf(err, n, "gateway answered HTTP %ld", status);
+    } else {
+        snprintf(err, n, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    }
+    curl_slist_free_all(hdr);
+    free(body);
+    return rc;
+}
+
+/* Sends the claimed messages and records each outcome. */
+static int send_batch(struct store *s, CURL *curl, const struct notify_config *cfg, int64_t now,
+                      const struct outbox_list *claimed, struct notify_stats *st,
+                      struct js_error *e)
+{
+    int max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 12;
+    for (int i = 0; i < claimed->n; i++) {
+        const struct outbox_msg *m = &claimed->v[i];
+        char err[256] = "";
+        int rc;
+        if (post(curl, cfg, m, err, sizeof err) == 0) {
+            rc = timers_outbox_sent(s, m->id, now);
+            st->sent++;
+        } else {
+            int attempts = m->attempts + 1;
+            bool give_up = attempts >= max_attempts;
+            int64_t next = now + outbox_backoff(attempts, cfg->backoff_seconds);
+            rc = timers_outbox_failed(s, m->id, err, next, give_up);
+            if (give_up)
+                st->failed++;
+            else
+                st->retried++;
+            snprintf(st->last_error, sizeof st->last_error, "message %lld: %.200s",
+                     (long long)m->id, err);
+        }
+        /* -JS_ESTATE: another deliverer took it over after our lease ended; nothing to do */
+        if (rc && rc != -JS_ESTATE)
+            return js_fail(e, rc, "", "cannot record the delivery of message %lld",
+                           (long long)m->id);
+    }
+    return 0;
+}
+
+int notify_deliver(struct store *s, int64_t now, const struct notify_config *cfg,
+                   struct notify_stats *st, struct js_error *e)
+{
+    struct notify_stats local;
+    struct outbox_list claimed;
+    CURL *curl = NULL;
+    int rc = 0;
+    if (!st)
+        st = &local;
+    memset(st, 0, sizeof *st);
+    if (!cfg->gateway_url || !cfg->gateway_url[0])
+        return 0;
+    pthread_once(&curl_once, curl_setup);
+    if (curl_init_rc != CURLE_OK || !(curl = curl_easy_init()))
+        return js_fail(e, JS_EINTERNAL, "", "libcurl failed to initialise");
+    int batch = cfg->batch > 0 ? cfg->batch : 100;
+    long timeout = cfg->timeout_ms > 0 ? cfg->timeout_ms : 5000L;
+    /* the lease outlasts the longest pass over one batch */
+    int64_t lease = 60 + (int64_t)batch * (timeout / 1000 + 4);
+    outbox_list_init(&claimed);
+    /* batch after batch: what was tried is no longer due at now (sent, or retried later) */
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+        claimed.n = 0;
+        rc = timers_outbox_claim(s, now, lease, batch, &claimed);
+        if (rc) {
+            js_fail(e, rc, "", "cannot claim the due messages");
+            goto out;
+        }
+        st->claimed += claimed.n;
+        rc = send_batch(s, curl, cfg, now, &claimed, st, e);
+        if (rc || claimed.n < batch)
+            break;
+    }
+out:
+    outbox_list_release(&claimed);
+    curl_easy_cleanup(curl);
+    return rc;
+}

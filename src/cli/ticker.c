@@ -1,0 +1,164 @@
+/* The scheduler thread of `jiesu serve` and the tick it runs (also used by `jiesu tick`). */
+#include "compat.h"
+#include "cli/ticker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/engine.h"
+
+struct ticker {
+    char *db, *gateway;
+    int interval;
+    FILE *log;
+    const struct jclock *clock;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop;
+};
+
+int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
+             struct tick_result *r, struct js_error *e)
+{
+    struct tick_result local;
+    struct engine en;
+    struct notify_config nc;
+    if (!r)
+        r = &local;
+    memset(r, 0, sizeof *r);
+    int rc = engine_init(&en, s, clock, e);
+    if (rc)
+        return rc;
+    rc = scheduler_pass(&en, &r->sched, e);
+    if (!rc) {
+        /* deliver at the instant of the pass */
+        notify_config_from_policy(&nc, &en.policy);
+        if (gateway)
+            nc.gateway_url = gateway;
+        rc = notify_deliver(s, r->sched.now, &nc, &r->notify, e);
+    }
+    engine_release(&en);
+    return rc;
+}
+
+static void log_tick(FILE *log, const struct tick_result *r)
+{
+    if (!log || (r->sched.actions == 0 && r->sched.failures == 0 && r->notify.claimed == 0))
+        return;
+    char when[40];
+    jtime_format(r->sched.now, when, sizeof when);
+    fprintf(log,
+            "%s tick: %d orders scanned, %d actions on %d orders, %d conflicts, %d refused; "
+            "outbox: %d sent, %d to retry, %d failed\n",
+            when, r->sched.scanned, r->sched.actions, r->sched.acted, r->sched.conflicts,
+            r->sched.failures, r->notify.sent, r->notify.retried, r->notify.failed);
+    if (r->sched.failures)
+        fprintf(log, "%s tick: last refusal: %s\n", when, r->sched.last_failure);
+    if (r->notify.retried || r->notify.failed)
+        fprintf(log, "%s tick: last delivery error: %s\n", when, r->notify.last_error);
+    fflush(log);
+}
+
+/* Waits one interval or until asked to stop; returns true when asked to stop. */
+static bool wait_interval(struct ticker *t)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += t->interval;
+    pthread_mutex_lock(&t->lock);
+    while (!t->stop) {
+        int rc = pthread_cond_timedwait(&t->wake, &t->lock, &until);
+        if (rc == ETIMEDOUT)
+            break;
+    }
+    bool stop = t->stop;
+    pthread_mutex_unlock(&t->lock);
+    return stop;
+}
+
+static void *run(void *arg)
+{
+    struct ticker *t = arg;
+    struct store *s = NULL;
+    struct js_error e;
+    while (!wait_interval(t)) {
+        js_error_clear(&e);
+        if (!s && store_open(t->db, &s, &e)) {
+            if (t->log)
+                fprintf(t->log, "jiesu: tick: %s\n", e.message);
+            continue;
+        }
+        struct tick_result r;
+        int rc = tick_run(s, t->clock, t->gateway, &r, &e);
+        log_tick(t->log, &r);
+        if (rc && t->log) {
+            fprintf(t->log, "jiesu: tick failed: %s: %s\n", js_err_name(rc), e.message);
+            fflush(t->log);
+        }
+        if (rc) { /* start afresh with a new handle next time */
+            store_close(s);
+            s = NULL;
+        }
+    }
+    store_close(s);
+    return NULL;
+}
+
+static void ticker_free(struct ticker *t)
+{
+    if (!t)
+        return;
+    pthread_cond_destroy(&t->wake);
+    pthread_mutex_destroy(&t->lock);
+    free(t->db);
+    free(t->gateway);
+    free(t);
+}
+
+int ticker_start(const struct ticker_config *cfg, struct ticker **out, struct js_error *e)
+{
+    *out = NULL;
+    if (!cfg->db || cfg->interval_seconds <= 0)
+        return js_fail(e, JS_EINVAL, "tick", "the ticker needs a database and an interval");
+    struct ticker *t = calloc(1, sizeof *t);
+    if (!t)
+        return js_fail(e, JS_ENOMEM, "tick", NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&t->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&t->lock, NULL);
+    t->db = strdup(cfg->db);
+    t->gateway = cfg->gateway ? strdup(cfg->gateway) : NULL;
+    t->interval = cfg->interval_seconds;
+    t->log = cfg->log;
+    t->clock = cfg->clock;
+    if (!t->db || (cfg->gateway && !t->gateway)) {
+        ticker_free(t);
+        return js_fail(e, JS_ENOMEM, "tick", NULL);
+    }
+    if (pthread_create(&t->thread, NULL, run, t)) {
+        ticker_free(t);
+        return js_fail(e, JS_EINTERNAL, "tick", "cannot start the scheduler thread");
+    }
+    *out = t;
+    return 0;
+}
+
+void ticker_stop(struct ticker *t)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->lock);
+    t->stop = true;
+    pthread_cond_signal(&t->wake);
+    pthread_mutex_unlock(&t->lock);
+    pthread_join(t->thread, NULL);
+    ticker_free(t);
+}

@@ -1,0 +1,408 @@
+/* The assessment over a real database: orders driven through the real engine, the fact
+ * projection synced from the events table (first in full, then incrementally), scores worked
+ * out here from seed 000's formula, appeals that exclude an order once upheld, manual items,
+ * linshu's year, stored schemes, the drill-down, and append-only records. */
+#include "compat.h"
+#include "store/assess_store.h"
+#include "fixture.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NEAR(a, b)                                                                                 \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (fabs(a_ - b_) > 1e-9)                                                                  \
+            fail_msg("%s = %.10f, expected %.10f", #a, a_, b_);                                    \
+    } while (0)
+
+#define HOUR 3600
+
+static json_t *parse(const char *text)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(text, 0, &jerr);
+    if (!j)
+        fail_msg("bad test JSON: %s", text);
+    return j;
+}
+
+static int64_t dispatch_to(struct fixture *f, int64_t unit)
+{
+    int64_t id = fx_new_filed(f);
+    char args[64];
+    snprintf(args, sizeof args, "{\"unit_id\":%lld}", (long long)unit);
+    fx_ok(f, &f->as[ROLE_DISPATCHER], ACT_DISPATCH, id, args);
+    return id;
+}
+
+static const char reply_resolved[] =
+    "{\"result\":\"已修复\",\"closure\":\"resolved\",\"responsible\":\"王科长\"}";
+static const char reply_interim[] =
+    "{\"result\":\"已列入计划\",\"closure\":\"interim\",\"responsible\":\"王科长\"}";
+
+/* The unit's row of a report. */
+static int row_of(const struct assess_report *r, int64_t unit)
+{
+    for (int i = 0; i < r->n; i++)
+        if (r->units[i].id == unit)
+            return i;
+    fail_msg("unit %lld not in the report", (long long)unit);
+    return -1;
+}
+
+static double score_of(const struct assess_report *r, int64_t unit)
+{
+    int i = row_of(r, unit);
+    assert_true(r->rows[i].assessed);
+    return r->rows[i].score;
+}
+
+static double ind(const struct assess_report *r, int64_t unit, int indicator)
+{
+    return ind_value(&r->table, row_of(r, unit), indicator);
+}
+
+static const char *grade_of(const struct assess_report *r, int64_t unit)
+{
+    int g = r->rows[row_of(r, unit)].grade;
+    return g >= 0 ? r->scheme->grades[g].grade : "-";
+}
+
+static void test_assessment(void **state)
+{
+    JS_UNUSED(state);
+    struct fixture f;
+    fixture_open(&f, "assess.db", "dongcheng-2016", "2026-10-05T09:00:00+08:00");
+    const struct actor *disp = &f.as[ROLE_DISPATCHER], *rev = &f.as[ROLE_REVIEWER],
+                       *cb = &f.as[ROLE_CALLBACK], *sup = &f.as[ROLE_SUPERVISOR],
+                       *admin = &f.as[ROLE_ADMIN], *agent = &f.as[ROLE_AGENT];
+    const int64_t S1 = f.unit_street[0], B1 = f.unit_dept[0], B2 = f.unit_dept[1];
+    const struct actor *op_s1 = fx_unit_actor(&f, 0, false), *lead_s1 = fx_unit_actor(&f, 0, true);
+    const struct actor *op_b1 = fx_unit_actor(&f, 2, false), *lead_b1 = fx_unit_actor(&f, 2, true);
+
+    /* A (S1): resolved in time, satisfied */
+    int64_t A = dispatch_to(&f, S1);
+    fx_ok(&f, op_s1, ACT_SIGN, A, "{}");
+    fx_advance(&f, HOUR);
+    fx_ok(&f, op_s1, ACT_REPLY, A, reply_resolved);
+    /* F: a new report of A's problem, not filed as its duplicate (反复举报) */
+    int64_t F = fx_ok(&f, agent, ACT_INTAKE, 0,
+                      "{\"channel\":\"hotline-12345\",\"type\":\"complaint\",\"title\":\"又是噪音\","
+                      "\"text\":\"还是那个工地\"}");
+    char args[512];
+    snprintf(args, sizeof args,
+             "{\"reason\":\"duplicate\",\"explanation\":\"同一问题已在办理\",\"duplicate_of\":%lld}",
+             (long long)A);
+    fx_ok(&f, agent, ACT_NOT_FILE, F, args);
+    fx_ok(&f, rev, ACT_REVIEW, A, "{\"pass\":true}");
+    fx_ok(&f, cb, ACT_CALLBACK, A,
+          "{\"contacted\":true,\"solved\":true,\"satisfaction\":\"satisfied\"}");
+    fx_ok(&f, cb, ACT_CLOSE, A, "{}");
+
+    /* B (S1): a return rejected as unjustified (推诿), an interim reply in time, the citizen
+     * not contacted and unsatisfied */
+    int64_t B = dispatch_to(&f, S1);
+    fx_ok(&f, op_s1, ACT_SIGN, B, "{}");
+    fx_ok(&f, op_s1, ACT_RETURN, B,
+          "{\"reason\":\"不属于本单位\",\"legal_basis\":\"《条例》第五条\"}");
+    fx_ok(&f, disp, ACT_RETURN_REJECT, B, "{\"reason\":\"属于街道职责\"}");
+    fx_advance(&f, HOUR);
+    fx_ok(&f, op_s1, ACT_REPLY, B, reply_interim);
+    fx_ok(&f, rev, ACT_REVIEW, B, "{\"pass\":true}");
+    fx_ok(&f, cb, ACT_CALLBACK, B,
+          "{\"contacted\":false,\"solved\":false,\"satisfaction\":\"unsatisfied\"}");
+    fx_ok(&f, cb, ACT_CLOSE, B, "{\"reason\":\"诉求人不认可，已解释\"}");
+
+    /* C (B1): supervised and not answered within 24 h, then resolved in time */
+    int64_t C = dispatch_to(&f, B1);
+    fx_ok(&f, op_b1, ACT_SIGN, C, "{}");
+    fx_ok(&f, sup, ACT_SUPERVISE, C, "{\"reason\":\"群众反映强烈\"}");
+    fx_advance(&f, 25 * HOUR);
+    fx_ok(&f, op_b1, ACT_REPLY, C, reply_resolved);
+    fx_ok(&f, rev, ACT_REVIEW, C, "{\"pass\":true}");
+    /* D (B1): force-closed */
+    int64_t D = dispatch_to(&f, B1);
+    fx_ok(&f, sup, ACT_FORCE_CLOSE, D, "{\"reason\":\"逾期未回复\"}");
+    /* E: returned by B1 and approved, re-dispatched to B2 */
+    int64_t E = dispatch_to(&f, B1);
+    fx_ok(&f, op_b1, ACT_RETURN, E, "{\"reason\":\"不属于本单位\",\"legal_basis\":\"三定方案\"}");
+    fx_ok(&f, disp, ACT_RETURN_APPROVE, E, "{}");
+    char to_b2[64];
+    snprintf(to_b2, sizeof to_b2, "{\"unit_id\":%lld}", (long long)B2);
+    fx_ok(&f, disp, ACT_DISPATCH, E, to_b2);
+
+    struct assess_store *st = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    if (assess_store_open(tu_path("assess.db"), &st, &e))
+        fail_msg("open: %s", e.message);
+    struct scheme *dc = NULL;
+    if (assess_scheme_load(st, NULL, "dongcheng-2016", &dc, &e))
+        fail_msg("scheme: %s", e.message);
+    struct ind_period oct;
+    assert_int_equal(ind_period_parse("2026-10", &oct, &e), 0);
+    struct assess_report r;
+    struct assess_sync_stats ss;
+    assert_int_equal(assess_sync(st, false, &ss, &e), 0);
+    assert_true(ss.full); /* the first sync folds everything */
+    assert_int_equal(ss.orders, 6);
+    assert_int_equal(ss.cases, 6); /* A, B, C, D, E×B1, E×B2; F has no unit */
+    if (assess_run(st, dc, &oct, &r, &e))
+        fail_msg("run: %s", e.message);
+
+    NEAR(ind(&r, S1, IND_RECEIVED), 2);
+    NEAR(ind(&r, S1, IND_SHIRK_RATE), 0.5);
+    NEAR(ind(&r, S1, IND_INTERIM_RATE), 0.5);
+    NEAR(ind(&r, S1, IND_RESOLVED_RATE), 0.5);
+    NEAR(ind(&r, S1, IND_REPEAT_RATE), 0.5);
+    NEAR(ind(&r, S1, IND_FEEDBACK_RATE), 0.5);
+    NEAR(ind(&r, S1, IND_SATISFACTION_RATE), 0.5);
+    NEAR(ind(&r, B1, IND_RECEIVED), 3);
+    NEAR(ind(&r, B1, IND_VOLUME), 2);
+    NEAR(ind(&r, B1, IND_FORCED_RATE), 0.5);
+    NEAR(ind(&r, B1, IND_SUPERVISION_UNANSWERED), 1);
+    NEAR(ind(&r, B2, IND_RECEIVED), 1);
+    /* 30×(1−0.5) + 30×(0.5×0.8 + 0.5)×(1−0)×(1−0)×(1−0.5) + 20×0.5 + 20×0.5 − 0 = 48.5 */
+    NEAR(score_of(&r, S1), 30 * (1 - 0.5) + 30 * (0.5 * 0.8 + 0.5) * (1 - 0.5) + 20 * 0.5 +
+                               20 * 0.5);
+    assert_string_equal(grade_of(&r, S1), "D");
+    /* 30 + 30×(0 + 0.5)×(1 − 0.5) + 0 + 0 − 3×1 = 34.5 */
+    NEAR(score_of(&r, B1), 30 + 30 * 0.5 * (1 - 0.5) - 3);
+    assert_string_equal(grade_of(&r, B1), "E");
+    NEAR(score_of(&r, B2), 30);
+    assert_false(r.rows[row_of(&r, f.unit_ent)].assessed);
+    assert_int_equal(r.rows[row_of(&r, S1)].rank, 1);
+    json_t *before = assess_report_json(&r, 0);
+    assert_non_null(before);
+    assess_report_release(&r);
+
+    /* the drill-down: the orders behind S1's 推诿率 */
+    json_t *orders;
+    assert_int_equal(assess_orders(st, dc, &oct, S1, IND_SHIRK_RATE, &orders, &e), 0);
+    assert_int_equal(json_array_size(orders), 2);
+    json_t *ob = json_array_get(orders, 1);
+    assert_int_equal(json_integer_value(json_object_get(ob, "order_id")), B);
+    NEAR(json_number_value(json_object_get(
+             json_object_get(json_object_get(ob, "indicators"), "shirk_rate"), "num")),
+         1);
+    json_decref(orders);
+
+    /* appeals: only S1's leader may appeal B; evidence is required; one pending at a time */
+    int64_t appeal = 0;
+    snprintf(args, sizeof args,
+             "{\"order_id\":%lld,\"indicators\":[\"推诿率\"],\"reason\":\"该件确属区住建委职责\","
+             "\"evidence\":[{\"name\":\"三定方案.pdf\",\"url\":\"/files/1\"}]}",
+             (long long)B);
+    json_t *jargs = parse(args);
+    assert_int_equal(assess_appeal_file(st, op_s1, jargs, f.now, &appeal, &e), -JS_EFORBIDDEN);
+    assert_int_equal(assess_appeal_file(st, lead_b1, jargs, f.now, &appeal, &e), -JS_ENOTFOUND);
+    assert_int_equal(assess_appeal_file(st, lead_s1, jargs, f.now, &appeal, &e), 0);
+    assert_true(appeal > 0);
+    assert_int_equal(assess_appeal_file(st, lead_s1, jargs, f.now, &appeal, &e), -JS_EEXISTS);
+    json_decref(jargs);
+    snprintf(args, sizeof args,
+             "{\"order_id\":%lld,\"indicators\":[\"推诿率\"],\"reason\":\"x\",\"evidence\":[]}",
+             (long long)A);
+    jargs = parse(args);
+    assert_int_equal(assess_appeal_file(st, lead_s1, jargs, f.now, &appeal, &e), -JS_EMISSING);
+    assert_string_equal(e.field, "evidence");
+    json_decref(jargs);
+    jargs = parse("{\"order_id\":1,\"indicators\":[\"推诿律\"],\"reason\":\"x\","
+                  "\"evidence\":[{\"name\":\"a\",\"url\":\"b\"}]}");
+    assert_int_equal(assess_appeal_file(st, lead_s1, jargs, f.now, &appeal, &e), -JS_EINVAL);
+    assert_string_equal(e.field, "indicators");
+    json_decref(jargs);
+    json_t *list;
+    assert_int_equal(assess_appeal_list(st, S1, "pending", &list, &e), 0);
+    assert_int_equal(json_array_size(list), 1);
+    appeal = json_integer_value(json_object_get(json_array_get(list, 0), "id"));
+    json_decref(list);
+    /* decisions: by a supervisor or admin; a rejection needs a note; decided once */
+    jargs = parse("{\"uphold\":false}");
+    assert_int_equal(assess_appeal_decide(st, disp, appeal, jargs, f.now, &e), -JS_EFORBIDDEN);
+    assert_int_equal(assess_appeal_decide(st, sup, appeal, jargs, f.now, &e), -JS_EMISSING);
+    json_decref(jargs);
+    jargs = parse("{\"uphold\":true,\"note\":\"职责确有争议，排除使用\"}");
+    assert_int_equal(assess_appeal_decide(st, sup, 9999, jargs, f.now, &e), -JS_ENOTFOUND);
+    assert_int_equal(assess_appeal_decide(st, sup, appeal, jargs, f.now, &e), 0);
+    assert_int_equal(assess_appeal_decide(st, admin, appeal, jargs, f.now, &e), -JS_ESTATE);
+    json_decref(jargs);
+    json_t *one;
+    assert_int_equal(assess_appeal_get(st, appeal, &one, &e), 0);
+    assert_string_equal(json_string_value(json_object_get(one, "status")), "upheld");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(one, "indicators"), 0)),
+                        "shirk_rate");
+    json_decref(one);
+
+    /* upheld: B leaves S1's 推诿率 (0 of 1), nothing else changes → 63.5, C */
+    assert_int_equal(assess_run(st, dc, &oct, &r, &e), 0);
+    assert_int_equal(r.exclusions, 1);
+    NEAR(ind(&r, S1, IND_SHIRK_RATE), 0);
+    NEAR(r.table.den[row_of(&r, S1) * IND__COUNT + IND_SHIRK_RATE], 1);
+    NEAR(ind(&r, S1, IND_INTERIM_RATE), 0.5);
+    NEAR(score_of(&r, S1), 30 + 30 * 0.9 * 0.5 + 10 + 10);
+    assert_string_equal(grade_of(&r, S1), "C");
+    assess_report_release(&r);
+    assert_int_equal(assess_orders(st, dc, &oct, S1, -1, &orders, &e), 0);
+    ob = json_array_get(orders, 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ob, "excluded"), 0)),
+                        "shirk_rate");
+    json_decref(orders);
+
+    /* incremental sync: a callback on C folds C again, and only C */
+    fx_ok(&f, cb, ACT_CALLBACK, C,
+          "{\"contacted\":true,\"solved\":true,\"satisfaction\":\"satisfied\"}");
+    assert_int_equal(assess_sync(st, false, &ss, &e), 0);
+    assert_false(ss.full);
+    assert_int_equal(ss.orders, 1);
+    assert_int_equal(ss.events, 8); /* all of C's events, read again */
+    assert_int_equal(assess_run(st, dc, &oct, &r, &e), 0);
+    NEAR(score_of(&r, B1), 34.5 + 20 + 20); /* 74.5 */
+    assert_string_equal(grade_of(&r, B1), "C");
+    json_t *incremental = assess_report_json(&r, 0);
+    assess_report_release(&r);
+    /* a full rebuild gives exactly the same report */
+    assert_int_equal(assess_sync(st, true, &ss, &e), 0);
+    assert_true(ss.full);
+    assert_int_equal(assess_run(st, dc, &oct, &r, &e), 0);
+    json_t *full = assess_report_json(&r, 0);
+    assert_true(json_equal(incremental, full));
+    assert_false(json_equal(before, full));
+    json_t *only = assess_report_json(&r, B1);
+    assert_int_equal(json_array_size(json_object_get(only, "units")), 1);
+    json_decref(only);
+    json_decref(before);
+    json_decref(incremental);
+    json_decref(full);
+    assess_report_release(&r);
+
+    /* manual items: a bonus (加分, 002 art. 34) counted in a scheme that uses it */
+    int64_t item = 0;
+    snprintf(args, sizeof args,
+             "{\"unit_id\":%lld,\"kind\":\"bonus_points\",\"points\":2.5,\"on\":\"2026-10-20\","
+             "\"note\":\"疑难事件兜底\"}",
+             (long long)S1);
+    jargs = parse(args);
+    assert_int_equal(assess_item_add(st, op_s1, jargs, f.now, &item, &e), -JS_EFORBIDDEN);
+    assert_int_equal(assess_item_add(st, sup, jargs, f.now, &item, &e), 0);
+    json_decref(jargs);
+    jargs = parse("{\"unit_id\":1,\"kind\":\"gift\",\"points\":1,\"on\":\"2026-10-20\","
+                  "\"note\":\"x\"}");
+    assert_int_equal(assess_item_add(st, sup, jargs, f.now, &item, &e), -JS_EINVAL);
+    assert_string_equal(e.field, "kind");
+    json_decref(jargs);
+    const char *bonus_doc = "{\"name\":\"bonus-test\",\"items\":[{\"id\":\"base\",\"expr\":"
+                            "\"100 × 满意率\"}],\"bonus\":{\"expr\":\"人工加分 + 兜底件数\","
+                            "\"cap\":5}}";
+    struct scheme *bs;
+    assert_int_equal(scheme_parse(bonus_doc, strlen(bonus_doc), &bs, &e), 0);
+    assert_int_equal(assess_run(st, bs, &oct, &r, &e), 0);
+    NEAR(r.rows[row_of(&r, S1)].bonus, 2.5);
+    NEAR(score_of(&r, S1), 100 * 0.5 + 2.5);
+    assess_report_release(&r);
+    jargs = parse("{\"reason\":\"录入错误\"}");
+    assert_int_equal(assess_item_cancel(st, sup, item, jargs, f.now, &e), 0);
+    assert_int_equal(assess_item_cancel(st, sup, item, jargs, f.now, &e), -JS_ESTATE);
+    json_decref(jargs);
+    assert_int_equal(assess_run(st, bs, &oct, &r, &e), 0);
+    NEAR(r.rows[row_of(&r, S1)].bonus, 0);
+    assess_report_release(&r);
+    assert_int_equal(assess_item_list(st, S1, 0, 0, &list, &e), 0);
+    assert_int_equal(json_array_size(list), 1);
+    assert_true(json_is_true(json_object_get(json_array_get(list, 0), "cancelled")));
+    json_decref(list);
+    scheme_free(bs);
+
+    /* linshu-2020's year: 80 % of the mean monthly score + 20 % of the year-end items */
+    struct scheme *ls;
+    assert_int_equal(assess_scheme_load(st, NULL, "linshu-2020", &ls, &e), 0);
+    snprintf(args, sizeof args,
+             "{\"unit_id\":%lld,\"kind\":\"year_end\",\"points\":80,\"on\":\"2026-12-20\","
+             "\"note\":\"机构建设、知识库、诉求落实\"}",
+             (long long)S1);
+    jargs = parse(args);
+    assert_int_equal(assess_item_add(st, sup, jargs, f.now, &item, &e), 0);
+    json_decref(jargs);
+    assert_int_equal(assess_run(st, ls, &oct, &r, &e), 0);
+    double october = score_of(&r, S1);
+    assert_false(r.year);
+    assess_report_release(&r);
+    struct ind_period y2026;
+    assert_int_equal(ind_period_parse("2026", &y2026, &e), 0);
+    assert_int_equal(assess_run(st, ls, &y2026, &r, &e), 0);
+    assert_true(r.year);
+    assert_int_equal(r.months, 1);
+    NEAR(score_of(&r, S1), scheme_round(ls, 0.8 * october + 0.2 * 80));
+    assess_report_release(&r);
+    scheme_free(ls);
+
+    /* stored schemes: the platform changes a weight; only an administrator may */
+    json_t *doc = json_deep_copy(dc->doc);
+    json_object_set_new(doc, "title", json_string("东城区考核（2027年修订）"));
+    assert_int_equal(assess_scheme_save(st, sup, "dongcheng-2016", doc, f.now, &e),
+                     -JS_EFORBIDDEN);
+    assert_int_equal(assess_scheme_save(st, admin, "other-name", doc, f.now, &e), -JS_EINVAL);
+    assert_int_equal(assess_scheme_save(st, admin, "dongcheng-2016", doc, f.now, &e), 0);
+    json_t *bad = json_deep_copy(doc);
+    json_object_set_new(json_array_get(json_object_get(bad, "items"), 0), "expr",
+                        json_string("30 × (1 − 推诿率"));
+    assert_int_equal(assess_scheme_save(st, admin, "dongcheng-2016", bad, f.now, &e),
+                     -JS_EINVAL);
+    assert_string_equal(e.field, "items[0].expr");
+    json_decref(bad);
+    json_decref(doc);
+    struct scheme *stored;
+    assert_int_equal(assess_scheme_load(st, NULL, "dongcheng-2016", &stored, &e), 0);
+    assert_string_equal(stored->title, "东城区考核（2027年修订）");
+    scheme_free(stored);
+    assert_int_equal(assess_scheme_load(st, NULL, "no-such", &stored, &e), -JS_ENOTFOUND);
+    assert_int_equal(assess_scheme_load(st, NULL, "../etc", &stored, &e), -JS_EINVAL);
+    assert_int_equal(assess_scheme_list(st, NULL, &list, &e), 0);
+    assert_int_equal(json_array_size(list), 3);
+    json_decref(list);
+
+    /* records are append-only */
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(tu_path("assess.db"), &raw), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(raw, "UPDATE appeals SET reason = 'x'", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(raw, "DELETE FROM appeal_decisions", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(raw, "DELETE FROM assess_items", NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(raw);
+
+    scheme_free(dc);
+    assess_store_close(st);
+    fixture_close(&f);
+}
+
+static void test_open_refuses(void **state)
+{
+    JS_UNUSED(state);
+    struct assess_store *st = NULL;
+    struct js_error e;
+    assert_int_equal(assess_store_open(tu_path("missing.db"), &st, &e), -JS_EDB);
+    assert_null(st);
+    assert_int_equal(assess_store_open("postgres://x", &st, &e), -JS_EINVAL);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(tu_path("empty.db"), &raw), SQLITE_OK);
+    sqlite3_exec(raw, "CREATE TABLE t(x)", NULL, NULL, NULL);
+    sqlite3_close(raw);
+    assert_int_equal(assess_store_open(tu_path("empty.db"), &st, &e), -JS_EDB);
+    assert_non_null(strstr(e.message, "jiesu init"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_assessment),
+        cmocka_unit_test(test_open_refuses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
