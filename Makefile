@@ -22,8 +22,11 @@ run: setup build
 	@mkdir -p $(dir $(DB))
 	@if [ ! -f $(DB) ]; then \
 	  $(BUILD)/jiesu init --db $(DB) && \
-	  $(BUILD)/jiesu demo --db $(DB) --data $(SHARED)/data/tipdm2020c; \
+	  $(BUILD)/jiesu demo --db $(DB) --data $(SHARED)/data/tipdm2020c >/dev/null || \
+	  { rm -f $(DB) $(DB)-wal $(DB)-shm; exit 1; }; \
 	fi
+	@echo "Demo logins (password jiesu-demo); every unit also has op-CODE and lead-CODE:"
+	@$(BUILD)/jiesu demo --logins --db $(DB) | awk 'NR==1 || $$2 !~ /^unit_/ || n++ < 6'
 	@$(BUILD)/jiesu serve --db $(DB) --listen $(LISTEN) --web web
 
 test: setup build

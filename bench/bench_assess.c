@@ -466,13 +466,13 @@ static void generate(const char *path, int64_t n_orders, int n_units, int64_t fr
  * as they stood at `to`). It leaves out what the generated data never has (hanging accounts, a
  * unit given an order back after a release) and reads the callback's own arguments. */
 static const char sql_query[] =
-    "WITH d AS ("
+    "WITH d AS MATERIALIZED ("
     "  SELECT e.order_id, CAST(u.value ->> 'unit_id' AS INTEGER) AS unit_id, min(e.at) AS recv"
     "  FROM events e, json_each(e.payload, '$.set.units') u"
     "  WHERE e.action = 'dispatch' AND e.at < :to AND u.value ->> 'active' = 1"
     "    AND u.value ->> 'role' IN (0, 2) AND u.value ->> 'dispatched_at' = e.at"
     "  GROUP BY 1, 2 HAVING min(e.at) >= :from),"
-    " c AS ("
+    " c AS MATERIALIZED ("
     "  SELECT d.order_id, d.unit_id, d.recv,"
     "   NOT EXISTS (SELECT 1 FROM events x, json_each(x.payload, '$.set.units') u"
     "     WHERE x.order_id = d.order_id AND x.at < :to"
@@ -500,7 +500,7 @@ static const char sql_query[] =
     "       AND a.at <= unixepoch(s.payload ->> '$.args.answer_due'))"
     "     <= (SELECT count(*) FROM events s2 WHERE s2.order_id = s.order_id"
     "       AND s2.action = 'supervise' AND s2.version < s.version)) AS sup_late,"
-    "   (SELECT count(*) FROM orders o WHERE o.duplicate_of = d.order_id"
+    "   (SELECT count(*) FROM orders o WHERE o.duplicate_of != 0 AND o.duplicate_of = d.order_id"
     "     AND o.closed_at >= d.recv AND o.closed_at < :to)"
     "   + (SELECT coalesce(sum(json_array_length(x.payload, '$.args.orders')), 0)"
     "     FROM events x WHERE x.order_id = d.order_id AND x.action = 'merge'"
@@ -509,7 +509,7 @@ static const char sql_query[] =
     "     AND x.action = 'callback' AND x.at < :to"
     "     AND coalesce(x.payload ->> '$.args.unreachable', 0) = 0) AS cv"
     "  FROM d),"
-    " r AS ("
+    " r AS MATERIALIZED ("
     "  SELECT c.*,"
     "   c.rv IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events y WHERE y.order_id = c.order_id"
     "     AND y.version > c.rv AND y.at < :to AND (y.action = 'reopen'"

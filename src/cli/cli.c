@@ -378,7 +378,8 @@ static const struct command commands[] = {
     {"init", "create or upgrade the database and choose the policy preset", cmd_init,
      "jiesu init [--db PATH] [--preset NAME] [--set KEY=VALUE ...]"},
     {"demo", "load the demo district (units, users, categories, 2,400 orders)", cli_demo,
-     "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N]"},
+     "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N] [--password P]\n"
+     "jiesu demo --logins [--db PATH]   (print the demo logins of a loaded database)"},
     {"serve", "serve the API and the web UI", cli_serve,
      "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N] [--config FILE] "
      "[--tick-seconds N (scheduler interval, default 60, 0: off)]"},
@@ -392,8 +393,9 @@ static const struct command commands[] = {
      "jiesu list [--db PATH] [--status STATUS] [--text WORDS] [--limit N]"},
     {"verify", "rebuild every order from its events and compare with the stored rows",
      cmd_verify, "jiesu verify [--db PATH]"},
-    {"tick", "one scheduler pass (urges, supervision, warnings, forced closure) and one delivery "
-             "pass of the notifications outbox",
+    {"tick",
+     "one scheduler pass (urges, supervision, warnings, forced closure) and one delivery "
+     "pass of the notifications outbox",
      cli_tick, "jiesu tick [--db PATH] [--now TIME] [--gateway URL]"},
     {"calendar", "list the working-day calendar, or set holidays and swapped working days",
      cli_calendar,

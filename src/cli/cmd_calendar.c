@@ -52,14 +52,14 @@ static void print_years(const struct calendar *cal)
 {
     int years[128];
     int n = calendar_years(cal, years, (int)JS_ARRAY_LEN(years));
-    printf("year  source                                   holidays workdays\n");
+    printf("year  data       holidays  workdays  source\n");
     for (int i = 0; i < n; i++) {
         json_t *doc = calendar_year_json(cal, years[i]);
-        printf("%d  %s %-40.40s %8zu %8zu\n", years[i],
-               json_is_true(json_object_get(doc, "edited")) ? "(edited) " : "(shipped)",
-               json_string_value(json_object_get(doc, "source")),
+        printf("%d  %-9s  %8zu  %8zu  %s\n", years[i],
+               json_is_true(json_object_get(doc, "edited")) ? "(edited)" : "(shipped)",
                json_array_size(json_object_get(doc, "holidays")),
-               json_array_size(json_object_get(doc, "workdays")));
+               json_array_size(json_object_get(doc, "workdays")),
+               json_string_value(json_object_get(doc, "source")));
         json_decref(doc);
     }
     if (n == 0)
@@ -142,7 +142,8 @@ int cli_calendar(struct opts *o)
             if (!doc)
                 doc = json_pack("{si ss s[] s[]}", "year", year, "source", "", "holidays",
                                 "workdays");
-            json_t *hol = json_object_get(doc, "holidays"), *work = json_object_get(doc, "workdays");
+            json_t *hol = json_object_get(doc, "holidays"),
+                   *work = json_object_get(doc, "workdays");
             bool was = drop_date(hol, date) | drop_date(work, date);
             if (remove && !was) {
                 fprintf(stderr, "jiesu calendar: %s is not a holiday or a swapped working day\n",

@@ -59,6 +59,11 @@ int cli_demo(struct opts *o)
         store_close(s);
         return 1;
     }
+    if (opts_has(o, "logins")) { /* only print the logins of a database already loaded */
+        demo_print_logins(&en, stdout, d.password);
+        rc = 0;
+        goto out;
+    }
     long existing = 0;
     s->ops->order_each(s, count_orders, &existing);
     if (existing) {
@@ -66,7 +71,16 @@ int cli_demo(struct opts *o)
                         "database\n", db);
         goto out;
     }
-    if (demo_load(&en, &d, &e)) {
+    /* Demo data is acknowledged to nobody until the load ends, so commits need not each
+     * wait for the disk; the final switch back makes the whole load durable. */
+    if (s->ops->set_bulk)
+        s->ops->set_bulk(s, true);
+    int load_rc = demo_load(&en, &d, &e);
+    if (s->ops->set_bulk && s->ops->set_bulk(s, false) && !load_rc) {
+        fprintf(stderr, "jiesu demo: cannot make the load durable\n");
+        goto out;
+    }
+    if (load_rc) {
         fprintf(stderr, "jiesu demo: %s: %s%s%s\n", js_err_name(e.code), e.message,
                 e.field[0] ? " field " : "", e.field);
         goto out;

@@ -28,8 +28,7 @@ static json_t *result_json(const struct tick_result *r)
                           r->sched.scanned, "acted", r->sched.acted, "actions", r->sched.actions,
                           "by_action", by, "conflicts", r->sched.conflicts, "refused",
                           r->sched.failures, "outbox", "claimed", r->notify.claimed, "sent",
-                          r->notify.sent, "retry", r->notify.retried, "failed",
-                          r->notify.failed);
+                          r->notify.sent, "retry", r->notify.retried, "failed", r->notify.failed);
     if (j && r->sched.failures)
         json_object_set_new(j, "last_refusal", json_string(r->sched.last_failure));
     if (j && r->notify.last_error[0])

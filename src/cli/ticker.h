@@ -14,10 +14,10 @@
 #include "util/jtime.h"
 
 struct ticker_config {
-    const char *db;        /* store location; copied */
-    int interval_seconds;  /* time between passes; the first one comes after one interval */
-    const char *gateway;   /* overrides the policy's notify_gateway_url when set; copied */
-    FILE *log;             /* one line per pass that did something, and errors; NULL: none */
+    const char *db;             /* store location; copied */
+    int interval_seconds;       /* time between passes; the first one comes after one interval */
+    const char *gateway;        /* overrides the policy's notify_gateway_url when set; copied */
+    FILE *log;                  /* one line per pass that did something, and errors; NULL: none */
     const struct jclock *clock; /* NULL: the system clock */
 };
 

@@ -331,9 +331,9 @@ int calendar_load_dir(struct calendar *c, const char *dir, struct js_error *e)
         dir = calendar_default_dir();
     DIR *d = opendir(dir);
     if (!d)
-        return errno == ENOENT ? 0
-                               : js_fail(e, JS_EIO, "calendar", "cannot read %s: %s", dir,
-                                         strerror(errno));
+        return errno == ENOENT
+                   ? 0
+                   : js_fail(e, JS_EIO, "calendar", "cannot read %s: %s", dir, strerror(errno));
     int rc = 0;
     struct dirent *ent;
     while (!rc && (ent = readdir(d))) {

@@ -11,10 +11,10 @@
 
 #include "util/err.h"
 
-#define CALENDAR_MIN_YEAR  2000
-#define CALENDAR_MAX_YEAR  2099
-#define CALENDAR_MAX_NAME  32  /* characters of a holiday's name */
-#define CALENDAR_SETTING   "calendar" /* the store setting holding the edited years */
+#define CALENDAR_MIN_YEAR 2000
+#define CALENDAR_MAX_YEAR 2099
+#define CALENDAR_MAX_NAME 32         /* characters of a holiday's name */
+#define CALENDAR_SETTING  "calendar" /* the store setting holding the edited years */
 
 struct calendar;
 

@@ -254,8 +254,8 @@ static void rule_sign(struct ctx *c)
 {
     const struct order *o = c->o;
     const struct assignment *lead = lead_of(o);
-    if (o->status != ST_DISPATCHED || o->sign_deadline <= 0 || c->now < o->sign_deadline ||
-        !lead || lead->signed_at || c->f->urged_sign)
+    if (o->status != ST_DISPATCHED || o->sign_deadline <= 0 || c->now < o->sign_deadline || !lead ||
+        lead->signed_at || c->f->urged_sign)
         return;
     add(c, ACT_URGE,
         json_pack("{ss ss so}", "note", "超过签收时限仍未签收，请立即签收", "kind", "sign", "due",

@@ -26,29 +26,29 @@ extern const char *const chase_warn_names[]; /* "reopen", "duplicate", "rework" 
 
 /* What an order's timeline says about chasing, folded event by event. */
 struct chase_facts {
-    int64_t clock_start;     /* when the current limit started: the last dispatch or reopen */
-    int64_t deadline_set_at; /* when the deadline last changed (dispatch, extension, lift...) */
-    double urged_share;      /* highest share of the current limit the system urged at */
-    bool urged_sign;         /* the system urged signing for the current sign deadline */
-    int64_t feedback_urged;  /* due of the last feedback urge by the system; 0 none */
-    int64_t last_feedback;   /* a lead unit's last reply, extension or hanging request, hanging
-                                progress or supervision answer */
-    bool marked_overdue;     /* overdue flag for the current deadline */
-    bool supervised_overdue; /* supervision of the current deadline being passed */
+    int64_t clock_start;      /* when the current limit started: the last dispatch or reopen */
+    int64_t deadline_set_at;  /* when the deadline last changed (dispatch, extension, lift...) */
+    double urged_share;       /* highest share of the current limit the system urged at */
+    bool urged_sign;          /* the system urged signing for the current sign deadline */
+    int64_t feedback_urged;   /* due of the last feedback urge by the system; 0 none */
+    int64_t last_feedback;    /* a lead unit's last reply, extension or hanging request, hanging
+                                 progress or supervision answer */
+    bool marked_overdue;      /* overdue flag for the current deadline */
+    bool supervised_overdue;  /* supervision of the current deadline being passed */
     bool supervised_upstream; /* supervision before the current upstream deadline */
-    int supervised_reopens;  /* reopen count of the last supervision of a reopened order */
-    int supervised_repeats;  /* repeat count of the last supervision of a repeated problem */
-    int warned[CHASE_WARN__COUNT]; /* highest count warned about, by kind */
-    int reported;            /* reopen count of the last special report */
+    int supervised_reopens;   /* reopen count of the last supervision of a reopened order */
+    int supervised_repeats;   /* repeat count of the last supervision of a repeated problem */
+    int warned[CHASE_WARN__COUNT];  /* highest count warned about, by kind */
+    int reported;                   /* reopen count of the last special report */
     int64_t sup_due[CHASE_MAX_SUP]; /* answer due of the open supervisions, oldest first (0:
                                        no limit) */
     int n_sup;
     int64_t sup_urged[CHASE_MAX_SUP]; /* answer dues the system has urged about */
     int n_sup_urged;
-    int sup_answered_late;   /* supervisions answered after their due */
-    int sup_unanswered;      /* open supervisions past their due (set by chase_facts_end) */
-    int repeats;             /* other citizens' orders about the same problem: merged into this
-                                one or not filed as its duplicates (filled by the caller) */
+    int sup_answered_late; /* supervisions answered after their due */
+    int sup_unanswered;    /* open supervisions past their due (set by chase_facts_end) */
+    int repeats;           /* other citizens' orders about the same problem: merged into this
+                              one or not filed as its duplicates (filled by the caller) */
 };
 
 /* Empty facts. */

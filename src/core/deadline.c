@@ -85,7 +85,7 @@ int64_t deadline_after_hang(int64_t deadline, int64_t hang_since, int64_t now)
 {
     if (deadline <= 0 || hang_since <= 0 || now <= hang_since)
         return deadline;
-    return deadline;
+    return deadline + (now - hang_since);
 }
 
 bool deadline_running(const struct order *o)
@@ -125,8 +125,8 @@ void deadline_state(const struct policy *p, const struct calendar *cal, const st
                             !status_is_final(o->status);
     if (o->deadline > 0) {
         /* a suspended deadline does not come nearer: count from the start of the hanging */
-        int64_t at = out->suspended && o->hang_since > 0 && o->hang_since < now ? o->hang_since
-                                                                                 : now;
+        int64_t at =
+            out->suspended && o->hang_since > 0 && o->hang_since < now ? o->hang_since : now;
         out->left = o->deadline - at;
         out->work_left = calendar_work_seconds(cal, at, o->deadline);
     }

@@ -214,8 +214,7 @@ out:
     return rc;
 }
 
-int engine_init(struct engine *en, struct store *s, const struct jclock *clock,
-                struct js_error *e)
+int engine_init(struct engine *en, struct store *s, const struct jclock *clock, struct js_error *e)
 {
     int rc = engine_init_policy(en, s, clock, e);
     if (rc)
@@ -272,8 +271,7 @@ int engine_set_policy(struct engine *en, const char *preset, const json_t *overr
 
 /* Queues the notifications the events cause (SPEC §3.16) inside the open transaction, so that
  * they are kept exactly when the events are. */
-static int queue_notifications(struct exec *x, const struct event_list *events,
-                               struct js_error *e)
+static int queue_notifications(struct exec *x, const struct event_list *events, struct js_error *e)
 {
     struct store *s = x->en->store;
     struct outbox_list msgs;
@@ -428,7 +426,6 @@ int engine_replay(struct engine *en, int64_t order_id, struct order *out, struct
     if (rc || r.rc)
         return js_fail(e, rc ? rc : r.rc, "", "cannot replay order %lld", (long long)order_id);
     if (out->version == 0)
-        return js_fail(e, JS_ENOTFOUND, "order", "order %lld has no events",
-                       (long long)order_id);
+        return js_fail(e, JS_ENOTFOUND, "order", "order %lld has no events", (long long)order_id);
     return 0;
 }

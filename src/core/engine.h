@@ -14,8 +14,8 @@
 #include "util/jtime.h"
 
 struct engine {
-    struct store *store;       /* borrowed */
-    struct policy policy;      /* owned */
+    struct store *store;        /* borrowed */
+    struct policy policy;       /* owned */
     const struct calendar *cal; /* NULL: weekdays; engine_init points it at own_cal */
     const struct jclock *clock; /* NULL: system clock */
     struct calendar *own_cal;   /* owned: the shipped calendars plus the stored edits */
@@ -33,8 +33,7 @@ struct engine_result {
  * the dongcheng-2016 preset if none is stored) and the working-day calendar: the files of
  * calendar_default_dir() with the years edited by administrators (setting CALENDAR_SETTING)
  * over them. */
-int engine_init(struct engine *en, struct store *s, const struct jclock *clock,
-                struct js_error *e);
+int engine_init(struct engine *en, struct store *s, const struct jclock *clock, struct js_error *e);
 /* Releases the policy and the calendar. Accepts NULL. */
 void engine_release(struct engine *en);
 /* Loads the calendar again (after an edit), as engine_init does; on failure the old one stays. */

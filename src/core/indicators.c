@@ -127,20 +127,135 @@ json_t *ind_catalogue_json(void)
 
 /* ---- folding events into cases --------------------------------------------------------- */
 
-/* The part of an order's state the fold needs, kept from the "set" of each event. */
-struct mini_unit {
-    int64_t unit_id;
-    int role;
-    bool active, return_pending;
-};
+static int64_t jint(const json_t *v)
+{
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
 
+int fact_event_decode(const struct event *ev, struct fact_event *out, struct js_error *e)
+{
+    memset(out, 0, sizeof *out);
+    out->order_id = ev->order_id;
+    out->version = ev->version;
+    out->at = ev->at;
+    out->actor_unit = ev->actor.unit_id;
+    out->action = ev->action;
+    out->status_before = ev->status_before;
+    out->status_after = ev->status_after;
+    const json_t *set = json_object_get(ev->payload, "set");
+    const json_t *args = json_object_get(ev->payload, "args");
+    if ((set && !json_is_object(set)) || (args && !json_is_object(args)))
+        return js_fail(e, JS_EINVAL, "payload", "event %lld of order %lld has a malformed payload",
+                       (long long)ev->version, (long long)ev->order_id);
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)set, k, v)
+    {
+        if (strcmp(k, "units") == 0) {
+            if (!json_is_array(v) || json_array_size(v) > ORDER_MAX_UNITS)
+                return js_fail(e, JS_EINVAL, "payload",
+                               "event %lld of order %lld has malformed units",
+                               (long long)ev->version, (long long)ev->order_id);
+            out->set |= FS_UNITS;
+            size_t i;
+            json_t *u;
+            json_array_foreach(v, i, u)
+            {
+                struct fact_unit *fu = &out->units[out->n_units++];
+                fu->unit_id = jint(json_object_get(u, "unit_id"));
+                fu->role = (int)jint(json_object_get(u, "role"));
+                fu->active = json_is_true(json_object_get(u, "active"));
+                fu->return_pending = json_is_true(json_object_get(u, "return_pending"));
+            }
+        } else if (strcmp(k, "deadline") == 0) {
+            out->set |= FS_DEADLINE;
+            out->deadline = jint(v);
+        } else if (strcmp(k, "hang") == 0) {
+            out->set |= FS_HANG;
+            out->hang = (int)jint(v);
+        } else if (strcmp(k, "closure") == 0) {
+            out->set |= FS_CLOSURE;
+            out->closure = (int)jint(v);
+        } else if (strcmp(k, "cb_contacted") == 0) {
+            out->set |= FS_CB_CONTACTED;
+            out->cb_contacted = (int)jint(v);
+        } else if (strcmp(k, "cb_solved") == 0) {
+            out->set |= FS_CB_SOLVED;
+            out->cb_solved = (int)jint(v);
+        } else if (strcmp(k, "cb_satisfaction") == 0) {
+            out->set |= FS_CB_SAT;
+            out->cb_sat = (int)jint(v);
+        } else if (strcmp(k, "cb_unreachable") == 0) {
+            out->set |= FS_CB_UNREACHABLE;
+            out->cb_unreachable = json_is_true(v);
+        } else if (strcmp(k, "close_kind") == 0) {
+            out->set |= FS_CLOSE_KIND;
+            out->close_kind = (int)jint(v);
+        } else if (strcmp(k, "type") == 0) {
+            out->set |= FS_TYPE;
+            out->type = (int)jint(v);
+        } else if (strcmp(k, "anonymous") == 0) {
+            out->set |= FS_ANONYMOUS;
+            out->anonymous = json_is_true(v);
+        } else if (strcmp(k, "channel") == 0) {
+            out->set |= FS_CHANNEL;
+            out->upstream = json_is_string(v) && strcmp(json_string_value(v), "upstream") == 0;
+        } else if (strcmp(k, "duplicate_of") == 0) {
+            out->set |= FS_DUPLICATE_OF;
+            out->duplicate_of = jint(v);
+        }
+    }
+    json_object_foreach((json_t *)args, k, v)
+    {
+        if (strcmp(k, "unit_id") == 0 && json_is_integer(v)) {
+            out->args |= FA_UNIT_ID;
+            out->a_unit_id = jint(v);
+        } else if (strcmp(k, "unjustified") == 0) {
+            out->args |= FA_UNJUSTIFIED;
+            out->a_unjustified = json_is_true(v);
+        } else if (strcmp(k, "pass") == 0) {
+            out->args |= FA_PASS;
+            out->a_pass = !json_is_false(v);
+        } else if (strcmp(k, "unreachable") == 0) {
+            out->args |= FA_UNREACHABLE;
+            out->a_unreachable = json_is_true(v);
+        } else if (strcmp(k, "level") == 0) {
+            out->args |= FA_LEVEL;
+            out->a_upstream = json_is_string(v) && strcmp(json_string_value(v), "upstream") == 0;
+        } else if (strcmp(k, "approve") == 0) {
+            out->args |= FA_APPROVE;
+            out->a_approve = json_is_true(v);
+        } else if (strcmp(k, "answer_due") == 0) {
+            int64_t t;
+            if (json_is_integer(v)) {
+                out->args |= FA_ANSWER_DUE;
+                out->a_answer_due = jint(v);
+            } else if (json_is_string(v) && jtime_parse(json_string_value(v), &t) == 0) {
+                out->args |= FA_ANSWER_DUE;
+                out->a_answer_due = t;
+            }
+        } else if (strcmp(k, "kind") == 0) {
+            out->args |= FA_KIND;
+            int kind = json_is_string(v) ? js_name_index(js_supk_names, json_string_value(v)) : -1;
+            out->a_kind = kind < 0 ? SUPK_OTHER : kind;
+        } else if (strcmp(k, "orders") == 0) {
+            out->args |= FA_ORDERS;
+            out->a_orders = (int)json_array_size(v);
+        } else if (strcmp(k, "duplicate_of") == 0 && json_is_integer(v)) {
+            out->args |= FA_DUPLICATE_OF;
+            out->a_duplicate_of = jint(v);
+        }
+    }
+    return 0;
+}
+
+/* The part of an order's state the fold needs, kept from the "set" of each event. */
 struct mini {
     int n_units;
-    struct mini_unit u[ORDER_MAX_UNITS];
-    int64_t deadline;
+    struct fact_unit u[ORDER_MAX_UNITS];
+    int64_t deadline, duplicate_of;
     int hang, closure, cb_contacted, cb_solved, cb_sat, close_kind, type;
     bool cb_unreachable, anonymous, upstream;
-    int64_t duplicate_of;
 };
 
 static void mini_init(struct mini *m)
@@ -152,69 +267,42 @@ static void mini_init(struct mini *m)
     m->close_kind = CK_NONE;
 }
 
-static int64_t jint(const json_t *v)
+/* Applies the members of an event's "set" that the fold reads. */
+static void mini_apply(struct mini *m, const struct fact_event *fe)
 {
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
-static int mini_set_units(struct mini *m, const json_t *units)
-{
-    if (!json_is_array(units) || json_array_size(units) > ORDER_MAX_UNITS)
-        return -JS_EINVAL;
-    m->n_units = 0;
-    size_t i;
-    json_t *u;
-    json_array_foreach(units, i, u)
-    {
-        struct mini_unit *mu = &m->u[m->n_units++];
-        mu->unit_id = jint(json_object_get(u, "unit_id"));
-        mu->role = (int)jint(json_object_get(u, "role"));
-        mu->active = json_is_true(json_object_get(u, "active"));
-        mu->return_pending = json_is_true(json_object_get(u, "return_pending"));
+    unsigned s = fe->set;
+    if (s & FS_UNITS) {
+        m->n_units = fe->n_units;
+        memcpy(m->u, fe->units, sizeof(struct fact_unit) * (size_t)fe->n_units);
     }
-    return 0;
+    if (s & FS_DEADLINE)
+        m->deadline = fe->deadline;
+    if (s & FS_HANG)
+        m->hang = fe->hang;
+    if (s & FS_CLOSURE)
+        m->closure = fe->closure;
+    if (s & FS_CB_CONTACTED)
+        m->cb_contacted = fe->cb_contacted;
+    if (s & FS_CB_SOLVED)
+        m->cb_solved = fe->cb_solved;
+    if (s & FS_CB_SAT)
+        m->cb_sat = fe->cb_sat;
+    if (s & FS_CB_UNREACHABLE)
+        m->cb_unreachable = fe->cb_unreachable;
+    if (s & FS_CLOSE_KIND)
+        m->close_kind = fe->close_kind;
+    if (s & FS_TYPE)
+        m->type = fe->type;
+    if (s & FS_ANONYMOUS)
+        m->anonymous = fe->anonymous;
+    if (s & FS_CHANNEL)
+        m->upstream = fe->upstream;
+    if (s & FS_DUPLICATE_OF)
+        m->duplicate_of = fe->duplicate_of;
 }
 
-/* Applies the keys of an event's "set" that the fold reads. */
-static int mini_apply(struct mini *m, const json_t *set)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)set, k, v)
-    {
-        if (strcmp(k, "units") == 0) {
-            if (mini_set_units(m, v))
-                return -JS_EINVAL;
-        } else if (strcmp(k, "deadline") == 0)
-            m->deadline = jint(v);
-        else if (strcmp(k, "hang") == 0)
-            m->hang = (int)jint(v);
-        else if (strcmp(k, "closure") == 0)
-            m->closure = (int)jint(v);
-        else if (strcmp(k, "cb_contacted") == 0)
-            m->cb_contacted = (int)jint(v);
-        else if (strcmp(k, "cb_solved") == 0)
-            m->cb_solved = (int)jint(v);
-        else if (strcmp(k, "cb_satisfaction") == 0)
-            m->cb_sat = (int)jint(v);
-        else if (strcmp(k, "cb_unreachable") == 0)
-            m->cb_unreachable = json_is_true(v);
-        else if (strcmp(k, "close_kind") == 0)
-            m->close_kind = (int)jint(v);
-        else if (strcmp(k, "type") == 0)
-            m->type = (int)jint(v);
-        else if (strcmp(k, "anonymous") == 0)
-            m->anonymous = json_is_true(v);
-        else if (strcmp(k, "channel") == 0)
-            m->upstream = json_is_string(v) && strcmp(json_string_value(v), "upstream") == 0;
-        else if (strcmp(k, "duplicate_of") == 0)
-            m->duplicate_of = jint(v);
-    }
-    return 0;
-}
-
-/* True if the unit at index i holds the order as a responsible unit (lead or dual). */
-static bool responsible(const struct mini_unit *u)
+/* True if the unit holds the order as a responsible unit (lead or dual). */
+static bool responsible(const struct fact_unit *u)
 {
     return u->active && (u->role == ASG_LEAD || u->role == ASG_DUAL);
 }
@@ -274,18 +362,6 @@ static uint8_t tri(int v)
     return v < 0 ? 2 : v ? 1 : 0;
 }
 
-/* The answer due time of a supervision: args.answer_due as an instant or ISO text, else 24 h. */
-static int64_t answer_due(const json_t *args, int64_t at)
-{
-    const json_t *d = json_object_get(args, "answer_due");
-    int64_t t;
-    if (json_is_integer(d))
-        return json_integer_value(d);
-    if (json_is_string(d) && jtime_parse(json_string_value(d), &t) == 0)
-        return t;
-    return at + 24 * 3600;
-}
-
 static int sort_marks_cmp(const void *a, const void *b)
 {
     const struct fact_mark *x = a, *y = b;
@@ -320,21 +396,17 @@ void fact_set_release(struct fact_set *fs)
 }
 
 /* One event of the fold: what changed responsibility, and the marks of the action. */
-static int fold_event(struct fact_set *fs, struct mini *st, int rejections[], const struct event *ev,
-                      struct js_error *e)
+static int fold_event(struct fact_set *fs, struct mini *st, int rejections[],
+                      const struct fact_event *ev, struct js_error *e)
 {
-    const json_t *set = json_object_get(ev->payload, "set");
-    const json_t *args = json_object_get(ev->payload, "args");
     struct mini before = *st;
     int rc = 0;
-    if (set && (!json_is_object(set) || mini_apply(st, set)))
-        return js_fail(e, JS_EINVAL, "payload", "event %lld of order %lld has a malformed set",
-                       (long long)ev->version, (long long)ev->order_id);
+    mini_apply(st, ev);
     int64_t at = ev->at;
 
     /* Responsibility: new units get a case, units that stopped holding get a DROP. */
     for (int i = 0; i < st->n_units; i++) {
-        const struct mini_unit *u = &st->u[i];
+        const struct fact_unit *u = &st->u[i];
         if (!responsible(u) || responsible_in(&before, u->unit_id))
             continue;
         struct fact_case *c = case_of(fs, u->unit_id);
@@ -360,31 +432,29 @@ static int fold_event(struct fact_set *fs, struct mini *st, int rejections[], co
             return rc;
     }
     for (int i = 0; i < before.n_units; i++) {
-        const struct mini_unit *u = &before.u[i];
+        const struct fact_unit *u = &before.u[i];
         if (responsible(u) && !responsible_in(st, u->unit_id) &&
             (rc = mark(case_of(fs, u->unit_id), FM_DROP, at, 0, 0, 0, 0)))
             return rc;
     }
-    if (set && json_object_get(set, "deadline") &&
-        (rc = mark_held(fs, st, FM_DEADLINE, at, st->deadline, 0, 0, 0)))
+    if ((ev->set & FS_DEADLINE) && (rc = mark_held(fs, st, FM_DEADLINE, at, st->deadline, 0, 0, 0)))
         return rc;
-    if (set && json_object_get(set, "hang") &&
-        (rc = mark_held(fs, st, FM_HANG, at, 0, st->hang, 0, 0)))
+    if ((ev->set & FS_HANG) && (rc = mark_held(fs, st, FM_HANG, at, 0, st->hang, 0, 0)))
         return rc;
 
     switch (ev->action) {
     case ACT_RETURN: {
-        struct fact_case *c = case_of(fs, ev->actor.unit_id);
+        struct fact_case *c = case_of(fs, ev->actor_unit);
         if (c) {
-            int k = c - fs->cases;
+            int k = (int)(c - fs->cases);
             rc = mark(c, FM_RETURN, at, 0, rejections[k] > 255 ? 255 : rejections[k], 0, 0);
         }
         break;
     }
     case ACT_RETURN_REJECT: {
-        int64_t unit = jint(json_object_get(args, "unit_id"));
+        int64_t unit = (ev->args & FA_UNIT_ID) ? ev->a_unit_id : 0;
         for (int i = 0; !unit && i < before.n_units; i++)
-            if (before.u[i].return_pending) {
+            if (before.u[i].return_pending) { /* the unit whose return is no longer pending */
                 bool still = false;
                 for (int j = 0; j < st->n_units; j++)
                     if (st->u[j].unit_id == before.u[i].unit_id && st->u[j].return_pending)
@@ -396,51 +466,44 @@ static int fold_event(struct fact_set *fs, struct mini *st, int rejections[], co
         if (!c)
             break;
         rejections[c - fs->cases]++;
-        const json_t *unj = json_object_get(args, "unjustified");
-        if (!unj || json_is_true(unj))
+        if (!(ev->args & FA_UNJUSTIFIED) || ev->a_unjustified) /* absent means unjustified */
             rc = mark(c, FM_SHIRK, at, 0, 0, 0, 0);
         break;
     }
     case ACT_REPLY: {
         bool in_time = before.deadline == 0 || at <= before.deadline || before.hang == 2;
-        rc = mark(case_of(fs, ev->actor.unit_id), FM_REPLY, at, 0, st->closure < 0 ? 0 : st->closure,
+        rc = mark(case_of(fs, ev->actor_unit), FM_REPLY, at, 0, st->closure < 0 ? 0 : st->closure,
                   in_time, 0);
         break;
     }
     case ACT_REVIEW:
-        if (json_is_false(json_object_get(args, "pass")))
+        if ((ev->args & FA_PASS) && !ev->a_pass)
             rc = mark_held(fs, &before, FM_REWORK, at, 0, 0, 0, 0);
         break;
     case ACT_CALLBACK:
-        if (!json_is_true(json_object_get(args, "unreachable")) && !st->cb_unreachable &&
-            st->cb_sat != SAT_NONE)
+        if (!ev->a_unreachable && !st->cb_unreachable && st->cb_sat != SAT_NONE)
             rc = mark_held(fs, &before, FM_CALLBACK, at, 0, tri(st->cb_contacted),
                            tri(st->cb_solved), st->cb_sat);
         break;
-    case ACT_REOPEN: {
-        const json_t *lv = json_object_get(args, "level");
-        int upstream = json_is_string(lv) && strcmp(json_string_value(lv), "upstream") == 0;
-        rc = mark_held(fs, &before, FM_REOPEN, at, 0, upstream, 0, 0);
+    case ACT_REOPEN:
+        rc = mark_held(fs, &before, FM_REOPEN, at, 0, ev->a_upstream, 0, 0);
         break;
-    }
     case ACT_CLOSE:
     case ACT_FORCE_CLOSE:
         rc = mark_held(fs, &before, FM_CLOSE, at, 0,
                        ev->action == ACT_FORCE_CLOSE ? CK_FORCED : st->close_kind, 0, 0);
         break;
     case ACT_EXTENSION_DECIDE:
-        if (json_is_true(json_object_get(args, "approve")))
+        if (ev->a_approve)
             rc = mark_held(fs, &before, FM_EXT, at, 0, 0, 0, 0);
         break;
-    case ACT_SUPERVISE: {
-        const json_t *k = json_object_get(args, "kind");
-        int kind = json_is_string(k) ? js_name_index(js_supk_names, json_string_value(k)) : -1;
-        rc = mark_held(fs, &before, FM_SUPERVISE, at, answer_due(args, at), 0,
-                       kind < 0 ? SUPK_OTHER : kind, 0);
+    case ACT_SUPERVISE: /* the answer is due when args say, else in 24 h */
+        rc = mark_held(fs, &before, FM_SUPERVISE, at,
+                       (ev->args & FA_ANSWER_DUE) ? ev->a_answer_due : at + 24 * 3600, 0,
+                       (ev->args & FA_KIND) ? ev->a_kind : SUPK_OTHER, 0);
         break;
-    }
     case ACT_SUPERVISE_ANSWER: {
-        struct fact_case *c = case_of(fs, ev->actor.unit_id);
+        struct fact_case *c = case_of(fs, ev->actor_unit);
         for (int i = 0; c && i < c->n_marks; i++)
             if (c->marks[i].kind == FM_SUPERVISE && c->marks[i].a == 0) {
                 c->marks[i].a = at <= c->marks[i].v ? 1 : 2;
@@ -448,15 +511,13 @@ static int fold_event(struct fact_set *fs, struct mini *st, int rejections[], co
             }
         break;
     }
-    case ACT_MERGE: {
-        size_t n = json_array_size(json_object_get(args, "orders"));
-        if (n)
-            rc = mark_held(fs, &before, FM_REPEAT, at, (int64_t)n, 0, 0, 0);
+    case ACT_MERGE:
+        if (ev->a_orders > 0)
+            rc = mark_held(fs, &before, FM_REPEAT, at, ev->a_orders, 0, 0, 0);
         break;
-    }
     case ACT_NOT_FILE: {
         int64_t dup = st->duplicate_of ? st->duplicate_of
-                                       : jint(json_object_get(args, "duplicate_of"));
+                                       : (ev->args & FA_DUPLICATE_OF) ? ev->a_duplicate_of : 0;
         if (dup) {
             fs->dup_target = dup;
             fs->dup_at = at;
@@ -469,8 +530,8 @@ static int fold_event(struct fact_set *fs, struct mini *st, int rejections[], co
     return rc;
 }
 
-int facts_derive(const struct event *evs, int n, const int64_t *repeat_at, int n_repeats,
-                 struct fact_set *out, struct js_error *e)
+int facts_fold(const struct fact_event *evs, int n, const int64_t *repeat_at, int n_repeats,
+               struct fact_set *out, struct js_error *e)
 {
     memset(out, 0, sizeof *out);
     struct mini st;
@@ -482,7 +543,7 @@ int facts_derive(const struct event *evs, int n, const int64_t *repeat_at, int n
         if (i > 0 && evs[i].at < evs[i - 1].at)
             sorted = false;
         if ((rc = fold_event(out, &st, rejections, &evs[i], e)))
-            return rc;
+            return rc == -JS_ENOMEM ? js_fail(e, JS_ENOMEM, NULL, "out of memory") : rc;
     }
     for (int c = 0; !sorted && c < out->n_cases; c++) /* clocks never go back, but be safe */
         qsort(out->cases[c].marks, (size_t)out->cases[c].n_marks, sizeof(struct fact_mark),
@@ -492,6 +553,22 @@ int facts_derive(const struct event *evs, int n, const int64_t *repeat_at, int n
             if ((rc = add_repeat(&out->cases[c], repeat_at[r])))
                 return js_fail(e, JS_ENOMEM, NULL, "out of memory");
     return 0;
+}
+
+int facts_derive(const struct event *evs, int n, const int64_t *repeat_at, int n_repeats,
+                 struct fact_set *out, struct js_error *e)
+{
+    memset(out, 0, sizeof *out);
+    struct fact_event *fe = malloc(sizeof *fe * (size_t)(n > 0 ? n : 1));
+    if (!fe)
+        return js_fail(e, JS_ENOMEM, NULL, "out of memory");
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++)
+        rc = fact_event_decode(&evs[i], &fe[i], e);
+    if (!rc)
+        rc = facts_fold(fe, n, repeat_at, n_repeats, out, e);
+    free(fe);
+    return rc;
 }
 
 /* ---- compact form ----------------------------------------------------------------------- */

@@ -136,9 +136,70 @@ struct fact_set {
     int64_t dup_target, dup_at; /* 0 if none */
 };
 
-/* Folds one order's events (in version order) into facts. repeat_at lists the times at which
- * other orders were not filed as duplicates of this one (may be NULL when n_repeats is 0). out
- * must be released with fact_set_release, also after a failure. */
+/* What the fold reads of one event: its header and the members of its payload's "set" (the
+ * order fields it changed) and "args" (its validated input) that the definitions use. Bits say
+ * which members were present. Decoded from the JSON payload by fact_event_decode, or straight
+ * from the payload text by a store. */
+enum {
+    FS_UNITS = 1u << 0,
+    FS_DEADLINE = 1u << 1,
+    FS_HANG = 1u << 2,
+    FS_CLOSURE = 1u << 3,
+    FS_CB_CONTACTED = 1u << 4,
+    FS_CB_SOLVED = 1u << 5,
+    FS_CB_SAT = 1u << 6,
+    FS_CB_UNREACHABLE = 1u << 7,
+    FS_CLOSE_KIND = 1u << 8,
+    FS_TYPE = 1u << 9,
+    FS_ANONYMOUS = 1u << 10,
+    FS_CHANNEL = 1u << 11,
+    FS_DUPLICATE_OF = 1u << 12,
+};
+enum {
+    FA_UNIT_ID = 1u << 0,
+    FA_UNJUSTIFIED = 1u << 1,
+    FA_PASS = 1u << 2,
+    FA_UNREACHABLE = 1u << 3,
+    FA_LEVEL = 1u << 4,
+    FA_APPROVE = 1u << 5,
+    FA_ANSWER_DUE = 1u << 6,
+    FA_KIND = 1u << 7,
+    FA_ORDERS = 1u << 8,
+    FA_DUPLICATE_OF = 1u << 9,
+};
+
+struct fact_unit {
+    int64_t unit_id;
+    int role; /* enum asg_role */
+    bool active, return_pending;
+};
+
+struct fact_event {
+    int64_t order_id, version, at, actor_unit;
+    int action, status_before, status_after;
+    unsigned set, args; /* FS_* and FA_* bits */
+    /* set */
+    int n_units;
+    struct fact_unit units[ORDER_MAX_UNITS];
+    int64_t deadline, duplicate_of;
+    int hang, closure, cb_contacted, cb_solved, cb_sat, close_kind, type;
+    bool cb_unreachable, anonymous, upstream; /* upstream: channel is "upstream" */
+    /* args */
+    int64_t a_unit_id, a_answer_due, a_duplicate_of;
+    int a_orders; /* how many orders a merge names */
+    int a_kind;   /* enum supervision_kind */
+    bool a_unjustified, a_pass, a_unreachable, a_upstream, a_approve;
+};
+
+/* Decodes an event with a JSON payload. Returns 0 or -JS_EINVAL for a malformed payload. */
+int fact_event_decode(const struct event *ev, struct fact_event *out, struct js_error *e);
+
+/* Folds one order's decoded events (in version order) into facts. repeat_at lists the times at
+ * which other orders were not filed as duplicates of this one (may be NULL when n_repeats is
+ * 0). out must be released with fact_set_release, also after a failure. */
+int facts_fold(const struct fact_event *evs, int n, const int64_t *repeat_at, int n_repeats,
+               struct fact_set *out, struct js_error *e);
+/* The same from events with JSON payloads (decoded one by one). */
 int facts_derive(const struct event *evs, int n, const int64_t *repeat_at, int n_repeats,
                  struct fact_set *out, struct js_error *e);
 /* Frees the marks of every case. Accepts NULL. */

@@ -230,8 +230,7 @@ static int nested(struct dctx *c, int rc, const char *prefix)
 {
     if (c->e) {
         char joined[256];
-        snprintf(joined, sizeof joined, "%s%s%s", prefix, c->e->field[0] ? "." : "",
-                 c->e->field);
+        snprintf(joined, sizeof joined, "%s%s%s", prefix, c->e->field[0] ? "." : "", c->e->field);
         size_t n = strlen(joined);
         if (n >= sizeof c->e->field)
             n = sizeof c->e->field - 1; /* a cut field name still points the right way */
@@ -1716,7 +1715,8 @@ static int act_warn(struct dctx *c)
                 json_array_append_new(units, json_integer(c->o->units[i].unit_id)))
                 return nomem(c);
         if (json_array_size(units) == 0)
-            return js_fail(c->e, JS_ERULE, "unit_id", "no unit holds the order: name the unit to warn");
+            return js_fail(c->e, JS_ERULE, "unit_id",
+                           "no unit holds the order: name the unit to warn");
     }
     return emit_record(c);
 }

@@ -19,8 +19,8 @@ const char *const js_outbox_state_labels[] = {JS_OUTBOX_STATE_LIST(JS_X_LABEL) N
 
 const char *const js_outbox_role_names[] = {"citizen", "leader", "section", "operator", NULL};
 
-#define PLATFORM "12345热线" /* the signature of every message */
-#define TITLE_CHARS 24     /* characters of an order's title quoted in a message */
+#define PLATFORM    "12345热线" /* the signature of every message */
+#define TITLE_CHARS 24          /* characters of an order's title quoted in a message */
 
 void outbox_list_init(struct outbox_list *l)
 {
@@ -118,8 +118,7 @@ static void when(int64_t t, char *out, size_t n)
     snprintf(out, n, "%.16s", iso);
 }
 
-static void base_msg(struct outbox_msg *m, int kind, const struct event *ev,
-                     const struct order *o)
+static void base_msg(struct outbox_msg *m, int kind, const struct event *ev, const struct order *o)
 {
     memset(m, 0, sizeof *m);
     m->kind = kind;
@@ -147,8 +146,8 @@ static int to_citizen(struct outbox_list *out, int kind, const struct event *ev,
 }
 
 /* One message per contact tier in `tiers` (bits of enum contact_tier) of unit u. */
-static int to_unit(struct outbox_list *out, int kind, const struct event *ev,
-                   const struct order *o, const struct unit *u, unsigned tiers, const char *text)
+static int to_unit(struct outbox_list *out, int kind, const struct event *ev, const struct order *o,
+                   const struct unit *u, unsigned tiers, const char *text)
 {
     for (int t = 0; t < CONTACT__COUNT; t++) {
         const struct contact *ct = &u->contacts[t];
@@ -206,8 +205,7 @@ int outbox_plan(const struct event *ev, const struct order *o, const struct unit
         char names[256] = "";
         size_t len = 0;
         for (int i = 0; i < n_units; i++) {
-            int w = snprintf(names + len, sizeof names - len, "%s%s", i ? "、" : "",
-                             units[i].name);
+            int w = snprintf(names + len, sizeof names - len, "%s%s", i ? "、" : "", units[i].name);
             if (w < 0 || (size_t)w >= sizeof names - len)
                 break;
             len += (size_t)w;
@@ -246,10 +244,9 @@ int outbox_plan(const struct event *ev, const struct order *o, const struct unit
                      "【" PLATFORM "%s】%s：工单%s“%s”%s。请高度重视，安排专人迅速处理，"
                      "及时向群众回复办理结果，并将办理情况抄送热线受理中心。",
                      hint ? "提示函" : "警示函", units[i].name, o->number, title, why);
-            rc = to_unit(out, OBK_WARNING, ev, o, &units[i],
-                         (1u << CONTACT_LEADER) | (1u << CONTACT_SECTION) |
-                             (1u << CONTACT_OPERATOR),
-                         text);
+            rc = to_unit(
+                out, OBK_WARNING, ev, o, &units[i],
+                (1u << CONTACT_LEADER) | (1u << CONTACT_SECTION) | (1u << CONTACT_OPERATOR), text);
         }
         return rc;
     }
@@ -265,7 +262,8 @@ int outbox_plan(const struct event *ev, const struct order *o, const struct unit
         }
         for (int i = 0; i < n_units && !rc; i++) {
             snprintf(text, sizeof text,
-                     "【" PLATFORM "督办通知】%s：工单%s“%s”已启动督办（%s），请%s回复热线受理中心。",
+                     "【" PLATFORM
+                     "督办通知】%s：工单%s“%s”已启动督办（%s），请%s回复热线受理中心。",
                      units[i].name, o->number, title, note, by);
             rc = to_unit(out, OBK_SUPERVISION, ev, o, &units[i],
                          (1u << CONTACT_SECTION) | (1u << CONTACT_OPERATOR), text);

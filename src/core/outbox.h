@@ -40,14 +40,14 @@ extern const char *const js_outbox_role_names[]; /* "citizen", "leader", "sectio
 
 /* One message. */
 struct outbox_msg {
-    int64_t id;        /* assigned by the store */
-    int kind;          /* enum outbox_kind */
-    int state;         /* enum outbox_state */
+    int64_t id; /* assigned by the store */
+    int kind;   /* enum outbox_kind */
+    int state;  /* enum outbox_state */
     int64_t order_id;
     char order_number[20];
-    int64_t event_id;  /* the event that caused it */
-    int64_t unit_id;   /* the unit written to, 0 for the citizen */
-    char to_role[16];  /* one of js_outbox_role_names */
+    int64_t event_id; /* the event that caused it */
+    int64_t unit_id;  /* the unit written to, 0 for the citizen */
+    char to_role[16]; /* one of js_outbox_role_names */
     char to_name[64], to_phone[32], to_email[128];
     char text[OUTBOX_TEXT_MAX];
     int attempts;

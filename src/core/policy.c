@@ -17,7 +17,17 @@ const char *const policy_preset_names[] = {"dongcheng-2016", "linshu-2020",  "pi
 /* Wire names of enum span_unit, in enum order. */
 static const char *const unit_names[] = {"days", "workdays", "hours", NULL};
 
-enum kind { K_INT, K_UNIT, K_BOOL, K_TIER_HOURS, K_TIER_DAYS, K_SHARES, K_NAME, K_OVERRIDES, K_URL };
+enum kind {
+    K_INT,
+    K_UNIT,
+    K_BOOL,
+    K_TIER_HOURS,
+    K_TIER_DAYS,
+    K_SHARES,
+    K_NAME,
+    K_OVERRIDES,
+    K_URL
+};
 
 struct setting {
     const char *key;
@@ -172,7 +182,7 @@ static int read_shares(const struct setting *d, const json_t *v, double *shares,
 static int read_override(const json_t *v, const char *field, struct limit_override *o,
                          struct js_error *e)
 {
-    static const char *const keys[] = {"category_id", "level", "tier", "channel",
+    static const char *const keys[] = {"category_id", "level", "tier",       "channel",
                                        "limit",       "unit",  "sign_hours", NULL};
     char f[96];
     memset(o, 0, sizeof *o);
@@ -221,8 +231,8 @@ static int read_override(const json_t *v, const char *field, struct limit_overri
         criteria++;
     }
     if (criteria == 0)
-        return js_fail(e, JS_EINVAL, field,
-                       "'%s' must name a category_id, level, tier or channel", field);
+        return js_fail(e, JS_EINVAL, field, "'%s' must name a category_id, level, tier or channel",
+                       field);
     if ((x = json_object_get(v, "limit"))) {
         snprintf(f, sizeof f, "%s.limit", field);
         if ((rc = read_int(x, 1, 8760, &o->limit, f, e)))

@@ -56,11 +56,11 @@ struct policy {
 
     /* callback, reopen, warnings */
     int callback_tries;
-    int reopen_warning;   /* reopened this often → warning (001 §2(5)) */
-    int special_report;   /* reopened this often → special report (001 §2(6)) */
-    int rework_warning;   /* perfunctory work */
+    int reopen_warning;    /* reopened this often → warning (001 §2(5)) */
+    int special_report;    /* reopened this often → special report (001 §2(6)) */
+    int rework_warning;    /* perfunctory work */
     int duplicate_warning; /* this many citizens complain about one problem → warning */
-    bool verify_upstream; /* 000 art. 7 */
+    bool verify_upstream;  /* 000 art. 7 */
     bool callback_required_for_answer; /* direct answers go to callback before closing */
 
     char scheme[32]; /* assessment scheme name */

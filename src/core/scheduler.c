@@ -91,8 +91,8 @@ static int count_repeats(struct store *s, int64_t id, int *out)
 static void note_failure(struct sched_stats *st, int64_t id, int action, const struct js_error *e)
 {
     st->failures++;
-    snprintf(st->last_failure, sizeof st->last_failure, "order %lld: %s: %s %.160s",
-             (long long)id, js_action_names[action], js_err_name(e->code), e->message);
+    snprintf(st->last_failure, sizeof st->last_failure, "order %lld: %s: %s %.160s", (long long)id,
+             js_action_names[action], js_err_name(e->code), e->message);
 }
 
 /* Chases one order; a store failure is returned, refusals are counted. */
@@ -137,8 +137,8 @@ static int chase_one(struct engine *en, int64_t id, int64_t now, struct sched_st
         struct engine_result res;
         struct js_error ae;
         js_error_clear(&ae);
-        int arc = engine_execute(en, &system, plan.v[i].action, id, version, plan.v[i].args, &res,
-                                 &ae);
+        int arc =
+            engine_execute(en, &system, plan.v[i].action, id, version, plan.v[i].args, &res, &ae);
         if (arc == -JS_ECONFLICT) {
             st->conflicts++; /* someone acted meanwhile: the next pass looks again */
             break;

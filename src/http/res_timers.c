@@ -216,8 +216,23 @@ static const char *known_name(const json_t *doc, const char *date)
     return "";
 }
 
+/* True if list (of dates or {date}) holds date. */
+static bool lists_date(const json_t *list, const char *date)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach((json_t *)list, i, item)
+    {
+        const char *d = item_date(item);
+        if (d && date && strcmp(d, date) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Builds year's document from the flat lists of the body, keeping the names and the source the
- * calendar already has. */
+ * calendar already has. A date in both lists is a working day (as the calendar screen shows it:
+ * a weekend holiday turned into a working day). */
 static json_t *year_from_lists(const struct calendar *cal, int year, const json_t *hol,
                                const json_t *work)
 {
@@ -232,7 +247,7 @@ static json_t *year_from_lists(const struct calendar *cal, int year, const json_
         json_t *item;
         json_array_foreach((json_t *)in[l], i, item)
         {
-            if (item_year(item) != year)
+            if (item_year(item) != year || (l == 0 && lists_date(work, item_date(item))))
                 continue;
             json_t *copy;
             if (json_is_string(item))
@@ -546,4 +561,45 @@ int res_timers_routes(struct router *r)
         (rc = router_add(r, "GET", "/api/v1/special-reports", list_special_reports)))
         return rc;
     return 0;
+}
+
+/* What the OpenAPI document says about these routes. */
+static const struct route_doc timers_docs[] = {
+    {"GET", "/api/v1/calendar", "calendar",
+     "The working-day calendar: every special date (holidays, swapped working days) and each year "
+     "with data",
+     "any user", NULL, NULL, 200},
+    {"PUT", "/api/v1/calendar", "calendar",
+     "Replace the special dates of every year named or already known (flat lists of dates)",
+     "admin", NULL, "holidays:array!,workdays:array!", 200},
+    {"GET", "/api/v1/calendar/{year}", "calendar", "One year's holidays and swapped working days",
+     "any user", NULL, NULL, 200},
+    {"PUT", "/api/v1/calendar/{year}", "calendar",
+     "Replace one year (kept over the shipped calendar file)", "admin", NULL,
+     "year:integer,source:string,holidays:array!,workdays:array!", 200},
+    {"DELETE", "/api/v1/calendar/{year}", "calendar",
+     "Drop the edits of a year: the shipped calendar file counts again", "admin", NULL, NULL, 200},
+    {"GET", "/api/v1/outbox", "notifications",
+     "Notification messages with their delivery state (pending / sent / failed), newest first",
+     "admin, supervisor", "state:string,kind:string,order_id:integer,before:integer,limit:integer",
+     NULL, 200},
+    {"POST", "/api/v1/outbox/{id}/retry", "notifications", "Send a failed message again", "admin",
+     NULL, NULL, 200},
+    {"GET", "/api/v1/warnings", "chasing",
+     "Hints and warnings (提示/警示) given to units, newest first; a unit sees its own",
+     "platform roles, unit users",
+     "from:string,to:string,unit_id:integer,before:integer,"
+     "limit:integer",
+     NULL, 200},
+    {"GET", "/api/v1/special-reports", "chasing",
+     "Orders on the special-report list (专报: reopened three times or more), latest report first",
+     "platform roles", "from:string,to:string,limit:integer", NULL, 200},
+};
+
+int res_timers_register(struct app *a)
+{
+    int rc = res_timers_routes(a->router);
+    if (!rc)
+        rc = app_route_docs(a, timers_docs, (int)JS_ARRAY_LEN(timers_docs));
+    return rc;
 }

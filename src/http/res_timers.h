@@ -18,4 +18,9 @@
  * Returns 0 or the first router_add error. */
 int res_timers_routes(struct router *r);
 
+struct app;
+/* Registers the routes above on the app's router and their descriptions for the OpenAPI document
+ * (app_route_docs). Call once from app_new, before serving. Returns 0 or the first error. */
+int res_timers_register(struct app *a);
+
 #endif

@@ -216,7 +216,7 @@ int assess_store_open(const char *location, struct assess_store **out, struct js
     }
     /* synchronous=FULL like the main store: appeals and decisions must survive a power cut */
     sqlite3_busy_timeout(st->db, 5000);
-    if ((rc = exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", e)))
+    if ((rc = exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;", e)))
         goto fail;
     if (query_int(st,
                   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
@@ -247,10 +247,12 @@ void assess_store_close(struct assess_store *st)
 struct folder {
     struct assess_store *st;
     sqlite3_stmt *del, *ins, *reps;
-    struct event *evs;
+    struct fact_event *evs;
     int n, cap;
     int64_t *rep_at;
     int n_rep, cap_rep;
+    int64_t *targets; /* when not NULL: the only orders of the range that have repeats */
+    int n_targets;
     uint8_t *blob;
     size_t cap_blob;
     struct assess_sync_stats *stats;
@@ -258,8 +260,6 @@ struct folder {
 
 static void folder_clear_events(struct folder *f)
 {
-    for (int i = 0; i < f->n; i++)
-        event_release(&f->evs[i]);
     f->n = 0;
 }
 
@@ -293,10 +293,10 @@ static int folder_init(struct folder *f, struct assess_store *st, struct assess_
 }
 
 /* ---- reading payloads fast ----
- * An intake payload carries the whole citizen text; parsing every payload with jansson made the
- * fold spend most of its time building strings it never reads. The scanner below walks the JSON
- * text, and only the members of "args" and "set" the fold reads are parsed (any text the scanner
- * does not understand falls back to the full parser). */
+ * An intake payload carries the whole citizen text, and building JSON objects for every
+ * payload made the fold spend most of its time on what it never reads. The scanner below walks
+ * the payload text (as jansson wrote it) and decodes only the members of "set" and "args" the
+ * fold reads; anything it does not expect sends the event to the full parser instead. */
 
 static const char *skip_ws(const char *p, const char *end)
 {
@@ -352,106 +352,276 @@ static const char *skip_value(const char *p, const char *end, int depth)
             p++;
         }
     }
+    const char *s = p;
     while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n')
         p++;
-    return p;
+    return p > s ? p : NULL;
 }
 
-static bool wanted(const char *key, size_t len, const char *const *keys)
+/* The next member of an object whose '{' has been read: 1 with key and value ranges, 0 at the
+ * closing brace, -1 if the text is not what jansson writes. */
+static int member_next(const char **pp, const char *end, const char **k, size_t *kl,
+                       const char **v, const char **ve)
 {
-    for (; *keys; keys++)
-        if (strlen(*keys) == len && memcmp(*keys, key, len) == 0)
-            return true;
-    return false;
+    const char *p = skip_ws(*pp, end);
+    if (p < end && *p == ',')
+        p = skip_ws(p + 1, end);
+    else if (p < end && *p == '}') {
+        *pp = p + 1;
+        return 0;
+    }
+    if (p >= end || *p != '"')
+        return -1;
+    const char *kend = skip_value(p, end, 0);
+    if (!kend || memchr(p, '\\', (size_t)(kend - p)))
+        return -1;
+    *k = p + 1;
+    *kl = (size_t)(kend - p - 2);
+    p = skip_ws(kend, end);
+    if (p >= end || *p != ':')
+        return -1;
+    *v = skip_ws(p + 1, end);
+    if (!(*ve = skip_value(*v, end, 0)))
+        return -1;
+    *pp = *ve;
+    return 1;
 }
 
-/* Copies the wanted members of the object at [p, end) into a new object. */
-static json_t *pick(const char *p, const char *end, const char *const *keys)
+static bool key_is(const char *k, size_t kl, const char *name)
 {
-    p = skip_ws(p, end);
-    if (p >= end || *p != '{')
-        return NULL;
-    json_t *obj = json_object();
-    p = skip_ws(p + 1, end);
-    if (p < end && *p == '}')
-        return obj;
-    while (obj) {
-        const char *k = skip_ws(p, end), *kend = skip_value(k, end, 0);
-        if (!kend || *k != '"' || memchr(k, '\\', (size_t)(kend - k)))
-            break; /* escaped keys are not ours: let the full parser handle it */
-        p = skip_ws(kend, end);
-        if (p >= end || *p != ':')
-            break;
-        const char *v = skip_ws(p + 1, end), *vend = skip_value(v, end, 0);
-        if (!vend)
-            break;
-        if (wanted(k + 1, (size_t)(kend - k - 2), keys)) {
-            json_t *val = json_loadb(v, (size_t)(vend - v), JSON_DECODE_ANY, NULL);
-            char name[40];
-            size_t n = (size_t)(kend - k - 2);
-            if (!val || n >= sizeof name) {
-                json_decref(val);
-                break;
+    return strlen(name) == kl && memcmp(k, name, kl) == 0;
+}
+
+/* An integer value; false for anything else (the full parser then decides). */
+static bool int_value(const char *v, const char *ve, int64_t *out)
+{
+    char buf[32];
+    size_t n = (size_t)(ve - v);
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    char *endp;
+    long long x = strtoll(buf, &endp, 10);
+    if (*endp)
+        return false;
+    *out = x;
+    return true;
+}
+
+static bool is_true(const char *v, const char *ve)
+{
+    return ve - v == 4 && memcmp(v, "true", 4) == 0;
+}
+
+static bool is_false(const char *v, const char *ve)
+{
+    return ve - v == 5 && memcmp(v, "false", 5) == 0;
+}
+
+/* A string value without escapes into buf (false if it has escapes or does not fit). */
+static bool str_value(const char *v, const char *ve, char *buf, size_t n)
+{
+    if (ve - v < 2 || *v != '"' || (size_t)(ve - v - 2) >= n || memchr(v, '\\', (size_t)(ve - v)))
+        return false;
+    memcpy(buf, v + 1, (size_t)(ve - v - 2));
+    buf[ve - v - 2] = '\0';
+    return true;
+}
+
+#define WANT_INT(dst)                                                                              \
+    do {                                                                                           \
+        int64_t x_;                                                                                \
+        if (!int_value(v, ve, &x_))                                                                \
+            return -1;                                                                             \
+        dst = x_;                                                                                  \
+    } while (0)
+
+static int scan_units(const char *v, const char *ve, struct fact_event *fe)
+{
+    const char *p = skip_ws(v, ve);
+    if (p >= ve || *p != '[')
+        return -1;
+    p = skip_ws(p + 1, ve);
+    fe->n_units = 0;
+    while (p < ve && *p != ']') {
+        if (*p == ',')
+            p = skip_ws(p + 1, ve);
+        if (p >= ve || *p != '{' || fe->n_units >= ORDER_MAX_UNITS)
+            return -1;
+        struct fact_unit *u = &fe->units[fe->n_units++];
+        memset(u, 0, sizeof *u);
+        const char *q = p + 1, *k, *uv, *uve;
+        size_t kl;
+        int r;
+        while ((r = member_next(&q, ve, &k, &kl, &uv, &uve)) == 1) {
+            const char *vv = uv, *vve = uve;
+            int64_t x;
+            if (key_is(k, kl, "unit_id")) {
+                if (!int_value(vv, vve, &x))
+                    return -1;
+                u->unit_id = x;
+            } else if (key_is(k, kl, "role")) {
+                if (!int_value(vv, vve, &x))
+                    return -1;
+                u->role = (int)x;
+            } else if (key_is(k, kl, "active"))
+                u->active = is_true(vv, vve);
+            else if (key_is(k, kl, "return_pending"))
+                u->return_pending = is_true(vv, vve);
+        }
+        if (r < 0)
+            return -1;
+        p = skip_ws(q, ve);
+    }
+    return p < ve ? 0 : -1;
+}
+
+static int scan_set(const char *p, const char *end, struct fact_event *fe)
+{
+    const char *k, *v, *ve;
+    size_t kl;
+    int r;
+    while ((r = member_next(&p, end, &k, &kl, &v, &ve)) == 1) {
+        if (key_is(k, kl, "units")) {
+            fe->set |= FS_UNITS;
+            if (scan_units(v, ve, fe))
+                return -1;
+        } else if (key_is(k, kl, "deadline")) {
+            fe->set |= FS_DEADLINE;
+            WANT_INT(fe->deadline);
+        } else if (key_is(k, kl, "hang")) {
+            fe->set |= FS_HANG;
+            WANT_INT(fe->hang);
+        } else if (key_is(k, kl, "closure")) {
+            fe->set |= FS_CLOSURE;
+            WANT_INT(fe->closure);
+        } else if (key_is(k, kl, "cb_contacted")) {
+            fe->set |= FS_CB_CONTACTED;
+            WANT_INT(fe->cb_contacted);
+        } else if (key_is(k, kl, "cb_solved")) {
+            fe->set |= FS_CB_SOLVED;
+            WANT_INT(fe->cb_solved);
+        } else if (key_is(k, kl, "cb_satisfaction")) {
+            fe->set |= FS_CB_SAT;
+            WANT_INT(fe->cb_sat);
+        } else if (key_is(k, kl, "cb_unreachable")) {
+            fe->set |= FS_CB_UNREACHABLE;
+            fe->cb_unreachable = is_true(v, ve);
+        } else if (key_is(k, kl, "close_kind")) {
+            fe->set |= FS_CLOSE_KIND;
+            WANT_INT(fe->close_kind);
+        } else if (key_is(k, kl, "type")) {
+            fe->set |= FS_TYPE;
+            WANT_INT(fe->type);
+        } else if (key_is(k, kl, "anonymous")) {
+            fe->set |= FS_ANONYMOUS;
+            fe->anonymous = is_true(v, ve);
+        } else if (key_is(k, kl, "channel")) {
+            char ch[32];
+            fe->set |= FS_CHANNEL;
+            fe->upstream = str_value(v, ve, ch, sizeof ch) && strcmp(ch, "upstream") == 0;
+        } else if (key_is(k, kl, "duplicate_of")) {
+            fe->set |= FS_DUPLICATE_OF;
+            WANT_INT(fe->duplicate_of);
+        }
+    }
+    return r;
+}
+
+static int scan_args(const char *p, const char *end, struct fact_event *fe)
+{
+    const char *k, *v, *ve;
+    size_t kl;
+    int r;
+    char buf[48];
+    while ((r = member_next(&p, end, &k, &kl, &v, &ve)) == 1) {
+        if (key_is(k, kl, "unit_id")) {
+            if (int_value(v, ve, &fe->a_unit_id))
+                fe->args |= FA_UNIT_ID;
+        } else if (key_is(k, kl, "unjustified")) {
+            fe->args |= FA_UNJUSTIFIED;
+            fe->a_unjustified = is_true(v, ve);
+        } else if (key_is(k, kl, "pass")) {
+            fe->args |= FA_PASS;
+            fe->a_pass = !is_false(v, ve);
+        } else if (key_is(k, kl, "unreachable")) {
+            fe->args |= FA_UNREACHABLE;
+            fe->a_unreachable = is_true(v, ve);
+        } else if (key_is(k, kl, "level")) {
+            fe->args |= FA_LEVEL;
+            fe->a_upstream = str_value(v, ve, buf, sizeof buf) && strcmp(buf, "upstream") == 0;
+        } else if (key_is(k, kl, "approve")) {
+            fe->args |= FA_APPROVE;
+            fe->a_approve = is_true(v, ve);
+        } else if (key_is(k, kl, "answer_due")) {
+            int64_t t;
+            if (*v == '"') {
+                if (!str_value(v, ve, buf, sizeof buf))
+                    return -1;
+                if (jtime_parse(buf, &t) == 0) {
+                    fe->args |= FA_ANSWER_DUE;
+                    fe->a_answer_due = t;
+                }
+            } else if (int_value(v, ve, &t)) {
+                fe->args |= FA_ANSWER_DUE;
+                fe->a_answer_due = t;
             }
-            memcpy(name, k + 1, n);
-            name[n] = '\0';
-            json_object_set_new(obj, name, val);
+        } else if (key_is(k, kl, "kind")) {
+            fe->args |= FA_KIND;
+            int kind = -1;
+            if (*v == '"' && !str_value(v, ve, buf, sizeof buf)) {
+                if (memchr(v, '\\', (size_t)(ve - v)))
+                    return -1; /* escaped: let the parser decide */
+            } else if (*v == '"') {
+                kind = js_name_index(js_supk_names, buf);
+            }
+            fe->a_kind = kind < 0 ? SUPK_OTHER : kind;
+        } else if (key_is(k, kl, "orders")) {
+            fe->args |= FA_ORDERS;
+            const char *q = skip_ws(v, ve);
+            if (q >= ve || *q != '[')
+                return -1;
+            q = skip_ws(q + 1, ve);
+            int n = 0;
+            while (q < ve && *q != ']') {
+                if (!(q = skip_value(q, ve, 1)))
+                    return -1;
+                n++;
+                q = skip_ws(q, ve);
+                if (q < ve && *q == ',')
+                    q = skip_ws(q + 1, ve);
+            }
+            fe->a_orders = n;
+        } else if (key_is(k, kl, "duplicate_of")) {
+            if (int_value(v, ve, &fe->a_duplicate_of))
+                fe->args |= FA_DUPLICATE_OF;
         }
-        p = skip_ws(vend, end);
-        if (p < end && *p == '}')
-            return obj;
-        if (p >= end || *p != ',')
-            break;
-        p++;
     }
-    json_decref(obj);
-    return NULL;
+    return r;
 }
 
-/* The part of a payload the fold reads: {"args": {...}, "set": {...}} with the members it uses,
- * or the whole payload parsed when the text is not what the scanner expects. */
-static json_t *payload_for_fold(const char *text, size_t len)
+#undef WANT_INT
+
+/* Decodes the payload text into fe's set and args; -1 when the text is not as expected. */
+static int scan_payload(const char *text, size_t len, struct fact_event *fe)
 {
-    static const char *const set_keys[] = {"units",           "deadline",    "hang",
-                                           "closure",         "cb_contacted", "cb_solved",
-                                           "cb_satisfaction", "cb_unreachable", "close_kind",
-                                           "type",            "anonymous",   "channel",
-                                           "duplicate_of",    NULL};
-    static const char *const args_keys[] = {"unit_id", "unjustified", "pass", "unreachable",
-                                            "level",   "approve",     "answer_due", "kind",
-                                            "orders",  "duplicate_of", NULL};
-    const char *p = skip_ws(text, text + len), *end = text + len;
-    json_t *out = json_object();
-    if (!out || p >= end || *p != '{')
-        goto full;
-    p = skip_ws(p + 1, end);
-    while (p < end && *p != '}') {
-        const char *k = p, *kend = skip_value(k, end, 0);
-        if (!kend || *k != '"')
-            goto full;
-        p = skip_ws(kend, end);
-        if (p >= end || *p != ':')
-            goto full;
-        const char *v = skip_ws(p + 1, end), *vend = skip_value(v, end, 0);
-        if (!vend)
-            goto full;
-        size_t klen = (size_t)(kend - k - 2);
-        bool is_set = klen == 3 && memcmp(k + 1, "set", 3) == 0;
-        bool is_args = klen == 4 && memcmp(k + 1, "args", 4) == 0;
-        if (is_set || is_args) {
-            json_t *part = pick(v, vend, is_set ? set_keys : args_keys);
-            if (!part)
-                goto full;
-            json_object_set_new(out, is_set ? "set" : "args", part);
-        }
-        p = skip_ws(vend, end);
-        if (p < end && *p == ',')
-            p = skip_ws(p + 1, end);
+    const char *p = skip_ws(text, text + len), *end = text + len, *k, *v, *ve;
+    size_t kl;
+    int r;
+    if (p >= end || *p != '{')
+        return -1;
+    p++;
+    while ((r = member_next(&p, end, &k, &kl, &v, &ve)) == 1) {
+        bool is_set = key_is(k, kl, "set"), is_args = key_is(k, kl, "args");
+        if (!is_set && !is_args)
+            continue;
+        if (*v != '{')
+            return -1;
+        if ((is_set ? scan_set : scan_args)(v + 1, ve, fe) != 0)
+            return -1;
     }
-    return out;
-full:
-    json_decref(out);
-    return json_loadb(text, len, 0, NULL);
+    return r;
 }
 
 /* Reads one events row (order_id, version, at, actor_unit, action, status_before,
@@ -460,37 +630,52 @@ static int folder_add_event(struct folder *f, sqlite3_stmt *s, struct js_error *
 {
     if (f->n == f->cap) {
         int cap = f->cap ? f->cap * 2 : 64;
-        struct event *v = realloc(f->evs, (size_t)cap * sizeof *v);
+        struct fact_event *v = realloc(f->evs, (size_t)cap * sizeof *v);
         if (!v)
             return js_fail(e, JS_ENOMEM, NULL, "out of memory");
         f->evs = v;
         f->cap = cap;
     }
-    struct event *ev = &f->evs[f->n];
-    memset(ev, 0, sizeof *ev);
-    ev->order_id = sqlite3_column_int64(s, 0);
-    ev->version = sqlite3_column_int64(s, 1);
-    ev->at = sqlite3_column_int64(s, 2);
-    ev->actor.unit_id = sqlite3_column_int64(s, 3);
+    struct fact_event *fe = &f->evs[f->n];
+    memset(fe, 0, sizeof *fe);
+    fe->order_id = sqlite3_column_int64(s, 0);
+    fe->version = sqlite3_column_int64(s, 1);
+    fe->at = sqlite3_column_int64(s, 2);
+    fe->actor_unit = sqlite3_column_int64(s, 3);
     const char *action = (const char *)sqlite3_column_text(s, 4);
     const char *before = (const char *)sqlite3_column_text(s, 5);
     const char *after = (const char *)sqlite3_column_text(s, 6);
-    ev->action = action ? js_name_index(js_action_names, action) : -1;
-    ev->status_before = before ? js_name_index(js_status_names, before) : -1;
-    ev->status_after = after ? js_name_index(js_status_names, after) : -1;
+    fe->action = action ? js_name_index(js_action_names, action) : -1;
+    fe->status_before = before ? js_name_index(js_status_names, before) : -1;
+    fe->status_after = after ? js_name_index(js_status_names, after) : -1;
     const char *payload = (const char *)sqlite3_column_blob(s, 7);
-    int len = sqlite3_column_bytes(s, 7);
-    ev->payload = payload ? payload_for_fold(payload, (size_t)len) : NULL;
-    if (ev->action < 0 || ev->status_after < 0 || !ev->payload) {
-        json_decref(ev->payload);
-        return js_fail(e, JS_EDB, "events", "event %lld of order %lld is unreadable",
-                       (long long)ev->version, (long long)ev->order_id);
+    size_t len = (size_t)sqlite3_column_bytes(s, 7);
+    int rc = fe->action < 0 || fe->status_after < 0 || !payload ? -1 : 0;
+    if (!rc && scan_payload(payload, len, fe) != 0) {
+        /* not what the scanner expects: decode it with the JSON parser */
+        struct event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.order_id = fe->order_id;
+        ev.version = fe->version;
+        ev.at = fe->at;
+        ev.actor.unit_id = fe->actor_unit;
+        ev.action = fe->action;
+        ev.status_before = fe->status_before;
+        ev.status_after = fe->status_after;
+        ev.payload = json_loadb(payload, len, 0, NULL);
+        rc = ev.payload ? fact_event_decode(&ev, fe, NULL) : -1;
+        json_decref(ev.payload);
     }
+    if (rc)
+        return js_fail(e, JS_EDB, "events", "event %lld of order %lld is unreadable",
+                       (long long)fe->version, (long long)fe->order_id);
     f->n++;
     if (f->stats)
         f->stats->events++;
     return 0;
 }
+
+static int cmp_id(const void *a, const void *b);
 
 /* Folds the events collected for one order and replaces its fact rows. */
 static int folder_flush(struct folder *f, int64_t order_id, struct js_error *e)
@@ -498,6 +683,9 @@ static int folder_flush(struct folder *f, int64_t order_id, struct js_error *e)
     struct assess_store *st = f->st;
     int rc = 0;
     f->n_rep = 0;
+    if (f->targets && !bsearch(&order_id, f->targets, (size_t)f->n_targets, sizeof(int64_t),
+                               cmp_id))
+        goto fold; /* no repeats of this one: spare the query */
     sqlite3_bind_int64(f->reps, 1, order_id);
     while ((rc = sqlite3_step(f->reps)) == SQLITE_ROW) {
         if (f->n_rep == f->cap_rep) {
@@ -515,8 +703,9 @@ static int folder_flush(struct folder *f, int64_t order_id, struct js_error *e)
     sqlite3_reset(f->reps);
     if (rc != SQLITE_DONE)
         return db_error(st, rc, e, "read repeats");
+fold:;
     struct fact_set fs;
-    rc = facts_derive(f->evs, f->n, f->rep_at, f->n_rep, &fs, e);
+    rc = facts_fold(f->evs, f->n, f->rep_at, f->n_rep, &fs, e);
     if (rc)
         goto out;
     sqlite3_bind_int64(f->del, 1, order_id);
@@ -567,6 +756,39 @@ static int fold_range(struct folder *f, int64_t lo, int64_t hi, struct js_error 
     int rc = prepare(f->st, sql, &s, e);
     if (rc)
         return rc;
+    sqlite3_stmt *t;
+    if ((rc = prepare(f->st,
+                      "SELECT DISTINCT target_id FROM assess_repeats WHERE target_id >= ?1"
+                      " AND target_id < ?2 ORDER BY target_id",
+                      &t, e))) {
+        sqlite3_finalize(s);
+        return rc;
+    }
+    sqlite3_bind_int64(t, 1, lo);
+    sqlite3_bind_int64(t, 2, hi);
+    int cap = 0;
+    f->n_targets = 0;
+    while (!rc && sqlite3_step(t) == SQLITE_ROW) {
+        if (f->n_targets == cap) {
+            cap = cap ? cap * 2 : 256;
+            int64_t *v = realloc(f->targets, (size_t)cap * sizeof *v);
+            if (!v)
+                rc = js_fail(e, JS_ENOMEM, NULL, "out of memory");
+            else
+                f->targets = v;
+        }
+        if (!rc)
+            f->targets[f->n_targets++] = sqlite3_column_int64(t, 0);
+    }
+    sqlite3_finalize(t);
+    if (!f->targets && !rc)
+        f->targets = malloc(sizeof(int64_t)); /* an empty list: no order has repeats */
+    if (!f->targets && !rc)
+        rc = js_fail(e, JS_ENOMEM, NULL, "out of memory");
+    if (rc) {
+        sqlite3_finalize(s);
+        return rc;
+    }
     sqlite3_bind_int64(s, 1, lo);
     sqlite3_bind_int64(s, 2, hi);
     int64_t cur = 0;
@@ -588,6 +810,9 @@ static int fold_range(struct folder *f, int64_t lo, int64_t hi, struct js_error 
 out:
     sqlite3_finalize(s);
     folder_clear_events(f);
+    free(f->targets);
+    f->targets = NULL;
+    f->n_targets = 0;
     return rc;
 }
 

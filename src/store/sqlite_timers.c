@@ -313,15 +313,15 @@ int timers_events(struct store *s, const struct timers_event_query *q, struct ev
         return -JS_EINVAL;
     if (q->action < 0 || q->action >= ACT__COUNT)
         return -JS_EINVAL;
-    int rc = prepare(
-        db,
-        "SELECT id, order_id, version, at, actor_user, actor_role, actor_unit, actor_name,"
-        " action, status_before, status_after, payload FROM events"
-        " WHERE action = ?1 AND (?2 = 0 OR at >= ?2) AND (?3 = 0 OR at < ?3)"
-        " AND (?4 = 0 OR id < ?4) AND (?5 = 0 OR EXISTS (SELECT 1 FROM"
-        " json_each(json_extract(payload, '$.args.units')) WHERE value = ?5))"
-        " ORDER BY at DESC, id DESC LIMIT ?6",
-        &st);
+    int rc =
+        prepare(db,
+                "SELECT id, order_id, version, at, actor_user, actor_role, actor_unit, actor_name,"
+                " action, status_before, status_after, payload FROM events"
+                " WHERE action = ?1 AND (?2 = 0 OR at >= ?2) AND (?3 = 0 OR at < ?3)"
+                " AND (?4 = 0 OR id < ?4) AND (?5 = 0 OR EXISTS (SELECT 1 FROM"
+                " json_each(json_extract(payload, '$.args.units')) WHERE value = ?5))"
+                " ORDER BY at DESC, id DESC LIMIT ?6",
+                &st);
     if (rc)
         return rc;
     bind_text(st, 1, js_action_names[q->action]);
@@ -343,10 +343,8 @@ int timers_events(struct store *s, const struct timers_event_query *q, struct ev
         ev.actor.unit_id = sqlite3_column_int64(st, 6);
         col_copy(st, 7, ev.actor.name, sizeof ev.actor.name);
         ev.action = js_name_index(js_action_names, (const char *)sqlite3_column_text(st, 8));
-        ev.status_before =
-            js_name_index(js_status_names, (const char *)sqlite3_column_text(st, 9));
-        ev.status_after =
-            js_name_index(js_status_names, (const char *)sqlite3_column_text(st, 10));
+        ev.status_before = js_name_index(js_status_names, (const char *)sqlite3_column_text(st, 9));
+        ev.status_after = js_name_index(js_status_names, (const char *)sqlite3_column_text(st, 10));
         const char *payload = (const char *)sqlite3_column_text(st, 11);
         ev.payload = payload ? json_loads(payload, 0, NULL) : NULL;
         if (!ev.payload) {

@@ -125,6 +125,11 @@ struct store_ops {
      * a backend without an outbox (the engine then queues nothing). See store/timers_store.h
      * for delivery. */
     int (*outbox_put)(struct store *s, struct outbox_msg *m);
+
+    /* Bulk loading (the demo): when on, commits may reach the disk later than they return (a
+     * crash can lose the last ones, never corrupt); turning it off makes everything committed
+     * so far durable before it returns. Off by default. */
+    int (*set_bulk)(struct store *s, bool on);
 };
 
 struct store {

@@ -376,6 +376,19 @@ static int sq_begin(struct store *s)
     return exec1(q, "BEGIN IMMEDIATE");
 }
 
+static int sq_set_bulk(struct store *s, bool on)
+{
+    struct sq *q = sq_of(s);
+    if (!sqlite3_get_autocommit(q->db))
+        return -JS_EINTERNAL; /* not inside a transaction */
+    if (on)
+        return exec1(q, "PRAGMA synchronous = NORMAL");
+    int rc = exec1(q, "PRAGMA synchronous = FULL");
+    /* In WAL mode a checkpoint syncs the log and the database: everything committed under
+     * NORMAL is on disk once it returns. */
+    return rc ? rc : exec1(q, "PRAGMA wal_checkpoint(FULL)");
+}
+
 static int sq_commit(struct store *s)
 {
     return exec1(sq_of(s), "COMMIT");
@@ -2028,6 +2041,7 @@ static const struct store_ops sqlite_ops = {
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
     .outbox_put = sqlite_outbox_put, /* sqlite_timers.c */
+    .set_bulk = sq_set_bulk,
 };
 
 struct sqlite3 *store_sqlite_db(struct store *s)

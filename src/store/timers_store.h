@@ -18,8 +18,8 @@
 
 /* A filtered list of outbox messages, newest first. Zero fields do not filter. */
 struct outbox_query {
-    int state;        /* enum outbox_state, -1: any */
-    int kind;         /* enum outbox_kind, -1: any */
+    int state; /* enum outbox_state, -1: any */
+    int kind;  /* enum outbox_kind, -1: any */
     int64_t order_id;
     int64_t before_id; /* paging: messages with a smaller id */
     int limit;         /* 1..500 */

@@ -1,7 +1,7 @@
 // `make screenshots`: a PNG of each main screen, as each role sees it, in docs/screenshots/.
 // Starts its own server over the demo district (or uses JIESU_URL), drives /usr/bin/chromium,
 // and fails if a screen logs a console error.
-// Usage: node tests/browser/screenshots.mjs [--width 1366 --height 768] [--only NAME]
+// Usage: node tests/browser/screenshots.mjs [--width 1366 --height 768] [--only NAME] [--out DIR]
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, skipReason, startServer, launch, newPage, login, settled, apiToken, api } from './lib.mjs';
@@ -10,7 +10,7 @@ const argv = process.argv.slice(2);
 const opt = (k, d) => { const i = argv.indexOf('--' + k); return i >= 0 ? argv[i + 1] : d; };
 const width = Number(opt('width', 1366)), height = Number(opt('height', 768));
 const only = opt('only', '');
-const outDir = path.join(ROOT, 'docs/screenshots');
+const outDir = path.resolve(opt('out', path.join(ROOT, 'docs/screenshots')));
 
 const reason = skipReason();
 if (reason) { console.log(`screenshots: skipped: ${reason}`); process.exit(0); }

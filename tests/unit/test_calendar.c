@@ -286,12 +286,9 @@ static void test_load_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shipped_years),
-        cmocka_unit_test(test_known_days),
-        cmocka_unit_test(test_add_workdays),
-        cmocka_unit_test(test_work_seconds),
-        cmocka_unit_test(test_year_validation),
-        cmocka_unit_test(test_set_roundtrip_and_edits),
+        cmocka_unit_test(test_shipped_years),   cmocka_unit_test(test_known_days),
+        cmocka_unit_test(test_add_workdays),    cmocka_unit_test(test_work_seconds),
+        cmocka_unit_test(test_year_validation), cmocka_unit_test(test_set_roundtrip_and_edits),
         cmocka_unit_test(test_load_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -290,9 +290,8 @@ static void test_deadline_limits(void **state)
     assert_non_null(deadline_override(&p, &o, TIER_NONE));
     assert_int_equal(deadline_override(&p, &o, TIER_NONE)->limit, 12);
     /* the display document gives the overrides back */
-    json_t *shown = json_object_get(json_object_get(json_object_get(p.doc, "settings"),
-                                                    "limit_overrides"),
-                                    "value");
+    json_t *shown = json_object_get(
+        json_object_get(json_object_get(p.doc, "settings"), "limit_overrides"), "value");
     assert_int_equal(json_array_size(shown), 4);
     assert_string_equal(json_string_value(json_object_get(json_array_get(shown, 1), "channel")),
                         "upstream");
@@ -399,6 +398,14 @@ static void test_urges_at_shares(void **state)
 
     f.now = t0 + 7 * DAY;
     assert_int_equal(tick(&f).actions, 0);
+    /* a person's urge, even one naming the threshold, is not the system's */
+    char manual[160], due_iso[40];
+    jtime_format(due, due_iso, sizeof due_iso);
+    snprintf(manual, sizeof manual,
+             "{\"note\":\"请加快\",\"kind\":\"share\",\"share\":0.5,"
+             "\"due\":\"%s\"}",
+             due_iso);
+    fx_ok(&f, &f.as[ROLE_SUPERVISOR], ACT_URGE, id, manual);
     f.now = t0 + 7 * DAY + 12 * HOUR; /* half of 15 days */
     struct sched_stats st = tick(&f);
     assert_int_equal(st.actions, 1);
@@ -435,7 +442,7 @@ static void test_urges_at_shares(void **state)
 
     struct order o;
     fx_get(&f, id, &o);
-    assert_int_equal(o.urges, 3);
+    assert_int_equal(o.urges, 4);
     assert_int_equal(o.supervisions, 1);
     assert_int_equal(o.supervisions_open, 1);
     order_release(&o);
@@ -589,9 +596,8 @@ static void test_hanging_account_never_overdue(void **state)
         struct order_query q = {.overdue = 1, .now = f.now, .type = -1, .level = -1, .limit = 10};
         int n = 0;
         char cursor[64];
-        assert_int_equal(f.store->ops->order_query(f.store, &q, count_overdue, &n, cursor,
-                                                   sizeof cursor),
-                         0);
+        assert_int_equal(
+            f.store->ops->order_query(f.store, &q, count_overdue, &n, cursor, sizeof cursor), 0);
         assert_int_equal(n, 0);
         struct order o;
         fx_get(&f, id, &o);
@@ -686,8 +692,7 @@ static void test_upstream_supervision(void **state)
     assert_string_equal(arg_str(j, "kind"), "supervision");
     json_decref(j);
     tick_again_changes_nothing(&f);
-    fx_ok(&f, fx_unit_actor(&f, 0, false), ACT_SUPERVISE_ANSWER, id,
-          "{\"answer\":\"已安排维修\"}");
+    fx_ok(&f, fx_unit_actor(&f, 0, false), ACT_SUPERVISE_ANSWER, id, "{\"answer\":\"已安排维修\"}");
     struct order o;
     fx_get(&f, id, &o);
     assert_int_equal(o.supervisions_open, 0);
@@ -782,7 +787,8 @@ static void test_rework_warning(void **state)
     struct fixture f;
     fixture_open(&f, "rework.db", "dongcheng-2016", "2026-11-16T09:00:00+08:00");
     int64_t id = signed_order(&f);
-    const char *reply = "{\"result\":\"已处理\",\"closure\":\"resolved\",\"responsible\":\"王科长\"}";
+    const char *reply =
+        "{\"result\":\"已处理\",\"closure\":\"resolved\",\"responsible\":\"王科长\"}";
     for (int i = 0; i < 2; i++) {
         fx_ok(&f, fx_unit_actor(&f, 0, false), ACT_REPLY, id, reply);
         fx_ok(&f, &f.as[ROLE_REVIEWER], ACT_REVIEW, id,
@@ -808,9 +814,10 @@ static void test_duplicate_warning(void **state)
     int64_t master = signed_order(&f);
     const struct actor *agent = &f.as[ROLE_AGENT];
     char args[200];
-    snprintf(args, sizeof args,
-             "{\"reason\":\"duplicate\",\"duplicate_of\":%lld,\"explanation\":\"该问题已在办理中\"}",
-             (long long)master);
+    snprintf(
+        args, sizeof args,
+        "{\"reason\":\"duplicate\",\"duplicate_of\":%lld,\"explanation\":\"该问题已在办理中\"}",
+        (long long)master);
     int64_t r1 = fx_ok(&f, agent, ACT_INTAKE, 0,
                        "{\"channel\":\"wechat\",\"type\":\"complaint\",\"title\":\"噪音\","
                        "\"text\":\"夜间施工\",\"citizen_name\":\"赵先生\",\"citizen_phone\":"
@@ -884,8 +891,8 @@ static void test_outbox_with_events(void **state)
     outbox_list_release(&l);
 
     int64_t anon = fx_ok(&f, &f.as[ROLE_AGENT], ACT_INTAKE, 0,
-                     "{\"channel\":\"web\",\"type\":\"consult\",\"title\":\"咨询\","
-                     "\"text\":\"社保\",\"anonymous\":true}");
+                         "{\"channel\":\"web\",\"type\":\"consult\",\"title\":\"咨询\","
+                         "\"text\":\"社保\",\"anonymous\":true}");
     assert_int_equal(outbox_count(&f, anon, -1), 0);
 
     /* a refused action queues nothing */
@@ -946,8 +953,8 @@ static void receiver_start(struct receiver *r)
     memset(r, 0, sizeof *r);
     pthread_mutex_init(&r->lock, NULL);
     r->keys_ok = true;
-    struct http_server_config cfg = {.listen = "127.0.0.1:0", .threads = 2, .handler = receive,
-                                     .app = r};
+    struct http_server_config cfg = {
+        .listen = "127.0.0.1:0", .threads = 2, .handler = receive, .app = r};
     struct js_error e;
     assert_int_equal(http_server_start(&cfg, &r->srv, &e), 0);
     r->port = http_server_port(r->srv);
@@ -961,8 +968,8 @@ static void receiver_stop(struct receiver *r)
 
 static struct notify_stats deliver(struct store *s, int64_t now, const char *url, int max)
 {
-    struct notify_config cfg = {.gateway_url = url, .backoff_seconds = 60, .max_attempts = max,
-                                .timeout_ms = 3000};
+    struct notify_config cfg = {
+        .gateway_url = url, .backoff_seconds = 60, .max_attempts = max, .timeout_ms = 3000};
     struct notify_stats st;
     struct js_error e;
     if (notify_deliver(s, now, &cfg, &st, &e))
@@ -1071,6 +1078,32 @@ static void test_outbox_delivery(void **state)
     assert_int_equal(deliver(g.store, g.now + DAY, url, 2).sent, 1);
     fixture_close(&g);
     store_close(s);
+    receiver_stop(&r);
+}
+
+/* A message claimed by another deliverer is left alone until its lease ends. */
+static void test_outbox_lease(void **state)
+{
+    (void)state;
+    struct receiver r;
+    receiver_start(&r);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/sms", r.port);
+    struct fixture f;
+    fixture_open(&f, "lease.db", "dongcheng-2016", "2026-11-16T09:00:00+08:00");
+    fx_new_filed(&f);
+    struct outbox_list held;
+    outbox_list_init(&held);
+    assert_int_equal(timers_outbox_claim(f.store, f.now, 120, 10, &held), 0);
+    assert_int_equal(held.n, 1);
+    assert_int_equal(deliver(f.store, f.now, url, 12).claimed, 0);
+    assert_int_equal(deliver(f.store, f.now + 119, url, 12).claimed, 0);
+    assert_int_equal(deliver(f.store, f.now + 120, url, 12).sent, 1);
+    /* the first deliverer comes back late: the message is no longer pending */
+    assert_int_equal(timers_outbox_sent(f.store, held.v[0].id, f.now + 121), -JS_ESTATE);
+    assert_int_equal(r.total, 1);
+    outbox_list_release(&held);
+    fixture_close(&f);
     receiver_stop(&r);
 }
 
@@ -1210,9 +1243,9 @@ static void test_api_routes(void **state)
     struct app *app;
     struct js_error e;
     assert_int_equal(app_new(&ac, &app, &e), 0);
-    assert_int_equal(res_timers_routes(app->router), 0);
-    struct http_server_config sc = {.listen = "127.0.0.1:0", .threads = 2,
-                                    .handler = app_handle, .app = app};
+    assert_int_equal(res_timers_register(app), 0);
+    struct http_server_config sc = {
+        .listen = "127.0.0.1:0", .threads = 2, .handler = app_handle, .app = app};
     struct http_server *srv;
     assert_int_equal(http_server_start(&sc, &srv, &e), 0);
     int port = http_server_port(srv);
@@ -1241,9 +1274,9 @@ static void test_api_routes(void **state)
     r = call(port, "PUT", "/api/v1/calendar/2027", admin,
              "{\"holidays\":[],\"workdays\":[\"2027-01-04\"]}");
     assert_int_equal(r.status, 422);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.body, "error"),
-                                                           "field")),
-                        "workdays[0]");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.body, "error"), "field")),
+        "workdays[0]");
     json_decref(r.body);
     r = call(port, "PUT", "/api/v1/calendar/2027", admin, y2027);
     assert_int_equal(r.status, 200);
@@ -1258,6 +1291,7 @@ static void test_api_routes(void **state)
     json_t *work = json_deep_copy(json_object_get(r.body, "workdays"));
     json_decref(r.body);
     json_array_append_new(hol, json_string("2026-03-02"));
+    json_array_append_new(work, json_string("2026-02-15")); /* a holiday Sunday made to work */
     json_t *flat = json_pack("{so so}", "holidays", hol, "workdays", work);
     char *flat_text = json_dumps(flat, 0);
     r = call(port, "PUT", "/api/v1/calendar", admin, flat_text);
@@ -1268,7 +1302,8 @@ static void test_api_routes(void **state)
     r = call(port, "GET", "/api/v1/calendar/2026", admin, NULL);
     json_t *first = json_array_get(json_object_get(r.body, "holidays"), 0);
     assert_string_equal(json_string_value(json_object_get(first, "name")), "元旦");
-    assert_int_equal(json_array_size(json_object_get(r.body, "holidays")), 34);
+    assert_int_equal(json_array_size(json_object_get(r.body, "holidays")), 33);
+    assert_int_equal(json_array_size(json_object_get(r.body, "workdays")), 7);
     json_decref(r.body);
     r = call(port, "DELETE", "/api/v1/calendar/2026", admin, NULL);
     assert_int_equal(r.status, 200);
@@ -1284,10 +1319,10 @@ static void test_api_routes(void **state)
     assert_int_equal(r.status, 200);
     json_t *m0 = json_array_get(json_object_get(r.body, "items"), 0);
     assert_string_equal(json_string_value(json_object_get(m0, "state")), "pending");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(m0, "to"), "phone")), "138****1111");
-    assert_true(json_integer_value(json_object_get(json_object_get(r.body, "counts"),
-                                                   "pending")) >= 4);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(m0, "to"), "phone")),
+                        "138****1111");
+    assert_true(json_integer_value(json_object_get(json_object_get(r.body, "counts"), "pending")) >=
+                4);
     json_decref(r.body);
     r = call(port, "GET", "/api/v1/outbox?state=lost", sup, NULL);
     assert_int_equal(r.status, 422);
@@ -1307,9 +1342,9 @@ static void test_api_routes(void **state)
     json_t *w = json_array_get(items, 0);
     assert_string_equal(json_string_value(json_object_get(w, "kind")), "reopen");
     assert_string_equal(json_string_value(json_object_get(w, "level_label")), "提示");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(w, "units"), 0), "name")),
-                        "东华门街道办事处");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(w, "units"), 0), "name")),
+        "东华门街道办事处");
     json_decref(r.body);
     r = call(port, "GET", "/api/v1/warnings", op0, NULL);
     assert_int_equal(json_array_size(json_object_get(r.body, "items")), 1);
@@ -1325,6 +1360,21 @@ static void test_api_routes(void **state)
     assert_int_equal(r.status, 403);
     json_decref(r.body);
 
+    /* every route is described in the OpenAPI document */
+    r = call(port, "GET", "/api/v1/openapi.json", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *paths = json_object_get(r.body, "paths");
+    static const char *const mine[][2] = {
+        {"/api/v1/calendar", "put"}, {"/api/v1/calendar/{year}", "delete"},
+        {"/api/v1/outbox", "get"},   {"/api/v1/outbox/{id}/retry", "post"},
+        {"/api/v1/warnings", "get"}, {"/api/v1/special-reports", "get"}};
+    for (size_t i = 0; i < JS_ARRAY_LEN(mine); i++) {
+        json_t *op = json_object_get(json_object_get(paths, mine[i][0]), mine[i][1]);
+        if (!op || json_is_true(json_object_get(op, "x-undocumented")))
+            fail_msg("%s %s is not documented", mine[i][1], mine[i][0]);
+    }
+    json_decref(r.body);
+
     free(admin);
     free(sup);
     free(op0);
@@ -1334,7 +1384,8 @@ static void test_api_routes(void **state)
     fixture_close(&f);
 }
 
-/* ---- the commands ------------------------------------------------------------------------------ */
+/* ---- the commands ------------------------------------------------------------------------------
+ */
 
 /* Runs a shell command and returns its first line of output (static buffer). */
 static const char *run_cmd(const char *cmd, int *status)
@@ -1427,6 +1478,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_warning),
         cmocka_unit_test(test_outbox_with_events),
         cmocka_unit_test(test_outbox_delivery),
+        cmocka_unit_test(test_outbox_lease),
         cmocka_unit_test(test_tick_run),
         cmocka_unit_test(test_ticker_thread),
         cmocka_unit_test(test_api_routes),

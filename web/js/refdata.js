@@ -154,6 +154,11 @@ export function picker({ items, tree = false, placeholder = '输入名称或编�
       e.preventDefault(); active = Math.max(0, active - 1); render();
     } else if (e.key === 'ArrowRight' && shown[active]?.browse && shown[active].hasKids) {
       e.preventDefault(); expand(shown[active]);
+    } else if (e.key === 'ArrowLeft' && shown[active]?.browse && shown[active].depth > 0) {
+      e.preventDefault();
+      let p = active;
+      while (p > 0 && shown[p].depth >= shown[active].depth) p--;
+      expand(shown[p]); // collapses the parent and moves there
     } else if (e.key === 'Enter' && shown.length && active >= 0) {
       e.preventDefault(); e.stopPropagation(); choose(shown[active].it);
     } else if (e.key === 'Escape' && shown.length) {
@@ -167,7 +172,7 @@ export function picker({ items, tree = false, placeholder = '输入名称或编�
       // Typed text that no longer names the choice clears it; an exact label picks it.
       const exact = all.find((x) => x.label === input.value.trim() || x.it.name === input.value.trim());
       if (exact) { if (String(exact.it.id) !== current) choose(exact.it); } else if (input.value.trim() === '') choose(null);
-      else if (current) input.value = text(map.get(Number(current)));
+      else input.value = current ? text(map.get(Number(current))) : '';
     }, 120);
   });
   Object.defineProperty(wrap, 'value', { get: () => current });

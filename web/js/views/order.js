@@ -126,7 +126,7 @@ export async function render(view, ctx, params) {
     ['立案时间', fmtTime(o.filed_at)],
     ['派单时间', fmtTime(o.dispatched_at)],
     ['签收期限', fmtTime(o.sign_deadline)],
-    ['办理期限', o.deadline ? h('span', fmtTime(o.deadline), ' ', deadlineCell(o)) : ''],
+    ['办理期限', o.deadline ? h('span', fmtTime(o.deadline), ['dispatched', 'handling', 'returned', 'coordination'].includes(status) ? [' ', deadlineCell(o)] : null) : ''],
     ['反馈时间', fmtTime(o.replied_at)],
     ['办结时间', fmtTime(o.closed_at)],
     ['归档时间', fmtTime(o.archived_at)],
