@@ -92,8 +92,8 @@ static const char *units_json(struct gen *g)
                               "\"dispatched_at\":%lld,\"signed_at\":%lld,\"replied_at\":%lld,"
                               "\"returns\":%d}",
                               i ? "," : "", (long long)a->unit, a->active ? "true" : "false",
-                              a->pending ? "true" : "false", (long long)a->disp,
-                              (long long)a->sign, (long long)a->reply, a->returns);
+                              a->pending ? "true" : "false", (long long)a->disp, (long long)a->sign,
+                              (long long)a->reply, a->returns);
     }
     snprintf(g->units + o, sizeof g->units - o, "]");
     return g->units;
@@ -139,8 +139,7 @@ static void dispatch(struct gen *g, int64_t at, int64_t unit)
     g->deadline = at + 15 * DAY;
     P("{\"args\":{\"unit_id\":%lld,\"note\":\"请按职责办理\"},\"set\":{\"dispatched_at\":%lld,"
       "\"deadline\":%lld,\"sign_deadline\":%lld,\"units\":%s}}",
-      (long long)unit, (long long)at, (long long)g->deadline, (long long)(at + DAY),
-      units_json(g));
+      (long long)unit, (long long)at, (long long)g->deadline, (long long)(at + DAY), units_json(g));
     emit(g, ACT_DISPATCH, at, 0, ST_DISPATCHED);
     g->u[g->n_units - 1].sign = at + HOUR;
     P("{\"args\":{\"note\":\"已签收\"},\"set\":{\"units\":%s}}", units_json(g));
@@ -151,12 +150,14 @@ static void reply(struct gen *g, int64_t at, struct asg *a, int closure)
 {
     a->reply = at;
     if (closure != g->closure)
-        P("{\"args\":{\"result\":\"已派人现场处理完毕\",\"closure\":\"%s\",\"responsible\":\"王科长\"},"
+        P("{\"args\":{\"result\":\"已派人现场处理完毕\",\"closure\":\"%s\",\"responsible\":"
+          "\"王科长\"},"
           "\"set\":{\"replied_at\":%lld,\"closure\":%d,\"reply_text\":\"已派人现场处理完毕\","
           "\"units\":%s}}",
           js_closure_names[closure], (long long)at, closure, units_json(g));
     else
-        P("{\"args\":{\"result\":\"已派人现场处理完毕\",\"closure\":\"%s\",\"responsible\":\"王科长\"},"
+        P("{\"args\":{\"result\":\"已派人现场处理完毕\",\"closure\":\"%s\",\"responsible\":"
+          "\"王科长\"},"
           "\"set\":{\"replied_at\":%lld,\"units\":%s}}",
           js_closure_names[closure], (long long)at, units_json(g));
     g->closure = closure;
@@ -268,7 +269,8 @@ static void one_order(struct gen *g, int64_t id, int64_t t0, int n_units)
         char due[40];
         jtime_format(t + 2 * DAY, due, sizeof due);
         g->supervisions = 1;
-        P("{\"args\":{\"reason\":\"群众反映强烈\",\"answer_due\":\"%s\"},\"set\":{\"supervisions\":1,"
+        P("{\"args\":{\"reason\":\"群众反映强烈\",\"answer_due\":\"%s\"},\"set\":{\"supervisions\":"
+          "1,"
           "\"supervisions_open\":1}}",
           due);
         emit(g, ACT_SUPERVISE, t + DAY, 0, ST_HANDLING);
@@ -416,8 +418,8 @@ static void generate(const char *path, int64_t n_orders, int n_units, int64_t fr
     }
     double t0 = now_s();
     for (int64_t id = 1; id <= n_orders; id++) {
-        int64_t created = from + (int64_t)((double)(to - from - DAY) * (double)(id - 1) /
-                                           (double)n_orders);
+        int64_t created =
+            from + (int64_t)((double)(to - from - DAY) * (double)(id - 1) / (double)n_orders);
         one_order(&g, id, created, n_units);
         sqlite3_stmt *o = g.ins_order;
         char number[24];
@@ -539,9 +541,9 @@ static const char sql_query[] =
     " GROUP BY unit_id ORDER BY unit_id";
 
 /* The nine indicators of a unit from the SQL counts, in the order of nine[]. */
-static const int nine[9] = {IND_SHIRK_RATE,     IND_INTERIM_RATE,       IND_RESOLVED_RATE,
-                            IND_FORCED_RATE,    IND_REWORK_RATE,        IND_SUPERVISION_UNANSWERED,
-                            IND_REPEAT_RATE,    IND_FEEDBACK_RATE,      IND_SATISFACTION_RATE};
+static const int nine[9] = {IND_SHIRK_RATE,  IND_INTERIM_RATE,  IND_RESOLVED_RATE,
+                            IND_FORCED_RATE, IND_REWORK_RATE,   IND_SUPERVISION_UNANSWERED,
+                            IND_REPEAT_RATE, IND_FEEDBACK_RATE, IND_SATISFACTION_RATE};
 
 static double ratio(double a, double b)
 {
@@ -609,7 +611,8 @@ int main(int argc, char **argv)
 
     struct assess_store *st = NULL;
     struct scheme *s = NULL;
-    if (assess_store_open(path, &st, &e) || assess_scheme_load(st, NULL, "dongcheng-2016", &s, &e)) {
+    if (assess_store_open(path, &st, &e) ||
+        assess_scheme_load(st, NULL, "dongcheng-2016", &s, &e)) {
         fprintf(stderr, "bench: %s\n", e.message);
         return 1;
     }
@@ -627,6 +630,7 @@ int main(int argc, char **argv)
 
     /* jiesu: one month's dongcheng-2016 assessment (sync check, scan, indicators, scores) */
     struct assess_report r;
+    memset(&r, 0, sizeof r);
     double best = 1e9, first = 0;
     for (int i = 0; i < runs; i++) {
         t = now_s();

@@ -34,10 +34,10 @@ static int width(const char *s)
         c = n == 1 ? *p : (uint32_t)(*p & (0x7F >> n));
         for (int i = 1; i < n && p[i]; i++)
             c = c << 6 | (p[i] & 0x3F);
-        w += (c >= 0x1100 && (c <= 0x115F || (c >= 0x2E80 && c <= 0xA4CF) ||
-                              (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
-                              (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
-                              (c >= 0xFFE0 && c <= 0xFFE6) || c >= 0x20000))
+        w += (c >= 0x1100 &&
+              (c <= 0x115F || (c >= 0x2E80 && c <= 0xA4CF) || (c >= 0xAC00 && c <= 0xD7A3) ||
+               (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
+               (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || c >= 0x20000))
                  ? 2
                  : 1;
         for (int i = 0; i < n && *p; i++)
@@ -145,10 +145,9 @@ static void print_orders(const json_t *orders, const struct scheme *s)
         }
         if (json_array_size(json_object_get(o, "excluded"))) {
             printf("   申诉排除:");
-            size_t j;
-            json_t *x;
-            json_array_foreach(json_object_get(o, "excluded"), j, x) printf(" %s",
-                                                                            json_string_value(x));
+            const json_t *ex = json_object_get(o, "excluded");
+            for (size_t j = 0; j < json_array_size(ex); j++)
+                printf(" %s", json_string_value(json_array_get(ex, j)));
         }
         printf("\n");
     }
@@ -165,9 +164,8 @@ static void policy_scheme(const char *db, char *out, size_t n)
     if (store_open(db, &s, &e) == 0 && s->ops->setting_get(s, "policy", &text) == 0 && text) {
         json_t *doc = json_loads(text, 0, NULL);
         struct policy p;
-        if (doc &&
-            policy_load(&p, NULL, json_string_value(json_object_get(doc, "preset")),
-                        json_object_get(doc, "overrides"), &e) == 0) {
+        if (doc && policy_load(&p, NULL, json_string_value(json_object_get(doc, "preset")),
+                               json_object_get(doc, "overrides"), &e) == 0) {
             if (p.scheme[0])
                 snprintf(out, n, "%s", p.scheme);
             policy_release(&p);
@@ -202,8 +200,9 @@ int cli_assess(struct opts *o)
         fprintf(stderr, "jiesu assess: give --period, or --from and --to\n");
         return 2;
     }
-    if (period ? ind_period_parse(period, &p, &e)
-               : (from || to) ? ind_period_range(from, to, &p, &e) : 0)
+    if (period         ? ind_period_parse(period, &p, &e)
+        : (from || to) ? ind_period_range(from, to, &p, &e)
+                       : 0)
         return fail("period", &e);
     if (!period && !from && !to) {
         int y, m, d;

@@ -63,7 +63,7 @@ int cli_tick(struct opts *o)
         return 1;
     }
     struct tick_result r;
-    int rc = tick_run(s, clock, opts_get(o, "gateway"), &r, &e);
+    int rc = tick_run(s, clock, opts_get(o, "gateway"), NULL, &r, &e);
     if (rc) {
         fprintf(stderr, "jiesu tick: %s: %s%s%s\n", js_err_name(rc), e.message,
                 e.field[0] ? " field " : "", e.field);

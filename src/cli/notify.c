@@ -98,6 +98,12 @@ static int send_batch(struct store *s, CURL *curl, const struct notify_config *c
         const struct outbox_msg *m = &claimed->v[i];
         char err[256] = "";
         int rc;
+        if (cfg->cancel && atomic_load(cfg->cancel)) {
+            /* stopping: give the rest back at once rather than when the lease ends */
+            for (int k = i; k < claimed->n; k++)
+                timers_outbox_release(s, claimed->v[k].id);
+            return 0;
+        }
         if (post(curl, cfg, m, err, sizeof err) == 0) {
             rc = timers_outbox_sent(s, m->id, now);
             st->sent++;
@@ -151,7 +157,7 @@ int notify_deliver(struct store *s, int64_t now, const struct notify_config *cfg
         }
         st->claimed += claimed.n;
         rc = send_batch(s, curl, cfg, now, &claimed, st, e);
-        if (rc || claimed.n < batch)
+        if (rc || claimed.n < batch || (cfg->cancel && atomic_load(cfg->cancel)))
             break;
     }
 out:

@@ -7,6 +7,7 @@
 #ifndef JIESU_NOTIFY_H
 #define JIESU_NOTIFY_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/policy.h"
@@ -14,11 +15,13 @@
 #include "util/err.h"
 
 struct notify_config {
-    const char *gateway_url; /* NULL or "": nothing is sent, messages wait */
-    int backoff_seconds;     /* first retry delay, doubled after each failure; 0: 60 */
-    int max_attempts;        /* attempts before a message fails for good; 0: 12 */
-    long timeout_ms;         /* per request; 0: 5000 */
-    int batch;               /* most messages tried in one pass; 0: 100 */
+    const char *gateway_url;   /* NULL or "": nothing is sent, messages wait */
+    int backoff_seconds;       /* first retry delay, doubled after each failure; 0: 60 */
+    int max_attempts;          /* attempts before a message fails for good; 0: 12 */
+    long timeout_ms;           /* per request; 0: 5000 */
+    int batch;                 /* most messages tried in one pass; 0: 100 */
+    const atomic_bool *cancel; /* when not NULL and set, the pass stops before the next message
+                                  and gives back the messages it claimed */
 };
 
 struct notify_stats {

@@ -19,11 +19,12 @@ struct ticker {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    bool stop;
+    bool stop;        /* guarded by lock: wakes the wait */
+    atomic_bool quit; /* read without the lock: cuts a delivery pass short */
 };
 
 int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
-             struct tick_result *r, struct js_error *e)
+             const atomic_bool *cancel, struct tick_result *r, struct js_error *e)
 {
     struct tick_result local;
     struct engine en;
@@ -40,6 +41,7 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
         notify_config_from_policy(&nc, &en.policy);
         if (gateway)
             nc.gateway_url = gateway;
+        nc.cancel = cancel;
         rc = notify_deliver(s, r->sched.now, &nc, &r->notify, e);
     }
     engine_release(&en);
@@ -94,7 +96,7 @@ static void *run(void *arg)
             continue;
         }
         struct tick_result r;
-        int rc = tick_run(s, t->clock, t->gateway, &r, &e);
+        int rc = tick_run(s, t->clock, t->gateway, &t->quit, &r, &e);
         log_tick(t->log, &r);
         if (rc && t->log) {
             fprintf(t->log, "jiesu: tick failed: %s: %s\n", js_err_name(rc), e.message);
@@ -134,6 +136,7 @@ int ticker_start(const struct ticker_config *cfg, struct ticker **out, struct js
     pthread_cond_init(&t->wake, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&t->lock, NULL);
+    atomic_init(&t->quit, false);
     t->db = strdup(cfg->db);
     t->gateway = cfg->gateway ? strdup(cfg->gateway) : NULL;
     t->interval = cfg->interval_seconds;
@@ -155,6 +158,7 @@ void ticker_stop(struct ticker *t)
 {
     if (!t)
         return;
+    atomic_store(&t->quit, true);
     pthread_mutex_lock(&t->lock);
     t->stop = true;
     pthread_cond_signal(&t->wake);

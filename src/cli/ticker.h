@@ -5,6 +5,7 @@
 #ifndef JIESU_TICKER_H
 #define JIESU_TICKER_H
 
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "cli/notify.h"
@@ -35,9 +36,10 @@ struct tick_result {
 };
 /* One tick on an open, migrated store: loads the policy and the calendar (engine_init), runs one
  * scheduler pass at the clock's instant and then one delivery pass at the same instant. gateway
- * overrides the policy's notify_gateway_url when not NULL. r may be NULL. Returns 0, or a
+ * overrides the policy's notify_gateway_url when not NULL; cancel (may be NULL) cuts the
+ * delivery pass short when set. r may be NULL. Returns 0, or a
  * negative code with e filled (the delivery pass is skipped when the scheduler pass failed). */
 int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
-             struct tick_result *r, struct js_error *e);
+             const atomic_bool *cancel, struct tick_result *r, struct js_error *e);
 
 #endif

@@ -13,10 +13,9 @@ const struct ind_def ind_defs[IND__COUNT] = {
     [IND_RECEIVED] = {"received", "接收量", 'C', "orders dispatched to the unit in the period",
                       NULL},
     [IND_VOLUME] = {"volume", "承办量", 'C',
-                    "orders received in the period that the unit still holds at the cut-off",
-                    NULL},
-    [IND_SHIRK_RATE] = {"shirk_rate", "推诿率", 'R',
-                        "returns of the unit rejected as unjustified", "orders received"},
+                    "orders received in the period that the unit still holds at the cut-off", NULL},
+    [IND_SHIRK_RATE] = {"shirk_rate", "推诿率", 'R', "returns of the unit rejected as unjustified",
+                        "orders received"},
     [IND_INTERIM_RATE] = {"interim_rate", "准办结率", 'R',
                           "orders whose standing reply is interim and was given in time",
                           "orders held"},
@@ -28,8 +27,7 @@ const struct ind_def ind_defs[IND__COUNT] = {
     [IND_REWORK_RATE] = {"rework_rate", "返工率", 'R', "orders whose reply failed review",
                          "orders held"},
     [IND_SUPERVISION_UNANSWERED] = {"supervision_unanswered", "督办未回复数", 'C',
-                                    "orders with a supervision not answered by its due time",
-                                    NULL},
+                                    "orders with a supervision not answered by its due time", NULL},
     [IND_REPEAT_RATE] = {"repeat_rate", "反复举报率", 'R',
                          "repeat reports of the same problem after dispatch", "orders held"},
     [IND_FEEDBACK_RATE] = {"feedback_rate", "反馈率", 'R',
@@ -43,11 +41,10 @@ const struct ind_def ind_defs[IND__COUNT] = {
                              "orders held with a callback result"},
     [IND_ONTIME_RATE] = {"ontime_rate", "按期办结率", 'R',
                          "orders whose standing reply was given in time", "orders held"},
-    [IND_EXTENSION_RATE] = {"extension_rate", "延期率", 'R',
-                            "orders with an approved extension", "orders held"},
-    [IND_RESPONDED_RATE] = {"responded_rate", "服务响应率", 'R',
-                            "orders not reported 'not contacted' at any callback",
+    [IND_EXTENSION_RATE] = {"extension_rate", "延期率", 'R', "orders with an approved extension",
                             "orders held"},
+    [IND_RESPONDED_RATE] = {"responded_rate", "服务响应率", 'R',
+                            "orders not reported 'not contacted' at any callback", "orders held"},
     [IND_PROCESS_DEDUCTION] = {"process_deduction", "办理过程扣分", 'P',
                                "0.5 per unjustified return, 0.2 per return insisted on, per "
                                "late reply and per order overdue without a reply",
@@ -62,8 +59,7 @@ const struct ind_def ind_defs[IND__COUNT] = {
     [IND_REOPEN_RATE] = {"reopen_rate", "重办率", 'R', "orders reopened at least once",
                          "orders held"},
     [IND_DISTRICT_REOPEN_RATE] = {"district_reopen_rate", "区级重办率", 'R',
-                                  "orders reopened twice or more at district level",
-                                  "orders held"},
+                                  "orders reopened twice or more at district level", "orders held"},
     [IND_UPSTREAM_REOPEN_RATE] = {"upstream_reopen_rate", "上级重办率", 'R',
                                   "orders reopened twice or more by the upstream platform",
                                   "orders held"},
@@ -71,8 +67,8 @@ const struct ind_def ind_defs[IND__COUNT] = {
                              "orders closed by explanation (不合规诉求)", "orders held"},
     [IND_SUPERVISION_DEDUCTION] = {"supervision_deduction", "督查督办扣分", 'P',
                                    "points per supervision by its kind", NULL},
-    [IND_HARD_CASES] = {"hard_cases", "兜底件数", 'C',
-                        "orders the unit took on from coordination", NULL},
+    [IND_HARD_CASES] = {"hard_cases", "兜底件数", 'C', "orders the unit took on from coordination",
+                        NULL},
     [IND_PRAISE_COUNT] = {"praise_count", "表扬件数", 'C', "praise orders about the unit", NULL},
     [IND_MANUAL_DEDUCTION] = {"manual_deduction", "人工扣分", 'P',
                               "deduction items entered by supervisors", NULL},
@@ -423,10 +419,10 @@ static int fold_event(struct fact_set *fs, struct mini *st, int rejections[],
         c->order_id = ev->order_id;
         c->unit_id = u->unit_id;
         c->recv = at;
-        c->flags = (u->role == ASG_DUAL ? FC_DUAL : 0) | (st->anonymous ? FC_ANON : 0) |
-                   (st->type == TYPE_PRAISE ? FC_PRAISE : 0) | (st->upstream ? FC_UPSTREAM : 0) |
-                   (ev->action == ACT_DISPATCH && ev->status_before == ST_COORDINATION ? FC_HARD
-                                                                                       : 0);
+        c->flags =
+            (u->role == ASG_DUAL ? FC_DUAL : 0) | (st->anonymous ? FC_ANON : 0) |
+            (st->type == TYPE_PRAISE ? FC_PRAISE : 0) | (st->upstream ? FC_UPSTREAM : 0) |
+            (ev->action == ACT_DISPATCH && ev->status_before == ST_COORDINATION ? FC_HARD : 0);
         if ((rc = mark(c, FM_DEADLINE, at, st->deadline, 0, 0, 0)) ||
             (st->hang && (rc = mark(c, FM_HANG, at, 0, st->hang, 0, 0))))
             return rc;
@@ -516,8 +512,9 @@ static int fold_event(struct fact_set *fs, struct mini *st, int rejections[],
             rc = mark_held(fs, &before, FM_REPEAT, at, ev->a_orders, 0, 0, 0);
         break;
     case ACT_NOT_FILE: {
-        int64_t dup = st->duplicate_of ? st->duplicate_of
-                                       : (ev->args & FA_DUPLICATE_OF) ? ev->a_duplicate_of : 0;
+        int64_t dup = st->duplicate_of               ? st->duplicate_of
+                      : (ev->args & FA_DUPLICATE_OF) ? ev->a_duplicate_of
+                                                     : 0;
         if (dup) {
             fs->dup_target = dup;
             fs->dup_at = at;

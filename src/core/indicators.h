@@ -225,8 +225,7 @@ struct ind_period {
 int ind_period_parse(const char *spec, struct ind_period *p, struct js_error *e);
 /* Builds a period from two instants given as text, as `--from` and `--to`: a bare date for
  * `to` means the end of that day. */
-int ind_period_range(const char *from, const char *to, struct ind_period *p,
-                     struct js_error *e);
+int ind_period_range(const char *from, const char *to, struct ind_period *p, struct js_error *e);
 /* Writes a period as "2026-10", "2026-Q4", "2026" when it is one, else "FROM..TO". */
 void ind_period_format(const struct ind_period *p, char *out, size_t n);
 

@@ -32,8 +32,8 @@ static int utf8_next(const char *s, uint32_t *cp)
             return -1;
         c = c << 6 | (u[i] & 0x3F);
     }
-    if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
-        (c >= 0xD800 && c <= 0xDFFF))
+    if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
+        (n == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
         return -1;
     *cp = c;
     return n;
@@ -44,23 +44,38 @@ static int utf8_next(const char *s, uint32_t *cp)
 static char op_of(uint32_t c)
 {
     switch (c) {
-    case '+': case 0xFF0B:
+    case '+':
+    case 0xFF0B:
         return '+';
-    case '-': case 0x2212: case 0xFF0D:
+    case '-':
+    case 0x2212:
+    case 0xFF0D:
         return '-';
-    case '*': case 0x00D7: case 0xFF0A:
+    case '*':
+    case 0x00D7:
+    case 0xFF0A:
         return '*';
-    case '/': case 0x00F7: case 0xFF0F:
+    case '/':
+    case 0x00F7:
+    case 0xFF0F:
         return '/';
-    case '(': case 0xFF08:
+    case '(':
+    case 0xFF08:
         return '(';
-    case ')': case 0xFF09:
+    case ')':
+    case 0xFF09:
         return ')';
-    case ',': case 0xFF0C:
+    case ',':
+    case 0xFF0C:
         return ',';
-    case '%': case 0xFF05:
+    case '%':
+    case 0xFF05:
         return '%';
-    case ' ': case '\t': case '\n': case '\r': case 0x3000:
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+    case 0x3000:
         return ' ';
     default:
         return 0;
@@ -69,8 +84,7 @@ static char op_of(uint32_t c)
 
 static bool name_start(uint32_t c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-           (c >= 0x80 && !op_of(c));
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c >= 0x80 && !op_of(c));
 }
 
 static bool name_char(uint32_t c)
@@ -84,8 +98,8 @@ enum tok { T_END, T_NUM, T_NAME, T_OP };
 
 struct lexer {
     const char *src;
-    size_t at;   /* byte offset of the next character */
-    int chars;   /* characters consumed before `at` */
+    size_t at; /* byte offset of the next character */
+    int chars; /* characters consumed before `at` */
     enum tok tok;
     char op;
     double num;
@@ -116,10 +130,10 @@ static const struct {
     const char *name;
     int fn, min_args, max_args; /* max -1: any */
 } functions[] = {
-    {"min", XF_MIN, 1, -1},      {"max", XF_MAX, 1, -1},     {"clamp", XF_CLAMP, 3, 3},
-    {"cap", XF_CAP, 2, 2},       {"deduct", XF_DEDUCT, 2, 2}, {"abs", XF_ABS, 1, 1},
-    {"step", XF_STEP, 4, -1},    {"norm", XF_NORM, 2, 2},    {"spread", XF_SPREAD, 2, 2},
-    {"rank", XF_RANK, 1, 1},     {"top", XF_TOP, 2, 2},      {"bands", XF_BANDS, 2, -1},
+    {"min", XF_MIN, 1, -1},   {"max", XF_MAX, 1, -1},      {"clamp", XF_CLAMP, 3, 3},
+    {"cap", XF_CAP, 2, 2},    {"deduct", XF_DEDUCT, 2, 2}, {"abs", XF_ABS, 1, 1},
+    {"step", XF_STEP, 4, -1}, {"norm", XF_NORM, 2, 2},     {"spread", XF_SPREAD, 2, 2},
+    {"rank", XF_RANK, 1, 1},  {"top", XF_TOP, 2, 2},       {"bands", XF_BANDS, 2, -1},
 };
 
 struct xnode {
@@ -334,8 +348,8 @@ static int parse_call(struct parser *p, const char *name, size_t len, int pos)
     int first = add_args(p->x, kids, n);
     if (first < 0)
         return first;
-    return add_node(p->x, (struct xnode){.op = XO_FN, .fn = functions[f].fn, .first = first,
-                                         .nargs = n});
+    return add_node(p->x,
+                    (struct xnode){.op = XO_FN, .fn = functions[f].fn, .first = first, .nargs = n});
 }
 
 static int parse_primary(struct parser *p)
@@ -461,9 +475,8 @@ int expr_compile(const char *src, const struct expr_names *names, const char *fi
     struct expr *x = calloc(1, sizeof *x);
     if (!x)
         return js_fail(e, JS_ENOMEM, field, "out of memory");
-    struct parser p = {.lx = {.src = src ? src : "", .e = e, .field = field},
-                       .x = x,
-                       .names = names};
+    struct parser p = {
+        .lx = {.src = src ? src : "", .e = e, .field = field}, .x = x, .names = names};
     int rc = lex(&p.lx);
     if (!rc && p.lx.tok == T_END)
         rc = lex_fail(&p.lx, 1, "%s", "the formula is empty");
@@ -784,17 +797,16 @@ static int load_indicators(struct scheme *s, const json_t *v, struct js_error *e
         json_array_foreach(v, i, it)
         {
             snprintf(field, sizeof field, "indicators[%zu]", i);
-            int ind = json_is_string(it) ? ind_lookup(json_string_value(it),
-                                                      strlen(json_string_value(it)))
-                                         : -1;
+            int ind = json_is_string(it)
+                          ? ind_lookup(json_string_value(it), strlen(json_string_value(it)))
+                          : -1;
             if (ind < 0)
                 return js_fail(e, JS_EINVAL, field, "not an indicator: %s",
                                json_is_string(it) ? json_string_value(it) : "(not a string)");
             if (s->n_ind >= IND__COUNT)
                 return js_fail(e, JS_EINVAL, field, "too many indicators");
             s->ind[s->n_ind] = ind;
-            snprintf(s->ind_name[s->n_ind++], sizeof s->ind_name[0], "%s",
-                     json_string_value(it));
+            snprintf(s->ind_name[s->n_ind++], sizeof s->ind_name[0], "%s", json_string_value(it));
         }
         return 0;
     }
@@ -843,8 +855,8 @@ static int load_params(struct scheme *s, const json_t *v, int group, const char 
             if (group >= 0)
                 return js_fail(e, JS_EINVAL, field,
                                "parameter '%s' is not declared in the scheme's params", k);
-            if (s->n_params >= SCHEME_MAX_PARAMS || strlen(k) >= sizeof s->param_name[0] ||
-                !k[0] || ind_lookup(k, strlen(k)) >= 0)
+            if (s->n_params >= SCHEME_MAX_PARAMS || strlen(k) >= sizeof s->param_name[0] || !k[0] ||
+                ind_lookup(k, strlen(k)) >= 0)
                 return js_fail(e, JS_EINVAL, field,
                                "too many parameters, or a bad or taken name '%s'", k);
             p = s->n_params++;
@@ -872,8 +884,7 @@ static int load_groups(struct scheme *s, const json_t *v, struct js_error *e)
         s->groups[0].kinds = (1u << UNIT__COUNT) - 1;
         return 0;
     }
-    if (!json_is_array(v) || json_array_size(v) == 0 ||
-        json_array_size(v) > SCHEME_MAX_GROUPS)
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > SCHEME_MAX_GROUPS)
         return js_fail(e, JS_EINVAL, "groups", "groups must be a list of 1 to %d groups",
                        SCHEME_MAX_GROUPS);
     size_t i;
@@ -906,8 +917,7 @@ static int load_groups(struct scheme *s, const json_t *v, struct js_error *e)
                 return js_fail(e, JS_EINVAL, f2, "not a unit kind: %s",
                                json_is_string(k) ? json_string_value(k) : "(not a string)");
             if (seen & (1u << kind))
-                return js_fail(e, JS_EINVAL, f2, "kind %s is in two groups",
-                               json_string_value(k));
+                return js_fail(e, JS_EINVAL, f2, "kind %s is in two groups", json_string_value(k));
             seen |= 1u << kind;
             sg->kinds |= 1u << kind;
         }
@@ -915,8 +925,7 @@ static int load_groups(struct scheme *s, const json_t *v, struct js_error *e)
     return 0;
 }
 
-static int load_items(struct scheme *s, struct resolver *r, const json_t *doc,
-                      struct js_error *e)
+static int load_items(struct scheme *s, struct resolver *r, const json_t *doc, struct js_error *e)
 {
     static const char *const keys[] = {"id", "name", "max", "expr", NULL};
     const json_t *items = json_object_get(doc, "items");
@@ -962,8 +971,8 @@ static int load_items(struct scheme *s, struct resolver *r, const json_t *doc,
         struct expr *def = NULL;
         int rc = compile(r, src, f2, &def, e);
         for (int g = 0; !rc && g < s->n_groups; g++) {
-            const json_t *ov = json_object_get(
-                json_object_get(json_array_get(groups, (size_t)g), "items"), id);
+            const json_t *ov =
+                json_object_get(json_object_get(json_array_get(groups, (size_t)g), "items"), id);
             snprintf(f2, sizeof f2, "groups[%d].items.%s", g, id);
             if (!ov)
                 item->expr[g] = def;
@@ -1004,8 +1013,7 @@ static int load_items(struct scheme *s, struct resolver *r, const json_t *doc,
     return 0;
 }
 
-static int load_score(struct scheme *s, struct resolver *r, const json_t *doc,
-                      struct js_error *e)
+static int load_score(struct scheme *s, struct resolver *r, const json_t *doc, struct js_error *e)
 {
     const char *src;
     char f2[96];
@@ -1161,10 +1169,9 @@ static int load_year(struct scheme *s, const json_t *v, struct js_error *e)
 
 int scheme_from_json(const json_t *doc, struct scheme **out, struct js_error *e)
 {
-    static const char *const keys[] = {"name",   "title", "source",     "note",     "indicators",
-                                       "params", "groups", "items",     "score",    "bonus",
-                                       "grades", "precision", "rank",   "evaluation", "year",
-                                       NULL};
+    static const char *const keys[] = {
+        "name",  "title", "source", "note",      "indicators", "params",     "groups", "items",
+        "score", "bonus", "grades", "precision", "rank",       "evaluation", "year",   NULL};
     static const char *const bonus_keys[] = {"expr", "cap", NULL};
     *out = NULL;
     int rc = check_keys(doc, keys, "", e);
@@ -1238,8 +1245,7 @@ int scheme_from_json(const json_t *doc, struct scheme **out, struct js_error *e)
         for (int i = 0; i < IND__COUNT; i++)
             if (r.used[i]) {
                 s->ind[s->n_ind] = i;
-                snprintf(s->ind_name[s->n_ind++], sizeof s->ind_name[0], "%s",
-                         ind_defs[i].label);
+                snprintf(s->ind_name[s->n_ind++], sizeof s->ind_name[0], "%s", ind_defs[i].label);
             }
     s->doc = json_incref((json_t *)doc);
     *out = s;
@@ -1331,8 +1337,8 @@ void scheme_rank(const struct scheme *s, int n, struct scheme_row *rows)
     }
 }
 
-void scheme_year_combine(const struct scheme *s, int n, const double *month_sum,
-                         const int *months, const double *year_end_pts, struct scheme_row *rows)
+void scheme_year_combine(const struct scheme *s, int n, const double *month_sum, const int *months,
+                         const double *year_end_pts, struct scheme_row *rows)
 {
     for (int i = 0; i < n; i++) {
         rows[i].assessed = rows[i].group >= 0 && months[i] > 0;
@@ -1360,8 +1366,8 @@ int scheme_eval(const struct scheme *s, int n, const int *kinds, const double *v
         memset(&rows[i], 0, sizeof rows[i]);
         group[i] = scheme_group_of(s, kinds[i]);
         rows[i].group = group[i];
-        mem[i] = group[i] >= 0 &&
-                 (member ? member[i] : vals[(size_t)i * IND__COUNT + IND_RECEIVED] > 0);
+        mem[i] =
+            group[i] >= 0 && (member ? member[i] : vals[(size_t)i * IND__COUNT + IND_RECEIVED] > 0);
         rows[i].assessed = mem[i];
         double *v = vars + (size_t)i * N_VARS;
         memcpy(v, vals + (size_t)i * IND__COUNT, sizeof(double) * IND__COUNT);

@@ -56,7 +56,7 @@ int expr_eval(const struct expr *x, int n, const double *vars, int nvars, const 
 struct scheme_item {
     char id[32];
     char name[64];
-    double max; /* full marks, for display; 0 if not given */
+    double max;                           /* full marks, for display; 0 if not given */
     struct expr *expr[SCHEME_MAX_GROUPS]; /* per group (a group override, else the default) */
 };
 
@@ -73,8 +73,8 @@ struct scheme_grade {
 struct scheme {
     char name[32];
     char title[160];
-    int n_ind;                  /* indicators the scheme shows, in its order */
-    int ind[IND__COUNT];        /* catalogue indices */
+    int n_ind;                     /* indicators the scheme shows, in its order */
+    int ind[IND__COUNT];           /* catalogue indices */
     char ind_name[IND__COUNT][64]; /* the scheme's own name for each */
     int n_params;
     char param_name[SCHEME_MAX_PARAMS][32];
@@ -88,7 +88,7 @@ struct scheme {
     struct scheme_group groups[SCHEME_MAX_GROUPS];
     int n_grades;
     struct scheme_grade grades[SCHEME_MAX_GRADES];
-    int precision;    /* decimals the score is rounded to before grading and ranking */
+    int precision; /* decimals the score is rounded to before grading and ranking */
     bool rank_in_group;
     /* year = monthly × mean of the monthly scores + year_end × the year-end indicator */
     bool has_year;
@@ -130,8 +130,8 @@ int scheme_eval(const struct scheme *s, int n, const int *kinds, const double *v
  * assessed in months[i] > 0 months whose scores add up to month_sum[i], the score becomes
  * year_monthly × month_sum[i] / months[i] + year_end × year_end_pts[i], rounded; then ranks and
  * grades. rows[i].group must be set; items and bonus are left as they are. */
-void scheme_year_combine(const struct scheme *s, int n, const double *month_sum,
-                         const int *months, const double *year_end_pts, struct scheme_row *rows);
+void scheme_year_combine(const struct scheme *s, int n, const double *month_sum, const int *months,
+                         const double *year_end_pts, struct scheme_row *rows);
 /* Ranks and grades rows whose score is already set (used after combining monthly scores). */
 void scheme_rank(const struct scheme *s, int n, struct scheme_row *rows);
 /* The grade band index of a score, or -1. */

@@ -4,6 +4,7 @@
 #include "http/app.h"
 #include "http/metrics.h"
 #include "http/respond.h"
+#include "http/res_timers.h"
 #include "http/static.h"
 #include "store/store.h"
 #include "util/jfield.h"
@@ -542,7 +543,8 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
     }
     router_set_guard(a->router, guard);
     if ((rc = res_ops_routes(a->router)) || (rc = res_auth_routes(a->router)) ||
-        (rc = res_orders_routes(a->router)) || (rc = res_admin_routes(a->router))) {
+        (rc = res_orders_routes(a->router)) || (rc = res_admin_routes(a->router)) ||
+        (rc = res_timers_register(a))) {
         js_fail(e, rc, "", "cannot register the routes");
         goto fail;
     }

@@ -30,10 +30,10 @@ int assess_store_open(const char *location, struct assess_store **out, struct js
 void assess_store_close(struct assess_store *st);
 
 struct assess_sync_stats {
-    int64_t events;  /* new events read */
-    int64_t orders;  /* orders whose facts were rebuilt */
-    int64_t cases;   /* fact rows written */
-    bool full;       /* everything was rebuilt */
+    int64_t events; /* new events read */
+    int64_t orders; /* orders whose facts were rebuilt */
+    int64_t cases;  /* fact rows written */
+    bool full;      /* everything was rebuilt */
 };
 
 /* Brings the fact projection up to date with the event log: orders with events newer than the
@@ -56,14 +56,14 @@ struct assess_unit {
 struct assess_report {
     const struct scheme *scheme; /* borrowed */
     struct ind_period period;
-    bool year;                   /* scored as the scheme's year (monthly mean + year-end) */
-    int months;                  /* months scored in year mode */
-    int n;                       /* units */
+    bool year;  /* scored as the scheme's year (monthly mean + year-end) */
+    int months; /* months scored in year mode */
+    int n;      /* units */
     struct assess_unit *units;
-    struct ind_table table;      /* indicators over the whole period */
+    struct ind_table table; /* indicators over the whole period */
     struct scheme_row *rows;
-    int64_t cases;               /* fact rows read */
-    int64_t exclusions;          /* upheld appeals applied */
+    int64_t cases;      /* fact rows read */
+    int64_t exclusions; /* upheld appeals applied */
 };
 
 /* Syncs, then computes every unit's indicators for period p and scores them with scheme s.
@@ -106,8 +106,8 @@ int assess_appeal_decide(struct assess_store *st, const struct actor *who, int64
 /* Appeals as a JSON array (newest first) of {id, order_id, number, unit_id, indicators,
  * reason, evidence, status, filed_by, filed_at, decided_by, decided_at, note}; unit_id 0: all
  * units; status NULL: any of "pending", "upheld", "rejected". */
-int assess_appeal_list(struct assess_store *st, int64_t unit_id, const char *status,
-                       json_t **out, struct js_error *e);
+int assess_appeal_list(struct assess_store *st, int64_t unit_id, const char *status, json_t **out,
+                       struct js_error *e);
 /* One appeal (same form), -JS_ENOTFOUND if absent. */
 int assess_appeal_get(struct assess_store *st, int64_t id, json_t **out, struct js_error *e);
 
@@ -140,7 +140,6 @@ int assess_scheme_load(struct assess_store *st, const char *dir, const char *nam
 int assess_scheme_save(struct assess_store *st, const struct actor *who, const char *name,
                        const json_t *doc, int64_t now, struct js_error *e);
 /* Names of the built-in and stored schemes, as a JSON array of {name, title, stored}. */
-int assess_scheme_list(struct assess_store *st, const char *dir, json_t **out,
-                       struct js_error *e);
+int assess_scheme_list(struct assess_store *st, const char *dir, json_t **out, struct js_error *e);
 
 #endif

@@ -216,7 +216,9 @@ int assess_store_open(const char *location, struct assess_store **out, struct js
     }
     /* synchronous=FULL like the main store: appeals and decisions must survive a power cut */
     sqlite3_busy_timeout(st->db, 5000);
-    if ((rc = exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;", e)))
+    if ((rc = exec(
+             st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;",
+             e)))
         goto fail;
     if (query_int(st,
                   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
@@ -360,8 +362,8 @@ static const char *skip_value(const char *p, const char *end, int depth)
 
 /* The next member of an object whose '{' has been read: 1 with key and value ranges, 0 at the
  * closing brace, -1 if the text is not what jansson writes. */
-static int member_next(const char **pp, const char *end, const char **k, size_t *kl,
-                       const char **v, const char **ve)
+static int member_next(const char **pp, const char *end, const char **k, size_t *kl, const char **v,
+                       const char **ve)
 {
     const char *p = skip_ws(*pp, end);
     if (p < end && *p == ',')
@@ -683,8 +685,8 @@ static int folder_flush(struct folder *f, int64_t order_id, struct js_error *e)
     struct assess_store *st = f->st;
     int rc = 0;
     f->n_rep = 0;
-    if (f->targets && !bsearch(&order_id, f->targets, (size_t)f->n_targets, sizeof(int64_t),
-                               cmp_id))
+    if (f->targets &&
+        !bsearch(&order_id, f->targets, (size_t)f->n_targets, sizeof(int64_t), cmp_id))
         goto fold; /* no repeats of this one: spare the query */
     sqlite3_bind_int64(f->reps, 1, order_id);
     while ((rc = sqlite3_step(f->reps)) == SQLITE_ROW) {
@@ -2133,8 +2135,11 @@ int assess_scheme_list(struct assess_store *st, const char *dir, json_t **out, s
             json_t *found = NULL;
             size_t i;
             json_t *v;
-            json_array_foreach(arr, i, v) if (strcmp(json_string_value(json_object_get(v, "name")),
-                                                     name) == 0) found = v;
+            for (i = 0; i < json_array_size(arr); i++) {
+                v = json_array_get(arr, i);
+                if (strcmp(json_string_value(json_object_get(v, "name")), name) == 0)
+                    found = v;
+            }
             if (!found) {
                 found = json_pack("{ss}", "name", name);
                 json_array_append_new(arr, found);

@@ -281,6 +281,20 @@ int timers_outbox_failed(struct store *s, int64_t id, const char *error, int64_t
     return rc ? rc : sqlite3_changes(db) == 1 ? 0 : -JS_ESTATE;
 }
 
+int timers_outbox_release(struct store *s, int64_t id)
+{
+    sqlite3 *db = store_sqlite_db(s);
+    sqlite3_stmt *st;
+    if (!db)
+        return -JS_EINVAL;
+    int rc =
+        prepare(db, "UPDATE outbox SET lease_until = 0 WHERE id = ?1 AND state = 'pending'", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    return run(db, st);
+}
+
 int timers_outbox_retry(struct store *s, int64_t id, int64_t now)
 {
     sqlite3 *db = store_sqlite_db(s);

@@ -45,6 +45,8 @@ int timers_outbox_sent(struct store *s, int64_t id, int64_t now);
  * pending until next_at, or becomes failed when give_up. error may be NULL. */
 int timers_outbox_failed(struct store *s, int64_t id, const char *error, int64_t next_at,
                          bool give_up);
+/* Gives back a claimed message that was not tried (its lease ends now). */
+int timers_outbox_release(struct store *s, int64_t id);
 /* Puts a failed message back to pending, due at now (-JS_ESTATE if it is not failed). */
 int timers_outbox_retry(struct store *s, int64_t id, int64_t now);
 

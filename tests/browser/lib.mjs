@@ -35,8 +35,13 @@ export async function startServer({ orders = 120 } = {}) {
   vendorWeb();
   const dir = mkdtempSync(path.join(tmpdir(), 'jiesu-web-'));
   const db = path.join(dir, 'jiesu.db');
-  execFileSync(BIN, ['init', '--db', db], { stdio: 'pipe' });
-  execFileSync(BIN, ['demo', '--db', db, '--orders', String(orders), '--data', path.join(SHARED, 'data/tipdm2020c')], { stdio: 'pipe' });
+  try {
+    execFileSync(BIN, ['init', '--db', db], { stdio: 'pipe' });
+    execFileSync(BIN, ['demo', '--db', db, '--orders', String(orders), '--data', path.join(SHARED, 'data/tipdm2020c')], { stdio: 'pipe' });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${err.message}\n${err.stderr || ''}`);
+  }
   // The scheduler thread is off (--tick-seconds 0) so that its urges do not race the clicks.
   const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', path.join(ROOT, 'web'), '--threads', '4', '--tick-seconds', '0'],
     { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,16 +97,22 @@ export async function apiToken(server, login) {
 export async function launch() {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(path.join(tmpdir(), 'jiesu-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1366, height: 768 },
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-    acceptDownloads: true,
-  });
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1366, height: 768 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+      acceptDownloads: true,
+    });
+  } catch (err) {
+    rmSync(profile, { recursive: true, force: true });
+    throw err;
+  }
   for (const p of context.pages()) await p.close();
   return {
     context,

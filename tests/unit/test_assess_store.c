@@ -73,6 +73,8 @@ static const char *grade_of(const struct assess_report *r, int64_t unit)
     return g >= 0 ? r->scheme->grades[g].grade : "-";
 }
 
+static void check_projection(struct fixture *f, const char *path, int min_orders);
+
 static void test_assessment(void **state)
 {
     JS_UNUSED(state);
@@ -91,13 +93,15 @@ static void test_assessment(void **state)
     fx_advance(&f, HOUR);
     fx_ok(&f, op_s1, ACT_REPLY, A, reply_resolved);
     /* F: a new report of A's problem, not filed as its duplicate (反复举报) */
-    int64_t F = fx_ok(&f, agent, ACT_INTAKE, 0,
-                      "{\"channel\":\"hotline-12345\",\"type\":\"complaint\",\"title\":\"又是噪音\","
-                      "\"text\":\"还是那个工地\"}");
+    int64_t F =
+        fx_ok(&f, agent, ACT_INTAKE, 0,
+              "{\"channel\":\"hotline-12345\",\"type\":\"complaint\",\"title\":\"又是噪音\","
+              "\"text\":\"还是那个工地\"}");
     char args[512];
-    snprintf(args, sizeof args,
-             "{\"reason\":\"duplicate\",\"explanation\":\"同一问题已在办理\",\"duplicate_of\":%lld}",
-             (long long)A);
+    snprintf(
+        args, sizeof args,
+        "{\"reason\":\"duplicate\",\"explanation\":\"同一问题已在办理\",\"duplicate_of\":%lld}",
+        (long long)A);
     fx_ok(&f, agent, ACT_NOT_FILE, F, args);
     fx_ok(&f, rev, ACT_REVIEW, A, "{\"pass\":true}");
     fx_ok(&f, cb, ACT_CALLBACK, A,
@@ -168,8 +172,8 @@ static void test_assessment(void **state)
     NEAR(ind(&r, B1, IND_SUPERVISION_UNANSWERED), 1);
     NEAR(ind(&r, B2, IND_RECEIVED), 1);
     /* 30×(1−0.5) + 30×(0.5×0.8 + 0.5)×(1−0)×(1−0)×(1−0.5) + 20×0.5 + 20×0.5 − 0 = 48.5 */
-    NEAR(score_of(&r, S1), 30 * (1 - 0.5) + 30 * (0.5 * 0.8 + 0.5) * (1 - 0.5) + 20 * 0.5 +
-                               20 * 0.5);
+    NEAR(score_of(&r, S1),
+         30 * (1 - 0.5) + 30 * (0.5 * 0.8 + 0.5) * (1 - 0.5) + 20 * 0.5 + 20 * 0.5);
     assert_string_equal(grade_of(&r, S1), "D");
     /* 30 + 30×(0 + 0.5)×(1 − 0.5) + 0 + 0 − 3×1 = 34.5 */
     NEAR(score_of(&r, B1), 30 + 30 * 0.5 * (1 - 0.5) - 3);
@@ -272,6 +276,7 @@ static void test_assessment(void **state)
     assert_int_equal(assess_run(st, dc, &oct, &r, &e), 0);
     json_t *full = assess_report_json(&r, 0);
     assert_true(json_equal(incremental, full));
+    check_projection(&f, tu_path("assess.db"), 6);
     assert_false(json_equal(before, full));
     json_t *only = assess_report_json(&r, B1);
     assert_int_equal(json_array_size(json_object_get(only, "units")), 1);
@@ -344,15 +349,13 @@ static void test_assessment(void **state)
     /* stored schemes: the platform changes a weight; only an administrator may */
     json_t *doc = json_deep_copy(dc->doc);
     json_object_set_new(doc, "title", json_string("东城区考核（2027年修订）"));
-    assert_int_equal(assess_scheme_save(st, sup, "dongcheng-2016", doc, f.now, &e),
-                     -JS_EFORBIDDEN);
+    assert_int_equal(assess_scheme_save(st, sup, "dongcheng-2016", doc, f.now, &e), -JS_EFORBIDDEN);
     assert_int_equal(assess_scheme_save(st, admin, "other-name", doc, f.now, &e), -JS_EINVAL);
     assert_int_equal(assess_scheme_save(st, admin, "dongcheng-2016", doc, f.now, &e), 0);
     json_t *bad = json_deep_copy(doc);
     json_object_set_new(json_array_get(json_object_get(bad, "items"), 0), "expr",
                         json_string("30 × (1 − 推诿率"));
-    assert_int_equal(assess_scheme_save(st, admin, "dongcheng-2016", bad, f.now, &e),
-                     -JS_EINVAL);
+    assert_int_equal(assess_scheme_save(st, admin, "dongcheng-2016", bad, f.now, &e), -JS_EINVAL);
     assert_string_equal(e.field, "items[0].expr");
     json_decref(bad);
     json_decref(doc);
@@ -382,6 +385,157 @@ static void test_assessment(void **state)
     fixture_close(&f);
 }
 
+struct ev_list {
+    struct event v[64];
+    int n;
+};
+
+static int keep_event(void *ctx, const struct event *ev)
+{
+    struct ev_list *l = ctx;
+    assert_true(l->n < 64);
+    l->v[l->n] = *ev;
+    l->v[l->n].payload = json_incref(ev->payload);
+    l->n++;
+    return 0;
+}
+
+static int cmp_case(const void *a, const void *b)
+{
+    const struct fact_case *x = a, *y = b;
+    return x->unit_id < y->unit_id ? -1 : x->unit_id > y->unit_id;
+}
+
+/* The projection the store folds from the payload text must equal the fold of the same events
+ * parsed as JSON, order by order and mark by mark. */
+static void check_projection(struct fixture *f, const char *path, int min_orders)
+{
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    sqlite3_stmt *ids, *facts, *reps;
+    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT id FROM orders ORDER BY id", -1, &ids, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw,
+                                        "SELECT recv, unit_id, flags, marks FROM assess_facts"
+                                        " WHERE order_id = ?1 ORDER BY unit_id",
+                                        -1, &facts, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw,
+                                        "SELECT at FROM assess_repeats WHERE target_id = ?1"
+                                        " ORDER BY at",
+                                        -1, &reps, NULL),
+                     SQLITE_OK);
+    int orders = 0, marks = 0;
+    while (sqlite3_step(ids) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(ids, 0);
+        struct ev_list l = {.n = 0};
+        assert_int_equal(f->store->ops->event_each(f->store, id, keep_event, &l), 0);
+        int64_t rep[16];
+        int nr = 0;
+        sqlite3_bind_int64(reps, 1, id);
+        while (sqlite3_step(reps) == SQLITE_ROW && nr < 16)
+            rep[nr++] = sqlite3_column_int64(reps, 0);
+        sqlite3_reset(reps);
+        struct fact_set fs;
+        struct js_error e;
+        assert_int_equal(facts_derive(l.v, l.n, rep, nr, &fs, &e), 0);
+        qsort(fs.cases, (size_t)fs.n_cases, sizeof fs.cases[0], cmp_case);
+        sqlite3_bind_int64(facts, 1, id);
+        int k = 0;
+        while (sqlite3_step(facts) == SQLITE_ROW) {
+            assert_true(k < fs.n_cases);
+            struct fact_case *c = &fs.cases[k++], d = {.recv = sqlite3_column_int64(facts, 0)};
+            assert_int_equal(d.recv, c->recv);
+            assert_int_equal(sqlite3_column_int64(facts, 1), c->unit_id);
+            assert_int_equal(sqlite3_column_int64(facts, 2), c->flags);
+            assert_int_equal(fact_marks_decode(&d, sqlite3_column_blob(facts, 3),
+                                               (size_t)sqlite3_column_bytes(facts, 3)),
+                             0);
+            assert_int_equal(d.n_marks, c->n_marks);
+            for (int m = 0; m < c->n_marks; m++, marks++) {
+                assert_int_equal(d.marks[m].at, c->marks[m].at);
+                assert_int_equal(d.marks[m].v, c->marks[m].v);
+                assert_int_equal(d.marks[m].kind, c->marks[m].kind);
+                assert_int_equal(d.marks[m].a, c->marks[m].a);
+                assert_int_equal(d.marks[m].b, c->marks[m].b);
+                assert_int_equal(d.marks[m].c, c->marks[m].c);
+            }
+            free(d.marks);
+        }
+        sqlite3_reset(facts);
+        assert_int_equal(k, fs.n_cases);
+        fact_set_release(&fs);
+        for (int i = 0; i < l.n; i++)
+            event_release(&l.v[i]);
+        orders++;
+    }
+    sqlite3_finalize(ids);
+    sqlite3_finalize(facts);
+    sqlite3_finalize(reps);
+    sqlite3_close(raw);
+    assert_int_equal(orders, min_orders);
+    assert_true(marks > 20);
+}
+
+/* Payload text with quotes, backslashes, escapes and every supervision kind: the store's
+ * scanner must read it as the JSON parser does. */
+static void test_projection_matches_json(void **state)
+{
+    JS_UNUSED(state);
+    struct fixture f;
+    fixture_open(&f, "scan.db", "linshu-2020", "2026-10-05T09:00:00+08:00");
+    const struct actor *disp = &f.as[ROLE_DISPATCHER], *sup = &f.as[ROLE_SUPERVISOR];
+    const struct actor *op = fx_unit_actor(&f, 2, false);
+    static const char *const kinds[] = {"city_account", "city_written", "county_inspection",
+                                        "media",        "discipline",   "巡查\\\"督办\\\\"};
+    char args[512];
+    for (int i = 0; i < 6; i++) {
+        int64_t id = fx_ok(&f, &f.as[ROLE_AGENT], ACT_INTAKE, 0,
+                           "{\"channel\":\"upstream\",\"upstream_id\":\"U\\\"1\\\\\","
+                           "\"type\":\"praise\",\"title\":\"表扬\\\"好\\\"\\\\ \\u4e2d\\n\","
+                           "\"text\":\"{\\\"set\\\":{\\\"units\\\":[]}} \\\\\\\"\","
+                           "\"anonymous\":true,\"address\":\"某路1号\"}");
+        fx_ok(&f, &f.as[ROLE_AGENT], ACT_FILE, id, "{}");
+        snprintf(args, sizeof args, "{\"unit_id\":%lld,\"note\":\"\\\"set\\\":1\"}",
+                 (long long)f.unit_dept[0]);
+        fx_ok(&f, disp, ACT_DISPATCH, id, args);
+        fx_ok(&f, op, ACT_SIGN, id, "{}");
+        snprintf(args, sizeof args, "{\"reason\":\"反复\\\"投诉\\\"\",\"kind\":\"%s\"}", kinds[i]);
+        fx_ok(&f, sup, ACT_SUPERVISE, id, args);
+        if (i % 2)
+            fx_ok(&f, op, ACT_SUPERVISE_ANSWER, id, "{\"answer\":\"已\\\"处理\\\"\"}");
+        fx_advance(&f, HOUR);
+        fx_ok(&f, op, ACT_REPLY, id,
+              i == 5
+                  ? "{\"result\":\"解释\\\\说明\",\"closure\":\"explained\",\"responsible\":\"王\"}"
+                  : "{\"result\":\"\\\"已\\\"\",\"closure\":\"resolved\",\"responsible\":\"王\"}");
+        fx_ok(&f, &f.as[ROLE_REVIEWER], ACT_REVIEW, id,
+              i == 3 ? "{\"pass\":false,\"reason\":\"\\\\\"}" : "{\"pass\":true}");
+    }
+    struct assess_store *st;
+    struct js_error e;
+    assert_int_equal(assess_store_open(tu_path("scan.db"), &st, &e), 0);
+    struct assess_sync_stats ss;
+    assert_int_equal(assess_sync(st, false, &ss, &e), 0);
+    assert_int_equal(ss.orders, 6);
+    check_projection(&f, tu_path("scan.db"), 6);
+    struct scheme *ls;
+    assert_int_equal(assess_scheme_load(st, NULL, "linshu-2020", &ls, &e), 0);
+    struct ind_period oct;
+    assert_int_equal(ind_period_parse("2026-10", &oct, &e), 0);
+    struct assess_report r;
+    assert_int_equal(assess_run(st, ls, &oct, &r, &e), 0);
+    /* 0.2 + 0.5 + 1 + 5 + 5 + 0 (an unknown kind weighs nothing) */
+    NEAR(ind(&r, f.unit_dept[0], IND_SUPERVISION_DEDUCTION), 11.7);
+    NEAR(ind(&r, f.unit_dept[0], IND_PRAISE_COUNT), 6);
+    NEAR(ind(&r, f.unit_dept[0], IND_EXPLAINED_RATIO), 1.0 / 6);
+    NEAR(ind(&r, f.unit_dept[0], IND_REWORK_RATE), 1.0 / 6);
+    assess_report_release(&r);
+    scheme_free(ls);
+    assess_store_close(st);
+    fixture_close(&f);
+}
+
 static void test_open_refuses(void **state)
 {
     JS_UNUSED(state);
@@ -402,6 +556,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_assessment),
+        cmocka_unit_test(test_projection_matches_json),
         cmocka_unit_test(test_open_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,8 +60,8 @@ static void emit(struct sim *s, int action, int64_t at, int64_t unit, struct ord
     ev.action = action;
     ev.status_before = s->o.status;
     ev.status_after = nx->status;
-    ev.payload = json_pack("{s:o, s:o}", "args", args ? args : json_object(), "set",
-                           order_diff(&s->o, nx));
+    ev.payload =
+        json_pack("{s:o, s:o}", "args", args ? args : json_object(), "set", order_diff(&s->o, nx));
     assert_non_null(ev.payload);
     assert_int_equal(order_evolve(&s->o, &ev), 0);
     s->ev[s->n++] = ev;
@@ -305,8 +305,8 @@ static void s_not_file_duplicate(struct sim *s, int64_t at, int64_t target)
     nx.duplicate_of = target;
     nx.closed_at = at;
     emit(s, ACT_NOT_FILE, at, 0, &nx,
-         json_pack("{ss ss sI}", "reason", "duplicate", "explanation", "重复投诉",
-                   "duplicate_of", (json_int_t)target));
+         json_pack("{ss ss sI}", "reason", "duplicate", "explanation", "重复投诉", "duplicate_of",
+                   (json_int_t)target));
 }
 
 /* ---- a little world of orders ---- */
@@ -533,6 +533,7 @@ static void test_dongcheng_golden(void **state)
         for (int i = 0; i < w.n; i++)
             if (w.sims[i].o.id == u4_first)
                 first = &w.sims[i];
+        assert_non_null(first);
         s_merge(first, oct + 5 * DAY, 3);
         for (int i = 0; i < 2; i++) {
             struct sim *d = new_order(&w, oct + (6 + i) * DAY);
@@ -563,7 +564,7 @@ static void test_dongcheng_golden(void **state)
     }
 
     const int64_t units[] = {U1, U2, U3, U4, U5, U6, 99};
-    const int kinds[] = {UNIT_STREET, UNIT_STREET, UNIT_DEPARTMENT, UNIT_ENTERPRISE,
+    const int kinds[] = {UNIT_STREET,     UNIT_STREET,     UNIT_DEPARTMENT, UNIT_ENTERPRISE,
                          UNIT_DEPARTMENT, UNIT_DEPARTMENT, UNIT_STREET};
     const int n_units = (int)JS_ARRAY_LEN(units);
     struct ind_params prm;
@@ -644,7 +645,7 @@ static void test_dongcheng_golden(void **state)
     world_table(&w, units, n_units, &p, &prm, 0, 0, 0, &t);
     NEAR(val(&t, U4, IND_RESOLVED_RATE), 4.0 / 10);
     NEAR(val(&t, U4, IND_REPEAT_RATE), 0); /* the merge and duplicates came after the 10th */
-    NEAR(val(&t, U4, IND_FORCED_RATE), 0);        /* forced on day 17 */
+    NEAR(val(&t, U4, IND_FORCED_RATE), 0); /* forced on day 17 */
     ind_table_release(&t);
     scheme_free(s);
     world_release(&w);

@@ -59,13 +59,13 @@ static void test_arithmetic(void **state)
     JS_UNUSED(state);
     NEAR(eval1("1 + 2 * 3", 0, 0, 0), 7);
     NEAR(eval1("(1 + 2) * 3", 0, 0, 0), 9);
-    NEAR(eval1("10 - 4 - 3", 0, 0, 0), 3);         /* left to right */
+    NEAR(eval1("10 - 4 - 3", 0, 0, 0), 3); /* left to right */
     NEAR(eval1("12 / 3 / 2", 0, 0, 0), 2);
     NEAR(eval1("-x + 3", 2, 0, 0), 1);
     NEAR(eval1("--x", 2, 0, 0), 2);
-    NEAR(eval1("30 × (1 − 推诿率)", 0, 0, 0.1), 27); /* Unicode × and − */
-    NEAR(eval1("30×（1－推诿率）÷ 3", 0, 0, 0.4), 6);  /* full-width forms */
-    NEAR(eval1("(100% - x) * 5", 0.1, 0, 0), 4.5);   /* 100% = 1 */
+    NEAR(eval1("30 × (1 − 推诿率)", 0, 0, 0.1), 27);  /* Unicode × and − */
+    NEAR(eval1("30×（1－推诿率）÷ 3", 0, 0, 0.4), 6); /* full-width forms */
+    NEAR(eval1("(100% - x) * 5", 0.1, 0, 0), 4.5);    /* 100% = 1 */
     NEAR(eval1("50％ × 4", 0, 0, 0), 2);
     NEAR(eval1(".5 + 1e1", 0, 0, 0), 10.5);
     NEAR(eval1("x / y", 3, 0, 0), 0); /* division by zero gives 0 */
@@ -316,7 +316,7 @@ static void test_bad_schemes(void **state)
 }
 
 /* Indicator values of unit i. */
-#define V(vals, i, ind) (vals)[(size_t)(i) * IND__COUNT + (ind)]
+#define V(vals, i, ind) (vals)[(size_t)(i)*IND__COUNT + (ind)]
 
 /* linshu-2020 (001 appendix), three streets and three departments (plus an enterprise with no
  * orders, which must neither be scored nor move the department group's min and max). */
@@ -325,12 +325,12 @@ static void test_linshu_golden(void **state)
     JS_UNUSED(state);
     struct scheme *s = builtin("linshu-2020");
     enum { S1, S2, S3, D1, D2, D3, E1, N };
-    int kinds[N] = {UNIT_STREET, UNIT_STREET, UNIT_STREET, UNIT_DEPARTMENT, UNIT_DEPARTMENT,
-                    UNIT_DEPARTMENT, UNIT_ENTERPRISE};
+    int kinds[N] = {UNIT_STREET,     UNIT_STREET,     UNIT_STREET,    UNIT_DEPARTMENT,
+                    UNIT_DEPARTMENT, UNIT_DEPARTMENT, UNIT_ENTERPRISE};
     double vals[N * IND__COUNT] = {0};
     struct {
-        double volume, responded, process, once, reopen_sat, district, upstream, explained,
-            manual, supervision;
+        double volume, responded, process, once, reopen_sat, district, upstream, explained, manual,
+            supervision;
     } in[N] = {
         [S1] = {100, 0.90, 0.4, 0.6, 0.1, 0.02, 0.00, 0.05, 0.0, 0.0},
         [S2] = {60, 0.95, 3.6, 0.8, 0.1, 0.00, 0.04, 0.15, 1.5, 0.7},
@@ -428,7 +428,7 @@ static void test_linshu_golden(void **state)
     NEAR(rows[S2].score, 0.8 * 80 + 0.2 * 90); /* 82 */
     assert_false(rows[S3].assessed);
     NEAR(rows[D1].score, 100);
-    NEAR(rows[D2].score, scheme_round(s, 0.8 * 95.8 + 0.2 * 60)); /* 88.64 */
+    NEAR(rows[D2].score, scheme_round(s, 0.8 * 95.8 + 0.2 * 60));   /* 88.64 */
     NEAR(rows[D3].score, scheme_round(s, 0.8 * 89.5 + 0.2 * 99.5)); /* 91.5 */
     assert_int_equal(rows[D1].rank, 1);
     assert_int_equal(rows[D3].rank, 2);
@@ -460,8 +460,8 @@ static void test_dongcheng_formula(void **state)
     struct scheme_row rows[N];
     struct js_error e;
     assert_int_equal(scheme_eval(s, N, kinds, vals, NULL, rows, &e), 0);
-    double a = 30 * (1 - 0.1) + 30 * (0.25 * 0.8 + 0.5) * (1 - 0.2) * (1 - 0) * (1 - 0) +
-               20 * 0.9 + 20 * 0.8 - 3 * 2; /* 27 + 16.8 + 18 + 16 − 6 = 71.8 */
+    double a = 30 * (1 - 0.1) + 30 * (0.25 * 0.8 + 0.5) * (1 - 0.2) * (1 - 0) * (1 - 0) + 20 * 0.9 +
+               20 * 0.8 - 3 * 2; /* 27 + 16.8 + 18 + 16 − 6 = 71.8 */
     NEAR(a, 71.8);
     NEAR(rows[A].score, 71.8);
     assert_string_equal(s->grades[rows[A].grade].grade, "C");
@@ -500,7 +500,7 @@ static void test_beijing_and_bonus(void **state)
     struct js_error e;
     assert_int_equal(scheme_eval(s, N, kinds, vals, NULL, rows, &e), 0);
     NEAR(rows[A].score, 10 * 1 + 45 * 0.8 + 45 * 0.9); /* 86.5 */
-    NEAR(rows[C].score, 10 + 45 * 0.5 + 45 * 0.5);      /* 55 */
+    NEAR(rows[C].score, 10 + 45 * 0.5 + 45 * 0.5);     /* 55 */
     assert_int_equal(rows[A].rank, 1);
     assert_int_equal(rows[B].rank, 1); /* tie */
     assert_int_equal(rows[C].rank, 3);
@@ -535,9 +535,9 @@ static void test_beijing_and_bonus(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arithmetic),      cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_group_functions), cmocka_unit_test(test_builtins_load),
-        cmocka_unit_test(test_bad_schemes),     cmocka_unit_test(test_linshu_golden),
+        cmocka_unit_test(test_arithmetic),        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_group_functions),   cmocka_unit_test(test_builtins_load),
+        cmocka_unit_test(test_bad_schemes),       cmocka_unit_test(test_linshu_golden),
         cmocka_unit_test(test_dongcheng_formula), cmocka_unit_test(test_beijing_and_bonus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

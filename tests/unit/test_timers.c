@@ -1103,6 +1103,18 @@ static void test_outbox_lease(void **state)
     assert_int_equal(timers_outbox_sent(f.store, held.v[0].id, f.now + 121), -JS_ESTATE);
     assert_int_equal(r.total, 1);
     outbox_list_release(&held);
+    /* a pass told to stop sends nothing more and gives its messages back at once */
+    fx_new_filed(&f);
+    atomic_bool cancel;
+    atomic_init(&cancel, true);
+    struct notify_config cfg = {.gateway_url = url, .cancel = &cancel};
+    struct notify_stats st;
+    struct js_error e;
+    assert_int_equal(notify_deliver(f.store, f.now + 200, &cfg, &st, &e), 0);
+    assert_int_equal(st.claimed, 1);
+    assert_int_equal(st.sent, 0);
+    assert_int_equal(deliver(f.store, f.now + 200, url, 12).sent, 1);
+    assert_int_equal(r.total, 2);
     fixture_close(&f);
     receiver_stop(&r);
 }
@@ -1122,13 +1134,13 @@ static void test_tick_run(void **state)
     f.now += 16 * DAY;
     struct tick_result res;
     struct js_error e;
-    assert_int_equal(tick_run(f.store, &f.clock, url, &res, &e), 0);
+    assert_int_equal(tick_run(f.store, &f.clock, url, NULL, &res, &e), 0);
     assert_int_equal(res.sched.by_action[ACT_MARK_OVERDUE], 1);
     assert_int_equal(res.sched.now, f.now);
     /* acceptance + handling notice to the citizen, supervision notice to two contacts */
     assert_int_equal(res.notify.sent, 4);
     assert_int_equal(r.total, 4);
-    assert_int_equal(tick_run(f.store, &f.clock, url, &res, &e), 0);
+    assert_int_equal(tick_run(f.store, &f.clock, url, NULL, &res, &e), 0);
     assert_int_equal(res.sched.actions, 0);
     assert_int_equal(res.notify.claimed, 0);
     assert_int_equal(count_action(&f, id, ACT_SUPERVISE), 1);
