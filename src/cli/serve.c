@@ -4,6 +4,7 @@
 #include "cli/opts.h"
 #include "cli/ticker.h"
 #include "http/app.h"
+#include "http/res_files.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/jfield.h"
@@ -198,10 +199,13 @@ int cli_serve(struct opts *o)
         fprintf(stderr, "jiesu serve: %s%s%s\n", e.message, e.field[0] ? ": " : "", e.field);
         return 1;
     }
+    static const char *const raw_prefixes[] = {RES_FILES_PREFIX, NULL};
     struct http_server_config sc = {
         .listen = c.listen,
         .threads = (unsigned)c.threads,
         .max_body = (size_t)c.max_body,
+        .max_raw_body = RES_FILES_MAX,
+        .raw_body_prefixes = raw_prefixes,
         .handler = app_handle,
         .app = app,
         .log = stderr,

@@ -4,6 +4,7 @@
 #include "http/app.h"
 #include "http/metrics.h"
 #include "http/respond.h"
+#include "http/res_files.h"
 #include "http/res_timers.h"
 #include "http/static.h"
 #include "store/store.h"
@@ -544,7 +545,7 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
     router_set_guard(a->router, guard);
     if ((rc = res_ops_routes(a->router)) || (rc = res_auth_routes(a->router)) ||
         (rc = res_orders_routes(a->router)) || (rc = res_admin_routes(a->router)) ||
-        (rc = res_timers_register(a))) {
+        (rc = res_timers_register(a)) || (rc = res_files_register(a))) {
         js_fail(e, rc, "", "cannot register the routes");
         goto fail;
     }

@@ -259,12 +259,26 @@ static const char timers_sql[] =
     "CREATE INDEX orders_duplicate ON orders(duplicate_of) WHERE duplicate_of != 0;"
     "CREATE INDEX events_action ON events(action, at);";
 
+/* Attachments: the bytes of uploaded recordings, photos and documents, by random id. */
+static const char files_sql[] =
+    "CREATE TABLE files ("
+    " id TEXT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " type TEXT NOT NULL,"
+    " size INTEGER NOT NULL,"
+    " sha256 TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " user_id INTEGER REFERENCES users(id),"
+    " data BLOB NOT NULL"
+    ") STRICT;";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql},
     {2, "orders and events", orders_sql},
     {3, "settings, sessions, audit, idempotency", service_sql},
     {4, "orders.hang_since", hang_since_sql},
     {5, "timers: outbox, duplicates and events-by-action indexes", timers_sql},
+    {6, "attachments", files_sql},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

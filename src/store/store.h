@@ -47,6 +47,15 @@ struct audit_entry {
     char detail[512];
 };
 
+/* An uploaded attachment (recording, photo, document). */
+struct stored_file {
+    char id[33];
+    char name[256];
+    char type[128];
+    int64_t size, at, user_id;
+    char sha256[65];
+};
+
 struct store_ops {
     void (*close)(struct store *s);
     int (*migrate)(struct store *s, struct js_error *e);
@@ -130,6 +139,11 @@ struct store_ops {
      * crash can lose the last ones, never corrupt); turning it off makes everything committed
      * so far durable before it returns. Off by default. */
     int (*set_bulk)(struct store *s, bool on);
+
+    /* attachments: file bodies by an opaque id (32 hex characters); file_get fills *data
+     * (free()) and the metadata; -JS_ENOTFOUND when absent */
+    int (*file_put)(struct store *s, const struct stored_file *f, const void *data);
+    int (*file_get)(struct store *s, const char *id, struct stored_file *f, void **data);
 };
 
 struct store {

@@ -376,6 +376,71 @@ static int sq_begin(struct store *s)
     return exec1(q, "BEGIN IMMEDIATE");
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Attachments
+ * ------------------------------------------------------------------------------------------- */
+
+static int sq_file_put(struct store *s, const struct stored_file *f, const void *data)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    int rc = stmt_get(q,
+                      "INSERT INTO files(id, name, type, size, sha256, at, user_id, data) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      &st);
+    if (rc)
+        return rc;
+    bind_text(st, 1, f->id);
+    bind_text(st, 2, f->name);
+    bind_text(st, 3, f->type);
+    sqlite3_bind_int64(st, 4, f->size);
+    bind_text(st, 5, f->sha256);
+    sqlite3_bind_int64(st, 6, f->at);
+    bind_id(st, 7, f->user_id);
+    sqlite3_bind_blob64(st, 8, data ? data : "", (sqlite3_uint64)f->size, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    rc = src == SQLITE_DONE ? 0 : src == SQLITE_CONSTRAINT ? -JS_EEXISTS : db_fail(q->db, src);
+    stmt_put(q, st);
+    return rc;
+}
+
+static int sq_file_get(struct store *s, const char *id, struct stored_file *f, void **data)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    *data = NULL;
+    int rc = stmt_get(q,
+                      "SELECT id, name, type, size, sha256, at, user_id, data FROM files "
+                      "WHERE id = ?",
+                      &st);
+    if (rc)
+        return rc;
+    bind_text(st, 1, id);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        memset(f, 0, sizeof *f);
+        col_copy(st, 0, f->id, sizeof f->id);
+        col_copy(st, 1, f->name, sizeof f->name);
+        col_copy(st, 2, f->type, sizeof f->type);
+        f->size = sqlite3_column_int64(st, 3);
+        col_copy(st, 4, f->sha256, sizeof f->sha256);
+        f->at = sqlite3_column_int64(st, 5);
+        f->user_id = sqlite3_column_int64(st, 6);
+        const void *blob = sqlite3_column_blob(st, 7);
+        size_t n = (size_t)sqlite3_column_bytes(st, 7);
+        *data = malloc(n ? n : 1);
+        if (!*data)
+            rc = -JS_ENOMEM;
+        else if (n)
+            memcpy(*data, blob, n);
+        f->size = (int64_t)n;
+    } else {
+        rc = src == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, src);
+    }
+    stmt_put(q, st);
+    return rc;
+}
+
 static int sq_set_bulk(struct store *s, bool on)
 {
     struct sq *q = sq_of(s);
@@ -2042,6 +2107,8 @@ static const struct store_ops sqlite_ops = {
     .idem_put = sq_idem_put,
     .outbox_put = sqlite_outbox_put, /* sqlite_timers.c */
     .set_bulk = sq_set_bulk,
+    .file_put = sq_file_put,
+    .file_get = sq_file_get,
 };
 
 struct sqlite3 *store_sqlite_db(struct store *s)

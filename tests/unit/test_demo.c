@@ -286,7 +286,8 @@ static void test_demo_district(void **state)
     assert_true(total >= 2000);
     double done = (double)(counts[ST_CLOSED] + counts[ST_ARCHIVED]) / (double)total;
     fprintf(stderr, "closed or archived: %.1f %%\n", 100 * done);
-    assert_true(done > 0.45 && done < 0.65);
+    /* most of 90 days' orders are finished; recent ones are still open in every status */
+    assert_true(done > 0.6 && done < 0.92);
 
     /* units: at least 20, every kind, three-tier contacts */
     struct unit *units = NULL;

@@ -1255,7 +1255,6 @@ static void test_api_routes(void **state)
     struct app *app;
     struct js_error e;
     assert_int_equal(app_new(&ac, &app, &e), 0);
-    assert_int_equal(res_timers_register(app), 0);
     struct http_server_config sc = {
         .listen = "127.0.0.1:0", .threads = 2, .handler = app_handle, .app = app};
     struct http_server *srv;

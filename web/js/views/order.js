@@ -50,9 +50,25 @@ function argValue(k, v, r) {
   return String(v);
 }
 
+// Uploaded files need the bearer token, which a plain link cannot send: fetch, then save.
+async function openStoredFile(url, name) {
+  const res = await fetch(url, { headers: { Authorization: 'Bearer ' + api.getToken() } });
+  if (!res.ok) { alert('附件无法打开（' + res.status + '）'); return; }
+  const obj = URL.createObjectURL(await res.blob());
+  const link = h('a', { href: obj, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(obj), 60000);
+}
+
 function attachmentLink(a) {
   const name = a.name || '附件';
   const url = a.url || a.ref || '';
+  if (url.startsWith('/api/v1/files/')) {
+    return h('span.attachment', h('a', { href: '#', onclick: (e) => { e.preventDefault(); openStoredFile(url, name); } }, name),
+      a.kind ? h('span.muted', `（${a.kind === 'photo' ? '照片' : a.kind === 'recording' ? '录音' : a.kind === 'signed' ? '领导签字说明' : '文件'}）`) : null);
+  }
   const safe = /^(https?:|data:|\/)/.test(url) ? url : null;
   return h('span.attachment', safe ? h('a', { href: safe, download: url.startsWith('data:') ? name : null, target: url.startsWith('data:') ? null : '_blank', rel: 'noopener' }, name) : name,
     a.kind ? h('span.muted', `（${a.kind === 'photo' ? '照片' : a.kind === 'recording' ? '录音' : a.kind === 'signed' ? '领导签字说明' : '文件'}）`) : null);
