@@ -22,6 +22,8 @@ const ROUTES = [
   'GET /api/v1/categories', 'POST /api/v1/categories', 'PUT /api/v1/categories/{id}',
   'GET /api/v1/catalogue', 'POST /api/v1/catalogue', 'DELETE /api/v1/catalogue/{id}',
   'GET /api/v1/policy', 'PUT /api/v1/policy', 'GET /api/v1/audit',
+  'POST /api/v1/files', 'GET /api/v1/files/{id}',
+  'GET /api/v1/calendar', 'PUT /api/v1/calendar', 'GET /api/v1/outbox',
 ];
 const ACTIONS = [
   'verify', 'file', 'not_file', 'transfer', 'answer', 'dispatch', 'merge', 'split', 'sign',
