@@ -237,8 +237,8 @@ static int run_action(struct opts *o, int action)
         goto out;
     }
     printf("{\"order\":\"%s\",\"id\":%lld,\"version\":%lld,\"status\":\"%s\",\"events\":%d}\n",
-           res.number, (long long)res.order_id, (long long)res.version,
-           js_status_names[res.status], res.n_events);
+           res.number, (long long)res.order_id, (long long)res.version, js_status_names[res.status],
+           res.n_events);
 out:
     json_decref(args);
     engine_release(&en);
@@ -391,8 +391,8 @@ static const struct command commands[] = {
     {"show", "show an order and its timeline", cmd_show, "jiesu show [--db PATH] --order NUMBER"},
     {"list", "list orders", cmd_list,
      "jiesu list [--db PATH] [--status STATUS] [--text WORDS] [--limit N]"},
-    {"verify", "rebuild every order from its events and compare with the stored rows",
-     cmd_verify, "jiesu verify [--db PATH]"},
+    {"verify", "rebuild every order from its events and compare with the stored rows", cmd_verify,
+     "jiesu verify [--db PATH]"},
     {"tick",
      "one scheduler pass (urges, supervision, warnings, forced closure) and one delivery "
      "pass of the notifications outbox",
@@ -401,8 +401,9 @@ static const struct command commands[] = {
      cli_calendar,
      "jiesu calendar [--db PATH] [--year YYYY] [--holiday DATE | --workday DATE] [--name NAME] "
      "| --remove DATE | --file FILE.json | --reset"},
-    {"assess", "assessment ranking of a scheme for a period, or the orders behind a unit's "
-               "indicators",
+    {"assess",
+     "assessment ranking of a scheme for a period, or the orders behind a unit's "
+     "indicators",
      cli_assess,
      "jiesu assess [--db PATH] [--scheme NAME] [--period 2026-10|2026-Q4|2026|FROM..TO | --from "
      "DATE --to DATE] [--unit CODE [--orders [--indicator NAME]]] [--format "

@@ -67,8 +67,10 @@ int cli_demo(struct opts *o)
     long existing = 0;
     s->ops->order_each(s, count_orders, &existing);
     if (existing) {
-        fprintf(stderr, "jiesu demo: %s already holds orders; demo data goes into an empty "
-                        "database\n", db);
+        fprintf(stderr,
+                "jiesu demo: %s already holds orders; demo data goes into an empty "
+                "database\n",
+                db);
         goto out;
     }
     /* Demo data is acknowledged to nobody until the load ends, so commits need not each

@@ -13,8 +13,8 @@ int opts_parse(struct opts *o, int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
-            snprintf(o->error, sizeof o->error, "unexpected argument '%s' (options are --name value)",
-                     a);
+            snprintf(o->error, sizeof o->error,
+                     "unexpected argument '%s' (options are --name value)", a);
             return -1;
         }
         if (o->n == OPTS_MAX) {
@@ -94,11 +94,11 @@ int opts_collect_sets(const struct opts *o, json_t **out, struct js_error *e)
     return 0;
 }
 
-static const char *const common_options[] = {"db", "as", "order", "version", "now", "json",
-                                             "help", NULL};
+static const char *const common_options[] = {"db",  "as",   "order", "version",
+                                             "now", "json", "help",  NULL};
 static const char *const bool_fields[] = {
     "anonymous", "wants_callback", "needs_contact", "enterprise", "leader_signed", "unjustified",
-    "approve", "pass", "unreachable", "contacted", "solved", NULL};
+    "approve",   "pass",           "unreachable",   "contacted",  "solved",        NULL};
 
 static bool in_list(const char *const *list, const char *s)
 {

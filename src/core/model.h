@@ -154,19 +154,19 @@
     X(BY_CHILDREN, "by_children", "子件全部办结")                                                  \
     X(DIRECT, "direct", "直接答复办结")
 
-#define JS_X_STATUS(N, n, l)     ST_##N,
-#define JS_X_ROLE(N, n, l)       ROLE_##N,
-#define JS_X_ACTION(N, n, l)     ACT_##N,
-#define JS_X_TYPE(N, n, l)       TYPE_##N,
-#define JS_X_LEVEL(N, n, l)      LEVEL_##N,
-#define JS_X_TIER(N, n, l)       TIER_##N,
-#define JS_X_CLOSURE(N, n, l)    CLOSURE_##N,
-#define JS_X_SAT(N, n, l)        SAT_##N,
-#define JS_X_NOTFILED(N, n, l)   NF_##N,
-#define JS_X_ASG(N, n, l)        ASG_##N,
-#define JS_X_UKIND(N, n, l)      UNIT_##N,
-#define JS_X_RLEVEL(N, n, l)     RLEVEL_##N,
-#define JS_X_CLOSEKIND(N, n, l)  CK_##N,
+#define JS_X_STATUS(N, n, l)    ST_##N,
+#define JS_X_ROLE(N, n, l)      ROLE_##N,
+#define JS_X_ACTION(N, n, l)    ACT_##N,
+#define JS_X_TYPE(N, n, l)      TYPE_##N,
+#define JS_X_LEVEL(N, n, l)     LEVEL_##N,
+#define JS_X_TIER(N, n, l)      TIER_##N,
+#define JS_X_CLOSURE(N, n, l)   CLOSURE_##N,
+#define JS_X_SAT(N, n, l)       SAT_##N,
+#define JS_X_NOTFILED(N, n, l)  NF_##N,
+#define JS_X_ASG(N, n, l)       ASG_##N,
+#define JS_X_UKIND(N, n, l)     UNIT_##N,
+#define JS_X_RLEVEL(N, n, l)    RLEVEL_##N,
+#define JS_X_CLOSEKIND(N, n, l) CK_##N,
 
 enum order_status { JS_STATUS_LIST(JS_X_STATUS) ST__COUNT };
 enum role { JS_ROLE_LIST(JS_X_ROLE) ROLE__COUNT };

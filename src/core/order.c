@@ -19,14 +19,16 @@ void order_init(struct order *o)
     o->close_kind = CK_NONE;
 }
 
-#define ORDER_STRINGS(X) X(citizen_name) X(citizen_phone) X(title) X(text) X(address) \
-    X(attachments) X(reply_text)
+#define ORDER_STRINGS(X)                                                                           \
+    X(citizen_name) X(citizen_phone) X(title) X(text) X(address) X(attachments) X(reply_text)
 
 void order_release(struct order *o)
 {
     if (!o)
         return;
-#define FREE_STR(f) free(o->f); o->f = NULL;
+#define FREE_STR(f)                                                                                \
+    free(o->f);                                                                                    \
+    o->f = NULL;
     ORDER_STRINGS(FREE_STR)
 #undef FREE_STR
 }
@@ -47,7 +49,9 @@ int order_copy(struct order *dst, const struct order *src)
 #define NULL_STR(f) dst->f = NULL;
     ORDER_STRINGS(NULL_STR)
 #undef NULL_STR
-#define DUP_STR(f) if (src->f && order_set_str(&dst->f, src->f)) goto fail;
+#define DUP_STR(f)                                                                                 \
+    if (src->f && order_set_str(&dst->f, src->f))                                                  \
+        goto fail;
     ORDER_STRINGS(DUP_STR)
 #undef DUP_STR
     return 0;
@@ -121,17 +125,19 @@ int event_list_push(struct event_list *l, const struct event *ev)
 
 /* The canonical JSON form: one table of fields drives both directions. */
 #define ORDER_INTS(X)                                                                              \
-    X(id) X(version) X(status) X(upstream_deadline) X(type) X(level) X(tier) X(category_id)        \
-    X(region_id) X(created_at) X(updated_at) X(filed_at) X(dispatched_at) X(replied_at)            \
-    X(closed_at) X(archived_at) X(master_id) X(parent_id) X(duplicate_of) X(not_filed_reason)      \
-    X(deadline) X(sign_deadline) X(ext_requested_until) X(hang) X(hang_since) X(closure)         \
-    X(cb_tries)                                                                                    \
-    X(cb_contacted) X(cb_solved) X(cb_satisfaction) X(returns) X(reworks) X(reopens)               \
-    X(reopens_district) X(reopens_upstream) X(urges) X(supervisions) X(supervisions_open)          \
-    X(extensions) X(close_kind)
+    X(id)                                                                                          \
+    X(version) X(status) X(upstream_deadline) X(type) X(level) X(tier) X(category_id) X(region_id) \
+        X(created_at) X(updated_at) X(filed_at) X(dispatched_at) X(replied_at) X(closed_at)        \
+            X(archived_at) X(master_id) X(parent_id) X(duplicate_of) X(not_filed_reason)           \
+                X(deadline) X(sign_deadline) X(ext_requested_until) X(hang) X(hang_since)          \
+                    X(closure) X(cb_tries) X(cb_contacted) X(cb_solved) X(cb_satisfaction)         \
+                        X(returns) X(reworks) X(reopens) X(reopens_district) X(reopens_upstream)   \
+                            X(urges) X(supervisions) X(supervisions_open) X(extensions)            \
+                                X(close_kind)
 #define ORDER_BOOLS(X)                                                                             \
-    X(verified) X(anonymous) X(wants_callback) X(needs_contact) X(has_coords) X(enterprise)        \
-    X(contacted) X(sign_approved) X(ext_pending) X(cb_unreachable)
+    X(verified)                                                                                    \
+    X(anonymous) X(wants_callback) X(needs_contact) X(has_coords) X(enterprise) X(contacted)       \
+        X(sign_approved) X(ext_pending) X(cb_unreachable)
 #define ORDER_CHARS(X) X(number) X(channel) X(upstream_id) X(transfer_to)
 
 json_t *order_to_json(const struct order *o)
@@ -157,8 +163,8 @@ json_t *order_to_json(const struct order *o)
     for (int i = 0; i < o->n_units; i++) {
         const struct assignment *a = &o->units[i];
         json_array_append_new(
-            units, json_pack("{sI sI sb sb sI sI sI si}", "unit_id", (json_int_t)a->unit_id,
-                             "role", (json_int_t)a->role, "active", a->active, "return_pending",
+            units, json_pack("{sI sI sb sb sI sI sI si}", "unit_id", (json_int_t)a->unit_id, "role",
+                             (json_int_t)a->role, "active", a->active, "return_pending",
                              a->return_pending, "dispatched_at", (json_int_t)a->dispatched_at,
                              "signed_at", (json_int_t)a->signed_at, "replied_at",
                              (json_int_t)a->replied_at, "returns", a->returns));
@@ -181,17 +187,25 @@ static void copy_chars(char *dst, size_t n, const json_t *v)
 static int order_apply(struct order *o, const json_t *j)
 {
     json_t *v;
-#define GET_INT(f) if ((v = json_object_get(j, #f)) && json_is_integer(v)) o->f = json_integer_value(v);
+#define GET_INT(f)                                                                                 \
+    if ((v = json_object_get(j, #f)) && json_is_integer(v))                                        \
+        o->f = json_integer_value(v);
     ORDER_INTS(GET_INT)
 #undef GET_INT
-#define GET_BOOL(f) if ((v = json_object_get(j, #f))) o->f = json_is_true(v);
+#define GET_BOOL(f)                                                                                \
+    if ((v = json_object_get(j, #f)))                                                              \
+        o->f = json_is_true(v);
     ORDER_BOOLS(GET_BOOL)
 #undef GET_BOOL
-#define GET_CHARS(f) if ((v = json_object_get(j, #f))) copy_chars(o->f, sizeof o->f, v);
+#define GET_CHARS(f)                                                                               \
+    if ((v = json_object_get(j, #f)))                                                              \
+        copy_chars(o->f, sizeof o->f, v);
     ORDER_CHARS(GET_CHARS)
 #undef GET_CHARS
-#define GET_STR(f) if ((v = json_object_get(j, #f)) && \
-        order_set_str(&o->f, json_is_string(v) ? json_string_value(v) : "")) return -JS_ENOMEM;
+#define GET_STR(f)                                                                                 \
+    if ((v = json_object_get(j, #f)) &&                                                            \
+        order_set_str(&o->f, json_is_string(v) ? json_string_value(v) : ""))                       \
+        return -JS_ENOMEM;
     ORDER_STRINGS(GET_STR)
 #undef GET_STR
     if ((v = json_object_get(j, "lat")))

@@ -76,10 +76,10 @@ struct order {
     bool contacted, sign_approved;
     bool ext_pending;
     int64_t ext_requested_until;
-    int hang; /* 0 none, 1 requested, 2 active (not overdue), 3 lifted */
+    int hang;           /* 0 none, 1 requested, 2 active (not overdue), 3 lifted */
     int64_t hang_since; /* when the approved hanging account began (its time is added back to
                            the deadline when lifted); 0 when none is active */
-    int closure; /* enum closure of the last reply, -1 if none */
+    int closure;        /* enum closure of the last reply, -1 if none */
     char *reply_text;
 
     /* callback */
@@ -96,9 +96,9 @@ struct order {
 
 /* One immutable entry of an order's timeline. */
 struct event {
-    int64_t id;       /* assigned by the store */
+    int64_t id; /* assigned by the store */
     int64_t order_id;
-    int64_t version;  /* the order's version after this event */
+    int64_t version; /* the order's version after this event */
     int64_t at;
     struct actor actor;
     int action; /* enum action */

@@ -29,7 +29,7 @@ struct user {
     int64_t id;
     char login[64];
     char name[64];
-    int role; /* enum role */
+    int role;        /* enum role */
     int64_t unit_id; /* for unit roles */
     char phone[32];
     char pwhash[160]; /* argon2id string, "" if none */

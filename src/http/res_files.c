@@ -19,9 +19,10 @@
 
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                               : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* Percent-decodes src into dst (n bytes); refuses control characters and path separators so a
@@ -124,10 +125,10 @@ static void post_file(void *ap, struct http_request *req, struct http_response *
 /* Types a browser may show inline without risk to this origin; others are downloads. */
 static bool inline_safe(const char *type)
 {
-    return strncmp(type, "image/", 6) == 0 ? strcmp(type, "image/svg+xml") != 0
-                                           : strncmp(type, "audio/", 6) == 0 ||
-                                                 strncmp(type, "video/", 6) == 0 ||
-                                                 strcmp(type, "application/pdf") == 0;
+    return strncmp(type, "image/", 6) == 0
+               ? strcmp(type, "image/svg+xml") != 0
+               : strncmp(type, "audio/", 6) == 0 || strncmp(type, "video/", 6) == 0 ||
+                     strcmp(type, "application/pdf") == 0;
 }
 
 static void get_file(void *ap, struct http_request *req, struct http_response *res)

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 struct static_root {
     char *dir;      /* realpath of the root */
     size_t dir_len; /* 0 when the root is "/" */

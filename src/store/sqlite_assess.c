@@ -950,6 +950,9 @@ static int sync_incremental(struct assess_store *st, int64_t last, struct folder
     int64_t *ids = NULL;
     int n = 0, cap = 0, rc;
     sqlite3_stmt *touched = NULL, *by_order = NULL;
+    /* nothing new: no transaction (and no disk flush) at all */
+    if (query_int(st, "SELECT max(id) FROM events WHERE ?1 = ?1", 0, 0) <= last)
+        return 0;
     if ((rc = exec(st, "BEGIN IMMEDIATE", e)))
         return rc;
     /* under the write lock every event up to max is committed and visible */

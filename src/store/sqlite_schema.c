@@ -260,17 +260,16 @@ static const char timers_sql[] =
     "CREATE INDEX events_action ON events(action, at);";
 
 /* Attachments: the bytes of uploaded recordings, photos and documents, by random id. */
-static const char files_sql[] =
-    "CREATE TABLE files ("
-    " id TEXT PRIMARY KEY,"
-    " name TEXT NOT NULL,"
-    " type TEXT NOT NULL,"
-    " size INTEGER NOT NULL,"
-    " sha256 TEXT NOT NULL,"
-    " at INTEGER NOT NULL,"
-    " user_id INTEGER REFERENCES users(id),"
-    " data BLOB NOT NULL"
-    ") STRICT;";
+static const char files_sql[] = "CREATE TABLE files ("
+                                " id TEXT PRIMARY KEY,"
+                                " name TEXT NOT NULL,"
+                                " type TEXT NOT NULL,"
+                                " size INTEGER NOT NULL,"
+                                " sha256 TEXT NOT NULL,"
+                                " at INTEGER NOT NULL,"
+                                " user_id INTEGER REFERENCES users(id),"
+                                " data BLOB NOT NULL"
+                                ") STRICT;";
 
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql},

@@ -27,14 +27,14 @@ struct order_query {
     int64_t category_id; /* this category or any below it */
     int64_t region_id;   /* this region or any below it */
     const char *channel;
-    int type, level;     /* -1: any */
-    int overdue;         /* -1 any, 1 overdue at `now`, 0 not overdue */
+    int type, level; /* -1: any */
+    int overdue;     /* -1 any, 1 overdue at `now`, 0 not overdue */
     int64_t now;
-    int64_t from, to;    /* created_at in [from, to); 0: open */
-    const char *text;    /* words searched in title, text and address */
-    int sort;            /* enum order_sort */
-    const char *cursor;  /* from the previous page, or NULL */
-    int limit;           /* 1..500 */
+    int64_t from, to;   /* created_at in [from, to); 0: open */
+    const char *text;   /* words searched in title, text and address */
+    int sort;           /* enum order_sort */
+    const char *cursor; /* from the previous page, or NULL */
+    int limit;          /* 1..500 */
 };
 
 /* Callback for lists: return 0 to go on, non-zero to stop (that value is returned). */
@@ -74,12 +74,12 @@ struct store_ops {
     int (*order_update)(struct store *s, const struct order *o, int64_t expected_version);
     int (*order_get)(struct store *s, int64_t id, struct order *out);
     int (*order_get_by_number)(struct store *s, const char *number, struct order *out);
-    int (*order_query)(struct store *s, const struct order_query *q, store_order_cb cb,
-                       void *ctx, char *next_cursor, size_t cursor_size);
+    int (*order_query)(struct store *s, const struct order_query *q, store_order_cb cb, void *ctx,
+                       char *next_cursor, size_t cursor_size);
     int (*order_each)(struct store *s, store_order_cb cb, void *ctx);
-    int (*order_ids_by)(struct store *s, const char *column, int64_t value, int64_t *ids,
-                        int max, int *n); /* column: "master_id", "parent_id" or
-                                             "duplicate_of" */
+    int (*order_ids_by)(struct store *s, const char *column, int64_t value, int64_t *ids, int max,
+                        int *n); /* column: "master_id", "parent_id" or
+                                    "duplicate_of" */
     int (*order_count_by_status)(struct store *s, int64_t counts[ST__COUNT]);
 
     /* events: append assigns ev->id */
@@ -124,8 +124,8 @@ struct store_ops {
                       int *n);
 
     /* idempotency: a stored response for (user, key) */
-    int (*idem_get)(struct store *s, int64_t user_id, const char *key, char **req_hash,
-                    int *status, char **body);
+    int (*idem_get)(struct store *s, int64_t user_id, const char *key, char **req_hash, int *status,
+                    char **body);
     int (*idem_put)(struct store *s, int64_t user_id, const char *key, const char *req_hash,
                     int status, const char *body, int64_t at);
 

@@ -90,8 +90,8 @@ int jf_int(const json_t *obj, const char *key, bool required, int64_t min, int64
         return js_fail(e, JS_ETYPE, key, "'%s' must be an integer", key);
     json_int_t x = json_integer_value(v);
     if (x < min || x > max)
-        return js_fail(e, JS_EINVAL, key, "'%s' must be between %lld and %lld", key,
-                       (long long)min, (long long)max);
+        return js_fail(e, JS_EINVAL, key, "'%s' must be between %lld and %lld", key, (long long)min,
+                       (long long)max);
     *out = x;
     return 0;
 }

@@ -36,8 +36,7 @@ static int64_t put_unit(struct store *s, const char *code, const char *name, int
     return u.id;
 }
 
-static void put_user(struct store *s, const char *login, int role, int64_t unit,
-                     struct actor *a)
+static void put_user(struct store *s, const char *login, int role, int64_t unit, struct actor *a)
 {
     struct user u = {.role = role, .unit_id = unit, .active = true};
     snprintf(u.login, sizeof u.login, "%s", login);

@@ -15,7 +15,7 @@ struct fixture {
     int64_t district, street[2], community;
     int64_t cat_root, cat_leaf;
     int64_t unit_street[2], unit_dept[3], unit_ent;
-    struct actor as[ROLE__COUNT]; /* one actor per platform role */
+    struct actor as[ROLE__COUNT];          /* one actor per platform role */
     struct actor unit_op[6], unit_lead[6]; /* by index: street0, street1, dept0..2, ent */
 };
 

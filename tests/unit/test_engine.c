@@ -116,10 +116,11 @@ static void whole_life(const char *preset)
     assert_true(order_lead(&o)->unit_id == f.unit_street[0]);
 
     static const int expected[] = {
-        ACT_INTAKE,  ACT_FILE,   ACT_DISPATCH, ACT_RETURN, ACT_RETURN_APPROVE, ACT_DISPATCH,
-        ACT_SIGN,    ACT_EXTENSION_REQUEST,    ACT_EXTENSION_DECIDE, ACT_REPLY, ACT_REVIEW,
-        ACT_REPLY,   ACT_REVIEW, ACT_CALLBACK, ACT_REOPEN, ACT_REPLY, ACT_REVIEW, ACT_CALLBACK,
-        ACT_CLOSE};
+        ACT_INTAKE,           ACT_FILE,     ACT_DISPATCH, ACT_RETURN,
+        ACT_RETURN_APPROVE,   ACT_DISPATCH, ACT_SIGN,     ACT_EXTENSION_REQUEST,
+        ACT_EXTENSION_DECIDE, ACT_REPLY,    ACT_REVIEW,   ACT_REPLY,
+        ACT_REVIEW,           ACT_CALLBACK, ACT_REOPEN,   ACT_REPLY,
+        ACT_REVIEW,           ACT_CALLBACK, ACT_CLOSE};
     struct timeline t = {.n = 0};
     assert_int_equal(f.store->ops->event_each(f.store, id, collect, &t), 0);
     assert_int_equal(t.n, (int)JS_ARRAY_LEN(expected));
@@ -194,17 +195,16 @@ static void stale_version_conflicts(void **state)
     order_release(&o);
     json_t *args = json_pack("{sI}", "unit_id", (json_int_t)f.unit_dept[0]);
     struct js_error e;
-    assert_int_equal(engine_execute(&f.en, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, id, v - 1,
-                                    args, NULL, &e),
-                     -JS_ECONFLICT);
+    assert_int_equal(
+        engine_execute(&f.en, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, id, v - 1, args, NULL, &e),
+        -JS_ECONFLICT);
     assert_string_equal(e.field, "version");
     fx_get(&f, id, &o);
     assert_int_equal(o.version, v);
     assert_int_equal(o.status, ST_FILED);
     order_release(&o);
-    assert_int_equal(engine_execute(&f.en, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, id, v, args,
-                                    NULL, &e),
-                     0);
+    assert_int_equal(
+        engine_execute(&f.en, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, id, v, args, NULL, &e), 0);
     json_decref(args);
     fixture_close(&f);
 }
@@ -219,8 +219,7 @@ static void refusal_changes_nothing(void **state)
     fx_get(&f, id, &before);
     fx_refused(&f, fx_unit_actor(&f, 0, false), ACT_SIGN, id, "{}", -JS_ENOTFOUND);
     fx_refused(&f, &f.as[ROLE_AGENT], ACT_DISPATCH, id, "{\"unit_id\":1}", -JS_EFORBIDDEN);
-    fx_refused(&f, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, id, "{\"unit_id\":999999}",
-               -JS_EINVAL);
+    fx_refused(&f, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, id, "{\"unit_id\":999999}", -JS_EINVAL);
     fx_refused(&f, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, id, "{\"unit\":1}", -JS_EUNKNOWN_FIELD);
     fx_get(&f, id, &after);
     json_t *a = order_to_json(&before), *b = order_to_json(&after);
@@ -246,18 +245,18 @@ static void burst(const char *path)
     struct user disp, agent, op;
     struct unit u;
     if (s->ops->user_get_by_login(s, "dispatcher", &disp) ||
-        s->ops->user_get_by_login(s, "agent", &agent) ||
-        s->ops->user_get_by_login(s, "op0", &op) || s->ops->unit_get(s, op.unit_id, &u))
+        s->ops->user_get_by_login(s, "agent", &agent) || s->ops->user_get_by_login(s, "op0", &op) ||
+        s->ops->unit_get(s, op.unit_id, &u))
         _exit(4);
     struct actor ad = {disp.id, disp.role, 0, "d"}, aa = {agent.id, agent.role, 0, "a"},
                  ao = {op.id, op.role, op.unit_id, "o"};
-    json_t *intake = json_pack("{ss ss ss ss ss}", "channel", "hotline-12345", "type",
-                               "complaint", "title", "路灯不亮", "text", "小区门口路灯坏了三天",
-                               "address", "多福巷1号");
+    json_t *intake =
+        json_pack("{ss ss ss ss ss}", "channel", "hotline-12345", "type", "complaint", "title",
+                  "路灯不亮", "text", "小区门口路灯坏了三天", "address", "多福巷1号");
     json_t *disp_args = json_pack("{sI}", "unit_id", (json_int_t)u.id);
     json_t *empty = json_object();
-    json_t *reply = json_pack("{ss ss ss}", "result", "已修复", "closure", "resolved",
-                              "responsible", "李工");
+    json_t *reply =
+        json_pack("{ss ss ss}", "result", "已修复", "closure", "resolved", "responsible", "李工");
     for (;;) {
         struct engine_result r;
         if (engine_execute(&en, &aa, ACT_INTAKE, 0, 0, intake, &r, &e))
