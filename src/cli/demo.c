@@ -2128,7 +2128,7 @@ static int run_merge(struct demo *d, const struct plan *p)
  * number of pieces made (at least 1). */
 static int sentence_cuts(const char *text, int n, size_t *cut)
 {
-    size_t ends[256];
+    size_t ends[256] = {0};
     int n_ends = 0;
     static const char *const marks[] = {"。", "！", "？", "；"};
     for (size_t i = 0; text[i] && n_ends < 256;) {

@@ -335,7 +335,7 @@ static int read_url(const struct setting *d, const json_t *v, char *out, size_t 
 static int read_value(const struct setting *d, const json_t *v, struct policy *p,
                       struct js_error *e)
 {
-    char *field = (char *)p + d->off;
+    void *field = (char *)p + d->off;
     switch (d->kind) {
     case K_INT:
         return read_int(v, d->min, d->max, (int *)field, d->key, e);
@@ -380,7 +380,7 @@ static int read_value(const struct setting *d, const json_t *v, struct policy *p
 /* The effective value of setting d in p, as a new JSON value (NULL when out of memory). */
 static json_t *value_json(const struct setting *d, const struct policy *p)
 {
-    const char *field = (const char *)p + d->off;
+    const void *field = (const char *)p + d->off;
     switch (d->kind) {
     case K_INT:
         return json_integer(*(const int *)field);

@@ -217,7 +217,7 @@ int assess_store_open(const char *location, struct assess_store **out, struct js
     /* synchronous=FULL like the main store: appeals and decisions must survive a power cut */
     sqlite3_busy_timeout(st->db, 5000);
     if ((rc = exec(
-             st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;",
+             st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -262144;",
              e)))
         goto fail;
     if (query_int(st,
