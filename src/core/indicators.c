@@ -600,13 +600,31 @@ static bool v_is_time(int kind)
     return kind == FM_DEADLINE || kind == FM_SUPERVISE;
 }
 
-size_t fact_marks_size(int n_marks)
+#define HEAD_BYTES 28
+
+static void put64(uint8_t *p, int64_t v)
 {
-    return (size_t)n_marks * MARK_BYTES;
+    put32(p, (int32_t)(uint32_t)((uint64_t)v & 0xFFFFFFFFu));
+    put32(p + 4, (int32_t)(uint32_t)((uint64_t)v >> 32));
 }
 
-void fact_marks_encode(const struct fact_case *c, uint8_t *out)
+static int64_t get64(const uint8_t *p)
 {
+    return (int64_t)((uint64_t)(uint32_t)get32(p) | (uint64_t)(uint32_t)get32(p + 4) << 32);
+}
+
+size_t fact_case_size(int n_marks)
+{
+    return HEAD_BYTES + (size_t)n_marks * MARK_BYTES;
+}
+
+void fact_case_encode(const struct fact_case *c, uint8_t *out)
+{
+    put64(out, c->recv);
+    put64(out + 8, c->order_id);
+    put64(out + 16, c->unit_id);
+    put32(out + 24, (int32_t)c->flags);
+    out += HEAD_BYTES;
     for (int i = 0; i < c->n_marks; i++, out += MARK_BYTES) {
         const struct fact_mark *m = &c->marks[i];
         put32(out, rel(m->at, c->recv));
@@ -623,11 +641,11 @@ void fact_marks_encode(const struct fact_case *c, uint8_t *out)
     }
 }
 
-int fact_marks_decode(struct fact_case *c, const uint8_t *blob, size_t len)
+int fact_case_decode(struct fact_case *c, const uint8_t *blob, size_t len)
 {
-    if (len % MARK_BYTES)
+    if (len < HEAD_BYTES || (len - HEAD_BYTES) % MARK_BYTES)
         return -JS_EINVAL;
-    int n = (int)(len / MARK_BYTES);
+    int n = (int)((len - HEAD_BYTES) / MARK_BYTES);
     if (n > c->cap_marks) {
         struct fact_mark *m = realloc(c->marks, (size_t)n * sizeof *m);
         if (!m)
@@ -635,6 +653,11 @@ int fact_marks_decode(struct fact_case *c, const uint8_t *blob, size_t len)
         c->marks = m;
         c->cap_marks = n;
     }
+    c->recv = get64(blob);
+    c->order_id = get64(blob + 8);
+    c->unit_id = get64(blob + 16);
+    c->flags = (uint32_t)get32(blob + 24);
+    blob += HEAD_BYTES;
     for (int i = 0; i < n; i++, blob += MARK_BYTES) {
         struct fact_mark *m = &c->marks[i];
         m->at = c->recv + get32(blob);
@@ -871,58 +894,69 @@ static void stand(const struct fact_case *c, int64_t cut, const struct ind_param
 
 #define RATE(i, cond)                                                                              \
     do {                                                                                           \
-        out->den[i] = 1;                                                                           \
-        out->num[i] = (cond) ? 1 : 0;                                                              \
+        den[i] += 1;                                                                               \
+        num[i] += (cond) ? 1 : 0;                                                                  \
     } while (0)
 
-void ind_case_eval(const struct fact_case *c, const struct ind_period *p,
-                   const struct ind_params *prm, uint64_t excluded, struct ind_contrib *out)
+/* Adds what a case received in the period contributes to num and den (IND__COUNT each). */
+static void accumulate(const struct fact_case *c, const struct ind_period *p,
+                       const struct ind_params *prm, double *num, double *den)
 {
-    memset(out, 0, sizeof *out);
-    if (c->recv < p->from || c->recv >= p->to || c->recv >= p->cutoff)
-        return;
     struct standing s;
     stand(c, p->cutoff, prm, &s);
     bool overdue_unreplied = s.held && !s.replied && s.deadline > 0 && s.deadline < p->cutoff &&
                              s.hang != 2 && (!s.closed || s.forced);
 
     /* Every order received counts for these. */
-    out->num[IND_RECEIVED] = 1;
-    out->den[IND_SHIRK_RATE] = 1;
-    out->num[IND_SHIRK_RATE] = s.shirks;
-    out->num[IND_PROCESS_DEDUCTION] =
+    num[IND_RECEIVED] += 1;
+    den[IND_SHIRK_RATE] += 1;
+    num[IND_SHIRK_RATE] += s.shirks;
+    num[IND_PROCESS_DEDUCTION] +=
         0.5 * s.shirks + 0.2 * (s.insists + s.late_replies + (overdue_unreplied ? 1 : 0));
-    out->num[IND_SUPERVISION_DEDUCTION] = s.supervision_points;
-
-    if (s.held) {
-        bool in_time = s.replied && s.reply_in_time;
-        out->num[IND_VOLUME] = 1;
-        RATE(IND_INTERIM_RATE, in_time && s.reply_closure == CLOSURE_INTERIM);
-        RATE(IND_RESOLVED_RATE, in_time && (s.reply_closure == CLOSURE_RESOLVED ||
-                                            s.reply_closure == CLOSURE_EXPLAINED));
-        RATE(IND_FORCED_RATE, s.forced);
-        RATE(IND_REWORK_RATE, s.reworked);
-        out->num[IND_SUPERVISION_UNANSWERED] = s.supervision_unanswered ? 1 : 0;
-        out->den[IND_REPEAT_RATE] = 1;
-        out->num[IND_REPEAT_RATE] = s.repeats;
-        if (s.has_cb) {
-            RATE(IND_FEEDBACK_RATE, s.last_contacted == 1);
-            RATE(IND_SATISFACTION_RATE, s.last_satisfied);
-            RATE(IND_RESOLUTION_RATE, s.last_solved == 1);
-        }
-        RATE(IND_ONTIME_RATE, in_time);
-        RATE(IND_EXTENSION_RATE, s.ext);
-        RATE(IND_RESPONDED_RATE, (c->flags & FC_ANON) || !s.ever_not_contacted);
-        RATE(IND_FIRST_TIME_RATE, s.first_cb_satisfied);
-        RATE(IND_REOPEN_SATISFIED_RATE,
-             s.reopened && s.has_cb && s.last_after_reopen && s.last_satisfied);
-        RATE(IND_REOPEN_RATE, s.reopened);
-        RATE(IND_DISTRICT_REOPEN_RATE, s.reopens[0] >= 2);
-        RATE(IND_UPSTREAM_REOPEN_RATE, s.reopens[1] >= 2);
-        RATE(IND_EXPLAINED_RATIO, s.replied && s.reply_closure == CLOSURE_EXPLAINED);
-        out->num[IND_HARD_CASES] = (c->flags & FC_HARD) ? 1 : 0;
-        out->num[IND_PRAISE_COUNT] = (c->flags & FC_PRAISE) ? 1 : 0;
+    num[IND_SUPERVISION_DEDUCTION] += s.supervision_points;
+    if (!s.held)
+        return;
+    bool in_time = s.replied && s.reply_in_time;
+    num[IND_VOLUME] += 1;
+    RATE(IND_INTERIM_RATE, in_time && s.reply_closure == CLOSURE_INTERIM);
+    RATE(IND_RESOLVED_RATE,
+         in_time && (s.reply_closure == CLOSURE_RESOLVED || s.reply_closure == CLOSURE_EXPLAINED));
+    RATE(IND_FORCED_RATE, s.forced);
+    RATE(IND_REWORK_RATE, s.reworked);
+    num[IND_SUPERVISION_UNANSWERED] += s.supervision_unanswered ? 1 : 0;
+    den[IND_REPEAT_RATE] += 1;
+    num[IND_REPEAT_RATE] += s.repeats;
+    if (s.has_cb) {
+        RATE(IND_FEEDBACK_RATE, s.last_contacted == 1);
+        RATE(IND_SATISFACTION_RATE, s.last_satisfied);
+        RATE(IND_RESOLUTION_RATE, s.last_solved == 1);
     }
+    RATE(IND_ONTIME_RATE, in_time);
+    RATE(IND_EXTENSION_RATE, s.ext);
+    RATE(IND_RESPONDED_RATE, (c->flags & FC_ANON) || !s.ever_not_contacted);
+    RATE(IND_FIRST_TIME_RATE, s.first_cb_satisfied);
+    RATE(IND_REOPEN_SATISFIED_RATE,
+         s.reopened && s.has_cb && s.last_after_reopen && s.last_satisfied);
+    RATE(IND_REOPEN_RATE, s.reopened);
+    RATE(IND_DISTRICT_REOPEN_RATE, s.reopens[0] >= 2);
+    RATE(IND_UPSTREAM_REOPEN_RATE, s.reopens[1] >= 2);
+    RATE(IND_EXPLAINED_RATIO, s.replied && s.reply_closure == CLOSURE_EXPLAINED);
+    num[IND_HARD_CASES] += (c->flags & FC_HARD) ? 1 : 0;
+    num[IND_PRAISE_COUNT] += (c->flags & FC_PRAISE) ? 1 : 0;
+}
+
+static bool in_period(const struct fact_case *c, const struct ind_period *p)
+{
+    return c->recv >= p->from && c->recv < p->to && c->recv < p->cutoff;
+}
+
+void ind_case_eval(const struct fact_case *c, const struct ind_period *p,
+                   const struct ind_params *prm, uint64_t excluded, struct ind_contrib *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!in_period(c, p))
+        return;
+    accumulate(c, p, prm, out->num, out->den);
     for (int i = 0; excluded && i < IND__COUNT; i++)
         if (excluded & IND_BIT(i)) {
             out->num[i] = 0;
@@ -999,11 +1033,15 @@ void ind_table_add(struct ind_table *t, const struct fact_case *c, const struct 
                    const struct ind_params *prm, uint64_t excluded)
 {
     int r = ind_table_row(t, c->unit_id);
-    if (r < 0)
+    if (r < 0 || !in_period(c, p))
         return;
+    double *num = t->num + (size_t)r * IND__COUNT, *den = t->den + (size_t)r * IND__COUNT;
+    if (!excluded) { /* the common case: straight into the unit's row */
+        accumulate(c, p, prm, num, den);
+        return;
+    }
     struct ind_contrib k;
     ind_case_eval(c, p, prm, excluded, &k);
-    double *num = t->num + (size_t)r * IND__COUNT, *den = t->den + (size_t)r * IND__COUNT;
     for (int i = 0; i < IND__COUNT; i++) {
         num[i] += k.num[i];
         den[i] += k.den[i];

@@ -205,13 +205,15 @@ int facts_derive(const struct event *evs, int n, const int64_t *repeat_at, int n
 /* Frees the marks of every case. Accepts NULL. */
 void fact_set_release(struct fact_set *fs);
 
-/* Compact on-disk form of a case's marks: 12 bytes each, little-endian, times relative to
- * recv. fact_marks_size gives the bytes needed; encode writes them to out. */
-size_t fact_marks_size(int n_marks);
-void fact_marks_encode(const struct fact_case *c, uint8_t *out);
-/* Decodes len bytes into c->marks, growing c's owned array as needed (c->recv must be set).
- * Returns 0, -JS_EINVAL for a malformed blob, or -JS_ENOMEM. */
-int fact_marks_decode(struct fact_case *c, const uint8_t *blob, size_t len);
+/* Compact on-disk form of a case: a 28-byte header (recv, order id, unit id as 64-bit and the
+ * flags as 32-bit integers) and 12 bytes per mark (times relative to recv), little-endian, so
+ * that a store reads a case as one value. fact_case_size gives the bytes needed; encode writes
+ * them to out. */
+size_t fact_case_size(int n_marks);
+void fact_case_encode(const struct fact_case *c, uint8_t *out);
+/* Decodes len bytes into c (ids, recv, flags and marks), growing c's owned marks array as
+ * needed. Returns 0, -JS_EINVAL for a malformed blob, or -JS_ENOMEM. */
+int fact_case_decode(struct fact_case *c, const uint8_t *blob, size_t len);
 
 /* ---- periods and evaluation ----------------------------------------------------------- */
 
@@ -241,7 +243,7 @@ void ind_params_default(struct ind_params *prm);
 /* What one case adds to each indicator of its unit: den is 0 or 1, num a count or points. */
 struct ind_contrib {
     double num[IND__COUNT];
-    uint8_t den[IND__COUNT];
+    double den[IND__COUNT];
 };
 /* Evaluates a case at p->cutoff. A case received outside [from, to) contributes nothing.
  * excluded masks indicators it must not count in (upheld appeals). */

@@ -4,6 +4,7 @@
 #include "http/app.h"
 #include "http/metrics.h"
 #include "http/respond.h"
+#include "http/res_assess.h"
 #include "http/res_files.h"
 #include "http/res_timers.h"
 #include "http/static.h"
@@ -372,7 +373,39 @@ static bool idem_key_ok(const char *k)
 
 /* Replays a stored answer, refuses a reused key with another request, or marks the request so
  * app_handle stores its answer. Returns 0 to run the handler. */
-static int idempotency(struct app_ctx *c, struct http_request *req, struct http_response *res)
+/* Claims (user, key) for this request: 0, -JS_ECONFLICT if another request holds it, or
+ * -JS_EBUSY when APP_MAX_INFLIGHT are in flight. */
+static int inflight_claim(struct app *a, int64_t user_id, const char *key)
+{
+    int rc = 0;
+    pthread_mutex_lock(&a->lock);
+    for (int i = 0; !rc && i < a->n_inflight; i++)
+        if (a->inflight[i].user_id == user_id && strcmp(a->inflight[i].key, key) == 0)
+            rc = -JS_ECONFLICT;
+    if (!rc && a->n_inflight == APP_MAX_INFLIGHT)
+        rc = -JS_EBUSY;
+    if (!rc) {
+        a->inflight[a->n_inflight].user_id = user_id;
+        snprintf(a->inflight[a->n_inflight].key, sizeof a->inflight[0].key, "%s", key);
+        a->n_inflight++;
+    }
+    pthread_mutex_unlock(&a->lock);
+    return rc;
+}
+
+static void inflight_release(struct app *a, int64_t user_id, const char *key)
+{
+    pthread_mutex_lock(&a->lock);
+    for (int i = 0; i < a->n_inflight; i++)
+        if (a->inflight[i].user_id == user_id && strcmp(a->inflight[i].key, key) == 0) {
+            a->inflight[i] = a->inflight[--a->n_inflight];
+            break;
+        }
+    pthread_mutex_unlock(&a->lock);
+}
+
+static int idempotency(struct app *a, struct app_ctx *c, struct http_request *req,
+                       struct http_response *res)
 {
     const char *key = http_header(req, "Idempotency-Key");
     if (!key || strcmp(req->method, "POST") != 0)
@@ -386,10 +419,20 @@ static int idempotency(struct app_ctx *c, struct http_request *req, struct http_
     request_hash(req, hash);
     char *stored_hash = NULL, *body = NULL;
     int status = 0;
+    /* claim first, then look: a first try that ends between the two cannot be missed */
+    int claim = inflight_claim(a, c->user.id, key);
+    if (claim) {
+        http_error(res, claim, "Idempotency-Key",
+                   claim == -JS_ECONFLICT
+                       ? "a request with this Idempotency-Key is still being processed: retry"
+                       : "too many idempotent requests at once: retry");
+        return claim;
+    }
+    memcpy(c->idem_key, key, strlen(key) + 1);
+    c->idem_claimed = true;
     int rc = c->store->ops->idem_get(c->store, c->user.id, key, &stored_hash, &status, &body);
     if (rc == -JS_ENOTFOUND) {
         c->idem_pending = true;
-        memcpy(c->idem_key, key, strlen(key) + 1);
         memcpy(c->idem_hash, hash, sizeof hash);
         return 0;
     }
@@ -440,7 +483,7 @@ static int guard(void *ap, struct http_request *req, struct http_response *res)
     int rc = authenticate(a, c, req, res);
     if (rc)
         return rc;
-    return idempotency(c, req, res);
+    return idempotency(a, c, req, res);
 }
 
 /* --- the handler ------------------------------------------------------------------------- */
@@ -474,12 +517,16 @@ void app_handle(void *ap, struct http_request *req, struct http_response *res)
     }
     c->authed = false;
     c->idem_pending = false;
+    c->idem_claimed = false;
     memset(&c->user, 0, sizeof c->user);
     memset(&c->who, 0, sizeof c->who);
     c->token_hash[0] = '\0';
     router_dispatch(a->router, a, req, res);
     if (c->idem_pending)
         idempotency_store(a, c, res);
+    if (c->idem_claimed)
+        inflight_release(a, c->user.id, c->idem_key);
+    c->idem_claimed = false;
     /* the password hash never outlives the request */
     sodium_memzero(c->user.pwhash, sizeof c->user.pwhash);
     c->idem_pending = false;
@@ -545,7 +592,8 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
     router_set_guard(a->router, guard);
     if ((rc = res_ops_routes(a->router)) || (rc = res_auth_routes(a->router)) ||
         (rc = res_orders_routes(a->router)) || (rc = res_admin_routes(a->router)) ||
-        (rc = res_timers_register(a)) || (rc = res_files_register(a))) {
+        (rc = res_timers_register(a)) || (rc = res_files_register(a)) ||
+        (rc = res_assess_register_app(a))) {
         js_fail(e, rc, "", "cannot register the routes");
         goto fail;
     }

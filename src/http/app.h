@@ -33,6 +33,7 @@ struct static_root;
 #define ROLES_UNIT (ROLE_BIT(ROLE_UNIT_OPERATOR) | ROLE_BIT(ROLE_UNIT_LEADER))
 
 #define APP_IDEM_KEY_MAX 128 /* longest Idempotency-Key accepted, in bytes */
+#define APP_MAX_INFLIGHT 256 /* idempotent requests processed at once, at most */
 
 struct app_config {
     const char *db;              /* store location (file path or sqlite:PATH); required */
@@ -56,6 +57,7 @@ struct app_ctx {
     struct actor who; /* the same user as the engine's actor */
     char token_hash[AUTH_TOKEN_HEX];
     bool idem_pending; /* a POST with a fresh Idempotency-Key: store the answer */
+    bool idem_claimed; /* this request holds its key in app->inflight */
     char idem_key[APP_IDEM_KEY_MAX + 1];
     char idem_hash[AUTH_TOKEN_HEX];
 
@@ -86,6 +88,13 @@ struct app {
     const struct route_doc *doc_tables[APP_MAX_DOC_TABLES]; /* other resources' descriptions */
     int doc_counts[APP_MAX_DOC_TABLES];
     int n_doc_tables;
+    /* Idempotency keys of requests being processed, so that a retry sent while the first try
+     * still runs is told to wait instead of being applied twice. Guarded by lock. */
+    struct {
+        int64_t user_id;
+        char key[APP_IDEM_KEY_MAX + 1];
+    } inflight[APP_MAX_INFLIGHT];
+    int n_inflight;
 };
 
 /* Builds the application: copies cfg (the strings it points to must outlive the app, except db

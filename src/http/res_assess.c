@@ -798,7 +798,7 @@ static void cancel_item(void *ap, struct http_request *req, struct http_response
 
 /* ---- routes ------------------------------------------------------------------------------- */
 
-const struct res_assess_doc res_assess_docs[] = {
+const struct route_doc res_assess_docs[] = {
     {"GET", "/api/v1/assess", "assessment",
      "The ranking of a scheme (default: the policy's) for a period (period=2026-10, 2026-Q4, "
      "2026 or FROM..TO; or from and to; default the current month): score, rank and grade per "
@@ -876,4 +876,10 @@ int res_assess_register(struct router *r)
         (rc = router_add(r, "POST", "/api/v1/assess/items/{id}/cancel", cancel_item)))
         return rc;
     return 0;
+}
+
+int res_assess_register_app(struct app *a)
+{
+    int rc = res_assess_register(a->router);
+    return rc ? rc : app_route_docs(a, res_assess_docs, res_assess_n_docs);
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "http/app.h"
 #include "http/router.h"
 #include "store/assess_store.h"
 #include "util/buf.h"
@@ -14,13 +15,13 @@
  * or the first router_add error. */
 int res_assess_register(struct router *r);
 
-/* What the router table cannot say about each route, for the OpenAPI document: the same
- * fields as res_ops.c's table (query and body as "name:type" lists, '!' marking required). */
-struct res_assess_doc {
-    const char *method, *pattern, *tag, *summary, *who, *query, *body;
-    int ok;
-};
-extern const struct res_assess_doc res_assess_docs[];
+struct app;
+/* The same for an app, with the routes' descriptions for the OpenAPI document
+ * (app_route_docs): the one call app_new needs. Returns 0 or the first error. */
+int res_assess_register_app(struct app *a);
+
+/* The descriptions of the routes above (struct route_doc of http/app.h). */
+extern const struct route_doc res_assess_docs[];
 extern const int res_assess_n_docs;
 
 /* The report as CSV (UTF-8 with a byte-order mark so that spreadsheet programs read the

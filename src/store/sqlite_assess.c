@@ -15,21 +15,25 @@
 #include "util/jfield.h"
 #include "util/jtime.h"
 
-/* Facts: one row per order and responsible unit, keyed by the time the unit received it so that
- * a period is one range scan; marks is the compact form of core/indicators.h. Repeats: orders
- * not filed as duplicates of another (the target's units answer for them). The other tables are
+/* Cases (the fact projection): one row per order and responsible unit, keyed by the time the
+ * unit received it so that a period is one range scan; data is the compact form of
+ * core/indicators.h (the key again, the flags and the marks), read as one value. Repeats:
+ * orders not filed as duplicates of another (the target's units answer for them). assess_fold
+ * holds the last event folded. These three are derived from the events and can be dropped at
+ * any time (an earlier layout's assess_facts and assess_sync are). The other tables are
  * append-only records. */
 const char assess_schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS assess_facts ("
+    "DROP TABLE IF EXISTS assess_facts;"
+    "DROP TABLE IF EXISTS assess_sync;"
+    "CREATE TABLE IF NOT EXISTS assess_cases ("
     " recv INTEGER NOT NULL,"
     " order_id INTEGER NOT NULL,"
     " unit_id INTEGER NOT NULL,"
-    " flags INTEGER NOT NULL,"
-    " marks BLOB NOT NULL,"
+    " data BLOB NOT NULL,"
     " PRIMARY KEY (recv, order_id, unit_id)"
     ") STRICT, WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS assess_facts_order ON assess_facts(order_id);"
-    "CREATE INDEX IF NOT EXISTS assess_facts_unit ON assess_facts(unit_id, recv);"
+    "CREATE INDEX IF NOT EXISTS assess_cases_order ON assess_cases(order_id);"
+    "CREATE INDEX IF NOT EXISTS assess_cases_unit ON assess_cases(unit_id, recv);"
 
     "CREATE TABLE IF NOT EXISTS assess_repeats ("
     " source_id INTEGER PRIMARY KEY,"
@@ -38,7 +42,7 @@ const char assess_schema_sql[] =
     ") STRICT;"
     "CREATE INDEX IF NOT EXISTS assess_repeats_target ON assess_repeats(target_id, at);"
 
-    "CREATE TABLE IF NOT EXISTS assess_sync ("
+    "CREATE TABLE IF NOT EXISTS assess_fold ("
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
     " last_event INTEGER NOT NULL"
     ") STRICT;"
@@ -217,7 +221,7 @@ int assess_store_open(const char *location, struct assess_store **out, struct js
     /* synchronous=FULL like the main store: appeals and decisions must survive a power cut */
     sqlite3_busy_timeout(st->db, 5000);
     if ((rc = exec(
-             st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -262144;",
+             st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;",
              e)))
         goto fail;
     if (query_int(st,
@@ -283,10 +287,10 @@ static int folder_init(struct folder *f, struct assess_store *st, struct assess_
     f->st = st;
     f->stats = stats;
     int rc;
-    if ((rc = prepare(st, "DELETE FROM assess_facts WHERE order_id = ?1", &f->del, e)) ||
+    if ((rc = prepare(st, "DELETE FROM assess_cases WHERE order_id = ?1", &f->del, e)) ||
         (rc = prepare(st,
-                      "INSERT OR REPLACE INTO assess_facts(recv, order_id, unit_id, flags, marks)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+                      "INSERT OR REPLACE INTO assess_cases(recv, order_id, unit_id, data)"
+                      " VALUES (?1, ?2, ?3, ?4)",
                       &f->ins, e)) ||
         (rc = prepare(st, "SELECT at FROM assess_repeats WHERE target_id = ?1 ORDER BY at",
                       &f->reps, e)))
@@ -715,7 +719,7 @@ fold:;
         goto out;
     for (int i = 0; i < fs.n_cases; i++) {
         const struct fact_case *c = &fs.cases[i];
-        size_t need = fact_marks_size(c->n_marks);
+        size_t need = fact_case_size(c->n_marks);
         if (need > f->cap_blob) {
             uint8_t *b = realloc(f->blob, need);
             if (!b) {
@@ -725,12 +729,11 @@ fold:;
             f->blob = b;
             f->cap_blob = need;
         }
-        fact_marks_encode(c, f->blob);
+        fact_case_encode(c, f->blob);
         sqlite3_bind_int64(f->ins, 1, c->recv);
         sqlite3_bind_int64(f->ins, 2, c->order_id);
         sqlite3_bind_int64(f->ins, 3, c->unit_id);
-        sqlite3_bind_int64(f->ins, 4, c->flags);
-        sqlite3_bind_blob(f->ins, 5, need ? f->blob : (const void *)"", (int)need, SQLITE_STATIC);
+        sqlite3_bind_blob(f->ins, 4, f->blob, (int)need, SQLITE_STATIC);
         if ((rc = step_done(st, f->ins, e)))
             goto out;
         if (f->stats)
@@ -898,7 +901,7 @@ static int set_watermark(struct assess_store *st, int64_t last, struct js_error 
 {
     sqlite3_stmt *s;
     int rc =
-        prepare(st, "INSERT OR REPLACE INTO assess_sync(id, last_event) VALUES (1, ?1)", &s, e);
+        prepare(st, "INSERT OR REPLACE INTO assess_fold(id, last_event) VALUES (1, ?1)", &s, e);
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, last);
@@ -921,7 +924,7 @@ static int sync_full(struct assess_store *st, int64_t max_event, struct folder *
     }
     int64_t max_order = query_int(st, "SELECT max(order_id) FROM events WHERE ?1 = ?1", 0, 0);
     sqlite3_stmt *del;
-    if ((rc = prepare(st, "DELETE FROM assess_facts WHERE order_id >= ?1 AND order_id < ?2", &del,
+    if ((rc = prepare(st, "DELETE FROM assess_cases WHERE order_id >= ?1 AND order_id < ?2", &del,
                       e)))
         return rc;
     for (int64_t lo = 0; lo <= max_order && !rc; lo += SYNC_CHUNK) {
@@ -1012,7 +1015,7 @@ int assess_sync(struct assess_store *st, bool force_full, struct assess_sync_sta
         stats = &local;
     memset(stats, 0, sizeof *stats);
     int64_t last =
-        query_int(st, "SELECT last_event FROM assess_sync WHERE id = 1 AND ?1 = ?1", 0, -1);
+        query_int(st, "SELECT last_event FROM assess_fold WHERE id = 1 AND ?1 = ?1", 0, -1);
     struct folder f;
     int rc = folder_init(&f, st, stats, e);
     if (rc)
@@ -1186,24 +1189,16 @@ static int compute(struct assess_store *st, const struct scheme *s, const struct
         return js_fail(e, JS_ENOMEM, NULL, "out of memory");
     sqlite3_stmt *q = NULL, *items = NULL;
     struct fact_case c = {0};
-    if ((rc = prepare(st,
-                      "SELECT order_id, unit_id, recv, flags, marks FROM assess_facts"
-                      " WHERE recv >= ?1 AND recv < ?2",
-                      &q, e)))
+    if ((rc = prepare(st, "SELECT data FROM assess_cases WHERE recv >= ?1 AND recv < ?2", &q, e)))
         goto out;
     sqlite3_bind_int64(q, 1, p->from);
     sqlite3_bind_int64(q, 2, p->to);
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        c.order_id = sqlite3_column_int64(q, 0);
-        c.unit_id = sqlite3_column_int64(q, 1);
-        c.recv = sqlite3_column_int64(q, 2);
-        c.flags = (uint32_t)sqlite3_column_int64(q, 3);
-        const uint8_t *blob = sqlite3_column_blob(q, 4);
-        int len = sqlite3_column_bytes(q, 4);
-        if (fact_marks_decode(&c, blob, (size_t)len)) {
-            rc = js_fail(e, JS_EDB, "assess_facts", "the facts of order %lld are unreadable",
-                         (long long)c.order_id);
+        const uint8_t *blob = sqlite3_column_blob(q, 0);
+        int len = sqlite3_column_bytes(q, 0);
+        if (fact_case_decode(&c, blob, (size_t)len)) {
+            rc = js_fail(e, JS_EDB, "assess_cases", "a case of the period is unreadable");
             goto out;
         }
         uint64_t mask = excl_get(ex, c.order_id, c.unit_id);
@@ -1492,8 +1487,8 @@ int assess_orders(struct assess_store *st, const struct scheme *s, const struct 
         goto out;
     }
     if ((rc = prepare(st,
-                      "SELECT f.order_id, f.unit_id, f.recv, f.flags, f.marks, o.number, o.title"
-                      " FROM assess_facts f LEFT JOIN orders o ON o.id = f.order_id"
+                      "SELECT f.data, o.number, o.title"
+                      " FROM assess_cases f LEFT JOIN orders o ON o.id = f.order_id"
                       " WHERE f.unit_id = ?1 AND f.recv >= ?2 AND f.recv < ?3"
                       " ORDER BY f.recv, f.order_id",
                       &q, e)))
@@ -1503,13 +1498,9 @@ int assess_orders(struct assess_store *st, const struct scheme *s, const struct 
     sqlite3_bind_int64(q, 3, p->to);
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        c.order_id = sqlite3_column_int64(q, 0);
-        c.unit_id = sqlite3_column_int64(q, 1);
-        c.recv = sqlite3_column_int64(q, 2);
-        c.flags = (uint32_t)sqlite3_column_int64(q, 3);
-        if (fact_marks_decode(&c, sqlite3_column_blob(q, 4), (size_t)sqlite3_column_bytes(q, 4))) {
-            rc = js_fail(e, JS_EDB, "assess_facts", "the facts of order %lld are unreadable",
-                         (long long)c.order_id);
+        if (fact_case_decode(&c, sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0))) {
+            rc = js_fail(e, JS_EDB, "assess_cases", "a case of unit %lld is unreadable",
+                         (long long)unit_id);
             goto out;
         }
         uint64_t mask = excl_get(&ex, c.order_id, c.unit_id);
@@ -1530,10 +1521,11 @@ int assess_orders(struct assess_store *st, const struct scheme *s, const struct 
                 continue;
             if (i == indicator)
                 wanted = true;
-            json_object_set_new(
-                inds, ind_defs[i].id,
-                json_pack("{so so}", "num", json_real(k.num[i]), "den",
-                          ind_defs[i].kind == 'R' ? json_integer(k.den[i]) : json_null()));
+            json_object_set_new(inds, ind_defs[i].id,
+                                json_pack("{so so}", "num", json_real(k.num[i]), "den",
+                                          ind_defs[i].kind == 'R'
+                                              ? json_integer((json_int_t)k.den[i])
+                                              : json_null()));
         }
         if (!wanted || (json_object_size(inds) == 0 && json_array_size(excluded) == 0)) {
             json_decref(inds);
@@ -1541,7 +1533,7 @@ int assess_orders(struct assess_store *st, const struct scheme *s, const struct 
             continue;
         }
         json_t *row = json_pack("{sI so so so so so}", "order_id", (json_int_t)c.order_id, "number",
-                                col_str(q, 5), "title", col_str(q, 6), "received_at",
+                                col_str(q, 1), "title", col_str(q, 2), "received_at",
                                 time_json(c.recv), "excluded", excluded, "indicators", inds);
         json_array_append_new(arr, row);
     }
@@ -1674,7 +1666,7 @@ int assess_appeal_file(struct assess_store *st, const struct actor *who, const j
         (rc = evidence_of(args, &evidence, e)) || (rc = assess_sync(st, false, NULL, e)))
         goto out;
     if ((rc =
-             prepare(st, "SELECT 1 FROM assess_facts WHERE order_id = ?1 AND unit_id = ?2", &s, e)))
+             prepare(st, "SELECT 1 FROM assess_cases WHERE order_id = ?1 AND unit_id = ?2", &s, e)))
         goto out;
     sqlite3_bind_int64(s, 1, oid);
     sqlite3_bind_int64(s, 2, who->unit_id);

@@ -416,7 +416,7 @@ static void check_projection(struct fixture *f, const char *path, int min_orders
     assert_int_equal(sqlite3_prepare_v2(raw, "SELECT id FROM orders ORDER BY id", -1, &ids, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw,
-                                        "SELECT recv, unit_id, flags, marks FROM assess_facts"
+                                        "SELECT data FROM assess_cases"
                                         " WHERE order_id = ?1 ORDER BY unit_id",
                                         -1, &facts, NULL),
                      SQLITE_OK);
@@ -444,13 +444,14 @@ static void check_projection(struct fixture *f, const char *path, int min_orders
         int k = 0;
         while (sqlite3_step(facts) == SQLITE_ROW) {
             assert_true(k < fs.n_cases);
-            struct fact_case *c = &fs.cases[k++], d = {.recv = sqlite3_column_int64(facts, 0)};
-            assert_int_equal(d.recv, c->recv);
-            assert_int_equal(sqlite3_column_int64(facts, 1), c->unit_id);
-            assert_int_equal(sqlite3_column_int64(facts, 2), c->flags);
-            assert_int_equal(fact_marks_decode(&d, sqlite3_column_blob(facts, 3),
-                                               (size_t)sqlite3_column_bytes(facts, 3)),
+            struct fact_case *c = &fs.cases[k++], d = {0};
+            assert_int_equal(fact_case_decode(&d, sqlite3_column_blob(facts, 0),
+                                              (size_t)sqlite3_column_bytes(facts, 0)),
                              0);
+            assert_int_equal(d.recv, c->recv);
+            assert_int_equal(d.order_id, id);
+            assert_int_equal(d.unit_id, c->unit_id);
+            assert_int_equal(d.flags, c->flags);
             assert_int_equal(d.n_marks, c->n_marks);
             for (int m = 0; m < c->n_marks; m++, marks++) {
                 assert_int_equal(d.marks[m].at, c->marks[m].at);

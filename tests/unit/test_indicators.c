@@ -341,15 +341,19 @@ static void world_table(struct world *w, const int64_t *units, int n_units,
     assert_int_equal(ind_table_init(t, units, n_units), 0);
     struct fact_set fs;
     struct js_error e;
+    int64_t dup_target[MAX_ORDERS], dup_at[MAX_ORDERS];
+    for (int j = 0; j < w->n; j++) { /* which orders were not filed as duplicates of another */
+        assert_int_equal(facts_derive(w->sims[j].ev, w->sims[j].n, NULL, 0, &fs, &e), 0);
+        dup_target[j] = fs.dup_target;
+        dup_at[j] = fs.dup_at;
+        fact_set_release(&fs);
+    }
     for (int i = 0; i < w->n; i++) {
         int64_t rep[MAX_ORDERS];
         int nr = 0;
-        for (int j = 0; j < w->n; j++) { /* others not filed as duplicates of this one */
-            assert_int_equal(facts_derive(w->sims[j].ev, w->sims[j].n, NULL, 0, &fs, &e), 0);
-            if (fs.dup_target == w->sims[i].o.id)
-                rep[nr++] = fs.dup_at;
-            fact_set_release(&fs);
-        }
+        for (int j = 0; j < w->n; j++)
+            if (dup_target[j] == w->sims[i].o.id)
+                rep[nr++] = dup_at[j];
         assert_int_equal(facts_derive(w->sims[i].ev, w->sims[i].n, rep, nr, &fs, &e), 0);
         for (int c = 0; c < fs.n_cases; c++) {
             uint64_t mask = fs.cases[c].order_id == excl_order && fs.cases[c].unit_id == excl_unit
@@ -748,11 +752,16 @@ static void test_marks_roundtrip(void **state)
     assert_int_equal(fs.n_cases, 1);
     struct fact_case *c = &fs.cases[0];
     assert_int_equal(c->recv, t);
-    size_t n = fact_marks_size(c->n_marks);
+    c->flags |= FC_HARD;
+    size_t n = fact_case_size(c->n_marks);
     uint8_t *blob = malloc(n);
-    fact_marks_encode(c, blob);
-    struct fact_case d = {.recv = c->recv};
-    assert_int_equal(fact_marks_decode(&d, blob, n), 0);
+    fact_case_encode(c, blob);
+    struct fact_case d = {0};
+    assert_int_equal(fact_case_decode(&d, blob, n), 0);
+    assert_int_equal(d.recv, c->recv);
+    assert_int_equal(d.order_id, c->order_id);
+    assert_int_equal(d.unit_id, 5);
+    assert_int_equal(d.flags, FC_HARD);
     assert_int_equal(d.n_marks, c->n_marks);
     for (int i = 0; i < c->n_marks; i++) {
         assert_int_equal(d.marks[i].at, c->marks[i].at);
@@ -762,9 +771,10 @@ static void test_marks_roundtrip(void **state)
         assert_int_equal(d.marks[i].b, c->marks[i].b);
         assert_int_equal(d.marks[i].c, c->marks[i].c);
     }
-    assert_int_equal(fact_marks_decode(&d, blob, n - 1), -JS_EINVAL);
-    blob[8] = 0; /* no such kind */
-    assert_int_equal(fact_marks_decode(&d, blob, n), -JS_EINVAL);
+    assert_int_equal(fact_case_decode(&d, blob, n - 1), -JS_EINVAL);
+    assert_int_equal(fact_case_decode(&d, blob, 20), -JS_EINVAL);
+    blob[28 + 8] = 0; /* no such kind */
+    assert_int_equal(fact_case_decode(&d, blob, n), -JS_EINVAL);
     free(d.marks);
     free(blob);
     fact_set_release(&fs);
@@ -810,6 +820,17 @@ static void test_periods(void **state)
     assert_int_equal(ind_lookup("shirk", 5), -1);
     assert_int_equal(ind_item_indicator("year_end"), IND_YEAR_END);
     assert_int_equal(ind_item_indicator("volume"), -1);
+    json_t *cat = ind_catalogue_json();
+    assert_int_equal(json_array_size(cat), IND__COUNT);
+    json_t *shirk = json_array_get(cat, IND_SHIRK_RATE),
+           *sup = json_array_get(cat, IND_SUPERVISION_UNANSWERED);
+    assert_string_equal(json_string_value(json_object_get(shirk, "label")), "推诿率");
+    assert_string_equal(json_string_value(json_object_get(shirk, "kind")), "rate");
+    assert_string_equal(json_string_value(json_object_get(shirk, "denominator")),
+                        "orders received");
+    assert_true(json_is_null(json_object_get(sup, "denominator")));
+    assert_string_equal(json_string_value(json_object_get(sup, "kind")), "count");
+    json_decref(cat);
 }
 
 int main(void)
