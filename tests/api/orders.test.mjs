@@ -311,6 +311,19 @@ describe('idempotency', () => {
     assert.notEqual(mine.json.order.id, first.json.order.id);
   });
 
+  test('retries sent while the first try still runs are never applied twice', async () => {
+    const before = (await listAll(org.as('dispatcher1'), 'limit=500')).length;
+    const headers = { 'idempotency-key': 'intake-burst-1' };
+    const body = { channel: 'web', type: 'help', title: '楼道灯坏了', text: '三单元楼道灯不亮' };
+    const tries = await Promise.all(Array.from({ length: 8 }, () =>
+      call(server, 'POST', '/api/v1/orders', { token: org.as('agent1'), body, headers })));
+    const created = tries.filter((r) => r.status === 201);
+    assert.ok(created.length >= 1);
+    for (const r of created) assert.equal(r.text, created[0].text); // the one answer, replayed
+    for (const r of tries.filter((t) => t.status !== 201)) assertError(r, 409, 'version_conflict', 'Idempotency-Key');
+    assert.equal((await listAll(org.as('dispatcher1'), 'limit=500')).length, before + 1);
+  });
+
   test('a retried action is applied once even though its version is now stale', async () => {
     const o = await intake(server, org);
     const headers = { 'idempotency-key': `file-${o.id}` };
