@@ -124,21 +124,21 @@ int event_list_push(struct event_list *l, const struct event *ev)
 }
 
 /* The canonical JSON form: one table of fields drives both directions. */
-#define ORDER_INTS(X)                                                                              \
-    X(id)                                                                                          \
-    X(version) X(status) X(upstream_deadline) X(type) X(level) X(tier) X(category_id) X(region_id) \
-        X(created_at) X(updated_at) X(filed_at) X(dispatched_at) X(replied_at) X(closed_at)        \
-            X(archived_at) X(master_id) X(parent_id) X(duplicate_of) X(not_filed_reason)           \
-                X(deadline) X(sign_deadline) X(ext_requested_until) X(hang) X(hang_since)          \
-                    X(closure) X(cb_tries) X(cb_contacted) X(cb_solved) X(cb_satisfaction)         \
-                        X(returns) X(reworks) X(reopens) X(reopens_district) X(reopens_upstream)   \
-                            X(urges) X(supervisions) X(supervisions_open) X(extensions)            \
-                                X(close_kind)
-#define ORDER_BOOLS(X)                                                                             \
-    X(verified)                                                                                    \
-    X(anonymous) X(wants_callback) X(needs_contact) X(has_coords) X(enterprise) X(contacted)       \
-        X(sign_approved) X(ext_pending) X(cb_unreachable)
-#define ORDER_CHARS(X) X(number) X(channel) X(upstream_id) X(transfer_to)
+/* clang-format off */
+#define ORDER_INTS(X) \
+    X(id) X(version) X(status) X(upstream_deadline) X(type) X(level) X(tier) X(category_id) \
+    X(region_id) X(created_at) X(updated_at) X(filed_at) X(dispatched_at) X(replied_at) \
+    X(closed_at) X(archived_at) X(master_id) X(parent_id) X(duplicate_of) X(not_filed_reason) \
+    X(deadline) X(sign_deadline) X(ext_requested_until) X(hang) X(hang_since) X(closure) \
+    X(cb_tries) X(cb_contacted) X(cb_solved) X(cb_satisfaction) X(returns) X(reworks) \
+    X(reopens) X(reopens_district) X(reopens_upstream) X(urges) X(supervisions) \
+    X(supervisions_open) X(extensions) X(close_kind)
+#define ORDER_BOOLS(X) \
+    X(verified) X(anonymous) X(wants_callback) X(needs_contact) X(has_coords) X(enterprise) \
+    X(contacted) X(sign_approved) X(ext_pending) X(cb_unreachable)
+#define ORDER_CHARS(X) \
+    X(number) X(channel) X(upstream_id) X(transfer_to)
+/* clang-format on */
 
 json_t *order_to_json(const struct order *o)
 {
