@@ -370,6 +370,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     FILE *f = cls;
+    if (!f)
+        return;
     flockfile(f);
     fputs("mhd: ", f);
     vfprintf(f, fmt, ap);
@@ -464,8 +466,6 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     if (cfg->log)
         flags |= MHD_USE_ERROR_LOG;
     struct MHD_OptionItem opts[] = {
-        /* MHD wants the logger first, to route its own option messages through it. */
-        {cfg->log ? MHD_OPTION_EXTERNAL_LOGGER : MHD_OPTION_END, (intptr_t)on_mhd_log, cfg->log},
         {MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->cfg.timeout_s, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
@@ -480,8 +480,10 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
             opts[n++] = opts[i];
     opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
-                            MHD_OPTION_END);
+    /* MHD wants the logger as the very first option (not inside an array), to route its own
+     * option messages through it; without a log file the logger drops them. */
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, cfg->log, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!s->d) {
         free(s);
         return js_fail(e, JS_EIO, "listen", "could not listen on %s (address in use?)",

@@ -169,7 +169,14 @@ describe('graceful stop', () => {
     const s = await startServer();
     // logins take tens of milliseconds each (argon2id), and at most two run at once
     const inflight = [1, 2, 3, 4].map(() => call(s, 'POST', '/api/v1/auth/login', { body: { login: ADMIN.login, password: ADMIN.password } }));
-    await new Promise((r) => setTimeout(r, 60));
+    // stop only once the server holds all four (the /metrics request itself is the fifth), so
+    // that a slow machine cannot turn "in flight" into "not sent yet"
+    for (let i = 0; i < 200; i++) {
+      const m = await (await fetch(`${s.url}/metrics`)).text();
+      const n = Number((m.match(/^jiesu_http_requests_in_flight (\d+)/m) || [])[1] || 0);
+      if (n >= 5) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const stopped = s.stop();
     const answers = await Promise.all(inflight);
     for (const a of answers) assert.equal(a.status, 200, a.text);
