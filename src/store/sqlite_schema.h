@@ -15,12 +15,18 @@ extern const struct sqlite_migration sqlite_migrations[];
 extern const int sqlite_n_migrations;
 
 struct sqlite3;
+struct sqlite3_stmt;
 struct store;
 struct outbox_msg;
 
 /* The connection of a SQLite store handle, or NULL for another backend: for the backend's other
  * files (sqlite_timers.c), which work inside the handle's transactions. */
 struct sqlite3 *store_sqlite_db(struct store *s);
+/* Maps a SQLite result code to an error code (busy, no memory, unique → exists, other
+ * constraints → invalid); unexpected ones are logged with SQLite's message. */
+int sqlite_fail(struct sqlite3 *db, int rc);
+/* Copies text column i into dst (n bytes, cut to fit, "" for NULL). */
+void sqlite_col_copy(struct sqlite3_stmt *st, int i, char *dst, size_t n);
 /* store_ops.outbox_put of the SQLite backend (sqlite_timers.c). */
 int sqlite_outbox_put(struct store *s, struct outbox_msg *m);
 

@@ -17,26 +17,10 @@
     "id, kind, state, order_id, order_number, event_id, unit_id, to_role, to_name, to_phone,"      \
     " to_email, text, attempts, created_at, next_at, sent_at, last_error"
 
-static int fail(sqlite3 *db, int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return -JS_EBUSY;
-    case SQLITE_NOMEM:
-        return -JS_ENOMEM;
-    case SQLITE_CONSTRAINT:
-        return -JS_EINVAL;
-    default:
-        fprintf(stderr, "jiesu: sqlite error %d: %s\n", rc, sqlite3_errmsg(db));
-        return -JS_EDB;
-    }
-}
-
 static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 {
     int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : fail(db, rc);
+    return rc == SQLITE_OK ? 0 : sqlite_fail(db, rc);
 }
 
 /* Steps a statement that returns no rows and finalizes it. */
@@ -44,18 +28,12 @@ static int run(sqlite3 *db, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(db, rc);
+    return rc == SQLITE_DONE ? 0 : sqlite_fail(db, rc);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
-}
-
-static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t n)
-{
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    snprintf(dst, n, "%s", t ? t : "");
 }
 
 static void msg_read(sqlite3_stmt *st, struct outbox_msg *m)
@@ -65,19 +43,19 @@ static void msg_read(sqlite3_stmt *st, struct outbox_msg *m)
     m->kind = js_name_index(js_outbox_kind_names, (const char *)sqlite3_column_text(st, 1));
     m->state = js_name_index(js_outbox_state_names, (const char *)sqlite3_column_text(st, 2));
     m->order_id = sqlite3_column_int64(st, 3);
-    col_copy(st, 4, m->order_number, sizeof m->order_number);
+    sqlite_col_copy(st, 4, m->order_number, sizeof m->order_number);
     m->event_id = sqlite3_column_int64(st, 5);
     m->unit_id = sqlite3_column_int64(st, 6);
-    col_copy(st, 7, m->to_role, sizeof m->to_role);
-    col_copy(st, 8, m->to_name, sizeof m->to_name);
-    col_copy(st, 9, m->to_phone, sizeof m->to_phone);
-    col_copy(st, 10, m->to_email, sizeof m->to_email);
-    col_copy(st, 11, m->text, sizeof m->text);
+    sqlite_col_copy(st, 7, m->to_role, sizeof m->to_role);
+    sqlite_col_copy(st, 8, m->to_name, sizeof m->to_name);
+    sqlite_col_copy(st, 9, m->to_phone, sizeof m->to_phone);
+    sqlite_col_copy(st, 10, m->to_email, sizeof m->to_email);
+    sqlite_col_copy(st, 11, m->text, sizeof m->text);
     m->attempts = sqlite3_column_int(st, 12);
     m->created_at = sqlite3_column_int64(st, 13);
     m->next_at = sqlite3_column_int64(st, 14);
     m->sent_at = sqlite3_column_int64(st, 15);
-    col_copy(st, 16, m->last_error, sizeof m->last_error);
+    sqlite_col_copy(st, 16, m->last_error, sizeof m->last_error);
 }
 
 /* Reads every row of st into out and finalizes st. */
@@ -90,7 +68,7 @@ static int read_msgs(sqlite3 *db, sqlite3_stmt *st, struct outbox_list *out)
         rc = outbox_list_push(out, &m);
     }
     if (!rc && step != SQLITE_DONE)
-        rc = fail(db, step);
+        rc = sqlite_fail(db, step);
     sqlite3_finalize(st);
     return rc;
 }
@@ -175,7 +153,7 @@ int timers_outbox_get(struct store *s, int64_t id, struct outbox_msg *out)
     if (step == SQLITE_ROW)
         msg_read(st, out);
     else
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : fail(db, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(db, step);
     sqlite3_finalize(st);
     return rc;
 }
@@ -198,7 +176,7 @@ int timers_outbox_counts(struct store *s, int64_t counts[OBS__COUNT])
             counts[i] = sqlite3_column_int64(st, 1);
     }
     if (step != SQLITE_DONE)
-        rc = fail(db, step);
+        rc = sqlite_fail(db, step);
     sqlite3_finalize(st);
     return rc;
 }
@@ -355,7 +333,7 @@ int timers_events(struct store *s, const struct timers_event_query *q, struct ev
         ev.actor.user_id = sqlite3_column_int64(st, 4);
         ev.actor.role = js_name_index(js_role_names, (const char *)sqlite3_column_text(st, 5));
         ev.actor.unit_id = sqlite3_column_int64(st, 6);
-        col_copy(st, 7, ev.actor.name, sizeof ev.actor.name);
+        sqlite_col_copy(st, 7, ev.actor.name, sizeof ev.actor.name);
         ev.action = js_name_index(js_action_names, (const char *)sqlite3_column_text(st, 8));
         ev.status_before = js_name_index(js_status_names, (const char *)sqlite3_column_text(st, 9));
         ev.status_after = js_name_index(js_status_names, (const char *)sqlite3_column_text(st, 10));
@@ -370,7 +348,7 @@ int timers_events(struct store *s, const struct timers_event_query *q, struct ev
             event_release(&ev);
     }
     if (!rc && step != SQLITE_DONE)
-        rc = fail(db, step);
+        rc = sqlite_fail(db, step);
     sqlite3_finalize(st);
     return rc;
 }

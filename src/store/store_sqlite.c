@@ -50,8 +50,7 @@ static struct sq *sq_of(struct store *s)
     return (struct sq *)s;
 }
 
-/* Maps a SQLite result code to an error code; unexpected ones are logged with SQLite's message. */
-static int db_fail(sqlite3 *db, int rc)
+int sqlite_fail(struct sqlite3 *db, int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_BUSY:
@@ -110,7 +109,7 @@ static int stmt_get(struct sq *q, const char *sql, sqlite3_stmt **out)
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v3(q->db, sql, -1, victim ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
     if (rc != SQLITE_OK)
-        return db_fail(q->db, rc);
+        return sqlite_fail(q->db, rc);
     if (victim) {
         char *key = strdup(sql);
         if (!key) {
@@ -145,7 +144,7 @@ static int run(struct sq *q, sqlite3_stmt *st)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         ;
-    return rc == SQLITE_DONE ? 0 : db_fail(q->db, rc);
+    return rc == SQLITE_DONE ? 0 : sqlite_fail(q->db, rc);
 }
 
 /* Runs one statement without parameters. */
@@ -183,7 +182,7 @@ static void bind_id(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
-static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t n)
+void sqlite_col_copy(struct sqlite3_stmt *st, int i, char *dst, size_t n)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
     size_t len = t ? strlen(t) : 0;
@@ -269,7 +268,7 @@ static int sq_schema_version(struct store *s, int *out)
     int step = sqlite3_step(st);
     bool exists = step == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
     if (step != SQLITE_ROW)
-        rc = db_fail(q->db, step);
+        rc = sqlite_fail(q->db, step);
     stmt_put(q, st);
     if (rc || !exists)
         return rc;
@@ -280,7 +279,7 @@ static int sq_schema_version(struct store *s, int *out)
     if (step == SQLITE_ROW)
         *out = sqlite3_column_int(st, 0);
     else
-        rc = db_fail(q->db, step);
+        rc = sqlite_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -304,7 +303,7 @@ static int migrate_one(struct sq *q, const struct sqlite_migration *m, struct js
     if (step == SQLITE_ROW)
         goto out; /* already there */
     if (step != SQLITE_DONE) {
-        rc = db_fail(q->db, step);
+        rc = sqlite_fail(q->db, step);
         goto out;
     }
     int xrc = sqlite3_exec(q->db, m->sql, NULL, NULL, &msg);
@@ -399,7 +398,7 @@ static int sq_file_put(struct store *s, const struct stored_file *f, const void 
     bind_id(st, 7, f->user_id);
     sqlite3_bind_blob64(st, 8, data ? data : "", (sqlite3_uint64)f->size, SQLITE_STATIC);
     int src = sqlite3_step(st);
-    rc = src == SQLITE_DONE ? 0 : src == SQLITE_CONSTRAINT ? -JS_EEXISTS : db_fail(q->db, src);
+    rc = src == SQLITE_DONE ? 0 : src == SQLITE_CONSTRAINT ? -JS_EEXISTS : sqlite_fail(q->db, src);
     stmt_put(q, st);
     return rc;
 }
@@ -419,11 +418,11 @@ static int sq_file_get(struct store *s, const char *id, struct stored_file *f, v
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
         memset(f, 0, sizeof *f);
-        col_copy(st, 0, f->id, sizeof f->id);
-        col_copy(st, 1, f->name, sizeof f->name);
-        col_copy(st, 2, f->type, sizeof f->type);
+        sqlite_col_copy(st, 0, f->id, sizeof f->id);
+        sqlite_col_copy(st, 1, f->name, sizeof f->name);
+        sqlite_col_copy(st, 2, f->type, sizeof f->type);
         f->size = sqlite3_column_int64(st, 3);
-        col_copy(st, 4, f->sha256, sizeof f->sha256);
+        sqlite_col_copy(st, 4, f->sha256, sizeof f->sha256);
         f->at = sqlite3_column_int64(st, 5);
         f->user_id = sqlite3_column_int64(st, 6);
         const void *blob = sqlite3_column_blob(st, 7);
@@ -435,7 +434,7 @@ static int sq_file_get(struct store *s, const char *id, struct stored_file *f, v
             memcpy(*data, blob, n);
         f->size = (int64_t)n;
     } else {
-        rc = src == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, src);
+        rc = src == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, src);
     }
     stmt_put(q, st);
     return rc;
@@ -485,7 +484,7 @@ static int sq_next_seq(struct store *s, const char *key, int64_t *out)
         *out = sqlite3_column_int64(st, 0);
         step = sqlite3_step(st);
     }
-    rc = step == SQLITE_DONE ? 0 : db_fail(q->db, step);
+    rc = step == SQLITE_DONE ? 0 : sqlite_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -904,7 +903,7 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
                        str_differs(sqlite3_column_text(st, 3), o->address);
         units_changed = str_differs(sqlite3_column_text(st, 4), units);
     } else {
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, step);
     }
     stmt_put(q, st);
     if (rc)
@@ -936,7 +935,7 @@ static int order_get_one(sqlite3_stmt *st, struct order *out)
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW)
         return order_read(st, 0, out);
-    return step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(sqlite3_db_handle(st), step);
+    return step == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(sqlite3_db_handle(st), step);
 }
 
 static int sq_order_get(struct store *s, int64_t id, struct order *out)
@@ -1003,7 +1002,7 @@ static int batch_fill(struct sq *q, sqlite3_stmt *st, struct order_batch *b)
         if (rc)
             return rc;
     }
-    return step == SQLITE_DONE ? 0 : db_fail(q->db, step);
+    return step == SQLITE_DONE ? 0 : sqlite_fail(q->db, step);
 }
 
 /* Query parameters, bound in order after the SQL is built. The most a query can use is bounded
@@ -1302,7 +1301,7 @@ static int sq_order_ids_by(struct store *s, const char *column, int64_t value, i
     while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < max)
         ids[(*n)++] = sqlite3_column_int64(st, 0);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = db_fail(q->db, step);
+        rc = sqlite_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1323,7 +1322,7 @@ static int sq_order_count_by_status(struct store *s, int64_t counts[ST__COUNT])
             counts[status] = sqlite3_column_int64(st, 1);
     }
     if (step != SQLITE_DONE)
-        rc = db_fail(q->db, step);
+        rc = sqlite_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1380,7 +1379,7 @@ static int event_read(sqlite3_stmt *st, struct event *ev)
     ev->actor.user_id = sqlite3_column_int64(st, 4);
     ev->actor.role = col_enum(st, 5, js_role_names);
     ev->actor.unit_id = sqlite3_column_int64(st, 6);
-    col_copy(st, 7, ev->actor.name, sizeof ev->actor.name);
+    sqlite_col_copy(st, 7, ev->actor.name, sizeof ev->actor.name);
     ev->action = col_enum(st, 8, js_action_names);
     ev->status_before = col_enum(st, 9, js_status_names);
     ev->status_after = col_enum(st, 10, js_status_names);
@@ -1420,7 +1419,7 @@ static int sq_event_each(struct store *s, int64_t order_id, store_event_cb cb, v
             event_release(&ev);
     }
     if (!rc && step != SQLITE_DONE)
-        rc = db_fail(q->db, step);
+        rc = sqlite_fail(q->db, step);
     stmt_put(q, st);
     for (int i = 0; i < l.n && !rc; i++)
         rc = cb(ctx, &l.v[i]);
@@ -1472,7 +1471,7 @@ static int get_row(struct sq *q, const char *sql, int64_t id, const char *text, 
     if (step == SQLITE_ROW)
         read(st, item);
     else
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1504,7 +1503,7 @@ static int list_rows(struct sq *q, const char *sql, size_t size, row_reader read
         read(st, item);
     }
     if (!rc && step != SQLITE_DONE)
-        rc = db_fail(q->db, step);
+        rc = sqlite_fail(q->db, step);
     stmt_put(q, st);
     if (rc) {
         free(v);
@@ -1539,15 +1538,15 @@ static void unit_read(sqlite3_stmt *st, void *item)
     struct unit *u = item;
     memset(u, 0, sizeof *u);
     u->id = sqlite3_column_int64(st, 0);
-    col_copy(st, 1, u->code, sizeof u->code);
-    col_copy(st, 2, u->name, sizeof u->name);
+    sqlite_col_copy(st, 1, u->code, sizeof u->code);
+    sqlite_col_copy(st, 2, u->name, sizeof u->name);
     u->kind = col_enum(st, 3, js_unit_kind_names);
     u->region_id = sqlite3_column_int64(st, 4);
     u->active = sqlite3_column_int(st, 5) != 0;
     for (int t = 0; t < CONTACT__COUNT; t++) {
-        col_copy(st, 6 + 3 * t, u->contacts[t].name, sizeof u->contacts[t].name);
-        col_copy(st, 7 + 3 * t, u->contacts[t].phone, sizeof u->contacts[t].phone);
-        col_copy(st, 8 + 3 * t, u->contacts[t].email, sizeof u->contacts[t].email);
+        sqlite_col_copy(st, 6 + 3 * t, u->contacts[t].name, sizeof u->contacts[t].name);
+        sqlite_col_copy(st, 7 + 3 * t, u->contacts[t].phone, sizeof u->contacts[t].phone);
+        sqlite_col_copy(st, 8 + 3 * t, u->contacts[t].email, sizeof u->contacts[t].email);
     }
 }
 
@@ -1604,12 +1603,12 @@ static void user_read(sqlite3_stmt *st, void *item)
     struct user *u = item;
     memset(u, 0, sizeof *u);
     u->id = sqlite3_column_int64(st, 0);
-    col_copy(st, 1, u->login, sizeof u->login);
-    col_copy(st, 2, u->name, sizeof u->name);
+    sqlite_col_copy(st, 1, u->login, sizeof u->login);
+    sqlite_col_copy(st, 2, u->name, sizeof u->name);
     u->role = col_enum(st, 3, js_role_names);
     u->unit_id = sqlite3_column_int64(st, 4);
-    col_copy(st, 5, u->phone, sizeof u->phone);
-    col_copy(st, 6, u->pwhash, sizeof u->pwhash);
+    sqlite_col_copy(st, 5, u->phone, sizeof u->phone);
+    sqlite_col_copy(st, 6, u->pwhash, sizeof u->pwhash);
     u->active = sqlite3_column_int(st, 7) != 0;
 }
 
@@ -1662,8 +1661,8 @@ static void region_read(sqlite3_stmt *st, void *item)
     r->id = sqlite3_column_int64(st, 0);
     r->parent_id = sqlite3_column_int64(st, 1);
     r->level = col_enum(st, 2, js_region_level_names);
-    col_copy(st, 3, r->code, sizeof r->code);
-    col_copy(st, 4, r->name, sizeof r->name);
+    sqlite_col_copy(st, 3, r->code, sizeof r->code);
+    sqlite_col_copy(st, 4, r->name, sizeof r->name);
 }
 
 static int sq_region_put(struct store *s, struct region *r)
@@ -1706,8 +1705,8 @@ static void category_read(sqlite3_stmt *st, void *item)
     c->id = sqlite3_column_int64(st, 0);
     c->parent_id = sqlite3_column_int64(st, 1);
     c->level = sqlite3_column_int(st, 2);
-    col_copy(st, 3, c->code, sizeof c->code);
-    col_copy(st, 4, c->name, sizeof c->name);
+    sqlite_col_copy(st, 3, c->code, sizeof c->code);
+    sqlite_col_copy(st, 4, c->name, sizeof c->name);
 }
 
 static int sq_category_put(struct store *s, struct category *c)
@@ -1752,7 +1751,7 @@ static void catalogue_read(sqlite3_stmt *st, void *item)
     c->category_id = sqlite3_column_int64(st, 1);
     c->region_id = sqlite3_column_int64(st, 2);
     c->unit_id = sqlite3_column_int64(st, 3);
-    col_copy(st, 4, c->basis, sizeof c->basis);
+    sqlite_col_copy(st, 4, c->basis, sizeof c->basis);
 }
 
 static int sq_catalogue_put(struct store *s, struct catalogue_entry *c)
@@ -1820,7 +1819,7 @@ static int sq_catalogue_lookup(struct store *s, int64_t category_id, int64_t reg
     if (step == SQLITE_ROW)
         catalogue_read(st, out);
     else
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1842,7 +1841,7 @@ static int sq_setting_get(struct store *s, const char *key, char **out)
     if (step == SQLITE_ROW)
         rc = (*out = col_dup(st, 0)) ? 0 : -JS_ENOMEM;
     else
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1903,7 +1902,7 @@ static int sq_session_get(struct store *s, const char *token_hash, int64_t now, 
     if (step == SQLITE_ROW)
         *user_id = sqlite3_column_int64(st, 0);
     else
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, step);
     stmt_put(q, st);
     return rc;
 }
@@ -1951,8 +1950,8 @@ static void audit_read(sqlite3_stmt *st, void *item)
     a->at = sqlite3_column_int64(st, 1);
     a->user_id = sqlite3_column_int64(st, 2);
     a->order_id = sqlite3_column_int64(st, 3);
-    col_copy(st, 4, a->action, sizeof a->action);
-    col_copy(st, 5, a->detail, sizeof a->detail);
+    sqlite_col_copy(st, 4, a->action, sizeof a->action);
+    sqlite_col_copy(st, 5, a->detail, sizeof a->detail);
 }
 
 static int sq_audit_list(struct store *s, int64_t after_id, int limit, struct audit_entry **out,
@@ -1980,7 +1979,7 @@ static int sq_audit_list(struct store *s, int64_t after_id, int limit, struct au
     while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < limit)
         audit_read(st, &v[(*n)++]);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = db_fail(q->db, step);
+        rc = sqlite_fail(q->db, step);
     stmt_put(q, st);
 out:
     if (rc) {
@@ -2016,7 +2015,7 @@ static int sq_idem_get(struct store *s, int64_t user_id, const char *key, char *
         if (body && !(*body = col_dup(st, 2)))
             rc = -JS_ENOMEM;
     } else {
-        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : db_fail(q->db, step);
+        rc = step == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, step);
     }
     stmt_put(q, st);
     if (rc) {
