@@ -4,6 +4,7 @@ DB      ?= data/jiesu.db
 LISTEN  ?= 127.0.0.1:8080
 JOBS    ?= $(shell nproc)
 SHARED  ?= $(abspath ../shared)
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all setup build run test check format bench screenshots clean
 
