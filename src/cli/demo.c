@@ -645,6 +645,17 @@ static json_t *arg_s(const char *k, const char *v)
     return o;
 }
 
+/* Archives a finished order later on when its plan stops at archived (else does nothing):
+ * after min_h to max_h hours, by the administrator, with note. */
+static int archive_if_planned(struct demo *d, int stop, int64_t id, double min_h, double max_h,
+                              const char *note)
+{
+    if (stop != MS_ARCHIVED)
+        return 0;
+    wait_for(d, rnd_hours(d, min_h, max_h), true);
+    return act(d, &d->admin, ACT_ARCHIVE, id, arg_s("note", note), NULL);
+}
+
 /* ---- loading the organisation -------------------------------------------------------------- */
 
 static int data_path(struct demo *d, const char *file, char *out, size_t n)
@@ -1851,13 +1862,8 @@ static int drive(struct demo *d, struct flow *f)
     }
     if ((rc = review(d, f, true, closure, &r)))
         return rc;
-    if (r.status == ST_CLOSED) { /* anonymous: no callback */
-        if (f->stop == MS_ARCHIVED) {
-            wait_for(d, rnd_hours(d, 24 * 2, 24 * 15), true);
-            return act(d, &d->admin, ACT_ARCHIVE, f->id, arg_s("note", "办结归档"), NULL);
-        }
-        return 0;
-    }
+    if (r.status == ST_CLOSED) /* anonymous: no callback */
+        return archive_if_planned(d, f->stop, f->id, 24 * 2, 24 * 15, "办结归档");
     for (int k = 0; k < f->reopens; k++) {
         d->c.unsatisfied++;
         if ((rc = callback_result(d, f, CB_UNSAT_CLOSE)))
@@ -1909,10 +1915,7 @@ static int drive(struct demo *d, struct flow *f)
     if ((rc = act(d, &d->callback[rnd(d) % 2], ACT_CLOSE, f->id,
                   reason ? arg_s("reason", reason) : json_object(), NULL)))
         return rc;
-    if (f->stop != MS_ARCHIVED)
-        return 0;
-    wait_for(d, rnd_hours(d, 24 * 2, 24 * 15), true);
-    return act(d, &d->admin, ACT_ARCHIVE, f->id, arg_s("note", "办结归档"), NULL);
+    return archive_if_planned(d, f->stop, f->id, 24 * 2, 24 * 15, "办结归档");
 }
 
 /* Draws the details of a dispatched order: route, variant, reworks, reopens, callback. */
@@ -2001,10 +2004,7 @@ static int run_not_filed(struct demo *d, const struct plan *p)
         put_i(a, "duplicate_of", dup);
     if ((rc = act(d, &d->agent[rnd(d) % 2], ACT_NOT_FILE, f.id, a, NULL)))
         return rc;
-    if (p->stop != MS_ARCHIVED)
-        return 0;
-    wait_for(d, rnd_hours(d, 24, 24 * 10), true);
-    return act(d, &d->admin, ACT_ARCHIVE, f.id, arg_s("note", "不予立案件归档"), NULL);
+    return archive_if_planned(d, p->stop, f.id, 24, 24 * 10, "不予立案件归档");
 }
 
 static int run_transfer(struct demo *d, const struct plan *p)
@@ -2027,10 +2027,7 @@ static int run_transfer(struct demo *d, const struct plan *p)
     put_s(a, "note", "涉及警情或紧急情况，已一键转接并告知诉求人");
     if ((rc = act(d, &d->agent[rnd(d) % 2], ACT_TRANSFER, f.id, a, NULL)))
         return rc;
-    if (p->stop != MS_ARCHIVED)
-        return 0;
-    wait_for(d, rnd_hours(d, 24, 24 * 10), true);
-    return act(d, &d->admin, ACT_ARCHIVE, f.id, arg_s("note", "转接件归档"), NULL);
+    return archive_if_planned(d, p->stop, f.id, 24, 24 * 10, "转接件归档");
 }
 
 /* Direct answer (秒回): stays answered (MS_HANDLING), gets a callback but is not closed yet
@@ -2059,10 +2056,7 @@ static int run_answer(struct demo *d, const struct plan *p)
     if ((rc = act(d, direct ? &d->dispatcher[0] : &d->callback[0], ACT_CLOSE, f.id, json_object(),
                   NULL)))
         return rc;
-    if (p->stop != MS_ARCHIVED)
-        return 0;
-    wait_for(d, rnd_hours(d, 24 * 2, 24 * 15), true);
-    return act(d, &d->admin, ACT_ARCHIVE, f.id, arg_s("note", "办结归档"), NULL);
+    return archive_if_planned(d, p->stop, f.id, 24 * 2, 24 * 15, "办结归档");
 }
 
 static bool wants_reply(int stop)
