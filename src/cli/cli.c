@@ -180,6 +180,16 @@ static int find_actor(struct store *s, const char *login, struct actor *a)
     return 0;
 }
 
+int cli_open_store(struct opts *o, struct store **s)
+{
+    return open_store(o, s);
+}
+
+int cli_find_actor(struct store *s, const char *login, struct actor *a)
+{
+    return find_actor(s, login, a);
+}
+
 static int run_action(struct opts *o, int action)
 {
     struct store *s = NULL;
@@ -373,6 +383,9 @@ int cli_assess(struct opts *o);
 int cli_useradd(struct opts *o);
 int cli_tick(struct opts *o);     /* cmd_tick.c */
 int cli_calendar(struct opts *o); /* cmd_calendar.c */
+int cli_search(struct opts *o);   /* cmd_search.c */
+int cli_classify(struct opts *o); /* cmd_classify.c */
+int cli_train(struct opts *o);    /* cmd_train.c */
 
 static const struct command commands[] = {
     {"init", "create or upgrade the database and choose the policy preset", cmd_init,
@@ -382,7 +395,8 @@ static const struct command commands[] = {
      "jiesu demo --logins [--db PATH]   (print the demo logins of a loaded database)"},
     {"serve", "serve the API and the web UI", cli_serve,
      "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N] [--config FILE] "
-     "[--tick-seconds N (scheduler interval, default 60, 0: off)]"},
+     "[--tick-seconds N (scheduler interval, default 60, 0: off)] "
+     "[--train-hours N (retrain the suggestions, default 24, 0: off)]"},
     {"useradd", "create a user (e.g. the first administrator of a fresh database)", cli_useradd,
      "jiesu useradd [--db PATH] --login L --name N --role R [--unit CODE] [--phone P] "
      "--password P"},
@@ -393,6 +407,12 @@ static const struct command commands[] = {
      "jiesu list [--db PATH] [--status STATUS] [--text WORDS] [--limit N]"},
     {"verify", "rebuild every order from its events and compare with the stored rows", cmd_verify,
      "jiesu verify [--db PATH]"},
+    {"search",
+     "find orders by number, upstream id, caller's phone or name, or words (as the API's "
+     "search box)",
+     cli_search,
+     "jiesu search [--db PATH] --as LOGIN --q TEXT [--limit N] [--offset N]\n"
+     "jiesu search [--db PATH] --as LOGIN --phone NUMBER   (a caller's history, newest first)"},
     {"tick",
      "one scheduler pass (urges, supervision, warnings, forced closure) and one delivery "
      "pass of the notifications outbox",
@@ -401,6 +421,13 @@ static const struct command commands[] = {
      cli_calendar,
      "jiesu calendar [--db PATH] [--year YYYY] [--holiday DATE | --workday DATE] [--name NAME] "
      "| --remove DATE | --file FILE.json | --reset"},
+    {"train", "learn the category and unit suggestions from the orders (and store them)",
+     cli_train, "jiesu train [--db PATH]"},
+    {"classify",
+     "train the suggestion classifier on one CSV, label another (top 3 with confidences)",
+     cli_classify,
+     "jiesu classify --train A.csv --test B.csv [--out FILE]   (columns row_index,label,title,"
+     "text[,segmented_text]; label may be absent from B: accuracy is printed when present)"},
     {"assess",
      "assessment ranking of a scheme for a period, or the orders behind a unit's "
      "indicators",

@@ -3,6 +3,7 @@
 #include "cli/demo.h"
 #include "cli/opts.h"
 #include "core/engine.h"
+#include "store/learn.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -87,6 +88,13 @@ int cli_demo(struct opts *o)
                 e.field[0] ? " field " : "", e.field);
         goto out;
     }
+    /* the suggestions, so that `make run` has them from the start */
+    struct learn_report lr;
+    if (learn_train(s, d.now, &lr, &e))
+        fprintf(stderr, "jiesu demo: suggestions not trained: %s\n", e.message);
+    else
+        fprintf(stderr, "demo: suggestions trained: %d categories, %d units (%.1f s)\n",
+                lr.cat_classes, lr.unit_classes, lr.seconds);
     demo_print_logins(&en, stdout, d.password);
     rc = 0;
 out:

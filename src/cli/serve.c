@@ -3,6 +3,7 @@
 #include "compat.h"
 #include "cli/opts.h"
 #include "cli/ticker.h"
+#include "cli/trainer.h"
 #include "http/app.h"
 #include "http/res_files.h"
 #include "http/server.h"
@@ -32,6 +33,7 @@ struct serve_config {
     int64_t login_max_failures;
     int64_t login_window_s;
     int64_t tick_seconds; /* scheduler thread interval; 0: no scheduler thread */
+    int64_t train_hours;  /* retraining of the suggestions; 0: only when no model exists */
 };
 
 static const char *const config_keys[] = {"db",
@@ -138,6 +140,7 @@ int cli_serve(struct opts *o)
     c.threads = 4;
     c.token_hours = 8;
     c.tick_seconds = 60;
+    c.train_hours = 24;
 
     const char *cfg_path = opts_get(o, "config");
     if (cfg_path && read_config(cfg_path, &c))
@@ -153,7 +156,8 @@ int cli_serve(struct opts *o)
     }
     if (int_flag(o, "threads", 1, 256, &c.threads) ||
         int_flag(o, "token-hours", 1, 24 * 90, &c.token_hours) ||
-        int_flag(o, "tick-seconds", 0, 86400, &c.tick_seconds))
+        int_flag(o, "tick-seconds", 0, 86400, &c.tick_seconds) ||
+        int_flag(o, "train-hours", 0, 24 * 365, &c.train_hours))
         return 2;
     if (opts_has(o, "token-hours"))
         c.token_seconds = 0; /* the flag wins over the config file */
@@ -228,12 +232,20 @@ int cli_serve(struct opts *o)
     if (c.tick_seconds > 0 && ticker_start(&tc, &tk, &e))
         fprintf(stderr, "jiesu serve: %s: running without the scheduler\n", e.message);
 
+    /* the suggestions: trained when none exists yet, then every train_hours */
+    struct trainer *tr = NULL;
+    struct trainer_config trc = {
+        .db = c.db, .hours = (int)c.train_hours, .app = app, .log = stderr};
+    if (trainer_start(&trc, &tr, &e))
+        fprintf(stderr, "jiesu serve: %s: running without retraining\n", e.message);
+
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
     fprintf(stderr, "jiesu: %s received, finishing requests in flight\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     ticker_stop(tk);
+    trainer_stop(tr);
     http_server_stop(srv);
     app_free(app);
     fprintf(stderr, "jiesu: stopped\n");

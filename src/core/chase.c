@@ -359,7 +359,8 @@ static void rule_warn(struct ctx *c)
         snprintf(reason, sizeof reason, "工单重办%d次", o->reopens);
         warn(c, CHASE_WARN_REOPEN, o->reopens, p->reopen_warning, reason);
     }
-    int citizens = c->f->repeats + 1;
+    /* 多人: distinct people, not orders (one caller calling three times is one citizen) */
+    int citizens = c->f->citizens > 0 ? c->f->citizens : c->f->repeats + 1;
     if (p->duplicate_warning > 0 && c->f->repeats > 0 && citizens >= p->duplicate_warning &&
         citizens > c->f->warned[CHASE_WARN_DUPLICATE]) {
         snprintf(reason, sizeof reason, "%d位群众集中反映同一问题", citizens);

@@ -49,6 +49,9 @@ struct chase_facts {
     int sup_unanswered;    /* open supervisions past their due (set by chase_facts_end) */
     int repeats;           /* other citizens' orders about the same problem: merged into this
                               one or not filed as its duplicates (filled by the caller) */
+    int citizens;          /* distinct citizens among this order and those repeats, by phone
+                              (else name); one without either counts as one (filled by the
+                              caller; 0: not counted, then repeats + 1 is used) */
 };
 
 /* Empty facts. */

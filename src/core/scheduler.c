@@ -72,19 +72,61 @@ static int fold_one(void *ctx, const struct event *ev)
     return 0;
 }
 
-/* Other citizens' orders about the same problem: merged into o or not filed as its duplicates. */
-static int count_repeats(struct store *s, int64_t id, int *out)
+/* Who raised an order: its phone digits, else its name, else nobody known (""). */
+static void citizen_key(const struct order *o, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = o->citizen_phone; p && *p && k + 1 < n; p++)
+        if (*p >= '0' && *p <= '9')
+            out[k++] = *p;
+    out[k] = '\0';
+    if (!k && o->citizen_name && o->citizen_name[0])
+        snprintf(out, n, "n:%s", o->citizen_name);
+}
+
+/* Other orders about the same problem (merged into o or not filed as its duplicates), and the
+ * distinct citizens among o and them. */
+static int count_repeats(struct store *s, const struct order *o, int *repeats, int *citizens)
 {
     static const char *const columns[] = {"master_id", "duplicate_of"};
     int64_t *ids = malloc(MAX_REPEATS * sizeof *ids);
-    int rc = ids ? 0 : -JS_ENOMEM;
-    *out = 0;
+    char(*keys)[72] = malloc((MAX_REPEATS + 1) * sizeof *keys);
+    int rc = ids && keys ? 0 : -JS_ENOMEM;
+    int n_keys = 0;
+    *repeats = 0;
+    *citizens = 0;
+    if (!rc) {
+        citizen_key(o, keys[0], sizeof keys[0]);
+        n_keys = 1;
+        *citizens = 1;
+    }
     for (size_t i = 0; !rc && i < JS_ARRAY_LEN(columns); i++) {
         int n = 0;
-        rc = s->ops->order_ids_by(s, columns[i], id, ids, MAX_REPEATS, &n);
-        *out += n;
+        rc = s->ops->order_ids_by(s, columns[i], o->id, ids, MAX_REPEATS, &n);
+        *repeats += n;
+        for (int k = 0; k < n && !rc && n_keys <= MAX_REPEATS; k++) {
+            struct order r;
+            rc = s->ops->order_get(s, ids[k], &r);
+            if (rc == -JS_ENOTFOUND) {
+                rc = 0;
+                continue;
+            }
+            if (!rc) {
+                char key[72];
+                citizen_key(&r, key, sizeof key);
+                bool seen = false;
+                for (int m = 0; m < n_keys && key[0] && !seen; m++)
+                    seen = strcmp(keys[m], key) == 0;
+                if (!seen) {
+                    snprintf(keys[n_keys++], sizeof keys[0], "%s", key);
+                    (*citizens)++;
+                }
+            }
+            order_release(&r);
+        }
     }
     free(ids);
+    free(keys);
     return rc;
 }
 
@@ -119,7 +161,7 @@ static int chase_one(struct engine *en, int64_t id, int64_t now, struct sched_st
     struct fold fd = {&f, &o};
     rc = s->ops->event_each(s, id, fold_one, &fd);
     if (!rc)
-        rc = count_repeats(s, id, &f.repeats);
+        rc = count_repeats(s, &o, &f.repeats, &f.citizens);
     if (rc) {
         js_fail(e, rc, "", "cannot read the timeline of order %lld", (long long)id);
         goto out;

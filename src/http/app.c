@@ -6,6 +6,8 @@
 #include "http/respond.h"
 #include "http/res_assess.h"
 #include "http/res_files.h"
+#include "http/res_search.h"
+#include "http/res_suggest.h"
 #include "http/res_timers.h"
 #include "http/static.h"
 #include "store/store.h"
@@ -593,7 +595,8 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
     if ((rc = res_ops_routes(a->router)) || (rc = res_auth_routes(a->router)) ||
         (rc = res_orders_routes(a->router)) || (rc = res_admin_routes(a->router)) ||
         (rc = res_timers_register(a)) || (rc = res_files_register(a)) ||
-        (rc = res_assess_register_app(a))) {
+        (rc = res_assess_register_app(a)) || (rc = res_suggest_register(a)) ||
+        (rc = res_search_register(a))) {
         js_fail(e, rc, "", "cannot register the routes");
         goto fail;
     }
@@ -626,6 +629,7 @@ void app_free(struct app *a)
     metrics_free(a->metrics);
     auth_limiter_free(a->limiter);
     static_root_free(a->web);
+    res_suggest_free(a);
     free(a->db);
     free(a);
 }

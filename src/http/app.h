@@ -20,6 +20,7 @@
 
 struct metrics;
 struct static_root;
+struct learn_slot;
 
 /* Route flag: no login needed (login, health, metrics, the API document). */
 #define APP_PUBLIC 1u
@@ -95,6 +96,7 @@ struct app {
         char key[APP_IDEM_KEY_MAX + 1];
     } inflight[APP_MAX_INFLIGHT];
     int n_inflight;
+    struct learn_slot *models; /* the suggestion models (res_suggest.c), swapped after training */
 };
 
 /* Builds the application: copies cfg (the strings it points to must outlive the app, except db

@@ -4,6 +4,7 @@
 #include "compat.h"
 #include "http/app.h"
 #include "core/lifecycle.h"
+#include "http/res_orders.h"
 #include "http/respond.h"
 #include "store/store.h"
 #include "util/jfield.h"
@@ -32,7 +33,7 @@ static const char *const id_fields[] = {"category_id", "region_id",    "master_i
 
 /* --- presentation ------------------------------------------------------------------------ */
 
-static bool masked_role(int role)
+bool masked_role(int role)
 {
     return app_is_unit_role(role) || role == ROLE_AUDITOR;
 }
@@ -133,8 +134,8 @@ static void mask_citizen(json_t *j)
  * action answers) leaves out the citizen, the texts and the attachments; the detail form
  * masks the citizen for masked roles unless the order needs contact, and then sets *unmasked
  * when unmasked citizen data is in it. units are given names from `units` when non-NULL. */
-static json_t *order_api_json(const struct order *o, const struct actor *who, int64_t now,
-                              bool detail, bool *unmasked, struct store *units)
+json_t *order_api_json(const struct order *o, const struct actor *who, int64_t now, bool detail,
+                       bool *unmasked, struct store *units)
 {
     json_t *j = order_to_json(o);
     if (!j)

@@ -271,13 +271,39 @@ static const char files_sql[] = "CREATE TABLE files ("
                                 " data BLOB NOT NULL"
                                 ") STRICT;";
 
+/* Named blobs: trained models (issue 9). */
+static const char blobs_sql[] = "CREATE TABLE blobs ("
+                                " key TEXT PRIMARY KEY,"
+                                " at INTEGER NOT NULL,"
+                                " data BLOB NOT NULL"
+                                ") STRICT;";
+
+/* Search (issue 9): the text index in four columns — title, body (text and address), reply, and
+ * the notes people wrote on the order's timeline — each holding the tokens of
+ * text/searchtext.h; and the exact keys looked up by their beginning: the order number, the
+ * upstream id and the citizen's phone digits reversed (so that a tail is a prefix), the
+ * citizen's name as written. The old words-only index goes; the migration fills the new one. */
+static const char search_sql[] = "DROP TABLE orders_fts;"
+                                 "CREATE VIRTUAL TABLE order_search USING fts5(t, b, y, n);"
+                                 "CREATE VIRTUAL TABLE order_search_vocab"
+                                 " USING fts5vocab(order_search, row);"
+                                 "CREATE TABLE order_keys ("
+                                 " kind TEXT NOT NULL,"
+                                 " key TEXT NOT NULL,"
+                                 " order_id INTEGER NOT NULL,"
+                                 " PRIMARY KEY (kind, key, order_id)"
+                                 ") STRICT, WITHOUT ROWID;"
+                                 "CREATE INDEX order_keys_order ON order_keys(order_id);";
+
 const struct sqlite_migration sqlite_migrations[] = {
-    {1, "organisation", organisation_sql},
-    {2, "orders and events", orders_sql},
-    {3, "settings, sessions, audit, idempotency", service_sql},
-    {4, "orders.hang_since", hang_since_sql},
-    {5, "timers: outbox, duplicates and events-by-action indexes", timers_sql},
-    {6, "attachments", files_sql},
+    {1, "organisation", organisation_sql, false},
+    {2, "orders and events", orders_sql, false},
+    {3, "settings, sessions, audit, idempotency", service_sql, false},
+    {4, "orders.hang_since", hang_since_sql, false},
+    {5, "timers: outbox, duplicates and events-by-action indexes", timers_sql, false},
+    {6, "attachments", files_sql, false},
+    {7, "named blobs", blobs_sql, false},
+    {8, "search: text in four columns, number/phone/name keys", search_sql, true},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

@@ -3,11 +3,16 @@
 #ifndef JIESU_SQLITE_SCHEMA_H
 #define JIESU_SQLITE_SCHEMA_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* One step of the schema. Released migrations are never edited: a change is a new step. */
 struct sqlite_migration {
     int version; /* strictly increasing, from 1 */
     const char *name;
     const char *sql; /* one or more statements */
+    bool reindex;    /* rebuild the search index of every order afterwards, in the same
+                        transaction */
 };
 
 /* The migrations in version order, and how many there are. */

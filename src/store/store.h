@@ -14,6 +14,7 @@
 #include "core/order.h"
 #include "core/org.h"
 #include "core/outbox.h"
+#include "text/searchtext.h"
 #include "util/err.h"
 
 struct store;
@@ -31,10 +32,36 @@ struct order_query {
     int overdue;     /* -1 any, 1 overdue at `now`, 0 not overdue */
     int64_t now;
     int64_t from, to;   /* created_at in [from, to); 0: open */
-    const char *text;   /* words searched in title, text and address */
+    const char *text;   /* searched in title, text, address, reply and notes (no synonyms) */
+    const struct st_query *match; /* a parsed query (with synonyms); replaces text */
     int sort;           /* enum order_sort */
     const char *cursor; /* from the previous page, or NULL */
     int limit;          /* 1..500 */
+};
+
+/* One search (issue 9). The kinds are tried in the order of enum search_kind, which is also
+ * the order of relevance: an exact order number before a tail, phone before name before text;
+ * within a kind exact keys come first, then text by relevance, then newest first. */
+enum search_kind { SEARCH_NUMBER, SEARCH_UPSTREAM, SEARCH_PHONE, SEARCH_NAME, SEARCH_TEXT,
+                   SEARCH__COUNT };
+#define SEARCH_BIT(k) (1u << (k))
+struct search_query {
+    const char *key;             /* number or upstream id (whole or its tail), or phone digits
+                                    (whole or the last 4 or more); NULL: none */
+    const char *name;            /* citizen name, whole or its beginning; NULL: none */
+    const struct st_query *text; /* NULL or empty: none */
+    unsigned kinds;              /* SEARCH_BIT()s of the kinds to try */
+    bool phone_exact;            /* the phone must be the whole key (a caller's history) */
+    bool newest_only;            /* text newest first, without ranking title matches first */
+    int64_t unit_id;             /* only orders this unit holds or held; 0: any */
+    int64_t since;               /* only orders created at or after this time; 0: any */
+    int64_t exclude_id;          /* leave this order out; 0: none */
+    int offset, limit;           /* hits to skip, hits to return (1..500) */
+};
+struct search_hit {
+    int64_t id;
+    int kind;   /* enum search_kind of the best match */
+    bool exact; /* the whole key matched (not a tail or a beginning) */
 };
 
 /* Callback for lists: return 0 to go on, non-zero to stop (that value is returned). */
@@ -144,6 +171,18 @@ struct store_ops {
      * (free()) and the metadata; -JS_ENOTFOUND when absent */
     int (*file_put)(struct store *s, const struct stored_file *f, const void *data);
     int (*file_get)(struct store *s, const char *id, struct stored_file *f, void **data);
+
+    /* search (issue 9): fills hits (room for q->limit) with the matching orders in the order of
+     * relevance, sets *n and *more (there are hits after these) */
+    int (*order_search)(struct store *s, const struct search_query *q, struct search_hit *hits,
+                        int *n, bool *more);
+    /* for each index token, how many orders contain it (to pick the rare ones) */
+    int (*search_token_df)(struct store *s, const char *const *tokens, int n, int64_t *df);
+
+    /* named binary blobs (trained models, by key such as "model:category"): blob_put replaces
+     * the blob of key; blob_get fills *data (free()), *size and *at, -JS_ENOTFOUND when absent */
+    int (*blob_put)(struct store *s, const char *key, const void *data, size_t size, int64_t at);
+    int (*blob_get)(struct store *s, const char *key, void **data, size_t *size, int64_t *at);
 };
 
 struct store {

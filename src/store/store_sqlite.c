@@ -14,7 +14,8 @@
 #include <time.h>
 
 #include "store/sqlite_schema.h"
-#include "text/segment.h"
+#include "text/fold.h"
+#include "text/searchtext.h"
 #include "util/buf.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -43,6 +44,8 @@ struct sq {
     char *order_by_id, *order_by_number, *order_page;
     char *order_insert;
     char *order_update;
+    /* search: the first order id created at or after memo_since (ids only grow) */
+    int64_t memo_since, memo_since_id;
 };
 
 static struct sq *sq_of(struct store *s)
@@ -285,6 +288,8 @@ static int sq_schema_version(struct store *s, int *out)
 }
 
 /* Applies one migration in its own transaction, unless another process applied it meanwhile. */
+static int reindex_all(struct sq *q);
+
 static int migrate_one(struct sq *q, const struct sqlite_migration *m, struct js_error *e)
 {
     sqlite3_stmt *st = NULL;
@@ -310,6 +315,11 @@ static int migrate_one(struct sq *q, const struct sqlite_migration *m, struct js
     if (xrc != SQLITE_OK) {
         rc = js_fail(e, JS_EDB, "db", "migration %d (%s) failed: %s", m->version, m->name,
                      msg ? msg : sqlite3_errstr(xrc));
+        goto out;
+    }
+    if (m->reindex && (rc = reindex_all(q)) != 0) {
+        js_fail(e, -rc, "db", "migration %d (%s): the search index cannot be rebuilt", m->version,
+                m->name);
         goto out;
     }
     rc = stmt_get(q, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, ?3)",
@@ -373,6 +383,56 @@ static int sq_begin(struct store *s)
     /* IMMEDIATE takes the write lock now, so concurrent writers wait on busy_timeout here
      * instead of failing later when a read lock cannot be upgraded. */
     return exec1(q, "BEGIN IMMEDIATE");
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Named blobs
+ * ------------------------------------------------------------------------------------------- */
+
+static int sq_blob_put(struct store *s, const char *key, const void *data, size_t size, int64_t at)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    if (!key || !key[0])
+        return -JS_EINVAL;
+    int rc = stmt_get(q, "INSERT OR REPLACE INTO blobs(key, at, data) VALUES (?, ?, ?)", &st);
+    if (rc)
+        return rc;
+    bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, at);
+    sqlite3_bind_blob64(st, 3, data ? data : "", (sqlite3_uint64)size, SQLITE_STATIC);
+    rc = run(q, st);
+    stmt_put(q, st);
+    return rc;
+}
+
+static int sq_blob_get(struct store *s, const char *key, void **data, size_t *size, int64_t *at)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    *data = NULL;
+    *size = 0;
+    int rc = stmt_get(q, "SELECT at, data FROM blobs WHERE key = ?", &st);
+    if (rc)
+        return rc;
+    bind_text(st, 1, key);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        if (at)
+            *at = sqlite3_column_int64(st, 0);
+        const void *blob = sqlite3_column_blob(st, 1);
+        size_t n = (size_t)sqlite3_column_bytes(st, 1);
+        *data = malloc(n ? n : 1);
+        if (!*data)
+            rc = -JS_ENOMEM;
+        else if (n)
+            memcpy(*data, blob, n);
+        *size = n;
+    } else {
+        rc = src == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, src);
+    }
+    stmt_put(q, st);
+    return rc;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -773,58 +833,235 @@ static int units_write(struct sq *q, int64_t id, const struct order *o, bool rep
     return rc;
 }
 
-/* Appends the searchable words of title, text and address to out. */
-static int words_of(const char *const *parts, int n, struct buf *out)
+/* ---------------------------------------------------------------------------------------------
+ * The search index (migration 8): order_search holds the tokens of title (t), text and address
+ * (b), reply (y) and people's notes (n); order_keys the exact keys.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Appends the index tokens of each non-empty part to out. */
+static int tokens_of(const char *const *parts, int n, struct buf *out)
 {
-    struct segmenter *sg = NULL;
-    for (int i = 0; i < n; i++) {
-        if (!parts[i] || !parts[i][0])
-            continue;
-        if (!sg && !(sg = segmenter_default())) {
-            static atomic_bool logged;
-            if (!atomic_exchange(&logged, true))
-                fprintf(stderr, "jiesu: the word segmenter cannot be opened: no text search\n");
-            return -JS_EINTERNAL;
-        }
-        int rc = out->len ? buf_puts(out, " ") : 0;
-        if (!rc)
-            rc = segmenter_cut(sg, parts[i], out);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    int rc = buf_append(out, "", 0);
+    for (int i = 0; i < n && !rc; i++)
+        if (parts[i] && parts[i][0])
+            rc = searchtext_index(parts[i], out);
+    return rc;
 }
 
-/* Re-indexes the words of order id. */
-static int fts_write(struct sq *q, int64_t id, const struct order *o, bool replace)
+/* Writes the title, body and reply columns of order id; insert: a new row (notes empty). */
+static int fts_write(struct sq *q, int64_t id, const struct order *o, bool insert)
 {
     sqlite3_stmt *st;
-    struct buf words;
-    const char *parts[] = {o->title, o->text, o->address};
-    buf_init(&words, 0);
+    struct buf t, b, y;
+    const char *title[] = {o->title}, *body[] = {o->text, o->address}, *reply[] = {o->reply_text};
+    buf_init(&t, 0);
+    buf_init(&b, 0);
+    buf_init(&y, 0);
+    int rc = tokens_of(title, 1, &t);
+    if (!rc)
+        rc = tokens_of(body, 2, &b);
+    if (!rc)
+        rc = tokens_of(reply, 1, &y);
+    if (rc)
+        goto out;
+    rc = stmt_get(q,
+                  insert ? "INSERT INTO order_search(t, b, y, n, rowid) VALUES (?1, ?2, ?3, '', ?4)"
+                         : "UPDATE order_search SET t = ?1, b = ?2, y = ?3 WHERE rowid = ?4",
+                  &st);
+    if (rc)
+        goto out;
+    bind_text(st, 1, t.data);
+    bind_text(st, 2, b.data);
+    bind_text(st, 3, y.data);
+    sqlite3_bind_int64(st, 4, id);
+    rc = run(q, st);
+    stmt_put(q, st);
+out:
+    buf_release(&t);
+    buf_release(&b);
+    buf_release(&y);
+    return rc;
+}
+
+/* The exact keys of an order: kind letter and key text. */
+struct okeys {
+    char number[24], upstream[72], phone[40], name[128];
+};
+
+static void reverse_into(const char *s, char *out, size_t size)
+{
+    size_t n = strlen(s);
+    if (n >= size)
+        n = size - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = s[n - 1 - i];
+    out[n] = '\0';
+}
+
+/* Upstream ids fold to lower-case letters and digits, then reverse. */
+static void upstream_key(const char *s, char *out, size_t size)
+{
+    char tmp[72];
+    size_t n = 0;
+    for (; s && *s && n + 1 < sizeof tmp; s++) {
+        char c = *s;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            tmp[n++] = c;
+    }
+    tmp[n] = '\0';
+    reverse_into(tmp, out, size);
+}
+
+static void okeys_of(const struct order *o, struct okeys *k)
+{
+    char digits[40];
+    reverse_into(o->number, k->number, sizeof k->number);
+    upstream_key(o->upstream_id, k->upstream, sizeof k->upstream);
+    searchtext_phone_digits(o->citizen_phone, digits, sizeof digits);
+    reverse_into(digits, k->phone, sizeof k->phone);
+    struct buf f;
+    buf_init(&f, sizeof k->name);
+    k->name[0] = '\0';
+    if (o->citizen_name && o->citizen_name[0] && text_fold(o->citizen_name, &f) == 0 && f.data)
+        snprintf(k->name, sizeof k->name, "%s", f.data);
+    buf_release(&f);
+}
+
+static int keys_write(struct sq *q, int64_t id, const struct order *o, bool replace)
+{
+    sqlite3_stmt *st;
+    struct okeys k;
     int rc = 0;
     if (replace) {
-        rc = stmt_get(q, "DELETE FROM orders_fts WHERE rowid = ?1", &st);
-        if (rc)
-            goto out;
+        if ((rc = stmt_get(q, "DELETE FROM order_keys WHERE order_id = ?1", &st)))
+            return rc;
         sqlite3_bind_int64(st, 1, id);
         rc = run(q, st);
         stmt_put(q, st);
         if (rc)
-            goto out;
+            return rc;
     }
-    rc = words_of(parts, 3, &words);
-    if (rc || words.len == 0)
+    okeys_of(o, &k);
+    const struct {
+        const char *kind, *key;
+    } rows[] = {{"n", k.number}, {"u", k.upstream}, {"p", k.phone}, {"c", k.name}};
+    for (size_t i = 0; i < JS_ARRAY_LEN(rows) && !rc; i++) {
+        if (!rows[i].key[0])
+            continue;
+        if ((rc = stmt_get(q, "INSERT OR IGNORE INTO order_keys(kind, key, order_id)"
+                              " VALUES (?1, ?2, ?3)",
+                           &st)))
+            break;
+        bind_text(st, 1, rows[i].kind);
+        bind_text(st, 2, rows[i].key);
+        sqlite3_bind_int64(st, 3, id);
+        rc = run(q, st);
+        stmt_put(q, st);
+    }
+    return rc;
+}
+
+/* Free text a person wrote on an event, indexed as the order's notes: the note-like fields of
+ * every action but intake and reply (whose texts are the order's own columns), never the
+ * system's generated notes. */
+static int notes_of(const struct event *ev, struct buf *out)
+{
+    static const char *const keys[] = {"note",   "reason",      "explanation", "answer",
+                                       "result", "legal_basis", "progress",    "plan",
+                                       "scope",  "text",        NULL};
+    if (ev->action == ACT_INTAKE || ev->action == ACT_REPLY || ev->actor.role == ROLE_SYSTEM ||
+        !ev->payload)
+        return 0;
+    json_t *args = json_object_get(ev->payload, "args");
+    int rc = 0;
+    for (const char *const *k = keys; *k && !rc; k++) {
+        const char *v = json_string_value(json_object_get(args, *k));
+        if (v && v[0])
+            rc = searchtext_index(v, out);
+    }
+    return rc;
+}
+
+static int notes_append(struct sq *q, const struct event *ev)
+{
+    struct buf toks;
+    sqlite3_stmt *st;
+    buf_init(&toks, 0);
+    int rc = notes_of(ev, &toks);
+    if (rc || toks.len == 0)
         goto out;
-    rc = stmt_get(q, "INSERT INTO orders_fts(rowid, words) VALUES (?1, ?2)", &st);
+    rc = stmt_get(q,
+                  "UPDATE order_search SET n = CASE WHEN n = '' THEN ?1 ELSE n || ' ' || ?1 END"
+                  " WHERE rowid = ?2",
+                  &st);
     if (rc)
         goto out;
-    sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, words.data);
+    bind_text(st, 1, toks.data);
+    sqlite3_bind_int64(st, 2, ev->order_id);
     rc = run(q, st);
     stmt_put(q, st);
 out:
-    buf_release(&words);
+    buf_release(&toks);
+    return rc;
+}
+
+static int event_read(sqlite3_stmt *st, struct event *ev);
+
+/* Rebuilds the whole search index from the orders and their events (migration 8). */
+static int reindex_all(struct sq *q)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t after = 0;
+    int rc = 0, step;
+    for (;;) {
+        struct order o;
+        order_init(&o);
+        rc = stmt_get(q, q->order_page, &st);
+        if (rc)
+            break;
+        sqlite3_bind_int64(st, 1, after);
+        int64_t ids[256];
+        int n = 0;
+        while (n < 256 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            order_release(&o);
+            order_init(&o);
+            if ((rc = order_read(st, 0, &o)))
+                break;
+            ids[n++] = o.id;
+            if ((rc = fts_write(q, o.id, &o, true)) || (rc = keys_write(q, o.id, &o, false)))
+                break;
+        }
+        order_release(&o);
+        stmt_put(q, st);
+        st = NULL;
+        if (rc || n == 0)
+            break;
+        after = ids[n - 1];
+        if (n < 256)
+            break;
+    }
+    if (rc)
+        return rc;
+    rc = stmt_get(q, "SELECT id, order_id, version, at, actor_user, actor_role, actor_unit,"
+                     " actor_name, action, status_before, status_after, payload FROM events"
+                     " ORDER BY id",
+                  &st);
+    if (rc)
+        return rc;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct event ev;
+        if ((rc = event_read(st, &ev)))
+            break;
+        rc = notes_append(q, &ev);
+        event_release(&ev);
+        if (rc)
+            break;
+    }
+    if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = sqlite_fail(q->db, step);
+    stmt_put(q, st);
     return rc;
 }
 
@@ -855,7 +1092,9 @@ static int sq_order_insert(struct store *s, struct order *o)
     if (!rc)
         rc = units_write(q, id, o, false);
     if (!rc)
-        rc = fts_write(q, id, o, false);
+        rc = fts_write(q, id, o, true);
+    if (!rc)
+        rc = keys_write(q, id, o, false);
     rc = op_end(q, rc);
     if (!rc)
         o->id = id;
@@ -875,7 +1114,7 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     struct sq *q = sq_of(s);
     sqlite3_stmt *st = NULL;
     char *units = NULL;
-    bool text_changed = false, units_changed = false, began = false;
+    bool text_changed = false, keys_changed = false, units_changed = false, began = false;
     if (o->id <= 0)
         return -JS_EINVAL;
     int rc = units_check(o);
@@ -890,7 +1129,10 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     if (rc)
         goto out;
     began = true;
-    rc = stmt_get(q, "SELECT version, title, text, address, units FROM orders WHERE id = ?1", &st);
+    rc = stmt_get(q,
+                  "SELECT version, title, text, address, units, reply_text, number, upstream_id,"
+                  " citizen_phone, citizen_name FROM orders WHERE id = ?1",
+                  &st);
     if (rc)
         goto out;
     sqlite3_bind_int64(st, 1, o->id);
@@ -900,7 +1142,12 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
             rc = -JS_ECONFLICT;
         text_changed = str_differs(sqlite3_column_text(st, 1), o->title) ||
                        str_differs(sqlite3_column_text(st, 2), o->text) ||
-                       str_differs(sqlite3_column_text(st, 3), o->address);
+                       str_differs(sqlite3_column_text(st, 3), o->address) ||
+                       str_differs(sqlite3_column_text(st, 5), o->reply_text);
+        keys_changed = str_differs(sqlite3_column_text(st, 6), o->number) ||
+                       str_differs(sqlite3_column_text(st, 7), o->upstream_id) ||
+                       str_differs(sqlite3_column_text(st, 8), o->citizen_phone) ||
+                       str_differs(sqlite3_column_text(st, 9), o->citizen_name);
         units_changed = str_differs(sqlite3_column_text(st, 4), units);
     } else {
         rc = step == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, step);
@@ -920,7 +1167,9 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     if (!rc && units_changed)
         rc = units_write(q, o->id, o, true);
     if (!rc && text_changed)
-        rc = fts_write(q, o->id, o, true);
+        rc = fts_write(q, o->id, o, false);
+    if (!rc && keys_changed)
+        rc = keys_write(q, o->id, o, true);
 out:
     if (began)
         rc = op_end(q, rc);
@@ -1030,29 +1279,29 @@ static void qp_text(struct qparams *p, const char *s)
     p->v[p->n++].i = 0;
 }
 
-/* The FTS5 query for text: each word as a quoted phrase, all required. Empty if no words. */
+/* The FTS5 expression of a parsed query: every group required, any of its alternatives, each a
+ * phrase of index tokens (which hold no quotes), a prefix phrase ending in '*'. */
+static int fts_render(const struct st_query *m, struct buf *out)
+{
+    int rc = 0;
+    for (int i = 0; i < m->n && !rc; i++) {
+        rc |= buf_puts(out, i ? " AND (" : "(");
+        for (int k = 0; k < m->g[i].n; k++)
+            rc |= buf_printf(out, "%s\"%s\"%s", k ? " OR " : "", m->g[i].alt[k].tokens,
+                             m->g[i].alt[k].prefix ? " *" : "");
+        rc |= buf_puts(out, ")");
+    }
+    return rc ? -JS_ENOMEM : 0;
+}
+
+/* The FTS5 expression of plain text (no synonyms). Empty if nothing searchable. */
 static int fts_query(const char *text, struct buf *out)
 {
-    struct buf words;
-    buf_init(&words, 0);
-    const char *parts[] = {text};
-    int rc = words_of(parts, 1, &words);
-    const char *p = words.data ? words.data : "";
-    while (!rc && *p) {
-        const char *end = strchr(p, ' ');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n) {
-            rc = buf_puts(out, out->len ? " AND \"" : "\"");
-            for (size_t i = 0; i < n && !rc; i++)
-                rc = p[i] == '"' ? buf_puts(out, "\"\"") : buf_append(out, p + i, 1);
-            if (!rc)
-                rc = buf_puts(out, "\"");
-        }
-        p += n;
-        while (*p == ' ')
-            p++;
-    }
-    buf_release(&words);
+    struct st_query m;
+    int rc = searchtext_query(text, NULL, &m);
+    if (!rc)
+        rc = fts_render(&m, out);
+    searchtext_query_release(&m);
     return rc;
 }
 
@@ -1166,7 +1415,8 @@ static int query_where(const struct order_query *q, const char *match, struct bu
         qp_int(p, q->to);
     }
     if (match) {
-        rc |= buf_puts(sql, " AND id IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)");
+        rc |= buf_puts(sql,
+                       " AND id IN (SELECT rowid FROM order_search WHERE order_search MATCH ?)");
         qp_text(p, match);
     }
     return rc ? -JS_ENOMEM : 0;
@@ -1198,11 +1448,12 @@ static int sq_order_query(struct store *s, const struct order_query *q, store_or
 
     buf_init(&sql, 0);
     buf_init(&match, 0);
-    if (q->text && q->text[0]) {
+    if (q->match)
+        rc = fts_render(q->match, &match);
+    else if (q->text && q->text[0])
         rc = fts_query(q->text, &match);
-        if (rc)
-            goto out;
-    }
+    if (rc)
+        goto out;
     rc = buf_printf(&sql, "%s WHERE 1", sq->order_select);
     if (!rc)
         rc = query_where(q, match.len ? match.data : NULL, &sql, &p);
@@ -1245,6 +1496,247 @@ out:
     batch_release(&b);
     buf_release(&sql);
     buf_release(&match);
+    return rc;
+}
+
+/* ---- search ---- */
+
+#define SEARCH_MAX_OFFSET 5000
+
+struct hits {
+    struct search_hit *v;
+    int n, want;
+};
+
+static bool hits_has(const struct hits *h, int64_t id)
+{
+    for (int i = 0; i < h->n; i++)
+        if (h->v[i].id == id)
+            return true;
+    return false;
+}
+
+/* The common filters of every kind: unit, window, exclusion; col is the order id's column. */
+static int search_filters(const struct search_query *q, int64_t since_id, const char *col,
+                          struct buf *sql, struct qparams *p)
+{
+    int rc = 0;
+    if (q->unit_id) {
+        rc |= buf_printf(sql, " AND %s IN (SELECT order_id FROM order_units WHERE unit_id = ?)",
+                         col);
+        qp_int(p, q->unit_id);
+    }
+    if (since_id) {
+        rc |= buf_printf(sql, " AND %s >= ?", col);
+        qp_int(p, since_id);
+    }
+    if (q->exclude_id) {
+        rc |= buf_printf(sql, " AND %s != ?", col);
+        qp_int(p, q->exclude_id);
+    }
+    return rc ? -JS_ENOMEM : 0;
+}
+
+/* Runs sql (its parameters in p; the last one is bound to the row limit) and adds each new id
+ * (column 0; column 1, when present, true for an exact key) as a hit of kind. */
+static int search_collect(struct sq *q, const char *sql, struct qparams *p, int kind,
+                          struct hits *h)
+{
+    sqlite3_stmt *st;
+    int rc = stmt_get(q, sql, &st);
+    if (rc)
+        return rc;
+    for (int i = 0; i < p->n; i++)
+        if (p->v[i].s)
+            bind_text(st, i + 1, p->v[i].s);
+        else
+            sqlite3_bind_int64(st, i + 1, p->v[i].i);
+    int step;
+    bool exact_col = sqlite3_column_count(st) > 1;
+    while (h->n < h->want && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (hits_has(h, id))
+            continue;
+        h->v[h->n++] = (struct search_hit){id, kind, exact_col && sqlite3_column_int(st, 1)};
+    }
+    if (h->n < h->want && step != SQLITE_DONE)
+        rc = sqlite_fail(q->db, step);
+    stmt_put(q, st);
+    return rc;
+}
+
+/* Lookups in order_keys: the key whole or as its beginning (reversed keys: the tail). */
+static int search_keys(struct sq *q, const struct search_query *sq, int64_t since_id,
+                       const char *kind_letter, const char *key, bool exact_only, int kind,
+                       struct hits *h)
+{
+    struct buf sql;
+    struct qparams p = {.n = 0};
+    char hi[160];
+    size_t n = strlen(key);
+    if (n == 0 || n >= sizeof hi)
+        return 0;
+    memcpy(hi, key, n + 1);
+    hi[n - 1] = (char)(hi[n - 1] + 1); /* keys end in a letter, digit or UTF-8 byte < 0xFF */
+    buf_init(&sql, 0);
+    int rc = buf_puts(&sql, "SELECT order_id, key = ? FROM order_keys WHERE kind = ?");
+    qp_text(&p, key);
+    qp_text(&p, kind_letter);
+    if (exact_only) {
+        rc |= buf_puts(&sql, " AND key = ?");
+        qp_text(&p, key);
+    } else {
+        rc |= buf_puts(&sql, " AND key >= ? AND key < ?");
+        qp_text(&p, key);
+        qp_text(&p, hi);
+    }
+    if (!rc)
+        rc = search_filters(sq, since_id, "order_id", &sql, &p);
+    if (!rc)
+        rc = buf_puts(&sql, " ORDER BY key = ?1 DESC, order_id DESC LIMIT ?") ? -JS_ENOMEM : 0;
+    qp_int(&p, h->want);
+    if (!rc)
+        rc = search_collect(q, sql.data, &p, kind, h);
+    buf_release(&sql);
+    return rc;
+}
+
+/* Text: first the orders whose title matches, then the others, newest first in each. */
+static int search_text(struct sq *q, const struct search_query *sq, int64_t since_id,
+                       struct hits *h)
+{
+    struct buf expr, sql;
+    buf_init(&expr, 0);
+    buf_init(&sql, 0);
+    int rc = fts_render(sq->text, &expr);
+    for (int tier = sq->newest_only ? 1 : 0; tier < 2 && !rc && h->n < h->want; tier++) {
+        struct qparams p = {.n = 0};
+        buf_reset(&sql);
+        rc = buf_puts(&sql, "SELECT rowid FROM order_search WHERE order_search MATCH ?");
+        if (tier == 0) {
+            struct buf t;
+            buf_init(&t, 0);
+            rc |= buf_printf(&t, "t : (%s)", expr.data);
+            char *s = buf_steal(&t);
+            buf_release(&t);
+            if (!s) {
+                rc = -JS_ENOMEM;
+                break;
+            }
+            /* qparams borrow their text: keep it until the query ran */
+            qp_text(&p, s);
+            if (!rc)
+                rc = search_filters(sq, since_id, "rowid", &sql, &p);
+            rc |= buf_puts(&sql, " ORDER BY rowid DESC LIMIT ?");
+            qp_int(&p, h->want);
+            if (!rc)
+                rc = search_collect(q, sql.data, &p, SEARCH_TEXT, h);
+            free(s);
+        } else {
+            qp_text(&p, expr.data);
+            rc = search_filters(sq, since_id, "rowid", &sql, &p);
+            rc |= buf_puts(&sql, " ORDER BY rowid DESC LIMIT ?");
+            qp_int(&p, h->want);
+            if (!rc)
+                rc = search_collect(q, sql.data, &p, SEARCH_TEXT, h);
+        }
+    }
+    buf_release(&expr);
+    buf_release(&sql);
+    return rc;
+}
+
+static int sq_order_search(struct store *s, const struct search_query *sq, struct search_hit *out,
+                           int *n, bool *more)
+{
+    struct sq *q = sq_of(s);
+    struct hits h = {0};
+    int64_t since_id = 0;
+    int rc = 0;
+    *n = 0;
+    *more = false;
+    if (sq->limit < 1 || sq->limit > 500 || sq->offset < 0 || sq->offset > SEARCH_MAX_OFFSET)
+        return -JS_EINVAL;
+    h.want = sq->offset + sq->limit + 1;
+    h.v = malloc((size_t)h.want * sizeof *h.v);
+    if (!h.v)
+        return -JS_ENOMEM;
+    if (sq->since && sq->since == q->memo_since) {
+        since_id = q->memo_since_id;
+    } else if (sq->since) {
+        sqlite3_stmt *st;
+        if ((rc = stmt_get(q, "SELECT id FROM orders WHERE created_at >= ?1 ORDER BY created_at"
+                              " LIMIT 1",
+                           &st)))
+            goto out;
+        sqlite3_bind_int64(st, 1, sq->since);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            since_id = sqlite3_column_int64(st, 0);
+        else if (step == SQLITE_DONE)
+            since_id = INT64_MAX; /* nothing that recent */
+        else
+            rc = sqlite_fail(q->db, step);
+        stmt_put(q, st);
+        if (rc || since_id == INT64_MAX)
+            goto out;
+        q->memo_since = sq->since;
+        q->memo_since_id = since_id;
+    }
+    const char *key = sq->key && sq->key[0] ? sq->key : NULL;
+    char rev[160];
+    if (key && (sq->kinds & SEARCH_BIT(SEARCH_NUMBER)) && strspn(key, "0123456789") == strlen(key)) {
+        reverse_into(key, rev, sizeof rev);
+        rc = search_keys(q, sq, since_id, "n", rev, false, SEARCH_NUMBER, &h);
+    }
+    if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_UPSTREAM))) {
+        upstream_key(key, rev, sizeof rev);
+        rc = search_keys(q, sq, since_id, "u", rev, false, SEARCH_UPSTREAM, &h);
+    }
+    if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_PHONE))) {
+        char digits[40];
+        int nd = searchtext_phone_digits(key, digits, sizeof digits);
+        if (nd >= 4) {
+            reverse_into(digits, rev, sizeof rev);
+            rc = search_keys(q, sq, since_id, "p", rev, sq->phone_exact, SEARCH_PHONE, &h);
+        }
+    }
+    if (!rc && sq->name && sq->name[0] && (sq->kinds & SEARCH_BIT(SEARCH_NAME))) {
+        struct buf f;
+        buf_init(&f, 128);
+        rc = text_fold(sq->name, &f);
+        if (!rc && f.len)
+            rc = search_keys(q, sq, since_id, "c", f.data, false, SEARCH_NAME, &h);
+        buf_release(&f);
+    }
+    if (!rc && sq->text && sq->text->n > 0 && (sq->kinds & SEARCH_BIT(SEARCH_TEXT)))
+        rc = search_text(q, sq, since_id, &h);
+    if (rc)
+        goto out;
+    for (int i = sq->offset; i < h.n && *n < sq->limit; i++)
+        out[(*n)++] = h.v[i];
+    *more = h.n > sq->offset + sq->limit;
+out:
+    free(h.v);
+    return rc;
+}
+
+static int sq_search_token_df(struct store *s, const char *const *tokens, int n, int64_t *df)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    int rc = stmt_get(q, "SELECT doc FROM order_search_vocab WHERE term = ?1", &st);
+    if (rc)
+        return rc;
+    for (int i = 0; i < n && !rc; i++) {
+        bind_text(st, 1, tokens[i]);
+        int step = sqlite3_step(st);
+        df[i] = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = sqlite_fail(q->db, step);
+        sqlite3_reset(st);
+    }
+    stmt_put(q, st);
     return rc;
 }
 
@@ -1364,6 +1856,8 @@ static int sq_event_append(struct store *s, struct event *ev)
     if (!rc)
         ev->id = sqlite3_last_insert_rowid(q->db);
     stmt_put(q, st);
+    if (!rc)
+        rc = notes_append(q, ev);
 out:
     free(payload);
     return rc;
@@ -2108,6 +2602,10 @@ static const struct store_ops sqlite_ops = {
     .set_bulk = sq_set_bulk,
     .file_put = sq_file_put,
     .file_get = sq_file_get,
+    .order_search = sq_order_search,
+    .search_token_df = sq_search_token_df,
+    .blob_put = sq_blob_put,
+    .blob_get = sq_blob_get,
 };
 
 struct sqlite3 *store_sqlite_db(struct store *s)

@@ -1,10 +1,11 @@
-/* Chinese text into words for search and matching: OpenCC turns traditional characters into
- * simplified ones, friso (mmseg, complex mode) cuts the text into dictionary words. */
+/* Chinese text into words for search and matching: traditional characters become simplified
+ * ones (text/fold.h: OpenCC's t2s table, one lookup per character), friso (mmseg, complex mode)
+ * cuts the text into dictionary words. */
 #include "compat.h"
 #include "text/segment.h"
+#include "text/fold.h"
 
 #include <friso.h>
-#include <opencc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,15 +15,6 @@
 #include "util/jfield.h"
 
 #define DEFAULT_INI "/etc/friso/friso.ini"
-#define CC_POOL     4 /* OpenCC handles: converting 1 KB takes ~0.5 ms, too long for one lock */
-
-/* One OpenCC converter and the lock that guards it (handles are not documented as
- * thread-safe). */
-struct cc_slot {
-    opencc_t cc;
-    pthread_mutex_t lock;
-    bool lock_ready;
-};
 
 /* friso note: friso 1.6.4 keeps the dictionary read-only during segmentation except for one
  * field: next_mmseg_token stores each token's offset into the shared dictionary entry
@@ -35,8 +27,6 @@ struct segmenter {
     bool friso_lock_ready;
     friso_t friso;         /* dictionary, shared by every call */
     friso_config_t config; /* read-only once loaded */
-    struct cc_slot cc[CC_POOL];
-    atomic_uint next; /* round-robin start for picking a converter */
 };
 
 int segmenter_open(const char *ini, struct segmenter **out, struct js_error *e)
@@ -54,9 +44,6 @@ int segmenter_open(const char *ini, struct segmenter **out, struct js_error *e)
     s = calloc(1, sizeof *s);
     if (!s)
         return js_fail(e, JS_ENOMEM, "", "out of memory opening the segmenter");
-    for (int i = 0; i < CC_POOL; i++)
-        s->cc[i].cc = (opencc_t)-1;
-    atomic_init(&s->next, 0);
     if (pthread_mutex_init(&s->friso_lock, NULL) != 0) {
         rc = js_fail(e, JS_EINTERNAL, "", "cannot create the friso lock");
         goto out;
@@ -79,19 +66,6 @@ int segmenter_open(const char *ini, struct segmenter **out, struct js_error *e)
     s->config->clr_stw = 0;
     s->config->spx_out = 0;
 
-    for (int i = 0; i < CC_POOL; i++) {
-        struct cc_slot *c = &s->cc[i];
-        if (pthread_mutex_init(&c->lock, NULL) != 0) {
-            rc = js_fail(e, JS_EINTERNAL, "", "cannot create the OpenCC lock");
-            goto out;
-        }
-        c->lock_ready = true;
-        c->cc = opencc_open("t2s.json");
-        if (c->cc == (opencc_t)-1) {
-            rc = js_fail(e, JS_EIO, "", "OpenCC cannot open t2s.json: %s", opencc_error());
-            goto out;
-        }
-    }
     *out = s;
     s = NULL;
 out:
@@ -103,12 +77,6 @@ void segmenter_free(struct segmenter *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < CC_POOL; i++) {
-        if (s->cc[i].cc != (opencc_t)-1)
-            opencc_close(s->cc[i].cc);
-        if (s->cc[i].lock_ready)
-            pthread_mutex_destroy(&s->cc[i].lock);
-    }
     if (s->friso_lock_ready)
         pthread_mutex_destroy(&s->friso_lock);
     if (s->config)
@@ -118,40 +86,11 @@ void segmenter_free(struct segmenter *s)
     free(s);
 }
 
-/* The simplified form of text as a new string (free with opencc_convert_utf8_free), or NULL.
- * Takes the first free converter from a rotating start, or waits for the start one. */
-static char *simplify(struct segmenter *s, const char *text)
-{
-    unsigned start = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
-    struct cc_slot *c = NULL;
-    for (unsigned i = 0; i < CC_POOL && !c; i++) {
-        struct cc_slot *t = &s->cc[(start + i) % CC_POOL];
-        if (pthread_mutex_trylock(&t->lock) == 0)
-            c = t;
-    }
-    if (!c) {
-        c = &s->cc[start % CC_POOL];
-        pthread_mutex_lock(&c->lock);
-    }
-    char *r = opencc_convert_utf8(c->cc, text, strlen(text));
-    pthread_mutex_unlock(&c->lock);
-    return r;
-}
-
 int segmenter_simplify(struct segmenter *s, const char *text, struct buf *out)
 {
     if (!s || !text)
         return -JS_EINVAL;
-    if (utf8_len(text) == (size_t)-1)
-        return -JS_EUTF8;
-    if (!text[0])
-        return buf_append(out, "", 0);
-    char *r = simplify(s, text);
-    if (!r)
-        return -JS_EINTERNAL;
-    int rc = buf_puts(out, r);
-    opencc_convert_utf8_free(r);
-    return rc;
+    return text_fold(text, out);
 }
 
 /* Decodes the code point at *p (valid UTF-8) and advances p. */
@@ -209,7 +148,7 @@ static void ascii_lower(char *w)
 int segmenter_cut(struct segmenter *s, const char *text, struct buf *out)
 {
     int rc = 0;
-    char *simple = NULL;
+    struct buf simple;
     friso_task_t task = NULL;
     const size_t start = out->len;
     bool first = true;
@@ -220,18 +159,15 @@ int segmenter_cut(struct segmenter *s, const char *text, struct buf *out)
     rc = buf_append(out, "", 0);
     if (rc || !text[0])
         return rc;
-    simple = simplify(s, text);
-    if (!simple) {
-        rc = -JS_EINTERNAL;
+    buf_init(&simple, 0);
+    if ((rc = text_fold(text, &simple)) != 0)
         goto out;
-    }
-    ascii_lower(simple);
     task = friso_new_task();
     if (!task) {
         rc = -JS_ENOMEM;
         goto out;
     }
-    friso_set_text(task, simple);
+    friso_set_text(task, simple.data);
     friso_token_t tok;
     pthread_mutex_lock(&s->friso_lock);
     while ((tok = s->config->next_token(s->friso, s->config, task)) != NULL) {
@@ -250,8 +186,7 @@ int segmenter_cut(struct segmenter *s, const char *text, struct buf *out)
 out:
     if (task)
         friso_free_task(task);
-    if (simple)
-        opencc_convert_utf8_free(simple);
+    buf_release(&simple);
     if (rc && out->data) {
         out->len = start;
         out->data[start] = '\0';

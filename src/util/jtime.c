@@ -83,6 +83,16 @@ void jtime_format(int64_t t, char *out, size_t n)
              (int)(sec / 60 % 60), (int)(sec % 60));
 }
 
+void jtime_format_cn(int64_t t, char *out, size_t n)
+{
+    int64_t local = t + JT_SHANGHAI_OFFSET;
+    int64_t day = floordiv(local, JT_DAY);
+    int64_t sec = local - day * JT_DAY;
+    int y, m, d;
+    jtime_civil_from_days(day, &y, &m, &d);
+    snprintf(out, n, "%d年%d月%d日 %02d:%02d", y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60));
+}
+
 int jtime_parse(const char *s, int64_t *out)
 {
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, used = 0;

@@ -21,6 +21,9 @@ int64_t jclock_now(const struct jclock *c);
 
 /* Writes t as "2026-11-22T09:30:00+08:00" into out (at least 26 bytes). */
 void jtime_format(int64_t t, char *out, size_t n);
+/* Writes t the Chinese way, "2026年11月22日 09:30" (Shanghai time), into out (at least 32
+ * bytes). */
+void jtime_format_cn(int64_t t, char *out, size_t n);
 /* Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]", "YYYY-MM-DDTHH:MM[:SS]" with an optional "Z" or
  * "+HH:MM" suffix (local Shanghai time when absent). Returns 0 or -JS_EINVAL. */
 int jtime_parse(const char *s, int64_t *out);

@@ -851,8 +851,21 @@ static void test_duplicate_warning(void **state)
     json_decref(j);
     tick_again_changes_nothing(&f);
 
+    /* the master's own caller calling again is no new citizen (多人 counts people, issue 9):
+     * supervised as repeated again, but no warning */
+    int64_t again = fx_new_filed(&f);
+    snprintf(args, sizeof args, "{\"orders\":[%lld]}", (long long)again);
+    fx_ok(&f, &f.as[ROLE_DISPATCHER], ACT_MERGE, master, args);
+    st = tick(&f);
+    assert_int_equal(st.by_action[ACT_WARN], 0);
+    tick_again_changes_nothing(&f);
+
     /* a fourth citizen, merged into the master: a warning (警示) */
-    int64_t r3 = fx_new_filed(&f);
+    int64_t r3 = fx_ok(&f, agent, ACT_INTAKE, 0,
+                       "{\"channel\":\"hotline-12345\",\"type\":\"complaint\",\"title\":"
+                       "\"噪音\",\"text\":\"夜间施工\",\"citizen_name\":\"钱女士\","
+                       "\"citizen_phone\":\"13900004444\",\"address\":\"多福巷14号\"}");
+    fx_ok(&f, agent, ACT_FILE, r3, "{}");
     snprintf(args, sizeof args, "{\"orders\":[%lld]}", (long long)r3);
     fx_ok(&f, &f.as[ROLE_DISPATCHER], ACT_MERGE, master, args);
     st = tick(&f);

@@ -1,0 +1,24 @@
+/* What res_orders.c shares with the other resource files. */
+#ifndef JIESU_RES_ORDERS_H
+#define JIESU_RES_ORDERS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/order.h"
+#include "store/store.h"
+
+/* True for the roles that see citizens masked (unit users and auditors): they may not look
+ * orders up by citizen either. */
+bool masked_role(int role);
+
+/* The API form of an order (new reference): enums by name with Chinese labels, times in ISO
+ * text, 0 ids as null. The summary form (detail false) leaves out the citizen, the texts and
+ * the attachments; the detail form masks the citizen for masked roles unless the order needs
+ * contact, and sets *unmasked when unmasked citizen data is in it. units, when non-NULL, is
+ * the store used to name the units. */
+json_t *order_api_json(const struct order *o, const struct actor *who, int64_t now, bool detail,
+                       bool *unmasked, struct store *units);
+
+#endif

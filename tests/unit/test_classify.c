@@ -1,0 +1,300 @@
+/* Tests of the suggestion classifier (issue 9): held-out accuracy on a train.csv subset far above
+ * chance, identical predictions after a save/load round trip, traditional characters classified
+ * like simplified ones, and, on a demo district, a suggestion for a text of each category with
+ * enough orders that names that category among its top 3, the catalogue's unit first. */
+#include "compat.h"
+#include "testutil.h"
+#include "cli/demo.h"
+#include "store/learn.h"
+#include "store/store.h"
+#include "text/classify.h"
+#include "util/csv.h"
+#include "util/jtime.h"
+
+#include <opencc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ROWS 2000 /* of train.csv: every fifth held out */
+
+struct rows {
+    struct classifier_doc *d;
+    int n;
+};
+
+static void load_rows(struct rows *r)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/tipdm2020c/train.csv", tu_shared());
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    struct csv_reader cr;
+    csv_init(&cr, f, 0);
+    struct js_error e;
+    bool got = false;
+    assert_int_equal(csv_next(&cr, &got, &e), 0);
+    int cl = csv_find(&cr, "label"), ct = csv_find(&cr, "title"), cx = csv_find(&cr, "text");
+    assert_true(cl >= 0 && ct >= 0 && cx >= 0);
+    /* rows spread over the file (it is sorted by label) */
+    struct classifier_doc *all = NULL;
+    int n = 0, cap = 0;
+    while (csv_next(&cr, &got, &e) == 0 && got) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            all = realloc(all, (size_t)cap * sizeof *all);
+            assert_non_null(all);
+        }
+        all[n].label = strdup(csv_field(&cr, cl));
+        all[n].title = strdup(csv_field(&cr, ct));
+        all[n].text = strdup(csv_field(&cr, cx));
+        n++;
+    }
+    csv_release(&cr);
+    fclose(f);
+    r->d = calloc(ROWS, sizeof *r->d);
+    assert_non_null(r->d);
+    int step = n / ROWS;
+    for (int i = 0; i < n; i++) {
+        if (i % step == 0 && r->n < ROWS) {
+            r->d[r->n++] = all[i];
+        } else {
+            free((char *)all[i].label);
+            free((char *)all[i].title);
+            free((char *)all[i].text);
+        }
+    }
+    free(all);
+}
+
+static void free_rows(struct rows *r)
+{
+    for (int i = 0; i < r->n; i++) {
+        free((char *)r->d[i].label);
+        free((char *)r->d[i].title);
+        free((char *)r->d[i].text);
+    }
+    free(r->d);
+}
+
+static void test_train_csv(void **state)
+{
+    (void)state;
+    struct rows r = {0};
+    load_rows(&r);
+    struct classifier_doc *tr = calloc((size_t)r.n, sizeof *tr);
+    assert_non_null(tr);
+    int ntr = 0;
+    for (int i = 0; i < r.n; i++)
+        if (i % 5)
+            tr[ntr++] = r.d[i];
+    struct classifier *c = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    if (classifier_train(tr, ntr, NULL, &c, &e))
+        fail_msg("train: %s", e.message);
+    assert_int_equal(classifier_classes(c), 7);
+
+    /* held out: far above chance (the largest class is about 22 %) */
+    int ok1 = 0, ok3 = 0, held = 0;
+    for (int i = 0; i < r.n; i += 5) {
+        struct classifier_hit h[3];
+        int nh = 0;
+        assert_int_equal(classifier_predict(c, r.d[i].title, r.d[i].text, 3, h, &nh), 0);
+        assert_int_equal(nh, 3);
+        assert_true(h[0].confidence >= h[1].confidence && h[1].confidence >= h[2].confidence);
+        assert_true(h[0].confidence <= 1 && h[2].confidence >= 0);
+        held++;
+        for (int k = 0; k < nh; k++)
+            if (strcmp(h[k].label, r.d[i].label) == 0) {
+                ok1 += k == 0;
+                ok3++;
+            }
+    }
+    fprintf(stderr, "held out: top-1 %.3f, top-3 %.3f of %d\n", (double)ok1 / held,
+            (double)ok3 / held, held);
+    assert_true(ok1 > held * 0.75);
+    assert_true(ok3 > held * 0.95);
+
+    /* save / load: the same predictions */
+    struct buf b;
+    buf_init(&b, 0);
+    assert_int_equal(classifier_save(c, &b), 0);
+    struct classifier *c2 = NULL;
+    if (classifier_load(b.data, b.len, &c2, &e))
+        fail_msg("load: %s", e.message);
+    for (int i = 0; i < r.n; i += 25) {
+        struct classifier_hit h1[3], h2[3];
+        int n1 = 0, n2 = 0;
+        assert_int_equal(classifier_predict(c, r.d[i].title, r.d[i].text, 3, h1, &n1), 0);
+        assert_int_equal(classifier_predict(c2, r.d[i].title, r.d[i].text, 3, h2, &n2), 0);
+        assert_int_equal(n1, n2);
+        for (int k = 0; k < n1; k++) {
+            assert_string_equal(h1[k].label, h2[k].label);
+            assert_true(h1[k].confidence == h2[k].confidence);
+        }
+    }
+    /* damaged forms are refused */
+    assert_int_equal(classifier_load(b.data, b.len - 1, &c2 + 0, &e) == 0 ? 0 : -1, -1);
+    assert_int_equal(classifier_load("JSCLF00", 7, &c2 + 0, &e) == 0 ? 0 : -1, -1);
+    classifier_free(c2);
+    buf_release(&b);
+
+    /* traditional characters: classified like the simplified text */
+    opencc_t s2t = opencc_open("s2t.json");
+    assert_true(s2t != (opencc_t)-1);
+    int same = 0, tried = 0;
+    for (int i = 0; i < r.n; i += 50) {
+        char *tt = opencc_convert_utf8(s2t, r.d[i].title, strlen(r.d[i].title));
+        char *tx = opencc_convert_utf8(s2t, r.d[i].text, strlen(r.d[i].text));
+        assert_non_null(tt);
+        assert_non_null(tx);
+        struct classifier_hit h1[1], h2[1];
+        int n1 = 0, n2 = 0;
+        assert_int_equal(classifier_predict(c, r.d[i].title, r.d[i].text, 1, h1, &n1), 0);
+        assert_int_equal(classifier_predict(c, tt, tx, 1, h2, &n2), 0);
+        tried++;
+        same += strcmp(h1[0].label, h2[0].label) == 0;
+        opencc_convert_utf8_free(tt);
+        opencc_convert_utf8_free(tx);
+    }
+    opencc_close(s2t);
+    fprintf(stderr, "traditional: %d of %d classified alike\n", same, tried);
+    assert_true(same >= tried - 1);
+
+    /* one class is not enough */
+    struct classifier_doc one[2] = {{"a", "b", "x"}, {"c", "d", "x"}};
+    struct classifier *c3 = NULL;
+    assert_int_equal(classifier_train(one, 2, NULL, &c3, &e), -JS_EINVAL);
+    assert_null(c3);
+    classifier_free(c);
+    free(tr);
+    free_rows(&r);
+}
+
+/* --- the demo district ------------------------------------------------------------------- */
+
+struct by_cat {
+    int64_t cat[1024];
+    int count[1024];
+    int64_t first[1024]; /* an order of that category */
+    int n;
+};
+
+static int count_cat(void *ctx, const struct order *o)
+{
+    struct by_cat *b = ctx;
+    if (!o->category_id)
+        return 0;
+    for (int i = 0; i < b->n; i++)
+        if (b->cat[i] == o->category_id) {
+            b->count[i]++;
+            return 0;
+        }
+    if (b->n < 1024) {
+        b->cat[b->n] = o->category_id;
+        b->count[b->n] = 1;
+        b->first[b->n] = o->id;
+        b->n++;
+    }
+    return 0;
+}
+
+static void test_demo_suggestions(void **state)
+{
+    (void)state;
+    const char *path = tu_path("classify-demo.db");
+    unlink(path);
+    struct store *s = NULL;
+    struct engine en;
+    struct js_error e;
+    js_error_clear(&e);
+    if (store_open(path, &s, &e) || s->ops->migrate(s, &e) || engine_init(&en, s, NULL, &e))
+        fail_msg("cannot open %s: %s", path, e.message);
+    static char dir[512];
+    snprintf(dir, sizeof dir, "%s/data/tipdm2020c", tu_shared());
+    struct demo_options opt = {.data_dir = dir, .n_orders = 800, .seed = 7, .password = "x-pass"};
+    assert_int_equal(jtime_parse("2026-11-20 18:30", &opt.now), 0);
+    if (demo_load(&en, &opt, &e))
+        fail_msg("demo_load: %s", e.message);
+
+    /* no model yet: no suggestion, and no error */
+    struct learn_models *m = NULL;
+    assert_int_equal(learn_load(s, &m, &e), 0);
+    assert_null(m->category);
+    struct suggestions sg;
+    assert_int_equal(learn_suggest(s, m, "小区噪音扰民", "夜间施工噪音严重", 0, 0, &sg), 0);
+    assert_int_equal(sg.n_categories, 0);
+    assert_int_equal(sg.n_units, 0);
+    assert_int_equal(sg.model_at, 0);
+    learn_models_unref(m);
+
+    struct learn_report rep;
+    if (learn_train(s, opt.now, &rep, &e))
+        fail_msg("learn_train: %s", e.message);
+    fprintf(stderr, "trained on %ld orders: %d categories (%d orders), %d units (%d orders)\n",
+            rep.orders, rep.cat_classes, rep.cat_examples, rep.unit_classes, rep.unit_examples);
+    assert_true(rep.cat_classes >= 5);
+    assert_true(rep.unit_classes >= 5);
+    assert_int_equal(learn_load(s, &m, &e), 0);
+    assert_non_null(m->category);
+    assert_non_null(m->unit);
+    assert_int_equal(m->category_at, opt.now);
+
+    struct by_cat *b = calloc(1, sizeof *b);
+    assert_non_null(b);
+    assert_int_equal(s->ops->order_each(s, count_cat, b), 0);
+    int checked = 0, found = 0, catalogue_first = 0, with_entry = 0;
+    for (int i = 0; i < b->n; i++) {
+        if (b->count[i] < LEARN_MIN_PER_CLASS)
+            continue;
+        struct order o;
+        order_init(&o);
+        assert_int_equal(s->ops->order_get(s, b->first[i], &o), 0);
+        char text[12000];
+        snprintf(text, sizeof text, "%s %s", o.text, o.address);
+        assert_int_equal(learn_suggest(s, m, o.title, text, o.region_id, 0, &sg), 0);
+        checked++;
+        bool in3 = false;
+        for (int k = 0; k < sg.n_categories; k++) {
+            assert_string_equal(sg.categories[k].source, "model");
+            assert_true(sg.categories[k].confidence >= 0 && sg.categories[k].confidence <= 1);
+            assert_true(sg.categories[k].path[0] != '\0');
+            in3 |= sg.categories[k].id == b->cat[i];
+        }
+        found += in3;
+        if (!in3)
+            fprintf(stderr, "category %lld (%d orders) not in the top 3 of order %s\n",
+                    (long long)b->cat[i], b->count[i], o.number);
+        /* the category given: its catalogue unit comes first */
+        struct catalogue_entry ce;
+        if (s->ops->catalogue_lookup(s, b->cat[i], o.region_id, &ce) == 0) {
+            with_entry++;
+            assert_int_equal(learn_suggest(s, m, o.title, text, o.region_id, b->cat[i], &sg), 0);
+            assert_true(sg.n_units >= 1);
+            catalogue_first +=
+                sg.units[0].id == ce.unit_id && strcmp(sg.units[0].source, "catalogue") == 0;
+        }
+        order_release(&o);
+    }
+    fprintf(stderr, "%d of %d categories in their own top 3; catalogue first %d of %d\n", found,
+            checked, catalogue_first, with_entry);
+    assert_true(checked >= 5);
+    assert_int_equal(found, checked);
+    assert_int_equal(catalogue_first, with_entry);
+    free(b);
+    learn_models_unref(m);
+    engine_release(&en);
+    store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_train_csv),
+        cmocka_unit_test(test_demo_suggestions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
