@@ -69,7 +69,12 @@ static void load_messages(const char *path, int title_col_hint)
         exit(1);
     int ti = csv_find(&r, "title"), xi = csv_find(&r, "text");
     while (csv_next(&r, &got, &e) == 0 && got) {
-        msgs = realloc(msgs, (size_t)(n_msgs + 1) * sizeof *msgs);
+        struct msg *grown = realloc(msgs, (size_t)(n_msgs + 1) * sizeof *msgs);
+        if (!grown) {
+            fprintf(stderr, "bench_search: out of memory\n");
+            exit(1);
+        }
+        msgs = grown;
         char *text = strdup(csv_field(&r, xi));
         if (strlen(text) > 900) { /* a long letter: its first part */
             size_t k = 900;
@@ -85,10 +90,12 @@ static void load_messages(const char *path, int title_col_hint)
 
 static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周",
                                        "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗"};
-static const char *const given[] = {"伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋",
-                                    "勇", "艳", "杰", "涛", "明", "超", "秀英", "建国", "桂兰", "志强"};
-static const char *const roads[] = {"多福巷", "景山前街", "美术馆后街", "东四十条", "北池子大街",
-                                    "朝阳门内大街", "东华门大街", "南锣鼓巷", "交道口南大街", "安定门内大街"};
+static const char *const given[] = {"伟", "芳", "娜",   "敏",   "静",   "丽",  "强",
+                                    "磊", "军", "洋",   "勇",   "艳",   "杰",  "涛",
+                                    "明", "超", "秀英", "建国", "桂兰", "志强"};
+static const char *const roads[] = {"多福巷",       "景山前街",     "美术馆后街", "东四十条",
+                                    "北池子大街",   "朝阳门内大街", "东华门大街", "南锣鼓巷",
+                                    "交道口南大街", "安定门内大街"};
 
 #define N_SAMPLE 200
 
@@ -353,7 +360,7 @@ int main(int argc, char **argv)
                 tb[i] = d - c;
             }
         static const char *const names[] = {"phone (whole)", "order number", "2-char word",
-                                             "4-char phrase"};
+                                            "4-char phrase"};
         static const char *const bnames[] = {"b-tree on phone", "unique index on number",
                                              "LIKE '%w%' newest first", "FTS5 trigram phrase"};
         report(names[kind], summarize(ta, N_SAMPLE, ha / 2), summarize(tb, N_SAMPLE, hb / 2),
@@ -367,8 +374,11 @@ int main(int argc, char **argv)
             struct order o;
             if (s->ops->order_get(s, samp[i].id, &o))
                 continue;
-            struct dup_doc d = {.title = "", .text = o.text, .address = o.address,
-                                .phone = o.citizen_phone, .created_at = o.created_at + 3600};
+            struct dup_doc d = {.title = "",
+                                .text = o.text,
+                                .address = o.address,
+                                .phone = o.citizen_phone,
+                                .created_at = o.created_at + 3600};
             struct dup_result r;
             double a = now_s();
             if (dupcheck_run(s, &who, &d, 0, o.created_at + 3600, 30, 8, DUP_THRESHOLD, &r, &e)) {

@@ -104,8 +104,8 @@ static void search(void *ap, struct http_request *req, struct http_response *res
     }
     /* a phone-like query or any hit by phone or name is a lookup of citizens: audit it first */
     bool phone_like = strspn(q, "0123456789 -+") == strlen(q);
-    if (r.citizen_used && (r.citizen_hits > 0 || phone_like) &&
-        search_audit(c->store, c->user.id, app_now(a), false, q, &r)) {
+    bool audited = r.citizen_used && (r.citizen_hits > 0 || phone_like);
+    if (audited && search_audit(c->store, c->user.id, app_now(a), false, q, &r)) {
         search_result_release(&r);
         http_error(res, -JS_EDB, NULL, "无法写入审计记录");
         return;
@@ -116,8 +116,7 @@ static void search(void *ap, struct http_request *req, struct http_response *res
     json_t *items = hits_json(&r, &c->who, app_now(a));
     http_json(res, 200,
               json_pack("{so so sb}", "items", items, "next_cursor",
-                        next[0] ? json_string(next) : json_null(), "citizen_lookup",
-                        r.citizen_used));
+                        next[0] ? json_string(next) : json_null(), "citizen_lookup", audited));
     http_response_header(res, "Cache-Control", "no-store");
     search_result_release(&r);
 }
@@ -180,7 +179,8 @@ static void put_synonyms(void *ap, struct http_request *req, struct http_respons
     json_t *body = NULL;
     struct js_error e;
     js_error_clear(&e);
-    if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res) || app_body(req, allowed, false, &body, res))
+    if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res) ||
+        app_body(req, allowed, false, &body, res))
         return;
     json_t *groups = json_object_get(body, "groups");
     if (!groups) {
@@ -231,16 +231,15 @@ static json_t *dups_json(const struct dup_result *r, const struct actor *who, in
 /* Unit users and auditors do not check duplicates: the check compares citizens. */
 static int dup_allowed(const struct app_ctx *c, struct http_response *res)
 {
-    return app_require_roles(c,
-                             ROLES_PLATFORM & ~ROLE_BIT(ROLE_AUDITOR),
-                             res);
+    return app_require_roles(c, ROLES_PLATFORM & ~ROLE_BIT(ROLE_AUDITOR), res);
 }
 
 static void post_duplicates(void *ap, struct http_request *req, struct http_response *res)
 {
-    static const char *const allowed[] = {"title",       "text",      "address", "citizen_phone",
-                                          "citizen_name", "region_id", "category_id",
-                                          "days",        "limit",     "all",     NULL};
+    static const char *const allowed[] = {
+        "title",        "text",      "address",     "citizen_phone",
+        "citizen_name", "region_id", "category_id", "days",
+        "limit",        "all",       NULL};
     struct app *a = ap;
     struct app_ctx *c = app_current(a);
     json_t *body = NULL;
@@ -254,8 +253,11 @@ static void post_duplicates(void *ap, struct http_request *req, struct http_resp
     static const struct {
         const char *name;
         size_t max;
-    } texts[] = {{"title", JS_MAX_TITLE},         {"text", JS_MAX_TEXT},  {"address", JS_MAX_ADDRESS},
-                 {"citizen_phone", JS_MAX_SHORT}, {"citizen_name", JS_MAX_SHORT}};
+    } texts[] = {{"title", JS_MAX_TITLE},
+                 {"text", JS_MAX_TEXT},
+                 {"address", JS_MAX_ADDRESS},
+                 {"citizen_phone", JS_MAX_SHORT},
+                 {"citizen_name", JS_MAX_SHORT}};
     const char *vals[5] = {NULL};
     for (size_t i = 0; i < 5; i++) {
         json_t *v = json_object_get(body, texts[i].name);
@@ -293,8 +295,12 @@ static void post_duplicates(void *ap, struct http_request *req, struct http_resp
     d.category_id = idv[1];
     json_t *jd = json_object_get(body, "days"), *jl = json_object_get(body, "limit"),
            *jall = json_object_get(body, "all");
-    if ((jd && !json_is_integer(jd)) || (jl && !json_is_integer(jl)) || (jall && !json_is_boolean(jall))) {
-        bad(res, -JS_ETYPE, jd && !json_is_integer(jd) ? "days" : jl && !json_is_integer(jl) ? "limit" : "all",
+    if ((jd && !json_is_integer(jd)) || (jl && !json_is_integer(jl)) ||
+        (jall && !json_is_boolean(jall))) {
+        bad(res, -JS_ETYPE,
+            jd && !json_is_integer(jd)   ? "days"
+            : jl && !json_is_integer(jl) ? "limit"
+                                         : "all",
             "类型不正确");
         goto out;
     }

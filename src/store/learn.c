@@ -256,6 +256,8 @@ static int category_named(struct store *s, int64_t id, struct suggestion *g)
     struct category chain[8];
     int depth = 0;
     int64_t at = id;
+    if (!id)
+        return -JS_ENOTFOUND;
     while (at && depth < (int)JS_ARRAY_LEN(chain)) {
         int rc = s->ops->category_get(s, at, &chain[depth]);
         if (rc)

@@ -32,6 +32,12 @@ const unitId = [...unitCounts.entries()].sort((a, b2) => b2[1] - a[1])[0][0];
 const unitCode = codes.get(unitId);
 const unitOrder = busy.find((o) => o.units.some((a) => a.active && a.unit_id === unitId));
 const reopened = (await list('sort=updated_desc')).find((o) => o.reopens >= 2) || handling;
+// An open order with a caller, for the intake screen's side panels.
+let repeat = null;
+for (const o of busy) {
+  const full = (await api(server, 'GET', '/orders/' + o.id, { token: admin })).json;
+  if (!full.anonymous && full.citizen_phone && full.text) { repeat = full; break; }
+}
 
 const shots = [
   { name: '01-login', as: null, go: '#/login', wait: '#login-form' },
@@ -54,6 +60,19 @@ const shots = [
   { name: '18-admin-calendar', as: 'admin', go: '#/admin/calendar', wait: '.calendar' },
   { name: '19-admin-policy', as: 'admin', go: '#/admin/policy', wait: '#save-policy' },
   { name: '20-audit', as: 'auditor1', go: '#/audit', wait: 'table' },
+  { name: '21-search', as: 'agent1', go: `#/search?q=${encodeURIComponent('停车')}`, wait: '#search-results table' },
+  { name: '22-intake-panels', as: 'agent1', go: '#/intake', wait: '#intake-form', then: async (p) => {
+    // A repeat call of an open order: the caller's history, likely duplicates and suggestions.
+    await p.fill('#intake-form [data-field=citizen_phone] input', repeat.citizen_phone);
+    await p.fill('#intake-form [data-field=citizen_name] input', repeat.citizen_name);
+    await p.fill('#intake-form [data-field=title] input', '再次反映：' + repeat.title.slice(0, 20));
+    await p.fill('#intake-form [data-field=text] textarea', '问题还没有解决。' + repeat.text.slice(10, 160));
+    await p.fill('#intake-form [data-field=address] input', repeat.address || '');
+    await p.waitForSelector('#caller-history li, #caller-history #first-call');
+    await p.waitForSelector('#duplicates li');
+    await p.waitForSelector('#suggestions button.suggest-cat');
+  } },
+  { name: '23-admin-synonyms', as: 'admin', go: '#/admin/synonyms', wait: '#synonym-groups' },
 ];
 
 for (const s of shots) {

@@ -44,8 +44,9 @@ static void load_rows(struct rows *r)
     while (csv_next(&cr, &got, &e) == 0 && got) {
         if (n == cap) {
             cap = cap ? cap * 2 : 1024;
-            all = realloc(all, (size_t)cap * sizeof *all);
-            assert_non_null(all);
+            struct classifier_doc *grown = realloc(all, (size_t)cap * sizeof *all);
+            assert_non_null(grown);
+            all = grown;
         }
         all[n].label = strdup(csv_field(&cr, cl));
         all[n].title = strdup(csv_field(&cr, ct));

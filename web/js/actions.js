@@ -118,6 +118,7 @@ export const ACTIONS = {
       const act = c.units.filter((u) => u.active !== false);
       return [
         { name: 'unit_id', label: '主办单位', type: 'pick', items: act, required: true, value: c.suggested?.unit_id || '', hint: c.suggested ? `职责目录建议：${c.suggested.label}${c.suggested.basis ? '（' + c.suggested.basis + '）' : ''}` : '职责目录中没有该分类和区域对应的单位' },
+        { name: 'suggested_units', label: '建议承办单位', type: 'custom', wide: true, build: () => suggestedUnits(o, act) },
         { name: 'assist_units', label: '协办单位', type: 'multi', items: act },
         { name: 'dual_unit_id', label: '双派单位', type: 'pick', items: act, hint: '双派：两个单位各自全责（如公安与属地街道）' },
         { name: 'tier', label: '办理时限档', type: 'select', options: TIER, value: enumName('tier', o.tier) },
@@ -430,6 +431,37 @@ export async function suggestFor(o, unitMap) {
   } catch {
     return null;
   }
+}
+
+/** Suggested units of order o (POST /suggest with its title, text, region and category), the
+ * catalogue's first; [] when the server has none or no such route. */
+export async function suggestUnits(o) {
+  try {
+    const s = await api.post('/suggest', compact({ title: o.title, text: o.text, region_id: o.region_id, category_id: o.category_id }), { idempotent: false });
+    return (s.units || []).slice().sort((a, b) => (a.source === 'catalogue' ? 0 : 1) - (b.source === 'catalogue' ? 0 : 1) || (b.confidence || 0) - (a.confidence || 0));
+  } catch {
+    return [];
+  }
+}
+
+// The dispatch form's row of suggested units: clicking one chooses it as the lead unit.
+function suggestedUnits(o, active) {
+  const ok = new Set(active.map((u) => Number(u.id)));
+  const box = h('div.suggest-units-row', { id: 'dispatch-suggest' }, h('span.muted.small', '正在获取建议…'));
+  suggestUnits(o).then((list) => {
+    const units = list.filter((u) => ok.has(Number(u.id))).slice(0, 3);
+    if (!units.length) { box.replaceChildren(h('span.muted.small', '暂无建议')); return; }
+    box.replaceChildren(...units.map((u) => h('button.small.suggest-unit', {
+      type: 'button', dataset: { id: u.id }, title: `设为主办单位（${u.source === 'catalogue' ? '职责目录' : '分类模型'}，置信度 ${Math.round((u.confidence || 0) * 100)}%）`,
+      onclick: (e) => {
+        const form = box.closest('form');
+        form.controls.unit_id.setValue(u.id);
+        form.controls.unit_id.input?.focus();
+        for (const b of box.querySelectorAll('button')) b.classList.toggle('chosen', b === e.currentTarget);
+      },
+    }, u.name, ' ', h('span.tag', u.source === 'catalogue' ? '目录' : '模型'), ' ', h('b.pct', `${Math.round((u.confidence || 0) * 100)}%`))));
+  });
+  return box;
 }
 
 /** Whether an order is overdue now (deadline passed, still with a unit, not hanging). */

@@ -21,6 +21,7 @@ const SCREENS = {
   assess: () => import('./views/assess.js'),
   admin: () => import('./views/admin.js'),
   audit: () => import('./views/audit.js'),
+  search: () => import('./views/search.js'),
 };
 
 // Navigation per role: [hash, label].
@@ -71,12 +72,41 @@ function drawBar() {
     h('a.brand', { href: '#/' + homeOf(u.role) }, h('span.logo', '办'), h('span', '接诉即办')),
     h('nav.nav', { 'aria-label': '主导航' }, nav.map(([p, l], i) =>
       h('a', { href: '#/' + p, class: cur.split('/')[0] === p.split('/')[0] ? 'active' : null, title: `Alt+${i + 1}`, dataset: { nav: p } }, l))),
+    searchBox(),
     h('div.who', { dataset: { testid: 'who' } },
       h('span.user-name', u.name || u.login),
       ctx.unit ? h('span.unit-name', ctx.unit.name) : h('span.unit-name', '区级平台'),
       h('span.role-name.chip', ROLE[u.role] || u.role),
       h('button.link', { type: 'button', onclick: changePassword }, '修改密码'),
       h('button.link', { type: 'button', id: 'logout', onclick: logout }, '退出')));
+}
+
+// The global search box: one query read as an order number, upstream id, caller's phone or name,
+// or words of the orders' text. "/" or Ctrl+K focuses it, Enter opens #/search?q=….
+function searchBox() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const onSearch = raw.startsWith('search');
+  const cur = onSearch ? new URLSearchParams(raw.split('?')[1] || '').get('q') || '' : '';
+  const input = h('input', {
+    type: 'search', id: 'global-search', name: 'q', value: cur, autocomplete: 'off', enterkeyhint: 'search',
+    placeholder: '工单号、电话、姓名或关键词', title: '搜索工单（/ 或 Ctrl+K）', 'aria-label': '搜索工单',
+  });
+  input.addEventListener('keydown', (e) => { if (e.key === 'Escape') { input.value = ''; input.blur(); } });
+  return h('form.top-search', {
+    role: 'search',
+    onsubmit: (e) => {
+      e.preventDefault();
+      const q = input.value.trim();
+      if (!q) { input.focus(); return; }
+      go('search?q=' + encodeURIComponent(q));
+    },
+  }, input, h('kbd', { title: '按 / 或 Ctrl+K 搜索' }, '/'));
+}
+
+/** Focuses the top bar's search box (selecting what it holds). */
+export function focusSearch() {
+  const el = document.getElementById('global-search');
+  if (el) { el.focus(); el.select(); }
 }
 
 async function changePassword() {
@@ -158,7 +188,15 @@ api.setUnauthorizedHandler(() => {
 });
 
 document.addEventListener('keydown', (e) => {
-  if (!ctx.user || !e.altKey || e.ctrlKey || e.metaKey) return;
+  if (!ctx.user) return;
+  const typing = e.target.closest && e.target.closest('input, textarea, select, [contenteditable=true]');
+  if (((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') || (e.key === '/' && !typing && !e.ctrlKey && !e.altKey && !e.metaKey)) {
+    if (document.querySelector('.modal-back')) return;
+    e.preventDefault();
+    focusSearch();
+    return;
+  }
+  if (!e.altKey || e.ctrlKey || e.metaKey) return;
   const n = Number(e.key);
   const nav = NAV[ctx.user.role] || [];
   if (n >= 1 && n <= nav.length) { e.preventDefault(); go(nav[n - 1][0]); }

@@ -1,9 +1,9 @@
 // Administration: units and their three-tier contacts, users and roles, regions, categories, the
 // responsibility catalogue, the working-day calendar, and the policy preset with its overrides
-// (including the assessment scheme). Every write goes through the admin API and is audited there.
+// (including the assessment scheme), and the synonym groups of the search. Every write goes through the admin API and is audited there.
 import * as api from '../api.js';
 import * as ref from '../refdata.js';
-import { h, mount, modal, table, toast, tabs, confirmBox, loading, chip } from '../ui.js';
+import { h, mount, modal, table, toast, tabs, confirmBox, loading, chip, errorText } from '../ui.js';
 import { buildForm, compact } from '../forms.js';
 import { ROLE, UNIT_KIND, REGION_LEVEL, CONTACT_TIER } from '../labels.js';
 import { refs } from './common.js';
@@ -11,7 +11,7 @@ import { go, refresh } from '../app.js';
 
 const PAGES = [
   ['units', '单位与联系人'], ['users', '用户与角色'], ['regions', '区域'], ['categories', '分类'],
-  ['catalogue', '职责目录'], ['calendar', '工作日历'], ['policy', '政策与考核方案'],
+  ['catalogue', '职责目录'], ['calendar', '工作日历'], ['policy', '政策与考核方案'], ['synonyms', '同义词'],
 ];
 const TIERS = ['leader', 'section', 'operator'];
 const POLICY_LABELS = {
@@ -34,7 +34,7 @@ export async function render(view, ctx, params) {
     h('div.page-head', h('div', h('h1', '系统管理'), h('p.muted', '组织机构、用户、分类、职责目录与政策设置。'))),
     tabs(PAGES.map(([k, l]) => ({ key: k, label: l })), page, (k) => go('admin/' + k)),
     body);
-  const fn = { units, users, regions, categories, catalogue, calendar, policy }[page];
+  const fn = { units, users, regions, categories, catalogue, calendar, policy, synonyms }[page];
   if (!fn) { mount(body, h('div.empty', '没有这个页面')); return; }
   await fn(body, ctx);
 }
@@ -300,4 +300,70 @@ async function policy(body) {
     h('section.panel', h('h2', '考核方案'),
       h('p', '当前方案：', h('b', String(settings.scheme?.value || '')), '（在上表的 scheme 项修改）。'),
       h('p.muted', '内置方案：dongcheng-2016（东城 9 项指标百分制，A–E 五档）、linshu-2020（临沭分组极差标准化）、beijing-2020（三率）。')));
+}
+
+// The synonym groups the search expands queries with: one row per group, its words separated by
+// spaces, commas or 、; rows can be added and removed, the defaults restored; saved with PUT.
+const splitWords = (t) => t.split(/[\s,，、;；]+/).map((w) => w.trim()).filter(Boolean);
+
+async function synonyms(body) {
+  const data = await api.get('/synonyms');
+  const rows = [];
+  const list = h('div.syn-list', { id: 'synonym-groups' });
+  const err = h('div.form-error', { role: 'alert', id: 'synonym-error' });
+  const count = h('span.muted');
+  const status = h('span', data.custom ? chip('已自定义', 'warn') : chip('默认词表', 'done'));
+  const draw = () => { count.textContent = `共 ${rows.length} 组`; rows.forEach((r, i) => { r.num.textContent = String(i + 1); }); };
+  const addRow = (words, focus) => {
+    const r = {};
+    r.num = h('span.syn-num.muted');
+    r.input = h('input.syn-words', { type: 'text', value: (words || []).join(' '), placeholder: '同义的词，用空格分隔，如：噪音 噪声', 'aria-label': '同义词组' });
+    r.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); save(); return; }
+      if (e.key === 'Enter') { e.preventDefault(); const nx = rows[rows.indexOf(r) + 1]; if (nx) nx.input.focus(); else addRow([], true); }
+    });
+    r.input.addEventListener('input', () => r.el.classList.remove('invalid'));
+    r.el = h('div.syn-row', r.num, r.input,
+      h('button.small.danger', { type: 'button', title: '删除该组', onclick: () => { rows.splice(rows.indexOf(r), 1); r.el.remove(); draw(); } }, '删除'));
+    rows.push(r);
+    list.appendChild(r.el);
+    draw();
+    if (focus) r.input.focus();
+  };
+  const load = (groups) => { rows.splice(0); list.replaceChildren(); for (const g of groups) addRow(g); };
+  load(data.groups || []);
+  const save = async (groupsOverride) => {
+    err.textContent = '';
+    for (const r of rows) r.el.classList.remove('invalid');
+    const kept = groupsOverride ? null : rows.filter((r) => splitWords(r.input.value).length);
+    const groups = groupsOverride || kept.map((r) => splitWords(r.input.value));
+    try {
+      await api.put('/synonyms', { groups });
+    } catch (e) {
+      const text = /[\u4e00-\u9fff]/.test(e.message || '') ? e.message : errorText(e);
+      err.textContent = '未保存：' + text;
+      const m = /第\s*(\d+)\s*组/.exec(e.message || '');
+      const bad = m && kept ? kept[Number(m[1]) - 1] : null;
+      if (bad) { bad.el.classList.add('invalid'); bad.input.focus(); }
+      toast('同义词未保存：' + text, 'error');
+      return;
+    }
+    toast(groupsOverride ? '已恢复默认同义词' : `同义词已保存（${groups.length} 组）`);
+    refresh();
+  };
+  const restore = async () => {
+    if (!(await confirmBox('恢复默认', `用系统默认的 ${(data.defaults || []).length} 组同义词替换当前词表？`, '恢复默认'))) return;
+    await save(data.defaults || []);
+  };
+  mount(body,
+    h('section.panel',
+      h('div.panel-head', h('h2', '同义词'), status),
+      h('p.hint', '搜索和查重时，同一组里的词视为同义（如“噪音”与“噪声”）。每组 2 至 12 个词，词之间用空格分隔；回车跳到下一组或新增一组，Ctrl+Enter 保存。'),
+      h('div.toolbar',
+        h('button', { type: 'button', id: 'add-synonym', onclick: () => addRow([], true) }, '新增同义词组'),
+        h('button.primary', { type: 'button', id: 'save-synonyms', onclick: () => save() }, '保存'),
+        h('button', { type: 'button', id: 'restore-synonyms', onclick: restore }, '恢复默认'),
+        count),
+      err,
+      list));
 }

@@ -1,10 +1,12 @@
 // The call-taker's intake screen: a keyboard-first form (Alt+letter jumps to a field, Ctrl+Enter
-// registers), similar orders while typing, and the next step at once: file, answer directly,
+// registers); beside it while typing the caller's history (from 7 digits of the phone), likely
+// duplicates among recent orders (one click registers the call as a duplicate and does not file
+// it) and the suggested category and units; then the next step at once: file, answer directly,
 // not file with a reason, or transfer to 110/119/120.
 import * as api from '../api.js';
-import { h, mount, toast, debounce } from '../ui.js';
+import { h, mount, toast, debounce, errorText } from '../ui.js';
 import { buildForm, compact, uploadFiles } from '../forms.js';
-import { CHANNEL, TYPE, LEVEL, TIER, ACTION, STATUS, enumName, fmtTime } from '../labels.js';
+import { CHANNEL, TYPE, LEVEL, TIER, ACTION, STATUS, enumName, fmtTime, fmtDay } from '../labels.js';
 import { availableActions, runAction } from '../actions.js';
 import { refs, statusChip } from './common.js';
 import { go, policy } from '../app.js';
@@ -13,7 +15,16 @@ export async function render(view, ctx) {
   const r = await refs();
   const pol = await policy();
   const result = h('section.panel.result', { 'aria-live': 'polite' }, h('h2', '受理结果'), h('p.muted', '登记后在此处理：立案、直接答复、不予立案或一键转接。'));
-  const similar = h('section.panel.similar', h('h2', '相似工单'), h('p.muted', '输入标题后显示近期相似诉求，便于发现重复投诉。'));
+  const history = h('section.panel.history', { id: 'caller-history', 'aria-live': 'polite' });
+  const dups = h('section.panel.dups', { id: 'duplicates', 'aria-live': 'polite' });
+  const hints = h('section.panel.suggest', { id: 'suggestions', 'aria-live': 'polite' });
+  const idleHistory = () => mount(history, h('h2', '来电历史'), h('p.muted', '输入来电号码（至少 7 位）后显示该来电人的历史工单。'));
+  const idleDups = () => mount(dups, h('h2', '可能重复'), h('p.muted', '输入标题或内容后，结合来电号码、地址和区域显示近期可能重复的诉求。'));
+  const idleHints = () => mount(hints, h('h2', '智能建议'), h('p.muted', '输入标题或内容后建议分类和承办单位。'));
+  idleHistory();
+  idleDups();
+  idleHints();
+  let dupTarget = null; // the candidate of "作为重复诉求登记" while its submit runs
 
   const fields = [
     { name: 'channel', label: '来源渠道', type: 'select', options: CHANNEL, value: 'hotline-12345', required: true, key: 'c' },
@@ -38,8 +49,9 @@ export async function render(view, ctx) {
 
   const form = buildForm(fields, {
     submitLabel: '登记受理',
-    extra: h('p.keys.muted', h('kbd', 'Alt'), '+字母 跳到字段，', h('kbd', 'Ctrl'), '+', h('kbd', 'Enter'), ' 登记，', h('kbd', '↓'), ' 浏览分类树'),
+    extra: h('p.keys.muted', h('kbd', 'Alt'), '+字母 跳到字段，', h('kbd', 'Ctrl'), '+', h('kbd', 'Enter'), ' 登记，', h('kbd', '↓'), ' 浏览分类树，', h('kbd', 'Alt'), '+', h('kbd', 'S'), ' 采用建议分类'),
     onSubmit: async (v) => {
+      const dup = dupTarget; // read before the first await: set only while requestSubmit runs
       const args = compact({ ...v, attachments: undefined });
       if (v.anonymous) { delete args.citizen_name; delete args.citizen_phone; args.wants_callback = false; delete args.needs_contact; }
       for (const k of ['anonymous', 'enterprise', 'needs_contact']) if (!args[k]) delete args[k];
@@ -47,34 +59,163 @@ export async function render(view, ctx) {
       if (v.attachments && v.attachments.length) args.attachments = await uploadFiles(v.attachments);
       const answer = await api.post('/orders', args);
       const id = answer.order?.id ?? answer.id;
-      const order = await api.get('/orders/' + id);
-      toast(`已受理：${order.number}`);
+      let order = await api.get('/orders/' + id);
       form.clearAll();
-      showResult(order);
-      result.querySelector('button')?.focus();
+      resetPanels();
+      if (!dup) {
+        toast(`已受理：${order.number}`);
+        showResult(order);
+        result.querySelector('button')?.focus();
+        return;
+      }
+      // Registered as a duplicate: not filed at once, pointing at the earlier order.
+      try {
+        await api.post(`/orders/${order.id}/actions/not_file`, {
+          version: Number(order.version), reason: 'duplicate', duplicate_of: Number(dup.id),
+          explanation: `与工单 ${dup.number} 为同一诉求，受理时关联`,
+        });
+        order = await api.get('/orders/' + order.id);
+        toast(`已受理 ${order.number}，作为工单 ${dup.number} 的重复诉求不予立案`);
+        showResult(order, h('p.dup-note', { id: 'dup-result' }, '已作为工单 ', h('a.mono', { href: '#/order/' + dup.id }, dup.number), ' 的重复诉求登记，不予立案。'));
+      } catch (err) {
+        toast(`已受理 ${order.number}，但未能标记为重复：${errorText(err)}`, 'error');
+        showResult(order, h('p.form-error', `未能作为工单 ${dup.number} 的重复诉求不予立案：${errorText(err)}`));
+      }
+      result.querySelector('a.mono')?.focus();
     },
   });
   form.id = 'intake-form';
   form.classList.add('grid-form');
 
-  const showSimilar = debounce(async () => {
-    const q = form.controls.title.value.trim();
-    if (q.length < 2) return;
-    try {
-      const data = await api.get(api.withQuery('/orders', { q, limit: 6, sort: 'created_desc' }));
-      const list = api.items(data);
-      mount(similar, h('h2', '相似工单'), list.length ? h('ul.similar-list', list.map((o) => h('li',
-        h('a.mono', { href: '#/order/' + o.id }, o.number), ' ', statusChip(o), ' ', o.title,
-        h('span.muted', ' ' + fmtTime(o.created_at))))) : h('p.muted', '没有相似工单'));
-    } catch { /* a failed hint is not an error for the call-taker */ }
-  }, 400);
-  form.controls.title.addEventListener('input', showSimilar);
+  const val = (name) => {
+    const c = form.controls[name];
+    return c ? String(c.value ?? '').trim() : '';
+  };
+  const digits = () => (form.values().anonymous ? '' : val('citizen_phone').replace(/\D/g, ''));
+  const seqs = { history: 0, dups: 0, hints: 0 };
+  const hide = (panel) => { panel.hidden = true; };
 
-  const showResult = (order) => {
+  // (a) The caller's history, from 7 digits of the phone on.
+  const showHistory = debounce(async () => {
+    const phone = digits();
+    const my = ++seqs.history;
+    if (phone.length < 7) { idleHistory(); return; }
+    try {
+      const data = await api.get(api.withQuery('/citizens/history', { phone, limit: 8 }));
+      if (my !== seqs.history) return;
+      const list = api.items(data);
+      mount(history, h('h2', '来电历史', list.length ? h('span.badge', String(list.length) + (data.more ? '+' : '')) : null),
+        list.length ? h('ul.mini-list', list.map((o) => h('li', { dataset: { id: o.id } },
+          h('div.mini-head', h('a.mono', { href: '#/order/' + o.id }, o.number), ' ', statusChip(o), h('span.muted.small', ' ' + fmtDay(o.created_at))),
+          h('div.mini-title', { title: o.title }, o.title))))
+          : h('p.first-call', { id: 'first-call' }, '首次来电'),
+        data.more ? h('a.small', { href: '#/search?q=' + encodeURIComponent(phone) }, '查看全部 →') : null);
+      history.hidden = false;
+    } catch (err) {
+      if (my !== seqs.history) return;
+      if (err.status === 403 || err.status === 404) hide(history);
+      else mount(history, h('h2', '来电历史'), h('p.muted', '来电历史暂时无法查询：' + errorText(err)));
+    }
+  }, 350);
+
+  // (b) Likely duplicates among recent orders.
+  const CLOSED = ['closed', 'archived', 'not_filed', 'merged'];
+  const showDups = debounce(async () => {
+    const v = form.values();
+    const body = compact({
+      title: v.title, text: v.text, address: v.address, region_id: v.region_id, category_id: v.category_id,
+      citizen_phone: v.anonymous ? '' : v.citizen_phone, citizen_name: v.anonymous ? '' : v.citizen_name,
+    });
+    const my = ++seqs.dups;
+    // The server compares title or text (the caller, address and region weigh in beside them).
+    if ((body.title || '').length < 2 && (body.text || '').length < 4) { idleDups(); return; }
+    try {
+      const data = await api.post('/duplicates', { ...body, limit: 5 }, { idempotent: false });
+      if (my !== seqs.dups) return;
+      const list = data.items || [];
+      mount(dups, h('h2', '可能重复', list.length ? h('span.badge', String(list.length)) : null),
+        list.length ? h('ul.mini-list.dup-list', list.map((d) => {
+          const o = d.order || {};
+          const st = enumName('status', o.status);
+          const open = !CLOSED.includes(st);
+          return h('li.dup' + (d.likely ? '.likely' : ''), { dataset: { id: o.id, number: o.number } },
+            h('div.mini-head', h('a.mono', { href: '#/order/' + o.id }, o.number), ' ', statusChip(o),
+              h('span.muted.small', ' ' + fmtDay(o.created_at)), h('b.score', { title: d.likely ? '很可能重复' : '相似' }, pct(d.score))),
+            h('div.mini-title', { title: o.title }, o.title),
+            (d.reasons || []).length ? h('div.tags', d.reasons.map((x) => h('span.tag', { dataset: { code: x.code } }, x.label))) : null,
+            h('button.small.dup-register', {
+              type: 'button', disabled: !open, title: open ? `登记本次来电并作为工单 ${o.number} 的重复诉求不予立案` : '该工单已办结、归档、不予立案或已并案，不能作为重复诉求关联',
+              onclick: () => { dupTarget = o; form.requestSubmit(); dupTarget = null; },
+            }, '作为重复诉求登记'));
+        })) : h('p.muted', { id: 'no-dups' }, `近期没有相似工单（已比对 ${data.examined ?? 0} 件）`));
+      dups.hidden = false;
+    } catch (err) {
+      if (my !== seqs.dups) return;
+      if (err.status === 403 || err.status === 404) hide(dups);
+    }
+  }, 400);
+
+  // (c) Suggested category and units.
+  const showHints = debounce(async () => {
+    const v = form.values();
+    const my = ++seqs.hints;
+    if ((v.title || '').length < 2 && (v.text || '').length < 4) { idleHints(); return; }
+    try {
+      const data = await api.post('/suggest', compact({ title: v.title, text: v.text, region_id: v.region_id }), { idempotent: false });
+      if (my !== seqs.hints) return;
+      const cats = (data.categories || []).slice(0, 3);
+      const units = sortUnits(data.units || []).slice(0, 3);
+      mount(hints, h('h2', '智能建议'),
+        h('h3', '分类'),
+        cats.length ? h('div.suggest-cats', cats.map((c, i) => h('button.suggest-cat', {
+          type: 'button', dataset: { id: c.id }, title: (c.path || c.name) + '（点击填入分类）',
+          onclick: () => {
+            form.controls.category_id.setValue(c.id);
+            form.controls.category_id.dispatchEvent(new Event('change', { bubbles: true }));
+            toast(`分类已设为：${c.path || c.name}`, 'info');
+          },
+        }, h('span.s-name', c.name), h('span.s-path.muted.small', c.path && c.path !== c.name ? c.path : ''), h('b.pct', pct(c.confidence)), i === 0 ? h('kbd', { title: 'Alt+S 采用' }, 'S') : null))) : h('p.muted', '暂无分类建议'),
+        h('h3', '承办单位'),
+        units.length ? h('ul.suggest-units', units.map((u) => h('li', { dataset: { id: u.id } },
+          h('span.s-name', u.name), h('span.tag', u.source === 'catalogue' ? '目录' : '模型'), h('b.pct', pct(u.confidence))))) : h('p.muted', '暂无单位建议'),
+        data.model_at ? h('p.muted.small', `模型训练于 ${fmtTime(data.model_at)}`) : null);
+      hints.hidden = false;
+    } catch (err) {
+      if (my !== seqs.hints) return;
+      if (err.status === 403 || err.status === 404) hide(hints);
+    }
+  }, 450);
+
+  const resetPanels = () => {
+    seqs.history++; seqs.dups++; seqs.hints++;
+    idleHistory(); idleDups(); idleHints();
+  };
+  const DUP_FIELDS = ['title', 'text', 'address', 'citizen_phone', 'citizen_name', 'region_id', 'category_id', 'anonymous'];
+  const fieldOf = (e) => e.target.closest && e.target.closest('[data-field]')?.dataset.field;
+  const onEdit = (e) => {
+    const f = fieldOf(e);
+    if (f === 'citizen_phone' || f === 'anonymous') showHistory();
+    if (DUP_FIELDS.includes(f)) showDups();
+    if (f === 'title' || f === 'text' || (f === 'region_id' && e.type === 'change')) showHints();
+  };
+  form.addEventListener('input', onEdit);
+  form.addEventListener('change', onEdit);
+  // A picker sets its value without an input event: look again when it loses focus.
+  form.addEventListener('focusout', (e) => {
+    const f = fieldOf(e);
+    if (f === 'region_id' || f === 'category_id') setTimeout(() => onEdit({ type: 'change', target: e.target }), 150);
+  });
+  // Alt+S takes the first suggested category.
+  form.addEventListener('keydown', (e) => {
+    if (e.altKey && !e.ctrlKey && e.key.toLowerCase() === 's') { const b = hints.querySelector('button.suggest-cat'); if (b) { e.preventDefault(); b.click(); } }
+  });
+
+  const showResult = (order, note) => {
     const acts = availableActions(order, { ...ctx, ...r, policy: pol });
     mount(result, h('h2', '受理结果'),
-      h('p', h('a.mono.big', { href: '#/order/' + order.id }, order.number), ' ', statusChip(order)),
+      h('p', h('a.mono.big', { href: '#/order/' + order.id }, order.number), ' ', h('span', { dataset: { status: enumName('status', order.status) } }, statusChip(order))),
       h('p', order.title),
+      note || null,
       h('div.actions', acts.map((a, i) => h('button' + (i === 0 ? '.primary' : ''), {
         type: 'button', dataset: { action: a },
         onclick: async () => {
@@ -89,6 +230,13 @@ export async function render(view, ctx) {
 
   mount(view,
     h('div.page-head', h('div', h('h1', '受理登记'), h('p.muted', '来电、网络、信件等渠道的诉求在此登记，自动编号。'))),
-    h('div.split-layout', h('section.panel', form), h('aside.side', result, similar)));
+    h('div.split-layout', h('section.panel', form), h('aside.side', result, history, dups, hints)));
   form.controls.channel.focus();
+}
+
+const pct = (x) => `${Math.round(Math.max(0, Math.min(1, Number(x) || 0)) * 100)}%`;
+
+/** Units of a suggestion, the catalogue's first, then by confidence. */
+export function sortUnits(units) {
+  return units.slice().sort((a, b) => (a.source === 'catalogue' ? 0 : 1) - (b.source === 'catalogue' ? 0 : 1) || (b.confidence || 0) - (a.confidence || 0));
 }

@@ -1,7 +1,7 @@
 // The order page: every field (as masked by the server for this user's role), the units holding
 // it, attachments, the actions this user may take now, and the append-only timeline.
 import * as api from '../api.js';
-import { h, mount, dl, chip } from '../ui.js';
+import { h, mount, dl, chip, table, errorText } from '../ui.js';
 import { treePath } from '../refdata.js';
 import {
   ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_FILED, REVIEW_STANDARD, ROLE, SATISFACTION, STATUS,
@@ -10,7 +10,7 @@ import {
 } from '../labels.js';
 import { ACTIONS, assignments, availableActions, runAction, suggestFor, hangOf } from '../actions.js';
 import { refs, statusChip, deadlineCell } from './common.js';
-import { refresh, policy } from '../app.js';
+import { refresh, policy, go } from '../app.js';
 
 const ARG_LABELS = {
   channel: '渠道', type: '类型', title: '标题', text: '内容', citizen_name: '诉求人', citizen_phone: '电话',
@@ -192,6 +192,29 @@ export async function render(view, ctx, params) {
       Object.keys(args).length ? h('dl.ev-args', Object.entries(args).map(([k, v]) => [h('dt', ARG_LABELS[k] || k), h('dd', argValue(k, v, r))])) : null);
   }));
 
+  // Likely duplicates among recent orders (platform roles; loaded after the page is drawn).
+  const platform = !['unit_operator', 'unit_leader', 'auditor'].includes(ctx.user.role);
+  const dupSection = platform && api.has('GET', '/orders/{id}/duplicates')
+    ? h('section.panel.dups', { id: 'order-duplicates' }, h('h2', '可能重复'), h('p.muted', '正在比对近期工单…')) : null;
+  if (dupSection) {
+    api.get(`/orders/${o.id}/duplicates`).then((data) => {
+      const list = data.items || [];
+      mount(dupSection, h('h2', '可能重复', list.length ? h('span.badge', String(list.length)) : null),
+        list.length ? table([
+          { label: '工单编号', get: (d) => h('a.mono', { href: '#/order/' + d.order.id }, d.order.number) },
+          { label: '相似度', get: (d) => h('b.score' + (d.likely ? '.likely' : ''), `${Math.round((d.score || 0) * 100)}%`) },
+          { label: '状态', get: (d) => statusChip(d.order) },
+          { label: '受理时间', get: (d) => fmtTime(d.order.created_at) },
+          { label: '标题', class: 'title-col', get: (d) => h('span', { title: d.order.title }, d.order.title) },
+          { label: '依据', class: 'wrap', get: (d) => h('div.tags', (d.reasons || []).map((x) => h('span.tag', x.label))) },
+        ], list, { onRow: (d) => go('order/' + d.order.id) })
+          : h('p.muted', `未发现可能重复的工单（已比对近期 ${data.examined ?? 0} 件）`));
+    }).catch((err) => {
+      if (err.status === 403 || err.status === 404) dupSection.remove();
+      else mount(dupSection, h('h2', '可能重复'), h('p.muted', '暂时无法比对：' + errorText(err)));
+    });
+  }
+
   mount(view,
     h('div.page-head.order-head',
       h('div', h('h1', { id: 'order-title' }, o.title || '(无标题)'),
@@ -200,6 +223,7 @@ export async function render(view, ctx, params) {
     h('div.order-layout',
       h('div.order-main',
         h('section.panel', h('h2', '诉求内容'), h('div.pre.text', o.text)),
+        dupSection,
         h('div.two-col',
           h('section.panel', h('h2', '基本信息'), basic),
           h('div', h('section.panel', h('h2', '诉求人'), citizen), h('section.panel', h('h2', '时间'), times))),

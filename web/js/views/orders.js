@@ -71,6 +71,9 @@ export async function render(view, ctx, params) {
     h('div.page-head', h('div', h('h1', isUnit ? '本单位工单' : '工单查询'), h('p.muted', isUnit ? '只显示本单位承办的工单。' : '按条件检索全部工单。'))),
     h('section.panel', form),
     h('div.toolbar', count, exportBtn),
+    // The keyword filter searches text; numbers, phones and names go through the one search box.
+    query.q ? h('p.muted.search-hint', '按工单号、电话或姓名查找“', query.q, '”：',
+      h('a', { href: '#/search?q=' + encodeURIComponent(query.q) }, '在全局搜索中查看 →')) : null,
     results, h('div.more', more));
 
   const page = async () => {
