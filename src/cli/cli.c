@@ -421,8 +421,8 @@ static const struct command commands[] = {
      cli_calendar,
      "jiesu calendar [--db PATH] [--year YYYY] [--holiday DATE | --workday DATE] [--name NAME] "
      "| --remove DATE | --file FILE.json | --reset"},
-    {"train", "learn the category and unit suggestions from the orders (and store them)",
-     cli_train, "jiesu train [--db PATH]"},
+    {"train", "learn the category and unit suggestions from the orders (and store them)", cli_train,
+     "jiesu train [--db PATH]"},
     {"classify",
      "train the suggestion classifier on one CSV, label another (top 3 with confidences)",
      cli_classify,

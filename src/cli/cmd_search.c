@@ -87,7 +87,8 @@ int cli_search(struct opts *o)
             goto out;
         }
     }
-    if (r.citizen_used && (phone || r.citizen_hits > 0 || strspn(q, "0123456789 -+") == strlen(q)) &&
+    if (r.citizen_used &&
+        (phone || r.citizen_hits > 0 || strspn(q, "0123456789 -+") == strlen(q)) &&
         search_audit(s, who.user_id, now, phone != NULL, phone ? phone : q, &r)) {
         fprintf(stderr, "jiesu search: 无法写入审计记录，结果不予显示\n");
         rc = 1;

@@ -106,7 +106,8 @@ static int draft_tokens(const struct dup_doc *d, struct buf *toks, const char **
             *p++ = '\0';
         bool cjk = (unsigned char)t[0] >= 0x80;
         size_t len = strlen(t);
-        if ((cjk && len < 6) || (!cjk && len < 4)) /* single characters, short numbers: too common */
+        if ((cjk && len < 6) ||
+            (!cjk && len < 4)) /* single characters, short numbers: too common */
             continue;
         bool seen = false;
         for (int m = 0; m < *n && !seen; m++)

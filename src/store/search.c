@@ -42,8 +42,8 @@ int search_audit(struct store *s, int64_t user_id, int64_t at, bool history, con
     a.user_id = user_id;
     a.at = at;
     snprintf(a.action, sizeof a.action, "%s", history ? "citizen_history" : "search_citizen");
-    snprintf(a.detail, sizeof a.detail, "%s“%.300s”，命中%d件", history ? "来电历史" : "按诉求人查询",
-             q ? q : "", history ? r->n : r->citizen_hits);
+    snprintf(a.detail, sizeof a.detail, "%s“%.300s”，命中%d件",
+             history ? "来电历史" : "按诉求人查询", q ? q : "", history ? r->n : r->citizen_hits);
     int rc = s->ops->begin(s);
     if (rc)
         return rc;

@@ -31,19 +31,25 @@ struct order_query {
     int type, level; /* -1: any */
     int overdue;     /* -1 any, 1 overdue at `now`, 0 not overdue */
     int64_t now;
-    int64_t from, to;   /* created_at in [from, to); 0: open */
-    const char *text;   /* searched in title, text, address, reply and notes (no synonyms) */
+    int64_t from, to; /* created_at in [from, to); 0: open */
+    const char *text; /* searched in title, text, address, reply and notes (no synonyms) */
     const struct st_query *match; /* a parsed query (with synonyms); replaces text */
-    int sort;           /* enum order_sort */
-    const char *cursor; /* from the previous page, or NULL */
-    int limit;          /* 1..500 */
+    int sort;                     /* enum order_sort */
+    const char *cursor;           /* from the previous page, or NULL */
+    int limit;                    /* 1..500 */
 };
 
 /* One search (issue 9). The kinds are tried in the order of enum search_kind, which is also
  * the order of relevance: an exact order number before a tail, phone before name before text;
  * within a kind exact keys come first, then text by relevance, then newest first. */
-enum search_kind { SEARCH_NUMBER, SEARCH_UPSTREAM, SEARCH_PHONE, SEARCH_NAME, SEARCH_TEXT,
-                   SEARCH__COUNT };
+enum search_kind {
+    SEARCH_NUMBER,
+    SEARCH_UPSTREAM,
+    SEARCH_PHONE,
+    SEARCH_NAME,
+    SEARCH_TEXT,
+    SEARCH__COUNT
+};
 #define SEARCH_BIT(k) (1u << (k))
 struct search_query {
     const char *key;             /* number or upstream id (whole or its tail), or phone digits

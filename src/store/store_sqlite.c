@@ -950,8 +950,9 @@ static int keys_write(struct sq *q, int64_t id, const struct order *o, bool repl
     for (size_t i = 0; i < JS_ARRAY_LEN(rows) && !rc; i++) {
         if (!rows[i].key[0])
             continue;
-        if ((rc = stmt_get(q, "INSERT OR IGNORE INTO order_keys(kind, key, order_id)"
-                              " VALUES (?1, ?2, ?3)",
+        if ((rc = stmt_get(q,
+                           "INSERT OR IGNORE INTO order_keys(kind, key, order_id)"
+                           " VALUES (?1, ?2, ?3)",
                            &st)))
             break;
         bind_text(st, 1, rows[i].kind);
@@ -1044,9 +1045,10 @@ static int reindex_all(struct sq *q)
     }
     if (rc)
         return rc;
-    rc = stmt_get(q, "SELECT id, order_id, version, at, actor_user, actor_role, actor_unit,"
-                     " actor_name, action, status_before, status_after, payload FROM events"
-                     " ORDER BY id",
+    rc = stmt_get(q,
+                  "SELECT id, order_id, version, at, actor_user, actor_role, actor_unit,"
+                  " actor_name, action, status_before, status_after, payload FROM events"
+                  " ORDER BY id",
                   &st);
     if (rc)
         return rc;
@@ -1415,8 +1417,8 @@ static int query_where(const struct order_query *q, const char *match, struct bu
         qp_int(p, q->to);
     }
     if (match) {
-        rc |= buf_puts(sql,
-                       " AND id IN (SELECT rowid FROM order_search WHERE order_search MATCH ?)");
+        rc |=
+            buf_puts(sql, " AND id IN (SELECT rowid FROM order_search WHERE order_search MATCH ?)");
         qp_text(p, match);
     }
     return rc ? -JS_ENOMEM : 0;
@@ -1522,8 +1524,8 @@ static int search_filters(const struct search_query *q, int64_t since_id, const 
 {
     int rc = 0;
     if (q->unit_id) {
-        rc |= buf_printf(sql, " AND %s IN (SELECT order_id FROM order_units WHERE unit_id = ?)",
-                         col);
+        rc |=
+            buf_printf(sql, " AND %s IN (SELECT order_id FROM order_units WHERE unit_id = ?)", col);
         qp_int(p, q->unit_id);
     }
     if (since_id) {
@@ -1665,8 +1667,9 @@ static int sq_order_search(struct store *s, const struct search_query *sq, struc
         since_id = q->memo_since_id;
     } else if (sq->since) {
         sqlite3_stmt *st;
-        if ((rc = stmt_get(q, "SELECT id FROM orders WHERE created_at >= ?1 ORDER BY created_at"
-                              " LIMIT 1",
+        if ((rc = stmt_get(q,
+                           "SELECT id FROM orders WHERE created_at >= ?1 ORDER BY created_at"
+                           " LIMIT 1",
                            &st)))
             goto out;
         sqlite3_bind_int64(st, 1, sq->since);
@@ -1685,7 +1688,8 @@ static int sq_order_search(struct store *s, const struct search_query *sq, struc
     }
     const char *key = sq->key && sq->key[0] ? sq->key : NULL;
     char rev[160];
-    if (key && (sq->kinds & SEARCH_BIT(SEARCH_NUMBER)) && strspn(key, "0123456789") == strlen(key)) {
+    if (key && (sq->kinds & SEARCH_BIT(SEARCH_NUMBER)) &&
+        strspn(key, "0123456789") == strlen(key)) {
         reverse_into(key, rev, sizeof rev);
         rc = search_keys(q, sq, since_id, "n", rev, false, SEARCH_NUMBER, &h);
     }

@@ -114,10 +114,52 @@ static int to_cps(const char *s, uint32_t **cp, int *n, int *cap)
     return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sorts k[0..n) ascending: quicksort (median of three) with insertion sort for short runs; the
+ * recursion goes into the smaller half. Far cheaper than qsort's callbacks for these keys. */
+static void sort_u64(uint64_t *k, int n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    while (n > 16) {
+        uint64_t a = k[0], b = k[n / 2], c = k[n - 1];
+        uint64_t piv = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        int i = 0, j = n - 1;
+        for (;;) {
+            while (k[i] < piv)
+                i++;
+            while (k[j] > piv)
+                j--;
+            if (i >= j)
+                break;
+            uint64_t t = k[i];
+            k[i++] = k[j];
+            k[j--] = t;
+        }
+        /* k[0..j] <= piv <= k[j+1..n) */
+        if (j + 1 < n - j - 1) {
+            sort_u64(k, j + 1);
+            k += j + 1;
+            n -= j + 1;
+        } else {
+            sort_u64(k + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (int i = 1; i < n; i++) {
+        uint64_t x = k[i];
+        int j = i;
+        while (j > 0 && k[j - 1] > x) {
+            k[j] = k[j - 1];
+            j--;
+        }
+        k[j] = x;
+    }
+}
+
+static uint32_t suf_first[0x10000 / 32]; /* bit c set: some place suffix starts with c */
+
+/* Whether some place suffix starts with c (all of them are in the BMP). */
+static inline bool suffix_start(uint32_t c)
+{
+    return c < 0x10000 && (suf_first[c >> 5] >> (c & 31)) & 1u;
 }
 
 static inline unsigned idf_slot(uint64_t key)
@@ -136,6 +178,8 @@ static void idf_init(void)
         while (*p && m < 4)
             suf[s][m++] = utf8_next(&p);
         suf_len[s] = m;
+        if (suf[s][0] < 0x10000)
+            suf_first[suf[s][0] >> 5] |= 1u << (suf[s][0] & 31);
     }
     int n = (int)JS_ARRAY_LEN(idf_table);
     uint64_t *k = calloc(IDF_SLOTS, sizeof *k);
@@ -187,7 +231,7 @@ static int bag_build(uint64_t *keys, int n, double min_w, struct dup_bag *bag)
         free(keys);
         return 0;
     }
-    qsort(keys, (size_t)n, sizeof *keys, cmp_u64);
+    sort_u64(keys, n);
     float *w = malloc((size_t)n * sizeof *w);
     if (!w) {
         free(keys);
@@ -258,6 +302,8 @@ static int place_keys(const uint32_t *cp, int n, const uint32_t *addr, int n_add
     if (!keys)
         return -JS_ENOMEM;
     for (int i = 0; i < n; i++) {
+        if (!suffix_start(cp[i]))
+            continue;
         for (size_t s = 0; s < JS_ARRAY_LEN(place_suffix); s++) {
             int L = suf_len[s];
             if (cp[i] != suf[s][0] || i + L > n ||
@@ -302,6 +348,8 @@ static int place_names(const uint32_t *cp, const float *cpw, int n, struct dup_s
 {
     int cap = 0, kcap = 0, k = 0;
     for (int i = 1; i < n; i++) {
+        if (!suffix_start(cp[i]))
+            continue;
         for (size_t s = 0; s < JS_ARRAY_LEN(place_suffix); s++) {
             int L = suf_len[s];
             if (cp[i] != suf[s][0] || i + L > n ||

@@ -96,8 +96,9 @@ struct dup_params {
     double title_w;        /* share of the title cosine in the text similarity */
     double contain_w;      /* factor on containment before max(cosine, containment) */
     double place_w;        /* share of place overlap when both sides name places */
-    double text_floor;     /* the text similarity below which place overlap is scaled down: a
-                            * shared place alone (same estate, other problem) adds nothing */
+    double text_floor;     /* below this text similarity place overlap is scaled by
+                            * (text / text_floor)^2: a shared place alone (same estate, other
+                            * problem) adds next to nothing */
     double place_penalty;  /* factor at full place-name conflict (place_novel 1): the score is
                             * multiplied by place_penalty ^ place_novel */
     double region_penalty; /* factor applied on a district/region conflict */

@@ -71,7 +71,8 @@ static void build_table(void)
     buf_init(&all, 0);
     uint16_t *table = calloc(TABLE_HI - TABLE_LO + 1, sizeof *table);
     if (cc == (opencc_t)-1 || !table) {
-        fprintf(stderr, "jiesu: OpenCC t2s is unavailable: traditional characters are not folded\n");
+        fprintf(stderr,
+                "jiesu: OpenCC t2s is unavailable: traditional characters are not folded\n");
         goto out;
     }
     for (size_t r = 0; r < JS_ARRAY_LEN(ranges); r++)

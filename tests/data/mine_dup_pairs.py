@@ -15,7 +15,15 @@ Sources:
   same_problem  pairs by different users whose titles share a problem keyword (噪音, 油烟, 拆迁 ...)
               with cosine in [0.08, 0.25) (sampled): mostly the same problem in another place
 
-Usage: mine_dup_pairs.py [--messages PATH] [--snippet N] > candidates.tsv
+With --hard PAIRS (the existing dup_pairs.csv), proposes instead the second round of hard
+candidates, none of them already in PAIRS (seeds 7 and 11):
+  SP  two titles naming the same estate/school (X小区/苑/学校 ..., 4+ characters), cosine < 0.2
+      (45): the same place, often another problem
+  PO  cosine >= 0.35 while the estates named in title + first 80 characters differ (all of them)
+  SU  same user (at most 8 messages), cosine in [0.1, 0.35) (22): the same person, maybe
+      another matter
+
+Usage: mine_dup_pairs.py [--messages PATH] [--snippet N] [--hard PAIRS] > candidates.tsv
 """
 import argparse, collections, csv, math, random, re, sys
 
@@ -40,6 +48,7 @@ def main():
     ap.add_argument('--n-random2', type=int, default=40, help='random pairs drawn after same_problem')
     ap.add_argument('--min-sim', type=float, default=0.25)
     ap.add_argument('--n-high', type=int, default=100, help='near_text pairs kept with cosine >= 0.8')
+    ap.add_argument('--hard', metavar='PAIRS', help='second round: hard candidates not in PAIRS')
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     rows = list(csv.DictReader(open(a.messages, encoding='utf-8-sig')))
@@ -54,6 +63,10 @@ def main():
 
     def sim(i, j):
         return sum(idf[b] ** 2 for b in bigrams[i] & bigrams[j]) / (norms[i] * norms[j])
+
+    if a.hard:
+        hard(a, rows, bigrams, df, idf, norms, sim)
+        return
 
     # near_text: inverted index over bigrams in at most 60 messages
     inv = collections.defaultdict(list)
@@ -154,6 +167,69 @@ def main():
                            'U' if ra['user'] == rb['user'] else '-',
                            ra['title'].replace('\t', ' '), rb['title'].replace('\t', ' '),
                            norm(ra['text'])[:s], norm(rb['text'])[:s]]) + '\n')
+
+
+ESTATE_RE = re.compile(r'([\u4e00-\u9fff]{2,5}?(?:小区|花园|家园|新城|公寓|苑|学校|学院|小学|中学|幼儿园))')
+
+
+def hard(a, rows, bigrams, df, idf, norms, sim):
+    """The second round of hard candidates (see the module comment)."""
+    have = set()
+    for r in csv.DictReader(open(a.hard, encoding='utf-8')):
+        have.add((r['id_a'], r['id_b']))
+        have.add((r['id_b'], r['id_a']))
+    n = len(rows)
+    new = lambda i, j: (rows[i]['id'], rows[j]['id']) not in have
+    out = []
+    rnd = random.Random(7)
+    places = collections.defaultdict(set)
+    for i, r in enumerate(rows):
+        for m in set(ESTATE_RE.findall(norm(r['title']))):
+            if len(m) >= 4:
+                places[m].add(i)
+    sp = []
+    for p, s in places.items():
+        if 2 <= len(s) <= 15:
+            l = sorted(s)
+            for x, i in enumerate(l):
+                for j in l[x + 1:]:
+                    if new(i, j) and sim(i, j) < 0.2:
+                        sp.append((i, j))
+    rnd.shuffle(sp)
+    out += [('SP', i, j) for i, j in sp[:45]]
+    inv = collections.defaultdict(list)
+    for i, d in enumerate(bigrams):
+        for b in d:
+            if df[b] <= 40:
+                inv[b].append(i)
+    acc = collections.Counter()
+    for b, l in inv.items():
+        for x in range(len(l)):
+            for y in range(x + 1, len(l)):
+                acc[(l[x], l[y])] += idf[b] ** 2
+    po = []
+    for (i, j), v in acc.items():
+        if v / (norms[i] * norms[j]) >= 0.3:
+            pi = set(ESTATE_RE.findall(norm(rows[i]['title'] + rows[i]['text'][:80])))
+            pj = set(ESTATE_RE.findall(norm(rows[j]['title'] + rows[j]['text'][:80])))
+            if pi and pj and not (pi & pj) and new(i, j) and sim(i, j) >= 0.35:
+                po.append((i, j))
+    rnd.shuffle(po)
+    out += [('PO', i, j) for i, j in po[:45]]
+    by_user = collections.defaultdict(list)
+    for i, r in enumerate(rows):
+        by_user[r['user']].append(i)
+    su = [(i, j) for l in by_user.values() if len(l) <= 8 for x, i in enumerate(l) for j in l[x + 1:]
+          if new(i, j) and 0.1 <= sim(i, j) < 0.35]
+    rnd = random.Random(11)
+    rnd.shuffle(su)
+    out += [('SU', i, j) for i, j in su[:22]]
+    for src, i, j in out:
+        ra, rb = rows[i], rows[j]
+        sys.stdout.write('\t'.join([src, ra['id'], rb['id'], '%.2f' % sim(i, j),
+                                    'U' if ra['user'] == rb['user'] else '-', ra['title'],
+                                    rb['title'], norm(ra['text'])[:a.snippet],
+                                    norm(rb['text'])[:a.snippet]]) + '\n')
 
 
 if __name__ == '__main__':

@@ -232,9 +232,8 @@ static void test_who_may_look_up_citizens(void **state)
     assert_true(r.orders[0].created_at > r.orders[1].created_at);
     assert_int_equal(r.orders[1].id, w.dispatched);
     /* the lookup is audited */
-    assert_int_equal(search_audit(w.f.store, w.f.as[ROLE_AGENT].user_id, w.f.now, true,
-                                  "13300004444", &r),
-                     0);
+    assert_int_equal(
+        search_audit(w.f.store, w.f.as[ROLE_AGENT].user_id, w.f.now, true, "13300004444", &r), 0);
     search_result_release(&r);
     struct audit_entry *a = NULL;
     int na = 0;
@@ -280,16 +279,16 @@ static void test_duplicate_candidates(void **state)
     assert_true(r.v[0].likely);
     dup_result_release(&r);
     /* nothing similar: no likely duplicate */
-    struct dup_doc other = {.title = "咨询社保卡补办", .text = "社保卡丢了怎么补办",
-                            .created_at = w.f.now};
+    struct dup_doc other = {
+        .title = "咨询社保卡补办", .text = "社保卡丢了怎么补办", .created_at = w.f.now};
     assert_int_equal(
         dupcheck_run(w.f.store, &who, &other, 0, w.f.now, 30, 5, DUP_THRESHOLD, &r, &e), 0);
     assert_int_equal(r.n, 0);
     dup_result_release(&r);
     /* outside the window: not a candidate */
-    assert_int_equal(dupcheck_run(w.f.store, &who, &d, 0, w.f.now + 40 * 86400, 30, 5,
-                                  DUP_THRESHOLD, &r, &e),
-                     0);
+    assert_int_equal(
+        dupcheck_run(w.f.store, &who, &d, 0, w.f.now + 40 * 86400, 30, 5, DUP_THRESHOLD, &r, &e),
+        0);
     assert_int_equal(r.n, 0);
     dup_result_release(&r);
     /* bad input */
