@@ -20,9 +20,12 @@
 #include "core/model.h"
 #include "core/order.h"
 #include "store/dupcheck.h"
+#include "store/learn.h"
+#include "text/classify.h"
 #include "store/search.h"
 #include "store/store.h"
 #include "util/csv.h"
+#include "util/jfield.h"
 #include "util/jtime.h"
 
 struct sqlite3 *store_sqlite_db(struct store *s); /* store/sqlite_schema.h */
@@ -401,6 +404,86 @@ int main(int argc, char **argv)
     printf("  duplicate check (30 days): p50 %.3f ms p99 %.3f ms, %.1f candidates scored per "
            "check, the retold original found in %ld of %d\n",
            ds.p50, ds.p99, (double)examined / N_SAMPLE, found, N_SAMPLE);
+    /* a suggestion: a category model learnt from train.csv (7 classes, stored as categories
+     * of this store), asked for the sampled orders' texts; the store is consulted for the
+     * category names and the catalogue */
+    {
+        snprintf(path, sizeof path, "%s/data/tipdm2020c/train.csv", shared);
+        FILE *f = fopen(path, "r");
+        struct csv_reader r;
+        bool got;
+        if (!f) {
+            fprintf(stderr, "bench_search: cannot open %s\n", path);
+            return 1;
+        }
+        csv_init(&r, f, 0);
+        csv_next(&r, &got, &e);
+        int li = csv_find(&r, "label"), ti = csv_find(&r, "title"), xi = csv_find(&r, "text");
+        struct classifier_doc *docs = NULL;
+        int nd = 0;
+        char ids[16][24], names[16][64];
+        int nl = 0;
+        while (csv_next(&r, &got, &e) == 0 && got) {
+            const char *label = csv_field(&r, li);
+            int k = 0;
+            while (k < nl && strcmp(names[k], label))
+                k++;
+            if (k == nl && nl < 16) {
+                struct category c = {.level = 1};
+                snprintf(c.name, sizeof c.name, "%s", label);
+                snprintf(c.code, sizeof c.code, "B%02d", nl);
+                struct category old;
+                if (s->ops->category_get(s, (int64_t)nl + 1, &old) != 0 || strcmp(old.name, label))
+                    s->ops->category_put(s, &c);
+                else
+                    c.id = old.id;
+                snprintf(names[nl], sizeof names[nl], "%s", label);
+                snprintf(ids[nl++], sizeof ids[0], "%lld", (long long)c.id);
+            }
+            struct classifier_doc *grown = realloc(docs, (size_t)(nd + 1) * sizeof *docs);
+            if (!grown)
+                return 1;
+            docs = grown;
+            docs[nd++] = (struct classifier_doc){strdup(csv_field(&r, ti)),
+                                                 strdup(csv_field(&r, xi)), ids[k]};
+        }
+        csv_release(&r);
+        fclose(f);
+        struct classifier_opts co = {0};
+        struct learn_models m = {0};
+        double a = now_s();
+        if (classifier_train(docs, nd, &co, &m.category, &e)) {
+            fprintf(stderr, "bench_search: training: %s\n", e.message);
+            return 1;
+        }
+        printf("  suggestion model: %d training rows, %d classes, trained in %.1f s\n", nd,
+               classifier_classes(m.category), now_s() - a);
+        double tsug[N_SAMPLE];
+        long chars = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < N_SAMPLE; i++) {
+                struct order o;
+                if (s->ops->order_get(s, samp[i].id, &o))
+                    continue;
+                struct suggestions out;
+                a = now_s();
+                learn_suggest(s, &m, o.title, o.text, 0, 0, &out);
+                tsug[i] = now_s() - a;
+                if (pass)
+                    chars += (long)(utf8_len(o.title) + utf8_len(o.text));
+                order_release(&o);
+            }
+        struct stats gs = summarize(tsug, N_SAMPLE, 0);
+        printf("  suggestion (top 3 categories and units, %d-character texts on average): p50 "
+               "%.3f ms p99 %.3f ms\n",
+               (int)(chars / N_SAMPLE), gs.p50, gs.p99);
+        classifier_free(m.category);
+        for (int i = 0; i < nd; i++) {
+            free((void *)docs[i].title);
+            free((void *)docs[i].text);
+        }
+        free(docs);
+    }
     (void)units_of;
     sqlite3_finalize(st_phone);
     sqlite3_finalize(st_number);

@@ -37,7 +37,8 @@ static void print_result(const struct search_result *r)
         char when[40];
         jtime_format_cn(o->created_at, when, sizeof when);
         printf("%s  %-6s  %s  [%s%s]  %s\n", o->number, js_status_labels[o->status], when,
-               search_kind_label(r->hits[i].kind), r->hits[i].exact ? "" : "·部分",
+               search_kind_label(r->hits[i].kind),
+               r->hits[i].exact || r->hits[i].kind == SEARCH_TEXT ? "" : "·部分",
                o->title ? o->title : "");
     }
     if (r->n == 0)

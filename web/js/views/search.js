@@ -11,7 +11,7 @@ import { go, focusSearch } from '../app.js';
 export function matchBadge(m) {
   if (!m) return '';
   return h('span.match', { class: m.exact ? 'exact' : 'partial', dataset: { kind: m.kind || '' } },
-    m.label || m.kind || '', m.exact ? null : h('span.part', '部分'));
+    m.label || m.kind || '', m.exact || m.kind === 'text' ? null : h('span.part', '部分'));
 }
 
 export async function render(view, ctx, params) {
