@@ -285,8 +285,6 @@ static const char blobs_sql[] = "CREATE TABLE blobs ("
  * citizen's name as written. The old words-only index goes; the migration fills the new one. */
 static const char search_sql[] = "DROP TABLE orders_fts;"
                                  "CREATE VIRTUAL TABLE order_search USING fts5(t, b, y, n);"
-                                 "CREATE VIRTUAL TABLE order_search_vocab"
-                                 " USING fts5vocab(order_search, row);"
                                  "CREATE TABLE order_keys ("
                                  " kind TEXT NOT NULL,"
                                  " key TEXT NOT NULL,"

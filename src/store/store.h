@@ -182,8 +182,6 @@ struct store_ops {
      * relevance, sets *n and *more (there are hits after these) */
     int (*order_search)(struct store *s, const struct search_query *q, struct search_hit *hits,
                         int *n, bool *more);
-    /* for each index token, how many orders contain it (to pick the rare ones) */
-    int (*search_token_df)(struct store *s, const char *const *tokens, int n, int64_t *df);
 
     /* named binary blobs (trained models, by key such as "model:category"): blob_put replaces
      * the blob of key; blob_get fills *data (free()), *size and *at, -JS_ENOTFOUND when absent */

@@ -1725,25 +1725,6 @@ out:
     return rc;
 }
 
-static int sq_search_token_df(struct store *s, const char *const *tokens, int n, int64_t *df)
-{
-    struct sq *q = sq_of(s);
-    sqlite3_stmt *st;
-    int rc = stmt_get(q, "SELECT doc FROM order_search_vocab WHERE term = ?1", &st);
-    if (rc)
-        return rc;
-    for (int i = 0; i < n && !rc; i++) {
-        bind_text(st, 1, tokens[i]);
-        int step = sqlite3_step(st);
-        df[i] = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        if (step != SQLITE_ROW && step != SQLITE_DONE)
-            rc = sqlite_fail(q->db, step);
-        sqlite3_reset(st);
-    }
-    stmt_put(q, st);
-    return rc;
-}
-
 static int sq_order_each(struct store *s, store_order_cb cb, void *ctx)
 {
     struct sq *q = sq_of(s);
@@ -2607,7 +2588,6 @@ static const struct store_ops sqlite_ops = {
     .file_put = sq_file_put,
     .file_get = sq_file_get,
     .order_search = sq_order_search,
-    .search_token_df = sq_search_token_df,
     .blob_put = sq_blob_put,
     .blob_get = sq_blob_get,
 };
