@@ -1,6 +1,6 @@
 /* Duplicate check (see dupcheck.h). Three cheap lookups bound the work whatever the size of the
- * store: the caller's phone (an index), the address as a phrase, and bounded probes of the
- * draft's uncommon index tokens; only those few dozen candidates are loaded and scored. */
+ * store: the caller's phone (an index) and bounded probes of the draft's most telling index
+ * tokens (its address's first); only those few dozen candidates are loaded and scored. */
 #include "compat.h"
 #include "store/dupcheck.h"
 
@@ -16,6 +16,8 @@
 #define TEXT_HEAD       100 /* characters of the draft's text whose tokens are probed */
 #define PROBE_CAP       48  /* orders one probe may find before its token counts as common */
 #define RARE_CANDIDATES 16  /* candidates taken from the votes of uncommon tokens */
+#define MAX_PROBES      8   /* tokens probed, the most telling first */
+#define MIN_PROBE_IDF   3.0 /* the commonest hotline bigrams (小区, 问题 …) are never probed */
 
 void dup_result_release(struct dup_result *r)
 {
@@ -68,7 +70,7 @@ static int collect(struct store *s, const struct search_query *q, struct idset *
     return rc;
 }
 
-/* The distinct index tokens of the draft's title, address and the beginning of its text
+/* The distinct index tokens of the draft's address, title and the beginning of its text
  * (bigrams; letters-and-digits tokens of 4 or more), at most MAX_TOKENS. */
 static int draft_tokens(const struct dup_doc *d, struct buf *toks, const char **v, int *n)
 {
@@ -82,7 +84,7 @@ static int draft_tokens(const struct dup_doc *d, struct buf *toks, const char **
         while (*p && ((unsigned char)*p & 0xC0) == 0x80 && k + 1 < sizeof head);
     }
     head[k] = '\0';
-    const char *parts[] = {d->title, d->address, head};
+    const char *parts[] = {d->address, d->title, head};
     int rc = 0;
     *n = 0;
     for (size_t i = 0; i < 3 && !rc; i++)
@@ -118,10 +120,11 @@ static int draft_tokens(const struct dup_doc *d, struct buf *toks, const char **
     return 0;
 }
 
-/* Orders sharing the draft's uncommon tokens in the window: each token is probed for at most
- * PROBE_CAP orders, newest first; a token that fills the cap is too common to tell anything;
- * the others vote for their orders with the weight log(cap / count), and the best voted are
- * candidates. The cost is bounded by MAX_TOKENS probes whatever the size of the store. */
+/* Orders sharing the draft's uncommon tokens in the window: the MAX_PROBES most telling tokens
+ * are each probed for at most PROBE_CAP orders, newest first; a token that fills the cap is too
+ * common here to tell anything; the others vote for their orders with the weight
+ * log(cap / count), and the best voted are candidates. The cost is bounded by MAX_PROBES
+ * probes of at most PROBE_CAP rows whatever the size of the store. */
 static int rare_token_candidates(struct store *s, const struct search_query *base, const char **v,
                                  int n, struct idset *out)
 {
@@ -131,7 +134,26 @@ static int rare_token_candidates(struct store *s, const struct search_query *bas
     } votes[MAX_TOKENS * 8];
     int nv = 0, rc = 0;
     struct search_hit hits[PROBE_CAP];
-    for (int i = 0; i < n && !rc; i++) {
+    /* the most telling tokens first (the scorer's IDF; the address's, then the title's come
+     * first among equals), the commonest hotline bigrams never: their probes cost the most and
+     * say least */
+    int order[MAX_TOKENS], no = 0;
+    double idf[MAX_TOKENS];
+    for (int i = 0; i < n; i++) {
+        idf[i] = dup_token_idf(v[i]);
+        if (idf[i] < MIN_PROBE_IDF)
+            continue;
+        int k = no++;
+        while (k > 0 && idf[order[k - 1]] < idf[i]) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = i;
+    }
+    if (no > MAX_PROBES)
+        no = MAX_PROBES;
+    for (int oi = 0; oi < no && !rc; oi++) {
+        int i = order[oi];
         struct st_query q;
         memset(&q, 0, sizeof q);
         q.n = 1;
@@ -218,14 +240,12 @@ int dupcheck_run(struct store *s, const struct search_who *who, const struct dup
 {
     struct idset ids = {.n = 0};
     struct buf toks;
-    struct st_query q;
     struct dup_sig dsig;
     struct folded fd;
     struct dup_doc dd;
     const char *tokv[MAX_TOKENS];
     int ntok = 0, rc;
     memset(out, 0, sizeof *out);
-    memset(&q, 0, sizeof q);
     memset(&dsig, 0, sizeof dsig);
     buf_init(&toks, 0);
     if (days < 1 || days > DUPCHECK_MAX_DAYS)
@@ -249,25 +269,6 @@ int dupcheck_run(struct store *s, const struct search_who *who, const struct dup
         sq.kinds = SEARCH_BIT(SEARCH_PHONE);
         sq.phone_exact = true;
         if ((rc = collect(s, &sq, &ids)))
-            goto fail;
-    }
-    /* 2. the same address, as a phrase */
-    if (draft->address && draft->address[0]) {
-        rc = searchtext_query(draft->address, NULL, &q);
-        for (int i = 0; i < q.n; i++) /* whole tokens only: a prefix probe costs a term scan */
-            for (int k = 0; k < q.g[i].n; k++)
-                q.g[i].alt[k].prefix = false;
-        if (!rc && q.n > 0) {
-            /* every part of the address in one phrase group: all required */
-            struct search_query sq = base;
-            sq.text = &q;
-            sq.kinds = SEARCH_BIT(SEARCH_TEXT);
-            sq.newest_only = true;
-            sq.limit = 10;
-            rc = collect(s, &sq, &ids);
-        }
-        searchtext_query_release(&q);
-        if (rc)
             goto fail;
     }
     /* 3. the orders that share the draft's uncommon tokens */

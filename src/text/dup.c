@@ -215,6 +215,19 @@ static double idf_of(uint64_t key)
     return DEFAULT_IDF;
 }
 
+double dup_token_idf(const char *token)
+{
+    const unsigned char *p = (const unsigned char *)(token ? token : "");
+    if (!*p)
+        return 0;
+    pthread_once(&idf_once, idf_init);
+    uint32_t a = fold(utf8_next(&p));
+    if (!*p)
+        return 0; /* one character: no bigram */
+    uint32_t b = fold(utf8_next(&p));
+    return idf_of(bkey(a, b));
+}
+
 static void bag_release(struct dup_bag *b)
 {
     free(b->key);

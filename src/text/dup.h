@@ -110,6 +110,11 @@ const struct dup_params *dup_params_default(void);
 /* Combines the filled reasons of why (from dup_score) with weights p into a score in [0,1]. */
 double dup_combine(const struct dup_why *why, const struct dup_params *p);
 
+/* How telling a two-character index token is: the IDF the scorer gives that bigram (small for
+ * the commonest hotline bigrams such as 小区 or 问题, the largest for bigrams missing from its
+ * table); 0 for a token of one character. Thread-safe. */
+double dup_token_idf(const char *token);
+
 /* The reasons of why as a new JSON array of {"code","label"} objects with Chinese labels, e.g.
  * {"code":"same_phone","label":"同一来电人"}, {"code":"text","label":"内容相似度 0.82"}. The
  * caller owns the result (json_decref); NULL if out of memory. */
