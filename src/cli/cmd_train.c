@@ -1,6 +1,8 @@
 /* `jiesu train`: learns the category and unit suggestions from the platform's own orders and
  * stores both models in the database (issue 9); `jiesu serve` also does it on a schedule. */
 #include "compat.h"
+
+#include "cli/cli.h"
 #include "cli/opts.h"
 #include "cli/trainer.h"
 #include "store/learn.h"
@@ -33,17 +35,9 @@ int cli_train(struct opts *o)
 {
     struct js_error e;
     js_error_clear(&e);
-    const char *db = opts_get(o, "db");
-    if (!db)
-        db = getenv("JIESU_DB");
-    if (!db)
-        db = "data/jiesu.db";
     struct store *s = NULL;
-    if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
-        fprintf(stderr, "jiesu train: %s: %s\n", db, e.message);
-        store_close(s);
+    if (cli_open_store(o, &s))
         return 1;
-    }
     struct learn_report r;
     int rc = learn_train(s, (int64_t)time(NULL), &r, &e);
     store_close(s);

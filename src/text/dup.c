@@ -305,6 +305,23 @@ static int simplified(struct segmenter *seg, const char *s, struct buf *b)
     return rc;
 }
 
+/* Appends key to the growable array *keys (freed on failure). */
+static int push_key(uint64_t **keys, int *k, int *cap, uint64_t key)
+{
+    if (*k == *cap) {
+        uint64_t *m = realloc(*keys, (size_t)*cap * 2 * sizeof **keys);
+        if (!m) {
+            free(*keys);
+            *keys = NULL;
+            return -JS_ENOMEM;
+        }
+        *keys = m;
+        *cap *= 2;
+    }
+    (*keys)[(*k)++] = key;
+    return 0;
+}
+
 /* Place bigrams: PLACE_PREFIX characters before each place suffix plus the suffix, and the whole
  * address. */
 static int place_keys(const uint32_t *cp, int n, const uint32_t *addr, int n_addr, uint64_t **out,
@@ -323,32 +340,14 @@ static int place_keys(const uint32_t *cp, int n, const uint32_t *addr, int n_add
                 memcmp(cp + i, suf[s], (size_t)L * sizeof *cp) != 0)
                 continue;
             int from = i - PLACE_PREFIX < 0 ? 0 : i - PLACE_PREFIX;
-            for (int j = from; j + 1 < i + L; j++) {
-                if (k == cap) {
-                    cap *= 2;
-                    uint64_t *m = realloc(keys, (size_t)cap * sizeof *keys);
-                    if (!m) {
-                        free(keys);
-                        return -JS_ENOMEM;
-                    }
-                    keys = m;
-                }
-                keys[k++] = bkey(cp[j], cp[j + 1]);
-            }
+            for (int j = from; j + 1 < i + L; j++)
+                if (push_key(&keys, &k, &cap, bkey(cp[j], cp[j + 1])))
+                    return -JS_ENOMEM;
         }
     }
-    for (int j = 0; j + 1 < n_addr; j++) {
-        if (k == cap) {
-            cap *= 2;
-            uint64_t *m = realloc(keys, (size_t)cap * sizeof *keys);
-            if (!m) {
-                free(keys);
-                return -JS_ENOMEM;
-            }
-            keys = m;
-        }
-        keys[k++] = bkey(addr[j], addr[j + 1]);
-    }
+    for (int j = 0; j + 1 < n_addr; j++)
+        if (push_key(&keys, &k, &cap, bkey(addr[j], addr[j + 1])))
+            return -JS_ENOMEM;
     *out = keys;
     *n_out = k;
     return 0;

@@ -72,24 +72,29 @@ int64_t jtime_day_start(int64_t day)
     return day * JT_DAY - JT_SHANGHAI_OFFSET;
 }
 
-void jtime_format(int64_t t, char *out, size_t n)
+/* The Shanghai calendar date and the seconds into that day of t. */
+static void local_parts(int64_t t, int *y, int *m, int *d, int64_t *sec)
 {
     int64_t local = t + JT_SHANGHAI_OFFSET;
     int64_t day = floordiv(local, JT_DAY);
-    int64_t sec = local - day * JT_DAY;
+    *sec = local - day * JT_DAY;
+    jtime_civil_from_days(day, y, m, d);
+}
+
+void jtime_format(int64_t t, char *out, size_t n)
+{
     int y, m, d;
-    jtime_civil_from_days(day, &y, &m, &d);
+    int64_t sec;
+    local_parts(t, &y, &m, &d, &sec);
     snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d, (int)(sec / 3600),
              (int)(sec / 60 % 60), (int)(sec % 60));
 }
 
 void jtime_format_cn(int64_t t, char *out, size_t n)
 {
-    int64_t local = t + JT_SHANGHAI_OFFSET;
-    int64_t day = floordiv(local, JT_DAY);
-    int64_t sec = local - day * JT_DAY;
     int y, m, d;
-    jtime_civil_from_days(day, &y, &m, &d);
+    int64_t sec;
+    local_parts(t, &y, &m, &d, &sec);
     snprintf(out, n, "%d年%d月%d日 %02d:%02d", y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60));
 }
 
