@@ -6,7 +6,7 @@ JOBS    ?= $(shell nproc)
 SHARED  ?= $(abspath ../shared)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all setup build run test check format bench screenshots clean
+.PHONY: all setup build run test check fuzz format bench screenshots clean
 
 all: build
 
@@ -34,7 +34,11 @@ test: setup build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 check: setup
-	@scripts/check
+	@JOBS=$(JOBS) scripts/check
+
+# libFuzzer targets of tests/fuzz, FUZZ_SECONDS each (scripts/fuzz)
+fuzz: setup
+	@JOBS=$(JOBS) scripts/fuzz $(FUZZ_SECONDS)
 
 format:
 	@find src tests bench -name '*.[ch]' | xargs clang-format -i
@@ -46,4 +50,4 @@ screenshots: setup build
 	@node tests/browser/screenshots.mjs
 
 clean:
-	@rm -rf $(BUILD) build-asan
+	@rm -rf $(BUILD) build-asan build-clang build-rel build-fuzz

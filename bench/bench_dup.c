@@ -262,9 +262,12 @@ int main(int argc, char **argv)
     while (csv_next(&r, &got, &e) == 0 && got) {
         if (n_msg == cap) {
             cap = cap ? cap * 2 : 4096;
-            msgs = realloc(msgs, (size_t)cap * sizeof *msgs);
-            if (!msgs)
+            struct msg *grown = realloc(msgs, (size_t)cap * sizeof *msgs);
+            if (!grown) {
+                free(msgs);
                 return 1;
+            }
+            msgs = grown;
         }
         struct msg *m = &msgs[n_msg++];
         memset(m, 0, sizeof *m);
@@ -303,9 +306,12 @@ int main(int argc, char **argv)
     while (csv_next(&r, &got, &e) == 0 && got) {
         if (n == pcap) {
             pcap = pcap ? pcap * 2 : 1024;
-            ps = realloc(ps, (size_t)pcap * sizeof *ps);
-            if (!ps)
+            struct pair *grown = realloc(ps, (size_t)pcap * sizeof *ps);
+            if (!grown) {
+                free(ps);
                 return 1;
+            }
+            ps = grown;
         }
         struct pair *p = &ps[n];
         p->a = atol(csv_field(&r, c_a));

@@ -337,14 +337,14 @@ static int cmd_list(struct opts *o)
     return rc ? 1 : 0;
 }
 
-struct verify_ctx {
+struct replay_ctx {
     struct engine *en;
     long checked, bad;
 };
 
-static int verify_one(void *ctx, const struct order *stored)
+static int replay_one(void *ctx, const struct order *stored)
 {
-    struct verify_ctx *v = ctx;
+    struct replay_ctx *v = ctx;
     struct order rebuilt;
     struct js_error e;
     js_error_clear(&e);
@@ -363,14 +363,14 @@ static int verify_one(void *ctx, const struct order *stored)
 }
 
 /* Rebuilds every order from its events and compares it with the stored row. */
-static int cmd_verify(struct opts *o)
+static int cmd_check_replay(struct opts *o)
 {
     struct store *s = NULL;
     struct engine en;
     if (open_engine(o, &s, &en))
         return 1;
-    struct verify_ctx v = {&en, 0, 0};
-    int rc = s->ops->order_each(s, verify_one, &v);
+    struct replay_ctx v = {&en, 0, 0};
+    int rc = s->ops->order_each(s, replay_one, &v);
     printf("%ld orders rebuilt from their events, %ld differ\n", v.checked, v.bad);
     engine_release(&en);
     store_close(s);
@@ -405,8 +405,8 @@ static const struct command commands[] = {
     {"show", "show an order and its timeline", cmd_show, "jiesu show [--db PATH] --order NUMBER"},
     {"list", "list orders", cmd_list,
      "jiesu list [--db PATH] [--status STATUS] [--text WORDS] [--limit N]"},
-    {"verify", "rebuild every order from its events and compare with the stored rows", cmd_verify,
-     "jiesu verify [--db PATH]"},
+    {"check-replay", "rebuild every order from its events and compare with the stored rows",
+     cmd_check_replay, "jiesu check-replay [--db PATH]"},
     {"search",
      "find orders by number, upstream id, caller's phone or name, or words (as the API's "
      "search box)",
@@ -448,21 +448,49 @@ static void usage(FILE *f)
             fprintf(f, "  %-18s %s\n", js_action_names[a], js_action_labels[a]);
 }
 
+/* One field of an action's --help: name, type, required or not, Chinese label and limits. */
+static void field_help(const struct lc_field *f)
+{
+    char type[40];
+    if (f->type == LCT_ARRAY)
+        snprintf(type, sizeof type, "[%s,...]", lc_type_names[f->items]);
+    else
+        snprintf(type, sizeof type, "%s", lc_type_names[f->type]);
+    printf("  --%-18s %-12s %s  %s", f->name, type, f->required ? "必填" : "可选", f->label);
+    if (f->values) {
+        printf("；取值 ");
+        for (const char *const *v = f->values; *v; v++)
+            printf("%s%s", v == f->values ? "" : "|", *v);
+    }
+    if (f->max && f->type == LCT_STRING)
+        printf("；最多 %lld 字", (long long)f->max);
+    if (f->max && f->type == LCT_ARRAY)
+        printf("；最多 %lld 项", (long long)f->max);
+    if (f->ranged && f->type != LCT_ID)
+        printf("；%s%g 到 %g]", f->lo_open ? "(" : "[", f->lo, f->hi);
+    if (f->example)
+        printf("；例 %s", f->example);
+    putchar('\n');
+}
+
 static void action_help(int action)
 {
     printf("jiesu %s — %s\n\nusage: jiesu %s [--db PATH] --as LOGIN%s [--version N] "
-           "[--now TIME] [--json '{...}'] [--FIELD VALUE ...]\n\nfields:\n",
+           "[--now TIME] [--json '{...}'] [--FIELD VALUE ...]\n\nfields (字段):\n",
            js_action_names[action], js_action_labels[action], js_action_names[action],
            action == ACT_INTAKE ? "" : " --order NUMBER");
-    const char *const *f = lifecycle_action_fields(action);
-    for (; f && *f; f++)
-        printf("  --%s\n", *f);
-    printf("\nroles allowed:");
+    const struct lc_field *f = lifecycle_fields(action);
+    if (!f->name)
+        printf("  (none)\n");
+    for (; f->name; f++)
+        field_help(f);
+    printf("\nroles allowed (可执行的角色):");
     for (int r = 0; r < ROLE__COUNT; r++)
         if (lifecycle_role_allows(r, action))
             printf(" %s", js_role_names[r]);
-    printf("\n\nFields may also be given as one JSON object with --json. true/false are "
-           "booleans, ids are integers, lists are JSON arrays.\n");
+    printf("\n\nFields may also be given as one JSON object with --json. Booleans are true/false, "
+           "ids and integers are numbers, datetimes are ISO 8601 (2026-11-22T09:30:00+08:00), "
+           "lists and objects are JSON. 字段也可以用 --json 以一个 JSON 对象给出。\n");
 }
 
 int cli_main(int argc, char **argv)

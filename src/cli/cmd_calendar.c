@@ -144,7 +144,8 @@ int cli_calendar(struct opts *o)
                                 "workdays");
             json_t *hol = json_object_get(doc, "holidays"),
                    *work = json_object_get(doc, "workdays");
-            bool was = drop_date(hol, date) | drop_date(work, date);
+            bool in_hol = drop_date(hol, date), in_work = drop_date(work, date); /* both */
+            bool was = in_hol || in_work;
             if (remove && !was) {
                 fprintf(stderr, "jiesu calendar: %s is not a holiday or a swapped working day\n",
                         date);

@@ -127,20 +127,10 @@ out:
     return rc;
 }
 
-/* Writes s as one CSV field (quoted when it must be). */
+/* Writes s as one CSV field (quoted when it must be, defused against formula injection). */
 static void put_field(FILE *f, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    (void)csv_write_field(f, s); /* a write error shows in the ferror check of the caller */
 }
 
 int cli_classify(struct opts *o)

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ROUNDS 20 /* batches in one pass */
+#define MAX_ROUNDS       20  /* batches in one pass */
+#define NOTIFY_MAX_BATCH 500 /* messages claimed at once, at most */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc = CURLE_FAILED_INIT;
@@ -104,6 +105,16 @@ static int send_batch(struct store *s, CURL *curl, const struct notify_config *c
                 timers_outbox_release(s, claimed->v[k].id);
             return 0;
         }
+        /* keep holding what is left, for one more lease from the clock's time (never shorter
+         * than the claim's) */
+        int64_t ids[NOTIFY_MAX_BATCH];
+        int n = 0;
+        for (int k = i; k < claimed->n && n < NOTIFY_MAX_BATCH; k++)
+            ids[n++] = claimed->v[k].id;
+        int64_t t = jclock_now(cfg->clock);
+        rc = timers_outbox_renew(s, ids, n, (t > now ? t : now) + NOTIFY_LEASE_SECONDS);
+        if (rc)
+            return js_fail(e, rc, "", "cannot renew the lease of message %lld", (long long)m->id);
         if (post(curl, cfg, m, err, sizeof err) == 0) {
             rc = timers_outbox_sent(s, m->id, now);
             st->sent++;
@@ -143,9 +154,11 @@ int notify_deliver(struct store *s, int64_t now, const struct notify_config *cfg
     if (curl_init_rc != CURLE_OK || !(curl = curl_easy_init()))
         return js_fail(e, JS_EINTERNAL, "", "libcurl failed to initialise");
     int batch = cfg->batch > 0 ? cfg->batch : 100;
-    long timeout = cfg->timeout_ms > 0 ? cfg->timeout_ms : 5000L;
-    /* the lease outlasts the longest pass over one batch */
-    int64_t lease = 60 + (int64_t)batch * (timeout / 1000 + 4);
+    if (batch > NOTIFY_MAX_BATCH)
+        batch = NOTIFY_MAX_BATCH;
+    /* short leases, renewed before each send (send_batch): one request lasts at most the
+     * timeout plus the connection's, far less than a lease */
+    int64_t lease = NOTIFY_LEASE_SECONDS;
     outbox_list_init(&claimed);
     /* batch after batch: what was tried is no longer due at now (sent, or retried later) */
     for (int round = 0; round < MAX_ROUNDS; round++) {

@@ -13,16 +13,22 @@
 #include "core/policy.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/jtime.h"
 
 struct notify_config {
-    const char *gateway_url;   /* NULL or "": nothing is sent, messages wait */
-    int backoff_seconds;       /* first retry delay, doubled after each failure; 0: 60 */
-    int max_attempts;          /* attempts before a message fails for good; 0: 12 */
-    long timeout_ms;           /* per request; 0: 5000 */
-    int batch;                 /* most messages tried in one pass; 0: 100 */
-    const atomic_bool *cancel; /* when not NULL and set, the pass stops before the next message
-                                  and gives back the messages it claimed */
+    const char *gateway_url;    /* NULL or "": nothing is sent, messages wait */
+    int backoff_seconds;        /* first retry delay, doubled after each failure; 0: 60 */
+    int max_attempts;           /* attempts before a message fails for good; 0: 12 */
+    long timeout_ms;            /* per request; 0: 5000 */
+    int batch;                  /* most messages tried in one pass; 0: 100 */
+    const atomic_bool *cancel;  /* when not NULL and set, the pass stops before the next message
+                                   and gives back the messages it claimed */
+    const struct jclock *clock; /* renews the leases from this clock's time; NULL: system */
 };
+
+/* A claimed message is leased for this long, and the lease of every message still held is
+ * renewed before each send: a deliverer killed mid-pass frees its messages within this time. */
+#define NOTIFY_LEASE_SECONDS 30
 
 struct notify_stats {
     int claimed, sent, retried, failed;

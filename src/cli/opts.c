@@ -4,7 +4,6 @@
 #include "core/lifecycle.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 int opts_parse(struct opts *o, int argc, char **argv)
@@ -96,9 +95,6 @@ int opts_collect_sets(const struct opts *o, json_t **out, struct js_error *e)
 
 static const char *const common_options[] = {"db",  "as",   "order", "version",
                                              "now", "json", "help",  NULL};
-static const char *const bool_fields[] = {
-    "anonymous", "wants_callback", "needs_contact", "enterprise", "leader_signed", "unjustified",
-    "approve",   "pass",           "unreachable",   "contacted",  "solved",        NULL};
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -106,52 +102,6 @@ static bool in_list(const char *const *list, const char *s)
         if (strcmp(*list, s) == 0)
             return true;
     return false;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Converts one --FIELD value to the JSON type the action expects. */
-static int typed_value(const char *field, const char *v, json_t **out, struct js_error *e)
-{
-    if (in_list(bool_fields, field)) {
-        if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
-            *out = json_true();
-        else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
-            *out = json_false();
-        else
-            return js_fail(e, JS_ETYPE, field, "--%s takes true or false", field);
-        return 0;
-    }
-    if (ends_with(field, "_id") || strcmp(field, "duplicate_of") == 0 ||
-        strcmp(field, "kb_entry") == 0) {
-        char *end;
-        long long x = strtoll(v, &end, 10);
-        if (*end || end == v)
-            return js_fail(e, JS_ETYPE, field, "--%s takes an integer id", field);
-        *out = json_integer(x);
-        return 0;
-    }
-    if (strcmp(field, "lat") == 0 || strcmp(field, "lon") == 0) {
-        char *end;
-        double x = strtod(v, &end);
-        if (*end || end == v)
-            return js_fail(e, JS_ETYPE, field, "--%s takes a number", field);
-        *out = json_real(x);
-        return 0;
-    }
-    if (v[0] == '[' || v[0] == '{') {
-        json_error_t jerr;
-        *out = json_loads(v, 0, &jerr);
-        if (!*out)
-            return js_fail(e, JS_EBADJSON, field, "--%s: %s", field, jerr.text);
-        return 0;
-    }
-    *out = json_string(v);
-    return *out ? 0 : js_fail(e, JS_EUTF8, field, "--%s is not valid UTF-8", field);
 }
 
 int opts_action_args(const struct opts *o, int action, json_t **out, struct js_error *e)
@@ -169,18 +119,18 @@ int opts_action_args(const struct opts *o, int action, json_t **out, struct js_e
     } else {
         args = json_object();
     }
-    const char *const *fields = lifecycle_action_fields(action);
     for (int i = 0; i < o->n; i++) {
         const char *name = o->name[i];
         if (in_list(common_options, name))
             continue;
-        if (!fields || !in_list(fields, name)) {
+        const struct lc_field *f = lifecycle_field(action, name);
+        if (!f) {
             json_decref(args);
-            return js_fail(e, JS_EUNKNOWN_FIELD, name, "unknown option --%s for %s", name,
-                           js_action_names[action]);
+            return js_fail(e, JS_EUNKNOWN_FIELD, name, "%s 没有选项 --%s（见 jiesu %s --help）",
+                           js_action_names[action], name, js_action_names[action]);
         }
         json_t *v = NULL;
-        int rc = typed_value(name, o->value[i] ? o->value[i] : "true", &v, e);
+        int rc = lifecycle_field_value(f, o->value[i] ? o->value[i] : "true", &v, e);
         if (rc) {
             json_decref(args);
             return rc;

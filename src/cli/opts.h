@@ -29,9 +29,10 @@ bool opts_has(const struct opts *o, const char *name);
 /* Builds the overrides object from every --set KEY=VALUE (VALUE parsed as JSON when it is
  * JSON, else taken as a string). *out is NULL when there is none; else a new reference. */
 int opts_collect_sets(const struct opts *o, json_t **out, struct js_error *e);
-/* Builds an action's arguments from --json and the --FIELD options the action accepts. Fields
- * ending in _id and a few counters are integers, yes/no fields are booleans, lists are JSON.
- * *out is a new reference. */
+/* Builds an action's arguments from --json and the --FIELD options the action accepts, each
+ * typed by the action's field table (lifecycle_fields): ids and integers as integers, booleans
+ * as true/false, lists and objects as JSON, the rest (upstream_id too) as strings. *out is a new
+ * reference. */
 int opts_action_args(const struct opts *o, int action, json_t **out, struct js_error *e);
 
 #endif

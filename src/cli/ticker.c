@@ -42,6 +42,7 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
         if (gateway)
             nc.gateway_url = gateway;
         nc.cancel = cancel;
+        nc.clock = clock;
         rc = notify_deliver(s, r->sched.now, &nc, &r->notify, e);
     }
     engine_release(&en);
@@ -83,11 +84,42 @@ static bool wait_interval(struct ticker *t)
     return stop;
 }
 
+/* At start-up: one delivery pass at once, so that messages whose leases a killed process left
+ * to expire are sent without waiting for the first tick. */
+static void deliver_at_start(struct ticker *t, struct store *s)
+{
+    struct engine en;
+    struct notify_config nc;
+    struct notify_stats st;
+    struct js_error e;
+    js_error_clear(&e);
+    if (engine_init(&en, s, t->clock, &e) == 0) {
+        notify_config_from_policy(&nc, &en.policy);
+        if (t->gateway)
+            nc.gateway_url = t->gateway;
+        nc.cancel = &t->quit;
+        nc.clock = t->clock;
+        if (notify_deliver(s, jclock_now(t->clock), &nc, &st, &e) == 0 && st.claimed && t->log) {
+            fprintf(t->log, "jiesu: start-up delivery: %d sent, %d to retry, %d failed\n", st.sent,
+                    st.retried, st.failed);
+            fflush(t->log);
+        }
+        engine_release(&en);
+    }
+    if (e.code && t->log) {
+        fprintf(t->log, "jiesu: start-up delivery failed: %s\n", e.message);
+        fflush(t->log);
+    }
+}
+
 static void *run(void *arg)
 {
     struct ticker *t = arg;
     struct store *s = NULL;
     struct js_error e;
+    js_error_clear(&e);
+    if (store_open(t->db, &s, &e) == 0)
+        deliver_at_start(t, s);
     while (!wait_interval(t)) {
         js_error_clear(&e);
         if (!s && store_open(t->db, &s, &e)) {

@@ -12,8 +12,10 @@
 #include "core/deadline.h"
 #include "util/jfield.h"
 #include "util/jtime.h"
+#include "util/url.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,56 +54,404 @@ bool lifecycle_role_allows(int role, int action)
     return (role_actions[role] & (UINT64_C(1) << action)) != 0;
 }
 
-#define FIELDS(...) ((const char *const[]){__VA_ARGS__, NULL})
-static const char *const no_fields[] = {NULL};
+/* The closed lists some actions take (the table below and the actions read them). */
+static const char *const transfer_to[] = {"110", "119", "120", NULL};
+static const char *const contact_methods[] = {"phone", "visit", "sms", "other", NULL};
+static const char *const review_standards[] = {"on_time", "overdue", "interim", NULL};
+static const char *const reopen_levels[] = {"district", "upstream", NULL};
+static const char *const warn_kinds[] = {"reopen",   "duplicate", "rework",
+                                         "petition", "other",     NULL};
+static const char *const warn_levels[] = {"hint", "warning", NULL};
 
-static const char *const *const action_fields[ACT__COUNT] = {
-    [ACT_INTAKE] = FIELDS("channel", "type", "title", "text", "citizen_name", "citizen_phone",
-                          "anonymous", "wants_callback", "needs_contact", "category_id",
-                          "region_id", "level", "tier", "address", "lat", "lon", "enterprise",
-                          "upstream_id", "upstream_deadline", "attachments"),
-    [ACT_VERIFY] = FIELDS("note"),
-    [ACT_FILE] = FIELDS("category_id", "region_id", "level", "tier", "address", "note"),
-    [ACT_NOT_FILE] = FIELDS("reason", "explanation", "duplicate_of"),
-    [ACT_TRANSFER] = FIELDS("to", "note"),
-    [ACT_ANSWER] = FIELDS("answer", "kb_entry"),
-    [ACT_DISPATCH] = FIELDS("unit_id", "assist_units", "dual_unit_id", "deadline", "tier", "note"),
-    [ACT_MERGE] = FIELDS("orders", "note"),
+const char *const lc_type_names[] = {
+#define LC_X_NAME(N, n) n,
+    LC_TYPE_LIST(LC_X_NAME)
+#undef LC_X_NAME
+        NULL};
+
+/* One field: F(name, TYPE, Chinese label, more designated initialisers). */
+#define F(n, t, l, ...)                                                                            \
+    {                                                                                              \
+        .name = (n), .type = LCT_##t, .label = (l), __VA_ARGS__                                    \
+    }
+#define REQ                .required = true
+#define STR(n, l, mx, ...) F(n, STRING, l, .max = (mx), __VA_ARGS__)
+#define ENUM(n, l, v, ...) F(n, STRING, l, .values = (v), __VA_ARGS__)
+#define ID(n, l, ...)      F(n, ID, l, .ranged = true, .lo = 1, .hi = 9007199254740992.0, __VA_ARGS__)
+#define BOOL(n, l, ...)    F(n, BOOLEAN, l, __VA_ARGS__)
+#define TIME(n, l, ...)    F(n, DATETIME, l, __VA_ARGS__)
+#define IDS(n, l, mx, ...) F(n, ARRAY, l, .max = (mx), .items = LCT_ID, __VA_ARGS__)
+#define COUNT              F("count", INTEGER, "次数", .ranged = true, .lo = 0, .hi = 100000, .example = "3")
+#define NOTE               STR("note", "备注", JS_MAX_NOTE, .example = "已处理")
+#define REASON_L(l, ...)   STR("reason", l, JS_MAX_NOTE, .example = "群众反映属实", __VA_ARGS__)
+#define REASON(...)        REASON_L("理由", __VA_ARGS__)
+#define KIND               STR("kind", "时限类型", 32, .example = "sign")
+#define DUE                TIME("due", "时限到期时间", .example = "2030-01-01T09:00:00+08:00")
+#define ATTACHMENTS                                                                                \
+    F("attachments", ARRAY, "附件（{name, url, kind} 列表）", .max = 20, .items = LCT_OBJECT,      \
+      .example = "[{\"name\":\"现场.jpg\",\"url\":\"/api/v1/files/1\"}]")
+#define END                                                                                        \
+    {                                                                                              \
+        .name = NULL                                                                               \
+    }
+#define FIELDS(...) ((const struct lc_field[]){__VA_ARGS__, END})
+
+static const struct lc_field no_fields[] = {END};
+
+static const struct lc_field *const action_fields[ACT__COUNT] = {
+    [ACT_INTAKE] = FIELDS(
+        STR("channel", "渠道（a-z、0-9 和 -）", 23, REQ, .example = "hotline-12345"),
+        ENUM("type", "诉求类型", js_type_names, REQ, .example = "complaint"),
+        STR("title", "标题", JS_MAX_TITLE, REQ, .example = "小区夜间施工噪音扰民"),
+        STR("text", "诉求内容", JS_MAX_TEXT, REQ, .example = "工地每晚11点后仍在施工"),
+        STR("citizen_name", "来电人姓名", JS_MAX_SHORT, .example = "张三"),
+        STR("citizen_phone", "来电人电话", 32, .example = "13812341111"),
+        BOOL("anonymous", "匿名", .example = "false"),
+        BOOL("wants_callback", "需要回访", .example = "true"),
+        BOOL("needs_contact", "需联系诉求人（承办单位可见联系方式）", .example = "false"),
+        ID("category_id", "分类", .example = "1"), ID("region_id", "区域", .example = "1"),
+        ENUM("level", "紧急程度", js_level_names, .example = "general"),
+        ENUM("tier", "办理时限档", js_tier_names, .example = "none"),
+        STR("address", "地址", JS_MAX_ADDRESS, .example = "多福巷12号"),
+        F("lat", NUMBER, "纬度", .ranged = true, .lo = -90, .hi = 90, .example = "39.93"),
+        F("lon", NUMBER, "经度", .ranged = true, .lo = -180, .hi = 180, .example = "116.41"),
+        BOOL("enterprise", "涉企诉求", .example = "false"),
+        STR("upstream_id", "上级平台工单号", 63, .example = "BJ12345-2026-000001"),
+        TIME("upstream_deadline", "上级平台办理时限", .example = "2030-01-01T18:00:00+08:00"),
+        ATTACHMENTS),
+    [ACT_VERIFY] = FIELDS(NOTE),
+    [ACT_FILE] =
+        FIELDS(ID("category_id", "分类", .example = "1"), ID("region_id", "区域", .example = "1"),
+               ENUM("level", "紧急程度", js_level_names, .example = "general"),
+               ENUM("tier", "办理时限档", js_tier_names, .example = "none"),
+               STR("address", "地址", JS_MAX_ADDRESS, .example = "多福巷12号"), NOTE),
+    [ACT_NOT_FILE] =
+        FIELDS(ENUM("reason", "不予受理原因", js_notfiled_names, REQ, .example = "no_demand"),
+               STR("explanation", "说明", JS_MAX_NOTE, REQ, .example = "来电未提出具体诉求"),
+               ID("duplicate_of", "重复的工单（原因为 duplicate 时必填）", .example = "1")),
+    [ACT_TRANSFER] = FIELDS(
+        STR("to", "转至（110、119、120）", 3, REQ, .values = transfer_to, .example = "110"), NOTE),
+    [ACT_ANSWER] = FIELDS(STR("answer", "答复内容", JS_MAX_TEXT, REQ, .example = "已告知办理流程"),
+                          ID("kb_entry", "知识库条目", .example = "1")),
+    [ACT_DISPATCH] =
+        FIELDS(ID("unit_id", "主办单位", REQ, .example = "1"),
+               IDS("assist_units", "协办单位", 8, .example = "[2]"),
+               ID("dual_unit_id", "双派单位", .example = "2"),
+               TIME("deadline", "办理时限（须晚于现在）", .example = "2030-01-01T18:00:00+08:00"),
+               ENUM("tier", "办理时限档", js_tier_names, .example = "none"), NOTE),
+    [ACT_MERGE] = FIELDS(IDS("orders", "并入本单的工单", 16, REQ, .example = "[2]"), NOTE),
     [ACT_MERGED_INTO] = no_fields,
-    [ACT_SPLIT] = FIELDS("children", "note"),
-    [ACT_SIGN] = FIELDS("note"),
-    [ACT_RETURN] = FIELDS("reason", "legal_basis", "attachment", "leader_signed"),
-    [ACT_RETURN_APPROVE] = FIELDS("unit_id", "note"),
-    [ACT_RETURN_REJECT] = FIELDS("unit_id", "reason", "unjustified", "assist_units"),
-    [ACT_SIGN_APPROVAL] = FIELDS("leader", "handler", "note"),
-    [ACT_CONTACT] = FIELDS("method", "result"),
-    [ACT_EXTENSION_REQUEST] = FIELDS("until", "reason"),
-    [ACT_EXTENSION_DECIDE] = FIELDS("approve", "until", "reason"),
-    [ACT_HANG_REQUEST] = FIELDS("scope", "plan", "expected"),
-    [ACT_HANG_DECIDE] = FIELDS("approve", "reason"),
-    [ACT_HANG_PROGRESS] = FIELDS("progress"),
-    [ACT_HANG_LIFT] = FIELDS("note"),
-    [ACT_REPLY] = FIELDS("result", "closure", "responsible", "handler", "attachments"),
-    [ACT_REVIEW] = FIELDS("pass", "reason", "standard"),
-    [ACT_CALLBACK] = FIELDS("unreachable", "contacted", "solved", "satisfaction", "note"),
-    [ACT_REOPEN] = FIELDS("level", "reason"),
-    [ACT_CLOSE] = FIELDS("reason"),
-    [ACT_ARCHIVE] = FIELDS("note"),
-    [ACT_URGE] = FIELDS("note", "kind", "share", "due"),
-    [ACT_SUPERVISE] = FIELDS("reason", "kind", "due", "count"),
-    [ACT_SUPERVISE_ANSWER] = FIELDS("answer"),
-    [ACT_FORCE_CLOSE] = FIELDS("reason"),
-    [ACT_INSTRUCT] = FIELDS("text"),
-    [ACT_WARN] = FIELDS("kind", "level", "count", "reason", "unit_id"),
-    [ACT_MARK_OVERDUE] = FIELDS("note"),
-    [ACT_SPECIAL_REPORT] = FIELDS("reason", "count"),
+    [ACT_SPLIT] = FIELDS(
+        F("children", ARRAY,
+          "拆分出的工单（{title, text, address, category_id, region_id}，2 至 10 个）", REQ,
+          .max = 10, .items = LCT_OBJECT,
+          .example =
+              "[{\"title\":\"甲\",\"text\":\"甲事项\"},{\"title\":\"乙\",\"text\":\"乙事项\"}]"),
+        NOTE),
+    [ACT_SIGN] = FIELDS(NOTE),
+    [ACT_RETURN] = FIELDS(REASON(REQ),
+                          STR("legal_basis", "法律政策依据（政策要求时必填）", JS_MAX_NOTE,
+                              .example = "《条例》第八条"),
+                          F("attachment", OBJECT, "附件 {name, url, kind}",
+                            .example = "{\"name\":\"退单说明.pdf\",\"url\":\"/api/v1/files/1\"}"),
+                          BOOL("leader_signed", "单位领导已签字", .example = "true")),
+    [ACT_RETURN_APPROVE] = FIELDS(ID("unit_id", "退单单位", .example = "1"), NOTE),
+    [ACT_RETURN_REJECT] = FIELDS(ID("unit_id", "退单单位", .example = "1"), REASON(REQ),
+                                 BOOL("unjustified", "无理退单", .example = "false"),
+                                 IDS("assist_units", "增派协办单位", 8, .example = "[2]")),
+    [ACT_SIGN_APPROVAL] =
+        FIELDS(STR("leader", "审批领导", JS_MAX_SHORT, REQ, .example = "王主任"),
+               STR("handler", "承办人", JS_MAX_SHORT, REQ, .example = "李科长"), NOTE),
+    [ACT_CONTACT] = FIELDS(ENUM("method", "联系方式", contact_methods, REQ, .example = "phone"),
+                           STR("result", "联系结果", JS_MAX_NOTE, REQ, .example = "已电话沟通")),
+    [ACT_EXTENSION_REQUEST] =
+        FIELDS(TIME("until", "延期至", REQ, .example = "2030-01-01T18:00:00+08:00"), REASON(REQ)),
+    [ACT_EXTENSION_DECIDE] =
+        FIELDS(BOOL("approve", "同意", REQ, .example = "true"),
+               TIME("until", "延期至（可改）", .example = "2030-01-01T18:00:00+08:00"),
+               REASON_L("理由（不同意时必填）", )),
+    [ACT_HANG_REQUEST] =
+        FIELDS(STR("scope", "挂账范围", JS_MAX_NOTE, REQ, .example = "老旧小区改造"),
+               STR("plan", "解决计划", JS_MAX_NOTE, REQ, .example = "纳入明年计划"),
+               TIME("expected", "预计解决时间", .example = "2030-06-30T18:00:00+08:00")),
+    [ACT_HANG_DECIDE] = FIELDS(BOOL("approve", "同意", REQ, .example = "true"), REASON()),
+    [ACT_HANG_PROGRESS] =
+        FIELDS(STR("progress", "进展", JS_MAX_NOTE, REQ, .example = "已完成立项")),
+    [ACT_HANG_LIFT] = FIELDS(NOTE),
+    [ACT_REPLY] =
+        FIELDS(STR("result", "办理结果", JS_MAX_TEXT, REQ, .example = "已责令工地夜间停工"),
+               ENUM("closure", "办结类型", js_closure_names, REQ, .example = "resolved"),
+               STR("responsible", "责任人", JS_MAX_SHORT, REQ, .example = "王主任"),
+               STR("handler", "承办人", JS_MAX_SHORT, .example = "李科长"), ATTACHMENTS),
+    [ACT_REVIEW] =
+        FIELDS(BOOL("pass", "通过", REQ, .example = "true"), REASON_L("理由（不通过时必填）", ),
+               ENUM("standard", "审核口径", review_standards, .example = "on_time")),
+    [ACT_CALLBACK] =
+        FIELDS(BOOL("unreachable", "联系不上", .example = "false"),
+               BOOL("contacted", "承办单位联系过诉求人（联系上时必填）", .example = "true"),
+               BOOL("solved", "问题已解决（联系上时必填）", .example = "true"),
+               ENUM("satisfaction", "满意度（联系上时必填）", js_satisfaction_names,
+                    .example = "satisfied"),
+               NOTE),
+    [ACT_REOPEN] =
+        FIELDS(ENUM("level", "重办层级", reopen_levels, .example = "district"), REASON(REQ)),
+    [ACT_CLOSE] = FIELDS(REASON_L("理由（回访不满意或未解决时必填）", )),
+    [ACT_ARCHIVE] = FIELDS(NOTE),
+    [ACT_URGE] = FIELDS(NOTE, KIND,
+                        F("share", NUMBER, "时限已用比例", .ranged = true, .lo_open = true, .lo = 0,
+                          .hi = 1, .example = "0.8"),
+                        DUE),
+    [ACT_SUPERVISE] = FIELDS(REASON(REQ), KIND, DUE, COUNT),
+    [ACT_SUPERVISE_ANSWER] =
+        FIELDS(STR("answer", "督办回复", JS_MAX_NOTE, REQ, .example = "已整改完毕")),
+    [ACT_FORCE_CLOSE] = FIELDS(REASON(REQ)),
+    [ACT_INSTRUCT] = FIELDS(STR("text", "批示内容", JS_MAX_NOTE, REQ, .example = "请尽快解决")),
+    [ACT_WARN] = FIELDS(ENUM("kind", "提示警示类型", warn_kinds, REQ, .example = "reopen"),
+                        ENUM("level", "级别", warn_levels, REQ, .example = "hint"), COUNT,
+                        REASON(REQ), ID("unit_id", "被提示单位", .example = "1")),
+    [ACT_MARK_OVERDUE] = FIELDS(NOTE),
+    [ACT_SPECIAL_REPORT] = FIELDS(REASON(REQ), COUNT),
 };
 
-const char *const *lifecycle_action_fields(int action)
+const struct lc_field *lifecycle_fields(int action)
 {
     if (action < 0 || action >= ACT__COUNT || !action_fields[action])
         return no_fields;
     return action_fields[action];
+}
+
+const struct lc_field *lifecycle_field(int action, const char *name)
+{
+    for (const struct lc_field *f = lifecycle_fields(action); f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
+
+#define LC_MAX_FIELDS 24
+static const char *field_names[ACT__COUNT + 1][LC_MAX_FIELDS + 1];
+static pthread_once_t field_names_once = PTHREAD_ONCE_INIT;
+
+static void build_field_names(void)
+{
+    for (int a = 0; a < ACT__COUNT; a++) {
+        int n = 0;
+        for (const struct lc_field *f = lifecycle_fields(a); f->name; f++) {
+            assert(n < LC_MAX_FIELDS);
+            field_names[a][n++] = f->name;
+        }
+    }
+}
+
+const char *const *lifecycle_action_fields(int action)
+{
+    pthread_once(&field_names_once, build_field_names);
+    if (action < 0 || action >= ACT__COUNT)
+        return field_names[ACT__COUNT]; /* empty */
+    return field_names[action];
+}
+
+/* "'title'（标题）" into buf. */
+static const char *field_ref(const struct lc_field *f, char *buf, size_t n)
+{
+    snprintf(buf, n, "'%s'（%s）", f->name, f->label);
+    return buf;
+}
+
+static const char *type_words(enum lc_type t)
+{
+    switch (t) {
+    case LCT_STRING:
+        return "字符串";
+    case LCT_INTEGER:
+        return "整数";
+    case LCT_ID:
+        return "编号（正整数）";
+    case LCT_BOOLEAN:
+        return "true 或 false";
+    case LCT_NUMBER:
+        return "数字";
+    case LCT_DATETIME:
+        return "日期时间字符串（如 2026-11-22T09:30:00+08:00）";
+    case LCT_ARRAY:
+        return "数组";
+    case LCT_OBJECT:
+        return "对象";
+    default:
+        return "?";
+    }
+}
+
+/* Checks one present, non-null value against its field. */
+static int check_value(const struct lc_field *f, const json_t *v, struct js_error *e)
+{
+    char ref[160];
+    switch (f->type) {
+    case LCT_STRING: {
+        if (!json_is_string(v))
+            break;
+        const char *s = json_string_value(v);
+        size_t len = utf8_len(s);
+        if (len == (size_t)-1 || strlen(s) != json_string_length(v))
+            return js_fail(e, JS_EUTF8, f->name, "字段%s不是有效的 UTF-8 文本",
+                           field_ref(f, ref, sizeof ref));
+        if (len == 0 && f->required)
+            return js_fail(e, JS_EMISSING, f->name, "必填字段%s不能为空",
+                           field_ref(f, ref, sizeof ref));
+        if (f->max && len > (size_t)f->max)
+            return js_fail(e, JS_ETOOLONG, f->name, "字段%s最多 %lld 个字符",
+                           field_ref(f, ref, sizeof ref), (long long)f->max);
+        if (f->values && len && js_name_index(f->values, s) < 0) {
+            char list[160] = "";
+            size_t used = 0;
+            for (const char *const *p = f->values; *p && used < sizeof list; p++)
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                         p == f->values ? "" : "、", *p);
+            return js_fail(e, JS_EINVAL, f->name, "字段%s应为以下之一：%s",
+                           field_ref(f, ref, sizeof ref), list);
+        }
+        return 0;
+    }
+    case LCT_ID:
+    case LCT_INTEGER:
+        if (!json_is_integer(v))
+            break;
+        if (f->ranged &&
+            ((double)json_integer_value(v) < f->lo || (double)json_integer_value(v) > f->hi))
+            return js_fail(e, JS_EINVAL, f->name,
+                           f->type == LCT_ID ? "字段%s应为正整数编号" : "字段%s应在 %g 到 %g 之间",
+                           field_ref(f, ref, sizeof ref), f->lo, f->hi);
+        return 0;
+    case LCT_NUMBER: {
+        if (!json_is_number(v))
+            break;
+        double x = json_number_value(v);
+        if (f->ranged && (x < f->lo || x > f->hi || (f->lo_open && x <= f->lo)))
+            return js_fail(e, JS_EINVAL, f->name, "字段%s应在 %s%g 到 %g] 之间",
+                           field_ref(f, ref, sizeof ref), f->lo_open ? "(" : "[", f->lo, f->hi);
+        return 0;
+    }
+    case LCT_BOOLEAN:
+        return json_is_boolean(v) ? 0
+                                  : js_fail(e, JS_ETYPE, f->name, "字段%s应为 true 或 false",
+                                            field_ref(f, ref, sizeof ref));
+    case LCT_DATETIME: {
+        int64_t t;
+        if (!json_is_string(v))
+            break;
+        if (jtime_parse(json_string_value(v), &t))
+            return js_fail(e, JS_EINVAL, f->name, "字段%s应为%s", field_ref(f, ref, sizeof ref),
+                           type_words(LCT_DATETIME));
+        return 0;
+    }
+    case LCT_ARRAY: {
+        size_t i;
+        json_t *item;
+        if (!json_is_array(v))
+            break;
+        if (f->max && json_array_size(v) > (size_t)f->max)
+            return js_fail(e, JS_ETOOLONG, f->name, "字段%s最多 %lld 项",
+                           field_ref(f, ref, sizeof ref), (long long)f->max);
+        json_array_foreach(v, i, item)
+        {
+            bool good = f->items == LCT_OBJECT
+                            ? json_is_object(item)
+                            : json_is_integer(item) && json_integer_value(item) >= 1;
+            if (!good) {
+                char item_field[48];
+                /* an object names its item (children[1]), an id names the list (assist_units) */
+                snprintf(item_field, sizeof item_field, f->items == LCT_OBJECT ? "%s[%zu]" : "%s",
+                         f->name, i);
+                return js_fail(e, JS_ETYPE, item_field, "字段%s第 %zu 项应为%s",
+                               field_ref(f, ref, sizeof ref), i, type_words(f->items));
+            }
+        }
+        return 0;
+    }
+    case LCT_OBJECT:
+        if (!json_is_object(v))
+            break;
+        return 0;
+    default:
+        break;
+    }
+    return js_fail(e, JS_ETYPE, f->name, "字段%s应为%s", field_ref(f, ref, sizeof ref),
+                   type_words(f->type));
+}
+
+int lifecycle_check_shape(int action, const json_t *args, struct js_error *e)
+{
+    const char *key;
+    json_t *v;
+    char ref[160];
+    if (!json_is_object(args))
+        return js_fail(e, JS_ETYPE, "", "请求体应为 JSON 对象");
+    json_object_foreach((json_t *)args, key, v)
+    {
+        if (!lifecycle_field(action, key))
+            return js_fail(e, JS_EUNKNOWN_FIELD, key, "未知字段 '%s'：%s 操作不接受此字段", key,
+                           js_action_names[action]);
+    }
+    for (const struct lc_field *f = lifecycle_fields(action); f->name; f++) {
+        v = json_object_get(args, f->name);
+        if (!v || json_is_null(v)) {
+            if (f->required)
+                return js_fail(e, JS_EMISSING, f->name, "缺少必填字段%s",
+                               field_ref(f, ref, sizeof ref));
+            continue;
+        }
+        int rc = check_value(f, v, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int lifecycle_field_value(const struct lc_field *f, const char *text, json_t **out,
+                          struct js_error *e)
+{
+    char *end;
+    *out = NULL;
+    switch (f->type) {
+    case LCT_BOOLEAN:
+        if (strcmp(text, "true") == 0 || strcmp(text, "yes") == 0)
+            *out = json_true();
+        else if (strcmp(text, "false") == 0 || strcmp(text, "no") == 0)
+            *out = json_false();
+        else
+            return js_fail(e, JS_ETYPE, f->name, "--%s 取 true 或 false", f->name);
+        return 0;
+    case LCT_ID:
+    case LCT_INTEGER: {
+        long long x = strtoll(text, &end, 10);
+        if (*end || end == text)
+            return js_fail(e, JS_ETYPE, f->name, "--%s 取整数", f->name);
+        *out = json_integer(x);
+        break;
+    }
+    case LCT_NUMBER: {
+        double x = strtod(text, &end);
+        if (*end || end == text)
+            return js_fail(e, JS_ETYPE, f->name, "--%s 取数字", f->name);
+        *out = json_real(x);
+        break;
+    }
+    case LCT_ARRAY:
+    case LCT_OBJECT: {
+        json_error_t jerr;
+        *out = json_loads(text, JSON_DECODE_ANY, &jerr);
+        if (!*out)
+            return js_fail(e, JS_EBADJSON, f->name, "--%s 取 JSON%s：%s", f->name,
+                           f->type == LCT_ARRAY ? "数组" : "对象", jerr.text);
+        return 0;
+    }
+    default:
+        *out = json_string(text);
+        if (!*out)
+            return js_fail(e, JS_EUTF8, f->name, "--%s 不是有效的 UTF-8 文本", f->name);
+        return 0;
+    }
+    return *out ? 0 : js_fail(e, JS_ENOMEM, f->name, "out of memory");
 }
 
 /* ---- the decision context ----------------------------------------------------------------- */
@@ -225,6 +575,15 @@ static int in_time(struct dctx *c, const char *key, bool req, int64_t *out)
     return present(c->in, key) ? put_time(c, c->v, key, *out) : 0;
 }
 
+/* An instant that must lie in the future, e.g. a deadline (issue 10); *out is 0 when absent. */
+static int in_future(struct dctx *c, const char *key, bool req, int64_t *out)
+{
+    TRY(in_time(c, key, req, out));
+    if (present(c->in, key) && *out <= c->env->now)
+        return js_fail(c->e, JS_EINVAL, key, "%s 必须晚于当前时间，不能是已经过去的时刻", key);
+    return 0;
+}
+
 /* Rewrites e->field "x" of an error found inside an item as "prefix.x". */
 static int nested(struct dctx *c, int rc, const char *prefix)
 {
@@ -251,6 +610,7 @@ static int check_attachment(struct dctx *c, const char *field, const json_t *ite
         return js_fail(c->e, JS_ETYPE, field, "'%s' must be an object {name, url, kind}", field);
     if ((rc = jf_known(item, keys, c->e)) || (rc = jf_str(item, "name", true, 200, &name, c->e)) ||
         (rc = jf_str(item, "url", true, 2000, &url, c->e)) ||
+        (rc = url_check_ref("url", url, c->e)) ||
         (rc = jf_str(item, "kind", false, 32, &kind, c->e)))
         return nested(c, rc, field);
     *norm = json_pack("{ss ss}", "name", name, "url", url);
@@ -625,7 +985,7 @@ static int read_intake(struct dctx *c, struct intake *in)
     }
     TRY(in_bool(c, "enterprise", false, &in->enterprise));
     TRY(in_str(c, "upstream_id", false, 63, &in->upstream_id));
-    TRY(in_time(c, "upstream_deadline", false, &in->upstream_deadline));
+    TRY(in_future(c, "upstream_deadline", false, &in->upstream_deadline));
     if (strcmp(in->channel, "upstream") == 0 && !in->upstream_id)
         return js_fail(c->e, JS_EMISSING, "upstream_id",
                        "orders of channel 'upstream' carry the upstream platform's id");
@@ -772,7 +1132,7 @@ static int act_transfer(struct dctx *c)
     struct order next;
     TRY(need_status(c, S(RECEIVED) | S(FILED)));
     TRY(in_str(c, "to", true, 3, &to));
-    if (strcmp(to, "110") && strcmp(to, "119") && strcmp(to, "120"))
+    if (js_name_index(transfer_to, to) < 0)
         return js_fail(c->e, JS_EINVAL, "to", "'to' must be 110, 119 or 120");
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
     TRY(begin(c, c->o, &next));
@@ -884,7 +1244,7 @@ static int act_dispatch(struct dctx *c)
         TRY(check_unit(c, "dual_unit_id", targets[1]));
     nt = targets[1] ? 2 : 1;
     TRY(in_units(c, "assist_units", 8, targets, nt, targets + nt, &n_assist));
-    TRY(in_time(c, "deadline", false, &deadline));
+    TRY(in_future(c, "deadline", false, &deadline));
     if (present(c->in, "deadline") && deadline <= now)
         return js_fail(c->e, JS_EINVAL, "deadline", "the deadline must be in the future");
     TRY(in_enum(c, "tier", false, js_tier_names, &tier));
@@ -1275,7 +1635,7 @@ static int act_sign_approval(struct dctx *c)
 
 static int act_contact(struct dctx *c)
 {
-    static const char *const methods[] = {"phone", "visit", "sms", "other", NULL};
+    const char *const *methods = contact_methods;
     int method = 0;
     const char *result;
     struct order next;
@@ -1462,7 +1822,7 @@ static int emit_close(struct dctx *c, struct order *next)
 
 static int act_review(struct dctx *c)
 {
-    static const char *const standards[] = {"on_time", "overdue", "interim", NULL};
+    const char *const *standards = review_standards;
     bool pass = false;
     int standard = 0;
     const char *reason;
@@ -1531,7 +1891,7 @@ static bool callback_negative(const struct order *o)
 
 static int act_reopen(struct dctx *c)
 {
-    static const char *const levels[] = {"district", "upstream", NULL};
+    const char *const *levels = reopen_levels;
     int level = 0;
     const char *reason;
     struct order next;
@@ -1686,8 +2046,7 @@ static int act_instruct(struct dctx *c)
  * units), so that the notifications and the warnings list know whom it concerned. */
 static int act_warn(struct dctx *c)
 {
-    static const char *const kinds[] = {"reopen", "duplicate", "rework", "petition", "other", NULL};
-    static const char *const levels[] = {"hint", "warning", NULL};
+    const char *const *kinds = warn_kinds, *const *levels = warn_levels;
     int kind = 0, level = 0;
     int64_t count = 0, unit_id;
     const char *reason;
@@ -1877,7 +2236,7 @@ int lifecycle_decide(const struct lc_env *env, const struct actor *who, int acti
         rc = js_fail(e, JS_ENOMEM, "", "out of memory");
         goto out;
     }
-    if ((rc = jf_known(c.in, lifecycle_action_fields(action), e)))
+    if ((rc = lifecycle_check_shape(action, c.in, e)))
         goto out;
     if (action == ACT_INTAKE) {
         if (order_id != 0)

@@ -47,7 +47,62 @@ int lifecycle_decide(const struct lc_env *env, const struct actor *who, int acti
 /* True if role may perform action at all (the role matrix of SPEC §1). */
 bool lifecycle_role_allows(int role, int action);
 
-/* The fields each action accepts, NULL-terminated (for --help and the API document). */
+/* ---- the shape of each action's input, declared once ----------------------------------------
+ * One table per action says which fields it takes, of which type, within which limits, and
+ * which are always required. It drives the validation of the input (lifecycle_check_shape, run by
+ * lifecycle_decide before any semantic check), the command line's --FIELD options and --help,
+ * /api/v1/meta and the OpenAPI document. Requirements that depend on other fields or on the
+ * policy (duplicate_of when the reason is duplicate, a review's reason when it fails) stay in
+ * the lifecycle's code: the table marks such fields optional. */
+
+#define LC_TYPE_LIST(X)                                                                            \
+    X(STRING, "string")                                                                            \
+    X(INTEGER, "integer")                                                                          \
+    X(ID, "id")                                                                                    \
+    X(BOOLEAN, "boolean")                                                                          \
+    X(NUMBER, "number")                                                                            \
+    X(DATETIME, "datetime")                                                                        \
+    X(ARRAY, "array")                                                                              \
+    X(OBJECT, "object")
+
+enum lc_type {
+#define LC_X_TYPE(N, n) LCT_##N,
+    LC_TYPE_LIST(LC_X_TYPE)
+#undef LC_X_TYPE
+        LCT__COUNT
+};
+
+/* "string", "id", ... by enum lc_type. */
+extern const char *const lc_type_names[];
+
+struct lc_field {
+    const char *name;
+    enum lc_type type;
+    bool required;             /* always required (see above for conditional requirements) */
+    const char *label;         /* Chinese, for --help, the web UI and the API document */
+    const char *const *values; /* strings: the allowed values (NULL-terminated); NULL: any */
+    int64_t max;               /* strings: characters; arrays: items; 0: no bound */
+    bool ranged;               /* integers and numbers: lo <= value <= hi */
+    bool lo_open;              /* numbers: lo < value */
+    double lo, hi;
+    enum lc_type items;  /* arrays: the type of the items (ID or OBJECT) */
+    const char *example; /* a valid value as typed on the command line */
+};
+
+/* The fields of action (a list ended by a NULL name; an empty list for unknown actions). */
+const struct lc_field *lifecycle_fields(int action);
+/* One field of an action, NULL if the action has no such field. */
+const struct lc_field *lifecycle_field(int action, const char *name);
+/* The names of the fields of action, NULL-terminated (derived from lifecycle_fields). */
 const char *const *lifecycle_action_fields(int action);
+/* Checks args (an object) against the action's table: unknown field, wrong type, too long, out
+ * of range or not one of the values, a required field missing (null and "" count as missing).
+ * Returns 0 or the error code with e filled (a Chinese message naming the field and its label). */
+int lifecycle_check_shape(int action, const json_t *args, struct js_error *e);
+/* The JSON value of a field given as text (a command-line word, or the table's example): ids
+ * and integers as integers, true/false (yes/no), numbers, arrays and objects as JSON, the rest
+ * as strings. *out is a new reference. */
+int lifecycle_field_value(const struct lc_field *f, const char *text, json_t **out,
+                          struct js_error *e);
 
 #endif

@@ -322,7 +322,7 @@ static int parse_call(struct parser *p, const char *name, size_t len, int pos)
     }
     if (!at_op(p, ')')) {
         char buf[80];
-        char reason[120];
+        char reason[200]; /* the text, nm and buf (79 bytes each) always fit */
         snprintf(reason, sizeof reason, "expected ',' or ')' in %s(...), found %s", nm,
                  tok_text(p, buf, sizeof buf));
         return lex_fail(&p->lx, p->lx.pos, "%s", reason);
@@ -862,7 +862,7 @@ static int load_params(struct scheme *s, const json_t *v, int group, const char 
             p = s->n_params++;
             snprintf(s->param_name[p], sizeof s->param_name[0], "%s", k);
         }
-        double val;
+        double val = 0;
         if (get_num(it, field, &val, e))
             return -JS_EINVAL;
         if (group < 0)

@@ -434,6 +434,13 @@ static int idempotency(struct app *a, struct app_ctx *c, struct http_request *re
     c->idem_claimed = true;
     int rc = c->store->ops->idem_get(c->store, c->user.id, key, &stored_hash, &status, &body);
     if (rc == -JS_ENOTFOUND) {
+        /* the action's transaction is held open until the answer is stored with it
+         * (idempotency_store): a crash loses both or keeps both */
+        rc = c->store->ops->txn_hold(c->store);
+        if (rc) {
+            app_store_error(res, rc, "", "idempotency record");
+            goto out;
+        }
         c->idem_pending = true;
         memcpy(c->idem_hash, hash, sizeof hash);
         return 0;
@@ -460,20 +467,28 @@ out:
     return rc;
 }
 
+/* Stores the answer of an idempotent request in the transaction its action opened (held since
+ * idempotency()), and commits both at once; an answer not worth keeping (5xx, a streamed file)
+ * rolls the held work back, so that a retry runs the request afresh. */
 static void idempotency_store(struct app *a, struct app_ctx *c, struct http_response *res)
 {
     int st = res->status;
-    if (!((st >= 200 && st < 300) || (st >= 400 && st < 500)) || res->fd >= 0)
-        return;
     struct store *s = c->store;
-    const char *body = res->body.len ? res->body.data : "";
-    if (s->ops->begin(s))
-        return;
-    int rc = s->ops->idem_put(s, c->user.id, c->idem_key, c->idem_hash, st, body, app_now(a));
-    if (rc)
-        s->ops->rollback(s);
-    else
-        s->ops->commit(s);
+    bool keep = ((st >= 200 && st < 300) || (st >= 400 && st < 500)) && res->fd < 0;
+    int rc = 0;
+    if (keep) {
+        const char *body = res->body.len ? res->body.data : "";
+        rc = s->ops->begin(s);
+        if (!rc) {
+            rc = s->ops->idem_put(s, c->user.id, c->idem_key, c->idem_hash, st, body, app_now(a));
+            rc = rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
+        }
+    }
+    int frc = s->ops->txn_finish(s, keep && !rc);
+    if (keep && (rc || frc))
+        http_error(res, rc ? rc : frc, "",
+                   (rc ? rc : frc) == -JS_EBUSY ? "数据库繁忙，请重试"
+                                                : "无法保存处理结果，请重试");
 }
 
 static int guard(void *ap, struct http_request *req, struct http_response *res)
@@ -604,6 +619,11 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
     rc = app_ctx_get(a, &c, e);
     if (rc)
         goto fail;
+    rc = res_auth_limiter_load(a);
+    if (rc) {
+        js_fail(e, rc, "", "cannot read the failed logins");
+        goto fail;
+    }
     *out = a;
     return 0;
 fail:

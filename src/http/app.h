@@ -162,6 +162,9 @@ json_t *app_user_json(const struct user *u);
 
 /* Route tables of the resource files; each returns 0 or the first router_add error. */
 int res_auth_routes(struct router *r);
+/* Reloads the failed logins of the last window from the store into a->limiter (at start-up, on
+ * the calling thread's context). Returns 0 or a negative code. */
+int res_auth_limiter_load(struct app *a);
 int res_orders_routes(struct router *r);
 int res_admin_routes(struct router *r);
 int res_ops_routes(struct router *r);

@@ -5,12 +5,17 @@
 #include "http/metrics.h"
 #include "http/respond.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
 static const double bounds[] = METRICS_BUCKETS;
 #define NBOUNDS ((int)JS_ARRAY_LEN(bounds))
@@ -37,6 +42,9 @@ struct metrics {
     uint32_t *index; /* series number + 1, 0 = empty slot */
     size_t icap;     /* a power of two, at least twice n */
     atomic_long inflight;
+    atomic_long conns;
+    atomic_ulong header_timeouts;
+    double start_time; /* Unix seconds */
     metrics_gauge_fn gauges;
     void *gauges_ctx;
 };
@@ -52,6 +60,16 @@ static const char *method_name(const char *m)
     return "OTHER";
 }
 
+/* The wall-clock time now: the metrics are made as the server starts, milliseconds after the
+ * process does. (/proc's boot time plus start ticks drifts by seconds from the wall clock on
+ * virtual machines, so that a start could read as later than now.) */
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int metrics_new(struct metrics **out)
 {
     struct metrics *m = calloc(1, sizeof *m);
@@ -65,6 +83,9 @@ int metrics_new(struct metrics **out)
     }
     pthread_mutex_init(&m->lock, NULL);
     atomic_init(&m->inflight, 0);
+    atomic_init(&m->conns, 0);
+    atomic_init(&m->header_timeouts, 0);
+    m->start_time = wall_now();
     *out = m;
     return 0;
 }
@@ -93,6 +114,18 @@ void metrics_inflight(struct metrics *m, int delta)
 {
     if (m)
         atomic_fetch_add(&m->inflight, delta);
+}
+
+void metrics_connections(struct metrics *m, int delta)
+{
+    if (m)
+        atomic_fetch_add(&m->conns, delta);
+}
+
+void metrics_header_timeout(struct metrics *m)
+{
+    if (m)
+        atomic_fetch_add(&m->header_timeouts, 1);
 }
 
 static uint32_t hash_key(const char *route, const char *method)
@@ -336,11 +369,83 @@ static int render_http(struct metrics *m, struct buf *out)
     return rc;
 }
 
+static int gauge(struct buf *out, const char *name, const char *type, const char *help,
+                 double value)
+{
+    int rc = metrics_family(out, name, type, help);
+    return rc ? rc : metrics_sample(out, name, NULL, value);
+}
+
+/* The standard process families (as the Prometheus client libraries name them), the
+ * connection gauges and the build. */
+static int render_process(struct metrics *m, struct buf *out)
+{
+    int rc = gauge(out, "jiesu_http_connections", "gauge", "Open HTTP connections.",
+                   (double)atomic_load(&m->conns));
+    if (!rc)
+        rc = gauge(out, "jiesu_http_header_timeouts_total", "counter",
+                   "Connections closed for not sending a request's headers in time.",
+                   (double)atomic_load(&m->header_timeouts));
+    struct rusage ru;
+    double cpu = 0;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+              (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    if (!rc)
+        rc = gauge(out, "process_cpu_seconds_total", "counter",
+                   "Total user and system CPU time spent in seconds.", cpu);
+    long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%*s %ld", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    if (!rc)
+        rc = gauge(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+                   (double)pages * (double)sysconf(_SC_PAGESIZE));
+    double fds = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (d) {
+        for (struct dirent *de; (de = readdir(d));)
+            if (de->d_name[0] != '.')
+                fds++;
+        closedir(d);
+        fds--; /* the directory stream's own descriptor */
+    }
+    if (!rc)
+        rc = gauge(out, "process_open_fds", "gauge", "Number of open file descriptors.", fds);
+    struct rlimit rl;
+    if (!rc && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        rc = gauge(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.",
+                   rl.rlim_cur == RLIM_INFINITY ? INFINITY : (double)rl.rlim_cur);
+    if (!rc)
+        rc = gauge(out, "process_start_time_seconds", "gauge",
+                   "Start time of the process since unix epoch in seconds.", m->start_time);
+    if (!rc)
+        rc = metrics_family(out, "jiesu_build_info", "gauge",
+                            "The running build: version, commit and compiler (always 1).");
+#if defined(__clang__)
+    const char *compiler = "clang " __clang_version__;
+#elif defined(__GNUC__)
+    const char *compiler = "gcc " __VERSION__;
+#else
+    const char *compiler = "unknown";
+#endif
+    const char *l[] = {"version",  JIESU_VERSION, "commit", JIESU_COMMIT,
+                       "compiler", compiler,      NULL};
+    if (!rc)
+        rc = metrics_sample(out, "jiesu_build_info", l, 1);
+    return rc;
+}
+
 int metrics_render(struct metrics *m, struct buf *out)
 {
     pthread_mutex_lock(&m->lock);
     int rc = render_http(m, out);
     pthread_mutex_unlock(&m->lock);
+    if (!rc)
+        rc = render_process(m, out);
     if (!rc && m->gauges)
         rc = m->gauges(m->gauges_ctx, out);
     return rc;

@@ -12,6 +12,14 @@
     {                                                                                              \
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10                     \
     }
+/* What jiesu_build_info reports; the build may define them (-DJIESU_COMMIT=...). */
+#ifndef JIESU_VERSION
+#define JIESU_VERSION "0.1.0"
+#endif
+#ifndef JIESU_COMMIT
+#define JIESU_COMMIT "unknown"
+#endif
+
 /* Most distinct route + method series kept; later ones are counted under route="other". */
 #define METRICS_MAX_SERIES 1024
 
@@ -36,10 +44,16 @@ void metrics_observe(struct metrics *m, const char *route, const char *method, i
                      double seconds);
 /* Adds delta (+1 / -1) to the in-flight gauge. Thread-safe. */
 void metrics_inflight(struct metrics *m, int delta);
+/* Adds delta (+1 / -1) to the open-connections gauge; counts one header timeout. Thread-safe. */
+void metrics_connections(struct metrics *m, int delta);
+void metrics_header_timeout(struct metrics *m);
 
 /* Appends the whole exposition to out: jiesu_http_requests_total{route,method,status} (counter),
  * jiesu_http_request_duration_seconds{route,method} (histogram), jiesu_http_requests_in_flight
- * (gauge), then the application's families. Series are sorted, so the output is stable.
+ * (gauge), jiesu_http_connections (gauge), jiesu_http_header_timeouts_total, the process
+ * families (process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds,
+ * process_max_fds, process_start_time_seconds), jiesu_build_info{version,commit,compiler} 1,
+ * then the application's families. Series are sorted, so the output is stable.
  * Returns 0 or a negative code. Thread-safe. */
 int metrics_render(struct metrics *m, struct buf *out);
 /* Fills res with metrics_render() as "text/plain; version=0.0.4; charset=utf-8" (or a 500

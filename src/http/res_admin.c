@@ -26,7 +26,7 @@ static const char *const category_fields[] = {"parent_id", "level", "code", "nam
 static const char *const catalogue_fields[] = {"category_id", "region_id", "unit_id", "basis",
                                                NULL};
 static const char *const policy_fields[] = {"preset", "overrides", NULL};
-static const char *const audit_params[] = {"after", "limit", NULL};
+static const char *const audit_params[] = {"cursor", "after", "limit", NULL};
 
 /* --- shared ------------------------------------------------------------------------------ */
 
@@ -280,6 +280,20 @@ static int put_user(struct store *s, void *u)
     return s->ops->user_put(s, u);
 }
 
+/* A password reset: the user and the end of every session of theirs (but the caller's own,
+ * when administrators reset their own password), in one transaction. */
+struct user_reset {
+    struct user *u;
+    const char *keep_hash;
+};
+
+static int put_user_reset(struct store *s, void *thing)
+{
+    struct user_reset *r = thing;
+    int rc = s->ops->user_put(s, r->u);
+    return rc ? rc : s->ops->session_delete_user(s, r->u->id, r->keep_hash, NULL);
+}
+
 static void write_user(struct app *a, struct http_request *req, struct http_response *res,
                        bool create)
 {
@@ -364,7 +378,10 @@ static void write_user(struct app *a, struct http_request *req, struct http_resp
     if (!create && before.role != u.role)
         snprintf(detail + strlen(detail), sizeof detail - strlen(detail), " role_was=%s",
                  js_role_names[before.role]);
-    int rc = put_audited(c, put_user, &u, create ? "user_create" : "user_update", detail);
+    struct user_reset reset = {&u, u.id == c->user.id ? c->token_hash : NULL};
+    int rc = !create && password
+                 ? put_audited(c, put_user_reset, &reset, "user_update", detail)
+                 : put_audited(c, put_user, &u, create ? "user_create" : "user_update", detail);
     answer_put(res, rc, create, rc ? NULL : app_user_json(&u), "login", "user");
 out:
     memset(u.pwhash, 0, sizeof u.pwhash);
@@ -767,9 +784,11 @@ static void list_audit(void *ap, struct http_request *req, struct http_response 
         app_query_known(req, audit_params, res))
         return;
     int64_t after = 0, limit = AUDIT_DEFAULT_LIMIT;
-    const char *v = http_query(req, "after");
+    /* "cursor" is the next_cursor of the page before; "after" its older name (one release) */
+    const char *pname = http_query(req, "cursor") ? "cursor" : "after";
+    const char *v = http_query(req, pname);
     if (v && strcmp(v, "0") != 0 && app_parse_id(v, &after)) {
-        http_error(res, -JS_EINVAL, "after", "'after' must be an audit entry id (0 or more)");
+        http_error(res, -JS_EINVAL, pname, "'cursor' 须为上一页返回的 next_cursor（审计记录编号）");
         return;
     }
     v = http_query(req, "limit");
@@ -795,8 +814,11 @@ static void list_audit(void *ap, struct http_request *req, struct http_response 
                       "detail", x->detail));
     }
     json_t *next = (n == limit && n > 0) ? json_integer(list[n - 1].id) : json_null();
+    json_t *cursor =
+        (n == limit && n > 0) ? json_sprintf("%lld", (long long)list[n - 1].id) : json_null();
     free(list);
-    http_json(res, 200, json_pack("{so so}", "items", items, "next_after", next));
+    http_json(res, 200,
+              json_pack("{so so so}", "items", items, "next_cursor", cursor, "next_after", next));
 }
 
 int res_admin_routes(struct router *r)

@@ -17,6 +17,7 @@
 #include "core/model.h"
 #include "http/app.h"
 #include "http/respond.h"
+#include "util/csv.h"
 #include "util/jtime.h"
 
 /* ---- the per-thread assessment store ------------------------------------------------------ */
@@ -169,16 +170,6 @@ static int path_id(const struct http_request *req, struct http_response *res, co
 /* ---- exports ----------------------------------------------------------------------------------
  */
 
-static int csv_field(struct buf *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n"))
-        return buf_puts(b, s);
-    int rc = buf_puts(b, "\"");
-    for (const char *p = s; !rc && *p; p++)
-        rc = *p == '"' ? buf_puts(b, "\"\"") : buf_append(b, p, 1);
-    return rc ? rc : buf_puts(b, "\"");
-}
-
 static int csv_num(struct buf *b, double v, bool percent)
 {
     return buf_printf(b, "%.2f", percent ? v * 100 : v);
@@ -206,13 +197,13 @@ int assess_export_csv(const struct assess_report *r, int64_t only_unit, struct b
         return -JS_ENOMEM;
     int rc = buf_puts(out, "\xEF\xBB\xBF分组,排名,单位编码,单位名称,单位类型,得分,等级,接收量");
     for (int k = 0; !rc && k < s->n_items; k++)
-        rc = buf_puts(out, ",") || csv_field(out, s->items[k].name);
+        rc = buf_puts(out, ",") || csv_put_field(out, s->items[k].name);
     if (!rc && s->bonus)
         rc = buf_puts(out, ",加分");
     for (int i = 0; !rc && i < s->n_ind; i++) {
         char h[96];
         snprintf(h, sizeof h, "%s%s", s->ind_name[i], ind_defs[s->ind[i]].kind == 'R' ? "(%)" : "");
-        rc = buf_puts(out, ",") || csv_field(out, h);
+        rc = buf_puts(out, ",") || csv_put_field(out, h);
     }
     if (!rc)
         rc = buf_puts(out, "\r\n");
@@ -224,20 +215,22 @@ int assess_export_csv(const struct assess_report *r, int64_t only_unit, struct b
             break;
         const json_t *group = json_object_get(u, "group"), *rank = json_object_get(u, "rank"),
                      *score = json_object_get(u, "score"), *grade = json_object_get(u, "grade");
-        rc = csv_field(out, json_is_string(group) ? json_string_value(group) : "") ||
+        rc = csv_put_field(out, json_is_string(group) ? json_string_value(group) : "") ||
              buf_puts(out, ",");
         if (!rc && json_is_integer(rank))
             rc = buf_printf(out, "%lld", (long long)json_integer_value(rank));
         rc = rc || buf_puts(out, ",") ||
-             csv_field(out, json_string_value(json_object_get(u, "code"))) || buf_puts(out, ",") ||
-             csv_field(out, json_string_value(json_object_get(u, "name"))) || buf_puts(out, ",") ||
-             csv_field(out, kind_label(json_string_value(json_object_get(u, "kind")))) ||
+             csv_put_field(out, json_string_value(json_object_get(u, "code"))) ||
+             buf_puts(out, ",") ||
+             csv_put_field(out, json_string_value(json_object_get(u, "name"))) ||
+             buf_puts(out, ",") ||
+             csv_put_field(out, kind_label(json_string_value(json_object_get(u, "kind")))) ||
              buf_puts(out, ",");
         if (!rc && json_is_number(score))
             rc = csv_num(out, json_number_value(score), false);
         rc =
             rc || buf_puts(out, ",") ||
-            csv_field(out, json_is_string(grade) ? json_string_value(grade) : "") ||
+            csv_put_field(out, json_is_string(grade) ? json_string_value(grade) : "") ||
             buf_printf(out, ",%lld", (long long)json_integer_value(json_object_get(u, "received")));
         const json_t *items = json_object_get(u, "items"), *inds = json_object_get(u, "indicators");
         for (int k = 0; !rc && k < s->n_items; k++)

@@ -42,6 +42,49 @@ static void rate_limited(struct http_response *res, int64_t retry_after)
     http_response_header(res, "Retry-After", secs);
 }
 
+/* Keeps a failed attempt in the store too, so that a restart does not reset the limiter. */
+static void persist_failure(struct app *a, struct app_ctx *c, const char *key, const char *remote)
+{
+    struct store *s = c->store;
+    char k[128];
+    int64_t now = app_now(a);
+    if (s->ops->begin(s))
+        return;
+    snprintf(k, sizeof k, "L%s", key);
+    int rc = s->ops->login_failure_put(s, k, now, now - a->cfg.login_window_s);
+    if (!rc && remote && remote[0]) {
+        snprintf(k, sizeof k, "A%s", remote);
+        rc = s->ops->login_failure_put(s, k, now, now - a->cfg.login_window_s);
+    }
+    if (rc)
+        s->ops->rollback(s);
+    else
+        s->ops->commit(s);
+}
+
+struct restore_ctx {
+    struct auth_limiter *l;
+    int n;
+};
+
+static int restore_one(void *ctx, const char *key, int64_t at)
+{
+    struct restore_ctx *r = ctx;
+    auth_limiter_restore(r->l, key, at);
+    r->n++;
+    return 0;
+}
+
+int res_auth_limiter_load(struct app *a)
+{
+    struct app_ctx *c = app_current(a);
+    if (!c)
+        return -JS_EINTERNAL;
+    struct restore_ctx r = {a->limiter, 0};
+    return c->store->ops->login_failure_each(c->store, app_now(a) - a->cfg.login_window_s,
+                                             restore_one, &r);
+}
+
 static void login(void *ap, struct http_request *req, struct http_response *res)
 {
     struct app *a = ap;
@@ -65,7 +108,8 @@ static void login(void *ap, struct http_request *req, struct http_response *res)
     char key[64];
     limiter_key(name, key, sizeof key);
     int64_t retry = 0;
-    if (auth_limiter_check(a->limiter, key, req->remote, &retry)) {
+    /* checked and counted at once: the attempt is a failure until the password proves right */
+    if (auth_limiter_attempt(a->limiter, key, req->remote, &retry)) {
         rate_limited(res, retry);
         goto out;
     }
@@ -79,14 +123,14 @@ static void login(void *ap, struct http_request *req, struct http_response *res)
     /* unknown logins verify against a dummy hash: the same time either way */
     int vrc = auth_password_verify(rc ? NULL : u.pwhash, password);
     if (rc || vrc || !u.active) {
-        auth_limiter_fail(a->limiter, key, req->remote);
+        persist_failure(a, c, key, req->remote);
         char detail[160];
         snprintf(detail, sizeof detail, "login=%s remote=%s", key, req->remote);
         app_audit(c, rc ? 0 : u.id, 0, "login_failed", detail);
         http_error(res, -JS_EUNAUTH, "", "wrong login or password, or the account is disabled");
         goto wipe;
     }
-    auth_limiter_success(a->limiter, key);
+    auth_limiter_succeeded(a->limiter, key, req->remote);
 
     char token[AUTH_TOKEN_HEX], digest[AUTH_TOKEN_HEX];
     if (auth_token_new(token) || auth_token_digest(token, digest)) {
@@ -106,6 +150,11 @@ static void login(void *ap, struct http_request *req, struct http_response *res)
             memcpy(u.pwhash, fresh, strlen(fresh) + 1);
             rc = s->ops->user_put(s, &u);
         }
+    }
+    if (!rc) {
+        char k[128];
+        snprintf(k, sizeof k, "L%s", key);
+        rc = s->ops->login_failure_clear(s, k);
     }
     if (!rc)
         rc = app_audit_append(c, u.id, 0, "login", detail);
@@ -182,16 +231,17 @@ static void change_password(void *ap, struct http_request *req, struct http_resp
     char key[64];
     limiter_key(c->user.login, key, sizeof key);
     int64_t retry = 0;
-    if (auth_limiter_check(a->limiter, key, req->remote, &retry)) {
+    if (auth_limiter_attempt(a->limiter, key, req->remote, &retry)) {
         rate_limited(res, retry);
         goto out;
     }
     if (auth_password_verify(c->user.pwhash, old_pw)) {
-        auth_limiter_fail(a->limiter, key, req->remote);
+        persist_failure(a, c, key, req->remote);
         app_audit(c, c->user.id, 0, "password_failed", "wrong old password");
         http_error(res, -JS_EINVAL, "old_password", "the old password is wrong");
         goto out;
     }
+    auth_limiter_succeeded(a->limiter, key, req->remote);
     if (strcmp(old_pw, new_pw) == 0) {
         http_error(res, -JS_EINVAL, "new_password", "the new password equals the old one");
         goto out;
@@ -203,11 +253,17 @@ static void change_password(void *ap, struct http_request *req, struct http_resp
     }
     struct user u = c->user;
     snprintf(u.pwhash, sizeof u.pwhash, "%s", fresh);
+    int ended = 0;
+    char detail[64];
     int rc = s->ops->begin(s);
     if (!rc)
         rc = s->ops->user_put(s, &u);
+    /* whoever else holds a session of this account (a stolen token) is logged out */
     if (!rc)
-        rc = app_audit_append(c, u.id, 0, "password_change", "");
+        rc = s->ops->session_delete_user(s, u.id, c->token_hash, &ended);
+    snprintf(detail, sizeof detail, "other sessions ended=%d", ended);
+    if (!rc)
+        rc = app_audit_append(c, u.id, 0, "password_change", detail);
     if (rc) {
         s->ops->rollback(s);
         app_store_error(res, rc, "", "user");

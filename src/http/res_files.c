@@ -106,14 +106,22 @@ static void post_file(void *ap, struct http_request *req, struct http_response *
     f.size = (int64_t)req->body_len;
     f.at = app_now(a);
     f.user_id = c->user.id;
-    int rc = c->store->ops->file_put(c->store, &f, req->body);
+    /* the audit names the file by id, type and size, never by its name: the trail is read by
+     * people who may not see the order the file belongs to */
+    char detail[320];
+    snprintf(detail, sizeof detail, "file %s %s (%lld bytes)", f.id, f.type, (long long)f.size);
+    struct store *s = c->store;
+    int rc = s->ops->begin(s);
+    if (!rc) {
+        rc = s->ops->file_put(s, &f, req->body);
+        if (!rc)
+            rc = app_audit_append(c, c->user.id, 0, "upload", detail);
+        rc = rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
+    }
     if (rc) {
         app_store_error(res, rc, "body", "cannot store the file");
         return;
     }
-    char detail[320];
-    snprintf(detail, sizeof detail, "file %s %s (%lld bytes)", f.id, f.name, (long long)f.size);
-    app_audit(c, c->user.id, 0, "upload", detail);
     char url[64];
     snprintf(url, sizeof url, RES_FILES_PREFIX "/%s", f.id);
     http_response_header(res, "Location", url);
@@ -129,6 +137,53 @@ static bool inline_safe(const char *type)
                ? strcmp(type, "image/svg+xml") != 0
                : strncmp(type, "audio/", 6) == 0 || strncmp(type, "video/", 6) == 0 ||
                      strcmp(type, "application/pdf") == 0;
+}
+
+#define FILE_MAX_ORDERS 64 /* orders referring to one file looked at, at most */
+
+/* Whether the logged-in user may download f: its uploader while no order refers to it; then
+ * whoever may see one of those orders with the citizen's data (platform roles that see citizens
+ * unmasked; unit users for the orders their unit holds or held; not auditors, who see citizens
+ * masked). *order_id: the order that grants it (0: none, or the uploader's own file). */
+static int may_download(struct app_ctx *c, const struct stored_file *f, bool *ok, int64_t *order_id)
+{
+    struct store *s = c->store;
+    int64_t ids[FILE_MAX_ORDERS];
+    int n = 0;
+    *ok = false;
+    *order_id = 0;
+    int rc = s->ops->file_orders(s, f->id, ids, FILE_MAX_ORDERS, &n);
+    if (rc)
+        return rc;
+    if (n == 0) {
+        *ok = f->user_id == c->user.id;
+        return 0;
+    }
+    if (c->who.role == ROLE_AUDITOR)
+        return 0;
+    if (!app_is_unit_role(c->who.role)) {
+        *ok = true;
+        *order_id = ids[0];
+        return 0;
+    }
+    for (int i = 0; i < n && !*ok; i++) {
+        struct order o;
+        order_init(&o);
+        rc = s->ops->order_get(s, ids[i], &o);
+        if (rc == -JS_ENOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc)
+            return rc;
+        for (int k = 0; k < o.n_units; k++)
+            if (c->who.unit_id && o.units[k].unit_id == c->who.unit_id) {
+                *ok = true;
+                *order_id = o.id;
+            }
+        order_release(&o);
+    }
+    return 0;
 }
 
 static void get_file(void *ap, struct http_request *req, struct http_response *res)
@@ -148,6 +203,22 @@ static void get_file(void *ap, struct http_request *req, struct http_response *r
     int rc = c->store->ops->file_get(c->store, id, &f, &data);
     if (rc) {
         app_store_error(res, rc, "id", "no such file");
+        return;
+    }
+    bool allowed = false;
+    int64_t order_id = 0;
+    rc = may_download(c, &f, &allowed, &order_id);
+    char detail[96];
+    snprintf(detail, sizeof detail, "file %s", f.id);
+    if (!rc)
+        rc = app_audit(c, c->user.id, order_id, allowed ? "download" : "download_denied", detail);
+    if (rc || !allowed) {
+        free(data);
+        /* not allowed reads as absent: nobody learns that a file exists */
+        if (rc)
+            app_store_error(res, rc, "id", "file");
+        else
+            http_error(res, -JS_ENOTFOUND, "id", "no such file");
         return;
     }
     if (buf_append(&res->body, data, (size_t)f.size)) {
@@ -187,7 +258,9 @@ static const struct route_doc files_docs[] = {
     {"GET", RES_FILES_PREFIX "/{id}", "files",
      "Download an attachment by id (images, audio, video and PDF inline; other types as a "
      "download)",
-     "any user", NULL, NULL, 200},
+     "its uploader until an order refers to it; then who may see such an order (platform "
+     "roles but auditors; unit users for their unit's orders); audited",
+     NULL, NULL, 200},
 };
 
 int res_files_register(struct app *a)

@@ -214,8 +214,9 @@ static const struct route_doc docs[] = {
     {"PUT", "/api/v1/policy", "policy", "Choose the preset and overrides", "admin", NULL,
      "preset:string!,overrides:object", 200},
     {"GET", "/api/v1/audit", "audit",
-     "The audit trail (logins, unmasked reads, administration), oldest first from 'after'",
-     "auditor, admin", "after:integer,limit:integer", NULL, 200},
+     "The audit trail (logins, unmasked reads, administration), oldest first, paged by cursor "
+     "('after' is the older name of 'cursor')",
+     "auditor, admin", "cursor:string,after:integer,limit:integer", NULL, 200},
 };
 
 static const struct route_doc *find_in(const struct route_doc *table, int n, const char *method,
@@ -236,35 +237,55 @@ static const struct route_doc *find_doc(const struct app *a, const char *method,
     return d;
 }
 
-static const char *const bool_fields[] = {
-    "anonymous", "wants_callback", "needs_contact", "enterprise", "leader_signed", "unjustified",
-    "approve",   "pass",           "unreachable",   "contacted",  "solved",        NULL};
-static const char *const array_fields[] = {"assist_units", "orders", "children", "attachments",
-                                           NULL};
-
-/* The JSON type of an action field, by its name (the same convention as the command line). */
-static const char *field_type(const char *f)
-{
-    size_t n = strlen(f);
-    if (js_name_index(bool_fields, f) >= 0)
-        return "boolean";
-    if (js_name_index(array_fields, f) >= 0)
-        return "array";
-    if (strcmp(f, "attachment") == 0)
-        return "object";
-    if (strcmp(f, "lat") == 0 || strcmp(f, "lon") == 0)
-        return "number";
-    if ((n > 3 && strcmp(f + n - 3, "_id") == 0) || strcmp(f, "duplicate_of") == 0 ||
-        strcmp(f, "kb_entry") == 0)
-        return "integer";
-    return "string";
-}
-
 static json_t *type_schema(const char *type)
 {
     json_t *s = json_pack("{ss}", "type", type);
     if (strcmp(type, "array") == 0)
         json_object_set_new(s, "items", json_object());
+    return s;
+}
+
+/* The JSON schema of one action field, from the lifecycle's table. */
+static json_t *field_schema(const struct lc_field *f)
+{
+    static const char *const json_types[LCT__COUNT] = {
+        [LCT_STRING] = "string",   [LCT_INTEGER] = "integer", [LCT_ID] = "integer",
+        [LCT_BOOLEAN] = "boolean", [LCT_NUMBER] = "number",   [LCT_DATETIME] = "string",
+        [LCT_ARRAY] = "array",     [LCT_OBJECT] = "object"};
+    json_t *s = json_pack("{ss ss}", "type", json_types[f->type], "description", f->label);
+    if (f->type == LCT_DATETIME)
+        json_object_set_new(s, "format", json_string("date-time"));
+    if (f->type == LCT_STRING && f->max)
+        json_object_set_new(s, "maxLength", json_integer(f->max));
+    if (f->values) {
+        json_t *e = json_array();
+        for (const char *const *v = f->values; *v; v++)
+            json_array_append_new(e, json_string(*v));
+        json_object_set_new(s, "enum", e);
+    }
+    if (f->ranged && f->type == LCT_ID) {
+        json_object_set_new(s, "minimum", json_integer(1));
+    } else if (f->ranged) {
+        json_object_set_new(s, "minimum",
+                            f->type == LCT_INTEGER ? json_integer((json_int_t)f->lo)
+                                                   : json_real(f->lo));
+        json_object_set_new(s, "maximum",
+                            f->type == LCT_INTEGER ? json_integer((json_int_t)f->hi)
+                                                   : json_real(f->hi));
+        if (f->lo_open)
+            json_object_set_new(s, "exclusiveMinimum", json_true());
+    }
+    if (f->type == LCT_ARRAY) {
+        json_object_set_new(s, "items",
+                            f->items == LCT_ID
+                                ? json_pack("{ss si}", "type", "integer", "minimum", 1)
+                                : json_pack("{ss}", "type", "object"));
+        if (f->max)
+            json_object_set_new(s, "maxItems", json_integer(f->max));
+    }
+    json_t *example = NULL;
+    if (f->example && lifecycle_field_value(f, f->example, &example, NULL) == 0)
+        json_object_set_new(s, "example", example);
     return s;
 }
 
@@ -311,21 +332,28 @@ static json_t *spec_schema(const char *spec)
     return s;
 }
 
-/* The schema of an action's body: version (except intake) plus the action's fields. */
+/* The schema of an action's body: version (except intake) plus the action's fields, required
+ * as the lifecycle's table says. */
 static json_t *action_schema(int action)
 {
-    json_t *props = json_object();
-    const char *const *f = lifecycle_action_fields(action);
-    for (; f && *f; f++)
-        json_object_set_new(props, *f, type_schema(field_type(*f)));
-    json_t *s =
-        json_pack("{ss so sb}", "type", "object", "properties", props, "additionalProperties", 0);
+    json_t *props = json_object(), *req = json_array();
     if (action != ACT_INTAKE) {
         json_object_set_new(props, "version",
                             json_pack("{ss si ss}", "type", "integer", "minimum", 1, "description",
                                       "the order's version as last read"));
-        json_object_set_new(s, "required", json_pack("[s]", "version"));
+        json_array_append_new(req, json_string("version"));
     }
+    for (const struct lc_field *f = lifecycle_fields(action); f->name; f++) {
+        json_object_set_new(props, f->name, field_schema(f));
+        if (f->required)
+            json_array_append_new(req, json_string(f->name));
+    }
+    json_t *s =
+        json_pack("{ss so sb}", "type", "object", "properties", props, "additionalProperties", 0);
+    if (json_array_size(req))
+        json_object_set_new(s, "required", req);
+    else
+        json_decref(req);
     return s;
 }
 
@@ -333,31 +361,143 @@ static json_t *query_params(const char *spec)
 {
     json_t *params = json_array();
     char name[64], type[32];
-    for (const char *p = spec; spec_next(&p, name, sizeof name, type, sizeof type);)
+    for (const char *p = spec; spec_next(&p, name, sizeof name, type, sizeof type);) {
+        size_t tl = strlen(type);
+        bool required = tl && type[tl - 1] == '!';
+        if (required)
+            type[tl - 1] = '\0';
         json_array_append_new(params, json_pack("{ss ss sb so}", "name", name, "in", "query",
-                                                "required", 0, "schema", type_schema(type)));
+                                                "required", required, "schema", type_schema(type)));
+    }
     return params;
 }
 
-static json_t *responses(int ok)
+/* What a route answers on success beyond application/json {"type":"object"}: media types
+ * separated by '|' and the schema (a component name, or "binary" / "text"). */
+static const struct {
+    const char *method, *pattern, *media, *schema;
+} answers[] = {
+    {"GET", "/healthz", "application/json", "Health"},
+    {"GET", "/metrics", "text/plain; version=0.0.4", "text"},
+    {"GET", "/api/v1/orders", "application/json", "OrderList"},
+    {"POST", "/api/v1/orders", "application/json", "ActionResult"},
+    {"GET", "/api/v1/orders/{id}", "application/json", "OrderDetail"},
+    {"POST", "/api/v1/orders/{id}/actions/{action}", "application/json", "ActionResult"},
+    {"GET", "/api/v1/audit", "application/json", "CursorList"},
+    {"GET", "/api/v1/outbox", "application/json", "CursorList"},
+    {"GET", "/api/v1/warnings", "application/json", "CursorList"},
+    {"GET", "/api/v1/search", "application/json", "CursorList"},
+    {"GET", "/api/v1/units", "application/json", "ItemList"},
+    {"GET", "/api/v1/users", "application/json", "ItemList"},
+    {"GET", "/api/v1/regions", "application/json", "ItemList"},
+    {"GET", "/api/v1/categories", "application/json", "ItemList"},
+    {"GET", "/api/v1/catalogue", "application/json", "ItemList"},
+    {"GET", "/api/v1/assess/items", "application/json", "ItemList"},
+    {"GET", "/api/v1/assess",
+     "application/json|text/csv|"
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+     ""},
+    {"GET", "/api/v1/files/{id}",
+     "application/octet-stream|image/*|audio/*|video/*|application/pdf", "binary"},
+};
+
+static json_t *media_schema(const char *media, const char *schema)
+{
+    if (strcmp(media, "text/csv") == 0 || strcmp(schema, "text") == 0)
+        return json_pack("{ss}", "type", "string");
+    if (strncmp(media, "application/json", 16) != 0 || strcmp(schema, "binary") == 0)
+        return json_pack("{ss ss}", "type", "string", "format", "binary");
+    if (*schema)
+        return json_sprintf("#/components/schemas/%s", schema); /* a $ref, wrapped below */
+    return json_pack("{ss}", "type", "object");
+}
+
+static json_t *success_content(const char *method, const char *pattern)
+{
+    const char *media = "application/json", *schema = "";
+    for (size_t i = 0; i < JS_ARRAY_LEN(answers); i++)
+        if (strcmp(answers[i].method, method) == 0 && strcmp(answers[i].pattern, pattern) == 0) {
+            media = answers[i].media;
+            schema = answers[i].schema;
+        }
+    json_t *content = json_object();
+    for (const char *p = media; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t)(bar - p) : strlen(p);
+        char one[96];
+        snprintf(one, sizeof one, "%.*s", (int)n, p);
+        json_t *sc = media_schema(one, schema);
+        if (json_is_string(sc)) {
+            json_t *ref = json_pack("{sO}", "$ref", sc);
+            json_decref(sc);
+            sc = ref;
+        }
+        json_object_set_new(content, one, json_pack("{so}", "schema", sc));
+        p += n + (bar ? 1 : 0);
+    }
+    return content;
+}
+
+/* The answers of an operation: the success (with its media types and schema, and Location on
+ * 201), the error statuses that apply to the route, and a default error. */
+static json_t *responses(const char *method, const char *pattern, unsigned flags, int ok)
 {
     char code[8];
     snprintf(code, sizeof code, "%d", ok);
     json_t *r = json_object();
-    json_t *success = json_pack("{ss}", "description", ok == 204 ? "done, no body" : "success");
+    json_t *success = json_pack("{ss}", "description",
+                                ok == 204   ? "done, no body"
+                                : ok == 201 ? "created"
+                                            : "success");
     if (ok != 204)
-        json_object_set_new(
-            success, "content",
-            json_pack("{s{s{ss}}}", "application/json", "schema", "type", "object"));
+        json_object_set_new(success, "content", success_content(method, pattern));
+    if (ok == 201)
+        json_object_set_new(success, "headers",
+                            json_pack("{s{ss s{ss}}}", "Location", "description",
+                                      "the created resource's URL", "schema", "type", "string"));
     json_object_set_new(r, code, success);
-    json_object_set_new(
-        r, "default",
-        json_pack("{ss s{s{s{ss}}}}", "description",
-                  "an error: 400 bad input, 401 login required, 403 role refused, 404 not found "
-                  "(also for orders of other units), 409 state or version conflict, 413 body too "
-                  "large, 415 not JSON, 422 invalid value, 429 rate limited",
-                  "content", "application/json", "schema", "$ref", "#/components/schemas/Error"));
+    bool get = strcmp(method, "GET") == 0, is_public = flags & APP_PUBLIC;
+    struct {
+        const char *status, *name;
+        bool when;
+    } errs[] = {
+        {"400", "BadRequest", true},
+        {"401", "Unauthorized", !is_public},
+        {"403", "Forbidden", !is_public},
+        {"404", "NotFound", strchr(pattern, '{') != NULL},
+        {"409", "Conflict", !get && !is_public},
+        {"422", "Unprocessable", !get || strstr(pattern, "orders") || strstr(pattern, "audit")},
+        {"429", "TooManyRequests", strcmp(pattern, "/api/v1/auth/login") == 0},
+    };
+    for (size_t i = 0; i < JS_ARRAY_LEN(errs); i++)
+        if (errs[i].when)
+            json_object_set_new(
+                r, errs[i].status,
+                json_pack("{ss+}", "$ref", "#/components/responses/", errs[i].name));
+    json_object_set_new(r, "default", json_pack("{ss}", "$ref", "#/components/responses/Error"));
     return r;
+}
+
+/* "GET /api/v1/orders/{id}/suggest" → "get_orders_id_suggest". */
+static json_t *operation_id(const char *method, const char *pattern)
+{
+    char id[160];
+    size_t n = 0;
+    for (const char *m = method; *m && n < 10; m++)
+        id[n++] = (char)(*m >= 'A' && *m <= 'Z' ? *m + 32 : *m);
+    const char *p = strncmp(pattern, "/api/v1", 7) == 0 ? pattern + 7 : pattern;
+    for (; *p && n < sizeof id - 2; p++) {
+        char ch = *p;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z'))
+            id[n++] = ch;
+        else if (ch == '/' || ch == '-' || ch == '.')
+            if (id[n - 1] != '_')
+                id[n++] = '_';
+    }
+    while (n > 0 && id[n - 1] == '_')
+        n--;
+    id[n] = '\0';
+    return json_string(id);
 }
 
 /* One operation object. action >= 0 documents one concrete action path. */
@@ -406,7 +546,8 @@ static json_t *operation(const char *method, const char *pattern, unsigned flags
         json_object_set_new(op, "requestBody",
                             json_pack("{sb s{s{so}}}", "required", 1, "content", "application/json",
                                       "schema", action_schema(action)));
-        json_object_set_new(op, "responses", responses(200));
+        json_object_set_new(op, "responses",
+                            responses(method, "/api/v1/orders/{id}/actions/{action}", flags, 200));
     } else if (d) {
         json_object_set_new(op, "summary", json_string(d->summary));
         json_object_set_new(op, "description", json_sprintf("Who: %s.", d->who));
@@ -418,17 +559,25 @@ static json_t *operation(const char *method, const char *pattern, unsigned flags
             body = json_pack("{ss s{s{ssss}} sb}", "type", "object", "properties", "version",
                              "type", "integer", "description", "the order's version",
                              "additionalProperties", 1);
+        else if (d->body && strchr(d->body, ' ')) /* prose: a raw body, e.g. a file upload */
+            body = json_pack("{ss ss ss}", "type", "string", "format", "binary", "description",
+                             d->body);
         else if (d->body)
             body = spec_schema(d->body);
         if (body)
             json_object_set_new(op, "requestBody",
                                 json_pack("{sb s{s{so}}}", "required", 1, "content",
-                                          "application/json", "schema", body));
-        json_object_set_new(op, "responses", responses(d->ok));
+                                          json_is_string(json_object_get(body, "format"))
+                                              ? "application/octet-stream"
+                                              : "application/json",
+                                          "schema", body));
+        json_object_set_new(op, "operationId", operation_id(method, pattern));
+        json_object_set_new(op, "responses", responses(method, pattern, flags, d->ok));
     } else {
         json_object_set_new(op, "summary", json_string("(undocumented route)"));
         json_object_set_new(op, "x-undocumented", json_true());
-        json_object_set_new(op, "responses", responses(200));
+        json_object_set_new(op, "operationId", operation_id(method, pattern));
+        json_object_set_new(op, "responses", responses(method, pattern, flags, 200));
     }
     if (flags & APP_PUBLIC)
         json_object_set_new(op, "security", json_array());
@@ -488,6 +637,99 @@ static int doc_route(void *ctx, const char *method, const char *pattern, unsigne
     return 0;
 }
 
+/* A list of names as a JSON array. */
+static json_t *names_json(const char *const *names)
+{
+    json_t *a = json_array();
+    for (; *names; names++)
+        json_array_append_new(a, json_string(*names));
+    return a;
+}
+
+/* The shared schemas: the error, orders (summary and detail), lists and action answers. */
+static json_t *component_schemas(void)
+{
+    json_t *error =
+        json_pack("{ss s{s{ss s{s{ss} s{ss} s{ss sb}} s[sss]}} s[s]}", "type", "object",
+                  "properties", "error", "type", "object", "properties", "code", "type", "string",
+                  "message", "type", "string", "field", "type", "string", "nullable", 1, "required",
+                  "code", "message", "field", "required", "error");
+    json_t *ts = json_pack("{ss ss sb}", "type", "string", "format", "date-time", "nullable", 1);
+    json_t *summary = json_pack(
+        "{ss ss s[ssss] s{s{ss} s{ss} s{ss} s{ss so} s{ss} s{ss so} s{ss so} s{ss so} s{ss} "
+        "s{ss sb} s{ss sb} s{ss sb} sO sO sO s{ss} s{ss s{ss}}} sb}",
+        "type", "object", "description", "an order as lists and action answers give it", "required",
+        "id", "number", "version", "status", "properties", "id", "type", "integer", "number",
+        "type", "string", "version", "type", "integer", "status", "type", "string", "enum",
+        names_json(js_status_names), "status_label", "type", "string", "type", "type", "string",
+        "enum", names_json(js_type_names), "level", "type", "string", "enum",
+        names_json(js_level_names), "tier", "type", "string", "enum", names_json(js_tier_names),
+        "title", "type", "string", "category_id", "type", "integer", "nullable", 1, "region_id",
+        "type", "integer", "nullable", 1, "upstream_id", "type", "string", "nullable", 1,
+        "created_at", ts, "deadline", ts, "closed_at", ts, "overdue", "type", "boolean", "units",
+        "type", "array", "items", "type", "object", "additionalProperties", 1);
+    json_decref(ts);
+    json_t *event =
+        json_pack("{ss s{s{ss} s{ss ss} s{ss} s{ss} s{ss sb} s{ss sb} s{ss}} sb}", "type", "object",
+                  "properties", "version", "type", "integer", "at", "type", "string", "format",
+                  "date-time", "actor", "type", "object", "action", "type", "string",
+                  "status_before", "type", "string", "nullable", 1, "status_after", "type",
+                  "string", "nullable", 1, "args", "type", "object", "additionalProperties", 1);
+    json_t *detail = json_pack(
+        "{ss s[{ss}{ss s{s{ss} s{ss} s{ss} s{ss s{ss}} s{ss} s{ss so}}}]}", "description",
+        "an order with its citizen (masked for unit users and auditors unless it needs contact), "
+        "texts, attachments and timeline",
+        "allOf", "$ref", "#/components/schemas/OrderSummary", "type", "object", "properties",
+        "citizen_name", "type", "string", "citizen_phone", "type", "string", "text", "type",
+        "string", "attachments", "type", "array", "items", "type", "object", "citizen_masked",
+        "type", "boolean", "timeline", "type", "array", "items", event);
+    json_t *cursor_list = json_pack(
+        "{ss ss s[ss] s{s{ss s{ss}} s{ss sb ss}} sb}", "type", "object", "description",
+        "a page of a list: pass next_cursor as ?cursor= for the next page (null: the last page)",
+        "required", "items", "next_cursor", "properties", "items", "type", "array", "items", "type",
+        "object", "next_cursor", "type", "string", "nullable", 1, "description",
+        "opaque; null after the last page", "additionalProperties", 1);
+    json_t *order_list =
+        json_pack("{ss s[ss] s{s{ss s{ss}} s{ss sb} s{ss}}}", "type", "object", "required", "items",
+                  "next_cursor", "properties", "items", "type", "array", "items", "$ref",
+                  "#/components/schemas/OrderSummary", "next_cursor", "type", "string", "nullable",
+                  1, "limit", "type", "integer");
+    json_t *item_list = json_pack("{ss s[s] s{s{ss s{ss}}} sb}", "type", "object", "required",
+                                  "items", "properties", "items", "type", "array", "items", "type",
+                                  "object", "additionalProperties", 1);
+    json_t *result = json_pack("{ss s[ss] s{s{ss} s{ss}}}", "type", "object", "required", "order",
+                               "events", "properties", "order", "$ref",
+                               "#/components/schemas/OrderSummary", "events", "type", "integer");
+    json_t *health =
+        json_pack("{ss s{s{ss} s{ss} s{ss}}}", "type", "object", "properties", "status", "type",
+                  "string", "db", "type", "string", "schema_version", "type", "integer");
+    return json_pack("{so so so so so so so so}", "Error", error, "OrderSummary", summary,
+                     "OrderDetail", detail, "OrderList", order_list, "CursorList", cursor_list,
+                     "ItemList", item_list, "ActionResult", result, "Health", health);
+}
+
+/* The error answers, one per common status, all of the Error shape. */
+static json_t *component_responses(void)
+{
+    static const char *const r[][2] = {
+        {"BadRequest", "400 bad input: malformed JSON, unknown field, wrong type, missing field"},
+        {"Unauthorized", "401 login required"},
+        {"Forbidden", "403 the role may not do this"},
+        {"NotFound", "404 not found (also for orders of other units)"},
+        {"Conflict", "409 the order's state or version, or an existing resource, conflicts"},
+        {"Unprocessable", "422 a value is invalid, too long, or against the policy"},
+        {"TooManyRequests", "429 too many failed logins: see Retry-After"},
+        {"Error", "an error (413 body too large, 415 not JSON, 5xx server errors, ...)"},
+    };
+    json_t *out = json_object();
+    for (size_t i = 0; i < JS_ARRAY_LEN(r); i++)
+        json_object_set_new(out, r[i][0],
+                            json_pack("{ss s{s{s{ss}}}}", "description", r[i][1], "content",
+                                      "application/json", "schema", "$ref",
+                                      "#/components/schemas/Error"));
+    return out;
+}
+
 json_t *res_ops_openapi(const struct app *a)
 {
     struct doc_ctx dc = {a, json_object()};
@@ -495,20 +737,17 @@ json_t *res_ops_openapi(const struct app *a)
     if (!paths)
         return NULL;
     router_foreach(a->router, doc_route, &dc);
-    json_t *error =
-        json_pack("{ss s{s{ss s{s{ss} s{ss} s{ss sb}} s[sss]}} s[s]}", "type", "object",
-                  "properties", "error", "type", "object", "properties", "code", "type", "string",
-                  "message", "type", "string", "field", "type", "string", "nullable", 1, "required",
-                  "code", "message", "field", "required", "error");
     json_t *security = json_pack("[{s[]}]", "bearer");
     return json_pack(
-        "{ss s{ss ss ss} s[{ss}] so s{s{so} s{s{ss ss}}} so}", "openapi", "3.0.3", "info", "title",
+        "{ss s{ss ss ss} s[{ss}] so s{so so s{s{ss ss}}} so}", "openapi", "3.0.3", "info", "title",
         "jiesu API", "version", "1", "description",
         "The work-order platform of a citizen-service hotline (12345 / 接诉即办). Every error "
         "is {\"error\":{\"code\",\"message\",\"field\"}}. Log in at /api/v1/auth/login and send "
-        "the token as Authorization: Bearer <token>.",
-        "servers", "url", "/", "paths", paths, "components", "schemas", "Error", error,
-        "securitySchemes", "bearer", "type", "http", "scheme", "bearer", "security", security);
+        "the token as Authorization: Bearer <token>. Lists page with ?cursor= and answer "
+        "next_cursor; every 201 answer carries Location.",
+        "servers", "url", "/", "paths", paths, "components", "schemas", component_schemas(),
+        "responses", component_responses(), "securitySchemes", "bearer", "type", "http", "scheme",
+        "bearer", "security", security);
 }
 
 static void openapi(void *ap, struct http_request *req, struct http_response *res)

@@ -541,7 +541,7 @@ static void intake(void *ap, struct http_request *req, struct http_response *res
         return;
     }
     json_t *body = NULL;
-    if (app_body(req, lifecycle_action_fields(ACT_INTAKE), false, &body, res))
+    if (app_body(req, NULL, false, &body, res)) /* fields: lifecycle_check_shape */
         return;
     struct js_error e;
     js_error_clear(&e);

@@ -6,6 +6,7 @@
 #include "core/calendar.h"
 #include "core/outbox.h"
 #include "http/app.h"
+#include "http/res_orders.h"
 #include "http/respond.h"
 #include "store/timers_store.h"
 #include "util/jfield.h"
@@ -19,8 +20,10 @@
 static const char *const no_params[] = {NULL};
 static const char *const calendar_fields[] = {"holidays", "workdays", NULL};
 static const char *const year_fields[] = {"year", "source", "edited", "holidays", "workdays", NULL};
-static const char *const outbox_params[] = {"state", "kind", "order_id", "before", "limit", NULL};
-static const char *const warning_params[] = {"from", "to", "unit_id", "before", "limit", NULL};
+static const char *const outbox_params[] = {"state",  "kind",  "order_id", "cursor",
+                                            "before", "limit", NULL};
+static const char *const warning_params[] = {"from",   "to",    "unit_id", "cursor",
+                                             "before", "limit", NULL};
 static const char *const report_params[] = {"from", "to", "limit", NULL};
 
 #define ROLES_OUTBOX (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_SUPERVISOR))
@@ -53,6 +56,26 @@ static int query_id(const struct http_request *req, struct http_response *res, c
         return 0;
     http_error(res, -JS_EINVAL, name, "must be a positive integer");
     return -JS_EINVAL;
+}
+
+/* The list cursor: "cursor" (the next_cursor of the page before), or the older name "before"
+ * (kept for one release); both hold the id the next page starts below. */
+static int query_cursor(const struct http_request *req, struct http_response *res, int64_t *out)
+{
+    const char *v = http_query(req, "cursor");
+    *out = 0;
+    if (!v || !v[0])
+        return query_id(req, res, "before", out);
+    if (app_parse_id(v, out) == 0)
+        return 0;
+    http_error(res, -JS_EINVAL, "cursor", "cursor 须为上一页返回的 next_cursor");
+    return -JS_EINVAL;
+}
+
+/* The next_cursor of a page that ended at id last (NULL when the page was the last one). */
+static json_t *next_cursor(bool more, int64_t last)
+{
+    return more ? json_sprintf("%lld", (long long)last) : json_null();
 }
 
 /* An optional date-time query parameter (ISO, as jtime_parse reads). */
@@ -337,14 +360,36 @@ out:
 
 /* ---- the outbox -------------------------------------------------------------------------- */
 
-static json_t *msg_json(const struct outbox_msg *m)
+/* "张三" → "张**": the first character only (as the orders show a masked citizen). */
+static void mask_name(const char *s, char *out, size_t n)
 {
-    char phone[40];
+    size_t k = 0;
+    if (s && s[0]) {
+        k = 1;
+        while (s[k] && ((unsigned char)s[k] & 0xC0) == 0x80 && k < 4)
+            k++;
+    }
+    snprintf(out, n, "%.*s%s", (int)k, s ? s : "", k ? "**" : "");
+}
+
+static bool to_citizen(const struct outbox_msg *m)
+{
+    return strcmp(m->to_role, "citizen") == 0;
+}
+
+/* masked: the citizen's name is shown masked too (roles that see citizens masked). */
+static json_t *msg_json(const struct outbox_msg *m, bool masked)
+{
+    char phone[40], name[sizeof m->to_name];
     /* the citizen's number is confidential (SPEC §8): shown masked; units' numbers are not */
     if (strcmp(m->to_role, "citizen") == 0)
         outbox_mask_phone(m->to_phone, phone, sizeof phone);
     else
         snprintf(phone, sizeof phone, "%s", m->to_phone);
+    if (masked && to_citizen(m))
+        mask_name(m->to_name, name, sizeof name);
+    else
+        snprintf(name, sizeof name, "%s", m->to_name);
     bool kind_ok = m->kind >= 0 && m->kind < OBK__COUNT;
     bool state_ok = m->state >= 0 && m->state < OBS__COUNT;
     return json_pack("{sI ss ss ss ss s{sI ss} so s{ss ss ss ss} ss si so so so ss}", "id",
@@ -354,7 +399,7 @@ static json_t *msg_json(const struct outbox_msg *m)
                      state_ok ? js_outbox_state_labels[m->state] : "", "order", "id",
                      (json_int_t)m->order_id, "number", m->order_number, "unit_id",
                      m->unit_id ? json_integer(m->unit_id) : json_null(), "to", "role", m->to_role,
-                     "name", m->to_name, "phone", phone, "email", m->to_email, "text", m->text,
+                     "name", name, "phone", phone, "email", m->to_email, "text", m->text,
                      "attempts", m->attempts, "created_at", app_time_json(m->created_at), "next_at",
                      app_time_json(m->state == OBS_PENDING ? m->next_at : 0), "sent_at",
                      app_time_json(m->sent_at), "last_error", m->last_error);
@@ -365,7 +410,7 @@ static void list_outbox(void *ap, struct http_request *req, struct http_response
     struct app_ctx *c = app_current(ap);
     struct outbox_query q = {.state = -1, .kind = -1};
     if (app_require_roles(c, ROLES_OUTBOX, res) || app_query_known(req, outbox_params, res) ||
-        query_id(req, res, "order_id", &q.order_id) || query_id(req, res, "before", &q.before_id) ||
+        query_id(req, res, "order_id", &q.order_id) || query_cursor(req, res, &q.before_id) ||
         query_limit(req, res, &q.limit))
         return;
     const char *state = http_query(req, "state"), *kind = http_query(req, "kind");
@@ -388,14 +433,40 @@ static void list_outbox(void *ap, struct http_request *req, struct http_response
         app_store_error(res, rc, "", "outbox");
         return;
     }
+    /* a citizen's real name read unmasked is audited like an order's (read_citizen), one entry
+     * per order, before anything is sent */
+    bool masked = masked_role(c->who.role);
+    rc = masked ? 0 : c->store->ops->begin(c->store);
+    for (int i = 0; !masked && !rc && i < l.n; i++) {
+        bool first = to_citizen(&l.v[i]) && l.v[i].to_name[0];
+        for (int k = 0; first && k < i; k++)
+            if (l.v[k].order_id == l.v[i].order_id && to_citizen(&l.v[k]) && l.v[k].to_name[0])
+                first = false;
+        if (!first)
+            continue;
+        char detail[96];
+        snprintf(detail, sizeof detail, "order=%s fields=citizen_name via=outbox",
+                 l.v[i].order_number);
+        rc = app_audit_append(c, c->user.id, l.v[i].order_id, "read_citizen", detail);
+    }
+    if (!masked)
+        rc = rc ? (c->store->ops->rollback(c->store), rc) : c->store->ops->commit(c->store);
+    if (rc) {
+        outbox_list_release(&l);
+        app_store_error(res, rc, "", "audit entry");
+        return;
+    }
     json_t *items = json_array(), *cj = json_object();
     for (int i = 0; i < l.n; i++)
-        json_array_append_new(items, msg_json(&l.v[i]));
+        json_array_append_new(items, msg_json(&l.v[i], masked));
     for (int s = 0; s < OBS__COUNT; s++)
         json_object_set_new(cj, js_outbox_state_names[s], json_integer(counts[s]));
     json_t *next = l.n == q.limit ? json_integer(l.v[l.n - 1].id) : json_null();
+    json_t *cursor = next_cursor(l.n == q.limit, l.n ? l.v[l.n - 1].id : 0);
     outbox_list_release(&l);
-    http_json(res, 200, json_pack("{so so so}", "items", items, "counts", cj, "next_before", next));
+    http_json(res, 200,
+              json_pack("{so so so so}", "items", items, "counts", cj, "next_cursor", cursor,
+                        "next_before", next));
 }
 
 static void retry_outbox(void *ap, struct http_request *req, struct http_response *res)
@@ -430,7 +501,7 @@ static void retry_outbox(void *ap, struct http_request *req, struct http_respons
     if (rc)
         app_store_error(res, rc, "id", "message");
     else
-        http_json(res, 200, msg_json(&m));
+        http_json(res, 200, msg_json(&m, masked_role(c->who.role)));
 }
 
 /* ---- warnings and special reports -------------------------------------------------------- */
@@ -478,7 +549,7 @@ static void list_warnings(void *ap, struct http_request *req, struct http_respon
     if (app_require_roles(c, ROLES_PLATFORM | ROLES_UNIT, res) ||
         app_query_known(req, warning_params, res) || query_time(req, res, "from", &q.from) ||
         query_time(req, res, "to", &q.to) || query_id(req, res, "unit_id", &q.unit_id) ||
-        query_id(req, res, "before", &q.before_id) || query_limit(req, res, &q.limit))
+        query_cursor(req, res, &q.before_id) || query_limit(req, res, &q.limit))
         return;
     if (app_is_unit_role(c->who.role))
         q.unit_id = c->who.unit_id; /* a unit sees the warnings it received */
@@ -507,8 +578,10 @@ static void list_warnings(void *ap, struct http_request *req, struct http_respon
                       level && strcmp(level, "hint") == 0 ? "提示" : "警示"));
     }
     json_t *next = l.n == q.limit ? json_integer(l.v[l.n - 1].id) : json_null();
+    json_t *cursor = next_cursor(l.n == q.limit, l.n ? l.v[l.n - 1].id : 0);
     event_list_release(&l);
-    http_json(res, 200, json_pack("{so so}", "items", items, "next_before", next));
+    http_json(res, 200,
+              json_pack("{so so so}", "items", items, "next_cursor", cursor, "next_before", next));
 }
 
 static void list_special_reports(void *ap, struct http_request *req, struct http_response *res)
@@ -581,14 +654,16 @@ static const struct route_doc timers_docs[] = {
      "Drop the edits of a year: the shipped calendar file counts again", "admin", NULL, NULL, 200},
     {"GET", "/api/v1/outbox", "notifications",
      "Notification messages with their delivery state (pending / sent / failed), newest first",
-     "admin, supervisor", "state:string,kind:string,order_id:integer,before:integer,limit:integer",
+     "admin, supervisor",
+     "state:string,kind:string,order_id:integer,cursor:string,before:integer,"
+     "limit:integer",
      NULL, 200},
     {"POST", "/api/v1/outbox/{id}/retry", "notifications", "Send a failed message again", "admin",
      NULL, NULL, 200},
     {"GET", "/api/v1/warnings", "chasing",
      "Hints and warnings (提示/警示) given to units, newest first; a unit sees its own",
      "platform roles, unit users",
-     "from:string,to:string,unit_id:integer,before:integer,"
+     "from:string,to:string,unit_id:integer,cursor:string,before:integer,"
      "limit:integer",
      NULL, 200},
     {"GET", "/api/v1/special-reports", "chasing",

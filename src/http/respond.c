@@ -4,7 +4,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+#include <zlib.h>
 
 void http_response_init(struct http_response *res)
 {
@@ -174,4 +176,93 @@ int http_body_json(const struct http_request *req, json_t **out, struct js_error
     }
     *out = j;
     return 0;
+}
+
+/* --- compression ------------------------------------------------------------------------- */
+
+/* The q value of one Accept-Encoding element's parameters (";q=0.5"), 1 when absent. */
+static double coding_q(const char *p, const char *end)
+{
+    while (p < end) {
+        while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
+            p++;
+        if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+            char num[16];
+            size_t n = (size_t)(end - p - 2);
+            if (n >= sizeof num)
+                n = sizeof num - 1;
+            memcpy(num, p + 2, n);
+            num[n] = '\0';
+            return strtod(num, NULL);
+        }
+        while (p < end && *p != ';')
+            p++;
+    }
+    return 1;
+}
+
+bool http_accepts_gzip(const char *ae)
+{
+    double gzip_q = -1, star_q = -1;
+    for (const char *p = ae; p && *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *end = strchr(p, ',');
+        if (!end)
+            end = p + strlen(p);
+        const char *name_end = p;
+        while (name_end < end && *name_end != ';' && *name_end != ' ' && *name_end != '\t')
+            name_end++;
+        size_t n = (size_t)(name_end - p);
+        double q = coding_q(name_end, end);
+        if ((n == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+            (n == 6 && strncasecmp(p, "x-gzip", 6) == 0))
+            gzip_q = q;
+        else if (n == 1 && *p == '*')
+            star_q = q;
+        p = end;
+    }
+    return gzip_q >= 0 ? gzip_q > 0 : star_q > 0;
+}
+
+bool http_compressible(const char *ct)
+{
+    if (!ct)
+        return false;
+    return strncasecmp(ct, "text/", 5) == 0 || strncasecmp(ct, "application/json", 16) == 0 ||
+           strncasecmp(ct, "application/javascript", 22) == 0 ||
+           strncasecmp(ct, "image/svg+xml", 13) == 0 || strncasecmp(ct, "application/xml", 15) == 0;
+}
+
+int http_gzip(const void *in, size_t n, int level, char **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (n > (size_t)UINT32_MAX)
+        return -JS_ETOOLARGE;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -JS_ENOMEM;
+    int rc = 0;
+    uLong cap = deflateBound(&z, (uLong)n);
+    char *dst = malloc(cap ? cap : 1);
+    if (!dst) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)n;
+    z.next_out = (Bytef *)dst;
+    z.avail_out = (uInt)cap;
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+        free(dst);
+        rc = -JS_EINTERNAL;
+        goto out;
+    }
+    *out = dst;
+    *out_len = (size_t)z.total_out;
+out:
+    deflateEnd(&z);
+    return rc;
 }

@@ -39,4 +39,13 @@ void http_empty(struct http_response *res, int status);
  * with line and column in e->message, or not an object), -JS_EUTF8 (invalid UTF-8). */
 int http_body_json(const struct http_request *req, json_t **out, struct js_error *e);
 
+/* True when an Accept-Encoding header value (NULL: absent) accepts gzip: "gzip" or "x-gzip"
+ * with a q above 0, or else "*" with a q above 0. */
+bool http_accepts_gzip(const char *accept_encoding);
+/* True for the content types worth compressing: text/ (any), JSON, JavaScript, SVG, XML. */
+bool http_compressible(const char *content_type);
+/* Compresses n bytes into a new malloc'd gzip member (*out, *out_len; free() it) at zlib level
+ * 1..9. Returns 0, -JS_ENOMEM, -JS_ETOOLARGE (over 4 GiB) or -JS_EINTERNAL. */
+int http_gzip(const void *in, size_t n, int level, char **out, size_t *out_len);
+
 #endif

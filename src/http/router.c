@@ -6,6 +6,9 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
+#include <jansson.h>
+#include <strings.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +263,30 @@ static void not_allowed(const struct router *r, char *const *segs, int nsegs,
     buf_release(&allow);
 }
 
+/* Every 201 answer says where the created resource is: unless the handler set Location, it is
+ * the request's path followed by the "id" of the JSON answer (POST /api/v1/units →
+ * /api/v1/units/7). */
+static void add_location(const struct http_request *req, struct http_response *res)
+{
+    for (int i = 0; i < res->n_headers; i++)
+        if (strcasecmp(res->headers[i][0], "Location") == 0)
+            return;
+    if (res->fd >= 0 || !res->body.len)
+        return;
+    json_t *j = json_loadb(res->body.data, res->body.len, 0, NULL);
+    json_t *id = json_object_get(j, "id");
+    if (json_is_integer(id)) {
+        char loc[512];
+        size_t n = strlen(req->path);
+        while (n > 1 && req->path[n - 1] == '/')
+            n--;
+        snprintf(loc, sizeof loc, "%.*s/%lld", (int)n, req->path,
+                 (long long)json_integer_value(id));
+        http_response_header(res, "Location", loc);
+    }
+    json_decref(j);
+}
+
 void router_dispatch(const struct router *r, void *app, struct http_request *req,
                      struct http_response *res)
 {
@@ -315,6 +342,8 @@ void router_dispatch(const struct router *r, void *app, struct http_request *req
     }
     if (!r->guard || r->guard(app, req, res) == 0)
         best->fn(app, req, res);
+    if (res->status == 201)
+        add_location(req, res);
     goto out;
 
 not_found:

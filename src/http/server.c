@@ -12,11 +12,15 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,9 +29,32 @@
 #define DEFAULT_MAX_BODY  ((size_t)1 << 20)
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_GRACE_S   10
+#define DEFAULT_HEADER_S  10
+#define DEFAULT_PER_IP    256
+#define DEFAULT_QUERY_MAX 100
+/* The descriptor limit is raised up to this at start; connections get all but a reserve. */
+#define FD_WANTED 65536
+/* Bodies smaller than this are not worth compressing. */
+#define GZIP_MIN   1024
+#define GZIP_LEVEL 4
+/* Every answer: only this origin's scripts, styles, images, fonts and fetches; no framing. */
+#define CSP                                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "        \
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "                    \
+    "form-action 'self'; frame-ancestors 'none'"
 /* How much of an over-long body is read and thrown away (so the connection stays usable) before
  * the connection is closed instead. */
 #define DRAIN_SLACK ((size_t)1 << 20)
+
+/* One open connection, for the header deadline: the reaper closes a connection that has
+ * spent more than header_timeout_s waiting for a request's headers. */
+struct conn_slot {
+    struct conn_slot *prev, *next;
+    int fd;
+    atomic_llong since_ms; /* when it started waiting for headers (monotonic ms) */
+    atomic_bool busy;      /* a request is being read or answered */
+    bool reaped;
+};
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -35,7 +62,21 @@ struct http_server {
     atomic_uint inflight;
     atomic_bool stopping;
     int port;
+    pthread_mutex_t conns_lock; /* guards the list, and makes shutdown() safe: MHD notifies
+                                   the close (removing the slot) before it closes the socket */
+    struct conn_slot conns;     /* list head */
+    atomic_uint n_conns;
+    atomic_ulong header_timeouts;
+    pthread_t reaper;
+    bool reaper_started;
+    pthread_cond_t reaper_wake;
+    bool reaper_stop; /* under conns_lock */
+    uint64_t rid_key; /* random, for request ids */
+    atomic_ullong rid_next;
 };
+
+/* Returned by the URI callback for a request with too many query arguments (stripped). */
+static char too_many_params;
 
 /* Everything about one request, from its first handler call to its completion. */
 struct req_ctx {
@@ -45,9 +86,12 @@ struct req_ctx {
     struct buf body;
     struct timespec t0;
     char remote[INET6_ADDRSTRLEN];
+    char rid[72];
     size_t limit;    /* body cap for this request */
     size_t received; /* body bytes seen, kept or thrown away */
     int reject;      /* 0, JS_ETOOLARGE or JS_EMEDIA: the body is thrown away */
+    bool too_many_params;
+    bool gzip_ok; /* the client accepts gzip */
     bool responded;
     int status;
     uint64_t bytes;
@@ -140,6 +184,14 @@ static bool has_body_semantics(const char *method)
            strcmp(method, "PATCH") == 0;
 }
 
+static bool has_header(const struct http_response *res, const char *name)
+{
+    for (int i = 0; i < res->n_headers; i++)
+        if (strcasecmp(res->headers[i][0], name) == 0)
+            return true;
+    return false;
+}
+
 /* Turns res into an MHD response and queues it; releases res. */
 static enum MHD_Result send_response(struct req_ctx *c, struct MHD_Connection *conn,
                                      struct http_response *res)
@@ -147,6 +199,23 @@ static enum MHD_Result send_response(struct req_ctx *c, struct MHD_Connection *c
     struct MHD_Response *mr = NULL;
     if (res->status < 100 || res->status > 599)
         http_error(res, JS_EINTERNAL, NULL, "the handler set no valid status");
+    /* compressed before MHD copies anything; the headers go on once mr exists */
+    bool vary = false, gz = false;
+    if (res->fd < 0 && res->body.len >= GZIP_MIN && http_compressible(res->content_type) &&
+        !has_header(res, "Content-Encoding") && res->status != 204 && res->status != 304) {
+        vary = true;
+        char *z = NULL;
+        size_t zlen = 0;
+        if (c->gzip_ok && http_gzip(res->body.data, res->body.len, GZIP_LEVEL, &z, &zlen) == 0) {
+            if (zlen < res->body.len) { /* fits in place: the buffer holds more */
+                memcpy(res->body.data, z, zlen);
+                res->body.len = zlen;
+                res->body.data[zlen] = '\0';
+                gz = true;
+            }
+            free(z);
+        }
+    }
     if (res->fd >= 0) {
         mr = MHD_create_response_from_fd64(res->fd_size, res->fd);
         if (mr) {
@@ -172,7 +241,18 @@ static enum MHD_Result send_response(struct req_ctx *c, struct MHD_Connection *c
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
     for (int i = 0; i < res->n_headers; i++)
         MHD_add_response_header(mr, res->headers[i][0], res->headers[i][1]);
+    if (gz)
+        MHD_add_response_header(mr, "Content-Encoding", "gzip");
+    if (vary)
+        MHD_add_response_header(mr, "Vary", "Accept-Encoding");
+    if (!has_header(res, "Cache-Control"))
+        MHD_add_response_header(mr, "Cache-Control", "no-store");
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(mr, "X-Frame-Options", "DENY");
+    MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(mr, "Content-Security-Policy", CSP);
+    if (c->rid[0])
+        MHD_add_response_header(mr, "X-Request-Id", c->rid);
     if (atomic_load(&c->srv->stopping))
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
     c->status = res->status;
@@ -212,6 +292,144 @@ static enum MHD_Result run_handler(struct req_ctx *c)
 
 /* ---- the MHD callbacks ---- */
 
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A client's X-Request-Id is kept when it is 1 to 64 of A-Z a-z 0-9 - _ . : */
+static bool rid_ok(const char *v)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = v[i];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              ch == '-' || ch == '_' || ch == '.' || ch == ':'))
+            return false;
+    }
+    return true;
+}
+
+/* 16 hex digits, distinct per request (a keyed mix of a counter: splitmix64). */
+static void rid_make(struct http_server *s, char *out, size_t n)
+{
+    uint64_t z = s->rid_key + 0x9e3779b97f4a7c15ull * (atomic_fetch_add(&s->rid_next, 1) + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    snprintf(out, n, "%016llx", (unsigned long long)z);
+}
+
+static struct conn_slot *slot_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn_slot *sl = calloc(1, sizeof *sl);
+        if (!sl || !ci) {
+            free(sl);
+            return; /* not watched: only the idle timeout applies */
+        }
+        sl->fd = ci->connect_fd;
+        atomic_init(&sl->since_ms, now_ms());
+        atomic_init(&sl->busy, false);
+        pthread_mutex_lock(&s->conns_lock);
+        sl->next = s->conns.next;
+        sl->prev = &s->conns;
+        s->conns.next->prev = sl;
+        s->conns.next = sl;
+        pthread_mutex_unlock(&s->conns_lock);
+        *socket_context = sl;
+        atomic_fetch_add(&s->n_conns, 1);
+        metrics_connections(s->cfg.metrics, 1);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        struct conn_slot *sl = *socket_context;
+        if (!sl)
+            return;
+        pthread_mutex_lock(&s->conns_lock);
+        sl->prev->next = sl->next;
+        sl->next->prev = sl->prev;
+        pthread_mutex_unlock(&s->conns_lock);
+        free(sl);
+        *socket_context = NULL;
+        atomic_fetch_sub(&s->n_conns, 1);
+        metrics_connections(s->cfg.metrics, -1);
+    }
+}
+
+/* Closes the connections that have waited too long for a request's headers (slow or silent
+ * clients holding connections), every quarter of a second. */
+static void *reaper_main(void *arg)
+{
+    struct http_server *s = arg;
+    long long limit = (long long)s->cfg.header_timeout_s * 1000;
+    pthread_mutex_lock(&s->conns_lock);
+    while (!s->reaper_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 250 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&s->reaper_wake, &s->conns_lock, &until);
+        if (s->reaper_stop)
+            break;
+        long long now = now_ms();
+        for (struct conn_slot *sl = s->conns.next; sl != &s->conns; sl = sl->next) {
+            if (sl->reaped || atomic_load(&sl->busy) || now - atomic_load(&sl->since_ms) <= limit)
+                continue;
+            /* bytes the server has not read yet: the server is the slow one (its worker thread
+             * is busy with other requests), not the client */
+            int pending = 0;
+            if (ioctl(sl->fd, FIONREAD, &pending) == 0 && pending > 0)
+                continue;
+            /* the slot is still listed, so MHD has not closed the socket yet */
+            shutdown(sl->fd, SHUT_RDWR);
+            sl->reaped = true;
+            atomic_fetch_add(&s->header_timeouts, 1);
+            metrics_header_timeout(s->cfg.metrics);
+        }
+    }
+    pthread_mutex_unlock(&s->conns_lock);
+    return NULL;
+}
+
+/* Sees the raw request target before MHD parses its query: a target with more than
+ * max_query_params arguments has its query cut off (MHD 0.9.75 would otherwise exhaust the
+ * connection's memory pool on the arguments and hang until the timeout) and is answered 414. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct http_server *s = cls;
+    JS_UNUSED(conn);
+    const char *q = strchr(uri, '?');
+    if (!q)
+        return NULL;
+    unsigned n = 1;
+    for (const char *p = q + 1; *p; p++)
+        if (*p == '&')
+            n++;
+    if (n <= s->cfg.max_query_params)
+        return NULL;
+    /* MHD hands the target in its own writable read buffer and parses the query from q + 1 on
+     * after this call: an empty query leaves nothing to parse. */
+    ((char *)(uintptr_t)q)[1] = '\0';
+    return &too_many_params;
+}
+
 static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *conn, const char *url,
                                const char *method)
 {
@@ -241,6 +459,14 @@ static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *con
                       c->remote, sizeof c->remote);
     }
     c->req.remote = c->remote;
+    const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (rid_ok(rid))
+        snprintf(c->rid, sizeof c->rid, "%s", rid);
+    else
+        rid_make(s, c->rid, sizeof c->rid);
+    c->req.request_id = c->rid;
+    c->gzip_ok =
+        http_accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"));
     c->req.arena = &c->arena;
     c->req.conn = conn;
     c->req.body = "";
@@ -260,11 +486,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct http_server *s = cls;
     struct req_ctx *c = *con_cls;
     JS_UNUSED(version);
+    bool stripped = false;
+    if (c == (void *)&too_many_params) {
+        c = NULL;
+        stripped = true;
+    }
     if (!c) {
+        struct conn_slot *sl = slot_of(conn);
+        if (sl)
+            atomic_store(&sl->busy, true);
         c = ctx_new(s, conn, url, method);
         if (!c)
             return MHD_NO;
         *con_cls = c;
+        c->too_many_params = stripped;
         atomic_fetch_add(&s->inflight, 1);
         metrics_inflight(s->cfg.metrics, 1);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -302,6 +537,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->reject = 0; /* no body, nothing to object to */
     if (c->reject)
         return send_error(c, conn, c->reject);
+    if (c->too_many_params) {
+        struct http_response res;
+        http_response_init(&res);
+        char msg[128];
+        snprintf(msg, sizeof msg, "查询参数过多：最多 %u 个", s->cfg.max_query_params);
+        http_error_raw(&res, 414, "too_many_params", NULL, msg);
+        return send_response(c, conn, &res);
+    }
     return run_handler(c);
 }
 
@@ -334,8 +577,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct http_server *s = cls;
     struct req_ctx *c = *con_cls;
-    JS_UNUSED(conn);
     JS_UNUSED(toe);
+    struct conn_slot *sl = slot_of(conn);
+    if (sl) { /* the header deadline starts again for the next request on this connection */
+        atomic_store(&sl->since_ms, now_ms());
+        atomic_store(&sl->busy, false);
+    }
+    if (c == (void *)&too_many_params)
+        c = NULL;
     if (!c)
         return;
     *con_cls = NULL;
@@ -355,8 +604,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         char method[24];
         log_path(method, sizeof method, c->req.method);
         flockfile(s->cfg.log);
-        fprintf(s->cfg.log, "%s %s %s %s %d %llu %.2fms user=%s\n", when, c->remote, method, path,
-                c->status, (unsigned long long)c->bytes, secs * 1000.0, user);
+        fprintf(s->cfg.log, "%s %s %s %s %d %llu %.2fms user=%s rid=%s\n", when, c->remote, method,
+                path, c->status, (unsigned long long)c->bytes, secs * 1000.0, user, c->rid);
         fflush(s->cfg.log);
         funlockfile(s->cfg.log);
     }
@@ -432,6 +681,22 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
     return 0;
 }
 
+/* Raises the soft descriptor limit towards its hard limit (at most FD_WANTED) and returns it. */
+static unsigned fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FD_WANTED ? FD_WANTED : rl.rlim_max;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        struct rlimit up = {want, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl.rlim_cur = want;
+    }
+    return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > FD_WANTED ? FD_WANTED
+                                                                   : (unsigned)rl.rlim_cur;
+}
+
 int http_server_start(const struct http_server_config *cfg, struct http_server **out,
                       struct js_error *e)
 {
@@ -457,8 +722,33 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
         s->cfg.timeout_s = DEFAULT_TIMEOUT_S;
     if (!s->cfg.grace_s)
         s->cfg.grace_s = DEFAULT_GRACE_S;
+    if (!s->cfg.header_timeout_s)
+        s->cfg.header_timeout_s = DEFAULT_HEADER_S;
+    if (!s->cfg.max_query_params)
+        s->cfg.max_query_params = DEFAULT_QUERY_MAX;
+    if (!s->cfg.max_conns) {
+        /* the rest of the descriptors: the database handles, files, logs */
+        unsigned fds = fd_limit();
+        unsigned reserve = fds / 16 > 128 ? fds / 16 : 128;
+        s->cfg.max_conns = fds > reserve + 64 ? fds - reserve : 64;
+    }
+    if (!s->cfg.max_conns_per_ip) {
+        /* also small enough that one address cannot fill a worker thread's share */
+        unsigned share = s->cfg.max_conns / (2 * s->cfg.threads);
+        s->cfg.max_conns_per_ip = share < DEFAULT_PER_IP ? share : DEFAULT_PER_IP;
+        if (s->cfg.max_conns_per_ip < 8)
+            s->cfg.max_conns_per_ip = 8;
+    }
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
+    atomic_init(&s->n_conns, 0);
+    atomic_init(&s->header_timeouts, 0);
+    atomic_init(&s->rid_next, 0);
+    if (getrandom(&s->rid_key, sizeof s->rid_key, 0) != (ssize_t)sizeof s->rid_key)
+        s->rid_key = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    s->conns.next = s->conns.prev = &s->conns;
+    pthread_mutex_init(&s->conns_lock, NULL);
+    pthread_cond_init(&s->reaper_wake, NULL);
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
     if (v6)
@@ -468,7 +758,11 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->cfg.timeout_s, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->cfg.max_conns, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)s->cfg.max_conns_per_ip, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s},
         {s->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
          (intptr_t)s->cfg.threads, NULL},
         {MHD_OPTION_END, 0, NULL},
@@ -485,10 +779,13 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
                             on_mhd_log, cfg->log, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!s->d) {
+        pthread_cond_destroy(&s->reaper_wake);
+        pthread_mutex_destroy(&s->conns_lock);
         free(s);
         return js_fail(e, JS_EIO, "listen", "could not listen on %s (address in use?)",
                        cfg->listen);
     }
+    s->reaper_started = pthread_create(&s->reaper, NULL, reaper_main, s) == 0;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? (int)di->port : -1;
     *out = s;
@@ -503,6 +800,16 @@ int http_server_port(const struct http_server *s)
 unsigned http_server_inflight(const struct http_server *s)
 {
     return atomic_load(&s->inflight);
+}
+
+unsigned http_server_connections(const struct http_server *s)
+{
+    return atomic_load(&s->n_conns);
+}
+
+unsigned long http_server_header_timeouts(const struct http_server *s)
+{
+    return atomic_load(&s->header_timeouts);
 }
 
 void http_server_stop(struct http_server *s)
@@ -522,8 +829,17 @@ void http_server_stop(struct http_server *s)
         struct timespec nap = {0, 5 * 1000 * 1000};
         nanosleep(&nap, NULL);
     }
+    if (s->reaper_started) {
+        pthread_mutex_lock(&s->conns_lock);
+        s->reaper_stop = true;
+        pthread_cond_signal(&s->reaper_wake);
+        pthread_mutex_unlock(&s->conns_lock);
+        pthread_join(s->reaper, NULL);
+    }
     MHD_stop_daemon(s->d);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
+    pthread_cond_destroy(&s->reaper_wake);
+    pthread_mutex_destroy(&s->conns_lock);
     free(s);
 }

@@ -32,7 +32,10 @@ struct http_request {
     unsigned route_flags; /* flags given to router_add_flags() for the matched route */
     const char *params[HTTP_MAX_PARAMS][2]; /* path params set by the router: name, value */
     int n_params;
-    int64_t user_id; /* set by the application after authentication; 0 = anonymous */
+    int64_t user_id;        /* set by the application after authentication; 0 = anonymous */
+    const char *request_id; /* the X-Request-Id echoed in the answer and the log line: the
+                               client's when sane (1 to 64 of A-Z a-z 0-9 - _ . :), otherwise
+                               16 generated hex digits; "" in hand-made requests */
 };
 
 /* The answer a handler fills in. The server initialises it (status 200, no body) before calling
@@ -76,13 +79,21 @@ int http_response_header(struct http_response *res, const char *name, const char
 typedef void (*http_handler_fn)(void *app, struct http_request *req, struct http_response *res);
 
 struct http_server_config {
-    const char *listen;  /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080", ":8080" (all IPv4
-                            interfaces); port 0 picks a free port (see http_server_port) */
-    unsigned threads;    /* worker threads in the pool; 0 means 4 */
-    size_t max_body;     /* largest JSON body accepted; 0 means 1 MiB; larger → 413 */
-    size_t max_raw_body; /* largest body under raw_body_prefixes; 0 means max_body */
-    unsigned timeout_s;  /* idle connection timeout; 0 means 30 */
-    unsigned grace_s;    /* how long stop waits for in-flight requests; 0 means 10 */
+    const char *listen;        /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080", ":8080" (all IPv4
+                                  interfaces); port 0 picks a free port (see http_server_port) */
+    unsigned threads;          /* worker threads in the pool; 0 means 4 */
+    size_t max_body;           /* largest JSON body accepted; 0 means 1 MiB; larger → 413 */
+    size_t max_raw_body;       /* largest body under raw_body_prefixes; 0 means max_body */
+    unsigned timeout_s;        /* idle connection timeout (body, response); 0 means 30 */
+    unsigned header_timeout_s; /* time a connection has to deliver a request's line and headers,
+                                  counted from its opening or from the end of the previous
+                                  answer (so also the keep-alive idle time); 0 means 10 */
+    unsigned max_conns;        /* open connections at most; 0 sizes it to the descriptor limit
+                                  (raised to its hard maximum, up to 65536, at start) */
+    unsigned max_conns_per_ip; /* open connections from one address at most; 0 means 256
+                                  (less when max_conns is small) */
+    unsigned max_query_params; /* query arguments at most; more answers 414 JSON; 0 means 100 */
+    unsigned grace_s;          /* how long stop waits for in-flight requests; 0 means 10 */
     http_handler_fn handler;
     void *app;               /* passed to the handler */
     FILE *log;               /* one line per request; NULL logs nothing. Not closed. */
@@ -100,8 +111,16 @@ struct http_server;
  * itself: 413 when the body exceeds the cap (the handler is not called, the rest of the body is
  * discarded, or the connection closed when the declared length is already too big), and 415
  * for a non-empty POST/PUT/PATCH body whose Content-Type is not application/json (parameters
- * such as charset allowed) outside raw_body_prefixes. Log line format:
- *   <iso time> <remote> <method> <path> <status> <bytes> <ms>ms user=<id or ->
+ * such as charset allowed) outside raw_body_prefixes; 414 for more than max_query_params query
+ * arguments. Connections beyond max_conns_per_ip from one address are closed at once; one that
+ * has not delivered a request's headers within header_timeout_s is closed.
+ * Every answer carries the security headers (Content-Security-Policy 'self' only with
+ * frame-ancestors 'none', X-Frame-Options DENY, Referrer-Policy no-referrer,
+ * X-Content-Type-Options nosniff), X-Request-Id, and "Cache-Control: no-store" unless the
+ * handler set a Cache-Control itself. A body (not a file) of at least 1 KiB of a compressible
+ * type is gzip-compressed when the request's Accept-Encoding allows it (Vary: Accept-Encoding).
+ * Log line format:
+ *   <iso time> <remote> <method> <path> <status> <bytes> <ms>ms user=<id or -> rid=<request id>
  * Returns 0 and *out, or a negative code with e filled (bad address, port in use). The config
  * is copied; the strings and objects it points to must outlive the server. */
 int http_server_start(const struct http_server_config *cfg, struct http_server **out,
@@ -110,6 +129,9 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
 int http_server_port(const struct http_server *s);
 /* Requests currently between their first byte of processing and the end of their response. */
 unsigned http_server_inflight(const struct http_server *s);
+/* Connections open now; and how many were closed for not delivering their headers in time. */
+unsigned http_server_connections(const struct http_server *s);
+unsigned long http_server_header_timeouts(const struct http_server *s);
 /* Graceful stop: stops accepting connections, lets in-flight requests finish (waiting up to
  * grace_s for them; responses sent meanwhile carry Connection: close), then stops the threads,
  * closes idle keep-alive connections and frees s. A handler still running after grace_s is not

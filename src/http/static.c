@@ -1,5 +1,6 @@
 /* Static files of the web UI: path checks, realpath containment in the root, content types,
- * ETag revalidation, and a file descriptor handed to the server for streaming. */
+ * ETag revalidation, a file descriptor handed to the server for streaming, gzip forms kept in
+ * memory, and year-long caching of versioned vendor files. */
 #include "compat.h"
 #include "http/static.h"
 #include "http/respond.h"
@@ -7,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +16,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Compressed files are kept up to this much memory, each file up to GZ_FILE_MAX. */
+#define GZ_CACHE_MAX ((size_t)32 << 20)
+#define GZ_FILE_MAX  ((off_t)8 << 20)
+#define GZ_FILE_MIN  256
+
+/* The gzip form of one file as it was (size, mtime) when compressed. */
+struct gz_entry {
+    struct gz_entry *next;
+    char *path; /* realpath */
+    off_t size;
+    long long mtime_ns;
+    char *data;
+    size_t len;
+};
+
 struct static_root {
     char *dir;      /* realpath of the root */
     size_t dir_len; /* 0 when the root is "/" */
+    pthread_mutex_t lock;
+    struct gz_entry *gz; /* most recently compressed first */
+    size_t gz_bytes;
 };
 
 int static_root_open(const char *dir, struct static_root **out, struct js_error *e)
@@ -38,6 +58,7 @@ int static_root_open(const char *dir, struct static_root **out, struct js_error 
     }
     s->dir = real;
     s->dir_len = strcmp(real, "/") == 0 ? 0 : strlen(real);
+    pthread_mutex_init(&s->lock, NULL);
     *out = s;
     return 0;
 }
@@ -46,6 +67,13 @@ void static_root_free(struct static_root *s)
 {
     if (!s)
         return;
+    for (struct gz_entry *g = s->gz, *next; g; g = next) {
+        next = g->next;
+        free(g->path);
+        free(g->data);
+        free(g);
+    }
+    pthread_mutex_destroy(&s->lock);
     free(s->dir);
     free(s);
 }
@@ -108,7 +136,119 @@ static bool etag_listed(const char *inm, const char *etag)
     return false;
 }
 
-void static_serve(const struct static_root *s, struct http_request *req, struct http_response *res)
+/* True when a file name carries its version or content hash ("echarts-6.1.0.min.js",
+ * "app.3f2a9c1b.js"), so that its content never changes under that name. */
+bool static_versioned_name(const char *name)
+{
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    for (const char *p = base; *p; p++) {
+        if (*p != '-' && *p != '@' && *p != '.' && *p != '_')
+            continue;
+        const char *q = p + 1;
+        if (*q == 'v')
+            q++;
+        /* digits '.' digits: a version number */
+        const char *d = q;
+        while (*d >= '0' && *d <= '9')
+            d++;
+        if (d > q && *d == '.' && d[1] >= '0' && d[1] <= '9')
+            return true;
+        /* eight or more hex digits up to the next separator: a content hash */
+        const char *h = p + 1;
+        while ((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f'))
+            h++;
+        if (h - (p + 1) >= 8 && (*h == '.' || *h == '-'))
+            return true;
+    }
+    return false;
+}
+
+/* Copies the gzip form of the open file (compressing it on first use, or when it changed) into
+ * res->body. Returns 0, or a negative code when it cannot (then the plain file is sent). */
+static int gz_body(struct static_root *s, const char *real, int fd, const struct stat *st,
+                   struct http_response *res)
+{
+    long long mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000ll + st->st_mtim.tv_nsec;
+    int rc = 0;
+    char *raw = NULL, *z = NULL;
+    size_t zlen = 0;
+    pthread_mutex_lock(&s->lock);
+    struct gz_entry **pp = &s->gz;
+    for (; *pp; pp = &(*pp)->next)
+        if (strcmp((*pp)->path, real) == 0)
+            break;
+    if (*pp && (*pp)->size == st->st_size && (*pp)->mtime_ns == mtime_ns) {
+        rc = buf_append(&res->body, (*pp)->data, (*pp)->len);
+        pthread_mutex_unlock(&s->lock);
+        return rc;
+    }
+    if (*pp) { /* the file changed: forget its old form */
+        struct gz_entry *old = *pp;
+        *pp = old->next;
+        s->gz_bytes -= old->len;
+        free(old->path);
+        free(old->data);
+        free(old);
+    }
+    pthread_mutex_unlock(&s->lock);
+
+    /* compress outside the lock; two first requests may both do it, once each */
+    raw = malloc((size_t)st->st_size);
+    if (!raw)
+        return -JS_ENOMEM;
+    size_t got = 0;
+    while (got < (size_t)st->st_size) {
+        ssize_t n = pread(fd, raw + got, (size_t)st->st_size - got, (off_t)got);
+        if (n <= 0) {
+            rc = -JS_EIO;
+            goto out;
+        }
+        got += (size_t)n;
+    }
+    rc = http_gzip(raw, got, 9, &z, &zlen);
+    if (rc)
+        goto out;
+    rc = buf_append(&res->body, z, zlen);
+    if (rc)
+        goto out;
+    struct gz_entry *g = calloc(1, sizeof *g);
+    char *path = strdup(real);
+    if (!g || !path) {
+        free(g);
+        free(path);
+        goto out; /* served, just not kept */
+    }
+    g->path = path;
+    g->size = st->st_size;
+    g->mtime_ns = mtime_ns;
+    g->data = z;
+    g->len = zlen;
+    z = NULL;
+    pthread_mutex_lock(&s->lock);
+    g->next = s->gz;
+    s->gz = g;
+    s->gz_bytes += g->len;
+    /* over the budget: drop the oldest forms (the list's tail) */
+    while (s->gz_bytes > GZ_CACHE_MAX && s->gz && s->gz->next) {
+        struct gz_entry **last = &s->gz;
+        while ((*last)->next)
+            last = &(*last)->next;
+        struct gz_entry *old = *last;
+        *last = NULL;
+        s->gz_bytes -= old->len;
+        free(old->path);
+        free(old->data);
+        free(old);
+    }
+    pthread_mutex_unlock(&s->lock);
+out:
+    free(raw);
+    free(z);
+    return rc;
+}
+
+void static_serve(struct static_root *s, struct http_request *req, struct http_response *res)
 {
     struct buf full;
     char *real = NULL;
@@ -138,21 +278,36 @@ void static_serve(const struct static_root *s, struct http_request *req, struct 
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         goto not_found;
 
-    char etag[64];
-    snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
+    const char *type = static_content_type(dir_index ? "index.html" : req->path);
+    bool compressible = http_compressible(type) && st.st_size >= GZ_FILE_MIN;
+    bool gz = compressible && st.st_size <= GZ_FILE_MAX &&
+              http_accepts_gzip(http_header(req, "Accept-Encoding"));
+    /* the gzip form is another representation: another tag */
+    char etag[80];
+    snprintf(etag, sizeof etag, "\"%llx-%llx%s\"", (unsigned long long)st.st_size,
              (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
-                 (unsigned long long)st.st_mtim.tv_nsec);
+                 (unsigned long long)st.st_mtim.tv_nsec,
+             gz ? "-gz" : "");
     if (etag_listed(http_header(req, "If-None-Match"), etag)) {
         http_empty(res, 304);
     } else {
         http_empty(res, 200);
-        res->content_type = static_content_type(dir_index ? "index.html" : req->path);
-        res->fd = fd;
-        res->fd_size = (uint64_t)st.st_size;
-        fd = -1; /* now owned by res */
+        res->content_type = type;
+        if (gz && gz_body(s, real, fd, &st, res) == 0) {
+            http_response_header(res, "Content-Encoding", "gzip");
+        } else {
+            buf_reset(&res->body);
+            res->fd = fd;
+            res->fd_size = (uint64_t)st.st_size;
+            fd = -1; /* now owned by res */
+        }
     }
-    http_response_header(res, "Cache-Control", "no-cache");
+    bool immutable = strncmp(req->path, "/vendor/", 8) == 0 && static_versioned_name(req->path);
+    http_response_header(res, "Cache-Control",
+                         immutable ? "public, max-age=31536000, immutable" : "no-cache");
     http_response_header(res, "ETag", etag);
+    if (compressible)
+        http_response_header(res, "Vary", "Accept-Encoding");
     goto out;
 
 not_found:

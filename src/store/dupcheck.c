@@ -137,7 +137,7 @@ static int rare_token_candidates(struct store *s, const struct search_query *bas
     /* the most telling tokens first (the scorer's IDF; the address's, then the title's come
      * first among equals), the commonest hotline bigrams never: their probes cost the most and
      * say least */
-    int order[MAX_TOKENS], no = 0;
+    int order[MAX_TOKENS] = {0}, no = 0;
     double idf[MAX_TOKENS];
     for (int i = 0; i < n; i++) {
         idf[i] = dup_token_idf(v[i]);

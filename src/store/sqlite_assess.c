@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/jfield.h"
 #include "util/jtime.h"
+#include "util/url.h"
 
 /* Cases (the fact projection): one row per order and responsible unit, keyed by the time the
  * unit received it so that a period is one range scan; data is the compact form of
@@ -1632,7 +1633,7 @@ static int evidence_of(const json_t *args, json_t **out, struct js_error *e)
     {
         const char *name, *url, *kind = NULL;
         if ((rc = jf_known(v, keys, e)) || (rc = jf_str(v, "name", true, 200, &name, e)) ||
-            (rc = jf_str(v, "url", true, 1000, &url, e)) ||
+            (rc = jf_str(v, "url", true, 1000, &url, e)) || (rc = url_check_ref("url", url, e)) ||
             (rc = jf_str(v, "kind", false, 32, &kind, e))) {
             snprintf(e->field, sizeof e->field, "evidence[%zu]", i);
             json_decref(copy);

@@ -293,6 +293,29 @@ static const char search_sql[] = "DROP TABLE orders_fts;"
                                  ") STRICT, WITHOUT ROWID;"
                                  "CREATE INDEX order_keys_order ON order_keys(order_id);";
 
+/* Hardening (issue 10): failed logins kept across restarts (key: 'L' + login or 'A' + address),
+ * and which orders refer to which attachment (so that a download is allowed to those who may
+ * see such an order), filled from the orders' attachment lists as they stand. */
+static const char hardening_sql[] =
+    "CREATE TABLE login_failures ("
+    " key TEXT NOT NULL,"
+    " at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX login_failures_key ON login_failures(key, at);"
+    "CREATE INDEX login_failures_at ON login_failures(at);"
+    "CREATE TABLE file_refs ("
+    " file_id TEXT NOT NULL,"
+    " order_id INTEGER NOT NULL,"
+    " PRIMARY KEY (file_id, order_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO file_refs(file_id, order_id)"
+    " SELECT substr(u, instr(u, '/api/v1/files/') + 14, 32), id FROM"
+    " (SELECT o.id AS id, json_extract(a.value, '$.url') AS u"
+    "  FROM orders o, json_each(o.attachments) a"
+    "  WHERE o.attachments != '[]' AND json_valid(o.attachments))"
+    " WHERE instr(u, '/api/v1/files/') > 0"
+    " AND length(substr(u, instr(u, '/api/v1/files/') + 14, 32)) = 32;";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -302,6 +325,7 @@ const struct sqlite_migration sqlite_migrations[] = {
     {6, "attachments", files_sql, false},
     {7, "named blobs", blobs_sql, false},
     {8, "search: text in four columns, number/phone/name keys", search_sql, true},
+    {9, "hardening: failed logins, attachment references", hardening_sql, false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

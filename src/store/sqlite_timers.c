@@ -218,6 +218,35 @@ int timers_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int
     return rc;
 }
 
+int timers_outbox_renew(struct store *s, const int64_t *ids, int n, int64_t until)
+{
+    sqlite3 *db = store_sqlite_db(s);
+    sqlite3_stmt *st = NULL;
+    if (!db)
+        return -JS_EINVAL;
+    if (n <= 0)
+        return 0;
+    int rc = s->ops->begin(s);
+    if (rc)
+        return rc;
+    for (int i = 0; !rc && i < n; i++) {
+        rc = prepare(db,
+                     "UPDATE outbox SET lease_until = ?2 WHERE id = ?1 AND state = 'pending'"
+                     " AND lease_until > 0",
+                     &st);
+        if (rc)
+            break;
+        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_int64(st, 2, until);
+        rc = run(db, st);
+    }
+    if (!rc)
+        rc = s->ops->commit(s);
+    if (rc)
+        s->ops->rollback(s);
+    return rc;
+}
+
 int timers_outbox_sent(struct store *s, int64_t id, int64_t now)
 {
     sqlite3 *db = store_sqlite_db(s);

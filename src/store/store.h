@@ -97,6 +97,14 @@ struct store_ops {
     int (*begin)(struct store *s);
     int (*commit)(struct store *s);
     int (*rollback)(struct store *s);
+    /* Deferred commit (an idempotent request's answer stored by the commit of its action):
+     * after txn_hold, the first begin on this handle opens a transaction that its commit does not
+     * end; begins, commits and rollbacks inside it act on nested levels (savepoints), so an
+     * action that fails still rolls back alone. txn_finish(commit) then commits all of it, or
+     * rolls all of it back, and ends the hold (0 when nothing was opened). Writes made outside
+     * begin/commit are not held. txn_hold must not be called inside a transaction. */
+    int (*txn_hold)(struct store *s);
+    int (*txn_finish)(struct store *s, bool commit);
 
     /* counters, e.g. key "order:20261122" for order numbers */
     int (*next_seq)(struct store *s, const char *key, int64_t *out);
@@ -150,6 +158,17 @@ struct store_ops {
                        int64_t expires_at);
     int (*session_get)(struct store *s, const char *token_hash, int64_t now, int64_t *user_id);
     int (*session_delete)(struct store *s, const char *token_hash);
+    /* deletes every session of user_id but keep_hash's (NULL: every one); sets *n (may be NULL)
+     * to how many were deleted */
+    int (*session_delete_user)(struct store *s, int64_t user_id, const char *keep_hash, int *n);
+
+    /* failed logins, so that the limiter survives a restart: key is a kind letter ('L' login,
+     * 'A' address) and the text; put also forgets every failure before forget_before; each
+     * calls cb for every failure at or after since, oldest first */
+    int (*login_failure_put)(struct store *s, const char *key, int64_t at, int64_t forget_before);
+    int (*login_failure_clear)(struct store *s, const char *key);
+    int (*login_failure_each)(struct store *s, int64_t since,
+                              int (*cb)(void *ctx, const char *key, int64_t at), void *ctx);
 
     /* audit trail: append-only */
     int (*audit_append)(struct store *s, struct audit_entry *a);
@@ -177,6 +196,9 @@ struct store_ops {
      * (free()) and the metadata; -JS_ENOTFOUND when absent */
     int (*file_put)(struct store *s, const struct stored_file *f, const void *data);
     int (*file_get)(struct store *s, const char *id, struct stored_file *f, void **data);
+    /* the orders whose attachments refer to file id (their url holds /api/v1/files/ID), at most
+     * max of them into ids, *n set; kept up to date by order_insert and order_update */
+    int (*file_orders)(struct store *s, const char *id, int64_t *ids, int max, int *n);
 
     /* search (issue 9): fills hits (room for q->limit) with the matching orders in the order of
      * relevance, sets *n and *more (there are hits after these) */

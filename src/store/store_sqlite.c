@@ -46,6 +46,10 @@ struct sq {
     char *order_update;
     /* search: the first order id created at or after memo_since (ids only grow) */
     int64_t memo_since, memo_since_id;
+    /* deferred commit (txn_hold): hold asks for it, held is true while the held transaction is
+     * open, depth counts the store_begin levels inside it (each a savepoint) */
+    bool hold, held;
+    int depth;
 };
 
 static struct sq *sq_of(struct store *s)
@@ -373,16 +377,84 @@ static int sq_migrate(struct store *s, struct js_error *e)
     return 0;
 }
 
+static const char *const hold_savepoints[] = {"held1", "held2", "held3", "held4",
+                                              "held5", "held6", "held7", "held8"};
+#define HOLD_MAX_DEPTH ((int)JS_ARRAY_LEN(hold_savepoints))
+
+static int hold_sql(struct sq *q, const char *verb, int level)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "%s %s", verb, hold_savepoints[level - 1]);
+    return exec1(q, sql);
+}
+
+/* SQLite ended the held transaction on its own (an I/O error rolls it back): forget it. */
+static void hold_check(struct sq *q)
+{
+    if (q->held && sqlite3_get_autocommit(q->db)) {
+        q->held = false;
+        q->depth = 0;
+    }
+}
+
 static int sq_begin(struct store *s)
 {
     struct sq *q = sq_of(s);
+    hold_check(q);
+    if (q->held) {
+        if (q->depth == HOLD_MAX_DEPTH)
+            return -JS_EINTERNAL;
+        int rc = hold_sql(q, "SAVEPOINT", q->depth + 1);
+        if (!rc)
+            q->depth++;
+        return rc;
+    }
     if (!sqlite3_get_autocommit(q->db)) {
         fprintf(stderr, "jiesu: store_begin inside an open transaction\n");
         return -JS_EINTERNAL;
     }
     /* IMMEDIATE takes the write lock now, so concurrent writers wait on busy_timeout here
      * instead of failing later when a read lock cannot be upgraded. */
-    return exec1(q, "BEGIN IMMEDIATE");
+    int rc = exec1(q, "BEGIN IMMEDIATE");
+    if (rc || !q->hold)
+        return rc;
+    q->held = true;
+    q->depth = 0;
+    rc = hold_sql(q, "SAVEPOINT", 1);
+    if (rc) {
+        exec1(q, "ROLLBACK");
+        q->held = false;
+        return rc;
+    }
+    q->depth = 1;
+    return 0;
+}
+
+static int sq_txn_hold(struct store *s)
+{
+    struct sq *q = sq_of(s);
+    if (q->hold || !sqlite3_get_autocommit(q->db))
+        return -JS_EINTERNAL;
+    q->hold = true;
+    return 0;
+}
+
+static int sq_txn_finish(struct store *s, bool commit)
+{
+    struct sq *q = sq_of(s);
+    int rc = 0;
+    hold_check(q);
+    if (q->held) {
+        if (commit && q->depth == 0)
+            rc = exec1(q, "COMMIT");
+        else
+            rc = commit ? -JS_EINTERNAL : 0; /* a level left open: never commit half of it */
+        if (!sqlite3_get_autocommit(q->db))
+            exec1(q, "ROLLBACK");
+    }
+    q->hold = q->held = false;
+    q->depth = 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -515,12 +587,28 @@ static int sq_set_bulk(struct store *s, bool on)
 
 static int sq_commit(struct store *s)
 {
-    return exec1(sq_of(s), "COMMIT");
+    struct sq *q = sq_of(s);
+    hold_check(q);
+    if (q->held && q->depth > 0) {
+        /* inside a held transaction: the level's work is kept; the commit comes at txn_finish */
+        int rc = hold_sql(q, "RELEASE", q->depth);
+        if (!rc)
+            q->depth--;
+        return rc;
+    }
+    return exec1(q, "COMMIT");
 }
 
 static int sq_rollback(struct store *s)
 {
     struct sq *q = sq_of(s);
+    hold_check(q);
+    if (q->held && q->depth > 0) {
+        int rc = hold_sql(q, "ROLLBACK TO", q->depth);
+        int rc2 = hold_sql(q, "RELEASE", q->depth);
+        q->depth--;
+        return rc ? rc : rc2;
+    }
     if (sqlite3_get_autocommit(q->db))
         return 0; /* nothing open (or SQLite already rolled back) */
     return exec1(q, "ROLLBACK");
@@ -1067,6 +1155,8 @@ static int reindex_all(struct sq *q)
     return rc;
 }
 
+static int file_refs_write(struct sq *q, int64_t order_id, const char *attachments);
+
 static int sq_order_insert(struct store *s, struct order *o)
 {
     struct sq *q = sq_of(s);
@@ -1097,6 +1187,8 @@ static int sq_order_insert(struct store *s, struct order *o)
         rc = fts_write(q, id, o, true);
     if (!rc)
         rc = keys_write(q, id, o, false);
+    if (!rc)
+        rc = file_refs_write(q, id, o->attachments);
     rc = op_end(q, rc);
     if (!rc)
         o->id = id;
@@ -1172,6 +1264,8 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
         rc = fts_write(q, o->id, o, false);
     if (!rc && keys_changed)
         rc = keys_write(q, o->id, o, true);
+    if (!rc)
+        rc = file_refs_write(q, o->id, o->attachments);
 out:
     if (began)
         rc = op_end(q, rc);
@@ -2399,6 +2493,129 @@ static int sq_session_delete(struct store *s, const char *token_hash)
     return rc;
 }
 
+static int sq_session_delete_user(struct store *s, int64_t user_id, const char *keep_hash, int *n)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    int rc = stmt_get(q, "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, user_id);
+    bind_text(st, 2, keep_hash ? keep_hash : "");
+    rc = run(q, st);
+    stmt_put(q, st);
+    if (n)
+        *n = rc ? 0 : sqlite3_changes(q->db);
+    return rc;
+}
+
+static int sq_login_failure_put(struct store *s, const char *key, int64_t at, int64_t forget_before)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    int rc = op_begin(q);
+    if (rc)
+        return rc;
+    rc = stmt_get(q, "DELETE FROM login_failures WHERE at < ?1", &st);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, forget_before);
+        rc = run(q, st);
+        stmt_put(q, st);
+    }
+    if (!rc)
+        rc = stmt_get(q, "INSERT INTO login_failures(key, at) VALUES (?1, ?2)", &st);
+    if (!rc) {
+        bind_text(st, 1, key);
+        sqlite3_bind_int64(st, 2, at);
+        rc = run(q, st);
+        stmt_put(q, st);
+    }
+    return op_end(q, rc);
+}
+
+static int sq_login_failure_clear(struct store *s, const char *key)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    int rc = stmt_get(q, "DELETE FROM login_failures WHERE key = ?1", &st);
+    if (rc)
+        return rc;
+    bind_text(st, 1, key);
+    rc = run(q, st);
+    stmt_put(q, st);
+    return rc;
+}
+
+static int sq_login_failure_each(struct store *s, int64_t since,
+                                 int (*cb)(void *ctx, const char *key, int64_t at), void *ctx)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    int rc =
+        stmt_get(q, "SELECT key, at FROM login_failures WHERE at >= ?1 ORDER BY at, rowid", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, since);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *k = sqlite3_column_text(st, 0);
+        rc = cb(ctx, k ? (const char *)k : "", sqlite3_column_int64(st, 1));
+        if (rc)
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = sqlite_fail(q->db, step);
+    stmt_put(q, st);
+    return rc;
+}
+
+/* Records which files o's attachments refer to (their url holds /api/v1/files/<32 hex>). */
+static int file_refs_write(struct sq *q, int64_t order_id, const char *attachments)
+{
+    static const char marker[] = "/api/v1/files/";
+    const char *p = attachments ? attachments : "";
+    int rc = 0;
+    while (!rc && (p = strstr(p, marker)) != NULL) {
+        p += sizeof marker - 1;
+        size_t k = 0;
+        while (k < 32 && ((p[k] >= '0' && p[k] <= '9') || (p[k] >= 'a' && p[k] <= 'f')))
+            k++;
+        if (k != 32)
+            continue;
+        char id[33];
+        memcpy(id, p, 32);
+        id[32] = '\0';
+        sqlite3_stmt *st;
+        rc = stmt_get(q, "INSERT OR IGNORE INTO file_refs(file_id, order_id) VALUES (?1, ?2)", &st);
+        if (rc)
+            break;
+        bind_text(st, 1, id);
+        sqlite3_bind_int64(st, 2, order_id);
+        rc = run(q, st);
+        stmt_put(q, st);
+    }
+    return rc;
+}
+
+static int sq_file_orders(struct store *s, const char *id, int64_t *ids, int max, int *n)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    *n = 0;
+    int rc =
+        stmt_get(q, "SELECT order_id FROM file_refs WHERE file_id = ?1 ORDER BY order_id", &st);
+    if (rc)
+        return rc;
+    bind_text(st, 1, id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+        ids[(*n)++] = sqlite3_column_int64(st, 0);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = sqlite_fail(q->db, step);
+    stmt_put(q, st);
+    return rc;
+}
+
 static int sq_audit_append(struct store *s, struct audit_entry *a)
 {
     struct sq *q = sq_of(s);
@@ -2579,6 +2796,13 @@ static const struct store_ops sqlite_ops = {
     .session_put = sq_session_put,
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
+    .session_delete_user = sq_session_delete_user,
+    .login_failure_put = sq_login_failure_put,
+    .login_failure_clear = sq_login_failure_clear,
+    .login_failure_each = sq_login_failure_each,
+    .file_orders = sq_file_orders,
+    .txn_hold = sq_txn_hold,
+    .txn_finish = sq_txn_finish,
     .audit_append = sq_audit_append,
     .audit_list = sq_audit_list,
     .idem_get = sq_idem_get,

@@ -39,6 +39,10 @@ int timers_outbox_counts(struct store *s, int64_t counts[OBS__COUNT]);
  * out. Must not be called inside an open transaction. */
 int timers_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int max,
                         struct outbox_list *out);
+/* Extends the leases of claimed messages still pending (ids, n of them) to until, in one
+ * transaction: a deliverer renews what it still holds before each send, so that leases stay
+ * short and a deliverer that dies frees its messages within one lease. */
+int timers_outbox_renew(struct store *s, const int64_t *ids, int n, int64_t until);
 /* Records a delivery: the message is sent at now (attempts + 1, lease released). */
 int timers_outbox_sent(struct store *s, int64_t id, int64_t now);
 /* Records a failed attempt (attempts + 1, last_error, lease released): the message stays

@@ -1,11 +1,14 @@
-/* A LIBLINEAR text classifier over string labels: hashed word and character n-gram features,
- * log-tf × idf weights, L2 norm; the trained weights are kept per feature as int8 with a scale
- * so that the model is compact and its binary form self-contained. */
+/* A LIBLINEAR text classifier over string labels: hashed character n-gram features (friso words
+ * optional), log-tf × idf weights, L2 norm (NB-SVM scaling optional); the trained weights are
+ * kept per feature as int8 with a scale so that the model is compact and its binary form
+ * self-contained. */
 #include "compat.h"
 #include "text/classify.h"
 
 #define CLASSIFY_TEXT_HEAD 1500 /* bytes of the text whose words and n-grams count */
+#include "text/fold.h"
 #include "text/segment.h"
+#include "util/jfield.h"
 
 #include <linear.h>
 #include <math.h>
@@ -13,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC          "JSCLF001"
+#define MAGIC          "JSCLF002" /* 001: without head_bytes */
+#define MAGIC_V1       "JSCLF001"
 #define WEIGHT_BUDGET  (4u << 20) /* features × classes kept, at most */
 #define FEATURES_LIMIT (1 << 18)
 
@@ -34,10 +38,15 @@ static void resolve(const struct classifier_opts *in, struct classifier_opts *o)
 {
     static const struct classifier_opts zero;
     *o = in ? *in : zero;
+    /* resolved values are stable under resolve: the model's options are resolved again */
     if (o->ngram_max == 0)
-        o->ngram_max = 2;
+        o->ngram_max = 3;
     if (o->ngram_max < 0)
-        o->ngram_max = 0;
+        o->ngram_max = -1;
+    if (o->no_words == 0)
+        o->no_words = 1;
+    if (o->no_words < 0)
+        o->no_words = -1;
     if (o->ngram_max > 4)
         o->ngram_max = 4;
     if (o->title_weight == 0)
@@ -50,6 +59,10 @@ static void resolve(const struct classifier_opts *in, struct classifier_opts *o)
         o->min_df = 2;
     if (o->min_per_class <= 0)
         o->min_per_class = 1;
+    if (o->head_bytes <= 0)
+        o->head_bytes = CLASSIFY_TEXT_HEAD;
+    if (o->nb < 0)
+        o->nb = 0;
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -192,6 +205,41 @@ out:
     return rc;
 }
 
+/* True for code points that carry meaning (as segment.c keeps them in words): letters, digits,
+ * CJK; false for spaces, punctuation and decorative symbols. */
+static bool is_word_cp(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (c <= 0xBF || c == 0xD7 || c == 0xF7)
+        return false;
+    if ((c >= 0x2000 && c <= 0x206F) || (c >= 0x2190 && c <= 0x2BFF))
+        return false;
+    if (c >= 0x3000 && c <= 0x303F)
+        return c >= 0x3005 && c <= 0x3007;
+    if ((c >= 0xFE10 && c <= 0xFE1F) || (c >= 0xFE30 && c <= 0xFE6F))
+        return false;
+    if ((c >= 0xFF01 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) ||
+        (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65))
+        return false;
+    return true;
+}
+
+/* Appends the folded letters, digits and CJK characters of text (simplified, lower case), run
+ * together: one "word" whose character n-grams add_words makes. */
+static int fold_chars(const char *text, struct buf *out)
+{
+    if (utf8_len(text) == (size_t)-1)
+        return -JS_EUTF8;
+    int rc = buf_append(out, "", 0);
+    for (const char *p = text; !rc && *p;) {
+        uint32_t cp = text_fold_cp(text_next_cp(&p));
+        if (is_word_cp(cp))
+            rc = text_put_cp(out, cp);
+    }
+    return rc;
+}
+
 int classifier_features(const struct classifier_opts *in, const char *title, const char *text,
                         struct clf_bag *bag)
 {
@@ -209,25 +257,42 @@ int classifier_features(const struct classifier_opts *in, const char *title, con
         rc = bag_finish(bag);
         goto out;
     }
-    struct segmenter *seg = segmenter_default();
-    if (!seg) {
-        rc = -JS_EINTERNAL;
-        goto out;
-    }
     /* the beginning of a long letter says what it is about; cutting words costs ~1 ms per KB */
-    char head[CLASSIFY_TEXT_HEAD + 1];
     size_t hn = text ? strlen(text) : 0;
-    if (hn > CLASSIFY_TEXT_HEAD) {
-        hn = CLASSIFY_TEXT_HEAD;
+    if (hn > (size_t)o.head_bytes) {
+        hn = (size_t)o.head_bytes;
         while (hn > 0 && ((unsigned char)text[hn] & 0xC0) == 0x80)
             hn--;
+    }
+    char *head = malloc(hn + 1);
+    if (!head) {
+        rc = -JS_ENOMEM;
+        goto out;
     }
     if (hn)
         memcpy(head, text, hn);
     head[hn] = '\0';
-    if ((title && (rc = segmenter_cut(seg, title, &tw))) || (rc = segmenter_cut(seg, head, &xw)))
-        goto out;
-    char kw = o.no_words ? 0 : 'w', kp = o.word_bigrams ? 'p' : 0;
+    if (o.no_words > 0 && !o.word_bigrams) {
+        /* characters only: no friso, no lock */
+        if ((title && (rc = fold_chars(title, &tw))) || (rc = fold_chars(head, &xw))) {
+            free(head);
+            goto out;
+        }
+    } else {
+        struct segmenter *seg = segmenter_default();
+        if (!seg) {
+            free(head);
+            rc = -JS_EINTERNAL;
+            goto out;
+        }
+        if ((title && (rc = segmenter_cut(seg, title, &tw))) ||
+            (rc = segmenter_cut(seg, head, &xw))) {
+            free(head);
+            goto out;
+        }
+    }
+    free(head);
+    char kw = o.no_words > 0 ? 0 : 'w', kp = o.word_bigrams ? 'p' : 0;
     bool grams = o.ngram_max > 0;
     if (tw.len && ((rc = add_words(bag, &o, tw.data, kw, kp, 'c', 1, grams)) ||
                    (o.title_weight > 0 && (rc = add_words(bag, &o, tw.data, kw ? 'W' : 0, 0, 'C',
@@ -363,6 +428,8 @@ int classifier_train_bags(const struct clf_bag *bags, const char *const *labels,
     struct feature_node **x = NULL, *nodes = NULL;
     double *y = NULL, *val = NULL;
     int *idx = NULL;
+    double *w = NULL, *wv = NULL;
+    int *wl = NULL, *n_per = NULL;
     struct model *m = NULL;
     if (!c || n < 0)
         return js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
@@ -483,45 +550,146 @@ int classifier_train_bags(const struct clf_bag *bags, const char *const *labels,
     struct problem prob = {.l = n_docs, .n = c->n_feat + 1, .y = y, .x = x, .bias = 1.0};
     static const int solvers[] = {L2R_LR_DUAL, L2R_L2LOSS_SVC_DUAL, MCSVM_CS, L2R_LR};
     int solver = c->o.solver >= 0 && c->o.solver < (int)JS_ARRAY_LEN(solvers) ? c->o.solver : 0;
+    if (c->o.nb > 0 && solvers[solver] == MCSVM_CS)
+        solver = CLF_SVM;
     struct parameter param = {
         .solver_type = solvers[solver], .eps = solvers[solver] == L2R_LR ? 0.01 : 0.1, .C = c->o.c};
+    /* class-balanced C: a class of s texts gets C × (texts / classes) / s */
+    wl = malloc((size_t)n_class * sizeof *wl);
+    wv = malloc((size_t)n_class * sizeof *wv);
+    n_per = calloc((size_t)n_class, sizeof *n_per);
+    if (!wl || !wv || !n_per) {
+        rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
+        goto out;
+    }
+    if (c->o.balanced) {
+        for (int i = 0; i < n_docs; i++)
+            n_per[(int)y[i]]++;
+        for (int j = 0; j < n_class; j++) {
+            wl[j] = j;
+            wv[j] = n_per[j] ? (double)n_docs / n_class / n_per[j] : 1;
+        }
+        param.nr_weight = n_class;
+        param.weight_label = wl;
+        param.weight = wv;
+    }
     const char *why = check_parameter(&prob, &param);
     if (why) {
         rc = js_fail(e, JS_EINVAL, "", "LIBLINEAR: %s", why);
         goto out;
     }
-    m = train(&prob, &param);
-    if (!m) {
-        rc = js_fail(e, JS_ENOMEM, "", "LIBLINEAR failed to train");
-        goto out;
-    }
-
-    /* the weights, in LIBLINEAR's class order, as int8 with a scale per feature */
     for (int j = 0; j < n_class; j++) {
+        c->labels[j] = NULL;
         int orig = -1;
         for (int kk = 0; kk < n_names; kk++)
-            if (keep_cls[kk] == m->label[j])
+            if (keep_cls[kk] == j)
                 orig = kk;
         c->labels[j] = strdup(orig >= 0 ? names[orig] : "");
         if (!c->labels[j]) {
             rc = js_fail(e, JS_ENOMEM, "", "out of memory");
             goto out;
         }
-        c->bias[j] = (float)get_decfun_bias(m, j);
     }
+    /* full weights, class j of feature f at w[f × n_class + j] */
+    w = calloc((size_t)c->n_feat * (size_t)n_class + 1, sizeof *w);
+    if (!w) {
+        rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
+        goto out;
+    }
+    if (c->o.nb > 0) {
+        /* NB-SVM (Wang & Manning 2012), one-vs-rest: the features of class j's problem are
+         * scaled by r = log((a + Σ_j x / ‖a + Σ_j x‖₁) / (a + Σ_rest x / ‖…‖₁)); the weights of
+         * the fitted model times r are the weights over the unscaled features. */
+        size_t nf = (size_t)c->n_feat;
+        double *sum = calloc(nf * (size_t)n_class, sizeof *sum), *tot = calloc(nf, sizeof *tot);
+        double *r = malloc((nf + 1) * sizeof *r), *orig = malloc(at * sizeof *orig);
+        double *yb = malloc((size_t)n_docs * sizeof *yb);
+        if (!sum || !tot || !r || !orig || !yb) {
+            free(sum), free(tot), free(r), free(orig), free(yb);
+            rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
+            goto out;
+        }
+        for (size_t i = 0; i < at; i++)
+            orig[i] = nodes[i].value;
+        for (int i = 0; i < n_docs; i++)
+            for (struct feature_node *p = x[i]; p->index != -1; p++)
+                if (p->index <= c->n_feat) {
+                    sum[(size_t)(p->index - 1) * (size_t)n_class + (size_t)y[i]] += p->value;
+                    tot[p->index - 1] += p->value;
+                }
+        double all = 0;
+        for (size_t f = 0; f < nf; f++)
+            all += tot[f];
+        struct parameter pb = param;
+        pb.nr_weight = 0;
+        pb.weight_label = NULL;
+        pb.weight = NULL;
+        for (int j = 0; j < n_class && !rc; j++) {
+            double a = c->o.nb, sp = 0, sq = 0;
+            for (size_t f = 0; f < nf; f++) {
+                double pj = sum[f * (size_t)n_class + (size_t)j];
+                sp += pj + a;
+                sq += tot[f] - pj + a;
+            }
+            for (size_t f = 0; f < nf; f++) {
+                double pj = sum[f * (size_t)n_class + (size_t)j];
+                r[f] = log((pj + a) / sp) - log((tot[f] - pj + a) / sq);
+            }
+            r[nf] = 1; /* the bias */
+            for (size_t i = 0; i < at; i++)
+                nodes[i].value = nodes[i].index > 0 ? orig[i] * r[nodes[i].index - 1] : 0;
+            for (int i = 0; i < n_docs; i++)
+                yb[i] = (int)y[i] == j ? 1 : -1;
+            struct problem pj = prob;
+            pj.y = yb;
+            if (c->o.balanced && n_per[j] > 0) {
+                /* positives weighted as the rest */
+                static int lab[2] = {1, -1};
+                double wt[2] = {(double)(n_docs - n_per[j]) / n_per[j], 1};
+                pb.nr_weight = 2;
+                pb.weight_label = lab;
+                pb.weight = wt;
+            }
+            struct model *mb = train(&pj, &pb);
+            if (!mb) {
+                rc = js_fail(e, JS_ENOMEM, "", "LIBLINEAR failed to train");
+                break;
+            }
+            int li = mb->label[0] == 1 ? 0 : 1;
+            for (size_t f = 0; f < nf; f++)
+                w[f * (size_t)n_class + (size_t)j] = get_decfun_coef(mb, (int)f + 1, li) * r[f];
+            c->bias[j] = (float)get_decfun_bias(mb, li);
+            free_and_destroy_model(&mb);
+        }
+        free(sum), free(tot), free(r), free(orig), free(yb);
+        if (rc)
+            goto out;
+    } else {
+        m = train(&prob, &param);
+        if (!m) {
+            rc = js_fail(e, JS_ENOMEM, "", "LIBLINEAR failed to train");
+            goto out;
+        }
+        /* LIBLINEAR's class order: label[k] is our class */
+        for (int kk = 0; kk < n_class; kk++) {
+            int j = (int)m->label[kk];
+            c->bias[j] = (float)get_decfun_bias(m, kk);
+            for (int f = 0; f < c->n_feat; f++)
+                w[(size_t)f * (size_t)n_class + (size_t)j] = get_decfun_coef(m, f + 1, kk);
+        }
+    }
+
+    /* the weights as int8 with a scale per feature */
     for (int f = 0; f < c->n_feat; f++) {
+        const double *wf = w + (size_t)f * (size_t)n_class;
         double mx = 0;
-        for (int j = 0; j < n_class; j++) {
-            double w = fabs(get_decfun_coef(m, f + 1, j));
-            if (w > mx)
-                mx = w;
-        }
+        for (int j = 0; j < n_class; j++)
+            if (fabs(wf[j]) > mx)
+                mx = fabs(wf[j]);
         c->scale[f] = (float)(mx / 127);
-        for (int j = 0; j < n_class; j++) {
-            double w = get_decfun_coef(m, f + 1, j);
+        for (int j = 0; j < n_class; j++)
             c->q[(size_t)f * (size_t)n_class + (size_t)j] =
-                (signed char)(mx > 0 ? lround(w / c->scale[f]) : 0);
-        }
+                (signed char)(mx > 0 ? lround(wf[j] / c->scale[f]) : 0);
     }
     *out = c;
     c = NULL;
@@ -539,6 +707,10 @@ out:
     free(y);
     free(idx);
     free(val);
+    free(w);
+    free(wv);
+    free(wl);
+    free(n_per);
     return rc;
 }
 
@@ -696,12 +868,12 @@ int classifier_save(const struct classifier *c, struct buf *out)
         return -JS_EINVAL;
     const struct classifier_opts *o = &c->o;
     int rc = buf_append(out, MAGIC, 8);
-    int32_t ints[] = {o->ngram_max,     o->no_words, o->word_bigrams, o->pre_segmented,
-                      o->raw_tf,        o->solver,   o->min_df,       o->max_features,
-                      o->min_per_class, c->n_class,  c->n_feat};
+    int32_t ints[] = {o->ngram_max, o->no_words,   o->word_bigrams, o->pre_segmented, o->raw_tf,
+                      o->solver,    o->min_df,     o->max_features, o->min_per_class, c->n_class,
+                      c->n_feat,    o->head_bytes, o->balanced};
     for (size_t i = 0; !rc && i < JS_ARRAY_LEN(ints); i++)
         rc = put_u32(out, (uint32_t)ints[i]);
-    double dbl[] = {o->title_weight, o->c, o->temperature};
+    double dbl[] = {o->title_weight, o->c, o->temperature, o->nb};
     for (size_t i = 0; !rc && i < JS_ARRAY_LEN(dbl); i++)
         rc = put_f64(out, dbl[i]);
     for (int j = 0; !rc && j < c->n_class; j++) {
@@ -774,7 +946,8 @@ int classifier_load(const void *data, size_t size, struct classifier **out, stru
     *out = NULL;
     struct reader r = {data, size, false};
     const unsigned char *magic = take(&r, 8);
-    if (!magic || memcmp(magic, MAGIC, 8) != 0)
+    bool v1 = magic && memcmp(magic, MAGIC_V1, 8) == 0;
+    if (!magic || (!v1 && memcmp(magic, MAGIC, 8) != 0))
         return js_fail(e, JS_EINVAL, "model", "not a jiesu classifier model");
     struct classifier *c = calloc(1, sizeof *c);
     if (!c)
@@ -791,9 +964,18 @@ int classifier_load(const void *data, size_t size, struct classifier **out, stru
     o->max_features = (int32_t)get_u32(&r);
     o->min_per_class = (int32_t)get_u32(&r);
     int32_t n_class = (int32_t)get_u32(&r), n_feat = (int32_t)get_u32(&r);
+    if (v1) { /* stored resolved the old way: no_words 0 was words, ngram_max 0 none */
+        o->no_words = o->no_words ? 1 : -1;
+        o->ngram_max = o->ngram_max ? o->ngram_max : -1;
+    }
+    o->head_bytes = v1 ? CLASSIFY_TEXT_HEAD : (int32_t)get_u32(&r);
+    o->balanced = v1 ? 0 : (int32_t)get_u32(&r);
     o->title_weight = get_f64(&r);
     o->c = get_f64(&r);
     o->temperature = get_f64(&r);
+    o->nb = v1 ? 0 : get_f64(&r);
+    if (o->head_bytes <= 0)
+        o->head_bytes = CLASSIFY_TEXT_HEAD;
     if (r.bad || n_class < 2 || n_class > 1000000 || n_feat < 0 ||
         (uint64_t)n_feat * (uint64_t)(n_class + 16) > size) {
         rc = js_fail(e, JS_EINVAL, "model", "a damaged classifier model");

@@ -1,8 +1,8 @@
 /* A text classifier over string labels (issue 9: category and unit suggestions). Features are
- * friso words and character n-grams of the simplified text (title features apart), weighted by
- * log-tf × idf and L2-normalised; the model is a LIBLINEAR linear model, kept as feature hashes,
- * idf and int8 weights so that a model over ~100 classes stays a few MB. A trained model is
- * read-only: classifier_predict may run on many threads at once. */
+ * character 1-3-grams of the simplified text by default (friso words optional; title features
+ * apart), weighted by log-tf × idf and L2-normalised; the model is a LIBLINEAR linear model, kept
+ * as feature hashes, idf and int8 weights so that a model over ~100 classes stays a few MB. A
+ * trained model is read-only: classifier_predict may run on many threads at once. */
 #ifndef JIESU_CLASSIFY_H
 #define JIESU_CLASSIFY_H
 
@@ -23,8 +23,10 @@ enum classifier_solver {
 
 /* How features are made and the model fitted. Zero values take the defaults. */
 struct classifier_opts {
-    int ngram_max;       /* character n-grams 1..ngram_max (0: 2; -1: none) */
-    int no_words;        /* 1: no friso words */
+    int ngram_max;       /* character n-grams 1..ngram_max (0: 3; -1: none) */
+    int no_words;        /* 0: the default, no words; 1: no friso words; -1: friso words too.
+                          * Without words and word_bigrams the text is not cut by friso at all
+                          * (no lock): n-grams of its folded letters, digits and CJK characters */
     int word_bigrams;    /* 1: also pairs of adjacent words */
     int pre_segmented;   /* 1: text is already words separated by spaces (no friso, no n-grams) */
     int raw_tf;          /* 1: raw term frequency instead of 1 + log tf */
@@ -35,6 +37,10 @@ struct classifier_opts {
     int min_df;          /* features in fewer training texts are dropped (0: 2) */
     int max_features; /* at most this many features, the most frequent (0: ~4M weights / classes) */
     int min_per_class; /* classes with fewer training texts are left out (0: 1) */
+    int head_bytes;    /* bytes of the text whose features count (0: CLASSIFY_TEXT_HEAD, 1500) */
+    int balanced;      /* 1: C of each class scaled by (texts / classes) / texts of the class */
+    double nb;         /* > 0: NB-SVM, one-vs-rest over features scaled per class by their
+                        * log-count ratio, smoothed by nb (e.g. 1); 0: plain LIBLINEAR */
 };
 
 /* A text's features before weighting: distinct feature hashes with their counts. */

@@ -169,6 +169,7 @@ struct lim_entry {
     struct lim_entry *next;          /* hash chain */
     struct lim_entry *older, *newer; /* recency list */
     uint32_t hash;
+    unsigned cap;     /* size of times[]: the limit of its kind */
     unsigned n, head; /* failures kept, index of the oldest in times[] */
     int64_t newest;   /* time of the latest failure */
     char *key;        /* kind byte ('L' login, 'A' address) + text */
@@ -178,7 +179,8 @@ struct lim_entry {
 struct auth_limiter {
     pthread_mutex_t lock;
     struct jclock clock;
-    unsigned max;
+    unsigned max;        /* per login */
+    unsigned remote_max; /* per address */
     int64_t window;
     struct lim_entry **buckets;
     unsigned nbuckets; /* a power of two */
@@ -203,6 +205,7 @@ int auth_limiter_new(unsigned max_failures, int64_t window_s, const struct jcloc
     pthread_mutex_init(&l->lock, NULL);
     l->clock = clock ? *clock : jclock_system;
     l->max = max_failures;
+    l->remote_max = max_failures * AUTH_REMOTE_FACTOR;
     l->window = window_s;
     l->nbuckets = LIM_MIN_BUCKETS;
     *out = l;
@@ -291,7 +294,7 @@ static void drop_stale(struct auth_limiter *l, int64_t now)
 static void expire(const struct auth_limiter *l, struct lim_entry *en, int64_t now)
 {
     while (en->n > 0 && en->times[en->head] <= now - l->window) {
-        en->head = (en->head + 1) % l->max;
+        en->head = (en->head + 1) % en->cap;
         en->n--;
     }
 }
@@ -326,7 +329,8 @@ static void record(struct auth_limiter *l, char kind, const char *s, int64_t now
         if (l->count >= l->nbuckets * 2)
             grow(l);
         size_t len = strlen(s);
-        en = calloc(1, sizeof *en + l->max * sizeof en->times[0]);
+        unsigned cap = kind == 'L' ? l->max : l->remote_max;
+        en = calloc(1, sizeof *en + cap * sizeof en->times[0]);
         char *key = malloc(len + 2);
         if (!en || !key) {
             free(en);
@@ -335,6 +339,7 @@ static void record(struct auth_limiter *l, char kind, const char *s, int64_t now
         }
         key[0] = kind;
         memcpy(key + 1, s, len + 1);
+        en->cap = cap;
         en->key = key;
         en->hash = h;
         struct lim_entry **head = &l->buckets[h & (l->nbuckets - 1)];
@@ -346,14 +351,15 @@ static void record(struct auth_limiter *l, char kind, const char *s, int64_t now
     }
     list_append(l, en);
     expire(l, en, now);
-    if (en->n < l->max) {
-        en->times[(en->head + en->n) % l->max] = now;
+    if (en->n < en->cap) {
+        en->times[(en->head + en->n) % en->cap] = now;
         en->n++;
     } else {
         en->times[en->head] = now;
-        en->head = (en->head + 1) % l->max;
+        en->head = (en->head + 1) % en->cap;
     }
-    en->newest = now;
+    if (now > en->newest)
+        en->newest = now;
 }
 
 /* Seconds until kind + s may try again, or 0 if it may now. */
@@ -363,7 +369,7 @@ static int64_t blocked_for(struct auth_limiter *l, char kind, const char *s, int
     if (!en)
         return 0;
     expire(l, en, now);
-    if (en->n < l->max)
+    if (en->n < en->cap)
         return 0;
     int64_t wait = en->times[en->head] + l->window - now;
     return wait > 0 ? wait : 1;
@@ -404,6 +410,73 @@ void auth_limiter_success(struct auth_limiter *l, const char *login)
     struct lim_entry *en = find(l, 'L', login, key_hash('L', login));
     if (en)
         drop(l, en);
+    pthread_mutex_unlock(&l->lock);
+}
+
+void auth_limiter_set_remote_max(struct auth_limiter *l, unsigned max_failures)
+{
+    if (max_failures == 0)
+        return;
+    pthread_mutex_lock(&l->lock);
+    /* entries keep the capacity they were made with: start the addresses afresh */
+    struct lim_entry *en = l->oldest;
+    while (en) {
+        struct lim_entry *newer = en->newer;
+        if (en->key[0] == 'A')
+            drop(l, en);
+        en = newer;
+    }
+    l->remote_max = max_failures;
+    pthread_mutex_unlock(&l->lock);
+}
+
+int auth_limiter_attempt(struct auth_limiter *l, const char *login, const char *remote,
+                         int64_t *retry_after)
+{
+    int64_t now = jclock_now(&l->clock);
+    pthread_mutex_lock(&l->lock);
+    drop_stale(l, now);
+    int64_t a = login ? blocked_for(l, 'L', login, now) : 0;
+    int64_t b = remote ? blocked_for(l, 'A', remote, now) : 0;
+    int64_t wait = a > b ? a : b;
+    if (wait == 0) {
+        /* counted now, under the same lock as the check: parallel guesses cannot overtake it */
+        if (login)
+            record(l, 'L', login, now);
+        if (remote)
+            record(l, 'A', remote, now);
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (retry_after)
+        *retry_after = wait;
+    return wait > 0 ? -JS_ERATELIMIT : 0;
+}
+
+void auth_limiter_succeeded(struct auth_limiter *l, const char *login, const char *remote)
+{
+    pthread_mutex_lock(&l->lock);
+    struct lim_entry *en = login ? find(l, 'L', login, key_hash('L', login)) : NULL;
+    if (en)
+        drop(l, en);
+    en = remote ? find(l, 'A', remote, key_hash('A', remote)) : NULL;
+    if (en && en->n > 0) {
+        /* the attempt's own count: the newest failure */
+        en->n--;
+        if (en->n == 0)
+            drop(l, en);
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
+void auth_limiter_restore(struct auth_limiter *l, const char *key, int64_t at)
+{
+    if (!key || (key[0] != 'L' && key[0] != 'A') || !key[1])
+        return;
+    int64_t now = jclock_now(&l->clock);
+    if (at <= now - l->window || at > now)
+        return;
+    pthread_mutex_lock(&l->lock);
+    record(l, key[0], key + 1, at);
     pthread_mutex_unlock(&l->lock);
 }
 

@@ -51,12 +51,15 @@ int auth_token_digest(const char *token, char out[AUTH_TOKEN_HEX]);
 const char *auth_bearer(const char *authorization);
 
 /* Failed-login limiter. A login attempt is refused while, within the last window_s seconds,
- * max_failures or more failures were recorded for the same login name, or for the same remote
- * address. Login names are compared byte for byte: normalise them (case, blanks) before.
- * Memory is bounded: keys whose failures all left the window are dropped, and at most 100000
- * keys are kept (the least recently failing are forgotten first). The clock should not go
- * backwards. */
+ * max_failures or more failures were recorded for the same login name, or the address's limit
+ * (AUTH_REMOTE_FACTOR times as many, unless set) for the same remote address, so that one
+ * user's typos do not lock out an office behind one NAT address. Login names are compared byte for
+ * byte: normalise them (case, blanks) before. Memory is bounded: keys whose failures all left the
+ * window are dropped, and at most 100000 keys are kept (the least recently failing are forgotten
+ * first). The clock should not go backwards. */
 struct auth_limiter;
+
+#define AUTH_REMOTE_FACTOR 10 /* an address may fail this many times the per-login limit */
 
 /* Creates a limiter. clock NULL means the system clock (the clock struct is copied). Returns 0,
  * -JS_EINVAL (max_failures or window_s not positive), or -JS_ENOMEM. */
@@ -74,6 +77,21 @@ void auth_limiter_fail(struct auth_limiter *l, const char *login, const char *re
 /* Records a success: forgets the login's failures (the address's failures stay, so one known
  * account cannot be used to reset an address guessing others). Thread-safe. */
 void auth_limiter_success(struct auth_limiter *l, const char *login);
+/* Sets the limit per address (default max_failures * AUTH_REMOTE_FACTOR); forgets the
+ * addresses' failures. 0 is ignored. Thread-safe. */
+void auth_limiter_set_remote_max(struct auth_limiter *l, unsigned max_failures);
+/* Check and count in one step, under one lock: returns -JS_ERATELIMIT (and *retry_after) like
+ * auth_limiter_check, or 0 after counting the attempt as a failure of login and remote, so that
+ * parallel guesses can never exceed the limits. Call auth_limiter_succeeded when the password
+ * was right. Thread-safe. */
+int auth_limiter_attempt(struct auth_limiter *l, const char *login, const char *remote,
+                         int64_t *retry_after);
+/* After a successful auth_limiter_attempt: forgets the login's failures and the one the attempt
+ * counted for remote. Either may be NULL. Thread-safe. */
+void auth_limiter_succeeded(struct auth_limiter *l, const char *login, const char *remote);
+/* Adds a failure stored earlier (key: 'L' + login or 'A' + address) at time at; ignored when it
+ * left the window. For reloading the failures after a restart. Thread-safe. */
+void auth_limiter_restore(struct auth_limiter *l, const char *key, int64_t at);
 /* Number of keys (logins + addresses) currently tracked, for tests and metrics. */
 unsigned auth_limiter_size(struct auth_limiter *l);
 

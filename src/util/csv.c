@@ -1,4 +1,5 @@
-/* Streaming RFC 4180 CSV reader: a small state machine over getc, one struct buf per field. */
+/* Streaming RFC 4180 CSV reader: a small state machine over getc, one struct buf per field; and
+ * the writer of one field, quoted when it must be and defused against formula injection. */
 #include "compat.h"
 #include "util/csv.h"
 
@@ -200,4 +201,61 @@ int csv_find(const struct csv_reader *r, const char *name)
         if (strcmp(csv_field(r, i), name) == 0)
             return i;
     return -1;
+}
+
+/* ---- writer ---------------------------------------------------------------------------------- */
+
+bool csv_cell_risky(const char *s)
+{
+    return s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r');
+}
+
+/* The writer's output, to a buffer or to a FILE. */
+struct sink {
+    struct buf *b;
+    FILE *f;
+};
+
+static int emit(struct sink *k, const char *p, size_t n)
+{
+    if (k->b)
+        return buf_append(k->b, p, n);
+    return n && fwrite(p, 1, n, k->f) != n ? -JS_EIO : 0;
+}
+
+static int write_field(struct sink *k, const char *s)
+{
+    if (!s)
+        s = "";
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    int rc = 0;
+    if (quote)
+        rc = emit(k, "\"", 1);
+    if (!rc && csv_cell_risky(s))
+        rc = emit(k, "'", 1);
+    for (const char *p = s; !rc && *p;) {
+        if (*p == '"') {
+            rc = emit(k, "\"\"", 2);
+            p++;
+            continue;
+        }
+        size_t n = strcspn(p, "\"");
+        rc = emit(k, p, n);
+        p += n;
+    }
+    if (!rc && quote)
+        rc = emit(k, "\"", 1);
+    return rc;
+}
+
+int csv_put_field(struct buf *out, const char *s)
+{
+    struct sink k = {out, NULL};
+    return write_field(&k, s);
+}
+
+int csv_write_field(FILE *f, const char *s)
+{
+    struct sink k = {NULL, f};
+    return write_field(&k, s);
 }

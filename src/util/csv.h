@@ -1,6 +1,6 @@
 /* A streaming RFC 4180 CSV reader: one record at a time from a FILE*, with quoted fields,
  * doubled quotes, line breaks inside quotes, CRLF or LF line ends, a UTF-8 byte-order mark, and
- * a cap on the size of each field. */
+ * a cap on the size of each field. And the writer of one field, which every CSV export uses. */
 #ifndef JIESU_CSV_H
 #define JIESU_CSV_H
 
@@ -53,5 +53,18 @@ const char *csv_field(const struct csv_reader *r, int i);
 size_t csv_field_len(const struct csv_reader *r, int i);
 /* Index of the field of the current record equal to name (e.g. in a header row), or -1. */
 int csv_find(const struct csv_reader *r, const char *name);
+
+/* The writer. A text cell that starts with '=', '+', '-', '@', a tab or a carriage return would
+ * be taken for a formula by a spreadsheet (CSV injection); such a cell is written with a leading
+ * apostrophe, as OWASP recommends, so that it shows as the text it is. Numbers the exports
+ * format themselves (e.g. -1.50) are written directly, not through these functions. */
+
+/* True when s must be defused (its first byte is one of = + - @ TAB CR). */
+bool csv_cell_risky(const char *s);
+/* Appends s (NULL: empty) as one field to out: defused when risky, and quoted (quotes doubled)
+ * when it holds a comma, a quote, CR or LF. Returns 0 or a negative JS_E* code of buf_append. */
+int csv_put_field(struct buf *out, const char *s);
+/* The same, written to f; -JS_EIO on a write error. */
+int csv_write_field(FILE *f, const char *s);
 
 #endif

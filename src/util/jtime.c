@@ -3,6 +3,7 @@
 #include "util/jtime.h"
 #include "util/err.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -98,26 +99,54 @@ void jtime_format_cn(int64_t t, char *out, size_t n)
     snprintf(out, n, "%d年%d月%d日 %02d:%02d", y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60));
 }
 
+/* n decimal digits at *p (no sign, no spaces) into *v; advances *p. */
+static bool digits(const char **p, int n, int *v)
+{
+    int x = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9')
+            return false;
+        x = x * 10 + (c - '0');
+    }
+    *p += n;
+    *v = x;
+    return true;
+}
+
+int jtime_days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12)
+        return 0;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return days[m - 1] + (m == 2 && leap);
+}
+
 int jtime_parse(const char *s, int64_t *out)
 {
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, used = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10)
+    int y, mo, d, h = 0, mi = 0, se = 0;
+    const char *p = s;
+    if (!p || !digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+        !digits(&p, 2, &d))
         return -JS_EINVAL;
-    const char *p = s + used;
+    if (y < JT_YEAR_MIN || y > JT_YEAR_MAX || mo < 1 || mo > 12 || d < 1 ||
+        d > jtime_days_in_month(y, mo))
+        return -JS_EINVAL; /* e.g. 0001-01-01, 9999-12-31, 2026-02-30, 2027-02-29 */
     if (*p == 'T' || *p == ' ') {
-        int u2 = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &u2) != 2 || u2 != 5)
+        p++;
+        if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || h > 23 || mi > 59)
             return -JS_EINVAL;
-        p += 1 + u2;
         if (*p == ':') {
-            int u3 = 0;
-            if (sscanf(p + 1, "%2d%n", &se, &u3) != 1 || u3 != 2)
+            p++;
+            if (!digits(&p, 2, &se) || se > 59) /* no leap second: 23:59:60 is refused */
                 return -JS_EINVAL;
-            p += 1 + u3;
-            if (*p == '.') { /* fractional seconds are dropped */
-                p++;
-                while (*p >= '0' && *p <= '9')
-                    p++;
+            if (*p == '.') { /* fractional seconds (1 to 9 digits) are dropped */
+                int n = 0;
+                for (p++; *p >= '0' && *p <= '9'; p++)
+                    n++;
+                if (n < 1 || n > 9)
+                    return -JS_EINVAL;
             }
         }
     }
@@ -126,19 +155,14 @@ int jtime_parse(const char *s, int64_t *out)
         offset = 0;
         p++;
     } else if (*p == '+' || *p == '-') {
-        int oh = 0, om = 0, u4 = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &u4) != 2 || u4 != 5)
+        int sign = *p++ == '-' ? -1 : 1, oh, om;
+        if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om) || om > 59 ||
+            oh * 60 + om > 14 * 60) /* real offsets run from -12:00 to +14:00 */
             return -JS_EINVAL;
-        offset = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-        p += 1 + u4;
+        offset = sign * (oh * 3600 + om * 60);
     }
-    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+    if (*p != '\0')
         return -JS_EINVAL;
-    int64_t day = jtime_days_from_civil(y, mo, d);
-    int yy, mm, dd;
-    jtime_civil_from_days(day, &yy, &mm, &dd);
-    if (yy != y || mm != mo || dd != d)
-        return -JS_EINVAL; /* e.g. 2026-02-30 */
-    *out = day * JT_DAY + h * 3600 + mi * 60 + se - offset;
+    *out = jtime_days_from_civil(y, mo, d) * JT_DAY + h * 3600 + mi * 60 + se - offset;
     return 0;
 }

@@ -111,7 +111,7 @@ describe('the API document', () => {
       const op = doc.paths[`/api/v1/orders/{id}/actions/${action}`]?.post;
       assert.ok(op, `action ${action} is missing`);
       const schema = op.requestBody.content['application/json'].schema;
-      assert.deepEqual(schema.required, ['version']);
+      assert.equal(schema.required[0], 'version');
       assert.equal(schema.properties.version.type, 'integer');
       assert.ok(Array.isArray(op['x-roles']));
     }

@@ -19,13 +19,13 @@ after(async () => { await server.stop(); });
 /** Every audit entry, paging through with after/limit. */
 async function audit(token = org.as('auditor1')) {
   const all = [];
-  let afterId = 0;
+  let cursor = '';
   for (;;) {
-    const page = ok(await call(server, 'GET', `/api/v1/audit?after=${afterId}&limit=7`, { token }));
+    const page = ok(await call(server, 'GET', `/api/v1/audit?limit=7${cursor ? `&cursor=${cursor}` : ''}`, { token }));
     all.push(...page.items);
-    if (page.next_after === null) return all;
+    if (page.next_cursor === null) return all;
     assert.equal(page.items.length, 7);
-    afterId = page.next_after;
+    cursor = page.next_cursor;
   }
 }
 
@@ -158,7 +158,11 @@ describe('the audit trail', () => {
     assertError(await call(server, 'GET', '/api/v1/audit?user=1', { token: t }), 400, 'unknown_field', 'user');
     const page = ok(await call(server, 'GET', '/api/v1/audit?limit=2', { token: t }));
     assert.equal(page.items.length, 2);
-    const next = ok(await call(server, 'GET', `/api/v1/audit?after=${page.next_after}&limit=2`, { token: t }));
+    const next = ok(await call(server, 'GET', `/api/v1/audit?cursor=${page.next_cursor}&limit=2`, { token: t }));
     assert.ok(next.items[0].id > page.items[1].id);
+    assertError(await call(server, 'GET', '/api/v1/audit?cursor=x', { token: t }), 422, 'invalid', 'cursor');
+    // the older parameter name still works for one release
+    const old = ok(await call(server, 'GET', `/api/v1/audit?after=${page.next_after}&limit=2`, { token: t }));
+    assert.deepEqual(old.items, next.items);
   });
 });

@@ -25,12 +25,12 @@ const search = (q, login = 'agent1', extra = '') => call(server, 'GET', `/api/v1
 const ids = (r) => r.items.map((o) => o.id);
 async function auditEntries() {
   const all = [];
-  let afterId = 0;
+  let cursor = '';
   for (;;) {
-    const page = ok(await call(server, 'GET', `/api/v1/audit?after=${afterId}&limit=200`, { token: org.as('auditor1') }));
+    const page = ok(await call(server, 'GET', `/api/v1/audit?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { token: org.as('auditor1') }));
     all.push(...page.items);
-    if (page.next_after === null) return all;
-    afterId = page.next_after;
+    if (page.next_cursor === null) return all;
+    cursor = page.next_cursor;
   }
 }
 

@@ -14,15 +14,20 @@ export const CHROMIUM = process.env.JIESU_CHROMIUM || '/usr/bin/chromium';
 export const PASSWORD = 'jiesu-demo';
 export const SHARED = process.env.JIESU_SHARED || path.join(ROOT, '..', 'shared');
 
-/** Why the browser tests cannot run here, or null when they can. */
+/**
+ * Null when the browser tests can run here; otherwise it throws, so that a missing browser fails
+ * the test file with a clear message instead of skipping it (issue 10).
+ */
 export function skipReason() {
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} is not installed (scripts/setup --browser installs it)`;
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`browser tests cannot run: ${CHROMIUM} is not installed (scripts/setup --browser installs it)`);
+  }
   return null;
 }
 
 /** Makes sure web/vendor holds ECharts (copied from node_modules by scripts/vendor-web). */
 export function vendorWeb() {
-  if (!existsSync(path.join(ROOT, 'web/vendor/echarts.min.js'))) {
+  if (!existsSync(path.join(ROOT, 'web/vendor/echarts-6.1.0.min.js'))) {
     execFileSync(path.join(ROOT, 'scripts/vendor-web'), { stdio: 'inherit' });
   }
 }

@@ -137,6 +137,29 @@ static void test_train_csv(void **state)
             assert_true(h1[k].confidence == h2[k].confidence);
         }
     }
+    /* the previous form (JSCLF001: no head_bytes, balanced, nb) still loads, alike */
+    {
+        const size_t v2_head = 8 + 13 * 4 + 4 * 8, v1_head = 8 + 11 * 4 + 3 * 8;
+        struct buf v1;
+        buf_init(&v1, 0);
+        assert_int_equal(buf_append(&v1, "JSCLF001", 8), 0);
+        assert_int_equal(buf_append(&v1, b.data + 8, 11 * 4), 0);
+        assert_int_equal(buf_append(&v1, b.data + 8 + 13 * 4, 3 * 8), 0);
+        assert_int_equal(buf_append(&v1, b.data + v2_head, b.len - v2_head), 0);
+        assert_int_equal(v1.len, b.len - v2_head + v1_head);
+        struct classifier *c1 = NULL;
+        if (classifier_load(v1.data, v1.len, &c1, &e))
+            fail_msg("load v1: %s", e.message);
+        for (int i = 0; i < r.n; i += 100) {
+            struct classifier_hit h1[1], h2[1];
+            int n1 = 0, n2 = 0;
+            assert_int_equal(classifier_predict(c, r.d[i].title, r.d[i].text, 1, h1, &n1), 0);
+            assert_int_equal(classifier_predict(c1, r.d[i].title, r.d[i].text, 1, h2, &n2), 0);
+            assert_string_equal(h1[0].label, h2[0].label);
+        }
+        classifier_free(c1);
+        buf_release(&v1);
+    }
     /* damaged forms are refused */
     assert_int_equal(classifier_load(b.data, b.len - 1, &c2 + 0, &e) == 0 ? 0 : -1, -1);
     assert_int_equal(classifier_load("JSCLF00", 7, &c2 + 0, &e) == 0 ? 0 : -1, -1);

@@ -278,6 +278,76 @@ static void test_real_files(void **state)
     assert_string_equal(first, "A2区景蓉华苑物业管理有问题");
 }
 
+/* The writer: plain text as it is, quoting when needed, and cells a spreadsheet would take for a
+ * formula defused with a leading apostrophe (OWASP), in a buffer and in a FILE alike. */
+static void expect_written(const char *in, const char *want)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    assert_int_equal(csv_put_field(&b, in), 0);
+    assert_string_equal(b.data ? b.data : "", want);
+    buf_release(&b);
+
+    char out[256] = {0};
+    FILE *f = fmemopen(out, sizeof out - 1, "w");
+    assert_non_null(f);
+    assert_int_equal(csv_write_field(f, in), 0);
+    fclose(f);
+    assert_string_equal(out, want);
+}
+
+static void test_writer(void **state)
+{
+    (void)state;
+    expect_written("小区噪音", "小区噪音");
+    expect_written("", "");
+    expect_written(NULL, "");
+    expect_written("a,b", "\"a,b\"");
+    expect_written("say \"hi\"", "\"say \"\"hi\"\"\"");
+    expect_written("两行\n文字", "\"两行\n文字\"");
+    /* formula injection */
+    expect_written("=1+1", "'=1+1");
+    expect_written("=HYPERLINK(\"http://evil\",\"点我\")",
+                   "\"'=HYPERLINK(\"\"http://evil\"\",\"\"点我\"\")\"");
+    expect_written("+8613812341111", "'+8613812341111");
+    expect_written("-2+3", "'-2+3");
+    expect_written("@SUM(A1:A9)", "'@SUM(A1:A9)");
+    expect_written("\t=1", "'\t=1");
+    expect_written("\r=1", "\"'\r=1\"");
+    expect_written("=cmd|' /C calc'!A0,x", "\"'=cmd|' /C calc'!A0,x\"");
+    /* only the first character counts */
+    expect_written("a=1", "a=1");
+    expect_written(" =1", " =1");
+    expect_written("'=1", "'=1");
+    assert_true(csv_cell_risky("=x"));
+    assert_false(csv_cell_risky("x="));
+    assert_false(csv_cell_risky(""));
+    assert_false(csv_cell_risky(NULL));
+}
+
+/* What the writer wrote reads back (apostrophe included) through the reader. */
+static void test_writer_roundtrip(void **state)
+{
+    (void)state;
+    static const char *const cells[] = {"普通",     "a,b", "\"q\"", "多\r\n行",
+                                        "=SUM(A1)", "-1",  "@x",    ""};
+    struct buf b;
+    buf_init(&b, 0);
+    for (size_t i = 0; i < JS_ARRAY_LEN(cells); i++) {
+        if (i)
+            assert_int_equal(buf_puts(&b, ","), 0);
+        assert_int_equal(csv_put_field(&b, cells[i]), 0);
+    }
+    assert_int_equal(buf_puts(&b, "\r\n"), 0);
+    struct mem m;
+    mem_open(&m, b.data, b.len, 0);
+    expect_row(&m, (const char *const[]){"普通", "a,b", "\"q\"", "多\r\n行", "'=SUM(A1)", "'-1",
+                                         "'@x", "", NULL});
+    expect_end(&m);
+    mem_close(&m);
+    buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +360,8 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_big_field_streams),
         cmocka_unit_test(test_real_files),
+        cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_writer_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,8 +170,9 @@ static void test_labelled_pairs(void **state)
     while (csv_next(&r, &got, &e) == 0 && got) {
         if (n == cap) {
             cap = cap ? cap * 2 : 4096;
-            m = realloc(m, (size_t)cap * sizeof *m);
-            assert_non_null(m);
+            struct msg *grown = realloc(m, (size_t)cap * sizeof *m);
+            assert_non_null(grown);
+            m = grown;
         }
         m[n].id = atol(csv_field(&r, c_id));
         struct dup_doc d = {.title = csv_field(&r, c_title),

@@ -656,7 +656,7 @@ static void test_guard_and_log_line(void **state)
     assert_int_equal(regcomp(&re,
                              "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\+08:00 "
                              "127\\.0\\.0\\.1 GET (/[^ ]*) ([0-9]{3}) ([0-9]+) [0-9]+\\.[0-9]{2}ms "
-                             "user=(-|[0-9]+)\n$",
+                             "user=(-|[0-9]+) rid=[0-9a-f]{16}\n$",
                              REG_EXTENDED),
                      0);
     bool saw_user = false, saw_401 = false, saw_space = false;
@@ -664,9 +664,9 @@ static void test_guard_and_log_line(void **state)
         regmatch_t m[5];
         assert_int_equal(regexec(&re, line, 5, m, 0), 0);
         n++;
-        if (strstr(line, " 200 ") && strstr(line, "user=7\n"))
+        if (strstr(line, " 200 ") && strstr(line, "user=7 "))
             saw_user = true;
-        if (strstr(line, "/api/v1/private 401 ") && strstr(line, "user=-\n"))
+        if (strstr(line, "/api/v1/private 401 ") && strstr(line, "user=- "))
             saw_401 = true;
         if (strstr(line, "/api/v1/orders/a%20b 200 "))
             saw_space = true; /* escaped, and the query string is not logged */

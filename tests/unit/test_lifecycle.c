@@ -136,6 +136,7 @@ static int teardown(void **state)
 }
 
 /* Parses a JSON template written with single quotes, formatted printf-style. */
+static json_t *vjson(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static json_t *vjson(const char *fmt, va_list ap)
 {
     char text[8192];
@@ -160,6 +161,8 @@ static struct order *O(int64_t id)
 /* Runs an action that must succeed; checks every touched order replays from its events and
  * that the requested action's event is among them. Returns the order acted on (the new order
  * for intake). */
+static int64_t ok(const struct actor *who, int action, int64_t id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static int64_t ok(const struct actor *who, int action, int64_t id, const char *fmt, ...)
 {
     va_list ap;
@@ -206,6 +209,8 @@ static json_t *snapshot(void)
 
 /* Runs an action that must be refused with code (and field, unless NULL), leaving every order
  * as it was and emitting nothing. */
+static void no(int code, const char *field, const struct actor *who, int action, int64_t id,
+               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 static void no(int code, const char *field, const struct actor *who, int action, int64_t id,
                const char *fmt, ...)
 {

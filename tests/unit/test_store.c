@@ -1377,10 +1377,124 @@ static void test_transactions(void **state)
     store_close(s);
 }
 
+/* Deferred commit: the levels inside a held transaction commit or roll back alone, the whole
+ * reaches the disk (and other handles) only at txn_finish(true); txn_finish(false) drops it. */
+static void test_txn_hold(void **state)
+{
+    (void)state;
+    char path[512];
+    struct store *s = open_fresh(path, sizeof path);
+    struct store *t = NULL;
+    struct js_error e;
+    int64_t seq = 0;
+    assert_int_equal(store_open(path, &t, &e), 0);
+    /* nothing opened: finishing is harmless */
+    assert_int_equal(s->ops->txn_hold(s), 0);
+    assert_int_equal(s->ops->txn_finish(s, true), 0);
+
+    assert_int_equal(s->ops->txn_hold(s), 0);
+    assert_int_equal(s->ops->txn_hold(s), -JS_EINTERNAL);
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->next_seq(s, "a", &seq), 0);
+    assert_int_equal(s->ops->commit(s), 0); /* a level: not yet visible */
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->next_seq(s, "b", &seq), 0);
+    assert_int_equal(s->ops->rollback(s), 0); /* this level alone is undone */
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->idem_put(s, 1, "k", "h", 201, "{}", T0), 0);
+    assert_int_equal(s->ops->commit(s), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs"), 0);
+    assert_int_equal(t->ops->idem_get(t, 1, "k", NULL, NULL, NULL), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->txn_finish(s, true), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key = 'a'"), 1);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key = 'b'"), 0);
+    int status = 0;
+    assert_int_equal(t->ops->idem_get(t, 1, "k", NULL, &status, NULL), 0);
+    assert_int_equal(status, 201);
+
+    /* rolled back as a whole */
+    assert_int_equal(s->ops->txn_hold(s), 0);
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->next_seq(s, "c", &seq), 0);
+    assert_int_equal(s->ops->commit(s), 0);
+    assert_int_equal(s->ops->txn_finish(s, false), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key = 'c'"), 0);
+    /* and the handle is back to plain transactions */
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->begin(s), -JS_EINTERNAL);
+    assert_int_equal(s->ops->commit(s), 0);
+    store_close(t);
+    store_close(s);
+}
+
+static int count_failure(void *ctx, const char *key, int64_t at)
+{
+    (void)at;
+    if (key[0] == 'L')
+        (*(int *)ctx)++;
+    return 0;
+}
+
+/* Sessions of one user but the current one; failed logins; which orders refer to a file. */
+static void test_hardening_ops(void **state)
+{
+    (void)state;
+    char path[512];
+    struct store *s = open_fresh(path, sizeof path);
+    struct user u = {.role = ROLE_AGENT, .active = true}, v = {.role = ROLE_AGENT, .active = true};
+    snprintf(u.login, sizeof u.login, "%s", "u1");
+    snprintf(v.login, sizeof v.login, "%s", "v1");
+    assert_int_equal(s->ops->user_put(s, &u), 0);
+    assert_int_equal(s->ops->user_put(s, &v), 0);
+    assert_int_equal(s->ops->session_put(s, "h1", u.id, T0 + 99), 0);
+    assert_int_equal(s->ops->session_put(s, "h2", u.id, T0 + 99), 0);
+    assert_int_equal(s->ops->session_put(s, "h3", u.id, T0 + 99), 0);
+    assert_int_equal(s->ops->session_put(s, "h4", v.id, T0 + 99), 0);
+    int n = -1;
+    int64_t uid;
+    assert_int_equal(s->ops->session_delete_user(s, u.id, "h2", &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(s->ops->session_get(s, "h1", T0, &uid), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->session_get(s, "h2", T0, &uid), 0);
+    assert_int_equal(s->ops->session_get(s, "h4", T0, &uid), 0);
+    assert_int_equal(s->ops->session_delete_user(s, u.id, NULL, &n), 0);
+    assert_int_equal(n, 1);
+
+    assert_int_equal(s->ops->login_failure_put(s, "Lu1", T0 - 1000, 0), 0);
+    assert_int_equal(s->ops->login_failure_put(s, "Lu1", T0, T0 - 900), 0); /* forgets the first */
+    assert_int_equal(s->ops->login_failure_put(s, "A10.0.0.1", T0, T0 - 900), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM login_failures"), 2);
+    int logins = 0;
+    assert_int_equal(s->ops->login_failure_each(s, T0 - 900, count_failure, &logins), 0);
+    assert_int_equal(logins, 1);
+    assert_int_equal(s->ops->login_failure_clear(s, "Lu1"), 0);
+    logins = 0;
+    assert_int_equal(s->ops->login_failure_each(s, 0, count_failure, &logins), 0);
+    assert_int_equal(logins, 0);
+
+    const char *fid = "0123456789abcdef0123456789abcdef";
+    struct order o;
+    fill_order(&o, 7);
+    int64_t ids[4];
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    assert_int_equal(s->ops->file_orders(s, fid, ids, 4, &n), 0);
+    assert_int_equal(n, 0);
+    order_set_str(&o.attachments, "[{\"name\":\"照片\",\"url\":\"/api/v1/files/"
+                                  "0123456789abcdef0123456789abcdef\"}]");
+    assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
+    assert_int_equal(s->ops->file_orders(s, fid, ids, 4, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], o.id);
+    order_release(&o);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_locations),
+        cmocka_unit_test(test_txn_hold),
+        cmocka_unit_test(test_hardening_ops),
         cmocka_unit_test(test_migrate_twice),
         cmocka_unit_test(test_migrate_upgrade),
         cmocka_unit_test_setup_teardown(test_order_roundtrip, setup, teardown),

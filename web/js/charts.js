@@ -10,7 +10,7 @@ export function echartsReady() {
   if (!loading) {
     loading = new Promise((resolve) => {
       const s = document.createElement('script');
-      s.src = '/vendor/echarts.min.js';
+      s.src = '/vendor/echarts-6.1.0.min.js'; // versioned by scripts/vendor-web: cached for a year
       s.onload = () => resolve(window.echarts || null);
       s.onerror = () => { loading = null; resolve(null); };
       document.head.appendChild(s);

@@ -174,12 +174,38 @@ export function download(name, text, type = 'text/csv;charset=utf-8') {
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
 }
 
-/** CSV text from a header row and rows of cells. */
+/**
+ * One CSV cell. A text cell starting with = + - @, a tab or CR would be run as a formula by a
+ * spreadsheet (CSV injection): it gets a leading apostrophe, as OWASP recommends (numbers stay
+ * as they are, so -3 is still a number). The server's writer does the same (src/util/csv.c).
+ */
+export function csvCell(v) {
+  let s = v === undefined || v === null ? '' : String(v);
+  if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
+  return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
+/**
+ * The href of a URL shown as a link, or null to show it as text: only same-origin file
+ * references (/api/v1/files/ID) and absolute http(s) URLs with a host are links; protocol-
+ * relative (//host), data:, javascript: and anything else are not.
+ */
+export function safeHref(url) {
+  const s = typeof url === 'string' ? url : '';
+  if (/[\s\\\u0000-\u001f\u007f]/.test(s)) return null;
+  if (/^\/api\/v1\/files\/[^/]/.test(s)) return s;
+  if (!/^https?:\/\/[^/]/i.test(s)) return null;
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CSV text from a header row and rows of cells (each cell defused by csvCell). */
 export function toCsv(header, rows) {
-  const cell = (v) => {
-    const s = v === undefined || v === null ? '' : String(v);
-    return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
-  };
+  const cell = csvCell;
   return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }
 

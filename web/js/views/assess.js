@@ -2,7 +2,7 @@
 // indicators with the orders behind them, CSV/XLSX exports, appeals (a unit leader files, a
 // supervisor decides) and manual items. Unit users see their own unit only.
 import * as api from '../api.js';
-import { h, mount, table, chip, modal, toast, loading, tabs, errorText } from '../ui.js';
+import { h, mount, table, chip, modal, toast, loading, tabs, errorText, safeHref } from '../ui.js';
 import { buildForm, compact, uploadFiles } from '../forms.js';
 import { UNIT_KIND, fmtTime } from '../labels.js';
 import { refs } from './common.js';
@@ -207,7 +207,7 @@ async function appeals(body, ctx) {
     { label: '单位', get: (a) => r.unitMap.get(Number(a.unit_id))?.name || '' },
     { label: '指标', get: (a) => (Array.isArray(a.indicators) ? a.indicators.join('、') : String(a.indicators)) },
     { label: '理由', class: 'title-col', get: (a) => a.reason },
-    { label: '证明材料', get: (a) => h('span', (a.evidence || []).map((x) => h('a', { href: /^(https?:|data:|\/)/.test(x.url) ? x.url : null, download: x.url?.startsWith('data:') ? x.name : null, target: '_blank', rel: 'noopener' }, x.name + ' '))) },
+    { label: '证明材料', get: (a) => h('span', (a.evidence || []).map((x) => (safeHref(x.url) ? h('a', { href: safeHref(x.url), target: '_blank', rel: 'noopener noreferrer' }, x.name + ' ') : h('span.evidence', x.name + ' ')))) },
     { label: '提交时间', get: (a) => fmtTime(a.filed_at) },
     { label: '状态', get: (a) => chip(APPEAL_STATUS[a.status] || a.status, a.status === 'upheld' ? 'done' : a.status === 'rejected' ? 'muted' : 'warn') },
     { label: '审核意见', get: (a) => a.note || '' },

@@ -1,5 +1,5 @@
 // The audit trail for auditors (and admins): logins, reads of unmasked citizen data, admin
-// changes, in order, paged with "after", filterable on screen and exportable as CSV.
+// changes, in order, paged with "cursor", filterable on screen and exportable as CSV.
 import * as api from '../api.js';
 import { h, mount, table, download, toCsv, loading } from '../ui.js';
 import { fmtTime } from '../labels.js';
@@ -14,7 +14,7 @@ const ACTIONS_ZH = {
 export async function render(view) {
   const users = new Map(api.items(await api.get('/users').catch(() => ({ items: [] }))).map((u) => [Number(u.id), u]));
   const rows = [];
-  let after = 0;
+  let cursor = null;
   let done = false;
   const filter = h('input', { type: 'search', placeholder: '按操作、用户或内容筛选', id: 'audit-filter' });
   const body = h('div', loading());
@@ -34,10 +34,10 @@ export async function render(view) {
     more.hidden = done;
   };
   const page = async () => {
-    const data = await api.get(api.withQuery('/audit', { after, limit: 500 }));
+    const data = await api.get(api.withQuery('/audit', { cursor, limit: 500 }));
     const list = api.items(data);
     rows.push(...list);
-    if (data.next_after) after = data.next_after; else done = true;
+    if (data.next_cursor) cursor = data.next_cursor; else done = true;
     draw();
   };
   filter.addEventListener('input', draw);

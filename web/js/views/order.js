@@ -1,7 +1,7 @@
 // The order page: every field (as masked by the server for this user's role), the units holding
 // it, attachments, the actions this user may take now, and the append-only timeline.
 import * as api from '../api.js';
-import { h, mount, dl, chip, table, errorText } from '../ui.js';
+import { h, mount, dl, chip, table, errorText, safeHref } from '../ui.js';
 import { treePath } from '../refdata.js';
 import {
   ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_FILED, REVIEW_STANDARD, ROLE, SATISFACTION, STATUS,
@@ -64,13 +64,12 @@ async function openStoredFile(url, name) {
 
 function attachmentLink(a) {
   const name = a.name || '附件';
-  const url = a.url || a.ref || '';
-  if (url.startsWith('/api/v1/files/')) {
+  const url = safeHref(a.url || a.ref || ''); // null: shown as text, never as a link
+  if (url && url.startsWith('/api/v1/files/')) {
     return h('span.attachment', h('a', { href: '#', onclick: (e) => { e.preventDefault(); openStoredFile(url, name); } }, name),
       a.kind ? h('span.muted', `（${a.kind === 'photo' ? '照片' : a.kind === 'recording' ? '录音' : a.kind === 'signed' ? '领导签字说明' : '文件'}）`) : null);
   }
-  const safe = /^(https?:|data:|\/)/.test(url) ? url : null;
-  return h('span.attachment', safe ? h('a', { href: safe, download: url.startsWith('data:') ? name : null, target: url.startsWith('data:') ? null : '_blank', rel: 'noopener' }, name) : name,
+  return h('span.attachment', url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, name) : name,
     a.kind ? h('span.muted', `（${a.kind === 'photo' ? '照片' : a.kind === 'recording' ? '录音' : a.kind === 'signed' ? '领导签字说明' : '文件'}）`) : null);
 }
 
