@@ -50,4 +50,4 @@ screenshots: setup build
 	@node tests/browser/screenshots.mjs
 
 clean:
-	@rm -rf $(BUILD) build-asan build-clang build-rel build-fuzz
+	@rm -rf $(BUILD) build-asan build-clang build-clang-rel build-rel build-fuzz

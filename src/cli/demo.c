@@ -1625,6 +1625,10 @@ static int handle(struct demo *d, struct flow *f, bool *stopped)
             if (days < 1)
                 days = 1;
             wait_for(d, rnd_hours(d, 12, 72), true);
+            /* an extension is asked for a time still ahead (issue 10: no deadline in the
+             * past); an order already past deadline + days asks for none */
+            if (dl + (int64_t)days * JT_DAY <= d->t)
+                goto no_extension;
             json_t *a = json_object();
             put_t(a, "until", dl + (int64_t)days * JT_DAY);
             put_s(a, "reason", "涉及多个部门协调及施工周期，需延长办理时限");
@@ -1647,6 +1651,7 @@ static int handle(struct demo *d, struct flow *f, bool *stopped)
                 return rc;
         }
     }
+no_extension:
     if (f->variant == HV_HANG || chance(d, 0.025)) {
         wait_for(d, rnd_hours(d, 24, 24 * 4), true);
         json_t *a = json_object();

@@ -1660,14 +1660,13 @@ static int act_extension_request(struct dctx *c)
     if (o->ext_pending)
         return js_fail(c->e, JS_ESTATE, "", "an extension request is already awaiting a decision");
     if (o->deadline <= 0)
-        return js_fail(c->e, JS_ERULE, "until", "the order has no deadline to extend");
-    TRY(in_time(c, "until", true, &until));
+        return js_fail(c->e, JS_ERULE, "until", "该工单没有可延长的办理时限");
+    TRY(in_future(c, "until", true, &until));
     if (until <= o->deadline)
-        return js_fail(c->e, JS_EINVAL, "until", "'until' must be later than the current deadline");
+        return js_fail(c->e, JS_EINVAL, "until", "延期至的时间须晚于当前办理时限");
     if (c->p->max_extension_days > 0 &&
         until > o->deadline + (int64_t)c->p->max_extension_days * JT_DAY)
-        return js_fail(c->e, JS_ERULE, "until", "an extension is at most %d days",
-                       c->p->max_extension_days);
+        return js_fail(c->e, JS_ERULE, "until", "延期最长%d天", c->p->max_extension_days);
     TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
     TRY(begin(c, o, &next));
     next.ext_pending = true;
@@ -1685,11 +1684,11 @@ static int act_extension_decide(struct dctx *c)
     if (!c->o->ext_pending)
         return js_fail(c->e, JS_ESTATE, "", "no extension request is awaiting a decision");
     TRY(in_bool(c, "approve", true, &approve));
-    TRY(in_time(c, "until", false, &until));
+    TRY(in_future(c, "until", false, &until));
     if (until && !approve)
-        return js_fail(c->e, JS_EINVAL, "until", "'until' is given only when approving");
+        return js_fail(c->e, JS_EINVAL, "until", "只有批准延期时才可给出延期至的时间");
     if (until && until <= c->o->deadline)
-        return js_fail(c->e, JS_EINVAL, "until", "'until' must be later than the current deadline");
+        return js_fail(c->e, JS_EINVAL, "until", "延期至的时间须晚于当前办理时限");
     TRY(in_str(c, "reason", !approve, JS_MAX_NOTE, &reason));
     if (approve && !until) {
         until = c->o->ext_requested_until;

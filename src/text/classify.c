@@ -617,9 +617,6 @@ int classifier_train_bags(const struct clf_bag *bags, const char *const *labels,
                     sum[(size_t)(p->index - 1) * (size_t)n_class + (size_t)y[i]] += p->value;
                     tot[p->index - 1] += p->value;
                 }
-        double all = 0;
-        for (size_t f = 0; f < nf; f++)
-            all += tot[f];
         struct parameter pb = param;
         pb.nr_weight = 0;
         pb.weight_label = NULL;
