@@ -265,7 +265,7 @@ static int put_value(struct buf *out, double v)
         return buf_puts(out, v > 0 ? "+Inf" : "-Inf");
     if (v == floor(v) && fabs(v) < 1e15)
         return buf_printf(out, "%.0f", v);
-    return buf_printf(out, "%.9g", v);
+    return buf_printf(out, "%.17g", v); /* round-trips: a Unix time in seconds keeps its fraction */
 }
 
 int metrics_family(struct buf *out, const char *name, const char *type, const char *help)

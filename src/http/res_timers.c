@@ -478,7 +478,7 @@ static void retry_outbox(void *ap, struct http_request *req, struct http_respons
     if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res))
         return;
     if (app_parse_id(http_param(req, "id"), &id)) {
-        http_error(res, -JS_ENOTFOUND, "id", "message not found");
+        http_error(res, -JS_ENOTFOUND, "id", "没有这条通知");
         return;
     }
     if (app_body(req, no_params, true, &body, res))
@@ -486,7 +486,7 @@ static void retry_outbox(void *ap, struct http_request *req, struct http_respons
     json_decref(body);
     int rc = timers_outbox_retry(c->store, id, app_now(a));
     if (rc == -JS_ESTATE) {
-        http_error(res, rc, "state", "only a failed message is sent again");
+        http_error(res, rc, "state", "只有发送失败的通知才能重发");
         return;
     }
     if (rc) {
@@ -498,10 +498,20 @@ static void retry_outbox(void *ap, struct http_request *req, struct http_respons
     app_audit(c, c->user.id, 0, "outbox_retry", detail);
     struct outbox_msg m;
     rc = timers_outbox_get(c->store, id, &m);
-    if (rc)
+    if (rc) {
         app_store_error(res, rc, "id", "message");
-    else
-        http_json(res, 200, msg_json(&m, masked_role(c->who.role)));
+        return;
+    }
+    /* the answer shows a citizen's real name to an unmasked role: audited like the list */
+    bool masked = masked_role(c->who.role);
+    if (!masked && to_citizen(&m)) {
+        snprintf(detail, sizeof detail, "via=outbox_retry message=%lld", (long long)id);
+        if (app_audit(c, c->user.id, m.order_id, "read_citizen", detail)) {
+            http_error(res, -JS_EDB, NULL, "无法写入审计记录");
+            return;
+        }
+    }
+    http_json(res, 200, msg_json(&m, masked));
 }
 
 /* ---- warnings and special reports -------------------------------------------------------- */

@@ -270,7 +270,7 @@ static enum MHD_Result send_error(struct req_ctx *c, struct MHD_Connection *conn
     http_response_init(&res);
     if (code == JS_ETOOLARGE) {
         char msg[128];
-        snprintf(msg, sizeof msg, "the request body is larger than %zu bytes", c->limit);
+        snprintf(msg, sizeof msg, "请求体超过%zu字节的上限", c->limit);
         http_error(&res, code, NULL, msg);
     } else if (code == JS_EMEDIA) {
         http_error(&res, code, "Content-Type", "the request body must be application/json");
@@ -507,8 +507,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             char *end;
             errno = 0;
             unsigned long long n = strtoull(cl, &end, 10);
-            if (errno == ERANGE || n > c->limit)
+            /* far over the cap: answer now and close. A little over: read the body away and
+             * answer at its end, so that the client, still sending, does read the 413 */
+            if (errno == ERANGE || n > c->limit + DRAIN_SLACK)
                 return send_error(c, conn, JS_ETOOLARGE); /* early: the connection closes */
+            if (n > c->limit)
+                c->reject = JS_ETOOLARGE;
         }
         return MHD_YES;
     }

@@ -104,8 +104,9 @@ test('5,000 held connections from one address: another address is still served q
   try {
     const opened = await holder.phase('opened', 60000);
     assert.equal(opened.settled, HELD, `every attempt settles: ${JSON.stringify(opened)}`);
-    // the server closed most of them at once (the per-address cap; see jiesu_http_connections)
-    assert.ok(opened.closedByServer >= HELD - 300, JSON.stringify(opened));
+    // the server closed most of them at once (the per-address cap, counted per worker thread
+    // of the pool, so a few hundred per thread may stay; see jiesu_http_connections)
+    assert.ok(opened.closedByServer >= HELD / 2, JSON.stringify(opened));
 
     const times = [];
     for (let round = 0; round < 5; round++) {
