@@ -191,7 +191,9 @@ static void put_synonyms(void *ap, struct http_request *req, struct http_respons
         http_error_from(res, &e);
         goto out;
     }
-    char *text = json_dumps(json_pack("{sO}", "groups", groups), JSON_COMPACT);
+    json_t *doc = json_pack("{sO}", "groups", groups);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
     struct store *s = c->store;
     int rc = text ? s->ops->begin(s) : -JS_ENOMEM;
     if (!rc) {
