@@ -457,6 +457,19 @@ static int sq_txn_finish(struct store *s, bool commit)
     return rc;
 }
 
+/* A copy of blob column i into *data (free(); never NULL on success) and its size into *n. */
+static int col_blob_dup(sqlite3_stmt *st, int i, void **data, size_t *n)
+{
+    const void *blob = sqlite3_column_blob(st, i);
+    *n = (size_t)sqlite3_column_bytes(st, i);
+    *data = malloc(*n ? *n : 1);
+    if (!*data)
+        return -JS_ENOMEM;
+    if (*n)
+        memcpy(*data, blob, *n);
+    return 0;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Named blobs
  * ------------------------------------------------------------------------------------------- */
@@ -492,14 +505,7 @@ static int sq_blob_get(struct store *s, const char *key, void **data, size_t *si
     if (src == SQLITE_ROW) {
         if (at)
             *at = sqlite3_column_int64(st, 0);
-        const void *blob = sqlite3_column_blob(st, 1);
-        size_t n = (size_t)sqlite3_column_bytes(st, 1);
-        *data = malloc(n ? n : 1);
-        if (!*data)
-            rc = -JS_ENOMEM;
-        else if (n)
-            memcpy(*data, blob, n);
-        *size = n;
+        rc = col_blob_dup(st, 1, data, size);
     } else {
         rc = src == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, src);
     }
@@ -557,13 +563,8 @@ static int sq_file_get(struct store *s, const char *id, struct stored_file *f, v
         sqlite_col_copy(st, 4, f->sha256, sizeof f->sha256);
         f->at = sqlite3_column_int64(st, 5);
         f->user_id = sqlite3_column_int64(st, 6);
-        const void *blob = sqlite3_column_blob(st, 7);
-        size_t n = (size_t)sqlite3_column_bytes(st, 7);
-        *data = malloc(n ? n : 1);
-        if (!*data)
-            rc = -JS_ENOMEM;
-        else if (n)
-            memcpy(*data, blob, n);
+        size_t n = 0;
+        rc = col_blob_dup(st, 7, data, &n);
         f->size = (int64_t)n;
     } else {
         rc = src == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, src);

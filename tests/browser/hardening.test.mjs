@@ -5,9 +5,9 @@
 // element fails the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { skipReason, startServer, launch, newPage, login, settled, api, apiToken } from './lib.mjs';
+import { requireBrowser, startServer, launch, newPage, login, settled, api, apiToken } from './lib.mjs';
 
-skipReason(); // throws when chromium is missing
+requireBrowser(); // throws when chromium is missing
 
 let server, b, page;
 

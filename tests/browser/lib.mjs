@@ -14,15 +14,11 @@ export const CHROMIUM = process.env.JIESU_CHROMIUM || '/usr/bin/chromium';
 export const PASSWORD = 'jiesu-demo';
 export const SHARED = process.env.JIESU_SHARED || path.join(ROOT, '..', 'shared');
 
-/**
- * Null when the browser tests can run here; otherwise it throws, so that a missing browser fails
- * the test file with a clear message instead of skipping it (issue 10).
- */
-export function skipReason() {
+/** Throws when the browser the tests drive is missing (a test fails, never skips). */
+export function requireBrowser() {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`browser tests cannot run: ${CHROMIUM} is not installed (scripts/setup --browser installs it)`);
   }
-  return null;
 }
 
 /** Makes sure web/vendor holds ECharts (copied from node_modules by scripts/vendor-web). */

@@ -7,10 +7,8 @@
 // errors anywhere. Runs a real `jiesu serve` over the demo district in headless chromium.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { skipReason, startServer, launch, newPage, login, settled, api, apiToken } from './lib.mjs';
+import { startServer, launch, newPage, login, settled, api, apiToken } from './lib.mjs';
 
-const reason = skipReason();
-if (reason) console.log(`# browser tests skipped: ${reason}`);
 
 let server, b, admin;
 const pages = [];
@@ -76,7 +74,6 @@ async function pick(page, selector, text) {
 }
 
 before(async () => {
-  if (reason) return;
   server = await startServer({ orders: 120 });
   b = await launch();
   admin = await apiToken(server, 'admin');
@@ -95,13 +92,12 @@ before(async () => {
 });
 
 after(async () => {
-  if (reason) return;
   for (const p of pages) if (!p.isClosed()) await p.close();
   if (b) await b.close();
   if (server) await server.stop();
 });
 
-test('an order lives its whole life through the UI', { skip: reason || false }, async () => {
+test('an order lives its whole life through the UI', async () => {
   const title = `多福巷12号夜间施工噪音扰民 ${Date.now() % 100000}`;
 
   // Call-taker: keyboard-first intake, then filing from the result panel.
@@ -283,7 +279,7 @@ async function statusOf(number) {
   return (await api(server, 'GET', `/orders/${number}`, { token: admin })).json;
 }
 
-test('call-taker answers directly, refuses with a reason and transfers', { skip: reason || false }, async () => {
+test('call-taker answers directly, refuses with a reason and transfers', async () => {
   const agent = await as('agent2');
   const consult = await intakeOrder(agent, '咨询居住证办理需要哪些材料', { type: 'consult' });
   await act(agent, 'answer', async (p) => p.fill('.modal [data-field=answer] textarea', '携带身份证、租房合同到社区服务站办理。'), '.result');
@@ -306,7 +302,7 @@ test('call-taker answers directly, refuses with a reason and transfers', { skip:
   assert.equal(tr.transfer_to, '119');
 });
 
-test('dispatcher merges, splits, and dispatches to a dual and an assisting unit', { skip: reason || false }, async () => {
+test('dispatcher merges, splits, and dispatches to a dual and an assisting unit', async () => {
   const d = await as('dispatcher2');
   const a = await intakeOrder(d, '景山前街路灯不亮（一）');
   const b2 = await intakeOrder(d, '景山前街路灯不亮（二）');
@@ -351,7 +347,7 @@ test('dispatcher merges, splits, and dispatches to a dual and an assisting unit'
   assert.deepEqual(children.map((o) => o.title).sort(), ['景山前街垃圾未清运', '景山前街夜间噪音']);
 });
 
-test('a second return needs the leader-signed attachment', { skip: reason || false }, async () => {
+test('a second return needs the leader-signed attachment', async () => {
   const d = await as('dispatcher1');
   const n = await intakeOrder(d, '景山前街井盖缺失');
   await visit(d, `#/order/${n}`);
@@ -388,7 +384,7 @@ test('a second return needs the leader-signed attachment', { skip: reason || fal
   assert.equal((await statusOf(n)).attachments.length, 1);
 });
 
-test('a change made meanwhile is reported and the form kept for a second submit', { skip: reason || false }, async () => {
+test('a change made meanwhile is reported and the form kept for a second submit', async () => {
   const tok = async (l) => apiToken(server, l);
   const [agentTok, dispTok, supTok] = await Promise.all([tok('agent1'), tok('dispatcher1'), tok('supervisor1')]);
   const made = await api(server, 'POST', '/orders', { token: agentTok, body: { channel: 'web', type: 'complaint', title: '景山前街占道经营', text: '早市摊贩占用人行道。', address: '景山前街' } });
@@ -416,7 +412,7 @@ test('a change made meanwhile is reported and the form kept for a second submit'
   opA.errors.length = 0;
 });
 
-test('a unit user cannot open another unit\'s order', { skip: reason || false }, async () => {
+test('a unit user cannot open another unit\'s order', async () => {
   assert.ok(orderRef.id, 'the life test ran first');
   const opC = await as(`op-${units.C.code}`);
   await opC.goto(`${server.url}/#/order/${orderRef.id}`);
@@ -437,7 +433,7 @@ test('a unit user cannot open another unit\'s order', { skip: reason || false },
   assert.ok(!(await opA.textContent('#main')).includes('张三丰'));
 });
 
-test('auditor sees the reads of unmasked citizen data', { skip: reason || false }, async () => {
+test('auditor sees the reads of unmasked citizen data', async () => {
   const auditor = await as('auditor1');
   await visit(auditor, `#/audit`);
   await auditor.fill('#audit-filter', `order=${orderRef.number}`);
@@ -446,7 +442,7 @@ test('auditor sees the reads of unmasked citizen data', { skip: reason || false 
   assert.match(await auditor.textContent('table.grid tbody'), /查看诉求人信息/);
 });
 
-test('a unit leader appeals an order and the supervisor upholds it', { skip: reason || false }, async (t) => {
+test('a unit leader appeals an order and the supervisor upholds it', async (t) => {
   const doc = await (await fetch(server.url + '/api/v1/openapi.json')).json();
   if (!doc.paths['/api/v1/assess']) { t.skip('the assessment API is not served by this build'); return; }
   const period = await (async () => {
@@ -479,7 +475,7 @@ test('a unit leader appeals an order and the supervisor upholds it', { skip: rea
   assert.ok(after.exclusions >= 1, 'the upheld appeal excludes the order');
 });
 
-test('dashboard draws its charts', { skip: reason || false }, async () => {
+test('dashboard draws its charts', async () => {
   const sup = await as('supervisor1');
   await visit(sup, `#/dashboard?days=90`);
   for (const id of ['c-day', 'c-channel', 'c-type', 'c-cat', 'c-unit', 'c-sat']) {
@@ -489,7 +485,7 @@ test('dashboard draws its charts', { skip: reason || false }, async () => {
   assert.ok(total > 0);
 });
 
-test('screens fit 1366×768 and 1920×1080 without sideways scrolling', { skip: reason || false }, async () => {
+test('screens fit 1366×768 and 1920×1080 without sideways scrolling', async () => {
   const screens = [
     ['agent1', '#/intake'], ['agent1', '#/orders'], ['dispatcher1', '#/dispatch'],
     [`op-${units.B.code}`, '#/inbox'], ['dispatcher1', `#/order/${orderRef.id}`],
@@ -509,7 +505,7 @@ test('screens fit 1366×768 and 1920×1080 without sideways scrolling', { skip: 
   }
 });
 
-test('no console errors on any page', { skip: reason || false }, async () => {
+test('no console errors on any page', async () => {
   const errors = pages.flatMap((p) => p.errors.map((e) => `${p.who}: ${e}`));
   assert.deepEqual(errors, []);
 });

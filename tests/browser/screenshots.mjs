@@ -4,7 +4,7 @@
 // Usage: node tests/browser/screenshots.mjs [--width 1366 --height 768] [--only NAME] [--out DIR]
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, skipReason, startServer, launch, newPage, login, settled, apiToken, api } from './lib.mjs';
+import { ROOT, requireBrowser, startServer, launch, newPage, login, settled, apiToken, api } from './lib.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (k, d) => { const i = argv.indexOf('--' + k); return i >= 0 ? argv[i + 1] : d; };
@@ -12,8 +12,7 @@ const width = Number(opt('width', 1366)), height = Number(opt('height', 768));
 const only = opt('only', '');
 const outDir = path.resolve(opt('out', path.join(ROOT, 'docs/screenshots')));
 
-const reason = skipReason();
-if (reason) { console.log(`screenshots: skipped: ${reason}`); process.exit(0); }
+requireBrowser(); // throws when chromium is missing: a test fails, never skips
 
 const server = process.env.JIESU_URL ? { url: process.env.JIESU_URL, stop: async () => {} } : await startServer({ orders: 300 });
 const b = await launch();

@@ -7,10 +7,9 @@
 // missing route or element fails the test (a selector that never appears times out).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { skipReason, startServer, launch, newPage, login, settled, api, apiToken } from './lib.mjs';
+import { requireBrowser, startServer, launch, newPage, login, settled, api, apiToken } from './lib.mjs';
 
-const reason = skipReason();
-if (reason) console.log(`# browser tests skipped: ${reason}`);
+requireBrowser(); // throws when chromium is missing: a test fails, never skips
 
 let server, b, admin;
 const pages = [];
@@ -58,7 +57,6 @@ const get = async (p, token = admin) => {
 };
 
 before(async () => {
-  if (reason) return;
   server = await startServer({ orders: 120 });
   b = await launch();
   admin = await apiToken(server, 'admin');
@@ -101,13 +99,12 @@ function reworded(o) {
 }
 
 after(async () => {
-  if (reason) return;
   for (const p of pages) if (!p.isClosed()) await p.close();
   if (b) await b.close();
   if (server) await server.stop();
 });
 
-test('the top bar search finds an order by its number and by a phone tail', { skip: reason || false }, async () => {
+test('the top bar search finds an order by its number and by a phone tail', async () => {
   const agent = await as('agent1');
   assert.ok(await agent.isVisible('#topbar #global-search'), 'every screen has the search box');
   const o = demo.caller;
@@ -153,7 +150,7 @@ test('the top bar search finds an order by its number and by a phone tail', { sk
   await agent.waitForSelector(`#main tr:has(a:text-is("${first.number}"))`);
 });
 
-test('a two-character word finds orders that hold it inside a longer word', { skip: reason || false }, async () => {
+test('a two-character word finds orders that hold it inside a longer word', async () => {
   const agent = await as('agent1');
   await topSearch(agent, demo.word);
   const rows = await listed(agent);
@@ -172,7 +169,7 @@ test('a two-character word finds orders that hold it inside a longer word', { sk
   }
 });
 
-test('a unit operator searching a citizen\'s name sees nothing of other units', { skip: reason || false }, async () => {
+test('a unit operator searching a citizen\'s name sees nothing of other units', async () => {
   const op = await as(`op-${demo.otherUnit.code}`);
   await topSearch(op, demo.held.citizen_name);
   const rows = await listed(op);
@@ -190,7 +187,7 @@ async function intake(page) {
   await page.waitForSelector('#intake-form');
 }
 
-test('intake shows the caller\'s history once the phone has 7 digits', { skip: reason || false }, async () => {
+test('intake shows the caller\'s history once the phone has 7 digits', async () => {
   const agent = await as('agent1');
   await intake(agent);
   const o = demo.caller;
@@ -213,7 +210,7 @@ test('intake shows the caller\'s history once the phone has 7 digits', { skip: r
   assert.equal((await agent.textContent('#first-call')).trim(), '首次来电');
 });
 
-test('a reworded repeat call is registered as the duplicate of the open order', { skip: reason || false }, async () => {
+test('a reworded repeat call is registered as the duplicate of the open order', async () => {
   const agent = await as('agent1');
   await intake(agent);
   const o = demo.open, c = demo.copy;
@@ -253,7 +250,7 @@ test('a reworded repeat call is registered as the duplicate of the open order', 
   assert.equal(await agent.locator('#duplicates li').count(), 0);
 });
 
-test('the suggestion panel offers three categories and fills the chosen one', { skip: reason || false }, async () => {
+test('the suggestion panel offers three categories and fills the chosen one', async () => {
   const agent = await as('agent1');
   await intake(agent);
   const o = demo.open;
@@ -277,7 +274,7 @@ test('the suggestion panel offers three categories and fills the chosen one', { 
   assert.equal(await agent.inputValue('#intake-form [data-field=category_id] input[type=hidden]'), cats[0].id);
 });
 
-test('the dispatch form suggests units and the order page lists possible duplicates', { skip: reason || false }, async () => {
+test('the dispatch form suggests units and the order page lists possible duplicates', async () => {
   const d = await as('dispatcher1');
   const agentTok = demo.agent;
   const src = demo.open;
@@ -307,7 +304,7 @@ test('the dispatch form suggests units and the order page lists possible duplica
   assert.equal(await op.locator('#order-duplicates').count(), 0);
 });
 
-test('the admin edits the synonym groups', { skip: reason || false }, async () => {
+test('the admin edits the synonym groups', async () => {
   const ad = await as('admin');
   await visit(ad, '#/admin/synonyms');
   await ad.waitForSelector('#synonym-groups .syn-row');
@@ -340,7 +337,7 @@ test('the admin edits the synonym groups', { skip: reason || false }, async () =
   assert.equal((await get('/synonyms')).groups.length, before);
 });
 
-test('no console errors on any page', { skip: reason || false }, async () => {
+test('no console errors on any page', async () => {
   // The refused one-word synonym group (422) is the one expected error.
   const errors = pages.flatMap((p) => p.errors.filter((e) => !(p.who === 'admin' && /status of 422/.test(e))).map((e) => `${p.who}: ${e}`));
   assert.deepEqual(errors, []);
