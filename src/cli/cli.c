@@ -8,6 +8,7 @@
 #include "core/lifecycle.h"
 #include "store/store.h"
 #include "util/jtime.h"
+#include "util/shipped.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,8 @@ static int open_engine(struct opts *o, struct store **s, struct engine *en)
     }
     struct js_error e;
     js_error_clear(&e);
-    if (engine_init(en, *s, clock, &e)) {
+    const struct shipped *sh;
+    if (shipped_default(&sh, &e) || engine_init(en, *s, sh, clock, &e)) {
         fail_error("policy", &e);
         store_close(*s);
         return 1;

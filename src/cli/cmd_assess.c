@@ -14,6 +14,7 @@
 #include "store/assess_store.h"
 #include "store/store.h"
 #include "util/jtime.h"
+#include "util/shipped.h"
 
 int cli_assess(struct opts *o);
 
@@ -164,8 +165,10 @@ static void policy_scheme(const char *db, char *out, size_t n)
     if (store_open(db, &s, &e) == 0 && s->ops->setting_get(s, "policy", &text) == 0 && text) {
         json_t *doc = json_loads(text, 0, NULL);
         struct policy p;
-        if (doc && policy_load(&p, NULL, json_string_value(json_object_get(doc, "preset")),
-                               json_object_get(doc, "overrides"), &e) == 0) {
+        const struct shipped *sh;
+        if (doc && shipped_default(&sh, &e) == 0 &&
+            policy_load(&p, sh, json_string_value(json_object_get(doc, "preset")),
+                        json_object_get(doc, "overrides"), &e) == 0) {
             if (p.scheme[0])
                 snprintf(out, n, "%s", p.scheme);
             policy_release(&p);

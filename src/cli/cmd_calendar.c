@@ -6,6 +6,7 @@
 #include "core/engine.h"
 #include "store/store.h"
 #include "store/timers_store.h"
+#include "util/shipped.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -120,7 +121,8 @@ int cli_calendar(struct opts *o)
         rc = fail(db, &e);
         goto out;
     }
-    if (engine_init(&en, s, NULL, &e)) {
+    const struct shipped *sh;
+    if (shipped_default(&sh, &e) || engine_init(&en, s, sh, NULL, &e)) {
         rc = fail("cannot load the calendar", &e);
         goto out;
     }

@@ -5,6 +5,7 @@
 #include "core/engine.h"
 #include "store/learn.h"
 #include "store/store.h"
+#include "util/shipped.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,8 @@ int cli_demo(struct opts *o)
     }
     int rc = 1;
     struct engine en;
-    if (engine_init(&en, s, NULL, &e)) {
+    const struct shipped *sh;
+    if (shipped_default(&sh, &e) || engine_init(&en, s, sh, NULL, &e)) {
         fprintf(stderr, "jiesu demo: policy: %s\n", e.message);
         store_close(s);
         return 1;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/engine.h"
+#include "util/shipped.h"
 
 struct ticker {
     char *db, *gateway;
@@ -32,7 +33,10 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
     if (!r)
         r = &local;
     memset(r, 0, sizeof *r);
-    int rc = engine_init(&en, s, clock, e);
+    const struct shipped *sh;
+    int rc = shipped_default(&sh, e);
+    if (!rc)
+        rc = engine_init(&en, s, sh, clock, e);
     if (rc)
         return rc;
     rc = scheduler_pass(&en, &r->sched, e);
@@ -93,7 +97,8 @@ static void deliver_at_start(struct ticker *t, struct store *s)
     struct notify_stats st;
     struct js_error e;
     js_error_clear(&e);
-    if (engine_init(&en, s, t->clock, &e) == 0) {
+    const struct shipped *sh;
+    if (shipped_default(&sh, &e) == 0 && engine_init(&en, s, sh, t->clock, &e) == 0) {
         notify_config_from_policy(&nc, &en.policy);
         if (t->gateway)
             nc.gateway_url = t->gateway;

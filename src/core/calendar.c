@@ -6,16 +6,11 @@
 #include "util/jfield.h"
 #include "util/jtime.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#define DEFAULT_DIR    "/usr/share/jiesu/calendars"
-#define MAX_FILE_BYTES (256 * 1024)
-#define MAX_SOURCE     500 /* characters of a year's source note */
+#define MAX_SOURCE 500 /* characters of a year's source note */
 
 enum day_kind { DAY_NORMAL, DAY_HOLIDAY, DAY_WORKDAY };
 
@@ -281,74 +276,25 @@ int calendar_years(const struct calendar *c, int *years, int max)
 
 /* ---- files and edits ---------------------------------------------------------------------- */
 
-const char *calendar_default_dir(void)
+int calendar_load_shipped(struct calendar *c, const struct shipped *sh, struct js_error *e)
 {
-    const char *env = getenv("JIESU_CALENDARS");
-    if (env && env[0])
-        return env;
-#ifdef JIESU_SOURCE_DIR
-    struct stat st;
-    if (stat(JIESU_SOURCE_DIR "/calendars", &st) == 0 && S_ISDIR(st.st_mode))
-        return JIESU_SOURCE_DIR "/calendars";
-#endif
-    return DEFAULT_DIR;
-}
-
-/* The year of a file name "cn-YYYY.json", or 0. */
-static int file_year(const char *name)
-{
-    int year = 0, used = 0;
-    if (strlen(name) != 12 || strncmp(name, "cn-", 3) != 0)
+    const char *key;
+    json_t *doc;
+    if (!sh)
         return 0;
-    if (sscanf(name + 3, "%4d%n", &year, &used) != 1 || used != 4 || strcmp(name + 7, ".json"))
-        return 0;
-    return year;
-}
-
-static int load_file(struct calendar *c, const char *path, int year, struct js_error *e)
-{
-    json_error_t jerr;
-    struct stat st;
-    if (stat(path, &st) == 0 && st.st_size > MAX_FILE_BYTES)
-        return js_fail(e, JS_ETOOLARGE, "calendar", "%s is larger than %d bytes", path,
-                       MAX_FILE_BYTES);
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc)
-        return js_fail(e, JS_EBADJSON, "calendar", "%s line %d: %s", path, jerr.line, jerr.text);
-    int rc = calendar_set_year(c, year, doc, false, e);
-    json_decref(doc);
-    if (rc && e) {
-        char msg[sizeof e->message];
-        snprintf(msg, sizeof msg, "%s", e->message);
-        snprintf(e->message, sizeof e->message, "%.120s: %.120s", path, msg);
-    }
-    return rc;
-}
-
-int calendar_load_dir(struct calendar *c, const char *dir, struct js_error *e)
-{
-    if (!dir)
-        dir = calendar_default_dir();
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT
-                   ? 0
-                   : js_fail(e, JS_EIO, "calendar", "cannot read %s: %s", dir, strerror(errno));
-    int rc = 0;
-    struct dirent *ent;
-    while (!rc && (ent = readdir(d))) {
-        int year = file_year(ent->d_name);
-        if (!year)
-            continue;
-        char path[1200];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, ent->d_name) >= sizeof path) {
-            rc = js_fail(e, JS_EINVAL, "calendar", "the calendars directory path is too long");
-            break;
+    json_object_foreach(sh->calendars, key, doc)
+    {
+        int rc = calendar_set_year(c, atoi(key), doc, false, e);
+        if (rc) {
+            if (e) {
+                char msg[sizeof e->message];
+                snprintf(msg, sizeof msg, "%s", e->message);
+                snprintf(e->message, sizeof e->message, "cn-%s.json: %.200s", key, msg);
+            }
+            return rc;
         }
-        rc = load_file(c, path, year, e);
     }
-    closedir(d);
-    return rc;
+    return 0;
 }
 
 int calendar_apply_edits(struct calendar *c, const json_t *edits, struct js_error *e)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/shipped.h"
 
 #define CALENDAR_MIN_YEAR 2000
 #define CALENDAR_MAX_YEAR 2099
@@ -43,13 +44,9 @@ json_t *calendar_year_json(const struct calendar *c, int year);
 /* Writes the years that have data, ascending, into years (at most max); returns how many. */
 int calendar_years(const struct calendar *c, int *years, int max);
 
-/* Loads every file named cn-YYYY.json in dir (NULL: calendar_default_dir()) as that year. A
- * missing directory loads nothing and is not an error; a malformed file is (-JS_EINVAL or
- * -JS_EBADJSON with the file named in e). The only I/O of the calendar. */
-int calendar_load_dir(struct calendar *c, const char *dir, struct js_error *e);
-/* The directory of the shipped calendars: $JIESU_CALENDARS, else <source tree>/calendars when
- * it exists, else /usr/share/jiesu/calendars. */
-const char *calendar_default_dir(void);
+/* Loads the shipped calendar of every year sh holds (util/shipped.h; NULL loads nothing). A
+ * malformed document fails with -JS_EINVAL naming its file in e. */
+int calendar_load_shipped(struct calendar *c, const struct shipped *sh, struct js_error *e);
 /* Applies the years edited by administrators, stored as one object {"2026": doc, ...} (the
  * CALENDAR_SETTING setting), over what is loaded. edits is borrowed; NULL does nothing. */
 int calendar_apply_edits(struct calendar *c, const json_t *edits, struct js_error *e);

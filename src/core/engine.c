@@ -135,7 +135,8 @@ static int cb_next_number(void *ctx, int64_t now, char *out)
 }
 
 /* The shipped calendars with the stored edits over them. */
-static int load_calendar(struct store *s, struct calendar **out, struct js_error *e)
+static int load_calendar(struct store *s, const struct shipped *sh, struct calendar **out,
+                         struct js_error *e)
 {
     struct calendar *cal = NULL;
     char *stored = NULL;
@@ -145,7 +146,7 @@ static int load_calendar(struct store *s, struct calendar **out, struct js_error
         js_fail(e, -rc, "calendar", "out of memory");
         goto out;
     }
-    rc = calendar_load_dir(cal, NULL, e);
+    rc = calendar_load_shipped(cal, sh, e);
     if (rc)
         goto out;
     rc = s->ops->setting_get(s, CALENDAR_SETTING, &stored);
@@ -173,7 +174,7 @@ out:
 int engine_reload_calendar(struct engine *en, struct js_error *e)
 {
     struct calendar *cal;
-    int rc = load_calendar(en->store, &cal, e);
+    int rc = load_calendar(en->store, en->shipped, &cal, e);
     if (rc)
         return rc;
     calendar_free(en->own_cal);
@@ -183,17 +184,18 @@ int engine_reload_calendar(struct engine *en, struct js_error *e)
 }
 
 /* engine_init without the calendar. */
-static int engine_init_policy(struct engine *en, struct store *s, const struct jclock *clock,
-                              struct js_error *e)
+static int engine_init_policy(struct engine *en, struct store *s, const struct shipped *sh,
+                              const struct jclock *clock, struct js_error *e)
 {
     memset(en, 0, sizeof *en);
     en->store = s;
+    en->shipped = sh;
     en->clock = clock;
     char *stored = NULL;
     json_t *doc = NULL;
     int rc = s->ops->setting_get(s, "policy", &stored);
     if (rc == -JS_ENOTFOUND) {
-        rc = policy_load(&en->policy, NULL, "dongcheng-2016", NULL, e);
+        rc = policy_load(&en->policy, sh, "dongcheng-2016", NULL, e);
         goto out;
     }
     if (rc) {
@@ -207,16 +209,17 @@ static int engine_init_policy(struct engine *en, struct store *s, const struct j
         rc = js_fail(e, JS_EINVAL, "policy", "stored policy setting has no preset");
         goto out;
     }
-    rc = policy_load(&en->policy, NULL, preset, json_object_get(doc, "overrides"), e);
+    rc = policy_load(&en->policy, sh, preset, json_object_get(doc, "overrides"), e);
 out:
     free(stored);
     json_decref(doc);
     return rc;
 }
 
-int engine_init(struct engine *en, struct store *s, const struct jclock *clock, struct js_error *e)
+int engine_init(struct engine *en, struct store *s, const struct shipped *sh,
+                const struct jclock *clock, struct js_error *e)
 {
-    int rc = engine_init_policy(en, s, clock, e);
+    int rc = engine_init_policy(en, s, sh, clock, e);
     if (rc)
         return rc;
     rc = engine_reload_calendar(en, e);
@@ -242,7 +245,7 @@ int engine_set_policy(struct engine *en, const char *preset, const json_t *overr
 {
     struct policy p;
     memset(&p, 0, sizeof p);
-    int rc = policy_load(&p, NULL, preset, overrides, e);
+    int rc = policy_load(&p, en->shipped, preset, overrides, e);
     if (rc)
         return rc;
     json_t *doc = json_object();

@@ -14,11 +14,12 @@
 #include "util/jtime.h"
 
 struct engine {
-    struct store *store;        /* borrowed */
-    struct policy policy;       /* owned */
-    const struct calendar *cal; /* NULL: weekdays; engine_init points it at own_cal */
-    const struct jclock *clock; /* NULL: system clock */
-    struct calendar *own_cal;   /* owned: the shipped calendars plus the stored edits */
+    struct store *store;           /* borrowed */
+    const struct shipped *shipped; /* borrowed: the shipped presets and calendars */
+    struct policy policy;          /* owned */
+    const struct calendar *cal;    /* NULL: weekdays; engine_init points it at own_cal */
+    const struct jclock *clock;    /* NULL: system clock */
+    struct calendar *own_cal;      /* owned: the shipped calendars plus the stored edits */
 };
 
 struct engine_result {
@@ -30,10 +31,11 @@ struct engine_result {
 };
 
 /* Prepares an engine over an open, migrated store, with the policy stored in its settings (or
- * the dongcheng-2016 preset if none is stored) and the working-day calendar: the files of
- * calendar_default_dir() with the years edited by administrators (setting CALENDAR_SETTING)
- * over them. */
-int engine_init(struct engine *en, struct store *s, const struct jclock *clock, struct js_error *e);
+ * the dongcheng-2016 preset if none is stored) and the working-day calendar: the shipped years
+ * with the years edited by administrators (setting CALENDAR_SETTING) over them. sh (usually
+ * shipped_default()) holds the shipped presets and calendars and must outlive the engine. */
+int engine_init(struct engine *en, struct store *s, const struct shipped *sh,
+                const struct jclock *clock, struct js_error *e);
 /* Releases the policy and the calendar. Accepts NULL. */
 void engine_release(struct engine *en);
 /* Loads the calendar again (after an edit), as engine_init does; on failure the old one stays. */

@@ -3,13 +3,12 @@
 #include "compat.h"
 #include "core/policy.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/model.h"
+#include "util/shipped.h"
 
 const char *const policy_preset_names[] = {"dongcheng-2016", "linshu-2020",  "pingshan-2020",
                                            "tianning-2013",  "beijing-2020", NULL};
@@ -82,9 +81,6 @@ static const char *const tier_hour_keys[] = {"2h", "24h", NULL};
 static const int tier_hour_slots[] = {TIER_H2, TIER_H24};
 static const char *const tier_day_keys[] = {"7d", "15d", NULL};
 static const int tier_day_slots[] = {TIER_D7, TIER_D15};
-
-#define MAX_PRESET_BYTES (256 * 1024)
-#define DEFAULT_DIR      "/usr/share/jiesu/presets"
 
 static const struct setting *find_setting(const char *key)
 {
@@ -569,77 +565,25 @@ int policy_from_json(struct policy *p, const json_t *preset, const json_t *overr
     return 0;
 }
 
-/* Reads a whole small file into a new NUL-terminated string (free() it). The only I/O here. */
-static int slurp(const char *path, char **out, struct js_error *e)
+int policy_load(struct policy *p, const struct shipped *sh, const char *name,
+                const json_t *overrides, struct js_error *e)
 {
-    int rc = 0;
-    char *data = NULL;
-    size_t n = 0;
-    FILE *f = fopen(path, "rb");
-    *out = NULL;
-    if (!f)
-        return js_fail(e, errno == ENOENT ? JS_ENOTFOUND : JS_EIO, "preset", "cannot open %s: %s",
-                       path, strerror(errno));
-    data = malloc(MAX_PRESET_BYTES + 1);
-    if (!data) {
-        rc = js_fail(e, JS_ENOMEM, "preset", "out of memory reading %s", path);
-        goto out;
-    }
-    n = fread(data, 1, MAX_PRESET_BYTES + 1, f);
-    if (ferror(f)) {
-        rc = js_fail(e, JS_EIO, "preset", "cannot read %s", path);
-        goto out;
-    }
-    if (n > MAX_PRESET_BYTES) {
-        rc = js_fail(e, JS_ETOOLARGE, "preset", "%s is larger than %d bytes", path,
-                     MAX_PRESET_BYTES);
-        goto out;
-    }
-    data[n] = '\0';
-    *out = data;
-    data = NULL;
-out:
-    free(data);
-    fclose(f);
-    return rc;
-}
-
-int policy_load(struct policy *p, const char *dir, const char *name, const json_t *overrides,
-                struct js_error *e)
-{
-    char path[1024];
-    char *text = NULL;
-    json_t *doc = NULL;
-    json_error_t jerr;
-    int rc;
     memset(p, 0, sizeof *p);
     if (!name || !is_slug(name, sizeof p->preset - 1))
         return js_fail(e, JS_EINVAL, "preset", "a preset name is 1-%zu characters of [a-z0-9-]",
                        sizeof p->preset - 1);
-    if (!dir)
-        dir = policy_default_dir();
-    if ((size_t)snprintf(path, sizeof path, "%s/%s.json", dir, name) >= sizeof path)
-        return js_fail(e, JS_EINVAL, "preset", "the presets directory path is too long");
-    rc = slurp(path, &text, e);
+    const json_t *doc = shipped_preset(sh, name);
+    if (!doc)
+        return js_fail(e, JS_ENOTFOUND, "preset", "no preset named '%s' is shipped", name);
+    int rc = policy_from_json(p, doc, overrides, e);
     if (rc)
-        goto out;
-    doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc) {
-        rc = js_fail(e, JS_EBADJSON, "preset", "%s line %d column %d: %s", path, jerr.line,
-                     jerr.column, jerr.text);
-        goto out;
-    }
-    rc = policy_from_json(p, doc, overrides, e);
-    if (rc)
-        goto out;
+        return rc;
     if (strcmp(p->preset, name) != 0) {
-        rc = js_fail(e, JS_EINVAL, "name", "%s names preset '%s', not '%s'", path, p->preset, name);
+        rc =
+            js_fail(e, JS_EINVAL, "name", "preset file %s.json names preset '%s'", name, p->preset);
         policy_release(p);
         memset(p, 0, sizeof *p);
     }
-out:
-    json_decref(doc);
-    free(text);
     return rc;
 }
 
@@ -649,17 +593,4 @@ void policy_release(struct policy *p)
         return;
     json_decref(p->doc);
     p->doc = NULL;
-}
-
-const char *policy_default_dir(void)
-{
-    const char *env = getenv("JIESU_PRESETS");
-    if (env && env[0])
-        return env;
-#ifdef JIESU_SOURCE_DIR
-    struct stat st;
-    if (stat(JIESU_SOURCE_DIR "/presets", &st) == 0 && S_ISDIR(st.st_mode))
-        return JIESU_SOURCE_DIR "/presets";
-#endif
-    return DEFAULT_DIR;
 }

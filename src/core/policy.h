@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "util/err.h"
+#include "util/shipped.h"
 
 enum span_unit { SPAN_DAYS, SPAN_WORKDAYS, SPAN_HOURS };
 
@@ -73,13 +74,13 @@ struct policy {
     json_t *doc; /* owned: the effective settings with their sources, for display */
 };
 
-/* Loads preset `name` from directory dir (NULL: the built-in presets directory) and applies
- * overrides (an object of key → value, may be NULL). Unknown keys or wrong types fail with
- * the key in e->field. p is pure output (an old doc in it is not freed): on success it owns a
- * new p->doc (policy_release it); on failure it is zeroed. A name not of [a-z0-9-] fails with
- * -JS_EINVAL (field "preset"), a missing file with -JS_ENOTFOUND. overrides is borrowed. */
-int policy_load(struct policy *p, const char *dir, const char *name, const json_t *overrides,
-                struct js_error *e);
+/* Loads the shipped preset `name` (from sh, see util/shipped.h) and applies overrides (an object of
+ * key → value, may be NULL). Unknown keys or wrong types fail with the key in e->field. p is pure
+ * output (an old doc in it is not freed): on success it owns a new p->doc (policy_release it); on
+ * failure it is zeroed. A name not of [a-z0-9-] fails with -JS_EINVAL (field "preset"), a preset sh
+ * does not hold with -JS_ENOTFOUND. overrides is borrowed. */
+int policy_load(struct policy *p, const struct shipped *sh, const char *name,
+                const json_t *overrides, struct js_error *e);
 /* Loads from a preset document already parsed (borrowed), as policy_load does. */
 int policy_from_json(struct policy *p, const json_t *preset, const json_t *overrides,
                      struct js_error *e);
@@ -87,7 +88,5 @@ int policy_from_json(struct policy *p, const json_t *preset, const json_t *overr
 void policy_release(struct policy *p);
 /* Names of the built-in presets, NULL-terminated. */
 extern const char *const policy_preset_names[];
-/* Directory holding the preset JSON files. */
-const char *policy_default_dir(void);
 
 #endif

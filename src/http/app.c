@@ -12,6 +12,7 @@
 #include "http/static.h"
 #include "store/store.h"
 #include "util/jfield.h"
+#include "util/shipped.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -86,7 +87,10 @@ int app_ctx_get(struct app *a, struct app_ctx **out, struct js_error *e)
             free(c);
             return rc;
         }
-        rc = engine_init(&c->engine, c->store, a->cfg.clock, e);
+        const struct shipped *sh;
+        rc = shipped_default(&sh, e);
+        if (!rc)
+            rc = engine_init(&c->engine, c->store, sh, a->cfg.clock, e);
         if (rc) {
             store_close(c->store);
             free(c);
@@ -102,7 +106,10 @@ int app_ctx_get(struct app *a, struct app_ctx **out, struct js_error *e)
         unsigned gen = atomic_load(&a->policy_gen);
         if (gen != c->policy_gen) {
             struct engine fresh;
-            rc = engine_init(&fresh, c->store, a->cfg.clock, e);
+            const struct shipped *sh;
+            rc = shipped_default(&sh, e);
+            if (!rc)
+                rc = engine_init(&fresh, c->store, sh, a->cfg.clock, e);
             if (rc)
                 return rc;
             engine_release(&c->engine);

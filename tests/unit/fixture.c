@@ -60,7 +60,7 @@ void fixture_open(struct fixture *f, const char *name, const char *preset, const
     assert_int_equal(jtime_parse(start, &f->now), 0);
     f->clock.now = fixture_now;
     f->clock.ctx = &f->now;
-    assert_int_equal(engine_init(&f->en, f->store, &f->clock, &e), 0);
+    assert_int_equal(engine_init(&f->en, f->store, tu_shipped(), &f->clock, &e), 0);
     if (engine_set_policy(&f->en, preset, NULL, &e))
         fail_msg("preset %s: %s", preset, e.message);
 

@@ -13,13 +13,14 @@
 #include "core/calendar.h"
 #include "core/policy.h"
 #include "util/jtime.h"
+#include "util/shipped.h"
 
 static struct calendar *shipped(void)
 {
     struct calendar *c;
     struct js_error e;
     assert_int_equal(calendar_new(&c), 0);
-    if (calendar_load_dir(c, NULL, &e))
+    if (calendar_load_shipped(c, tu_shipped(), &e))
         fail_msg("shipped calendars: %s", e.message);
     return c;
 }
@@ -262,8 +263,13 @@ static void test_load_dir(void **state)
     struct js_error e;
     assert_int_equal(calendar_new(&c), 0);
     /* a missing directory is no calendar, not an error */
-    assert_int_equal(calendar_load_dir(c, tu_path("no-such-dir"), &e), 0);
+    struct shipped sh;
+    const char *presets = shipped_preset_dir();
+    assert_int_equal(shipped_load(&sh, presets, tu_path("no-such-dir"), &e), 0);
+    assert_int_equal(calendar_load_shipped(c, &sh, &e), 0);
     assert_int_equal(calendar_years(c, (int[4]){0}, 4), 0);
+    shipped_release(&sh);
+    assert_int_equal(calendar_load_shipped(c, NULL, &e), 0);
     const char *dir = tu_path("cals");
     mkdir(dir, 0700);
     char path[600];
@@ -271,15 +277,20 @@ static void test_load_dir(void **state)
     write_file(path, "{\"holidays\": [\"2031-01-01\"], \"workdays\": []}");
     snprintf(path, sizeof path, "%s/notes.json", dir); /* not a calendar name: ignored */
     write_file(path, "not json");
-    assert_int_equal(calendar_load_dir(c, dir, &e), 0);
+    assert_int_equal(shipped_load(&sh, presets, dir, &e), 0);
+    assert_int_equal(calendar_load_shipped(c, &sh, &e), 0);
+    shipped_release(&sh);
     assert_false(calendar_is_workday(c, day("2031-01-01")));
     snprintf(path, sizeof path, "%s/cn-2032.json", dir);
     write_file(path, "{\"holidays\": [\"2031-01-02\"], \"workdays\": []}");
     js_error_clear(&e);
-    assert_int_equal(calendar_load_dir(c, dir, &e), -JS_EINVAL);
+    assert_int_equal(shipped_load(&sh, presets, dir, &e), 0);
+    assert_int_equal(calendar_load_shipped(c, &sh, &e), -JS_EINVAL);
     assert_non_null(strstr(e.message, "cn-2032.json"));
+    shipped_release(&sh);
     write_file(path, "{");
-    assert_int_equal(calendar_load_dir(c, dir, &e), -JS_EBADJSON);
+    assert_int_equal(shipped_load(&sh, presets, dir, &e), -JS_EBADJSON);
+    assert_non_null(strstr(e.message, "cn-2032.json"));
     calendar_free(c);
 }
 

@@ -238,7 +238,8 @@ static void test_demo_suggestions(void **state)
     struct engine en;
     struct js_error e;
     js_error_clear(&e);
-    if (store_open(path, &s, &e) || s->ops->migrate(s, &e) || engine_init(&en, s, NULL, &e))
+    if (store_open(path, &s, &e) || s->ops->migrate(s, &e) ||
+        engine_init(&en, s, tu_shipped(), NULL, &e))
         fail_msg("cannot open %s: %s", path, e.message);
     static char dir[512];
     snprintf(dir, sizeof dir, "%s/data/tipdm2020c", tu_shared());

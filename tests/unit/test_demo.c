@@ -235,7 +235,7 @@ static void open_world(struct world *w, const char *name)
     const char *path = tu_path(name);
     unlink(path);
     if (store_open(path, &w->store, &e) || w->store->ops->migrate(w->store, &e) ||
-        engine_init(&w->en, w->store, NULL, &e))
+        engine_init(&w->en, w->store, tu_shipped(), NULL, &e))
         fail_msg("cannot open %s: %s", path, e.message);
 }
 

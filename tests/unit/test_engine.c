@@ -240,7 +240,7 @@ static void burst(const char *path)
     struct js_error e;
     struct store *s = NULL;
     struct engine en;
-    if (store_open(path, &s, &e) || engine_init(&en, s, NULL, &e))
+    if (store_open(path, &s, &e) || engine_init(&en, s, tu_shipped(), NULL, &e))
         _exit(3);
     struct user disp, agent, op;
     struct unit u;
@@ -318,7 +318,7 @@ static void sigkill_mid_burst(void **state)
     fixture_close(&f);
     struct js_error e;
     assert_int_equal(store_open(path, &f.store, &e), 0);
-    assert_int_equal(engine_init(&f.en, f.store, NULL, &e), 0);
+    assert_int_equal(engine_init(&f.en, f.store, tu_shipped(), NULL, &e), 0);
     struct check c = {&f, 0, 0};
     assert_int_equal(f.store->ops->order_each(f.store, check_one, &c), 0);
     assert_true(c.orders > 0);

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/model.h"
 #include "core/policy.h"
+#include "util/shipped.h"
 
 #define N_SETTINGS 29 /* keys of struct policy other than preset and doc */
 
@@ -18,7 +20,7 @@ static json_t *preset_file(const char *name)
 {
     char path[1024];
     json_error_t jerr;
-    snprintf(path, sizeof path, "%s/%s.json", policy_default_dir(), name);
+    snprintf(path, sizeof path, "%s/%s.json", shipped_preset_dir(), name);
     json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc)
         fail_msg("%s: line %d: %s", path, jerr.line, jerr.text);
@@ -31,7 +33,7 @@ static void load(struct policy *p, const char *name, const char *overrides_text)
     json_t *ov = overrides_text ? json_loads(overrides_text, 0, NULL) : NULL;
     if (overrides_text)
         assert_non_null(ov);
-    int rc = policy_load(p, NULL, name, ov, &e);
+    int rc = policy_load(p, tu_shipped(), name, ov, &e);
     if (rc)
         fail_msg("%s: %s (%s): %s", name, js_err_name(rc), e.field, e.message);
     json_decref(ov);
@@ -45,7 +47,7 @@ static void expect_override_error(const char *overrides_text, int code, const ch
     json_t *ov = json_loads(overrides_text, 0, NULL);
     assert_non_null(ov);
     memset(&p, 0x5a, sizeof p);
-    int rc = policy_load(&p, NULL, "dongcheng-2016", ov, &e);
+    int rc = policy_load(&p, tu_shipped(), "dongcheng-2016", ov, &e);
     if (rc != -code || strcmp(e.field, field) != 0)
         fail_msg("%s: got %s field '%s', expected %s field '%s'", overrides_text, js_err_name(rc),
                  rc ? e.field : "", js_err_name(code), field);
@@ -378,25 +380,34 @@ static void test_load_errors(void **state)
                          "dongcheng-2016.json",
                          "a-very-long-preset-name-of-forty-chars"};
     for (size_t i = 0; i < JS_ARRAY_LEN(bad); i++) {
-        assert_int_equal(policy_load(&p, NULL, bad[i], NULL, &e), -JS_EINVAL);
+        assert_int_equal(policy_load(&p, tu_shipped(), bad[i], NULL, &e), -JS_EINVAL);
         assert_string_equal(e.field, "preset");
     }
-    assert_int_equal(policy_load(&p, NULL, NULL, NULL, &e), -JS_EINVAL);
-    assert_int_equal(policy_load(&p, NULL, "no-such-preset", NULL, &e), -JS_ENOTFOUND);
-    assert_int_equal(policy_load(&p, tu_path("missing-dir"), "dongcheng-2016", NULL, &e),
-                     -JS_ENOTFOUND);
+    assert_int_equal(policy_load(&p, tu_shipped(), NULL, NULL, &e), -JS_EINVAL);
+    assert_int_equal(policy_load(&p, tu_shipped(), "no-such-preset", NULL, &e), -JS_ENOTFOUND);
+    assert_int_equal(policy_load(&p, NULL, "dongcheng-2016", NULL, &e), -JS_ENOTFOUND);
+
+    struct shipped sh;
+    assert_int_equal(shipped_load(&sh, tu_path("missing-dir"), NULL, &e), -JS_ENOTFOUND);
+    assert_string_equal(e.field, "preset");
+    assert_null(sh.presets);
 
     write_file(tu_path("broken.json"), "{\"name\": \"broken\", ");
-    assert_int_equal(policy_load(&p, tu_tmpdir(), "broken", NULL, &e), -JS_EBADJSON);
-    assert_null(p.doc);
+    assert_int_equal(shipped_load(&sh, tu_tmpdir(), NULL, &e), -JS_EBADJSON);
+    assert_non_null(strstr(e.message, "broken.json"));
+    assert_null(sh.presets);
+    unlink(tu_path("broken.json"));
 
     /* a file whose inner name disagrees with its file name */
     json_t *doc = preset_file("linshu-2020");
     assert_int_equal(json_dump_file(doc, tu_path("renamed.json"), 0), 0);
-    assert_int_equal(policy_load(&p, tu_tmpdir(), "renamed", NULL, &e), -JS_EINVAL);
+    assert_int_equal(shipped_load(&sh, tu_tmpdir(), NULL, &e), 0);
+    assert_int_equal(policy_load(&p, &sh, "renamed", NULL, &e), -JS_EINVAL);
     assert_string_equal(e.field, "name");
     assert_null(p.doc);
     json_decref(doc);
+    shipped_release(&sh);
+    shipped_release(NULL);
 }
 
 /* JIESU_PRESETS moves the built-in directory, for deployments with their own presets. */
@@ -410,11 +421,16 @@ static void test_presets_env(void **state)
     assert_int_equal(json_dump_file(doc, tu_path("local-1.json"), 0), 0);
     json_decref(doc);
 
-    assert_int_equal(policy_load(&p, NULL, "local-1", NULL, &e), -JS_ENOTFOUND);
+    assert_int_equal(policy_load(&p, tu_shipped(), "local-1", NULL, &e), -JS_ENOTFOUND);
+    unlink(tu_path("broken.json"));
     setenv("JIESU_PRESETS", tu_tmpdir(), 1);
-    assert_string_equal(policy_default_dir(), tu_tmpdir());
-    int rc = policy_load(&p, NULL, "local-1", NULL, &e);
+    assert_string_equal(shipped_preset_dir(), tu_tmpdir());
+    struct shipped sh;
+    int rc = shipped_load(&sh, NULL, NULL, &e);
     unsetenv("JIESU_PRESETS");
+    assert_int_equal(rc, 0);
+    rc = policy_load(&p, &sh, "local-1", NULL, &e);
+    shipped_release(&sh);
     assert_int_equal(rc, 0);
     assert_string_equal(p.preset, "local-1");
     assert_int_equal(p.default_limit, 5);

@@ -213,7 +213,7 @@ static void load_policy(struct policy *p, const char *preset, const char *overri
 {
     struct js_error e;
     json_t *o = overrides ? json_loads(overrides, 0, NULL) : NULL;
-    if (policy_load(p, NULL, preset, o, &e))
+    if (policy_load(p, tu_shipped(), preset, o, &e))
         fail_msg("%s: %s (%s)", preset, e.message, e.field);
     json_decref(o);
 }
@@ -223,7 +223,7 @@ static struct calendar *shipped_calendar(void)
     struct calendar *c;
     struct js_error e;
     assert_int_equal(calendar_new(&c), 0);
-    assert_int_equal(calendar_load_dir(c, NULL, &e), 0);
+    assert_int_equal(calendar_load_shipped(c, tu_shipped(), &e), 0);
     return c;
 }
 
@@ -312,7 +312,7 @@ static void expect_policy_error(const char *overrides, int code, const char *fie
     json_t *o = json_loads(overrides, 0, NULL);
     assert_non_null(o);
     js_error_clear(&e);
-    int rc = policy_load(&p, NULL, "dongcheng-2016", o, &e);
+    int rc = policy_load(&p, tu_shipped(), "dongcheng-2016", o, &e);
     if (rc != code)
         fail_msg("%s: expected %s, got %s (%s)", overrides, js_err_name(code), js_err_name(rc),
                  e.message);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/shipped.h"
 
 static char dir[256];
 
@@ -45,4 +46,13 @@ const char *tu_shared(void)
 {
     const char *s = getenv("JIESU_SHARED");
     return s ? s : JIESU_SOURCE_DIR "/../shared";
+}
+
+const struct shipped *tu_shipped(void)
+{
+    const struct shipped *sh = NULL;
+    struct js_error e;
+    if (shipped_default(&sh, &e))
+        fail_msg("shipped presets and calendars: %s", e.message);
+    return sh;
 }
