@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "core/outbox.h"
 
 /* One step of the schema. Released migrations are never edited: a change is a new step. */
 struct sqlite_migration {
@@ -32,8 +35,25 @@ struct sqlite3 *store_sqlite_db(struct store *s);
 int sqlite_fail(struct sqlite3 *db, int rc);
 /* Copies text column i into dst (n bytes, cut to fit, "" for NULL). */
 void sqlite_col_copy(struct sqlite3_stmt *st, int i, char *dst, size_t n);
-/* store_ops.outbox_put of the SQLite backend (sqlite_timers.c). */
+/* The timers' store_ops of the SQLite backend (sqlite_timers.c). */
+struct outbox_query;
+struct outbox_list;
+struct timers_event_query;
+struct event_list;
 int sqlite_outbox_put(struct store *s, struct outbox_msg *m);
+int sqlite_outbox_list(struct store *s, const struct outbox_query *q, struct outbox_list *out);
+int sqlite_outbox_get(struct store *s, int64_t id, struct outbox_msg *out);
+int sqlite_outbox_counts(struct store *s, int64_t counts[OBS__COUNT]);
+int sqlite_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int max,
+                        struct outbox_list *out);
+int sqlite_outbox_renew(struct store *s, const int64_t *ids, int n, int64_t until);
+int sqlite_outbox_sent(struct store *s, int64_t id, int64_t now);
+int sqlite_outbox_failed(struct store *s, int64_t id, const char *error, int64_t next_at,
+                         bool give_up);
+int sqlite_outbox_release(struct store *s, int64_t id);
+int sqlite_outbox_retry(struct store *s, int64_t id, int64_t now);
+int sqlite_events_by_action(struct store *s, const struct timers_event_query *q,
+                            struct event_list *out);
 
 /* The sort key of SORT_DEADLINE_ASC: orders without a deadline (0) come last. The query must
  * spell it exactly like the expression index of the schema for SQLite to use that index. */

@@ -1,7 +1,6 @@
-/* The SQLite side of the timers issue: the outbox table (written inside the engine's
- * transaction, claimed and updated by the delivery pass) and lists of chasing events across
- * orders, on the connection of a struct store handle; and the calendar edits, kept in the
- * settings through the store's own operations. */
+/* The SQLite side of the timers' store operations: the outbox table (written inside the
+ * engine's transaction, claimed and updated by the delivery pass) and lists of one action's
+ * events across orders, on the connection of a struct store handle. */
 #include "compat.h"
 #include "store/timers_store.h"
 
@@ -116,7 +115,7 @@ static int clamp_limit(int limit)
     return limit < 1 ? 50 : limit > 500 ? 500 : limit;
 }
 
-int timers_outbox_list(struct store *s, const struct outbox_query *q, struct outbox_list *out)
+int sqlite_outbox_list(struct store *s, const struct outbox_query *q, struct outbox_list *out)
 {
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
@@ -139,7 +138,7 @@ int timers_outbox_list(struct store *s, const struct outbox_query *q, struct out
     return read_msgs(db, st, out);
 }
 
-int timers_outbox_get(struct store *s, int64_t id, struct outbox_msg *out)
+int sqlite_outbox_get(struct store *s, int64_t id, struct outbox_msg *out)
 {
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
@@ -158,7 +157,7 @@ int timers_outbox_get(struct store *s, int64_t id, struct outbox_msg *out)
     return rc;
 }
 
-int timers_outbox_counts(struct store *s, int64_t counts[OBS__COUNT])
+int sqlite_outbox_counts(struct store *s, int64_t counts[OBS__COUNT])
 {
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
@@ -181,7 +180,7 @@ int timers_outbox_counts(struct store *s, int64_t counts[OBS__COUNT])
     return rc;
 }
 
-int timers_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int max,
+int sqlite_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int max,
                         struct outbox_list *out)
 {
     sqlite3 *db = store_sqlite_db(s);
@@ -218,7 +217,7 @@ int timers_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int
     return rc;
 }
 
-int timers_outbox_renew(struct store *s, const int64_t *ids, int n, int64_t until)
+int sqlite_outbox_renew(struct store *s, const int64_t *ids, int n, int64_t until)
 {
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st = NULL;
@@ -247,7 +246,7 @@ int timers_outbox_renew(struct store *s, const int64_t *ids, int n, int64_t unti
     return rc;
 }
 
-int timers_outbox_sent(struct store *s, int64_t id, int64_t now)
+int sqlite_outbox_sent(struct store *s, int64_t id, int64_t now)
 {
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
@@ -265,7 +264,7 @@ int timers_outbox_sent(struct store *s, int64_t id, int64_t now)
     return rc ? rc : sqlite3_changes(db) == 1 ? 0 : -JS_ESTATE;
 }
 
-int timers_outbox_failed(struct store *s, int64_t id, const char *error, int64_t next_at,
+int sqlite_outbox_failed(struct store *s, int64_t id, const char *error, int64_t next_at,
                          bool give_up)
 {
     sqlite3 *db = store_sqlite_db(s);
@@ -288,7 +287,7 @@ int timers_outbox_failed(struct store *s, int64_t id, const char *error, int64_t
     return rc ? rc : sqlite3_changes(db) == 1 ? 0 : -JS_ESTATE;
 }
 
-int timers_outbox_release(struct store *s, int64_t id)
+int sqlite_outbox_release(struct store *s, int64_t id)
 {
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
@@ -302,7 +301,7 @@ int timers_outbox_release(struct store *s, int64_t id)
     return run(db, st);
 }
 
-int timers_outbox_retry(struct store *s, int64_t id, int64_t now)
+int sqlite_outbox_retry(struct store *s, int64_t id, int64_t now)
 {
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
@@ -326,7 +325,8 @@ int timers_outbox_retry(struct store *s, int64_t id, int64_t now)
     return rc ? rc : sqlite3_changes(db) == 1 ? 0 : -JS_ESTATE;
 }
 
-int timers_events(struct store *s, const struct timers_event_query *q, struct event_list *out)
+int sqlite_events_by_action(struct store *s, const struct timers_event_query *q,
+                            struct event_list *out)
 {
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
@@ -379,78 +379,5 @@ int timers_events(struct store *s, const struct timers_event_query *q, struct ev
     if (!rc && step != SQLITE_DONE)
         rc = sqlite_fail(db, step);
     sqlite3_finalize(st);
-    return rc;
-}
-
-/* ---- calendar edits (any backend: the settings table) ---------------------------------------- */
-
-int timers_calendar_edits(struct store *s, json_t **out)
-{
-    char *text = NULL;
-    *out = NULL;
-    int rc = s->ops->setting_get(s, CALENDAR_SETTING, &text);
-    if (rc == -JS_ENOTFOUND) {
-        *out = json_object();
-        return *out ? 0 : -JS_ENOMEM;
-    }
-    if (rc)
-        return rc;
-    *out = json_loads(text, 0, NULL);
-    free(text);
-    if (!json_is_object(*out)) {
-        json_decref(*out);
-        *out = NULL;
-        return -JS_EDB;
-    }
-    return 0;
-}
-
-int timers_calendar_put(struct store *s, int year, const json_t *doc, struct js_error *e)
-{
-    struct calendar *cal = NULL;
-    json_t *edits = NULL, *canon = NULL;
-    char *text = NULL;
-    char key[16];
-    int rc = 0;
-    snprintf(key, sizeof key, "%d", year);
-    if (doc) {
-        if ((rc = calendar_new(&cal))) {
-            js_fail(e, -rc, "", "out of memory");
-            goto out;
-        }
-        if ((rc = calendar_set_year(cal, year, doc, true, e)))
-            goto out;
-        canon = calendar_year_json(cal, year);
-        if (!canon || json_object_del(canon, "edited")) {
-            rc = js_fail(e, JS_ENOMEM, "", "out of memory");
-            goto out;
-        }
-    }
-    if ((rc = s->ops->begin(s))) {
-        js_fail(e, -rc, "", "cannot start a transaction");
-        goto out;
-    }
-    rc = timers_calendar_edits(s, &edits);
-    if (!rc) {
-        if (canon)
-            rc = json_object_set(edits, key, canon) ? -JS_ENOMEM : 0;
-        else
-            json_object_del(edits, key);
-    }
-    if (!rc) {
-        text = json_dumps(edits, JSON_COMPACT | JSON_SORT_KEYS);
-        rc = text ? s->ops->setting_put(s, CALENDAR_SETTING, text) : -JS_ENOMEM;
-    }
-    if (!rc)
-        rc = s->ops->commit(s);
-    if (rc) {
-        s->ops->rollback(s);
-        js_fail(e, -rc, "", "cannot store the calendar");
-    }
-out:
-    calendar_free(cal);
-    json_decref(edits);
-    json_decref(canon);
-    free(text);
     return rc;
 }

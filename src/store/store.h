@@ -70,6 +70,23 @@ struct search_hit {
     bool exact; /* the whole key matched (not a tail or a beginning) */
 };
 
+/* A filtered list of outbox messages, newest first. Zero fields do not filter. */
+struct outbox_query {
+    int state; /* enum outbox_state, -1: any */
+    int kind;  /* enum outbox_kind, -1: any */
+    int64_t order_id;
+    int64_t before_id; /* paging: messages with a smaller id */
+    int limit;         /* 1..500 */
+};
+
+/* Timeline entries of one action across orders, newest first. Zero fields do not filter. */
+struct timers_event_query {
+    int action;        /* enum action (e.g. ACT_WARN, ACT_SPECIAL_REPORT); required */
+    int64_t from, to;  /* at in [from, to) */
+    int64_t unit_id;   /* warn: events whose args.units name this unit */
+    int64_t before_id; /* paging: events with a smaller id */
+    int limit;         /* 1..500 */
+};
 /* Callback for lists: return 0 to go on, non-zero to stop (that value is returned). */
 typedef int (*store_order_cb)(void *ctx, const struct order *o);
 typedef int (*store_event_cb)(void *ctx, const struct event *ev);
@@ -186,6 +203,21 @@ struct store_ops {
      * a backend without an outbox (the engine then queues nothing). See store/timers_store.h
      * for delivery. */
     int (*outbox_put)(struct store *s, struct outbox_msg *m);
+
+    /* outbox delivery and chasing lists (timers; store/timers_store.h documents each) */
+    int (*outbox_list)(struct store *s, const struct outbox_query *q, struct outbox_list *out);
+    int (*outbox_get)(struct store *s, int64_t id, struct outbox_msg *out);
+    int (*outbox_counts)(struct store *s, int64_t counts[OBS__COUNT]);
+    int (*outbox_claim)(struct store *s, int64_t now, int64_t lease_seconds, int max,
+                        struct outbox_list *out);
+    int (*outbox_renew)(struct store *s, const int64_t *ids, int n, int64_t until);
+    int (*outbox_sent)(struct store *s, int64_t id, int64_t now);
+    int (*outbox_failed)(struct store *s, int64_t id, const char *error, int64_t next_at,
+                         bool give_up);
+    int (*outbox_release)(struct store *s, int64_t id);
+    int (*outbox_retry)(struct store *s, int64_t id, int64_t now);
+    int (*events_by_action)(struct store *s, const struct timers_event_query *q,
+                            struct event_list *out);
 
     /* Bulk loading (the demo): when on, commits may reach the disk later than they return (a
      * crash can lose the last ones, never corrupt); turning it off makes everything committed

@@ -1,7 +1,7 @@
-/* Storage of the timers issue (time limits, chasing, notifications) beyond struct store_ops: the
- * notifications outbox as the delivery pass and the API see it, and the timeline entries of the
- * chasing actions (warnings, special reports) listed across orders. SQLite backend only for now:
- * on another backend every function fails with -JS_EINVAL. The outbox rows themselves are
+/* The timers' storage (time limits, chasing, notifications) as its callers see it: the
+ * notifications outbox as the delivery pass and the API see it, the timeline entries of the
+ * chasing actions (warnings, special reports) listed across orders, and the calendar edits.
+ * Every function works on any backend, through struct store_ops. The outbox rows themselves are
  * written through store_ops.outbox_put, inside the transaction of the event that causes them. */
 #ifndef JIESU_TIMERS_STORE_H
 #define JIESU_TIMERS_STORE_H
@@ -15,15 +15,6 @@
 #include "core/order.h"
 #include "core/outbox.h"
 #include "store/store.h"
-
-/* A filtered list of outbox messages, newest first. Zero fields do not filter. */
-struct outbox_query {
-    int state; /* enum outbox_state, -1: any */
-    int kind;  /* enum outbox_kind, -1: any */
-    int64_t order_id;
-    int64_t before_id; /* paging: messages with a smaller id */
-    int limit;         /* 1..500 */
-};
 
 /* Appends the messages matching q to out. */
 int timers_outbox_list(struct store *s, const struct outbox_query *q, struct outbox_list *out);
@@ -64,14 +55,6 @@ int timers_calendar_edits(struct store *s, json_t **out);
  * engine_init / engine_reload_calendar. Works on any backend. */
 int timers_calendar_put(struct store *s, int year, const json_t *doc, struct js_error *e);
 
-/* Timeline entries of one action across orders, newest first. Zero fields do not filter. */
-struct timers_event_query {
-    int action;        /* enum action (e.g. ACT_WARN, ACT_SPECIAL_REPORT); required */
-    int64_t from, to;  /* at in [from, to) */
-    int64_t unit_id;   /* warn: events whose args.units name this unit */
-    int64_t before_id; /* paging: events with a smaller id */
-    int limit;         /* 1..500 */
-};
 /* Appends the matching events to out (payloads owned by out). */
 int timers_events(struct store *s, const struct timers_event_query *q, struct event_list *out);
 
