@@ -2199,7 +2199,7 @@ static int run_split(struct demo *d, const struct plan *p)
         return rc;
     int64_t ids[16];
     int n_ids = 0;
-    if ((rc = d->s->ops->order_ids_by(d->s, "parent_id", f.id, ids, 16, &n_ids)))
+    if ((rc = d->s->ops->order_ids_by(d->s, LINK_PARENT, f.id, ids, 16, &n_ids)))
         return js_fail(d->e, rc, "", "cannot list the children of order %s", f.number);
     int64_t t_split = d->t;
     d->n_orders += n_ids; /* the children, made by the split */

@@ -87,13 +87,13 @@ static int cb_create_order(void *ctx, struct order **out)
 static int cb_merged_of(void *ctx, int64_t id, int64_t *ids, int max, int *n)
 {
     struct exec *x = ctx;
-    return x->en->store->ops->order_ids_by(x->en->store, "master_id", id, ids, max, n);
+    return x->en->store->ops->order_ids_by(x->en->store, LINK_MASTER, id, ids, max, n);
 }
 
 static int cb_children_of(void *ctx, int64_t id, int64_t *ids, int max, int *n)
 {
     struct exec *x = ctx;
-    return x->en->store->ops->order_ids_by(x->en->store, "parent_id", id, ids, max, n);
+    return x->en->store->ops->order_ids_by(x->en->store, LINK_PARENT, id, ids, max, n);
 }
 
 static int cb_get_unit(void *ctx, int64_t id, struct unit *out)

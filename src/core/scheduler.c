@@ -88,7 +88,7 @@ static void citizen_key(const struct order *o, char *out, size_t n)
  * distinct citizens among o and them. */
 static int count_repeats(struct store *s, const struct order *o, int *repeats, int *citizens)
 {
-    static const char *const columns[] = {"master_id", "duplicate_of"};
+    static const int links[] = {LINK_MASTER, LINK_DUPLICATE_OF};
     int64_t *ids = malloc(MAX_REPEATS * sizeof *ids);
     char(*keys)[72] = malloc((MAX_REPEATS + 1) * sizeof *keys);
     int rc = ids && keys ? 0 : -JS_ENOMEM;
@@ -100,9 +100,9 @@ static int count_repeats(struct store *s, const struct order *o, int *repeats, i
         n_keys = 1;
         *citizens = 1;
     }
-    for (size_t i = 0; !rc && i < JS_ARRAY_LEN(columns); i++) {
+    for (size_t i = 0; !rc && i < JS_ARRAY_LEN(links); i++) {
         int n = 0;
-        rc = s->ops->order_ids_by(s, columns[i], o->id, ids, MAX_REPEATS, &n);
+        rc = s->ops->order_ids_by(s, links[i], o->id, ids, MAX_REPEATS, &n);
         *repeats += n;
         for (int k = 0; k < n && !rc && n_keys <= MAX_REPEATS; k++) {
             struct order r;

@@ -87,6 +87,9 @@ struct timers_event_query {
     int64_t before_id; /* paging: events with a smaller id */
     int limit;         /* 1..500 */
 };
+/* How orders point at another (order_ids_by): merged into it, split from it, a duplicate of it. */
+enum order_link { LINK_MASTER, LINK_PARENT, LINK_DUPLICATE_OF, LINK__COUNT };
+
 /* Callback for lists: return 0 to go on, non-zero to stop (that value is returned). */
 typedef int (*store_order_cb)(void *ctx, const struct order *o);
 typedef int (*store_event_cb)(void *ctx, const struct event *ev);
@@ -135,9 +138,8 @@ struct store_ops {
     int (*order_query)(struct store *s, const struct order_query *q, store_order_cb cb, void *ctx,
                        char *next_cursor, size_t cursor_size);
     int (*order_each)(struct store *s, store_order_cb cb, void *ctx);
-    int (*order_ids_by)(struct store *s, const char *column, int64_t value, int64_t *ids, int max,
-                        int *n); /* column: "master_id", "parent_id" or
-                                    "duplicate_of" */
+    /* the orders linked to order `value` by `link` (enum order_link), by id, at most max */
+    int (*order_ids_by)(struct store *s, int link, int64_t value, int64_t *ids, int max, int *n);
     int (*order_count_by_status)(struct store *s, int64_t counts[ST__COUNT]);
 
     /* events: append assigns ev->id */

@@ -1845,19 +1845,18 @@ static int sq_order_each(struct store *s, store_order_cb cb, void *ctx)
     return rc;
 }
 
-static int sq_order_ids_by(struct store *s, const char *column, int64_t value, int64_t *ids,
-                           int max, int *n)
+static int sq_order_ids_by(struct store *s, int link, int64_t value, int64_t *ids, int max, int *n)
 {
     struct sq *q = sq_of(s);
     sqlite3_stmt *st;
     const char *sql;
     *n = 0;
     /* the "!= 0" term lets SQLite use the partial index */
-    if (column && strcmp(column, "master_id") == 0)
+    if (link == LINK_MASTER)
         sql = "SELECT id FROM orders WHERE master_id = ?1 AND master_id != 0 ORDER BY id LIMIT ?2";
-    else if (column && strcmp(column, "parent_id") == 0)
+    else if (link == LINK_PARENT)
         sql = "SELECT id FROM orders WHERE parent_id = ?1 AND parent_id != 0 ORDER BY id LIMIT ?2";
-    else if (column && strcmp(column, "duplicate_of") == 0) /* index of migration 5 */
+    else if (link == LINK_DUPLICATE_OF) /* index of migration 5 */
         sql = "SELECT id FROM orders WHERE duplicate_of = ?1 AND duplicate_of != 0 ORDER BY id"
               " LIMIT ?2";
     else

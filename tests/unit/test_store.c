@@ -1007,22 +1007,22 @@ static void test_ids_by(void **state)
     }
     int64_t ids[8];
     int n = -1;
-    assert_int_equal(s->ops->order_ids_by(s, "master_id", master, ids, 8, &n), 0);
+    assert_int_equal(s->ops->order_ids_by(s, LINK_MASTER, master, ids, 8, &n), 0);
     assert_int_equal(n, 3);
     assert_int_equal(ids[0], master + 1);
     assert_int_equal(ids[2], master + 3);
-    assert_int_equal(s->ops->order_ids_by(s, "master_id", master, ids, 2, &n), 0);
+    assert_int_equal(s->ops->order_ids_by(s, LINK_MASTER, master, ids, 2, &n), 0);
     assert_int_equal(n, 2);
-    assert_int_equal(s->ops->order_ids_by(s, "parent_id", master, ids, 8, &n), 0);
+    assert_int_equal(s->ops->order_ids_by(s, LINK_PARENT, master, ids, 8, &n), 0);
     assert_int_equal(n, 2);
     assert_int_equal(ids[0], master + 4);
-    assert_int_equal(s->ops->order_ids_by(s, "duplicate_of", master, ids, 8, &n), 0);
+    assert_int_equal(s->ops->order_ids_by(s, LINK_DUPLICATE_OF, master, ids, 8, &n), 0);
     assert_int_equal(n, 1);
     assert_int_equal(ids[0], master + 5);
-    assert_int_equal(s->ops->order_ids_by(s, "parent_id", 0, ids, 8, &n), 0);
+    assert_int_equal(s->ops->order_ids_by(s, LINK_PARENT, 0, ids, 8, &n), 0);
     assert_int_equal(n, 0);
-    assert_int_equal(s->ops->order_ids_by(s, "status", master, ids, 8, &n), -JS_EINVAL);
-    assert_int_equal(s->ops->order_ids_by(s, "id; DROP TABLE orders", 1, ids, 8, &n), -JS_EINVAL);
+    assert_int_equal(s->ops->order_ids_by(s, LINK__COUNT, master, ids, 8, &n), -JS_EINVAL);
+    assert_int_equal(s->ops->order_ids_by(s, -1, 1, ids, 8, &n), -JS_EINVAL);
 }
 
 /* ----------------------------------------------------------------------------------------- */
