@@ -2,6 +2,7 @@
  * never edit a step that has been released, since databases record which steps they ran. */
 #include "compat.h"
 #include "store/sqlite_schema.h"
+#include "store/sqlite_report.h"
 
 /* Organisation: regions and categories are trees by parent_id (NULL at the root). Enum values
  * are kept as their wire names so that the tables read well and survive reordered enums. Text
@@ -326,6 +327,7 @@ const struct sqlite_migration sqlite_migrations[] = {
     {7, "named blobs", blobs_sql, false},
     {8, "search: text in four columns, number/phone/name keys", search_sql, true},
     {9, "hardening: failed logins, attachment references", hardening_sql, false},
+    {12, "reports: issued reports, append-only", sqlite_report_schema_sql, false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

@@ -14,6 +14,7 @@
 #include "core/order.h"
 #include "core/org.h"
 #include "core/outbox.h"
+#include "core/report.h"
 #include "text/searchtext.h"
 #include "util/err.h"
 
@@ -107,6 +108,28 @@ struct stored_file {
     char type[128];
     int64_t size, at, user_id;
     char sha256[65];
+};
+
+/* An issued report (issue 11): an immutable snapshot of a report document. */
+struct report_rec {
+    int64_t id;
+    int kind;        /* enum report_kind */
+    char period[24]; /* struct report_period key */
+    int64_t unit_id; /* the unit of a unit report, else 0 */
+    int edition;     /* 1, then 2, 3 ... when the same period is issued again */
+    int64_t from, to, issued_at;
+    int64_t issued_by; /* user id; 0: the scheduler */
+    char issued_by_name[64];
+    char title[192];
+    char *doc; /* the JSON document (free()); NULL in lists */
+};
+/* Which issued reports a list takes, newest first. */
+struct report_query {
+    int kind;           /* enum report_kind, -1: any */
+    const char *period; /* NULL: any */
+    int64_t unit_id;    /* 0: any */
+    int64_t before_id;  /* paging: reports with a smaller id */
+    int limit;          /* 1..500 */
 };
 
 struct store_ops {
@@ -243,7 +266,36 @@ struct store_ops {
      * the blob of key; blob_get fills *data (free()), *size and *at, -JS_ENOTFOUND when absent */
     int (*blob_put)(struct store *s, const char *key, const void *data, size_t size, int64_t at);
     int (*blob_get)(struct store *s, const char *key, void **data, size_t *size, int64_t *at);
+
+    /* ---- reports (issue 11) ------------------------------------------------------------------
+     * report_count: counts of the orders f takes (struct report_filter of core/report.h),
+     *   grouped by dim1 and then dim2 (enum report_dim; RDIM_NONE: not grouped), into *out
+     *   (free()), *n cells; a text key (the channel) goes to name, numbers to key[0], key[1].
+     * report_event_counts: how many events of each action happened in [f->from, f->to) on the
+     *   orders f->unit_id holds or held (0: any); counts[] is overwritten.
+     * report_order_ids: the ids of the orders f takes, most serious first (level, reopens,
+     *   newest), at most max (and f->limit when set), *n set.
+     * report_put: stores an issued report as it is, never to change (the backend refuses any
+     *   update or deletion); assigns r->id and r->edition (one more than the highest edition of
+     *   the same kind, period and unit). first_only: -JS_EEXISTS if any edition exists (the
+     *   scheduler's "issue once"). Call inside a transaction.
+     * report_get: one report with its document into *out (release with report_rec_release),
+     *   -JS_ENOTFOUND when absent.
+     * report_list: the reports q takes, newest first, without documents (*out: free()). */
+    int (*report_count)(struct store *s, const struct report_filter *f, int dim1, int dim2,
+                        struct report_cell **out, int *n);
+    int (*report_event_counts)(struct store *s, const struct report_filter *f,
+                               int64_t counts[ACT__COUNT]);
+    int (*report_order_ids)(struct store *s, const struct report_filter *f, int64_t *ids, int max,
+                            int *n);
+    int (*report_put)(struct store *s, struct report_rec *r, bool first_only);
+    int (*report_get)(struct store *s, int64_t id, struct report_rec *out);
+    int (*report_list)(struct store *s, const struct report_query *q, struct report_rec **out,
+                       int *n);
 };
+
+/* Frees the document of a report record (the record itself is the caller's). Accepts NULL. */
+void report_rec_release(struct report_rec *r);
 
 struct store {
     const struct store_ops *ops;

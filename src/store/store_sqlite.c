@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/sqlite_report.h"
 #include "store/sqlite_schema.h"
 #include "text/fold.h"
 #include "text/searchtext.h"
@@ -2824,6 +2825,13 @@ static const struct store_ops sqlite_ops = {
     .order_search = sq_order_search,
     .blob_put = sq_blob_put,
     .blob_get = sq_blob_get,
+    /* reports (issue 11) */
+    .report_count = sqlite_report_count,
+    .report_event_counts = sqlite_report_event_counts,
+    .report_order_ids = sqlite_report_order_ids,
+    .report_put = sqlite_report_put,
+    .report_get = sqlite_report_get,
+    .report_list = sqlite_report_list,
 };
 
 struct sqlite3 *store_sqlite_db(struct store *s)
