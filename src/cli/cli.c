@@ -388,6 +388,7 @@ int cli_calendar(struct opts *o); /* cmd_calendar.c */
 int cli_search(struct opts *o);   /* cmd_search.c */
 int cli_classify(struct opts *o); /* cmd_classify.c */
 int cli_train(struct opts *o);    /* cmd_train.c */
+int cli_report(struct opts *o);   /* cmd_report.c */
 
 static const struct command commands[] = {
     {"init", "create or upgrade the database and choose the policy preset", cmd_init,
@@ -418,7 +419,9 @@ static const struct command commands[] = {
     {"tick",
      "one scheduler pass (urges, supervision, warnings, forced closure) and one delivery "
      "pass of the notifications outbox",
-     cli_tick, "jiesu tick [--db PATH] [--now TIME] [--gateway URL]"},
+     cli_tick,
+     "jiesu tick [--db PATH] [--now TIME] [--gateway URL] [--reports (also issue the reports "
+     "due)]"},
     {"calendar", "list the working-day calendar, or set holidays and swapped working days",
      cli_calendar,
      "jiesu calendar [--db PATH] [--year YYYY] [--holiday DATE | --workday DATE] [--name NAME] "
@@ -437,6 +440,21 @@ static const struct command commands[] = {
      "jiesu assess [--db PATH] [--scheme NAME] [--period 2026-10|2026-Q4|2026|FROM..TO | --from "
      "DATE --to DATE] [--unit CODE [--orders [--indicator NAME]]] [--format "
      "table|csv|xlsx|json] [--out FILE] [--sync|--rebuild]"},
+    {"report",
+     "reports: 每日早报, 每周专报/分析, 单位月度分析, 月度通报, 季度分析 (list, show, preview, "
+     "issue)",
+     cli_report,
+     "jiesu report [--db PATH] [--list] [--kind KIND] [--period P] [--limit N]\n"
+     "jiesu report --kinds [--now TIME]\n"
+     "jiesu report --show ID [--format text|json] [--xlsx FILE] [--html FILE]\n"
+     "jiesu report --preview --kind KIND [--period P] [--unit CODE] [--now TIME] [--format "
+     "text|json] [--xlsx FILE] [--html FILE]\n"
+     "jiesu report --issue --kind KIND [--period P] [--unit CODE] [--as LOGIN] [--now TIME] "
+     "[--xlsx FILE]\n"
+     "jiesu report --due [--now TIME]   (issue every report due and not issued yet)\n"
+     "KIND: daily weekly_special weekly unit_monthly notice quarterly; P: 2026-12-04 (daily; a "
+     "date of the week for weekly kinds), 2026-11 (monthly), 2026-Q4; default: the latest "
+     "complete period"},
 };
 
 static void usage(FILE *f)

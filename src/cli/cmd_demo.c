@@ -90,6 +90,9 @@ int cli_demo(struct opts *o)
                 e.field[0] ? " field " : "", e.field);
         goto out;
     }
+    /* the reports a running district would hold by now (issue 11) */
+    if (demo_reports(s, db, d.now ? d.now : (int64_t)time(NULL), stderr, &e))
+        fprintf(stderr, "jiesu demo: reports not issued: %s\n", e.message);
     /* the suggestions, so that `make run` has them from the start */
     struct learn_report lr;
     if (learn_train(s, d.now, &lr, &e))

@@ -3,6 +3,7 @@
 #include "compat.h"
 #include "cli/opts.h"
 #include "cli/ticker.h"
+#include "store/report_store.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -69,6 +70,15 @@ int cli_tick(struct opts *o)
                 e.field[0] ? " field " : "", e.field);
     } else {
         json_t *j = result_json(&r);
+        struct report_due_stats rs;
+        if (j && opts_has(o, "reports")) { /* the reports due (issue 11), as the server does */
+            rc = report_issue_due(s, db, r.sched.now, &rs, &e);
+            json_object_set_new(j, "reports",
+                                json_pack("{si si si}", "issued", rs.issued, "present", rs.present,
+                                          "failed", rs.failed));
+            if (rc)
+                fprintf(stderr, "jiesu tick: reports: %s\n", rs.last_error);
+        }
         if (j)
             json_dumpf(j, stdout, JSON_COMPACT);
         putchar('\n');

@@ -31,6 +31,13 @@ struct demo_options {
  * (never train.csv). */
 int demo_load(struct engine *en, const struct demo_options *opt, struct js_error *e);
 
+/* Issues the reports a district running since the demo's first order would hold at now (issue
+ * 11): the last seven 每日早报, the last four weeks' 专报 and analyses, the last two months' 通报
+ * and unit reports, and the last quarter's analysis, each issued by the scheduler ten minutes
+ * after its period ended. db is the store's location (for the assessment's scores). Reports
+ * already issued are left alone. log may be NULL. */
+int demo_reports(struct store *s, const char *db, int64_t now, FILE *log, struct js_error *e);
+
 /* Prints the demo logins to f: one line per user with login, role, unit and password (the
  * demo password is printed as given, since every demo user shares it). */
 void demo_print_logins(struct engine *en, FILE *f, const char *password);

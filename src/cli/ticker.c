@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/engine.h"
+#include "store/report_store.h"
 #include "util/shipped.h"
 
 struct ticker {
@@ -117,6 +118,24 @@ static void deliver_at_start(struct ticker *t, struct store *s)
     }
 }
 
+/* The reports due at this instant (issue 11): yesterday's 早报 after midnight, the week's on
+ * Monday, the month's on the 1st, the quarter's on its first day; each once. */
+static void tick_reports(struct ticker *t, struct store *s)
+{
+    struct report_due_stats st;
+    struct js_error e;
+    js_error_clear(&e);
+    int64_t now = jclock_now(t->clock);
+    int rc = report_issue_due(s, t->db, now, &st, &e);
+    if (t->log && (st.issued || st.failed || rc)) {
+        char when[40];
+        jtime_format(now, when, sizeof when);
+        fprintf(t->log, "%s reports: %d issued, %d failed%s%s\n", when, st.issued, st.failed,
+                st.failed ? "; last: " : "", st.failed ? st.last_error : "");
+        fflush(t->log);
+    }
+}
+
 static void *run(void *arg)
 {
     struct ticker *t = arg;
@@ -139,6 +158,8 @@ static void *run(void *arg)
             fprintf(t->log, "jiesu: tick failed: %s: %s\n", js_err_name(rc), e.message);
             fflush(t->log);
         }
+        if (!rc)
+            tick_reports(t, s);
         if (rc) { /* start afresh with a new handle next time */
             store_close(s);
             s = NULL;

@@ -71,7 +71,7 @@ static json_t *order_row(const struct rsrc *r, const struct order *o)
     char when[40];
     jtime_format_cn(o->created_at, when, sizeof when);
     struct buf units;
-    buf_init(&units, 64);
+    buf_init(&units, 0);
     for (int i = 0; i < o->n_units; i++)
         if (o->units[i].active)
             buf_printf(&units, "%s%s%s", units.len ? "、" : "", unit_name(r, o->units[i].unit_id),

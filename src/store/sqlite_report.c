@@ -173,7 +173,7 @@ int sqlite_report_count(struct store *s, const struct report_filter *f, int dim1
         return -JS_EINVAL;
     struct buf sql;
     struct params p = {0};
-    buf_init(&sql, 512);
+    buf_init(&sql, 0);
     int rc = buf_puts(&sql, "SELECT ");
     rc |= dim_expr(f, dim1, &sql);
     rc |= buf_puts(&sql, ", ");
@@ -236,7 +236,7 @@ int sqlite_report_event_counts(struct store *s, const struct report_filter *f,
         counts[a] = 0;
     struct buf sql;
     struct params p = {0};
-    buf_init(&sql, 256);
+    buf_init(&sql, 0);
     int rc = buf_puts(&sql, "SELECT e.action, count(*) FROM events e WHERE e.at >= ? AND e.at < ?");
     p_int(&p, f->from);
     p_int(&p, f->to);
@@ -278,7 +278,7 @@ int sqlite_report_order_ids(struct store *s, const struct report_filter *f, int6
         return 0;
     struct buf sql;
     struct params p = {0};
-    buf_init(&sql, 512);
+    buf_init(&sql, 0);
     int rc = buf_puts(&sql, "SELECT o.id FROM orders o");
     if (rc || (rc = where(&sql, &p, f)) ||
         buf_printf(&sql,
