@@ -1051,9 +1051,24 @@ static int build_notice(const struct report_src *src, const struct report_period
         else
             json_decref(rows);
     }
-    /* every street */
+    /* every street, by rank (those not assessed last) */
     json_t *all = json_array();
-    for (int i = 0; !rc && all && i < n; i++) {
+    int *order = calloc((size_t)(n ? n : 1), sizeof *order);
+    for (int i = 0; order && i < n; i++) {
+        int j = i;
+        for (; j > 0; j--) {
+            const struct notice_street *a = &st[order[j - 1]];
+            int ra = a->rank ? a->rank : 1 << 30, rb = st[i].rank ? st[i].rank : 1 << 30;
+            if (ra <= rb)
+                break;
+            order[j] = order[j - 1];
+        }
+        order[j] = i;
+    }
+    if (!order)
+        rc = -JS_ENOMEM;
+    for (int k2 = 0; !rc && all && k2 < n; k2++) {
+        int i = order[k2];
         const struct unit *u = unit_by_id(src, st[i].unit_id);
         json_array_append_new(
             all, json_pack("{ss so so so sI}", "name", u ? u->name : "", "score",
@@ -1070,6 +1085,7 @@ static int build_notice(const struct report_src *src, const struct report_period
                          all, "bar:name:score");
     else
         json_decref(all);
+    free(order);
     free(st);
     free(lists);
     return rc;

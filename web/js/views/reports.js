@@ -22,6 +22,7 @@ function valueText(v, type) {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'string') return v;
   if (type === 'pct' || type === '%') return (100 * v).toFixed(1) + '%';
+  if (type === 'num') return Number(v).toFixed(2);
   return Number.isInteger(v) ? String(v) : Number(v).toFixed(2);
 }
 
@@ -136,11 +137,12 @@ async function showDoc(view, doc, { line, actions }) {
       const el = s.chart && s.rows.length ? h('div.chart', { dataset: { chart: s.id } }) : null;
       if (el) charts.push([el, s]);
       return h('section.panel.report-section', { dataset: { section: s.id } },
-        h('h2', s.title), s.note ? h('p.muted.small', s.note) : null, el,
-        table(s.columns.map((c) => ({
-          label: c.label, class: c.type === 'text' ? null : 'num',
-          get: (r) => valueText(r[c.key], c.type),
-        })), s.rows, { empty: '本期无' }));
+        h('h2', s.title), s.note ? h('p.muted.small', s.note) : null,
+        h('div.report-body' + (el ? '.with-chart' : ''), el,
+          table(s.columns.map((c) => ({
+            label: c.label, class: c.type === 'text' ? null : 'num',
+            get: (r) => valueText(r[c.key], c.type),
+          })), s.rows, { empty: '本期无' })));
     }));
   for (const [el, s] of charts) await chart(el, chartOption(s));
 }
