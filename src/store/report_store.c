@@ -342,10 +342,12 @@ static int issued_already(struct store *s, const struct report_period *p, int64_
     return rc;
 }
 
+/* Issues one due report unless it exists; *any caches whether any order came before the period
+ * ended (-1: not asked yet), asked only when something is missing. */
 static void due_one(struct rsrc *r, const struct report_period *p, int64_t unit, int64_t now,
-                    struct report_due_stats *st, int *first_rc, struct js_error *e)
+                    int *any, struct report_due_stats *st, int *first_rc, struct js_error *e)
 {
-    bool done = false;
+    bool done = false, yes = false;
     struct js_error e1;
     js_error_clear(&e1);
     int rc = issued_already(r->s, p, unit, &done);
@@ -353,6 +355,10 @@ static void due_one(struct rsrc *r, const struct report_period *p, int64_t unit,
         st->present++;
         return;
     }
+    if (!rc && *any < 0 && !(rc = has_orders_before(r->s, p->to, &yes)))
+        *any = yes;
+    if (!rc && !*any)
+        return; /* the district had no orders yet */
     if (!rc)
         rc = issue_with(r, p, unit, now, NULL, true, NULL, &e1);
     if (rc == -JS_EEXISTS) { /* another pass issued it meanwhile */
@@ -387,21 +393,14 @@ int report_issue_due(struct store *s, const char *db, int64_t now, struct report
     for (int k = 0; k < RK__COUNT; k++) {
         struct report_period p;
         report_period_due(k, now, &p);
-        bool any = false;
-        if ((rc = has_orders_before(s, p.to, &any))) {
-            if (!first)
-                first = js_fail(e, -rc, NULL, "无法统计工单");
-            continue;
-        }
-        if (!any)
-            continue;
+        int any = -1;
         if (!report_kind_per_unit(k)) {
-            due_one(&r, &p, 0, now, st, &first, e);
+            due_one(&r, &p, 0, now, &any, st, &first, e);
             continue;
         }
         for (int i = 0; i < r.src.n_units; i++)
             if (r.units[i].active)
-                due_one(&r, &p, r.units[i].id, now, st, &first, e);
+                due_one(&r, &p, r.units[i].id, now, &any, st, &first, e);
     }
     rsrc_release(&r);
     return first;

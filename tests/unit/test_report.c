@@ -215,6 +215,20 @@ static void test_daily_figures(void **state)
     assert_int_equal(fig_i(doc, "multi_unit"), 0);
     json_decref(doc);
 
+    /* the week's analysis: five received, none the week before, day by day */
+    doc = make(&w, RK_WEEKLY, "2026-11-08", 0);
+    assert_int_equal(fig_i(doc, "received"), 5);
+    assert_int_equal(fig_i(doc, "received_prev"), 0);
+    assert_true(json_is_null(figure(doc, "received_change")));
+    assert_int_equal(n_rows(doc, "trend"), 2);
+    assert_int_equal(row_n(doc, "trend", "11月3日"), 3);
+    assert_int_equal(row_n(doc, "trend", "11月4日"), 2);
+    assert_int_equal(fig_i(doc, "closed"), 1);
+    assert_int_equal(fig_i(doc, "reopened"), 1);
+    assert_int_equal(row_n(doc, "by_unit", "东华门街道办事处"), 1);
+    assert_int_equal(row_n(doc, "by_unit", "景山街道办事处"), 1);
+    json_decref(doc);
+
     /* the unit report of 东华门 for November: only the orders it holds (o1) */
     doc = make(&w, RK_UNIT_MONTHLY, "2026-11", w.f.unit_street[0]);
     assert_int_equal(fig_i(doc, "received"), 1);
