@@ -3,6 +3,7 @@
  * and when SQL tries), editions, the schedule (what is due when, never issued twice), the
  * periods, and the rules of the 通报's four classes. */
 #include "compat.h"
+#include "cli/ticker.h"
 #include "core/report.h"
 #include "store/report_store.h"
 #include "fixture.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HOUR 3600
 
@@ -376,6 +378,51 @@ static void test_schedule(void **state)
     fixture_close(&w.f);
 }
 
+static int64_t fixed_now(void *ctx)
+{
+    return *(const int64_t *)ctx;
+}
+
+static int count_reports(struct store *s)
+{
+    struct report_query q = {.kind = -1, .limit = 100};
+    struct report_rec *list = NULL;
+    int n = 0;
+    assert_int_equal(s->ops->report_list(s, &q, &list, &n), 0);
+    free(list);
+    return n;
+}
+
+/* The server's scheduler thread issues the due report, once however many ticks pass. */
+static void test_ticker_issues(void **state)
+{
+    JS_UNUSED(state);
+    struct world w;
+    build_world(&w);
+    int64_t at = T("2026-11-04T00:05:00+08:00");
+    struct jclock clock = {fixed_now, &at};
+    struct ticker_config cfg = {.db = w.path, .interval_seconds = 1, .clock = &clock};
+    struct ticker *t = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    assert_int_equal(ticker_start(&cfg, &t, &e), 0);
+    struct timespec step = {0, 50 * 1000 * 1000};
+    for (int i = 0; i < 1200 && count_reports(w.f.store) == 0; i++) /* up to a minute */
+        nanosleep(&step, NULL);
+    nanosleep(&(struct timespec){2, 500 * 1000 * 1000}, NULL); /* two more ticks at least */
+    ticker_stop(t);
+    assert_int_equal(count_reports(w.f.store), 1);
+    struct report_query q = {.kind = RK_DAILY, .period = "2026-11-03", .limit = 5};
+    struct report_rec *list = NULL;
+    int n = 0;
+    assert_int_equal(w.f.store->ops->report_list(w.f.store, &q, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].issued_at, at);
+    assert_int_equal(list[0].issued_by, 0);
+    free(list);
+    fixture_close(&w.f);
+}
+
 static void test_notice_classes(void **state)
 {
     JS_UNUSED(state);
@@ -471,7 +518,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_daily_figures), cmocka_unit_test(test_issued_never_changes),
         cmocka_unit_test(test_schedule),      cmocka_unit_test(test_notice_classes),
-        cmocka_unit_test(test_notice_report),
+        cmocka_unit_test(test_notice_report), cmocka_unit_test(test_ticker_issues),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
