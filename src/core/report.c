@@ -701,13 +701,20 @@ int report_daily_notable(const struct report_src *src, const struct report_perio
 
 /* ---- the kinds --------------------------------------------------------------------------- */
 
+/* The sections of the 早报 in the order they appear: a new section is one more entry. */
+static int (*const daily_sections[])(const struct report_src *, const struct report_period *,
+                                     json_t *) = {
+    report_daily_volume,   report_daily_warnings,     report_daily_overdue,
+    report_daily_reopened, report_daily_satisfaction, report_daily_notable,
+};
+
 static int build_daily(const struct report_src *src, const struct report_period *p, json_t *doc)
 {
-    int rc;
-    if ((rc = report_daily_volume(src, p, doc)) || (rc = report_daily_warnings(src, p, doc)) ||
-        (rc = report_daily_overdue(src, p, doc)) || (rc = report_daily_reopened(src, p, doc)) ||
-        (rc = report_daily_satisfaction(src, p, doc)) || (rc = report_daily_notable(src, p, doc)))
-        return rc;
+    for (size_t i = 0; i < sizeof daily_sections / sizeof *daily_sections; i++) {
+        int rc = daily_sections[i](src, p, doc);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 

@@ -363,28 +363,6 @@ int assess_export_xlsx(const struct assess_report *r, int64_t only_unit, const c
 
 /* ---- the ranking -------------------------------------------------------------------------- */
 
-static void send_file(struct http_response *res, const char *path, const char *type,
-                      const char *filename)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
-    if (fd < 0 || fstat(fd, &sb)) {
-        if (fd >= 0)
-            close(fd);
-        unlink(path);
-        http_error(res, -JS_EIO, NULL, "cannot read the export");
-        return;
-    }
-    unlink(path); /* the open descriptor keeps the file until it is sent */
-    res->status = 200;
-    res->content_type = type;
-    res->fd = fd;
-    res->fd_size = (uint64_t)sb.st_size;
-    char disp[256];
-    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
-    http_response_header(res, "Content-Disposition", disp);
-}
-
 static void get_report(void *ap, struct http_request *req, struct http_response *res)
 {
     struct app *a = ap;
@@ -448,9 +426,9 @@ static void get_report(void *ap, struct http_request *req, struct http_response 
                 http_error_from(res, &e);
             } else {
                 snprintf(filename, sizeof filename, "%s_%s.xlsx", s->name, period);
-                send_file(res, path,
-                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          filename);
+                http_send_file(res, path,
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               filename);
             }
         }
     } else {

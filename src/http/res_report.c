@@ -6,11 +6,9 @@
 #include "compat.h"
 #include "http/res_report.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 
@@ -464,9 +462,8 @@ static void get_report(void *ap, struct http_request *req, struct http_response 
 
 static void filename_of(const struct report_rec *rec, const char *ext, char *out, size_t n)
 {
-    snprintf(out, n, "attachment; filename=\"report-%s-%s-%lld-v%d.%s\"",
-             js_report_kind_names[rec->kind], rec->period, (long long)rec->unit_id, rec->edition,
-             ext);
+    snprintf(out, n, "report-%s-%s-%lld-v%d.%s", js_report_kind_names[rec->kind], rec->period,
+             (long long)rec->unit_id, rec->edition, ext);
 }
 
 static void get_xlsx(void *ap, struct http_request *req, struct http_response *res)
@@ -488,26 +485,15 @@ static void get_xlsx(void *ap, struct http_request *req, struct http_response *r
     } else {
         close(fd);
         if (report_export_xlsx(j, path, &e)) {
+            unlink(path);
             http_error_from(res, &e);
         } else {
-            int in = open(path, O_RDONLY | O_CLOEXEC);
-            struct stat sb;
-            if (in < 0 || fstat(in, &sb)) {
-                if (in >= 0)
-                    close(in);
-                http_error(res, -JS_EIO, NULL, "无法读取导出文件");
-            } else {
-                char disp[256];
-                filename_of(&rec, "xlsx", disp, sizeof disp);
-                res->status = 200;
-                res->content_type =
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-                res->fd = in;
-                res->fd_size = (uint64_t)sb.st_size;
-                http_response_header(res, "Content-Disposition", disp);
-            }
+            char name[160];
+            filename_of(&rec, "xlsx", name, sizeof name);
+            http_send_file(res, path,
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           name);
         }
-        unlink(path); /* an open descriptor keeps the file until it is sent */
     }
     json_decref(j);
     report_rec_release(&rec);

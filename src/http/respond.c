@@ -2,9 +2,12 @@
 #include "compat.h"
 #include "http/respond.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -265,4 +268,26 @@ int http_gzip(const void *in, size_t n, int level, char **out, size_t *out_len)
 out:
     deflateEnd(&z);
     return rc;
+}
+
+void http_send_file(struct http_response *res, const char *path, const char *type,
+                    const char *filename)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb)) {
+        if (fd >= 0)
+            close(fd);
+        unlink(path);
+        http_error(res, -JS_EIO, NULL, "无法读取导出文件");
+        return;
+    }
+    unlink(path); /* the open descriptor keeps the file until it is sent */
+    res->status = 200;
+    res->content_type = type;
+    res->fd = fd;
+    res->fd_size = (uint64_t)sb.st_size;
+    char disp[256];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
+    http_response_header(res, "Content-Disposition", disp);
 }

@@ -31,6 +31,11 @@ void http_error_raw(struct http_response *res, int status, const char *code_name
 /* Sets res to status with a text body of the given content type (copied). */
 void http_text(struct http_response *res, int status, const char *content_type, const char *text);
 
+/* Sends the file at path as an attachment named filename (an export written to a temporary
+ * file): the file is unlinked at once, its open descriptor streamed; an unreadable file gives
+ * a 500 error. */
+void http_send_file(struct http_response *res, const char *path, const char *type,
+                    const char *filename);
 /* Sets res to status with no body (204, 304). */
 void http_empty(struct http_response *res, int status);
 
