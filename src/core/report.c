@@ -876,6 +876,39 @@ static int top_units(const struct report_src *src, const struct report_period *p
                        "name:单位:text;n:件数:int;share:占比:pct", rows, "bar:name:n");
 }
 
+/* Every assessed unit's 三率 score and rank in its group over p (the quarter's 考评情况). */
+static int group_scores(const struct report_src *src, const struct report_period *p, json_t *doc)
+{
+    json_t *scores = NULL;
+    int rc = src->scores ? src->scores(src->ctx, p, &scores) : 0;
+    if (rc || !scores)
+        return rc;
+    json_t *rows = json_array();
+    size_t i;
+    json_t *u;
+    json_array_foreach(scores, i, u)
+    {
+        json_t *score = json_object_get(u, "score"), *rank = json_object_get(u, "rank"),
+               *group = json_object_get(u, "group");
+        if (!json_is_number(score) || !rows)
+            continue;
+        json_array_append_new(
+            rows, json_pack("{ss ss sO sO sI}", "group",
+                            json_is_string(group) ? json_string_value(group) : "", "name",
+                            json_string_value(json_object_get(u, "name")), "score", score, "rank",
+                            json_is_integer(rank) ? rank : json_null(), "received",
+                            (json_int_t)json_integer_value(json_object_get(u, "received"))));
+    }
+    json_decref(scores);
+    if (!rows)
+        return -JS_ENOMEM;
+    return add_section(
+        doc, "scores", "各单位“三率”考评",
+        "本期的响应率、解决率、满意率考评（beijing-2020 方案），按分组排名",
+        "group:分组:text;name:单位:text;score:得分:num;rank:组内排名:int;received:承办量:int", rows,
+        NULL);
+}
+
 static int build_analysis(const struct report_src *src, const struct report_period *p, json_t *doc)
 {
     int rc;
@@ -883,9 +916,9 @@ static int build_analysis(const struct report_src *src, const struct report_peri
         (rc = closing_figures(src, p, 0, doc)) || (rc = satisfaction_section(src, p, 0, doc)) ||
         (rc = trend(src, p, 0, doc)) || (rc = top_units(src, p, doc)))
         return rc;
-    if (p->kind == RK_QUARTERLY)
-        return concentrated(src, p, doc);
-    return 0;
+    if (p->kind == RK_QUARTERLY && !(rc = concentrated(src, p, doc)))
+        rc = group_scores(src, p, doc);
+    return rc;
 }
 
 /* The unit's row of the month's assessment, as figures. */

@@ -187,14 +187,14 @@ static int src_scores(void *ctx, const struct report_period *p, json_t **out)
     json_t *u;
     json_array_foreach(json_object_get(doc, "units"), i, u)
     {
-        json_t *row = json_pack(
-            "{sO sO sO sO sO sO sO sO}", "unit_id", json_object_get(u, "unit_id"), "name",
-            json_object_get(u, "name"), "kind", json_object_get(u, "kind"), "group",
-            json_object_get(u, "group") ? json_object_get(u, "group") : json_null(), "assessed",
-            json_object_get(u, "assessed") ? json_object_get(u, "assessed") : json_false(), "score",
-            json_object_get(u, "score") ? json_object_get(u, "score") : json_null(), "rank",
-            json_object_get(u, "rank") ? json_object_get(u, "rank") : json_null(), "received",
-            json_object_get(u, "received") ? json_object_get(u, "received") : json_integer(0));
+        json_t *group = json_object_get(u, "group"), *assessed = json_object_get(u, "assessed"),
+               *score = json_object_get(u, "score"), *rank = json_object_get(u, "rank");
+        json_t *row =
+            json_pack("{sO sO sO sO sb sO sO sI}", "unit_id", json_object_get(u, "unit_id"), "name",
+                      json_object_get(u, "name"), "kind", json_object_get(u, "kind"), "group",
+                      group ? group : json_null(), "assessed", json_is_true(assessed), "score",
+                      score ? score : json_null(), "rank", rank ? rank : json_null(), "received",
+                      (json_int_t)json_integer_value(json_object_get(u, "received")));
         if (row)
             json_array_append_new(rows, row);
     }

@@ -501,6 +501,11 @@ static void test_notice_report(void **state)
     assert_int_equal(n_rows(doc, "class_govern"), 0);   /* nobody held 3 orders of a category */
     assert_int_equal(n_rows(doc, "streets"), 2);
     json_decref(doc);
+    /* the quarter's analysis lists the scores of the units that held orders: the two streets */
+    doc = make(&w, RK_QUARTERLY, "2026-Q4", 0);
+    assert_int_equal(n_rows(doc, "scores"), 2);
+    assert_int_equal(fig_i(doc, "received"), 5);
+    json_decref(doc);
     /* refusals: a unit report needs its unit, other kinds refuse one */
     struct report_period p;
     struct js_error e;
