@@ -32,10 +32,10 @@ struct demo_options {
 int demo_load(struct engine *en, const struct demo_options *opt, struct js_error *e);
 
 /* Issues the reports a district running since the demo's first order would hold at now (issue
- * 11): the last seven 每日早报, the last four weeks' 专报 and analyses, the last two months' 通报
- * and unit reports, and the last quarter's analysis, each issued by the scheduler ten minutes
- * after its period ended. db is the store's location (for the assessment's scores). Reports
- * already issued are left alone. log may be NULL. */
+ * 11), as the scheduler would have: a pass just after each of the last seven days, four weeks,
+ * two months and one quarter ended, each issuing everything due then (早报, 专报 and analyses,
+ * 通报 and the units' monthly reports, the quarterly analysis). db is the store's location (for
+ * the assessment's scores). Reports already issued are left alone. log may be NULL. */
 int demo_reports(struct store *s, const char *db, int64_t now, FILE *log, struct js_error *e);
 
 /* Prints the demo logins to f: one line per user with login, role, unit and password (the
