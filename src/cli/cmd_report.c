@@ -252,7 +252,7 @@ int cli_report(struct opts *o)
         }
         json_decref(doc);
     } else if (opts_has(o, "issue")) {
-        struct actor by = {0};
+        struct actor by = {.role = ROLE_SYSTEM, .name = "系统（命令行签发）"};
         const char *as = opts_get(o, "as");
         if (as) {
             struct user u;

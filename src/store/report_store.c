@@ -276,7 +276,7 @@ static int issue_with(struct rsrc *r, const struct report_period *p, int64_t uni
     rec.issued_at = now;
     rec.issued_by = by ? by->user_id : 0;
     snprintf(rec.issued_by_name, sizeof rec.issued_by_name, "%s",
-             by && by->user_id ? by->name : "系统（定时生成）");
+             by && (by->user_id || by->name[0]) ? by->name : "系统（定时生成）");
     snprintf(rec.title, sizeof rec.title, "%s", json_string_value(json_object_get(doc, "title")));
     rec.doc = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(doc);

@@ -23,7 +23,8 @@
 int report_make(struct store *s, const char *db, const struct report_period *p, int64_t unit_id,
                 int64_t now, json_t **out, struct js_error *e);
 
-/* Builds and stores a report, issued at now by `by` (NULL or user 0: the scheduler), in its own
+/* Builds and stores a report, issued at now by `by` (NULL: the scheduler; user 0 with a name: a
+ * system issuer so named, e.g. the command line), in its own
  * transaction: a new edition when the period was issued before, or -JS_EEXISTS when first_only
  * and it was. out (may be NULL) gets the record with its document (report_rec_release). */
 int report_issue(struct store *s, const char *db, const struct report_period *p, int64_t unit_id,
