@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* One step of the schema. Released migrations are never edited: a change is a new step. */
 struct sqlite_migration {
@@ -34,6 +35,24 @@ int sqlite_fail(struct sqlite3 *db, int rc);
 void sqlite_col_copy(struct sqlite3_stmt *st, int i, char *dst, size_t n);
 /* store_ops.outbox_put of the SQLite backend (sqlite_timers.c). */
 int sqlite_outbox_put(struct store *s, struct outbox_msg *m);
+
+struct st_query;
+struct buf;
+/* The FTS5 expression of a parsed query, as order search runs it (store_sqlite.c): every group
+ * required, any of its alternatives, each a phrase of index tokens. */
+int sqlite_fts_render(const struct st_query *m, struct buf *out);
+
+/* The knowledge-base operations of the SQLite backend (sqlite_kb.c). */
+struct kb_entry;
+struct kb_list;
+struct kb_query;
+struct kb_unit_stats;
+int sqlite_kb_put(struct store *s, struct kb_entry *k);
+int sqlite_kb_get(struct store *s, int64_t id, struct kb_entry *out);
+int sqlite_kb_list(struct store *s, const struct kb_query *q, struct kb_list *out, bool *more);
+int sqlite_kb_use(struct store *s, int64_t id, int64_t order_id, int64_t at);
+int sqlite_kb_stats(struct store *s, int64_t from, int64_t to, int64_t cutoff,
+                    int (*cb)(void *ctx, const struct kb_unit_stats *st), void *ctx);
 
 /* The sort key of SORT_DEADLINE_ASC: orders without a deadline (0) come last. The query must
  * spell it exactly like the expression index of the schema for SQLite to use that index. */
