@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/indicators.h"
 #include "core/kb.h"
 #include "store/timers_store.h"
 #include "text/searchtext.h"
@@ -578,6 +579,28 @@ static void unit_figures(void **state)
     assert_int_equal(a->published, 4);
     assert_int_equal(a->stale, 0);
     assert_int_equal(a->uses, 1);
+    /* the figures as indicators a scheme refers to (by id or Chinese label) */
+    int64_t ids[2] = {f.unit_dept[0], f.unit_dept[1]};
+    struct ind_table t;
+    struct ind_params prm;
+    ind_params_default(&prm);
+    assert_int_equal(ind_table_init(&t, ids, 2), 0);
+    seen.n = 0;
+    assert_int_equal(f.store->ops->kb_stats(f.store, oct.from, oct.to, oct.to, stats_cb, &seen), 0);
+    for (int i = 0; i < seen.n; i++)
+        ind_table_add_kb(&t, seen.v[i].unit_id, seen.v[i].published, seen.v[i].stale,
+                         seen.v[i].uses);
+    ind_table_finish(&t, &prm);
+    int ra = ind_table_row(&t, f.unit_dept[0]), rb = ind_table_row(&t, f.unit_dept[1]);
+    assert_int_equal(ind_lookup("kb_published", 12), IND_KB_PUBLISHED);
+    assert_int_equal(ind_lookup("知识库过期率", strlen("知识库过期率")), IND_KB_STALE_RATE);
+    assert_true(ind_value(&t, ra, IND_KB_PUBLISHED) == 2.0);
+    assert_true(ind_value(&t, ra, IND_KB_STALE) == 1.0);
+    assert_true(ind_value(&t, ra, IND_KB_STALE_RATE) == 1.0 / 3.0); /* 1 ÷ (2 + 1) */
+    assert_true(ind_value(&t, ra, IND_KB_USES) == 2.0);
+    assert_true(ind_value(&t, rb, IND_KB_STALE_RATE) == 0.0);
+    assert_true(ind_value(&t, rb, IND_KB_USES) == 1.0);
+    ind_table_release(&t);
     fixture_close(&f);
 }
 
