@@ -2,12 +2,14 @@
  * each order driven through the real engine, action by action, under a fake clock. */
 #include "compat.h"
 #include "cli/demo.h"
+#include "core/kb.h"
 #include "core/scheduler.h"
 #include "core/calendar.h"
 #include "store/store.h"
 #include "util/auth.h"
 #include "util/buf.h"
 #include "util/csv.h"
+#include "util/jfield.h"
 #include "util/jtime.h"
 
 #include <jansson.h>
@@ -2236,6 +2238,95 @@ static int run_split(struct demo *d, const struct plan *p)
     return rc;
 }
 
+/* The knowledge base (issue 11) from the real replies: per top-level category the clearest
+ * replies (of a readable length), the question being the message's title and the answer the
+ * reply from its "答复如下" on; the owner is the unit the catalogue gives the category. Some
+ * entries stay drafts, some wait for review, most are published (a few expiring within 30 days,
+ * a few with a second version that superseded the first). */
+static int seed_kb(struct demo *d)
+{
+    enum { PER_CAT = 4, MAX_ENTRIES = 48 };
+    int taken[256] = {0}, made = 0, rc = 0;
+    struct js_error e;
+    for (int i = 0; i < d->replies.n && made < MAX_ENTRIES && !rc; i++) {
+        struct msg *m = &d->replies.v[i];
+        int c = msg_cat(d, m);
+        while (c >= 0 && d->cats[c].parent >= 0)
+            c = d->cats[c].parent;
+        if (c < 0 || c >= 256 || taken[c] >= PER_CAT || !m->reply || !m->title)
+            continue;
+        const char *ans = strstr(m->reply, "答复如下");
+        ans = ans ? ans + strlen("答复如下") : m->reply;
+        while (!strncmp(ans, "：", 3) || !strncmp(ans, ":", 1))
+            ans += ans[0] == ':' ? 1 : 3;
+        size_t chars = utf8_len(ans);
+        if (chars < 60 || chars > 700)
+            continue;
+        struct catalogue_entry ce;
+        if (d->s->ops->catalogue_lookup(d->s, d->cats[c].id, d->district, &ce))
+            continue;
+        const struct dunit *u = NULL;
+        for (int k = 0; k < d->n_units; k++)
+            if (d->units[k].id == ce.unit_id)
+                u = &d->units[k];
+        if (!u)
+            continue;
+        char *answer = clean_text(ans, KB_ANSWER_MAX);
+        char *question = clean_text(m->title, KB_QUESTION_MAX);
+        json_t *in =
+            json_pack("{ss ss ss s[I]}", "question", question ? question : "", "answer",
+                      answer ? answer : "", "basis", "本单位对同类诉求的正式答复（政务留言平台）",
+                      "categories", (json_int_t)d->cats[c].id);
+        free(answer);
+        free(question);
+        int variant = made % 7;
+        int64_t t0 = d->now - (int64_t)(60 + made) * JT_DAY;
+        struct kb_entry k;
+        kb_entry_init(&k);
+        js_error_clear(&e);
+        char to[32];
+        jtime_format(variant == 4 ? d->now + (int64_t)(10 + made % 15) * JT_DAY
+                                  : d->now + 365 * JT_DAY,
+                     to, sizeof to);
+        json_object_set_new(in, "valid_to", json_string(to));
+        rc = kb_create(d->s, &u->op, in, t0, &k, &e);
+        json_decref(in);
+        int64_t id = k.id;
+        kb_entry_release(&k);
+        if (!rc && variant != 0)
+            rc = kb_act(d->s, &u->lead, id, KBA_SUBMIT, NULL, t0 + 3600, NULL, &e);
+        if (!rc && variant == 2) /* sent back once, then resubmitted and waiting */
+        {
+            rc = kb_act(d->s, &d->supervisor, id, KBA_REJECT, "请补充政策依据的文件名称和文号",
+                        t0 + 86400, NULL, &e);
+            if (!rc)
+                rc = kb_act(d->s, &u->lead, id, KBA_SUBMIT, NULL, t0 + 2 * 86400, NULL, &e);
+        }
+        if (!rc && variant >= 3)
+            rc = kb_act(d->s, &d->supervisor, id, KBA_APPROVE, NULL, t0 + 86400, NULL, &e);
+        if (!rc && variant == 5) { /* a second version, published 20 days ago */
+            json_t *ed = json_pack("{ss}", "basis",
+                                   "本单位对同类诉求的正式答复（政务留言平台）；已按最新政策复核");
+            rc = kb_edit(d->s, &u->op, id, ed, d->now - 25 * JT_DAY, &k, &e);
+            json_decref(ed);
+            int64_t v2 = k.id;
+            kb_entry_release(&k);
+            if (!rc)
+                rc = kb_act(d->s, &u->lead, v2, KBA_SUBMIT, NULL, d->now - 24 * JT_DAY, NULL, &e);
+            if (!rc)
+                rc = kb_act(d->s, &d->supervisor, v2, KBA_APPROVE, NULL, d->now - 20 * JT_DAY, NULL,
+                            &e);
+        }
+        if (rc)
+            return js_fail(d->e, rc, "kb", "demo knowledge base: %s", e.message);
+        taken[c]++;
+        made++;
+    }
+    if (d->opt->log)
+        fprintf(d->opt->log, "demo: %d knowledge-base entries from the real replies\n", made);
+    return 0;
+}
+
 static int run_plan(struct demo *d, const struct plan *p)
 {
     struct flow f;
@@ -2590,6 +2681,9 @@ int demo_load(struct engine *en, const struct demo_options *opt, struct js_error
                     d->n_actions, mono_seconds() - t_start);
     }
     log_summary(d, mono_seconds() - t_start);
+    d->t = o.now;
+    if ((rc = seed_kb(d)))
+        goto out;
     /* The platform's timers have been running all along in a real district: one scheduler
      * pass at `now` urges, supervises, flags and force-closes what is due by then. */
     d->t = o.now;
