@@ -2039,6 +2039,8 @@ static int run_transfer(struct demo *d, const struct plan *p)
 
 /* Direct answer (秒回): stays answered (MS_HANDLING), gets a callback but is not closed yet
  * (MS_CALLBACK), is closed (MS_CLOSED) or closed and archived (MS_ARCHIVED). */
+static int64_t kb_cite_for(struct demo *d, int64_t category_id);
+
 static int run_answer(struct demo *d, const struct plan *p)
 {
     struct flow f;
@@ -2048,8 +2050,11 @@ static int run_answer(struct demo *d, const struct plan *p)
     if (rc)
         return rc;
     wait_for(d, rnd_hours(d, 0.05, 0.4), false);
-    if ((rc = act(d, &d->agent[rnd(d) % 2], ACT_ANSWER, f.id, arg_s("answer", reply_text(&f)),
-                  NULL)))
+    json_t *ans = arg_s("answer", reply_text(&f));
+    int64_t cite = kb_cite_for(d, f.category_id);
+    if (cite)
+        put_i(ans, "kb_entry", cite);
+    if ((rc = act(d, &d->agent[rnd(d) % 2], ACT_ANSWER, f.id, ans, NULL)))
         return rc;
     if (p->stop == MS_HANDLING)
         return 0;
@@ -2250,7 +2255,7 @@ static int seed_kb(struct demo *d)
     struct js_error e;
     for (int i = 0; i < d->replies.n && made < MAX_ENTRIES && !rc; i++) {
         struct msg *m = &d->replies.v[i];
-        int c = msg_cat(d, m);
+        int leaf = msg_cat(d, m), c = leaf;
         while (c >= 0 && d->cats[c].parent >= 0)
             c = d->cats[c].parent;
         if (c < 0 || c >= 256 || taken[c] >= PER_CAT || !m->reply || !m->title)
@@ -2273,14 +2278,16 @@ static int seed_kb(struct demo *d)
             continue;
         char *answer = clean_text(ans, KB_ANSWER_MAX);
         char *question = clean_text(m->title, KB_QUESTION_MAX);
-        json_t *in =
-            json_pack("{ss ss ss s[I]}", "question", question ? question : "", "answer",
-                      answer ? answer : "", "basis", "本单位对同类诉求的正式答复（政务留言平台）",
-                      "categories", (json_int_t)d->cats[c].id);
-        free(answer);
-        free(question);
+        if (!answer || !question) {
+            free(answer);
+            free(question);
+            return js_fail(d->e, JS_ENOMEM, "kb", "out of memory");
+        }
+        json_t *in = json_pack("{ss ss ss s[I]}", "question", question, "answer", answer, "basis",
+                               "本单位对同类诉求的正式答复（政务留言平台）", "categories",
+                               (json_int_t)d->cats[leaf].id);
         int variant = made % 7;
-        int64_t t0 = d->now - (int64_t)(60 + made) * JT_DAY;
+        int64_t t0 = d->now - (int64_t)(120 + made) * JT_DAY; /* before the demo's orders */
         struct kb_entry k;
         kb_entry_init(&k);
         js_error_clear(&e);
@@ -2317,14 +2324,47 @@ static int seed_kb(struct demo *d)
                 rc = kb_act(d->s, &d->supervisor, v2, KBA_APPROVE, NULL, d->now - 20 * JT_DAY, NULL,
                             &e);
         }
-        if (rc)
+        if (rc) {
+            free(answer);
+            free(question);
             return js_fail(d->e, rc, "kb", "demo knowledge base: %s", e.message);
+        }
+        free(answer);
+        free(question);
         taken[c]++;
         made++;
     }
     if (d->opt->log)
         fprintf(d->opt->log, "demo: %d knowledge-base entries from the real replies\n", made);
     return 0;
+}
+
+/* The published entry in force at the demo's clock that a call-taker cites when answering an
+ * order of category_id directly (秒回): one of the entries filed under its top-level category
+ * (taking turns), 0 if none. */
+static int64_t kb_cite_for(struct demo *d, int64_t category_id)
+{
+    /* the entries of the order's top-level category: the units write them per kind of matter */
+    for (int i = 0; i < d->n_cats; i++)
+        if (d->cats[i].id == category_id) {
+            int c = i;
+            while (d->cats[c].parent >= 0)
+                c = d->cats[c].parent;
+            category_id = d->cats[c].id;
+            break;
+        }
+    struct kb_list l;
+    kb_list_init(&l);
+    bool more;
+    struct kb_query q = {.category_id = category_id,
+                         .statuses = KB_BIT(KB_PUBLISHED),
+                         .in_force_at = d->t,
+                         .limit = 8};
+    int64_t id = 0;
+    if (category_id && d->s->ops->kb_list(d->s, &q, &l, &more) == 0 && l.n)
+        id = l.v[d->n_orders % l.n].id; /* the call-takers use each of them */
+    kb_list_release(&l);
+    return id;
 }
 
 static int run_plan(struct demo *d, const struct plan *p)
@@ -2659,7 +2699,7 @@ int demo_load(struct engine *en, const struct demo_options *opt, struct js_error
     if ((rc = auth_password_hash(o.password, hash, e)))
         goto out;
     snprintf(d->pwhash, sizeof d->pwhash, "%s", hash);
-    if ((rc = make_organisation(d)))
+    if ((rc = make_organisation(d)) || (rc = seed_kb(d)))
         goto out;
     if (o.log)
         fprintf(o.log,
@@ -2681,9 +2721,6 @@ int demo_load(struct engine *en, const struct demo_options *opt, struct js_error
                     d->n_actions, mono_seconds() - t_start);
     }
     log_summary(d, mono_seconds() - t_start);
-    d->t = o.now;
-    if ((rc = seed_kb(d)))
-        goto out;
     /* The platform's timers have been running all along in a real district: one scheduler
      * pass at `now` urges, supervises, flags and force-closes what is due by then. */
     d->t = o.now;

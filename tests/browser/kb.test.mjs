@@ -12,6 +12,7 @@ requireBrowser(); // throws when chromium is missing: a test fails, never skips
 
 let server, b, admin;
 const pages = [];
+const entry = {}; // the entry the first test publishes
 
 async function as(loginName) {
   const page = await newPage(b, server);
@@ -71,6 +72,7 @@ test('a unit writes an entry, the platform publishes it, the call-taker answers 
   await sup.waitForFunction((sel) => !document.querySelector(sel), row);
   const pub = await api(server, 'GET', `/kb/${id}`, { token: admin });
   assert.equal(pub.json.status, 'published');
+  Object.assign(entry, { id, question });
 
   // The call-taker types the complaint; the panel offers the entry; "引用答复".
   const agent = await as('agent1');
@@ -98,4 +100,25 @@ test('a unit writes an entry, the platform publishes it, the call-taker answers 
   await visit(agent, `#/order/${order.id}`);
   await agent.waitForFunction((q) => document.querySelector('#order-kb-cite')?.textContent.includes(q), question);
   assert.match(await agent.textContent('#order-kb-cite'), /第1版/);
+});
+
+test('秒回: the call-taker registers and answers at once with the cited entry', async () => {
+  assert.ok(entry.id, 'the first test published an entry');
+  const agent = await as('agent1');
+  await visit(agent, '#/intake');
+  await agent.selectOption('#intake-form [data-field=type] select', 'consult');
+  await agent.fill('#intake-form [data-field=title] input', '咨询共享单车占用盲道');
+  await agent.fill('#intake-form [data-field=text] textarea', '共享单车停在盲道上，应该找谁处理？');
+  const hit = `#kb-panel li.kb-hit[data-id="${entry.id}"]`;
+  await agent.waitForSelector(hit);
+  await agent.click(`${hit} button.kb-cite`);
+  await agent.click('#kb-quick');
+  await agent.waitForSelector('#kb-answered');
+  const number = (await agent.textContent('.result a.mono')).trim();
+  const order = (await api(server, 'GET', `/orders/${number}`, { token: admin })).json;
+  const answered = order.timeline.find((ev) => (ev.args || {}).kb_entry === entry.id);
+  assert.ok(answered, 'the answer cites the entry');
+  const k = (await api(server, 'GET', `/kb/${entry.id}`, { token: admin })).json;
+  assert.equal(order.reply_text, k.answer, 'the answer is the entry\'s');
+  assert.equal(k.uses, 2);
 });

@@ -26,7 +26,9 @@ export async function render(view, ctx) {
   idleDups();
   idleHints();
   let dupTarget = null; // the candidate of "作为重复诉求登记" while its submit runs
-  const kbp = kbPanel(); // knowledge-base entries for the complaint being typed (秒回)
+  let quick = false; // "登记并秒回" while its submit runs
+  // knowledge-base entries for the complaint being typed (秒回)
+  const kbp = kbPanel({ onQuick: () => { quick = true; form.requestSubmit(); quick = false; } });
   let cited = null; // the entry cited for the order just registered
 
   const fields = [
@@ -56,6 +58,7 @@ export async function render(view, ctx) {
     onSubmit: async (v) => {
       const dup = dupTarget; // read before the first await: set only while requestSubmit runs
       cited = kbp.cited();
+      const fast = quick && cited; // register and answer at once with the cited entry
       const args = compact({ ...v, attachments: undefined });
       if (v.anonymous) { delete args.citizen_name; delete args.citizen_phone; args.wants_callback = false; delete args.needs_contact; }
       for (const k of ['anonymous', 'enterprise', 'needs_contact']) if (!args[k]) delete args[k];
@@ -66,6 +69,18 @@ export async function render(view, ctx) {
       let order = await api.get('/orders/' + id);
       form.clearAll();
       resetPanels();
+      if (!dup && fast) {
+        try {
+          await api.post(`/orders/${order.id}/actions/answer`, { version: Number(order.version), answer: fast.answer, kb_entry: Number(fast.id) });
+          order = await api.get('/orders/' + order.id);
+          toast(`已受理并秒回：${order.number}`);
+          showResult(order, h('p.kb-answered', { id: 'kb-answered' }, '已依据知识库条目“', h('a', { href: '#/kb/' + fast.id }, fast.question), `”（第${fast.version}版）直接答复。`));
+        } catch (err) {
+          toast(`已受理 ${order.number}，但未能直接答复：${errorText(err)}`, 'error');
+          showResult(order);
+        }
+        return;
+      }
       if (!dup) {
         toast(`已受理：${order.number}`);
         showResult(order);

@@ -143,15 +143,17 @@ export async function render(view, ctx, params) {
 
 /**
  * The intake's knowledge-base panel: update(text) finds published entries matching the
- * complaint's text as it is typed; "引用答复" picks one (onCite(entry)). Returns
+ * complaint's text as it is typed; "引用答复" picks one (onCite(entry)); "登记并秒回" asks the
+ * intake to register and answer at once with it (onQuick(entry)). Returns
  * {el, update, reset, cited()}.
  */
-export function kbPanel({ onCite } = {}) {
+export function kbPanel({ onCite, onQuick } = {}) {
   const el = h('section.panel.kb-panel', { id: 'kb-panel', 'aria-live': 'polite' });
   let seq = 0;
   let picked = null;
   const idle = () => mount(el, h('h2', '知识库'), h('p.muted', '输入标题或内容后显示可引用的知识库条目（秒回）。'));
   const pickedNote = () => (picked ? h('p.kb-picked', { id: 'kb-picked' }, '已引用：', h('b', picked.question), ` 第${picked.version}版`,
+    onQuick ? h('button.small.primary', { type: 'button', id: 'kb-quick', title: '登记本次诉求，并以该条目的答复口径直接答复（秒回）', onclick: () => onQuick(picked) }, '登记并秒回') : null,
     h('button.link', { type: 'button', onclick: () => { picked = null; onCite && onCite(null); el.querySelector('#kb-picked')?.remove(); } }, '取消引用')) : null);
   const cite = (k) => {
     picked = k;
