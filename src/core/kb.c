@@ -675,56 +675,69 @@ out:
     return finish(s, rc, e);
 }
 
+/* The expiry rules for one published version k at now, in their own transaction: *gone is set
+ * when it expired (it leaves the list of published versions). */
+static int tick_one(struct store *s, struct kb_entry *k, int64_t now, int *n_exp, int *n_rem,
+                    bool *gone, struct js_error *e)
+{
+    int remind;
+    unsigned mark;
+    int due = kb_due(k, now, &remind, &mark);
+    *gone = false;
+    if (due < 0 && remind < 0)
+        return 0;
+    struct outbox_list msgs;
+    outbox_list_init(&msgs);
+    int rc = s->ops->begin(s);
+    if (rc)
+        return js_fail(e, rc, "", "无法开始事务");
+    if (due == 1) {
+        struct actor sys = {.role = ROLE_SYSTEM};
+        rc = kb_decide(&sys, KBA_EXPIRE, NULL, now, k, NULL, e);
+    } else {
+        struct unit u;
+        rc = s->ops->unit_get(s, k->unit_id, &u);
+        if (!rc)
+            rc = kb_reminder_plan(k, &u, kb_remind_days[remind], now, &msgs);
+        for (int m = 0; !rc && m < msgs.n && s->ops->outbox_put; m++)
+            rc = s->ops->outbox_put(s, &msgs.v[m]);
+        k->reminded |= mark;
+    }
+    if (!rc)
+        rc = s->ops->kb_put(s, k);
+    if (rc && e && !e->code)
+        js_fail(e, rc, "", "无法处理知识库条目到期");
+    outbox_list_release(&msgs);
+    rc = finish(s, rc, e);
+    if (!rc) {
+        *gone = due == 1;
+        *(due == 1 ? n_exp : n_rem) += 1;
+    }
+    return rc;
+}
+
 int kb_tick(struct store *s, int64_t now, int *expired, int *reminded, struct js_error *e)
 {
     struct kb_list l;
     kb_list_init(&l);
-    int n_exp = 0, n_rem = 0;
-    /* published versions whose end or a reminder threshold is reached */
+    int n_exp = 0, n_rem = 0, rc = 0;
+    /* published versions whose end or a reminder threshold is reached, a page at a time; the
+     * expired ones leave the list, the others are skipped on the next page */
     struct kb_query q = {.statuses = KB_BIT(KB_PUBLISHED),
                          .expires_before = now + (int64_t)kb_remind_days[0] * JT_DAY + 1,
-                         .limit = 500};
-    bool more;
-    int rc = s->ops->kb_list(s, &q, &l, &more);
-    if (rc) {
-        js_fail(e, rc, "", "无法读取知识库条目");
-        goto out;
-    }
-    struct actor sys = {.role = ROLE_SYSTEM};
-    for (int i = 0; i < l.n && !rc; i++) {
-        struct kb_entry *k = &l.v[i];
-        int remind;
-        unsigned mark;
-        int due = kb_due(k, now, &remind, &mark);
-        if (due < 0 && remind < 0)
-            continue;
-        struct outbox_list msgs;
-        outbox_list_init(&msgs);
-        if ((rc = s->ops->begin(s))) {
-            js_fail(e, rc, "", "无法开始事务");
+                         .limit = 200};
+    for (bool more = true; more && !rc;) {
+        kb_list_release(&l);
+        if ((rc = s->ops->kb_list(s, &q, &l, &more))) {
+            js_fail(e, rc, "", "无法读取知识库条目");
             break;
         }
-        if (due == 1) {
-            rc = kb_decide(&sys, KBA_EXPIRE, NULL, now, k, NULL, e);
-            n_exp += !rc;
-        } else {
-            struct unit u;
-            rc = s->ops->unit_get(s, k->unit_id, &u);
-            if (!rc)
-                rc = kb_reminder_plan(k, &u, kb_remind_days[remind], now, &msgs);
-            for (int m = 0; !rc && m < msgs.n && s->ops->outbox_put; m++)
-                rc = s->ops->outbox_put(s, &msgs.v[m]);
-            k->reminded |= mark;
-            n_rem += !rc;
+        for (int i = 0; i < l.n && !rc; i++) {
+            bool gone;
+            rc = tick_one(s, &l.v[i], now, &n_exp, &n_rem, &gone, e);
+            q.offset += !gone;
         }
-        if (!rc)
-            rc = s->ops->kb_put(s, k);
-        if (rc && e && !e->code)
-            js_fail(e, rc, "", "无法处理知识库条目到期");
-        outbox_list_release(&msgs);
-        rc = finish(s, rc, e);
     }
-out:
     kb_list_release(&l);
     if (expired)
         *expired = n_exp;

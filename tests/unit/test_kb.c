@@ -7,12 +7,15 @@
 #include "fixture.h"
 #include "testutil.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/indicators.h"
 #include "core/kb.h"
+#include "core/model.h"
+#include "core/scheme.h"
 #include "store/timers_store.h"
 #include "text/searchtext.h"
 
@@ -600,6 +603,29 @@ static void unit_figures(void **state)
     assert_true(ind_value(&t, ra, IND_KB_USES) == 2.0);
     assert_true(ind_value(&t, rb, IND_KB_STALE_RATE) == 0.0);
     assert_true(ind_value(&t, rb, IND_KB_USES) == 1.0);
+    /* a scheme scores 知识库建设 from them, like any other indicator */
+    static const char scheme_json[] =
+        "{\"name\":\"kb-test\",\"indicators\":{\"知识库建设\":\"kb_stale_rate\","
+        "\"接收量\":\"received\"},\"items\":[{\"id\":\"kb\",\"name\":\"知识库建设\","
+        "\"max\":10,\"expr\":\"10 × (1 − 知识库建设)\"}]}";
+    struct scheme *sc = NULL;
+    struct js_error se;
+    js_error_clear(&se);
+    if (scheme_parse(scheme_json, strlen(scheme_json), &sc, &se))
+        fail_msg("scheme: %s (%s)", se.message, se.field);
+    double vals[2 * IND__COUNT];
+    for (int i = 0; i < IND__COUNT; i++) {
+        vals[i] = ind_value(&t, ra, i);
+        vals[IND__COUNT + i] = ind_value(&t, rb, i);
+    }
+    vals[IND_RECEIVED] = vals[IND__COUNT + IND_RECEIVED] = 1; /* both assessed */
+    int kinds[2] = {UNIT_DEPARTMENT, UNIT_DEPARTMENT};
+    struct scheme_row rows[2];
+    assert_int_equal(scheme_eval(sc, 2, kinds, vals, NULL, rows, &se), 0);
+    assert_true(fabs(rows[0].items[0] - 10.0 * (1 - 1.0 / 3.0)) < 1e-9); /* 6.67 */
+    assert_true(fabs(rows[1].items[0] - 10.0) < 1e-9);
+    assert_int_equal(rows[1].rank, 1);
+    scheme_free(sc);
     ind_table_release(&t);
     fixture_close(&f);
 }
