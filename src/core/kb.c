@@ -317,7 +317,8 @@ bool kb_may_read(const struct actor *who, const struct kb_entry *k)
 {
     if (!unit_role(who->role))
         return true;
-    return who->unit_id == k->unit_id || k->status == KB_PUBLISHED;
+    /* versions once published were public: a citation on an order stays readable */
+    return who->unit_id == k->unit_id || k->published_at > 0;
 }
 
 static int need_status(const struct kb_entry *k, unsigned allowed, const char *what,

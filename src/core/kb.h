@@ -176,7 +176,7 @@ int kb_edit(struct store *s, const struct actor *who, int64_t id, const json_t *
 int kb_act(struct store *s, const struct actor *who, int64_t id, int action, const char *note,
            int64_t now, struct kb_entry *out, struct js_error *e);
 /* Who may read version k: platform roles read everything; unit users read their own unit's
- * versions and every published one. */
+ * versions and every version that was ever published (a citation stays readable). */
 bool kb_may_read(const struct actor *who, const struct kb_entry *k);
 /* One pass of the expiry rules at now over every published version: expires those past
  * valid_to, queues the reminders due (each once per version and threshold) in the same

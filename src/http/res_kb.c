@@ -136,13 +136,14 @@ static void list(void *ap, struct http_request *req, struct http_response *res)
             }
             kq.statuses = KB_BIT(s);
         }
-        kq.latest = !(all && strcmp(all, "true") == 0);
+        /* one row per entry (its latest version) unless a status or all=true is asked for */
+        kq.latest = !status && !(all && strcmp(all, "true") == 0);
         if (app_is_unit_role(c->who.role)) {
             /* a unit sees its own entries, and the other units' published ones */
-            if (!unit || unit == c->who.unit_id)
-                kq.unit_id = c->who.unit_id;
-            else
+            if (unit && unit != c->who.unit_id)
                 kq.statuses = KB_BIT(KB_PUBLISHED);
+            else if (!unit && kq.statuses != KB_BIT(KB_PUBLISHED))
+                kq.unit_id = c->who.unit_id;
         }
     }
     bool more = false;
@@ -389,7 +390,8 @@ static const struct route_doc kb_docs[] = {
      "Knowledge-base entries. With q (typed words: every word must match) or text (a complaint's "
      "text: any of its words) the published entries in force, most relevant first, with the same "
      "Chinese search as orders (traditional = simplified, synonyms); else the latest version of "
-     "each entry (all=true: every version), filtered by status, unit and category (and below)",
+     "each entry (with status or all=true: every version), filtered by status, unit and category "
+     "(and below)",
      "every user (unit users: their unit's entries and every published one)",
      "q:string,text:string,category_id:integer,unit_id:integer,status:string,all:boolean,"
      "limit:integer,cursor:string",

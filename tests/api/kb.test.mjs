@@ -98,6 +98,13 @@ describe('knowledge base', () => {
     assert.deepEqual(h.history.map((v) => [v.version, v.status]), [[2, 'published'], [1, 'superseded']]);
     const old = ok(await kb('GET', `/${entry.id}`, 'agent1'));
     assert.equal(old.citable, false);
+    // another unit reads the superseded version (an order may cite it) and lists the published
+    assert.equal(ok(await kb('GET', `/${entry.id}`, 'op-s2')).status, 'superseded');
+    const pubs = ok(await kb('GET', '?status=published', 'op-s2'));
+    assert.ok(pubs.items.some((k) => k.id === v2.id));
+    // but not another unit's drafts
+    const mine = ok(await kb('GET', '', 'op-s2'));
+    assert.equal(mine.items.length, 0);
   });
 
   test('withdrawal needs its reason; the figures of the period', async () => {
