@@ -372,8 +372,10 @@ static void stats(void *ap, struct http_request *req, struct http_response *res)
         bad(res, -JS_EINVAL, "period", "period 应为月份（2026-10）、季度（2026-Q4）或年份（2026）");
         return;
     }
+    /* a period not over yet stands as it is now, not as it will be at its end */
+    int64_t now = app_now(a), cutoff = p.cutoff < now ? p.cutoff : now;
     struct stats_ctx x = {c->store, json_array()};
-    int rc = x.items ? c->store->ops->kb_stats(c->store, p.from, p.to, p.cutoff, stats_row, &x)
+    int rc = x.items ? c->store->ops->kb_stats(c->store, p.from, p.to, cutoff, stats_row, &x)
                      : -JS_ENOMEM;
     if (rc) {
         json_decref(x.items);
@@ -427,8 +429,8 @@ static const struct route_doc kb_docs[] = {
      "End a published version now (the scheduler does it when valid_to passes)",
      "supervisor, admin", NULL, "note:string", 200},
     {"GET", "/api/v1/kb/stats", "knowledge base",
-     "Per unit: entries in force and out of date at the end of the period, and the direct "
-     "answers of the period citing its entries (the kb indicators)",
+     "Per unit: entries in force and out of date at the end of the period (now, for the "
+     "current one), and the direct answers of the period citing its entries (the kb indicators)",
      "every user", "period:string!", NULL, 200},
 };
 

@@ -109,6 +109,7 @@ export async function render(view, ctx, params) {
     ...(unitUser ? [{ key: 'mine', label: '本单位条目', query: {} }] : []),
     { key: 'published', label: '已发布', query: { status: 'published' } },
     ...(reviewer ? [{ key: 'all', label: '全部', query: {} }] : []),
+    ...(unitUser ? [] : [{ key: 'stats', label: '单位统计' }]),
   ];
   let active = params.query.get('tab') || TABS[0].key;
   if (!TABS.some((t) => t.key === active)) active = TABS[0].key;
@@ -126,17 +127,30 @@ export async function render(view, ctx, params) {
   ], items, { onRow: (k) => go('kb/' + k.id), empty: '暂无条目', rowClass: () => 'kb-row' }));
   const load = async () => {
     const tab = TABS.find((t) => t.key === active);
+    if (tab.key === 'stats') return loadStats();
     const words = q.value.trim();
     const data = await api.get(api.withQuery('/kb', words ? { q: words, limit: 50 } : { ...tab.query, limit: 100 }));
     draw(api.items(data));
-    for (const row of list.querySelectorAll('tbody tr')) row.classList.add('kb-row');
   };
+  // Per unit: entries in force and out of date at the end of the month, citations in it.
+  const month = h('input', { type: 'month', id: 'kb-month', value: new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7) });
+  const loadStats = async () => {
+    const data = await api.get(api.withQuery('/kb/stats', { period: month.value }));
+    mount(list, table([
+      { label: '单位', get: (u) => u.unit_name },
+      { label: '有效条目', get: (u) => String(u.published) },
+      { label: '过期未更新', get: (u) => (u.stale ? chip(String(u.stale), 'bad') : '0') },
+      { label: '过期率', get: (u) => `${Math.round(u.stale_rate * 1000) / 10}%` },
+      { label: '本期引用', get: (u) => String(u.uses) },
+    ], api.items(data), { empty: '暂无单位维护知识库' }));
+  };
+  month.addEventListener('change', () => { if (active === 'stats') load(); });
   q.addEventListener('input', debounce(load, 300));
   mount(view,
     h('div.page-head', h('div', h('h1', '知识库'), h('p.muted', unitUser ? '本单位编写、维护知识库条目，单位领导提交平台审核；发布后坐席可直接引用答复（秒回）。' : '各单位维护的政策问答，平台审核发布后供坐席检索、引用答复。')),
       unitUser ? h('button.primary', { type: 'button', id: 'kb-new', onclick: async () => { const res = await editForm(r); if (res) { toast('草稿已保存'); go('kb/' + res.id); } } }, '新建条目') : null),
     tabs(TABS, active, (key) => go('kb?tab=' + key)),
-    h('div.toolbar', q),
+    h('div.toolbar', active === 'stats' ? [h('label', { htmlFor: 'kb-month' }, '统计月份 '), month] : q),
     list);
   await load();
 }
