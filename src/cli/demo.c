@@ -2245,9 +2245,10 @@ static int run_split(struct demo *d, const struct plan *p)
 
 /* The knowledge base (issue 11) from the real replies: per top-level category the clearest
  * replies (of a readable length), the question being the message's title and the answer the
- * reply from its "答复如下" on; the owner is the unit the catalogue gives the category. Some
- * entries stay drafts, some wait for review, most are published (a few expiring within 30 days,
- * a few with a second version that superseded the first). */
+ * reply from its "答复如下"/"回复如下" on (the salutation and preamble cut); the owner is the unit
+ * the catalogue gives the category. Some entries stay drafts, some wait for review, most are
+ * published (a few expiring within 30 days, a few with a second version that superseded the first).
+ */
 static int seed_kb(struct demo *d)
 {
     enum { PER_CAT = 4, MAX_ENTRIES = 48 };
@@ -2260,7 +2261,10 @@ static int seed_kb(struct demo *d)
             c = d->cats[c].parent;
         if (c < 0 || c >= 256 || taken[c] >= PER_CAT || !m->reply || !m->title)
             continue;
-        const char *ans = strstr(m->reply, "答复如下");
+        /* the substance follows "答复如下" or "回复如下" (both 12 bytes) */
+        const char *ans = strstr(m->reply, "答复如下"), *alt = strstr(m->reply, "回复如下");
+        if (!ans || (alt && alt < ans))
+            ans = alt;
         ans = ans ? ans + strlen("答复如下") : m->reply;
         while (!strncmp(ans, "：", 3) || !strncmp(ans, ":", 1))
             ans += ans[0] == ':' ? 1 : 3;
