@@ -274,6 +274,11 @@ static void edit(void *ap, struct http_request *req, struct http_response *res)
     }
     audit_kb(c, "kb_edit", &k);
     http_json(res, k.id == id ? 200 : 201, version_json(c->store, &k));
+    if (k.id != id) { /* a new version: where it is */
+        char loc[64];
+        snprintf(loc, sizeof loc, "/api/v1/kb/%lld", (long long)k.id);
+        http_response_header(res, "Location", loc);
+    }
     kb_entry_release(&k);
 }
 

@@ -86,7 +86,9 @@ describe('knowledge base', () => {
   });
 
   test('an edit of the published entry is a new version; the history keeps both', async () => {
-    const v2 = ok(await kb('PUT', `/${entry.id}`, 'op-s1', { answer: ENTRY.answer + '（2026年修订）' }), 201);
+    const put = await kb('PUT', `/${entry.id}`, 'op-s1', { answer: ENTRY.answer + '（2026年修订）' });
+    const v2 = ok(put, 201);
+    assert.equal(put.headers.get('location'), `/api/v1/kb/${v2.id}`);
     assert.equal(v2.version, 2);
     assert.equal(v2.entry_id, entry.id);
     assertError(await kb('PUT', `/${entry.id}`, 'op-s1', { answer: 'x' }), 409, 'bad_state', 'status');
