@@ -240,8 +240,8 @@ static int fts_any(const struct st_query *m, struct buf *out)
     for (int pass = 0; pass < 2 && !rc && n == 0; pass++)
         for (int i = 0; i < m->n && !rc; i++)
             for (int a = 0; a < m->g[i].n && !rc; a++) {
-                const char *p = m->g[i].alt[a].tokens;
-                while (p && *p && n < 64 && !rc) {
+                const char *p = m->g[i].alt[a].tokens ? m->g[i].alt[a].tokens : "";
+                while (*p && n < 64 && !rc) {
                     size_t len = strcspn(p, " ");
                     /* one CJK character is 3 bytes; skip those on the first pass */
                     bool single = len <= 3;
