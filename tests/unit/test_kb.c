@@ -476,6 +476,46 @@ static void expiry_and_reminders(void **state)
     fixture_close(&f);
 }
 
+/* More due versions than one page of the expiry pass: every one expires in one tick. */
+static void many_due(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_open(&f, "kb_many.db", "pingshan-2020", "2026-11-02T09:00:00+08:00");
+    struct store *s = f.store;
+    enum { N = 450 };
+    assert_int_equal(s->ops->begin(s), 0);
+    for (int i = 0; i < N; i++) {
+        struct kb_entry k;
+        kb_entry_init(&k);
+        char q[32];
+        snprintf(q, sizeof q, "问题%d", i);
+        assert_int_equal(kb_set_str(&k.question, q), 0);
+        assert_int_equal(kb_set_str(&k.answer, "答复"), 0);
+        assert_int_equal(kb_set_str(&k.basis, ""), 0);
+        assert_int_equal(kb_set_str(&k.note, ""), 0);
+        k.version = 1;
+        k.status = KB_PUBLISHED;
+        k.unit_id = f.unit_dept[i % 3];
+        k.valid_from = f.now - 100 * DAY;
+        /* every third one is only due for a reminder, the others are past their end */
+        k.valid_to = i % 3 == 0 ? f.now + 20 * DAY : f.now - DAY;
+        k.created_at = k.updated_at = k.published_at = f.now - 99 * DAY;
+        assert_int_equal(s->ops->kb_put(s, &k), 0);
+        kb_entry_release(&k);
+    }
+    assert_int_equal(s->ops->commit(s), 0);
+    int exp, rem;
+    struct js_error e;
+    js_error_clear(&e);
+    assert_int_equal(kb_tick(s, f.now, &exp, &rem, &e), 0);
+    assert_int_equal(exp, N - (N + 2) / 3);
+    assert_int_equal(rem, (N + 2) / 3);
+    assert_int_equal(kb_tick(s, f.now, &exp, &rem, &e), 0);
+    assert_int_equal(exp + rem, 0);
+    fixture_close(&f);
+}
+
 struct stats_seen {
     struct kb_unit_stats v[8];
     int n;
@@ -633,9 +673,13 @@ static void unit_figures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lifecycle_and_refusals), cmocka_unit_test(versions_and_history),
-        cmocka_unit_test(search_published),       cmocka_unit_test(answer_cites_published),
-        cmocka_unit_test(expiry_and_reminders),   cmocka_unit_test(unit_figures),
+        cmocka_unit_test(lifecycle_and_refusals),
+        cmocka_unit_test(versions_and_history),
+        cmocka_unit_test(search_published),
+        cmocka_unit_test(answer_cites_published),
+        cmocka_unit_test(expiry_and_reminders),
+        cmocka_unit_test(unit_figures),
+        cmocka_unit_test(many_due),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
