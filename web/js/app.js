@@ -28,11 +28,11 @@ const SCREENS = {
 // Navigation per role: [hash, label].
 const NAV = {
   agent: [['intake', '受理登记'], ['orders', '工单查询'], ['kb', '知识库']],
-  dispatcher: [['dispatch', '分拨工作台'], ['intake', '受理登记'], ['review', '结案审核'], ['callback', '回访'], ['orders', '工单查询']],
+  dispatcher: [['dispatch', '分拨工作台'], ['intake', '受理登记'], ['review', '结案审核'], ['callback', '回访'], ['orders', '工单查询'], ['kb', '知识库']],
   reviewer: [['review', '结案审核'], ['orders', '工单查询']],
   callback: [['callback', '回访'], ['orders', '工单查询']],
   supervisor: [['dashboard', '监督看板'], ['supervise', '督办'], ['assess', '考核排名'], ['orders', '工单查询'], ['kb', '知识库审核']],
-  leader: [['dashboard', '领导看板'], ['assess', '考核排名'], ['orders', '工单查询']],
+  leader: [['dashboard', '领导看板'], ['assess', '考核排名'], ['orders', '工单查询'], ['kb', '知识库']],
   admin: [['admin/units', '系统管理'], ['dashboard', '看板'], ['orders', '工单查询'], ['audit', '审计日志'], ['kb', '知识库审核']],
   auditor: [['audit', '审计日志']],
   unit_operator: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['kb', '知识库']],
