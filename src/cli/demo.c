@@ -2252,14 +2252,14 @@ static int run_split(struct demo *d, const struct plan *p)
 static int seed_kb(struct demo *d)
 {
     enum { PER_CAT = 4, MAX_ENTRIES = 48 };
-    int taken[256] = {0}, made = 0, rc = 0;
+    int taken[256] = {0}, streets[DEMO_MAX_UNITS] = {0}, made = 0, rc = 0;
     struct js_error e;
     for (int i = 0; i < d->replies.n && made < MAX_ENTRIES && !rc; i++) {
         struct msg *m = &d->replies.v[i];
         int leaf = msg_cat(d, m), c = leaf;
         while (c >= 0 && d->cats[c].parent >= 0)
             c = d->cats[c].parent;
-        if (c < 0 || c >= 256 || taken[c] >= PER_CAT || !m->reply || !m->title)
+        if (c < 0 || c >= 256 || !m->reply || !m->title)
             continue;
         /* the substance follows "答复如下" or "回复如下" (both 12 bytes) */
         const char *ans = strstr(m->reply, "答复如下"), *alt = strstr(m->reply, "回复如下");
@@ -2271,11 +2271,20 @@ static int seed_kb(struct demo *d)
         size_t chars = utf8_len(ans);
         if (chars < 60 || chars > 700)
             continue;
+        /* the owner: the street office when the matter is a street's duty (two entries per
+         * street at most), else the department the catalogue names for the category */
         struct catalogue_entry ce;
-        if (d->s->ops->catalogue_lookup(d->s, d->cats[c].id, d->district, &ce))
-            continue;
         const struct dunit *u = NULL;
-        for (int k = 0; k < d->n_units; k++)
+        int64_t street = d->n_streets ? d->streets[i % d->n_streets].id : 0;
+        if (street && !d->s->ops->catalogue_lookup(d->s, d->cats[leaf].id, street, &ce))
+            for (int k = 0; k < d->n_units; k++)
+                if (d->units[k].id == ce.unit_id && d->units[k].kind == UNIT_STREET &&
+                    streets[k] < 2)
+                    u = &d->units[k];
+        if (!u && (taken[c] >= PER_CAT ||
+                   d->s->ops->catalogue_lookup(d->s, d->cats[c].id, d->district, &ce)))
+            continue;
+        for (int k = 0; !u && k < d->n_units; k++)
             if (d->units[k].id == ce.unit_id)
                 u = &d->units[k];
         if (!u)
@@ -2335,7 +2344,10 @@ static int seed_kb(struct demo *d)
         }
         free(answer);
         free(question);
-        taken[c]++;
+        if (u->kind == UNIT_STREET)
+            streets[u - d->units]++;
+        else
+            taken[c]++;
         made++;
     }
     if (d->opt->log)
