@@ -389,6 +389,7 @@ int cli_search(struct opts *o);   /* cmd_search.c */
 int cli_classify(struct opts *o); /* cmd_classify.c */
 int cli_train(struct opts *o);    /* cmd_train.c */
 int cli_report(struct opts *o);   /* cmd_report.c */
+int cli_kb(struct opts *o);       /* cmd_kb.c */
 
 static const struct command commands[] = {
     {"init", "create or upgrade the database and choose the policy preset", cmd_init,
@@ -433,6 +434,14 @@ static const struct command commands[] = {
      cli_classify,
      "jiesu classify --train A.csv --test B.csv [--out FILE]   (columns row_index,label,title,"
      "text[,segmented_text]; label may be absent from B: accuracy is printed when present)"},
+    {"kb", "the knowledge base: search, show, list, add, edit, submit, review, withdraw", cli_kb,
+     "jiesu kb [--db PATH] --search WORDS [--any]   (published entries in force, best first)\n"
+     "jiesu kb [--db PATH] [--as LOGIN] --show ID | --list [--status STATUS] [--all]\n"
+     "jiesu kb [--db PATH] --as LOGIN --add --question Q --answer A [--basis B] "
+     "[--categories 12,15] [--valid_from DATE] [--valid_to DATE]\n"
+     "jiesu kb [--db PATH] --as LOGIN --edit ID [--question Q] [--answer A] ...\n"
+     "jiesu kb [--db PATH] --as LOGIN --submit ID | --approve ID | --reject ID --note R | "
+     "--withdraw ID --note R"},
     {"assess",
      "assessment ranking of a scheme for a period, or the orders behind a unit's "
      "indicators",

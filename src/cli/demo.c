@@ -2,6 +2,7 @@
  * each order driven through the real engine, action by action, under a fake clock. */
 #include "compat.h"
 #include "cli/demo.h"
+#include "core/kb.h"
 #include "core/scheduler.h"
 #include "core/calendar.h"
 #include "store/report_store.h"
@@ -9,6 +10,7 @@
 #include "util/auth.h"
 #include "util/buf.h"
 #include "util/csv.h"
+#include "util/jfield.h"
 #include "util/jtime.h"
 
 #include <jansson.h>
@@ -2038,6 +2040,8 @@ static int run_transfer(struct demo *d, const struct plan *p)
 
 /* Direct answer (秒回): stays answered (MS_HANDLING), gets a callback but is not closed yet
  * (MS_CALLBACK), is closed (MS_CLOSED) or closed and archived (MS_ARCHIVED). */
+static int64_t kb_cite_for(struct demo *d, int64_t category_id);
+
 static int run_answer(struct demo *d, const struct plan *p)
 {
     struct flow f;
@@ -2047,8 +2051,11 @@ static int run_answer(struct demo *d, const struct plan *p)
     if (rc)
         return rc;
     wait_for(d, rnd_hours(d, 0.05, 0.4), false);
-    if ((rc = act(d, &d->agent[rnd(d) % 2], ACT_ANSWER, f.id, arg_s("answer", reply_text(&f)),
-                  NULL)))
+    json_t *ans = arg_s("answer", reply_text(&f));
+    int64_t cite = kb_cite_for(d, f.category_id);
+    if (cite)
+        put_i(ans, "kb_entry", cite);
+    if ((rc = act(d, &d->agent[rnd(d) % 2], ACT_ANSWER, f.id, ans, NULL)))
         return rc;
     if (p->stop == MS_HANDLING)
         return 0;
@@ -2235,6 +2242,146 @@ static int run_split(struct demo *d, const struct plan *p)
         rc = drive(d, &c);
     }
     return rc;
+}
+
+/* The knowledge base (issue 11) from the real replies: per top-level category the clearest
+ * replies (of a readable length), the question being the message's title and the answer the
+ * reply from its "答复如下"/"回复如下" on (the salutation and preamble cut); the owner is the unit
+ * the catalogue gives the category. Some entries stay drafts, some wait for review, most are
+ * published (a few expiring within 30 days, a few with a second version that superseded the first).
+ */
+static int seed_kb(struct demo *d)
+{
+    enum { PER_CAT = 4, MAX_ENTRIES = 48 };
+    int taken[256] = {0}, streets[DEMO_MAX_UNITS] = {0}, made = 0, rc = 0;
+    struct js_error e;
+    for (int i = 0; i < d->replies.n && made < MAX_ENTRIES && !rc; i++) {
+        struct msg *m = &d->replies.v[i];
+        int leaf = msg_cat(d, m), c = leaf;
+        while (c >= 0 && d->cats[c].parent >= 0)
+            c = d->cats[c].parent;
+        if (c < 0 || c >= 256 || !m->reply || !m->title)
+            continue;
+        /* the substance follows "答复如下" or "回复如下" (both 12 bytes) */
+        const char *ans = strstr(m->reply, "答复如下"), *alt = strstr(m->reply, "回复如下");
+        if (!ans || (alt && alt < ans))
+            ans = alt;
+        ans = ans ? ans + strlen("答复如下") : m->reply;
+        while (!strncmp(ans, "：", 3) || !strncmp(ans, ":", 1))
+            ans += ans[0] == ':' ? 1 : 3;
+        size_t chars = utf8_len(ans);
+        if (chars < 60 || chars > 700)
+            continue;
+        /* the owner: the street office when the matter is a street's duty (two entries per
+         * street at most), else the department the catalogue names for the category */
+        struct catalogue_entry ce;
+        const struct dunit *u = NULL;
+        int64_t street = d->n_streets ? d->streets[i % d->n_streets].id : 0;
+        if (street && !d->s->ops->catalogue_lookup(d->s, d->cats[leaf].id, street, &ce))
+            for (int k = 0; k < d->n_units; k++)
+                if (d->units[k].id == ce.unit_id && d->units[k].kind == UNIT_STREET &&
+                    streets[k] < 2)
+                    u = &d->units[k];
+        if (!u && (taken[c] >= PER_CAT ||
+                   d->s->ops->catalogue_lookup(d->s, d->cats[c].id, d->district, &ce)))
+            continue;
+        for (int k = 0; !u && k < d->n_units; k++)
+            if (d->units[k].id == ce.unit_id)
+                u = &d->units[k];
+        if (!u)
+            continue;
+        char *answer = clean_text(ans, KB_ANSWER_MAX);
+        char *question = clean_text(m->title, KB_QUESTION_MAX);
+        if (!answer || !question) {
+            free(answer);
+            free(question);
+            return js_fail(d->e, JS_ENOMEM, "kb", "out of memory");
+        }
+        json_t *in = json_pack("{ss ss ss s[I]}", "question", question, "answer", answer, "basis",
+                               "本单位对同类诉求的正式答复（政务留言平台）", "categories",
+                               (json_int_t)d->cats[leaf].id);
+        int variant = made % 7;
+        int64_t t0 = d->now - (int64_t)(120 + made) * JT_DAY; /* before the demo's orders */
+        struct kb_entry k;
+        kb_entry_init(&k);
+        js_error_clear(&e);
+        char to[32];
+        jtime_format(variant == 4 ? d->now + (int64_t)(10 + made % 15) * JT_DAY
+                                  : d->now + 365 * JT_DAY,
+                     to, sizeof to);
+        json_object_set_new(in, "valid_to", json_string(to));
+        rc = kb_create(d->s, &u->op, in, t0, &k, &e);
+        json_decref(in);
+        int64_t id = k.id;
+        kb_entry_release(&k);
+        if (!rc && variant != 0)
+            rc = kb_act(d->s, &u->lead, id, KBA_SUBMIT, NULL, t0 + 3600, NULL, &e);
+        if (!rc && variant == 2) /* sent back once, then resubmitted and waiting */
+        {
+            rc = kb_act(d->s, &d->supervisor, id, KBA_REJECT, "请补充政策依据的文件名称和文号",
+                        t0 + 86400, NULL, &e);
+            if (!rc)
+                rc = kb_act(d->s, &u->lead, id, KBA_SUBMIT, NULL, t0 + 2 * 86400, NULL, &e);
+        }
+        if (!rc && variant >= 3)
+            rc = kb_act(d->s, &d->supervisor, id, KBA_APPROVE, NULL, t0 + 86400, NULL, &e);
+        if (!rc && variant == 5) { /* a second version, published 20 days ago */
+            json_t *ed = json_pack("{ss}", "basis",
+                                   "本单位对同类诉求的正式答复（政务留言平台）；已按最新政策复核");
+            rc = kb_edit(d->s, &u->op, id, ed, d->now - 25 * JT_DAY, &k, &e);
+            json_decref(ed);
+            int64_t v2 = k.id;
+            kb_entry_release(&k);
+            if (!rc)
+                rc = kb_act(d->s, &u->lead, v2, KBA_SUBMIT, NULL, d->now - 24 * JT_DAY, NULL, &e);
+            if (!rc)
+                rc = kb_act(d->s, &d->supervisor, v2, KBA_APPROVE, NULL, d->now - 20 * JT_DAY, NULL,
+                            &e);
+        }
+        if (rc) {
+            free(answer);
+            free(question);
+            return js_fail(d->e, rc, "kb", "demo knowledge base: %s", e.message);
+        }
+        free(answer);
+        free(question);
+        if (u->kind == UNIT_STREET)
+            streets[u - d->units]++;
+        else
+            taken[c]++;
+        made++;
+    }
+    if (d->opt->log)
+        fprintf(d->opt->log, "demo: %d knowledge-base entries from the real replies\n", made);
+    return 0;
+}
+
+/* The published entry in force at the demo's clock that a call-taker cites when answering an
+ * order of category_id directly (秒回): one of the entries filed under its top-level category
+ * (taking turns), 0 if none. */
+static int64_t kb_cite_for(struct demo *d, int64_t category_id)
+{
+    /* the entries of the order's top-level category: the units write them per kind of matter */
+    for (int i = 0; i < d->n_cats; i++)
+        if (d->cats[i].id == category_id) {
+            int c = i;
+            while (d->cats[c].parent >= 0)
+                c = d->cats[c].parent;
+            category_id = d->cats[c].id;
+            break;
+        }
+    struct kb_list l;
+    kb_list_init(&l);
+    bool more;
+    struct kb_query q = {.category_id = category_id,
+                         .statuses = KB_BIT(KB_PUBLISHED),
+                         .in_force_at = d->t,
+                         .limit = 8};
+    int64_t id = 0;
+    if (category_id && d->s->ops->kb_list(d->s, &q, &l, &more) == 0 && l.n)
+        id = l.v[d->n_orders % l.n].id; /* the call-takers use each of them */
+    kb_list_release(&l);
+    return id;
 }
 
 static int run_plan(struct demo *d, const struct plan *p)
@@ -2569,7 +2716,7 @@ int demo_load(struct engine *en, const struct demo_options *opt, struct js_error
     if ((rc = auth_password_hash(o.password, hash, e)))
         goto out;
     snprintf(d->pwhash, sizeof d->pwhash, "%s", hash);
-    if ((rc = make_organisation(d)))
+    if ((rc = make_organisation(d)) || (rc = seed_kb(d)))
         goto out;
     if (o.log)
         fprintf(o.log,

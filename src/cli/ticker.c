@@ -1,6 +1,7 @@
 /* The scheduler thread of `jiesu serve` and the tick it runs (also used by `jiesu tick`). */
 #include "compat.h"
 #include "cli/ticker.h"
+#include "core/kb.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -41,6 +42,8 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
     if (rc)
         return rc;
     rc = scheduler_pass(&en, &r->sched, e);
+    if (!rc && s->ops->kb_list)
+        rc = kb_tick(s, r->sched.now, &r->kb_expired, &r->kb_reminded, e);
     if (!rc) {
         /* deliver at the instant of the pass */
         notify_config_from_policy(&nc, &en.policy);
@@ -56,7 +59,8 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
 
 static void log_tick(FILE *log, const struct tick_result *r)
 {
-    if (!log || (r->sched.actions == 0 && r->sched.failures == 0 && r->notify.claimed == 0))
+    if (!log || (r->sched.actions == 0 && r->sched.failures == 0 && r->notify.claimed == 0 &&
+                 r->kb_expired == 0 && r->kb_reminded == 0))
         return;
     char when[40];
     jtime_format(r->sched.now, when, sizeof when);
@@ -65,6 +69,9 @@ static void log_tick(FILE *log, const struct tick_result *r)
             "outbox: %d sent, %d to retry, %d failed\n",
             when, r->sched.scanned, r->sched.actions, r->sched.acted, r->sched.conflicts,
             r->sched.failures, r->notify.sent, r->notify.retried, r->notify.failed);
+    if (r->kb_expired || r->kb_reminded)
+        fprintf(log, "%s tick: knowledge base: %d entries expired, %d expiry reminders\n", when,
+                r->kb_expired, r->kb_reminded);
     if (r->sched.failures)
         fprintf(log, "%s tick: last refusal: %s\n", when, r->sched.last_failure);
     if (r->notify.retried || r->notify.failed)

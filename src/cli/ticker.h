@@ -33,11 +33,12 @@ void ticker_stop(struct ticker *t);
 struct tick_result {
     struct sched_stats sched;
     struct notify_stats notify;
+    int kb_expired, kb_reminded; /* knowledge-base versions expired, expiry reminders queued */
 };
 /* One tick on an open, migrated store: loads the policy and the calendar (engine_init), runs one
- * scheduler pass at the clock's instant and then one delivery pass at the same instant. gateway
- * overrides the policy's notify_gateway_url when not NULL; cancel (may be NULL) cuts the
- * delivery pass short when set. r may be NULL. Returns 0, or a
+ * scheduler pass and the knowledge base's expiry pass (kb_tick) at the clock's instant and then one
+ * delivery pass at the same instant. gateway overrides the policy's notify_gateway_url when not
+ * NULL; cancel (may be NULL) cuts the delivery pass short when set. r may be NULL. Returns 0, or a
  * negative code with e filled (the delivery pass is skipped when the scheduler pass failed). */
 int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
              const atomic_bool *cancel, struct tick_result *r, struct js_error *e);

@@ -2,6 +2,7 @@
  * the lifecycle, written back with their events. */
 #include "compat.h"
 #include "core/engine.h"
+#include "core/kb.h"
 #include "core/lifecycle.h"
 #include "core/outbox.h"
 
@@ -21,6 +22,7 @@ struct exec {
     struct engine *en;
     struct cached *orders[ENGINE_MAX_ORDERS];
     int n;
+    int64_t kb_cited; /* the knowledge-base version a direct answer cites, 0: none */
 };
 
 static void exec_release(struct exec *x)
@@ -114,6 +116,28 @@ static int cb_region_exists(void *ctx, int64_t id)
     struct exec *x = ctx;
     struct region r;
     return x->en->store->ops->region_get(x->en->store, id, &r);
+}
+
+/* A citation of a knowledge-base version (issue 11): checked against the store, remembered so
+ * that the use is counted in the action's transaction. */
+static int cb_kb_cite(void *ctx, int64_t id, int64_t now, struct js_error *e)
+{
+    struct exec *x = ctx;
+    struct store *s = x->en->store;
+    struct kb_entry k;
+    if (!s->ops->kb_get)
+        return js_fail(e, JS_EINVAL, "kb_entry", "知识库不可用，不能引用条目 kb_entry");
+    int rc = s->ops->kb_get(s, id, &k);
+    if (rc == 0)
+        rc = kb_cite_check(&k, id, now, e);
+    else if (rc == -JS_ENOTFOUND)
+        rc = kb_cite_check(NULL, id, now, e);
+    else
+        js_fail(e, rc, "kb_entry", "无法读取知识库条目");
+    kb_entry_release(&k);
+    if (!rc)
+        x->kb_cited = id;
+    return rc;
 }
 
 static int cb_next_number(void *ctx, int64_t now, char *out)
@@ -354,6 +378,7 @@ int engine_execute(struct engine *en, const struct actor *who, int action, int64
         .region_exists = cb_region_exists,
         .next_number = cb_next_number,
         .create_order = cb_create_order,
+        .kb_cite = cb_kb_cite,
     };
     rc = lifecycle_decide(&env, who, action, order_id, args, &events, e);
     if (rc)
@@ -374,6 +399,13 @@ int engine_execute(struct engine *en, const struct actor *who, int action, int64
             js_fail(e, rc, rc == -JS_ECONFLICT ? "version" : "",
                     rc == -JS_ECONFLICT ? "the order changed meanwhile: reload it and try again"
                                         : "cannot write order");
+            goto rollback;
+        }
+    }
+    if (x.kb_cited && events.n) {
+        rc = s->ops->kb_use(s, x.kb_cited, events.v[0].order_id, env.now);
+        if (rc) {
+            js_fail(e, rc, "kb_entry", "无法记录知识库条目的引用");
             goto rollback;
         }
     }

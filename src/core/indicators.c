@@ -75,6 +75,16 @@ const struct ind_def ind_defs[IND__COUNT] = {
     [IND_BONUS_POINTS] = {"bonus_points", "人工加分", 'P', "bonus items entered by supervisors",
                           NULL},
     [IND_YEAR_END] = {"year_end", "年终考核", 'P', "year-end items entered by supervisors", NULL},
+    [IND_KB_PUBLISHED] = {"kb_published", "知识库条目数", 'C',
+                          "knowledge-base entries of the unit in force at the cut-off", NULL},
+    [IND_KB_STALE] = {"kb_stale", "知识库过期未更新数", 'C',
+                      "entries once published, in force no more at the cut-off and not renewed "
+                      "(withdrawn ones excepted)",
+                      NULL},
+    [IND_KB_STALE_RATE] = {"kb_stale_rate", "知识库过期率", 'R', "entries out of date",
+                           "entries in force or out of date"},
+    [IND_KB_USES] = {"kb_uses", "知识库引用数", 'C',
+                     "direct answers in the period citing the unit's entries", NULL},
 };
 
 const char *const js_supk_names[] = {
@@ -1053,6 +1063,20 @@ void ind_table_add_points(struct ind_table *t, int64_t unit_id, int indicator, d
     int r = ind_table_row(t, unit_id);
     if (r >= 0 && indicator >= 0 && indicator < IND__COUNT)
         t->num[(size_t)r * IND__COUNT + (size_t)indicator] += points;
+}
+
+void ind_table_add_kb(struct ind_table *t, int64_t unit_id, int64_t published, int64_t stale,
+                      int64_t uses)
+{
+    int r = ind_table_row(t, unit_id);
+    if (r < 0)
+        return;
+    double *num = t->num + (size_t)r * IND__COUNT, *den = t->den + (size_t)r * IND__COUNT;
+    num[IND_KB_PUBLISHED] += (double)published;
+    num[IND_KB_STALE] += (double)stale;
+    num[IND_KB_STALE_RATE] += (double)stale;
+    den[IND_KB_STALE_RATE] += (double)(published + stale);
+    num[IND_KB_USES] += (double)uses;
 }
 
 void ind_table_finish(struct ind_table *t, const struct ind_params *prm)

@@ -45,7 +45,11 @@
     X(PRAISE_COUNT, "praise_count", "表扬件数", 'C')                                               \
     X(MANUAL_DEDUCTION, "manual_deduction", "人工扣分", 'P')                                       \
     X(BONUS_POINTS, "bonus_points", "人工加分", 'P')                                               \
-    X(YEAR_END, "year_end", "年终考核", 'P')
+    X(YEAR_END, "year_end", "年终考核", 'P')                                                       \
+    X(KB_PUBLISHED, "kb_published", "知识库条目数", 'C')                                           \
+    X(KB_STALE, "kb_stale", "知识库过期未更新数", 'C')                                             \
+    X(KB_STALE_RATE, "kb_stale_rate", "知识库过期率", 'R')                                         \
+    X(KB_USES, "kb_uses", "知识库引用数", 'C')
 
 #define JS_X_IND(N, id, label, kind) IND_##N,
 enum indicator { JS_IND_LIST(JS_X_IND) IND__COUNT };
@@ -269,6 +273,11 @@ void ind_table_add(struct ind_table *t, const struct fact_case *c, const struct 
                    const struct ind_params *prm, uint64_t excluded);
 /* Adds points of a manual item to an indicator of a unit (ignored if the unit has no row). */
 void ind_table_add_points(struct ind_table *t, int64_t unit_id, int indicator, double points);
+/* Adds a unit's knowledge-base figures at the period's cut-off (issue 11; store_ops.kb_stats):
+ * entries in force, entries out of date, and the direct answers of the period citing them; the
+ * out-of-date rate is stale ÷ (published + stale). Ignored if the unit has no row. */
+void ind_table_add_kb(struct ind_table *t, int64_t unit_id, int64_t published, int64_t stale,
+                      int64_t uses);
 /* Computes the values: rates num ÷ den (prm->if_empty when den is 0), counts and points as
  * they are. */
 void ind_table_finish(struct ind_table *t, const struct ind_params *prm);

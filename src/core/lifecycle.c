@@ -1150,6 +1150,11 @@ static int act_answer(struct dctx *c)
     TRY(need_status(c, S(RECEIVED) | S(FILED)));
     TRY(in_str(c, "answer", true, JS_MAX_TEXT, &answer));
     TRY(in_id(c, "kb_entry", false, &kb));
+    if (kb) {
+        if (!c->env->kb_cite)
+            return js_fail(c->e, JS_EINVAL, "kb_entry", "知识库不可用，不能引用条目 kb_entry");
+        TRY(c->env->kb_cite(c->env->ctx, kb, c->env->now, c->e));
+    }
     TRY(begin(c, c->o, &next));
     if (order_set_str(&next.reply_text, answer)) {
         order_release(&next);

@@ -33,6 +33,10 @@ struct lc_env {
     /* A new, empty order (order_init'ed) with its id assigned, owned by the caller like those
      * of get_order. */
     int (*create_order)(void *ctx, struct order **out);
+    /* Knowledge base (issue 11): whether the version id may be cited by a direct answer now
+     * (published and in force), 0 or a refusal with e filled naming field kb_entry. The engine
+     * counts the citation when the action commits. NULL: citations are refused. */
+    int (*kb_cite)(void *ctx, int64_t id, int64_t now, struct js_error *e);
 };
 
 /* Decides `action` by `who` on order `order_id` (0 for intake) with args (a JSON object,

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/kb.h"
 #include "core/model.h"
+#include "store/sqlite_schema.h"
 #include "util/buf.h"
 #include "util/jfield.h"
 #include "util/jtime.h"
@@ -1180,6 +1182,13 @@ static int load_exclusions(struct assess_store *st, struct excl_map *m, struct j
 /* ---- the run -----------------------------------------------------------------------------------
  */
 
+/* A unit's knowledge-base figures into the table (the kb indicators). */
+static int add_kb(void *ctx, const struct kb_unit_stats *k)
+{
+    ind_table_add_kb(ctx, k->unit_id, k->published, k->stale, k->uses);
+    return 0;
+}
+
 /* Indicators of every unit for period p: a scan of the facts received in p, plus the items. */
 static int compute(struct assess_store *st, const struct scheme *s, const struct ind_period *p,
                    const struct excl_map *ex, const int64_t *ids, int n, struct ind_table *t,
@@ -1227,6 +1236,10 @@ static int compute(struct assess_store *st, const struct scheme *s, const struct
                              sqlite3_column_double(items, 2));
     if (step != SQLITE_DONE) {
         rc = db_error(st, step, e, "read items");
+        goto out;
+    }
+    if ((rc = sqlite_kb_stats_db(st->db, p->from, p->to, p->cutoff, add_kb, t))) {
+        rc = db_error(st, SQLITE_ERROR, e, "read the knowledge base");
         goto out;
     }
     ind_table_finish(t, &s->params);

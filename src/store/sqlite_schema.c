@@ -317,6 +317,83 @@ static const char hardening_sql[] =
     " WHERE instr(u, '/api/v1/files/') > 0"
     " AND length(substr(u, instr(u, '/api/v1/files/') + 14, 32)) = 32;";
 
+/* Knowledge base (issue 11): one row per version of an entry (entry_id: the id of its first
+ * version), the categories of each version, the text index of the published versions (question
+ * q, answer a, policy basis b; tokens of text/searchtext.h), and one row per direct answer that
+ * cited a version. The outbox's order becomes optional: a knowledge-base expiry reminder
+ * belongs to no order (the table is rebuilt as SQLite cannot drop a NOT NULL). */
+static const char kb_sql[] =
+    "CREATE TABLE kb_entries ("
+    " id INTEGER PRIMARY KEY,"
+    " entry_id INTEGER NOT NULL,"
+    " version INTEGER NOT NULL CHECK (version >= 1),"
+    " status TEXT NOT NULL CHECK (status IN ('draft', 'under_review', 'published', 'expired',"
+    "  'withdrawn', 'superseded')),"
+    " question TEXT NOT NULL,"
+    " answer TEXT NOT NULL,"
+    " basis TEXT NOT NULL DEFAULT '',"
+    " unit_id INTEGER NOT NULL REFERENCES units(id),"
+    " valid_from INTEGER NOT NULL,"
+    " valid_to INTEGER NOT NULL DEFAULT 0,"
+    " author_id INTEGER REFERENCES users(id),"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " submitted_at INTEGER NOT NULL DEFAULT 0,"
+    " reviewer_id INTEGER REFERENCES users(id),"
+    " reviewed_at INTEGER NOT NULL DEFAULT 0,"
+    " note TEXT NOT NULL DEFAULT '',"
+    " published_at INTEGER NOT NULL DEFAULT 0,"
+    " ended_at INTEGER NOT NULL DEFAULT 0,"
+    " uses INTEGER NOT NULL DEFAULT 0,"
+    " reminded INTEGER NOT NULL DEFAULT 0,"
+    " UNIQUE (entry_id, version)"
+    ") STRICT;"
+    "CREATE INDEX kb_entries_unit ON kb_entries(unit_id, status);"
+    "CREATE INDEX kb_entries_due ON kb_entries(status, valid_to);"
+    "CREATE TABLE kb_categories ("
+    " category_id INTEGER NOT NULL REFERENCES categories(id),"
+    " kb_id INTEGER NOT NULL REFERENCES kb_entries(id),"
+    " PRIMARY KEY (category_id, kb_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX kb_categories_kb ON kb_categories(kb_id);"
+    "CREATE VIRTUAL TABLE kb_search USING fts5(q, a, b);"
+    "CREATE TABLE kb_uses ("
+    " id INTEGER PRIMARY KEY,"
+    " kb_id INTEGER NOT NULL REFERENCES kb_entries(id),"
+    " order_id INTEGER NOT NULL REFERENCES orders(id),"
+    " at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX kb_uses_kb ON kb_uses(kb_id, at);"
+    "CREATE INDEX kb_uses_at ON kb_uses(at);"
+    "CREATE TABLE outbox_new ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),"
+    " order_id INTEGER REFERENCES orders(id),"
+    " order_number TEXT NOT NULL,"
+    " event_id INTEGER REFERENCES events(id),"
+    " unit_id INTEGER,"
+    " to_role TEXT NOT NULL,"
+    " to_name TEXT NOT NULL,"
+    " to_phone TEXT NOT NULL,"
+    " to_email TEXT NOT NULL,"
+    " text TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " next_at INTEGER NOT NULL,"
+    " lease_until INTEGER NOT NULL DEFAULT 0,"
+    " sent_at INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT ''"
+    ") STRICT;"
+    "INSERT INTO outbox_new SELECT id, kind, state, order_id, order_number, event_id, unit_id,"
+    " to_role, to_name, to_phone, to_email, text, attempts, created_at, next_at, lease_until,"
+    " sent_at, last_error FROM outbox;"
+    "DROP TABLE outbox;"
+    "ALTER TABLE outbox_new RENAME TO outbox;"
+    "CREATE INDEX outbox_due ON outbox(next_at) WHERE state = 'pending';"
+    "CREATE INDEX outbox_state ON outbox(state, id);"
+    "CREATE INDEX outbox_order ON outbox(order_id);";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -327,6 +404,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {7, "named blobs", blobs_sql, false},
     {8, "search: text in four columns, number/phone/name keys", search_sql, true},
     {9, "hardening: failed logins, attachment references", hardening_sql, false},
+    {10, "knowledge base: versions, categories, text index, citations; outbox order optional",
+     kb_sql, false},
     {12, "reports: issued reports, append-only", sqlite_report_schema_sql, false},
 };
 

@@ -55,6 +55,27 @@ int sqlite_outbox_retry(struct store *s, int64_t id, int64_t now);
 int sqlite_events_by_action(struct store *s, const struct timers_event_query *q,
                             struct event_list *out);
 
+struct st_query;
+struct buf;
+/* The FTS5 expression of a parsed query, as order search runs it (store_sqlite.c): every group
+ * required, any of its alternatives, each a phrase of index tokens. */
+int sqlite_fts_render(const struct st_query *m, struct buf *out);
+
+/* The knowledge-base operations of the SQLite backend (sqlite_kb.c). */
+struct kb_entry;
+struct kb_list;
+struct kb_query;
+struct kb_unit_stats;
+int sqlite_kb_put(struct store *s, struct kb_entry *k);
+int sqlite_kb_get(struct store *s, int64_t id, struct kb_entry *out);
+int sqlite_kb_list(struct store *s, const struct kb_query *q, struct kb_list *out, bool *more);
+int sqlite_kb_use(struct store *s, int64_t id, int64_t order_id, int64_t at);
+int sqlite_kb_stats(struct store *s, int64_t from, int64_t to, int64_t cutoff,
+                    int (*cb)(void *ctx, const struct kb_unit_stats *st), void *ctx);
+/* The same on a bare connection (the assessment store's). */
+int sqlite_kb_stats_db(struct sqlite3 *db, int64_t from, int64_t to, int64_t cutoff,
+                       int (*cb)(void *ctx, const struct kb_unit_stats *st), void *ctx);
+
 /* The sort key of SORT_DEADLINE_ASC: orders without a deadline (0) come last. The query must
  * spell it exactly like the expression index of the schema for SQLite to use that index. */
 #define JS_SQL_DEADLINE_KEY "(CASE WHEN deadline > 0 THEN deadline ELSE 9223372036854775807 END)"

@@ -78,7 +78,7 @@ int sqlite_outbox_put(struct store *s, struct outbox_msg *m)
     sqlite3_stmt *st;
     if (!db)
         return -JS_EINVAL;
-    if (m->kind < 0 || m->kind >= OBK__COUNT || m->order_id <= 0)
+    if (m->kind < 0 || m->kind >= OBK__COUNT || m->order_id < 0)
         return -JS_EINVAL;
     int rc = prepare(db,
                      "INSERT INTO outbox(kind, state, order_id, order_number, event_id, unit_id,"
@@ -88,7 +88,8 @@ int sqlite_outbox_put(struct store *s, struct outbox_msg *m)
     if (rc)
         return rc;
     bind_text(st, 1, js_outbox_kind_names[m->kind]);
-    sqlite3_bind_int64(st, 2, m->order_id);
+    if (m->order_id)
+        sqlite3_bind_int64(st, 2, m->order_id);
     bind_text(st, 3, m->order_number);
     if (m->event_id)
         sqlite3_bind_int64(st, 4, m->event_id);

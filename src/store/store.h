@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/kb.h"
 #include "core/order.h"
 #include "core/org.h"
 #include "core/outbox.h"
@@ -131,6 +132,27 @@ struct report_query {
     int64_t before_id;  /* paging: reports with a smaller id */
     int limit;          /* 1..500 */
 };
+
+/* A list of knowledge-base versions (issue 11). Zero/NULL fields do not filter. */
+struct kb_query {
+    int64_t id;             /* this version only */
+    int64_t entry_id;       /* the versions of this entry */
+    int64_t unit_id;        /* the owner unit */
+    int64_t category_id;    /* one of the version's categories is this one or below it */
+    unsigned statuses;      /* KB_BIT()s of enum kb_status; 0: any */
+    bool latest;            /* only the newest version of each entry */
+    int64_t in_force_at;    /* only versions in force (published and valid) at this instant */
+    int64_t expires_before; /* only versions with 0 < valid_to < this */
+    /* text: only published versions whose question, answer or basis match, most relevant
+     * first (the question weighs most). Every group must match (as in order search), or with
+     * any, any token of any group (a complaint's text against short entries). */
+    const struct st_query *match;
+    bool any;
+    int offset, limit; /* versions to skip, versions to return (1..500) */
+};
+
+/* A unit's use of the knowledge base over a period (the kb indicators), see core/kb.h. */
+typedef int (*store_kb_stats_cb)(void *ctx, const struct kb_unit_stats *st);
 
 struct store_ops {
     void (*close)(struct store *s);
@@ -292,6 +314,20 @@ struct store_ops {
     int (*report_get)(struct store *s, int64_t id, struct report_rec *out);
     int (*report_list)(struct store *s, const struct report_query *q, struct report_rec **out,
                        int *n);
+    /* knowledge base (issue 11; core/kb.h). Versions are rows: kb_put inserts k when k->id is
+     * 0 (assigning id, and entry_id = id when entry_id is 0), else rewrites it; the text index
+     * holds exactly the published versions. kb_get fills out (release with kb_entry_release),
+     * -JS_ENOTFOUND when absent. kb_list appends the versions matching q to out (newest entry
+     * first, versions newest first; by relevance when q->match) and sets *more. kb_use records
+     * that the direct answer of order_id cited version id at `at` (uses + 1), inside the
+     * action's transaction. kb_stats calls cb for every unit owning entries, with its versions
+     * in force at cutoff, its entries out of date at cutoff and the citations in [from, to). */
+    int (*kb_put)(struct store *s, struct kb_entry *k);
+    int (*kb_get)(struct store *s, int64_t id, struct kb_entry *out);
+    int (*kb_list)(struct store *s, const struct kb_query *q, struct kb_list *out, bool *more);
+    int (*kb_use)(struct store *s, int64_t id, int64_t order_id, int64_t at);
+    int (*kb_stats)(struct store *s, int64_t from, int64_t to, int64_t cutoff, store_kb_stats_cb cb,
+                    void *ctx);
 };
 
 /* Frees the document of a report record (the record itself is the caller's). Accepts NULL. */

@@ -1403,6 +1403,11 @@ static int fts_query(const char *text, struct buf *out)
     return rc;
 }
 
+int sqlite_fts_render(const struct st_query *m, struct buf *out)
+{
+    return fts_render(m, out);
+}
+
 /* Cursor: "<sort>.<key>.<id>". */
 static int parse_int(const char **p, char stop, int64_t *out)
 {
@@ -2832,6 +2837,12 @@ static const struct store_ops sqlite_ops = {
     .report_put = sqlite_report_put,
     .report_get = sqlite_report_get,
     .report_list = sqlite_report_list,
+    /* knowledge base: sqlite_kb.c */
+    .kb_put = sqlite_kb_put,
+    .kb_get = sqlite_kb_get,
+    .kb_list = sqlite_kb_list,
+    .kb_use = sqlite_kb_use,
+    .kb_stats = sqlite_kb_stats,
 };
 
 struct sqlite3 *store_sqlite_db(struct store *s)

@@ -31,6 +31,9 @@ const unitId = [...unitCounts.entries()].sort((a, b2) => b2[1] - a[1])[0][0];
 const unitCode = codes.get(unitId);
 const unitOrder = busy.find((o) => o.units.some((a) => a.active && a.unit_id === unitId));
 const reopened = (await list('sort=updated_desc')).find((o) => o.reopens >= 2) || handling;
+// A unit that keeps knowledge-base entries (the demo seeds them from the real replies).
+const kbDraft = (await api(server, 'GET', '/kb?status=draft&limit=1', { token: admin })).json.items[0];
+const kbUnitCode = codes.get(kbDraft.unit_id);
 // An open order with a caller, for the intake screen's side panels.
 let repeat = null;
 for (const o of busy) {
@@ -72,6 +75,16 @@ const shots = [
     await p.waitForSelector('#suggestions button.suggest-cat');
   } },
   { name: '23-admin-synonyms', as: 'admin', go: '#/admin/synonyms', wait: '#synonym-groups' },
+  { name: '24-kb-review', as: 'supervisor1', go: '#/kb?tab=review', wait: '#kb-list table' },
+  { name: '25-kb-unit', as: `op-${kbUnitCode}`, go: '#/kb', wait: '#kb-list table' },
+  { name: '26-intake-kb', as: 'agent1', go: '#/intake', wait: '#intake-form', then: async (p) => {
+    // The knowledge-base panel while a consultation is typed, one entry cited.
+    await p.fill('#intake-form [data-field=title] input', '咨询公积金贷款条件');
+    await p.fill('#intake-form [data-field=text] textarea', '想问一下公积金按揭贷款的条件是什么，银行说条件很苛刻');
+    await p.waitForSelector('#kb-panel li.kb-hit');
+    await p.click('#kb-panel li.kb-hit button.kb-cite');
+    await p.waitForSelector('#kb-picked');
+  } },
 ];
 
 for (const s of shots) {

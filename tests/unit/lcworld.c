@@ -70,6 +70,15 @@ static int w_region_exists(void *ctx, int64_t id)
     return in_list(w->regions, w->n_regions, id);
 }
 
+static int w_kb_cite(void *ctx, int64_t id, int64_t now, struct js_error *e)
+{
+    struct lcworld *w = ctx;
+    (void)now;
+    if (in_list(w->kb_citable, w->n_kb, id) == 0)
+        return 0;
+    return js_fail(e, JS_ENOTFOUND, "kb_entry", "知识库条目 kb_entry=%lld 不存在", (long long)id);
+}
+
 static int w_next_number(void *ctx, int64_t now, char *out)
 {
     struct lcworld *w = ctx;
@@ -117,6 +126,7 @@ void lcw_init(struct lcworld *w, const struct policy *p, int64_t now)
         .region_exists = w_region_exists,
         .next_number = w_next_number,
         .create_order = w_create_order,
+        .kb_cite = w_kb_cite,
     };
 }
 

@@ -22,6 +22,8 @@ struct lcworld {
     int n_units;
     int64_t categories[LCW_MAX_IDS], regions[LCW_MAX_IDS];
     int n_categories, n_regions;
+    int64_t kb_citable[LCW_MAX_IDS]; /* knowledge-base versions a direct answer may cite */
+    int n_kb;
     int64_t seq_day;       /* local day of the last number handed out */
     int seq;               /* the daily sequence */
     struct event_list log; /* every event of every successful decision, in order */

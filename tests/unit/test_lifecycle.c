@@ -585,6 +585,9 @@ static void test_answer_and_close(void **state)
         ok(&AGENT, ACT_INTAKE, 0,
            "{'channel':'hotline-12345','type':'consult','title':'办证','text':'怎么办居住证'}");
     no(JS_EMISSING, "answer", &AGENT, ACT_ANSWER, q, "{}");
+    /* a direct answer cites only an entry the knowledge base says may be cited */
+    W->kb_citable[W->n_kb++] = 12;
+    no(JS_ENOTFOUND, "kb_entry", &AGENT, ACT_ANSWER, q, "{'answer':'办理','kb_entry':99999}");
     ok(&AGENT, ACT_ANSWER, q, "{'answer':'携带身份证到派出所办理','kb_entry':12}");
     assert_int_equal(O(q)->status, ST_ANSWERED);
     assert_string_equal(O(q)->reply_text, "携带身份证到派出所办理");

@@ -109,7 +109,12 @@ export const ACTIONS = {
   },
   answer: {
     when: (o) => ['received', 'filed'].includes(st(o)),
-    fields: () => [{ name: 'answer', label: '答复内容', type: 'textarea', rows: 5, required: true, hint: '直接答复（秒回），如依据知识库条目' }],
+    // c.kb: the knowledge-base entry the call-taker cited at intake (its answer fills the text)
+    fields: (o, c) => [
+      { name: 'answer', label: '答复内容', type: 'textarea', rows: 5, required: true, value: c?.kb?.answer || '', hint: '直接答复（秒回），如依据知识库条目' },
+      ...(c?.kb ? [{ name: 'kb_entry', label: '引用知识库条目', type: 'select', options: [[String(c.kb.id), `${c.kb.question}（第${c.kb.version}版）`], ['', '不引用']], value: String(c.kb.id) }] : []),
+    ],
+    args: (v) => compact({ answer: v.answer, kb_entry: v.kb_entry ? Number(v.kb_entry) : '' }),
   },
   dispatch: {
     when: (o) => ['filed', 'coordination'].includes(st(o)),

@@ -22,21 +22,22 @@ const SCREENS = {
   admin: () => import('./views/admin.js'),
   audit: () => import('./views/audit.js'),
   search: () => import('./views/search.js'),
+  kb: () => import('./views/kb.js'),
   reports: () => import('./views/reports.js'),
 };
 
 // Navigation per role: [hash, label].
 const NAV = {
-  agent: [['intake', '受理登记'], ['orders', '工单查询']],
-  dispatcher: [['dispatch', '分拨工作台'], ['intake', '受理登记'], ['review', '结案审核'], ['callback', '回访'], ['orders', '工单查询']],
+  agent: [['intake', '受理登记'], ['orders', '工单查询'], ['kb', '知识库']],
+  dispatcher: [['dispatch', '分拨工作台'], ['intake', '受理登记'], ['review', '结案审核'], ['callback', '回访'], ['orders', '工单查询'], ['kb', '知识库']],
   reviewer: [['review', '结案审核'], ['orders', '工单查询']],
   callback: [['callback', '回访'], ['orders', '工单查询']],
-  supervisor: [['dashboard', '监督看板'], ['supervise', '督办'], ['assess', '考核排名'], ['orders', '工单查询'], ['reports', '报告']],
-  leader: [['dashboard', '领导看板'], ['assess', '考核排名'], ['orders', '工单查询'], ['reports', '报告']],
-  admin: [['admin/units', '系统管理'], ['dashboard', '看板'], ['orders', '工单查询'], ['audit', '审计日志'], ['reports', '报告']],
+  supervisor: [['dashboard', '监督看板'], ['supervise', '督办'], ['assess', '考核排名'], ['orders', '工单查询'], ['kb', '知识库审核'], ['reports', '报告']],
+  leader: [['dashboard', '领导看板'], ['assess', '考核排名'], ['orders', '工单查询'], ['kb', '知识库'], ['reports', '报告']],
+  admin: [['admin/units', '系统管理'], ['dashboard', '看板'], ['orders', '工单查询'], ['audit', '审计日志'], ['kb', '知识库审核'], ['reports', '报告']],
   auditor: [['audit', '审计日志'], ['reports', '报告']],
-  unit_operator: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['reports', '月度分析']],
-  unit_leader: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['reports', '月度分析']],
+  unit_operator: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['kb', '知识库'], ['reports', '月度分析']],
+  unit_leader: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['kb', '知识库'], ['reports', '月度分析']],
 };
 
 const ctx = { user: null, unit: null, policy: null };

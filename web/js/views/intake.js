@@ -10,6 +10,7 @@ import { CHANNEL, TYPE, LEVEL, TIER, ACTION, STATUS, enumName, fmtTime, fmtDay }
 import { availableActions, runAction } from '../actions.js';
 import { refs, statusChip } from './common.js';
 import { go, policy } from '../app.js';
+import { kbPanel } from './kb.js';
 
 export async function render(view, ctx) {
   const r = await refs();
@@ -25,6 +26,10 @@ export async function render(view, ctx) {
   idleDups();
   idleHints();
   let dupTarget = null; // the candidate of "作为重复诉求登记" while its submit runs
+  let quick = false; // "登记并秒回" while its submit runs
+  // knowledge-base entries for the complaint being typed (秒回)
+  const kbp = kbPanel({ onQuick: () => { quick = true; form.requestSubmit(); quick = false; } });
+  let cited = null; // the entry cited for the order just registered
 
   const fields = [
     { name: 'channel', label: '来源渠道', type: 'select', options: CHANNEL, value: 'hotline-12345', required: true, key: 'c' },
@@ -52,6 +57,8 @@ export async function render(view, ctx) {
     extra: h('p.keys.muted', h('kbd', 'Alt'), '+字母 跳到字段，', h('kbd', 'Ctrl'), '+', h('kbd', 'Enter'), ' 登记，', h('kbd', '↓'), ' 浏览分类树，', h('kbd', 'Alt'), '+', h('kbd', 'S'), ' 采用建议分类'),
     onSubmit: async (v) => {
       const dup = dupTarget; // read before the first await: set only while requestSubmit runs
+      cited = kbp.cited();
+      const fast = quick && cited; // register and answer at once with the cited entry
       const args = compact({ ...v, attachments: undefined });
       if (v.anonymous) { delete args.citizen_name; delete args.citizen_phone; args.wants_callback = false; delete args.needs_contact; }
       for (const k of ['anonymous', 'enterprise', 'needs_contact']) if (!args[k]) delete args[k];
@@ -62,6 +69,18 @@ export async function render(view, ctx) {
       let order = await api.get('/orders/' + id);
       form.clearAll();
       resetPanels();
+      if (!dup && fast) {
+        try {
+          await api.post(`/orders/${order.id}/actions/answer`, { version: Number(order.version), answer: fast.answer, kb_entry: Number(fast.id) });
+          order = await api.get('/orders/' + order.id);
+          toast(`已受理并秒回：${order.number}`);
+          showResult(order, h('p.kb-answered', { id: 'kb-answered' }, '已依据知识库条目“', h('a', { href: '#/kb/' + fast.id }, fast.question), `”（第${fast.version}版）直接答复。`));
+        } catch (err) {
+          toast(`已受理 ${order.number}，但未能直接答复：${errorText(err)}`, 'error');
+          showResult(order);
+        }
+        return;
+      }
       if (!dup) {
         toast(`已受理：${order.number}`);
         showResult(order);
@@ -188,7 +207,7 @@ export async function render(view, ctx) {
 
   const resetPanels = () => {
     seqs.history++; seqs.dups++; seqs.hints++;
-    idleHistory(); idleDups(); idleHints();
+    idleHistory(); idleDups(); idleHints(); kbp.reset();
   };
   const DUP_FIELDS = ['title', 'text', 'address', 'citizen_phone', 'citizen_name', 'region_id', 'category_id', 'anonymous'];
   const fieldOf = (e) => e.target.closest && e.target.closest('[data-field]')?.dataset.field;
@@ -197,6 +216,7 @@ export async function render(view, ctx) {
     if (f === 'citizen_phone' || f === 'anonymous') showHistory();
     if (DUP_FIELDS.includes(f)) showDups();
     if (f === 'title' || f === 'text' || (f === 'region_id' && e.type === 'change')) showHints();
+    if (f === 'title' || f === 'text') kbp.update(`${val('title')} ${val('text')}`);
   };
   form.addEventListener('input', onEdit);
   form.addEventListener('change', onEdit);
@@ -211,7 +231,8 @@ export async function render(view, ctx) {
   });
 
   const showResult = (order, note) => {
-    const acts = availableActions(order, { ...ctx, ...r, policy: pol });
+    const actx = { ...ctx, ...r, policy: pol, kb: cited };
+    const acts = availableActions(order, actx);
     mount(result, h('h2', '受理结果'),
       h('p', h('a.mono.big', { href: '#/order/' + order.id }, order.number), ' ', h('span', { dataset: { status: enumName('status', order.status) } }, statusChip(order))),
       h('p', order.title),
@@ -220,17 +241,17 @@ export async function render(view, ctx) {
         type: 'button', dataset: { action: a },
         onclick: async () => {
           const cur = await api.get('/orders/' + order.id);
-          const res = await runAction(a, cur, { ...ctx, ...r, policy: pol });
+          const res = await runAction(a, cur, actx);
           if (res) showResult(await api.get('/orders/' + order.id));
         },
-      }, ACTION[a]))),
+      }, a === 'answer' && cited ? '直接答复（引用知识库）' : ACTION[a]))),
       h('p.muted.small', `当前状态：${STATUS[enumName('status', order.status)] || order.status}`),
       h('button.link', { type: 'button', onclick: () => go('order/' + order.id) }, '打开工单详情 →'));
   };
 
   mount(view,
     h('div.page-head', h('div', h('h1', '受理登记'), h('p.muted', '来电、网络、信件等渠道的诉求在此登记，自动编号。'))),
-    h('div.split-layout', h('section.panel', form), h('aside.side', result, history, dups, hints)));
+    h('div.split-layout', h('section.panel', form), h('aside.side', result, kbp.el, history, dups, hints)));
   form.controls.channel.focus();
 }
 

@@ -10,6 +10,7 @@ import {
 } from '../labels.js';
 import { ACTIONS, assignments, availableActions, runAction, suggestFor, hangOf } from '../actions.js';
 import { refs, statusChip, deadlineCell } from './common.js';
+import { citationLink } from './kb.js';
 import { refresh, policy, go } from '../app.js';
 
 const ARG_LABELS = {
@@ -147,6 +148,8 @@ export async function render(view, ctx, params) {
     ['归档时间', fmtTime(o.archived_at)],
     ['最近更新', fmtTime(o.updated_at)],
   ]);
+  // the knowledge-base entry a direct answer cited (issue 11)
+  const kbCite = (o.timeline || o.events || []).map((ev) => (ev.args || ev.payload?.args || {}).kb_entry).filter(Boolean).pop();
   const handling = dl([
     ['已联系诉求人', yn(o.contacted)],
     ['已签批', yn(o.sign_approved)],
@@ -154,6 +157,7 @@ export async function render(view, ctx, params) {
     ['挂账', HANG[hangOf(o)]],
     ['办结类型', label(CLOSURE, enumName('closure', o.closure))],
     ['办理结果', o.reply_text ? h('div.pre', o.reply_text) : ''],
+    kbCite ? ['知识库依据', citationLink(kbCite)] : null,
     enumName('not_filed_reason', o.not_filed_reason) && Number(o.not_filed_reason) !== -1 ? ['不予立案理由', label(NOT_FILED, enumName('not_filed_reason', o.not_filed_reason))] : null,
     o.transfer_to ? ['转接至', o.transfer_to] : null,
     o.duplicate_of ? ['重复的工单', h('a', { href: '#/order/' + o.duplicate_of }, '#' + o.duplicate_of)] : null,
