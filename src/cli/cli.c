@@ -386,6 +386,7 @@ int cli_calendar(struct opts *o); /* cmd_calendar.c */
 int cli_search(struct opts *o);   /* cmd_search.c */
 int cli_classify(struct opts *o); /* cmd_classify.c */
 int cli_train(struct opts *o);    /* cmd_train.c */
+int cli_hotspot(struct opts *o);  /* cmd_hotspot.c */
 
 static const struct command commands[] = {
     {"init", "create or upgrade the database and choose the policy preset", cmd_init,
@@ -428,6 +429,17 @@ static const struct command commands[] = {
      cli_classify,
      "jiesu classify --train A.csv --test B.csv [--out FILE]   (columns row_index,label,title,"
      "text[,segmented_text]; label may be absent from B: accuracy is printed when present)"},
+    {"hotspot",
+     "hotspot early warning: topics, a scan now, the warnings and their follow-up, a replay of "
+     "a CSV of messages day by day",
+     cli_hotspot,
+     "jiesu hotspot topics [--db PATH] [--defaults] [--file TOPIC.json [--id N]] [--delete N]\n"
+     "jiesu hotspot scan [--db PATH] [--now TIME]\n"
+     "jiesu hotspot list [--db PATH] [--from TIME] [--to TIME] [--state open|acked|closed]\n"
+     "jiesu hotspot show [--db PATH] --id N\n"
+     "jiesu hotspot ack|follow-up|close [--db PATH] --as LOGIN --id N [--text TEXT]\n"
+     "jiesu hotspot replay --csv FILE [--topics FILE.json] [--json OUT.json]   (messages of the "
+     "CSV fed day by day by their own timestamps to the same scan, in a database in memory)"},
     {"assess",
      "assessment ranking of a scheme for a period, or the orders behind a unit's "
      "indicators",
@@ -500,10 +512,16 @@ int cli_main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     struct opts o;
-    if (opts_parse(&o, argc - 2, argv + 2)) {
+    /* `jiesu hotspot scan ...`: a command with sub-commands gets the word as --sub */
+    bool sub = argc > 2 && argv[2][0] != '-' && strcmp(argv[1], "hotspot") == 0;
+    if (opts_parse(&o, argc - 2 - sub, argv + 2 + sub)) {
         fprintf(stderr, "jiesu %s: %s\n", argv[1], o.error);
         opts_release(&o);
         return 2;
+    }
+    if (sub && o.n < OPTS_MAX) {
+        o.name[o.n] = "sub";
+        o.value[o.n++] = argv[2];
     }
     int rc = -1;
     for (size_t i = 0; i < JS_ARRAY_LEN(commands); i++)

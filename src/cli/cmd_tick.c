@@ -29,6 +29,11 @@ static json_t *result_json(const struct tick_result *r)
                           "by_action", by, "conflicts", r->sched.conflicts, "refused",
                           r->sched.failures, "outbox", "claimed", r->notify.claimed, "sent",
                           r->notify.sent, "retry", r->notify.retried, "failed", r->notify.failed);
+    if (j)
+        json_object_set_new(j, "hotspot",
+                            json_pack("{si si si si}", "topics", r->hotspot.topics, "raised",
+                                      r->hotspot.raised, "repeated", r->hotspot.repeated,
+                                      "messages", r->hotspot.messages));
     if (j && r->sched.failures)
         json_object_set_new(j, "last_refusal", json_string(r->sched.last_failure));
     if (j && r->notify.last_error[0])

@@ -36,6 +36,8 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
     if (rc)
         return rc;
     rc = scheduler_pass(&en, &r->sched, e);
+    if (!rc) /* warnings raised now go out with this pass's delivery */
+        rc = hotspot_scan(s, r->sched.now, NULL, NULL, NULL, &r->hotspot, e);
     if (!rc) {
         /* deliver at the instant of the pass */
         notify_config_from_policy(&nc, &en.policy);
@@ -51,7 +53,8 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
 
 static void log_tick(FILE *log, const struct tick_result *r)
 {
-    if (!log || (r->sched.actions == 0 && r->sched.failures == 0 && r->notify.claimed == 0))
+    if (!log || (r->sched.actions == 0 && r->sched.failures == 0 && r->notify.claimed == 0 &&
+                 r->hotspot.raised == 0))
         return;
     char when[40];
     jtime_format(r->sched.now, when, sizeof when);
@@ -60,6 +63,9 @@ static void log_tick(FILE *log, const struct tick_result *r)
             "outbox: %d sent, %d to retry, %d failed\n",
             when, r->sched.scanned, r->sched.actions, r->sched.acted, r->sched.conflicts,
             r->sched.failures, r->notify.sent, r->notify.retried, r->notify.failed);
+    if (r->hotspot.raised)
+        fprintf(log, "%s tick: hotspot: %d warnings raised, %d notifications\n", when,
+                r->hotspot.raised, r->hotspot.messages);
     if (r->sched.failures)
         fprintf(log, "%s tick: last refusal: %s\n", when, r->sched.last_failure);
     if (r->notify.retried || r->notify.failed)

@@ -10,6 +10,7 @@
 
 #include "cli/notify.h"
 #include "core/scheduler.h"
+#include "store/hotspot_scan.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/jtime.h"
@@ -33,9 +34,11 @@ void ticker_stop(struct ticker *t);
 struct tick_result {
     struct sched_stats sched;
     struct notify_stats notify;
+    struct hotspot_scan_stats hotspot; /* the hotspot scan at the same instant */
 };
 /* One tick on an open, migrated store: loads the policy and the calendar (engine_init), runs one
- * scheduler pass at the clock's instant and then one delivery pass at the same instant. gateway
+ * scheduler pass at the clock's instant, one hotspot scan (store/hotspot_scan.h) and then one
+ * delivery pass at the same instant. gateway
  * overrides the policy's notify_gateway_url when not NULL; cancel (may be NULL) cuts the
  * delivery pass short when set. r may be NULL. Returns 0, or a
  * negative code with e filled (the delivery pass is skipped when the scheduler pass failed). */

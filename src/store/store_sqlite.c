@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/sqlite_hotspot.h"
 #include "store/sqlite_schema.h"
 #include "text/fold.h"
 #include "text/searchtext.h"
@@ -2815,6 +2816,18 @@ static const struct store_ops sqlite_ops = {
     .order_search = sq_order_search,
     .blob_put = sq_blob_put,
     .blob_get = sq_blob_get,
+    /* hotspot early warning: sqlite_hotspot.c */
+    .hotspot_topic_put = sqlite_hotspot_topic_put,
+    .hotspot_topic_get = sqlite_hotspot_topic_get,
+    .hotspot_topic_list = sqlite_hotspot_topic_list,
+    .hotspot_topic_delete = sqlite_hotspot_topic_delete,
+    .hotspot_warning_insert = sqlite_hotspot_warning_insert,
+    .hotspot_warning_get = sqlite_hotspot_warning_get,
+    .hotspot_warning_list = sqlite_hotspot_warning_list,
+    .hotspot_warned_orders = sqlite_hotspot_warned_orders,
+    .hotspot_warning_state = sqlite_hotspot_warning_state,
+    .hotspot_note_add = sqlite_hotspot_note_add,
+    .hotspot_note_list = sqlite_hotspot_note_list,
 };
 
 struct sqlite3 *store_sqlite_db(struct store *s)
