@@ -82,27 +82,29 @@ static int get_bool(const json_t *j, const char *key, const char *label, bool *o
 static int get_ids(const json_t *j, const char *key, const char *label, int what,
                    const struct hotspot_refs *refs, int64_t *ids, int *n, struct js_error *e)
 {
+    /* inside recipients the field is named recipients.units */
+    const char *name = what == HOTSPOT_REF_UNIT ? "recipients.units" : key;
     json_t *v = field(j, key);
     if (!v)
         return 0;
     if (!json_is_array(v))
-        return js_fail(e, JS_ETYPE, key, "%s（%s）须为编号列表", label, key);
+        return js_fail(e, JS_ETYPE, name, "%s（%s）须为编号列表", label, name);
     if (json_array_size(v) > HOTSPOT_MAX_IDS)
-        return js_fail(e, JS_ETOOLONG, key, "%s（%s）最多%d项", label, key, HOTSPOT_MAX_IDS);
+        return js_fail(e, JS_ETOOLONG, name, "%s（%s）最多%d项", label, name, HOTSPOT_MAX_IDS);
     size_t i;
     json_t *x;
     *n = 0;
     json_array_foreach(v, i, x)
     {
         if (!json_is_integer(x) || json_integer_value(x) <= 0)
-            return js_fail(e, JS_ETYPE, key, "%s（%s）第%zu项须为正整数编号", label, key, i + 1);
+            return js_fail(e, JS_ETYPE, name, "%s（%s）第%zu项须为正整数编号", label, name, i + 1);
         int64_t id = json_integer_value(x);
         for (int k = 0; k < *n; k++)
             if (ids[k] == id)
-                return js_fail(e, JS_EINVAL, key, "%s（%s）重复填写了编号%lld", label, key,
+                return js_fail(e, JS_EINVAL, name, "%s（%s）重复填写了编号%lld", label, name,
                                (long long)id);
         if (refs && refs->exists && !refs->exists(refs->ctx, what, id))
-            return js_fail(e, JS_EINVAL, key, "%s（%s）中的编号%lld不存在", label, key,
+            return js_fail(e, JS_EINVAL, name, "%s（%s）中的编号%lld不存在", label, name,
                            (long long)id);
         ids[(*n)++] = id;
     }
@@ -171,12 +173,9 @@ static int get_recipients(const json_t *j, const struct hotspot_refs *refs, stru
             return js_fail(e, JS_EUNKNOWN_FIELD, "recipients", "接收对象（recipients）没有“%s”一项",
                            key);
     }
-    int rc = get_ids(r, "units", "接收单位（recipients.units）", HOTSPOT_REF_UNIT, refs, t->units,
-                     &t->n_units, e);
+    int rc = get_ids(r, "units", "接收单位", HOTSPOT_REF_UNIT, refs, t->units, &t->n_units, e);
     if (rc)
         return rc;
-    if (e && e->code && !strcmp(e->field, "units"))
-        snprintf(e->field, sizeof e->field, "recipients.units");
     rc = get_bool(r, "concerned", "相关责任单位（recipients.concerned）", &t->concerned, e);
     if (rc)
         return rc;
@@ -245,10 +244,10 @@ int hotspot_topic_from_json(const json_t *j, const struct hotspot_refs *refs,
     if ((rc = get_bool(j, "active", "启用（active）", &t->active, e)) ||
         (rc = get_bool(j, "all_orders", "全部诉求（all_orders）", &t->all_orders, e)) ||
         (rc = get_keywords(j, t, e)) ||
-        (rc = get_ids(j, "categories", "诉求分类（categories）", HOTSPOT_REF_CATEGORY, refs,
-                      t->categories, &t->n_categories, e)) ||
-        (rc = get_ids(j, "regions", "区域（regions）", HOTSPOT_REF_REGION, refs, t->regions,
-                      &t->n_regions, e)) ||
+        (rc = get_ids(j, "categories", "诉求分类", HOTSPOT_REF_CATEGORY, refs, t->categories,
+                      &t->n_categories, e)) ||
+        (rc = get_ids(j, "regions", "区域", HOTSPOT_REF_REGION, refs, t->regions, &t->n_regions,
+                      e)) ||
         (rc =
              get_int(j, "window_days", "统计窗口天数（window_days）", 1, 90, &t->window_days, e)) ||
         (rc = get_int(j, "threshold", "阈值件数（threshold）", 0, 100000, &t->threshold, e)) ||

@@ -404,7 +404,7 @@ static int raise(struct scan *sc, const struct hotspot_topic *t, const struct ho
     w.raised_at = sc->now;
     w.from = f->from;
     w.to = f->to;
-    w.count = f->n_ids;
+    w.count = f->count;
     w.citizens = f->citizens;
     w.mean = f->mean;
     w.sd = f->sd;
