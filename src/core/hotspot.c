@@ -432,13 +432,14 @@ int hotspot_threshold(const struct hotspot_topic *t, const struct hotspot_item *
     out->rule = HSR_THRESHOLD;
     if (t->threshold <= 0)
         return 0;
-    int64_t from = now - (int64_t)t->window_days * JT_DAY;
-    int count = reporters_in(items, n, from, now);
+    int64_t end = now + 1; /* orders of the instant of the scan count */
+    int64_t from = end - (int64_t)t->window_days * JT_DAY;
+    int count = reporters_in(items, n, from, end);
     out->count = count;
     out->limit = t->threshold;
     if (count < t->threshold)
         return 0;
-    int rc = collect(items, n, from, now, out);
+    int rc = collect(items, n, from, end, out);
     out->limit = t->threshold;
     return rc ? rc : 1;
 }
@@ -455,10 +456,11 @@ int hotspot_growth(const struct hotspot_topic *t, const struct hotspot_item *ite
     if (!daily)
         return -JS_ENOMEM;
     /* day 0: the last 24 hours; day d: the 24 hours before that, d days back */
-    int current = reporters_in(items, n, now - JT_DAY, now);
+    int64_t end = now + 1; /* orders of the instant of the scan count */
+    int current = reporters_in(items, n, end - JT_DAY, end);
     for (int d = 1; d <= days; d++)
         daily[d - 1] =
-            reporters_in(items, n, now - (int64_t)(d + 1) * JT_DAY, now - (int64_t)d * JT_DAY);
+            reporters_in(items, n, end - (int64_t)(d + 1) * JT_DAY, end - (int64_t)d * JT_DAY);
     double sum = 0, sum2 = 0;
     for (int d = 0; d < days; d++) {
         sum += daily[d];
@@ -480,7 +482,7 @@ int hotspot_growth(const struct hotspot_topic *t, const struct hotspot_item *ite
     if (current < t->growth_min || (double)current <= out->limit)
         return 0;
     double limit = out->limit;
-    int rc = collect(items, n, now - JT_DAY, now, out);
+    int rc = collect(items, n, end - JT_DAY, end, out);
     out->mean = mean;
     out->sd = sd;
     out->limit = limit;

@@ -7,6 +7,7 @@
 #include "http/res_assess.h"
 #include "http/res_files.h"
 #include "http/res_search.h"
+#include "http/res_hotspot.h"
 #include "http/res_suggest.h"
 #include "http/res_timers.h"
 #include "http/static.h"
@@ -611,7 +612,7 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
         (rc = res_orders_routes(a->router)) || (rc = res_admin_routes(a->router)) ||
         (rc = res_timers_register(a)) || (rc = res_files_register(a)) ||
         (rc = res_assess_register_app(a)) || (rc = res_suggest_register(a)) ||
-        (rc = res_search_register(a))) {
+        (rc = res_search_register(a)) || (rc = res_hotspot_register(a))) {
         js_fail(e, rc, "", "cannot register the routes");
         goto fail;
     }

@@ -73,7 +73,7 @@ struct route_doc {
     int ok;
 };
 
-#define APP_MAX_DOC_TABLES 8
+#define APP_MAX_DOC_TABLES 16
 
 struct app {
     struct app_config cfg;

@@ -478,7 +478,7 @@ static bool same_problem(const struct scan *sc, const struct hotspot_item *a,
 static int citizens_rule(struct scan *sc, const struct hotspot_topic *t,
                          const struct hotspot_item *items, const struct order *orders, int n)
 {
-    int64_t from = sc->now - (int64_t)t->citizens_days * JT_DAY;
+    int64_t end = sc->now + 1, from = end - (int64_t)t->citizens_days * JT_DAY;
     int first = 0;
     while (first < n && items[first].at < from)
         first++;
@@ -523,7 +523,7 @@ static int citizens_rule(struct scan *sc, const struct hotspot_topic *t,
         if (k < 2)
             continue;
         struct hotspot_finding f;
-        int fired = hotspot_citizens(t, items, idx, k, from, sc->now, &f);
+        int fired = hotspot_citizens(t, items, idx, k, from, end, &f);
         if (fired < 0)
             rc = fired;
         else if (fired)
@@ -547,8 +547,8 @@ static int scan_topic(struct scan *sc, const struct hotspot_topic *t, const json
     struct hotspot_item *items = NULL;
     struct order *orders = NULL;
     int n = 0;
-    int64_t from = sc->now - (int64_t)hotspot_topic_span_days(t) * JT_DAY;
-    int rc = hotspot_topic_items(sc->s, t, synonyms, from, sc->now, &items, &orders, &n);
+    int64_t end = sc->now + 1, from = end - (int64_t)hotspot_topic_span_days(t) * JT_DAY;
+    int rc = hotspot_topic_items(sc->s, t, synonyms, from, end, &items, &orders, &n);
     if (rc) {
         js_fail(sc->e, rc, "", "无法读取专题“%s”的工单", t->name);
         goto out;

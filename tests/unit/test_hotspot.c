@@ -54,7 +54,7 @@ static void test_threshold(void **state)
     assert_int_equal(hotspot_threshold(&t, it, 3, NOW, &f), 1);
     assert_int_equal(f.n_ids, 3);
     assert_int_equal(f.count, 3);
-    assert_int_equal(f.from, NOW - 7 * JT_DAY);
+    assert_int_equal(f.from, NOW + 1 - 7 * JT_DAY);
     hotspot_finding_release(&f);
     /* the first falls out of the window: 2 < 3 */
     assert_int_equal(hotspot_threshold(&t, it, 3, NOW + JT_DAY + 1, &f), 0);
@@ -108,7 +108,7 @@ static void test_growth(void **state)
     assert_int_equal(f.n_ids, 6);
     assert_true(f.mean > 0.99 && f.mean < 1.01);
     assert_true(f.limit > 3.99 && f.limit < 4.01);
-    assert_int_equal(f.from, NOW - JT_DAY);
+    assert_int_equal(f.from, NOW + 1 - JT_DAY);
     hotspot_finding_release(&f);
     /* the same six days after a busy fortnight (five a day): limit 5 + 3·√5 ≈ 11.7 */
     int m = 0;
