@@ -388,11 +388,15 @@ static void get_warning(void *ap, struct http_request *req, struct http_response
         return;
     }
     json_t *j = warning_json(c->store, &w, true);
-    if (j) {
+    struct hotspot_note *notes = NULL;
+    int n_notes = 0;
+    if (j && c->store->ops->hotspot_note_list(c->store, id, &notes, &n_notes) == 0) {
         json_object_set_new(j, "may_ack",
-                            json_boolean(w.state != HSS_CLOSED && hotspot_is_recipient(&w, &a)));
+                            json_boolean(w.state != HSS_CLOSED && hotspot_is_recipient(&w, &a) &&
+                                         !hotspot_acked_by(notes, n_notes, &a)));
         json_object_set_new(j, "may_follow_up", json_boolean(w.state != HSS_CLOSED));
     }
+    free(notes);
     hotspot_warning_release(&w);
     http_json(res, 200, j);
 }

@@ -794,6 +794,16 @@ bool hotspot_may_see(const struct hotspot_warning *w, const struct hotspot_actor
     return a->role == ROLE_ADMIN || a->role == ROLE_SUPERVISOR || hotspot_is_recipient(w, a);
 }
 
+bool hotspot_acked_by(const struct hotspot_note *notes, int n, const struct hotspot_actor *a)
+{
+    bool unit_user = a->role == ROLE_UNIT_OPERATOR || a->role == ROLE_UNIT_LEADER;
+    for (int i = 0; i < n; i++)
+        if (notes[i].kind == HSN_ACK &&
+            (unit_user ? notes[i].unit_id == a->unit_id : notes[i].user_id == a->user_id))
+            return true;
+    return false;
+}
+
 int hotspot_act(struct store *s, int64_t id, int kind, const struct hotspot_actor *a,
                 const char *text, int64_t now, struct hotspot_note *note, struct js_error *e)
 {
@@ -836,12 +846,10 @@ int hotspot_act(struct store *s, int64_t id, int kind, const struct hotspot_acto
             js_fail(e, rc, "id", "无法读取处置记录");
             goto out;
         }
-        for (int i = 0; i < n_notes; i++)
-            if (notes[i].kind == HSN_ACK &&
-                (unit_user ? notes[i].unit_id == a->unit_id : notes[i].user_id == a->user_id)) {
-                rc = js_fail(e, JS_ESTATE, "id", "已签收过这条预警");
-                goto out;
-            }
+        if (hotspot_acked_by(notes, n_notes, a)) {
+            rc = js_fail(e, JS_ESTATE, "id", "已签收过这条预警");
+            goto out;
+        }
     }
     n.warning_id = id;
     n.at = now;

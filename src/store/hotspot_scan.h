@@ -61,6 +61,10 @@ bool hotspot_is_recipient(const struct hotspot_warning *w, const struct hotspot_
  * may follow up and close every warning. */
 bool hotspot_may_see(const struct hotspot_warning *w, const struct hotspot_actor *a);
 
+/* Whether a has acknowledged warning w already: one of the notes (n of them) is an ack by a's
+ * unit (unit users) or by a (others). */
+bool hotspot_acked_by(const struct hotspot_note *notes, int n, const struct hotspot_actor *a);
+
 /* One follow-up step on warning id by a, at now, in one transaction: HSN_ACK (签收: a
  * recipient, once per unit — or per user for a role —, not once closed; the first one makes the
  * warning acked), HSN_FOLLOW_UP (处置反馈: a recipient or a manager, text required, not once

@@ -22,6 +22,8 @@ const SCREENS = {
   admin: () => import('./views/admin.js'),
   audit: () => import('./views/audit.js'),
   search: () => import('./views/search.js'),
+  warnings: () => import('./views/warnings.js'),
+  topics: () => import('./views/hotspot_topics.js'),
 };
 
 // Navigation per role: [hash, label].
@@ -30,12 +32,12 @@ const NAV = {
   dispatcher: [['dispatch', '分拨工作台'], ['intake', '受理登记'], ['review', '结案审核'], ['callback', '回访'], ['orders', '工单查询']],
   reviewer: [['review', '结案审核'], ['orders', '工单查询']],
   callback: [['callback', '回访'], ['orders', '工单查询']],
-  supervisor: [['dashboard', '监督看板'], ['supervise', '督办'], ['assess', '考核排名'], ['orders', '工单查询']],
-  leader: [['dashboard', '领导看板'], ['assess', '考核排名'], ['orders', '工单查询']],
-  admin: [['admin/units', '系统管理'], ['dashboard', '看板'], ['orders', '工单查询'], ['audit', '审计日志']],
+  supervisor: [['dashboard', '监督看板'], ['supervise', '督办'], ['assess', '考核排名'], ['orders', '工单查询'], ['warnings', '预警信息'], ['topics', '预警专题']],
+  leader: [['dashboard', '领导看板'], ['assess', '考核排名'], ['orders', '工单查询'], ['warnings', '预警信息']],
+  admin: [['admin/units', '系统管理'], ['dashboard', '看板'], ['orders', '工单查询'], ['audit', '审计日志'], ['warnings', '预警信息'], ['topics', '预警专题']],
   auditor: [['audit', '审计日志']],
-  unit_operator: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单']],
-  unit_leader: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单']],
+  unit_operator: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['warnings', '预警信息']],
+  unit_leader: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['warnings', '预警信息']],
 };
 
 const ctx = { user: null, unit: null, policy: null };
