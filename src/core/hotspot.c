@@ -580,26 +580,39 @@ bool hotspot_is_new(const struct hotspot_topic *t, const struct hotspot_finding 
                     const int64_t *warned, int n_warned, const struct hotspot_item *items,
                     int n_items, int *n_new)
 {
-    int fresh = 0, min = hotspot_rule_min(t, f->rule), n_idx = 0;
-    int *idx = items ? malloc((size_t)(f->n_ids > 0 ? f->n_ids : 1) * sizeof *idx) : NULL;
+    int fresh = 0, min = hotspot_rule_min(t, f->rule), n_new_idx = 0, n_old_idx = 0;
+    int *new_idx = NULL, *old_idx = NULL;
+    if (items) {
+        new_idx = malloc((size_t)(f->n_ids > 0 ? f->n_ids : 1) * sizeof *new_idx);
+        old_idx = malloc((size_t)(f->n_ids > 0 ? f->n_ids : 1) * sizeof *old_idx);
+    }
     for (int i = 0; i < f->n_ids; i++) {
-        if (in(warned, n_warned, f->ids[i]))
-            continue;
-        fresh++;
-        for (int k = 0; idx && k < n_items; k++)
+        bool old = in(warned, n_warned, f->ids[i]);
+        fresh += !old;
+        for (int k = 0; new_idx && old_idx && k < n_items; k++)
             if (items[k].id == f->ids[i]) {
-                idx[n_idx++] = k;
+                if (old)
+                    old_idx[n_old_idx++] = k;
+                else
+                    new_idx[n_new_idx++] = k;
                 break;
             }
     }
     if (n_new)
         *n_new = fresh;
-    int weight = fresh; /* without the items: the fresh orders */
-    if (idx)
-        weight = f->rule == HSR_CITIZENS ? hotspot_count_citizens(items, idx, n_idx)
-                                         : reporters_of(items, idx, n_idx);
-    free(idx);
-    return fresh > 0 && weight >= min;
+    /* without the items: orders */
+    int gained = fresh, had = f->n_ids - fresh;
+    if (new_idx && old_idx) {
+        bool people = f->rule == HSR_CITIZENS;
+        gained = people ? hotspot_count_citizens(items, new_idx, n_new_idx)
+                        : reporters_of(items, new_idx, n_new_idx);
+        had = people ? hotspot_count_citizens(items, old_idx, n_old_idx)
+                     : reporters_of(items, old_idx, n_old_idx);
+    }
+    free(new_idx);
+    free(old_idx);
+    /* the evidence must at least double what was warned of it, and by the rule's minimum */
+    return fresh > 0 && gained >= min && gained >= had;
 }
 
 static int cmp_id(const void *a, const void *b)

@@ -12,8 +12,10 @@
  *               one caller calling three times is one citizen).
  * A warning is never raised twice for the same evidence: a new warning of a topic and rule is
  * raised only when the orders its earlier warnings did not cover would, on their own, reach the
- * rule's minimum (threshold, growth_min or citizens_min; counted as reporters, or as distinct
- * citizens for the citizens rule). Pure: no I/O. */
+ * rule's minimum (threshold, growth_min or citizens_min) and at least equal what was already
+ * warned of that evidence (counted as reporters, or as distinct citizens for the citizens rule,
+ * whose earlier warnings are those of every topic: one problem is warned once, by the first
+ * topic that catches it). Pure: no I/O. */
 #ifndef JIESU_HOTSPOT_H
 #define JIESU_HOTSPOT_H
 
@@ -166,10 +168,11 @@ int hotspot_count_citizens(const struct hotspot_item *items, const int *idx, int
 /* The minimum of rule in t (threshold, growth_min or citizens_min). */
 int hotspot_rule_min(const struct hotspot_topic *t, int rule);
 /* Whether f is new evidence against warned (the orders of the earlier warnings of the same
- * topic and rule, n_warned of them, any order): the evidence orders not in warned must reach
- * the rule's minimum on their own, counted as reporters among items (as distinct citizens for
- * the citizens rule; as orders when items is NULL). *n_new (may be NULL) receives how many
- * orders are new. */
+ * topic and rule — for the citizens rule, of every topic —, n_warned of them): the evidence
+ * orders not in warned must reach the rule's minimum on their own and at least match the
+ * evidence already warned (the problem has at least doubled), both counted as reporters among
+ * items (as distinct citizens for the citizens rule; as orders when items is NULL). *n_new (may
+ * be NULL) receives how many orders are new. */
 bool hotspot_is_new(const struct hotspot_topic *t, const struct hotspot_finding *f,
                     const int64_t *warned, int n_warned, const struct hotspot_item *items,
                     int n_items, int *n_new);

@@ -388,7 +388,9 @@ static int raise(struct scan *sc, const struct hotspot_topic *t, const struct ho
     memset(&w, 0, sizeof w);
     outbox_list_init(&msgs);
     sc->st->fired++;
-    int rc = s->ops->hotspot_warned_orders(s, t->id, f->rule, &warned, &n_warned);
+    /* one problem is warned once whichever topic caught it; volumes are per topic */
+    int64_t scope = f->rule == HSR_CITIZENS ? 0 : t->id;
+    int rc = s->ops->hotspot_warned_orders(s, scope, f->rule, &warned, &n_warned);
     if (rc) {
         js_fail(sc->e, rc, "", "无法读取专题“%s”已预警的工单", t->name);
         goto out;

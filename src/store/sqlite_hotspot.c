@@ -413,7 +413,7 @@ int sqlite_hotspot_warned_orders(struct store *s, int64_t topic_id, int rule, in
     int rc = prepare(db,
                      "SELECT DISTINCT e.order_id FROM hotspot_evidence e"
                      " JOIN hotspot_warnings w ON w.id = e.warning_id"
-                     " WHERE w.topic_id = ?1 AND w.rule = ?2 ORDER BY e.order_id",
+                     " WHERE (?1 = 0 OR w.topic_id = ?1) AND w.rule = ?2 ORDER BY e.order_id",
                      &st);
     if (rc)
         return rc;
