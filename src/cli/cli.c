@@ -392,7 +392,7 @@ static const struct command commands[] = {
     {"init", "create or upgrade the database and choose the policy preset", cmd_init,
      "jiesu init [--db PATH] [--preset NAME] [--set KEY=VALUE ...]"},
     {"demo", "load the demo district (units, users, categories, 2,400 orders)", cli_demo,
-     "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N] [--password P]\n"
+     "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N] [--now TIME] [--password P]\n"
      "jiesu demo --logins [--db PATH]   (print the demo logins of a loaded database)"},
     {"serve", "serve the API and the web UI", cli_serve,
      "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N] [--config FILE] "
@@ -435,10 +435,12 @@ static const struct command commands[] = {
      cli_hotspot,
      "jiesu hotspot topics [--db PATH] [--defaults] [--file TOPIC.json [--id N]] [--delete N]\n"
      "jiesu hotspot scan [--db PATH] [--now TIME]\n"
-     "jiesu hotspot list [--db PATH] [--from TIME] [--to TIME] [--state open|acked|closed]\n"
+     "jiesu hotspot list [--db PATH] [--from TIME] [--to TIME] [--state open|acked|closed] "
+     "[--labels FILE.csv (print the precision against hand labels)]\n"
      "jiesu hotspot show [--db PATH] --id N\n"
      "jiesu hotspot ack|follow-up|close [--db PATH] --as LOGIN --id N [--text TEXT]\n"
-     "jiesu hotspot replay --csv FILE [--topics FILE.json] [--json OUT.json]   (messages of the "
+     "jiesu hotspot replay --csv FILE [--topics FILE.json] [--json OUT.json] [--labels FILE.csv]"
+     "   (messages of the "
      "CSV fed day by day by their own timestamps to the same scan, in a database in memory)"},
     {"assess",
      "assessment ranking of a scheme for a period, or the orders behind a unit's "

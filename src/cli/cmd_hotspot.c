@@ -248,32 +248,6 @@ static int cmd_scan(struct opts *o, struct store *s)
     return 0;
 }
 
-static int cmd_list(struct opts *o, struct store *s)
-{
-    struct hotspot_warning_query q = {.state = -1, .role = -1, .limit = 500};
-    const char *state = opts_get(o, "state");
-    if (time_opt(o, "from", &q.from) || time_opt(o, "to", &q.to))
-        return 2;
-    if (state && (q.state = js_name_index(hotspot_state_names, state)) < 0) {
-        fprintf(stderr, ME ": --state 须为 open、acked 或 closed\n");
-        return 2;
-    }
-    struct hotspot_warning *v = NULL;
-    int n = 0;
-    if (s->ops->hotspot_warning_list(s, &q, &v, &n)) {
-        fprintf(stderr, ME ": 无法读取预警\n");
-        return 1;
-    }
-    for (int i = 0; i < n; i++) {
-        print_warning(s, &v[i], false);
-        hotspot_warning_release(&v[i]);
-    }
-    if (!n)
-        printf("没有预警\n");
-    free(v);
-    return 0;
-}
-
 static int cmd_show(struct opts *o, struct store *s)
 {
     int64_t id;
@@ -366,15 +340,13 @@ struct replay {
     int by_rule[HSR__COUNT], true_by_rule[HSR__COUNT], labelled_by_rule[HSR__COUNT];
 };
 
-static void replay_cb(void *ctx, const struct hotspot_warning *w)
+/* The label of w (1 true, 0 false, -1 none), counted in r; key and day receive its key. */
+static int label_of(struct replay *r, const struct hotspot_warning *w, char *key, size_t n,
+                    char day[16])
 {
-    struct replay *r = ctx;
-    struct store *s = r->s;
-    char day[16], key[160];
-    jtime_format(w->raised_at - 1, day, sizeof day); /* the day whose messages raised it */
+    jtime_format(w->raised_at - 1, day, 16); /* the day whose orders raised it */
     day[10] = '\0';
-    snprintf(key, sizeof key, "%s,%s,%s,%s", day, w->topic_name, hotspot_rule_names[w->rule],
-             w->digest);
+    snprintf(key, n, "%s,%s,%s,%s", day, w->topic_name, hotspot_rule_names[w->rule], w->digest);
     r->raised++;
     r->by_rule[w->rule]++;
     int label = -1;
@@ -389,6 +361,25 @@ static void replay_cb(void *ctx, const struct hotspot_warning *w)
         r->true_pos += label;
         r->true_by_rule[w->rule] += label;
     }
+    return label;
+}
+
+static void print_precision(const struct replay *r)
+{
+    printf("已标注 %d 条，其中真 %d 条，准确率（precision）%.3f；未标注 %d 条\n", r->labelled,
+           r->true_pos, r->labelled ? (double)r->true_pos / r->labelled : 0.0, r->unlabelled);
+    for (int k = 0; k < HSR__COUNT; k++)
+        if (r->labelled_by_rule[k])
+            printf("  %s：%d/%d = %.3f\n", hotspot_rule_labels[k], r->true_by_rule[k],
+                   r->labelled_by_rule[k], (double)r->true_by_rule[k] / r->labelled_by_rule[k]);
+}
+
+static void replay_cb(void *ctx, const struct hotspot_warning *w)
+{
+    struct replay *r = ctx;
+    struct store *s = r->s;
+    char day[16], key[160];
+    int label = label_of(r, w, key, sizeof key, day);
     printf("%s  %s  [%s]  %s%s\n", day, w->title, hotspot_rule_labels[w->rule], w->digest,
            label < 0 ? "  （未标注）"
            : label   ? "  标注：真"
@@ -646,14 +637,8 @@ static int cmd_replay(struct opts *o)
            "同一证据未重复预警 %d 次\n",
            n, days, warned_days, r.raised, r.by_rule[HSR_THRESHOLD], r.by_rule[HSR_GROWTH],
            r.by_rule[HSR_CITIZENS], total.repeated);
-    if (labels) {
-        printf("已标注 %d 条，其中真 %d 条，准确率（precision）%.3f；未标注 %d 条\n", r.labelled,
-               r.true_pos, r.labelled ? (double)r.true_pos / r.labelled : 0.0, r.unlabelled);
-        for (int k = 0; k < HSR__COUNT; k++)
-            if (r.labelled_by_rule[k])
-                printf("  %s：%d/%d = %.3f\n", hotspot_rule_labels[k], r.true_by_rule[k],
-                       r.labelled_by_rule[k], (double)r.true_by_rule[k] / r.labelled_by_rule[k]);
-    }
+    if (labels)
+        print_precision(&r);
     const char *out_json = opts_get(o, "json");
     if (out_json && json_dump_file(r.out, out_json, JSON_INDENT(1)) != 0) {
         fprintf(stderr, ME ": 无法写入 %s\n", out_json);
@@ -672,6 +657,45 @@ out:
     json_decref(r.out);
     store_close(s);
     return status;
+}
+
+/* The warnings stored, newest first; with --labels, each with its label and the precision. */
+static int cmd_list(struct opts *o, struct store *s)
+{
+    struct hotspot_warning_query q = {.state = -1, .role = -1, .limit = 500};
+    struct replay r = {0};
+    const char *state = opts_get(o, "state"), *labels = opts_get(o, "labels");
+    if (time_opt(o, "from", &q.from) || time_opt(o, "to", &q.to))
+        return 2;
+    if (state && (q.state = js_name_index(hotspot_state_names, state)) < 0) {
+        fprintf(stderr, ME ": --state 须为 open、acked 或 closed\n");
+        return 2;
+    }
+    if (labels && load_labels(labels, &r))
+        return 2;
+    struct hotspot_warning *v = NULL;
+    int n = 0;
+    if (s->ops->hotspot_warning_list(s, &q, &v, &n)) {
+        fprintf(stderr, ME ": 无法读取预警\n");
+        free(r.labels);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        print_warning(s, &v[i], labels != NULL);
+        if (labels) {
+            char key[160], day[16];
+            int label = label_of(&r, &v[i], key, sizeof key, day);
+            printf("    键：%s  %s\n", key, label < 0 ? "（未标注）" : label ? "标注：真" : "标注：误报");
+        }
+        hotspot_warning_release(&v[i]);
+    }
+    if (!n)
+        printf("没有预警\n");
+    if (labels)
+        print_precision(&r);
+    free(v);
+    free(r.labels);
+    return 0;
 }
 
 int cli_hotspot(struct opts *o)
