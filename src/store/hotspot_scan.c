@@ -462,19 +462,22 @@ out:
     return rc;
 }
 
-/* Whether items i and j are about one problem: same category in the same community or grid, or
- * texts the duplicate scorer calls the same. */
+/* Whether items i and j are about one problem: texts the duplicate scorer calls the same, or
+ * the same category in the same community or grid with texts at least half as close (a shared
+ * catch-all category such as 其他 in one community is not one problem by itself). */
 static bool same_problem(const struct scan *sc, const struct hotspot_item *a,
                          const struct hotspot_item *b, const struct dup_sig *sa,
                          const struct dup_sig *sb)
 {
-    if (a->category_id && a->category_id == b->category_id && a->region_id &&
-        a->region_id == b->region_id) {
+    double score = dup_score(sa, sb, NULL);
+    if (score >= DUP_THRESHOLD)
+        return true;
+    if (score >= DUP_THRESHOLD / 2 && a->category_id && a->category_id == b->category_id &&
+        a->region_id && a->region_id == b->region_id) {
         int level = level_of(&sc->regions, a->region_id);
-        if (level == RLEVEL_COMMUNITY || level == RLEVEL_GRID)
-            return true;
+        return level == RLEVEL_COMMUNITY || level == RLEVEL_GRID;
     }
-    return dup_score(sa, sb, NULL) >= DUP_THRESHOLD;
+    return false;
 }
 
 static int citizens_rule(struct scan *sc, const struct hotspot_topic *t,
