@@ -641,7 +641,7 @@ static const struct topic_def defaults[] = {
     {"{\"name\":\"义务教育\",\"kind\":\"hot\",\"keywords\":[\"义务教育\",\"入学\",\"学位\","
      "\"小学\",\"初中\",\"学区\"],\"window_days\":7,\"threshold\":12,\"growth_min\":4,"
      "\"citizens_min\":3,\"recipients\":{\"roles\":[\"leader\"],\"concerned\":true}}",
-     {"教育文体/教育体制", "教育文体/考试招生", "教育文体/教育收费", "教育文体/失学辍学"},
+     {"教育文体/教育体制", "教育文体/失学辍学"}, /* not 幼儿园 fees, not 中考/高考 */
      {"jyw"}},
     {"{\"name\":\"安全生产\",\"kind\":\"safety\",\"keywords\":[\"安全隐患\",\"爆炸\",\"坍塌\","
      "\"事故\"],\"window_days\":7,\"threshold\":8,\"growth_min\":3,\"citizens_min\":3,"
