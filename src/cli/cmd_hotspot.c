@@ -685,7 +685,10 @@ static int cmd_list(struct opts *o, struct store *s)
         if (labels) {
             char key[160], day[16];
             int label = label_of(&r, &v[i], key, sizeof key, day);
-            printf("    键：%s  %s\n", key, label < 0 ? "（未标注）" : label ? "标注：真" : "标注：误报");
+            printf("    键：%s  %s\n", key,
+                   label < 0 ? "（未标注）"
+                   : label   ? "标注：真"
+                             : "标注：误报");
         }
         hotspot_warning_release(&v[i]);
     }

@@ -145,11 +145,13 @@ struct hotspot_finding {
 void hotspot_finding_release(struct hotspot_finding *f);
 
 /* The threshold rule on the items (any order, any span) at now: the reporters of the items in
- * (now - window_days, now] (an order of the very instant of the scan counts). Returns 1 and fills *out when it fires, 0 when not, or -JS_ENOMEM. */
+ * (now - window_days, now] (an order of the very instant of the scan counts). Returns 1 and fills
+ * *out when it fires, 0 when not, or -JS_ENOMEM. */
 int hotspot_threshold(const struct hotspot_topic *t, const struct hotspot_item *items, int n,
                       int64_t now, struct hotspot_finding *out);
-/* The growth rule (see the top of this file; the last 24 hours are (now - 1 day, now]). Returns 1 and fills *out when it fires, 0, or
- * -JS_ENOMEM. *out's mean, sd and limit are filled either way. */
+/* The growth rule (see the top of this file; the last 24 hours are (now - 1 day, now]). Returns 1
+ * and fills *out when it fires, 0, or -JS_ENOMEM. *out's mean, sd and limit are filled either way.
+ */
 int hotspot_growth(const struct hotspot_topic *t, const struct hotspot_item *items, int n,
                    int64_t now, struct hotspot_finding *out);
 

@@ -221,9 +221,9 @@ struct store_ops {
      * the matching warnings to *out (n of them; free() each with hotspot_warning_release and
      * then the array), newest first — with from/to it is the list of warnings raised in
      * [from, to) that the daily report (每日早报) reads; warned_orders gives every order of the
-     * earlier warnings of a topic (0: of every topic) and rule (*ids: free()); warning_state sets the state with
-     * its time (acked_at or closed_at). Notes: note_add assigns n->id; note_list fills *out
-     * (free()), oldest first. */
+     * earlier warnings of a topic (0: of every topic) and rule (*ids: free()); warning_state sets
+     * the state with its time (acked_at or closed_at). Notes: note_add assigns n->id; note_list
+     * fills *out (free()), oldest first. */
     int (*hotspot_topic_put)(struct store *s, struct hotspot_topic *t);
     int (*hotspot_topic_get)(struct store *s, int64_t id, struct hotspot_topic *out);
     int (*hotspot_topic_list)(struct store *s, struct hotspot_topic **out, int *n);
