@@ -380,18 +380,22 @@ static void replay_cb(void *ctx, const struct hotspot_warning *w)
     struct store *s = r->s;
     char day[16], key[160];
     int label = label_of(r, w, key, sizeof key, day);
-    printf("%s  %s  [%s]  %s%s\n", day, w->title, hotspot_rule_labels[w->rule], w->digest,
-           label < 0 ? "  （未标注）"
-           : label   ? "  标注：真"
-                     : "  标注：误报");
+    char when[40];
+    jtime_format_cn(w->raised_at - 1, when, sizeof when);
+    printf("%.*s  %s  [%s]\n    键：%s  %s\n", (int)(strlen(when) - 6), when, w->title,
+           hotspot_rule_labels[w->rule], key,
+           label < 0 ? "（未标注）"
+           : label   ? "标注：真"
+                     : "标注：误报");
     json_t *ev = json_array();
     for (int i = 0; i < w->n_evidence; i++) {
         struct order o;
         order_init(&o);
         if (s->ops->order_get(s, w->evidence[i], &o) == 0) {
-            char c[40];
+            char c[40], cn[40];
             jtime_format(o.created_at, c, sizeof c);
-            printf("    · %s  %.19s  %s  %s\n", o.upstream_id, c,
+            jtime_format_cn(o.created_at, cn, sizeof cn);
+            printf("    · %s  %s  %s  %s\n", o.upstream_id, cn,
                    o.citizen_name ? o.citizen_name : "", o.title ? o.title : "");
             json_array_append_new(ev, json_pack("{ss ss ss ss}", "id", o.upstream_id, "at", c,
                                                 "user", o.citizen_name ? o.citizen_name : "",
