@@ -549,13 +549,38 @@ static void test_default_topics(void **state)
     fixture_close(&f);
 }
 
+/* `warn --kind safety` (a person's 安全隐患 warning on one order) is accepted and its letter
+ * to the unit says why; an unknown kind is refused. */
+static void test_order_safety_warning(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_open(&f, "hotspot-warn.db", "linshu-2020", "2026-03-02T09:00:00+08:00");
+    int64_t id = fx_new_filed(&f);
+    char args[128];
+    snprintf(args, sizeof args, "{\"unit_id\":%lld}", (long long)f.unit_dept[0]);
+    fx_ok(&f, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, id, args);
+    fx_refused(&f, &f.as[ROLE_SUPERVISOR], ACT_WARN, id,
+               "{\"kind\":\"urgent\",\"level\":\"warning\",\"reason\":\"x\"}", -JS_EINVAL);
+    fx_ok(&f, &f.as[ROLE_SUPERVISOR], ACT_WARN, id,
+          "{\"kind\":\"safety\",\"level\":\"warning\",\"reason\":\"楼道堆放杂物堵塞消防通道\"}");
+    struct outbox_query q = {.state = -1, .kind = OBK_WARNING, .order_id = id, .limit = 50};
+    struct outbox_list l;
+    outbox_list_init(&l);
+    assert_int_equal(timers_outbox_list(f.store, &q, &l), 0);
+    assert_true(l.n > 0);
+    assert_non_null(strstr(l.v[0].text, "存在安全隐患：楼道堆放杂物堵塞消防通道"));
+    outbox_list_release(&l);
+    fixture_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threshold),        cmocka_unit_test(test_growth),
         cmocka_unit_test(test_citizens),         cmocka_unit_test(test_is_new),
         cmocka_unit_test(test_topic_validation), cmocka_unit_test(test_scan_store),
-        cmocka_unit_test(test_default_topics),
+        cmocka_unit_test(test_default_topics),   cmocka_unit_test(test_order_safety_warning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
