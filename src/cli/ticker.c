@@ -36,8 +36,15 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
     if (rc)
         return rc;
     rc = scheduler_pass(&en, &r->sched, e);
-    if (!rc) /* warnings raised now go out with this pass's delivery */
-        rc = hotspot_scan(s, r->sched.now, NULL, NULL, NULL, &r->hotspot, e);
+    if (!rc && s->ops->hotspot_topic_list) {
+        /* warnings raised now go out with this pass's delivery; a failed scan is logged and
+         * does not hold the delivery of the other notifications back */
+        struct js_error he;
+        js_error_clear(&he);
+        if (hotspot_scan(s, r->sched.now, NULL, NULL, NULL, &r->hotspot, &he))
+            snprintf(r->hotspot_error, sizeof r->hotspot_error, "%s: %s", js_err_name(he.code),
+                     he.message);
+    }
     if (!rc) {
         /* deliver at the instant of the pass */
         notify_config_from_policy(&nc, &en.policy);
@@ -54,7 +61,7 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
 static void log_tick(FILE *log, const struct tick_result *r)
 {
     if (!log || (r->sched.actions == 0 && r->sched.failures == 0 && r->notify.claimed == 0 &&
-                 r->hotspot.raised == 0))
+                 r->hotspot.raised == 0 && !r->hotspot_error[0]))
         return;
     char when[40];
     jtime_format(r->sched.now, when, sizeof when);
@@ -66,6 +73,8 @@ static void log_tick(FILE *log, const struct tick_result *r)
     if (r->hotspot.raised)
         fprintf(log, "%s tick: hotspot: %d warnings raised, %d notifications\n", when,
                 r->hotspot.raised, r->hotspot.messages);
+    if (r->hotspot_error[0])
+        fprintf(log, "%s tick: hotspot scan failed: %s\n", when, r->hotspot_error);
     if (r->sched.failures)
         fprintf(log, "%s tick: last refusal: %s\n", when, r->sched.last_failure);
     if (r->notify.retried || r->notify.failed)

@@ -35,6 +35,7 @@ struct tick_result {
     struct sched_stats sched;
     struct notify_stats notify;
     struct hotspot_scan_stats hotspot; /* the hotspot scan at the same instant */
+    char hotspot_error[320];           /* why the hotspot scan failed, "" if it did not */
 };
 /* One tick on an open, migrated store: loads the policy and the calendar (engine_init), runs one
  * scheduler pass at the clock's instant, one hotspot scan (store/hotspot_scan.h) and then one
