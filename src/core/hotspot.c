@@ -611,6 +611,8 @@ bool hotspot_is_new(const struct hotspot_topic *t, const struct hotspot_finding 
     }
     free(new_idx);
     free(old_idx);
+    if (f->warned_before > had)
+        had = f->warned_before;
     /* the evidence must at least double what was warned of it, and by the rule's minimum */
     return fresh > 0 && gained >= min && gained >= had;
 }

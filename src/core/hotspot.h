@@ -141,6 +141,8 @@ struct hotspot_finding {
     double limit;    /* the figure the count had to pass: threshold, or the growth limit */
     int64_t *ids;
     int n_ids;
+    int warned_before; /* set by the caller: the size (citizens) the same problem was already
+                          warned at, beyond what the items show (older evidence); 0 if none */
 };
 void hotspot_finding_release(struct hotspot_finding *f);
 

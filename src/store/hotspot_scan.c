@@ -395,6 +395,30 @@ static int messages(const struct scan *sc, const struct hotspot_warning *w,
     return rc;
 }
 
+/* For the citizens rule: the most citizens any earlier warning of the same problem (one sharing
+ * an evidence order, any topic, the last 90 days) counted, into f->warned_before — so that a long
+ * campaign is warned again only when it has doubled since, not whenever its older reports leave
+ * the window. */
+static int warned_size(struct scan *sc, struct hotspot_finding *f)
+{
+    struct hotspot_warning_query q = {
+        .from = sc->now - 90 * JT_DAY, .to = sc->now + 1, .state = -1, .role = -1, .limit = 500};
+    struct hotspot_warning *v = NULL;
+    int n = 0;
+    int rc = sc->s->ops->hotspot_warning_list(sc->s, &q, &v, &n);
+    for (int i = 0; i < n; i++) {
+        bool shared = false;
+        for (int k = 0; v[i].rule == HSR_CITIZENS && !shared && k < v[i].n_evidence; k++)
+            for (int j = 0; !shared && j < f->n_ids; j++)
+                shared = v[i].evidence[k] == f->ids[j];
+        if (shared && v[i].citizens > f->warned_before)
+            f->warned_before = v[i].citizens;
+        hotspot_warning_release(&v[i]);
+    }
+    free(v);
+    return rc;
+}
+
 /* Stores one finding as a warning unless its evidence was warned already. */
 static int raise(struct scan *sc, const struct hotspot_topic *t, const struct hotspot_item *items,
                  const struct order *orders, int n, struct hotspot_finding *f)
@@ -412,6 +436,10 @@ static int raise(struct scan *sc, const struct hotspot_topic *t, const struct ho
     int rc = s->ops->hotspot_warned_orders(s, scope, f->rule, &warned, &n_warned);
     if (rc) {
         js_fail(sc->e, rc, "", "无法读取专题“%s”已预警的工单", t->name);
+        goto out;
+    }
+    if (f->rule == HSR_CITIZENS && (rc = warned_size(sc, f))) {
+        js_fail(sc->e, rc, "", "无法读取已发出的预警");
         goto out;
     }
     if (!hotspot_is_new(t, f, warned, n_warned, items, n, NULL)) {

@@ -221,6 +221,14 @@ static void test_is_new(void **state)
     assert_false(hotspot_is_new(&t, &f, warned, 3, it, 8, NULL));
     hotspot_finding_release(&f);
     t.threshold = 3;
+    /* the same problem was warned at 5 citizens before (older evidence, out of the items): 3 new
+     * ones are not a doubling */
+    assert_int_equal(hotspot_threshold(&t, it, 6, NOW, &f), 1);
+    f.warned_before = 5;
+    assert_false(hotspot_is_new(&t, &f, warned, 3, it, 8, NULL));
+    f.warned_before = 3;
+    assert_true(hotspot_is_new(&t, &f, warned, 3, it, 8, NULL));
+    hotspot_finding_release(&f);
     /* three fresh orders of one caller do not make a new warning */
     for (int i = 3; i < 6; i++)
         hotspot_citizen_key("13912345678", NULL, it[i].citizen, sizeof it[i].citizen);
