@@ -189,9 +189,8 @@ static bool under(const struct tree *t, int64_t id, int64_t top)
 static int order_cmp(const void *a, const void *b)
 {
     const struct order *x = a, *y = b;
-    return (x->created_at > y->created_at) - (x->created_at < y->created_at)
-               ? (x->created_at > y->created_at) - (x->created_at < y->created_at)
-               : (x->id > y->id) - (x->id < y->id);
+    int by_time = (x->created_at > y->created_at) - (x->created_at < y->created_at);
+    return by_time ? by_time : (x->id > y->id) - (x->id < y->id);
 }
 
 int hotspot_topic_items(struct store *s, const struct hotspot_topic *t, const json_t *synonyms,
