@@ -390,12 +390,13 @@ int cli_classify(struct opts *o); /* cmd_classify.c */
 int cli_train(struct opts *o);    /* cmd_train.c */
 int cli_report(struct opts *o);   /* cmd_report.c */
 int cli_kb(struct opts *o);       /* cmd_kb.c */
+int cli_hotspot(struct opts *o);  /* cmd_hotspot.c */
 
 static const struct command commands[] = {
     {"init", "create or upgrade the database and choose the policy preset", cmd_init,
      "jiesu init [--db PATH] [--preset NAME] [--set KEY=VALUE ...]"},
     {"demo", "load the demo district (units, users, categories, 2,400 orders)", cli_demo,
-     "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N] [--password P]\n"
+     "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N] [--now TIME] [--password P]\n"
      "jiesu demo --logins [--db PATH]   (print the demo logins of a loaded database)"},
     {"serve", "serve the API and the web UI", cli_serve,
      "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N] [--config FILE] "
@@ -442,6 +443,19 @@ static const struct command commands[] = {
      "jiesu kb [--db PATH] --as LOGIN --edit ID [--question Q] [--answer A] ...\n"
      "jiesu kb [--db PATH] --as LOGIN --submit ID | --approve ID | --reject ID --note R | "
      "--withdraw ID --note R"},
+    {"hotspot",
+     "hotspot early warning: topics, a scan now, the warnings and their follow-up, a replay of "
+     "a CSV of messages day by day",
+     cli_hotspot,
+     "jiesu hotspot topics [--db PATH] [--defaults] [--file TOPIC.json [--id N]] [--delete N]\n"
+     "jiesu hotspot scan [--db PATH] [--now TIME]\n"
+     "jiesu hotspot list [--db PATH] [--from TIME] [--to TIME] [--state open|acked|closed] "
+     "[--labels FILE.csv (print the precision against hand labels)]\n"
+     "jiesu hotspot show [--db PATH] --id N\n"
+     "jiesu hotspot ack|follow-up|close [--db PATH] --as LOGIN --id N [--text TEXT]\n"
+     "jiesu hotspot replay --csv FILE [--topics FILE.json] [--json OUT.json] [--labels FILE.csv]"
+     "   (messages of the "
+     "CSV fed day by day by their own timestamps to the same scan, in a database in memory)"},
     {"assess",
      "assessment ranking of a scheme for a period, or the orders behind a unit's "
      "indicators",
@@ -529,10 +543,16 @@ int cli_main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     struct opts o;
-    if (opts_parse(&o, argc - 2, argv + 2)) {
+    /* `jiesu hotspot scan ...`: a command with sub-commands gets the word as --sub */
+    bool sub = argc > 2 && argv[2][0] != '-' && strcmp(argv[1], "hotspot") == 0;
+    if (opts_parse(&o, argc - 2 - sub, argv + 2 + sub)) {
         fprintf(stderr, "jiesu %s: %s\n", argv[1], o.error);
         opts_release(&o);
         return 2;
+    }
+    if (sub && o.n < OPTS_MAX) {
+        o.name[o.n] = "sub";
+        o.value[o.n++] = argv[2];
     }
     int rc = -1;
     for (size_t i = 0; i < JS_ARRAY_LEN(commands); i++)

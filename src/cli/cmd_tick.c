@@ -33,6 +33,13 @@ static json_t *result_json(const struct tick_result *r)
     if (j)
         json_object_set_new(
             j, "kb", json_pack("{si si}", "expired", r->kb_expired, "reminded", r->kb_reminded));
+    if (j)
+        json_object_set_new(j, "hotspot",
+                            json_pack("{si si si si}", "topics", r->hotspot.topics, "raised",
+                                      r->hotspot.raised, "repeated", r->hotspot.repeated,
+                                      "messages", r->hotspot.messages));
+    if (j && r->hotspot_error[0])
+        json_object_set_new(j, "hotspot_error", json_string(r->hotspot_error));
     if (j && r->sched.failures)
         json_object_set_new(j, "last_refusal", json_string(r->sched.last_failure));
     if (j && r->notify.last_error[0])

@@ -6,6 +6,7 @@
 #include "core/scheduler.h"
 #include "core/calendar.h"
 #include "store/report_store.h"
+#include "store/hotspot_scan.h"
 #include "store/store.h"
 #include "util/auth.h"
 #include "util/buf.h"
@@ -2657,6 +2658,72 @@ static double mono_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Hotspot early warning (issue 11): the two bodies seed 002 art. 23 names as recipients that
+ * the organisation lacks (区委政法委, 区信访局), the default topics, and the scan as the
+ * scheduler would have run it at the end of each of the last 30 days and now; warnings older
+ * than a week were acknowledged by a recipient with a follow-up, those older than two weeks
+ * closed. */
+static int demo_hotspot(struct demo *d)
+{
+    static const char *const codes[] = {"zfw", "xfj"}, *const names[] = {"区委政法委", "区信访局"};
+    struct store *s = d->s;
+    int rc = s->ops->begin(s);
+    for (int i = 0; i < 2 && !rc; i++)
+        rc = put_unit(d, codes[i], names[i], UNIT_DEPARTMENT, -1, d->district);
+    rc = rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
+    if (!rc)
+        rc = hotspot_default_topics(s, d->now, NULL, d->e);
+    int64_t today = jtime_local_day(d->now);
+    struct hotspot_scan_stats st;
+    int raised = 0;
+    for (int64_t day = today - 30; day <= today && !rc; day++) {
+        int64_t at = day < today ? jtime_day_start(day + 1) - 60 : d->now;
+        rc = hotspot_scan(s, at, NULL, NULL, NULL, &st, d->e);
+        raised += st.raised;
+    }
+    struct hotspot_warning_query q = {.state = -1, .role = -1, .limit = 500};
+    struct hotspot_warning *w = NULL;
+    int n = 0;
+    if (!rc && (rc = s->ops->hotspot_warning_list(s, &q, &w, &n)))
+        js_fail(d->e, rc, "", "cannot list the hotspot warnings");
+    for (int i = 0; i < n && !rc; i++) {
+        int64_t age = d->now - w[i].raised_at;
+        if (age < 7 * JT_DAY)
+            continue;
+        /* the first recipient acts: a unit's operator, else the leader, else the supervisor */
+        struct hotspot_actor a = {.role = ROLE_SUPERVISOR, .user_id = d->supervisor.user_id};
+        snprintf(a.name, sizeof a.name, "%s", d->supervisor.name);
+        for (int u = 0; u < d->n_units; u++)
+            if (w[i].n_units && d->units[u].id == w[i].units[0]) {
+                a = (struct hotspot_actor){.role = ROLE_UNIT_OPERATOR,
+                                           .user_id = d->units[u].op.user_id,
+                                           .unit_id = d->units[u].id};
+                snprintf(a.name, sizeof a.name, "%s", d->units[u].op.name);
+            }
+        if (!w[i].n_units && w[i].n_roles && w[i].roles[0] == ROLE_LEADER) {
+            a = (struct hotspot_actor){.role = ROLE_LEADER, .user_id = d->leader.user_id};
+            snprintf(a.name, sizeof a.name, "%s", d->leader.name);
+        }
+        int64_t at = w[i].raised_at + 2 * 3600;
+        if (hotspot_is_recipient(&w[i], &a))
+            rc = hotspot_act(s, w[i].id, HSN_ACK, &a, NULL, at, NULL, d->e);
+        if (!rc)
+            rc = hotspot_act(s, w[i].id, HSN_FOLLOW_UP, &a,
+                             "已组织相关单位现场核查，逐件联系反映人，正在制定整改方案。",
+                             at + JT_DAY, NULL, d->e);
+        if (!rc && age >= 14 * JT_DAY)
+            rc = hotspot_act(s, w[i].id, HSN_CLOSE, &a,
+                             "问题已集中整治，已向反映群众逐一回复，建立长效管理机制。",
+                             at + 5 * JT_DAY, NULL, d->e);
+    }
+    for (int i = 0; i < n; i++)
+        hotspot_warning_release(&w[i]);
+    free(w);
+    if (!rc && d->opt->log)
+        fprintf(d->opt->log, "demo: hotspot: %d warnings over the last 30 days\n", raised);
+    return rc;
+}
+
 int demo_load(struct engine *en, const struct demo_options *opt, struct js_error *e)
 {
     struct demo *d = calloc(1, sizeof *d);
@@ -2747,6 +2814,8 @@ int demo_load(struct engine *en, const struct demo_options *opt, struct js_error
     if (o.log)
         fprintf(o.log, "demo: timers at now: %d actions on %d orders (%d refused)\n", st.actions,
                 st.acted, st.failures);
+    if ((rc = demo_hotspot(d)))
+        goto out;
 out:
     en->clock = saved_clock;
     free(plans);

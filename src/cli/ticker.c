@@ -44,6 +44,15 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
     rc = scheduler_pass(&en, &r->sched, e);
     if (!rc && s->ops->kb_list)
         rc = kb_tick(s, r->sched.now, &r->kb_expired, &r->kb_reminded, e);
+    if (!rc && s->ops->hotspot_topic_list) {
+        /* warnings raised now go out with this pass's delivery; a failed scan is logged and
+         * does not hold the delivery of the other notifications back */
+        struct js_error he;
+        js_error_clear(&he);
+        if (hotspot_scan(s, r->sched.now, NULL, NULL, NULL, &r->hotspot, &he))
+            snprintf(r->hotspot_error, sizeof r->hotspot_error, "%s: %s", js_err_name(he.code),
+                     he.message);
+    }
     if (!rc) {
         /* deliver at the instant of the pass */
         notify_config_from_policy(&nc, &en.policy);
@@ -60,7 +69,8 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
 static void log_tick(FILE *log, const struct tick_result *r)
 {
     if (!log || (r->sched.actions == 0 && r->sched.failures == 0 && r->notify.claimed == 0 &&
-                 r->kb_expired == 0 && r->kb_reminded == 0))
+                 r->kb_expired == 0 && r->kb_reminded == 0 && r->hotspot.raised == 0 &&
+                 !r->hotspot_error[0]))
         return;
     char when[40];
     jtime_format(r->sched.now, when, sizeof when);
@@ -72,6 +82,11 @@ static void log_tick(FILE *log, const struct tick_result *r)
     if (r->kb_expired || r->kb_reminded)
         fprintf(log, "%s tick: knowledge base: %d entries expired, %d expiry reminders\n", when,
                 r->kb_expired, r->kb_reminded);
+    if (r->hotspot.raised)
+        fprintf(log, "%s tick: hotspot: %d warnings raised, %d notifications\n", when,
+                r->hotspot.raised, r->hotspot.messages);
+    if (r->hotspot_error[0])
+        fprintf(log, "%s tick: hotspot scan failed: %s\n", when, r->hotspot_error);
     if (r->sched.failures)
         fprintf(log, "%s tick: last refusal: %s\n", when, r->sched.last_failure);
     if (r->notify.retried || r->notify.failed)

@@ -59,8 +59,11 @@ static const char *const transfer_to[] = {"110", "119", "120", NULL};
 static const char *const contact_methods[] = {"phone", "visit", "sms", "other", NULL};
 static const char *const review_standards[] = {"on_time", "overdue", "interim", NULL};
 static const char *const reopen_levels[] = {"district", "upstream", NULL};
-static const char *const warn_kinds[] = {"reopen",   "duplicate", "rework",
-                                         "petition", "other",     NULL};
+/* reopen/duplicate/rework: the chasing rules; petition, other; and the four kinds of 002 art. 23
+ * (safety 安全隐患, frequent 高频, hot 热点, sensitive 敏感) for a person's warning on one order
+ * (the topic warnings over many orders are core/hotspot.h's) */
+static const char *const warn_kinds[] = {"reopen", "duplicate", "rework", "petition",  "other",
+                                         "safety", "frequent",  "hot",    "sensitive", NULL};
 static const char *const warn_levels[] = {"hint", "warning", NULL};
 
 const char *const lc_type_names[] = {

@@ -183,6 +183,13 @@ static void warning_reason(const json_t *args, char *out, size_t n)
                  (long long)count);
     else if (kind && strcmp(kind, "petition") == 0)
         snprintf(out, n, "存在信访隐患");
+    else if (kind && strcmp(kind, "safety") == 0)
+        snprintf(out, n, "存在安全隐患%s%s", reason ? "：" : "", reason ? reason : "");
+    else if (kind && strcmp(kind, "sensitive") == 0)
+        snprintf(out, n, "属敏感事件%s%s", reason ? "：" : "", reason ? reason : "");
+    else if (kind && (strcmp(kind, "frequent") == 0 || strcmp(kind, "hot") == 0))
+        snprintf(out, n, "属%s事件%s%s", strcmp(kind, "hot") == 0 ? "热点" : "高频",
+                 reason ? "：" : "", reason ? reason : "");
     else
         snprintf(out, n, "%s", reason ? reason : "需引起重视");
 }

@@ -18,7 +18,8 @@
     X(NOT_FILED, "not_filed", "不予立案说明")                                                      \
     X(WARNING, "warning", "提示警示函")                                                            \
     X(SUPERVISION, "supervision", "督办通知")                                                      \
-    X(KB_EXPIRY, "kb_expiry", "知识库到期提醒")
+    X(KB_EXPIRY, "kb_expiry", "知识库到期提醒")                                                    \
+    X(HOTSPOT, "hotspot", "热点预警")
 
 #define JS_OUTBOX_STATE_LIST(X)                                                                    \
     X(PENDING, "pending", "待发送")                                                                \

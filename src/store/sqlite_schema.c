@@ -393,6 +393,67 @@ static const char kb_sql[] =
     "CREATE INDEX outbox_due ON outbox(next_at) WHERE state = 'pending';"
     "CREATE INDEX outbox_state ON outbox(state, id);"
     "CREATE INDEX outbox_order ON outbox(order_id);";
+/* Hotspot early warning (issue 11): watched topics (the topic as its JSON document, name and
+ * kind as columns), raised warnings with their figures, evidence orders and recipients (a unit
+ * or a role per row), and the follow-up notes (签收, 处置反馈, 办结). The same evidence is never
+ * stored twice for one topic and rule (digest). */
+static const char hotspot_sql[] =
+    "CREATE TABLE hotspot_topics ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " kind TEXT NOT NULL,"
+    " active INTEGER NOT NULL,"
+    " doc TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE hotspot_warnings ("
+    " id INTEGER PRIMARY KEY,"
+    " topic_id INTEGER REFERENCES hotspot_topics(id) ON DELETE SET NULL,"
+    " topic_name TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " rule TEXT NOT NULL CHECK (rule IN ('threshold', 'growth', 'citizens')),"
+    " state TEXT NOT NULL CHECK (state IN ('open', 'acked', 'closed')),"
+    " raised_at INTEGER NOT NULL,"
+    " from_at INTEGER NOT NULL,"
+    " to_at INTEGER NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " citizens INTEGER NOT NULL,"
+    " mean REAL NOT NULL,"
+    " sd REAL NOT NULL,"
+    " lim REAL NOT NULL,"
+    " title TEXT NOT NULL,"
+    " digest TEXT NOT NULL,"
+    " acked_at INTEGER NOT NULL DEFAULT 0,"
+    " closed_at INTEGER NOT NULL DEFAULT 0,"
+    " UNIQUE (topic_id, rule, digest)"
+    ") STRICT;"
+    "CREATE INDEX hotspot_warnings_raised ON hotspot_warnings(raised_at);"
+    "CREATE INDEX hotspot_warnings_topic ON hotspot_warnings(topic_id, rule);"
+    "CREATE TABLE hotspot_evidence ("
+    " warning_id INTEGER NOT NULL REFERENCES hotspot_warnings(id),"
+    " order_id INTEGER NOT NULL REFERENCES orders(id),"
+    " PRIMARY KEY (warning_id, order_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX hotspot_evidence_order ON hotspot_evidence(order_id);"
+    "CREATE TABLE hotspot_recipients ("
+    " warning_id INTEGER NOT NULL REFERENCES hotspot_warnings(id),"
+    " unit_id INTEGER REFERENCES units(id),"
+    " role TEXT,"
+    " CHECK ((unit_id IS NULL) != (role IS NULL))"
+    ") STRICT;"
+    "CREATE INDEX hotspot_recipients_warning ON hotspot_recipients(warning_id);"
+    "CREATE INDEX hotspot_recipients_unit ON hotspot_recipients(unit_id) WHERE unit_id IS NOT NULL;"
+    "CREATE TABLE hotspot_notes ("
+    " id INTEGER PRIMARY KEY,"
+    " warning_id INTEGER NOT NULL REFERENCES hotspot_warnings(id),"
+    " at INTEGER NOT NULL,"
+    " user_id INTEGER REFERENCES users(id),"
+    " user_name TEXT NOT NULL,"
+    " unit_id INTEGER REFERENCES units(id),"
+    " kind TEXT NOT NULL CHECK (kind IN ('ack', 'follow_up', 'close')),"
+    " text TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX hotspot_notes_warning ON hotspot_notes(warning_id);";
 
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
@@ -406,6 +467,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {9, "hardening: failed logins, attachment references", hardening_sql, false},
     {10, "knowledge base: versions, categories, text index, citations; outbox order optional",
      kb_sql, false},
+    {11, "hotspot early warning: topics, warnings, evidence, recipients, notes", hotspot_sql,
+     false},
     {12, "reports: issued reports, append-only", sqlite_report_schema_sql, false},
 };
 

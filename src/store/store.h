@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/kb.h"
+#include "core/hotspot.h"
 #include "core/order.h"
 #include "core/org.h"
 #include "core/outbox.h"
@@ -328,6 +329,33 @@ struct store_ops {
     int (*kb_use)(struct store *s, int64_t id, int64_t order_id, int64_t at);
     int (*kb_stats)(struct store *s, int64_t from, int64_t to, int64_t cutoff, store_kb_stats_cb cb,
                     void *ctx);
+    /* hotspot early warning (issue 11; core/hotspot.h). Topics: topic_put inserts when id == 0
+     * (assigning it) else replaces (-JS_ENOTFOUND when absent), -JS_EEXISTS when another topic
+     * has the name; topic_list fills *out (free()) by id; topic_delete keeps the topic's
+     * warnings (their topic_id becomes 0). Warnings: warning_insert stores w with its evidence
+     * and recipients inside the current transaction (assigning w->id; state open), and fails
+     * with -JS_EEXISTS when the topic already has a warning of that rule with the same digest;
+     * warning_get fills *out (evidence owned: hotspot_warning_release); warning_list appends
+     * the matching warnings to *out (n of them; free() each with hotspot_warning_release and
+     * then the array), newest first — with from/to it is the list of warnings raised in
+     * [from, to) that the daily report (每日早报) reads; warned_orders gives every order of the
+     * earlier warnings of a topic (0: of every topic) and rule (*ids: free()); warning_state sets
+     * the state with its time (acked_at or closed_at). Notes: note_add assigns n->id; note_list
+     * fills *out (free()), oldest first. */
+    int (*hotspot_topic_put)(struct store *s, struct hotspot_topic *t);
+    int (*hotspot_topic_get)(struct store *s, int64_t id, struct hotspot_topic *out);
+    int (*hotspot_topic_list)(struct store *s, struct hotspot_topic **out, int *n);
+    int (*hotspot_topic_delete)(struct store *s, int64_t id);
+    int (*hotspot_warning_insert)(struct store *s, struct hotspot_warning *w);
+    int (*hotspot_warning_get)(struct store *s, int64_t id, struct hotspot_warning *out);
+    int (*hotspot_warning_list)(struct store *s, const struct hotspot_warning_query *q,
+                                struct hotspot_warning **out, int *n);
+    int (*hotspot_warned_orders)(struct store *s, int64_t topic_id, int rule, int64_t **ids,
+                                 int *n);
+    int (*hotspot_warning_state)(struct store *s, int64_t id, int state, int64_t at);
+    int (*hotspot_note_add)(struct store *s, struct hotspot_note *n);
+    int (*hotspot_note_list)(struct store *s, int64_t warning_id, struct hotspot_note **out,
+                             int *n);
 };
 
 /* Frees the document of a report record (the record itself is the caller's). Accepts NULL. */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "store/sqlite_report.h"
+#include "store/sqlite_hotspot.h"
 #include "store/sqlite_schema.h"
 #include "text/fold.h"
 #include "text/searchtext.h"
@@ -2843,6 +2844,18 @@ static const struct store_ops sqlite_ops = {
     .kb_list = sqlite_kb_list,
     .kb_use = sqlite_kb_use,
     .kb_stats = sqlite_kb_stats,
+    /* hotspot early warning: sqlite_hotspot.c */
+    .hotspot_topic_put = sqlite_hotspot_topic_put,
+    .hotspot_topic_get = sqlite_hotspot_topic_get,
+    .hotspot_topic_list = sqlite_hotspot_topic_list,
+    .hotspot_topic_delete = sqlite_hotspot_topic_delete,
+    .hotspot_warning_insert = sqlite_hotspot_warning_insert,
+    .hotspot_warning_get = sqlite_hotspot_warning_get,
+    .hotspot_warning_list = sqlite_hotspot_warning_list,
+    .hotspot_warned_orders = sqlite_hotspot_warned_orders,
+    .hotspot_warning_state = sqlite_hotspot_warning_state,
+    .hotspot_note_add = sqlite_hotspot_note_add,
+    .hotspot_note_list = sqlite_hotspot_note_list,
 };
 
 struct sqlite3 *store_sqlite_db(struct store *s)

@@ -24,6 +24,8 @@ const SCREENS = {
   search: () => import('./views/search.js'),
   kb: () => import('./views/kb.js'),
   reports: () => import('./views/reports.js'),
+  warnings: () => import('./views/warnings.js'),
+  topics: () => import('./views/hotspot_topics.js'),
 };
 
 // Navigation per role: [hash, label].
@@ -32,12 +34,12 @@ const NAV = {
   dispatcher: [['dispatch', '分拨工作台'], ['intake', '受理登记'], ['review', '结案审核'], ['callback', '回访'], ['orders', '工单查询'], ['kb', '知识库']],
   reviewer: [['review', '结案审核'], ['orders', '工单查询']],
   callback: [['callback', '回访'], ['orders', '工单查询']],
-  supervisor: [['dashboard', '监督看板'], ['supervise', '督办'], ['assess', '考核排名'], ['orders', '工单查询'], ['kb', '知识库审核'], ['reports', '报告']],
-  leader: [['dashboard', '领导看板'], ['assess', '考核排名'], ['orders', '工单查询'], ['kb', '知识库'], ['reports', '报告']],
-  admin: [['admin/units', '系统管理'], ['dashboard', '看板'], ['orders', '工单查询'], ['audit', '审计日志'], ['kb', '知识库审核'], ['reports', '报告']],
+  supervisor: [['dashboard', '监督看板'], ['supervise', '督办'], ['warnings', '预警信息'], ['assess', '考核排名'], ['orders', '工单查询'], ['kb', '知识库审核'], ['reports', '报告'], ['topics', '预警专题']],
+  leader: [['dashboard', '领导看板'], ['warnings', '预警信息'], ['reports', '报告'], ['assess', '考核排名'], ['orders', '工单查询'], ['kb', '知识库']],
+  admin: [['admin/units', '系统管理'], ['dashboard', '看板'], ['orders', '工单查询'], ['audit', '审计日志'], ['warnings', '预警信息'], ['topics', '预警专题'], ['kb', '知识库审核'], ['reports', '报告']],
   auditor: [['audit', '审计日志'], ['reports', '报告']],
-  unit_operator: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['kb', '知识库'], ['reports', '月度分析']],
-  unit_leader: [['inbox', '单位工作台'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['kb', '知识库'], ['reports', '月度分析']],
+  unit_operator: [['inbox', '单位工作台'], ['warnings', '预警信息'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['kb', '知识库'], ['reports', '月度分析']],
+  unit_leader: [['inbox', '单位工作台'], ['warnings', '预警信息'], ['assess', '本单位考核'], ['orders', '本单位工单'], ['kb', '知识库'], ['reports', '月度分析']],
 };
 
 const ctx = { user: null, unit: null, policy: null };

@@ -4,12 +4,13 @@
 import * as api from '../api.js';
 import { h, mount, loading, table, download, toCsv, chip } from '../ui.js';
 import { chart, sweep } from '../charts.js';
-import { treeAncestorAt, treePath } from '../refdata.js';
+import { treeAncestorAt } from '../refdata.js';
 import { CHANNEL, STATUS, TYPE, SATISFACTION, enumName, fmtDay, fmtTime, label, toEpoch } from '../labels.js';
 import { assignments, isOverdue, policyValue } from '../actions.js';
 import { refs, statusChip, leadUnitName } from './common.js';
 import { go, policy } from '../app.js';
 import { rankingPanel } from './assess.js';
+import { fmtCn } from './warnings.js';
 
 const PERIODS = { 7: '近7天', 30: '近30天', 90: '近90天', 365: '近一年' };
 
@@ -96,17 +97,9 @@ export async function render(view, ctx, params) {
     if (Number(o.reopens) >= reopenWarn) warnings.push({ kind: '重办预警', o, why: `重办 ${o.reopens} 次` });
     if (Number(o.reworks) >= reworkWarn) warnings.push({ kind: '敷衍预警', o, why: `返工 ${o.reworks} 次` });
   }
-  const weekAgo = now - 7 * 86400;
-  const clusters = new Map();
-  for (const o of orders) {
-    if (toEpoch(o.created_at) < weekAgo || !o.category_id) continue;
-    const reg = o.region_id ? treeAncestorAt(r.regionMap, o.region_id, 1) : null;
-    const key = `${o.category_id}|${reg ? reg.id : 0}`;
-    const c = clusters.get(key) || { cat: o.category_id, region: reg, n: 0 };
-    c.n++;
-    clusters.set(key, c);
-  }
-  const hot = [...clusters.values()].filter((c) => c.n >= 3).sort((a, b) => b.n - a.n).slice(0, 10);
+  // hotspot early warning (002 art. 23): the live warnings the scheduler raised, not yet closed
+  const hot = ((await api.get('/hotspots/warnings?limit=50').catch(() => ({ items: [] }))).items || [])
+    .filter((w) => w.state !== 'closed').slice(0, 10);
   const specials = orders.filter((o) => Number(o.reopens) >= special);
 
   const warnTable = table([
@@ -117,11 +110,11 @@ export async function render(view, ctx, params) {
     { label: '原因', get: (w) => w.why },
   ], warnings.slice(0, 50), { empty: '暂无预警' });
   const hotTable = table([
-    { label: '热点', get: () => chip('高频预警', 'warn') },
-    { label: '分类', get: (c) => treePath(r.catMap, c.cat) },
-    { label: '街道', get: (c) => (c.region ? c.region.name : '—') },
-    { label: '近7天件数', get: (c) => c.n },
-  ], hot, { empty: '近7天无聚集诉求' });
+    { label: '预警', get: (w) => chip(w.kind_label, 'warn') },
+    { label: '内容', get: (w) => h('a', { href: '#/warnings/' + w.id }, w.title) },
+    { label: '状态', get: (w) => w.state_label },
+    { label: '预警时间', get: (w) => fmtCn(w.raised_at) },
+  ], hot, { empty: '暂无未办结的热点预警' });
   const specialTable = table([
     { label: '工单', get: (o) => h('a.mono', { href: '#/order/' + o.id }, o.number) },
     { label: '标题', get: (o) => o.title },
@@ -151,7 +144,7 @@ export async function render(view, ctx, params) {
     h('section.panel', h('div.panel-head', h('h2', '考核排名'), h('a', { href: '#/assess' }, '详细 →')), ranking),
     h('div.two-col',
       h('section.panel', h('div.panel-head', h('h2', `预警（${warnings.length}）`), h('span.muted', `重办≥${reopenWarn}次、返工≥${reworkWarn}次`)), h('div.scroll-box', warnTable)),
-      h('section.panel', h('div.panel-head', h('h2', '热点（分类 × 街道，近7天）')), hotTable)),
+      h('section.panel', h('div.panel-head', h('h2', '热点预警（未办结）'), h('a', { href: '#/warnings' }, '全部 →')), hotTable)),
     h('section.panel', h('div.panel-head', h('h2', `专报：重办 ${special} 次以上`), h('button', { type: 'button', onclick: exportSpecial }, '导出 CSV')), specialTable),
     h('section.panel', h('div.panel-head', h('h2', '导出'), null),
       h('div.toolbar', h('button', { type: 'button', onclick: exportStats }, '统计数据 CSV'), h('button', { type: 'button', onclick: exportUnits }, '单位超期与重办 CSV'),
