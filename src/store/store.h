@@ -249,13 +249,16 @@ struct store {
     const struct store_ops *ops;
 };
 
-/* Opens a store from a location: a file path or "sqlite:PATH" for SQLite; "postgres://..."
- * is reserved for the PostgreSQL backend. *out is freed with store_close. */
+/* Opens a store from a location: a file path or "sqlite:PATH" for SQLite, a libpq URL
+ * "postgres://USER@HOST:PORT/DB" (or "postgresql://...") for PostgreSQL. *out is freed with
+ * store_close. */
 int store_open(const char *location, struct store **out, struct js_error *e);
 /* Closes a store. Accepts NULL. */
 void store_close(struct store *s);
 
 /* The SQLite backend (store_sqlite.c). */
 int store_sqlite_open(const char *path, struct store **out, struct js_error *e);
+/* The PostgreSQL backend (store_pg.c): url is a libpq connection URL. */
+int store_pg_open(const char *url, struct store **out, struct js_error *e);
 
 #endif

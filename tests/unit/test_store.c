@@ -1,5 +1,7 @@
-/* Tests of the SQLite store: migrations, order rows, events, queries with paging and text
- * search, the organisation tables, catalogue lookup, sessions, audit, idempotency, counters. */
+/* Tests of the store on either backend: migrations, order rows, events, queries with paging and
+ * text search, the organisation tables, catalogue lookup, sessions, audit, idempotency,
+ * counters, attachments, blobs, the outbox and its leases. On SQLite files by default; on
+ * PostgreSQL when JIESU_PG_URL is set (ctest's test_store_pg runs it through scripts/pgtest). */
 #include "compat.h"
 #include "store/store.h"
 
@@ -8,21 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/pg_schema.h"
 #include "store/sqlite_schema.h"
+#include "store/timers_store.h"
 #include "testutil.h"
 
 #define T0 1700000000LL
 
 static int db_counter;
 
-/* A fresh, migrated store in a new file; the file's path is left in path. */
+/* A fresh, migrated store; its location (file path or URL) is left in path. */
 static struct store *open_fresh(char *path, size_t n)
 {
     struct store *s = NULL;
     struct js_error e;
     char name[64];
     snprintf(name, sizeof name, "store-%d.db", ++db_counter);
-    snprintf(path, n, "%s", tu_path(name));
+    snprintf(path, n, "%s", tu_db_fresh(name));
     int rc = store_open(path, &s, &e);
     if (rc)
         fail_msg("store_open: %s", e.message);
@@ -34,7 +38,7 @@ static struct store *open_fresh(char *path, size_t n)
 
 static int setup(void **state)
 {
-    char path[512];
+    char path[1024];
     *state = open_fresh(path, sizeof path);
     return 0;
 }
@@ -45,30 +49,23 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Runs SQL on the file through a separate raw connection; returns SQLite's code. */
+/* Runs SQL on the database through a separate raw connection; 0 when it succeeded. */
 static int raw_exec(const char *path, const char *sql)
 {
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open(path, &db);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
+    return tu_raw_exec(path, sql);
 }
 
-/* One integer result of SQL on the file through a raw connection. */
+/* One integer result of SQL on the database through a raw connection. */
 static int64_t raw_int(const char *path, const char *sql)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
+    return tu_raw_int(path, sql);
+}
+
+/* The latest schema version of the backend under test. */
+static int latest_version(void)
+{
+    return tu_pg() ? pg_migrations[pg_n_migrations - 1].version
+                   : sqlite_migrations[sqlite_n_migrations - 1].version;
 }
 
 static void set_str(char **f, const char *s)
@@ -178,10 +175,14 @@ static void test_open_locations(void **state)
     struct store *s = NULL;
     struct js_error e;
     js_error_clear(&e);
-    assert_int_equal(store_open("postgres://localhost/jiesu", &s, &e), -JS_EINVAL);
+    /* a PostgreSQL server that is not there fails cleanly (port 1 of loopback: refused) */
+    assert_int_equal(store_open("postgres://nobody@127.0.0.1:1/none?connect_timeout=5", &s, &e),
+                     -JS_EDB);
     assert_null(s);
     assert_non_null(strstr(e.message, "PostgreSQL"));
-    assert_int_equal(store_open("postgresql://u@h/db", &s, &e), -JS_EINVAL);
+    assert_int_equal(store_open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=5", &s, &e),
+                     -JS_EDB);
+    assert_null(s);
     assert_int_equal(store_open("", &s, &e), -JS_EINVAL);
     assert_int_equal(store_open("sqlite:", &s, &e), -JS_EINVAL);
     assert_int_equal(store_open("mysql://x", &s, &e), -JS_EINVAL);
@@ -211,12 +212,15 @@ static void test_open_locations(void **state)
 static void test_migrate_twice(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct js_error e;
     int v1 = 0, v2 = 0;
     assert_int_equal(s->ops->schema_version(s, &v1), 0);
-    assert_int_equal(v1, sqlite_migrations[sqlite_n_migrations - 1].version);
+    assert_int_equal(v1, latest_version());
+    /* the backends' schemas carry the same version numbers */
+    assert_int_equal(pg_migrations[pg_n_migrations - 1].version,
+                     sqlite_migrations[sqlite_n_migrations - 1].version);
     assert_int_equal(s->ops->migrate(s, &e), 0);
     assert_int_equal(s->ops->schema_version(s, &v2), 0);
     assert_int_equal(v1, v2);
@@ -228,18 +232,25 @@ static void test_migrate_twice(void **state)
     assert_int_equal(v1, v2);
     store_close(s);
     assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_migrations"), v1);
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'orders'"), 1);
-    /* the pragmas took */
-    char mode[16] = "";
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    assert_string_equal(mode, "wal");
+    if (tu_pg()) {
+        assert_int_equal(raw_int(path, "SELECT count(*) FROM pg_tables WHERE tablename = 'orders'"
+                                       " AND schemaname = current_schema()"),
+                         1);
+    } else {
+        assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'orders'"),
+                         1);
+        /* the pragmas took */
+        char mode[16] = "";
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        assert_string_equal(mode, "wal");
+    }
 
     /* a database from a newer program is refused */
     assert_int_equal(raw_exec(path, "INSERT INTO schema_migrations VALUES (999, 'future', 0)"),
@@ -254,25 +265,22 @@ static void test_migrate_twice(void **state)
 static void test_migrate_upgrade(void **state)
 {
     (void)state;
-    const char *path = tu_path("old.db");
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
-                                  " name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    for (int i = 0; i < sqlite_n_migrations && sqlite_migrations[i].version <= 3; i++) {
-        char sql[128];
-        assert_int_equal(sqlite3_exec(db, sqlite_migrations[i].sql, NULL, NULL, NULL), SQLITE_OK);
-        snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, 'old', 0)",
-                 sqlite_migrations[i].version);
-        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    const char *path = tu_db_fresh("old.db");
+    char sql[128];
+    assert_int_equal(raw_exec(path, tu_pg() ? "CREATE TABLE schema_migrations (version INTEGER"
+                                              " PRIMARY KEY, name TEXT NOT NULL, applied_at"
+                                              " BIGINT NOT NULL)"
+                                            : "CREATE TABLE schema_migrations (version INTEGER"
+                                              " PRIMARY KEY, name TEXT NOT NULL, applied_at"
+                                              " INTEGER NOT NULL) STRICT"),
+                     0);
+    for (int v = 1; v <= 3; v++) {
+        assert_int_equal(
+            raw_exec(path, tu_pg() ? pg_migrations[v - 1].sql : sqlite_migrations[v - 1].sql), 0);
+        snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, 'old', 0)", v);
+        assert_int_equal(raw_exec(path, sql), 0);
     }
-    assert_int_equal(
-        sqlite3_exec(db, "INSERT INTO settings VALUES ('policy', '{\"a\":1}')", NULL, NULL, NULL),
-        SQLITE_OK);
-    sqlite3_close(db);
+    assert_int_equal(raw_exec(path, "INSERT INTO settings VALUES ('policy', '{\"a\":1}')"), 0);
 
     struct store *s;
     struct js_error e;
@@ -282,7 +290,7 @@ static void test_migrate_upgrade(void **state)
     assert_int_equal(v, 3);
     assert_int_equal(s->ops->migrate(s, &e), 0);
     assert_int_equal(s->ops->schema_version(s, &v), 0);
-    assert_int_equal(v, sqlite_migrations[sqlite_n_migrations - 1].version);
+    assert_int_equal(v, latest_version());
     char *policy = NULL;
     assert_int_equal(s->ops->setting_get(s, "policy", &policy), 0);
     assert_string_equal(policy, "{\"a\":1}");
@@ -350,7 +358,7 @@ static void test_order_roundtrip(void **state)
 static void test_order_units_table(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct order a;
     fill_order(&a, 1);
@@ -455,7 +463,7 @@ static int stop_at_two(void *ctx, const struct event *ev)
 static void test_events(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct order o;
     order_init(&o);
@@ -1280,7 +1288,7 @@ static void test_sessions(void **state)
 static void test_audit(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     for (int i = 0; i < 3; i++) {
         struct audit_entry a = {.at = T0 + i, .user_id = i, .order_id = 10 + i};
@@ -1334,7 +1342,7 @@ static void test_idempotency(void **state)
 static void test_transactions(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct store *t = NULL;
     struct js_error e;
@@ -1382,7 +1390,7 @@ static void test_transactions(void **state)
 static void test_txn_hold(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct store *t = NULL;
     struct js_error e;
@@ -1439,7 +1447,7 @@ static int count_failure(void *ctx, const char *key, int64_t at)
 static void test_hardening_ops(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct user u = {.role = ROLE_AGENT, .active = true}, v = {.role = ROLE_AGENT, .active = true};
     snprintf(u.login, sizeof u.login, "%s", "u1");
