@@ -55,6 +55,7 @@ void fixture_open(struct fixture *f, const char *name, const char *preset, const
     struct js_error e;
     js_error_clear(&e);
     const char *path = tu_db_fresh(name); /* SQLite, or PostgreSQL when JIESU_PG_URL is set */
+    snprintf(f->db, sizeof f->db, "%s", path);
     if (store_open(path, &f->store, &e))
         fail_msg("store_open %s: %s", path, e.message);
     assert_int_equal(f->store->ops->migrate(f->store, &e), 0);
