@@ -44,6 +44,8 @@ struct pgs {
     int64_t memo_since, memo_since_id;
     bool hold, held; /* deferred commit, as in store_sqlite.c */
     int depth;
+    bool tx;   /* a transaction this handle began (BEGIN) has not ended (COMMIT/ROLLBACK) */
+    bool bulk; /* set_bulk(true): asynchronous commits, set again after a reconnection */
 };
 
 static struct pgs *pg_of(struct store *s)
@@ -152,6 +154,36 @@ static int pg_fail(struct pgs *p, const PGresult *r)
     return -JS_EDB;
 }
 
+static void forget_prepared(struct pgs *p)
+{
+    for (int i = 0; i < p->n_prep; i++)
+        free(p->prep[i].sql);
+    p->n_prep = 0;
+}
+
+static int exec0(struct pgs *p, const char *sql);
+
+/* A lost connection is opened again before the next statement, unless a transaction was open on
+ * it: then every statement fails until that transaction ends (its commit reports the loss), so
+ * that no part of it is committed alone on the new connection. */
+static int conn_check(struct pgs *p)
+{
+    if (PQstatus(p->c) == CONNECTION_OK)
+        return 0;
+    if (p->tx)
+        return -JS_EDB;
+    PQreset(p->c);
+    if (PQstatus(p->c) != CONNECTION_OK) {
+        fprintf(stderr, "jiesu: postgresql: cannot reconnect: %s", PQerrorMessage(p->c));
+        return -JS_EDB;
+    }
+    forget_prepared(p); /* prepared statements belong to the old session */
+    int rc = exec0(p, "SET client_encoding = 'UTF8'");
+    if (!rc && p->bulk)
+        rc = exec0(p, "SET synchronous_commit = off");
+    return rc;
+}
+
 /* The name of the prepared statement for sql ("" when none could be prepared: run unprepared). */
 static int prepared(struct pgs *p, const char *sql, const struct pp *a, char name[16])
 {
@@ -196,7 +228,10 @@ static int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out
         a = &none;
     if (a->n >= PMAX)
         return -JS_EINTERNAL;
-    int rc = prepared(p, sql, a, name);
+    int rc = conn_check(p);
+    if (rc)
+        return rc;
+    rc = prepared(p, sql, a, name);
     if (rc)
         return rc;
     PGresult *r = name[0] ? PQexecPrepared(p->c, name, a->n, a->v, a->len, a->fmt, 0)
@@ -218,20 +253,47 @@ static int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out
     return 0;
 }
 
-/* Runs a statement without parameters or rows (transaction control), unprepared. */
+/* Runs a statement without parameters or rows (transaction control), unprepared. BEGIN and
+ * ROLLBACK keep track of the open transaction; a ROLLBACK on a lost connection has nothing left
+ * to undo. */
 static int exec0(struct pgs *p, const char *sql)
 {
+    bool begin = strcmp(sql, "BEGIN") == 0, rollback = strcmp(sql, "ROLLBACK") == 0;
+    if (rollback && PQstatus(p->c) != CONNECTION_OK) {
+        p->tx = false;
+        return 0;
+    }
+    int rc = conn_check(p);
+    if (rc)
+        return rc;
     PGresult *r = PQexec(p->c, sql);
-    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_fail(p, r);
+    rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_fail(p, r);
     PQclear(r);
+    if (begin && !rc)
+        p->tx = true;
+    if (rollback) {
+        p->tx = false;
+        if (rc && PQstatus(p->c) != CONNECTION_OK)
+            rc = 0; /* the server ended the session, and the transaction with it */
+    }
     return rc;
 }
 
-/* COMMIT, which PostgreSQL answers with ROLLBACK when the transaction had failed. */
+/* COMMIT, which PostgreSQL answers with ROLLBACK when the transaction had failed. Whatever the
+ * outcome, the transaction has ended. */
 static int commit_sql(struct pgs *p)
 {
+    int rc = conn_check(p);
+    bool open = p->tx;
+    p->tx = false;
+    if (rc)
+        return rc; /* the connection, and the transaction with it, was lost */
+    if (!open) {
+        fprintf(stderr, "jiesu: postgresql: COMMIT without a transaction\n");
+        return -JS_EINTERNAL;
+    }
     PGresult *r = PQexec(p->c, "COMMIT");
-    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_fail(p, r);
+    rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_fail(p, r);
     if (!rc && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
         fprintf(stderr, "jiesu: postgresql: the transaction had failed and was rolled back\n");
         rc = -JS_EDB;
@@ -240,9 +302,11 @@ static int commit_sql(struct pgs *p)
     return rc;
 }
 
+/* Whether a transaction is open on this handle (as the handle began it: a lost connection
+ * still counts until the transaction is ended). */
 static bool in_txn(struct pgs *p)
 {
-    return PQtransactionStatus(p->c) != PQTRANS_IDLE;
+    return p->tx;
 }
 
 static int64_t val_int(const PGresult *r, int row, int col)
@@ -364,8 +428,7 @@ static void pg_close(struct store *s)
         return;
     if (p->c)
         PQfinish(p->c);
-    for (int i = 0; i < p->n_prep; i++)
-        free(p->prep[i].sql);
+    forget_prepared(p);
     free(p->order_select);
     free(p->order_by_id);
     free(p->order_by_number);
@@ -598,9 +661,14 @@ static int pg_set_bulk(struct store *s, bool on)
     struct pgs *p = pg_of(s);
     if (in_txn(p))
         return -JS_EINTERNAL;
-    if (on)
-        return exec0(p, "SET synchronous_commit = off");
+    if (on) {
+        int rc = exec0(p, "SET synchronous_commit = off");
+        p->bulk = rc == 0;
+        return rc;
+    }
     int rc = exec0(p, "SET synchronous_commit = on");
+    if (!rc)
+        p->bulk = false;
     if (!rc)
         rc = exec0(p, "BEGIN");
     if (!rc) {

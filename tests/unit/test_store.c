@@ -1944,6 +1944,98 @@ static void test_refused_write_in_txn(void **state)
     order_release(&dup);
 }
 
+/* Migration 8 rebuilds the search index of the orders and notes already there, and migration 9
+ * fills the attachment references from the orders' attachment lists: taken back to schema 7
+ * by hand, a database comes back with everything findable. */
+static void test_migrate_reindex(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    struct js_error e;
+    int64_t ids[20];
+    int64_t a = search_order(s, 1, "夜间施工噪音", "工地每晚都在施工", "", "张三", "13800001111");
+    append_event(s, a, 1, ACT_URGE, T0 + 10, "{\"args\":{\"note\":\"井盖松动\"}}");
+    struct order o;
+    assert_int_equal(s->ops->order_get(s, a, &o), 0);
+    set_str(&o.attachments, "[{\"name\":\"照片\",\"url\":\"/api/v1/files/"
+                            "0123456789abcdef0123456789abcdef\"}]");
+    assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
+    order_release(&o);
+    store_close(s);
+    assert_int_equal(raw_exec(path, tu_pg() ? "DROP TABLE order_search, order_keys,"
+                                              " login_failures, file_refs;"
+                                              " DELETE FROM schema_migrations WHERE version >= 8"
+                                            : "DROP TABLE order_search; DROP TABLE order_keys;"
+                                              " DROP TABLE login_failures; DROP TABLE file_refs;"
+                                              " CREATE VIRTUAL TABLE orders_fts USING fts5(words);"
+                                              " DELETE FROM schema_migrations WHERE version >= 8"),
+                     0);
+    assert_int_equal(store_open(path, &s, &e), 0);
+    int v = 0;
+    assert_int_equal(s->ops->schema_version(s, &v), 0);
+    assert_int_equal(v, 7);
+    assert_int_equal(s->ops->migrate(s, &e), 0);
+    assert_int_equal(search_ids(s, "工噪", NULL, NULL, false, ids, NULL, NULL), 1);
+    assert_int_equal(search_ids(s, "井盖", NULL, NULL, false, ids, NULL, NULL), 1);
+    assert_int_equal(search_ids(s, NULL, "1111", NULL, false, ids, NULL, NULL), 1);
+    assert_int_equal(search_ids(s, NULL, NULL, "张", false, ids, NULL, NULL), 1);
+    int n = 0;
+    assert_int_equal(s->ops->file_orders(s, "0123456789abcdef0123456789abcdef", ids, 4, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], a);
+    store_close(s);
+}
+
+/* PostgreSQL: a connection the server drops is opened again for the next operation, but never
+ * inside a transaction: the rest of it fails, its commit reports the loss, and nothing of it
+ * is kept. */
+static void test_pg_reconnect(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    static const char kill_others[] =
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND backend_type = 'client backend'";
+    struct order a, b, c, got;
+    fill_order(&a, 1);
+    fill_order(&b, 2);
+    fill_order(&c, 3);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_true(raw_int(path, kill_others) >= 1);
+    /* the first operation finds the connection gone, the next one reconnects */
+    int rc = s->ops->order_get(s, a.id, &got);
+    order_release(&got);
+    assert_true(rc == 0 || rc == -JS_EDB);
+    assert_int_equal(s->ops->order_get(s, a.id, &got), 0);
+    order_release(&got);
+
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->order_insert(s, &b), 0);
+    assert_true(raw_int(path, kill_others) >= 1);
+    assert_int_equal(s->ops->order_insert(s, &c), -JS_EDB);
+    assert_int_equal(s->ops->order_insert(s, &c), -JS_EDB); /* still inside the lost one */
+    assert_int_equal(s->ops->commit(s), -JS_EDB);
+    assert_int_equal(s->ops->order_get(s, b.id, &got), -JS_ENOTFOUND);
+    order_release(&got);
+    c.id = 0;
+    assert_int_equal(s->ops->order_insert(s, &c), 0);
+    assert_int_equal(s->ops->order_get(s, c.id, &got), 0);
+    order_release(&got);
+    /* a lost transaction ended by rollback: the handle goes on */
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_true(raw_int(path, kill_others) >= 1);
+    assert_int_equal(s->ops->rollback(s), 0);
+    assert_int_equal(s->ops->order_get(s, a.id, &got), 0);
+    order_release(&got);
+    order_release(&a);
+    order_release(&b);
+    order_release(&c);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1976,6 +2068,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_by_action, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_write_in_txn, setup, teardown),
+        cmocka_unit_test(test_migrate_reindex),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* what only a client/server database has */
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test(test_pg_reconnect),
+    };
+    int failed = cmocka_run_group_tests_name(tu_pg() ? "store on PostgreSQL" : "store on SQLite",
+                                             tests, NULL, NULL);
+    if (tu_pg())
+        failed += cmocka_run_group_tests_name("PostgreSQL connections", pg_tests, NULL, NULL);
+    return failed;
 }
