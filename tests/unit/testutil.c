@@ -89,7 +89,7 @@ static void drop_schemas(void)
         return;
     PGconn *c = PQconnectdb(tu_pg_url());
     for (int i = 0; PQstatus(c) == CONNECTION_OK && i < n_schemas; i++) {
-        char sql[128];
+        char sql[256];
         snprintf(sql, sizeof sql,
                  "SET client_min_messages = warning; DROP SCHEMA IF EXISTS %s CASCADE", schemas[i]);
         PQclear(PQexec(c, sql));
