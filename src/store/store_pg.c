@@ -1113,7 +1113,13 @@ static int match_filter(const struct st_query *m, bool title_only, const char *c
     if (!rc && groups > 0) {
         rc = number_params(cond.data, a->n + 1, &num);
         if (!rc)
-            rc = buf_printf(sql, " AND %s IN (SELECT s.order_id FROM order_search s WHERE TRUE%s)",
+            /* OFFSET 0 keeps the match a subquery of its own, planned on the GIN indexes
+             * (bitmap scans): otherwise an ORDER BY … LIMIT outside tempts the planner to walk
+             * the orders newest first and test every tsvector (measured 106 ms against 20 ms on
+             * the demo's 2,400 orders, and unbounded on a rare word) */
+            rc = buf_printf(sql,
+                            " AND %s IN (SELECT s.order_id FROM order_search s WHERE TRUE%s"
+                            " OFFSET 0)",
                             col, num.data);
         for (int i = 0; i < groups && !rc; i++)
             p_text(a, qs->data + offs[i]);
