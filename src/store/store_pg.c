@@ -947,6 +947,7 @@ static char *units_json(const json_t *j)
     return json_dumps(json_object_get(j, "units"), JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+/* Rewrites the order_units rows of order id: one statement for all of them (arrays). */
 static int units_write(struct pgs *p, int64_t id, const struct order *o, bool replace)
 {
     int rc = 0;
@@ -955,16 +956,35 @@ static int units_write(struct pgs *p, int64_t id, const struct order *o, bool re
         p_int(&a, id);
         rc = px(p, "DELETE FROM order_units WHERE order_id = $1", &a, NULL, NULL);
     }
-    for (int i = 0; i < o->n_units && !rc; i++) {
+    if (rc || o->n_units == 0)
+        return rc;
+    struct buf units, roles, active;
+    buf_init(&units, 0);
+    buf_init(&roles, 0);
+    buf_init(&active, 0);
+    for (int i = 0; i < o->n_units; i++) {
+        const char *sep = i ? "," : "{";
+        rc |= buf_printf(&units, "%s%lld", sep, (long long)o->units[i].unit_id);
+        rc |= buf_printf(&roles, "%s%d", sep, o->units[i].role);
+        rc |= buf_printf(&active, "%s%d", sep, o->units[i].active ? 1 : 0);
+    }
+    rc |= buf_puts(&units, "}") | buf_puts(&roles, "}") | buf_puts(&active, "}");
+    if (!rc) {
         struct pp a = {.n = 0};
         p_int(&a, id);
-        p_int(&a, o->units[i].unit_id);
-        p_int(&a, o->units[i].role);
-        p_int(&a, o->units[i].active);
+        p_text(&a, units.data);
+        p_text(&a, roles.data);
+        p_text(&a, active.data);
         rc = px(p,
-                "INSERT INTO order_units(order_id, unit_id, role, active) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO order_units(order_id, unit_id, role, active)"
+                " SELECT $1, u, r, a FROM unnest($2::bigint[], $3::int[], $4::int[]) AS t(u, r, a)",
                 &a, NULL, NULL);
+    } else {
+        rc = -JS_ENOMEM;
     }
+    buf_release(&units);
+    buf_release(&roles);
+    buf_release(&active);
     return rc;
 }
 
@@ -1184,22 +1204,18 @@ static int keys_write(struct pgs *p, int64_t id, const struct order *o, bool rep
             return rc;
     }
     store_okeys_of(o, &k);
-    const struct {
-        const char *kind, *key;
-    } rows[] = {{"n", k.number}, {"u", k.upstream}, {"p", k.phone}, {"c", k.name}};
-    for (size_t i = 0; i < JS_ARRAY_LEN(rows) && !rc; i++) {
-        if (!rows[i].key[0])
-            continue;
-        struct pp a = {.n = 0};
-        p_text(&a, rows[i].kind);
-        p_text(&a, rows[i].key);
-        p_int(&a, id);
-        rc = px(p,
-                "INSERT INTO order_keys(kind, key, order_id) VALUES ($1, $2, $3)"
-                " ON CONFLICT DO NOTHING",
-                &a, NULL, NULL);
-    }
-    return rc;
+    struct pp a = {.n = 0};
+    p_text(&a, k.number);
+    p_text(&a, k.upstream);
+    p_text(&a, k.phone);
+    p_text(&a, k.name);
+    p_int(&a, id);
+    /* the four keys in one statement; blank ones are no keys */
+    return px(p,
+              "INSERT INTO order_keys(kind, key, order_id) SELECT kind, key, $5::bigint FROM"
+              " (VALUES ('n', $1::text), ('u', $2::text), ('p', $3::text), ('c', $4::text))"
+              " AS v(kind, key) WHERE key <> '' ON CONFLICT DO NOTHING",
+              &a, NULL, NULL);
 }
 
 static int notes_append(struct pgs *p, const struct event *ev)
