@@ -1,5 +1,5 @@
-/* The one storage interface. Backends (SQLite now, PostgreSQL later) fill a table of operations;
- * the rest of the program calls the store_* wrappers and never sees SQL.
+/* The one storage interface. Backends (SQLite: store_sqlite.c, PostgreSQL: store_pg.c) fill a
+ * table of operations; the rest of the program calls the store_* wrappers and never sees SQL.
  *
  * Transactions: every write happens between store_begin and store_commit/store_rollback on the
  * same handle. A handle is used by one thread at a time; open one per thread. A backend may

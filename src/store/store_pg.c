@@ -19,7 +19,6 @@
 #include "store/pg_schema.h"
 #include "store/rows.h"
 #include "store/sqlite_schema.h" /* JS_SQL_DEADLINE_KEY (plain SQL, the same on both) */
-#include "store/timers_store.h"
 #include "text/fold.h"
 #include "text/searchtext.h"
 #include "util/buf.h"
@@ -185,7 +184,7 @@ static int conn_check(struct pgs *p)
 }
 
 /* The name of the prepared statement for sql ("" when none could be prepared: run unprepared). */
-static int prepared(struct pgs *p, const char *sql, const struct pp *a, char name[16])
+static int prepared(struct pgs *p, const char *sql, char name[16])
 {
     uint64_t h = hash_str(sql);
     name[0] = '\0';
@@ -200,7 +199,6 @@ static int prepared(struct pgs *p, const char *sql, const struct pp *a, char nam
     if (!key)
         return -JS_ENOMEM;
     snprintf(name, 16, "s%d", p->n_prep);
-    (void)a;
     PGresult *r = PQprepare(p->c, name, sql, 0, NULL);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -231,7 +229,7 @@ static int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out
     int rc = conn_check(p);
     if (rc)
         return rc;
-    rc = prepared(p, sql, a, name);
+    rc = prepared(p, sql, name);
     if (rc)
         return rc;
     PGresult *r = name[0] ? PQexecPrepared(p->c, name, a->n, a->v, a->len, a->fmt, 0)
