@@ -43,7 +43,12 @@ struct pgs {
     int64_t memo_since, memo_since_id;
     bool hold, held; /* deferred commit, as in store_sqlite.c */
     int depth;
-    bool tx;   /* a transaction this handle began (BEGIN) has not ended (COMMIT/ROLLBACK) */
+    bool tx; /* a transaction this handle began (BEGIN) has not ended (COMMIT/ROLLBACK) */
+    /* The savepoint of an operation inside a transaction is sent with the operation's first
+     * statement, and its release with the next statement (one round trip instead of three):
+     * sp_pending, a SAVEPOINT store_op still to send; owed, RELEASE store_op still to send. */
+    bool sp_pending;
+    int owed;
     bool bulk; /* set_bulk(true): asynchronous commits, set again after a reconnection */
 };
 
@@ -177,6 +182,8 @@ static int conn_check(struct pgs *p)
         return -JS_EDB;
     }
     forget_prepared(p); /* prepared statements belong to the old session */
+    p->sp_pending = false;
+    p->owed = 0;
     int rc = exec0(p, "SET client_encoding = 'UTF8'");
     if (!rc && p->bulk)
         rc = exec0(p, "SET synchronous_commit = off");
@@ -212,6 +219,61 @@ static int prepared(struct pgs *p, const char *sql, char name[16])
     return rc;
 }
 
+/* Sends the owed releases, the pending savepoint and the statement in one pipeline and returns
+ * the statement's result (or the first failure before it; NULL if nothing came back). */
+static PGresult *exec_pipelined(struct pgs *p, const char *name, const char *sql,
+                                const struct pp *a)
+{
+    PGconn *c = p->c;
+    PGresult *res = NULL, *err = NULL;
+    int sent = 0;
+    if (!PQenterPipelineMode(c))
+        return NULL;
+    bool ok = true;
+    for (int i = 0; i < p->owed && ok; i++, sent += ok)
+        ok = PQsendQueryParams(c, "RELEASE store_op", 0, NULL, NULL, NULL, NULL, 0);
+    if (ok && p->sp_pending) {
+        ok = PQsendQueryParams(c, "SAVEPOINT store_op", 0, NULL, NULL, NULL, NULL, 0);
+        sent += ok;
+    }
+    if (ok) {
+        ok = name[0] ? PQsendQueryPrepared(c, name, a->n, a->v, a->len, a->fmt, 0)
+                     : PQsendQueryParams(c, sql, a->n, NULL, a->v, a->len, a->fmt, 0);
+        sent += ok;
+    }
+    p->owed = 0;
+    p->sp_pending = false;
+    bool synced = ok && PQpipelineSync(c);
+    /* each query's result is followed by NULL; the sync's result ends the pipeline */
+    for (int got = 0, nulls = 0; synced && nulls <= sent;) {
+        PGresult *r = PQgetResult(c);
+        if (!r) {
+            if (PQstatus(c) != CONNECTION_OK)
+                break;
+            nulls++;
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (++got == sent && ok) {
+            res = r;
+        } else if (st != PGRES_COMMAND_OK && !err) {
+            err = r;
+        } else {
+            PQclear(r);
+        }
+    }
+    PQexitPipelineMode(c);
+    if (err) { /* a release or the savepoint failed: that is the error to report */
+        PQclear(res);
+        return err;
+    }
+    return res;
+}
+
 /* Runs sql with parameters a (NULL: none). *out (may be NULL) gets the result of a query, to
  * PQclear; *changes (may be NULL) the rows a command touched. */
 static int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out, int64_t *changes)
@@ -232,8 +294,12 @@ static int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out
     rc = prepared(p, sql, name);
     if (rc)
         return rc;
-    PGresult *r = name[0] ? PQexecPrepared(p->c, name, a->n, a->v, a->len, a->fmt, 0)
-                          : PQexecParams(p->c, sql, a->n, NULL, a->v, a->len, a->fmt, 0);
+    PGresult *r;
+    if (p->owed || p->sp_pending)
+        r = exec_pipelined(p, name, sql, a);
+    else
+        r = name[0] ? PQexecPrepared(p->c, name, a->n, a->v, a->len, a->fmt, 0)
+                    : PQexecParams(p->c, sql, a->n, NULL, a->v, a->len, a->fmt, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         rc = pg_fail(p, r);
@@ -264,7 +330,25 @@ static int exec0(struct pgs *p, const char *sql)
     int rc = conn_check(p);
     if (rc)
         return rc;
-    PGresult *r = PQexec(p->c, sql);
+    if (rollback) { /* ends every savepoint */
+        p->owed = 0;
+        p->sp_pending = false;
+    }
+    PGresult *r;
+    if (p->owed) { /* the owed releases first, in the same simple query */
+        struct buf q;
+        buf_init(&q, 0);
+        for (int i = 0; i < p->owed; i++)
+            rc |= buf_puts(&q, "RELEASE store_op; ");
+        rc |= buf_puts(&q, sql);
+        p->owed = 0;
+        r = rc ? NULL : PQexec(p->c, q.data);
+        buf_release(&q);
+        if (rc)
+            return -JS_ENOMEM;
+    } else {
+        r = PQexec(p->c, sql);
+    }
     rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_fail(p, r);
     PQclear(r);
     if (begin && !rc)
@@ -284,6 +368,8 @@ static int commit_sql(struct pgs *p)
     int rc = conn_check(p);
     bool open = p->tx;
     p->tx = false;
+    p->owed = 0; /* COMMIT releases every savepoint */
+    p->sp_pending = false;
     if (rc)
         return rc; /* the connection, and the transaction with it, was lost */
     if (!open) {
@@ -371,7 +457,8 @@ static int op_begin(struct pgs *p, bool multi, struct opx *o)
     *o = (struct opx){false, false};
     if (in_txn(p)) {
         o->savepoint = true;
-        return exec0(p, "SAVEPOINT store_op");
+        p->sp_pending = true; /* sent with the operation's first statement */
+        return 0;
     }
     if (!multi)
         return 0;
@@ -382,8 +469,14 @@ static int op_begin(struct pgs *p, bool multi, struct opx *o)
 static int op_end(struct pgs *p, const struct opx *o, int rc)
 {
     if (o->savepoint) {
-        if (rc == 0 && (rc = exec0(p, "RELEASE store_op")) == 0)
+        if (p->sp_pending) { /* no statement was sent: nothing to undo or release */
+            p->sp_pending = false;
+            return rc;
+        }
+        if (rc == 0) {
+            p->owed++; /* released with the next statement */
             return 0;
+        }
         exec0(p, "ROLLBACK TO store_op");
         exec0(p, "RELEASE store_op");
     } else if (o->own) {
