@@ -485,6 +485,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: jiesu COMMAND [options]   (jiesu COMMAND --help for details)\n\n");
     for (size_t i = 0; i < JS_ARRAY_LEN(commands); i++)
         fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n--db：SQLite 数据库文件（默认 $JIESU_DB，否则 data/jiesu.db），"
+               "或 PostgreSQL 地址 postgres://用户@主机:端口/库名\n");
     fprintf(f, "\nactions on orders (each: jiesu ACTION --as LOGIN [--order NUMBER] [fields]):\n");
     for (int a = 0; a < ACT__COUNT; a++)
         if (a != ACT_MERGED_INTO)

@@ -16,8 +16,7 @@ int store_open(const char *location, struct store **out, struct js_error *e)
     if (!location || !location[0])
         return js_fail(e, JS_EINVAL, "db", "no database location given");
     if (has_prefix(location, "postgres://") || has_prefix(location, "postgresql://"))
-        return js_fail(e, JS_EINVAL, "db",
-                       "the PostgreSQL backend is not built yet: use a SQLite file path");
+        return store_pg_open(location, out, e);
     const char *path = location;
     if (has_prefix(location, "sqlite:"))
         path = location + strlen("sqlite:");

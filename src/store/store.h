@@ -1,5 +1,5 @@
-/* The one storage interface. Backends (SQLite now, PostgreSQL later) fill a table of operations;
- * the rest of the program calls the store_* wrappers and never sees SQL.
+/* The one storage interface. Backends (SQLite: store_sqlite.c, PostgreSQL: store_pg.c) fill a
+ * table of operations; the rest of the program calls the store_* wrappers and never sees SQL.
  *
  * Transactions: every write happens between store_begin and store_commit/store_rollback on the
  * same handle. A handle is used by one thread at a time; open one per thread. A backend may
@@ -365,13 +365,16 @@ struct store {
     const struct store_ops *ops;
 };
 
-/* Opens a store from a location: a file path or "sqlite:PATH" for SQLite; "postgres://..."
- * is reserved for the PostgreSQL backend. *out is freed with store_close. */
+/* Opens a store from a location: a file path or "sqlite:PATH" for SQLite, a libpq URL
+ * "postgres://USER@HOST:PORT/DB" (or "postgresql://...") for PostgreSQL. *out is freed with
+ * store_close. */
 int store_open(const char *location, struct store **out, struct js_error *e);
 /* Closes a store. Accepts NULL. */
 void store_close(struct store *s);
 
 /* The SQLite backend (store_sqlite.c). */
 int store_sqlite_open(const char *path, struct store **out, struct js_error *e);
+/* The PostgreSQL backend (store_pg.c): url is a libpq connection URL. */
+int store_pg_open(const char *url, struct store **out, struct js_error *e);
 
 #endif

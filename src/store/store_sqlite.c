@@ -13,8 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "store/sqlite_report.h"
+#include "store/rows.h"
 #include "store/sqlite_hotspot.h"
+#include "store/sqlite_report.h"
 #include "store/sqlite_schema.h"
 #include "text/fold.h"
 #include "text/searchtext.h"
@@ -644,109 +645,6 @@ static int sq_next_seq(struct store *s, const char *key, int64_t *out)
  * Orders
  * ------------------------------------------------------------------------------------------- */
 
-enum col_type { COL_INT, COL_BOOL, COL_REAL, COL_TEXT, COL_UNIQUE_TEXT, COL_JSON };
-
-/* One column per key of order_to_json; id must stay first. A new order field needs a migration
- * adding its column and an entry here (store_open refuses to run otherwise). */
-static const struct order_col {
-    const char *name;
-    enum col_type type;
-} order_cols[] = {
-    {"id", COL_INT},
-    {"number", COL_UNIQUE_TEXT},
-    {"version", COL_INT},
-    {"status", COL_INT},
-    {"channel", COL_TEXT},
-    {"upstream_id", COL_TEXT},
-    {"upstream_deadline", COL_INT},
-    {"verified", COL_BOOL},
-    {"citizen_name", COL_TEXT},
-    {"citizen_phone", COL_TEXT},
-    {"anonymous", COL_BOOL},
-    {"wants_callback", COL_BOOL},
-    {"needs_contact", COL_BOOL},
-    {"type", COL_INT},
-    {"level", COL_INT},
-    {"tier", COL_INT},
-    {"category_id", COL_INT},
-    {"region_id", COL_INT},
-    {"title", COL_TEXT},
-    {"text", COL_TEXT},
-    {"address", COL_TEXT},
-    {"has_coords", COL_BOOL},
-    {"lat", COL_REAL},
-    {"lon", COL_REAL},
-    {"enterprise", COL_BOOL},
-    {"attachments", COL_TEXT},
-    {"created_at", COL_INT},
-    {"updated_at", COL_INT},
-    {"filed_at", COL_INT},
-    {"dispatched_at", COL_INT},
-    {"replied_at", COL_INT},
-    {"closed_at", COL_INT},
-    {"archived_at", COL_INT},
-    {"units", COL_JSON},
-    {"master_id", COL_INT},
-    {"parent_id", COL_INT},
-    {"duplicate_of", COL_INT},
-    {"not_filed_reason", COL_INT},
-    {"transfer_to", COL_TEXT},
-    {"deadline", COL_INT},
-    {"sign_deadline", COL_INT},
-    {"contacted", COL_BOOL},
-    {"sign_approved", COL_BOOL},
-    {"ext_pending", COL_BOOL},
-    {"ext_requested_until", COL_INT},
-    {"hang", COL_INT},
-    {"closure", COL_INT},
-    {"reply_text", COL_TEXT},
-    {"cb_tries", COL_INT},
-    {"cb_contacted", COL_INT},
-    {"cb_solved", COL_INT},
-    {"cb_satisfaction", COL_INT},
-    {"cb_unreachable", COL_BOOL},
-    {"returns", COL_INT},
-    {"reworks", COL_INT},
-    {"reopens", COL_INT},
-    {"reopens_district", COL_INT},
-    {"reopens_upstream", COL_INT},
-    {"urges", COL_INT},
-    {"supervisions", COL_INT},
-    {"supervisions_open", COL_INT},
-    {"extensions", COL_INT},
-    {"close_kind", COL_INT},
-    {"hang_since", COL_INT}, /* migration 4 */
-};
-#define N_ORDER_COLS ((int)JS_ARRAY_LEN(order_cols))
-
-/* The column table must cover exactly the keys of order_to_json: a field added to the order
- * without a column (and a migration) would otherwise be silently lost. */
-static int check_order_cols(struct js_error *e)
-{
-    struct order o;
-    order_init(&o);
-    json_t *j = order_to_json(&o);
-    int rc = 0;
-    if (!j)
-        return js_fail(e, JS_ENOMEM, "", NULL);
-    for (int i = 0; i < N_ORDER_COLS && !rc; i++)
-        if (!json_object_get(j, order_cols[i].name))
-            rc = js_fail(e, JS_EINTERNAL, order_cols[i].name,
-                         "order column %s is not a field of the order", order_cols[i].name);
-    const char *key;
-    json_t *v;
-    json_object_foreach(j, key, v)
-    {
-        bool found = false;
-        for (int i = 0; i < N_ORDER_COLS && !found; i++)
-            found = strcmp(order_cols[i].name, key) == 0;
-        if (!found && !rc)
-            rc = js_fail(e, JS_EINTERNAL, key, "order field %s has no column in the store", key);
-    }
-    json_decref(j);
-    return rc;
-}
-
 static char *sql_join(const char *a, const char *b)
 {
     struct buf out;
@@ -768,19 +666,20 @@ static int build_order_sql(struct sq *q)
     rc |= buf_puts(&sel, "SELECT ");
     rc |= buf_puts(&ins, "INSERT INTO orders(");
     rc |= buf_puts(&upd, "UPDATE orders SET ");
-    for (int i = 0; i < N_ORDER_COLS; i++) {
+    for (int i = 0; i < store_n_order_cols; i++) {
         const char *sep = i ? ", " : "";
-        rc |= buf_printf(&sel, "%s\"%s\"", sep, order_cols[i].name);
-        rc |= buf_printf(&ins, "%s\"%s\"", sep, order_cols[i].name);
+        rc |= buf_printf(&sel, "%s\"%s\"", sep, store_order_cols[i].name);
+        rc |= buf_printf(&ins, "%s\"%s\"", sep, store_order_cols[i].name);
         if (i > 0)
-            rc |= buf_printf(&upd, "%s\"%s\" = ?%d", i > 1 ? ", " : "", order_cols[i].name, i + 1);
+            rc |= buf_printf(&upd, "%s\"%s\" = ?%d", i > 1 ? ", " : "", store_order_cols[i].name,
+                             i + 1);
     }
     rc |= buf_puts(&sel, " FROM orders");
     rc |= buf_puts(&ins, ") VALUES (");
-    for (int i = 0; i < N_ORDER_COLS; i++)
+    for (int i = 0; i < store_n_order_cols; i++)
         rc |= buf_printf(&ins, "%s?%d", i ? ", " : "", i + 1);
     rc |= buf_puts(&ins, ")");
-    rc |= buf_printf(&upd, " WHERE id = ?1 AND version = ?%d", N_ORDER_COLS + 1);
+    rc |= buf_printf(&upd, " WHERE id = ?1 AND version = ?%d", store_n_order_cols + 1);
     if (rc) {
         buf_release(&sel);
         buf_release(&ins);
@@ -805,9 +704,9 @@ static int build_order_sql(struct sq *q)
  * compact JSON text of j's "units". id 0 binds NULL, so that an insert assigns one. */
 static void order_bind(sqlite3_stmt *st, const json_t *j, const char *units)
 {
-    for (int i = 0; i < N_ORDER_COLS; i++) {
-        const json_t *v = json_object_get(j, order_cols[i].name);
-        switch (order_cols[i].type) {
+    for (int i = 0; i < store_n_order_cols; i++) {
+        const json_t *v = json_object_get(j, store_order_cols[i].name);
+        switch (store_order_cols[i].type) {
         case COL_INT:
             if (i == 0)
                 bind_id(st, 1, json_integer_value(v));
@@ -838,10 +737,10 @@ static int order_read(sqlite3_stmt *st, int first, struct order *out)
 {
     json_t *j = json_object();
     int rc = j ? 0 : -JS_ENOMEM;
-    for (int i = 0; i < N_ORDER_COLS && !rc; i++) {
+    for (int i = 0; i < store_n_order_cols && !rc; i++) {
         int c = first + i;
         json_t *v = NULL;
-        switch (order_cols[i].type) {
+        switch (store_order_cols[i].type) {
         case COL_INT:
             v = json_integer(sqlite3_column_int64(st, c));
             break;
@@ -865,9 +764,9 @@ static int order_read(sqlite3_stmt *st, int first, struct order *out)
         }
         if (!v) {
             fprintf(stderr, "jiesu: order row %lld: unreadable column %s\n",
-                    (long long)sqlite3_column_int64(st, first), order_cols[i].name);
+                    (long long)sqlite3_column_int64(st, first), store_order_cols[i].name);
             rc = -JS_EDB;
-        } else if (json_object_set_new(j, order_cols[i].name, v)) {
+        } else if (json_object_set_new(j, store_order_cols[i].name, v)) {
             rc = -JS_ENOMEM;
         }
     }
@@ -881,17 +780,6 @@ static int order_read(sqlite3_stmt *st, int first, struct order *out)
 static char *units_json(const json_t *j)
 {
     return json_dumps(json_object_get(j, "units"), JSON_COMPACT | JSON_ENCODE_ANY);
-}
-
-static int units_check(const struct order *o)
-{
-    if (o->n_units < 0 || o->n_units > ORDER_MAX_UNITS)
-        return -JS_EINVAL;
-    for (int i = 0; i < o->n_units; i++)
-        for (int k = 0; k < i; k++)
-            if (o->units[i].unit_id == o->units[k].unit_id)
-                return -JS_EINVAL; /* one assignment per unit */
-    return 0;
 }
 
 /* Rewrites the order_units rows of order id. */
@@ -929,16 +817,6 @@ static int units_write(struct sq *q, int64_t id, const struct order *o, bool rep
  * (b), reply (y) and people's notes (n); order_keys the exact keys.
  * ------------------------------------------------------------------------------------------- */
 
-/* Appends the index tokens of each non-empty part to out. */
-static int tokens_of(const char *const *parts, int n, struct buf *out)
-{
-    int rc = buf_append(out, "", 0);
-    for (int i = 0; i < n && !rc; i++)
-        if (parts[i] && parts[i][0])
-            rc = searchtext_index(parts[i], out);
-    return rc;
-}
-
 /* Writes the title, body and reply columns of order id; insert: a new row (notes empty). */
 static int fts_write(struct sq *q, int64_t id, const struct order *o, bool insert)
 {
@@ -948,11 +826,11 @@ static int fts_write(struct sq *q, int64_t id, const struct order *o, bool inser
     buf_init(&t, 0);
     buf_init(&b, 0);
     buf_init(&y, 0);
-    int rc = tokens_of(title, 1, &t);
+    int rc = store_tokens_of(title, 1, &t);
     if (!rc)
-        rc = tokens_of(body, 2, &b);
+        rc = store_tokens_of(body, 2, &b);
     if (!rc)
-        rc = tokens_of(reply, 1, &y);
+        rc = store_tokens_of(reply, 1, &y);
     if (rc)
         goto out;
     rc = stmt_get(q,
@@ -974,56 +852,10 @@ out:
     return rc;
 }
 
-/* The exact keys of an order: kind letter and key text. */
-struct okeys {
-    char number[24], upstream[72], phone[40], name[128];
-};
-
-static void reverse_into(const char *s, char *out, size_t size)
-{
-    size_t n = strlen(s);
-    if (n >= size)
-        n = size - 1;
-    for (size_t i = 0; i < n; i++)
-        out[i] = s[n - 1 - i];
-    out[n] = '\0';
-}
-
-/* Upstream ids fold to lower-case letters and digits, then reverse. */
-static void upstream_key(const char *s, char *out, size_t size)
-{
-    char tmp[72];
-    size_t n = 0;
-    for (; s && *s && n + 1 < sizeof tmp; s++) {
-        char c = *s;
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-            tmp[n++] = c;
-    }
-    tmp[n] = '\0';
-    reverse_into(tmp, out, size);
-}
-
-static void okeys_of(const struct order *o, struct okeys *k)
-{
-    char digits[40];
-    reverse_into(o->number, k->number, sizeof k->number);
-    upstream_key(o->upstream_id, k->upstream, sizeof k->upstream);
-    searchtext_phone_digits(o->citizen_phone, digits, sizeof digits);
-    reverse_into(digits, k->phone, sizeof k->phone);
-    struct buf f;
-    buf_init(&f, sizeof k->name);
-    k->name[0] = '\0';
-    if (o->citizen_name && o->citizen_name[0] && text_fold(o->citizen_name, &f) == 0 && f.data)
-        snprintf(k->name, sizeof k->name, "%s", f.data);
-    buf_release(&f);
-}
-
 static int keys_write(struct sq *q, int64_t id, const struct order *o, bool replace)
 {
     sqlite3_stmt *st;
-    struct okeys k;
+    struct store_okeys k;
     int rc = 0;
     if (replace) {
         if ((rc = stmt_get(q, "DELETE FROM order_keys WHERE order_id = ?1", &st)))
@@ -1034,7 +866,7 @@ static int keys_write(struct sq *q, int64_t id, const struct order *o, bool repl
         if (rc)
             return rc;
     }
-    okeys_of(o, &k);
+    store_okeys_of(o, &k);
     const struct {
         const char *kind, *key;
     } rows[] = {{"n", k.number}, {"u", k.upstream}, {"p", k.phone}, {"c", k.name}};
@@ -1055,33 +887,12 @@ static int keys_write(struct sq *q, int64_t id, const struct order *o, bool repl
     return rc;
 }
 
-/* Free text a person wrote on an event, indexed as the order's notes: the note-like fields of
- * every action but intake and reply (whose texts are the order's own columns), never the
- * system's generated notes. */
-static int notes_of(const struct event *ev, struct buf *out)
-{
-    static const char *const keys[] = {"note",   "reason",      "explanation", "answer",
-                                       "result", "legal_basis", "progress",    "plan",
-                                       "scope",  "text",        NULL};
-    if (ev->action == ACT_INTAKE || ev->action == ACT_REPLY || ev->actor.role == ROLE_SYSTEM ||
-        !ev->payload)
-        return 0;
-    json_t *args = json_object_get(ev->payload, "args");
-    int rc = 0;
-    for (const char *const *k = keys; *k && !rc; k++) {
-        const char *v = json_string_value(json_object_get(args, *k));
-        if (v && v[0])
-            rc = searchtext_index(v, out);
-    }
-    return rc;
-}
-
 static int notes_append(struct sq *q, const struct event *ev)
 {
     struct buf toks;
     sqlite3_stmt *st;
     buf_init(&toks, 0);
-    int rc = notes_of(ev, &toks);
+    int rc = store_notes_of(ev, &toks);
     if (rc || toks.len == 0)
         goto out;
     rc = stmt_get(q,
@@ -1166,7 +977,7 @@ static int sq_order_insert(struct store *s, struct order *o)
     sqlite3_stmt *st = NULL;
     char *units = NULL;
     int64_t id = 0;
-    int rc = units_check(o);
+    int rc = store_units_check(o);
     if (rc)
         return rc;
     json_t *j = order_to_json(o);
@@ -1214,7 +1025,7 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     bool text_changed = false, keys_changed = false, units_changed = false, began = false;
     if (o->id <= 0)
         return -JS_EINVAL;
-    int rc = units_check(o);
+    int rc = store_units_check(o);
     if (rc)
         return rc;
     json_t *j = order_to_json(o);
@@ -1256,7 +1067,7 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     if (rc)
         goto out;
     order_bind(st, j, units);
-    sqlite3_bind_int64(st, N_ORDER_COLS + 1, expected_version);
+    sqlite3_bind_int64(st, store_n_order_cols + 1, expected_version);
     rc = run(q, st);
     if (!rc && sqlite3_changes(q->db) != 1)
         rc = -JS_ECONFLICT;
@@ -1409,31 +1220,6 @@ int sqlite_fts_render(const struct st_query *m, struct buf *out)
     return fts_render(m, out);
 }
 
-/* Cursor: "<sort>.<key>.<id>". */
-static int parse_int(const char **p, char stop, int64_t *out)
-{
-    const char *s = *p;
-    char *end;
-    if (!((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
-        return -JS_EINVAL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end != stop)
-        return -JS_EINVAL;
-    *out = v;
-    *p = stop ? end + 1 : end;
-    return 0;
-}
-
-static int cursor_parse(const char *c, int sort, int64_t *key, int64_t *id)
-{
-    int64_t s;
-    if (parse_int(&c, '.', &s) || s != sort || parse_int(&c, '.', key) || parse_int(&c, '\0', id) ||
-        *id <= 0)
-        return -JS_EINVAL;
-    return 0;
-}
-
 static const struct {
     const char *key;   /* SQL of the sort key */
     const char *dir;   /* ASC or DESC */
@@ -1444,21 +1230,6 @@ static const struct {
     [SORT_DEADLINE_ASC] = {JS_SQL_DEADLINE_KEY, "ASC", ">"},
     [SORT_UPDATED_DESC] = {"updated_at", "DESC", "<"},
 };
-
-static int64_t sort_key(int sort, const struct order *o)
-{
-    switch (sort) {
-    case SORT_DEADLINE_ASC:
-        return o->deadline > 0 ? o->deadline : INT64_MAX;
-    case SORT_UPDATED_DESC:
-        return o->updated_at;
-    default:
-        return o->created_at;
-    }
-}
-
-/* Room for the longest cursor: two int64 and the sort, with separators. */
-#define CURSOR_MIN_SIZE 48
 
 /* Appends the WHERE clause for q (after "WHERE 1") and collects its parameters. */
 static int query_where(const struct order_query *q, const char *match, struct buf *sql,
@@ -1542,12 +1313,12 @@ static int sq_order_query(struct store *s, const struct order_query *q, store_or
     if (q->limit < 1 || q->limit > 500 || q->sort < 0 || q->sort >= (int)JS_ARRAY_LEN(sorts) ||
         q->n_statuses < 0 || q->n_statuses > 2 * ST__COUNT || (q->n_statuses > 0 && !q->statuses) ||
         q->type < -1 || q->type >= TYPE__COUNT || q->level < -1 || q->level >= LEVEL__COUNT ||
-        q->overdue < -1 || q->overdue > 1 || (next_cursor && cursor_size < CURSOR_MIN_SIZE))
+        q->overdue < -1 || q->overdue > 1 || (next_cursor && cursor_size < STORE_CURSOR_MIN_SIZE))
         return -JS_EINVAL;
     for (int i = 0; i < q->n_statuses; i++)
         if (!in_range(q->statuses[i], ST__COUNT))
             return -JS_EINVAL;
-    if (q->cursor && q->cursor[0] && cursor_parse(q->cursor, q->sort, &ckey, &cid))
+    if (q->cursor && q->cursor[0] && store_cursor_parse(q->cursor, q->sort, &ckey, &cid))
         return -JS_EINVAL;
 
     buf_init(&sql, 0);
@@ -1595,7 +1366,7 @@ static int sq_order_query(struct store *s, const struct order_query *q, store_or
     }
     if (b.n > q->limit && next_cursor)
         snprintf(next_cursor, cursor_size, "%d.%lld.%lld", q->sort,
-                 (long long)sort_key(q->sort, &b.v[n - 1]), (long long)b.v[n - 1].id);
+                 (long long)store_sort_key(q->sort, &b.v[n - 1]), (long long)b.v[n - 1].id);
 out:
     batch_release(&b);
     buf_release(&sql);
@@ -1792,18 +1563,18 @@ static int sq_order_search(struct store *s, const struct search_query *sq, struc
     char rev[160];
     if (key && (sq->kinds & SEARCH_BIT(SEARCH_NUMBER)) &&
         strspn(key, "0123456789") == strlen(key)) {
-        reverse_into(key, rev, sizeof rev);
+        store_reverse(key, rev, sizeof rev);
         rc = search_keys(q, sq, since_id, "n", rev, false, SEARCH_NUMBER, &h);
     }
     if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_UPSTREAM))) {
-        upstream_key(key, rev, sizeof rev);
+        store_upstream_key(key, rev, sizeof rev);
         rc = search_keys(q, sq, since_id, "u", rev, false, SEARCH_UPSTREAM, &h);
     }
     if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_PHONE))) {
         char digits[40];
         int nd = searchtext_phone_digits(key, digits, sizeof digits);
         if (nd >= 4) {
-            reverse_into(digits, rev, sizeof rev);
+            store_reverse(digits, rev, sizeof rev);
             rc = search_keys(q, sq, since_id, "p", rev, sq->phone_exact, SEARCH_PHONE, &h);
         }
     }
@@ -2579,19 +2350,10 @@ static int sq_login_failure_each(struct store *s, int64_t since,
 /* Records which files o's attachments refer to (their url holds /api/v1/files/<32 hex>). */
 static int file_refs_write(struct sq *q, int64_t order_id, const char *attachments)
 {
-    static const char marker[] = "/api/v1/files/";
-    const char *p = attachments ? attachments : "";
+    const char *p = attachments;
+    char id[33];
     int rc = 0;
-    while (!rc && (p = strstr(p, marker)) != NULL) {
-        p += sizeof marker - 1;
-        size_t k = 0;
-        while (k < 32 && ((p[k] >= '0' && p[k] <= '9') || (p[k] >= 'a' && p[k] <= 'f')))
-            k++;
-        if (k != 32)
-            continue;
-        char id[33];
-        memcpy(id, p, 32);
-        id[32] = '\0';
+    while (!rc && store_file_ref_next(&p, id)) {
         sqlite3_stmt *st;
         rc = stmt_get(q, "INSERT OR IGNORE INTO file_refs(file_id, order_id) VALUES (?1, ?2)", &st);
         if (rc)
@@ -2870,7 +2632,7 @@ int store_sqlite_open(const char *path, struct store **out, struct js_error *e)
     if (!q)
         return js_fail(e, JS_ENOMEM, "db", NULL);
     q->base.ops = &sqlite_ops;
-    int rc = check_order_cols(e);
+    int rc = store_check_order_cols(e);
     if (rc)
         goto fail;
     if (build_order_sql(q)) {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import {
-  ADMIN, BIN, COMPLAINT, assertError, call, dispatched, ok, setupOrg, startServer,
+  ADMIN, BIN, COMPLAINT, assertError, call, dispatched, freshDb, ok, setupOrg, startServer,
 } from './server.mjs';
 
 // A login for each role that may act (system acts through the scheduler, not the API).
@@ -206,7 +206,7 @@ describe('the command line follows the same table', () => {
   const jiesu = (...args) => spawnSync(BIN, [...args, '--db', db], { encoding: 'utf8' });
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'jiesu-cli-'));
-    db = path.join(dir, 'j.db');
+    db = freshDb(dir, 'j.db');
     execFileSync(BIN, ['init', '--db', db], { stdio: 'pipe' });
     execFileSync(BIN, ['useradd', '--db', db, '--login', 'a1', '--name', '坐席', '--role', 'agent', '--password', ADMIN.password], { stdio: 'pipe' });
   });

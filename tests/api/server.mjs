@@ -14,10 +14,24 @@ export const BIN = process.env.JIESU_BIN || path.join(ROOT, 'build', 'jiesu');
 export const ADMIN = { login: 'admin', password: 'admin-pass-2026' };
 export const PASSWORD = 'pass-2026-jiesu'; // every other test user's password
 
+/**
+ * A fresh database for a server in dir: a SQLite file there, or, when JIESU_PG_URL is set
+ * (`scripts/pgtest run`), a new schema of that PostgreSQL database as a URL whose search_path
+ * selects it.
+ */
+export function freshDb(dir, name = 'jiesu.db') {
+  const pg = process.env.JIESU_PG_URL;
+  if (!pg) return path.join(dir, name);
+  const schema = `api_${path.basename(dir)}_${name}`.replace(/[^A-Za-z0-9]/g, '_').toLowerCase();
+  execFileSync('psql', [pg, '-qc', `SET client_min_messages = warning;
+    DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`], { stdio: 'pipe' });
+  return `${pg}${pg.includes('?') ? '&' : '?'}options=-csearch_path%3D${schema}`;
+}
+
 /** Starts a server on a fresh database. options.config: an object written as --config FILE. */
 export async function startServer(options = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'jiesu-api-'));
-  const db = path.join(dir, 'jiesu.db');
+  const db = freshDb(dir);
   const web = path.join(dir, 'web');
   mkdirSync(web);
   writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>jiesu</title><p>接诉即办</p>\n');

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, assertError, call, ok, setupOrg, startServer } from './server.mjs';
+import { BIN, assertError, call, freshDb, ok, setupOrg, startServer } from './server.mjs';
 
 let server;
 let org;
@@ -93,7 +93,7 @@ test('the OpenAPI document describes the route', async () => {
 
 test('over a demo district, the learnt suggestions come with the time of the model', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'jiesu-suggest-'));
-  const db = path.join(dir, 'demo.db');
+  const db = freshDb(dir, 'demo.db');
   execFileSync(BIN, ['demo', '--db', db, '--orders', '400', '--password', 'demo-pass-2026'],
     { stdio: 'pipe', cwd: path.resolve(path.dirname(BIN), '..'), env: { ...process.env } });
   const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', '',

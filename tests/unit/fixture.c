@@ -1,4 +1,5 @@
-/* A small organisation in a real SQLite store, for engine-level tests. */
+/* A small organisation in a real store (SQLite, or PostgreSQL when JIESU_PG_URL is set), for
+ * engine-level tests. */
 #include "compat.h"
 #include "fixture.h"
 #include "testutil.h"
@@ -53,9 +54,10 @@ void fixture_open(struct fixture *f, const char *name, const char *preset, const
     memset(f, 0, sizeof *f);
     struct js_error e;
     js_error_clear(&e);
-    const char *path = tu_path(name);
-    unlink(path);
-    assert_int_equal(store_open(path, &f->store, &e), 0);
+    const char *path = tu_db_fresh(name); /* SQLite, or PostgreSQL when JIESU_PG_URL is set */
+    snprintf(f->db, sizeof f->db, "%s", path);
+    if (store_open(path, &f->store, &e))
+        fail_msg("store_open %s: %s", path, e.message);
     assert_int_equal(f->store->ops->migrate(f->store, &e), 0);
     assert_int_equal(jtime_parse(start, &f->now), 0);
     f->clock.now = fixture_now;

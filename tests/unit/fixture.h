@@ -9,6 +9,7 @@
 
 struct fixture {
     struct store *store;
+    char db[1024]; /* the store's location (file path, or PostgreSQL URL), kept after close */
     struct engine en;
     int64_t now; /* the engine's clock reads this */
     struct jclock clock;
@@ -19,8 +20,9 @@ struct fixture {
     struct actor unit_op[6], unit_lead[6]; /* by index: street0, street1, dept0..2, ent */
 };
 
-/* Opens a fresh database file `name` in the test directory with policy preset `preset` and
- * creates the organisation. The clock starts at `start` (ISO text). */
+/* Opens a fresh database `name` (a file in the test directory, or a PostgreSQL schema when
+ * JIESU_PG_URL is set: tu_db_fresh) with policy preset `preset` and creates the organisation. The
+ * clock starts at `start` (ISO text). */
 void fixture_open(struct fixture *f, const char *name, const char *preset, const char *start);
 /* Closes everything. */
 void fixture_close(struct fixture *f);

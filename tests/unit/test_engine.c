@@ -299,7 +299,7 @@ static void sigkill_mid_burst(void **state)
 {
     struct fixture f;
     fixture_open(&f, "kill.db", "dongcheng-2016", "2026-11-16T09:00:00+08:00");
-    const char *path = tu_path("kill.db");
+    const char *path = f.db;
     srand((unsigned)time(NULL));
     for (int round = 0; round < 4; round++) {
         pid_t pid = fork();

@@ -1,28 +1,33 @@
-/* Tests of the SQLite store: migrations, order rows, events, queries with paging and text
- * search, the organisation tables, catalogue lookup, sessions, audit, idempotency, counters. */
+/* Tests of the store on either backend: migrations, order rows, events, queries with paging and
+ * text search, the organisation tables, catalogue lookup, sessions, audit, idempotency,
+ * counters, attachments, blobs, the outbox and its leases. On SQLite files by default; on
+ * PostgreSQL when JIESU_PG_URL is set (ctest's test_store_pg runs it through scripts/pgtest). */
 #include "compat.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/pg_schema.h"
 #include "store/sqlite_schema.h"
+#include "store/timers_store.h"
 #include "testutil.h"
 
 #define T0 1700000000LL
 
 static int db_counter;
 
-/* A fresh, migrated store in a new file; the file's path is left in path. */
+/* A fresh, migrated store; its location (file path or URL) is left in path. */
 static struct store *open_fresh(char *path, size_t n)
 {
     struct store *s = NULL;
     struct js_error e;
     char name[64];
     snprintf(name, sizeof name, "store-%d.db", ++db_counter);
-    snprintf(path, n, "%s", tu_path(name));
+    snprintf(path, n, "%s", tu_db_fresh(name));
     int rc = store_open(path, &s, &e);
     if (rc)
         fail_msg("store_open: %s", e.message);
@@ -34,7 +39,7 @@ static struct store *open_fresh(char *path, size_t n)
 
 static int setup(void **state)
 {
-    char path[512];
+    char path[1024];
     *state = open_fresh(path, sizeof path);
     return 0;
 }
@@ -45,30 +50,23 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Runs SQL on the file through a separate raw connection; returns SQLite's code. */
+/* Runs SQL on the database through a separate raw connection; 0 when it succeeded. */
 static int raw_exec(const char *path, const char *sql)
 {
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open(path, &db);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
+    return tu_raw_exec(path, sql);
 }
 
-/* One integer result of SQL on the file through a raw connection. */
+/* One integer result of SQL on the database through a raw connection. */
 static int64_t raw_int(const char *path, const char *sql)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
+    return tu_raw_int(path, sql);
+}
+
+/* The latest schema version of the backend under test. */
+static int latest_version(void)
+{
+    return tu_pg() ? pg_migrations[pg_n_migrations - 1].version
+                   : sqlite_migrations[sqlite_n_migrations - 1].version;
 }
 
 static void set_str(char **f, const char *s)
@@ -178,10 +176,14 @@ static void test_open_locations(void **state)
     struct store *s = NULL;
     struct js_error e;
     js_error_clear(&e);
-    assert_int_equal(store_open("postgres://localhost/jiesu", &s, &e), -JS_EINVAL);
+    /* a PostgreSQL server that is not there fails cleanly (port 1 of loopback: refused) */
+    assert_int_equal(store_open("postgres://nobody@127.0.0.1:1/none?connect_timeout=5", &s, &e),
+                     -JS_EDB);
     assert_null(s);
     assert_non_null(strstr(e.message, "PostgreSQL"));
-    assert_int_equal(store_open("postgresql://u@h/db", &s, &e), -JS_EINVAL);
+    assert_int_equal(store_open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=5", &s, &e),
+                     -JS_EDB);
+    assert_null(s);
     assert_int_equal(store_open("", &s, &e), -JS_EINVAL);
     assert_int_equal(store_open("sqlite:", &s, &e), -JS_EINVAL);
     assert_int_equal(store_open("mysql://x", &s, &e), -JS_EINVAL);
@@ -211,12 +213,15 @@ static void test_open_locations(void **state)
 static void test_migrate_twice(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct js_error e;
     int v1 = 0, v2 = 0;
     assert_int_equal(s->ops->schema_version(s, &v1), 0);
-    assert_int_equal(v1, sqlite_migrations[sqlite_n_migrations - 1].version);
+    assert_int_equal(v1, latest_version());
+    /* the backends' schemas carry the same version numbers */
+    assert_int_equal(pg_migrations[pg_n_migrations - 1].version,
+                     sqlite_migrations[sqlite_n_migrations - 1].version);
     assert_int_equal(s->ops->migrate(s, &e), 0);
     assert_int_equal(s->ops->schema_version(s, &v2), 0);
     assert_int_equal(v1, v2);
@@ -227,20 +232,26 @@ static void test_migrate_twice(void **state)
     assert_int_equal(s->ops->schema_version(s, &v2), 0);
     assert_int_equal(v1, v2);
     store_close(s);
-    /* one row per step (numbers may leave gaps: steps are numbered per branch) */
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_migrations"), sqlite_n_migrations);
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'orders'"), 1);
-    /* the pragmas took */
-    char mode[16] = "";
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    assert_string_equal(mode, "wal");
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_migrations"), v1);
+    if (tu_pg()) {
+        assert_int_equal(raw_int(path, "SELECT count(*) FROM pg_tables WHERE tablename = 'orders'"
+                                       " AND schemaname = current_schema()"),
+                         1);
+    } else {
+        assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'orders'"),
+                         1);
+        /* the pragmas took */
+        char mode[16] = "";
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        assert_string_equal(mode, "wal");
+    }
 
     /* a database from a newer program is refused */
     assert_int_equal(raw_exec(path, "INSERT INTO schema_migrations VALUES (999, 'future', 0)"),
@@ -255,25 +266,22 @@ static void test_migrate_twice(void **state)
 static void test_migrate_upgrade(void **state)
 {
     (void)state;
-    const char *path = tu_path("old.db");
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
-                                  " name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    for (int i = 0; i < sqlite_n_migrations && sqlite_migrations[i].version <= 3; i++) {
-        char sql[128];
-        assert_int_equal(sqlite3_exec(db, sqlite_migrations[i].sql, NULL, NULL, NULL), SQLITE_OK);
-        snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, 'old', 0)",
-                 sqlite_migrations[i].version);
-        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    const char *path = tu_db_fresh("old.db");
+    char sql[128];
+    assert_int_equal(raw_exec(path, tu_pg() ? "CREATE TABLE schema_migrations (version INTEGER"
+                                              " PRIMARY KEY, name TEXT NOT NULL, applied_at"
+                                              " BIGINT NOT NULL)"
+                                            : "CREATE TABLE schema_migrations (version INTEGER"
+                                              " PRIMARY KEY, name TEXT NOT NULL, applied_at"
+                                              " INTEGER NOT NULL) STRICT"),
+                     0);
+    for (int v = 1; v <= 3; v++) {
+        assert_int_equal(
+            raw_exec(path, tu_pg() ? pg_migrations[v - 1].sql : sqlite_migrations[v - 1].sql), 0);
+        snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, 'old', 0)", v);
+        assert_int_equal(raw_exec(path, sql), 0);
     }
-    assert_int_equal(
-        sqlite3_exec(db, "INSERT INTO settings VALUES ('policy', '{\"a\":1}')", NULL, NULL, NULL),
-        SQLITE_OK);
-    sqlite3_close(db);
+    assert_int_equal(raw_exec(path, "INSERT INTO settings VALUES ('policy', '{\"a\":1}')"), 0);
 
     struct store *s;
     struct js_error e;
@@ -283,7 +291,7 @@ static void test_migrate_upgrade(void **state)
     assert_int_equal(v, 3);
     assert_int_equal(s->ops->migrate(s, &e), 0);
     assert_int_equal(s->ops->schema_version(s, &v), 0);
-    assert_int_equal(v, sqlite_migrations[sqlite_n_migrations - 1].version);
+    assert_int_equal(v, latest_version());
     char *policy = NULL;
     assert_int_equal(s->ops->setting_get(s, "policy", &policy), 0);
     assert_string_equal(policy, "{\"a\":1}");
@@ -351,7 +359,7 @@ static void test_order_roundtrip(void **state)
 static void test_order_units_table(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct order a;
     fill_order(&a, 1);
@@ -456,7 +464,7 @@ static int stop_at_two(void *ctx, const struct event *ev)
 static void test_events(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct order o;
     order_init(&o);
@@ -1281,7 +1289,7 @@ static void test_sessions(void **state)
 static void test_audit(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     for (int i = 0; i < 3; i++) {
         struct audit_entry a = {.at = T0 + i, .user_id = i, .order_id = 10 + i};
@@ -1335,7 +1343,7 @@ static void test_idempotency(void **state)
 static void test_transactions(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct store *t = NULL;
     struct js_error e;
@@ -1383,7 +1391,7 @@ static void test_transactions(void **state)
 static void test_txn_hold(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct store *t = NULL;
     struct js_error e;
@@ -1440,7 +1448,7 @@ static int count_failure(void *ctx, const char *key, int64_t at)
 static void test_hardening_ops(void **state)
 {
     (void)state;
-    char path[512];
+    char path[1024];
     struct store *s = open_fresh(path, sizeof path);
     struct user u = {.role = ROLE_AGENT, .active = true}, v = {.role = ROLE_AGENT, .active = true};
     snprintf(u.login, sizeof u.login, "%s", "u1");
@@ -1490,6 +1498,552 @@ static void test_hardening_ops(void **state)
     store_close(s);
 }
 
+/* Attachments (bytes with NULs and high bytes, an empty one) and named blobs. */
+static void test_files_and_blobs(void **state)
+{
+    struct store *s = *state;
+    struct stored_file f = {.size = 6, .at = T0}, g;
+    const unsigned char body[6] = {0, 1, 0xff, '\'', '\\', 0};
+    snprintf(f.id, sizeof f.id, "%s", "00112233445566778899aabbccddeeff");
+    snprintf(f.name, sizeof f.name, "%s", "录音.mp3");
+    snprintf(f.type, sizeof f.type, "%s", "audio/mpeg");
+    snprintf(f.sha256, sizeof f.sha256, "%064d", 7);
+    assert_int_equal(s->ops->file_put(s, &f, body), 0);
+    assert_int_equal(s->ops->file_put(s, &f, body), -JS_EEXISTS);
+    void *data = NULL;
+    assert_int_equal(s->ops->file_get(s, f.id, &g, &data), 0);
+    assert_int_equal(g.size, 6);
+    assert_memory_equal(data, body, 6);
+    assert_string_equal(g.name, "录音.mp3");
+    assert_string_equal(g.type, "audio/mpeg");
+    assert_string_equal(g.sha256, f.sha256);
+    assert_int_equal(g.at, T0);
+    assert_int_equal(g.user_id, 0);
+    free(data);
+    assert_int_equal(s->ops->file_get(s, "ffffffffffffffffffffffffffffffff", &g, &data),
+                     -JS_ENOTFOUND);
+    assert_null(data);
+    struct stored_file empty = {.size = 0, .at = T0};
+    snprintf(empty.id, sizeof empty.id, "%s", "ffffffffffffffffffffffffffffffff");
+    assert_int_equal(s->ops->file_put(s, &empty, NULL), 0);
+    assert_int_equal(s->ops->file_get(s, empty.id, &g, &data), 0);
+    assert_int_equal(g.size, 0);
+    assert_non_null(data);
+    free(data);
+    /* a user that does not exist: refused (foreign key) */
+    struct stored_file orphan = f;
+    orphan.id[0] = 'a';
+    orphan.user_id = 999;
+    assert_int_equal(s->ops->file_put(s, &orphan, body), -JS_EINVAL);
+
+    size_t n = 0;
+    int64_t at = 0;
+    assert_int_equal(s->ops->blob_get(s, "model:category", &data, &n, &at), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->blob_put(s, "model:category", body, 6, T0), 0);
+    assert_int_equal(s->ops->blob_put(s, "model:category", body + 1, 3, T0 + 5), 0); /* replaces */
+    assert_int_equal(s->ops->blob_get(s, "model:category", &data, &n, &at), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(at, T0 + 5);
+    assert_memory_equal(data, body + 1, 3);
+    free(data);
+    assert_int_equal(s->ops->blob_put(s, "", body, 1, T0), -JS_EINVAL);
+}
+
+static int64_t put_msg(struct store *s, int64_t order_id, int64_t next_at)
+{
+    struct outbox_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = OBK_ACCEPTANCE;
+    m.order_id = order_id;
+    snprintf(m.order_number, sizeof m.order_number, "%s", "2026112200001");
+    snprintf(m.to_role, sizeof m.to_role, "%s", "citizen");
+    snprintf(m.to_phone, sizeof m.to_phone, "%s", "13800138000");
+    snprintf(m.text, sizeof m.text, "%s", "您的诉求已受理");
+    m.created_at = T0;
+    m.next_at = next_at;
+    assert_int_equal(s->ops->outbox_put(s, &m), 0);
+    assert_int_equal(m.state, OBS_PENDING);
+    return m.id;
+}
+
+/* The outbox: list, counts, claims with leases (not claimed twice, from this handle or
+ * another), renewals, sent / failed / retry / release. */
+static void test_outbox_leases(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path), *t = NULL;
+    struct js_error e;
+    struct order o;
+    fill_order(&o, 1);
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    int64_t a = put_msg(s, o.id, T0), b = put_msg(s, o.id, T0 + 10), c = put_msg(s, o.id, T0 + 100);
+    struct outbox_msg bad;
+    memset(&bad, 0, sizeof bad);
+    bad.kind = OBK__COUNT;
+    bad.order_id = o.id;
+    assert_int_equal(s->ops->outbox_put(s, &bad), -JS_EINVAL);
+
+    struct outbox_list l;
+    outbox_list_init(&l);
+    struct outbox_query q = {.state = -1, .kind = -1, .limit = 10};
+    assert_int_equal(s->ops->outbox_list(s, &q, &l), 0);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.v[0].id, c); /* newest first */
+    assert_string_equal(l.v[0].text, "您的诉求已受理");
+    l.n = 0;
+    q.before_id = c;
+    q.limit = 1;
+    assert_int_equal(s->ops->outbox_list(s, &q, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].id, b);
+    l.n = 0;
+
+    /* due at T0 + 50: a and b, in next_at order; claimed, they are not due again */
+    assert_int_equal(s->ops->outbox_claim(s, T0 + 50, 60, 10, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.v[0].id, a);
+    assert_int_equal(l.v[1].id, b);
+    l.n = 0;
+    assert_int_equal(s->ops->outbox_claim(s, T0 + 50, 60, 10, &l), 0);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(store_open(path, &t, &e), 0); /* another server */
+    assert_int_equal(t->ops->outbox_claim(t, T0 + 50, 60, 10, &l), 0);
+    assert_int_equal(l.n, 0);
+    int64_t held[2] = {a, b};
+    assert_int_equal(s->ops->outbox_renew(s, held, 2, T0 + 500), 0);
+    assert_int_equal(t->ops->outbox_claim(t, T0 + 200, 60, 10, &l), 0);
+    assert_int_equal(l.n, 1); /* only c: a and b are still leased */
+    assert_int_equal(l.v[0].id, c);
+    l.n = 0;
+
+    assert_int_equal(s->ops->outbox_sent(s, a, T0 + 60), 0);
+    assert_int_equal(s->ops->outbox_sent(s, a, T0 + 61), -JS_ESTATE);
+    assert_int_equal(s->ops->outbox_failed(s, b, "网关超时", T0 + 1000, false), 0);
+    assert_int_equal(t->ops->outbox_failed(t, c, "号码无效", 0, true), 0);
+    assert_int_equal(s->ops->outbox_retry(s, a, T0), -JS_ESTATE);
+    struct outbox_msg m;
+    assert_int_equal(s->ops->outbox_get(s, b, &m), 0);
+    assert_int_equal(m.state, OBS_PENDING);
+    assert_int_equal(m.attempts, 1);
+    assert_int_equal(m.next_at, T0 + 1000);
+    assert_string_equal(m.last_error, "网关超时");
+    assert_int_equal(s->ops->outbox_get(s, a, &m), 0);
+    assert_int_equal(m.state, OBS_SENT);
+    assert_int_equal(m.sent_at, T0 + 60);
+    assert_int_equal(s->ops->outbox_get(s, 99999, &m), -JS_ENOTFOUND);
+    int64_t counts[OBS__COUNT];
+    assert_int_equal(s->ops->outbox_counts(s, counts), 0);
+    assert_int_equal(counts[OBS_PENDING], 1);
+    assert_int_equal(counts[OBS_SENT], 1);
+    assert_int_equal(counts[OBS_FAILED], 1);
+    q = (struct outbox_query){.state = OBS_FAILED, .kind = -1, .limit = 10};
+    assert_int_equal(s->ops->outbox_list(s, &q, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].id, c);
+    l.n = 0;
+    assert_int_equal(s->ops->outbox_retry(s, c, T0 + 300), 0);
+    assert_int_equal(s->ops->outbox_get(s, c, &m), 0);
+    assert_int_equal(m.state, OBS_PENDING);
+    /* a released lease makes a message due at once */
+    assert_int_equal(s->ops->outbox_claim(s, T0 + 1000, 60, 10, &l), 0);
+    assert_int_equal(l.n, 2);
+    l.n = 0;
+    assert_int_equal(s->ops->outbox_release(s, b), 0);
+    assert_int_equal(t->ops->outbox_claim(t, T0 + 1000, 60, 10, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].id, b);
+    outbox_list_release(&l);
+    order_release(&o);
+    store_close(t);
+    store_close(s);
+}
+
+/* Two handles claiming the same due messages at once (two servers): every message is claimed
+ * exactly once. */
+struct claimer {
+    const char *path;
+    int64_t ids[400];
+    int n;
+    int rc;
+};
+
+static void *claim_loop(void *arg)
+{
+    struct claimer *c = arg;
+    struct store *s = NULL;
+    struct js_error e;
+    if ((c->rc = store_open(c->path, &s, &e)) != 0)
+        return NULL;
+    for (;;) {
+        struct outbox_list l;
+        outbox_list_init(&l);
+        int rc = s->ops->outbox_claim(s, T0 + 10, 600, 3, &l);
+        if (rc == -JS_EBUSY) { /* SQLite: the other writer held the lock past the timeout */
+            outbox_list_release(&l);
+            continue;
+        }
+        if (rc || l.n == 0) {
+            c->rc = rc;
+            outbox_list_release(&l);
+            break;
+        }
+        for (int i = 0; i < l.n && c->n < 400; i++)
+            c->ids[c->n++] = l.v[i].id;
+        outbox_list_release(&l);
+    }
+    store_close(s);
+    return NULL;
+}
+
+static void test_outbox_claim_concurrent(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    struct order o;
+    fill_order(&o, 1);
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    assert_int_equal(s->ops->begin(s), 0);
+    for (int i = 0; i < 300; i++)
+        put_msg(s, o.id, T0 + i % 7);
+    assert_int_equal(s->ops->commit(s), 0);
+    struct claimer c1 = {.path = path}, c2 = {.path = path};
+    pthread_t t1, t2;
+    assert_int_equal(pthread_create(&t1, NULL, claim_loop, &c1), 0);
+    assert_int_equal(pthread_create(&t2, NULL, claim_loop, &c2), 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    assert_int_equal(c1.rc, 0);
+    assert_int_equal(c2.rc, 0);
+    assert_int_equal(c1.n + c2.n, 300);
+    static char seen[1000];
+    memset(seen, 0, sizeof seen);
+    for (int i = 0; i < c1.n + c2.n; i++) {
+        int64_t id = i < c1.n ? c1.ids[i] : c2.ids[i - c1.n];
+        assert_true(id > 0 && id < 1000);
+        assert_false(seen[id]);
+        seen[id] = 1;
+    }
+    order_release(&o);
+    store_close(s);
+}
+
+static void append_event(struct store *s, int64_t order_id, int version, int action, int64_t at,
+                         const char *payload)
+{
+    struct event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.order_id = order_id;
+    ev.version = version;
+    ev.at = at;
+    ev.action = action;
+    ev.actor.role = ROLE_SUPERVISOR;
+    ev.actor.user_id = 0;
+    snprintf(ev.actor.name, sizeof ev.actor.name, "%s", "督办员");
+    ev.status_before = ev.status_after = ST_HANDLING;
+    ev.payload = json_loads(payload, 0, NULL);
+    assert_non_null(ev.payload);
+    assert_int_equal(s->ops->event_append(s, &ev), 0);
+    json_decref(ev.payload);
+}
+
+/* One action's events across orders, newest first, by window, unit and page. */
+static void test_events_by_action(void **state)
+{
+    struct store *s = *state;
+    struct order o;
+    fill_order(&o, 1);
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    append_event(s, o.id, 1, ACT_WARN, T0 + 10, "{\"args\":{\"units\":[11,12]}}");
+    append_event(s, o.id, 2, ACT_URGE, T0 + 20, "{\"args\":{}}");
+    append_event(s, o.id, 3, ACT_WARN, T0 + 30, "{\"args\":{\"units\":[13]}}");
+    append_event(s, o.id, 4, ACT_WARN, T0 + 40, "{\"args\":{\"note\":\"无单位\"}}");
+    struct event_list l;
+    event_list_init(&l);
+    struct timers_event_query q = {.action = ACT_WARN, .limit = 10};
+    assert_int_equal(s->ops->events_by_action(s, &q, &l), 0);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.v[0].at, T0 + 40);
+    assert_int_equal(l.v[2].at, T0 + 10);
+    assert_string_equal(l.v[0].actor.name, "督办员");
+    int64_t before = l.v[1].id;
+    event_list_release(&l);
+    event_list_init(&l);
+    q.unit_id = 12;
+    assert_int_equal(s->ops->events_by_action(s, &q, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].at, T0 + 10);
+    event_list_release(&l);
+    event_list_init(&l);
+    q = (struct timers_event_query){
+        .action = ACT_WARN, .from = T0 + 10, .to = T0 + 40, .limit = 10};
+    assert_int_equal(s->ops->events_by_action(s, &q, &l), 0);
+    assert_int_equal(l.n, 2);
+    event_list_release(&l);
+    event_list_init(&l);
+    q = (struct timers_event_query){.action = ACT_WARN, .before_id = before, .limit = 10};
+    assert_int_equal(s->ops->events_by_action(s, &q, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].at, T0 + 10);
+    event_list_release(&l);
+    event_list_init(&l);
+    q.action = ACT__COUNT;
+    assert_int_equal(s->ops->events_by_action(s, &q, &l), -JS_EINVAL);
+    event_list_release(&l);
+    order_release(&o);
+}
+
+static int64_t search_order(struct store *s, int i, const char *title, const char *text,
+                            const char *reply, const char *name, const char *phone)
+{
+    struct order o;
+    fill_order(&o, i);
+    set_str(&o.title, title);
+    set_str(&o.text, text);
+    set_str(&o.address, "");
+    set_str(&o.reply_text, reply);
+    set_str(&o.citizen_name, name);
+    set_str(&o.citizen_phone, phone);
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    int64_t id = o.id;
+    order_release(&o);
+    return id;
+}
+
+/* The ids order_search finds for text (parsed without synonyms) or key/name. */
+static int search_ids(struct store *s, const char *text, const char *key, const char *name,
+                      bool newest_only, int64_t *ids, int *kinds, bool *exact)
+{
+    struct st_query m;
+    struct search_hit hits[20];
+    int n = 0;
+    bool more;
+    assert_int_equal(searchtext_query(text ? text : "", NULL, &m), 0);
+    struct search_query q = {.key = key,
+                             .name = name,
+                             .text = text ? &m : NULL,
+                             .kinds = 0x1f,
+                             .newest_only = newest_only,
+                             .limit = 20};
+    assert_int_equal(s->ops->order_search(s, &q, hits, &n, &more), 0);
+    searchtext_query_release(&m);
+    for (int i = 0; i < n; i++) {
+        ids[i] = hits[i].id;
+        if (kinds)
+            kinds[i] = hits[i].kind;
+        if (exact)
+            exact[i] = hits[i].exact;
+    }
+    return n;
+}
+
+/* order_search: phrases of character bigrams (not loose words), every part required in any
+ * column, title matches first, notes from the timeline, keys by their tail or beginning. */
+static void test_order_search(void **state)
+{
+    struct store *s = *state;
+    int64_t ids[20];
+    int kinds[20];
+    bool exact[20];
+    int64_t a = search_order(s, 1, "夜间施工噪音", "工地每晚都在施工", "", "张三", "13800001111");
+    int64_t b = search_order(s, 2, "停车收费过高", "小区里夜间施工很吵", "", "李四", "13900002222");
+    int64_t c = search_order(s, 3, "其他问题", "无", "已协调施工单位整改", "张建国", "13700003333");
+    assert_int_equal(search_ids(s, "施工", NULL, NULL, false, ids, kinds, NULL), 3);
+    assert_int_equal(ids[0], a); /* title first, then newest first */
+    assert_int_equal(ids[1], c);
+    assert_int_equal(ids[2], b);
+    assert_int_equal(kinds[0], SEARCH_TEXT);
+    assert_int_equal(search_ids(s, "施工", NULL, NULL, true, ids, NULL, NULL), 3);
+    assert_int_equal(ids[0], c);
+    /* a phrase, not loose tokens: 工噪 is in 施工噪音, 噪施 nowhere */
+    assert_int_equal(search_ids(s, "工噪", NULL, NULL, false, ids, NULL, NULL), 1);
+    assert_int_equal(ids[0], a);
+    assert_int_equal(search_ids(s, "噪施", NULL, NULL, false, ids, NULL, NULL), 0);
+    /* every part, each in any column: 停车 (title) and 施工 (text) */
+    assert_int_equal(search_ids(s, "停车 施工", NULL, NULL, false, ids, NULL, NULL), 1);
+    assert_int_equal(ids[0], b);
+    /* one character: a prefix token */
+    assert_int_equal(search_ids(s, "噪", NULL, NULL, false, ids, NULL, NULL), 1);
+    /* notes people wrote on the timeline */
+    assert_int_equal(search_ids(s, "井盖", NULL, NULL, false, ids, NULL, NULL), 0);
+    append_event(s, c, 1, ACT_URGE, T0 + 10, "{\"args\":{\"note\":\"井盖松动需尽快处理\"}}");
+    append_event(s, c, 2, ACT_URGE, T0 + 20, "{\"args\":{\"note\":\"路灯不亮\"}}");
+    assert_int_equal(search_ids(s, "井盖", NULL, NULL, false, ids, NULL, NULL), 1);
+    assert_int_equal(ids[0], c);
+    assert_int_equal(search_ids(s, "路灯", NULL, NULL, false, ids, NULL, NULL), 1);
+    /* an update of the title moves the order out of the title tier */
+    struct order o;
+    assert_int_equal(s->ops->order_get(s, a, &o), 0);
+    set_str(&o.title, "噪音扰民");
+    o.version++;
+    assert_int_equal(s->ops->order_update(s, &o, o.version - 1), 0);
+    order_release(&o);
+    assert_int_equal(search_ids(s, "施工", NULL, NULL, false, ids, NULL, NULL), 3);
+    assert_int_equal(ids[0], c);
+    assert_int_equal(ids[2], a);
+
+    /* keys: the whole number (exact), its tail; the phone's last digits; a name's beginning */
+    assert_int_equal(search_ids(s, NULL, "2026112200002", NULL, false, ids, kinds, exact), 1);
+    assert_int_equal(ids[0], b);
+    assert_int_equal(kinds[0], SEARCH_NUMBER);
+    assert_true(exact[0]);
+    assert_int_equal(search_ids(s, NULL, "00003", NULL, false, ids, kinds, exact), 1);
+    assert_int_equal(ids[0], c);
+    assert_false(exact[0]);
+    assert_int_equal(search_ids(s, NULL, "2222", NULL, false, ids, kinds, NULL), 1);
+    assert_int_equal(ids[0], b);
+    assert_int_equal(kinds[0], SEARCH_PHONE);
+    assert_int_equal(search_ids(s, NULL, NULL, "张", false, ids, kinds, exact), 2);
+    assert_int_equal(ids[0], c); /* newest first */
+    assert_int_equal(kinds[0], SEARCH_NAME);
+    assert_int_equal(search_ids(s, NULL, NULL, "张三", false, ids, kinds, exact), 1);
+    assert_true(exact[0]);
+    assert_int_equal(search_ids(s, NULL, NULL, "王", false, ids, NULL, NULL), 0);
+    /* limits */
+    struct search_hit hits[2];
+    int n;
+    bool more;
+    struct search_query bad = {.key = "1", .kinds = 0x1f, .limit = 0};
+    assert_int_equal(s->ops->order_search(s, &bad, hits, &n, &more), -JS_EINVAL);
+}
+
+/* A refused write inside a transaction undoes itself alone: the transaction goes on and
+ * commits (SQLite's statement rollback; savepoints on PostgreSQL). Bulk mode toggles outside
+ * transactions only. */
+static void test_refused_write_in_txn(void **state)
+{
+    struct store *s = *state;
+    struct order a, b, dup, got;
+    fill_order(&a, 1);
+    fill_order(&dup, 1);
+    fill_order(&b, 2);
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->set_bulk(s, true), -JS_EINTERNAL);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_int_equal(s->ops->order_insert(s, &dup), -JS_EEXISTS);
+    assert_int_equal(s->ops->idem_put(s, 1, "k", "h", 200, "{}", T0), 0);
+    assert_int_equal(s->ops->idem_put(s, 1, "k", "h", 200, "{}", T0), -JS_EEXISTS);
+    assert_int_equal(s->ops->setting_put(s, "policy", "{not json"), -JS_EINVAL);
+    assert_int_equal(s->ops->order_insert(s, &b), 0);
+    assert_int_equal(s->ops->commit(s), 0);
+    assert_int_equal(s->ops->order_get(s, a.id, &got), 0);
+    order_release(&got);
+    assert_int_equal(s->ops->order_get(s, b.id, &got), 0);
+    order_release(&got);
+    assert_int_equal(s->ops->set_bulk(s, true), 0);
+    struct order c;
+    fill_order(&c, 3);
+    assert_int_equal(s->ops->order_insert(s, &c), 0);
+    assert_int_equal(s->ops->set_bulk(s, false), 0);
+    assert_int_equal(s->ops->order_get(s, c.id, &got), 0);
+    order_release(&got);
+    order_release(&a);
+    order_release(&b);
+    order_release(&c);
+    order_release(&dup);
+}
+
+/* Migration 8 rebuilds the search index of the orders and notes already there, and migration 9
+ * fills the attachment references from the orders' attachment lists: taken back to schema 7
+ * by hand, a database comes back with everything findable. */
+static void test_migrate_reindex(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    struct js_error e;
+    int64_t ids[20];
+    int64_t a = search_order(s, 1, "夜间施工噪音", "工地每晚都在施工", "", "张三", "13800001111");
+    append_event(s, a, 1, ACT_URGE, T0 + 10, "{\"args\":{\"note\":\"井盖松动\"}}");
+    struct order o;
+    assert_int_equal(s->ops->order_get(s, a, &o), 0);
+    set_str(&o.attachments, "[{\"name\":\"照片\",\"url\":\"/api/v1/files/"
+                            "0123456789abcdef0123456789abcdef\"}]");
+    assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
+    order_release(&o);
+    store_close(s);
+    assert_int_equal(raw_exec(path, tu_pg() ? "DROP TABLE order_search, order_keys,"
+                                              " login_failures, file_refs;"
+                                              " DELETE FROM schema_migrations WHERE version >= 8"
+                                            : "DROP TABLE order_search; DROP TABLE order_keys;"
+                                              " DROP TABLE login_failures; DROP TABLE file_refs;"
+                                              /* and what the steps after 9 made */
+                                              " DROP TABLE kb_uses; DROP TABLE kb_search;"
+                                              " DROP TABLE kb_categories; DROP TABLE kb_entries;"
+                                              " DROP TABLE hotspot_notes;"
+                                              " DROP TABLE hotspot_recipients;"
+                                              " DROP TABLE hotspot_evidence;"
+                                              " DROP TABLE hotspot_warnings;"
+                                              " DROP TABLE hotspot_topics; DROP TABLE reports;"
+                                              " CREATE VIRTUAL TABLE orders_fts USING fts5(words);"
+                                              " DELETE FROM schema_migrations WHERE version >= 8"),
+                     0);
+    assert_int_equal(store_open(path, &s, &e), 0);
+    int v = 0;
+    assert_int_equal(s->ops->schema_version(s, &v), 0);
+    assert_int_equal(v, 7);
+    assert_int_equal(s->ops->migrate(s, &e), 0);
+    assert_int_equal(search_ids(s, "工噪", NULL, NULL, false, ids, NULL, NULL), 1);
+    assert_int_equal(search_ids(s, "井盖", NULL, NULL, false, ids, NULL, NULL), 1);
+    assert_int_equal(search_ids(s, NULL, "1111", NULL, false, ids, NULL, NULL), 1);
+    assert_int_equal(search_ids(s, NULL, NULL, "张", false, ids, NULL, NULL), 1);
+    int n = 0;
+    assert_int_equal(s->ops->file_orders(s, "0123456789abcdef0123456789abcdef", ids, 4, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], a);
+    store_close(s);
+}
+
+/* PostgreSQL: a connection the server drops is opened again for the next operation, but never
+ * inside a transaction: the rest of it fails, its commit reports the loss, and nothing of it
+ * is kept. */
+static void test_pg_reconnect(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    static const char kill_others[] =
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND backend_type = 'client backend'";
+    struct order a, b, c, got;
+    fill_order(&a, 1);
+    fill_order(&b, 2);
+    fill_order(&c, 3);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_true(raw_int(path, kill_others) >= 1);
+    /* the first operation finds the connection gone, the next one reconnects */
+    int rc = s->ops->order_get(s, a.id, &got);
+    order_release(&got);
+    assert_true(rc == 0 || rc == -JS_EDB);
+    assert_int_equal(s->ops->order_get(s, a.id, &got), 0);
+    order_release(&got);
+
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->order_insert(s, &b), 0);
+    assert_true(raw_int(path, kill_others) >= 1);
+    assert_int_equal(s->ops->order_insert(s, &c), -JS_EDB);
+    assert_int_equal(s->ops->order_insert(s, &c), -JS_EDB); /* still inside the lost one */
+    assert_int_equal(s->ops->commit(s), -JS_EDB);
+    assert_int_equal(s->ops->order_get(s, b.id, &got), -JS_ENOTFOUND);
+    order_release(&got);
+    c.id = 0;
+    assert_int_equal(s->ops->order_insert(s, &c), 0);
+    assert_int_equal(s->ops->order_get(s, c.id, &got), 0);
+    order_release(&got);
+    /* a lost transaction ended by rollback: the handle goes on */
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_true(raw_int(path, kill_others) >= 1);
+    assert_int_equal(s->ops->rollback(s), 0);
+    assert_int_equal(s->ops->order_get(s, a.id, &got), 0);
+    order_release(&got);
+    order_release(&a);
+    order_release(&b);
+    order_release(&c);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1516,6 +2070,21 @@ int main(void)
         cmocka_unit_test(test_audit),
         cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
         cmocka_unit_test(test_transactions),
+        cmocka_unit_test_setup_teardown(test_files_and_blobs, setup, teardown),
+        cmocka_unit_test(test_outbox_leases),
+        cmocka_unit_test(test_outbox_claim_concurrent),
+        cmocka_unit_test_setup_teardown(test_events_by_action, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_write_in_txn, setup, teardown),
+        cmocka_unit_test(test_migrate_reindex),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* what only a client/server database has */
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test(test_pg_reconnect),
+    };
+    int failed = cmocka_run_group_tests_name(tu_pg() ? "store on PostgreSQL" : "store on SQLite",
+                                             tests, NULL, NULL);
+    if (tu_pg())
+        failed += cmocka_run_group_tests_name("PostgreSQL connections", pg_tests, NULL, NULL);
+    return failed;
 }

@@ -1046,7 +1046,7 @@ static void test_outbox_delivery(void **state)
     fixture_close(&f);
     struct store *s;
     struct js_error e;
-    assert_int_equal(store_open(tu_path("deliver.db"), &s, &e), 0);
+    assert_int_equal(store_open(f.db, &s, &e), 0);
     assert_int_equal(s->ops->migrate(s, &e), 0);
     int64_t counts[OBS__COUNT];
     assert_int_equal(timers_outbox_counts(s, counts), 0);
@@ -1169,7 +1169,7 @@ static void test_ticker_thread(void **state)
     fixture_open(&f, "ticker.db", "dongcheng-2016", "2026-11-16T09:00:00+08:00");
     struct ticker *t;
     struct js_error e;
-    struct ticker_config cfg = {.db = tu_path("ticker.db"), .interval_seconds = 3600};
+    struct ticker_config cfg = {.db = f.db, .interval_seconds = 3600};
     assert_int_equal(ticker_start(&cfg, &t, &e), 0);
     nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
     struct timespec a, b;
@@ -1264,7 +1264,7 @@ static void test_api_routes(void **state)
     set_password(f.store, "op0");
     set_password(f.store, "op1");
 
-    struct app_config ac = {.db = tu_path("api.db"), .clock = &f.clock};
+    struct app_config ac = {.db = f.db, .clock = &f.clock};
     struct app *app;
     struct js_error e;
     assert_int_equal(app_new(&ac, &app, &e), 0);
@@ -1438,10 +1438,9 @@ static void test_commands(void **state)
     fixture_open(&f, "cli.db", "dongcheng-2016", "2026-11-16T09:00:00+08:00");
     signed_order(&f);
     fixture_close(&f);
-    char cmd[1024];
+    char cmd[4096];
     int status;
-    snprintf(cmd, sizeof cmd, "%s tick --db %s --now 2026-12-02T10:00 2>&1", bin,
-             tu_path("cli.db"));
+    snprintf(cmd, sizeof cmd, "%s tick --db '%s' --now 2026-12-02T10:00 2>&1", bin, f.db);
     json_t *j = json_loads(run_cmd(cmd, &status), 0, NULL);
     assert_int_equal(status, 0);
     assert_non_null(j);
@@ -1456,27 +1455,26 @@ static void test_commands(void **state)
     j = json_loads(run_cmd(cmd, &status), 0, NULL);
     assert_int_equal(json_integer_value(json_object_get(j, "actions")), 0);
     json_decref(j);
-    snprintf(cmd, sizeof cmd, "%s tick --db %s --now yesterday 2>&1", bin, tu_path("cli.db"));
+    snprintf(cmd, sizeof cmd, "%s tick --db '%s' --now yesterday 2>&1", bin, f.db);
     run_cmd(cmd, &status);
     assert_int_equal(WEXITSTATUS(status), 2);
 
     snprintf(cmd, sizeof cmd,
-             "%s calendar --db %s --holiday 2026-03-02 --name 本地假日 >/dev/null 2>&1 && "
-             "%s calendar --db %s --year 2026 | tr -d ' \\n'",
-             bin, tu_path("cli.db"), bin, tu_path("cli.db"));
+             "%s calendar --db '%s' --holiday 2026-03-02 --name 本地假日 >/dev/null 2>&1 && "
+             "%s calendar --db '%s' --year 2026 | tr -d ' \\n'",
+             bin, f.db, bin, f.db);
     const char *out = run_cmd(cmd, &status);
     assert_int_equal(status, 0);
     assert_non_null(strstr(out, "\"date\":\"2026-03-02\",\"name\":\"本地假日\""));
     assert_non_null(strstr(out, "\"edited\":true"));
-    snprintf(cmd, sizeof cmd, "%s calendar --db %s --workday 2026-03-03 2>&1", bin,
-             tu_path("cli.db"));
+    snprintf(cmd, sizeof cmd, "%s calendar --db '%s' --workday 2026-03-03 2>&1", bin, f.db);
     out = run_cmd(cmd, &status);
     assert_int_equal(WEXITSTATUS(status), 1);
     assert_non_null(strstr(out, "weekday"));
     snprintf(cmd, sizeof cmd,
-             "%s calendar --db %s --year 2026 --reset >/dev/null && %s calendar --db %s | grep "
+             "%s calendar --db '%s' --year 2026 --reset >/dev/null && %s calendar --db '%s' | grep "
              "'^2026'",
-             bin, tu_path("cli.db"), bin, tu_path("cli.db"));
+             bin, f.db, bin, f.db);
     out = run_cmd(cmd, &status);
     assert_int_equal(status, 0);
     assert_non_null(strstr(out, "(shipped)"));

@@ -17,4 +17,22 @@ const char *tu_path(const char *name);
 /* The shared/ directory beside the repository. */
 const char *tu_shared(void);
 
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The PostgreSQL URL the store tests run against (JIESU_PG_URL), or NULL: SQLite files. */
+const char *tu_pg_url(void);
+/* True when the store tests run against PostgreSQL. */
+bool tu_pg(void);
+/* The location of a fresh, empty database called name: a file in tu_tmpdir() (removed first) on
+ * SQLite; on PostgreSQL a new schema of JIESU_PG_URL's database (dropped at exit), as a URL whose
+ * search_path selects it. Returns a static buffer per call slot (8 slots). */
+const char *tu_db_fresh(const char *name);
+/* Runs SQL on a database location (of tu_db_fresh) through a separate raw connection: 0 when it
+ * succeeded, non-zero when it failed. */
+int tu_raw_exec(const char *loc, const char *sql);
+/* The integer in the first column of the first row SQL returns on loc (-1 when none); the test
+ * fails if the query does. */
+int64_t tu_raw_int(const char *loc, const char *sql);
+
 #endif

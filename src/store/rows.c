@@ -1,0 +1,252 @@
+/* Row helpers shared by the store's backends: the order column table, the exact search keys of
+ * an order, the note tokens of an event, attachment references and list cursors. Backend-neutral:
+ * no SQL engine is named here. */
+#include "compat.h"
+#include "store/rows.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text/fold.h"
+#include "text/searchtext.h"
+
+/* One column per key of order_to_json; id must stay first. A new order field needs a migration
+ * adding its column and an entry here (store_open refuses to run otherwise). */
+const struct store_order_col store_order_cols[] = {
+    {"id", COL_INT},
+    {"number", COL_UNIQUE_TEXT},
+    {"version", COL_INT},
+    {"status", COL_INT},
+    {"channel", COL_TEXT},
+    {"upstream_id", COL_TEXT},
+    {"upstream_deadline", COL_INT},
+    {"verified", COL_BOOL},
+    {"citizen_name", COL_TEXT},
+    {"citizen_phone", COL_TEXT},
+    {"anonymous", COL_BOOL},
+    {"wants_callback", COL_BOOL},
+    {"needs_contact", COL_BOOL},
+    {"type", COL_INT},
+    {"level", COL_INT},
+    {"tier", COL_INT},
+    {"category_id", COL_INT},
+    {"region_id", COL_INT},
+    {"title", COL_TEXT},
+    {"text", COL_TEXT},
+    {"address", COL_TEXT},
+    {"has_coords", COL_BOOL},
+    {"lat", COL_REAL},
+    {"lon", COL_REAL},
+    {"enterprise", COL_BOOL},
+    {"attachments", COL_TEXT},
+    {"created_at", COL_INT},
+    {"updated_at", COL_INT},
+    {"filed_at", COL_INT},
+    {"dispatched_at", COL_INT},
+    {"replied_at", COL_INT},
+    {"closed_at", COL_INT},
+    {"archived_at", COL_INT},
+    {"units", COL_JSON},
+    {"master_id", COL_INT},
+    {"parent_id", COL_INT},
+    {"duplicate_of", COL_INT},
+    {"not_filed_reason", COL_INT},
+    {"transfer_to", COL_TEXT},
+    {"deadline", COL_INT},
+    {"sign_deadline", COL_INT},
+    {"contacted", COL_BOOL},
+    {"sign_approved", COL_BOOL},
+    {"ext_pending", COL_BOOL},
+    {"ext_requested_until", COL_INT},
+    {"hang", COL_INT},
+    {"closure", COL_INT},
+    {"reply_text", COL_TEXT},
+    {"cb_tries", COL_INT},
+    {"cb_contacted", COL_INT},
+    {"cb_solved", COL_INT},
+    {"cb_satisfaction", COL_INT},
+    {"cb_unreachable", COL_BOOL},
+    {"returns", COL_INT},
+    {"reworks", COL_INT},
+    {"reopens", COL_INT},
+    {"reopens_district", COL_INT},
+    {"reopens_upstream", COL_INT},
+    {"urges", COL_INT},
+    {"supervisions", COL_INT},
+    {"supervisions_open", COL_INT},
+    {"extensions", COL_INT},
+    {"close_kind", COL_INT},
+    {"hang_since", COL_INT}, /* migration 4 */
+};
+const int store_n_order_cols = (int)JS_ARRAY_LEN(store_order_cols);
+
+/* The column table must cover exactly the keys of order_to_json: a field added to the order
+ * without a column (and a migration) would otherwise be silently lost. */
+int store_check_order_cols(struct js_error *e)
+{
+    struct order o;
+    order_init(&o);
+    json_t *j = order_to_json(&o);
+    int rc = 0;
+    if (!j)
+        return js_fail(e, JS_ENOMEM, "", NULL);
+    for (int i = 0; i < store_n_order_cols && !rc; i++)
+        if (!json_object_get(j, store_order_cols[i].name))
+            rc = js_fail(e, JS_EINTERNAL, store_order_cols[i].name,
+                         "order column %s is not a field of the order", store_order_cols[i].name);
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        bool found = false;
+        for (int i = 0; i < store_n_order_cols && !found; i++)
+            found = strcmp(store_order_cols[i].name, key) == 0;
+        if (!found && !rc)
+            rc = js_fail(e, JS_EINTERNAL, key, "order field %s has no column in the store", key);
+    }
+    json_decref(j);
+    return rc;
+}
+
+int store_units_check(const struct order *o)
+{
+    if (o->n_units < 0 || o->n_units > ORDER_MAX_UNITS)
+        return -JS_EINVAL;
+    for (int i = 0; i < o->n_units; i++)
+        for (int k = 0; k < i; k++)
+            if (o->units[i].unit_id == o->units[k].unit_id)
+                return -JS_EINVAL; /* one assignment per unit */
+    return 0;
+}
+
+/* Appends the index tokens of each non-empty part to out. */
+int store_tokens_of(const char *const *parts, int n, struct buf *out)
+{
+    int rc = buf_append(out, "", 0);
+    for (int i = 0; i < n && !rc; i++)
+        if (parts[i] && parts[i][0])
+            rc = searchtext_index(parts[i], out);
+    return rc;
+}
+
+void store_reverse(const char *s, char *out, size_t size)
+{
+    size_t n = strlen(s);
+    if (n >= size)
+        n = size - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = s[n - 1 - i];
+    out[n] = '\0';
+}
+
+/* Upstream ids fold to lower-case letters and digits, then reverse. */
+void store_upstream_key(const char *s, char *out, size_t size)
+{
+    char tmp[72];
+    size_t n = 0;
+    for (; s && *s && n + 1 < sizeof tmp; s++) {
+        char c = *s;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            tmp[n++] = c;
+    }
+    tmp[n] = '\0';
+    store_reverse(tmp, out, size);
+}
+
+void store_okeys_of(const struct order *o, struct store_okeys *k)
+{
+    char digits[40];
+    store_reverse(o->number, k->number, sizeof k->number);
+    store_upstream_key(o->upstream_id, k->upstream, sizeof k->upstream);
+    searchtext_phone_digits(o->citizen_phone, digits, sizeof digits);
+    store_reverse(digits, k->phone, sizeof k->phone);
+    struct buf f;
+    buf_init(&f, sizeof k->name);
+    k->name[0] = '\0';
+    if (o->citizen_name && o->citizen_name[0] && text_fold(o->citizen_name, &f) == 0 && f.data)
+        snprintf(k->name, sizeof k->name, "%s", f.data);
+    buf_release(&f);
+}
+
+/* Free text a person wrote on an event, indexed as the order's notes: the note-like fields of
+ * every action but intake and reply (whose texts are the order's own columns), never the
+ * system's generated notes. */
+int store_notes_of(const struct event *ev, struct buf *out)
+{
+    static const char *const keys[] = {"note",   "reason",      "explanation", "answer",
+                                       "result", "legal_basis", "progress",    "plan",
+                                       "scope",  "text",        NULL};
+    if (ev->action == ACT_INTAKE || ev->action == ACT_REPLY || ev->actor.role == ROLE_SYSTEM ||
+        !ev->payload)
+        return 0;
+    json_t *args = json_object_get(ev->payload, "args");
+    int rc = 0;
+    for (const char *const *k = keys; *k && !rc; k++) {
+        const char *v = json_string_value(json_object_get(args, *k));
+        if (v && v[0])
+            rc = searchtext_index(v, out);
+    }
+    return rc;
+}
+
+/* Cursor: "<sort>.<key>.<id>". */
+static int parse_int(const char **p, char stop, int64_t *out)
+{
+    const char *s = *p;
+    char *end;
+    if (!((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
+        return -JS_EINVAL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end != stop)
+        return -JS_EINVAL;
+    *out = v;
+    *p = stop ? end + 1 : end;
+    return 0;
+}
+
+int store_cursor_parse(const char *c, int sort, int64_t *key, int64_t *id)
+{
+    int64_t s;
+    if (parse_int(&c, '.', &s) || s != sort || parse_int(&c, '.', key) || parse_int(&c, '\0', id) ||
+        *id <= 0)
+        return -JS_EINVAL;
+    return 0;
+}
+
+int64_t store_sort_key(int sort, const struct order *o)
+{
+    switch (sort) {
+    case SORT_DEADLINE_ASC:
+        return o->deadline > 0 ? o->deadline : INT64_MAX;
+    case SORT_UPDATED_DESC:
+        return o->updated_at;
+    default:
+        return o->created_at;
+    }
+}
+
+bool store_file_ref_next(const char **p, char id[33])
+{
+    static const char marker[] = "/api/v1/files/";
+    const char *s = *p ? *p : "";
+    while ((s = strstr(s, marker)) != NULL) {
+        s += sizeof marker - 1;
+        size_t k = 0;
+        while (k < 32 && ((s[k] >= '0' && s[k] <= '9') || (s[k] >= 'a' && s[k] <= 'f')))
+            k++;
+        if (k != 32)
+            continue;
+        memcpy(id, s, 32);
+        id[32] = '\0';
+        *p = s + 32;
+        return true;
+    }
+    *p = NULL;
+    return false;
+}

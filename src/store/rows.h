@@ -1,0 +1,59 @@
+/* Row helpers shared by the store's backends (store_sqlite.c, store_pg.c): the table of order
+ * columns, the exact search keys of an order, the note tokens of an event, attachment
+ * references in an order's attachment list, and list cursors. Private to src/store/. */
+#ifndef JIESU_STORE_ROWS_H
+#define JIESU_STORE_ROWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/order.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+enum col_type { COL_INT, COL_BOOL, COL_REAL, COL_TEXT, COL_UNIQUE_TEXT, COL_JSON };
+
+/* One column of the orders table per key of order_to_json; id first. */
+struct store_order_col {
+    const char *name;
+    enum col_type type;
+};
+extern const struct store_order_col store_order_cols[];
+extern const int store_n_order_cols;
+
+/* Checks that the column table covers exactly the keys of order_to_json (fills e). */
+int store_check_order_cols(struct js_error *e);
+/* -JS_EINVAL when o has too many units or two assignments of one unit, else 0. */
+int store_units_check(const struct order *o);
+
+/* Appends the search index tokens of each non-empty part to out (out is "" when none). */
+int store_tokens_of(const char *const *parts, int n, struct buf *out);
+
+/* The exact keys of an order (migration 8's order_keys): the number, the upstream id (lower-case
+ * letters and digits) and the phone digits reversed, so that a tail is a prefix; the folded
+ * citizen name as written. Empty strings: no key. */
+struct store_okeys {
+    char number[24], upstream[72], phone[40], name[128];
+};
+void store_okeys_of(const struct order *o, struct store_okeys *k);
+/* s reversed into out (size bytes, cut to fit). */
+void store_reverse(const char *s, char *out, size_t size);
+/* An upstream id folded to lower-case letters and digits, then reversed. */
+void store_upstream_key(const char *s, char *out, size_t size);
+
+/* Appends the index tokens of the free text a person wrote on ev (its notes) to out. */
+int store_notes_of(const struct event *ev, struct buf *out);
+
+/* The next file id (32 hex) an attachment list refers to (/api/v1/files/ID), from *p on:
+ * true and *p advanced, or false at the end. */
+bool store_file_ref_next(const char **p, char id[33]);
+
+/* List cursors "<sort>.<key>.<id>": parse (-JS_EINVAL if malformed or of another sort) and the
+ * key of an order for a sort (enum order_sort). */
+int store_cursor_parse(const char *c, int sort, int64_t *key, int64_t *id);
+int64_t store_sort_key(int sort, const struct order *o);
+/* Room for the longest cursor. */
+#define STORE_CURSOR_MIN_SIZE 48
+
+#endif
