@@ -592,6 +592,26 @@ int report_daily_warnings(const struct report_src *src, const struct report_peri
     return rc;
 }
 
+int report_daily_hotspots(const struct report_src *src, const struct report_period *p, json_t *doc)
+{
+    json_t *rows = json_array();
+    if (!rows)
+        return -JS_ENOMEM;
+    int rc = src->hotspots(src->ctx, p->from, p->to, rows);
+    if (!rc)
+        rc = add_figure(doc, "hotspots", "新增热点预警",
+                        json_integer((json_int_t)json_array_size(rows)), "条");
+    if (!rc)
+        return add_section(doc, "hotspots", "新增热点预警",
+                           "本期发出的安全隐患、高频、热点、敏感问题预警及其依据工单",
+                           "at:时间:text;topic:专题:text;kind:类别:text;rule:规则:text;"
+                           "title:预警内容:text;count:诉求数:int;citizens:诉求人数:int;"
+                           "state:状态:text;orders:依据工单:text",
+                           rows, NULL);
+    json_decref(rows);
+    return rc;
+}
+
 int report_daily_overdue(const struct report_src *src, const struct report_period *p, json_t *doc)
 {
     struct report_filter f;
@@ -704,7 +724,7 @@ int report_daily_notable(const struct report_src *src, const struct report_perio
 /* The sections of the 早报 in the order they appear: a new section is one more entry. */
 static int (*const daily_sections[])(const struct report_src *, const struct report_period *,
                                      json_t *) = {
-    report_daily_volume,   report_daily_warnings,     report_daily_overdue,
+    report_daily_volume,   report_daily_warnings,     report_daily_hotspots, report_daily_overdue,
     report_daily_reopened, report_daily_satisfaction, report_daily_notable,
 };
 

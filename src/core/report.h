@@ -115,6 +115,10 @@ struct report_src {
     /* Appends to rows the warnings raised in [from, to) (unit_id 0: all) as {at, number,
      * title, kind, text}. */
     int (*warnings)(void *ctx, int64_t from, int64_t to, int64_t unit_id, json_t *rows);
+    /* Appends to rows the hotspot warnings (热点、高频、安全隐患、敏感) raised in [from, to),
+     * oldest first, as {at, topic, kind, rule, title, count, citizens, state, orders} (orders: the
+     * evidence's order numbers joined with "、"). */
+    int (*hotspots)(void *ctx, int64_t from, int64_t to, json_t *rows);
     /* The assessment of the month p (monthly period): a JSON array of {unit_id, name, kind,
      * group, assessed, score, rank, received} (new reference in *out), NULL *out when there is
      * no assessment. */
@@ -173,6 +177,7 @@ int report_build(const struct report_src *src, const struct report_period *p, in
  * headline figures to doc's "figures". */
 int report_daily_volume(const struct report_src *src, const struct report_period *p, json_t *doc);
 int report_daily_warnings(const struct report_src *src, const struct report_period *p, json_t *doc);
+int report_daily_hotspots(const struct report_src *src, const struct report_period *p, json_t *doc);
 int report_daily_overdue(const struct report_src *src, const struct report_period *p, json_t *doc);
 int report_daily_reopened(const struct report_src *src, const struct report_period *p, json_t *doc);
 int report_daily_satisfaction(const struct report_src *src, const struct report_period *p,

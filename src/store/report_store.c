@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hotspot.h"
 #include "store/assess_store.h"
 #include "store/timers_store.h"
 #include "util/buf.h"
@@ -152,6 +153,47 @@ static int src_warnings(void *ctx, int64_t from, int64_t to, int64_t unit_id, js
     return rc;
 }
 
+/* The hotspot warnings raised in [from, to), oldest first, with the numbers of their orders. */
+static int src_hotspots(void *ctx, int64_t from, int64_t to, json_t *rows)
+{
+    struct rsrc *r = ctx;
+    struct hotspot_warning *ws = NULL;
+    int n = 0, rc = 0;
+    struct hotspot_warning_query q = {
+        .from = from, .to = to, .state = -1, .role = -1, .limit = 500};
+    if (!r->s->ops->hotspot_warning_list)
+        return 0;
+    rc = r->s->ops->hotspot_warning_list(r->s, &q, &ws, &n);
+    for (int i = n - 1; !rc && i >= 0; i--) { /* the list is newest first */
+        const struct hotspot_warning *w = &ws[i];
+        struct buf nums;
+        buf_init(&nums, 16384);
+        for (int k = 0; !rc && k < w->n_evidence; k++) {
+            struct order o;
+            order_init(&o);
+            if (r->s->ops->order_get(r->s, w->evidence[k], &o) == 0)
+                rc = buf_printf(&nums, "%s%s", nums.len ? "、" : "", o.number);
+            order_release(&o);
+        }
+        char when[40];
+        jtime_format_cn(w->raised_at, when, sizeof when);
+        json_t *row =
+            rc ? NULL
+               : json_pack("{ss ss ss ss ss si si ss ss}", "at", when, "topic", w->topic_name,
+                           "kind", hotspot_kind_labels[w->kind], "rule",
+                           hotspot_rule_labels[w->rule], "title", w->title, "count", w->count,
+                           "citizens", w->citizens, "state", hotspot_state_labels[w->state],
+                           "orders", nums.len ? nums.data : "");
+        if (!rc && (!row || json_array_append_new(rows, row)))
+            rc = -JS_ENOMEM;
+        buf_release(&nums);
+    }
+    for (int i = 0; i < n; i++)
+        hotspot_warning_release(&ws[i]);
+    free(ws);
+    return rc;
+}
+
 /* The 三率 assessment of a month, computed once per source. No database location or no
  * assessment: no scores (the report says so by leaving them out). */
 static int src_scores(void *ctx, const struct report_period *p, json_t **out)
@@ -229,6 +271,7 @@ static int rsrc_init(struct rsrc *r, struct store *s, const char *db)
     r->src.event_counts = src_events;
     r->src.orders = src_orders;
     r->src.warnings = src_warnings;
+    r->src.hotspots = src_hotspots;
     r->src.scores = src_scores;
     int rc;
     if ((rc = s->ops->region_list(s, &r->regions, &r->src.n_regions)) ||

@@ -4,6 +4,7 @@
  * periods, and the rules of the 通报's four classes. */
 #include "compat.h"
 #include "cli/ticker.h"
+#include "core/hotspot.h"
 #include "core/report.h"
 #include "store/report_store.h"
 #include "fixture.h"
@@ -192,6 +193,40 @@ static void test_daily_figures(void **state)
     r0 = json_array_get(json_object_get(section(doc, "notable"), "rows"), 0);
     assert_string_equal(json_string_value(json_object_get(r0, "number")), w.n3);
     assert_int_equal(fig_i(doc, "warnings"), 0);
+    assert_int_equal(fig_i(doc, "hotspots"), 0);
+    json_decref(doc);
+
+    /* a hotspot warning raised on Tuesday evening over o1 and o3 is in that day's 早报 only */
+    struct hotspot_warning hw = {
+        .kind = HSK_FREQUENT, .rule = HSR_THRESHOLD, .count = 2, .citizens = 2};
+    snprintf(hw.topic_name, sizeof hw.topic_name, "物业服务");
+    snprintf(hw.title, sizeof hw.title, "物业服务：7天内2位群众反映");
+    snprintf(hw.digest, sizeof hw.digest, "0123456789abcdef");
+    int64_t ev[2] = {w.o1, w.o3};
+    hw.evidence = ev;
+    hw.n_evidence = 2;
+    hw.roles[hw.n_roles++] = ROLE_LEADER;
+    hw.raised_at = hw.to = T("2026-11-03T20:00:00+08:00");
+    hw.from = hw.to - 7 * 24 * HOUR;
+    struct store *s = w.f.store;
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->hotspot_warning_insert(s, &hw), 0);
+    assert_int_equal(s->ops->commit(s), 0);
+    doc = make(&w, RK_DAILY, "2026-11-03", 0);
+    assert_int_equal(fig_i(doc, "hotspots"), 1);
+    r0 = json_array_get(json_object_get(section(doc, "hotspots"), "rows"), 0);
+    assert_string_equal(json_string_value(json_object_get(r0, "topic")), "物业服务");
+    assert_string_equal(json_string_value(json_object_get(r0, "rule")),
+                        hotspot_rule_labels[HSR_THRESHOLD]);
+    assert_int_equal(json_integer_value(json_object_get(r0, "citizens")), 2);
+    struct order o;
+    fx_get(&w.f, w.o1, &o);
+    assert_non_null(strstr(json_string_value(json_object_get(r0, "orders")), o.number));
+    order_release(&o);
+    assert_non_null(strstr(json_string_value(json_object_get(r0, "orders")), w.n3));
+    json_decref(doc);
+    doc = make(&w, RK_DAILY, "2026-11-04", 0);
+    assert_int_equal(fig_i(doc, "hotspots"), 0);
     json_decref(doc);
 
     /* Wednesday: o4 and o5, nothing closed, nothing reopened */
