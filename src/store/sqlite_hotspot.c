@@ -17,25 +17,6 @@
     "id, coalesce(topic_id, 0), topic_name, kind, rule, state, raised_at, from_at, to_at, count,"  \
     " citizens, mean, sd, lim, title, digest, acked_at, closed_at"
 
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
-{
-    int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : sqlite_fail(db, rc);
-}
-
-/* Steps a statement that returns no rows and finalizes it. */
-static int run(sqlite3 *db, sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : sqlite_fail(db, rc);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
-}
-
 /* ---- topics -------------------------------------------------------------------------------- */
 
 static int topic_read(sqlite3_stmt *st, struct hotspot_topic *t)
@@ -70,25 +51,26 @@ int sqlite_hotspot_topic_put(struct store *s, struct hotspot_topic *t)
         return -JS_ENOMEM;
     int rc;
     if (t->id == 0)
-        rc = prepare(db,
-                     "INSERT INTO hotspot_topics(name, kind, active, doc, updated_at)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5)",
-                     &st);
+        rc = sqlite_prepare(db,
+                            "INSERT INTO hotspot_topics(name, kind, active, doc, updated_at)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5)",
+                            &st);
     else
-        rc = prepare(db,
-                     "UPDATE hotspot_topics SET name = ?1, kind = ?2, active = ?3, doc = ?4,"
-                     " updated_at = ?5 WHERE id = ?6",
-                     &st);
+        rc = sqlite_prepare(db,
+                            "UPDATE hotspot_topics SET name = ?1, kind = ?2, active = ?3, doc = ?4,"
+                            " updated_at = ?5 WHERE id = ?6",
+                            &st);
     if (rc)
         goto out;
-    bind_text(st, 1, t->name);
-    bind_text(st, 2, t->kind >= 0 && t->kind < HSK__COUNT ? hotspot_kind_names[t->kind] : "");
+    sqlite_bind_text(st, 1, t->name);
+    sqlite_bind_text(st, 2,
+                     t->kind >= 0 && t->kind < HSK__COUNT ? hotspot_kind_names[t->kind] : "");
     sqlite3_bind_int(st, 3, t->active);
-    bind_text(st, 4, text);
+    sqlite_bind_text(st, 4, text);
     sqlite3_bind_int64(st, 5, t->updated_at);
     if (t->id)
         sqlite3_bind_int64(st, 6, t->id);
-    rc = run(db, st);
+    rc = sqlite_run(db, st);
     if (!rc && t->id == 0)
         t->id = sqlite3_last_insert_rowid(db);
     else if (!rc && sqlite3_changes(db) == 0)
@@ -104,7 +86,8 @@ int sqlite_hotspot_topic_get(struct store *s, int64_t id, struct hotspot_topic *
     sqlite3_stmt *st;
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db, "SELECT id, doc, updated_at FROM hotspot_topics WHERE id = ?1", &st);
+    int rc =
+        sqlite_prepare(db, "SELECT id, doc, updated_at FROM hotspot_topics WHERE id = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -125,7 +108,7 @@ int sqlite_hotspot_topic_list(struct store *s, struct hotspot_topic **out, int *
     *n = 0;
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db, "SELECT id, doc, updated_at FROM hotspot_topics ORDER BY id", &st);
+    int rc = sqlite_prepare(db, "SELECT id, doc, updated_at FROM hotspot_topics ORDER BY id", &st);
     if (rc)
         return rc;
     int cap = 0, step;
@@ -160,11 +143,11 @@ int sqlite_hotspot_topic_delete(struct store *s, int64_t id)
     sqlite3_stmt *st;
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db, "DELETE FROM hotspot_topics WHERE id = ?1", &st);
+    int rc = sqlite_prepare(db, "DELETE FROM hotspot_topics WHERE id = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    rc = run(db, st);
+    rc = sqlite_run(db, st);
     if (!rc && sqlite3_changes(db) == 0)
         rc = -JS_ENOTFOUND;
     return rc;
@@ -199,7 +182,7 @@ static void warning_read(sqlite3_stmt *st, struct hotspot_warning *w)
 static int warning_details(sqlite3 *db, struct hotspot_warning *w)
 {
     sqlite3_stmt *st;
-    int rc = prepare(
+    int rc = sqlite_prepare(
         db, "SELECT order_id FROM hotspot_evidence WHERE warning_id = ?1 ORDER BY order_id", &st);
     if (rc)
         return rc;
@@ -222,10 +205,10 @@ static int warning_details(sqlite3 *db, struct hotspot_warning *w)
     sqlite3_finalize(st);
     if (rc)
         return rc;
-    rc = prepare(db,
-                 "SELECT coalesce(unit_id, 0), coalesce(role, '') FROM hotspot_recipients"
-                 " WHERE warning_id = ?1 ORDER BY rowid",
-                 &st);
+    rc = sqlite_prepare(db,
+                        "SELECT coalesce(unit_id, 0), coalesce(role, '') FROM hotspot_recipients"
+                        " WHERE warning_id = ?1 ORDER BY rowid",
+                        &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, w->id);
@@ -251,19 +234,19 @@ int sqlite_hotspot_warning_insert(struct store *s, struct hotspot_warning *w)
     if (w->rule < 0 || w->rule >= HSR__COUNT || w->kind < 0 || w->kind >= HSK__COUNT ||
         w->n_evidence < 1)
         return -JS_EINVAL;
-    int rc =
-        prepare(db,
-                "INSERT INTO hotspot_warnings(topic_id, topic_name, kind, rule, state, raised_at,"
-                " from_at, to_at, count, citizens, mean, sd, lim, title, digest)"
-                " VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                &st);
+    int rc = sqlite_prepare(
+        db,
+        "INSERT INTO hotspot_warnings(topic_id, topic_name, kind, rule, state, raised_at,"
+        " from_at, to_at, count, citizens, mean, sd, lim, title, digest)"
+        " VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        &st);
     if (rc)
         return rc;
     if (w->topic_id)
         sqlite3_bind_int64(st, 1, w->topic_id);
-    bind_text(st, 2, w->topic_name);
-    bind_text(st, 3, hotspot_kind_names[w->kind]);
-    bind_text(st, 4, hotspot_rule_names[w->rule]);
+    sqlite_bind_text(st, 2, w->topic_name);
+    sqlite_bind_text(st, 3, hotspot_kind_names[w->kind]);
+    sqlite_bind_text(st, 4, hotspot_rule_names[w->rule]);
     sqlite3_bind_int64(st, 5, w->raised_at);
     sqlite3_bind_int64(st, 6, w->from);
     sqlite3_bind_int64(st, 7, w->to);
@@ -272,14 +255,14 @@ int sqlite_hotspot_warning_insert(struct store *s, struct hotspot_warning *w)
     sqlite3_bind_double(st, 10, w->mean);
     sqlite3_bind_double(st, 11, w->sd);
     sqlite3_bind_double(st, 12, w->limit);
-    bind_text(st, 13, w->title);
-    bind_text(st, 14, w->digest);
-    if ((rc = run(db, st)))
+    sqlite_bind_text(st, 13, w->title);
+    sqlite_bind_text(st, 14, w->digest);
+    if ((rc = sqlite_run(db, st)))
         return rc;
     w->id = sqlite3_last_insert_rowid(db);
     w->state = HSS_OPEN;
-    rc = prepare(db, "INSERT OR IGNORE INTO hotspot_evidence(warning_id, order_id) VALUES (?1, ?2)",
-                 &st);
+    rc = sqlite_prepare(
+        db, "INSERT OR IGNORE INTO hotspot_evidence(warning_id, order_id) VALUES (?1, ?2)", &st);
     for (int i = 0; !rc && i < w->n_evidence; i++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, w->id);
@@ -292,7 +275,7 @@ int sqlite_hotspot_warning_insert(struct store *s, struct hotspot_warning *w)
         sqlite3_finalize(st);
     st = NULL;
     if (!rc)
-        rc = prepare(
+        rc = sqlite_prepare(
             db, "INSERT INTO hotspot_recipients(warning_id, unit_id, role) VALUES (?1, ?2, ?3)",
             &st);
     for (int i = 0; !rc && i < w->n_units + w->n_roles; i++) {
@@ -302,7 +285,7 @@ int sqlite_hotspot_warning_insert(struct store *s, struct hotspot_warning *w)
         if (i < w->n_units)
             sqlite3_bind_int64(st, 2, w->units[i]);
         else
-            bind_text(st, 3, js_role_names[w->roles[i - w->n_units]]);
+            sqlite_bind_text(st, 3, js_role_names[w->roles[i - w->n_units]]);
         int step = sqlite3_step(st);
         if (step != SQLITE_DONE)
             rc = sqlite_fail(db, step);
@@ -319,7 +302,7 @@ int sqlite_hotspot_warning_get(struct store *s, int64_t id, struct hotspot_warni
     memset(out, 0, sizeof *out);
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db, "SELECT " WARNING_COLS " FROM hotspot_warnings WHERE id = ?1", &st);
+    int rc = sqlite_prepare(db, "SELECT " WARNING_COLS " FROM hotspot_warnings WHERE id = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -362,7 +345,7 @@ int sqlite_hotspot_warning_list(struct store *s, const struct hotspot_warning_qu
         buf_puts(&sql, " AND EXISTS (SELECT 1 FROM hotspot_recipients r WHERE r.warning_id = w.id"
                        " AND ((?6 != 0 AND r.unit_id = ?6) OR r.role = ?7))");
     buf_puts(&sql, " ORDER BY id DESC LIMIT ?8");
-    int rc = sql.data ? prepare(db, sql.data, &st) : -JS_ENOMEM;
+    int rc = sql.data ? sqlite_prepare(db, sql.data, &st) : -JS_ENOMEM;
     buf_release(&sql);
     if (rc)
         return rc;
@@ -370,11 +353,11 @@ int sqlite_hotspot_warning_list(struct store *s, const struct hotspot_warning_qu
     sqlite3_bind_int64(st, 1, q->from);
     sqlite3_bind_int64(st, 2, q->to);
     if (q->state >= 0 && q->state < HSS__COUNT)
-        bind_text(st, 3, hotspot_state_names[q->state]);
+        sqlite_bind_text(st, 3, hotspot_state_names[q->state]);
     sqlite3_bind_int64(st, 4, q->topic_id);
     sqlite3_bind_int64(st, 5, q->before_id);
     sqlite3_bind_int64(st, 6, q->unit_id);
-    bind_text(st, 7, q->role >= 0 && q->role < ROLE__COUNT ? js_role_names[q->role] : "");
+    sqlite_bind_text(st, 7, q->role >= 0 && q->role < ROLE__COUNT ? js_role_names[q->role] : "");
     sqlite3_bind_int(st, 8, limit);
     int step;
     struct hotspot_warning *v = calloc((size_t)limit, sizeof *v);
@@ -410,15 +393,16 @@ int sqlite_hotspot_warned_orders(struct store *s, int64_t topic_id, int rule, in
         return -JS_EINVAL;
     if (rule < 0 || rule >= HSR__COUNT)
         return -JS_EINVAL;
-    int rc = prepare(db,
-                     "SELECT DISTINCT e.order_id FROM hotspot_evidence e"
-                     " JOIN hotspot_warnings w ON w.id = e.warning_id"
-                     " WHERE (?1 = 0 OR w.topic_id = ?1) AND w.rule = ?2 ORDER BY e.order_id",
-                     &st);
+    int rc =
+        sqlite_prepare(db,
+                       "SELECT DISTINCT e.order_id FROM hotspot_evidence e"
+                       " JOIN hotspot_warnings w ON w.id = e.warning_id"
+                       " WHERE (?1 = 0 OR w.topic_id = ?1) AND w.rule = ?2 ORDER BY e.order_id",
+                       &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, topic_id);
-    bind_text(st, 2, hotspot_rule_names[rule]);
+    sqlite_bind_text(st, 2, hotspot_rule_names[rule]);
     int cap = 0, step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {
@@ -454,13 +438,13 @@ int sqlite_hotspot_warning_state(struct store *s, int64_t id, int state, int64_t
                       : state == HSS_CLOSED
                           ? "UPDATE hotspot_warnings SET state = ?2, closed_at = ?3 WHERE id = ?1"
                           : "UPDATE hotspot_warnings SET state = ?2 WHERE id = ?1 AND ?3 = ?3";
-    int rc = prepare(db, sql, &st);
+    int rc = sqlite_prepare(db, sql, &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, hotspot_state_names[state]);
+    sqlite_bind_text(st, 2, hotspot_state_names[state]);
     sqlite3_bind_int64(st, 3, at);
-    rc = run(db, st);
+    rc = sqlite_run(db, st);
     if (!rc && sqlite3_changes(db) == 0)
         rc = -JS_ENOTFOUND;
     return rc;
@@ -472,22 +456,23 @@ int sqlite_hotspot_note_add(struct store *s, struct hotspot_note *n)
     sqlite3_stmt *st;
     if (!db || n->kind < 0 || n->kind >= HSN__COUNT)
         return -JS_EINVAL;
-    int rc = prepare(db,
-                     "INSERT INTO hotspot_notes(warning_id, at, user_id, user_name, unit_id, kind,"
-                     " text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                     &st);
+    int rc = sqlite_prepare(
+        db,
+        "INSERT INTO hotspot_notes(warning_id, at, user_id, user_name, unit_id, kind,"
+        " text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, n->warning_id);
     sqlite3_bind_int64(st, 2, n->at);
     if (n->user_id)
         sqlite3_bind_int64(st, 3, n->user_id);
-    bind_text(st, 4, n->user_name);
+    sqlite_bind_text(st, 4, n->user_name);
     if (n->unit_id)
         sqlite3_bind_int64(st, 5, n->unit_id);
-    bind_text(st, 6, hotspot_note_names[n->kind]);
-    bind_text(st, 7, n->text);
-    rc = run(db, st);
+    sqlite_bind_text(st, 6, hotspot_note_names[n->kind]);
+    sqlite_bind_text(st, 7, n->text);
+    rc = sqlite_run(db, st);
     if (!rc)
         n->id = sqlite3_last_insert_rowid(db);
     return rc;
@@ -501,11 +486,12 @@ int sqlite_hotspot_note_list(struct store *s, int64_t warning_id, struct hotspot
     *n = 0;
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db,
-                     "SELECT id, warning_id, at, coalesce(user_id, 0), user_name,"
-                     " coalesce(unit_id, 0), kind, text FROM hotspot_notes WHERE warning_id = ?1"
-                     " ORDER BY id",
-                     &st);
+    int rc =
+        sqlite_prepare(db,
+                       "SELECT id, warning_id, at, coalesce(user_id, 0), user_name,"
+                       " coalesce(unit_id, 0), kind, text FROM hotspot_notes WHERE warning_id = ?1"
+                       " ORDER BY id",
+                       &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, warning_id);

@@ -26,24 +26,6 @@
     "(e.published_at > 0 AND e.published_at <= ?" N " AND (e.ended_at = 0 OR e.ended_at > ?" N     \
     ") AND e.valid_from <= ?" N " AND (e.valid_to = 0 OR e.valid_to > ?" N "))"
 
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
-{
-    int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : sqlite_fail(db, rc);
-}
-
-static int run(sqlite3 *db, sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : sqlite_fail(db, rc);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
-}
-
 static void bind_id(sqlite3_stmt *st, int i, int64_t v)
 {
     if (v)
@@ -103,25 +85,25 @@ static int read_row(sqlite3_stmt *st, struct kb_entry *k)
 static int write_side(sqlite3 *db, const struct kb_entry *k)
 {
     sqlite3_stmt *st;
-    int rc = prepare(db, "DELETE FROM kb_categories WHERE kb_id = ?1", &st);
+    int rc = sqlite_prepare(db, "DELETE FROM kb_categories WHERE kb_id = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, k->id);
-    if ((rc = run(db, st)))
+    if ((rc = sqlite_run(db, st)))
         return rc;
     for (int i = 0; i < k->n_categories && !rc; i++) {
-        if ((rc = prepare(db,
-                          "INSERT OR IGNORE INTO kb_categories(category_id, kb_id) VALUES (?1, ?2)",
-                          &st)))
+        if ((rc = sqlite_prepare(
+                 db, "INSERT OR IGNORE INTO kb_categories(category_id, kb_id) VALUES (?1, ?2)",
+                 &st)))
             return rc;
         sqlite3_bind_int64(st, 1, k->categories[i]);
         sqlite3_bind_int64(st, 2, k->id);
-        rc = run(db, st);
+        rc = sqlite_run(db, st);
     }
-    if (rc || (rc = prepare(db, "DELETE FROM kb_search WHERE rowid = ?1", &st)))
+    if (rc || (rc = sqlite_prepare(db, "DELETE FROM kb_search WHERE rowid = ?1", &st)))
         return rc;
     sqlite3_bind_int64(st, 1, k->id);
-    if ((rc = run(db, st)) || k->status != KB_PUBLISHED)
+    if ((rc = sqlite_run(db, st)) || k->status != KB_PUBLISHED)
         return rc;
     struct buf q, a, b;
     buf_init(&q, 0);
@@ -135,13 +117,14 @@ static int write_side(sqlite3 *db, const struct kb_entry *k)
     if (!rc && k->basis[0])
         rc = searchtext_index(k->basis, &b);
     if (!rc)
-        rc = prepare(db, "INSERT INTO kb_search(rowid, q, a, b) VALUES (?1, ?2, ?3, ?4)", &st);
+        rc = sqlite_prepare(db, "INSERT INTO kb_search(rowid, q, a, b) VALUES (?1, ?2, ?3, ?4)",
+                            &st);
     if (!rc) {
         sqlite3_bind_int64(st, 1, k->id);
-        bind_text(st, 2, q.data);
-        bind_text(st, 3, a.data);
-        bind_text(st, 4, b.data);
-        rc = run(db, st);
+        sqlite_bind_text(st, 2, q.data);
+        sqlite_bind_text(st, 3, a.data);
+        sqlite_bind_text(st, 4, b.data);
+        rc = sqlite_run(db, st);
     }
     buf_release(&q);
     buf_release(&a);
@@ -156,7 +139,7 @@ int sqlite_kb_put(struct store *s, struct kb_entry *k)
     if (!db || k->status < 0 || k->status >= KB__COUNT || k->version < 1)
         return -JS_EINVAL;
     bool insert = k->id == 0;
-    int rc = prepare(
+    int rc = sqlite_prepare(
         db,
         insert
             ? "INSERT INTO kb_entries(entry_id, version, status, question, answer, basis, unit_id,"
@@ -174,10 +157,10 @@ int sqlite_kb_put(struct store *s, struct kb_entry *k)
         return rc;
     bind_id(st, 1, k->entry_id);
     sqlite3_bind_int(st, 2, k->version);
-    bind_text(st, 3, kb_status_names[k->status]);
-    bind_text(st, 4, k->question);
-    bind_text(st, 5, k->answer);
-    bind_text(st, 6, k->basis);
+    sqlite_bind_text(st, 3, kb_status_names[k->status]);
+    sqlite_bind_text(st, 4, k->question);
+    sqlite_bind_text(st, 5, k->answer);
+    sqlite_bind_text(st, 6, k->basis);
     sqlite3_bind_int64(st, 7, k->unit_id);
     sqlite3_bind_int64(st, 8, k->valid_from);
     sqlite3_bind_int64(st, 9, k->valid_to);
@@ -187,14 +170,14 @@ int sqlite_kb_put(struct store *s, struct kb_entry *k)
     sqlite3_bind_int64(st, 13, k->submitted_at);
     bind_id(st, 14, k->reviewer_id);
     sqlite3_bind_int64(st, 15, k->reviewed_at);
-    bind_text(st, 16, k->note);
+    sqlite_bind_text(st, 16, k->note);
     sqlite3_bind_int64(st, 17, k->published_at);
     sqlite3_bind_int64(st, 18, k->ended_at);
     sqlite3_bind_int64(st, 19, k->uses);
     sqlite3_bind_int(st, 20, (int)k->reminded);
     if (!insert)
         sqlite3_bind_int64(st, 21, k->id);
-    if ((rc = run(db, st)))
+    if ((rc = sqlite_run(db, st)))
         return rc;
     if (!insert && sqlite3_changes(db) == 0)
         return -JS_ENOTFOUND;
@@ -202,10 +185,10 @@ int sqlite_kb_put(struct store *s, struct kb_entry *k)
         k->id = sqlite3_last_insert_rowid(db);
         if (!k->entry_id) {
             k->entry_id = k->id;
-            if ((rc = prepare(db, "UPDATE kb_entries SET entry_id = id WHERE id = ?1", &st)))
+            if ((rc = sqlite_prepare(db, "UPDATE kb_entries SET entry_id = id WHERE id = ?1", &st)))
                 return rc;
             sqlite3_bind_int64(st, 1, k->id);
-            if ((rc = run(db, st)))
+            if ((rc = sqlite_run(db, st)))
                 return rc;
         }
     }
@@ -219,7 +202,7 @@ int sqlite_kb_get(struct store *s, int64_t id, struct kb_entry *out)
     kb_entry_init(out);
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db, "SELECT " KB_COLS " FROM kb_entries e WHERE e.id = ?1", &st);
+    int rc = sqlite_prepare(db, "SELECT " KB_COLS " FROM kb_entries e WHERE e.id = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -312,10 +295,10 @@ int sqlite_kb_list(struct store *s, const struct kb_query *q, struct kb_list *ou
         rc = -JS_ENOMEM;
         goto out;
     }
-    if ((rc = prepare(db, sql.data, &st)))
+    if ((rc = sqlite_prepare(db, sql.data, &st)))
         goto out;
     if (text)
-        bind_text(st, 1, expr.data);
+        sqlite_bind_text(st, 1, expr.data);
     sqlite3_bind_int64(st, 2, q->id);
     sqlite3_bind_int64(st, 3, q->entry_id);
     sqlite3_bind_int64(st, 4, q->unit_id);
@@ -350,17 +333,18 @@ int sqlite_kb_use(struct store *s, int64_t id, int64_t order_id, int64_t at)
     sqlite3_stmt *st;
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db, "INSERT INTO kb_uses(kb_id, order_id, at) VALUES (?1, ?2, ?3)", &st);
+    int rc =
+        sqlite_prepare(db, "INSERT INTO kb_uses(kb_id, order_id, at) VALUES (?1, ?2, ?3)", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, order_id);
     sqlite3_bind_int64(st, 3, at);
-    if ((rc = run(db, st)) ||
-        (rc = prepare(db, "UPDATE kb_entries SET uses = uses + 1 WHERE id = ?1", &st)))
+    if ((rc = sqlite_run(db, st)) ||
+        (rc = sqlite_prepare(db, "UPDATE kb_entries SET uses = uses + 1 WHERE id = ?1", &st)))
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    if ((rc = run(db, st)))
+    if ((rc = sqlite_run(db, st)))
         return rc;
     return sqlite3_changes(db) ? 0 : -JS_ENOTFOUND;
 }
@@ -378,7 +362,7 @@ int sqlite_kb_stats_db(sqlite3 *db, int64_t from, int64_t to, int64_t cutoff,
     if (!db)
         return -JS_EINVAL;
     /* ?1 the instant the figures stand at (just before the cut-off), ?2 from, ?3 to */
-    int rc = prepare(
+    int rc = sqlite_prepare(
         db,
         "SELECT u.unit_id,"
         " (SELECT count(*) FROM kb_entries e WHERE e.unit_id = u.unit_id AND " KB_IN_FORCE(

@@ -33,6 +33,12 @@ struct sqlite3 *store_sqlite_db(struct store *s);
 /* Maps a SQLite result code to an error code (busy, no memory, unique → exists, other
  * constraints → invalid); unexpected ones are logged with SQLite's message. */
 int sqlite_fail(struct sqlite3 *db, int rc);
+/* Prepares sql on db into *st (sqlite3_finalize it), or returns sqlite_fail's code. */
+int sqlite_prepare(struct sqlite3 *db, const char *sql, struct sqlite3_stmt **st);
+/* Steps a statement that returns no rows and finalizes it: 0 or sqlite_fail's code. */
+int sqlite_run(struct sqlite3 *db, struct sqlite3_stmt *st);
+/* Binds text s (NULL: "") to parameter i, copied. */
+void sqlite_bind_text(struct sqlite3_stmt *st, int i, const char *s);
 /* Copies text column i into dst (n bytes, cut to fit, "" for NULL). */
 void sqlite_col_copy(struct sqlite3_stmt *st, int i, char *dst, size_t n);
 /* The timers' store_ops of the SQLite backend (sqlite_timers.c). */

@@ -16,25 +16,6 @@
     "id, kind, state, order_id, order_number, event_id, unit_id, to_role, to_name, to_phone,"      \
     " to_email, text, attempts, created_at, next_at, sent_at, last_error"
 
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
-{
-    int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : sqlite_fail(db, rc);
-}
-
-/* Steps a statement that returns no rows and finalizes it. */
-static int run(sqlite3 *db, sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : sqlite_fail(db, rc);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
-}
-
 static void msg_read(sqlite3_stmt *st, struct outbox_msg *m)
 {
     memset(m, 0, sizeof *m);
@@ -80,29 +61,30 @@ int sqlite_outbox_put(struct store *s, struct outbox_msg *m)
         return -JS_EINVAL;
     if (m->kind < 0 || m->kind >= OBK__COUNT || m->order_id < 0)
         return -JS_EINVAL;
-    int rc = prepare(db,
-                     "INSERT INTO outbox(kind, state, order_id, order_number, event_id, unit_id,"
-                     " to_role, to_name, to_phone, to_email, text, attempts, created_at, next_at)"
-                     " VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?12)",
-                     &st);
+    int rc =
+        sqlite_prepare(db,
+                       "INSERT INTO outbox(kind, state, order_id, order_number, event_id, unit_id,"
+                       " to_role, to_name, to_phone, to_email, text, attempts, created_at, next_at)"
+                       " VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?12)",
+                       &st);
     if (rc)
         return rc;
-    bind_text(st, 1, js_outbox_kind_names[m->kind]);
+    sqlite_bind_text(st, 1, js_outbox_kind_names[m->kind]);
     if (m->order_id)
         sqlite3_bind_int64(st, 2, m->order_id);
-    bind_text(st, 3, m->order_number);
+    sqlite_bind_text(st, 3, m->order_number);
     if (m->event_id)
         sqlite3_bind_int64(st, 4, m->event_id);
     if (m->unit_id)
         sqlite3_bind_int64(st, 5, m->unit_id);
-    bind_text(st, 6, m->to_role);
-    bind_text(st, 7, m->to_name);
-    bind_text(st, 8, m->to_phone);
-    bind_text(st, 9, m->to_email);
-    bind_text(st, 10, m->text);
+    sqlite_bind_text(st, 6, m->to_role);
+    sqlite_bind_text(st, 7, m->to_name);
+    sqlite_bind_text(st, 8, m->to_phone);
+    sqlite_bind_text(st, 9, m->to_email);
+    sqlite_bind_text(st, 10, m->text);
     sqlite3_bind_int64(st, 11, m->created_at);
     sqlite3_bind_int64(st, 12, m->next_at);
-    rc = run(db, st);
+    rc = sqlite_run(db, st);
     if (!rc) {
         m->id = sqlite3_last_insert_rowid(db);
         m->state = OBS_PENDING;
@@ -122,17 +104,17 @@ int sqlite_outbox_list(struct store *s, const struct outbox_query *q, struct out
     sqlite3_stmt *st;
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db,
-                     "SELECT " MSG_COLS " FROM outbox WHERE (?1 IS NULL OR state = ?1)"
-                     " AND (?2 IS NULL OR kind = ?2) AND (?3 = 0 OR order_id = ?3)"
-                     " AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5",
-                     &st);
+    int rc = sqlite_prepare(db,
+                            "SELECT " MSG_COLS " FROM outbox WHERE (?1 IS NULL OR state = ?1)"
+                            " AND (?2 IS NULL OR kind = ?2) AND (?3 = 0 OR order_id = ?3)"
+                            " AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5",
+                            &st);
     if (rc)
         return rc;
     if (q->state >= 0 && q->state < OBS__COUNT)
-        bind_text(st, 1, js_outbox_state_names[q->state]);
+        sqlite_bind_text(st, 1, js_outbox_state_names[q->state]);
     if (q->kind >= 0 && q->kind < OBK__COUNT)
-        bind_text(st, 2, js_outbox_kind_names[q->kind]);
+        sqlite_bind_text(st, 2, js_outbox_kind_names[q->kind]);
     sqlite3_bind_int64(st, 3, q->order_id);
     sqlite3_bind_int64(st, 4, q->before_id);
     sqlite3_bind_int(st, 5, clamp_limit(q->limit));
@@ -145,7 +127,7 @@ int sqlite_outbox_get(struct store *s, int64_t id, struct outbox_msg *out)
     sqlite3_stmt *st;
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db, "SELECT " MSG_COLS " FROM outbox WHERE id = ?1", &st);
+    int rc = sqlite_prepare(db, "SELECT " MSG_COLS " FROM outbox WHERE id = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -166,7 +148,7 @@ int sqlite_outbox_counts(struct store *s, int64_t counts[OBS__COUNT])
         counts[i] = 0;
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db, "SELECT state, count(*) FROM outbox GROUP BY state", &st);
+    int rc = sqlite_prepare(db, "SELECT state, count(*) FROM outbox GROUP BY state", &st);
     if (rc)
         return rc;
     int step;
@@ -192,22 +174,22 @@ int sqlite_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int
     int rc = s->ops->begin(s);
     if (rc)
         return rc;
-    rc = prepare(db,
-                 "SELECT " MSG_COLS " FROM outbox WHERE state = 'pending' AND next_at <= ?1"
-                 " AND lease_until <= ?1 ORDER BY next_at, id LIMIT ?2",
-                 &st);
+    rc = sqlite_prepare(db,
+                        "SELECT " MSG_COLS " FROM outbox WHERE state = 'pending' AND next_at <= ?1"
+                        " AND lease_until <= ?1 ORDER BY next_at, id LIMIT ?2",
+                        &st);
     if (!rc) {
         sqlite3_bind_int64(st, 1, now);
         sqlite3_bind_int(st, 2, max > 0 ? max : 1);
         rc = read_msgs(db, st, out);
     }
     for (int i = first; !rc && i < out->n; i++) {
-        rc = prepare(db, "UPDATE outbox SET lease_until = ?2 WHERE id = ?1", &st);
+        rc = sqlite_prepare(db, "UPDATE outbox SET lease_until = ?2 WHERE id = ?1", &st);
         if (rc)
             break;
         sqlite3_bind_int64(st, 1, out->v[i].id);
         sqlite3_bind_int64(st, 2, now + (lease_seconds > 0 ? lease_seconds : 60));
-        rc = run(db, st);
+        rc = sqlite_run(db, st);
     }
     if (!rc)
         rc = s->ops->commit(s);
@@ -230,15 +212,15 @@ int sqlite_outbox_renew(struct store *s, const int64_t *ids, int n, int64_t unti
     if (rc)
         return rc;
     for (int i = 0; !rc && i < n; i++) {
-        rc = prepare(db,
-                     "UPDATE outbox SET lease_until = ?2 WHERE id = ?1 AND state = 'pending'"
-                     " AND lease_until > 0",
-                     &st);
+        rc = sqlite_prepare(db,
+                            "UPDATE outbox SET lease_until = ?2 WHERE id = ?1 AND state = 'pending'"
+                            " AND lease_until > 0",
+                            &st);
         if (rc)
             break;
         sqlite3_bind_int64(st, 1, ids[i]);
         sqlite3_bind_int64(st, 2, until);
-        rc = run(db, st);
+        rc = sqlite_run(db, st);
     }
     if (!rc)
         rc = s->ops->commit(s);
@@ -253,15 +235,16 @@ int sqlite_outbox_sent(struct store *s, int64_t id, int64_t now)
     sqlite3_stmt *st;
     if (!db)
         return -JS_EINVAL;
-    int rc = prepare(db,
-                     "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?2,"
-                     " lease_until = 0, last_error = '' WHERE id = ?1 AND state = 'pending'",
-                     &st);
+    int rc =
+        sqlite_prepare(db,
+                       "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?2,"
+                       " lease_until = 0, last_error = '' WHERE id = ?1 AND state = 'pending'",
+                       &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, now);
-    rc = run(db, st);
+    rc = sqlite_run(db, st);
     return rc ? rc : sqlite3_changes(db) == 1 ? 0 : -JS_ESTATE;
 }
 
@@ -274,17 +257,17 @@ int sqlite_outbox_failed(struct store *s, int64_t id, const char *error, int64_t
     if (!db)
         return -JS_EINVAL;
     snprintf(err, sizeof err, "%s", error ? error : "");
-    int rc = prepare(db,
-                     "UPDATE outbox SET state = ?4, attempts = attempts + 1, next_at = ?3,"
-                     " lease_until = 0, last_error = ?2 WHERE id = ?1 AND state = 'pending'",
-                     &st);
+    int rc = sqlite_prepare(db,
+                            "UPDATE outbox SET state = ?4, attempts = attempts + 1, next_at = ?3,"
+                            " lease_until = 0, last_error = ?2 WHERE id = ?1 AND state = 'pending'",
+                            &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, err);
+    sqlite_bind_text(st, 2, err);
     sqlite3_bind_int64(st, 3, next_at);
-    bind_text(st, 4, give_up ? "failed" : "pending");
-    rc = run(db, st);
+    sqlite_bind_text(st, 4, give_up ? "failed" : "pending");
+    rc = sqlite_run(db, st);
     return rc ? rc : sqlite3_changes(db) == 1 ? 0 : -JS_ESTATE;
 }
 
@@ -294,12 +277,12 @@ int sqlite_outbox_release(struct store *s, int64_t id)
     sqlite3_stmt *st;
     if (!db)
         return -JS_EINVAL;
-    int rc =
-        prepare(db, "UPDATE outbox SET lease_until = 0 WHERE id = ?1 AND state = 'pending'", &st);
+    int rc = sqlite_prepare(
+        db, "UPDATE outbox SET lease_until = 0 WHERE id = ?1 AND state = 'pending'", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
-    return run(db, st);
+    return sqlite_run(db, st);
 }
 
 int sqlite_outbox_retry(struct store *s, int64_t id, int64_t now)
@@ -314,15 +297,15 @@ int sqlite_outbox_retry(struct store *s, int64_t id, int64_t now)
         return rc;
     if (m.state != OBS_FAILED)
         return -JS_ESTATE;
-    rc = prepare(db,
-                 "UPDATE outbox SET state = 'pending', next_at = ?2, lease_until = 0"
-                 " WHERE id = ?1 AND state = 'failed'",
-                 &st);
+    rc = sqlite_prepare(db,
+                        "UPDATE outbox SET state = 'pending', next_at = ?2, lease_until = 0"
+                        " WHERE id = ?1 AND state = 'failed'",
+                        &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, now);
-    rc = run(db, st);
+    rc = sqlite_run(db, st);
     return rc ? rc : sqlite3_changes(db) == 1 ? 0 : -JS_ESTATE;
 }
 
@@ -335,18 +318,18 @@ int sqlite_events_by_action(struct store *s, const struct timers_event_query *q,
         return -JS_EINVAL;
     if (q->action < 0 || q->action >= ACT__COUNT)
         return -JS_EINVAL;
-    int rc =
-        prepare(db,
-                "SELECT id, order_id, version, at, actor_user, actor_role, actor_unit, actor_name,"
-                " action, status_before, status_after, payload FROM events"
-                " WHERE action = ?1 AND (?2 = 0 OR at >= ?2) AND (?3 = 0 OR at < ?3)"
-                " AND (?4 = 0 OR id < ?4) AND (?5 = 0 OR EXISTS (SELECT 1 FROM"
-                " json_each(json_extract(payload, '$.args.units')) WHERE value = ?5))"
-                " ORDER BY at DESC, id DESC LIMIT ?6",
-                &st);
+    int rc = sqlite_prepare(
+        db,
+        "SELECT id, order_id, version, at, actor_user, actor_role, actor_unit, actor_name,"
+        " action, status_before, status_after, payload FROM events"
+        " WHERE action = ?1 AND (?2 = 0 OR at >= ?2) AND (?3 = 0 OR at < ?3)"
+        " AND (?4 = 0 OR id < ?4) AND (?5 = 0 OR EXISTS (SELECT 1 FROM"
+        " json_each(json_extract(payload, '$.args.units')) WHERE value = ?5))"
+        " ORDER BY at DESC, id DESC LIMIT ?6",
+        &st);
     if (rc)
         return rc;
-    bind_text(st, 1, js_action_names[q->action]);
+    sqlite_bind_text(st, 1, js_action_names[q->action]);
     sqlite3_bind_int64(st, 2, q->from);
     sqlite3_bind_int64(st, 3, q->to);
     sqlite3_bind_int64(st, 4, q->before_id);

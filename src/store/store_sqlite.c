@@ -78,6 +78,24 @@ int sqlite_fail(struct sqlite3 *db, int rc)
     }
 }
 
+int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+    return rc == SQLITE_OK ? 0 : sqlite_fail(db, rc);
+}
+
+int sqlite_run(sqlite3 *db, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : sqlite_fail(db, rc);
+}
+
+void sqlite_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
+}
+
 static uint64_t hash_str(const char *s)
 {
     uint64_t h = 14695981039346656037ULL; /* FNV-1a */
