@@ -250,3 +250,68 @@ bool store_file_ref_next(const char **p, char id[33])
     *p = NULL;
     return false;
 }
+
+bool store_hits_add(struct store_hits *h, int64_t id, int kind, bool exact)
+{
+    if (h->n >= h->want)
+        return false;
+    for (int i = 0; i < h->n; i++)
+        if (h->v[i].id == id)
+            return false;
+    h->v[h->n++] = (struct search_hit){id, kind, exact};
+    return true;
+}
+
+int store_search_run(const struct store_search_backend *b, void *ctx, const struct search_query *sq,
+                     struct search_hit *out, int *n, bool *more)
+{
+    struct store_hits h = {0};
+    int64_t since_id = 0;
+    int rc = 0;
+    *n = 0;
+    *more = false;
+    if (sq->limit < 1 || sq->limit > 500 || sq->offset < 0 || sq->offset > SEARCH_MAX_OFFSET)
+        return -JS_EINVAL;
+    h.want = sq->offset + sq->limit + 1;
+    h.v = malloc((size_t)h.want * sizeof *h.v);
+    if (!h.v)
+        return -JS_ENOMEM;
+    if (sq->since && ((rc = b->since_id(ctx, sq->since, &since_id)) || since_id == INT64_MAX))
+        goto out; /* nothing that recent */
+    const char *key = sq->key && sq->key[0] ? sq->key : NULL;
+    char rev[160];
+    if (key && (sq->kinds & SEARCH_BIT(SEARCH_NUMBER)) &&
+        strspn(key, "0123456789") == strlen(key)) {
+        store_reverse(key, rev, sizeof rev);
+        rc = b->keys(ctx, sq, since_id, "n", rev, false, SEARCH_NUMBER, &h);
+    }
+    if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_UPSTREAM))) {
+        store_upstream_key(key, rev, sizeof rev);
+        rc = b->keys(ctx, sq, since_id, "u", rev, false, SEARCH_UPSTREAM, &h);
+    }
+    if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_PHONE))) {
+        char digits[40];
+        if (searchtext_phone_digits(key, digits, sizeof digits) >= 4) {
+            store_reverse(digits, rev, sizeof rev);
+            rc = b->keys(ctx, sq, since_id, "p", rev, sq->phone_exact, SEARCH_PHONE, &h);
+        }
+    }
+    if (!rc && sq->name && sq->name[0] && (sq->kinds & SEARCH_BIT(SEARCH_NAME))) {
+        struct buf f;
+        buf_init(&f, 128);
+        rc = text_fold(sq->name, &f);
+        if (!rc && f.len)
+            rc = b->keys(ctx, sq, since_id, "c", f.data, false, SEARCH_NAME, &h);
+        buf_release(&f);
+    }
+    if (!rc && sq->text && sq->text->n > 0 && (sq->kinds & SEARCH_BIT(SEARCH_TEXT)))
+        rc = b->text(ctx, sq, since_id, &h);
+    if (rc)
+        goto out;
+    for (int i = sq->offset; i < h.n && *n < sq->limit; i++)
+        out[(*n)++] = h.v[i];
+    *more = h.n > sq->offset + sq->limit;
+out:
+    free(h.v);
+    return rc;
+}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/order.h"
+#include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -53,6 +54,35 @@ bool store_file_ref_next(const char **p, char id[33]);
  * key of an order for a sort (enum order_sort). */
 int store_cursor_parse(const char *c, int sort, int64_t *key, int64_t *id);
 int64_t store_sort_key(int sort, const struct order *o);
+/* The deepest page order_search serves (offset + limit). */
+#define SEARCH_MAX_OFFSET 5000
+
+/* The hits of one order_search being gathered: at most want, no order twice. */
+struct store_hits {
+    struct search_hit *v;
+    int n, want;
+};
+/* Adds order id as a hit of kind unless it is there already or h is full; true if added. */
+bool store_hits_add(struct store_hits *h, int64_t id, int kind, bool exact);
+
+/* What a backend does for order_search; store_search_run drives it through the kinds in the
+ * order of relevance (struct search_query of store.h). Each returns 0 or a negative code. */
+struct store_search_backend {
+    /* the id of the first order created at or after since, INT64_MAX when none */
+    int (*since_id)(void *ctx, int64_t since, int64_t *id);
+    /* adds the orders whose key of kind_letter ('n' number, 'u' upstream, 'p' phone reversed,
+     * 'c' citizen name) is key (exact_only) or begins with it, exact keys first */
+    int (*keys)(void *ctx, const struct search_query *sq, int64_t since_id, const char *kind_letter,
+                const char *key, bool exact_only, int kind, struct store_hits *h);
+    /* adds the orders matching sq->text: title matches first (unless newest_only), newest
+     * first in each tier */
+    int (*text)(void *ctx, const struct search_query *sq, int64_t since_id, struct store_hits *h);
+};
+/* store_ops.order_search over a backend: checks sq's limits, gathers the hits of each kind and
+ * returns the page sq asks for. */
+int store_search_run(const struct store_search_backend *b, void *ctx, const struct search_query *sq,
+                     struct search_hit *out, int *n, bool *more);
+
 /* Room for the longest cursor. */
 #define STORE_CURSOR_MIN_SIZE 48
 

@@ -1781,21 +1781,6 @@ static int pg_order_count_by_status(struct store *s, int64_t counts[ST__COUNT])
 
 /* ---- search ---- */
 
-#define SEARCH_MAX_OFFSET 5000
-
-struct hits {
-    struct search_hit *v;
-    int n, want;
-};
-
-static bool hits_has(const struct hits *h, int64_t id)
-{
-    for (int i = 0; i < h->n; i++)
-        if (h->v[i].id == id)
-            return true;
-    return false;
-}
-
 static int search_filters(const struct search_query *q, int64_t since_id, const char *col,
                           struct buf *sql, struct pp *a)
 {
@@ -1819,7 +1804,7 @@ static int search_filters(const struct search_query *q, int64_t since_id, const 
 /* Runs sql and adds each new id (column 0; column 1, when present, 't' for an exact key) as a
  * hit of kind. */
 static int search_collect(struct pgs *p, const char *sql, const struct pp *a, int kind,
-                          struct hits *h)
+                          struct store_hits *h)
 {
     PGresult *r;
     int rc = px(p, sql, a, &r, NULL);
@@ -1827,11 +1812,8 @@ static int search_collect(struct pgs *p, const char *sql, const struct pp *a, in
         return rc;
     bool exact_col = PQnfields(r) > 1;
     for (int i = 0; i < PQntuples(r) && h->n < h->want; i++) {
-        int64_t id = val_int(r, i, 0);
-        if (hits_has(h, id))
-            continue;
-        h->v[h->n++] =
-            (struct search_hit){id, kind, exact_col && strcmp(PQgetvalue(r, i, 1), "t") == 0};
+        store_hits_add(h, val_int(r, i, 0), kind,
+                       exact_col && strcmp(PQgetvalue(r, i, 1), "t") == 0);
     }
     PQclear(r);
     return 0;
@@ -1839,10 +1821,11 @@ static int search_collect(struct pgs *p, const char *sql, const struct pp *a, in
 
 /* Lookups in order_keys: the key whole or as its beginning (bytewise: key COLLATE "C" in
  * [key, key || U+10FFFF), the largest character, so that the bound is valid UTF-8). */
-static int search_keys(struct pgs *p, const struct search_query *sq, int64_t since_id,
+static int search_keys(void *ctx, const struct search_query *sq, int64_t since_id,
                        const char *kind_letter, const char *key, bool exact_only, int kind,
-                       struct hits *h)
+                       struct store_hits *h)
 {
+    struct pgs *p = ctx;
     struct buf sql;
     struct pp a = {.n = 0};
     char hi[168];
@@ -1874,9 +1857,10 @@ static int search_keys(struct pgs *p, const struct search_query *sq, int64_t sin
 }
 
 /* Text: first the orders whose title matches, then the others, newest first in each. */
-static int search_text(struct pgs *p, const struct search_query *sq, int64_t since_id,
-                       struct hits *h)
+static int search_text(void *ctx, const struct search_query *sq, int64_t since_id,
+                       struct store_hits *h)
 {
+    struct pgs *p = ctx;
     struct buf sql, qs;
     int rc = 0;
     buf_init(&sql, 0);
@@ -1903,74 +1887,37 @@ static int search_text(struct pgs *p, const struct search_query *sq, int64_t sin
     return rc;
 }
 
+/* The id of the first order created at or after since (INT64_MAX: none), remembered for the
+ * next search with the same bound. */
+static int pg_search_since(void *ctx, int64_t since, int64_t *id)
+{
+    struct pgs *p = ctx;
+    if (since == p->memo_since) {
+        *id = p->memo_since_id;
+        return 0;
+    }
+    struct pp a = {.n = 0};
+    PGresult *r;
+    p_int(&a, since);
+    int rc = px(p, "SELECT id FROM orders WHERE created_at >= $1 ORDER BY created_at LIMIT 1", &a,
+                &r, NULL);
+    if (rc)
+        return rc;
+    *id = PQntuples(r) == 1 ? val_int(r, 0, 0) : INT64_MAX;
+    PQclear(r);
+    if (*id != INT64_MAX) {
+        p->memo_since = since;
+        p->memo_since_id = *id;
+    }
+    return 0;
+}
+
+static const struct store_search_backend pg_search = {pg_search_since, search_keys, search_text};
+
 static int pg_order_search(struct store *s, const struct search_query *sq, struct search_hit *out,
                            int *n, bool *more)
 {
-    struct pgs *p = pg_of(s);
-    struct hits h = {0};
-    int64_t since_id = 0;
-    int rc = 0;
-    *n = 0;
-    *more = false;
-    if (sq->limit < 1 || sq->limit > 500 || sq->offset < 0 || sq->offset > SEARCH_MAX_OFFSET)
-        return -JS_EINVAL;
-    h.want = sq->offset + sq->limit + 1;
-    h.v = malloc((size_t)h.want * sizeof *h.v);
-    if (!h.v)
-        return -JS_ENOMEM;
-    if (sq->since && sq->since == p->memo_since) {
-        since_id = p->memo_since_id;
-    } else if (sq->since) {
-        struct pp a = {.n = 0};
-        PGresult *r;
-        p_int(&a, sq->since);
-        if ((rc = px(p, "SELECT id FROM orders WHERE created_at >= $1 ORDER BY created_at LIMIT 1",
-                     &a, &r, NULL)))
-            goto out;
-        since_id = PQntuples(r) == 1 ? val_int(r, 0, 0) : INT64_MAX; /* nothing that recent */
-        PQclear(r);
-        if (since_id == INT64_MAX)
-            goto out;
-        p->memo_since = sq->since;
-        p->memo_since_id = since_id;
-    }
-    const char *key = sq->key && sq->key[0] ? sq->key : NULL;
-    char rev[160];
-    if (key && (sq->kinds & SEARCH_BIT(SEARCH_NUMBER)) &&
-        strspn(key, "0123456789") == strlen(key)) {
-        store_reverse(key, rev, sizeof rev);
-        rc = search_keys(p, sq, since_id, "n", rev, false, SEARCH_NUMBER, &h);
-    }
-    if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_UPSTREAM))) {
-        store_upstream_key(key, rev, sizeof rev);
-        rc = search_keys(p, sq, since_id, "u", rev, false, SEARCH_UPSTREAM, &h);
-    }
-    if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_PHONE))) {
-        char digits[40];
-        int nd = searchtext_phone_digits(key, digits, sizeof digits);
-        if (nd >= 4) {
-            store_reverse(digits, rev, sizeof rev);
-            rc = search_keys(p, sq, since_id, "p", rev, sq->phone_exact, SEARCH_PHONE, &h);
-        }
-    }
-    if (!rc && sq->name && sq->name[0] && (sq->kinds & SEARCH_BIT(SEARCH_NAME))) {
-        struct buf f;
-        buf_init(&f, 128);
-        rc = text_fold(sq->name, &f);
-        if (!rc && f.len)
-            rc = search_keys(p, sq, since_id, "c", f.data, false, SEARCH_NAME, &h);
-        buf_release(&f);
-    }
-    if (!rc && sq->text && sq->text->n > 0 && (sq->kinds & SEARCH_BIT(SEARCH_TEXT)))
-        rc = search_text(p, sq, since_id, &h);
-    if (rc)
-        goto out;
-    for (int i = sq->offset; i < h.n && *n < sq->limit; i++)
-        out[(*n)++] = h.v[i];
-    *more = h.n > sq->offset + sq->limit;
-out:
-    free(h.v);
-    return rc;
+    return store_search_run(&pg_search, pg_of(s), sq, out, n, more);
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -1394,21 +1394,6 @@ out:
 
 /* ---- search ---- */
 
-#define SEARCH_MAX_OFFSET 5000
-
-struct hits {
-    struct search_hit *v;
-    int n, want;
-};
-
-static bool hits_has(const struct hits *h, int64_t id)
-{
-    for (int i = 0; i < h->n; i++)
-        if (h->v[i].id == id)
-            return true;
-    return false;
-}
-
 /* The common filters of every kind: unit, window, exclusion; col is the order id's column. */
 static int search_filters(const struct search_query *q, int64_t since_id, const char *col,
                           struct buf *sql, struct qparams *p)
@@ -1433,7 +1418,7 @@ static int search_filters(const struct search_query *q, int64_t since_id, const 
 /* Runs sql (its parameters in p; the last one is bound to the row limit) and adds each new id
  * (column 0; column 1, when present, true for an exact key) as a hit of kind. */
 static int search_collect(struct sq *q, const char *sql, struct qparams *p, int kind,
-                          struct hits *h)
+                          struct store_hits *h)
 {
     sqlite3_stmt *st;
     int rc = stmt_get(q, sql, &st);
@@ -1447,10 +1432,8 @@ static int search_collect(struct sq *q, const char *sql, struct qparams *p, int 
     int step;
     bool exact_col = sqlite3_column_count(st) > 1;
     while (h->n < h->want && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        if (hits_has(h, id))
-            continue;
-        h->v[h->n++] = (struct search_hit){id, kind, exact_col && sqlite3_column_int(st, 1)};
+        store_hits_add(h, sqlite3_column_int64(st, 0), kind,
+                       exact_col && sqlite3_column_int(st, 1));
     }
     if (h->n < h->want && step != SQLITE_DONE)
         rc = sqlite_fail(q->db, step);
@@ -1459,10 +1442,11 @@ static int search_collect(struct sq *q, const char *sql, struct qparams *p, int 
 }
 
 /* Lookups in order_keys: the key whole or as its beginning (reversed keys: the tail). */
-static int search_keys(struct sq *q, const struct search_query *sq, int64_t since_id,
+static int search_keys(void *ctx, const struct search_query *sq, int64_t since_id,
                        const char *kind_letter, const char *key, bool exact_only, int kind,
-                       struct hits *h)
+                       struct store_hits *h)
 {
+    struct sq *q = ctx;
     struct buf sql;
     struct qparams p = {.n = 0};
     char hi[160];
@@ -1495,9 +1479,10 @@ static int search_keys(struct sq *q, const struct search_query *sq, int64_t sinc
 }
 
 /* Text: first the orders whose title matches, then the others, newest first in each. */
-static int search_text(struct sq *q, const struct search_query *sq, int64_t since_id,
-                       struct hits *h)
+static int search_text(void *ctx, const struct search_query *sq, int64_t since_id,
+                       struct store_hits *h)
 {
+    struct sq *q = ctx;
     struct buf expr, sql;
     buf_init(&expr, 0);
     buf_init(&sql, 0);
@@ -1539,81 +1524,42 @@ static int search_text(struct sq *q, const struct search_query *sq, int64_t sinc
     return rc;
 }
 
+/* The id of the first order created at or after since (INT64_MAX: none), remembered for the
+ * next search with the same bound (a window such as "the last 30 days" repeats). */
+static int sq_search_since(void *ctx, int64_t since, int64_t *id)
+{
+    struct sq *q = ctx;
+    sqlite3_stmt *st;
+    if (since == q->memo_since) {
+        *id = q->memo_since_id;
+        return 0;
+    }
+    int rc = stmt_get(q, "SELECT id FROM orders WHERE created_at >= ?1 ORDER BY created_at LIMIT 1",
+                      &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, since);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else if (step == SQLITE_DONE)
+        *id = INT64_MAX;
+    else
+        rc = sqlite_fail(q->db, step);
+    stmt_put(q, st);
+    if (!rc && *id != INT64_MAX) {
+        q->memo_since = since;
+        q->memo_since_id = *id;
+    }
+    return rc;
+}
+
+static const struct store_search_backend sq_search = {sq_search_since, search_keys, search_text};
+
 static int sq_order_search(struct store *s, const struct search_query *sq, struct search_hit *out,
                            int *n, bool *more)
 {
-    struct sq *q = sq_of(s);
-    struct hits h = {0};
-    int64_t since_id = 0;
-    int rc = 0;
-    *n = 0;
-    *more = false;
-    if (sq->limit < 1 || sq->limit > 500 || sq->offset < 0 || sq->offset > SEARCH_MAX_OFFSET)
-        return -JS_EINVAL;
-    h.want = sq->offset + sq->limit + 1;
-    h.v = malloc((size_t)h.want * sizeof *h.v);
-    if (!h.v)
-        return -JS_ENOMEM;
-    if (sq->since && sq->since == q->memo_since) {
-        since_id = q->memo_since_id;
-    } else if (sq->since) {
-        sqlite3_stmt *st;
-        if ((rc = stmt_get(q,
-                           "SELECT id FROM orders WHERE created_at >= ?1 ORDER BY created_at"
-                           " LIMIT 1",
-                           &st)))
-            goto out;
-        sqlite3_bind_int64(st, 1, sq->since);
-        int step = sqlite3_step(st);
-        if (step == SQLITE_ROW)
-            since_id = sqlite3_column_int64(st, 0);
-        else if (step == SQLITE_DONE)
-            since_id = INT64_MAX; /* nothing that recent */
-        else
-            rc = sqlite_fail(q->db, step);
-        stmt_put(q, st);
-        if (rc || since_id == INT64_MAX)
-            goto out;
-        q->memo_since = sq->since;
-        q->memo_since_id = since_id;
-    }
-    const char *key = sq->key && sq->key[0] ? sq->key : NULL;
-    char rev[160];
-    if (key && (sq->kinds & SEARCH_BIT(SEARCH_NUMBER)) &&
-        strspn(key, "0123456789") == strlen(key)) {
-        store_reverse(key, rev, sizeof rev);
-        rc = search_keys(q, sq, since_id, "n", rev, false, SEARCH_NUMBER, &h);
-    }
-    if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_UPSTREAM))) {
-        store_upstream_key(key, rev, sizeof rev);
-        rc = search_keys(q, sq, since_id, "u", rev, false, SEARCH_UPSTREAM, &h);
-    }
-    if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_PHONE))) {
-        char digits[40];
-        int nd = searchtext_phone_digits(key, digits, sizeof digits);
-        if (nd >= 4) {
-            store_reverse(digits, rev, sizeof rev);
-            rc = search_keys(q, sq, since_id, "p", rev, sq->phone_exact, SEARCH_PHONE, &h);
-        }
-    }
-    if (!rc && sq->name && sq->name[0] && (sq->kinds & SEARCH_BIT(SEARCH_NAME))) {
-        struct buf f;
-        buf_init(&f, 128);
-        rc = text_fold(sq->name, &f);
-        if (!rc && f.len)
-            rc = search_keys(q, sq, since_id, "c", f.data, false, SEARCH_NAME, &h);
-        buf_release(&f);
-    }
-    if (!rc && sq->text && sq->text->n > 0 && (sq->kinds & SEARCH_BIT(SEARCH_TEXT)))
-        rc = search_text(q, sq, since_id, &h);
-    if (rc)
-        goto out;
-    for (int i = sq->offset; i < h.n && *n < sq->limit; i++)
-        out[(*n)++] = h.v[i];
-    *more = h.n > sq->offset + sq->limit;
-out:
-    free(h.v);
-    return rc;
+    return store_search_run(&sq_search, sq_of(s), sq, out, n, more);
 }
 
 static int sq_order_each(struct store *s, store_order_cb cb, void *ctx)
