@@ -244,14 +244,12 @@ static void rec_read(const PGresult *r, int row, struct report_rec *out)
     val_copy(r, row, 10, out->issued_by_name, sizeof out->issued_by_name);
 }
 
-int pg_report_put(struct store *s, struct report_rec *r, bool first_only)
+/* One try of report_put: the next edition as the handle sees the table now. */
+static int put_once(struct pgs *p, struct report_rec *r, bool first_only)
 {
-    struct pgs *p = pg_of(s);
     struct pp a = {.n = 0};
     PGresult *res = NULL;
     struct opx x;
-    if (r->kind < 0 || r->kind >= RK__COUNT || !r->period[0] || !r->doc)
-        return -JS_EINVAL;
     int rc = op_begin(p, true, &x);
     if (rc)
         return rc;
@@ -292,6 +290,22 @@ int pg_report_put(struct store *s, struct report_rec *r, bool first_only)
         r->edition = edition + 1;
     }
     PQclear(res);
+    return rc;
+}
+
+int pg_report_put(struct store *s, struct report_rec *r, bool first_only)
+{
+    if (r->kind < 0 || r->kind >= RK__COUNT || !r->period[0] || !r->doc)
+        return -JS_EINVAL;
+    /* another server issued the same edition meanwhile (it waited for that one's commit on the
+     * unique index): the first only is then issued already, else the next edition is taken, as
+     * SQLite's single writer gives it */
+    int rc = -JS_EEXISTS;
+    for (int tries = 0; rc == -JS_EEXISTS && tries < 5; tries++) {
+        rc = put_once(pg_of(s), r, first_only);
+        if (first_only)
+            break;
+    }
     return rc;
 }
 
