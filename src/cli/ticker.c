@@ -42,9 +42,9 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
     if (rc)
         return rc;
     rc = scheduler_pass(&en, &r->sched, e);
-    if (!rc && s->ops->kb_list)
+    if (!rc)
         rc = kb_tick(s, r->sched.now, &r->kb_expired, &r->kb_reminded, e);
-    if (!rc && s->ops->hotspot_topic_list) {
+    if (!rc) {
         /* warnings raised now go out with this pass's delivery; a failed scan is logged and
          * does not hold the delivery of the other notifications back */
         struct js_error he;

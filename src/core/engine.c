@@ -125,8 +125,6 @@ static int cb_kb_cite(void *ctx, int64_t id, int64_t now, struct js_error *e)
     struct exec *x = ctx;
     struct store *s = x->en->store;
     struct kb_entry k;
-    if (!s->ops->kb_get)
-        return js_fail(e, JS_EINVAL, "kb_entry", "知识库不可用，不能引用条目 kb_entry");
     int rc = s->ops->kb_get(s, id, &k);
     if (rc == 0)
         rc = kb_cite_check(&k, id, now, e);

@@ -676,8 +676,6 @@ int hotspot_scan(struct store *s, int64_t now, const json_t *synonyms, hotspot_r
     memset(st, 0, sizeof *st);
     st->now = now;
     struct scan sc = {.s = s, .now = now, .cb = cb, .ctx = ctx, .st = st, .e = e};
-    if (!s->ops->hotspot_topic_list)
-        return js_fail(e, JS_EINVAL, "", "this store keeps no hotspot topics");
     int rc = s->ops->hotspot_topic_list(s, &topics, &n_topics);
     if (!rc)
         rc = s->ops->unit_list(s, &sc.units, &sc.n_units);

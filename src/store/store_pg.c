@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "store/pg_schema.h"
+#include "store/pg_store.h"
 #include "store/rows.h"
 #include "store/sqlite_schema.h" /* JS_SQL_DEADLINE_KEY (plain SQL, the same on both) */
 #include "text/fold.h"
@@ -52,21 +53,12 @@ struct pgs {
     bool bulk; /* set_bulk(true): asynchronous commits, set again after a reconnection */
 };
 
-static struct pgs *pg_of(struct store *s)
+struct pgs *pg_of(struct store *s)
 {
     return (struct pgs *)s;
 }
 
-/* Parameters of one statement, as text (format 0) or bytes (format 1, bytea). */
-#define PMAX 96
-struct pp {
-    const char *v[PMAX];
-    int len[PMAX], fmt[PMAX];
-    char num[PMAX][32];
-    int n;
-};
-
-static void p_text(struct pp *p, const char *s)
+void p_text(struct pp *p, const char *s)
 {
     if (p->n >= PMAX)
         return;
@@ -75,7 +67,7 @@ static void p_text(struct pp *p, const char *s)
     p->fmt[p->n++] = 0;
 }
 
-static void p_null(struct pp *p)
+void p_null(struct pp *p)
 {
     if (p->n >= PMAX)
         return;
@@ -84,7 +76,7 @@ static void p_null(struct pp *p)
     p->fmt[p->n++] = 0;
 }
 
-static void p_int(struct pp *p, int64_t i)
+void p_int(struct pp *p, int64_t i)
 {
     if (p->n >= PMAX)
         return;
@@ -92,7 +84,7 @@ static void p_int(struct pp *p, int64_t i)
     p_text(p, p->num[p->n]);
 }
 
-static void p_real(struct pp *p, double d)
+void p_real(struct pp *p, double d)
 {
     if (p->n >= PMAX)
         return;
@@ -101,7 +93,7 @@ static void p_real(struct pp *p, double d)
 }
 
 /* NULL for "": unique text columns, where blanks must not collide. */
-static void p_text_or_null(struct pp *p, const char *s)
+void p_text_or_null(struct pp *p, const char *s)
 {
     if (s && s[0])
         p_text(p, s);
@@ -110,7 +102,7 @@ static void p_text_or_null(struct pp *p, const char *s)
 }
 
 /* NULL for 0: optional references. */
-static void p_id(struct pp *p, int64_t v)
+void p_id(struct pp *p, int64_t v)
 {
     if (v)
         p_int(p, v);
@@ -276,7 +268,7 @@ static PGresult *exec_pipelined(struct pgs *p, const char *name, const char *sql
 
 /* Runs sql with parameters a (NULL: none). *out (may be NULL) gets the result of a query, to
  * PQclear; *changes (may be NULL) the rows a command touched. */
-static int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out, int64_t *changes)
+int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out, int64_t *changes)
 {
     static const struct pp none = {.n = 0};
     char name[16];
@@ -393,13 +385,13 @@ static bool in_txn(struct pgs *p)
     return p->tx;
 }
 
-static int64_t val_int(const PGresult *r, int row, int col)
+int64_t val_int(const PGresult *r, int row, int col)
 {
     const char *t = PQgetvalue(r, row, col);
     return t && t[0] ? strtoll(t, NULL, 10) : 0;
 }
 
-static void val_copy(const PGresult *r, int row, int col, char *dst, size_t n)
+void val_copy(const PGresult *r, int row, int col, char *dst, size_t n)
 {
     const char *t = PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
     size_t len = strlen(t);
@@ -410,13 +402,13 @@ static void val_copy(const PGresult *r, int row, int col, char *dst, size_t n)
     dst[len] = '\0';
 }
 
-static char *val_dup(const PGresult *r, int row, int col)
+char *val_dup(const PGresult *r, int row, int col)
 {
     return strdup(PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
 }
 
 /* Index of a stored enum name, or -1 (NULL and unknown names alike). */
-static int val_enum(const PGresult *r, int row, int col, const char *const *names)
+int val_enum(const PGresult *r, int row, int col, const char *const *names)
 {
     return js_name_index(names, PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col));
 }
@@ -448,11 +440,7 @@ static bool in_range(int v, int count)
 /* A write of one or more statements: inside a transaction it runs in a savepoint (a failure
  * undoes it alone and leaves the transaction usable); outside, several statements run in a
  * transaction of their own and one statement alone. */
-struct opx {
-    bool savepoint, own;
-};
-
-static int op_begin(struct pgs *p, bool multi, struct opx *o)
+int op_begin(struct pgs *p, bool multi, struct opx *o)
 {
     *o = (struct opx){false, false};
     if (in_txn(p)) {
@@ -466,7 +454,7 @@ static int op_begin(struct pgs *p, bool multi, struct opx *o)
     return exec0(p, "BEGIN");
 }
 
-static int op_end(struct pgs *p, const struct opx *o, int rc)
+int op_end(struct pgs *p, const struct opx *o, int rc)
 {
     if (o->savepoint) {
         if (p->sp_pending) { /* no statement was sent: nothing to undo or release */
@@ -488,8 +476,7 @@ static int op_end(struct pgs *p, const struct opx *o, int rc)
 }
 
 /* One write statement as an operation of its own. */
-static int write1(struct pgs *p, const char *sql, const struct pp *a, PGresult **out,
-                  int64_t *changes)
+int write1(struct pgs *p, const char *sql, const struct pp *a, PGresult **out, int64_t *changes)
 {
     struct opx o;
     int rc = op_begin(p, false, &o);
@@ -1082,7 +1069,7 @@ static int units_write(struct pgs *p, int64_t id, const struct order *o, bool re
 /* ---- the search index: tokens as tsvector lexemes at their positions ---- */
 
 /* Appends a tsvector/tsquery lexeme in quotes, doubling quotes and backslashes. */
-static int lexeme(struct buf *out, const char *s, size_t n)
+int lexeme(struct buf *out, const char *s, size_t n)
 {
     int rc = buf_puts(out, "'");
     for (size_t i = 0; i < n && !rc; i++) {
@@ -1099,7 +1086,7 @@ static int lexeme(struct buf *out, const char *s, size_t n)
 
 /* The tsvector text of a token stream ("a b c" → "'a':1 'b':2 'c':3"). Positions past 16383
  * are kept at 16383 by PostgreSQL, and at most 256 positions of one lexeme. */
-static int tsvector_of(const char *tokens, struct buf *out)
+int tsvector_of(const char *tokens, struct buf *out)
 {
     int rc = buf_append(out, "", 0), pos = 0;
     const char *s = tokens ? tokens : "";
@@ -1125,7 +1112,7 @@ static int tsvector_of(const char *tokens, struct buf *out)
 
 /* The tsquery of one group of a parsed query: any alternative, each a phrase of its tokens
  * (followed by operators <->), a prefix phrase's last token with :*. Empty when no token. */
-static int tsquery_group(const struct st_group *g, struct buf *out)
+int tsquery_group(const struct st_group *g, struct buf *out)
 {
     int rc = buf_append(out, "", 0), alts = 0;
     for (int k = 0; k < g->n && !rc; k++) {
@@ -2695,7 +2682,7 @@ static int read_msgs(PGresult *r, struct outbox_list *out)
     return rc;
 }
 
-static int clamp_limit(int limit)
+int clamp_limit(int limit)
 {
     return limit < 1 ? 50 : limit > 500 ? 500 : limit;
 }
@@ -2704,10 +2691,10 @@ static int pg_outbox_put(struct store *s, struct outbox_msg *m)
 {
     struct pp a = {.n = 0};
     PGresult *r;
-    if (m->kind < 0 || m->kind >= OBK__COUNT || m->order_id <= 0)
+    if (m->kind < 0 || m->kind >= OBK__COUNT || m->order_id < 0)
         return -JS_EINVAL;
     p_text(&a, js_outbox_kind_names[m->kind]);
-    p_int(&a, m->order_id);
+    p_id(&a, m->order_id); /* none: a message about no order (a knowledge-base reminder) */
     p_text(&a, m->order_number);
     p_id(&a, m->event_id);
     p_id(&a, m->unit_id);
@@ -3009,6 +2996,29 @@ static const struct store_ops pg_ops = {
     .order_search = pg_order_search,
     .blob_put = pg_blob_put,
     .blob_get = pg_blob_get,
+    /* issue 11: pg_report.c, pg_kb.c, pg_hotspot.c */
+    .report_count = pg_report_count,
+    .report_event_counts = pg_report_event_counts,
+    .report_order_ids = pg_report_order_ids,
+    .report_put = pg_report_put,
+    .report_get = pg_report_get,
+    .report_list = pg_report_list,
+    .kb_put = pg_kb_put,
+    .kb_get = pg_kb_get,
+    .kb_list = pg_kb_list,
+    .kb_use = pg_kb_use,
+    .kb_stats = pg_kb_stats,
+    .hotspot_topic_put = pg_hotspot_topic_put,
+    .hotspot_topic_get = pg_hotspot_topic_get,
+    .hotspot_topic_list = pg_hotspot_topic_list,
+    .hotspot_topic_delete = pg_hotspot_topic_delete,
+    .hotspot_warning_insert = pg_hotspot_warning_insert,
+    .hotspot_warning_get = pg_hotspot_warning_get,
+    .hotspot_warning_list = pg_hotspot_warning_list,
+    .hotspot_warned_orders = pg_hotspot_warned_orders,
+    .hotspot_warning_state = pg_hotspot_warning_state,
+    .hotspot_note_add = pg_hotspot_note_add,
+    .hotspot_note_list = pg_hotspot_note_list,
 };
 
 /* Server notices (e.g. "relation already exists, skipping") are not errors: not printed. */

@@ -6,9 +6,11 @@
 #include "fixture.h"
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/hotspot.h"
 #include "store/hotspot_scan.h"
@@ -389,6 +391,30 @@ static int count_hotspot_messages(struct store *s)
     return n;
 }
 
+/* A warning inserted by another handle in a transaction of its own (another server). */
+struct racer {
+    const char *loc;
+    struct hotspot_warning w; /* a copy: the evidence is shared, read only */
+    int rc;
+};
+
+static void *race_insert(void *arg)
+{
+    struct racer *x = arg;
+    struct store *s = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    if ((x->rc = store_open(x->loc, &s, &e)) != 0)
+        return NULL;
+    if (!(x->rc = s->ops->begin(s))) {
+        x->rc = s->ops->hotspot_warning_insert(s, &x->w);
+        int end = x->rc ? s->ops->rollback(s) : s->ops->commit(s);
+        x->rc = x->rc ? x->rc : end;
+    }
+    store_close(s);
+    return NULL;
+}
+
 static void test_scan_store(void **state)
 {
     (void)state;
@@ -530,6 +556,20 @@ static void test_scan_store(void **state)
     assert_int_equal(s->ops->begin(s), 0);
     assert_int_equal(s->ops->hotspot_warning_insert(s, &w), -JS_EEXISTS);
     assert_int_equal(s->ops->rollback(s), 0);
+    /* ... nor by another server's pass at the same time: it waits for this one, then is refused */
+    snprintf(w.digest, sizeof w.digest, "0123456789abcdef");
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->hotspot_warning_insert(s, &w), 0);
+    struct racer x = {.loc = f.db, .w = w};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, race_insert, &x), 0);
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL); /* let it meet this insert */
+    assert_int_equal(s->ops->commit(s), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(x.rc, -JS_EEXISTS);
+    assert_int_equal(
+        tu_raw_int(f.db, "SELECT count(*) FROM hotspot_warnings WHERE digest = '0123456789abcdef'"),
+        1);
     hotspot_warning_release(&w);
     fixture_close(&f);
 }

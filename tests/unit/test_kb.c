@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/indicators.h"
 #include "core/kb.h"
@@ -670,6 +671,156 @@ static void unit_figures(void **state)
     fixture_close(&f);
 }
 
+/* ---- PostgreSQL: the same ranking as SQLite ------------------------------------------------ */
+
+/* A store of the given location with one unit and one category, migrated. */
+static struct store *rank_store(const char *loc, int64_t *unit, int64_t *cat)
+{
+    struct store *s = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    if (store_open(loc, &s, &e) || s->ops->migrate(s, &e))
+        fail_msg("store %s: %s", loc, e.message);
+    struct unit u = {.kind = UNIT_DEPARTMENT, .active = true};
+    snprintf(u.code, sizeof u.code, "B1");
+    snprintf(u.name, sizeof u.name, "区住建委");
+    assert_int_equal(s->ops->unit_put(s, &u), 0);
+    struct category c = {.level = 1};
+    snprintf(c.code, sizeof c.code, "01");
+    snprintf(c.name, sizeof c.name, "城乡建设");
+    assert_int_equal(s->ops->category_put(s, &c), 0);
+    *unit = u.id;
+    *cat = c.id;
+    return s;
+}
+
+/* The ids kb_list gives for text on s (any: any token), from offset, at most limit; *more. */
+static int rank_ids(struct store *s, const char *text, bool any, int offset, int limit,
+                    int64_t *ids, bool *more)
+{
+    struct st_query m;
+    json_t *syn = searchtext_default_synonyms();
+    assert_int_equal(searchtext_query(text, syn, &m), 0);
+    json_decref(syn);
+    struct kb_query q = {.match = &m, .any = any, .offset = offset, .limit = limit};
+    struct kb_list l;
+    kb_list_init(&l);
+    assert_int_equal(s->ops->kb_list(s, &q, &l, more), 0);
+    for (int i = 0; i < l.n; i++)
+        ids[i] = l.v[i].id;
+    int n = l.n;
+    kb_list_release(&l);
+    searchtext_query_release(&m);
+    return n;
+}
+
+/* The versions a text search finds on PostgreSQL, and their order (FTS5's bm25 with the
+ * question weighing most, computed from the tsvector index), are SQLite's, query for query:
+ * the same versions written to both stores, searched with phrases, prefixes, synonyms and with
+ * any token, whole and by pages. */
+static void ranking_as_sqlite(void **state)
+{
+    (void)state;
+    static const char *const entries[][3] = {
+        {"夜间施工噪音扰民怎么处理？",
+         "夜间22时至次日6时禁止产生噪声污染的施工，由城管执法部门查处。",
+         "《北京市环境噪声污染防治办法》第二十八条"},
+        {"施工噪音", "施工单位应当采取降噪措施。", ""},
+        {"小区乱停车谁来管？", "小区内由物业管理，道路上由交警查处。", ""},
+        {"小区乱停车谁来管？", "小区内由物业管理，道路上由交警查处。", ""}, /* a tie */
+        {"物业不作为怎么投诉？", "可向街道办事处或区住建委反映物业服务问题，噪音问题另行处理。",
+         "《物业管理条例》"},
+        {"垃圾清运不及时", "由街道环卫所负责清运，噪音扰民可拨打12345。", ""},
+        {"停车场收费标准", "停车收费按照区发改委核定的标准执行，停车场应公示收费标准。",
+         "停车场收费管理规定"},
+        {"供暖不热怎么办", "供暖期室温不低于18摄氏度，可向供热单位报修。", ""},
+        {"噪声检测怎么申请", "可向区生态环境局申请噪声检测，检测费用由责任方承担。", ""},
+        {"wifi信号差", "联系运营商报修wifi故障，号码10000。", ""},
+        {"施工许可查询", "施工许可证可在住建委网站查询，夜间施工需办理夜间施工许可。", ""},
+        {"道路积水", "积水点位由排水集团处理。", ""},
+    };
+    static const char *const queries[] = {
+        "噪音",
+        "施工噪音",
+        "噪",
+        "停车",
+        "乱停車",
+        "夜间施工",
+        "物业 噪音",
+        "wifi",
+        "收费标准",
+        "检测",
+        "积水 道路",
+        "供热",
+        "我家楼下工地晚上施工，噪音很大，门口还有人乱停车",
+        "小区物业不管停车收费",
+    };
+    struct store *st[2];
+    int64_t unit[2], cat[2];
+    char sqlite_path[1024];
+    snprintf(sqlite_path, sizeof sqlite_path, "%s", tu_path("kb_rank.db"));
+    unlink(sqlite_path);
+    st[0] = rank_store(sqlite_path, &unit[0], &cat[0]);
+    st[1] = rank_store(tu_db_fresh("kb_rank"), &unit[1], &cat[1]);
+    int64_t t0 = 1790000000;
+    for (int b = 0; b < 2; b++) {
+        for (int i = 0; i < (int)JS_ARRAY_LEN(entries); i++) {
+            struct kb_entry k;
+            kb_entry_init(&k);
+            k.version = 1;
+            k.status = i == 7 ? KB_DRAFT : KB_PUBLISHED; /* a draft is not searched */
+            assert_int_equal(kb_set_str(&k.question, entries[i][0]), 0);
+            assert_int_equal(kb_set_str(&k.answer, entries[i][1]), 0);
+            assert_int_equal(kb_set_str(&k.basis, entries[i][2]), 0);
+            assert_int_equal(kb_set_str(&k.note, ""), 0);
+            k.unit_id = unit[b];
+            k.categories[k.n_categories++] = cat[b];
+            k.valid_from = t0;
+            k.created_at = k.updated_at = t0;
+            k.published_at = k.status == KB_PUBLISHED ? t0 : 0;
+            assert_int_equal(st[b]->ops->kb_put(st[b], &k), 0);
+            assert_int_equal(k.id, i + 1);
+            kb_entry_release(&k);
+        }
+    }
+    int compared = 0, found = 0;
+    for (int i = 0; i < (int)JS_ARRAY_LEN(queries); i++)
+        for (int any = 0; any < 2; any++) {
+            int64_t ids[2][32];
+            bool more[2];
+            int n[2];
+            for (int b = 0; b < 2; b++)
+                n[b] = rank_ids(st[b], queries[i], any, 0, 30, ids[b], &more[b]);
+            if (n[0] != n[1])
+                fail_msg("%s (any %d): %d versions on SQLite, %d on PostgreSQL", queries[i], any,
+                         n[0], n[1]);
+            for (int k = 0; k < n[0]; k++)
+                if (ids[0][k] != ids[1][k])
+                    fail_msg("%s (any %d): hit %d is %lld on SQLite, %lld on PostgreSQL",
+                             queries[i], any, k, (long long)ids[0][k], (long long)ids[1][k]);
+            assert_false(more[0] || more[1]);
+            /* a page from the middle */
+            for (int b = 0; b < 2; b++)
+                n[b] = rank_ids(st[b], queries[i], any, 1, 2, ids[b], &more[b]);
+            assert_int_equal(n[0], n[1]);
+            assert_int_equal(more[0], more[1]);
+            for (int k = 0; k < n[0]; k++)
+                assert_int_equal(ids[0][k], ids[1][k]);
+            compared++;
+            found += n[0];
+        }
+    assert_int_equal(compared, 2 * (int)JS_ARRAY_LEN(queries));
+    assert_true(found > 20); /* the queries do find versions */
+    /* the tie: the newer of two equal versions first */
+    int64_t ids[32];
+    bool more;
+    assert_true(rank_ids(st[1], "乱停车", false, 0, 30, ids, &more) >= 2);
+    assert_int_equal(ids[0], 4);
+    assert_int_equal(ids[1], 3);
+    store_close(st[0]);
+    store_close(st[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -681,5 +832,14 @@ int main(void)
         cmocka_unit_test(unit_figures),
         cmocka_unit_test(many_due),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* what only the PostgreSQL run can compare */
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test(ranking_as_sqlite),
+    };
+    int failed = cmocka_run_group_tests_name(
+        tu_pg() ? "knowledge base on PostgreSQL" : "knowledge base on SQLite", tests, NULL, NULL);
+    if (tu_pg())
+        failed += cmocka_run_group_tests_name("knowledge-base ranking: PostgreSQL as SQLite",
+                                              pg_tests, NULL, NULL);
+    return failed;
 }

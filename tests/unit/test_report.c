@@ -11,7 +11,7 @@
 #include "testutil.h"
 
 #include <math.h>
-#include <sqlite3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,8 +121,8 @@ struct world {
 static void build_world(struct world *w)
 {
     struct fixture *f = &w->f;
-    w->path = tu_path("report.db");
     fixture_open(f, "report.db", "dongcheng-2016", "2026-11-03T09:00:00+08:00");
+    w->path = f->db; /* the store's location: a SQLite file, or PostgreSQL (JIESU_PG_URL) */
     const struct actor *cb = &f->as[ROLE_CALLBACK];
     w->o1 = mk(f, "hotline-12345", "complaint", f->community, "general");
     dispatch_sign_reply(f, w->o1, 0);
@@ -313,15 +313,15 @@ static void test_issued_never_changes(void **state)
     assert_int_equal(report_issue(s, w.path, &p, 0, f->now, NULL, true, NULL, &e), -JS_EEXISTS);
     assert_string_equal(e.field, "period");
 
-    /* SQL cannot change or delete it either */
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(w.path, &db), SQLITE_OK);
+    /* SQL cannot change or delete it either (on either backend) */
     char sql[128];
     snprintf(sql, sizeof sql, "UPDATE reports SET title = 'x' WHERE id = %lld", (long long)rec.id);
-    assert_int_not_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(tu_raw_exec(w.path, sql), 0);
     snprintf(sql, sizeof sql, "DELETE FROM reports WHERE id = %lld", (long long)rec.id);
-    assert_int_not_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    assert_int_not_equal(tu_raw_exec(w.path, sql), 0);
+    if (tu_pg())
+        assert_int_not_equal(tu_raw_exec(w.path, "TRUNCATE reports"), 0);
+    assert_int_equal(tu_raw_int(w.path, "SELECT count(*) FROM reports"), 2);
     assert_int_equal(s->ops->report_get(s, rec.id, &again), 0);
     assert_string_equal(again.doc, rec.doc);
     assert_string_equal(again.title, "每日早报（2026年11月3日）");
@@ -553,12 +553,96 @@ static void test_notice_report(void **state)
     fixture_close(&w.f);
 }
 
+/* One handle issuing a daily report of a period in its own transaction (a second server). */
+struct issuer {
+    const char *loc, *period;
+    bool first_only;
+    int rc, edition;
+};
+
+static void report_fill(struct report_rec *r, const char *period, char *doc)
+{
+    memset(r, 0, sizeof *r);
+    r->kind = RK_DAILY;
+    snprintf(r->period, sizeof r->period, "%s", period);
+    snprintf(r->title, sizeof r->title, "每日早报");
+    snprintf(r->issued_by_name, sizeof r->issued_by_name, "系统");
+    r->from = T("2026-11-03T00:00:00+08:00");
+    r->to = r->from + 86400;
+    r->issued_at = r->to + 300;
+    r->doc = doc;
+}
+
+static void *issue_thread(void *arg)
+{
+    struct issuer *x = arg;
+    struct store *s = NULL;
+    struct js_error e;
+    char doc[] = "{\"figures\":[]}";
+    js_error_clear(&e);
+    if ((x->rc = store_open(x->loc, &s, &e)) != 0)
+        return NULL;
+    struct report_rec r;
+    report_fill(&r, x->period, doc);
+    if (!(x->rc = s->ops->begin(s))) {
+        x->rc = s->ops->report_put(s, &r, x->first_only);
+        int end = x->rc ? s->ops->rollback(s) : s->ops->commit(s);
+        x->rc = x->rc ? x->rc : end;
+    }
+    x->edition = r.edition;
+    store_close(s);
+    return NULL;
+}
+
+/* Two servers issue the same period at once: the second waits for the first and takes the next
+ * edition, or, issuing the first only (the scheduler), finds it issued. */
+static void test_issue_concurrent(void **state)
+{
+    JS_UNUSED(state);
+    struct fixture f;
+    fixture_open(&f, "report_race.db", "dongcheng-2016", "2026-11-03T09:00:00+08:00");
+    struct store *s = f.store;
+    char doc[] = "{\"figures\":[]}";
+    for (int first_only = 0; first_only < 2; first_only++) {
+        const char *period = first_only ? "2026-11-04" : "2026-11-03";
+        struct report_rec r;
+        report_fill(&r, period, doc);
+        assert_int_equal(s->ops->begin(s), 0);
+        assert_int_equal(s->ops->report_put(s, &r, first_only), 0);
+        assert_int_equal(r.edition, 1);
+        struct issuer x = {.loc = f.db, .period = period, .first_only = first_only};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, issue_thread, &x), 0);
+        /* the other handle meets the edition not yet committed (and waits for it) */
+        nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+        assert_int_equal(s->ops->commit(s), 0);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        struct report_query q = {.kind = RK_DAILY, .period = period, .limit = 10};
+        struct report_rec *list = NULL;
+        int n = 0;
+        assert_int_equal(s->ops->report_list(s, &q, &list, &n), 0);
+        if (first_only) {
+            assert_int_equal(x.rc, -JS_EEXISTS);
+            assert_int_equal(n, 1);
+        } else {
+            assert_int_equal(x.rc, 0);
+            assert_int_equal(x.edition, 2);
+            assert_int_equal(n, 2);
+            assert_int_equal(list[0].edition, 2);
+            assert_int_equal(list[1].edition, 1);
+        }
+        free(list);
+    }
+    fixture_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_daily_figures), cmocka_unit_test(test_issued_never_changes),
-        cmocka_unit_test(test_schedule),      cmocka_unit_test(test_notice_classes),
-        cmocka_unit_test(test_notice_report), cmocka_unit_test(test_ticker_issues),
+        cmocka_unit_test(test_daily_figures),    cmocka_unit_test(test_issued_never_changes),
+        cmocka_unit_test(test_schedule),         cmocka_unit_test(test_notice_classes),
+        cmocka_unit_test(test_notice_report),    cmocka_unit_test(test_ticker_issues),
+        cmocka_unit_test(test_issue_concurrent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
