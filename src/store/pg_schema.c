@@ -300,6 +300,8 @@ const struct pg_migration pg_migrations[] = {
     {7, "named blobs", blobs_sql, false},
     {8, "search: text in four columns, number/phone/name keys", search_sql, true},
     {9, "hardening: failed logins, attachment references", hardening_sql, false},
+    {13, "assessment: facts, repeats, appeals, items, schemes; append-only records",
+     pg_assess_schema_sql, false},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/pg_assess.h"
+#include "store/pg_private.h"
 #include "store/pg_schema.h"
 #include "store/rows.h"
 #include "store/sqlite_schema.h" /* JS_SQL_DEADLINE_KEY (plain SQL, the same on both) */
@@ -57,16 +59,7 @@ static struct pgs *pg_of(struct store *s)
     return (struct pgs *)s;
 }
 
-/* Parameters of one statement, as text (format 0) or bytes (format 1, bytea). */
-#define PMAX 96
-struct pp {
-    const char *v[PMAX];
-    int len[PMAX], fmt[PMAX];
-    char num[PMAX][32];
-    int n;
-};
-
-static void p_text(struct pp *p, const char *s)
+void p_text(struct pp *p, const char *s)
 {
     if (p->n >= PMAX)
         return;
@@ -75,7 +68,7 @@ static void p_text(struct pp *p, const char *s)
     p->fmt[p->n++] = 0;
 }
 
-static void p_null(struct pp *p)
+void p_null(struct pp *p)
 {
     if (p->n >= PMAX)
         return;
@@ -84,7 +77,7 @@ static void p_null(struct pp *p)
     p->fmt[p->n++] = 0;
 }
 
-static void p_int(struct pp *p, int64_t i)
+void p_int(struct pp *p, int64_t i)
 {
     if (p->n >= PMAX)
         return;
@@ -92,7 +85,7 @@ static void p_int(struct pp *p, int64_t i)
     p_text(p, p->num[p->n]);
 }
 
-static void p_real(struct pp *p, double d)
+void p_real(struct pp *p, double d)
 {
     if (p->n >= PMAX)
         return;
@@ -101,7 +94,7 @@ static void p_real(struct pp *p, double d)
 }
 
 /* NULL for "": unique text columns, where blanks must not collide. */
-static void p_text_or_null(struct pp *p, const char *s)
+void p_text_or_null(struct pp *p, const char *s)
 {
     if (s && s[0])
         p_text(p, s);
@@ -110,7 +103,7 @@ static void p_text_or_null(struct pp *p, const char *s)
 }
 
 /* NULL for 0: optional references. */
-static void p_id(struct pp *p, int64_t v)
+void p_id(struct pp *p, int64_t v)
 {
     if (v)
         p_int(p, v);
@@ -118,7 +111,7 @@ static void p_id(struct pp *p, int64_t v)
         p_null(p);
 }
 
-static void p_bytes(struct pp *p, const void *data, size_t n)
+void p_bytes(struct pp *p, const void *data, size_t n)
 {
     if (p->n >= PMAX)
         return;
@@ -138,7 +131,7 @@ static uint64_t hash_str(const char *s)
 /* Maps a failed result to an error code by SQLSTATE: unique → exists, other integrity and data
  * errors (foreign key, check, not null, the append-only triggers, bad JSON) → invalid, lock and
  * serialization failures → busy; others are logged with the server's message. */
-static int pg_fail(struct pgs *p, const PGresult *r)
+int pg_fail(struct pgs *p, const PGresult *r)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state) {
@@ -164,8 +157,6 @@ static void forget_prepared(struct pgs *p)
         free(p->prep[i].sql);
     p->n_prep = 0;
 }
-
-static int exec0(struct pgs *p, const char *sql);
 
 /* A lost connection is opened again before the next statement, unless a transaction was open on
  * it: then every statement fails until that transaction ends (its commit reports the loss), so
@@ -276,7 +267,7 @@ static PGresult *exec_pipelined(struct pgs *p, const char *name, const char *sql
 
 /* Runs sql with parameters a (NULL: none). *out (may be NULL) gets the result of a query, to
  * PQclear; *changes (may be NULL) the rows a command touched. */
-static int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out, int64_t *changes)
+int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out, int64_t *changes)
 {
     static const struct pp none = {.n = 0};
     char name[16];
@@ -320,7 +311,7 @@ static int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out
 /* Runs a statement without parameters or rows (transaction control), unprepared. BEGIN and
  * ROLLBACK keep track of the open transaction; a ROLLBACK on a lost connection has nothing left
  * to undo. */
-static int exec0(struct pgs *p, const char *sql)
+int exec0(struct pgs *p, const char *sql)
 {
     bool begin = strcmp(sql, "BEGIN") == 0, rollback = strcmp(sql, "ROLLBACK") == 0;
     if (rollback && PQstatus(p->c) != CONNECTION_OK) {
@@ -388,18 +379,18 @@ static int commit_sql(struct pgs *p)
 
 /* Whether a transaction is open on this handle (as the handle began it: a lost connection
  * still counts until the transaction is ended). */
-static bool in_txn(struct pgs *p)
+bool in_txn(struct pgs *p)
 {
     return p->tx;
 }
 
-static int64_t val_int(const PGresult *r, int row, int col)
+int64_t val_int(const PGresult *r, int row, int col)
 {
     const char *t = PQgetvalue(r, row, col);
     return t && t[0] ? strtoll(t, NULL, 10) : 0;
 }
 
-static void val_copy(const PGresult *r, int row, int col, char *dst, size_t n)
+void val_copy(const PGresult *r, int row, int col, char *dst, size_t n)
 {
     const char *t = PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
     size_t len = strlen(t);
@@ -410,7 +401,7 @@ static void val_copy(const PGresult *r, int row, int col, char *dst, size_t n)
     dst[len] = '\0';
 }
 
-static char *val_dup(const PGresult *r, int row, int col)
+char *val_dup(const PGresult *r, int row, int col)
 {
     return strdup(PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
 }
@@ -422,7 +413,7 @@ static int val_enum(const PGresult *r, int row, int col, const char *const *name
 }
 
 /* A copy of bytea column col (text form) into *data (free(); never NULL on success). */
-static int val_bytes(const PGresult *r, int row, int col, void **data, size_t *n)
+int val_bytes(const PGresult *r, int row, int col, void **data, size_t *n)
 {
     size_t len = 0;
     unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &len);
@@ -445,14 +436,7 @@ static bool in_range(int v, int count)
     return v >= 0 && v < count;
 }
 
-/* A write of one or more statements: inside a transaction it runs in a savepoint (a failure
- * undoes it alone and leaves the transaction usable); outside, several statements run in a
- * transaction of their own and one statement alone. */
-struct opx {
-    bool savepoint, own;
-};
-
-static int op_begin(struct pgs *p, bool multi, struct opx *o)
+int op_begin(struct pgs *p, bool multi, struct opx *o)
 {
     *o = (struct opx){false, false};
     if (in_txn(p)) {
@@ -466,7 +450,7 @@ static int op_begin(struct pgs *p, bool multi, struct opx *o)
     return exec0(p, "BEGIN");
 }
 
-static int op_end(struct pgs *p, const struct opx *o, int rc)
+int op_end(struct pgs *p, const struct opx *o, int rc)
 {
     if (o->savepoint) {
         if (p->sp_pending) { /* no statement was sent: nothing to undo or release */
@@ -488,8 +472,7 @@ static int op_end(struct pgs *p, const struct opx *o, int rc)
 }
 
 /* One write statement as an operation of its own. */
-static int write1(struct pgs *p, const char *sql, const struct pp *a, PGresult **out,
-                  int64_t *changes)
+int write1(struct pgs *p, const char *sql, const struct pp *a, PGresult **out, int64_t *changes)
 {
     struct opx o;
     int rc = op_begin(p, false, &o);
@@ -3062,6 +3045,22 @@ static const struct store_ops pg_ops = {
     .order_search = pg_order_search,
     .blob_put = pg_blob_put,
     .blob_get = pg_blob_get,
+    /* assessment (issue 5): pg_assess.c */
+    .assess_state = pg_assess_state,
+    .assess_mark = pg_assess_mark,
+    .assess_events = pg_assess_events,
+    .assess_repeats_put = pg_assess_repeats_put,
+    .assess_repeats_get = pg_assess_repeats_get,
+    .assess_facts_put = pg_assess_facts_put,
+    .assess_facts = pg_assess_facts,
+    .assess_appeal_put = pg_assess_appeal_put,
+    .assess_appeal_decide = pg_assess_appeal_decide,
+    .assess_appeal_list = pg_assess_appeal_list,
+    .assess_item_put = pg_assess_item_put,
+    .assess_item_cancel = pg_assess_item_cancel,
+    .assess_item_list = pg_assess_item_list,
+    .assess_scheme_put = pg_assess_scheme_put,
+    .assess_scheme_get = pg_assess_scheme_get,
 };
 
 /* Server notices (e.g. "relation already exists, skipping") are not errors: not printed. */
