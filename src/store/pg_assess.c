@@ -388,7 +388,7 @@ int pg_assess_facts(struct store *s, const struct assess_fact_query *q, store_as
         cond[3] = num[3];
     }
     snprintf(sql, sizeof sql,
-             "SELECT f.recv, f.order_id, f.unit_id, f.data, %s FROM assess_cases f%s"
+             "SELECT NULL, NULL, NULL, f.data, %s FROM assess_cases f%s"
              " WHERE true%s%s%s%s ORDER BY f.recv, f.order_id, f.unit_id",
              q->with_order ? "o.number, o.title" : "NULL, NULL",
              q->with_order ? " LEFT JOIN orders o ON o.id = f.order_id" : "", cond[0], cond[1],
@@ -404,9 +404,6 @@ int pg_assess_facts(struct store *s, const struct assess_fact_query *q, store_as
         if ((rc = val_bytes(r, i, 3, &data, &size)))
             break;
         struct assess_fact_row f = {
-            .recv = val_int(r, i, 0),
-            .order_id = val_int(r, i, 1),
-            .unit_id = val_int(r, i, 2),
             .data = data,
             .size = size,
             .number = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4),

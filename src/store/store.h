@@ -171,7 +171,9 @@ struct assess_event_query {
 };
 typedef int (*store_assess_event_cb)(void *ctx, const struct assess_event_row *r);
 /* A fact row: one order and responsible unit, keyed by the time the unit received it; data is
- * the encoded struct fact_case (core/indicators.h). number and title: the order's, when asked. */
+ * the encoded struct fact_case (core/indicators.h), which holds the key again. Written with the
+ * key; read back, only data is given (recv, order_id, unit_id are 0: decode data), and the
+ * order's number and title when asked. */
 struct assess_fact_row {
     int64_t recv, order_id, unit_id;
     const void *data;
