@@ -1,10 +1,9 @@
-/* Storage of the assessment (issue 5), beside the main store on the same SQLite database: the
- * fact projection folded from the event log (kept current incrementally), appeals and their
- * decisions, manual items (deductions, bonuses, year-end points), schemes edited by the
- * platform, and the assessment run that puts them together. It opens its own connection (one
- * per thread, like struct store) and creates its tables itself, idempotently; the SQL is also
- * exported as a migration step for the main schema list. Appeals, decisions, items and stored
- * schemes are append-only (triggers refuse UPDATE and DELETE): a correction is a new row. */
+/* The assessment (issue 5): the fact projection folded from the event log (kept current
+ * incrementally), appeals and their decisions, manual items (deductions, bonuses, year-end
+ * points), schemes edited by the platform, and the assessment run that puts them together. It
+ * keeps everything through a store handle of its own (struct store_ops, the assess_* block), on
+ * whichever backend the location names; the tables are a migration step of each backend.
+ * Appeals, decisions, items and stored schemes are append-only: a correction is a new row. */
 #ifndef JIESU_ASSESS_STORE_H
 #define JIESU_ASSESS_STORE_H
 
@@ -19,14 +18,11 @@
 
 struct assess_store;
 
-/* The assessment tables (CREATE ... IF NOT EXISTS), usable as a migration step. */
-extern const char assess_schema_sql[];
-
-/* Opens the database at location (a file path or "sqlite:PATH", as store_open) and creates the
- * assessment tables if needed. The main schema (orders, events, units) must exist. *out is freed
- * with assess_store_close. */
+/* Opens a store handle on location (as store_open) and brings its schema up to date (the
+ * assessment's tables are a migration step). The database must have been initialised (`jiesu
+ * init`): -JS_EDB otherwise. *out is freed with assess_store_close. */
 int assess_store_open(const char *location, struct assess_store **out, struct js_error *e);
-/* Closes the connection. Accepts NULL. */
+/* Closes the store handle. Accepts NULL. */
 void assess_store_close(struct assess_store *st);
 
 struct assess_sync_stats {

@@ -443,6 +443,8 @@ const struct pg_migration pg_migrations[] = {
     {11, "hotspot early warning: topics, warnings, evidence, recipients, notes", hotspot_sql,
      false},
     {12, "reports: issued reports, append-only", reports_sql, false},
+    {13, "assessment: facts, repeats, appeals, items, schemes; append-only records",
+     pg_assess_schema_sql, false},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

@@ -20,4 +20,8 @@ struct pg_migration {
 extern const struct pg_migration pg_migrations[];
 extern const int pg_n_migrations;
 
+/* The SQL of the migration steps kept beside their operations: 13, the assessment
+ * (pg_assess.c). */
+extern const char pg_assess_schema_sql[];
+
 #endif

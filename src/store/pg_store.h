@@ -1,7 +1,8 @@
-/* What the PostgreSQL backend's files share (store_pg.c and the pg_*.c files of the issue-11
- * operations): the handle, statement parameters, running a statement inside the handle's
- * transactions (each write in a savepoint of its own), reading result values, and the search
- * index's tsvector/tsquery text. Private to src/store/. */
+/* What the PostgreSQL backend's files share (store_pg.c and the pg_*.c files of its other
+ * operations: knowledge base, hotspot warnings, reports, assessment): the handle, statement
+ * parameters, running a statement inside the handle's transactions (each write in a savepoint of
+ * its own), reading result values, and the search index's tsvector/tsquery text. Private to
+ * src/store/. */
 #ifndef JIESU_PG_STORE_H
 #define JIESU_PG_STORE_H
 
@@ -28,13 +29,22 @@ struct pp {
     int n;
 };
 /* Appends a parameter: text (NULL: ""), SQL NULL, an integer, a real, text or NULL for "",
- * an id or NULL for 0. */
+ * an id or NULL for 0, bytes (bytea). */
 void p_text(struct pp *p, const char *s);
 void p_null(struct pp *p);
 void p_int(struct pp *p, int64_t i);
 void p_real(struct pp *p, double d);
 void p_text_or_null(struct pp *p, const char *s);
 void p_id(struct pp *p, int64_t v);
+void p_bytes(struct pp *p, const void *data, size_t n);
+
+/* Maps a failed result to an error code by SQLSTATE (unique → exists, other integrity and the
+ * append-only triggers → invalid, locks → busy). */
+int pg_fail(struct pgs *p, const PGresult *r);
+/* Runs a statement without parameters or rows (transaction control), unprepared. */
+int exec0(struct pgs *p, const char *sql);
+/* Whether a transaction this handle began is open. */
+bool in_txn(struct pgs *p);
 
 /* Runs sql with parameters a (NULL: none), prepared once per connection. *out (may be NULL)
  * gets the result of a query (PQclear it); *changes (may be NULL) the rows a command touched.
@@ -60,6 +70,8 @@ int64_t val_int(const PGresult *r, int row, int col);
 void val_copy(const PGresult *r, int row, int col, char *dst, size_t n);
 char *val_dup(const PGresult *r, int row, int col);
 int val_enum(const PGresult *r, int row, int col, const char *const *names);
+/* A bytea value copied into *data (free()), *n its size. */
+int val_bytes(const PGresult *r, int row, int col, void **data, size_t *n);
 
 /* A list limit: 50 for none, at most 500. */
 int clamp_limit(int limit);

@@ -352,12 +352,7 @@ int sqlite_kb_use(struct store *s, int64_t id, int64_t order_id, int64_t at)
 int sqlite_kb_stats(struct store *s, int64_t from, int64_t to, int64_t cutoff,
                     int (*cb)(void *ctx, const struct kb_unit_stats *st), void *ctx)
 {
-    return sqlite_kb_stats_db(store_sqlite_db(s), from, to, cutoff, cb, ctx);
-}
-
-int sqlite_kb_stats_db(sqlite3 *db, int64_t from, int64_t to, int64_t cutoff,
-                       int (*cb)(void *ctx, const struct kb_unit_stats *st), void *ctx)
-{
+    sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (!db)
         return -JS_EINVAL;

@@ -2,6 +2,7 @@
  * never edit a step that has been released, since databases record which steps they ran. */
 #include "compat.h"
 #include "store/sqlite_schema.h"
+#include "store/sqlite_assess.h"
 #include "store/sqlite_report.h"
 
 /* Organisation: regions and categories are trees by parent_id (NULL at the root). Enum values
@@ -470,6 +471,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {11, "hotspot early warning: topics, warnings, evidence, recipients, notes", hotspot_sql,
      false},
     {12, "reports: issued reports, append-only", sqlite_report_schema_sql, false},
+    {13, "assessment: facts, repeats, appeals, items, schemes; append-only records",
+     sqlite_assess_schema_sql, false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

@@ -78,9 +78,6 @@ int sqlite_kb_list(struct store *s, const struct kb_query *q, struct kb_list *ou
 int sqlite_kb_use(struct store *s, int64_t id, int64_t order_id, int64_t at);
 int sqlite_kb_stats(struct store *s, int64_t from, int64_t to, int64_t cutoff,
                     int (*cb)(void *ctx, const struct kb_unit_stats *st), void *ctx);
-/* The same on a bare connection (the assessment store's). */
-int sqlite_kb_stats_db(struct sqlite3 *db, int64_t from, int64_t to, int64_t cutoff,
-                       int (*cb)(void *ctx, const struct kb_unit_stats *st), void *ctx);
 
 /* The sort key of SORT_DEADLINE_ASC: orders without a deadline (0) come last. The query must
  * spell it exactly like the expression index of the schema for SQLite to use that index. */

@@ -3,6 +3,7 @@
 #include "compat.h"
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -31,4 +32,32 @@ void store_close(struct store *s)
 {
     if (s)
         s->ops->close(s);
+}
+
+void assess_appeal_rec_release(struct assess_appeal_rec *a)
+{
+    if (!a)
+        return;
+    free(a->indicators);
+    free(a->reason);
+    free(a->evidence);
+    free(a->note);
+    a->indicators = a->reason = a->evidence = a->note = NULL;
+}
+
+void assess_item_rec_release(struct assess_item_rec *it)
+{
+    if (!it)
+        return;
+    free(it->note);
+    free(it->cancel_reason);
+    it->note = it->cancel_reason = NULL;
+}
+
+void assess_scheme_rec_release(struct assess_scheme_rec *r)
+{
+    if (!r)
+        return;
+    free(r->doc);
+    r->doc = NULL;
 }

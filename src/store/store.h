@@ -155,6 +155,76 @@ struct kb_query {
 /* A unit's use of the knowledge base over a period (the kb indicators), see core/kb.h. */
 typedef int (*store_kb_stats_cb)(void *ctx, const struct kb_unit_stats *st);
 
+/* The assessment's records (issue 5; store/assess_store.h folds, computes and validates). */
+/* One event as the fold reads it: names as stored, the payload as the JSON text stored. */
+struct assess_event_row {
+    int64_t id, order_id, version, at, actor_unit;
+    const char *action, *status_before, *status_after; /* NULL when absent */
+    const char *payload;
+    size_t payload_len;
+};
+/* Which events assess_events reads (every bound is optional). */
+struct assess_event_query {
+    int64_t order_lo, order_hi; /* orders with order_lo <= id < order_hi; order_hi 0: no bound */
+    int64_t after, upto;        /* events with after < id <= upto; upto 0: no bound */
+    const char *action;         /* only this action; NULL: any */
+};
+typedef int (*store_assess_event_cb)(void *ctx, const struct assess_event_row *r);
+/* A fact row: one order and responsible unit, keyed by the time the unit received it; data is
+ * the encoded struct fact_case (core/indicators.h), which holds the key again. Written with the
+ * key; read back, only data is given (recv, order_id, unit_id are 0: decode data), and the
+ * order's number and title when asked. */
+struct assess_fact_row {
+    int64_t recv, order_id, unit_id;
+    const void *data;
+    size_t size;
+    const char *number, *title;
+};
+/* Which fact rows assess_facts reads: recv in [from, to) (0: open), of one unit and one order
+ * (0: any); with_order adds the order's number and title and sorts by recv, then order. */
+struct assess_fact_query {
+    int64_t from, to, unit_id, order_id;
+    bool with_order;
+};
+typedef int (*store_assess_fact_cb)(void *ctx, const struct assess_fact_row *r);
+/* An order not filed as a duplicate of another (反复举报): source repeats target since at. */
+struct assess_repeat {
+    int64_t source_id, target_id, at;
+};
+enum assess_appeal_status { APPEAL_PENDING, APPEAL_UPHELD, APPEAL_REJECTED };
+/* An appeal with its decision (status pending: no decision). Texts are owned (free() with
+ * assess_appeal_rec_release); indicators and evidence are JSON arrays as text. */
+struct assess_appeal_rec {
+    int64_t id, order_id, unit_id, filed_by, filed_at;
+    char number[24]; /* the order's number ("" if unknown) */
+    char *indicators, *reason, *evidence;
+    int status; /* enum assess_appeal_status */
+    int64_t decided_by, decided_at;
+    char *note;
+};
+/* Which appeals assess_appeal_list reads, newest first: one (id), a unit's (0: all), of a
+ * status (-1: any). */
+struct assess_appeal_query {
+    int64_t id, unit_id;
+    int status;
+};
+/* A manual item (deduction, bonus, year-end points) and its cancellation, if any. Texts owned
+ * (assess_item_rec_release). order_id 0: none. */
+struct assess_item_rec {
+    int64_t id, unit_id, on_day, order_id, by_user, at;
+    char kind[32];
+    double points;
+    char *note;
+    bool cancelled;
+    char *cancel_reason;
+};
+/* A stored version of a scheme; doc owned (assess_scheme_rec_release). */
+struct assess_scheme_rec {
+    int64_t id, by_user, at;
+    char name[32];
+    char *doc;
+};
+
 struct store_ops {
     void (*close)(struct store *s);
     int (*migrate)(struct store *s, struct js_error *e);
@@ -356,10 +426,68 @@ struct store_ops {
     int (*hotspot_note_add)(struct store *s, struct hotspot_note *n);
     int (*hotspot_note_list)(struct store *s, int64_t warning_id, struct hotspot_note **out,
                              int *n);
+    /* ---- assessment (issue 5; store/assess_store.h) ------------------------------------------
+     * The fact projection is derived from the events and rebuilt at will; appeals, decisions,
+     * items, cancellations and stored schemes are append-only (the backend refuses updates and
+     * deletions).
+     * assess_state: the last event folded (*last, -1 before the first fold), the highest event
+     *   id and the highest order id with events. Inside a transaction it also makes sure every
+     *   event up to *max_event is committed and that no event with a smaller id can appear until
+     *   the transaction ends (SQLite: the write lock; PostgreSQL: a lock on events).
+     * assess_mark: records last as the last event folded.
+     * assess_events: calls cb for every event q takes, by order id then version.
+     * assess_repeats_put: records the repeats v (a source's newer repeat replaces its older);
+     *   reset forgets every recorded one first.
+     * assess_repeats_get: the repeats of targets in [lo, hi), by target then at (*out: free()).
+     * assess_facts_put: replaces the fact rows of the orders in [lo, hi) by v (n rows).
+     * assess_facts: calls cb for every fact row q takes.
+     * assess_appeal_put: stores an appeal (its status and decision ignored), assigning a->id;
+     *   -JS_EEXISTS when the unit has a pending appeal of the same order.
+     * assess_appeal_decide: -JS_ENOTFOUND when there is no such appeal, -JS_EEXISTS when it is
+     *   decided already.
+     * assess_appeal_list: the appeals q takes into *out (assess_appeal_rec_release each, then
+     *   free()).
+     * assess_item_put: stores an item (not cancelled), assigning it->id.
+     * assess_item_cancel: -JS_ENOTFOUND when there is no such item, -JS_EEXISTS when it is
+     *   cancelled already.
+     * assess_item_list: items dated in [from, to) (0: open) of a unit (0: any), by date then id;
+     *   live: without the cancelled ones (release as appeals).
+     * assess_scheme_put: stores a new version of a scheme (doc: JSON text), assigning r->id.
+     * assess_scheme_get: the newest version of scheme name (NULL: of every stored scheme, by
+     *   name) into *out (*n of them, 0 when none; release as appeals). */
+    int (*assess_state)(struct store *s, int64_t *last, int64_t *max_event, int64_t *max_order);
+    int (*assess_mark)(struct store *s, int64_t last);
+    int (*assess_events)(struct store *s, const struct assess_event_query *q,
+                         store_assess_event_cb cb, void *ctx);
+    int (*assess_repeats_put)(struct store *s, bool reset, const struct assess_repeat *v, int n);
+    int (*assess_repeats_get)(struct store *s, int64_t lo, int64_t hi, struct assess_repeat **out,
+                              int *n);
+    int (*assess_facts_put)(struct store *s, int64_t lo, int64_t hi,
+                            const struct assess_fact_row *v, int n);
+    int (*assess_facts)(struct store *s, const struct assess_fact_query *q, store_assess_fact_cb cb,
+                        void *ctx);
+    int (*assess_appeal_put)(struct store *s, struct assess_appeal_rec *a);
+    int (*assess_appeal_decide)(struct store *s, int64_t id, bool upheld, const char *note,
+                                int64_t by_user, int64_t at);
+    int (*assess_appeal_list)(struct store *s, const struct assess_appeal_query *q,
+                              struct assess_appeal_rec **out, int *n);
+    int (*assess_item_put)(struct store *s, struct assess_item_rec *it);
+    int (*assess_item_cancel)(struct store *s, int64_t id, const char *reason, int64_t by_user,
+                              int64_t at);
+    int (*assess_item_list)(struct store *s, int64_t unit_id, int64_t from, int64_t to, bool live,
+                            struct assess_item_rec **out, int *n);
+    int (*assess_scheme_put)(struct store *s, struct assess_scheme_rec *r);
+    int (*assess_scheme_get)(struct store *s, const char *name, struct assess_scheme_rec **out,
+                             int *n);
 };
 
 /* Frees the document of a report record (the record itself is the caller's). Accepts NULL. */
 void report_rec_release(struct report_rec *r);
+/* Free the texts of the assessment's records (the records themselves are the caller's). Accept
+ * NULL. */
+void assess_appeal_rec_release(struct assess_appeal_rec *a);
+void assess_item_rec_release(struct assess_item_rec *it);
+void assess_scheme_rec_release(struct assess_scheme_rec *r);
 
 struct store {
     const struct store_ops *ops;

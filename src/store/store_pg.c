@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/pg_assess.h"
 #include "store/pg_schema.h"
 #include "store/pg_store.h"
 #include "store/rows.h"
@@ -110,7 +111,7 @@ void p_id(struct pp *p, int64_t v)
         p_null(p);
 }
 
-static void p_bytes(struct pp *p, const void *data, size_t n)
+void p_bytes(struct pp *p, const void *data, size_t n)
 {
     if (p->n >= PMAX)
         return;
@@ -130,7 +131,7 @@ static uint64_t hash_str(const char *s)
 /* Maps a failed result to an error code by SQLSTATE: unique → exists, other integrity and data
  * errors (foreign key, check, not null, the append-only triggers, bad JSON) → invalid, lock and
  * serialization failures → busy; others are logged with the server's message. */
-static int pg_fail(struct pgs *p, const PGresult *r)
+int pg_fail(struct pgs *p, const PGresult *r)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state) {
@@ -156,8 +157,6 @@ static void forget_prepared(struct pgs *p)
         free(p->prep[i].sql);
     p->n_prep = 0;
 }
-
-static int exec0(struct pgs *p, const char *sql);
 
 /* A lost connection is opened again before the next statement, unless a transaction was open on
  * it: then every statement fails until that transaction ends (its commit reports the loss), so
@@ -312,7 +311,7 @@ int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out, int64
 /* Runs a statement without parameters or rows (transaction control), unprepared. BEGIN and
  * ROLLBACK keep track of the open transaction; a ROLLBACK on a lost connection has nothing left
  * to undo. */
-static int exec0(struct pgs *p, const char *sql)
+int exec0(struct pgs *p, const char *sql)
 {
     bool begin = strcmp(sql, "BEGIN") == 0, rollback = strcmp(sql, "ROLLBACK") == 0;
     if (rollback && PQstatus(p->c) != CONNECTION_OK) {
@@ -380,7 +379,7 @@ static int commit_sql(struct pgs *p)
 
 /* Whether a transaction is open on this handle (as the handle began it: a lost connection
  * still counts until the transaction is ended). */
-static bool in_txn(struct pgs *p)
+bool in_txn(struct pgs *p)
 {
     return p->tx;
 }
@@ -414,7 +413,7 @@ int val_enum(const PGresult *r, int row, int col, const char *const *names)
 }
 
 /* A copy of bytea column col (text form) into *data (free(); never NULL on success). */
-static int val_bytes(const PGresult *r, int row, int col, void **data, size_t *n)
+int val_bytes(const PGresult *r, int row, int col, void **data, size_t *n)
 {
     size_t len = 0;
     unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &len);
@@ -3019,6 +3018,22 @@ static const struct store_ops pg_ops = {
     .hotspot_warning_state = pg_hotspot_warning_state,
     .hotspot_note_add = pg_hotspot_note_add,
     .hotspot_note_list = pg_hotspot_note_list,
+    /* assessment (issue 5): pg_assess.c */
+    .assess_state = pg_assess_state,
+    .assess_mark = pg_assess_mark,
+    .assess_events = pg_assess_events,
+    .assess_repeats_put = pg_assess_repeats_put,
+    .assess_repeats_get = pg_assess_repeats_get,
+    .assess_facts_put = pg_assess_facts_put,
+    .assess_facts = pg_assess_facts,
+    .assess_appeal_put = pg_assess_appeal_put,
+    .assess_appeal_decide = pg_assess_appeal_decide,
+    .assess_appeal_list = pg_assess_appeal_list,
+    .assess_item_put = pg_assess_item_put,
+    .assess_item_cancel = pg_assess_item_cancel,
+    .assess_item_list = pg_assess_item_list,
+    .assess_scheme_put = pg_assess_scheme_put,
+    .assess_scheme_get = pg_assess_scheme_get,
 };
 
 /* Server notices (e.g. "relation already exists, skipping") are not errors: not printed. */

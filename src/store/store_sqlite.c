@@ -15,6 +15,7 @@
 
 #include "store/rows.h"
 #include "store/sqlite_hotspot.h"
+#include "store/sqlite_assess.h"
 #include "store/sqlite_report.h"
 #include "store/sqlite_schema.h"
 #include "text/fold.h"
@@ -2582,6 +2583,22 @@ static const struct store_ops sqlite_ops = {
     .hotspot_warning_state = sqlite_hotspot_warning_state,
     .hotspot_note_add = sqlite_hotspot_note_add,
     .hotspot_note_list = sqlite_hotspot_note_list,
+    /* assessment (issue 5): sqlite_assess.c */
+    .assess_state = sqlite_assess_state,
+    .assess_mark = sqlite_assess_mark,
+    .assess_events = sqlite_assess_events,
+    .assess_repeats_put = sqlite_assess_repeats_put,
+    .assess_repeats_get = sqlite_assess_repeats_get,
+    .assess_facts_put = sqlite_assess_facts_put,
+    .assess_facts = sqlite_assess_facts,
+    .assess_appeal_put = sqlite_assess_appeal_put,
+    .assess_appeal_decide = sqlite_assess_appeal_decide,
+    .assess_appeal_list = sqlite_assess_appeal_list,
+    .assess_item_put = sqlite_assess_item_put,
+    .assess_item_cancel = sqlite_assess_item_cancel,
+    .assess_item_list = sqlite_assess_item_list,
+    .assess_scheme_put = sqlite_assess_scheme_put,
+    .assess_scheme_get = sqlite_assess_scheme_get,
 };
 
 struct sqlite3 *store_sqlite_db(struct store *s)

@@ -8,7 +8,6 @@
 #include "testutil.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +72,7 @@ static const char *grade_of(const struct assess_report *r, int64_t unit)
     return g >= 0 ? r->scheme->grades[g].grade : "-";
 }
 
-static void check_projection(struct fixture *f, const char *path, int min_orders);
+static void check_projection(struct fixture *f, int min_orders);
 
 static void test_assessment(void **state)
 {
@@ -143,7 +142,7 @@ static void test_assessment(void **state)
     struct assess_store *st = NULL;
     struct js_error e;
     js_error_clear(&e);
-    if (assess_store_open(tu_path("assess.db"), &st, &e))
+    if (assess_store_open(f.db, &st, &e))
         fail_msg("open: %s", e.message);
     struct scheme *dc = NULL;
     if (assess_scheme_load(st, NULL, "dongcheng-2016", &dc, &e))
@@ -276,7 +275,7 @@ static void test_assessment(void **state)
     assert_int_equal(assess_run(st, dc, &oct, &r, &e), 0);
     json_t *full = assess_report_json(&r, 0);
     assert_true(json_equal(incremental, full));
-    check_projection(&f, tu_path("assess.db"), 6);
+    check_projection(&f, 6);
     assert_false(json_equal(before, full));
     json_t *only = assess_report_json(&r, B1);
     assert_int_equal(json_array_size(json_object_get(only, "units")), 1);
@@ -370,15 +369,12 @@ static void test_assessment(void **state)
     json_decref(list);
 
     /* records are append-only */
-    sqlite3 *raw;
-    assert_int_equal(sqlite3_open(tu_path("assess.db"), &raw), SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(raw, "UPDATE appeals SET reason = 'x'", NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(raw, "DELETE FROM appeal_decisions", NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(raw, "DELETE FROM assess_items", NULL, NULL, NULL),
-                         SQLITE_OK);
-    sqlite3_close(raw);
+    assert_int_not_equal(tu_raw_exec(f.db, "UPDATE appeals SET reason = 'x'"), 0);
+    assert_int_not_equal(tu_raw_exec(f.db, "DELETE FROM appeal_decisions"), 0);
+    assert_int_not_equal(tu_raw_exec(f.db, "DELETE FROM assess_items"), 0);
+    assert_int_not_equal(tu_raw_exec(f.db, "UPDATE assess_item_cancels SET reason = 'x'"), 0);
+    assert_int_not_equal(tu_raw_exec(f.db, "DELETE FROM assess_schemes"), 0);
+    assert_int_equal(tu_raw_int(f.db, "SELECT count(*) FROM assess_schemes"), 1);
 
     scheme_free(dc);
     assess_store_close(st);
@@ -406,74 +402,85 @@ static int cmp_case(const void *a, const void *b)
     return x->unit_id < y->unit_id ? -1 : x->unit_id > y->unit_id;
 }
 
-/* The projection the store folds from the payload text must equal the fold of the same events
- * parsed as JSON, order by order and mark by mark. */
-static void check_projection(struct fixture *f, const char *path, int min_orders)
+struct id_list {
+    int64_t v[64];
+    int n;
+};
+
+static int keep_id(void *ctx, const struct order *o)
 {
-    sqlite3 *raw;
-    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-    sqlite3_stmt *ids, *facts, *reps;
-    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT id FROM orders ORDER BY id", -1, &ids, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(raw,
-                                        "SELECT data FROM assess_cases"
-                                        " WHERE order_id = ?1 ORDER BY unit_id",
-                                        -1, &facts, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(raw,
-                                        "SELECT at FROM assess_repeats WHERE target_id = ?1"
-                                        " ORDER BY at",
-                                        -1, &reps, NULL),
-                     SQLITE_OK);
+    struct id_list *l = ctx;
+    assert_true(l->n < 64);
+    l->v[l->n++] = o->id;
+    return 0;
+}
+
+struct case_list {
+    struct fact_case v[16];
+    int n;
+};
+
+static int keep_case(void *ctx, const struct assess_fact_row *r)
+{
+    struct case_list *l = ctx;
+    assert_true(l->n < 16);
+    memset(&l->v[l->n], 0, sizeof l->v[l->n]);
+    assert_int_equal(fact_case_decode(&l->v[l->n], r->data, r->size), 0);
+    l->n++;
+    return 0;
+}
+
+/* The projection the store folds from the payload text must equal the fold of the same events
+ * parsed as JSON, order by order and mark by mark (read back through the store's operations). */
+static void check_projection(struct fixture *f, int min_orders)
+{
+    struct store *s = f->store;
+    struct id_list ids = {.n = 0};
+    assert_int_equal(s->ops->order_each(s, keep_id, &ids), 0);
     int orders = 0, marks = 0;
-    while (sqlite3_step(ids) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(ids, 0);
+    for (int o = 0; o < ids.n; o++) {
+        int64_t id = ids.v[o];
         struct ev_list l = {.n = 0};
-        assert_int_equal(f->store->ops->event_each(f->store, id, keep_event, &l), 0);
-        int64_t rep[16];
+        assert_int_equal(s->ops->event_each(s, id, keep_event, &l), 0);
+        struct assess_repeat *reps = NULL;
         int nr = 0;
-        sqlite3_bind_int64(reps, 1, id);
-        while (sqlite3_step(reps) == SQLITE_ROW && nr < 16)
-            rep[nr++] = sqlite3_column_int64(reps, 0);
-        sqlite3_reset(reps);
+        assert_int_equal(s->ops->assess_repeats_get(s, id, id + 1, &reps, &nr), 0);
+        int64_t rep[16];
+        assert_true(nr <= 16);
+        for (int i = 0; i < nr; i++)
+            rep[i] = reps[i].at;
+        free(reps);
         struct fact_set fs;
         struct js_error e;
         assert_int_equal(facts_derive(l.v, l.n, rep, nr, &fs, &e), 0);
         qsort(fs.cases, (size_t)fs.n_cases, sizeof fs.cases[0], cmp_case);
-        sqlite3_bind_int64(facts, 1, id);
-        int k = 0;
-        while (sqlite3_step(facts) == SQLITE_ROW) {
-            assert_true(k < fs.n_cases);
-            struct fact_case *c = &fs.cases[k++], d = {0};
-            assert_int_equal(fact_case_decode(&d, sqlite3_column_blob(facts, 0),
-                                              (size_t)sqlite3_column_bytes(facts, 0)),
-                             0);
-            assert_int_equal(d.recv, c->recv);
-            assert_int_equal(d.order_id, id);
-            assert_int_equal(d.unit_id, c->unit_id);
-            assert_int_equal(d.flags, c->flags);
-            assert_int_equal(d.n_marks, c->n_marks);
+        struct case_list got = {.n = 0};
+        struct assess_fact_query q = {.order_id = id};
+        assert_int_equal(s->ops->assess_facts(s, &q, keep_case, &got), 0);
+        qsort(got.v, (size_t)got.n, sizeof got.v[0], cmp_case);
+        assert_int_equal(got.n, fs.n_cases);
+        for (int k = 0; k < got.n; k++) {
+            struct fact_case *c = &fs.cases[k], *d = &got.v[k];
+            assert_int_equal(d->recv, c->recv);
+            assert_int_equal(d->order_id, id);
+            assert_int_equal(d->unit_id, c->unit_id);
+            assert_int_equal(d->flags, c->flags);
+            assert_int_equal(d->n_marks, c->n_marks);
             for (int m = 0; m < c->n_marks; m++, marks++) {
-                assert_int_equal(d.marks[m].at, c->marks[m].at);
-                assert_int_equal(d.marks[m].v, c->marks[m].v);
-                assert_int_equal(d.marks[m].kind, c->marks[m].kind);
-                assert_int_equal(d.marks[m].a, c->marks[m].a);
-                assert_int_equal(d.marks[m].b, c->marks[m].b);
-                assert_int_equal(d.marks[m].c, c->marks[m].c);
+                assert_int_equal(d->marks[m].at, c->marks[m].at);
+                assert_int_equal(d->marks[m].v, c->marks[m].v);
+                assert_int_equal(d->marks[m].kind, c->marks[m].kind);
+                assert_int_equal(d->marks[m].a, c->marks[m].a);
+                assert_int_equal(d->marks[m].b, c->marks[m].b);
+                assert_int_equal(d->marks[m].c, c->marks[m].c);
             }
-            free(d.marks);
+            free(d->marks);
         }
-        sqlite3_reset(facts);
-        assert_int_equal(k, fs.n_cases);
         fact_set_release(&fs);
         for (int i = 0; i < l.n; i++)
             event_release(&l.v[i]);
         orders++;
     }
-    sqlite3_finalize(ids);
-    sqlite3_finalize(facts);
-    sqlite3_finalize(reps);
-    sqlite3_close(raw);
     assert_int_equal(orders, min_orders);
     assert_true(marks > 20);
 }
@@ -515,11 +522,11 @@ static void test_projection_matches_json(void **state)
     }
     struct assess_store *st;
     struct js_error e;
-    assert_int_equal(assess_store_open(tu_path("scan.db"), &st, &e), 0);
+    assert_int_equal(assess_store_open(f.db, &st, &e), 0);
     struct assess_sync_stats ss;
     assert_int_equal(assess_sync(st, false, &ss, &e), 0);
     assert_int_equal(ss.orders, 6);
-    check_projection(&f, tu_path("scan.db"), 6);
+    check_projection(&f, 6);
     struct scheme *ls;
     assert_int_equal(assess_scheme_load(st, NULL, "linshu-2020", &ls, &e), 0);
     struct ind_period oct;
@@ -542,14 +549,13 @@ static void test_open_refuses(void **state)
     JS_UNUSED(state);
     struct assess_store *st = NULL;
     struct js_error e;
-    assert_int_equal(assess_store_open(tu_path("missing.db"), &st, &e), -JS_EDB);
+    /* a database that `jiesu init` has not set up, on the backend under test */
+    assert_int_equal(assess_store_open(tu_db_fresh("missing.db"), &st, &e), -JS_EDB);
     assert_null(st);
-    assert_int_equal(assess_store_open("postgres://x", &st, &e), -JS_EINVAL);
-    sqlite3 *raw;
-    assert_int_equal(sqlite3_open(tu_path("empty.db"), &raw), SQLITE_OK);
-    sqlite3_exec(raw, "CREATE TABLE t(x)", NULL, NULL, NULL);
-    sqlite3_close(raw);
-    assert_int_equal(assess_store_open(tu_path("empty.db"), &st, &e), -JS_EDB);
+    assert_int_equal(assess_store_open("mysql://x", &st, &e), -JS_EINVAL);
+    const char *empty = tu_db_fresh("empty.db");
+    assert_int_equal(tu_raw_exec(empty, "CREATE TABLE t(x INTEGER)"), 0);
+    assert_int_equal(assess_store_open(empty, &st, &e), -JS_EDB);
     assert_non_null(strstr(e.message, "jiesu init"));
 }
 
