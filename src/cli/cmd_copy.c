@@ -227,6 +227,8 @@ int cli_copy(struct opts *o)
         printf("  %-20s %8lld 行  （%.1f 秒）\n", b->table, (long long)b->sum.rows,
                seconds_since(&t0));
     }
+    printf("重置编号序列，按复制的工单、事件与知识库重建检索索引……\n");
+    fflush(stdout);
     if ((rc = dst->ops->load_finish(dst))) {
         fprintf(stderr, "jiesu copy: 重置编号序列、重建检索索引失败（%s）\n", js_err_name(-rc));
         goto out;
