@@ -166,7 +166,6 @@ int cli_copy(struct opts *o)
 {
     const char *from = opts_get(o, "from"), *to = opts_get(o, "to");
     struct store *src = NULL, *dst = NULL;
-    struct tsum *sums = NULL;
     struct batch *b = NULL;
     int ret = 1, rc = 0;
     if (!from || !to || !from[0] || !to[0]) {
@@ -179,9 +178,8 @@ int cli_copy(struct opts *o)
     }
     if (open_one("源", from, &src) || open_one("目标", to, &dst))
         goto out;
-    sums = calloc((size_t)store_n_tables, sizeof *sums);
     b = calloc(1, sizeof *b);
-    if (!sums || !b) {
+    if (!b) {
         fprintf(stderr, "jiesu copy: 内存不足\n");
         goto out;
     }
@@ -223,7 +221,6 @@ int cli_copy(struct opts *o)
                     js_err_name(-rc), (long long)b->done);
             goto out;
         }
-        sums[i] = b->sum;
         printf("  %-20s %8lld 行  （%.1f 秒）\n", b->table, (long long)b->sum.rows,
                seconds_since(&t0));
     }
@@ -268,7 +265,6 @@ int cli_copy(struct opts *o)
     printf("校验通过：%d 张表行数与校验和一致，事件重放一致。\n", store_n_tables);
     ret = 0;
 out:
-    free(sums);
     free(b);
     store_close(src);
     store_close(dst);
