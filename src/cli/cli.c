@@ -391,6 +391,7 @@ int cli_train(struct opts *o);    /* cmd_train.c */
 int cli_report(struct opts *o);   /* cmd_report.c */
 int cli_kb(struct opts *o);       /* cmd_kb.c */
 int cli_hotspot(struct opts *o);  /* cmd_hotspot.c */
+int cli_copy(struct opts *o);     /* cmd_copy.c */
 
 static const struct command commands[] = {
     {"init", "create or upgrade the database and choose the policy preset", cmd_init,
@@ -410,6 +411,10 @@ static const struct command commands[] = {
     {"show", "show an order and its timeline", cmd_show, "jiesu show [--db PATH] --order NUMBER"},
     {"list", "list orders", cmd_list,
      "jiesu list [--db PATH] [--status STATUS] [--text WORDS] [--limit N]"},
+    {"copy",
+     "copy a whole database to another (SQLite <-> PostgreSQL), events and ids included, into "
+     "an initialised empty one, and verify the copy",
+     cli_copy, "jiesu copy --from SRC --to DST   (a file path, sqlite:PATH or postgres://...)"},
     {"check-replay", "rebuild every order from its events and compare with the stored rows",
      cmd_check_replay, "jiesu check-replay [--db PATH]"},
     {"search",

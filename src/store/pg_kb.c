@@ -784,3 +784,20 @@ int pg_kb_stats(struct store *s, int64_t from, int64_t to, int64_t cutoff, store
     PQclear(r);
     return rc;
 }
+
+/* Rebuilds the text index of every published version (load_finish, after a copy). */
+int pg_kb_reindex(struct store *s)
+{
+    PGresult *r = NULL;
+    int rc = px(pg_of(s), "SELECT id FROM kb_entries WHERE status = 'published' ORDER BY id", NULL,
+                &r, NULL);
+    for (int i = 0; !rc && i < PQntuples(r); i++) {
+        struct kb_entry k;
+        if ((rc = pg_kb_get(s, val_int(r, i, 0), &k)))
+            break;
+        rc = write_side(pg_of(s), &k);
+        kb_entry_release(&k);
+    }
+    PQclear(r);
+    return rc;
+}

@@ -115,4 +115,13 @@ int pg_report_put(struct store *s, struct report_rec *r, bool first_only);
 int pg_report_get(struct store *s, int64_t id, struct report_rec *out);
 int pg_report_list(struct store *s, const struct report_query *q, struct report_rec **out, int *n);
 
+/* Copying between backends (pg_copy.c; see struct store_ops), and the rebuilds of the search
+ * indexes load_finish runs, inside the caller's transaction: the orders' (store_pg.c) and the
+ * published knowledge base's (pg_kb.c). */
+int pg_dump_table(struct store *s, const char *name, store_row_cb cb, void *ctx);
+int pg_load_rows(struct store *s, const char *name, const struct store_row *rows, int n);
+int pg_load_finish(struct store *s);
+int pg_search_reindex(struct store *s);
+int pg_kb_reindex(struct store *s);
+
 #endif

@@ -395,3 +395,36 @@ int sqlite_kb_stats(struct store *s, int64_t from, int64_t to, int64_t cutoff,
     sqlite3_finalize(st);
     return rc;
 }
+
+/* Rebuilds the text index of every published version (load_finish, after a copy). */
+int sqlite_kb_reindex(struct store *s)
+{
+    sqlite3 *db = store_sqlite_db(s);
+    sqlite3_stmt *st;
+    int64_t after = 0;
+    int rc = 0;
+    if (!db)
+        return -JS_EINVAL;
+    while (!rc) {
+        if ((rc = sqlite_prepare(db,
+                                 "SELECT id FROM kb_entries WHERE status = 'published' AND id > ?1"
+                                 " ORDER BY id LIMIT 1",
+                                 &st)))
+            break;
+        sqlite3_bind_int64(st, 1, after);
+        int step = sqlite3_step(st);
+        int64_t id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = sqlite_fail(db, step);
+        sqlite3_finalize(st);
+        if (rc || id == 0)
+            break;
+        struct kb_entry k;
+        if ((rc = sqlite_kb_get(s, id, &k)))
+            break;
+        rc = write_side(db, &k);
+        kb_entry_release(&k);
+        after = id;
+    }
+    return rc;
+}

@@ -79,6 +79,17 @@ int sqlite_kb_use(struct store *s, int64_t id, int64_t order_id, int64_t at);
 int sqlite_kb_stats(struct store *s, int64_t from, int64_t to, int64_t cutoff,
                     int (*cb)(void *ctx, const struct kb_unit_stats *st), void *ctx);
 
+/* Copying between backends (sqlite_copy.c; see struct store_ops), and the rebuilds of the search
+ * indexes load_finish runs, inside the caller's transaction: the orders' (store_sqlite.c) and
+ * the published knowledge base's (sqlite_kb.c). */
+struct store_row;
+int sqlite_dump_table(struct store *s, const char *name,
+                      int (*cb)(void *ctx, const struct store_row *row), void *ctx);
+int sqlite_load_rows(struct store *s, const char *name, const struct store_row *rows, int n);
+int sqlite_load_finish(struct store *s);
+int sqlite_search_reindex(struct store *s);
+int sqlite_kb_reindex(struct store *s);
+
 /* The sort key of SORT_DEADLINE_ASC: orders without a deadline (0) come last. The query must
  * spell it exactly like the expression index of the schema for SQLite to use that index. */
 #define JS_SQL_DEADLINE_KEY "(CASE WHEN deadline > 0 THEN deadline ELSE 9223372036854775807 END)"

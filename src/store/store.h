@@ -225,6 +225,37 @@ struct assess_scheme_rec {
     char *doc;
 };
 
+/* A value of a copied row (dump_table / load_rows): SQL NULL, an integer (booleans 0/1), a real,
+ * text (p, n bytes, not NUL-terminated necessarily) or bytes (p, n). */
+enum store_vtype { SV_NULL, SV_INT, SV_REAL, SV_TEXT, SV_BLOB };
+struct store_value {
+    enum store_vtype type;
+    int64_t i;
+    double d;
+    const char *p;
+    size_t n;
+};
+/* One row of a table: n columns, their names and values. */
+struct store_row {
+    int n;
+    const char *const *cols;
+    const struct store_value *v;
+};
+typedef int (*store_row_cb)(void *ctx, const struct store_row *row);
+
+/* The tables a copy moves, in dependency order (a table after those it refers to), with the
+ * columns that order its rows; declared once (tables.c) for both backends. The search indexes
+ * are not listed: they are derived, and load_finish rebuilds them. */
+struct store_table {
+    const char *name;
+    const char *order_by;
+    bool rowid; /* the id column is SQLite's implicit rowid (a column "id" elsewhere) */
+};
+extern const struct store_table store_tables[];
+extern const int store_n_tables;
+/* The entry of store_tables named name, or NULL. */
+const struct store_table *store_table_find(const char *name);
+
 struct store_ops {
     void (*close)(struct store *s);
     int (*migrate)(struct store *s, struct js_error *e);
@@ -479,6 +510,19 @@ struct store_ops {
     int (*assess_scheme_put)(struct store *s, struct assess_scheme_rec *r);
     int (*assess_scheme_get)(struct store *s, const char *name, struct assess_scheme_rec **out,
                              int *n);
+    /* ---- copying a database between backends (issue 12; cli/cmd_copy.c) ----------------------
+     * Every table of store_tables, by name, as rows of typed values (struct store_row).
+     * dump_table: calls cb for every row of table name in the table's key order (store_tables'
+     *   order_by); the row's texts live until cb returns. -JS_EINVAL for a name not listed.
+     * load_rows: inserts rows into table name as they are (ids included), in one transaction of
+     *   its own (bulk: the caller copies in batches); -JS_EINVAL for an unknown table or column,
+     *   -JS_EEXISTS for a key that is there already.
+     * load_finish: after the last load: sets every id sequence past the greatest id copied and
+     *   rebuilds the search indexes (orders, their notes, the published knowledge base) from the
+     *   copied rows, in one transaction. */
+    int (*dump_table)(struct store *s, const char *name, store_row_cb cb, void *ctx);
+    int (*load_rows)(struct store *s, const char *name, const struct store_row *rows, int n);
+    int (*load_finish)(struct store *s);
 };
 
 /* Frees the document of a report record (the record itself is the caller's). Accepts NULL. */

@@ -1373,6 +1373,11 @@ static int reindex_all(struct pgs *p)
     return rc;
 }
 
+int pg_search_reindex(struct store *s)
+{
+    return reindex_all(pg_of(s));
+}
+
 static int pg_order_insert(struct store *s, struct order *o)
 {
     struct pgs *p = pg_of(s);
@@ -3034,6 +3039,9 @@ static const struct store_ops pg_ops = {
     .assess_item_list = pg_assess_item_list,
     .assess_scheme_put = pg_assess_scheme_put,
     .assess_scheme_get = pg_assess_scheme_get,
+    .dump_table = pg_dump_table,
+    .load_rows = pg_load_rows,
+    .load_finish = pg_load_finish,
 };
 
 /* Server notices (e.g. "relation already exists, skipping") are not errors: not printed. */

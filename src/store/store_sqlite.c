@@ -988,6 +988,11 @@ static int reindex_all(struct sq *q)
     return rc;
 }
 
+int sqlite_search_reindex(struct store *s)
+{
+    return reindex_all(sq_of(s));
+}
+
 static int file_refs_write(struct sq *q, int64_t order_id, const char *attachments);
 
 static int sq_order_insert(struct store *s, struct order *o)
@@ -2599,6 +2604,9 @@ static const struct store_ops sqlite_ops = {
     .assess_item_list = sqlite_assess_item_list,
     .assess_scheme_put = sqlite_assess_scheme_put,
     .assess_scheme_get = sqlite_assess_scheme_get,
+    .dump_table = sqlite_dump_table,
+    .load_rows = sqlite_load_rows,
+    .load_finish = sqlite_load_finish,
 };
 
 struct sqlite3 *store_sqlite_db(struct store *s)

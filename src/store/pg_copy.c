@@ -1,0 +1,230 @@
+/* Copying a database between backends, PostgreSQL side (store.h: dump_table, load_rows,
+ * load_finish): the tables of store_tables as rows of typed values, in and out; afterwards every
+ * identity column's sequence is set past the greatest id copied. */
+#include "compat.h"
+#include "store/pg_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Type oids of the values this schema stores (catalog/pg_type.h). */
+enum {
+    OID_BOOL = 16,
+    OID_BYTEA = 17,
+    OID_INT8 = 20,
+    OID_INT2 = 21,
+    OID_INT4 = 23,
+    OID_FLOAT4 = 700,
+    OID_FLOAT8 = 701
+};
+
+/* Whether s is a plain SQL name (letters, digits, '_'), so that it may be spelled in a
+ * statement. */
+static bool plain_name(const char *s)
+{
+    if (!s || !s[0])
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
+            return false;
+    return true;
+}
+
+int pg_dump_table(struct store *s, const char *name, store_row_cb cb, void *ctx)
+{
+    struct pgs *p = pg_of(s);
+    const struct store_table *t = store_table_find(name);
+    PGresult *r = NULL;
+    struct store_value *v = NULL;
+    const char **cols = NULL;
+    void **bytes = NULL;
+    struct buf sql;
+    buf_init(&sql, 0);
+    int rc = 0;
+    if (!t)
+        return -JS_EINVAL;
+    if (buf_printf(&sql, "SELECT * FROM %s ORDER BY %s", t->name, t->rowid ? "id" : t->order_by)) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
+    if ((rc = px(p, sql.data, NULL, &r, NULL)))
+        goto out;
+    int n = PQnfields(r);
+    v = calloc((size_t)n + 1, sizeof *v);
+    cols = calloc((size_t)n + 1, sizeof *cols);
+    bytes = calloc((size_t)n + 1, sizeof *bytes);
+    if (!v || !cols || !bytes) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        cols[i] = PQfname(r, i);
+    for (int row = 0; !rc && row < PQntuples(r); row++) {
+        for (int i = 0; i < n && !rc; i++) {
+            memset(&v[i], 0, sizeof v[i]);
+            if (PQgetisnull(r, row, i))
+                continue; /* SV_NULL */
+            const char *x = PQgetvalue(r, row, i);
+            switch ((int)PQftype(r, i)) {
+            case OID_BOOL:
+                v[i].type = SV_INT;
+                v[i].i = x[0] == 't';
+                break;
+            case OID_INT2:
+            case OID_INT4:
+            case OID_INT8:
+                v[i].type = SV_INT;
+                v[i].i = strtoll(x, NULL, 10);
+                break;
+            case OID_FLOAT4:
+            case OID_FLOAT8:
+                v[i].type = SV_REAL;
+                v[i].d = strtod(x, NULL);
+                break;
+            case OID_BYTEA:
+                v[i].type = SV_BLOB;
+                free(bytes[i]);
+                bytes[i] = NULL;
+                rc = val_bytes(r, row, i, &bytes[i], &v[i].n);
+                v[i].p = bytes[i];
+                break;
+            default:
+                v[i].type = SV_TEXT;
+                v[i].p = x;
+                v[i].n = (size_t)PQgetlength(r, row, i);
+            }
+        }
+        if (!rc) {
+            struct store_row one = {n, cols, v};
+            rc = cb(ctx, &one);
+        }
+    }
+out:
+    if (bytes)
+        for (int i = 0; r && i < PQnfields(r); i++)
+            free(bytes[i]);
+    free(bytes);
+    free(v);
+    free(cols);
+    PQclear(r);
+    buf_release(&sql);
+    return rc;
+}
+
+int pg_load_rows(struct store *s, const char *name, const struct store_row *rows, int n)
+{
+    struct pgs *p = pg_of(s);
+    const struct store_table *t = store_table_find(name);
+    struct buf sql;
+    buf_init(&sql, 0);
+    int rc = 0;
+    bool open = false;
+    if (!t || n < 0)
+        return -JS_EINVAL;
+    if (n == 0)
+        return 0;
+    int nc = rows[0].n;
+    if (nc >= PMAX)
+        return -JS_EINVAL;
+    rc = buf_printf(&sql, "INSERT INTO %s(", t->name) ? -JS_ENOMEM : 0;
+    for (int i = 0; i < nc && !rc; i++) {
+        if (!plain_name(rows[0].cols[i]))
+            rc = -JS_EINVAL;
+        else if (buf_printf(&sql, "%s%s", i ? ", " : "", rows[0].cols[i]))
+            rc = -JS_ENOMEM;
+    }
+    if (!rc && buf_puts(&sql, ") VALUES ("))
+        rc = -JS_ENOMEM;
+    for (int i = 0; i < nc && !rc; i++)
+        if (buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1))
+            rc = -JS_ENOMEM;
+    if (!rc && buf_puts(&sql, ")"))
+        rc = -JS_ENOMEM;
+    if (rc || (rc = exec0(p, "BEGIN")))
+        goto out;
+    open = true;
+    for (int r = 0; r < n && !rc; r++) {
+        struct pp a = {.n = 0};
+        if (rows[r].n != nc) {
+            rc = -JS_EINVAL;
+            break;
+        }
+        for (int i = 0; i < nc; i++) {
+            const struct store_value *v = &rows[r].v[i];
+            switch (v->type) {
+            case SV_INT:
+                p_int(&a, v->i);
+                break;
+            case SV_REAL:
+                p_real(&a, v->d);
+                break;
+            case SV_TEXT:
+                p_text(&a, v->p);
+                break;
+            case SV_BLOB:
+                p_bytes(&a, v->p, v->n);
+                break;
+            default:
+                p_null(&a);
+            }
+        }
+        rc = px(p, sql.data, &a, NULL, NULL);
+    }
+out:
+    if (open) {
+        int e = exec0(p, rc ? "ROLLBACK" : "COMMIT");
+        if (!rc)
+            rc = e;
+    }
+    buf_release(&sql);
+    return rc;
+}
+
+/* Sets the sequence of every identity (or serial) column of the schema past the column's
+ * greatest value (at 1 for an empty table, as a fresh one). */
+static int sequences_reset(struct pgs *p)
+{
+    PGresult *r = NULL;
+    struct buf sql;
+    buf_init(&sql, 0);
+    int rc = px(p,
+                "SELECT table_name::text, column_name::text FROM information_schema.columns"
+                " WHERE table_schema = current_schema()"
+                " AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')"
+                " ORDER BY table_name, column_name",
+                NULL, &r, NULL);
+    for (int i = 0; !rc && i < PQntuples(r); i++) {
+        const char *t = PQgetvalue(r, i, 0), *c = PQgetvalue(r, i, 1);
+        if (!plain_name(t) || !plain_name(c))
+            continue;
+        sql.len = 0;
+        if (buf_printf(&sql,
+                       "SELECT setval(pg_get_serial_sequence('%s', '%s'),"
+                       " COALESCE((SELECT max(%s) FROM %s), 1),"
+                       " (SELECT max(%s) FROM %s) IS NOT NULL)",
+                       t, c, c, t, c, t)) {
+            rc = -JS_ENOMEM;
+            break;
+        }
+        rc = px(p, sql.data, NULL, NULL, NULL);
+    }
+    PQclear(r);
+    buf_release(&sql);
+    return rc;
+}
+
+int pg_load_finish(struct store *s)
+{
+    struct pgs *p = pg_of(s);
+    int rc = exec0(p, "BEGIN");
+    if (rc)
+        return rc;
+    rc = sequences_reset(p);
+    if (!rc)
+        rc = pg_search_reindex(s);
+    if (!rc)
+        rc = pg_kb_reindex(s);
+    int e = exec0(p, rc ? "ROLLBACK" : "COMMIT");
+    return rc ? rc : e;
+}
