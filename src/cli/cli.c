@@ -354,8 +354,7 @@ static int replay_one(void *ctx, const struct order *stored)
     json_t *a = order_to_json(stored), *b = rc ? NULL : order_to_json(&rebuilt);
     if (rc || !json_equal(a, b)) {
         v->bad++;
-        fprintf(stderr, "order %s: rebuilt from its events differs from the stored row\n",
-                stored->number);
+        fprintf(stderr, "工单 %s：按事件重建的结果与存储的不一致\n", stored->number);
     }
     v->checked++;
     json_decref(a);
@@ -373,7 +372,7 @@ static int cmd_check_replay(struct opts *o)
         return 1;
     struct replay_ctx v = {&en, 0, 0};
     int rc = s->ops->order_each(s, replay_one, &v);
-    printf("%ld orders rebuilt from their events, %ld differ\n", v.checked, v.bad);
+    printf("已按事件重建 %ld 件工单，%ld 件与存储不一致\n", v.checked, v.bad);
     engine_release(&en);
     store_close(s);
     return (rc || v.bad) ? 1 : 0;

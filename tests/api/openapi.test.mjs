@@ -240,6 +240,6 @@ describe('the command line follows the same table', () => {
     assert.match(jiesu('show', '--order', made.order).stdout, /"verified": true/);
     const replay = jiesu('check-replay');
     assert.equal(replay.status, 0, replay.stderr);
-    assert.match(replay.stdout, /1 orders rebuilt from their events, 0 differ/);
+    assert.match(replay.stdout, /已按事件重建 1 件工单，0 件与存储不一致/);
   });
 });

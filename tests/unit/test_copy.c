@@ -192,7 +192,7 @@ static void copy_there_and_back(void **state)
     if (rc)
         fail_msg("copy to the middle database: %s", out);
     assert_non_null(strstr(out, "校验通过"));
-    assert_non_null(strstr(out, "300 orders rebuilt from their events, 0 differ"));
+    assert_non_null(strstr(out, "已按事件重建 300 件工单，0 件与存储不一致"));
     free(out);
     rc = jiesu(&out, "copy --from '%s' --to '%s'", mid_db, back_db);
     if (rc)
