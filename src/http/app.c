@@ -477,6 +477,32 @@ out:
     return rc;
 }
 
+/* The same key sent to two servers at once (a shared database): both ran the request, the
+ * other stored its answer first, and this one's work has just been rolled back with its answer's
+ * insert. Answers with the stored answer, as a retry would get it; false when there is none or it
+ * was for a different request (the caller then answers with the error). */
+static bool replay_stored(struct app_ctx *c, struct http_response *res)
+{
+    char *stored_hash = NULL, *body = NULL;
+    int status = 0;
+    bool done = false;
+    if (c->store->ops->idem_get(c->store, c->user.id, c->idem_key, &stored_hash, &status, &body) ==
+            0 &&
+        strcmp(stored_hash ? stored_hash : "", c->idem_hash) == 0) {
+        http_response_release(res); /* its headers (Location...) named the undone work */
+        http_response_init(res);
+        if (body && body[0])
+            http_text(res, status, HTTP_JSON_TYPE, body);
+        else
+            http_empty(res, status);
+        http_response_header(res, "Idempotent-Replayed", "true");
+        done = true;
+    }
+    free(stored_hash);
+    free(body);
+    return done;
+}
+
 /* Stores the answer of an idempotent request in the transaction its action opened (held since
  * idempotency()), and commits both at once; an answer not worth keeping (5xx, a streamed file)
  * rolls the held work back, so that a retry runs the request afresh. */
@@ -495,6 +521,8 @@ static void idempotency_store(struct app *a, struct app_ctx *c, struct http_resp
         }
     }
     int frc = s->ops->txn_finish(s, keep && !rc);
+    if (keep && rc == -JS_EEXISTS && !frc && replay_stored(c, res))
+        return;
     if (keep && (rc || frc))
         http_error(res, rc ? rc : frc, "",
                    (rc ? rc : frc) == -JS_EBUSY ? "数据库繁忙，请重试"

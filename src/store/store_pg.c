@@ -52,6 +52,7 @@ struct pgs {
     bool sp_pending;
     int owed;
     bool bulk; /* set_bulk(true): asynchronous commits, set again after a reconnection */
+    int64_t lease_seconds; /* of this handle's last outbox claim: what a renewal extends by */
 };
 
 struct pgs *pg_of(struct store *s)
@@ -2780,40 +2781,56 @@ static int pg_outbox_counts(struct store *s, int64_t counts[OBS__COUNT])
     return 0;
 }
 
+/* Outbox leases are judged at the caller's now but never later than the database's clock
+ * (epoch seconds), and set and renewed from that instant: a deliverer whose clock runs ahead (a
+ * skewed server, a `jiesu tick --now` a day on) cannot find another server's lease over while
+ * that server is still sending, and the leases it takes end as the others count. A caller's clock
+ * behind the database's (tests at a fixed instant) is used as it is. */
+#define PG_DB_NOW "(extract(epoch FROM clock_timestamp()))::bigint"
+static const char claim_sql[] =
+    "WITH due AS (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $1"
+    " AND lease_until <= LEAST($1, " PG_DB_NOW ") ORDER BY next_at, id LIMIT $3"
+    " FOR UPDATE SKIP LOCKED),"
+    " claimed AS (UPDATE outbox o SET lease_until = LEAST($1, " PG_DB_NOW ") + $2"
+    " FROM due WHERE o.id = due.id RETURNING o.*)"
+    " SELECT " MSG_COLS " FROM claimed ORDER BY next_at, id";
+
 /* Claims due messages with a lease: the rows are locked as they are picked and rows another
- * server holds are skipped, so that two servers never claim one message. */
+ * server holds are skipped, so that two servers never claim one message. Due is judged at now
+ * (next_at was set on the callers' clocks); the lease as above. */
 static int pg_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int max,
                            struct outbox_list *out)
 {
+    struct pgs *p = pg_of(s);
     struct pp a = {.n = 0};
     PGresult *r;
+    p->lease_seconds = lease_seconds > 0 ? lease_seconds : 60;
     p_int(&a, now);
-    p_int(&a, now + (lease_seconds > 0 ? lease_seconds : 60));
+    p_int(&a, p->lease_seconds);
     p_int(&a, max > 0 ? max : 1);
-    int rc = write1(pg_of(s),
-                    "WITH due AS (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $1"
-                    " AND lease_until <= $1 ORDER BY next_at, id LIMIT $3 FOR UPDATE SKIP LOCKED),"
-                    " claimed AS (UPDATE outbox o SET lease_until = $2 FROM due WHERE o.id = due.id"
-                    " RETURNING o.*)"
-                    " SELECT " MSG_COLS " FROM claimed ORDER BY next_at, id",
-                    &a, &r, NULL);
+    int rc = write1(p, claim_sql, &a, &r, NULL);
     return rc ? rc : read_msgs(r, out);
 }
 
+/* until, on the caller's clock, is capped at one lease of the claim's length from the database's
+ * now (pg_outbox_claim); a renewal never shortens a lease. */
 static int pg_outbox_renew(struct store *s, const int64_t *ids, int n, int64_t until)
 {
     struct pgs *p = pg_of(s);
     struct opx x;
     if (n <= 0)
         return 0;
+    int64_t lease = p->lease_seconds > 0 ? p->lease_seconds : 60;
     int rc = op_begin(p, true, &x);
     for (int i = 0; !rc && i < n; i++) {
         struct pp a = {.n = 0};
         p_int(&a, ids[i]);
         p_int(&a, until);
+        p_int(&a, lease);
         rc = px(p,
-                "UPDATE outbox SET lease_until = $2 WHERE id = $1 AND state = 'pending'"
-                " AND lease_until > 0",
+                "UPDATE outbox SET lease_until = GREATEST(lease_until, LEAST($2::bigint, " PG_DB_NOW
+                " + $3))"
+                " WHERE id = $1 AND state = 'pending' AND lease_until > 0",
                 &a, NULL, NULL);
     }
     return op_end(p, &x, rc);

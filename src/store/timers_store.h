@@ -27,7 +27,9 @@ int timers_outbox_counts(struct store *s, int64_t counts[OBS__COUNT]);
  * oldest first, in one transaction: each is leased until now + lease_seconds, so that two
  * delivery passes (the server's thread and a cron `jiesu tick`) never send one message twice
  * at once, and a deliverer that dies frees its messages when the lease ends. Appends them to
- * out. Must not be called inside an open transaction. */
+ * out. Must not be called inside an open transaction. A shared database (PostgreSQL) judges and
+ * sets leases at now but never later than its own clock, so that a deliverer whose clock runs
+ * ahead cannot take over a lease another server still holds. */
 int timers_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int max,
                         struct outbox_list *out);
 /* Extends the leases of claimed messages still pending (ids, n of them) to until, in one
