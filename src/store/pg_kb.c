@@ -250,7 +250,7 @@ static int phrases_of(const struct st_query *m, bool any, struct buf *store, str
                                              m->g[i].alt[k].prefix};
         return 0;
     }
-    size_t offs[MAX_PHRASES];
+    size_t offs[MAX_PHRASES] = {0};
     for (int pass = 0; pass < 2 && !rc && *n == 0; pass++)
         for (int i = 0; i < m->n && !rc; i++)
             for (int k = 0; k < m->g[i].n && !rc; k++) {
@@ -440,7 +440,7 @@ static int rank_rows(struct pgs *p, const PGresult *r, int qcol, const struct ph
     /* the index's figures: rows, tokens, and the rows holding each phrase */
     struct buf sql, qs;
     struct pp a = {.n = 0};
-    size_t offs[MAX_PHRASES];
+    size_t offs[MAX_PHRASES] = {0};
     int idx[MAX_PHRASES];
     PGresult *st = NULL;
     double idf[MAX_PHRASES];

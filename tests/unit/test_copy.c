@@ -31,8 +31,9 @@ static int run(const char *cmd, char **out)
         n += got;
         if (cap - n < 2) {
             cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
+            char *bigger = realloc(buf, cap);
+            assert_non_null(bigger);
+            buf = bigger;
         }
     }
     buf[n] = '\0';
