@@ -67,11 +67,11 @@ int assess_store_open(const char *location, struct assess_store **out, struct js
     if (rc)
         goto fail;
     if ((rc = st->s->ops->schema_version(st->s, &version))) {
-        rc = js_fail(e, -rc, "db", "cannot read the schema version of the database");
+        rc = js_fail(e, -rc, "db", "无法读取数据库的结构版本");
         goto fail;
     }
     if (version == 0) {
-        rc = js_fail(e, JS_EDB, "db", "the database has no jiesu schema: run `jiesu init` first");
+        rc = js_fail(e, JS_EDB, "db", "数据库尚未初始化：请先运行 `jiesu init`");
         goto fail;
     }
     /* an older database gets the assessment's tables (a migration step) */
@@ -504,8 +504,8 @@ static int folder_add_event(struct folder *f, const struct assess_event_row *r, 
         json_decref(ev.payload);
     }
     if (rc)
-        return js_fail(e, JS_EDB, "events", "event %lld of order %lld is unreadable",
-                       (long long)fe->version, (long long)fe->order_id);
+        return js_fail(e, JS_EDB, "events", "工单 %lld 的第 %lld 个事件无法读取",
+                       (long long)fe->order_id, (long long)fe->version);
     f->n++;
     if (f->stats)
         f->stats->events++;
@@ -982,7 +982,7 @@ static int compute(struct assess_store *st, const struct scheme *s, const struct
     struct assess_fact_query q = {.from = p->from, .to = p->to};
     rc = db->ops->assess_facts(db, &q, scan_case, &x);
     if (x.bad) {
-        rc = js_fail(e, JS_EDB, "assess_cases", "a case of the period is unreadable");
+        rc = js_fail(e, JS_EDB, "assess_cases", "本期有一条考核记录无法读取");
         goto out;
     }
     if (rc) {
@@ -1331,7 +1331,7 @@ int assess_orders(struct assess_store *st, const struct scheme *s, const struct 
         .from = p->from, .to = p->to, .unit_id = unit_id, .with_order = true};
     rc = st->s->ops->assess_facts(st->s, &q, drill_case, &x);
     if (x.bad)
-        rc = js_fail(e, JS_EDB, "assess_cases", "a case of unit %lld is unreadable",
+        rc = js_fail(e, JS_EDB, "assess_cases", "单位 %lld 有一条考核记录无法读取",
                      (long long)unit_id);
     else if (rc)
         rc = op_fail(rc, e, "read facts");
@@ -1363,7 +1363,7 @@ static int order_ref(struct assess_store *st, const json_t *args, int64_t *id, s
         (rc = jf_str(args, "order", false, 20, &number, e)))
         return rc;
     if (!oid && !number)
-        return js_fail(e, JS_EMISSING, "order_id", "order_id (or order, the number) is required");
+        return js_fail(e, JS_EMISSING, "order_id", "缺少 order_id（或工单编号 order）");
     if (!oid) {
         struct order o;
         memset(&o, 0, sizeof o);
@@ -1372,7 +1372,7 @@ static int order_ref(struct assess_store *st, const json_t *args, int64_t *id, s
             oid = o.id;
         order_release(&o);
         if (rc == -JS_ENOTFOUND || (!rc && !oid))
-            return js_fail(e, JS_ENOTFOUND, "order", "order not found");
+            return js_fail(e, JS_ENOTFOUND, "order", "工单不存在");
         if (rc)
             return op_fail(rc, e, "read the order");
     }
@@ -1387,7 +1387,7 @@ static int appeal_indicators(const json_t *args, json_t **out, struct js_error *
     if (rc)
         return rc;
     if (json_array_size(arr) == 0)
-        return js_fail(e, JS_EMISSING, "indicators", "name at least one indicator, or \"all\"");
+        return js_fail(e, JS_EMISSING, "indicators", "请至少指定一项指标，或 \"all\"");
     json_t *ids = json_array();
     size_t i;
     json_t *v;
@@ -1402,7 +1402,7 @@ static int appeal_indicators(const json_t *args, json_t **out, struct js_error *
         }
         if (ind < 0) {
             json_decref(ids);
-            return js_fail(e, JS_EINVAL, "indicators", "not an indicator: %s",
+            return js_fail(e, JS_EINVAL, "indicators", "不是考核指标：%s",
                            s ? s : "(not a string)");
         }
         json_array_append_new(ids, json_string(ind_defs[ind].id));
@@ -1419,8 +1419,7 @@ static int evidence_of(const json_t *args, json_t **out, struct js_error *e)
     if (rc)
         return rc;
     if (json_array_size(arr) == 0)
-        return js_fail(e, JS_EMISSING, "evidence",
-                       "an appeal needs evidence (at least one attachment)");
+        return js_fail(e, JS_EMISSING, "evidence", "申诉须附证据（至少一个附件）");
     json_t *copy = json_array();
     size_t i;
     json_t *v;
@@ -1474,7 +1473,7 @@ int assess_appeal_file(struct assess_store *st, const struct actor *who, const j
         goto out;
     }
     if (!held) { /* units must not learn of other units' orders */
-        rc = js_fail(e, JS_ENOTFOUND, "order_id", "order not found");
+        rc = js_fail(e, JS_ENOTFOUND, "order_id", "工单不存在");
         goto out;
     }
     a.order_id = oid;
@@ -1490,8 +1489,7 @@ int assess_appeal_file(struct assess_store *st, const struct actor *who, const j
     }
     rc = st->s->ops->assess_appeal_put(st->s, &a);
     if (rc == -JS_EEXISTS)
-        rc = js_fail(e, JS_EEXISTS, "order_id",
-                     "this order already has a pending appeal of your unit");
+        rc = js_fail(e, JS_EEXISTS, "order_id", "本单位对该工单已有待审的申诉");
     else if (rc)
         rc = op_fail(rc, e, "write the appeal");
     else
@@ -1517,7 +1515,7 @@ int assess_appeal_decide(struct assess_store *st, const struct actor *who, int64
         return rc;
     rc = st->s->ops->assess_appeal_decide(st->s, id, uphold, note ? note : "", who->user_id, now);
     if (rc == -JS_ENOTFOUND)
-        return js_fail(e, JS_ENOTFOUND, "id", "appeal not found");
+        return js_fail(e, JS_ENOTFOUND, "id", "申诉不存在");
     if (rc == -JS_EEXISTS)
         return js_fail(e, JS_ESTATE, NULL, "the appeal has already been decided");
     return rc ? op_fail(rc, e, "write the decision") : 0;
@@ -1565,7 +1563,7 @@ int assess_appeal_list(struct assess_store *st, int64_t unit_id, const char *sta
     static const char *const statuses[] = {"pending", "upheld", "rejected", NULL};
     int which = status ? js_name_index(statuses, status) : -1;
     if (status && which < 0)
-        return js_fail(e, JS_EINVAL, "status", "status is pending, upheld or rejected");
+        return js_fail(e, JS_EINVAL, "status", "status 须为 pending、upheld 或 rejected");
     struct assess_appeal_query q = {.unit_id = unit_id, .status = which};
     return appeals_json(st, &q, out, e);
 }
@@ -1580,7 +1578,7 @@ int assess_appeal_get(struct assess_store *st, int64_t id, json_t **out, struct 
         return rc;
     if (json_array_size(arr) == 0) {
         json_decref(arr);
-        return js_fail(e, JS_ENOTFOUND, "id", "appeal not found");
+        return js_fail(e, JS_ENOTFOUND, "id", "申诉不存在");
     }
     *out = json_incref(json_array_get(arr, 0));
     json_decref(arr);
@@ -1607,19 +1605,19 @@ int assess_item_add(struct assess_store *st, const struct actor *who, const json
         return rc;
     const json_t *pts = json_object_get(args, "points");
     if (!pts)
-        return js_fail(e, JS_EMISSING, "points", "points is required");
+        return js_fail(e, JS_EMISSING, "points", "缺少分值 points");
     if (!json_is_number(pts))
-        return js_fail(e, JS_ETYPE, "points", "points must be a number");
+        return js_fail(e, JS_ETYPE, "points", "分值 points 须为数字");
     double points = json_number_value(pts);
     if (!(points >= -100 && points <= 100))
-        return js_fail(e, JS_EINVAL, "points", "points must be between -100 and 100");
+        return js_fail(e, JS_EINVAL, "points", "分值 points 须在 -100 到 100 之间");
     if (ind_item_indicator(kind) < 0)
         return js_fail(e, JS_EINVAL, "kind",
-                       "kind is manual_deduction, bonus_points or year_end, not '%s'", kind);
+                       "kind 须为 manual_deduction、bonus_points 或 year_end，不能是 '%s'", kind);
     struct unit u;
     rc = st->s->ops->unit_get(st->s, unit, &u);
     if (rc == -JS_ENOTFOUND)
-        return js_fail(e, JS_EINVAL, "unit_id", "no unit %lld", (long long)unit);
+        return js_fail(e, JS_EINVAL, "unit_id", "单位 %lld 不存在", (long long)unit);
     if (rc)
         return op_fail(rc, e, "read the unit");
     struct assess_item_rec it = {
@@ -1650,7 +1648,7 @@ int assess_item_cancel(struct assess_store *st, const struct actor *who, int64_t
         return rc;
     rc = st->s->ops->assess_item_cancel(st->s, id, reason, who->user_id, now);
     if (rc == -JS_ENOTFOUND)
-        return js_fail(e, JS_ENOTFOUND, "id", "item not found");
+        return js_fail(e, JS_ENOTFOUND, "id", "考核事项不存在");
     if (rc == -JS_EEXISTS)
         return js_fail(e, JS_ESTATE, NULL, "the item is already cancelled");
     return rc ? op_fail(rc, e, "write the cancellation") : 0;
@@ -1717,14 +1715,14 @@ static int read_file(const char *path, struct buf *b, struct js_error *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return js_fail(e, JS_ENOTFOUND, "scheme", "no scheme file %s", path);
+        return js_fail(e, JS_ENOTFOUND, "scheme", "方案文件 %s 不存在", path);
     char chunk[8192];
     size_t n;
     int rc = 0;
     while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
         rc = buf_append(b, chunk, n);
     if (!rc && ferror(f))
-        rc = js_fail(e, JS_EIO, "scheme", "cannot read %s", path);
+        rc = js_fail(e, JS_EIO, "scheme", "无法读取 %s", path);
     fclose(f);
     return rc;
 }
@@ -1734,7 +1732,7 @@ int assess_scheme_load(struct assess_store *st, const char *dir, const char *nam
 {
     *out = NULL;
     if (!scheme_name_ok(name))
-        return js_fail(e, JS_EINVAL, "scheme", "a scheme name is 1 to 31 of [a-z0-9_-]");
+        return js_fail(e, JS_EINVAL, "scheme", "方案名须为 1 到 31 个 [a-z0-9_-] 字符");
     int rc = 0;
     if (st) {
         struct assess_scheme_rec *v = NULL;
@@ -1752,14 +1750,14 @@ int assess_scheme_load(struct assess_store *st, const char *dir, const char *nam
     char path[1024];
     if ((size_t)snprintf(path, sizeof path, "%s/%s.json", dir ? dir : assess_scheme_dir(), name) >=
         sizeof path)
-        return js_fail(e, JS_EINVAL, "scheme", "the schemes directory path is too long");
+        return js_fail(e, JS_EINVAL, "scheme", "方案目录路径过长");
     struct buf b;
     buf_init(&b, 1 << 20);
     if (!(rc = read_file(path, &b, e)))
         rc = scheme_parse(b.data ? b.data : "", b.len, out, e);
     buf_release(&b);
     if (!rc && strcmp((*out)->name, name) != 0) {
-        rc = js_fail(e, JS_EINVAL, "name", "%s names scheme '%s', not '%s'", path, (*out)->name,
+        rc = js_fail(e, JS_EINVAL, "name", "%s 中的方案名是 '%s'，不是 '%s'", path, (*out)->name,
                      name);
         scheme_free(*out);
         *out = NULL;
@@ -1779,7 +1777,7 @@ int assess_scheme_save(struct assess_store *st, const struct actor *who, const c
     bool same = strcmp(s->name, name) == 0;
     scheme_free(s);
     if (!same)
-        return js_fail(e, JS_EINVAL, "name", "the document's name must be '%s'", name);
+        return js_fail(e, JS_EINVAL, "name", "方案文档的 name 须为 '%s'", name);
     struct assess_scheme_rec r = {.by_user = who->user_id, .at = now};
     snprintf(r.name, sizeof r.name, "%s", name);
     if (!(r.doc = json_dumps(doc, JSON_COMPACT)))
