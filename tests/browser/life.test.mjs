@@ -442,9 +442,9 @@ test('auditor sees the reads of unmasked citizen data', async () => {
   assert.match(await auditor.textContent('table.grid tbody'), /查看诉求人信息/);
 });
 
-test('a unit leader appeals an order and the supervisor upholds it', async (t) => {
+test('a unit leader appeals an order and the supervisor upholds it', async () => {
   const doc = await (await fetch(server.url + '/api/v1/openapi.json')).json();
-  if (!doc.paths['/api/v1/assess']) { t.skip('the assessment API is not served by this build'); return; }
+  assert.ok(doc.paths['/api/v1/assess'], 'the assessment API is served');
   const period = await (async () => {
     const d = new Date(Date.now() + 8 * 3600e3);
     const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
