@@ -112,12 +112,51 @@ out:
     return rc;
 }
 
+/* Appends v to a COPY text-format line: \N for NULL, text with backslash, tab, newline and
+ * carriage return escaped, bytes as bytea hex (its backslash escaped for COPY). */
+static int copy_value(struct buf *b, const struct store_value *v)
+{
+    static const char hex[] = "0123456789abcdef";
+    int rc = 0;
+    switch (v->type) {
+    case SV_INT:
+        return buf_printf(b, "%lld", (long long)v->i) ? -JS_ENOMEM : 0;
+    case SV_REAL:
+        return buf_printf(b, "%.17g", v->d) ? -JS_ENOMEM : 0;
+    case SV_TEXT:
+        for (size_t i = 0; i < v->n && !rc; i++) {
+            char c = v->p[i];
+            const char *esc = c == '\\'   ? "\\\\"
+                              : c == '\t' ? "\\t"
+                              : c == '\n' ? "\\n"
+                              : c == '\r' ? "\\r"
+                                          : NULL;
+            rc = esc ? buf_puts(b, esc) : buf_append(b, &c, 1);
+        }
+        return rc ? -JS_ENOMEM : 0;
+    case SV_BLOB:
+        rc = buf_puts(b, "\\\\x");
+        for (size_t i = 0; i < v->n && !rc; i++) {
+            unsigned char c = (unsigned char)v->p[i];
+            char two[2] = {hex[c >> 4], hex[c & 15]};
+            rc = buf_append(b, two, 2);
+        }
+        return rc ? -JS_ENOMEM : 0;
+    default:
+        return buf_puts(b, "\\N") ? -JS_ENOMEM : 0;
+    }
+}
+
+/* The rows go in one COPY ... FROM STDIN (text format) inside a transaction of their own: one
+ * round trip for the batch instead of one per row. */
 int pg_load_rows(struct store *s, const char *name, const struct store_row *rows, int n)
 {
     struct pgs *p = pg_of(s);
+    PGconn *c = pg_conn(p);
     const struct store_table *t = store_table_find(name);
-    struct buf sql;
+    struct buf sql, line;
     buf_init(&sql, 0);
+    buf_init(&line, 0);
     int rc = 0;
     bool open = false;
     if (!t || n < 0)
@@ -125,51 +164,50 @@ int pg_load_rows(struct store *s, const char *name, const struct store_row *rows
     if (n == 0)
         return 0;
     int nc = rows[0].n;
-    if (nc >= PMAX)
-        return -JS_EINVAL;
-    rc = buf_printf(&sql, "INSERT INTO %s(", t->name) ? -JS_ENOMEM : 0;
+    rc = buf_printf(&sql, "COPY %s(", t->name) ? -JS_ENOMEM : 0;
     for (int i = 0; i < nc && !rc; i++) {
         if (!plain_name(rows[0].cols[i]))
             rc = -JS_EINVAL;
         else if (buf_printf(&sql, "%s%s", i ? ", " : "", rows[0].cols[i]))
             rc = -JS_ENOMEM;
     }
-    if (!rc && buf_puts(&sql, ") VALUES ("))
-        rc = -JS_ENOMEM;
-    for (int i = 0; i < nc && !rc; i++)
-        if (buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1))
-            rc = -JS_ENOMEM;
-    if (!rc && buf_puts(&sql, ")"))
+    if (!rc && buf_puts(&sql, ") FROM STDIN"))
         rc = -JS_ENOMEM;
     if (rc || (rc = exec0(p, "BEGIN")))
         goto out;
     open = true;
-    for (int r = 0; r < n && !rc; r++) {
-        struct pp a = {.n = 0};
-        if (rows[r].n != nc) {
+    PGresult *r = PQexec(c, sql.data);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        rc = pg_fail(p, r);
+        PQclear(r);
+        goto out;
+    }
+    PQclear(r);
+    for (int k = 0; k < n && !rc; k++) {
+        if (rows[k].n != nc) {
             rc = -JS_EINVAL;
             break;
         }
-        for (int i = 0; i < nc; i++) {
-            const struct store_value *v = &rows[r].v[i];
-            switch (v->type) {
-            case SV_INT:
-                p_int(&a, v->i);
-                break;
-            case SV_REAL:
-                p_real(&a, v->d);
-                break;
-            case SV_TEXT:
-                p_text(&a, v->p);
-                break;
-            case SV_BLOB:
-                p_bytes(&a, v->p, v->n);
-                break;
-            default:
-                p_null(&a);
-            }
+        for (int i = 0; i < nc && !rc; i++) {
+            if (i && buf_append(&line, "\t", 1))
+                rc = -JS_ENOMEM;
+            else
+                rc = copy_value(&line, &rows[k].v[i]);
         }
-        rc = px(p, sql.data, &a, NULL, NULL);
+        if (!rc && buf_append(&line, "\n", 1))
+            rc = -JS_ENOMEM;
+        if (!rc && (line.len >= 1 << 20 || k == n - 1)) {
+            if (PQputCopyData(c, line.data, (int)line.len) != 1)
+                rc = -JS_EDB;
+            line.len = 0;
+        }
+    }
+    if (PQputCopyEnd(c, rc ? "jiesu: load_rows failed" : NULL) != 1 && !rc)
+        rc = -JS_EDB;
+    while ((r = PQgetResult(c))) {
+        if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = pg_fail(p, r);
+        PQclear(r);
     }
 out:
     if (open) {
@@ -177,6 +215,7 @@ out:
         if (!rc)
             rc = e;
     }
+    buf_release(&line);
     buf_release(&sql);
     return rc;
 }

@@ -18,6 +18,8 @@
 /* The PostgreSQL handle (store_pg.c); a struct store * of this backend is one. */
 struct pgs;
 struct pgs *pg_of(struct store *s);
+/* The handle's connection (borrowed), for what statements cannot do (COPY). */
+PGconn *pg_conn(struct pgs *p);
 
 /* Parameters of one statement, as text (format 0) or bytes (format 1, bytea). At most PMAX - 1
  * are sent: a statement given more fails with -JS_EINTERNAL. */

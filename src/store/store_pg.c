@@ -55,6 +55,11 @@ struct pgs {
     int64_t lease_seconds; /* of this handle's last outbox claim: what a renewal extends by */
 };
 
+PGconn *pg_conn(struct pgs *p)
+{
+    return p->c;
+}
+
 struct pgs *pg_of(struct store *s)
 {
     return (struct pgs *)s;

@@ -180,7 +180,14 @@ static int setup(void **state)
     assess_scheme_rec_release(&sc);
     store_close(s);
     if (rc ||
-        tu_raw_exec(src_db, "INSERT INTO login_failures(key, at) VALUES ('Lx', 5), ('Ay', 6)"))
+        tu_raw_exec(src_db, "INSERT INTO login_failures(key, at) VALUES ('Lx', 5), ('Ay', 6)") ||
+        /* what PostgreSQL's COPY text format must escape: backslash, tab, newline, carriage
+         * return, and bytes (NUL, 0xff, a backslash) */
+        tu_raw_exec(src_db, "INSERT INTO audit(at, action, detail) VALUES (8, 'copy_test',"
+                            " 'a\\\\b' || char(9) || 'c' || char(10) || 'd' || char(13) ||"
+                            " '\\\\N 末')") ||
+        tu_raw_exec(src_db, "INSERT INTO blobs(key, at, data) VALUES ('copy_test', 7,"
+                            " x'00ff5c0a095c4e')"))
         return -1;
     return 0;
 }
