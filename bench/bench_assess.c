@@ -64,7 +64,7 @@ struct asg {
 
 struct gen {
     sqlite3 *db;
-    sqlite3_stmt *ins_event, *ins_order;
+    sqlite3_stmt *ins_event, *ins_order, *ins_unit;
     int64_t order_id, version;
     int status;
     struct asg u[2];
@@ -412,7 +412,12 @@ static void generate(const char *path, int64_t n_orders, int n_units, int64_t fr
         " ?6, 0, ?8, 0, ?9, 0, 0, ?10, '', ?11, 0, 0, 0, 0, 0, 0, ?12, '', 0, ?13, ?14, ?15, 0, 0,"
         " ?16, ?17, 0, 0, 0, ?18, 0, 0, ?19)",
         -1, &g.ins_order, NULL);
-    if (!g.ins_event || !g.ins_order) {
+    /* the units that hold or held each order, as the engine keeps them (the lists filter on it) */
+    sqlite3_prepare_v2(g.db,
+                       "INSERT INTO order_units(order_id, unit_id, role, active)"
+                       " VALUES (?1, ?2, 0, ?3)",
+                       -1, &g.ins_unit, NULL);
+    if (!g.ins_event || !g.ins_order || !g.ins_unit) {
         fprintf(stderr, "bench: prepare: %s\n", sqlite3_errmsg(g.db));
         exit(1);
     }
@@ -447,6 +452,16 @@ static void generate(const char *path, int64_t n_orders, int n_units, int64_t fr
             exit(1);
         }
         sqlite3_reset(o);
+        for (int k = 0; k < g.n_units; k++) {
+            sqlite3_bind_int64(g.ins_unit, 1, id);
+            sqlite3_bind_int64(g.ins_unit, 2, g.u[k].unit);
+            sqlite3_bind_int(g.ins_unit, 3, g.u[k].active);
+            if (sqlite3_step(g.ins_unit) != SQLITE_DONE) {
+                fprintf(stderr, "bench: insert order unit: %s\n", sqlite3_errmsg(g.db));
+                exit(1);
+            }
+            sqlite3_reset(g.ins_unit);
+        }
         if (id % 100000 == 0) {
             exec_or_die(g.db, "COMMIT; BEGIN");
             fprintf(stderr, "\r  %lld orders, %lld events (%.0f s)", (long long)id,
@@ -457,6 +472,7 @@ static void generate(const char *path, int64_t n_orders, int n_units, int64_t fr
     fprintf(stderr, "\n");
     sqlite3_finalize(g.ins_event);
     sqlite3_finalize(g.ins_order);
+    sqlite3_finalize(g.ins_unit);
     exec_or_die(g.db, "PRAGMA wal_checkpoint(TRUNCATE); ANALYZE");
     sqlite3_close(g.db);
 }

@@ -147,35 +147,20 @@ static int copy_value(struct buf *b, const struct store_value *v)
     }
 }
 
-/* The rows go in one COPY ... FROM STDIN (text format) inside a transaction of their own: one
- * round trip for the batch instead of one per row. */
-int pg_load_rows(struct store *s, const char *name, const struct store_row *rows, int n)
+int pg_copy_rows(struct pgs *p, const char *target, const struct store_row *rows, int n)
 {
-    struct pgs *p = pg_of(s);
     PGconn *c = pg_conn(p);
-    const struct store_table *t = store_table_find(name);
     struct buf sql, line;
     buf_init(&sql, 0);
     buf_init(&line, 0);
-    int rc = 0;
-    bool open = false;
-    if (!t || n < 0)
-        return -JS_EINVAL;
-    if (n == 0)
-        return 0;
-    int nc = rows[0].n;
-    rc = buf_printf(&sql, "COPY %s(", t->name) ? -JS_ENOMEM : 0;
-    for (int i = 0; i < nc && !rc; i++) {
-        if (!plain_name(rows[0].cols[i]))
-            rc = -JS_EINVAL;
-        else if (buf_printf(&sql, "%s%s", i ? ", " : "", rows[0].cols[i]))
-            rc = -JS_ENOMEM;
-    }
-    if (!rc && buf_puts(&sql, ") FROM STDIN"))
-        rc = -JS_ENOMEM;
-    if (rc || (rc = exec0(p, "BEGIN")))
+    int rc = pg_settle(p);
+    if (rc || n <= 0)
         goto out;
-    open = true;
+    int nc = rows[0].n;
+    if (buf_printf(&sql, "COPY %s FROM STDIN", target)) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
     PGresult *r = PQexec(c, sql.data);
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         rc = pg_fail(p, r);
@@ -202,7 +187,7 @@ int pg_load_rows(struct store *s, const char *name, const struct store_row *rows
             line.len = 0;
         }
     }
-    if (PQputCopyEnd(c, rc ? "jiesu: load_rows failed" : NULL) != 1 && !rc)
+    if (PQputCopyEnd(c, rc ? "jiesu: the rows could not be sent" : NULL) != 1 && !rc)
         rc = -JS_EDB;
     while ((r = PQgetResult(c))) {
         if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -210,13 +195,41 @@ int pg_load_rows(struct store *s, const char *name, const struct store_row *rows
         PQclear(r);
     }
 out:
-    if (open) {
-        int e = exec0(p, rc ? "ROLLBACK" : "COMMIT");
-        if (!rc)
-            rc = e;
-    }
     buf_release(&line);
     buf_release(&sql);
+    return rc;
+}
+
+/* The rows go in one COPY inside a transaction of their own: one round trip for the batch
+ * instead of one per row. */
+int pg_load_rows(struct store *s, const char *name, const struct store_row *rows, int n)
+{
+    struct pgs *p = pg_of(s);
+    const struct store_table *t = store_table_find(name);
+    struct buf target;
+    buf_init(&target, 0);
+    int rc = 0;
+    if (!t || n < 0)
+        return -JS_EINVAL;
+    if (n == 0)
+        return 0;
+    rc = buf_printf(&target, "%s(", t->name) ? -JS_ENOMEM : 0;
+    for (int i = 0; i < rows[0].n && !rc; i++) {
+        if (!plain_name(rows[0].cols[i]))
+            rc = -JS_EINVAL;
+        else if (buf_printf(&target, "%s%s", i ? ", " : "", rows[0].cols[i]))
+            rc = -JS_ENOMEM;
+    }
+    if (!rc && buf_puts(&target, ")"))
+        rc = -JS_ENOMEM;
+    if (rc || (rc = exec0(p, "BEGIN")))
+        goto out;
+    rc = pg_copy_rows(p, target.data, rows, n);
+    int e = exec0(p, rc ? "ROLLBACK" : "COMMIT");
+    if (!rc)
+        rc = e;
+out:
+    buf_release(&target);
     return rc;
 }
 

@@ -20,6 +20,12 @@ struct pgs;
 struct pgs *pg_of(struct store *s);
 /* The handle's connection (borrowed), for what statements cannot do (COPY). */
 PGconn *pg_conn(struct pgs *p);
+/* Sends what the handle still owes the server (the releases and savepoint it sends lazily with
+ * the next statement), so that the connection can be used directly (COPY). */
+int pg_settle(struct pgs *p);
+/* Writes rows into target ("table(col, ...)") with one COPY FROM STDIN, in the transaction
+ * open (pg_copy.c). Values as load_rows takes them. */
+int pg_copy_rows(struct pgs *p, const char *target, const struct store_row *rows, int n);
 
 /* Parameters of one statement, as text (format 0) or bytes (format 1, bytea). At most PMAX - 1
  * are sent: a statement given more fails with -JS_EINTERNAL. */

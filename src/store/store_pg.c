@@ -55,6 +55,11 @@ struct pgs {
     int64_t lease_seconds; /* of this handle's last outbox claim: what a renewal extends by */
 };
 
+int pg_settle(struct pgs *p)
+{
+    return p->owed || p->sp_pending ? px(p, "SELECT 1", NULL, NULL, NULL) : 0;
+}
+
 PGconn *pg_conn(struct pgs *p)
 {
     return p->c;
@@ -1091,9 +1096,12 @@ int lexeme(struct buf *out, const char *s, size_t n)
 
 /* The tsvector text of a token stream ("a b c" → "'a':1 'b':2 'c':3"). Positions past 16383
  * are kept at 16383 by PostgreSQL, and at most 256 positions of one lexeme. */
-int tsvector_of(const char *tokens, struct buf *out)
+/* As tsvector_of, the positions after *last (the greatest position written before: 0 for a new
+ * vector), which is moved to the greatest position this stream writes: what tsvector || tsvector
+ * does to its right operand. */
+static int tsvector_at(const char *tokens, int *last, struct buf *out)
 {
-    int rc = buf_append(out, "", 0), pos = 0;
+    int rc = buf_append(out, "", 0), pos = *last, top = *last;
     const char *s = tokens ? tokens : "";
     while (*s && !rc) {
         while (*s == ' ')
@@ -1103,16 +1111,25 @@ int tsvector_of(const char *tokens, struct buf *out)
             break;
         pos++;
         if (n <= LEXEME_MAX) {
+            int at = pos < 16383 ? pos : 16383;
             if (out->len)
                 rc = buf_puts(out, " ");
             if (!rc)
                 rc = lexeme(out, s, n);
             if (!rc)
-                rc = buf_printf(out, ":%d", pos < 16383 ? pos : 16383);
+                rc = buf_printf(out, ":%d", at);
+            top = at;
         }
         s += n;
     }
+    *last = top;
     return rc;
+}
+
+int tsvector_of(const char *tokens, struct buf *out)
+{
+    int last = 0;
+    return tsvector_at(tokens, &last, out);
 }
 
 /* The tsquery of one group of a parsed query: any alternative, each a phrase of its tokens
@@ -1329,53 +1346,142 @@ static int event_read(const PGresult *r, int row, struct event *ev);
     "id, order_id, version, at, actor_user, actor_role, actor_unit, actor_name, action,"           \
     " status_before, status_after, payload"
 
-/* Rebuilds the whole search index from the orders and their events (migration 8). */
+/* The search rows of one order being rebuilt: its four vectors, the notes' growing. */
+struct reidx {
+    int64_t id;
+    struct buf t, b, y, n;
+    int n_last; /* the greatest position in n so far */
+    struct store_okeys k;
+};
+
+/* Writes the page's rows: order_search and order_keys, each with one COPY. */
+static int reindex_flush(struct pgs *p, struct reidx *x, int n)
+{
+    static const char *const scols[] = {"order_id", "t", "b", "y", "n"};
+    static const char *const kcols[] = {"kind", "key", "order_id"};
+    struct store_value *sv = calloc((size_t)n * 5 + (size_t)n * 4 * 3, sizeof *sv);
+    struct store_row *rows = calloc((size_t)n * 5, sizeof *rows);
+    int rc = sv && rows ? 0 : -JS_ENOMEM, nk = 0;
+    struct store_value *kv = sv + (size_t)n * 5;
+    for (int i = 0; i < n && !rc; i++) {
+        struct store_value *v = sv + (size_t)i * 5;
+        const struct buf *b[4] = {&x[i].t, &x[i].b, &x[i].y, &x[i].n};
+        v[0] = (struct store_value){.type = SV_INT, .i = x[i].id};
+        for (int k = 0; k < 4; k++)
+            v[1 + k] = (struct store_value){
+                .type = SV_TEXT, .p = b[k]->len ? b[k]->data : "", .n = b[k]->len};
+        rows[i] = (struct store_row){5, scols, v};
+    }
+    if (!rc)
+        rc = pg_copy_rows(p, "order_search(order_id, t, b, y, n)", rows, n);
+    for (int i = 0; i < n && !rc; i++) {
+        const char *key[4] = {x[i].k.number, x[i].k.upstream, x[i].k.phone, x[i].k.name};
+        static const char *const kind[4] = {"n", "u", "p", "c"};
+        for (int k = 0; k < 4; k++) {
+            if (!key[k][0])
+                continue; /* blank ones are no keys */
+            struct store_value *v = kv + (size_t)nk * 3;
+            v[0] = (struct store_value){.type = SV_TEXT, .p = kind[k], .n = 1};
+            v[1] = (struct store_value){.type = SV_TEXT, .p = key[k], .n = strlen(key[k])};
+            v[2] = (struct store_value){.type = SV_INT, .i = x[i].id};
+            rows[nk++] = (struct store_row){3, kcols, v};
+        }
+    }
+    if (!rc && nk)
+        rc = pg_copy_rows(p, "order_keys(kind, key, order_id)", rows, nk);
+    free(rows);
+    free(sv);
+    return rc;
+}
+
+/* Rebuilds the whole search index from the orders and their events (a migration, load_finish),
+ * inside the caller's transaction: a page of orders at a time, with their events' notes in the
+ * order the events were written (each note's vector after the ones before, as the appends of
+ * notes_append leave it), each page's rows written with COPY. */
 static int reindex_all(struct pgs *p)
 {
+    enum { PAGE = 256 };
+    struct reidx *x = calloc(PAGE, sizeof *x);
+    struct buf toks;
+    buf_init(&toks, 0);
     int64_t after = 0;
-    int rc = 0;
-    for (;;) {
+    int rc = x ? 0 : -JS_ENOMEM;
+    for (int i = 0; i < PAGE && x; i++) {
+        buf_init(&x[i].t, 0);
+        buf_init(&x[i].b, 0);
+        buf_init(&x[i].y, 0);
+        buf_init(&x[i].n, 0);
+    }
+    if (!rc)
+        rc = px(p, "DELETE FROM order_keys", NULL, NULL, NULL);
+    if (!rc)
+        rc = px(p, "DELETE FROM order_search", NULL, NULL, NULL);
+    while (!rc) {
         struct pp a = {.n = 0};
-        PGresult *r;
+        PGresult *r = NULL;
         p_int(&a, after);
         if ((rc = px(p, p->order_page, &a, &r, NULL)))
-            return rc;
+            break;
         int n = PQntuples(r);
         for (int i = 0; i < n && !rc; i++) {
             struct order o;
             order_init(&o);
             rc = order_read(r, i, &o);
-            if (!rc)
-                rc = search_write(p, o.id, &o, true);
-            if (!rc)
-                rc = keys_write(p, o.id, &o, false);
+            const char *title[] = {o.title}, *body[] = {o.text, o.address},
+                       *reply[] = {o.reply_text};
+            struct reidx *e = &x[i];
+            e->id = o.id;
+            e->t.len = e->b.len = e->y.len = e->n.len = 0;
+            e->n_last = 0;
+            for (int k = 0; k < 3 && !rc; k++) {
+                toks.len = 0;
+                rc = store_tokens_of(k == 0 ? title : k == 1 ? body : reply, k == 1 ? 2 : 1, &toks);
+                if (!rc)
+                    rc = tsvector_of(toks.data, k == 0 ? &e->t : k == 1 ? &e->b : &e->y);
+            }
+            store_okeys_of(&o, &e->k);
             after = o.id;
             order_release(&o);
         }
         PQclear(r);
-        if (rc || n < 256)
+        if (rc || n == 0)
             break;
-    }
-    for (int64_t last = 0; !rc;) {
-        struct pp a = {.n = 0};
-        PGresult *r;
-        p_int(&a, last);
-        if ((rc = px(p, "SELECT " EVENT_COLS " FROM events WHERE id > $1 ORDER BY id LIMIT 1000",
+        /* the notes of the page's events, in the order they were written */
+        a.n = 0;
+        p_int(&a, x[0].id);
+        p_int(&a, after);
+        if ((rc = px(p,
+                     "SELECT " EVENT_COLS " FROM events WHERE order_id BETWEEN $1 AND $2"
+                     " ORDER BY order_id, version",
                      &a, &r, NULL)))
             break;
-        int n = PQntuples(r);
-        for (int i = 0; i < n && !rc; i++) {
+        int cur = 0;
+        for (int i = 0; i < PQntuples(r) && !rc; i++) {
             struct event ev;
             rc = event_read(r, i, &ev);
-            if (!rc)
-                rc = notes_append(p, &ev);
-            last = ev.id;
+            while (!rc && cur < n && x[cur].id < ev.order_id)
+                cur++;
+            toks.len = 0;
+            if (!rc && cur < n && x[cur].id == ev.order_id && !(rc = store_notes_of(&ev, &toks)) &&
+                toks.len) {
+                rc = tsvector_at(toks.data, &x[cur].n_last, &x[cur].n);
+            }
             event_release(&ev);
         }
         PQclear(r);
-        if (n < 1000)
+        if (!rc)
+            rc = reindex_flush(p, x, n);
+        if (n < PAGE)
             break;
     }
+    for (int i = 0; i < PAGE && x; i++) {
+        buf_release(&x[i].t);
+        buf_release(&x[i].b);
+        buf_release(&x[i].y);
+        buf_release(&x[i].n);
+    }
+    free(x);
+    buf_release(&toks);
     return rc;
 }
 

@@ -836,8 +836,10 @@ static int units_write(struct sq *q, int64_t id, const struct order *o, bool rep
  * (b), reply (y) and people's notes (n); order_keys the exact keys.
  * ------------------------------------------------------------------------------------------- */
 
-/* Writes the title, body and reply columns of order id; insert: a new row (notes empty). */
-static int fts_write(struct sq *q, int64_t id, const struct order *o, bool insert)
+/* Writes the title, body and reply columns of order id; insert: a new row with notes (tokens,
+ * NULL for none). */
+static int fts_write(struct sq *q, int64_t id, const struct order *o, bool insert,
+                     const char *notes)
 {
     sqlite3_stmt *st;
     struct buf t, b, y;
@@ -853,7 +855,7 @@ static int fts_write(struct sq *q, int64_t id, const struct order *o, bool inser
     if (rc)
         goto out;
     rc = stmt_get(q,
-                  insert ? "INSERT INTO order_search(t, b, y, n, rowid) VALUES (?1, ?2, ?3, '', ?4)"
+                  insert ? "INSERT INTO order_search(t, b, y, n, rowid) VALUES (?1, ?2, ?3, ?5, ?4)"
                          : "UPDATE order_search SET t = ?1, b = ?2, y = ?3 WHERE rowid = ?4",
                   &st);
     if (rc)
@@ -862,6 +864,8 @@ static int fts_write(struct sq *q, int64_t id, const struct order *o, bool inser
     bind_text(st, 2, b.data);
     bind_text(st, 3, y.data);
     sqlite3_bind_int64(st, 4, id);
+    if (insert)
+        bind_text(st, 5, notes ? notes : "");
     rc = run(q, st);
     stmt_put(q, st);
 out:
@@ -931,60 +935,87 @@ out:
 
 static int event_read(sqlite3_stmt *st, struct event *ev);
 
-/* Rebuilds the whole search index from the orders and their events (migration 8). */
+/* Rebuilds the whole search index from the orders and their events (a migration, load_finish):
+ * a page of orders at a time, each order's row written once with its people's notes in the
+ * order they were written (as notes_append leaves them). */
 static int reindex_all(struct sq *q)
 {
+    enum { PAGE = 256 };
     sqlite3_stmt *st = NULL;
+    struct order *o = calloc(PAGE, sizeof *o);
+    struct buf *notes = calloc(PAGE, sizeof *notes);
+    struct buf toks;
+    buf_init(&toks, 0);
     int64_t after = 0;
-    int rc = 0, step;
-    for (;;) {
-        struct order o;
-        order_init(&o);
-        rc = stmt_get(q, q->order_page, &st);
-        if (rc)
+    int rc = o && notes ? 0 : -JS_ENOMEM, step, n = 0;
+    for (int i = 0; i < PAGE && notes; i++)
+        buf_init(&notes[i], 0);
+    if (!rc)
+        rc = exec1(q, "DELETE FROM order_search");
+    if (!rc)
+        rc = exec1(q, "DELETE FROM order_keys");
+    while (!rc) {
+        if ((rc = stmt_get(q, q->order_page, &st)))
             break;
         sqlite3_bind_int64(st, 1, after);
-        int64_t ids[256];
-        int n = 0;
-        while (n < 256 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-            order_release(&o);
-            order_init(&o);
-            if ((rc = order_read(st, 0, &o)))
+        for (n = 0; n < PAGE && (step = sqlite3_step(st)) == SQLITE_ROW; n++) {
+            order_init(&o[n]);
+            notes[n].len = 0;
+            if ((rc = order_read(st, 0, &o[n]))) {
+                n++;
                 break;
-            ids[n++] = o.id;
-            if ((rc = fts_write(q, o.id, &o, true)) || (rc = keys_write(q, o.id, &o, false)))
-                break;
+            }
         }
-        order_release(&o);
         stmt_put(q, st);
         st = NULL;
         if (rc || n == 0)
             break;
-        after = ids[n - 1];
-        if (n < 256)
+        after = o[n - 1].id;
+        /* the notes of the page's events */
+        rc = stmt_get(q,
+                      "SELECT id, order_id, version, at, actor_user, actor_role, actor_unit,"
+                      " actor_name, action, status_before, status_after, payload FROM events"
+                      " WHERE order_id BETWEEN ?1 AND ?2 ORDER BY order_id, version",
+                      &st);
+        if (!rc) {
+            sqlite3_bind_int64(st, 1, o[0].id);
+            sqlite3_bind_int64(st, 2, after);
+        }
+        for (int cur = 0; !rc && (step = sqlite3_step(st)) == SQLITE_ROW;) {
+            struct event ev;
+            if ((rc = event_read(st, &ev)))
+                break;
+            while (cur < n && o[cur].id < ev.order_id)
+                cur++;
+            toks.len = 0;
+            if (cur < n && o[cur].id == ev.order_id && !(rc = store_notes_of(&ev, &toks)) &&
+                toks.len) {
+                struct buf *b = &notes[cur];
+                rc = (b->len && buf_puts(b, " ")) || buf_puts(b, toks.data) ? -JS_ENOMEM : 0;
+            }
+            event_release(&ev);
+        }
+        if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = sqlite_fail(q->db, step);
+        stmt_put(q, st);
+        st = NULL;
+        for (int i = 0; i < n && !rc; i++)
+            if (!(rc = fts_write(q, o[i].id, &o[i], true, notes[i].len ? notes[i].data : NULL)))
+                rc = keys_write(q, o[i].id, &o[i], false);
+        for (int i = 0; i < n; i++)
+            order_release(&o[i]);
+        bool last = n < PAGE;
+        n = 0;
+        if (last)
             break;
     }
-    if (rc)
-        return rc;
-    rc = stmt_get(q,
-                  "SELECT id, order_id, version, at, actor_user, actor_role, actor_unit,"
-                  " actor_name, action, status_before, status_after, payload FROM events"
-                  " ORDER BY id",
-                  &st);
-    if (rc)
-        return rc;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct event ev;
-        if ((rc = event_read(st, &ev)))
-            break;
-        rc = notes_append(q, &ev);
-        event_release(&ev);
-        if (rc)
-            break;
-    }
-    if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = sqlite_fail(q->db, step);
-    stmt_put(q, st);
+    for (int i = 0; i < n; i++)
+        order_release(&o[i]);
+    for (int i = 0; i < PAGE && notes; i++)
+        buf_release(&notes[i]);
+    free(notes);
+    free(o);
+    buf_release(&toks);
     return rc;
 }
 
@@ -1022,7 +1053,7 @@ static int sq_order_insert(struct store *s, struct order *o)
     if (!rc)
         rc = units_write(q, id, o, false);
     if (!rc)
-        rc = fts_write(q, id, o, true);
+        rc = fts_write(q, id, o, true, NULL);
     if (!rc)
         rc = keys_write(q, id, o, false);
     if (!rc)
@@ -1099,7 +1130,7 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     if (!rc && units_changed)
         rc = units_write(q, o->id, o, true);
     if (!rc && text_changed)
-        rc = fts_write(q, o->id, o, false);
+        rc = fts_write(q, o->id, o, false, NULL);
     if (!rc && keys_changed)
         rc = keys_write(q, o->id, o, true);
     if (!rc)

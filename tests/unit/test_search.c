@@ -152,6 +152,24 @@ static void test_synonyms_notes_reply(void **state)
     assert_int_equal(ids[0], w.dispatched);
     /* system notes (urges, overdue marks) are not indexed as people's notes */
     assert_int_equal(find(&w.f, ROLE_AGENT, 0, "已超过办理时限", false, ids, NULL), 0);
+
+    /* the index rebuilt from scratch (a copy's load_finish) answers as the one kept up to date,
+     * notes of several events included, phrases across two notes too */
+    static const char *const queries[] = {"声控开关",    "感应灯泡", "停车",       "噪",
+                                          "物业",        "刘师傅",   "开关已更换", "多福巷12号",
+                                          "13812340001", "王建"};
+    enum { NQ = sizeof queries / sizeof queries[0] };
+    int64_t before[NQ][64], after[64];
+    int nb[NQ];
+    for (int q = 0; q < NQ; q++)
+        nb[q] = find(&w.f, ROLE_ADMIN, 0, queries[q], false, before[q], NULL);
+    assert_true(nb[0] == 1 && nb[2] == 3);
+    assert_int_equal(w.f.store->ops->load_finish(w.f.store), 0);
+    for (int q = 0; q < NQ; q++) {
+        int na = find(&w.f, ROLE_ADMIN, 0, queries[q], false, after, NULL);
+        if (na != nb[q] || memcmp(after, before[q], (size_t)na * sizeof *after))
+            fail_msg("%s: %d hits before the rebuild, %d after", queries[q], nb[q], na);
+    }
     fixture_close(&w.f);
 }
 

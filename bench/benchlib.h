@@ -1,0 +1,29 @@
+/* What the benchmarks share: a monotonic clock, a seeded generator, the real citizen messages of
+ * ../shared/data, and percentiles of timings. Not part of jiesu. */
+#ifndef JIESU_BENCHLIB_H
+#define JIESU_BENCHLIB_H
+#include <stdint.h>
+
+/* Seconds on the monotonic clock. */
+double bench_now(void);
+
+/* xorshift64*: deterministic for a seed; bench_pick(n) is in [0, n). */
+void bench_seed(uint64_t seed);
+uint64_t bench_rnd(void);
+int bench_pick(int n);
+
+/* A citizen message: title and text (cut to 900 bytes at a character boundary). */
+struct bench_msg {
+    char *title, *text;
+};
+/* Appends the messages of a CSV file with columns "title" and "text" to *msgs (*n of them);
+ * exits with a message when the file cannot be read. */
+void bench_messages_load(const char *path, struct bench_msg **msgs, int *n);
+
+/* Timings in seconds summarised in milliseconds. v is sorted in place. */
+struct bench_stats {
+    double p50, p99, mean;
+};
+struct bench_stats bench_stats_of(double *v, int n);
+
+#endif
