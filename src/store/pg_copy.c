@@ -31,33 +31,11 @@ static bool plain_name(const char *s)
     return true;
 }
 
-int pg_dump_table(struct store *s, const char *name, store_row_cb cb, void *ctx)
+/* Hands every row of r to cb as typed values; v, cols and bytes have room for its columns. */
+static int rows_out(const PGresult *r, struct store_value *v, const char **cols, void **bytes,
+                    store_row_cb cb, void *ctx)
 {
-    struct pgs *p = pg_of(s);
-    const struct store_table *t = store_table_find(name);
-    PGresult *r = NULL;
-    struct store_value *v = NULL;
-    const char **cols = NULL;
-    void **bytes = NULL;
-    struct buf sql;
-    buf_init(&sql, 0);
-    int rc = 0;
-    if (!t)
-        return -JS_EINVAL;
-    if (buf_printf(&sql, "SELECT * FROM %s ORDER BY %s", t->name, t->rowid ? "id" : t->order_by)) {
-        rc = -JS_ENOMEM;
-        goto out;
-    }
-    if ((rc = px(p, sql.data, NULL, &r, NULL)))
-        goto out;
-    int n = PQnfields(r);
-    v = calloc((size_t)n + 1, sizeof *v);
-    cols = calloc((size_t)n + 1, sizeof *cols);
-    bytes = calloc((size_t)n + 1, sizeof *bytes);
-    if (!v || !cols || !bytes) {
-        rc = -JS_ENOMEM;
-        goto out;
-    }
+    int n = PQnfields(r), rc = 0;
     for (int i = 0; i < n; i++)
         cols[i] = PQfname(r, i);
     for (int row = 0; !rc && row < PQntuples(r); row++) {
@@ -100,9 +78,76 @@ int pg_dump_table(struct store *s, const char *name, store_row_cb cb, void *ctx)
             rc = cb(ctx, &one);
         }
     }
+    return rc;
+}
+
+/* The rows are read through a cursor, DUMP_PAGE at a time, so that a table of millions of rows
+ * never sits in memory whole; inside the caller's transaction (a snapshot) or one of its own. */
+#define DUMP_PAGE   5000
+#define DUMP_PAGE_S "5000"
+
+int pg_dump_table(struct store *s, const char *name, store_row_cb cb, void *ctx)
+{
+    struct pgs *p = pg_of(s);
+    const struct store_table *t = store_table_find(name);
+    PGresult *r = NULL;
+    struct store_value *v = NULL;
+    const char **cols = NULL;
+    void **bytes = NULL;
+    struct buf sql;
+    buf_init(&sql, 0);
+    int rc = 0, n = 0;
+    bool own = false, declared = false;
+    if (!t)
+        return -JS_EINVAL;
+    if (buf_printf(&sql, "DECLARE jiesu_dump NO SCROLL CURSOR FOR SELECT * FROM %s ORDER BY %s",
+                   t->name, t->rowid ? "id" : t->order_by)) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
+    if (!in_txn(p)) {
+        if ((rc = exec0(p, "BEGIN")))
+            goto out;
+        own = true;
+    }
+    if ((rc = exec0(p, sql.data)))
+        goto out;
+    declared = true;
+    do {
+        PQclear(r);
+        r = NULL;
+        if ((rc = pg_settle(p)))
+            break;
+        r = PQexec(pg_conn(p), "FETCH " DUMP_PAGE_S " FROM jiesu_dump");
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            rc = pg_fail(p, r);
+            break;
+        }
+        if (!v) {
+            n = PQnfields(r);
+            v = calloc((size_t)n + 1, sizeof *v);
+            cols = calloc((size_t)n + 1, sizeof *cols);
+            bytes = calloc((size_t)n + 1, sizeof *bytes);
+            if (!v || !cols || !bytes) {
+                rc = -JS_ENOMEM;
+                break;
+            }
+        }
+        rc = rows_out(r, v, cols, bytes, cb, ctx);
+    } while (!rc && PQntuples(r) == DUMP_PAGE);
 out:
+    if (declared) { /* fails in an aborted transaction, which its owner ends anyway */
+        int e = exec0(p, "CLOSE jiesu_dump");
+        if (!rc)
+            rc = e;
+    }
+    if (own) {
+        int e = exec0(p, rc ? "ROLLBACK" : "COMMIT");
+        if (!rc)
+            rc = e;
+    }
     if (bytes)
-        for (int i = 0; r && i < PQnfields(r); i++)
+        for (int i = 0; i < n; i++)
             free(bytes[i]);
     free(bytes);
     free(v);
@@ -279,4 +324,15 @@ int pg_load_finish(struct store *s)
         rc = pg_kb_reindex(s);
     int e = exec0(p, rc ? "ROLLBACK" : "COMMIT");
     return rc ? rc : e;
+}
+
+int pg_read_snapshot(struct store *s, bool on)
+{
+    struct pgs *p = pg_of(s);
+    if (!on)
+        return exec0(p, "COMMIT");
+    int rc = exec0(p, "BEGIN");
+    if (!rc && (rc = exec0(p, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")))
+        exec0(p, "ROLLBACK");
+    return rc;
 }

@@ -129,6 +129,7 @@ int pg_report_list(struct store *s, const struct report_query *q, struct report_
 int pg_dump_table(struct store *s, const char *name, store_row_cb cb, void *ctx);
 int pg_load_rows(struct store *s, const char *name, const struct store_row *rows, int n);
 int pg_load_finish(struct store *s);
+int pg_read_snapshot(struct store *s, bool on);
 int pg_search_reindex(struct store *s);
 int pg_kb_reindex(struct store *s);
 

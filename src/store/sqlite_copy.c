@@ -185,3 +185,14 @@ int sqlite_load_finish(struct store *s)
         rc = sqlite_fail(db, step);
     return rc;
 }
+
+int sqlite_read_snapshot(struct store *s, bool on)
+{
+    sqlite3 *db = store_sqlite_db(s);
+    if (!db)
+        return -JS_EINVAL;
+    /* a read transaction holds its snapshot from its first read on */
+    int step = sqlite3_exec(db, on ? "BEGIN; SELECT count(*) FROM schema_migrations" : "COMMIT",
+                            NULL, NULL, NULL);
+    return step == SQLITE_OK ? 0 : sqlite_fail(db, step);
+}

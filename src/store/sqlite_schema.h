@@ -87,6 +87,7 @@ int sqlite_dump_table(struct store *s, const char *name,
                       int (*cb)(void *ctx, const struct store_row *row), void *ctx);
 int sqlite_load_rows(struct store *s, const char *name, const struct store_row *rows, int n);
 int sqlite_load_finish(struct store *s);
+int sqlite_read_snapshot(struct store *s, bool on);
 int sqlite_search_reindex(struct store *s);
 int sqlite_kb_reindex(struct store *s);
 

@@ -519,10 +519,15 @@ struct store_ops {
      *   -JS_EEXISTS for a key that is there already.
      * load_finish: after the last load: sets every id sequence past the greatest id copied and
      *   rebuilds the search indexes (orders, their notes, the published knowledge base) from the
-     *   copied rows, in one transaction. */
+     *   copied rows, in one transaction.
+     * read_snapshot(on): the dump_table calls that follow, until read_snapshot(off), read one
+     *   consistent state of the whole database while its writers go on (a read-only transaction;
+     *   SQLite: the WAL snapshot, PostgreSQL: REPEATABLE READ). Nothing else is called on the
+     *   handle meanwhile. */
     int (*dump_table)(struct store *s, const char *name, store_row_cb cb, void *ctx);
     int (*load_rows)(struct store *s, const char *name, const struct store_row *rows, int n);
     int (*load_finish)(struct store *s);
+    int (*read_snapshot)(struct store *s, bool on);
 };
 
 /* Frees the document of a report record (the record itself is the caller's). Accepts NULL. */

@@ -319,12 +319,13 @@ int px(struct pgs *p, const char *sql, const struct pp *a, PGresult **out, int64
     return 0;
 }
 
-/* Runs a statement without parameters or rows (transaction control), unprepared. BEGIN and
- * ROLLBACK keep track of the open transaction; a ROLLBACK on a lost connection has nothing left
+/* Runs a statement without parameters or rows (transaction control), unprepared. BEGIN, COMMIT
+ * and ROLLBACK keep track of the open transaction; a ROLLBACK on a lost connection has nothing left
  * to undo. */
 int exec0(struct pgs *p, const char *sql)
 {
-    bool begin = strcmp(sql, "BEGIN") == 0, rollback = strcmp(sql, "ROLLBACK") == 0;
+    bool begin = strcmp(sql, "BEGIN") == 0, rollback = strcmp(sql, "ROLLBACK") == 0,
+         commit = strcmp(sql, "COMMIT") == 0;
     if (rollback && PQstatus(p->c) != CONNECTION_OK) {
         p->tx = false;
         return 0;
@@ -332,7 +333,7 @@ int exec0(struct pgs *p, const char *sql)
     int rc = conn_check(p);
     if (rc)
         return rc;
-    if (rollback) { /* ends every savepoint */
+    if (rollback || commit) { /* ends every savepoint */
         p->owed = 0;
         p->sp_pending = false;
     }
@@ -355,6 +356,8 @@ int exec0(struct pgs *p, const char *sql)
     PQclear(r);
     if (begin && !rc)
         p->tx = true;
+    if (commit)
+        p->tx = false; /* committed, or rolled back when it had failed */
     if (rollback) {
         p->tx = false;
         if (rc && PQstatus(p->c) != CONNECTION_OK)
@@ -3170,6 +3173,7 @@ static const struct store_ops pg_ops = {
     .dump_table = pg_dump_table,
     .load_rows = pg_load_rows,
     .load_finish = pg_load_finish,
+    .read_snapshot = pg_read_snapshot,
 };
 
 /* Server notices (e.g. "relation already exists, skipping") are not errors: not printed. */

@@ -2638,6 +2638,7 @@ static const struct store_ops sqlite_ops = {
     .dump_table = sqlite_dump_table,
     .load_rows = sqlite_load_rows,
     .load_finish = sqlite_load_finish,
+    .read_snapshot = sqlite_read_snapshot,
 };
 
 struct sqlite3 *store_sqlite_db(struct store *s)

@@ -283,12 +283,40 @@ static void ids_go_on(void **state)
                      max + 1);
 }
 
+/* A read snapshot keeps reading the state it began with while another connection writes; the
+ * rows written meanwhile appear once it ends (both sides: SQLite, and the middle database). */
+static void snapshot_reads_one_state(void **state)
+{
+    (void)state;
+    const char *dbs[2] = {src_db, mid_db};
+    for (int k = 0; k < 2; k++) {
+        struct store *s = NULL;
+        struct js_error e;
+        js_error_clear(&e);
+        assert_int_equal(store_open(dbs[k], &s, &e), 0);
+        struct tab before = {0, 0}, during = {0, 0}, after = {0, 0};
+        int t = (int)(store_table_find("login_failures") - store_tables);
+        assert_int_equal(s->ops->read_snapshot(s, true), 0);
+        assert_int_equal(s->ops->dump_table(s, store_tables[t].name, hash_cb, &before), 0);
+        assert_int_equal(
+            tu_raw_exec(dbs[k], "INSERT INTO login_failures(key, at) VALUES ('Sn', 9)"), 0);
+        assert_int_equal(s->ops->dump_table(s, store_tables[t].name, hash_cb, &during), 0);
+        assert_int_equal(s->ops->read_snapshot(s, false), 0);
+        assert_int_equal(s->ops->dump_table(s, store_tables[t].name, hash_cb, &after), 0);
+        assert_int_equal(during.rows, before.rows);
+        assert_true(during.sum == before.sum);
+        assert_int_equal(after.rows, before.rows + 1);
+        store_close(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(copy_there_and_back),
         cmocka_unit_test(refuses_a_database_not_empty),
         cmocka_unit_test(ids_go_on),
+        cmocka_unit_test(snapshot_reads_one_state),
     };
     return cmocka_run_group_tests_name(tu_pg() ? "copy SQLite -> PostgreSQL -> SQLite"
                                                : "copy SQLite -> SQLite -> SQLite",
