@@ -149,10 +149,12 @@ static int cb_next_number(void *ctx, int64_t now, char *out)
     int rc = x->en->store->ops->next_seq(x->en->store, key, &seq);
     if (rc)
         return rc;
-    if (seq > 99999)
+    /* five digits for a district's day; a city's surge day (3-5x its 66,000) goes on with six
+     * and seven, so the number stays the date and the sequence */
+    if (seq > 9999999)
         return -JS_ERULE;
     snprintf(out, 20, "%04u%02u%02u%05u", (unsigned)y % 10000u, (unsigned)m % 100u,
-             (unsigned)d % 100u, (unsigned)seq % 100000u);
+             (unsigned)d % 100u, (unsigned)seq);
     return 0;
 }
 

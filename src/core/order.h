@@ -41,7 +41,7 @@ struct assignment {
 
 struct order {
     int64_t id;
-    char number[20]; /* YYYYMMDD + 5-digit daily sequence */
+    char number[20]; /* YYYYMMDD + the daily sequence, 5 digits (6 or 7 past 99,999) */
     int64_t version; /* number of events applied */
     int status;      /* enum order_status */
 

@@ -209,6 +209,32 @@ static void stale_version_conflicts(void **state)
     fixture_close(&f);
 }
 
+/* A city's surge day goes past 99,999 orders: the 100,000th gets a six-digit sequence and is
+ * found by its number like any other. */
+static void numbers_past_a_district_day(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_open(&f, "numbers.db", "dongcheng-2016", "2026-11-16T09:00:00+08:00");
+    int64_t first = fx_new_filed(&f);
+    struct order o;
+    fx_get(&f, first, &o);
+    assert_string_equal(o.number, "2026111600001");
+    order_release(&o);
+    assert_int_equal(
+        tu_raw_exec(f.db, "UPDATE seqs SET value = 99999 WHERE key = 'order:20261116'"), 0);
+    int64_t id = fx_new_filed(&f);
+    fx_get(&f, id, &o);
+    assert_string_equal(o.number, "20261116100000");
+    struct order by;
+    order_init(&by);
+    assert_int_equal(f.store->ops->order_get_by_number(f.store, "20261116100000", &by), 0);
+    assert_int_equal(by.id, id);
+    order_release(&by);
+    order_release(&o);
+    fixture_close(&f);
+}
+
 /* A refused action leaves the database as it was: no event, no change. */
 static void refusal_changes_nothing(void **state)
 {
@@ -337,6 +363,7 @@ int main(void)
         cmocka_unit_test(return_window_follows_preset),
         cmocka_unit_test(stale_version_conflicts),
         cmocka_unit_test(refusal_changes_nothing),
+        cmocka_unit_test(numbers_past_a_district_day),
         cmocka_unit_test(sigkill_mid_burst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
