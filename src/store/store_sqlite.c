@@ -311,6 +311,8 @@ struct gc_writer {
     int n_group;   /* transactions released into the open one, waiting for its commit */
     struct gc_waiter *group;
     uint64_t commits, actions;
+    uint64_t wal_frames; /* frames the writer appended to the WAL */
+    int wal_last;        /* frames in the WAL after the last commit */
 };
 
 static pthread_mutex_t gc_registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -374,6 +376,19 @@ static void gc_flush_locked(struct gc_writer *w)
     gc_wake_group(w, g, rc);
 }
 
+/* Counts the frames the writer's commits append to the WAL (the log restarts after a
+ * checkpoint: then all its frames are new). Called with the writer held. */
+static int gc_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct gc_writer *w = arg;
+    w->wal_frames += (uint64_t)(frames >= w->wal_last ? frames - w->wal_last : frames);
+    w->wal_last = frames;
+    /* what wal_autocheckpoint(1000) does, which this hook replaces */
+    if (frames >= 1000)
+        sqlite3_wal_checkpoint(db, name);
+    return SQLITE_OK;
+}
+
 /* The writer of path, shared by every handle on it (created on first use). */
 static int gc_writer_get(const char *path, struct gc_writer **out, struct js_error *e)
 {
@@ -402,6 +417,8 @@ static int gc_writer_get(const char *path, struct gc_writer **out, struct js_err
         w = NULL;
         goto out;
     }
+    /* counts the WAL frames, and checkpoints as wal_autocheckpoint(1000) did */
+    sqlite3_wal_hook(w->db, gc_wal_hook, w);
     pthread_mutex_init(&w->m, NULL);
     pthread_cond_init(&w->cv, NULL);
     w->refs = 1;
@@ -589,15 +606,16 @@ static int gc_busy(void *arg, int count)
 
 static const struct store_ops sqlite_ops;
 
-void store_sqlite_group_stats(struct store *s, uint64_t *commits, uint64_t *actions)
+void store_sqlite_group_stats(struct store *s, struct sqlite_group_stats *out)
 {
     struct gc_writer *w = s && s->ops == &sqlite_ops ? sq_of(s)->w : NULL;
-    *commits = *actions = 0;
+    memset(out, 0, sizeof *out);
     if (!w)
         return;
     pthread_mutex_lock(&w->m);
-    *commits = w->commits;
-    *actions = w->actions;
+    out->commits = w->commits;
+    out->actions = w->actions;
+    out->wal_frames = w->wal_frames;
     pthread_mutex_unlock(&w->m);
 }
 
