@@ -2953,6 +2953,7 @@ static const struct store_ops sqlite_ops = {
     .file_orders = sq_file_orders,
     .txn_hold = sq_txn_hold,
     .txn_finish = sq_txn_finish,
+    .text_warm = store_text_warm,
     .audit_append = sq_audit_append,
     .audit_list = sq_audit_list,
     .idem_get = sq_idem_get,
