@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/rows.h"
 #include "store/sqlite_hotspot.h"
@@ -296,6 +297,7 @@ struct gc_waiter {
 struct gc_writer {
     struct gc_writer *next; /* the registry */
     char *path;
+    pid_t pid; /* the process that opened it: a forked child opens its own */
     int refs;
     sqlite3 *db;
     struct stmt_slot cache[STMT_CACHE];
@@ -396,8 +398,8 @@ static int gc_writer_get(const char *path, struct gc_writer **out, struct js_err
     *out = NULL;
     pthread_mutex_lock(&gc_registry_lock);
     struct gc_writer *w = gc_registry;
-    while (w && strcmp(w->path, path) != 0)
-        w = w->next;
+    while (w && (w->pid != getpid() || strcmp(w->path, path) != 0))
+        w = w->next; /* a connection must not cross a fork: a child's handles get their own */
     if (w) {
         w->refs++;
         goto out;
@@ -421,6 +423,7 @@ static int gc_writer_get(const char *path, struct gc_writer **out, struct js_err
     sqlite3_wal_hook(w->db, gc_wal_hook, w);
     pthread_mutex_init(&w->m, NULL);
     pthread_cond_init(&w->cv, NULL);
+    w->pid = getpid();
     w->refs = 1;
     w->next = gc_registry;
     gc_registry = w;
@@ -432,8 +435,8 @@ out:
 
 static void gc_writer_put(struct gc_writer *w)
 {
-    if (!w)
-        return;
+    if (!w || w->pid != getpid())
+        return; /* the parent's, in a forked child: not this process's to close */
     pthread_mutex_lock(&gc_registry_lock);
     if (--w->refs > 0) {
         pthread_mutex_unlock(&gc_registry_lock);
