@@ -346,6 +346,13 @@ int engine_execute(struct engine *en, const struct actor *who, int action, int64
     if (!args)
         args = empty = json_object();
 
+    /* decided before the write lock: the search tokens of the texts the action brings */
+    const char *texts[] = {json_string_value(json_object_get(args, "title")),
+                           json_string_value(json_object_get(args, "text")),
+                           json_string_value(json_object_get(args, "address"))};
+    if (s->ops->text_warm)
+        s->ops->text_warm(s, texts, (int)JS_ARRAY_LEN(texts));
+
     int rc = s->ops->begin(s);
     if (rc) {
         js_fail(e, rc, "", "cannot start a transaction");

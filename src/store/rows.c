@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,13 +123,111 @@ int store_units_check(const struct order *o)
     return 0;
 }
 
+/* The tokens of recent texts, per thread (issue 13): store_text_warm computes them before the
+ * write transaction, store_tokens_of inside it finds them here instead of segmenting under the
+ * write lock. The tokens are a function of the text alone, so an entry never goes stale. */
+#define TOKEN_MEMO 8
+struct token_memo {
+    struct {
+        uint64_t hash;
+        char *text, *tokens; /* NULL: empty slot */
+    } e[TOKEN_MEMO];
+    unsigned next;
+};
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void memo_free(void *arg)
+{
+    struct token_memo *m = arg;
+    for (int i = 0; m && i < TOKEN_MEMO; i++) {
+        free(m->e[i].text);
+        free(m->e[i].tokens);
+    }
+    free(m);
+}
+
+static void memo_init(void)
+{
+    pthread_key_create(&memo_key, memo_free);
+}
+
+static struct token_memo *memo_get(bool create)
+{
+    pthread_once(&memo_once, memo_init);
+    struct token_memo *m = pthread_getspecific(memo_key);
+    if (!m && create && (m = calloc(1, sizeof *m)) && pthread_setspecific(memo_key, m)) {
+        free(m);
+        m = NULL;
+    }
+    return m;
+}
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The memoised tokens of text, or NULL. */
+static const char *memo_find(const char *text)
+{
+    struct token_memo *m = memo_get(false);
+    if (!m)
+        return NULL;
+    uint64_t h = text_hash(text);
+    for (int i = 0; i < TOKEN_MEMO; i++)
+        if (m->e[i].text && m->e[i].hash == h && strcmp(m->e[i].text, text) == 0)
+            return m->e[i].tokens;
+    return NULL;
+}
+
+int store_text_warm(struct store *s, const char *const *texts, int n)
+{
+    (void)s;
+    for (int i = 0; i < n; i++) {
+        if (!texts[i] || !texts[i][0] || memo_find(texts[i]))
+            continue;
+        struct token_memo *m = memo_get(true);
+        struct buf t;
+        buf_init(&t, 0);
+        char *copy = strdup(texts[i]);
+        if (!m || !copy || searchtext_index(texts[i], &t)) {
+            free(copy);
+            buf_release(&t);
+            return -JS_ENOMEM; /* no memo: store_tokens_of computes them itself */
+        }
+        unsigned k = m->next++ % TOKEN_MEMO;
+        free(m->e[k].text);
+        free(m->e[k].tokens);
+        m->e[k].hash = text_hash(texts[i]);
+        m->e[k].text = copy;
+        m->e[k].tokens = buf_steal(&t);
+    }
+    return 0;
+}
+
 /* Appends the index tokens of each non-empty part to out. */
 int store_tokens_of(const char *const *parts, int n, struct buf *out)
 {
     int rc = buf_append(out, "", 0);
-    for (int i = 0; i < n && !rc; i++)
-        if (parts[i] && parts[i][0])
+    for (int i = 0; i < n && !rc; i++) {
+        if (!parts[i] || !parts[i][0])
+            continue;
+        const char *memo = memo_find(parts[i]);
+        if (!memo) {
             rc = searchtext_index(parts[i], out);
+            continue;
+        }
+        /* as searchtext_index appends: a space between the earlier tokens and these */
+        if (memo[0] && out->len && out->data[out->len - 1] != ' ')
+            rc = buf_append(out, " ", 1);
+        if (!rc)
+            rc = buf_append(out, memo, strlen(memo));
+    }
     return rc;
 }
 

@@ -28,6 +28,11 @@ int store_check_order_cols(struct js_error *e);
 /* -JS_EINVAL when o has too many units or two assignments of one unit, else 0. */
 int store_units_check(const struct order *o);
 
+struct store;
+
+/* store_ops.text_warm of both backends: memoises the tokens of texts for this thread, where
+ * store_tokens_of finds them (store/store.h). */
+int store_text_warm(struct store *s, const char *const *texts, int n);
 /* Appends the search index tokens of each non-empty part to out (out is "" when none). */
 int store_tokens_of(const char *const *parts, int n, struct buf *out);
 

@@ -28,8 +28,16 @@ struct store;
 struct outbox_msg;
 
 /* The connection of a SQLite store handle, or NULL for another backend: for the backend's other
- * files (sqlite_timers.c), which work inside the handle's transactions. */
+ * files (sqlite_timers.c), which work inside the handle's transactions. Inside a transaction it
+ * is the shared group writer's, outside the handle's own: ask again after store_begin. */
 struct sqlite3 *store_sqlite_db(struct store *s);
+/* The group writer's counters (issue 13) of s's database file, since it was opened in this
+ * process: commits made, the transactions they held, the WAL frames they appended (a frame is a
+ * page and a 24-byte header). All 0 for another backend or an in-memory database. */
+struct sqlite_group_stats {
+    uint64_t commits, actions, wal_frames;
+};
+void store_sqlite_group_stats(struct store *s, struct sqlite_group_stats *out);
 /* Maps a SQLite result code to an error code (busy, no memory, unique → exists, other
  * constraints → invalid); unexpected ones are logged with SQLite's message. */
 int sqlite_fail(struct sqlite3 *db, int rc);

@@ -174,6 +174,7 @@ int sqlite_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int
     int rc = s->ops->begin(s);
     if (rc)
         return rc;
+    db = store_sqlite_db(s); /* the transaction's connection (the group writer's) */
     rc = sqlite_prepare(db,
                         "SELECT " MSG_COLS " FROM outbox WHERE state = 'pending' AND next_at <= ?1"
                         " AND lease_until <= ?1 ORDER BY next_at, id LIMIT ?2",
@@ -211,6 +212,7 @@ int sqlite_outbox_renew(struct store *s, const int64_t *ids, int n, int64_t unti
     int rc = s->ops->begin(s);
     if (rc)
         return rc;
+    db = store_sqlite_db(s); /* the transaction's connection (the group writer's) */
     for (int i = 0; !rc && i < n; i++) {
         rc = sqlite_prepare(db,
                             "UPDATE outbox SET lease_until = ?2 WHERE id = ?1 AND state = 'pending'"

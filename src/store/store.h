@@ -272,6 +272,12 @@ struct store_ops {
      * begin/commit are not held. txn_hold must not be called inside a transaction. */
     int (*txn_hold)(struct store *s);
     int (*txn_finish)(struct store *s, bool commit);
+    /* Work a write can do before its transaction (issue 13): computes what the backend derives
+     * from texts (an order's title, text, address: the search-index tokens) and keeps the last
+     * few for this thread, so that an order_insert or order_update inside the next transaction
+     * finds them ready instead of computing them while it holds the write lock. NULL and ""
+     * are skipped; a failure only means they are computed later. Call outside a transaction. */
+    int (*text_warm)(struct store *s, const char *const *texts, int n);
 
     /* counters, e.g. key "order:20261122" for order numbers */
     int (*next_seq)(struct store *s, const char *key, int64_t *out);

@@ -3071,6 +3071,7 @@ static const struct store_ops pg_ops = {
     .rollback = pg_rollback,
     .txn_hold = pg_txn_hold,
     .txn_finish = pg_txn_finish,
+    .text_warm = store_text_warm,
     .next_seq = pg_next_seq,
     .order_insert = pg_order_insert,
     .order_update = pg_order_update,

@@ -9,6 +9,7 @@
 
 #include "fixture.h"
 #include "store/dupcheck.h"
+#include "store/rows.h"
 #include "store/search.h"
 #include "testutil.h"
 #include "text/searchtext.h"
@@ -314,6 +315,48 @@ static void test_duplicate_candidates(void **state)
     fixture_close(&w.f);
 }
 
+static int warm_first(void *ctx, const struct order *o)
+{
+    *(int64_t *)ctx = o->id;
+    return 1;
+}
+
+/* Tokens computed before the transaction (text_warm, issue 13) are the ones computed inside it:
+ * the same string for several parts, warmed or not, on either backend's op. */
+static void test_text_warm(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_open(&f, "warm.db", "dongcheng-2016", "2026-10-05T09:00:00+08:00");
+    const char *parts[] = {"多福巷12号旁工地每晚11点后仍在施工", "", NULL, "A区12号 停車场"};
+    struct buf cold, warm;
+    buf_init(&cold, 0);
+    buf_init(&warm, 0);
+    assert_int_equal(store_tokens_of(parts, 4, &cold), 0);
+    assert_int_equal(f.store->ops->text_warm(f.store, parts, 4), 0);
+    assert_int_equal(store_tokens_of(parts, 4, &warm), 0);
+    assert_string_equal(warm.data, cold.data);
+    /* the parts' tokens are joined by one space */
+    assert_non_null(strstr(cold.data, "施工 工 a 区 12 号 停车 车场 场"));
+    /* and an order taken in after warming its texts is found by them */
+    const char *texts[] = {"窨井盖缺失", "路口窨井盖丢了很危险", "景山前街"};
+    assert_int_equal(f.store->ops->text_warm(f.store, texts, 3), 0);
+    int64_t id =
+        fx_ok(&f, &f.as[ROLE_AGENT], ACT_INTAKE, 0,
+              "{\"channel\":\"hotline-12345\",\"type\":\"complaint\",\"title\":"
+              "\"窨井盖缺失\",\"text\":\"路口窨井盖丢了很危险\",\"address\":\"景山前街\"}");
+    struct st_query q;
+    assert_int_equal(searchtext_query("窨井盖", NULL, &q), 0);
+    struct order_query oq = {.match = &q, .type = -1, .level = -1, .overdue = -1, .limit = 10};
+    int64_t found = 0;
+    assert_int_equal(f.store->ops->order_query(f.store, &oq, warm_first, &found, NULL, 0), 1);
+    assert_int_equal(found, id);
+    searchtext_query_release(&q);
+    buf_release(&cold);
+    buf_release(&warm);
+    fixture_close(&f);
+}
+
 static void test_tokens(void **state)
 {
     (void)state;
@@ -354,6 +397,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_text_warm),
         cmocka_unit_test(test_words_inside_longer_words),
         cmocka_unit_test(test_synonyms_notes_reply),
         cmocka_unit_test(test_numbers_phones_names),

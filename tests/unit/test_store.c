@@ -1436,6 +1436,218 @@ static void test_txn_hold(void **state)
     store_close(s);
 }
 
+/* Group commit (issue 13): several threads, each with its own handle, commit and refuse
+ * transactions at once. Every committed one is there and answered 0 to its own thread, with
+ * what that thread wrote (read back on its own handle after the commit); every refused one is
+ * gone, whole, even when it shared a group with committed ones. On SQLite the commits must have
+ * been grouped (fewer commits than transactions). */
+#define GC_THREADS 8
+#define GC_ROUNDS  60
+
+struct gc_worker {
+    const char *path;
+    int id;
+    int committed, refused;
+    int rc; /* first failure, 0: none */
+    char why[160];
+};
+
+static void gc_failed(struct gc_worker *w, int rc, const char *what, int i)
+{
+    if (!w->rc) {
+        w->rc = rc ? rc : -JS_EINTERNAL;
+        snprintf(w->why, sizeof w->why, "thread %d round %d: %s (%d)", w->id, i, what, rc);
+    }
+}
+
+static void *gc_loop(void *arg)
+{
+    struct gc_worker *w = arg;
+    struct store *s = NULL;
+    struct js_error e;
+    int rc = store_open(w->path, &s, &e);
+    if (rc) {
+        gc_failed(w, rc, "store_open", 0);
+        return NULL;
+    }
+    for (int i = 0; i < GC_ROUNDS && !w->rc; i++) {
+        char key[32];
+        int64_t v = 0;
+        bool refuse = i % 3 == 1;
+        snprintf(key, sizeof key, "%c%d-%d", refuse ? 'r' : 't', w->id, i);
+        if ((rc = s->ops->begin(s))) {
+            gc_failed(w, rc, "begin", i);
+            break;
+        }
+        /* two writes: the counter of this round, and the thread's own running counter */
+        rc = s->ops->next_seq(s, key, &v);
+        if (!rc)
+            rc = v == 1 ? 0 : -JS_EINTERNAL;
+        char mine[32];
+        snprintf(mine, sizeof mine, "own%d", w->id);
+        if (!rc)
+            rc = s->ops->next_seq(s, mine, &v);
+        if (rc) {
+            s->ops->rollback(s);
+            gc_failed(w, rc, "write", i);
+            break;
+        }
+        if (refuse) {
+            if ((rc = s->ops->rollback(s))) {
+                gc_failed(w, rc, "rollback", i);
+                break;
+            }
+            w->refused++;
+            continue;
+        }
+        if ((rc = s->ops->commit(s))) {
+            gc_failed(w, rc, "commit", i);
+            break;
+        }
+        w->committed++;
+        /* answered after the durable commit: this handle's next read sees its own write */
+        int64_t back = 0;
+        if ((rc = s->ops->begin(s)) || (rc = s->ops->next_seq(s, mine, &back))) {
+            gc_failed(w, rc, "read back", i);
+            break;
+        }
+        s->ops->rollback(s); /* the read-back's increment is dropped */
+        if (back != w->committed + 1)
+            gc_failed(w, (int)back, "own counter", i);
+    }
+    store_close(s);
+    return NULL;
+}
+
+static void test_group_commit(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    struct gc_worker ws[GC_THREADS];
+    pthread_t th[GC_THREADS];
+    for (int i = 0; i < GC_THREADS; i++) {
+        ws[i] = (struct gc_worker){.path = path, .id = i};
+        assert_int_equal(pthread_create(&th[i], NULL, gc_loop, &ws[i]), 0);
+    }
+    int committed = 0;
+    for (int i = 0; i < GC_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        if (ws[i].rc)
+            fail_msg("%s", ws[i].why);
+        assert_int_equal(ws[i].refused, GC_ROUNDS / 3);
+        committed += ws[i].committed;
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT value FROM seqs WHERE key = 'own%d'", i);
+        assert_int_equal(raw_int(path, sql), ws[i].committed);
+    }
+    assert_int_equal(committed, GC_THREADS * (GC_ROUNDS - GC_ROUNDS / 3));
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key LIKE 't%'"), committed);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key LIKE 'r%'"), 0);
+    if (!tu_pg()) {
+        struct sqlite_group_stats gs;
+        store_sqlite_group_stats(s, &gs);
+        /* the read-backs hold nothing, so they are not counted */
+        assert_int_equal(gs.actions, (uint64_t)committed);
+        assert_true(gs.commits > 0 && gs.commits < gs.actions);
+        assert_true(gs.wal_frames >= gs.commits);
+    }
+    store_close(s);
+}
+
+/* A transaction on its own thread that writes, says it is open, and commits 200 ms later. */
+struct slow_txn {
+    const char *path;
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    bool open;
+    int rc;
+};
+
+static void *slow_txn_run(void *arg)
+{
+    struct slow_txn *st = arg;
+    struct store *s = NULL;
+    struct js_error e;
+    int64_t v = 0;
+    st->rc = store_open(st->path, &s, &e);
+    if (!st->rc)
+        st->rc = s->ops->begin(s);
+    if (!st->rc)
+        st->rc = s->ops->next_seq(s, "slow", &v);
+    pthread_mutex_lock(&st->m);
+    st->open = true;
+    pthread_cond_signal(&st->cv);
+    pthread_mutex_unlock(&st->m);
+    if (!st->rc) {
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL);
+        st->rc = s->ops->commit(s);
+    }
+    store_close(s);
+    return NULL;
+}
+
+/* A refused transaction that shared the open group with a committed one: the committed one's
+ * work stays, the refused one's is gone; a held transaction (an idempotent request) joins the
+ * group the same way. Single-threaded, so it is the same on both backends. */
+static void test_group_refused(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    struct store *t = NULL;
+    struct js_error e;
+    int64_t v = 0;
+    assert_int_equal(store_open(path, &t, &e), 0);
+    /* t holds a transaction open while s's one is refused */
+    assert_int_equal(t->ops->txn_hold(t), 0);
+    assert_int_equal(t->ops->begin(t), 0);
+    assert_int_equal(t->ops->next_seq(t, "kept", &v), 0);
+    assert_int_equal(t->ops->commit(t), 0);
+    assert_int_equal(t->ops->begin(t), 0);
+    assert_int_equal(t->ops->next_seq(t, "dropped", &v), 0);
+    assert_int_equal(t->ops->rollback(t), 0);
+    assert_int_equal(t->ops->txn_finish(t, true), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key = 'kept'"), 1);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key = 'dropped'"), 0);
+    /* a failing write rolls back only its own transaction */
+    struct order o, dup;
+    fill_order(&o, 77);
+    fill_order(&dup, 77);
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    assert_int_equal(s->ops->commit(s), 0);
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(s->ops->next_seq(s, "before-dup", &v), 0);
+    assert_int_equal(s->ops->order_insert(s, &dup), -JS_EEXISTS);
+    assert_int_equal(s->ops->rollback(s), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key = 'before-dup'"), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM orders"), 1);
+    /* a write outside any transaction on one handle while another thread holds a transaction
+     * open: it waits for the other's end (SQLite: the group writer's) and then succeeds */
+    struct slow_txn st = {.path = path};
+    pthread_t th;
+    pthread_mutex_init(&st.m, NULL);
+    pthread_cond_init(&st.cv, NULL);
+    assert_int_equal(pthread_create(&th, NULL, slow_txn_run, &st), 0);
+    pthread_mutex_lock(&st.m);
+    while (!st.open)
+        pthread_cond_wait(&st.cv, &st.m);
+    pthread_mutex_unlock(&st.m);
+    assert_int_equal(s->ops->next_seq(s, "outside", &v), 0);
+    pthread_join(th, NULL);
+    assert_int_equal(st.rc, 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key IN ('slow', 'outside')"),
+                     2);
+    pthread_cond_destroy(&st.cv);
+    pthread_mutex_destroy(&st.m);
+    order_release(&o);
+    order_release(&dup);
+    store_close(t);
+    store_close(s);
+}
+
 static int count_failure(void *ctx, const char *key, int64_t at)
 {
     (void)at;
@@ -2054,6 +2266,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_locations),
         cmocka_unit_test(test_txn_hold),
+        cmocka_unit_test(test_group_commit),
+        cmocka_unit_test(test_group_refused),
         cmocka_unit_test(test_hardening_ops),
         cmocka_unit_test(test_migrate_twice),
         cmocka_unit_test(test_migrate_upgrade),

@@ -1,0 +1,576 @@
+/* Benchmark of durable writes (issue 13; `make bench`, not a test). Starts the real `jiesu serve`
+ * on a fresh database (init, one admin, then a unit, an agent and a dispatcher through the API),
+ * and drives it over HTTP/1.1 keep-alive connections from threads: intake with 1, 8 and 64
+ * connections (orders/s, p50/p99), then the lifecycle actions file and dispatch on those orders
+ * with 8 and 64 connections. WAL bytes per intake are counted in this process (the group
+ * writer's WAL hook, store/sqlite_schema.h) while 64 threads take in orders through the engine,
+ * the same action the HTTP route runs. Beside them, in the same run and on the same disk: plain
+ * SQLite, synchronous=FULL in WAL mode as jiesu, one order row and one event row per intake,
+ * committing each and committing 64 at a time. */
+#include "compat.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/engine.h"
+#include "core/model.h"
+#include "store/sqlite_schema.h"
+#include "store/store.h"
+#include "util/shipped.h"
+
+#define MAX_CONNS 64
+#define BODY                                                                                                            \
+    "{\"channel\":\"hotline-12345\",\"type\":\"complaint\",\"title\":\"小区夜间施工噪音扰民\","               \
+    "\"text\":\"多福巷12号旁工地每晚11点后仍在施工，噪音很大，影响休息。\",\"citizen_name\":" \
+    "\"张三丰\",\"citizen_phone\":\"13812341111\",\"address\":\"多福巷12号\"}"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_write: %s\n", what);
+    exit(1);
+}
+
+/* ---- a small HTTP/1.1 keep-alive client -------------------------------------------------- */
+
+struct conn {
+    int fd;
+    char buf[65536];
+    size_t len;
+};
+
+static int port;
+
+static void conn_open(struct conn *c)
+{
+    c->len = 0;
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0)
+        die("cannot connect to the server");
+}
+
+/* The value after header name (lower case, with its colon) in head, or NULL. */
+static const char *find_header(const char *head, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = head; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] && (p[i] | 0x20) == name[i])
+            i++;
+        if (i == n)
+            return p;
+    }
+    return NULL;
+}
+
+/* Sends one request and reads the answer: returns the status, the body into body (NUL-ended). */
+static int http(struct conn *c, const char *method, const char *path, const char *token,
+                const char *body, char *out, size_t out_size)
+{
+    char req[4096];
+    size_t blen = body ? strlen(body) : 0;
+    int n = snprintf(req, sizeof req,
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n%s%s%s\r\n%s",
+                     method, path, blen, token ? "Authorization: Bearer " : "", token ? token : "",
+                     token ? "\r\n" : "", body ? body : "");
+    if (n <= 0 || (size_t)n >= sizeof req)
+        die("request too long");
+    for (size_t off = 0; off < (size_t)n;) {
+        ssize_t w = send(c->fd, req + off, (size_t)n - off, MSG_NOSIGNAL);
+        if (w <= 0)
+            die("send failed");
+        off += (size_t)w;
+    }
+    c->len = 0;
+    for (;;) {
+        ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - 1 - c->len, 0);
+        if (r <= 0)
+            die("the server closed the connection");
+        c->len += (size_t)r;
+        c->buf[c->len] = '\0';
+        char *end = strstr(c->buf, "\r\n\r\n");
+        if (!end)
+            continue;
+        const char *cl = find_header(c->buf, "content-length:");
+        size_t want = cl ? strtoul(cl + 15, NULL, 10) : 0;
+        size_t head = (size_t)(end + 4 - c->buf);
+        if (c->len < head + want)
+            continue;
+        int status = atoi(c->buf + 9);
+        if (out) {
+            size_t k = want < out_size - 1 ? want : out_size - 1;
+            memcpy(out, c->buf + head, k);
+            out[k] = '\0';
+        }
+        return status;
+    }
+}
+
+static int64_t json_id(const char *text, const char *outer, const char *key)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    json_t *o = outer ? json_object_get(j, outer) : j;
+    int64_t v = (int64_t)json_integer_value(json_object_get(o, key));
+    json_decref(j);
+    return v;
+}
+
+static void login(const char *who, const char *password, char *token, size_t n)
+{
+    struct conn c;
+    char body[256], out[4096];
+    conn_open(&c);
+    snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\"}", who, password);
+    if (http(&c, "POST", "/api/v1/auth/login", NULL, body, out, sizeof out) != 200)
+        die(out);
+    json_t *j = json_loads(out, 0, NULL);
+    snprintf(token, n, "%s", json_string_value(json_object_get(j, "token")));
+    json_decref(j);
+    close(c.fd);
+}
+
+/* ---- load phases -------------------------------------------------------------------------- */
+
+struct order_ref {
+    int64_t id, version;
+};
+
+struct phase {
+    const char *token2; /* dispatcher's, for the lifecycle phase */
+    const char *token;
+    double until;
+    int64_t unit_id;
+    /* lifecycle: orders to file and dispatch, taken in turn */
+    struct order_ref *orders;
+    int n_orders;
+    atomic_int next;
+    /* intake: orders created, kept for the lifecycle */
+    pthread_mutex_t lock;
+    struct order_ref *made;
+    int n_made, cap_made;
+    bool lifecycle;
+    atomic_int errors;
+};
+
+struct worker {
+    struct phase *p;
+    double *lat;
+    int n, cap;
+    pthread_t th;
+};
+
+static void lat_add(struct worker *w, double s)
+{
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 4096;
+        w->lat = realloc(w->lat, (size_t)w->cap * sizeof *w->lat);
+        if (!w->lat)
+            die("out of memory");
+    }
+    w->lat[w->n++] = s;
+}
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    struct phase *p = w->p;
+    struct conn *c = malloc(sizeof *c);
+    char *out = malloc(65536);
+    if (!c || !out)
+        die("out of memory");
+    conn_open(c);
+    while (now_s() < p->until) {
+        if (!p->lifecycle) {
+            double t0 = now_s();
+            int st = http(c, "POST", "/api/v1/orders", p->token, BODY, out, 65536);
+            lat_add(w, now_s() - t0);
+            if (st != 201) {
+                atomic_fetch_add(&p->errors, 1);
+                continue;
+            }
+            struct order_ref r = {json_id(out, "order", "id"), json_id(out, "order", "version")};
+            pthread_mutex_lock(&p->lock);
+            if (p->n_made == p->cap_made) {
+                p->cap_made = p->cap_made ? 2 * p->cap_made : 65536;
+                p->made = realloc(p->made, (size_t)p->cap_made * sizeof *p->made);
+                if (!p->made)
+                    die("out of memory");
+            }
+            p->made[p->n_made++] = r;
+            pthread_mutex_unlock(&p->lock);
+            continue;
+        }
+        int i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->n_orders)
+            break;
+        struct order_ref *r = &p->orders[i];
+        char path[96], body[128];
+        snprintf(path, sizeof path, "/api/v1/orders/%lld/actions/file", (long long)r->id);
+        snprintf(body, sizeof body, "{\"version\":%lld}", (long long)r->version);
+        double t0 = now_s();
+        int st = http(c, "POST", path, p->token, body, out, 65536);
+        lat_add(w, now_s() - t0);
+        if (st != 200) {
+            atomic_fetch_add(&p->errors, 1);
+            continue;
+        }
+        snprintf(path, sizeof path, "/api/v1/orders/%lld/actions/dispatch", (long long)r->id);
+        snprintf(body, sizeof body, "{\"version\":%lld,\"unit_id\":%lld}",
+                 (long long)json_id(out, "order", "version"), (long long)p->unit_id);
+        t0 = now_s();
+        st = http(c, "POST", path, p->token2, body, out, 65536);
+        lat_add(w, now_s() - t0);
+        if (st != 200)
+            atomic_fetch_add(&p->errors, 1);
+    }
+    close(c->fd);
+    free(c);
+    free(out);
+    return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Runs one phase with n connections for seconds; prints the rate and the percentiles. */
+static void run_phase(struct phase *p, int n, double seconds, const char *label)
+{
+    struct worker ws[MAX_CONNS];
+    memset(ws, 0, sizeof ws);
+    atomic_store(&p->errors, 0);
+    double t0 = now_s();
+    p->until = t0 + seconds;
+    for (int i = 0; i < n; i++) {
+        ws[i].p = p;
+        if (pthread_create(&ws[i].th, NULL, worker_run, &ws[i]))
+            die("pthread_create");
+    }
+    int total = 0;
+    for (int i = 0; i < n; i++) {
+        pthread_join(ws[i].th, NULL);
+        total += ws[i].n;
+    }
+    double el = now_s() - t0;
+    double *all = malloc((size_t)(total ? total : 1) * sizeof *all);
+    if (!all)
+        die("out of memory");
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        memcpy(all + k, ws[i].lat, (size_t)ws[i].n * sizeof *all);
+        k += ws[i].n;
+        free(ws[i].lat);
+    }
+    qsort(all, (size_t)total, sizeof *all, cmp_double);
+    double p50 = total ? all[total / 2] : 0, p99 = total ? all[(int)(total * 0.99)] : 0;
+    printf("  %-26s %2d conns  %8.0f /s  p50 %7.2f ms  p99 %7.2f ms  (%d in %.1f s, %d errors)\n",
+           label, n, total / el, p50 * 1e3, p99 * 1e3, total, el, atomic_load(&p->errors));
+    free(all);
+}
+
+/* ---- plain SQLite, the same row shape ----------------------------------------------------- */
+
+static uint64_t plain_frames;
+static int plain_last;
+
+static int plain_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)arg;
+    plain_frames += (uint64_t)(frames >= plain_last ? frames - plain_last : frames);
+    plain_last = frames;
+    if (frames >= 1000)
+        sqlite3_wal_checkpoint(db, name);
+    return SQLITE_OK;
+}
+
+static void plain(const char *path, double seconds, int batch, int page_size)
+{
+    sqlite3 *db;
+    unlink(path);
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        die("plain: open");
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                 "CREATE TABLE orders(id INTEGER PRIMARY KEY, number TEXT UNIQUE, status TEXT,"
+                 " title TEXT, text TEXT, citizen_name TEXT, citizen_phone TEXT, address TEXT,"
+                 " created_at INTEGER, version INTEGER);"
+                 "CREATE TABLE events(id INTEGER PRIMARY KEY, order_id INTEGER, at INTEGER,"
+                 " action TEXT, payload TEXT);"
+                 "CREATE INDEX events_order ON events(order_id, id);",
+                 NULL, NULL, NULL);
+    plain_frames = 0;
+    plain_last = 0;
+    sqlite3_wal_hook(db, plain_hook, NULL);
+    sqlite3_stmt *o, *ev;
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO orders(number, status, title, text, citizen_name,"
+                       " citizen_phone, address, created_at, version)"
+                       " VALUES (?1, 'intake', '小区夜间施工噪音扰民', ?2, '张三丰', '13812341111',"
+                       " '多福巷12号', ?3, 1)",
+                       -1, &o, NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO events(order_id, at, action, payload) VALUES (?1, ?2,"
+                       " 'intake', ?3)",
+                       -1, &ev, NULL);
+    double t0 = now_s(), until = t0 + seconds;
+    long n = 0;
+    while (now_s() < until) {
+        sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        for (int i = 0; i < batch; i++, n++) {
+            char num[32];
+            snprintf(num, sizeof num, "2026120500%07ld", n);
+            sqlite3_bind_text(o, 1, num, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(o, 2, "多福巷12号旁工地每晚11点后仍在施工，噪音很大，影响休息。", -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_int64(o, 3, 1764900000 + n);
+            if (sqlite3_step(o) != SQLITE_DONE)
+                die("plain: insert order");
+            sqlite3_reset(o);
+            sqlite3_bind_int64(ev, 1, sqlite3_last_insert_rowid(db));
+            sqlite3_bind_int64(ev, 2, 1764900000 + n);
+            sqlite3_bind_text(ev, 3, BODY, -1, SQLITE_STATIC);
+            if (sqlite3_step(ev) != SQLITE_DONE)
+                die("plain: insert event");
+            sqlite3_reset(ev);
+        }
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            die("plain: commit");
+    }
+    double el = now_s() - t0;
+    printf("  plain SQLite, %2d per commit     %8.0f /s  WAL %6.1f KB per intake (%ld rows)\n",
+           batch, n / el, (double)plain_frames * (page_size + 24) / n / 1024.0, n);
+    sqlite3_finalize(o);
+    sqlite3_finalize(ev);
+    sqlite3_close(db);
+}
+
+/* ---- jiesu's WAL per intake, in process --------------------------------------------------- */
+
+struct inproc {
+    const char *path;
+    struct actor agent;
+    double until;
+    atomic_long done;
+};
+
+static void *inproc_run(void *arg)
+{
+    struct inproc *ip = arg;
+    struct store *s = NULL;
+    struct engine en;
+    struct js_error e;
+    const struct shipped *sh;
+    if (store_open(ip->path, &s, &e) || shipped_default(&sh, &e) ||
+        engine_init(&en, s, sh, NULL, &e))
+        die(e.message);
+    json_t *args = json_loads(BODY, 0, NULL);
+    while (now_s() < ip->until) {
+        struct engine_result r;
+        if (engine_execute(&en, &ip->agent, ACT_INTAKE, 0, 0, args, &r, &e))
+            die(e.message);
+        atomic_fetch_add(&ip->done, 1);
+    }
+    json_decref(args);
+    engine_release(&en);
+    store_close(s);
+    return NULL;
+}
+
+static void inproc_wal(const char *bin, const char *path, double seconds, int threads,
+                       int page_size)
+{
+    char cmd[2048];
+    unlink(path);
+    snprintf(cmd, sizeof cmd, "%s init --db %s >/dev/null", bin, path);
+    if (system(cmd) != 0)
+        die("jiesu init failed");
+    struct store *s = NULL;
+    struct js_error e;
+    if (store_open(path, &s, &e))
+        die(e.message);
+    struct user u = {.role = ROLE_AGENT, .active = true};
+    snprintf(u.login, sizeof u.login, "agent");
+    snprintf(u.name, sizeof u.name, "坐席");
+    if (s->ops->user_put(s, &u))
+        die("cannot add the agent");
+    struct inproc ip = {.path = path, .agent = {u.id, ROLE_AGENT, 0, "坐席"}};
+    struct sqlite_group_stats a, b;
+    store_sqlite_group_stats(s, &a);
+    pthread_t th[MAX_CONNS];
+    double t0 = now_s();
+    ip.until = t0 + seconds;
+    for (int i = 0; i < threads; i++)
+        pthread_create(&th[i], NULL, inproc_run, &ip);
+    for (int i = 0; i < threads; i++)
+        pthread_join(th[i], NULL);
+    double el = now_s() - t0;
+    store_sqlite_group_stats(s, &b);
+    long n = atomic_load(&ip.done);
+    printf("  jiesu engine, %2d threads       %8.0f /s  WAL %6.1f KB per intake (%ld intakes, "
+           "%.1f per commit)\n",
+           threads, n / el, (double)(b.wal_frames - a.wal_frames) * (page_size + 24) / n / 1024.0,
+           n,
+           (double)(b.actions - a.actions) /
+               (double)(b.commits > a.commits ? b.commits - a.commits : 1));
+    store_close(s);
+}
+
+/* Reads what the server writes to stdout, so that it never blocks on a full pipe. */
+static void *drain(void *arg)
+{
+    char line[512];
+    while (fgets(line, sizeof line, (FILE *)arg))
+        ;
+    return NULL;
+}
+
+/* ---- main --------------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    const char *bin = "build/jiesu", *dir = "/tmp";
+    double seconds = 3;
+    int threads = 16;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--bin") == 0)
+            bin = argv[i + 1];
+        else if (strcmp(argv[i], "--dir") == 0)
+            dir = argv[i + 1];
+        else if (strcmp(argv[i], "--seconds") == 0)
+            seconds = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--threads") == 0)
+            threads = atoi(argv[i + 1]);
+        else
+            die("usage: bench_write [--bin JIESU] [--dir DIR] [--seconds S] [--threads N]");
+    }
+    char db[1024], plain_db[1024], wal_db[1024], cmd[4096];
+    snprintf(db, sizeof db, "%s/jiesu-bench-write.db", dir);
+    snprintf(plain_db, sizeof plain_db, "%s/jiesu-bench-write-plain.db", dir);
+    snprintf(wal_db, sizeof wal_db, "%s/jiesu-bench-write-wal.db", dir);
+    const int page_size = 4096; /* SQLite's default, jiesu's and the plain database's */
+
+    printf("== plain SQLite (WAL, synchronous=FULL, one order row + one event row per intake)\n");
+    plain(plain_db, seconds, 1, page_size);
+    plain(plain_db, seconds, 64, page_size);
+
+    printf("== jiesu: WAL bytes per intake (in process, the group writer's WAL hook)\n");
+    inproc_wal(bin, wal_db, seconds, 1, page_size);
+    inproc_wal(bin, wal_db, seconds, 64, page_size);
+
+    /* the server */
+    for (const char *suffix = ""; suffix; suffix = strcmp(suffix, "") == 0       ? "-wal"
+                                                   : strcmp(suffix, "-wal") == 0 ? "-shm"
+                                                                                 : NULL) {
+        snprintf(cmd, sizeof cmd, "%s%s", db, suffix);
+        unlink(cmd);
+    }
+    snprintf(cmd, sizeof cmd,
+             "%s init --db %s >/dev/null && %s useradd --db %s --login admin --name 管理员 "
+             "--role admin --password bench-pass-2026 >/dev/null",
+             bin, db, bin, db);
+    if (system(cmd) != 0)
+        die("jiesu init/useradd failed");
+    int pipefd[2];
+    if (pipe(pipefd))
+        die("pipe");
+    char threads_s[16];
+    snprintf(threads_s, sizeof threads_s, "%d", threads);
+    char log[1100];
+    snprintf(log, sizeof log, "%s/jiesu-bench-write.log", dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *lf = fopen(log, "w"); /* the server's access log */
+        if (lf)
+            dup2(fileno(lf), 2);
+        dup2(pipefd[1], 1);
+        close(pipefd[0]);
+        execl(bin, bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", threads_s,
+              "--tick-seconds", "0", "--train-hours", "0", (char *)NULL);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    FILE *f = fdopen(pipefd[0], "r");
+    char line[512];
+    while (!port && fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "serving http://127.0.0.1:");
+        if (p)
+            port = atoi(p + strlen("serving http://127.0.0.1:"));
+    }
+    if (!port)
+        die("the server did not start");
+    pthread_t drainer;
+    pthread_create(&drainer, NULL, drain, f);
+
+    char admin[256], agent[256], disp[256], out[8192];
+    login("admin", "bench-pass-2026", admin, sizeof admin);
+    struct conn c;
+    conn_open(&c);
+    if (http(&c, "POST", "/api/v1/units", admin,
+             "{\"code\":\"ZJW\",\"name\":\"区住建委\",\"kind\":\"department\"}", out,
+             sizeof out) != 201)
+        die(out);
+    int64_t unit_id = json_id(out, NULL, "id");
+    if (http(&c, "POST", "/api/v1/users", admin,
+             "{\"login\":\"agent1\",\"name\":\"赵坐席\",\"role\":\"agent\",\"password\":"
+             "\"bench-pass-2026\"}",
+             out, sizeof out) != 201 ||
+        http(&c, "POST", "/api/v1/users", admin,
+             "{\"login\":\"dispatcher1\",\"name\":\"钱分拨\",\"role\":\"dispatcher\","
+             "\"password\":\"bench-pass-2026\"}",
+             out, sizeof out) != 201)
+        die(out);
+    close(c.fd);
+    login("agent1", "bench-pass-2026", agent, sizeof agent);
+    login("dispatcher1", "bench-pass-2026", disp, sizeof disp);
+
+    printf("== jiesu serve --threads %d: durable intake over HTTP (POST /api/v1/orders)\n",
+           threads);
+    struct phase p = {.token = agent, .token2 = disp, .unit_id = unit_id};
+    pthread_mutex_init(&p.lock, NULL);
+    const int conns[] = {1, 8, 64};
+    for (size_t i = 0; i < sizeof conns / sizeof conns[0]; i++)
+        run_phase(&p, conns[i], seconds, "intake");
+
+    printf("== lifecycle over HTTP: file (agent) + dispatch (dispatcher), each an action\n");
+    p.lifecycle = true;
+    p.token = agent;
+    p.orders = p.made;
+    p.n_orders = p.n_made;
+    atomic_store(&p.next, 0);
+    run_phase(&p, 8, seconds, "file + dispatch");
+    run_phase(&p, 64, seconds, "file + dispatch");
+
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    pthread_join(drainer, NULL);
+    fclose(f);
+    free(p.made);
+    return 0;
+}
