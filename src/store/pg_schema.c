@@ -257,22 +257,24 @@ static const char blobs_sql[] = "CREATE TABLE blobs ("
 /* Search: the tokens of text/searchtext.h in four tsvector columns (title, body = text and
  * address, reply, notes), each token a lexeme at its position so that phrases match; GIN indexes.
  * The exact keys by their beginning, bytewise. */
-static const char search_sql[] = "CREATE TABLE order_search ("
-                                 " order_id BIGINT PRIMARY KEY REFERENCES orders(id),"
-                                 " t TSVECTOR NOT NULL,"
-                                 " b TSVECTOR NOT NULL,"
-                                 " y TSVECTOR NOT NULL,"
-                                 " n TSVECTOR NOT NULL);"
-                                 "CREATE INDEX order_search_t ON order_search USING gin(t);"
-                                 "CREATE INDEX order_search_b ON order_search USING gin(b);"
-                                 "CREATE INDEX order_search_y ON order_search USING gin(y);"
-                                 "CREATE INDEX order_search_n ON order_search USING gin(n);"
-                                 "CREATE TABLE order_keys ("
-                                 " kind TEXT NOT NULL,"
-                                 " key TEXT COLLATE \"C\" NOT NULL,"
-                                 " order_id BIGINT NOT NULL,"
-                                 " PRIMARY KEY (kind, key, order_id));"
-                                 "CREATE INDEX order_keys_order ON order_keys(order_id);";
+#define ORDER_SEARCH_GIN                                                                           \
+    "CREATE INDEX order_search_t ON order_search USING gin(t);"                                    \
+    "CREATE INDEX order_search_b ON order_search USING gin(b);"                                    \
+    "CREATE INDEX order_search_y ON order_search USING gin(y);"                                    \
+    "CREATE INDEX order_search_n ON order_search USING gin(n);"
+const char pg_order_search_gin[] = ORDER_SEARCH_GIN;
+static const char search_sql[] =
+    "CREATE TABLE order_search ("
+    " order_id BIGINT PRIMARY KEY REFERENCES orders(id),"
+    " t TSVECTOR NOT NULL,"
+    " b TSVECTOR NOT NULL,"
+    " y TSVECTOR NOT NULL,"
+    " n TSVECTOR NOT NULL);" ORDER_SEARCH_GIN "CREATE TABLE order_keys ("
+    " kind TEXT NOT NULL,"
+    " key TEXT COLLATE \"C\" NOT NULL,"
+    " order_id BIGINT NOT NULL,"
+    " PRIMARY KEY (kind, key, order_id));"
+    "CREATE INDEX order_keys_order ON order_keys(order_id);";
 
 static const char hardening_sql[] =
     "CREATE TABLE login_failures ("

@@ -23,5 +23,8 @@ extern const int pg_n_migrations;
 /* The SQL of the migration steps kept beside their operations: 13, the assessment
  * (pg_assess.c). */
 extern const char pg_assess_schema_sql[];
+/* The GIN indexes of order_search as migration 8 made them: the search index's bulk rebuild
+ * drops them and makes them again after the rows are in, which is faster than keeping them. */
+extern const char pg_order_search_gin[];
 
 #endif

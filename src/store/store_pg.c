@@ -1419,6 +1419,9 @@ static int reindex_all(struct pgs *p)
         rc = px(p, "DELETE FROM order_keys", NULL, NULL, NULL);
     if (!rc)
         rc = px(p, "DELETE FROM order_search", NULL, NULL, NULL);
+    if (!rc)
+        rc = exec0(p, "DROP INDEX IF EXISTS order_search_t, order_search_b, order_search_y,"
+                      " order_search_n");
     while (!rc) {
         struct pp a = {.n = 0};
         PGresult *r = NULL;
@@ -1477,6 +1480,10 @@ static int reindex_all(struct pgs *p)
         if (n < PAGE)
             break;
     }
+    if (!rc)
+        rc = exec0(p, "SET LOCAL maintenance_work_mem = '256MB'");
+    if (!rc)
+        rc = exec0(p, pg_order_search_gin);
     for (int i = 0; i < PAGE && x; i++) {
         buf_release(&x[i].t);
         buf_release(&x[i].b);
