@@ -88,6 +88,7 @@ static void fill_of(int64_t id, int64_t first_region, struct fill *f)
 struct loader {
     int64_t first_region;
     struct fill f;
+    char number[24];
 };
 
 static void set_text(struct store_value *v, const char *s)
@@ -103,11 +104,18 @@ static int edit_order(void *ctx, const char *table, const char *const *cols, str
     struct loader *l = ctx;
     if (strcmp(table, "orders") != 0)
         return 0;
-    int64_t id = 0;
+    int64_t id = 0, created = 0;
     for (int i = 0; i < n; i++)
         if (!strcmp(cols[i], "id"))
             id = v[i].i;
+        else if (!strcmp(cols[i], "created_at"))
+            created = v[i].i;
     fill_of(id, l->first_region, &l->f);
+    /* a real number: the day and a sequence (a day of the month holds < 100,000 of them) */
+    int y, m, d;
+    jtime_civil_from_days(jtime_local_day(created), &y, &m, &d);
+    snprintf(l->number, sizeof l->number, "%04d%02d%02d%05d", y % 10000, m % 100, d % 100,
+             (int)(id % 100000));
     for (int i = 0; i < n; i++) {
         const char *c = cols[i];
         if (!strcmp(c, "title"))
@@ -120,6 +128,8 @@ static int edit_order(void *ctx, const char *table, const char *const *cols, str
             set_text(&v[i], l->f.phone);
         else if (!strcmp(c, "citizen_name"))
             set_text(&v[i], l->f.name);
+        else if (!strcmp(c, "number"))
+            set_text(&v[i], l->number);
         else if (!strcmp(c, "category_id"))
             v[i] = (struct store_value){.type = SV_INT, .i = l->f.category_id};
         else if (!strcmp(c, "region_id"))
@@ -354,8 +364,14 @@ static void searches(struct side *sd, int64_t n_orders)
                     snprintf(q, sizeof q, "%s", words2[i % 10]);
                 else if (k == 1)
                     snprintf(q, sizeof q, "%s", f.phone);
-                else
-                    snprintf(q, sizeof q, "B%011lld", (long long)id);
+                else { /* the number as the user reads it off the order */
+                    struct order o;
+                    order_init(&o);
+                    if (sd->s->ops->order_get(sd->s, id, &o))
+                        die("order_get", sd->name, -JS_ENOTFOUND, NULL);
+                    snprintf(q, sizeof q, "%s", o.number);
+                    order_release(&o);
+                }
                 struct search_result r;
                 struct js_error e;
                 js_error_clear(&e);

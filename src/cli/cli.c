@@ -399,7 +399,7 @@ static const struct command commands[] = {
      "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N] [--now TIME] [--password P]\n"
      "jiesu demo --logins [--db PATH]   (print the demo logins of a loaded database)"},
     {"serve", "serve the API and the web UI", cli_serve,
-     "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N] [--config FILE] "
+     "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N (default 16)] [--config FILE] "
      "[--tick-seconds N (scheduler interval, default 60, 0: off)] "
      "[--train-hours N (retrain the suggestions, default 24, 0: off)]"},
     {"useradd", "create a user (e.g. the first administrator of a fresh database)", cli_useradd,

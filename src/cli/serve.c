@@ -137,7 +137,7 @@ int cli_serve(struct opts *o)
     snprintf(c.db, sizeof c.db, "%s", env_db ? env_db : "data/jiesu.db");
     snprintf(c.listen, sizeof c.listen, "127.0.0.1:8080");
     snprintf(c.web, sizeof c.web, "web");
-    c.threads = 4;
+    c.threads = 16; /* a thread waits while its commit is in flight: they bound a group commit */
     c.token_hours = 8;
     c.tick_seconds = 60;
     c.train_hours = 24;
