@@ -104,7 +104,7 @@ static int cmd_init(struct opts *o)
     }
     int version = 0;
     s->ops->schema_version(s, &version);
-    printf("database ready: schema version %d, policy preset %s\n", version, en.policy.preset);
+    printf("数据库就绪：结构版本 %d，政策预设 %s\n", version, en.policy.preset);
 out:
     json_decref(overrides);
     engine_release(&en);
@@ -291,7 +291,7 @@ static int cmd_show(struct opts *o)
         json_t *j = order_to_json(&ord);
         json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(j);
-        printf("\ntimeline:\n");
+        printf("\n办理记录：\n");
         rc = s->ops->event_each(s, id, print_event, NULL) ? 1 : 0;
     }
     order_release(&ord);
@@ -393,53 +393,45 @@ int cli_hotspot(struct opts *o);  /* cmd_hotspot.c */
 int cli_copy(struct opts *o);     /* cmd_copy.c */
 
 static const struct command commands[] = {
-    {"init", "create or upgrade the database and choose the policy preset", cmd_init,
+    {"init", "建库或升级数据库，选择政策预设", cmd_init,
      "jiesu init [--db PATH] [--preset NAME] [--set KEY=VALUE ...]"},
-    {"demo", "load the demo district (units, users, categories, 2,400 orders)", cli_demo,
+    {"demo", "载入演示城区（单位、用户、分类、2,400 件工单）", cli_demo,
      "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N] [--now TIME] [--password P]\n"
      "jiesu demo --logins [--db PATH]   (print the demo logins of a loaded database)"},
-    {"serve", "serve the API and the web UI", cli_serve,
-     "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N (default 16)] [--config FILE] "
-     "[--tick-seconds N (scheduler interval, default 60, 0: off)] "
-     "[--train-hours N (retrain the suggestions, default 24, 0: off)]"},
-    {"useradd", "create a user (e.g. the first administrator of a fresh database)", cli_useradd,
+    {"serve", "提供 API 与网页界面", cli_serve,
+     "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N（工作线程数，默认 "
+     "16）] "
+     "[--config FILE] "
+     "[--tick-seconds N（定时任务间隔秒数，默认 60，0 为关闭）] "
+     "[--train-hours N（重新训练建议的间隔小时数，默认 24，0 为关闭）]"},
+    {"useradd", "新建用户（如新库的第一位管理员）", cli_useradd,
      "jiesu useradd [--db PATH] --login L --name N --role R [--unit CODE] [--phone P] "
      "--password P"},
-    {"policy", "show the effective policy, or change preset and overrides", cmd_policy,
+    {"policy", "查看生效的政策，或更换预设、修改覆盖项", cmd_policy,
      "jiesu policy [--db PATH] [--preset NAME] [--set KEY=VALUE ...]"},
-    {"show", "show an order and its timeline", cmd_show, "jiesu show [--db PATH] --order NUMBER"},
-    {"list", "list orders", cmd_list,
+    {"show", "查看一件工单及其办理记录", cmd_show, "jiesu show [--db PATH] --order NUMBER"},
+    {"list", "列出工单", cmd_list,
      "jiesu list [--db PATH] [--status STATUS] [--text WORDS] [--limit N]"},
     {"copy",
-     "copy a whole database to another (SQLite <-> PostgreSQL), events and ids included, into "
-     "an initialised empty one, and verify the copy",
+     "把整个数据库复制到另一个已初始化的空库（SQLite 与 PostgreSQL 互转），含事件与编号，"
+     "并校验副本",
      cli_copy, "jiesu copy --from SRC --to DST   (a file path, sqlite:PATH or postgres://...)"},
-    {"check-replay", "rebuild every order from its events and compare with the stored rows",
-     cmd_check_replay, "jiesu check-replay [--db PATH]"},
-    {"search",
-     "find orders by number, upstream id, caller's phone or name, or words (as the API's "
-     "search box)",
-     cli_search,
+    {"check-replay", "按事件重建每件工单，并与存储的工单比对", cmd_check_replay,
+     "jiesu check-replay [--db PATH]"},
+    {"search", "按工单编号、上级编号、来电号码、姓名或文字查找工单（与界面搜索框相同）", cli_search,
      "jiesu search [--db PATH] --as LOGIN --q TEXT [--limit N] [--offset N]\n"
      "jiesu search [--db PATH] --as LOGIN --phone NUMBER   (a caller's history, newest first)"},
-    {"tick",
-     "one scheduler pass (urges, supervision, warnings, forced closure) and one delivery "
-     "pass of the notifications outbox",
-     cli_tick,
+    {"tick", "运行一次定时任务（催办、督办、警示、强制结单）并投递一次待发通知", cli_tick,
      "jiesu tick [--db PATH] [--now TIME] [--gateway URL] [--reports (also issue the reports "
      "due)]"},
-    {"calendar", "list the working-day calendar, or set holidays and swapped working days",
-     cli_calendar,
+    {"calendar", "查看工作日历，或设置节假日与调休上班日", cli_calendar,
      "jiesu calendar [--db PATH] [--year YYYY] [--holiday DATE | --workday DATE] [--name NAME] "
      "| --remove DATE | --file FILE.json | --reset"},
-    {"train", "learn the category and unit suggestions from the orders (and store them)", cli_train,
-     "jiesu train [--db PATH]"},
-    {"classify",
-     "train the suggestion classifier on one CSV, label another (top 3 with confidences)",
-     cli_classify,
+    {"train", "从工单学习分类与承办单位建议（并保存）", cli_train, "jiesu train [--db PATH]"},
+    {"classify", "用一个 CSV 训练分类建议，为另一个 CSV 打标签（前 3 项及置信度）", cli_classify,
      "jiesu classify --train A.csv --test B.csv [--out FILE]   (columns row_index,label,title,"
      "text[,segmented_text]; label may be absent from B: accuracy is printed when present)"},
-    {"kb", "the knowledge base: search, show, list, add, edit, submit, review, withdraw", cli_kb,
+    {"kb", "知识库：检索、查看、列表、新增、编辑、提交、审核、撤回", cli_kb,
      "jiesu kb [--db PATH] --search WORDS [--any]   (published entries in force, best first)\n"
      "jiesu kb [--db PATH] [--as LOGIN] --show ID | --list [--status STATUS] [--all]\n"
      "jiesu kb [--db PATH] --as LOGIN --add --question Q --answer A [--basis B] "
@@ -447,10 +439,7 @@ static const struct command commands[] = {
      "jiesu kb [--db PATH] --as LOGIN --edit ID [--question Q] [--answer A] ...\n"
      "jiesu kb [--db PATH] --as LOGIN --submit ID | --approve ID | --reject ID --note R | "
      "--withdraw ID --note R"},
-    {"hotspot",
-     "hotspot early warning: topics, a scan now, the warnings and their follow-up, a replay of "
-     "a CSV of messages day by day",
-     cli_hotspot,
+    {"hotspot", "热点预警：专题、立即扫描、预警及其跟进、按日回放留言 CSV", cli_hotspot,
      "jiesu hotspot topics [--db PATH] [--defaults] [--file TOPIC.json [--id N]] [--delete N]\n"
      "jiesu hotspot scan [--db PATH] [--now TIME]\n"
      "jiesu hotspot list [--db PATH] [--from TIME] [--to TIME] [--state open|acked|closed] "
@@ -460,16 +449,12 @@ static const struct command commands[] = {
      "jiesu hotspot replay --csv FILE [--topics FILE.json] [--json OUT.json] [--labels FILE.csv]"
      "   (messages of the "
      "CSV fed day by day by their own timestamps to the same scan, in a database in memory)"},
-    {"assess",
-     "assessment ranking of a scheme for a period, or the orders behind a unit's "
-     "indicators",
-     cli_assess,
+    {"assess", "按考核方案计算某期排名，或列出单位指标背后的工单", cli_assess,
      "jiesu assess [--db PATH] [--scheme NAME] [--period 2026-10|2026-Q4|2026|FROM..TO | --from "
      "DATE --to DATE] [--unit CODE [--orders [--indicator NAME]]] [--format "
      "table|csv|xlsx|json] [--out FILE] [--sync|--rebuild]"},
     {"report",
-     "reports: 每日早报, 每周专报/分析, 单位月度分析, 月度通报, 季度分析 (list, show, preview, "
-     "issue)",
+     "报告：每日早报、每周专报/分析、单位月度分析、月度通报、季度分析（列表、查看、预览、签发）",
      cli_report,
      "jiesu report [--db PATH] [--list] [--kind KIND] [--period P] [--limit N]\n"
      "jiesu report --kinds [--now TIME]\n"
@@ -486,12 +471,12 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: jiesu COMMAND [options]   (jiesu COMMAND --help for details)\n\n");
+    fprintf(f, "用法：jiesu 命令 [选项]   （jiesu 命令 --help 查看详细说明）\n\n");
     for (size_t i = 0; i < JS_ARRAY_LEN(commands); i++)
         fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n--db：SQLite 数据库文件（默认 $JIESU_DB，否则 data/jiesu.db），"
                "或 PostgreSQL 地址 postgres://用户@主机:端口/库名\n");
-    fprintf(f, "\nactions on orders (each: jiesu ACTION --as LOGIN [--order NUMBER] [fields]):\n");
+    fprintf(f, "\n工单办理动作（每个动作：jiesu 动作 --as 登录名 [--order 工单编号] [字段]）：\n");
     for (int a = 0; a < ACT__COUNT; a++)
         if (a != ACT_MERGED_INTO)
             fprintf(f, "  %-18s %s\n", js_action_names[a], js_action_labels[a]);
@@ -524,22 +509,21 @@ static void field_help(const struct lc_field *f)
 
 static void action_help(int action)
 {
-    printf("jiesu %s — %s\n\nusage: jiesu %s [--db PATH] --as LOGIN%s [--version N] "
-           "[--now TIME] [--json '{...}'] [--FIELD VALUE ...]\n\nfields (字段):\n",
+    printf("jiesu %s — %s\n\n用法：jiesu %s [--db 数据库] --as 登录名%s [--version 版本号] "
+           "[--now 时间] [--json '{...}'] [--字段 值 ...]\n\n字段：\n",
            js_action_names[action], js_action_labels[action], js_action_names[action],
-           action == ACT_INTAKE ? "" : " --order NUMBER");
+           action == ACT_INTAKE ? "" : " --order 工单编号");
     const struct lc_field *f = lifecycle_fields(action);
     if (!f->name)
-        printf("  (none)\n");
+        printf("  （无）\n");
     for (; f->name; f++)
         field_help(f);
-    printf("\nroles allowed (可执行的角色):");
+    printf("\n可执行的角色：");
     for (int r = 0; r < ROLE__COUNT; r++)
         if (lifecycle_role_allows(r, action))
             printf(" %s", js_role_names[r]);
-    printf("\n\nFields may also be given as one JSON object with --json. Booleans are true/false, "
-           "ids and integers are numbers, datetimes are ISO 8601 (2026-11-22T09:30:00+08:00), "
-           "lists and objects are JSON. 字段也可以用 --json 以一个 JSON 对象给出。\n");
+    printf("\n\n字段也可以用 --json 以一个 JSON 对象给出：布尔值写 true/false，编号与整数写数字，"
+           "日期时间写 ISO 8601（如 2026-11-22T09:30:00+08:00），列表与对象写 JSON。\n");
 }
 
 int cli_main(int argc, char **argv)
