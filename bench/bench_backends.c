@@ -255,6 +255,7 @@ static void intake(struct side *sd, int n)
     double *v = malloc((size_t)n * sizeof *v), t0 = bench_now();
     for (int i = 0; i < n; i++) {
         struct fill f;
+        memset(&f, 0, sizeof f);
         fill_of(5000000 + i, sd->first_region, &f);
         json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b}", "channel",
                               "hotline-12345", "type", "complaint", "title", f.m->title, "text",
@@ -358,6 +359,7 @@ static void searches(struct side *sd, int64_t n_orders)
             for (int i = 0; i < N_QUERIES; i++) {
                 int64_t id = 1 + (int64_t)i * (n_orders / N_QUERIES);
                 struct fill f;
+                memset(&f, 0, sizeof f);
                 fill_of(id, sd->first_region, &f);
                 char q[40];
                 if (k == 0)
