@@ -1514,17 +1514,13 @@ static int reply_all(struct demo *d, struct flow *f, int closure)
 
 static int review(struct demo *d, struct flow *f, bool pass, int closure, struct engine_result *r)
 {
+    (void)closure; /* the closure standard is derived by the review (002 art. 17) */
     wait_for(d, rnd_hours(d, 1, 20), true);
     json_t *a = json_object();
     put_b(a, "pass", pass);
     if (!pass) {
         put_s(a, "reason", "答复内容未回应诉求人核心诉求，办理过程描述不清，请补充完善后重新反馈");
-    } else {
-        int64_t dl = order_deadline(d, f->id);
-        put_s(a, "standard",
-              closure == CLOSURE_INTERIM ? "interim"
-              : (dl > 0 && d->t > dl)    ? "overdue"
-                                         : "on_time");
+        put_s(a, "not_closed_reason", "unanswered");
     }
     return act(d, &d->reviewer, ACT_REVIEW, f->id, a, r);
 }
@@ -1855,6 +1851,8 @@ static int drive(struct demo *d, struct flow *f)
 
     static const double closure_w[CLOSURE__COUNT] = {78, 10, 12};
     int closure = weighted(d, closure_w, CLOSURE__COUNT);
+    if (f->type == TYPE_CONSULT && closure == CLOSURE_INTERIM)
+        closure = CLOSURE_RESOLVED; /* a consultation is answered, not in stages (002 art. 17) */
     if ((rc = reply_all(d, f, closure)))
         return rc;
     if (f->stop == MS_REPLIED)

@@ -57,7 +57,17 @@ bool lifecycle_role_allows(int role, int action)
 /* The closed lists some actions take (the table below and the actions read them). */
 static const char *const transfer_to[] = {"110", "119", "120", NULL};
 static const char *const contact_methods[] = {"phone", "visit", "sms", "other", NULL};
-static const char *const review_standards[] = {"on_time", "overdue", "interim", NULL};
+/* The closure standards of 002 art. 17: by the clock (on time, overdue, interim) and by the
+ * order's type (consultation, suggestion, complaint). The review derives both; a typed one must
+ * agree. */
+static const char *const review_standards[] = {"on_time",    "overdue",   "interim", "consultation",
+                                               "suggestion", "complaint", NULL};
+static const char *const review_standard_labels[] = {"按期办结",   "超期办结",   "阶段性办结",
+                                                     "咨询类结案", "建议类结案", "投诉类结案"};
+enum { STD_ON_TIME, STD_OVERDUE, STD_INTERIM, STD_CONSULT, STD_SUGGEST, STD_COMPLAINT };
+/* 不予结案 (002 art. 17): what the reply lacks, after the seed's 诉求解答、问题处置、流程闭环. */
+static const char *const not_closed_reasons[] = {"unanswered",   "unhandled", "loop_open",
+                                                 "off_standard", "other",     NULL};
 static const char *const reopen_levels[] = {"district", "upstream", NULL};
 /* reopen/duplicate/rework: the chasing rules; petition, other; and the four kinds of 002 art. 23
  * (safety 安全隐患, frequent 高频, hot 热点, sensitive 敏感) for a person's warning on one order
@@ -188,7 +198,12 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
                STR("handler", "承办人", JS_MAX_SHORT, .example = "李科长"), ATTACHMENTS),
     [ACT_REVIEW] =
         FIELDS(BOOL("pass", "通过", REQ, .example = "true"), REASON_L("理由（不通过时必填）", ),
-               ENUM("standard", "审核口径", review_standards, .example = "on_time")),
+               ENUM("not_closed_reason",
+                    "不予结案情形（不通过时必填：unanswered 诉求未解答、unhandled 问题未处置、"
+                    "loop_open 流程未闭环、off_standard 不符合结案标准、other 其他）",
+                    not_closed_reasons, .example = "unhandled"),
+               ENUM("standard", "结案标准（由系统按时限和诉求类型得出；填写时须与之一致）",
+                    review_standards, .example = "on_time")),
     [ACT_CALLBACK] =
         FIELDS(BOOL("unreachable", "联系不上", .example = "false"),
                BOOL("contacted", "承办单位联系过诉求人（联系上时必填）", .example = "true"),
@@ -1827,19 +1842,80 @@ static int emit_close(struct dctx *c, struct order *next)
     return close_cascade(c, c->o, 0);
 }
 
+/* The closure standard by the clock (002 art. 17): interim when the reply closed only a stage,
+ * overdue when it came after the handling deadline, else on time. */
+static int timeliness_standard(const struct order *o)
+{
+    if (o->closure == CLOSURE_INTERIM)
+        return STD_INTERIM;
+    if (o->deadline > 0 && o->replied_at > o->deadline)
+        return STD_OVERDUE;
+    return STD_ON_TIME;
+}
+
+/* The closure standard by the order's type (002 art. 17): consultations, suggestions, and the
+ * complaint standard for the requests that ask a problem to be handled (求助、投诉、举报、需求);
+ * -1 for praise, which no standard covers. */
+static int type_standard(const struct order *o)
+{
+    switch (o->type) {
+    case TYPE_CONSULT:
+        return STD_CONSULT;
+    case TYPE_SUGGEST:
+        return STD_SUGGEST;
+    case TYPE_PRAISE:
+        return -1;
+    default:
+        return STD_COMPLAINT;
+    }
+}
+
 static int act_review(struct dctx *c)
 {
     const char *const *standards = review_standards;
     bool pass = false;
-    int standard = 0;
+    int typed = -1, by_clock = timeliness_standard(c->o), by_type = type_standard(c->o), why = 0;
     const char *reason;
     struct order next;
     TRY(need_status(c, S(REPLIED)));
     TRY(in_bool(c, "pass", true, &pass));
     TRY(in_str(c, "reason", !pass, JS_MAX_NOTE, &reason));
-    TRY(in_enum(c, "standard", false, standards, &standard));
+    if (pass && present(c->in, "not_closed_reason"))
+        return js_fail(c->e, JS_EINVAL, "not_closed_reason",
+                       "审核通过时不填不予结案情形 not_closed_reason");
+    TRY(in_enum(c, "not_closed_reason", !pass, not_closed_reasons, &why));
+    TRY(in_enum(c, "standard", false, standards, &typed));
+    if (present(c->in, "standard")) {
+        int derived = typed <= STD_INTERIM ? by_clock : by_type;
+        if (typed != derived) {
+            char replied[40] = "", due[40] = "";
+            jtime_format_cn(c->o->replied_at, replied, sizeof replied);
+            if (c->o->deadline > 0)
+                jtime_format_cn(c->o->deadline, due, sizeof due);
+            if (typed <= STD_INTERIM)
+                return js_fail(c->e, JS_ERULE, "standard",
+                               "结案标准由办理时限得出：本单于%s答复，办理时限%s，应为“%s”，"
+                               "不能按“%s”审核",
+                               replied, due[0] ? due : "未设", review_standard_labels[derived],
+                               review_standard_labels[typed]);
+            return js_fail(c->e, JS_ERULE, "standard",
+                           "结案标准由诉求类型得出：本单为%s件，应为“%s”，不能按“%s”审核",
+                           js_type_labels[c->o->type],
+                           derived >= 0 ? review_standard_labels[derived] : "无类型标准",
+                           review_standard_labels[typed]);
+        }
+    }
+    /* a consultation is answered, not handled in stages (诉求解答) */
+    if (pass && by_type == STD_CONSULT && c->o->closure == CLOSURE_INTERIM)
+        return js_fail(c->e, JS_ERULE, "closure",
+                       "咨询类结案须解答到位，阶段性办结的答复不符合咨询类结案标准，"
+                       "请以不予结案（unanswered）退回");
+    TRY(put(c, "standard", json_string(standards[by_clock])));
+    if (by_type >= 0)
+        TRY(put(c, "type_standard", json_string(standards[by_type])));
     TRY(begin(c, c->o, &next));
     if (!pass) {
+        /* 不予结案: back to the unit for rework (返工) */
         next.status = ST_HANDLING;
         next.reworks++;
         for (int i = 0; i < next.n_units; i++)

@@ -127,7 +127,7 @@ describe('every action through its route', () => {
     await must(o, 'op-s1', 'hang_lift', { note: '整改完成' });
     await must(o, 'op-s1', 'reply', { result: '已责令夜间停工', closure: 'resolved', responsible: '冯操作' });
     assert.equal(o.status, 'replied');
-    await must(o, 'reviewer1', 'review', { pass: false, reason: '未附整改照片' });
+    await must(o, 'reviewer1', 'review', { pass: false, reason: '未附整改照片', not_closed_reason: 'unhandled' });
     assert.equal(o.status, 'handling');
     await must(o, 'op-s1', 'reply', {
       result: '已责令夜间停工并复查', closure: 'resolved', responsible: '冯操作',

@@ -88,7 +88,8 @@ static void whole_life(const char *preset)
     const char *reply = "{\"result\":\"已约谈施工单位，夜间停止施工。\",\"closure\":\"resolved\","
                         "\"responsible\":\"王科长\"}";
     fx_ok(&f, op, ACT_REPLY, id, reply);
-    fx_ok(&f, rev, ACT_REVIEW, id, "{\"pass\":false,\"reason\":\"未附现场照片\"}");
+    fx_ok(&f, rev, ACT_REVIEW, id,
+          "{\"pass\":false,\"reason\":\"未附现场照片\",\"not_closed_reason\":\"unhandled\"}");
     fx_ok(&f, op, ACT_REPLY, id, reply);
     fx_ok(&f, rev, ACT_REVIEW, id, "{\"pass\":true}");
     fx_ok(&f, cb, ACT_CALLBACK, id,

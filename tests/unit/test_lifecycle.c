@@ -1147,7 +1147,8 @@ static void test_review(void **state)
     no(JS_EMISSING, "pass", &REVIEWER, ACT_REVIEW, id, "{}");
     no(JS_EINVAL, "standard", &REVIEWER, ACT_REVIEW, id, "{'pass':true,'standard':'great'}");
     no(JS_EFORBIDDEN, "", &CALLER, ACT_REVIEW, id, "{'pass':true}");
-    ok(&REVIEWER, ACT_REVIEW, id, "{'pass':false,'reason':'答复敷衍','standard':'on_time'}");
+    ok(&REVIEWER, ACT_REVIEW, id,
+       "{'pass':false,'reason':'答复敷衍','not_closed_reason':'unhandled','standard':'on_time'}");
     assert_int_equal(O(id)->status, ST_HANDLING);
     assert_int_equal(O(id)->reworks, 1);
     assert_int_equal(O(id)->units[0].replied_at, 0);
@@ -1169,6 +1170,80 @@ static void test_review(void **state)
     assert_int_equal(O(an)->status, ST_CLOSED);
     assert_int_equal(O(an)->close_kind, CK_NORMAL);
     assert_int_equal(O(an)->closed_at, W->env.now);
+}
+
+/* An order of `type` handled by unit 101 and replied with closure. */
+static int64_t replied_as(const char *type, const char *closure)
+{
+    int64_t id = ok(&AGENT, ACT_INTAKE, 0,
+                    "{'channel':'hotline-12345','type':'%s','title':'t','text':'x',"
+                    "'citizen_name':'张三','citizen_phone':'13800000000','address':'某处'}",
+                    type);
+    ok(&DISP, ACT_FILE, id, "{}");
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101}");
+    ok(U(101), ACT_SIGN, id, "{}");
+    ok(U(101), ACT_REPLY, id, "{'result':'已办理','closure':'%s','responsible':'李四'}", closure);
+    return id;
+}
+
+/* 002 art. 17: the closure standard is derived by the clock and by the order's type, a typed
+ * one must agree; 不予结案 names what the reply lacks and sends the order back. */
+static void test_review_standards(void **state)
+{
+    struct policy p = dongcheng();
+    snprintf(p.preset, sizeof p.preset, "pingshan-2020");
+    make_world(&p);
+    /* a reply three days after its deadline is overdue, not on time */
+    int64_t late = ok(&AGENT, ACT_INTAKE, 0,
+                      "{'channel':'web','type':'complaint','title':'t','text':'x',"
+                      "'citizen_name':'张三','address':'某处'}");
+    ok(&DISP, ACT_FILE, late, "{}");
+    ok(&DISP, ACT_DISPATCH, late, "{'unit_id':101,'deadline':'2026-11-21T10:00:00+08:00'}");
+    ok(U(101), ACT_SIGN, late, "{}");
+    lcw_at(W, "2026-11-24T10:00:00+08:00");
+    ok(U(101), ACT_REPLY, late, "{'result':'r','closure':'resolved','responsible':'李四'}");
+    no(JS_ERULE, "standard", &REVIEWER, ACT_REVIEW, late, "{'pass':true,'standard':'on_time'}");
+    no(JS_ERULE, "standard", &REVIEWER, ACT_REVIEW, late,
+       "{'pass':true,'standard':'consultation'}");
+    ok(&REVIEWER, ACT_REVIEW, late, "{'pass':true,'standard':'overdue'}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "standard")), "overdue");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "type_standard")),
+                        "complaint");
+
+    /* on time, derived when not typed; a suggestion is reviewed by the suggestion standard */
+    int64_t sug = replied_as("suggest", "explained");
+    ok(&REVIEWER, ACT_REVIEW, sug, "{'pass':true,'standard':'suggestion'}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "standard")), "on_time");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "type_standard")),
+                        "suggestion");
+    int64_t cmp = replied_as("complaint", "interim");
+    no(JS_ERULE, "standard", &REVIEWER, ACT_REVIEW, cmp, "{'pass':true,'standard':'suggestion'}");
+    no(JS_ERULE, "standard", &REVIEWER, ACT_REVIEW, cmp, "{'pass':true,'standard':'on_time'}");
+    ok(&REVIEWER, ACT_REVIEW, cmp, "{'pass':true}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "standard")), "interim");
+
+    /* a consultation answered only in stages does not meet the consultation standard */
+    int64_t con = replied_as("consult", "interim");
+    no(JS_ERULE, "closure", &REVIEWER, ACT_REVIEW, con, "{'pass':true}");
+    /* 不予结案 needs its reason and sends the order back to the unit */
+    no(JS_EMISSING, "not_closed_reason", &REVIEWER, ACT_REVIEW, con,
+       "{'pass':false,'reason':'未解答'}");
+    no(JS_EINVAL, "not_closed_reason", &REVIEWER, ACT_REVIEW, con,
+       "{'pass':false,'reason':'未解答','not_closed_reason':'lazy'}");
+    no(JS_EINVAL, "not_closed_reason", &REVIEWER, ACT_REVIEW, con,
+       "{'pass':true,'not_closed_reason':'other'}");
+    ok(&REVIEWER, ACT_REVIEW, con,
+       "{'pass':false,'reason':'未解答政策依据','not_closed_reason':'unanswered'}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "not_closed_reason")),
+                        "unanswered");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "type_standard")),
+                        "consultation");
+    assert_int_equal(O(con)->status, ST_HANDLING);
+    assert_int_equal(O(con)->reworks, 1);
+    assert_int_equal(order_unit(O(con), 101)->replied_at, 0);
+    ok(U(101), ACT_REPLY, con, "{'result':'已解答','closure':'resolved','responsible':'李四'}");
+    ok(&REVIEWER, ACT_REVIEW, con, "{'pass':true,'standard':'consultation'}");
+    assert_int_equal(O(con)->status, ST_CALLBACK);
 }
 
 /* ---- callback, reopen, close -------------------------------------------------------------- */
@@ -1387,6 +1462,7 @@ int main(void)
         T_(test_return_decisions),
         T_(test_dual_dispatch),
         T_(test_sign_approval_and_contact),
+        T_(test_review_standards),
         T_(test_extension),
         T_(test_hanging_account),
         T_(test_reply),

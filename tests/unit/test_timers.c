@@ -792,7 +792,7 @@ static void test_rework_warning(void **state)
     for (int i = 0; i < 2; i++) {
         fx_ok(&f, fx_unit_actor(&f, 0, false), ACT_REPLY, id, reply);
         fx_ok(&f, &f.as[ROLE_REVIEWER], ACT_REVIEW, id,
-              "{\"pass\":false,\"reason\":\"未附现场照片\"}");
+              "{\"pass\":false,\"reason\":\"未附现场照片\",\"not_closed_reason\":\"unhandled\"}");
         struct sched_stats st = tick(&f);
         assert_int_equal(st.by_action[ACT_WARN], i == 1 ? 1 : 0);
     }

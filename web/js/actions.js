@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { h, modal, toast } from './ui.js';
 import { buildForm, compact, uploadFiles } from './forms.js';
 import {
-  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, SUPERVISION_KIND, REVIEW_STANDARD, TIER, enumName, toEpoch,
+  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, SUPERVISION_KIND, NOT_CLOSED, TIER, enumName, toEpoch,
 } from './labels.js';
 import { unitLabel } from './refdata.js';
 
@@ -273,8 +273,8 @@ export const ACTIONS = {
     primary: true,
     fields: () => [
       { name: 'pass', label: '审核结果', type: 'radio', required: true, options: [['true', '通过'], ['false', '不通过（返工）']] },
-      { name: 'standard', label: '结案标准', type: 'select', options: REVIEW_STANDARD },
-      { name: 'reason', label: '不通过理由', type: 'textarea', required: true, when: (v) => v.pass === 'false' },
+      { name: 'not_closed_reason', label: '不予结案情形', type: 'select', options: NOT_CLOSED, required: true, when: (v) => v.pass === 'false' },
+      { name: 'reason', label: '不通过理由', type: 'textarea', required: true, when: (v) => v.pass === 'false', hint: '结案标准（按期、超期、阶段性；咨询、建议、投诉类）由系统按时限和诉求类型得出（坪山办法第十七条）' },
     ],
     args: (v) => compact({ ...v, pass: v.pass === 'true' }),
   },

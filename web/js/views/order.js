@@ -4,7 +4,7 @@ import * as api from '../api.js';
 import { h, mount, dl, chip, table, errorText, safeHref } from '../ui.js';
 import { treePath } from '../refdata.js';
 import {
-  ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_FILED, REVIEW_STANDARD, ROLE, SATISFACTION, STATUS,
+  ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_CLOSED, NOT_FILED, REVIEW_STANDARD, ROLE, SATISFACTION, STATUS,
   SUPERVISION_KIND, TIER, TYPE,
   enumName, fmtTime, label,
 } from '../labels.js';
@@ -22,14 +22,14 @@ const ARG_LABELS = {
   attachment: '附件', attachments: '附件', leader_signed: '领导已签署', unjustified: '无正当理由',
   leader: '签批领导', handler: '承办人', method: '联系方式', result: '结果', until: '延期至', approve: '同意',
   scope: '挂账范围', plan: '计划', expected: '预计', progress: '进展', closure: '办结类型',
-  responsible: '责任人', pass: '通过', standard: '标准', unreachable: '联系不上', contacted: '已联系',
+  responsible: '责任人', pass: '通过', standard: '结案标准', type_standard: '类型标准', not_closed_reason: '不予结案情形', unreachable: '联系不上', contacted: '已联系',
   solved: '已解决', satisfaction: '满意度', kind: '方式', answer_due: '回复时限', enterprise: '企业诉求',
   upstream_id: '市级工单号', upstream_deadline: '市级时限', kb_entry: '知识库条目', master_id: '主件',
   children_numbers: '子件编号', numbers: '编号',
 };
 const VALUE_LABELS = {
   type: TYPE, level: LEVEL, tier: TIER, closure: CLOSURE, satisfaction: SATISFACTION, reason: NOT_FILED,
-  channel: CHANNEL, standard: REVIEW_STANDARD, kind: SUPERVISION_KIND, method: { phone: '电话', visit: '上门', sms: '短信', other: '其他' },
+  channel: CHANNEL, standard: REVIEW_STANDARD, type_standard: REVIEW_STANDARD, not_closed_reason: NOT_CLOSED, kind: SUPERVISION_KIND, method: { phone: '电话', visit: '上门', sms: '短信', other: '其他' },
   level_reopen: { district: '区级', upstream: '市级' },
 };
 
