@@ -32,7 +32,8 @@ static const uint64_t role_actions[ROLE__COUNT] = {
     [ROLE_AGENT] = INTAKE_ACTIONS,
     [ROLE_DISPATCHER] = INTAKE_ACTIONS | A(DISPATCH) | A(MERGE) | A(SPLIT) | A(RETURN_APPROVE) |
                         A(RETURN_REJECT) | A(EXTENSION_DECIDE) | A(HANG_DECIDE) | A(HANG_LIFT) |
-                        A(REVIEW) | A(CALLBACK) | A(REOPEN) | A(CLOSE) | A(ARCHIVE) | A(URGE),
+                        A(REVIEW) | A(CALLBACK) | A(REOPEN) | A(CLOSE) | A(ARCHIVE) | A(URGE) |
+                        A(CONTACT), /* only to relay for a complained-about unit */
     [ROLE_REVIEWER] = A(REVIEW) | A(CLOSE),
     [ROLE_CALLBACK] = A(CALLBACK) | A(REOPEN) | A(CLOSE),
     [ROLE_SUPERVISOR] = A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(HANG_DECIDE) | A(INSTRUCT) |
@@ -129,6 +130,7 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
         F("lat", NUMBER, "纬度", .ranged = true, .lo = -90, .hi = 90, .example = "39.93"),
         F("lon", NUMBER, "经度", .ranged = true, .lo = -180, .hi = 180, .example = "116.41"),
         BOOL("enterprise", "涉企诉求", .example = "false"),
+        ID("about_unit_id", "被投诉单位（其用户不得知悉诉求人身份）", .example = "2"),
         STR("upstream_id", "上级平台工单号", 63, .example = "BJ12345-2026-000001"),
         TIME("upstream_deadline", "上级平台办理时限", .example = "2030-01-01T18:00:00+08:00"),
         ATTACHMENTS),
@@ -137,7 +139,8 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
         FIELDS(ID("category_id", "分类", .example = "1"), ID("region_id", "区域", .example = "1"),
                ENUM("level", "紧急程度", js_level_names, .example = "general"),
                ENUM("tier", "办理时限档", js_tier_names, .example = "none"),
-               STR("address", "地址", JS_MAX_ADDRESS, .example = "多福巷12号"), NOTE),
+               STR("address", "地址", JS_MAX_ADDRESS, .example = "多福巷12号"),
+               ID("about_unit_id", "被投诉单位（其用户不得知悉诉求人身份）", .example = "2"), NOTE),
     [ACT_NOT_FILE] =
         FIELDS(ENUM("reason", "不予受理原因", js_notfiled_names, REQ, .example = "no_demand"),
                STR("explanation", "说明", JS_MAX_NOTE, REQ, .example = "来电未提出具体诉求"),
@@ -951,7 +954,7 @@ struct intake {
     const char *channel, *title, *text, *cname, *cphone, *address, *upstream_id;
     int type, level, tier;
     bool anonymous, wants_callback, needs_contact, enterprise, has_coords;
-    int64_t category_id, region_id, upstream_deadline;
+    int64_t category_id, region_id, upstream_deadline, about_unit_id;
     double lat, lon;
     const json_t *attachments;
 };
@@ -1002,6 +1005,9 @@ static int read_intake(struct dctx *c, struct intake *in)
         in->has_coords = true;
     }
     TRY(in_bool(c, "enterprise", false, &in->enterprise));
+    TRY(in_id(c, "about_unit_id", false, &in->about_unit_id));
+    if (in->about_unit_id)
+        TRY(check_unit(c, "about_unit_id", in->about_unit_id));
     TRY(in_str(c, "upstream_id", false, 63, &in->upstream_id));
     TRY(in_future(c, "upstream_deadline", false, &in->upstream_deadline));
     if (strcmp(in->channel, "upstream") == 0 && !in->upstream_id)
@@ -1057,6 +1063,7 @@ static int act_intake(struct dctx *c)
     next.lat = in.lat;
     next.lon = in.lon;
     next.enterprise = in.enterprise;
+    next.about_unit_id = in.about_unit_id;
     next.created_at = c->env->now;
     next.status = ST_RECEIVED;
     if ((rc = set_strs(c, &next, &in)) || (rc = add_attachments(c, &next, in.attachments))) {
@@ -1083,7 +1090,7 @@ static int act_verify(struct dctx *c)
 static int act_file(struct dctx *c)
 {
     const char *address, *note;
-    int64_t category, region;
+    int64_t category, region, about;
     int level = c->o->level, tier = c->o->tier;
     struct order next;
     TRY(need_status(c, S(RECEIVED)));
@@ -1094,6 +1101,9 @@ static int act_file(struct dctx *c)
     TRY(in_enum(c, "level", false, js_level_names, &level));
     TRY(in_enum(c, "tier", false, js_tier_names, &tier));
     TRY(in_str(c, "address", false, JS_MAX_ADDRESS, &address));
+    TRY(in_id(c, "about_unit_id", false, &about));
+    if (about)
+        TRY(check_unit(c, "about_unit_id", about));
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
     if (!address && !(c->o->address && *c->o->address))
         return js_fail(c->e, JS_ERULE, "address",
@@ -1107,6 +1117,8 @@ static int act_file(struct dctx *c)
         next.category_id = category;
     if (region)
         next.region_id = region;
+    if (about)
+        next.about_unit_id = about;
     next.level = level;
     next.tier = tier;
     next.filed_at = c->env->now;
@@ -1656,17 +1668,35 @@ static int act_sign_approval(struct dctx *c)
     return emit_main(c, &next);
 }
 
+/* Contact with the citizen (001: a non-anonymous citizen is contacted). The unit complained about
+ * never learns who complained (000 art. 3, 003 art. 20): it may not contact the citizen itself,
+ * the platform relays (a dispatcher records the contact it made for the unit, `relay`). */
 static int act_contact(struct dctx *c)
 {
     const char *const *methods = contact_methods;
     int method = 0;
     const char *result;
     struct order next;
+    bool relay = !is_unit_role(c->who->role);
     TRY(need_status(c, S(DISPATCHED) | S(HANDLING)));
     if (c->o->anonymous)
         return js_fail(c->e, JS_ERULE, "anonymous", "an anonymous citizen cannot be contacted");
+    if (!relay && c->o->about_unit_id && c->o->about_unit_id == c->who->unit_id)
+        return js_fail(c->e, JS_ERULE, "about_unit_id",
+                       "本单位是该诉求的被投诉单位，不能直接联系诉求人，也不能知悉其身份；"
+                       "需要联系时由平台转达");
+    if (relay) {
+        struct assignment *held =
+            c->o->about_unit_id ? order_unit(c->o, c->o->about_unit_id) : NULL;
+        if (!held || !held->active)
+            return js_fail(c->e, JS_ERULE, "about_unit_id",
+                           "平台代为联系（转达）只用于由被投诉单位承办的工单，"
+                           "其余工单由承办单位联系诉求人");
+    }
     TRY(in_enum(c, "method", true, methods, &method));
     TRY(in_str(c, "result", true, JS_MAX_NOTE, &result));
+    if (relay)
+        TRY(put(c, "relay", json_true()));
     TRY(begin(c, c->o, &next));
     next.contacted = true;
     return emit_main(c, &next);

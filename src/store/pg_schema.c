@@ -428,6 +428,10 @@ static const char reports_sql[] =
     "CREATE TRIGGER reports_no_truncate BEFORE TRUNCATE ON reports"
     " FOR EACH STATEMENT EXECUTE FUNCTION jiesu_append_only();";
 
+/* order.about_unit_id: the unit an order complains about (issue 14). */
+static const char about_unit_sql[] =
+    "ALTER TABLE orders ADD COLUMN about_unit_id BIGINT NOT NULL DEFAULT 0;";
+
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -445,6 +449,7 @@ const struct pg_migration pg_migrations[] = {
     {12, "reports: issued reports, append-only", reports_sql, false},
     {13, "assessment: facts, repeats, appeals, items, schemes; append-only records",
      pg_assess_schema_sql, false},
+    {15, "orders.about_unit_id: the unit complained about", about_unit_sql, false},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

@@ -77,3 +77,85 @@ describe('closure standards are derived (002 art. 17)', () => {
     assert.equal(d.timeline.find((e) => e.action === 'review').args.not_closed_reason, 'unanswered');
   });
 });
+
+describe('the unit complained about never learns who complained (000 art. 3, 003 art. 20)', () => {
+  before(() => usePreset('dongcheng-2016'));
+  const NAME = '张三丰';
+  const PHONE = '13812341111';
+  const leaks = (j) => {
+    const s = JSON.stringify(j);
+    return s.includes(NAME) || s.includes(PHONE) || s.includes('138****1111') || s.includes('张**');
+  };
+
+  test('its users see no name, no phone, no attachment name, no timeline argument of the citizen; the platform relays', async () => {
+    const up = ok(await call(server, 'POST', '/api/v1/files', {
+      token: org.as('agent1'), raw: '来电人身份证明',
+      headers: { 'content-type': 'text/plain', 'x-file-name': encodeURIComponent(`${NAME}身份证${PHONE}.txt`) },
+    }), 201);
+    const o = await intake(server, org, {
+      type: 'complaint', needs_contact: true, about_unit_id: org.units.street1.id,
+      text: `我是${NAME}，电话${PHONE}，东华门街道办窗口人员推诿。`, category_id: org.categories.property.id,
+      attachments: [{ name: up.name, url: up.url, kind: 'file' }],
+    });
+    await o.must(org.as('agent1'), 'file');
+    await o.must(org.as('dispatcher1'), 'dispatch', { unit_id: org.units.street1.id });
+    await o.must(org.as('op-s1'), 'sign');
+    for (const login of ['op-s1', 'lead-s1']) {
+      const d = await get(login, o.id);
+      assert.equal(d.citizen_withheld, true);
+      assert.equal(d.citizen_masked, true);
+      assert.equal(d.citizen_name, '');
+      assert.equal(d.citizen_phone, '');
+      assert.equal(d.about_unit_id, org.units.street1.id);
+      assert.ok(!leaks(d), `${login} reads the citizen: ${JSON.stringify(d).slice(0, 400)}`);
+      assert.match(d.text, /我是\*\*\*，电话\*\*\*/);
+      assert.equal(d.attachments[0].name, '***身份证***.txt');
+      assert.equal(d.timeline[0].args.citizen_name, '');
+      const list = ok(await call(server, 'GET', '/api/v1/orders?limit=100', { token: org.as(login) }));
+      assert.ok(!leaks(list));
+    }
+    const file = await fetch(`${server.url}${up.url}`, { headers: { authorization: `Bearer ${org.as('op-s1')}` } });
+    assert.equal(file.status, 200);
+    const disp = decodeURIComponent(file.headers.get('content-disposition'));
+    assert.ok(!disp.includes(NAME) && !disp.includes(PHONE), disp);
+    // not even when the order needs contact: the unit may not contact, the platform relays
+    const r = await o.act(org.as('op-s1'), 'contact', { method: 'phone', result: '已联系' });
+    assertError(r, 422, 'rule_violation', 'about_unit_id');
+    assert.match(r.json.error.message, /平台转达/);
+    await o.must(org.as('dispatcher1'), 'contact', { method: 'phone', result: '平台已向诉求人转达街道的处理意见' });
+    const d = await get('op-s1', o.id);
+    assert.equal(d.contacted, true);
+    assert.equal(d.timeline.find((e) => e.action === 'contact').args.relay, true);
+    // a warning to the unit names the order, never the citizen
+    await o.must(org.as('supervisor1'), 'warn', { kind: 'other', level: 'hint', reason: '窗口服务投诉', unit_id: org.units.street1.id });
+    const warnings = ok(await call(server, 'GET', '/api/v1/warnings', { token: org.as('op-s1') }));
+    assert.ok(warnings.items.length >= 1);
+    assert.ok(!leaks(warnings));
+    const outbox = ok(await call(server, 'GET', '/api/v1/outbox?limit=200', { token: org.admin }));
+    const toUnit = outbox.items.filter((m) => m.order.id === o.id && m.to.role !== 'citizen');
+    assert.ok(toUnit.length >= 1, 'the warning went to the unit');
+    assert.ok(!leaks(toUnit));
+    // platform staff still see the citizen
+    const staff = await get('dispatcher1', o.id);
+    assert.equal(staff.citizen_name, NAME);
+    assert.equal(staff.citizen_withheld, false);
+  });
+
+  test('another unit that must contact the citizen sees them, and contacts directly', async () => {
+    const o = await intake(server, org, {
+      needs_contact: true, about_unit_id: org.units.dept1.id, category_id: org.categories.property.id,
+    });
+    await o.must(org.as('agent1'), 'file');
+    await o.must(org.as('dispatcher1'), 'dispatch', { unit_id: org.units.street1.id });
+    await o.must(org.as('op-s1'), 'sign');
+    const d = await get('op-s1', o.id);
+    assert.equal(d.citizen_withheld, false);
+    assert.equal(d.citizen_name, NAME);
+    assert.equal(d.citizen_phone, PHONE);
+    await o.must(org.as('op-s1'), 'contact', { method: 'phone', result: '已电话联系' });
+    assertError(await o.act(org.as('dispatcher1'), 'contact', { method: 'phone', result: 'x' }), 422, 'rule_violation', 'about_unit_id');
+    assertError(await call(server, 'POST', '/api/v1/orders', {
+      token: org.as('agent1'), body: { channel: 'web', type: 'complaint', title: 't', text: 'x', about_unit_id: 99999 },
+    }), 422, 'invalid', 'about_unit_id');
+  });
+});

@@ -16,7 +16,7 @@ const MATRIX = {
   agent: INTAKE_ACTIONS,
   dispatcher: [...INTAKE_ACTIONS, 'dispatch', 'merge', 'split', 'return_approve', 'return_reject',
     'extension_decide', 'hang_decide', 'hang_lift', 'review', 'callback', 'reopen', 'close',
-    'archive', 'urge'],
+    'archive', 'urge', 'contact'],
   reviewer: ['review', 'close'],
   callback: ['callback', 'reopen', 'close'],
   supervisor: ['urge', 'supervise', 'force_close', 'hang_decide', 'instruct', 'warn',

@@ -326,6 +326,7 @@ static void test_role_matrix(void **state)
     assert_false(lifecycle_role_allows(ROLE_LEADER, ACT_CLOSE));
     assert_true(lifecycle_role_allows(ROLE_UNIT_OPERATOR, ACT_SIGN));
     assert_false(lifecycle_role_allows(ROLE_UNIT_OPERATOR, ACT_SIGN_APPROVAL));
+    assert_true(lifecycle_role_allows(ROLE_DISPATCHER, ACT_CONTACT)); /* relays only */
     assert_true(lifecycle_role_allows(ROLE_UNIT_LEADER, ACT_SIGN_APPROVAL));
     assert_true(lifecycle_role_allows(ROLE_UNIT_LEADER, ACT_REPLY));
     assert_true(lifecycle_role_allows(ROLE_SYSTEM, ACT_FORCE_CLOSE));
@@ -1246,6 +1247,49 @@ static void test_review_standards(void **state)
     assert_int_equal(O(con)->status, ST_CALLBACK);
 }
 
+/* 000 art. 3, 003 art. 20: an order names the unit it complains about; that unit never contacts
+ * the citizen itself, the platform relays. */
+static void test_complained_about_unit(void **state)
+{
+    no(JS_EINVAL, "about_unit_id", &AGENT, ACT_INTAKE, 0,
+       "{'channel':'web','type':'complaint','title':'t','text':'x','about_unit_id':999}");
+    no(JS_EINVAL, "about_unit_id", &AGENT, ACT_INTAKE, 0,
+       "{'channel':'web','type':'complaint','title':'t','text':'x','about_unit_id':%d}", DEAD_UNIT);
+    int64_t id = ok(&AGENT, ACT_INTAKE, 0,
+                    "{'channel':'hotline-12345','type':'complaint','title':'窗口人员态度差',"
+                    "'text':'办事窗口工作人员推诿','citizen_name':'张三',"
+                    "'citizen_phone':'13800000000','needs_contact':true,'address':'某处',"
+                    "'about_unit_id':101}");
+    assert_int_equal(O(id)->about_unit_id, 101);
+    ok(&DISP, ACT_FILE, id, "{}");
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101}");
+    ok(U(101), ACT_SIGN, id, "{}");
+    no(JS_ERULE, "about_unit_id", U(101), ACT_CONTACT, id, "{'method':'phone','result':'x'}");
+    no(JS_ERULE, "about_unit_id", &unit_leader_101, ACT_CONTACT, id,
+       "{'method':'phone','result':'x'}");
+    ok(&DISP, ACT_CONTACT, id, "{'method':'phone','result':'平台已转达单位的答复'}");
+    assert_true(json_is_true(json_object_get(last_args(), "relay")));
+    assert_true(O(id)->contacted);
+
+    /* the platform does not contact for units that are not complained about */
+    int64_t plain = handling(102);
+    no(JS_ERULE, "about_unit_id", &DISP, ACT_CONTACT, plain, "{'method':'phone','result':'x'}");
+    ok(U(102), ACT_CONTACT, plain, "{'method':'phone','result':'已联系'}");
+    int64_t other = ok(&AGENT, ACT_INTAKE, 0,
+                       "{'channel':'web','type':'complaint','title':'t','text':'x',"
+                       "'citizen_name':'李四','address':'某处','about_unit_id':104}");
+    ok(&DISP, ACT_FILE, other, "{}");
+    ok(&DISP, ACT_DISPATCH, other, "{'unit_id':102}");
+    no(JS_ERULE, "about_unit_id", &DISP, ACT_CONTACT, other, "{'method':'phone','result':'x'}");
+    ok(U(102), ACT_CONTACT, other, "{'method':'phone','result':'已联系'}");
+    assert_null(json_object_get(last_args(), "relay"));
+    /* filing may name the unit complained about */
+    int64_t f = received();
+    no(JS_EINVAL, "about_unit_id", &DISP, ACT_FILE, f, "{'about_unit_id':999}");
+    ok(&DISP, ACT_FILE, f, "{'about_unit_id':103}");
+    assert_int_equal(O(f)->about_unit_id, 103);
+}
+
 /* ---- callback, reopen, close -------------------------------------------------------------- */
 
 static void test_callback(void **state)
@@ -1463,6 +1507,7 @@ int main(void)
         T_(test_dual_dispatch),
         T_(test_sign_approval_and_contact),
         T_(test_review_standards),
+        T_(test_complained_about_unit),
         T_(test_extension),
         T_(test_hanging_account),
         T_(test_reply),

@@ -17,7 +17,7 @@ export const ROLE_ACTIONS = {
   agent: ['intake', 'verify', 'file', 'not_file', 'transfer', 'answer'],
   dispatcher: ['intake', 'verify', 'file', 'not_file', 'transfer', 'answer', 'dispatch', 'merge', 'split',
     'return_approve', 'return_reject', 'extension_decide', 'hang_decide', 'hang_lift', 'review', 'callback',
-    'reopen', 'close', 'archive', 'urge'],
+    'reopen', 'close', 'archive', 'urge', 'contact'],
   reviewer: ['review', 'close'],
   callback: ['callback', 'reopen', 'close'],
   supervisor: ['urge', 'supervise', 'force_close', 'hang_decide', 'instruct'],
@@ -84,6 +84,7 @@ export const ACTIONS = {
       { name: 'level', label: '等级', type: 'select', options: LEVEL, value: enumName('level', o.level), required: true },
       { name: 'tier', label: '办理时限档', type: 'select', options: TIER, value: enumName('tier', o.tier), required: true },
       { name: 'address', label: '地址', value: o.address, required: true, hint: '地址清楚方可立案（坪山办法第十一条）' },
+      { name: 'about_unit_id', label: '被投诉单位', type: 'pick', items: c.units.filter((u) => u.active !== false), value: o.about_unit_id || '', hint: '被投诉单位的用户看不到诉求人身份，需联系时由平台转达（东城规定第三条、天宁办法第二十条）' },
     ],
   },
   not_file: {
@@ -203,7 +204,10 @@ export const ACTIONS = {
     ],
   },
   contact: {
-    when: (o, c) => !!myAssignment(o, c.user.unit_id) && ['dispatched', 'handling'].includes(st(o)) && !yes(o.anonymous),
+    // a unit contacts its citizen; the platform relays for the unit complained about
+    when: (o, c) => ['dispatched', 'handling'].includes(st(o)) && !yes(o.anonymous) && (c.user.role === 'dispatcher'
+      ? !!o.about_unit_id && !!myAssignment(o, o.about_unit_id)
+      : !!myAssignment(o, c.user.unit_id) && Number(o.about_unit_id) !== Number(c.user.unit_id)),
     fields: () => [
       { name: 'method', label: '联系方式', type: 'select', required: true, options: { phone: '电话', visit: '上门', sms: '短信', other: '其他' } },
       { name: 'result', label: '联系结果', type: 'textarea', required: true },

@@ -24,7 +24,7 @@ const ARG_LABELS = {
   scope: '挂账范围', plan: '计划', expected: '预计', progress: '进展', closure: '办结类型',
   responsible: '责任人', pass: '通过', standard: '结案标准', type_standard: '类型标准', not_closed_reason: '不予结案情形', unreachable: '联系不上', contacted: '已联系',
   solved: '已解决', satisfaction: '满意度', kind: '方式', answer_due: '回复时限', enterprise: '企业诉求',
-  upstream_id: '市级工单号', upstream_deadline: '市级时限', kb_entry: '知识库条目', master_id: '主件',
+  about_unit_id: '被投诉单位', relay: '平台转达', upstream_id: '市级工单号', upstream_deadline: '市级时限', kb_entry: '知识库条目', master_id: '主件',
   children_numbers: '子件编号', numbers: '编号',
 };
 const VALUE_LABELS = {
@@ -131,9 +131,11 @@ export async function render(view, ctx, params) {
     o.upstream_id ? ['市级考核时限', fmtTime(o.upstream_deadline)] : null,
     ['已核实', yn(o.verified)],
   ]);
+  const withheld = '已保密（本单位为被投诉单位，联系由平台转达）';
   const citizen = dl([
-    ['诉求人', o.anonymous ? '匿名' : masked(o.citizen_name)],
-    ['联系电话', o.anonymous ? '—' : masked(o.citizen_phone)],
+    ['诉求人', o.anonymous ? '匿名' : o.citizen_withheld ? withheld : masked(o.citizen_name)],
+    ['联系电话', o.anonymous ? '—' : o.citizen_withheld ? withheld : masked(o.citizen_phone)],
+    o.about_unit_id ? ['被投诉单位', o.about_unit_name || String(o.about_unit_id)] : null,
     ['需要回访', yn(o.wants_callback)],
     ['须联系诉求人', yn(o.needs_contact)],
   ]);
