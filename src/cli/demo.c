@@ -1401,11 +1401,12 @@ static int unit_return(struct demo *d, struct flow *f, int u, int right, bool se
         snprintf(s, sizeof s, "/files/demo/%s-return-%s.pdf", f->number, d->units[u].code);
         put_s(att, "url", s);
         json_object_set_new(a, "attachment", att);
-        put_b(a, "leader_signed", true);
         d->c.second_returns++;
     }
     d->c.returns++;
-    return act(d, unit_op(d, u), ACT_RETURN, f->id, a, NULL);
+    /* a second return carries the leader's signature: the unit's leader sends it (000 art. 9) */
+    bool leader = second && d->en->policy.second_return_needs_attachment;
+    return act(d, leader ? &d->units[u].lead : unit_op(d, u), ACT_RETURN, f->id, a, NULL);
 }
 
 static int return_decide(struct demo *d, struct flow *f, int u, bool approve, bool with_assist,
@@ -1573,10 +1574,10 @@ static int handle(struct demo *d, struct flow *f, bool *stopped)
         if ((rc = act(d, &lu->op, ACT_CONTACT, f->id, a, NULL)))
             return rc;
     }
-    if (chance(d, 0.3)) {
+    /* 签批 by the unit's leader: always where a reply needs it (001 §二(二)) */
+    if (d->en->policy.reply_needs_sign_approval || chance(d, 0.3)) {
         wait_for(d, rnd_hours(d, 0.5, 8), true);
         json_t *a = json_object();
-        put_s(a, "leader", lu->lead.name);
         put_s(a, "handler", lu->op.name);
         put_s(a, "note", "同意办理方案，按时限办结");
         if ((rc = act(d, &lu->lead, ACT_SIGN_APPROVAL, f->id, a, NULL)))

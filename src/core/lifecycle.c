@@ -165,19 +165,20 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
               "[{\"title\":\"甲\",\"text\":\"甲事项\"},{\"title\":\"乙\",\"text\":\"乙事项\"}]"),
         NOTE),
     [ACT_SIGN] = FIELDS(NOTE),
-    [ACT_RETURN] = FIELDS(REASON(REQ),
-                          STR("legal_basis", "法律政策依据（政策要求时必填）", JS_MAX_NOTE,
-                              .example = "《条例》第八条"),
-                          F("attachment", OBJECT, "附件 {name, url, kind}",
-                            .example = "{\"name\":\"退单说明.pdf\",\"url\":\"/api/v1/files/1\"}"),
-                          BOOL("leader_signed", "单位领导已签字", .example = "true")),
+    [ACT_RETURN] =
+        FIELDS(REASON(REQ),
+               STR("legal_basis", "法律政策依据（政策要求时必填）", JS_MAX_NOTE,
+                   .example = "《条例》第八条"),
+               F("attachment", OBJECT,
+                 "附件 {name, url, kind}（再次退单时为主管领导签署意见的说明，由单位领导提交）",
+                 .example = "{\"name\":\"退单说明.pdf\",\"url\":\"/api/v1/files/1\"}")),
     [ACT_RETURN_APPROVE] = FIELDS(ID("unit_id", "退单单位", .example = "1"), NOTE),
     [ACT_RETURN_REJECT] = FIELDS(ID("unit_id", "退单单位", .example = "1"), REASON(REQ),
                                  BOOL("unjustified", "无理退单", .example = "false"),
                                  IDS("assist_units", "增派协办单位", 8, .example = "[2]")),
-    [ACT_SIGN_APPROVAL] =
-        FIELDS(STR("leader", "审批领导", JS_MAX_SHORT, REQ, .example = "王主任"),
-               STR("handler", "承办人", JS_MAX_SHORT, REQ, .example = "李科长"), NOTE),
+    [ACT_SIGN_APPROVAL] = FIELDS(
+        STR("handler", "承办人（签批后转交办理的人员）", JS_MAX_SHORT, REQ, .example = "李科长"),
+        NOTE),
     [ACT_CONTACT] = FIELDS(ENUM("method", "联系方式", contact_methods, REQ, .example = "phone"),
                            STR("result", "联系结果", JS_MAX_NOTE, REQ, .example = "已电话沟通")),
     [ACT_EXTENSION_REQUEST] =
@@ -194,11 +195,12 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
     [ACT_HANG_PROGRESS] =
         FIELDS(STR("progress", "进展", JS_MAX_NOTE, REQ, .example = "已完成立项")),
     [ACT_HANG_LIFT] = FIELDS(NOTE),
-    [ACT_REPLY] =
-        FIELDS(STR("result", "办理结果", JS_MAX_TEXT, REQ, .example = "已责令工地夜间停工"),
-               ENUM("closure", "办结类型", js_closure_names, REQ, .example = "resolved"),
-               STR("responsible", "责任人", JS_MAX_SHORT, REQ, .example = "王主任"),
-               STR("handler", "承办人", JS_MAX_SHORT, .example = "李科长"), ATTACHMENTS),
+    [ACT_REPLY] = FIELDS(
+        STR("result", "办理结果", JS_MAX_TEXT, REQ, .example = "已责令工地夜间停工"),
+        ENUM("closure", "办结类型", js_closure_names, REQ, .example = "resolved"),
+        STR("responsible", "责任人（牵头负责人）", JS_MAX_SHORT, REQ, .example = "王主任"),
+        STR("handler", "承办人（具体办理人员；须签批时必填）", JS_MAX_SHORT, .example = "李科长"),
+        ATTACHMENTS),
     [ACT_REVIEW] =
         FIELDS(BOOL("pass", "通过", REQ, .example = "true"), REASON_L("理由（不通过时必填）", ),
                ENUM("not_closed_reason",
@@ -1295,6 +1297,7 @@ static int act_dispatch(struct dctx *c)
     for (int i = 0; i < n_assist; i++)
         assign(&next, targets[nt + i], ASG_ASSIST, now);
     next.tier = tier;
+    next.sign_approved = false; /* the unit it goes to signs it over anew (001 §二(二)) */
     next.dispatched_at = now;
     next.deadline = deadline ? deadline : limit_deadline(c->env, c->o, tier, now);
     next.sign_deadline = deadline_sign(c->p, c->o, tier, now);
@@ -1515,7 +1518,6 @@ static int act_return(struct dctx *c)
     const char *reason, *basis;
     const json_t *att_in;
     json_t *att = NULL;
-    bool leader_signed = false;
     struct order next;
     struct assignment *a = &c->o->units[c->mine];
     int rc;
@@ -1533,17 +1535,24 @@ static int act_return(struct dctx *c)
     }
     TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
     TRY(in_str(c, "legal_basis", c->p->return_needs_basis, JS_MAX_NOTE, &basis));
-    TRY(in_bool(c, "leader_signed", false, &leader_signed));
     att_in = json_object_get(c->in, "attachment");
     if (att_in && !json_is_null(att_in)) {
         TRY(check_attachment(c, "attachment", att_in, &att));
         if (json_object_set_new(c->v, "attachment", att))
             return nomem(c);
     }
-    if (a->returns >= 1 && c->p->second_return_needs_attachment && (!att || !leader_signed))
-        return js_fail(c->e, JS_ENEEDATTACH, "attachment",
-                       "a second return needs an attachment signed by the unit's leader "
-                       "(leader_signed: true)");
+    if (a->returns >= 1 && c->p->second_return_needs_attachment) {
+        /* 000 art. 9: 再次回退须上传有承办部门主管领导签署意见的说明; the signature is the leader's
+         * own act, so the leader sends it */
+        if (!att)
+            return js_fail(c->e, JS_ENEEDATTACH, "attachment",
+                           "本单位再次退单，须上传主管领导签署意见的说明（东城规定第九条）");
+        if (c->who->role != ROLE_UNIT_LEADER)
+            return js_fail(c->e, JS_EFORBIDDEN, "attachment",
+                           "再次退单须由本单位主管领导（单位领导账号）签署意见后提交，"
+                           "操作员不能代为签署");
+        TRY(put(c, "signed_by", json_string(c->who->name)));
+    }
     TRY(begin(c, c->o, &next));
     if ((rc = add_attachments(c, &next, att))) {
         order_release(&next);
@@ -1655,14 +1664,18 @@ static int act_return_reject(struct dctx *c)
     return emit_main(c, &next);
 }
 
+/* 签批 (001 §二(二)): the unit's leader signs the order over to the person who handles it. The
+ * leader is the user who acts (a unit_leader), never a name typed by someone else. */
 static int act_sign_approval(struct dctx *c)
 {
-    const char *leader, *handler, *note;
+    const char *handler, *note;
     struct order next;
     TRY(need_status(c, S(HANDLING)));
-    TRY(in_str(c, "leader", true, JS_MAX_SHORT, &leader));
+    if (c->o->sign_approved)
+        return js_fail(c->e, JS_ESTATE, "", "该工单已经签批");
     TRY(in_str(c, "handler", true, JS_MAX_SHORT, &handler));
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(put(c, "leader", json_string(c->who->name)));
     TRY(begin(c, c->o, &next));
     next.sign_approved = true;
     return emit_main(c, &next);
@@ -1840,8 +1853,17 @@ static int act_reply(struct dctx *c)
         return js_fail(c->e, JS_ESTATE, "", "your unit has already replied in this round");
     TRY(in_str(c, "result", true, JS_MAX_TEXT, &result));
     TRY(in_enum(c, "closure", true, js_closure_names, &closure));
+    if (c->p->reply_needs_sign_approval && !c->o->sign_approved)
+        return js_fail(
+            c->e, JS_ERULE, "sign_approval",
+            "工单须经本单位主要负责人签批后办理，签批后方可回复（临沭通知第二条第（二）项）；"
+            "请单位领导先签批");
     TRY(in_str(c, "responsible", true, JS_MAX_SHORT, &responsible));
     TRY(in_str(c, "handler", false, JS_MAX_SHORT, &handler));
+    if (c->p->reply_needs_sign_approval && !handler)
+        return js_fail(c->e, JS_EMISSING, "handler",
+                       "回复时须注明牵头负责人（responsible）和具体办理人员（handler）"
+                       "（临沭通知第二条第（二）项）");
     TRY(in_attachments(c, "attachments", 20, &atts));
     TRY(begin(c, c->o, &next));
     if (order_set_str(&next.reply_text, result)) {

@@ -63,6 +63,8 @@ struct policy {
     int duplicate_warning; /* this many citizens complain about one problem → warning */
     bool verify_upstream;  /* 000 art. 7 */
     bool callback_required_for_answer; /* direct answers go to callback before closing */
+    bool reply_needs_sign_approval; /* 001 §2(2): a reply needs the unit leader's 签批 and names
+                                       the lead and the handler */
 
     char scheme[32]; /* assessment scheme name */
 

@@ -1,10 +1,12 @@
 // Policy fidelity (issue 14): what the seeds say, tried allowed and refused over the API under
 // the presets they concern. Closure standards (002 art. 17), the complained-about unit (000
-// art. 3, 003 art. 20), signatures by the person who signs (000 art. 9, 001 §二(二)).
+// art. 3, 003 art. 20), signatures by the person who signs (000 art. 9, 001 §二(二)), the
+// feedback timer of tianning-2013 (003 art. 13). Runs last: the timer pass acts on every order.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertError, call, dispatched, intake, ok, setupOrg, startServer,
+  assertError, BIN, call, dispatched, intake, ok, setupOrg, startServer,
 } from './server.mjs';
 
 let server;
@@ -157,5 +159,76 @@ describe('the unit complained about never learns who complained (000 art. 3, 003
     assertError(await call(server, 'POST', '/api/v1/orders', {
       token: org.as('agent1'), body: { channel: 'web', type: 'complaint', title: 't', text: 'x', about_unit_id: 99999 },
     }), 422, 'invalid', 'about_unit_id');
+  });
+});
+
+describe('signatures by the person who signs (000 art. 9, 001 §二(二))', () => {
+  test('dongcheng-2016: the second return is signed and sent by the unit leader, not ticked by the operator', async () => {
+    await usePreset('dongcheng-2016');
+    const o = await dispatched(server, org, { unit: 'street2' });
+    await o.must(org.as('op-s2'), 'return', { reason: '不属于本街道辖区', legal_basis: '《街道办事处职责规定》第三条' });
+    await o.must(org.as('dispatcher1'), 'return_reject', { reason: '属地管理，应由街道办理' });
+    const att = { name: '退单说明（主管领导签署）.pdf', url: 'https://files.example.org/return.pdf' };
+    assertError(await o.act(org.as('op-s2'), 'return', { reason: '再次退单', legal_basis: '同上' }), 422, 'attachment_required', 'attachment');
+    const byOp = await o.act(org.as('op-s2'), 'return', { reason: '再次退单', legal_basis: '同上', attachment: att });
+    assertError(byOp, 403, 'forbidden', 'attachment');
+    assert.match(byOp.json.error.message, /单位领导/);
+    assertError(await o.act(org.as('op-s2'), 'return', { reason: '再次退单', legal_basis: '同上', attachment: att, leader_signed: true }), 400, 'unknown_field', 'leader_signed');
+    assert.equal(o.status, 'dispatched');
+    await o.must(org.as('lead-s2'), 'return', { reason: '再次退单', legal_basis: '同上', attachment: att });
+    assert.equal(o.status, 'returned');
+    const ev = (await get('dispatcher1', o.id)).timeline.filter((e) => e.action === 'return').pop();
+    assert.equal(ev.actor.role, 'unit_leader');
+    assert.equal(ev.args.signed_by, '卫主任');
+  });
+
+  test('linshu-2020: no reply without the leader\'s 签批, and the reply names the lead and the handler', async () => {
+    await usePreset('linshu-2020');
+    const o = await dispatched(server, org, { unit: 'street1', sign: true });
+    const r = await o.act(org.as('op-s1'), 'reply', REPLY);
+    assertError(r, 422, 'rule_violation', 'sign_approval');
+    assert.match(r.json.error.message, /签批/);
+    assertError(await o.act(org.as('op-s1'), 'sign_approval', { handler: '冯操作' }), 403, 'forbidden');
+    assertError(await o.act(org.as('lead-s1'), 'sign_approval', { leader: '别人', handler: '冯操作' }), 400, 'unknown_field', 'leader');
+    await o.must(org.as('lead-s1'), 'sign_approval', { handler: '冯操作' });
+    const sa = (await get('dispatcher1', o.id)).timeline.find((e) => e.action === 'sign_approval');
+    assert.equal(sa.args.leader, '陈主任', 'the leader is the user who signed');
+    assert.equal(sa.actor.role, 'unit_leader');
+    const noHandler = await o.act(org.as('op-s1'), 'reply', { result: '已处理', closure: 'resolved', responsible: '陈主任' });
+    assertError(noHandler, 400, 'missing_field', 'handler');
+    assert.match(noHandler.json.error.message, /牵头负责人.*具体办理人员/);
+    await o.must(org.as('op-s1'), 'reply', REPLY);
+    assert.equal(o.status, 'replied');
+  });
+
+  test('pingshan-2020: a reply needs no 签批', async () => {
+    await usePreset('pingshan-2020');
+    const o = await dispatched(server, org, { unit: 'street1', sign: true });
+    await o.must(org.as('op-s1'), 'reply', { result: '已处理', closure: 'resolved', responsible: '陈主任' });
+    assert.equal(o.status, 'replied');
+  });
+});
+
+describe('tianning-2013: the 5-working-day feedback limit is its own timer with its own urge (003 art. 13)', () => {
+  test('no feedback within 5 working days: a feedback urge; a unit that reported its reason gets none', async () => {
+    await usePreset('tianning-2013');
+    const silent = await dispatched(server, org, { unit: 'street1', sign: true });
+    const reported = await dispatched(server, org, { unit: 'street1', sign: true });
+    const until = iso(Date.parse(reported.summary.deadline) + 3 * 86400 * 1000);
+    await reported.must(org.as('op-s1'), 'extension_request', { until, reason: '需协调产权单位，不能按时办结' });
+    const tick = (ms) => JSON.parse(execFileSync(BIN, ['tick', '--db', server.db, '--now', iso(ms)], { encoding: 'utf8' }));
+    const feedbackUrges = async (o) => (await get('dispatcher1', o.id)).timeline
+      .filter((e) => e.action === 'urge' && e.args.kind === 'feedback');
+    tick(Date.now() + 3600 * 1000); // an hour on: the limit has not passed
+    assert.equal((await feedbackUrges(silent)).length, 0);
+    const pass = tick(Date.now() + 10 * 86400 * 1000); // ten days on: past 5 working days
+    assert.ok(pass.by_action.urge >= 1, JSON.stringify(pass));
+    const urges = await feedbackUrges(silent);
+    assert.equal(urges.length, 1);
+    assert.match(urges[0].args.note, /5个工作日内未反馈/);
+    assert.equal(urges[0].actor.role, 'system');
+    assert.equal((await feedbackUrges(reported)).length, 0, 'the extension request reported the reason');
+    const d = await get('dispatcher1', silent.id);
+    assert.ok(d.timeline.some((e) => e.action === 'urge' && e.args.kind === 'share'), 'the deadline keeps its own urges');
   });
 });

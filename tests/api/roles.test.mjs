@@ -88,7 +88,7 @@ describe('role × action matrix', () => {
   test('an allowed action really runs for each role that may do it (a sample per role)', async () => {
     const o = await dispatched(server, org, { unit: 'street1' });
     await o.must(org.as('op-s1'), 'sign');
-    await o.must(org.as('lead-s1'), 'sign_approval', { leader: '陈主任', handler: '冯操作' });
+    await o.must(org.as('lead-s1'), 'sign_approval', { handler: '冯操作' });
     await o.must(org.as('leader1'), 'instruct', { text: '抓紧办理' });
     await o.must(org.as('supervisor1'), 'urge', {});
     await o.must(org.as('op-s1'), 'reply', { result: '已处理', closure: 'resolved', responsible: '冯操作' });

@@ -70,6 +70,8 @@ static void whole_life(const char *preset)
     fx_advance(&f, 1800);
     const struct actor *op = fx_unit_actor(&f, 0, false);
     fx_ok(&f, op, ACT_SIGN, id, "{}");
+    /* 签批 by the unit's leader (needed for a reply under linshu-2020, 001 §二(二)) */
+    fx_ok(&f, fx_unit_actor(&f, 0, true), ACT_SIGN_APPROVAL, id, "{\"handler\":\"李科员\"}");
 
     struct order o;
     fx_get(&f, id, &o);
@@ -86,7 +88,7 @@ static void whole_life(const char *preset)
     order_release(&o);
 
     const char *reply = "{\"result\":\"已约谈施工单位，夜间停止施工。\",\"closure\":\"resolved\","
-                        "\"responsible\":\"王科长\"}";
+                        "\"responsible\":\"王科长\",\"handler\":\"李科员\"}";
     fx_ok(&f, op, ACT_REPLY, id, reply);
     fx_ok(&f, rev, ACT_REVIEW, id,
           "{\"pass\":false,\"reason\":\"未附现场照片\",\"not_closed_reason\":\"unhandled\"}");
@@ -116,12 +118,26 @@ static void whole_life(const char *preset)
     assert_int_equal(a->returns, 1);
     assert_true(order_lead(&o)->unit_id == f.unit_street[0]);
 
-    static const int expected[] = {
-        ACT_INTAKE,           ACT_FILE,     ACT_DISPATCH, ACT_RETURN,
-        ACT_RETURN_APPROVE,   ACT_DISPATCH, ACT_SIGN,     ACT_EXTENSION_REQUEST,
-        ACT_EXTENSION_DECIDE, ACT_REPLY,    ACT_REVIEW,   ACT_REPLY,
-        ACT_REVIEW,           ACT_CALLBACK, ACT_REOPEN,   ACT_REPLY,
-        ACT_REVIEW,           ACT_CALLBACK, ACT_CLOSE};
+    static const int expected[] = {ACT_INTAKE,
+                                   ACT_FILE,
+                                   ACT_DISPATCH,
+                                   ACT_RETURN,
+                                   ACT_RETURN_APPROVE,
+                                   ACT_DISPATCH,
+                                   ACT_SIGN,
+                                   ACT_SIGN_APPROVAL,
+                                   ACT_EXTENSION_REQUEST,
+                                   ACT_EXTENSION_DECIDE,
+                                   ACT_REPLY,
+                                   ACT_REVIEW,
+                                   ACT_REPLY,
+                                   ACT_REVIEW,
+                                   ACT_CALLBACK,
+                                   ACT_REOPEN,
+                                   ACT_REPLY,
+                                   ACT_REVIEW,
+                                   ACT_CALLBACK,
+                                   ACT_CLOSE};
     struct timeline t = {.n = 0};
     assert_int_equal(f.store->ops->event_each(f.store, id, collect, &t), 0);
     assert_int_equal(t.n, (int)JS_ARRAY_LEN(expected));

@@ -892,13 +892,20 @@ static void test_second_return_needs_attachment(void **state)
     ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101,'note':'经核实仍属该单位'}");
     no(JS_ENEEDATTACH, "attachment", U(101), ACT_RETURN, id,
        "{'reason':'仍有异议','legal_basis':'三定方案'}");
-    no(JS_ENEEDATTACH, "attachment", U(101), ACT_RETURN, id,
+    no(JS_ENEEDATTACH, "attachment", &unit_leader_101, ACT_RETURN, id,
+       "{'reason':'仍有异议','legal_basis':'三定方案'}");
+    /* the leader's signature is the leader's own act: the operator cannot tick it */
+    no(JS_EFORBIDDEN, "attachment", U(101), ACT_RETURN, id,
        "{'reason':'仍有异议','legal_basis':'三定方案','attachment':{'name':'说明.pdf','url':'u'}}");
-    no(JS_EMISSING, "attachment.url", U(101), ACT_RETURN, id,
-       "{'reason':'r','legal_basis':'b','attachment':{'name':'说明.pdf'},'leader_signed':true}");
-    ok(U(101), ACT_RETURN, id,
-       "{'reason':'仍有异议','legal_basis':'三定方案','leader_signed':true,"
+    no(JS_EUNKNOWN_FIELD, "leader_signed", U(101), ACT_RETURN, id,
+       "{'reason':'r','legal_basis':'b','attachment':{'name':'说明.pdf','url':'u'},"
+       "'leader_signed':true}");
+    no(JS_EMISSING, "attachment.url", &unit_leader_101, ACT_RETURN, id,
+       "{'reason':'r','legal_basis':'b','attachment':{'name':'说明.pdf'}}");
+    ok(&unit_leader_101, ACT_RETURN, id,
+       "{'reason':'仍有异议','legal_basis':'三定方案',"
        "'attachment':{'name':'领导签字说明.pdf','url':'https://files/1.pdf'}}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "signed_by")), "单位领导");
     assert_int_equal(O(id)->units[0].returns, 2);
     assert_int_equal(O(id)->returns, 2);
     json_t *atts = json_loads(O(id)->attachments, 0, NULL);
@@ -1014,15 +1021,20 @@ static void test_dual_dispatch(void **state)
 static void test_sign_approval_and_contact(void **state)
 {
     int64_t id = dispatched(101);
-    no(JS_ESTATE, "", &unit_leader_101, ACT_SIGN_APPROVAL, id, "{'leader':'a','handler':'b'}");
+    no(JS_ESTATE, "", &unit_leader_101, ACT_SIGN_APPROVAL, id, "{'handler':'b'}");
     ok(&DISP, ACT_URGE, id, "{}");
     ok(U(101), ACT_CONTACT, id, "{'method':'phone','result':'已电话联系诉求人'}");
     assert_true(O(id)->contacted);
     ok(U(101), ACT_SIGN, id, "{}");
-    no(JS_EFORBIDDEN, "", U(101), ACT_SIGN_APPROVAL, id, "{'leader':'a','handler':'b'}");
-    no(JS_EMISSING, "handler", &unit_leader_101, ACT_SIGN_APPROVAL, id, "{'leader':'王主任'}");
-    ok(&unit_leader_101, ACT_SIGN_APPROVAL, id, "{'leader':'王主任','handler':'小李'}");
+    no(JS_EFORBIDDEN, "", U(101), ACT_SIGN_APPROVAL, id, "{'handler':'b'}");
+    no(JS_EMISSING, "handler", &unit_leader_101, ACT_SIGN_APPROVAL, id, "{}");
+    /* the leader is the user who signs, not a name typed in */
+    no(JS_EUNKNOWN_FIELD, "leader", &unit_leader_101, ACT_SIGN_APPROVAL, id,
+       "{'leader':'王主任','handler':'小李'}");
+    ok(&unit_leader_101, ACT_SIGN_APPROVAL, id, "{'handler':'小李'}");
     assert_true(O(id)->sign_approved);
+    assert_string_equal(json_string_value(json_object_get(last_args(), "leader")), "单位领导");
+    no(JS_ESTATE, "", &unit_leader_101, ACT_SIGN_APPROVAL, id, "{'handler':'小李'}");
     no(JS_EINVAL, "method", U(101), ACT_CONTACT, id, "{'method':'pigeon','result':'x'}");
     no(JS_EMISSING, "result", U(101), ACT_CONTACT, id, "{'method':'visit'}");
 
@@ -1032,6 +1044,40 @@ static void test_sign_approval_and_contact(void **state)
     ok(&DISP, ACT_FILE, an, "{}");
     ok(&DISP, ACT_DISPATCH, an, "{'unit_id':101}");
     no(JS_ERULE, "anonymous", U(101), ACT_CONTACT, an, "{'method':'phone','result':'x'}");
+}
+
+/* 001 §二(二): under linshu-2020 a reply needs the 签批 of the unit's leader and names the lead
+ * and the handler; other presets reply without it. A new dispatch asks for a new 签批. */
+static void test_reply_needs_sign_approval(void **state)
+{
+    struct policy p = linshu();
+    p.reply_needs_sign_approval = true;
+    make_world(&p);
+    int64_t id = handling(101);
+    const char *full = "{'result':'已处理','closure':'resolved','responsible':'王主任',"
+                       "'handler':'小李'}";
+    no(JS_ERULE, "sign_approval", U(101), ACT_REPLY, id, "%s", full);
+    ok(&unit_leader_101, ACT_SIGN_APPROVAL, id, "{'handler':'小李'}");
+    no(JS_EMISSING, "handler", U(101), ACT_REPLY, id,
+       "{'result':'已处理','closure':'resolved','responsible':'王主任'}");
+    ok(U(101), ACT_REPLY, id, "%s", full);
+    assert_int_equal(O(id)->status, ST_REPLIED);
+
+    /* returned and dispatched again: the new unit signs it over anew */
+    int64_t r = handling(101);
+    ok(&unit_leader_101, ACT_SIGN_APPROVAL, r, "{'handler':'小李'}");
+    ok(U(101), ACT_RETURN, r, "{'reason':'非本单位职责'}");
+    ok(&DISP, ACT_RETURN_APPROVE, r, "{}");
+    ok(&DISP, ACT_DISPATCH, r, "{'unit_id':102}");
+    assert_false(O(r)->sign_approved);
+    ok(U(102), ACT_SIGN, r, "{}");
+    no(JS_ERULE, "sign_approval", U(102), ACT_REPLY, r, "%s", full);
+
+    /* dongcheng: no 签批 asked, the handler optional */
+    struct policy d = dongcheng();
+    make_world(&d);
+    id = handling(101);
+    ok(U(101), ACT_REPLY, id, "{'result':'已处理','closure':'resolved','responsible':'王主任'}");
 }
 
 static void test_extension(void **state)
@@ -1508,6 +1554,7 @@ int main(void)
         T_(test_sign_approval_and_contact),
         T_(test_review_standards),
         T_(test_complained_about_unit),
+        T_(test_reply_needs_sign_approval),
         T_(test_extension),
         T_(test_hanging_account),
         T_(test_reply),

@@ -170,14 +170,14 @@ export const ACTIONS = {
         { name: 'reason', label: '退单理由', type: 'textarea', required: true },
         { name: 'legal_basis', label: '法律依据', type: 'textarea', required: policyValue(c.policy, 'return_needs_basis', true) },
         { name: 'attachment', label: needAtt ? '领导签字的说明（附件）' : '附件', type: 'files', multiple: false, required: needAtt,
-          hint: needAtt ? '本单位第二次退单：须上传主管领导签署意见的说明（东城规定第九条）' : null },
-        { name: 'leader_signed', label: '主管领导已签署意见', type: 'bool', value: false, when: () => second },
+          hint: needAtt ? (c.user.role === 'unit_leader'
+            ? '本单位第二次退单：须上传主管领导签署意见的说明，由您签署提交（东城规定第九条）'
+            : '本单位第二次退单：须上传主管领导签署意见的说明，并由单位领导本人提交（东城规定第九条）') : null },
       ];
     },
     args: async (v) => {
       const a = compact({ ...v, attachment: undefined });
       if (v.attachment && v.attachment.length) a.attachment = (await uploadFiles(v.attachment, 'signed'))[0];
-      if (v.leader_signed === undefined) delete a.leader_signed;
       return a;
     },
   },
@@ -198,8 +198,7 @@ export const ACTIONS = {
   sign_approval: {
     when: (o, c) => !!myAssignment(o, c.user.unit_id) && st(o) === 'handling' && !yes(o.sign_approved),
     fields: () => [
-      { name: 'leader', label: '签批领导', required: true },
-      { name: 'handler', label: '承办人', required: true },
+      { name: 'handler', label: '转交承办人', required: true, hint: '签批人即您本人（临沭通知第二条第（二）项）' },
       { name: 'note', label: '签批意见', type: 'textarea' },
     ],
   },
@@ -259,11 +258,11 @@ export const ACTIONS = {
       return leadType(a) && st(o) === 'handling' && !!a.signed_at && !a.return_pending && !a.replied_at;
     },
     primary: true,
-    fields: () => [
+    fields: (o, c) => [
       { name: 'result', label: '办理结果', type: 'textarea', rows: 5, required: true },
       { name: 'closure', label: '办结类型', type: 'select', options: CLOSURE, required: true },
-      { name: 'responsible', label: '责任人', required: true, hint: '写明具体责任人（临沭通知）' },
-      { name: 'handler', label: '承办人' },
+      { name: 'responsible', label: '牵头负责人', required: true, hint: '写明牵头负责人（临沭通知第二条第（二）项）' },
+      { name: 'handler', label: '具体办理人员', required: policyValue(c.policy, 'reply_needs_sign_approval', false) },
       { name: 'attachments', label: '附件（录音、照片、文件）', type: 'files' },
     ],
     args: async (v) => {

@@ -23,7 +23,7 @@ const POLICY_LABELS = {
   supervision_answer_hours: '督办回复时限（小时）', upstream_supervise_hours: '市级时限前督办（小时）',
   forced_close_hours: '超期强制结案（小时）', urge_shares: '催办时点（时限比例）', max_extension_days: '最长延期（天）',
   callback_tries: '回访次数上限', reopen_warning: '重办预警次数', special_report: '专报重办次数',
-  rework_warning: '返工预警次数', verify_upstream: '市级派单须核实', callback_required_for_answer: '直接答复须回访',
+  rework_warning: '返工预警次数', verify_upstream: '市级派单须核实', callback_required_for_answer: '直接答复须回访', reply_needs_sign_approval: '回复须单位领导签批',
   limit_overrides: '按分类/等级/渠道的时限', scheme: '考核方案',
 };
 

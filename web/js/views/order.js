@@ -19,7 +19,7 @@ const ARG_LABELS = {
   level: '等级', tier: '时限档', address: '地址', note: '说明', reason: '理由', explanation: '解释',
   duplicate_of: '重复工单', to: '转接至', answer: '答复', unit_id: '单位', assist_units: '协办单位',
   dual_unit_id: '双派单位', deadline: '期限', orders: '并案工单', children: '子件', legal_basis: '法律依据',
-  attachment: '附件', attachments: '附件', leader_signed: '领导已签署', unjustified: '无正当理由',
+  attachment: '附件', attachments: '附件', leader_signed: '领导已签署', signed_by: '签署领导', unjustified: '无正当理由',
   leader: '签批领导', handler: '承办人', method: '联系方式', result: '结果', until: '延期至', approve: '同意',
   scope: '挂账范围', plan: '计划', expected: '预计', progress: '进展', closure: '办结类型',
   responsible: '责任人', pass: '通过', standard: '结案标准', type_standard: '类型标准', not_closed_reason: '不予结案情形', unreachable: '联系不上', contacted: '已联系',
