@@ -53,8 +53,9 @@ const struct ind_def ind_defs[IND__COUNT] = {
                              "orders satisfied at the first callback, before any reopen",
                              "orders held"},
     [IND_REOPEN_SATISFIED_RATE] = {"reopen_satisfied_rate", "重办满意率", 'R',
-                                   "reopened orders satisfied at a callback after the last "
-                                   "reopen",
+                                   "orders reopened by the upstream (city) centre and satisfied "
+                                   "at a callback after the last reopen (001 附件: 被市级热线受理"
+                                   "中心发回重办后)",
                                    "orders held"},
     [IND_REOPEN_RATE] = {"reopen_rate", "重办率", 'R', "orders reopened at least once",
                          "orders held"},
@@ -945,8 +946,10 @@ static void accumulate(const struct fact_case *c, const struct ind_period *p,
     RATE(IND_EXTENSION_RATE, s.ext);
     RATE(IND_RESPONDED_RATE, (c->flags & FC_ANON) || !s.ever_not_contacted);
     RATE(IND_FIRST_TIME_RATE, s.first_cb_satisfied);
+    /* 001 附件 三(一)4: 工单在被市级热线受理中心发回重办后…群众对办理结果表示满意: the city's
+     * reopens only, not the district's own */
     RATE(IND_REOPEN_SATISFIED_RATE,
-         s.reopened && s.has_cb && s.last_after_reopen && s.last_satisfied);
+         s.reopens[1] > 0 && s.has_cb && s.last_after_reopen && s.last_satisfied);
     RATE(IND_REOPEN_RATE, s.reopened);
     RATE(IND_DISTRICT_REOPEN_RATE, s.reopens[0] >= 2);
     RATE(IND_UPSTREAM_REOPEN_RATE, s.reopens[1] >= 2);
