@@ -1525,16 +1525,21 @@ static int act_return(struct dctx *c)
     TRY(need_lead_type(c));
     if (a->return_pending)
         return js_fail(c->e, JS_ESTATE, "", "your unit's return is already awaiting a decision");
+    bool late = false;
     if (c->p->return_window > 0) {
         int64_t end = deadline_return_end(c->p, c->env->cal, a->dispatched_at);
-        if (c->env->now > end) {
+        if (c->env->now > end && !c->p->late_return_allowed) {
             char when[40];
-            jtime_format(end, when, sizeof when);
-            return js_fail(c->e, JS_EWINDOW, "", "the return window closed at %s", when);
+            jtime_format_cn(end, when, sizeof when);
+            return js_fail(c->e, JS_EWINDOW, "", "退单时限已于%s届满，不能再退单", when);
         }
+        /* 001 附件 三(一)2(2): a late return still goes to the centre, and costs points */
+        late = c->env->now > end;
     }
     TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
     TRY(in_str(c, "legal_basis", c->p->return_needs_basis, JS_MAX_NOTE, &basis));
+    if (late)
+        TRY(put(c, "late", json_true()));
     att_in = json_object_get(c->in, "attachment");
     if (att_in && !json_is_null(att_in)) {
         TRY(check_attachment(c, "attachment", att_in, &att));

@@ -46,6 +46,7 @@ static const struct setting settings[] = {
     S(return_window, K_INT, 0, 8760),
     S(return_window_unit, K_UNIT, 0, 0),
     S(return_needs_basis, K_BOOL, 0, 0),
+    S(late_return_allowed, K_BOOL, 0, 0),
     S(second_return_needs_attachment, K_BOOL, 0, 0),
     S(coordination_threshold, K_INT, 1, 100),
     S(first_handler_duty, K_BOOL, 0, 0),

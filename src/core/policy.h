@@ -37,6 +37,8 @@ struct policy {
     int return_window;
     int return_window_unit; /* enum span_unit */
     bool return_needs_basis;
+    bool late_return_allowed; /* 001 附件: a return after the window goes to the platform and costs
+                                 a deduction instead of being refused */
     bool second_return_needs_attachment;
     int coordination_threshold; /* units returned before coordination (000 art. 11) */
     bool first_handler_duty;    /* 001: a unit holding part of the duty keeps the order */

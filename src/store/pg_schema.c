@@ -449,7 +449,8 @@ const struct pg_migration pg_migrations[] = {
     {12, "reports: issued reports, append-only", reports_sql, false},
     {13, "assessment: facts, repeats, appeals, items, schemes; append-only records",
      pg_assess_schema_sql, false},
-    {15, "orders.about_unit_id: the unit complained about", about_unit_sql, false},
+    /* reindexes: the index of migration 8 reads whole orders, this column included */
+    {15, "orders.about_unit_id: the unit complained about", about_unit_sql, true},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

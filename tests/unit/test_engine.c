@@ -172,15 +172,28 @@ static void life_beijing(void **state)
     whole_life("beijing-2020");
 }
 
+/* Whether the last return event of an order was recorded as late. */
+static int late_seen;
+static int find_late(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    if (ev->action == ACT_RETURN)
+        late_seen = json_is_true(json_object_get(json_object_get(ev->payload, "args"), "late"));
+    return 0;
+}
+
 /* The return window differs by preset: 2 calendar days (000 art. 9) against 1 working day
  * (001 §2(3)). Wednesday 10:00 → Thursday 15:00 is inside the first and outside the second;
- * Friday 16:00 → Monday 10:00 is outside the first and inside the second. */
+ * Friday 16:00 → Monday 10:00 is outside the first and inside the second. After its window
+ * dongcheng refuses a return; linshu takes it, late (超期回退 costs 0.2 points, 001 附件
+ * 三(一)2(2)). */
 static void return_window_follows_preset(void **state)
 {
     const char *presets[] = {"dongcheng-2016", "linshu-2020"};
     const char *dispatched[] = {"2026-11-18T10:00:00+08:00", "2026-11-20T16:00:00+08:00"};
     const int64_t delay[] = {29 * 3600, 2 * 86400 + 18 * 3600};
-    const int expect[2][2] = {{0, -JS_EWINDOW}, {-JS_EWINDOW, 0}}; /* [preset][scenario] */
+    const int expect[2][2] = {{0, -JS_EWINDOW}, {0, 0}}; /* [preset][scenario] */
+    const int late[2][2] = {{0, 0}, {1, 0}};
     for (int p = 0; p < 2; p++)
         for (int sc = 0; sc < 2; sc++) {
             struct fixture f;
@@ -193,9 +206,12 @@ static void return_window_follows_preset(void **state)
             fx_ok(&f, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, id, args);
             fx_advance(&f, delay[sc]);
             const char *ret = "{\"reason\":\"非本单位职责\",\"legal_basis\":\"三定方案\"}";
-            if (expect[p][sc] == 0)
+            if (expect[p][sc] == 0) {
                 fx_ok(&f, fx_unit_actor(&f, 2, false), ACT_RETURN, id, ret);
-            else
+                late_seen = -1;
+                assert_int_equal(f.store->ops->event_each(f.store, id, find_late, NULL), 0);
+                assert_int_equal(late_seen, late[p][sc]);
+            } else
                 fx_refused(&f, fx_unit_actor(&f, 2, false), ACT_RETURN, id, ret, expect[p][sc]);
             fixture_close(&f);
         }

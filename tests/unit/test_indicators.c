@@ -120,7 +120,7 @@ static void s_dispatch(struct sim *s, int64_t at, int64_t unit, int64_t deadline
     emit(s, ACT_SIGN, at + HOUR, unit, &nx, NULL);
 }
 
-static void s_return(struct sim *s, int64_t at, int64_t unit)
+static void s_return_as(struct sim *s, int64_t at, int64_t unit, bool late)
 {
     struct order nx;
     next_of(s, &nx);
@@ -129,7 +129,15 @@ static void s_return(struct sim *s, int64_t at, int64_t unit)
     a->return_pending = true;
     nx.returns++;
     nx.status = ST_RETURNED;
-    emit(s, ACT_RETURN, at, unit, &nx, json_pack("{ss}", "reason", "不属于本单位职责"));
+    json_t *args = json_pack("{ss}", "reason", "不属于本单位职责");
+    if (late) /* after the return window (超期回退) */
+        json_object_set_new(args, "late", json_true());
+    emit(s, ACT_RETURN, at, unit, &nx, args);
+}
+
+static void s_return(struct sim *s, int64_t at, int64_t unit)
+{
+    s_return_as(s, at, unit, false);
 }
 
 /* unjustified: 1 true, 0 false, -1 absent (which means true) */
@@ -734,6 +742,20 @@ static void test_linshu_indicators(void **state)
     world_table(&w2, units, 1, &p, &prm, 0, 0, 0, &tb);
     NEAR(val(&tb, U, IND_REOPEN_RATE), 1);
     NEAR(val(&tb, U, IND_REOPEN_SATISFIED_RATE), 0);
+    NEAR(val(&tb, U, IND_PROCESS_DEDUCTION), 0);
+    ind_table_release(&tb);
+    /* a return after the window is taken and costs 0.2 (001 附件 三(一)2(2)③ 超期回退); one in
+     * time costs nothing (the reject below is not unjustified) */
+    s = new_order(&w2, t + HOUR);
+    s_dispatch(s, t + HOUR, U, t + 40 * DAY); /* beyond the cut-off: never overdue */
+    s_return_as(s, t + 3 * DAY, U, true);
+    s_return_reject(s, t + 3 * DAY + HOUR, U, 0);
+    s = new_order(&w2, t + 2 * HOUR);
+    s_dispatch(s, t + 2 * HOUR, U, t + 40 * DAY);
+    s_return_as(s, t + 3 * HOUR, U, false);
+    s_return_reject(s, t + 4 * HOUR, U, 0);
+    world_table(&w2, units, 1, &p, &prm, 0, 0, 0, &tb);
+    NEAR(val(&tb, U, IND_PROCESS_DEDUCTION), 0.2);
     ind_table_release(&tb);
     world_release(&w2);
     world_table(&w, units, 1, &p, &prm, 0, 0, 0, &tb);

@@ -875,6 +875,29 @@ static void test_return_window_workdays(void **state)
     no(JS_EWINDOW, "", U(102), ACT_RETURN, b, "{'reason':'非本单位职责'}");
 }
 
+/* 001 附件 三(一)2(2): under linshu-2020 a return after the 1-working-day window is still made
+ * through the centre, recorded late (it costs 0.2 points); where late returns are not allowed it
+ * is refused. */
+static void test_late_return(void **state)
+{
+    struct policy p = linshu();
+    p.late_return_allowed = true;
+    make_world(&p);
+    int64_t a = dispatched(101), b = dispatched(102);
+    lcw_at(W, "2026-11-23T09:30:00+08:00");
+    ok(U(101), ACT_RETURN, a, "{'reason':'非本单位职责'}");
+    assert_null(json_object_get(last_args(), "late"));
+    lcw_at(W, "2026-11-23T10:00:01+08:00");
+    ok(U(102), ACT_RETURN, b, "{'reason':'非本单位职责'}");
+    assert_true(json_is_true(json_object_get(last_args(), "late")));
+    assert_int_equal(O(b)->status, ST_RETURNED); /* the centre decides */
+    p.late_return_allowed = false;
+    make_world(&p);
+    int64_t c = dispatched(101);
+    lcw_at(W, "2026-11-23T10:00:01+08:00");
+    no(JS_EWINDOW, "", U(101), ACT_RETURN, c, "{'reason':'非本单位职责'}");
+}
+
 static void test_return_by_assist_refused(void **state)
 {
     int64_t id = filed();
@@ -1546,6 +1569,7 @@ int main(void)
         T_(test_sign),
         T_(test_return_window_days),
         T_(test_return_window_workdays),
+        T_(test_late_return),
         T_(test_return_by_assist_refused),
         T_(test_second_return_needs_attachment),
         T_(test_coordination_after_three_units),

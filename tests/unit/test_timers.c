@@ -373,6 +373,8 @@ static void test_swapped_saturday_return_window(void **state)
     const char *ret = "{\"reason\":\"非本单位职责\",\"legal_basis\":\"三定方案\"}";
     struct fixture f;
     fixture_open(&f, "saturday.db", "linshu-2020", "2026-02-13T10:00:00+08:00");
+    /* linshu takes late returns (late, with a deduction): refuse them here to see the window */
+    set_policy(&f, "linshu-2020", "{\"late_return_allowed\": false}");
     int64_t a = fx_new_filed(&f), b = fx_new_filed(&f);
     dispatch_to(&f, a, f.unit_dept[0]);
     dispatch_to(&f, b, f.unit_dept[0]);
