@@ -1401,11 +1401,12 @@ static int unit_return(struct demo *d, struct flow *f, int u, int right, bool se
         snprintf(s, sizeof s, "/files/demo/%s-return-%s.pdf", f->number, d->units[u].code);
         put_s(att, "url", s);
         json_object_set_new(a, "attachment", att);
-        put_b(a, "leader_signed", true);
         d->c.second_returns++;
     }
     d->c.returns++;
-    return act(d, unit_op(d, u), ACT_RETURN, f->id, a, NULL);
+    /* a second return carries the leader's signature: the unit's leader sends it (000 art. 9) */
+    bool leader = second && d->en->policy.second_return_needs_attachment;
+    return act(d, leader ? &d->units[u].lead : unit_op(d, u), ACT_RETURN, f->id, a, NULL);
 }
 
 static int return_decide(struct demo *d, struct flow *f, int u, bool approve, bool with_assist,
@@ -1514,17 +1515,13 @@ static int reply_all(struct demo *d, struct flow *f, int closure)
 
 static int review(struct demo *d, struct flow *f, bool pass, int closure, struct engine_result *r)
 {
+    (void)closure; /* the closure standard is derived by the review (002 art. 17) */
     wait_for(d, rnd_hours(d, 1, 20), true);
     json_t *a = json_object();
     put_b(a, "pass", pass);
     if (!pass) {
         put_s(a, "reason", "答复内容未回应诉求人核心诉求，办理过程描述不清，请补充完善后重新反馈");
-    } else {
-        int64_t dl = order_deadline(d, f->id);
-        put_s(a, "standard",
-              closure == CLOSURE_INTERIM ? "interim"
-              : (dl > 0 && d->t > dl)    ? "overdue"
-                                         : "on_time");
+        put_s(a, "not_closed_reason", "unanswered");
     }
     return act(d, &d->reviewer, ACT_REVIEW, f->id, a, r);
 }
@@ -1577,10 +1574,10 @@ static int handle(struct demo *d, struct flow *f, bool *stopped)
         if ((rc = act(d, &lu->op, ACT_CONTACT, f->id, a, NULL)))
             return rc;
     }
-    if (chance(d, 0.3)) {
+    /* 签批 by the unit's leader: always where a reply needs it (001 §二(二)) */
+    if (d->en->policy.reply_needs_sign_approval || chance(d, 0.3)) {
         wait_for(d, rnd_hours(d, 0.5, 8), true);
         json_t *a = json_object();
-        put_s(a, "leader", lu->lead.name);
         put_s(a, "handler", lu->op.name);
         put_s(a, "note", "同意办理方案，按时限办结");
         if ((rc = act(d, &lu->lead, ACT_SIGN_APPROVAL, f->id, a, NULL)))
@@ -1855,6 +1852,8 @@ static int drive(struct demo *d, struct flow *f)
 
     static const double closure_w[CLOSURE__COUNT] = {78, 10, 12};
     int closure = weighted(d, closure_w, CLOSURE__COUNT);
+    if (f->type == TYPE_CONSULT && closure == CLOSURE_INTERIM)
+        closure = CLOSURE_RESOLVED; /* a consultation is answered, not in stages (002 art. 17) */
     if ((rc = reply_all(d, f, closure)))
         return rc;
     if (f->stop == MS_REPLIED)

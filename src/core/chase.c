@@ -262,20 +262,27 @@ static void rule_sign(struct ctx *c)
                   iso(o->sign_deadline)));
 }
 
-/* Urge when a unit has given no feedback within the feedback limit (003 art. 13), when that
- * limit comes before the deadline. */
+/* The feedback limit (003 art. 13(1):
+ * 承办单位应在5个工作日内反馈办理结果…因特殊情况不能按时办结的，要及时
+ * 上报办理情况及不能按时办结的原因) is its own timer, distinct from the handling deadline: it runs
+ * from the unit's dispatch or the last reopen, in working days, is met by any feedback of the
+ * unit (a reply, an extension or hanging request with its reason, hanging progress, a supervision
+ * answer) and is not moved by an extension; when it passes without one, the unit gets its own
+ * urge (kind feedback), also when the deadline falls at the same instant or earlier. */
 static void rule_feedback(struct ctx *c)
 {
     const struct order *o = c->o;
     const struct assignment *lead = lead_of(o);
     if (!lead || lead->replied_at || !lead->dispatched_at)
         return;
-    int64_t due = deadline_feedback(c->p, c->cal, lead->dispatched_at);
-    if (due <= 0 || c->now < due || (o->deadline > 0 && due >= o->deadline) ||
-        c->f->last_feedback >= lead->dispatched_at || c->f->feedback_urged == due)
+    int64_t start =
+        lead->dispatched_at > c->f->clock_start ? lead->dispatched_at : c->f->clock_start;
+    int64_t due = deadline_feedback(c->p, c->cal, start);
+    if (due <= 0 || c->now < due || c->f->last_feedback >= start || c->f->feedback_urged == due)
         return;
-    char note[128];
-    snprintf(note, sizeof note, "%d个工作日内未反馈办理结果或进展，请及时反馈",
+    char note[160];
+    snprintf(note, sizeof note,
+             "%d个工作日内未反馈办理结果，也未上报办理情况及不能按时办结的原因，请及时反馈",
              c->p->feedback_limit_workdays);
     add(c, ACT_URGE, json_pack("{ss ss so}", "note", note, "kind", "feedback", "due", iso(due)));
 }

@@ -47,14 +47,16 @@ const struct ind_def ind_defs[IND__COUNT] = {
                             "orders not reported 'not contacted' at any callback", "orders held"},
     [IND_PROCESS_DEDUCTION] = {"process_deduction", "办理过程扣分", 'P',
                                "0.5 per unjustified return, 0.2 per return insisted on, per "
-                               "late reply and per order overdue without a reply",
+                               "return after the window, per late reply and per order overdue "
+                               "without a reply",
                                NULL},
     [IND_FIRST_TIME_RATE] = {"first_time_rate", "一次办好率", 'R',
                              "orders satisfied at the first callback, before any reopen",
                              "orders held"},
     [IND_REOPEN_SATISFIED_RATE] = {"reopen_satisfied_rate", "重办满意率", 'R',
-                                   "reopened orders satisfied at a callback after the last "
-                                   "reopen",
+                                   "orders reopened by the upstream (city) centre and satisfied "
+                                   "at a callback after the last reopen (001 附件: 被市级热线受理"
+                                   "中心发回重办后)",
                                    "orders held"},
     [IND_REOPEN_RATE] = {"reopen_rate", "重办率", 'R', "orders reopened at least once",
                          "orders held"},
@@ -219,6 +221,9 @@ int fact_event_decode(const struct event *ev, struct fact_event *out, struct js_
         } else if (strcmp(k, "unjustified") == 0) {
             out->args |= FA_UNJUSTIFIED;
             out->a_unjustified = json_is_true(v);
+        } else if (strcmp(k, "late") == 0) {
+            out->args |= FA_LATE;
+            out->a_late = json_is_true(v);
         } else if (strcmp(k, "pass") == 0) {
             out->args |= FA_PASS;
             out->a_pass = !json_is_false(v);
@@ -453,7 +458,8 @@ static int fold_event(struct fact_set *fs, struct mini *st, int rejections[],
         struct fact_case *c = case_of(fs, ev->actor_unit);
         if (c) {
             int k = (int)(c - fs->cases);
-            rc = mark(c, FM_RETURN, at, 0, rejections[k] > 255 ? 255 : rejections[k], 0, 0);
+            rc = mark(c, FM_RETURN, at, 0, rejections[k] > 255 ? 255 : rejections[k],
+                      (ev->args & FA_LATE) && ev->a_late ? 1 : 0, 0);
         }
         break;
     }
@@ -806,7 +812,7 @@ void ind_params_default(struct ind_params *prm)
 /* A case as it stood at the cut-off. */
 struct standing {
     bool held, replied, reply_in_time, reworked, forced, closed, ext, reopened;
-    int reply_closure, shirks, insists, late_replies, repeats, close_kind, hang;
+    int reply_closure, shirks, insists, late_replies, late_returns, repeats, close_kind, hang;
     int reopens[2];
     bool has_cb, first_cb_done, first_cb_satisfied, last_satisfied, last_after_reopen,
         ever_not_contacted;
@@ -839,6 +845,8 @@ static void stand(const struct fact_case *c, int64_t cut, const struct ind_param
         case FM_RETURN:
             if (m->a > 0)
                 s->insists++;
+            if (m->b)
+                s->late_returns++;
             break;
         case FM_REPLY:
             s->replied = true;
@@ -922,7 +930,8 @@ static void accumulate(const struct fact_case *c, const struct ind_period *p,
     den[IND_SHIRK_RATE] += 1;
     num[IND_SHIRK_RATE] += s.shirks;
     num[IND_PROCESS_DEDUCTION] +=
-        0.5 * s.shirks + 0.2 * (s.insists + s.late_replies + (overdue_unreplied ? 1 : 0));
+        0.5 * s.shirks +
+        0.2 * (s.insists + s.late_returns + s.late_replies + (overdue_unreplied ? 1 : 0));
     num[IND_SUPERVISION_DEDUCTION] += s.supervision_points;
     if (!s.held)
         return;
@@ -945,8 +954,10 @@ static void accumulate(const struct fact_case *c, const struct ind_period *p,
     RATE(IND_EXTENSION_RATE, s.ext);
     RATE(IND_RESPONDED_RATE, (c->flags & FC_ANON) || !s.ever_not_contacted);
     RATE(IND_FIRST_TIME_RATE, s.first_cb_satisfied);
+    /* 001 附件 三(一)4: 工单在被市级热线受理中心发回重办后…群众对办理结果表示满意: the city's
+     * reopens only, not the district's own */
     RATE(IND_REOPEN_SATISFIED_RATE,
-         s.reopened && s.has_cb && s.last_after_reopen && s.last_satisfied);
+         s.reopens[1] > 0 && s.has_cb && s.last_after_reopen && s.last_satisfied);
     RATE(IND_REOPEN_RATE, s.reopened);
     RATE(IND_DISTRICT_REOPEN_RATE, s.reopens[0] >= 2);
     RATE(IND_UPSTREAM_REOPEN_RATE, s.reopens[1] >= 2);

@@ -94,7 +94,8 @@ enum fact_mark_kind {
     FM_DROP = 1,  /* the unit stopped holding the order (return approved, merged, replaced) */
     FM_HOLD,      /* the unit holds the order again */
     FM_SHIRK,     /* a return of the unit was rejected as unjustified (推诿) */
-    FM_RETURN,    /* the unit returned the order; a = rejections of its returns before this one */
+    FM_RETURN,    /* the unit returned the order; a = rejections of its returns before this one,
+                     b = 1 if after the return window (超期回退) */
     FM_REPLY,     /* the unit replied; a = enum closure, b = 1 if by the deadline in force */
     FM_REWORK,    /* review failed: the reply must be redone (返工) */
     FM_REOPEN,    /* reopened after callback; a = 0 district, 1 upstream */
@@ -170,6 +171,7 @@ enum {
     FA_KIND = 1u << 7,
     FA_ORDERS = 1u << 8,
     FA_DUPLICATE_OF = 1u << 9,
+    FA_LATE = 1u << 10,
 };
 
 struct fact_unit {
@@ -193,6 +195,7 @@ struct fact_event {
     int a_orders; /* how many orders a merge names */
     int a_kind;   /* enum supervision_kind */
     bool a_unjustified, a_pass, a_unreachable, a_upstream, a_approve;
+    bool a_late; /* a return made after the return window (001 附件 三(一)2(2)) */
 };
 
 /* Decodes an event with a JSON payload. Returns 0 or -JS_EINVAL for a malformed payload. */

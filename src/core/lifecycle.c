@@ -32,7 +32,8 @@ static const uint64_t role_actions[ROLE__COUNT] = {
     [ROLE_AGENT] = INTAKE_ACTIONS,
     [ROLE_DISPATCHER] = INTAKE_ACTIONS | A(DISPATCH) | A(MERGE) | A(SPLIT) | A(RETURN_APPROVE) |
                         A(RETURN_REJECT) | A(EXTENSION_DECIDE) | A(HANG_DECIDE) | A(HANG_LIFT) |
-                        A(REVIEW) | A(CALLBACK) | A(REOPEN) | A(CLOSE) | A(ARCHIVE) | A(URGE),
+                        A(REVIEW) | A(CALLBACK) | A(REOPEN) | A(CLOSE) | A(ARCHIVE) | A(URGE) |
+                        A(CONTACT), /* only to relay for a complained-about unit */
     [ROLE_REVIEWER] = A(REVIEW) | A(CLOSE),
     [ROLE_CALLBACK] = A(CALLBACK) | A(REOPEN) | A(CLOSE),
     [ROLE_SUPERVISOR] = A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(HANG_DECIDE) | A(INSTRUCT) |
@@ -57,7 +58,17 @@ bool lifecycle_role_allows(int role, int action)
 /* The closed lists some actions take (the table below and the actions read them). */
 static const char *const transfer_to[] = {"110", "119", "120", NULL};
 static const char *const contact_methods[] = {"phone", "visit", "sms", "other", NULL};
-static const char *const review_standards[] = {"on_time", "overdue", "interim", NULL};
+/* The closure standards of 002 art. 17: by the clock (on time, overdue, interim) and by the
+ * order's type (consultation, suggestion, complaint). The review derives both; a typed one must
+ * agree. */
+static const char *const review_standards[] = {"on_time",    "overdue",   "interim", "consultation",
+                                               "suggestion", "complaint", NULL};
+static const char *const review_standard_labels[] = {"按期办结",   "超期办结",   "阶段性办结",
+                                                     "咨询类结案", "建议类结案", "投诉类结案"};
+enum { STD_ON_TIME, STD_OVERDUE, STD_INTERIM, STD_CONSULT, STD_SUGGEST, STD_COMPLAINT };
+/* 不予结案 (002 art. 17): what the reply lacks, after the seed's 诉求解答、问题处置、流程闭环. */
+static const char *const not_closed_reasons[] = {"unanswered",   "unhandled", "loop_open",
+                                                 "off_standard", "other",     NULL};
 static const char *const reopen_levels[] = {"district", "upstream", NULL};
 /* reopen/duplicate/rework: the chasing rules; petition, other; and the four kinds of 002 art. 23
  * (safety 安全隐患, frequent 高频, hot 热点, sensitive 敏感) for a person's warning on one order
@@ -119,6 +130,7 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
         F("lat", NUMBER, "纬度", .ranged = true, .lo = -90, .hi = 90, .example = "39.93"),
         F("lon", NUMBER, "经度", .ranged = true, .lo = -180, .hi = 180, .example = "116.41"),
         BOOL("enterprise", "涉企诉求", .example = "false"),
+        ID("about_unit_id", "被投诉单位（其用户不得知悉诉求人身份）", .example = "2"),
         STR("upstream_id", "上级平台工单号", 63, .example = "BJ12345-2026-000001"),
         TIME("upstream_deadline", "上级平台办理时限", .example = "2030-01-01T18:00:00+08:00"),
         ATTACHMENTS),
@@ -127,7 +139,8 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
         FIELDS(ID("category_id", "分类", .example = "1"), ID("region_id", "区域", .example = "1"),
                ENUM("level", "紧急程度", js_level_names, .example = "general"),
                ENUM("tier", "办理时限档", js_tier_names, .example = "none"),
-               STR("address", "地址", JS_MAX_ADDRESS, .example = "多福巷12号"), NOTE),
+               STR("address", "地址", JS_MAX_ADDRESS, .example = "多福巷12号"),
+               ID("about_unit_id", "被投诉单位（其用户不得知悉诉求人身份）", .example = "2"), NOTE),
     [ACT_NOT_FILE] =
         FIELDS(ENUM("reason", "不予受理原因", js_notfiled_names, REQ, .example = "no_demand"),
                STR("explanation", "说明", JS_MAX_NOTE, REQ, .example = "来电未提出具体诉求"),
@@ -152,19 +165,20 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
               "[{\"title\":\"甲\",\"text\":\"甲事项\"},{\"title\":\"乙\",\"text\":\"乙事项\"}]"),
         NOTE),
     [ACT_SIGN] = FIELDS(NOTE),
-    [ACT_RETURN] = FIELDS(REASON(REQ),
-                          STR("legal_basis", "法律政策依据（政策要求时必填）", JS_MAX_NOTE,
-                              .example = "《条例》第八条"),
-                          F("attachment", OBJECT, "附件 {name, url, kind}",
-                            .example = "{\"name\":\"退单说明.pdf\",\"url\":\"/api/v1/files/1\"}"),
-                          BOOL("leader_signed", "单位领导已签字", .example = "true")),
+    [ACT_RETURN] =
+        FIELDS(REASON(REQ),
+               STR("legal_basis", "法律政策依据（政策要求时必填）", JS_MAX_NOTE,
+                   .example = "《条例》第八条"),
+               F("attachment", OBJECT,
+                 "附件 {name, url, kind}（再次退单时为主管领导签署意见的说明，由单位领导提交）",
+                 .example = "{\"name\":\"退单说明.pdf\",\"url\":\"/api/v1/files/1\"}")),
     [ACT_RETURN_APPROVE] = FIELDS(ID("unit_id", "退单单位", .example = "1"), NOTE),
     [ACT_RETURN_REJECT] = FIELDS(ID("unit_id", "退单单位", .example = "1"), REASON(REQ),
                                  BOOL("unjustified", "无理退单", .example = "false"),
                                  IDS("assist_units", "增派协办单位", 8, .example = "[2]")),
-    [ACT_SIGN_APPROVAL] =
-        FIELDS(STR("leader", "审批领导", JS_MAX_SHORT, REQ, .example = "王主任"),
-               STR("handler", "承办人", JS_MAX_SHORT, REQ, .example = "李科长"), NOTE),
+    [ACT_SIGN_APPROVAL] = FIELDS(
+        STR("handler", "承办人（签批后转交办理的人员）", JS_MAX_SHORT, REQ, .example = "李科长"),
+        NOTE),
     [ACT_CONTACT] = FIELDS(ENUM("method", "联系方式", contact_methods, REQ, .example = "phone"),
                            STR("result", "联系结果", JS_MAX_NOTE, REQ, .example = "已电话沟通")),
     [ACT_EXTENSION_REQUEST] =
@@ -181,14 +195,20 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
     [ACT_HANG_PROGRESS] =
         FIELDS(STR("progress", "进展", JS_MAX_NOTE, REQ, .example = "已完成立项")),
     [ACT_HANG_LIFT] = FIELDS(NOTE),
-    [ACT_REPLY] =
-        FIELDS(STR("result", "办理结果", JS_MAX_TEXT, REQ, .example = "已责令工地夜间停工"),
-               ENUM("closure", "办结类型", js_closure_names, REQ, .example = "resolved"),
-               STR("responsible", "责任人", JS_MAX_SHORT, REQ, .example = "王主任"),
-               STR("handler", "承办人", JS_MAX_SHORT, .example = "李科长"), ATTACHMENTS),
+    [ACT_REPLY] = FIELDS(
+        STR("result", "办理结果", JS_MAX_TEXT, REQ, .example = "已责令工地夜间停工"),
+        ENUM("closure", "办结类型", js_closure_names, REQ, .example = "resolved"),
+        STR("responsible", "责任人（牵头负责人）", JS_MAX_SHORT, REQ, .example = "王主任"),
+        STR("handler", "承办人（具体办理人员；须签批时必填）", JS_MAX_SHORT, .example = "李科长"),
+        ATTACHMENTS),
     [ACT_REVIEW] =
         FIELDS(BOOL("pass", "通过", REQ, .example = "true"), REASON_L("理由（不通过时必填）", ),
-               ENUM("standard", "审核口径", review_standards, .example = "on_time")),
+               ENUM("not_closed_reason",
+                    "不予结案情形（不通过时必填：unanswered 诉求未解答、unhandled 问题未处置、"
+                    "loop_open 流程未闭环、off_standard 不符合结案标准、other 其他）",
+                    not_closed_reasons, .example = "unhandled"),
+               ENUM("standard", "结案标准（由系统按时限和诉求类型得出；填写时须与之一致）",
+                    review_standards, .example = "on_time")),
     [ACT_CALLBACK] =
         FIELDS(BOOL("unreachable", "联系不上", .example = "false"),
                BOOL("contacted", "承办单位联系过诉求人（联系上时必填）", .example = "true"),
@@ -936,7 +956,7 @@ struct intake {
     const char *channel, *title, *text, *cname, *cphone, *address, *upstream_id;
     int type, level, tier;
     bool anonymous, wants_callback, needs_contact, enterprise, has_coords;
-    int64_t category_id, region_id, upstream_deadline;
+    int64_t category_id, region_id, upstream_deadline, about_unit_id;
     double lat, lon;
     const json_t *attachments;
 };
@@ -987,6 +1007,9 @@ static int read_intake(struct dctx *c, struct intake *in)
         in->has_coords = true;
     }
     TRY(in_bool(c, "enterprise", false, &in->enterprise));
+    TRY(in_id(c, "about_unit_id", false, &in->about_unit_id));
+    if (in->about_unit_id)
+        TRY(check_unit(c, "about_unit_id", in->about_unit_id));
     TRY(in_str(c, "upstream_id", false, 63, &in->upstream_id));
     TRY(in_future(c, "upstream_deadline", false, &in->upstream_deadline));
     if (strcmp(in->channel, "upstream") == 0 && !in->upstream_id)
@@ -1042,6 +1065,7 @@ static int act_intake(struct dctx *c)
     next.lat = in.lat;
     next.lon = in.lon;
     next.enterprise = in.enterprise;
+    next.about_unit_id = in.about_unit_id;
     next.created_at = c->env->now;
     next.status = ST_RECEIVED;
     if ((rc = set_strs(c, &next, &in)) || (rc = add_attachments(c, &next, in.attachments))) {
@@ -1068,7 +1092,7 @@ static int act_verify(struct dctx *c)
 static int act_file(struct dctx *c)
 {
     const char *address, *note;
-    int64_t category, region;
+    int64_t category, region, about;
     int level = c->o->level, tier = c->o->tier;
     struct order next;
     TRY(need_status(c, S(RECEIVED)));
@@ -1079,6 +1103,9 @@ static int act_file(struct dctx *c)
     TRY(in_enum(c, "level", false, js_level_names, &level));
     TRY(in_enum(c, "tier", false, js_tier_names, &tier));
     TRY(in_str(c, "address", false, JS_MAX_ADDRESS, &address));
+    TRY(in_id(c, "about_unit_id", false, &about));
+    if (about)
+        TRY(check_unit(c, "about_unit_id", about));
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
     if (!address && !(c->o->address && *c->o->address))
         return js_fail(c->e, JS_ERULE, "address",
@@ -1092,6 +1119,8 @@ static int act_file(struct dctx *c)
         next.category_id = category;
     if (region)
         next.region_id = region;
+    if (about)
+        next.about_unit_id = about;
     next.level = level;
     next.tier = tier;
     next.filed_at = c->env->now;
@@ -1268,6 +1297,7 @@ static int act_dispatch(struct dctx *c)
     for (int i = 0; i < n_assist; i++)
         assign(&next, targets[nt + i], ASG_ASSIST, now);
     next.tier = tier;
+    next.sign_approved = false; /* the unit it goes to signs it over anew (001 §二(二)) */
     next.dispatched_at = now;
     next.deadline = deadline ? deadline : limit_deadline(c->env, c->o, tier, now);
     next.sign_deadline = deadline_sign(c->p, c->o, tier, now);
@@ -1488,7 +1518,6 @@ static int act_return(struct dctx *c)
     const char *reason, *basis;
     const json_t *att_in;
     json_t *att = NULL;
-    bool leader_signed = false;
     struct order next;
     struct assignment *a = &c->o->units[c->mine];
     int rc;
@@ -1496,27 +1525,39 @@ static int act_return(struct dctx *c)
     TRY(need_lead_type(c));
     if (a->return_pending)
         return js_fail(c->e, JS_ESTATE, "", "your unit's return is already awaiting a decision");
+    bool late = false;
     if (c->p->return_window > 0) {
         int64_t end = deadline_return_end(c->p, c->env->cal, a->dispatched_at);
-        if (c->env->now > end) {
+        if (c->env->now > end && !c->p->late_return_allowed) {
             char when[40];
-            jtime_format(end, when, sizeof when);
-            return js_fail(c->e, JS_EWINDOW, "", "the return window closed at %s", when);
+            jtime_format_cn(end, when, sizeof when);
+            return js_fail(c->e, JS_EWINDOW, "", "退单时限已于%s届满，不能再退单", when);
         }
+        /* 001 附件 三(一)2(2): a late return still goes to the centre, and costs points */
+        late = c->env->now > end;
     }
     TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
     TRY(in_str(c, "legal_basis", c->p->return_needs_basis, JS_MAX_NOTE, &basis));
-    TRY(in_bool(c, "leader_signed", false, &leader_signed));
+    if (late)
+        TRY(put(c, "late", json_true()));
     att_in = json_object_get(c->in, "attachment");
     if (att_in && !json_is_null(att_in)) {
         TRY(check_attachment(c, "attachment", att_in, &att));
         if (json_object_set_new(c->v, "attachment", att))
             return nomem(c);
     }
-    if (a->returns >= 1 && c->p->second_return_needs_attachment && (!att || !leader_signed))
-        return js_fail(c->e, JS_ENEEDATTACH, "attachment",
-                       "a second return needs an attachment signed by the unit's leader "
-                       "(leader_signed: true)");
+    if (a->returns >= 1 && c->p->second_return_needs_attachment) {
+        /* 000 art. 9: 再次回退须上传有承办部门主管领导签署意见的说明; the signature is the leader's
+         * own act, so the leader sends it */
+        if (!att)
+            return js_fail(c->e, JS_ENEEDATTACH, "attachment",
+                           "本单位再次退单，须上传主管领导签署意见的说明（东城规定第九条）");
+        if (c->who->role != ROLE_UNIT_LEADER)
+            return js_fail(c->e, JS_EFORBIDDEN, "attachment",
+                           "再次退单须由本单位主管领导（单位领导账号）签署意见后提交，"
+                           "操作员不能代为签署");
+        TRY(put(c, "signed_by", json_string(c->who->name)));
+    }
     TRY(begin(c, c->o, &next));
     if ((rc = add_attachments(c, &next, att))) {
         order_release(&next);
@@ -1628,30 +1669,52 @@ static int act_return_reject(struct dctx *c)
     return emit_main(c, &next);
 }
 
+/* 签批 (001 §二(二)): the unit's leader signs the order over to the person who handles it. The
+ * leader is the user who acts (a unit_leader), never a name typed by someone else. */
 static int act_sign_approval(struct dctx *c)
 {
-    const char *leader, *handler, *note;
+    const char *handler, *note;
     struct order next;
     TRY(need_status(c, S(HANDLING)));
-    TRY(in_str(c, "leader", true, JS_MAX_SHORT, &leader));
+    if (c->o->sign_approved)
+        return js_fail(c->e, JS_ESTATE, "", "该工单已经签批");
     TRY(in_str(c, "handler", true, JS_MAX_SHORT, &handler));
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
+    TRY(put(c, "leader", json_string(c->who->name)));
     TRY(begin(c, c->o, &next));
     next.sign_approved = true;
     return emit_main(c, &next);
 }
 
+/* Contact with the citizen (001: a non-anonymous citizen is contacted). The unit complained about
+ * never learns who complained (000 art. 3, 003 art. 20): it may not contact the citizen itself,
+ * the platform relays (a dispatcher records the contact it made for the unit, `relay`). */
 static int act_contact(struct dctx *c)
 {
     const char *const *methods = contact_methods;
     int method = 0;
     const char *result;
     struct order next;
+    bool relay = !is_unit_role(c->who->role);
     TRY(need_status(c, S(DISPATCHED) | S(HANDLING)));
     if (c->o->anonymous)
         return js_fail(c->e, JS_ERULE, "anonymous", "an anonymous citizen cannot be contacted");
+    if (!relay && c->o->about_unit_id && c->o->about_unit_id == c->who->unit_id)
+        return js_fail(c->e, JS_ERULE, "about_unit_id",
+                       "本单位是该诉求的被投诉单位，不能直接联系诉求人，也不能知悉其身份；"
+                       "需要联系时由平台转达");
+    if (relay) {
+        struct assignment *held =
+            c->o->about_unit_id ? order_unit(c->o, c->o->about_unit_id) : NULL;
+        if (!held || !held->active)
+            return js_fail(c->e, JS_ERULE, "about_unit_id",
+                           "平台代为联系（转达）只用于由被投诉单位承办的工单，"
+                           "其余工单由承办单位联系诉求人");
+    }
     TRY(in_enum(c, "method", true, methods, &method));
     TRY(in_str(c, "result", true, JS_MAX_NOTE, &result));
+    if (relay)
+        TRY(put(c, "relay", json_true()));
     TRY(begin(c, c->o, &next));
     next.contacted = true;
     return emit_main(c, &next);
@@ -1795,8 +1858,17 @@ static int act_reply(struct dctx *c)
         return js_fail(c->e, JS_ESTATE, "", "your unit has already replied in this round");
     TRY(in_str(c, "result", true, JS_MAX_TEXT, &result));
     TRY(in_enum(c, "closure", true, js_closure_names, &closure));
+    if (c->p->reply_needs_sign_approval && !c->o->sign_approved)
+        return js_fail(
+            c->e, JS_ERULE, "sign_approval",
+            "工单须经本单位主要负责人签批后办理，签批后方可回复（临沭通知第二条第（二）项）；"
+            "请单位领导先签批");
     TRY(in_str(c, "responsible", true, JS_MAX_SHORT, &responsible));
     TRY(in_str(c, "handler", false, JS_MAX_SHORT, &handler));
+    if (c->p->reply_needs_sign_approval && !handler)
+        return js_fail(c->e, JS_EMISSING, "handler",
+                       "回复时须注明牵头负责人（responsible）和具体办理人员（handler）"
+                       "（临沭通知第二条第（二）项）");
     TRY(in_attachments(c, "attachments", 20, &atts));
     TRY(begin(c, c->o, &next));
     if (order_set_str(&next.reply_text, result)) {
@@ -1827,19 +1899,80 @@ static int emit_close(struct dctx *c, struct order *next)
     return close_cascade(c, c->o, 0);
 }
 
+/* The closure standard by the clock (002 art. 17): interim when the reply closed only a stage,
+ * overdue when it came after the handling deadline, else on time. */
+static int timeliness_standard(const struct order *o)
+{
+    if (o->closure == CLOSURE_INTERIM)
+        return STD_INTERIM;
+    if (o->deadline > 0 && o->replied_at > o->deadline)
+        return STD_OVERDUE;
+    return STD_ON_TIME;
+}
+
+/* The closure standard by the order's type (002 art. 17): consultations, suggestions, and the
+ * complaint standard for the requests that ask a problem to be handled (求助、投诉、举报、需求);
+ * -1 for praise, which no standard covers. */
+static int type_standard(const struct order *o)
+{
+    switch (o->type) {
+    case TYPE_CONSULT:
+        return STD_CONSULT;
+    case TYPE_SUGGEST:
+        return STD_SUGGEST;
+    case TYPE_PRAISE:
+        return -1;
+    default:
+        return STD_COMPLAINT;
+    }
+}
+
 static int act_review(struct dctx *c)
 {
     const char *const *standards = review_standards;
     bool pass = false;
-    int standard = 0;
+    int typed = -1, by_clock = timeliness_standard(c->o), by_type = type_standard(c->o), why = 0;
     const char *reason;
     struct order next;
     TRY(need_status(c, S(REPLIED)));
     TRY(in_bool(c, "pass", true, &pass));
     TRY(in_str(c, "reason", !pass, JS_MAX_NOTE, &reason));
-    TRY(in_enum(c, "standard", false, standards, &standard));
+    if (pass && present(c->in, "not_closed_reason"))
+        return js_fail(c->e, JS_EINVAL, "not_closed_reason",
+                       "审核通过时不填不予结案情形 not_closed_reason");
+    TRY(in_enum(c, "not_closed_reason", !pass, not_closed_reasons, &why));
+    TRY(in_enum(c, "standard", false, standards, &typed));
+    if (present(c->in, "standard")) {
+        int derived = typed <= STD_INTERIM ? by_clock : by_type;
+        if (typed != derived) {
+            char replied[40] = "", due[40] = "";
+            jtime_format_cn(c->o->replied_at, replied, sizeof replied);
+            if (c->o->deadline > 0)
+                jtime_format_cn(c->o->deadline, due, sizeof due);
+            if (typed <= STD_INTERIM)
+                return js_fail(c->e, JS_ERULE, "standard",
+                               "结案标准由办理时限得出：本单于%s答复，办理时限%s，应为“%s”，"
+                               "不能按“%s”审核",
+                               replied, due[0] ? due : "未设", review_standard_labels[derived],
+                               review_standard_labels[typed]);
+            return js_fail(c->e, JS_ERULE, "standard",
+                           "结案标准由诉求类型得出：本单为%s件，应为“%s”，不能按“%s”审核",
+                           js_type_labels[c->o->type],
+                           derived >= 0 ? review_standard_labels[derived] : "无类型标准",
+                           review_standard_labels[typed]);
+        }
+    }
+    /* a consultation is answered, not handled in stages (诉求解答) */
+    if (pass && by_type == STD_CONSULT && c->o->closure == CLOSURE_INTERIM)
+        return js_fail(c->e, JS_ERULE, "closure",
+                       "咨询类结案须解答到位，阶段性办结的答复不符合咨询类结案标准，"
+                       "请以不予结案（unanswered）退回");
+    TRY(put(c, "standard", json_string(standards[by_clock])));
+    if (by_type >= 0)
+        TRY(put(c, "type_standard", json_string(standards[by_type])));
     TRY(begin(c, c->o, &next));
     if (!pass) {
+        /* 不予结案: back to the unit for rework (返工) */
         next.status = ST_HANDLING;
         next.reworks++;
         for (int i = 0; i < next.n_units; i++)

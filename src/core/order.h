@@ -58,7 +58,9 @@ struct order {
     bool has_coords;
     double lat, lon;
     bool enterprise;
-    char *attachments; /* JSON array text of {name, kind, url|ref, at, by}; never NULL */
+    int64_t about_unit_id; /* the unit complained about (被投诉单位), 0: none; its users never see
+                              who complained (000 art. 3, 003 art. 20) */
+    char *attachments;     /* JSON array text of {name, kind, url|ref, at, by}; never NULL */
     int64_t created_at, updated_at, filed_at, dispatched_at, replied_at, closed_at, archived_at;
 
     /* routing */

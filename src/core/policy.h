@@ -37,6 +37,8 @@ struct policy {
     int return_window;
     int return_window_unit; /* enum span_unit */
     bool return_needs_basis;
+    bool late_return_allowed; /* 001 附件: a return after the window goes to the platform and costs
+                                 a deduction instead of being refused */
     bool second_return_needs_attachment;
     int coordination_threshold; /* units returned before coordination (000 art. 11) */
     bool first_handler_duty;    /* 001: a unit holding part of the duty keeps the order */
@@ -63,6 +65,8 @@ struct policy {
     int duplicate_warning; /* this many citizens complain about one problem → warning */
     bool verify_upstream;  /* 000 art. 7 */
     bool callback_required_for_answer; /* direct answers go to callback before closing */
+    bool reply_needs_sign_approval; /* 001 §2(2): a reply needs the unit leader's 签批 and names
+                                       the lead and the handler */
 
     char scheme[32]; /* assessment scheme name */
 

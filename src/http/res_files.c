@@ -4,6 +4,7 @@
 #include "compat.h"
 #include "http/res_files.h"
 #include "http/app.h"
+#include "http/res_orders.h"
 #include "http/respond.h"
 #include "util/arena.h"
 #include "util/jfield.h"
@@ -144,8 +145,9 @@ static bool inline_safe(const char *type)
 /* Whether the logged-in user may download f: its uploader while no order refers to it; then
  * whoever may see one of those orders with the citizen's data (platform roles that see citizens
  * unmasked; unit users for the orders their unit holds or held; not auditors, who see citizens
- * masked). *order_id: the order that grants it (0: none, or the uploader's own file). */
-static int may_download(struct app_ctx *c, const struct stored_file *f, bool *ok, int64_t *order_id)
+ * masked). *order_id: the order that grants it (0: none, or the uploader's own file). The file's
+ * name loses the citizen's name and phone when the user's unit is the one complained about. */
+static int may_download(struct app_ctx *c, struct stored_file *f, bool *ok, int64_t *order_id)
 {
     struct store *s = c->store;
     int64_t ids[FILE_MAX_ORDERS];
@@ -181,6 +183,8 @@ static int may_download(struct app_ctx *c, const struct stored_file *f, bool *ok
                 *ok = true;
                 *order_id = o.id;
             }
+        if (*ok && citizen_withheld(&c->who, &o))
+            citizen_scrub_name(&o, f->name, sizeof f->name);
         order_release(&o);
     }
     return 0;

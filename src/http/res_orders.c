@@ -7,6 +7,7 @@
 #include "http/res_orders.h"
 #include "http/respond.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/jfield.h"
 
 #include <stdio.h>
@@ -28,14 +29,141 @@ static const char *const time_fields[] = {"upstream_deadline", "created_at",    
                                           "filed_at",          "dispatched_at",       "replied_at",
                                           "closed_at",         "archived_at",         "deadline",
                                           "sign_deadline",     "ext_requested_until", NULL};
-static const char *const id_fields[] = {"category_id", "region_id",    "master_id",
-                                        "parent_id",   "duplicate_of", NULL};
+static const char *const id_fields[] = {"category_id",  "region_id",     "master_id", "parent_id",
+                                        "duplicate_of", "about_unit_id", NULL};
 
 /* --- presentation ------------------------------------------------------------------------ */
 
 bool masked_role(int role)
 {
     return app_is_unit_role(role) || role == ROLE_AUDITOR;
+}
+
+bool citizen_withheld(const struct actor *who, const struct order *o)
+{
+    return app_is_unit_role(who->role) && who->unit_id && o->about_unit_id == who->unit_id;
+}
+
+/* True when who sees o's citizen masked: masked roles, unless the order needs contact, and
+ * always the unit complained about. */
+static bool citizen_masked_for(const struct actor *who, const struct order *o)
+{
+    return masked_role(who->role) && (!o->needs_contact || citizen_withheld(who, o));
+}
+
+/* Characters (not bytes) of UTF-8 text. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* The digits of s (at most n - 1 of them) into out. */
+static void digits_of(const char *s, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; s && *s && k + 1 < n; s++)
+        if (*s >= '0' && *s <= '9')
+            out[k++] = *s;
+    out[k] = '\0';
+}
+
+/* s with every occurrence of the needles (NULL-ended; "" ones skipped) replaced by "***";
+ * a new string, or NULL when nothing changed or out of memory. */
+static char *scrub_text(const char *s, const char *const *needles)
+{
+    struct buf b;
+    bool changed = false;
+    buf_init(&b, 0);
+    while (*s) {
+        size_t hit = 0;
+        for (const char *const *n = needles; *n && !hit; n++)
+            if ((*n)[0] && strncmp(s, *n, strlen(*n)) == 0)
+                hit = strlen(*n);
+        if (hit) {
+            changed = true;
+            if (buf_puts(&b, "***"))
+                goto fail;
+            s += hit;
+        } else if (buf_append(&b, s++, 1)) {
+            goto fail;
+        }
+    }
+    if (!changed)
+        goto fail;
+    if (b.len == 0 && buf_puts(&b, ""))
+        goto fail;
+    return buf_steal(&b);
+fail:
+    buf_release(&b);
+    return NULL;
+}
+
+/* Replaces the citizen's name (two characters or more) and phone (as written and as bare digits,
+ * seven or more) in every string inside j, keys left alone. */
+static void scrub_json(json_t *j, const struct order *o)
+{
+    char digits[40];
+    const char *name = o->citizen_name && utf8_chars(o->citizen_name) >= 2 ? o->citizen_name : "";
+    const char *phone = o->citizen_phone && strlen(o->citizen_phone) >= 7 ? o->citizen_phone : "";
+    digits_of(o->citizen_phone, digits, sizeof digits);
+    if (strlen(digits) < 7)
+        digits[0] = '\0';
+    const char *const needles[] = {name, phone, digits, NULL};
+    if (!name[0] && !phone[0] && !digits[0])
+        return;
+    const char *k;
+    json_t *v;
+    size_t i;
+    if (json_is_object(j)) {
+        void *tmp;
+        json_object_foreach_safe(j, tmp, k, v)
+        {
+            if (json_is_string(v)) {
+                char *s = scrub_text(json_string_value(v), needles);
+                if (s)
+                    json_object_set_new(j, k, json_string(s));
+                free(s);
+            } else {
+                scrub_json(v, o);
+            }
+        }
+    } else if (json_is_array(j)) {
+        json_array_foreach(j, i, v)
+        {
+            if (json_is_string(v)) {
+                char *s = scrub_text(json_string_value(v), needles);
+                if (s)
+                    json_array_set_new(j, i, json_string(s));
+                free(s);
+            } else {
+                scrub_json(v, o);
+            }
+        }
+    }
+}
+
+void citizen_scrub_name(const struct order *o, char *name, size_t n)
+{
+    json_t *j = json_pack("{ss}", "name", name);
+    if (!j)
+        return;
+    scrub_json(j, o);
+    snprintf(name, n, "%s", json_string_value(json_object_get(j, "name")));
+    json_decref(j);
+}
+
+/* Withholds the citizen from the unit complained about: no name, no phone (not even masked),
+ * and the name and the phone taken out of every text, attachment name and argument of j. */
+static void withhold_citizen(json_t *j, const struct order *o)
+{
+    static const char *const keys[] = {"citizen_name", "citizen_phone"};
+    for (size_t i = 0; i < JS_ARRAY_LEN(keys); i++)
+        if (json_object_get(j, keys[i]))
+            json_object_set_new(j, keys[i], json_string(""));
+    scrub_json(j, o);
 }
 
 /* True when a unit user may see o: its unit holds (or held) an assignment. Platform roles see
@@ -181,6 +309,11 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
         }
     }
 
+    if (units && o->about_unit_id) {
+        struct unit un;
+        if (units->ops->unit_get(units, o->about_unit_id, &un) == 0)
+            json_object_set_new(j, "about_unit_name", json_string(un.name));
+    }
     if (!detail) {
         static const char *const drop[] = {"citizen_name", "citizen_phone", "text",
                                            "reply_text",   "attachments",   NULL};
@@ -193,9 +326,12 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
     json_object_set_new(j, "attachments", json_is_array(att) ? att : json_array());
     if (att && !json_is_array(att))
         json_decref(att);
-    bool mask = masked_role(who->role) && !o->needs_contact;
+    bool mask = citizen_masked_for(who, o), withheld = citizen_withheld(who, o);
     json_object_set_new(j, "citizen_masked", json_boolean(mask));
-    if (mask)
+    json_object_set_new(j, "citizen_withheld", json_boolean(withheld));
+    if (withheld)
+        withhold_citizen(j, o);
+    else if (mask)
         mask_citizen(j);
     else if ((o->citizen_name && o->citizen_name[0]) || (o->citizen_phone && o->citizen_phone[0]))
         *unmasked = true;
@@ -426,7 +562,8 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
 struct timeline_ctx {
     json_t *events;
     bool mask;
-    bool unmasked; /* unmasked citizen data was put into the timeline */
+    const struct order *withhold; /* the order whose citizen is withheld from the reader, or NULL */
+    bool unmasked;                /* unmasked citizen data was put into the timeline */
 };
 
 static json_t *status_json(int st)
@@ -441,7 +578,9 @@ static int timeline_one(void *ctx, const struct event *ev)
     args = json_is_object(args) ? json_deep_copy(args) : json_object();
     const char *cn = json_string_value(json_object_get(args, "citizen_name"));
     const char *cp = json_string_value(json_object_get(args, "citizen_phone"));
-    if (t->mask)
+    if (t->withhold)
+        withhold_citizen(args, t->withhold);
+    else if (t->mask)
         mask_citizen(args);
     else if ((cn && cn[0]) || (cp && cp[0]))
         t->unmasked = true;
@@ -483,7 +622,8 @@ static void get_order(void *ap, struct http_request *req, struct http_response *
         goto out;
     bool unmasked = false;
     j = order_api_json(&o, &c->who, app_now(a), true, &unmasked, c->store);
-    struct timeline_ctx t = {json_array(), masked_role(c->who.role) && !o.needs_contact, false};
+    struct timeline_ctx t = {json_array(), citizen_masked_for(&c->who, &o),
+                             citizen_withheld(&c->who, &o) ? &o : NULL, false};
     int rc = c->store->ops->event_each(c->store, o.id, timeline_one, &t);
     if (rc || !j) {
         json_decref(t.events);

@@ -13,6 +13,13 @@
  * orders up by citizen either. */
 bool masked_role(int role);
 
+/* True when who is a user of the unit o complains about (被投诉单位): the citizen's identity never
+ * reaches it (000 art. 3, 003 art. 20), not even when the order needs contact. */
+bool citizen_withheld(const struct actor *who, const struct order *o);
+/* Takes the citizen's name and phone out of name (a file name of n bytes), for the readers of
+ * citizen_withheld. */
+void citizen_scrub_name(const struct order *o, char *name, size_t n);
+
 /* The API form of an order (new reference): enums by name with Chinese labels, times in ISO
  * text, 0 ids as null. The summary form (detail false) leaves out the citizen, the texts and
  * the attachments; the detail form masks the citizen for masked roles unless the order needs

@@ -383,6 +383,9 @@ static int scan_args(const char *p, const char *end, struct fact_event *fe)
         } else if (key_is(k, kl, "unjustified")) {
             fe->args |= FA_UNJUSTIFIED;
             fe->a_unjustified = is_true(v, ve);
+        } else if (key_is(k, kl, "late")) {
+            fe->args |= FA_LATE;
+            fe->a_late = is_true(v, ve);
         } else if (key_is(k, kl, "pass")) {
             fe->args |= FA_PASS;
             fe->a_pass = !is_false(v, ve);

@@ -430,6 +430,10 @@ static const char reports_sql[] =
     "CREATE TRIGGER reports_no_truncate BEFORE TRUNCATE ON reports"
     " FOR EACH STATEMENT EXECUTE FUNCTION jiesu_append_only();";
 
+/* order.about_unit_id: the unit an order complains about (issue 14). */
+static const char about_unit_sql[] =
+    "ALTER TABLE orders ADD COLUMN about_unit_id BIGINT NOT NULL DEFAULT 0;";
+
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -447,6 +451,8 @@ const struct pg_migration pg_migrations[] = {
     {12, "reports: issued reports, append-only", reports_sql, false},
     {13, "assessment: facts, repeats, appeals, items, schemes; append-only records",
      pg_assess_schema_sql, false},
+    /* reindexes: the index of migration 8 reads whole orders, this column included */
+    {15, "orders.about_unit_id: the unit complained about", about_unit_sql, true},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

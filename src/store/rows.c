@@ -80,7 +80,8 @@ const struct store_order_col store_order_cols[] = {
     {"supervisions_open", COL_INT},
     {"extensions", COL_INT},
     {"close_kind", COL_INT},
-    {"hang_since", COL_INT}, /* migration 4 */
+    {"hang_since", COL_INT},    /* migration 4 */
+    {"about_unit_id", COL_INT}, /* migration 15 */
 };
 const int store_n_order_cols = (int)JS_ARRAY_LEN(store_order_cols);
 

@@ -456,6 +456,10 @@ static const char hotspot_sql[] =
     ") STRICT;"
     "CREATE INDEX hotspot_notes_warning ON hotspot_notes(warning_id);";
 
+/* order.about_unit_id: the unit an order complains about (issue 14). */
+static const char about_unit_sql[] =
+    "ALTER TABLE orders ADD COLUMN about_unit_id INTEGER NOT NULL DEFAULT 0;";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -473,6 +477,7 @@ const struct sqlite_migration sqlite_migrations[] = {
     {12, "reports: issued reports, append-only", sqlite_report_schema_sql, false},
     {13, "assessment: facts, repeats, appeals, items, schemes; append-only records",
      sqlite_assess_schema_sql, false},
+    {15, "orders.about_unit_id: the unit complained about", about_unit_sql, false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

@@ -551,7 +551,10 @@ static int pg_schema_version(struct store *s, int *out)
 
 static int reindex_all(struct pgs *p);
 
-static int migrate_one(struct pgs *p, const struct pg_migration *m, struct js_error *e)
+/* Applies m in a transaction of its own; reindex: rebuild the search index with it (see
+ * pg_migrate for when that is left to a later migration). */
+static int migrate_one(struct pgs *p, const struct pg_migration *m, bool reindex,
+                       struct js_error *e)
 {
     PGresult *r = NULL;
     struct pp a = {.n = 0};
@@ -575,7 +578,7 @@ static int migrate_one(struct pgs *p, const struct pg_migration *m, struct js_er
         goto out;
     }
     PQclear(r);
-    if (m->reindex && (rc = reindex_all(p)) != 0) {
+    if (reindex && (rc = reindex_all(p)) != 0) {
         js_fail(e, -rc, "db", "migration %d (%s): the search index cannot be rebuilt", m->version,
                 m->name);
         goto out;
@@ -630,9 +633,18 @@ static int pg_migrate(struct store *s, struct js_error *e)
                      latest);
         goto out;
     }
-    for (int i = 0; i < pg_n_migrations && !rc; i++)
-        if (pg_migrations[i].version > have)
-            rc = migrate_one(p, &pg_migrations[i], e);
+    /* the index is rebuilt from whole orders, which need every column: a reindexing migration
+     * followed by one that adds a column to orders (and reindexes itself) leaves it to that one,
+     * so that a run stopped in between still ends with the index rebuilt */
+    for (int i = 0; i < pg_n_migrations && !rc; i++) {
+        if (pg_migrations[i].version <= have)
+            continue;
+        bool reindex = pg_migrations[i].reindex;
+        for (int j = i + 1; reindex && j < pg_n_migrations; j++)
+            if (pg_migrations[j].reindex)
+                reindex = false;
+        rc = migrate_one(p, &pg_migrations[i], reindex, e);
+    }
 out:
     px(p, MIGRATE_UNLOCK, NULL, NULL, NULL);
     return rc;

@@ -107,7 +107,7 @@ describe('every action through its route', () => {
     await must(o, 'op-s1', 'sign', { note: '已签收' });
     assert.equal(o.status, 'handling');
     await must(o, 'op-s1', 'contact', { method: 'phone', result: '已电话联系诉求人' });
-    await must(o, 'lead-s1', 'sign_approval', { leader: '陈主任', handler: '冯操作' });
+    await must(o, 'lead-s1', 'sign_approval', { handler: '冯操作' });
     await must(o, 'leader1', 'instruct', { text: '请街道尽快处理，注意噪音扰民问题。' });
     await must(o, 'dispatcher1', 'urge', { note: '请加快办理' });
     await must(o, 'supervisor1', 'supervise', { reason: '群众反映强烈', kind: 'overdue' });
@@ -127,7 +127,7 @@ describe('every action through its route', () => {
     await must(o, 'op-s1', 'hang_lift', { note: '整改完成' });
     await must(o, 'op-s1', 'reply', { result: '已责令夜间停工', closure: 'resolved', responsible: '冯操作' });
     assert.equal(o.status, 'replied');
-    await must(o, 'reviewer1', 'review', { pass: false, reason: '未附整改照片' });
+    await must(o, 'reviewer1', 'review', { pass: false, reason: '未附整改照片', not_closed_reason: 'unhandled' });
     assert.equal(o.status, 'handling');
     await must(o, 'op-s1', 'reply', {
       result: '已责令夜间停工并复查', closure: 'resolved', responsible: '冯操作',
@@ -211,7 +211,7 @@ describe('every action through its route', () => {
     const second = await o.act(org.as('op-s2'), 'return', { reason: '再次退单', legal_basis: '同上' });
     assertError(second, 422, 'attachment_required', 'attachment');
     await must(o, 'lead-s2', 'return', {
-      reason: '再次退单', legal_basis: '同上', leader_signed: true,
+      reason: '再次退单', legal_basis: '同上',
       attachment: { name: '退单说明（领导签字）.pdf', url: 'https://files.example.org/return.pdf' },
     });
     await must(o, 'dispatcher1', 'return_approve', { note: '改派' });

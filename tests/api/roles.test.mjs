@@ -16,7 +16,7 @@ const MATRIX = {
   agent: INTAKE_ACTIONS,
   dispatcher: [...INTAKE_ACTIONS, 'dispatch', 'merge', 'split', 'return_approve', 'return_reject',
     'extension_decide', 'hang_decide', 'hang_lift', 'review', 'callback', 'reopen', 'close',
-    'archive', 'urge'],
+    'archive', 'urge', 'contact'],
   reviewer: ['review', 'close'],
   callback: ['callback', 'reopen', 'close'],
   supervisor: ['urge', 'supervise', 'force_close', 'hang_decide', 'instruct', 'warn',
@@ -88,7 +88,7 @@ describe('role × action matrix', () => {
   test('an allowed action really runs for each role that may do it (a sample per role)', async () => {
     const o = await dispatched(server, org, { unit: 'street1' });
     await o.must(org.as('op-s1'), 'sign');
-    await o.must(org.as('lead-s1'), 'sign_approval', { leader: '陈主任', handler: '冯操作' });
+    await o.must(org.as('lead-s1'), 'sign_approval', { handler: '冯操作' });
     await o.must(org.as('leader1'), 'instruct', { text: '抓紧办理' });
     await o.must(org.as('supervisor1'), 'urge', {});
     await o.must(org.as('op-s1'), 'reply', { result: '已处理', closure: 'resolved', responsible: '冯操作' });

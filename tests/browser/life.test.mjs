@@ -178,7 +178,6 @@ test('an order lives its whole life through the UI', async () => {
   const leadB = await as(`lead-${units.B.code}`);
   await openOrder(leadB);
   await act(leadB, 'sign_approval', async (p) => {
-    await p.fill('.modal [data-field=leader] input', '陈主任');
     await p.fill('.modal [data-field=handler] input', '王科员');
   });
   await expectStatus(leadB, 'handling');
@@ -212,7 +211,6 @@ test('an order lives its whole life through the UI', async () => {
     await visit(reviewer, `#/review`);
     await act(reviewer, 'review', async (p) => {
       await p.check('.modal [data-field=pass] input[value=true]');
-      await p.selectOption('.modal [data-field=standard] select', 'on_time');
     }, row(orderRef.number));
   };
   await review();
@@ -347,26 +345,25 @@ test('dispatcher merges, splits, and dispatches to a dual and an assisting unit'
   assert.deepEqual(children.map((o) => o.title).sort(), ['景山前街垃圾未清运', '景山前街夜间噪音']);
 });
 
-test('a second return needs the leader-signed attachment', async () => {
+test('a second return needs the leader-signed attachment, sent by the leader', async () => {
   const d = await as('dispatcher1');
   const n = await intakeOrder(d, '景山前街井盖缺失');
   await visit(d, `#/order/${n}`);
   await act(d, 'file');
   await act(d, 'dispatch', async (p) => pick(p, '.modal [data-field=unit_id]', units.A.name));
   const opA = await as(`op-${units.A.code}`);
-  const ret = async (withAttachment) => {
-    await visit(opA, `#/order/${n}`);
-    await opA.click('button[data-action=return]');
-    await opA.waitForSelector('.modal form');
-    await opA.fill('.modal [data-field=reason] textarea', '井盖属自来水公司产权。');
-    await opA.fill('.modal [data-field=legal_basis] textarea', '地下管线产权单位负责维护。');
+  const ret = async (withAttachment, p = opA) => {
+    await visit(p, `#/order/${n}`);
+    await p.click('button[data-action=return]');
+    await p.waitForSelector('.modal form');
+    await p.fill('.modal [data-field=reason] textarea', '井盖属自来水公司产权。');
+    await p.fill('.modal [data-field=legal_basis] textarea', '地下管线产权单位负责维护。');
     if (withAttachment) {
-      await opA.setInputFiles('.modal [data-field=attachment] input[type=file]', {
+      await p.setInputFiles('.modal [data-field=attachment] input[type=file]', {
         name: '领导签字说明.txt', mimeType: 'text/plain', buffer: Buffer.from('主管领导意见：同意退回。'),
       });
-      await opA.check('.modal [data-field=leader_signed] input');
     }
-    await opA.click('.modal button[type=submit]');
+    await p.click('.modal button[type=submit]');
   };
   await ret(false);
   await opA.waitForSelector('.modal', { state: 'detached' });
@@ -376,11 +373,13 @@ test('a second return needs the leader-signed attachment', async () => {
   // The second return: the form asks for the signed attachment before sending anything.
   await ret(false);
   await opA.waitForSelector('.modal [data-field=attachment].invalid');
-  assert.match(await opA.textContent('.modal [data-field=attachment] .hint'), /第二次退单/);
+  assert.match(await opA.textContent('.modal [data-field=attachment] .hint'), /第二次退单.*单位领导本人提交/);
   await opA.click('.modal button:text("取消")');
-  await ret(true);
-  await opA.waitForSelector('.modal', { state: 'detached' });
-  await expectStatus(opA, 'returned');
+  // the signature is the leader's own act: the unit's leader sends the second return
+  const leadA = await as(`lead-${units.A.code}`);
+  await ret(true, leadA);
+  await leadA.waitForSelector('.modal', { state: 'detached' });
+  await expectStatus(leadA, 'returned');
   assert.equal((await statusOf(n)).attachments.length, 1);
 });
 

@@ -508,6 +508,16 @@ static void test_projection_matches_json(void **state)
                  (long long)f.unit_dept[0]);
         fx_ok(&f, disp, ACT_DISPATCH, id, args);
         fx_ok(&f, op, ACT_SIGN, id, "{}");
+        if (i == 4) { /* a return after the 1-working-day window (超期回退, 001 附件 三(一)2(2)) */
+            fx_advance(&f, 3 * 24 * HOUR);
+            fx_ok(&f, op, ACT_RETURN, id,
+                  "{\"reason\":\"非本单位\\\"职责\\\"\",\"legal_basis\":\"三定\"}");
+            fx_ok(&f, disp, ACT_RETURN_REJECT, id,
+                  "{\"reason\":\"属本单位\",\"unjustified\":false}");
+        }
+        /* 签批 by the unit's leader (001 §二(二)) */
+        fx_ok(&f, fx_unit_actor(&f, 2, true), ACT_SIGN_APPROVAL, id,
+              "{\"handler\":\"李\\\"科员\\\"\"}");
         snprintf(args, sizeof args, "{\"reason\":\"反复\\\"投诉\\\"\",\"kind\":\"%s\"}", kinds[i]);
         fx_ok(&f, sup, ACT_SUPERVISE, id, args);
         if (i % 2)
@@ -515,10 +525,13 @@ static void test_projection_matches_json(void **state)
         fx_advance(&f, HOUR);
         fx_ok(&f, op, ACT_REPLY, id,
               i == 5
-                  ? "{\"result\":\"解释\\\\说明\",\"closure\":\"explained\",\"responsible\":\"王\"}"
-                  : "{\"result\":\"\\\"已\\\"\",\"closure\":\"resolved\",\"responsible\":\"王\"}");
+                  ? "{\"result\":\"解释\\\\说明\",\"closure\":\"explained\",\"responsible\":\"王\","
+                    "\"handler\":\"李\"}"
+                  : "{\"result\":\"\\\"已\\\"\",\"closure\":\"resolved\",\"responsible\":\"王\","
+                    "\"handler\":\"李\"}");
         fx_ok(&f, &f.as[ROLE_REVIEWER], ACT_REVIEW, id,
-              i == 3 ? "{\"pass\":false,\"reason\":\"\\\\\"}" : "{\"pass\":true}");
+              i == 3 ? "{\"pass\":false,\"reason\":\"\\\\\",\"not_closed_reason\":\"other\"}"
+                     : "{\"pass\":true}");
     }
     struct assess_store *st;
     struct js_error e;

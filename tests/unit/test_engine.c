@@ -70,6 +70,8 @@ static void whole_life(const char *preset)
     fx_advance(&f, 1800);
     const struct actor *op = fx_unit_actor(&f, 0, false);
     fx_ok(&f, op, ACT_SIGN, id, "{}");
+    /* 签批 by the unit's leader (needed for a reply under linshu-2020, 001 §二(二)) */
+    fx_ok(&f, fx_unit_actor(&f, 0, true), ACT_SIGN_APPROVAL, id, "{\"handler\":\"李科员\"}");
 
     struct order o;
     fx_get(&f, id, &o);
@@ -86,9 +88,10 @@ static void whole_life(const char *preset)
     order_release(&o);
 
     const char *reply = "{\"result\":\"已约谈施工单位，夜间停止施工。\",\"closure\":\"resolved\","
-                        "\"responsible\":\"王科长\"}";
+                        "\"responsible\":\"王科长\",\"handler\":\"李科员\"}";
     fx_ok(&f, op, ACT_REPLY, id, reply);
-    fx_ok(&f, rev, ACT_REVIEW, id, "{\"pass\":false,\"reason\":\"未附现场照片\"}");
+    fx_ok(&f, rev, ACT_REVIEW, id,
+          "{\"pass\":false,\"reason\":\"未附现场照片\",\"not_closed_reason\":\"unhandled\"}");
     fx_ok(&f, op, ACT_REPLY, id, reply);
     fx_ok(&f, rev, ACT_REVIEW, id, "{\"pass\":true}");
     fx_ok(&f, cb, ACT_CALLBACK, id,
@@ -115,12 +118,26 @@ static void whole_life(const char *preset)
     assert_int_equal(a->returns, 1);
     assert_true(order_lead(&o)->unit_id == f.unit_street[0]);
 
-    static const int expected[] = {
-        ACT_INTAKE,           ACT_FILE,     ACT_DISPATCH, ACT_RETURN,
-        ACT_RETURN_APPROVE,   ACT_DISPATCH, ACT_SIGN,     ACT_EXTENSION_REQUEST,
-        ACT_EXTENSION_DECIDE, ACT_REPLY,    ACT_REVIEW,   ACT_REPLY,
-        ACT_REVIEW,           ACT_CALLBACK, ACT_REOPEN,   ACT_REPLY,
-        ACT_REVIEW,           ACT_CALLBACK, ACT_CLOSE};
+    static const int expected[] = {ACT_INTAKE,
+                                   ACT_FILE,
+                                   ACT_DISPATCH,
+                                   ACT_RETURN,
+                                   ACT_RETURN_APPROVE,
+                                   ACT_DISPATCH,
+                                   ACT_SIGN,
+                                   ACT_SIGN_APPROVAL,
+                                   ACT_EXTENSION_REQUEST,
+                                   ACT_EXTENSION_DECIDE,
+                                   ACT_REPLY,
+                                   ACT_REVIEW,
+                                   ACT_REPLY,
+                                   ACT_REVIEW,
+                                   ACT_CALLBACK,
+                                   ACT_REOPEN,
+                                   ACT_REPLY,
+                                   ACT_REVIEW,
+                                   ACT_CALLBACK,
+                                   ACT_CLOSE};
     struct timeline t = {.n = 0};
     assert_int_equal(f.store->ops->event_each(f.store, id, collect, &t), 0);
     assert_int_equal(t.n, (int)JS_ARRAY_LEN(expected));
@@ -155,15 +172,28 @@ static void life_beijing(void **state)
     whole_life("beijing-2020");
 }
 
+/* Whether the last return event of an order was recorded as late. */
+static int late_seen;
+static int find_late(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    if (ev->action == ACT_RETURN)
+        late_seen = json_is_true(json_object_get(json_object_get(ev->payload, "args"), "late"));
+    return 0;
+}
+
 /* The return window differs by preset: 2 calendar days (000 art. 9) against 1 working day
  * (001 §2(3)). Wednesday 10:00 → Thursday 15:00 is inside the first and outside the second;
- * Friday 16:00 → Monday 10:00 is outside the first and inside the second. */
+ * Friday 16:00 → Monday 10:00 is outside the first and inside the second. After its window
+ * dongcheng refuses a return; linshu takes it, late (超期回退 costs 0.2 points, 001 附件
+ * 三(一)2(2)). */
 static void return_window_follows_preset(void **state)
 {
     const char *presets[] = {"dongcheng-2016", "linshu-2020"};
     const char *dispatched[] = {"2026-11-18T10:00:00+08:00", "2026-11-20T16:00:00+08:00"};
     const int64_t delay[] = {29 * 3600, 2 * 86400 + 18 * 3600};
-    const int expect[2][2] = {{0, -JS_EWINDOW}, {-JS_EWINDOW, 0}}; /* [preset][scenario] */
+    const int expect[2][2] = {{0, -JS_EWINDOW}, {0, 0}}; /* [preset][scenario] */
+    const int late[2][2] = {{0, 0}, {1, 0}};
     for (int p = 0; p < 2; p++)
         for (int sc = 0; sc < 2; sc++) {
             struct fixture f;
@@ -176,9 +206,12 @@ static void return_window_follows_preset(void **state)
             fx_ok(&f, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, id, args);
             fx_advance(&f, delay[sc]);
             const char *ret = "{\"reason\":\"非本单位职责\",\"legal_basis\":\"三定方案\"}";
-            if (expect[p][sc] == 0)
+            if (expect[p][sc] == 0) {
                 fx_ok(&f, fx_unit_actor(&f, 2, false), ACT_RETURN, id, ret);
-            else
+                late_seen = -1;
+                assert_int_equal(f.store->ops->event_each(f.store, id, find_late, NULL), 0);
+                assert_int_equal(late_seen, late[p][sc]);
+            } else
                 fx_refused(&f, fx_unit_actor(&f, 2, false), ACT_RETURN, id, ret, expect[p][sc]);
             fixture_close(&f);
         }

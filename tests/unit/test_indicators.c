@@ -120,7 +120,7 @@ static void s_dispatch(struct sim *s, int64_t at, int64_t unit, int64_t deadline
     emit(s, ACT_SIGN, at + HOUR, unit, &nx, NULL);
 }
 
-static void s_return(struct sim *s, int64_t at, int64_t unit)
+static void s_return_as(struct sim *s, int64_t at, int64_t unit, bool late)
 {
     struct order nx;
     next_of(s, &nx);
@@ -129,7 +129,15 @@ static void s_return(struct sim *s, int64_t at, int64_t unit)
     a->return_pending = true;
     nx.returns++;
     nx.status = ST_RETURNED;
-    emit(s, ACT_RETURN, at, unit, &nx, json_pack("{ss}", "reason", "不属于本单位职责"));
+    json_t *args = json_pack("{ss}", "reason", "不属于本单位职责");
+    if (late) /* after the return window (超期回退) */
+        json_object_set_new(args, "late", json_true());
+    emit(s, ACT_RETURN, at, unit, &nx, args);
+}
+
+static void s_return(struct sim *s, int64_t at, int64_t unit)
+{
+    s_return_as(s, at, unit, false);
 }
 
 /* unjustified: 1 true, 0 false, -1 absent (which means true) */
@@ -670,10 +678,10 @@ static void test_linshu_indicators(void **state)
 
     /* 1: satisfied at the first callback → 一次办好 */
     plain(&w, U, t, CLOSURE_RESOLVED, DAY, 1, SAT_SATISFIED);
-    /* 2: unsatisfied, reopened at district level, then satisfied → 重办满意 */
+    /* 2: unsatisfied, sent back by the city centre, then satisfied → 重办满意 */
     struct sim *s = plain(&w, U, t + HOUR, CLOSURE_RESOLVED, DAY, -1, SAT_NONE);
     s_callback(s, t + 2 * DAY, 1, 0, SAT_UNSATISFIED);
-    s_reopen(s, t + 3 * DAY, false, t + 10 * DAY);
+    s_reopen(s, t + 3 * DAY, true, t + 10 * DAY);
     s_reply(s, t + 4 * DAY, U, CLOSURE_RESOLVED);
     s_review(s, t + 4 * DAY + HOUR, true);
     s_callback(s, t + 4 * DAY + 2 * HOUR, 1, 1, SAT_SATISFIED);
@@ -720,6 +728,37 @@ static void test_linshu_indicators(void **state)
     NEAR(val(&tb, U, IND_DISTRICT_REOPEN_RATE), 0); /* once is not twice */
     NEAR(val(&tb, U, IND_UPSTREAM_REOPEN_RATE), 1.0 / 5);
     NEAR(val(&tb, U, IND_RESPONDED_RATE), 4.0 / 5);
+    ind_table_release(&tb);
+    /* the same order reopened by the district's own callback is no 重办满意: the seed counts
+     * orders 被市级热线受理中心发回重办后 only */
+    static struct world w2;
+    memset(&w2, 0, sizeof w2);
+    s = plain(&w2, U, t, CLOSURE_RESOLVED, DAY, -1, SAT_NONE);
+    s_callback(s, t + 2 * DAY, 1, 0, SAT_UNSATISFIED);
+    s_reopen(s, t + 3 * DAY, false, t + 10 * DAY);
+    s_reply(s, t + 4 * DAY, U, CLOSURE_RESOLVED);
+    s_review(s, t + 4 * DAY + HOUR, true);
+    s_callback(s, t + 4 * DAY + 2 * HOUR, 1, 1, SAT_SATISFIED);
+    world_table(&w2, units, 1, &p, &prm, 0, 0, 0, &tb);
+    NEAR(val(&tb, U, IND_REOPEN_RATE), 1);
+    NEAR(val(&tb, U, IND_REOPEN_SATISFIED_RATE), 0);
+    NEAR(val(&tb, U, IND_PROCESS_DEDUCTION), 0);
+    ind_table_release(&tb);
+    /* a return after the window is taken and costs 0.2 (001 附件 三(一)2(2)③ 超期回退); one in
+     * time costs nothing (the reject below is not unjustified) */
+    s = new_order(&w2, t + HOUR);
+    s_dispatch(s, t + HOUR, U, t + 40 * DAY); /* beyond the cut-off: never overdue */
+    s_return_as(s, t + 3 * DAY, U, true);
+    s_return_reject(s, t + 3 * DAY + HOUR, U, 0);
+    s = new_order(&w2, t + 2 * HOUR);
+    s_dispatch(s, t + 2 * HOUR, U, t + 40 * DAY);
+    s_return_as(s, t + 3 * HOUR, U, false);
+    s_return_reject(s, t + 4 * HOUR, U, 0);
+    world_table(&w2, units, 1, &p, &prm, 0, 0, 0, &tb);
+    NEAR(val(&tb, U, IND_PROCESS_DEDUCTION), 0.2);
+    ind_table_release(&tb);
+    world_release(&w2);
+    world_table(&w, units, 1, &p, &prm, 0, 0, 0, &tb);
     NEAR(val(&tb, U, IND_EXPLAINED_RATIO), 1.0 / 5);
     /* 2 unjustified × 0.5 + 1 insisted × 0.2 + 1 late reply × 0.2 + 1 overdue unreplied × 0.2 */
     NEAR(val(&tb, U, IND_PROCESS_DEDUCTION), 2 * 0.5 + 0.2 + 0.2 + 0.2);

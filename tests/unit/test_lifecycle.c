@@ -326,6 +326,7 @@ static void test_role_matrix(void **state)
     assert_false(lifecycle_role_allows(ROLE_LEADER, ACT_CLOSE));
     assert_true(lifecycle_role_allows(ROLE_UNIT_OPERATOR, ACT_SIGN));
     assert_false(lifecycle_role_allows(ROLE_UNIT_OPERATOR, ACT_SIGN_APPROVAL));
+    assert_true(lifecycle_role_allows(ROLE_DISPATCHER, ACT_CONTACT)); /* relays only */
     assert_true(lifecycle_role_allows(ROLE_UNIT_LEADER, ACT_SIGN_APPROVAL));
     assert_true(lifecycle_role_allows(ROLE_UNIT_LEADER, ACT_REPLY));
     assert_true(lifecycle_role_allows(ROLE_SYSTEM, ACT_FORCE_CLOSE));
@@ -874,6 +875,29 @@ static void test_return_window_workdays(void **state)
     no(JS_EWINDOW, "", U(102), ACT_RETURN, b, "{'reason':'非本单位职责'}");
 }
 
+/* 001 附件 三(一)2(2): under linshu-2020 a return after the 1-working-day window is still made
+ * through the centre, recorded late (it costs 0.2 points); where late returns are not allowed it
+ * is refused. */
+static void test_late_return(void **state)
+{
+    struct policy p = linshu();
+    p.late_return_allowed = true;
+    make_world(&p);
+    int64_t a = dispatched(101), b = dispatched(102);
+    lcw_at(W, "2026-11-23T09:30:00+08:00");
+    ok(U(101), ACT_RETURN, a, "{'reason':'非本单位职责'}");
+    assert_null(json_object_get(last_args(), "late"));
+    lcw_at(W, "2026-11-23T10:00:01+08:00");
+    ok(U(102), ACT_RETURN, b, "{'reason':'非本单位职责'}");
+    assert_true(json_is_true(json_object_get(last_args(), "late")));
+    assert_int_equal(O(b)->status, ST_RETURNED); /* the centre decides */
+    p.late_return_allowed = false;
+    make_world(&p);
+    int64_t c = dispatched(101);
+    lcw_at(W, "2026-11-23T10:00:01+08:00");
+    no(JS_EWINDOW, "", U(101), ACT_RETURN, c, "{'reason':'非本单位职责'}");
+}
+
 static void test_return_by_assist_refused(void **state)
 {
     int64_t id = filed();
@@ -891,13 +915,20 @@ static void test_second_return_needs_attachment(void **state)
     ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101,'note':'经核实仍属该单位'}");
     no(JS_ENEEDATTACH, "attachment", U(101), ACT_RETURN, id,
        "{'reason':'仍有异议','legal_basis':'三定方案'}");
-    no(JS_ENEEDATTACH, "attachment", U(101), ACT_RETURN, id,
+    no(JS_ENEEDATTACH, "attachment", &unit_leader_101, ACT_RETURN, id,
+       "{'reason':'仍有异议','legal_basis':'三定方案'}");
+    /* the leader's signature is the leader's own act: the operator cannot tick it */
+    no(JS_EFORBIDDEN, "attachment", U(101), ACT_RETURN, id,
        "{'reason':'仍有异议','legal_basis':'三定方案','attachment':{'name':'说明.pdf','url':'u'}}");
-    no(JS_EMISSING, "attachment.url", U(101), ACT_RETURN, id,
-       "{'reason':'r','legal_basis':'b','attachment':{'name':'说明.pdf'},'leader_signed':true}");
-    ok(U(101), ACT_RETURN, id,
-       "{'reason':'仍有异议','legal_basis':'三定方案','leader_signed':true,"
+    no(JS_EUNKNOWN_FIELD, "leader_signed", U(101), ACT_RETURN, id,
+       "{'reason':'r','legal_basis':'b','attachment':{'name':'说明.pdf','url':'u'},"
+       "'leader_signed':true}");
+    no(JS_EMISSING, "attachment.url", &unit_leader_101, ACT_RETURN, id,
+       "{'reason':'r','legal_basis':'b','attachment':{'name':'说明.pdf'}}");
+    ok(&unit_leader_101, ACT_RETURN, id,
+       "{'reason':'仍有异议','legal_basis':'三定方案',"
        "'attachment':{'name':'领导签字说明.pdf','url':'https://files/1.pdf'}}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "signed_by")), "单位领导");
     assert_int_equal(O(id)->units[0].returns, 2);
     assert_int_equal(O(id)->returns, 2);
     json_t *atts = json_loads(O(id)->attachments, 0, NULL);
@@ -1013,15 +1044,20 @@ static void test_dual_dispatch(void **state)
 static void test_sign_approval_and_contact(void **state)
 {
     int64_t id = dispatched(101);
-    no(JS_ESTATE, "", &unit_leader_101, ACT_SIGN_APPROVAL, id, "{'leader':'a','handler':'b'}");
+    no(JS_ESTATE, "", &unit_leader_101, ACT_SIGN_APPROVAL, id, "{'handler':'b'}");
     ok(&DISP, ACT_URGE, id, "{}");
     ok(U(101), ACT_CONTACT, id, "{'method':'phone','result':'已电话联系诉求人'}");
     assert_true(O(id)->contacted);
     ok(U(101), ACT_SIGN, id, "{}");
-    no(JS_EFORBIDDEN, "", U(101), ACT_SIGN_APPROVAL, id, "{'leader':'a','handler':'b'}");
-    no(JS_EMISSING, "handler", &unit_leader_101, ACT_SIGN_APPROVAL, id, "{'leader':'王主任'}");
-    ok(&unit_leader_101, ACT_SIGN_APPROVAL, id, "{'leader':'王主任','handler':'小李'}");
+    no(JS_EFORBIDDEN, "", U(101), ACT_SIGN_APPROVAL, id, "{'handler':'b'}");
+    no(JS_EMISSING, "handler", &unit_leader_101, ACT_SIGN_APPROVAL, id, "{}");
+    /* the leader is the user who signs, not a name typed in */
+    no(JS_EUNKNOWN_FIELD, "leader", &unit_leader_101, ACT_SIGN_APPROVAL, id,
+       "{'leader':'王主任','handler':'小李'}");
+    ok(&unit_leader_101, ACT_SIGN_APPROVAL, id, "{'handler':'小李'}");
     assert_true(O(id)->sign_approved);
+    assert_string_equal(json_string_value(json_object_get(last_args(), "leader")), "单位领导");
+    no(JS_ESTATE, "", &unit_leader_101, ACT_SIGN_APPROVAL, id, "{'handler':'小李'}");
     no(JS_EINVAL, "method", U(101), ACT_CONTACT, id, "{'method':'pigeon','result':'x'}");
     no(JS_EMISSING, "result", U(101), ACT_CONTACT, id, "{'method':'visit'}");
 
@@ -1031,6 +1067,40 @@ static void test_sign_approval_and_contact(void **state)
     ok(&DISP, ACT_FILE, an, "{}");
     ok(&DISP, ACT_DISPATCH, an, "{'unit_id':101}");
     no(JS_ERULE, "anonymous", U(101), ACT_CONTACT, an, "{'method':'phone','result':'x'}");
+}
+
+/* 001 §二(二): under linshu-2020 a reply needs the 签批 of the unit's leader and names the lead
+ * and the handler; other presets reply without it. A new dispatch asks for a new 签批. */
+static void test_reply_needs_sign_approval(void **state)
+{
+    struct policy p = linshu();
+    p.reply_needs_sign_approval = true;
+    make_world(&p);
+    int64_t id = handling(101);
+    const char *full = "{'result':'已处理','closure':'resolved','responsible':'王主任',"
+                       "'handler':'小李'}";
+    no(JS_ERULE, "sign_approval", U(101), ACT_REPLY, id, "%s", full);
+    ok(&unit_leader_101, ACT_SIGN_APPROVAL, id, "{'handler':'小李'}");
+    no(JS_EMISSING, "handler", U(101), ACT_REPLY, id,
+       "{'result':'已处理','closure':'resolved','responsible':'王主任'}");
+    ok(U(101), ACT_REPLY, id, "%s", full);
+    assert_int_equal(O(id)->status, ST_REPLIED);
+
+    /* returned and dispatched again: the new unit signs it over anew */
+    int64_t r = handling(101);
+    ok(&unit_leader_101, ACT_SIGN_APPROVAL, r, "{'handler':'小李'}");
+    ok(U(101), ACT_RETURN, r, "{'reason':'非本单位职责'}");
+    ok(&DISP, ACT_RETURN_APPROVE, r, "{}");
+    ok(&DISP, ACT_DISPATCH, r, "{'unit_id':102}");
+    assert_false(O(r)->sign_approved);
+    ok(U(102), ACT_SIGN, r, "{}");
+    no(JS_ERULE, "sign_approval", U(102), ACT_REPLY, r, "%s", full);
+
+    /* dongcheng: no 签批 asked, the handler optional */
+    struct policy d = dongcheng();
+    make_world(&d);
+    id = handling(101);
+    ok(U(101), ACT_REPLY, id, "{'result':'已处理','closure':'resolved','responsible':'王主任'}");
 }
 
 static void test_extension(void **state)
@@ -1147,7 +1217,8 @@ static void test_review(void **state)
     no(JS_EMISSING, "pass", &REVIEWER, ACT_REVIEW, id, "{}");
     no(JS_EINVAL, "standard", &REVIEWER, ACT_REVIEW, id, "{'pass':true,'standard':'great'}");
     no(JS_EFORBIDDEN, "", &CALLER, ACT_REVIEW, id, "{'pass':true}");
-    ok(&REVIEWER, ACT_REVIEW, id, "{'pass':false,'reason':'答复敷衍','standard':'on_time'}");
+    ok(&REVIEWER, ACT_REVIEW, id,
+       "{'pass':false,'reason':'答复敷衍','not_closed_reason':'unhandled','standard':'on_time'}");
     assert_int_equal(O(id)->status, ST_HANDLING);
     assert_int_equal(O(id)->reworks, 1);
     assert_int_equal(O(id)->units[0].replied_at, 0);
@@ -1169,6 +1240,123 @@ static void test_review(void **state)
     assert_int_equal(O(an)->status, ST_CLOSED);
     assert_int_equal(O(an)->close_kind, CK_NORMAL);
     assert_int_equal(O(an)->closed_at, W->env.now);
+}
+
+/* An order of `type` handled by unit 101 and replied with closure. */
+static int64_t replied_as(const char *type, const char *closure)
+{
+    int64_t id = ok(&AGENT, ACT_INTAKE, 0,
+                    "{'channel':'hotline-12345','type':'%s','title':'t','text':'x',"
+                    "'citizen_name':'张三','citizen_phone':'13800000000','address':'某处'}",
+                    type);
+    ok(&DISP, ACT_FILE, id, "{}");
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101}");
+    ok(U(101), ACT_SIGN, id, "{}");
+    ok(U(101), ACT_REPLY, id, "{'result':'已办理','closure':'%s','responsible':'李四'}", closure);
+    return id;
+}
+
+/* 002 art. 17: the closure standard is derived by the clock and by the order's type, a typed
+ * one must agree; 不予结案 names what the reply lacks and sends the order back. */
+static void test_review_standards(void **state)
+{
+    struct policy p = dongcheng();
+    snprintf(p.preset, sizeof p.preset, "pingshan-2020");
+    make_world(&p);
+    /* a reply three days after its deadline is overdue, not on time */
+    int64_t late = ok(&AGENT, ACT_INTAKE, 0,
+                      "{'channel':'web','type':'complaint','title':'t','text':'x',"
+                      "'citizen_name':'张三','address':'某处'}");
+    ok(&DISP, ACT_FILE, late, "{}");
+    ok(&DISP, ACT_DISPATCH, late, "{'unit_id':101,'deadline':'2026-11-21T10:00:00+08:00'}");
+    ok(U(101), ACT_SIGN, late, "{}");
+    lcw_at(W, "2026-11-24T10:00:00+08:00");
+    ok(U(101), ACT_REPLY, late, "{'result':'r','closure':'resolved','responsible':'李四'}");
+    no(JS_ERULE, "standard", &REVIEWER, ACT_REVIEW, late, "{'pass':true,'standard':'on_time'}");
+    no(JS_ERULE, "standard", &REVIEWER, ACT_REVIEW, late,
+       "{'pass':true,'standard':'consultation'}");
+    ok(&REVIEWER, ACT_REVIEW, late, "{'pass':true,'standard':'overdue'}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "standard")), "overdue");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "type_standard")),
+                        "complaint");
+
+    /* on time, derived when not typed; a suggestion is reviewed by the suggestion standard */
+    int64_t sug = replied_as("suggest", "explained");
+    ok(&REVIEWER, ACT_REVIEW, sug, "{'pass':true,'standard':'suggestion'}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "standard")), "on_time");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "type_standard")),
+                        "suggestion");
+    int64_t cmp = replied_as("complaint", "interim");
+    no(JS_ERULE, "standard", &REVIEWER, ACT_REVIEW, cmp, "{'pass':true,'standard':'suggestion'}");
+    no(JS_ERULE, "standard", &REVIEWER, ACT_REVIEW, cmp, "{'pass':true,'standard':'on_time'}");
+    ok(&REVIEWER, ACT_REVIEW, cmp, "{'pass':true}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "standard")), "interim");
+
+    /* a consultation answered only in stages does not meet the consultation standard */
+    int64_t con = replied_as("consult", "interim");
+    no(JS_ERULE, "closure", &REVIEWER, ACT_REVIEW, con, "{'pass':true}");
+    /* 不予结案 needs its reason and sends the order back to the unit */
+    no(JS_EMISSING, "not_closed_reason", &REVIEWER, ACT_REVIEW, con,
+       "{'pass':false,'reason':'未解答'}");
+    no(JS_EINVAL, "not_closed_reason", &REVIEWER, ACT_REVIEW, con,
+       "{'pass':false,'reason':'未解答','not_closed_reason':'lazy'}");
+    no(JS_EINVAL, "not_closed_reason", &REVIEWER, ACT_REVIEW, con,
+       "{'pass':true,'not_closed_reason':'other'}");
+    ok(&REVIEWER, ACT_REVIEW, con,
+       "{'pass':false,'reason':'未解答政策依据','not_closed_reason':'unanswered'}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "not_closed_reason")),
+                        "unanswered");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "type_standard")),
+                        "consultation");
+    assert_int_equal(O(con)->status, ST_HANDLING);
+    assert_int_equal(O(con)->reworks, 1);
+    assert_int_equal(order_unit(O(con), 101)->replied_at, 0);
+    ok(U(101), ACT_REPLY, con, "{'result':'已解答','closure':'resolved','responsible':'李四'}");
+    ok(&REVIEWER, ACT_REVIEW, con, "{'pass':true,'standard':'consultation'}");
+    assert_int_equal(O(con)->status, ST_CALLBACK);
+}
+
+/* 000 art. 3, 003 art. 20: an order names the unit it complains about; that unit never contacts
+ * the citizen itself, the platform relays. */
+static void test_complained_about_unit(void **state)
+{
+    no(JS_EINVAL, "about_unit_id", &AGENT, ACT_INTAKE, 0,
+       "{'channel':'web','type':'complaint','title':'t','text':'x','about_unit_id':999}");
+    no(JS_EINVAL, "about_unit_id", &AGENT, ACT_INTAKE, 0,
+       "{'channel':'web','type':'complaint','title':'t','text':'x','about_unit_id':%d}", DEAD_UNIT);
+    int64_t id = ok(&AGENT, ACT_INTAKE, 0,
+                    "{'channel':'hotline-12345','type':'complaint','title':'窗口人员态度差',"
+                    "'text':'办事窗口工作人员推诿','citizen_name':'张三',"
+                    "'citizen_phone':'13800000000','needs_contact':true,'address':'某处',"
+                    "'about_unit_id':101}");
+    assert_int_equal(O(id)->about_unit_id, 101);
+    ok(&DISP, ACT_FILE, id, "{}");
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101}");
+    ok(U(101), ACT_SIGN, id, "{}");
+    no(JS_ERULE, "about_unit_id", U(101), ACT_CONTACT, id, "{'method':'phone','result':'x'}");
+    no(JS_ERULE, "about_unit_id", &unit_leader_101, ACT_CONTACT, id,
+       "{'method':'phone','result':'x'}");
+    ok(&DISP, ACT_CONTACT, id, "{'method':'phone','result':'平台已转达单位的答复'}");
+    assert_true(json_is_true(json_object_get(last_args(), "relay")));
+    assert_true(O(id)->contacted);
+
+    /* the platform does not contact for units that are not complained about */
+    int64_t plain = handling(102);
+    no(JS_ERULE, "about_unit_id", &DISP, ACT_CONTACT, plain, "{'method':'phone','result':'x'}");
+    ok(U(102), ACT_CONTACT, plain, "{'method':'phone','result':'已联系'}");
+    int64_t other = ok(&AGENT, ACT_INTAKE, 0,
+                       "{'channel':'web','type':'complaint','title':'t','text':'x',"
+                       "'citizen_name':'李四','address':'某处','about_unit_id':104}");
+    ok(&DISP, ACT_FILE, other, "{}");
+    ok(&DISP, ACT_DISPATCH, other, "{'unit_id':102}");
+    no(JS_ERULE, "about_unit_id", &DISP, ACT_CONTACT, other, "{'method':'phone','result':'x'}");
+    ok(U(102), ACT_CONTACT, other, "{'method':'phone','result':'已联系'}");
+    assert_null(json_object_get(last_args(), "relay"));
+    /* filing may name the unit complained about */
+    int64_t f = received();
+    no(JS_EINVAL, "about_unit_id", &DISP, ACT_FILE, f, "{'about_unit_id':999}");
+    ok(&DISP, ACT_FILE, f, "{'about_unit_id':103}");
+    assert_int_equal(O(f)->about_unit_id, 103);
 }
 
 /* ---- callback, reopen, close -------------------------------------------------------------- */
@@ -1381,12 +1569,16 @@ int main(void)
         T_(test_sign),
         T_(test_return_window_days),
         T_(test_return_window_workdays),
+        T_(test_late_return),
         T_(test_return_by_assist_refused),
         T_(test_second_return_needs_attachment),
         T_(test_coordination_after_three_units),
         T_(test_return_decisions),
         T_(test_dual_dispatch),
         T_(test_sign_approval_and_contact),
+        T_(test_review_standards),
+        T_(test_complained_about_unit),
+        T_(test_reply_needs_sign_approval),
         T_(test_extension),
         T_(test_hanging_account),
         T_(test_reply),

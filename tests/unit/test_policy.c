@@ -13,7 +13,7 @@
 #include "core/policy.h"
 #include "util/shipped.h"
 
-#define N_SETTINGS 29 /* keys of struct policy other than preset and doc */
+#define N_SETTINGS 31 /* keys of struct policy other than preset and doc */
 
 /* The preset file of name, parsed (json_decref it). */
 static json_t *preset_file(const char *name)
@@ -150,6 +150,8 @@ static void test_dongcheng_matches_seed(void **state)
     assert_true(p.verify_upstream);                   /* art. 7 */
     assert_false(p.first_handler_duty);
     assert_true(p.forced_close_hours > 0); /* art. 19(4) has forced closure */
+    assert_false(p.reply_needs_sign_approval);
+    assert_false(p.late_return_allowed); /* art. 9 须在2天内进行回退 */
     assert_string_equal(p.scheme, "dongcheng-2016");
     policy_release(&p);
 }
@@ -162,8 +164,10 @@ static void test_linshu_matches_seed(void **state)
     assert_int_equal(p.return_window, 1); /* 001 §二(三) */
     assert_int_equal(p.return_window_unit, SPAN_WORKDAYS);
     assert_true(p.first_handler_duty);
-    assert_int_equal(p.reopen_warning, 2); /* §二(五) */
-    assert_int_equal(p.special_report, 3); /* §二(六) */
+    assert_int_equal(p.reopen_warning, 2);    /* §二(五) */
+    assert_int_equal(p.special_report, 3);    /* §二(六) */
+    assert_true(p.reply_needs_sign_approval); /* §二(二) 签批 */
+    assert_true(p.late_return_allowed);       /* 附件 三(一)2(2) 超期回退扣0.2分 */
     assert_string_equal(p.scheme, "linshu-2020");
     policy_release(&p);
 }

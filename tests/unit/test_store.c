@@ -232,7 +232,8 @@ static void test_migrate_twice(void **state)
     assert_int_equal(s->ops->schema_version(s, &v2), 0);
     assert_int_equal(v1, v2);
     store_close(s);
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_migrations"), v1);
+    /* one row per migration (numbers are assigned to branches, so they may leave gaps) */
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_migrations"), sqlite_n_migrations);
     if (tu_pg()) {
         assert_int_equal(raw_int(path, "SELECT count(*) FROM pg_tables WHERE tablename = 'orders'"
                                        " AND schemaname = current_schema()"),
@@ -2182,6 +2183,7 @@ static void test_migrate_reindex(void **state)
                                               " hotspot_notes, hotspot_recipients,"
                                               " hotspot_evidence, hotspot_warnings,"
                                               " hotspot_topics, reports;"
+                                              " ALTER TABLE orders DROP COLUMN about_unit_id;"
                                               " DELETE FROM schema_migrations WHERE version >= 8"
                                             : "DROP TABLE order_search; DROP TABLE order_keys;"
                                               " DROP TABLE login_failures; DROP TABLE file_refs;"
@@ -2193,6 +2195,7 @@ static void test_migrate_reindex(void **state)
                                               " DROP TABLE hotspot_evidence;"
                                               " DROP TABLE hotspot_warnings;"
                                               " DROP TABLE hotspot_topics; DROP TABLE reports;"
+                                              " ALTER TABLE orders DROP COLUMN about_unit_id;"
                                               " CREATE VIRTUAL TABLE orders_fts USING fts5(words);"
                                               " DELETE FROM schema_migrations WHERE version >= 8"),
                      0);

@@ -373,6 +373,8 @@ static void test_swapped_saturday_return_window(void **state)
     const char *ret = "{\"reason\":\"非本单位职责\",\"legal_basis\":\"三定方案\"}";
     struct fixture f;
     fixture_open(&f, "saturday.db", "linshu-2020", "2026-02-13T10:00:00+08:00");
+    /* linshu takes late returns (late, with a deduction): refuse them here to see the window */
+    set_policy(&f, "linshu-2020", "{\"late_return_allowed\": false}");
     int64_t a = fx_new_filed(&f), b = fx_new_filed(&f);
     dispatch_to(&f, a, f.unit_dept[0]);
     dispatch_to(&f, b, f.unit_dept[0]);
@@ -509,6 +511,89 @@ static void test_sign_and_feedback_limits(void **state)
     assert_string_equal(arg_str(j, "due"), "2026-11-23T09:00:00+08:00");
     json_decref(j);
     assert_int_equal(count_action(&f, a, ACT_URGE), 2);
+    tick_again_changes_nothing(&f);
+    fixture_close(&f);
+}
+
+/* The urges of kind `kind` an order has. */
+static int kind_count;
+static const char *kind_wanted;
+static int count_kind_one(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    const char *k =
+        json_string_value(json_object_get(json_object_get(ev->payload, "args"), "kind"));
+    if (ev->action == ACT_URGE && k && strcmp(k, kind_wanted) == 0)
+        kind_count++;
+    return 0;
+}
+static int urges_of_kind(struct fixture *f, int64_t id, const char *kind)
+{
+    kind_count = 0;
+    kind_wanted = kind;
+    assert_int_equal(f->store->ops->event_each(f->store, id, count_kind_one, NULL), 0);
+    return kind_count;
+}
+
+/* tianning-2013 (003 art. 13(1)): the 5-working-day feedback limit is its own timer with its own
+ * urge, also where it coincides with the handling deadline (5 working days there too) or comes
+ * after a shorter one; an extension asked with its reason is feedback and moves nothing of it;
+ * a reopen starts it again. */
+static void test_tianning_feedback_timer(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_open(&f, "feedback.db", "tianning-2013", "2026-11-16T09:00:00+08:00"); /* Monday */
+    const struct actor *op = fx_unit_actor(&f, 0, false);
+    int64_t a = signed_order(&f);
+    assert_time(deadline_of(&f, a), "2026-11-23T09:00:00+08:00"); /* the deadline: 5 wd */
+    int64_t b = signed_order(&f);
+    char args[200], until[40];
+    jtime_format(deadline_of(&f, b) + 3 * DAY, until, sizeof until);
+    snprintf(args, sizeof args, "{\"until\":\"%s\",\"reason\":\"需协调产权单位，不能按时办结\"}",
+             until);
+    fx_ok(&f, op, ACT_EXTENSION_REQUEST, b, args);
+    int64_t c = fx_new_filed(&f); /* a 交办件 with a shorter limit of its own */
+    snprintf(args, sizeof args, "{\"unit_id\":%lld,\"deadline\":\"2026-11-18T09:00:00+08:00\"}",
+             (long long)f.unit_street[0]);
+    fx_ok(&f, &f.as[ROLE_DISPATCHER], ACT_DISPATCH, c, args);
+    fx_ok(&f, op, ACT_SIGN, c, "{}");
+
+    f.now = T("2026-11-23T08:59");
+    tick(&f);
+    assert_int_equal(urges_of_kind(&f, a, "feedback"), 0); /* not before its time */
+    assert_int_equal(urges_of_kind(&f, c, "feedback"), 0);
+    f.now = T("2026-11-23T09:01");
+    tick(&f);
+    /* a: the deadline's urge and, its own, the feedback urge at the same instant */
+    assert_int_equal(urges_of_kind(&f, a, "feedback"), 1);
+    assert_int_equal(urges_of_kind(&f, a, "share"), 2); /* 0.8 at 08:59, 1 at 09:01 */
+    json_t *j = last_args(&f, a, ACT_URGE);
+    assert_string_equal(arg_str(j, "kind"), "feedback");
+    assert_string_equal(arg_str(j, "due"), "2026-11-23T09:00:00+08:00");
+    assert_non_null(strstr(arg_str(j, "note"), "5个工作日"));
+    json_decref(j);
+    assert_int_equal(urges_of_kind(&f, b, "feedback"), 0); /* it reported the reason */
+    assert_int_equal(urges_of_kind(&f, c, "feedback"), 1); /* after its shorter deadline */
+    tick_again_changes_nothing(&f);
+
+    /* a replies, is reviewed and reopened: the feedback timer starts again from the reopen */
+    fx_ok(&f, op, ACT_REPLY, a,
+          "{\"result\":\"已处理\",\"closure\":\"resolved\",\"responsible\":\"王科长\"}");
+    fx_ok(&f, &f.as[ROLE_REVIEWER], ACT_REVIEW, a, "{\"pass\":true}");
+    fx_ok(&f, &f.as[ROLE_CALLBACK], ACT_CALLBACK, a,
+          "{\"contacted\":true,\"solved\":false,\"satisfaction\":\"unsatisfied\"}");
+    f.now = T("2026-11-24T10:00");
+    fx_ok(&f, &f.as[ROLE_CALLBACK], ACT_REOPEN, a, "{\"reason\":\"仍未解决\"}");
+    f.now = T("2026-12-01T09:59");
+    tick(&f);
+    assert_int_equal(urges_of_kind(&f, a, "feedback"), 1);
+    f.now = T("2026-12-01T10:01");
+    tick(&f);
+    assert_int_equal(urges_of_kind(&f, a, "feedback"), 2);
+    j = last_args(&f, a, ACT_URGE);
+    assert_string_equal(arg_str(j, "due"), "2026-12-01T10:00:00+08:00");
+    json_decref(j);
     tick_again_changes_nothing(&f);
     fixture_close(&f);
 }
@@ -792,7 +877,7 @@ static void test_rework_warning(void **state)
     for (int i = 0; i < 2; i++) {
         fx_ok(&f, fx_unit_actor(&f, 0, false), ACT_REPLY, id, reply);
         fx_ok(&f, &f.as[ROLE_REVIEWER], ACT_REVIEW, id,
-              "{\"pass\":false,\"reason\":\"未附现场照片\"}");
+              "{\"pass\":false,\"reason\":\"未附现场照片\",\"not_closed_reason\":\"unhandled\"}");
         struct sched_stats st = tick(&f);
         assert_int_equal(st.by_action[ACT_WARN], i == 1 ? 1 : 0);
     }
@@ -1491,6 +1576,7 @@ int main(void)
         cmocka_unit_test(test_urges_at_shares),
         cmocka_unit_test(test_late_pass_urges_once),
         cmocka_unit_test(test_sign_and_feedback_limits),
+        cmocka_unit_test(test_tianning_feedback_timer),
         cmocka_unit_test(test_extended_then_forced_closed),
         cmocka_unit_test(test_hanging_account_never_overdue),
         cmocka_unit_test(test_upstream_supervision),

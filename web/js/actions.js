@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { h, modal, toast } from './ui.js';
 import { buildForm, compact, uploadFiles } from './forms.js';
 import {
-  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, SUPERVISION_KIND, REVIEW_STANDARD, TIER, enumName, toEpoch,
+  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, SUPERVISION_KIND, NOT_CLOSED, TIER, enumName, toEpoch,
 } from './labels.js';
 import { unitLabel } from './refdata.js';
 
@@ -17,7 +17,7 @@ export const ROLE_ACTIONS = {
   agent: ['intake', 'verify', 'file', 'not_file', 'transfer', 'answer'],
   dispatcher: ['intake', 'verify', 'file', 'not_file', 'transfer', 'answer', 'dispatch', 'merge', 'split',
     'return_approve', 'return_reject', 'extension_decide', 'hang_decide', 'hang_lift', 'review', 'callback',
-    'reopen', 'close', 'archive', 'urge'],
+    'reopen', 'close', 'archive', 'urge', 'contact'],
   reviewer: ['review', 'close'],
   callback: ['callback', 'reopen', 'close'],
   supervisor: ['urge', 'supervise', 'force_close', 'hang_decide', 'instruct'],
@@ -84,6 +84,7 @@ export const ACTIONS = {
       { name: 'level', label: '等级', type: 'select', options: LEVEL, value: enumName('level', o.level), required: true },
       { name: 'tier', label: '办理时限档', type: 'select', options: TIER, value: enumName('tier', o.tier), required: true },
       { name: 'address', label: '地址', value: o.address, required: true, hint: '地址清楚方可立案（坪山办法第十一条）' },
+      { name: 'about_unit_id', label: '被投诉单位', type: 'pick', items: c.units.filter((u) => u.active !== false), value: o.about_unit_id || '', hint: '被投诉单位的用户看不到诉求人身份，需联系时由平台转达（东城规定第三条、天宁办法第二十条）' },
     ],
   },
   not_file: {
@@ -169,14 +170,14 @@ export const ACTIONS = {
         { name: 'reason', label: '退单理由', type: 'textarea', required: true },
         { name: 'legal_basis', label: '法律依据', type: 'textarea', required: policyValue(c.policy, 'return_needs_basis', true) },
         { name: 'attachment', label: needAtt ? '领导签字的说明（附件）' : '附件', type: 'files', multiple: false, required: needAtt,
-          hint: needAtt ? '本单位第二次退单：须上传主管领导签署意见的说明（东城规定第九条）' : null },
-        { name: 'leader_signed', label: '主管领导已签署意见', type: 'bool', value: false, when: () => second },
+          hint: needAtt ? (c.user.role === 'unit_leader'
+            ? '本单位第二次退单：须上传主管领导签署意见的说明，由您签署提交（东城规定第九条）'
+            : '本单位第二次退单：须上传主管领导签署意见的说明，并由单位领导本人提交（东城规定第九条）') : null },
       ];
     },
     args: async (v) => {
       const a = compact({ ...v, attachment: undefined });
       if (v.attachment && v.attachment.length) a.attachment = (await uploadFiles(v.attachment, 'signed'))[0];
-      if (v.leader_signed === undefined) delete a.leader_signed;
       return a;
     },
   },
@@ -197,13 +198,15 @@ export const ACTIONS = {
   sign_approval: {
     when: (o, c) => !!myAssignment(o, c.user.unit_id) && st(o) === 'handling' && !yes(o.sign_approved),
     fields: () => [
-      { name: 'leader', label: '签批领导', required: true },
-      { name: 'handler', label: '承办人', required: true },
+      { name: 'handler', label: '转交承办人', required: true, hint: '签批人即您本人（临沭通知第二条第（二）项）' },
       { name: 'note', label: '签批意见', type: 'textarea' },
     ],
   },
   contact: {
-    when: (o, c) => !!myAssignment(o, c.user.unit_id) && ['dispatched', 'handling'].includes(st(o)) && !yes(o.anonymous),
+    // a unit contacts its citizen; the platform relays for the unit complained about
+    when: (o, c) => ['dispatched', 'handling'].includes(st(o)) && !yes(o.anonymous) && (c.user.role === 'dispatcher'
+      ? !!o.about_unit_id && !!myAssignment(o, o.about_unit_id)
+      : !!myAssignment(o, c.user.unit_id) && Number(o.about_unit_id) !== Number(c.user.unit_id)),
     fields: () => [
       { name: 'method', label: '联系方式', type: 'select', required: true, options: { phone: '电话', visit: '上门', sms: '短信', other: '其他' } },
       { name: 'result', label: '联系结果', type: 'textarea', required: true },
@@ -255,11 +258,11 @@ export const ACTIONS = {
       return leadType(a) && st(o) === 'handling' && !!a.signed_at && !a.return_pending && !a.replied_at;
     },
     primary: true,
-    fields: () => [
+    fields: (o, c) => [
       { name: 'result', label: '办理结果', type: 'textarea', rows: 5, required: true },
       { name: 'closure', label: '办结类型', type: 'select', options: CLOSURE, required: true },
-      { name: 'responsible', label: '责任人', required: true, hint: '写明具体责任人（临沭通知）' },
-      { name: 'handler', label: '承办人' },
+      { name: 'responsible', label: '牵头负责人', required: true, hint: '写明牵头负责人（临沭通知第二条第（二）项）' },
+      { name: 'handler', label: '具体办理人员', required: policyValue(c.policy, 'reply_needs_sign_approval', false) },
       { name: 'attachments', label: '附件（录音、照片、文件）', type: 'files' },
     ],
     args: async (v) => {
@@ -273,8 +276,8 @@ export const ACTIONS = {
     primary: true,
     fields: () => [
       { name: 'pass', label: '审核结果', type: 'radio', required: true, options: [['true', '通过'], ['false', '不通过（返工）']] },
-      { name: 'standard', label: '结案标准', type: 'select', options: REVIEW_STANDARD },
-      { name: 'reason', label: '不通过理由', type: 'textarea', required: true, when: (v) => v.pass === 'false' },
+      { name: 'not_closed_reason', label: '不予结案情形', type: 'select', options: NOT_CLOSED, required: true, when: (v) => v.pass === 'false' },
+      { name: 'reason', label: '不通过理由', type: 'textarea', required: true, when: (v) => v.pass === 'false', hint: '结案标准（按期、超期、阶段性；咨询、建议、投诉类）由系统按时限和诉求类型得出（坪山办法第十七条）' },
     ],
     args: (v) => compact({ ...v, pass: v.pass === 'true' }),
   },

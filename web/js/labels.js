@@ -50,7 +50,13 @@ export const SUPERVISION_KIND = {
   other: '日常督办', city_account: '市级督查账户督办', city_written: '市级书面督办',
   county_inspection: '政府督查室政务督查', media: '联合媒体现场督办', discipline: '移交纪检监察问责',
 };
-export const REVIEW_STANDARD = { on_time: '按时办结', overdue: '超期办结', interim: '阶段性办结' };
+export const REVIEW_STANDARD = {
+  on_time: '按期办结', overdue: '超期办结', interim: '阶段性办结',
+  consultation: '咨询类结案', suggestion: '建议类结案', complaint: '投诉类结案',
+};
+export const NOT_CLOSED = {
+  unanswered: '诉求未解答', unhandled: '问题未处置', loop_open: '流程未闭环', off_standard: '不符合结案标准', other: '其他',
+};
 export const HANG = ['无', '挂账申请中', '挂账中', '已销账'];
 export const CONTACT_TIER = ['主管领导', '主管科室负责人', '平台操作员'];
 

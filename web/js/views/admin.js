@@ -16,14 +16,14 @@ const PAGES = [
 const TIERS = ['leader', 'section', 'operator'];
 const POLICY_LABELS = {
   return_window: '退单时限', return_window_unit: '退单时限单位（days 天 / workdays 工作日 / hours 小时）',
-  return_needs_basis: '退单须注明法律依据', second_return_needs_attachment: '再次退单须附领导签字说明',
+  return_needs_basis: '退单须注明法律依据', late_return_allowed: '超期退单仍可提交（扣分）', second_return_needs_attachment: '再次退单须附领导签字说明',
   coordination_threshold: '进入协调的退单单位数', first_handler_duty: '首办负责制',
   sign_limit_hours: '签收时限（小时）', tier_hours: '2小时/24小时档（小时）', tier_days: '7天/15天档（天）',
   default_limit: '默认办理时限', default_limit_unit: '默认办理时限单位', feedback_limit_workdays: '反馈时限（工作日）',
   supervision_answer_hours: '督办回复时限（小时）', upstream_supervise_hours: '市级时限前督办（小时）',
   forced_close_hours: '超期强制结案（小时）', urge_shares: '催办时点（时限比例）', max_extension_days: '最长延期（天）',
   callback_tries: '回访次数上限', reopen_warning: '重办预警次数', special_report: '专报重办次数',
-  rework_warning: '返工预警次数', verify_upstream: '市级派单须核实', callback_required_for_answer: '直接答复须回访',
+  rework_warning: '返工预警次数', verify_upstream: '市级派单须核实', callback_required_for_answer: '直接答复须回访', reply_needs_sign_approval: '回复须单位领导签批',
   limit_overrides: '按分类/等级/渠道的时限', scheme: '考核方案',
 };
 

@@ -4,7 +4,7 @@ import * as api from '../api.js';
 import { h, mount, dl, chip, table, errorText, safeHref } from '../ui.js';
 import { treePath } from '../refdata.js';
 import {
-  ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_FILED, REVIEW_STANDARD, ROLE, SATISFACTION, STATUS,
+  ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_CLOSED, NOT_FILED, REVIEW_STANDARD, ROLE, SATISFACTION, STATUS,
   SUPERVISION_KIND, TIER, TYPE,
   enumName, fmtTime, label,
 } from '../labels.js';
@@ -19,17 +19,17 @@ const ARG_LABELS = {
   level: '等级', tier: '时限档', address: '地址', note: '说明', reason: '理由', explanation: '解释',
   duplicate_of: '重复工单', to: '转接至', answer: '答复', unit_id: '单位', assist_units: '协办单位',
   dual_unit_id: '双派单位', deadline: '期限', orders: '并案工单', children: '子件', legal_basis: '法律依据',
-  attachment: '附件', attachments: '附件', leader_signed: '领导已签署', unjustified: '无正当理由',
+  attachment: '附件', attachments: '附件', leader_signed: '领导已签署', signed_by: '签署领导', unjustified: '无正当理由',
   leader: '签批领导', handler: '承办人', method: '联系方式', result: '结果', until: '延期至', approve: '同意',
   scope: '挂账范围', plan: '计划', expected: '预计', progress: '进展', closure: '办结类型',
-  responsible: '责任人', pass: '通过', standard: '标准', unreachable: '联系不上', contacted: '已联系',
+  responsible: '责任人', pass: '通过', standard: '结案标准', type_standard: '类型标准', not_closed_reason: '不予结案情形', unreachable: '联系不上', contacted: '已联系',
   solved: '已解决', satisfaction: '满意度', kind: '方式', answer_due: '回复时限', enterprise: '企业诉求',
-  upstream_id: '市级工单号', upstream_deadline: '市级时限', kb_entry: '知识库条目', master_id: '主件',
+  about_unit_id: '被投诉单位', relay: '平台转达', upstream_id: '市级工单号', upstream_deadline: '市级时限', kb_entry: '知识库条目', master_id: '主件',
   children_numbers: '子件编号', numbers: '编号',
 };
 const VALUE_LABELS = {
   type: TYPE, level: LEVEL, tier: TIER, closure: CLOSURE, satisfaction: SATISFACTION, reason: NOT_FILED,
-  channel: CHANNEL, standard: REVIEW_STANDARD, kind: SUPERVISION_KIND, method: { phone: '电话', visit: '上门', sms: '短信', other: '其他' },
+  channel: CHANNEL, standard: REVIEW_STANDARD, type_standard: REVIEW_STANDARD, not_closed_reason: NOT_CLOSED, kind: SUPERVISION_KIND, method: { phone: '电话', visit: '上门', sms: '短信', other: '其他' },
   level_reopen: { district: '区级', upstream: '市级' },
 };
 
@@ -131,9 +131,11 @@ export async function render(view, ctx, params) {
     o.upstream_id ? ['市级考核时限', fmtTime(o.upstream_deadline)] : null,
     ['已核实', yn(o.verified)],
   ]);
+  const withheld = '已保密（本单位为被投诉单位，联系由平台转达）';
   const citizen = dl([
-    ['诉求人', o.anonymous ? '匿名' : masked(o.citizen_name)],
-    ['联系电话', o.anonymous ? '—' : masked(o.citizen_phone)],
+    ['诉求人', o.anonymous ? '匿名' : o.citizen_withheld ? withheld : masked(o.citizen_name)],
+    ['联系电话', o.anonymous ? '—' : o.citizen_withheld ? withheld : masked(o.citizen_phone)],
+    o.about_unit_id ? ['被投诉单位', o.about_unit_name || String(o.about_unit_id)] : null,
     ['需要回访', yn(o.wants_callback)],
     ['须联系诉求人', yn(o.needs_contact)],
   ]);

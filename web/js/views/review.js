@@ -17,7 +17,7 @@ export async function render(view, ctx, params) {
   }, ACTION[a]);
   await queuePage(view, {
     title: '结案审核',
-    subtitle: '按办结标准（按时、超期、阶段性）审核承办单位的办结反馈；不通过的返工。',
+    subtitle: '按结案标准审核承办单位的办结反馈：按期、超期、阶段性和咨询、建议、投诉类由系统按时限和诉求类型得出；不予结案的退回返工。',
     params: { ...params, base: 'review' },
     queues: [
       {
