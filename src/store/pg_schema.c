@@ -428,6 +428,30 @@ static const char reports_sql[] =
     "CREATE TRIGGER reports_no_truncate BEFORE TRUNCATE ON reports"
     " FOR EACH STATEMENT EXECUTE FUNCTION jiesu_append_only();";
 
+/* Lists at 1,000,000 orders (issue 13), as migration 14 of SQLite: an index per filter that also
+ * serves the sort and keyset paging (key, id), partial indexes of the orders that can be
+ * overdue, and order_units by (unit, creation time). */
+static const char lists_sql[] =
+    "DROP INDEX orders_status;"
+    "DROP INDEX orders_category;"
+    "DROP INDEX orders_region;"
+    "DROP INDEX orders_channel;"
+    "CREATE INDEX orders_status_created ON orders(status, created_at, id);"
+    "CREATE INDEX orders_status_updated ON orders(status, updated_at, id);"
+    "CREATE INDEX orders_status_deadline ON orders(status, (" JS_SQL_DEADLINE_KEY "), id);"
+    "CREATE INDEX orders_category_created ON orders(category_id, created_at, id);"
+    "CREATE INDEX orders_region_created ON orders(region_id, created_at, id);"
+    "CREATE INDEX orders_channel_created ON orders(channel, created_at, id);"
+    "CREATE INDEX orders_type_created ON orders(type, created_at, id);"
+    "CREATE INDEX orders_level_created ON orders(level, created_at, id);"
+    "CREATE INDEX orders_overdue_created ON orders(created_at, id, deadline) "
+    "WHERE " JS_SQL_OVERDUE_OPEN ";"
+    "CREATE INDEX orders_overdue_deadline ON orders((" JS_SQL_DEADLINE_KEY
+    "), id) WHERE " JS_SQL_OVERDUE_OPEN ";"
+    "ALTER TABLE order_units ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0;"
+    "UPDATE order_units ou SET created_at = o.created_at FROM orders o WHERE o.id = ou.order_id;"
+    "CREATE INDEX order_units_created ON order_units(unit_id, created_at, order_id);";
+
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -445,6 +469,8 @@ const struct pg_migration pg_migrations[] = {
     {12, "reports: issued reports, append-only", reports_sql, false},
     {13, "assessment: facts, repeats, appeals, items, schemes; append-only records",
      pg_assess_schema_sql, false},
+    {14, "lists: indexes that serve each filter's sort, overdue, units by creation time", lists_sql,
+     false},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

@@ -456,6 +456,35 @@ static const char hotspot_sql[] =
     ") STRICT;"
     "CREATE INDEX hotspot_notes_warning ON hotspot_notes(warning_id);";
 
+/* Lists at 1,000,000 orders (issue 13): every filter of the orders API has an index that also
+ * serves the sort (the rowid ends each index, so (key, id) is in order), the overdue orders a
+ * partial index of their own, and order_units the creation time of its order, so that a unit's
+ * orders are walked newest first without reading all it ever held. The single-column indexes
+ * these extend go. */
+static const char lists_sql[] =
+    "DROP INDEX orders_status;"
+    "DROP INDEX orders_category;"
+    "DROP INDEX orders_region;"
+    "DROP INDEX orders_channel;"
+    "CREATE INDEX orders_status_created ON orders(status, created_at);"
+    "CREATE INDEX orders_status_updated ON orders(status, updated_at);"
+    "CREATE INDEX orders_status_deadline ON orders(status, " JS_SQL_DEADLINE_KEY ");"
+    "CREATE INDEX orders_category_created ON orders(category_id, created_at);"
+    "CREATE INDEX orders_region_created ON orders(region_id, created_at);"
+    "CREATE INDEX orders_channel_created ON orders(channel, created_at);"
+    "CREATE INDEX orders_type_created ON orders(type, created_at);"
+    "CREATE INDEX orders_level_created ON orders(level, created_at);"
+    /* the deadline rides along, so that "past it" is decided in the index; id before it keeps
+     * (created_at, id) in order */
+    "CREATE INDEX orders_overdue_created ON orders(created_at, id, deadline) "
+    "WHERE " JS_SQL_OVERDUE_OPEN ";"
+    "CREATE INDEX orders_overdue_deadline ON orders(" JS_SQL_DEADLINE_KEY
+    ") WHERE " JS_SQL_OVERDUE_OPEN ";"
+    "ALTER TABLE order_units ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE order_units SET created_at ="
+    " (SELECT o.created_at FROM orders o WHERE o.id = order_units.order_id);"
+    "CREATE INDEX order_units_created ON order_units(unit_id, created_at, order_id);";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -473,6 +502,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {12, "reports: issued reports, append-only", sqlite_report_schema_sql, false},
     {13, "assessment: facts, repeats, appeals, items, schemes; append-only records",
      sqlite_assess_schema_sql, false},
+    {14, "lists: indexes that serve each filter's sort, overdue, units by creation time", lists_sql,
+     false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);
