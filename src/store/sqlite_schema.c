@@ -462,28 +462,28 @@ static const char hotspot_sql[] =
  * orders are walked newest first without reading all it ever held. The single-column indexes
  * these extend go. */
 static const char lists_sql[] =
-    "DROP INDEX orders_status;"
-    "DROP INDEX orders_category;"
-    "DROP INDEX orders_region;"
-    "DROP INDEX orders_channel;"
-    "CREATE INDEX orders_status_created ON orders(status, created_at);"
-    "CREATE INDEX orders_status_updated ON orders(status, updated_at);"
-    "CREATE INDEX orders_status_deadline ON orders(status, " JS_SQL_DEADLINE_KEY ");"
-    "CREATE INDEX orders_category_created ON orders(category_id, created_at);"
-    "CREATE INDEX orders_region_created ON orders(region_id, created_at);"
-    "CREATE INDEX orders_channel_created ON orders(channel, created_at);"
-    "CREATE INDEX orders_type_created ON orders(type, created_at);"
-    "CREATE INDEX orders_level_created ON orders(level, created_at);"
+    "DROP INDEX IF EXISTS orders_status;"
+    "DROP INDEX IF EXISTS orders_category;"
+    "DROP INDEX IF EXISTS orders_region;"
+    "DROP INDEX IF EXISTS orders_channel;"
+    "CREATE INDEX IF NOT EXISTS orders_status_created ON orders(status, created_at);"
+    "CREATE INDEX IF NOT EXISTS orders_status_updated ON orders(status, updated_at);"
+    "CREATE INDEX IF NOT EXISTS orders_status_deadline ON orders(status, " JS_SQL_DEADLINE_KEY ");"
+    "CREATE INDEX IF NOT EXISTS orders_category_created ON orders(category_id, created_at);"
+    "CREATE INDEX IF NOT EXISTS orders_region_created ON orders(region_id, created_at);"
+    "CREATE INDEX IF NOT EXISTS orders_channel_created ON orders(channel, created_at);"
+    "CREATE INDEX IF NOT EXISTS orders_type_created ON orders(type, created_at);"
+    "CREATE INDEX IF NOT EXISTS orders_level_created ON orders(level, created_at);"
     /* the deadline rides along, so that "past it" is decided in the index; id before it keeps
      * (created_at, id) in order */
-    "CREATE INDEX orders_overdue_created ON orders(created_at, id, deadline) "
+    "CREATE INDEX IF NOT EXISTS orders_overdue_created ON orders(created_at, id, deadline) "
     "WHERE " JS_SQL_OVERDUE_OPEN ";"
-    "CREATE INDEX orders_overdue_deadline ON orders(" JS_SQL_DEADLINE_KEY
+    "CREATE INDEX IF NOT EXISTS orders_overdue_deadline ON orders(" JS_SQL_DEADLINE_KEY
     ") WHERE " JS_SQL_OVERDUE_OPEN ";"
     "ALTER TABLE order_units ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;"
     "UPDATE order_units SET created_at ="
     " (SELECT o.created_at FROM orders o WHERE o.id = order_units.order_id);"
-    "CREATE INDEX order_units_created ON order_units(unit_id, created_at, order_id);";
+    "CREATE INDEX IF NOT EXISTS order_units_created ON order_units(unit_id, created_at, order_id);";
 
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},

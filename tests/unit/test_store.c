@@ -1982,6 +1982,9 @@ static void test_migrate_reindex(void **state)
                                               " DROP TABLE hotspot_warnings;"
                                               " DROP TABLE hotspot_topics; DROP TABLE reports;"
                                               " CREATE VIRTUAL TABLE orders_fts USING fts5(words);"
+                                              /* the column migration 14 adds */
+                                              " DROP INDEX order_units_created;"
+                                              " ALTER TABLE order_units DROP COLUMN created_at;"
                                               " DELETE FROM schema_migrations WHERE version >= 8"),
                      0);
     assert_int_equal(store_open(path, &s, &e), 0);
