@@ -92,6 +92,9 @@ int cli_demo(struct opts *o)
         fprintf(stderr, "jiesu demo: cannot make the load durable\n");
         goto out;
     }
+    /* full planner statistics of what was loaded (issue 13: never a sampled guess) */
+    if (!load_rc && s->ops->analyze && s->ops->analyze(s))
+        fprintf(stderr, "jiesu demo: statistics not gathered\n");
     if (load_rc) {
         fprintf(stderr, "jiesu demo: %s: %s%s%s\n", js_err_name(e.code), e.message,
                 e.field[0] ? " field " : "", e.field);

@@ -331,6 +331,32 @@ int64_t store_sort_key(int sort, const struct order *o)
     }
 }
 
+/* Whether x comes before y in the order of sort. */
+static bool order_before(int sort, const struct order *x, const struct order *y)
+{
+    int64_t kx = store_sort_key(sort, x), ky = store_sort_key(sort, y);
+    int c = kx < ky ? -1 : kx > ky ? 1 : x->id < y->id ? -1 : x->id > y->id;
+    return sort == SORT_CREATED_DESC || sort == SORT_UPDATED_DESC ? c > 0 : c < 0;
+}
+
+void store_sort_orders(struct order *v, int n, int sort)
+{
+    /* insertion sort: a page holds at most a few hundred orders, and qsort has no context */
+    for (int i = 1; i < n; i++) {
+        struct order t = v[i];
+        int k = i;
+        for (; k > 0 && order_before(sort, &t, &v[k - 1]); k--)
+            v[k] = v[k - 1];
+        v[k] = t;
+    }
+}
+
+bool store_status_in_work(int status)
+{
+    return status == ST_DISPATCHED || status == ST_RETURNED || status == ST_COORDINATION ||
+           status == ST_HANDLING || status == ST_REPLIED || status == ST_CALLBACK;
+}
+
 bool store_file_ref_next(const char **p, char id[33])
 {
     static const char marker[] = "/api/v1/files/";

@@ -59,6 +59,14 @@ bool store_file_ref_next(const char **p, char id[33]);
  * key of an order for a sort (enum order_sort). */
 int store_cursor_parse(const char *c, int sort, int64_t *key, int64_t *id);
 int64_t store_sort_key(int sort, const struct order *o);
+/* Sorts n orders by the key of sort (enum order_sort), then id, in the sort's direction: the
+ * order of a list page read by ids (issue 13: the page is chosen by index, then read). */
+void store_sort_orders(struct order *v, int n, int sort);
+
+/* The statuses whose orders are in the units' current work (dispatched to handled and called
+ * back): their number is bounded by the workload, not by history, so a list of them may be
+ * walked by status even for one unit (issue 13). */
+bool store_status_in_work(int status);
 /* The deepest page order_search serves (offset + limit). */
 #define SEARCH_MAX_OFFSET 5000
 

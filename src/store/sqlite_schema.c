@@ -459,6 +459,34 @@ static const char hotspot_sql[] =
 /* order.about_unit_id: the unit an order complains about (issue 14). */
 static const char about_unit_sql[] =
     "ALTER TABLE orders ADD COLUMN about_unit_id INTEGER NOT NULL DEFAULT 0;";
+/* Lists at 1,000,000 orders (issue 13): every filter of the orders API has an index that also
+ * serves the sort (the rowid ends each index, so (key, id) is in order), the overdue orders a
+ * partial index of their own, and order_units the creation time of its order, so that a unit's
+ * orders are walked newest first without reading all it ever held. The single-column indexes
+ * these extend go. */
+static const char lists_sql[] =
+    "DROP INDEX IF EXISTS orders_status;"
+    "DROP INDEX IF EXISTS orders_category;"
+    "DROP INDEX IF EXISTS orders_region;"
+    "DROP INDEX IF EXISTS orders_channel;"
+    "CREATE INDEX IF NOT EXISTS orders_status_created ON orders(status, created_at);"
+    "CREATE INDEX IF NOT EXISTS orders_status_updated ON orders(status, updated_at);"
+    "CREATE INDEX IF NOT EXISTS orders_status_deadline ON orders(status, " JS_SQL_DEADLINE_KEY ");"
+    "CREATE INDEX IF NOT EXISTS orders_category_created ON orders(category_id, created_at);"
+    "CREATE INDEX IF NOT EXISTS orders_region_created ON orders(region_id, created_at);"
+    "CREATE INDEX IF NOT EXISTS orders_channel_created ON orders(channel, created_at);"
+    "CREATE INDEX IF NOT EXISTS orders_type_created ON orders(type, created_at);"
+    "CREATE INDEX IF NOT EXISTS orders_level_created ON orders(level, created_at);"
+    /* the deadline rides along, so that "past it" is decided in the index; id before it keeps
+     * (created_at, id) in order */
+    "CREATE INDEX IF NOT EXISTS orders_overdue_created ON orders(created_at, id, deadline) "
+    "WHERE " JS_SQL_OVERDUE_OPEN ";"
+    "CREATE INDEX IF NOT EXISTS orders_overdue_deadline ON orders(" JS_SQL_DEADLINE_KEY
+    ") WHERE " JS_SQL_OVERDUE_OPEN ";"
+    "ALTER TABLE order_units ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE order_units SET created_at ="
+    " (SELECT o.created_at FROM orders o WHERE o.id = order_units.order_id);"
+    "CREATE INDEX IF NOT EXISTS order_units_created ON order_units(unit_id, created_at, order_id);";
 
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
@@ -477,6 +505,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {12, "reports: issued reports, append-only", sqlite_report_schema_sql, false},
     {13, "assessment: facts, repeats, appeals, items, schemes; append-only records",
      sqlite_assess_schema_sql, false},
+    {14, "lists: indexes that serve each filter's sort, overdue, units by creation time", lists_sql,
+     false},
     {15, "orders.about_unit_id: the unit complained about", about_unit_sql, false},
 };
 

@@ -21,6 +21,7 @@
 #include "util/err.h"
 
 struct store;
+struct buf;
 
 /* A filtered, sorted, paged order list (issue: HTTP API). Zero/NULL fields do not filter. */
 enum order_sort { SORT_CREATED_DESC, SORT_CREATED_ASC, SORT_DEADLINE_ASC, SORT_UPDATED_DESC };
@@ -290,6 +291,9 @@ struct store_ops {
     int (*order_get_by_number)(struct store *s, const char *number, struct order *out);
     int (*order_query)(struct store *s, const struct order_query *q, store_order_cb cb, void *ctx,
                        char *next_cursor, size_t cursor_size);
+    /* The backend's query plan of q's page (issue 13), appended to out as text, one line per
+     * plan node; for tests and benchmarks that check a list walks the intended index. */
+    int (*order_query_plan)(struct store *s, const struct order_query *q, struct buf *out);
     int (*order_each)(struct store *s, store_order_cb cb, void *ctx);
     /* the orders linked to order `value` by `link` (enum order_link), by id, at most max */
     int (*order_ids_by)(struct store *s, int link, int64_t value, int64_t *ids, int max, int *n);
@@ -378,6 +382,9 @@ struct store_ops {
      * crash can lose the last ones, never corrupt); turning it off makes everything committed
      * so far durable before it returns. Off by default. */
     int (*set_bulk)(struct store *s, bool on);
+    /* Full planner statistics of every table, read from all rows (never a sample): after a bulk
+     * load (demo, copy, benchmarks) so that plans are made on accurate figures (issue 13). */
+    int (*analyze)(struct store *s);
 
     /* attachments: file bodies by an opaque id (32 hex characters); file_get fills *data
      * (free()) and the metadata; -JS_ENOTFOUND when absent */

@@ -1078,9 +1078,11 @@ static int units_write(struct pgs *p, int64_t id, const struct order *o, bool re
         p_text(&a, units.data);
         p_text(&a, roles.data);
         p_text(&a, active.data);
+        p_int(&a, o->created_at); /* the unit filter's order (issue 13) */
         rc = px(p,
-                "INSERT INTO order_units(order_id, unit_id, role, active)"
-                " SELECT $1, u, r, a FROM unnest($2::bigint[], $3::int[], $4::int[]) AS t(u, r, a)",
+                "INSERT INTO order_units(order_id, unit_id, role, active, created_at)"
+                " SELECT $1, u, r, a, $5 FROM unnest($2::bigint[], $3::int[], $4::int[])"
+                " AS t(u, r, a)",
                 &a, NULL, NULL);
     } else {
         rc = -JS_ENOMEM;
@@ -1694,10 +1696,92 @@ static const struct {
     [SORT_UPDATED_DESC] = {"updated_at", "DESC", "<"},
 };
 
-static int query_where(const struct order_query *q, struct buf *sql, struct pp *a)
+/* Order lists (issue 13): as on SQLite, a page is read by walking an index that serves the
+ * sort, once per value of a driving filter with several values (statuses, a category or region
+ * subtree), each walk limited to the page and the walks merged; a unit's orders by order_units
+ * (unit_id, created_at). The page's ids are read by primary key and put in order here. */
+#define LIST_MERGE_MAX 48
+
+enum { PDRIVE_SORT, PDRIVE_STATUS, PDRIVE_UNIT, PDRIVE_CATEGORY, PDRIVE_REGION };
+
+struct pg_plan {
+    int drive;
+    const char *col; /* the driving column, or NULL */
+    int64_t vals[LIST_MERGE_MAX];
+    int n_vals;
+};
+
+/* The ids of a subtree of table (categories or regions) into pl; *fits false when too many. */
+static int pg_subtree(struct pgs *p, const char *table, int64_t root, struct pg_plan *pl,
+                      bool *fits)
+{
+    char sql[256];
+    struct pp a = {.n = 0};
+    PGresult *r;
+    p_int(&a, root);
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE sub(id) AS (SELECT $1::bigint UNION SELECT t.id FROM %s t JOIN sub"
+             " ON t.parent_id = sub.id) SELECT id FROM sub LIMIT %d",
+             table, LIST_MERGE_MAX + 1);
+    int rc = px(p, sql, &a, &r, NULL);
+    if (rc)
+        return rc;
+    int n = PQntuples(r);
+    *fits = n <= LIST_MERGE_MAX;
+    pl->n_vals = 0;
+    for (int i = 0; i < n && *fits; i++)
+        pl->vals[pl->n_vals++] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+    PQclear(r);
+    return 0;
+}
+
+/* The way q's page is read, by rule (the same rules as SQLite's list_plan_choose). */
+static int pg_plan_choose(struct pgs *p, const struct order_query *q, bool search,
+                          struct pg_plan *pl)
+{
+    bool created = q->sort == SORT_CREATED_DESC || q->sort == SORT_CREATED_ASC, fits = false;
+    memset(pl, 0, sizeof *pl);
+    pl->drive = PDRIVE_SORT;
+    if (search || q->overdue == 1) /* the text index or the overdue partial indexes */
+        return 0;
+    bool in_work = q->n_statuses > 0;
+    for (int i = 0; i < q->n_statuses; i++)
+        in_work = in_work && store_status_in_work(q->statuses[i]);
+    if (q->unit_id && created && !in_work) {
+        pl->drive = PDRIVE_UNIT;
+        return 0;
+    }
+    if (q->n_statuses > 0) {
+        pl->drive = PDRIVE_STATUS;
+        pl->col = "status";
+        for (int i = 0; i < q->n_statuses && pl->n_vals < LIST_MERGE_MAX; i++)
+            pl->vals[pl->n_vals++] = q->statuses[i];
+        return 0;
+    }
+    if (!created)
+        return 0;
+    int rc = 0;
+    if (q->category_id && !(rc = pg_subtree(p, "categories", q->category_id, pl, &fits)) && fits) {
+        pl->drive = PDRIVE_CATEGORY;
+        pl->col = "category_id";
+        return 0;
+    }
+    if (!rc && q->region_id && !(rc = pg_subtree(p, "regions", q->region_id, pl, &fits)) && fits) {
+        pl->drive = PDRIVE_REGION;
+        pl->col = "region_id";
+        return 0;
+    }
+    pl->n_vals = 0;
+    return rc;
+}
+
+/* Appends q's filters but the driving one; created spells the creation time (ambiguous in
+ * the unit's join). */
+static int query_where(const struct order_query *q, const struct pg_plan *pl, const char *created,
+                       struct buf *sql, struct pp *a)
 {
     int rc = 0;
-    if (q->n_statuses > 0) {
+    if (q->n_statuses > 0 && pl->drive != PDRIVE_STATUS) {
         rc |= buf_puts(sql, " AND status IN (");
         for (int i = 0; i < q->n_statuses; i++) {
             p_int(a, q->statuses[i]);
@@ -1705,12 +1789,14 @@ static int query_where(const struct order_query *q, struct buf *sql, struct pp *
         }
         rc |= buf_puts(sql, ")");
     }
-    if (q->unit_id) {
+    if (q->unit_id && pl->drive != PDRIVE_UNIT) {
         p_int(a, q->unit_id);
-        rc |= buf_printf(sql, " AND id IN (SELECT order_id FROM order_units WHERE unit_id = $%d)",
+        rc |= buf_printf(sql,
+                         " AND EXISTS (SELECT 1 FROM order_units u WHERE u.order_id = orders.id"
+                         " AND u.unit_id = $%d)",
                          a->n);
     }
-    if (q->category_id) {
+    if (q->category_id && pl->drive != PDRIVE_CATEGORY) {
         p_int(a, q->category_id);
         rc |= buf_printf(sql,
                          " AND category_id IN (WITH RECURSIVE sub(id) AS (SELECT $%d::bigint UNION"
@@ -1718,7 +1804,7 @@ static int query_where(const struct order_query *q, struct buf *sql, struct pp *
                          " SELECT id FROM sub)",
                          a->n);
     }
-    if (q->region_id) {
+    if (q->region_id && pl->drive != PDRIVE_REGION) {
         p_int(a, q->region_id);
         rc |= buf_printf(sql,
                          " AND region_id IN (WITH RECURSIVE sub(id) AS (SELECT $%d::bigint UNION"
@@ -1739,21 +1825,95 @@ static int query_where(const struct order_query *q, struct buf *sql, struct pp *
         rc |= buf_printf(sql, " AND level = $%d", a->n);
     }
     if (q->overdue >= 0) {
+        /* spelled as the partial indexes' condition (migration 14) */
         p_int(a, q->now > 0 ? q->now : (int64_t)time(NULL));
         rc |= buf_printf(sql,
-                         " AND %s(deadline > 0 AND deadline < $%d AND status IN (%d, %d, %d)"
-                         " AND hang != 2)",
-                         q->overdue ? "" : "NOT ", a->n, ST_DISPATCHED, ST_HANDLING, ST_RETURNED);
+                         q->overdue ? " AND " JS_SQL_OVERDUE_OPEN " AND deadline < $%d"
+                                    : " AND NOT (" JS_SQL_OVERDUE_OPEN " AND deadline < $%d)",
+                         a->n);
     }
     if (q->from) {
         p_int(a, q->from);
-        rc |= buf_printf(sql, " AND created_at >= $%d", a->n);
+        rc |= buf_printf(sql, " AND %s >= $%d", created, a->n);
     }
     if (q->to) {
         p_int(a, q->to);
-        rc |= buf_printf(sql, " AND created_at < $%d", a->n);
+        rc |= buf_printf(sql, " AND %s < $%d", created, a->n);
     }
     return rc ? -JS_ENOMEM : 0;
+}
+
+/* The SQL of q's page (limit + 1 rows, unordered) and its parameters; qs keeps the search
+ * texts. */
+static int pg_list_sql(struct pgs *p, const struct order_query *q, const struct st_query *m,
+                       int64_t ckey, int64_t cid, struct buf *sql, struct buf *qs, struct pp *a)
+{
+    struct pg_plan pl;
+    struct buf filt;
+    int rc = pg_plan_choose(p, q, m && m->n > 0, &pl);
+    if (rc)
+        return rc;
+    buf_init(&filt, 0);
+    bool unit = pl.drive == PDRIVE_UNIT;
+    rc = query_where(q, &pl, unit ? "orders.created_at" : "created_at", &filt, a);
+    if (!rc && m && m->n > 0) {
+        bool empty;
+        rc = match_filter(m, false, "orders.id", qs, &filt, a, &empty);
+    }
+    const char *key = unit ? "ou.created_at" : sorts[q->sort].key, *dir = sorts[q->sort].dir;
+    const char *id = unit ? "ou.order_id" : "orders.id";
+    if (!rc && cid) {
+        p_int(a, ckey);
+        p_int(a, cid);
+        rc = buf_printf(&filt, " AND (%s, %s) %s ($%d, $%d)", key, id, sorts[q->sort].after,
+                        a->n - 1, a->n);
+    }
+    p_int(a, q->limit + 1);
+    int lim = a->n, arms = pl.n_vals > 1 ? pl.n_vals : 1;
+    if (!rc)
+        rc = buf_printf(sql, "%s WHERE id IN (SELECT id FROM (", p->order_select);
+    for (int v = 0; v < arms && !rc; v++) {
+        rc |= buf_puts(sql, v ? " UNION ALL (" : "(");
+        if (unit) {
+            p_int(a, q->unit_id);
+            rc |= buf_printf(sql,
+                             "SELECT ou.created_at AS k, ou.order_id AS id FROM order_units ou"
+                             " JOIN orders ON orders.id = ou.order_id WHERE ou.unit_id = $%d",
+                             a->n);
+        } else {
+            rc |= buf_printf(sql, "SELECT %s AS k, orders.id AS id FROM orders WHERE TRUE", key);
+        }
+        if (pl.col) /* validated enum values and ids read from the database: literals */
+            rc |= buf_printf(sql, " AND %s = %lld", pl.col, (long long)pl.vals[v]);
+        rc |= buf_printf(sql, "%s ORDER BY %s %s, %s %s LIMIT $%d)", filt.data ? filt.data : "",
+                         key, dir, id, dir, lim);
+    }
+    if (!rc)
+        rc = buf_printf(sql, ") x ORDER BY k %s, id %s LIMIT $%d)", dir, dir, lim);
+    buf_release(&filt);
+    return rc ? (rc < 0 ? rc : -JS_ENOMEM) : 0;
+}
+
+/* Checks q, parses its cursor and its search text (into parsed; *m: the query to match). */
+static int pg_list_prepare(const struct order_query *q, int64_t *ckey, int64_t *cid,
+                           struct st_query *parsed, const struct st_query **m)
+{
+    if (q->limit < 1 || q->limit > 500 || q->sort < 0 || q->sort >= (int)JS_ARRAY_LEN(sorts) ||
+        q->n_statuses < 0 || q->n_statuses > 2 * ST__COUNT || (q->n_statuses > 0 && !q->statuses) ||
+        q->type < -1 || q->type >= TYPE__COUNT || q->level < -1 || q->level >= LEVEL__COUNT ||
+        q->overdue < -1 || q->overdue > 1)
+        return -JS_EINVAL;
+    for (int i = 0; i < q->n_statuses; i++)
+        if (!in_range(q->statuses[i], ST__COUNT))
+            return -JS_EINVAL;
+    if (q->cursor && q->cursor[0] && store_cursor_parse(q->cursor, q->sort, ckey, cid))
+        return -JS_EINVAL;
+    *m = q->match;
+    if (!*m && q->text && q->text[0]) {
+        *m = parsed;
+        return searchtext_query(q->text, NULL, parsed);
+    }
+    return 0;
 }
 
 static int pg_order_query(struct store *s, const struct order_query *q, store_order_cb cb,
@@ -1764,60 +1924,30 @@ static int pg_order_query(struct store *s, const struct order_query *q, store_or
     struct pp a = {.n = 0};
     struct order_batch b = {0};
     struct st_query parsed = {.n = 0};
+    const struct st_query *m = NULL;
     PGresult *r = NULL;
     int64_t ckey = 0, cid = 0;
     int rc = 0;
 
     if (next_cursor && cursor_size)
         next_cursor[0] = '\0';
-    if (q->limit < 1 || q->limit > 500 || q->sort < 0 || q->sort >= (int)JS_ARRAY_LEN(sorts) ||
-        q->n_statuses < 0 || q->n_statuses > 2 * ST__COUNT || (q->n_statuses > 0 && !q->statuses) ||
-        q->type < -1 || q->type >= TYPE__COUNT || q->level < -1 || q->level >= LEVEL__COUNT ||
-        q->overdue < -1 || q->overdue > 1 || (next_cursor && cursor_size < STORE_CURSOR_MIN_SIZE))
-        return -JS_EINVAL;
-    for (int i = 0; i < q->n_statuses; i++)
-        if (!in_range(q->statuses[i], ST__COUNT))
-            return -JS_EINVAL;
-    if (q->cursor && q->cursor[0] && store_cursor_parse(q->cursor, q->sort, &ckey, &cid))
-        return -JS_EINVAL;
-
     buf_init(&sql, 0);
     buf_init(&qs, 0);
-    const struct st_query *m = q->match;
-    if (!m && q->text && q->text[0]) {
-        rc = searchtext_query(q->text, NULL, &parsed);
-        m = &parsed;
-    }
-    if (rc)
-        goto out;
-    rc = buf_printf(&sql, "%s WHERE TRUE", p->order_select);
+    if (next_cursor && cursor_size < STORE_CURSOR_MIN_SIZE)
+        rc = -JS_EINVAL;
     if (!rc)
-        rc = query_where(q, &sql, &a);
-    if (!rc && m && m->n > 0) {
-        bool empty;
-        rc = match_filter(m, false, "id", &qs, &sql, &a, &empty);
-    }
+        rc = pg_list_prepare(q, &ckey, &cid, &parsed, &m);
+    if (!rc)
+        rc = pg_list_sql(p, q, m, ckey, cid, &sql, &qs, &a);
     if (rc)
         goto out;
-    const char *key = sorts[q->sort].key, *dir = sorts[q->sort].dir;
-    if (cid) {
-        p_int(&a, ckey);
-        p_int(&a, cid);
-        rc |= buf_printf(&sql, " AND (%s, id) %s ($%d, $%d)", key, sorts[q->sort].after, a.n - 1,
-                         a.n);
-    }
-    p_int(&a, q->limit + 1);
-    rc |= buf_printf(&sql, " ORDER BY %s %s, id %s LIMIT $%d", key, dir, dir, a.n);
-    if (rc) {
-        rc = -JS_ENOMEM;
-        goto out;
-    }
     if ((rc = px(p, sql.data, &a, &r, NULL)))
         goto out;
     rc = batch_fill(r, &b);
     PQclear(r);
     if (rc)
         goto out;
+    store_sort_orders(b.v, b.n, q->sort);
     int n = b.n < q->limit ? b.n : q->limit;
     for (int i = 0; i < n; i++)
         if ((rc = cb(ctx, &b.v[i])))
@@ -1831,6 +1961,41 @@ out:
     buf_release(&sql);
     buf_release(&qs);
     return rc;
+}
+
+static int pg_order_query_plan(struct store *s, const struct order_query *q, struct buf *out)
+{
+    struct pgs *p = pg_of(s);
+    struct buf sql, qs;
+    struct pp a = {.n = 0};
+    struct st_query parsed = {.n = 0};
+    const struct st_query *m = NULL;
+    PGresult *r = NULL;
+    int64_t ckey = 0, cid = 0;
+    int rc;
+
+    buf_init(&sql, 0);
+    buf_init(&qs, 0);
+    rc = pg_list_prepare(q, &ckey, &cid, &parsed, &m);
+    if (!rc)
+        rc = buf_puts(&sql, "EXPLAIN ") ? -JS_ENOMEM : 0;
+    if (!rc)
+        rc = pg_list_sql(p, q, m, ckey, cid, &sql, &qs, &a);
+    if (!rc)
+        rc = px(p, sql.data, &a, &r, NULL);
+    for (int i = 0; !rc && i < PQntuples(r); i++)
+        if (buf_printf(out, "%s\n", PQgetvalue(r, i, 0)))
+            rc = -JS_ENOMEM;
+    PQclear(r);
+    searchtext_query_release(&parsed);
+    buf_release(&sql);
+    buf_release(&qs);
+    return rc;
+}
+
+static int pg_analyze(struct store *s)
+{
+    return exec0(pg_of(s), "ANALYZE");
 }
 
 static int pg_order_each(struct store *s, store_order_cb cb, void *ctx)
@@ -3097,6 +3262,8 @@ static const struct store_ops pg_ops = {
     .order_get = pg_order_get,
     .order_get_by_number = pg_order_get_by_number,
     .order_query = pg_order_query,
+    .order_query_plan = pg_order_query_plan,
+    .analyze = pg_analyze,
     .order_each = pg_order_each,
     .order_ids_by = pg_order_ids_by,
     .order_count_by_status = pg_order_count_by_status,

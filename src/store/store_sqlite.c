@@ -636,10 +636,12 @@ static void sq_close(struct store *s)
     for (int i = 0; i < STMT_CACHE; i++)
         slot_clear(&q->own_cache[i]);
     gc_writer_put(q->w);
-    /* Lets SQLite refresh the planner statistics of tables that changed a lot, with a bounded
-     * effort (the documented way to keep query plans good on a growing database). */
+    /* Lets SQLite refresh the planner statistics of tables that changed a lot (the documented
+     * way to keep query plans good on a growing database), reading every row: a sampled
+     * ANALYZE (analysis_limit) once replaced good statistics with poor ones and flipped the plan
+     * of a list from milliseconds to seconds (issue 13). Lists name their index anyway. */
     if (q->db && q->base.ops)
-        sqlite3_exec(q->db, "PRAGMA analysis_limit = 400; PRAGMA optimize", NULL, NULL, NULL);
+        sqlite3_exec(q->db, "PRAGMA analysis_limit = 0; PRAGMA optimize", NULL, NULL, NULL);
     sqlite3_close_v2(q->db);
     free(q->order_select);
     free(q->order_by_id);
@@ -1016,6 +1018,13 @@ static int sq_set_bulk(struct store *s, bool on)
     return rc ? rc : exec1(q, "PRAGMA wal_checkpoint(FULL)");
 }
 
+static int sq_analyze(struct store *s)
+{
+    struct sq *q = sq_of(s);
+    int rc = exec1(q, "PRAGMA analysis_limit = 0");
+    return rc ? rc : exec1(q, "ANALYZE");
+}
+
 static int sq_commit(struct store *s)
 {
     struct sq *q = sq_of(s);
@@ -1230,8 +1239,8 @@ static int units_write(struct sq *q, int64_t id, const struct order *o, bool rep
     }
     for (int i = 0; i < o->n_units && !rc; i++) {
         rc = stmt_get(q,
-                      "INSERT INTO order_units(order_id, unit_id, role, active)"
-                      " VALUES (?1, ?2, ?3, ?4)",
+                      "INSERT INTO order_units(order_id, unit_id, role, active, created_at)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
                       &st);
         if (rc)
             break;
@@ -1239,6 +1248,7 @@ static int units_write(struct sq *q, int64_t id, const struct order *o, bool rep
         sqlite3_bind_int64(st, 2, o->units[i].unit_id);
         sqlite3_bind_int(st, 3, o->units[i].role);
         sqlite3_bind_int(st, 4, o->units[i].active);
+        sqlite3_bind_int64(st, 5, o->created_at); /* the unit filter's order (issue 13) */
         rc = run(q, st);
         stmt_put(q, st);
     }
@@ -1633,9 +1643,10 @@ static int batch_fill(struct sq *q, sqlite3_stmt *st, struct order_batch *b)
     return step == SQLITE_DONE ? 0 : sqlite_fail(q->db, step);
 }
 
-/* Query parameters, bound in order after the SQL is built. The most a query can use is bounded
- * by the validated n_statuses plus one per other filter. */
-#define MAX_QPARAMS (2 * ST__COUNT + 16)
+/* Query parameters, bound in order after the SQL is built. A list page repeats its filters
+ * once per value of its driving column (at most LIST_MERGE_MAX walks), hence the room; lists
+ * allocate it, searches keep theirs on the stack. */
+#define MAX_QPARAMS 4096
 struct qparams {
     struct {
         const char *s; /* text if not NULL, else i */
@@ -1646,14 +1657,20 @@ struct qparams {
 
 static void qp_int(struct qparams *p, int64_t i)
 {
-    assert(p->n < MAX_QPARAMS);
+    if (p->n >= MAX_QPARAMS) { /* counted on: the caller refuses the query (list_sql) */
+        p->n++;
+        return;
+    }
     p->v[p->n].s = NULL;
     p->v[p->n++].i = i;
 }
 
 static void qp_text(struct qparams *p, const char *s)
 {
-    assert(p->n < MAX_QPARAMS);
+    if (p->n >= MAX_QPARAMS) {
+        p->n++;
+        return;
+    }
     p->v[p->n].s = s;
     p->v[p->n++].i = 0;
 }
@@ -1700,12 +1717,191 @@ static const struct {
     [SORT_UPDATED_DESC] = {"updated_at", "DESC", "<"},
 };
 
-/* Appends the WHERE clause for q (after "WHERE 1") and collects its parameters. */
-static int query_where(const struct order_query *q, const char *match, struct buf *sql,
-                       struct qparams *p)
+/* ---------------------------------------------------------------------------------------------
+ * Order lists (issue 13). A page is chosen by walking one index in the order of the sort, so
+ * that no query sorts all its matches and the plan does not hang on the planner's statistics:
+ * the driving index is picked here by rule and named with INDEXED BY. A filter with several
+ * values on an indexed column (statuses, a category or region subtree) walks that index once per
+ * value and merges the walks (UNION ALL under ORDER BY: SQLite merges sorted co-routines and
+ * stops at the page's end). The page's ids are then read by primary key and put in order here.
+ * ------------------------------------------------------------------------------------------- */
+
+/* The most values a driving filter may merge; a larger subtree filters instead. */
+#define LIST_MERGE_MAX 48
+/* A text search with at most this many matches reads them all and sorts them (bounded); with
+ * more, it walks the sort's index and keeps the matches. */
+#define LIST_SEARCH_SMALL 1000
+
+_Static_assert(ST_DISPATCHED == 5 && ST_HANDLING == 8 && ST_RETURNED == 6,
+               "JS_SQL_OVERDUE_OPEN spells these statuses as numbers");
+
+enum list_drive {
+    DRIVE_SORT,     /* the sort's own index, every filter checked on the way */
+    DRIVE_SEARCH,   /* few text matches: read them all by id, sort them */
+    DRIVE_OVERDUE,  /* the partial indexes of orders that can be overdue */
+    DRIVE_UNIT,     /* order_units by (unit, created_at) */
+    DRIVE_STATUS,   /* (status, sort key), one walk per status */
+    DRIVE_CATEGORY, /* (category_id, created_at), one walk per category of the subtree */
+    DRIVE_REGION,   /* (region_id, created_at), one walk per region of the subtree */
+    DRIVE_CHANNEL,  /* (channel, created_at) */
+    DRIVE_TYPE,     /* (type, created_at) */
+    DRIVE_LEVEL,    /* (level, created_at) */
+};
+
+struct list_plan {
+    int drive;         /* enum list_drive */
+    const char *index; /* the index walked (INDEXED BY), NULL for DRIVE_SEARCH */
+    const char *col;   /* the driving column compared to each value, or NULL */
+    int64_t vals[LIST_MERGE_MAX];
+    int n_vals;
+};
+
+/* The ids of a category or region subtree (table: categories or regions) into pl->vals; false
+ * if it has more than LIST_MERGE_MAX nodes. */
+static int subtree_vals(struct sq *sq, const char *table, int64_t root, struct list_plan *pl,
+                        bool *fits)
+{
+    char sql[256];
+    sqlite3_stmt *st;
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION SELECT t.id FROM %s t JOIN sub ON"
+             " t.parent_id = sub.id) SELECT id FROM sub LIMIT %d",
+             table, LIST_MERGE_MAX + 1);
+    int rc = stmt_get(sq, sql, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, root);
+    int step;
+    pl->n_vals = 0;
+    *fits = true;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (pl->n_vals == LIST_MERGE_MAX) {
+            *fits = false;
+            break;
+        }
+        pl->vals[pl->n_vals++] = sqlite3_column_int64(st, 0);
+    }
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sqlite_fail(sq->db, step);
+    stmt_put(sq, st);
+    return rc;
+}
+
+/* How many orders the text expression matches, counting no further than limit. */
+static int search_count(struct sq *sq, const char *match, int limit, int *n)
+{
+    sqlite3_stmt *st;
+    *n = 0;
+    int rc = stmt_get(sq,
+                      "SELECT count(*) FROM (SELECT rowid FROM order_search WHERE order_search"
+                      " MATCH ?1 LIMIT ?2)",
+                      &st);
+    if (rc)
+        return rc;
+    bind_text(st, 1, match);
+    sqlite3_bind_int(st, 2, limit);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *n = sqlite3_column_int(st, 0);
+    rc = step == SQLITE_ROW ? 0 : sqlite_fail(sq->db, step);
+    stmt_put(sq, st);
+    return rc;
+}
+
+/* Picks the way q's page is read, by rule: the most selective driving filter whose index also
+ * serves the sort. */
+static int list_plan_choose(struct sq *sq, const struct order_query *q, const char *match,
+                            struct list_plan *pl)
+{
+    static const char *const by_sort[] = {[SORT_CREATED_DESC] = "orders_created",
+                                          [SORT_CREATED_ASC] = "orders_created",
+                                          [SORT_DEADLINE_ASC] = "orders_deadline_key",
+                                          [SORT_UPDATED_DESC] = "orders_updated"};
+    static const char *const status_by_sort[] = {[SORT_CREATED_DESC] = "orders_status_created",
+                                                 [SORT_CREATED_ASC] = "orders_status_created",
+                                                 [SORT_DEADLINE_ASC] = "orders_status_deadline",
+                                                 [SORT_UPDATED_DESC] = "orders_status_updated"};
+    bool created = q->sort == SORT_CREATED_DESC || q->sort == SORT_CREATED_ASC;
+    bool fits = false;
+    int rc = 0;
+    memset(pl, 0, sizeof *pl);
+    pl->drive = DRIVE_SORT;
+    pl->index = by_sort[q->sort];
+    if (match) {
+        int n = 0;
+        rc = search_count(sq, match, LIST_SEARCH_SMALL + 1, &n);
+        if (rc || n <= LIST_SEARCH_SMALL) {
+            pl->drive = DRIVE_SEARCH;
+            pl->index = NULL;
+            return rc;
+        }
+    }
+    if (q->overdue == 1 && q->sort != SORT_UPDATED_DESC) {
+        pl->drive = DRIVE_OVERDUE;
+        pl->index = created ? "orders_overdue_created" : "orders_overdue_deadline";
+        return 0;
+    }
+    bool in_work = q->n_statuses > 0;
+    for (int i = 0; i < q->n_statuses; i++)
+        in_work = in_work && store_status_in_work(q->statuses[i]);
+    /* a unit's history is walked by unit; its current work (bounded) by status */
+    if (q->unit_id && created && !in_work) {
+        pl->drive = DRIVE_UNIT;
+        pl->index = "order_units_created";
+        return 0;
+    }
+    if (q->n_statuses > 0) {
+        pl->drive = DRIVE_STATUS;
+        pl->index = status_by_sort[q->sort];
+        pl->col = "status";
+        for (int i = 0; i < q->n_statuses && pl->n_vals < LIST_MERGE_MAX; i++)
+            pl->vals[pl->n_vals++] = q->statuses[i];
+        return 0;
+    }
+    if (!created)
+        return 0;
+    if (q->category_id && !(rc = subtree_vals(sq, "categories", q->category_id, pl, &fits)) &&
+        fits) {
+        pl->drive = DRIVE_CATEGORY;
+        pl->index = "orders_category_created";
+        pl->col = "category_id";
+        return 0;
+    }
+    if (!rc && q->region_id && !(rc = subtree_vals(sq, "regions", q->region_id, pl, &fits)) &&
+        fits) {
+        pl->drive = DRIVE_REGION;
+        pl->index = "orders_region_created";
+        pl->col = "region_id";
+        return 0;
+    }
+    pl->n_vals = 0;
+    if (rc)
+        return rc;
+    if (q->channel && q->channel[0]) {
+        pl->drive = DRIVE_CHANNEL;
+        pl->index = "orders_channel_created";
+        pl->col = "channel";
+        pl->n_vals = 1;
+    } else if (q->type >= 0) {
+        pl->drive = DRIVE_TYPE;
+        pl->index = "orders_type_created";
+        pl->col = "type";
+        pl->vals[pl->n_vals++] = q->type;
+    } else if (q->level >= 0) {
+        pl->drive = DRIVE_LEVEL;
+        pl->index = "orders_level_created";
+        pl->col = "level";
+        pl->vals[pl->n_vals++] = q->level;
+    }
+    return 0;
+}
+
+/* Appends q's filters (" AND ...") but the one the plan drives by, and collects their
+ * parameters. created is how the creation time is spelled (it is ambiguous in a join). */
+static int list_filters(const struct order_query *q, const struct list_plan *pl, const char *match,
+                        const char *created, struct buf *sql, struct qparams *p)
 {
     int rc = 0;
-    if (q->n_statuses > 0) {
+    if (q->n_statuses > 0 && pl->drive != DRIVE_STATUS) {
         rc |= buf_puts(sql, " AND status IN (");
         for (int i = 0; i < q->n_statuses; i++) {
             rc |= buf_puts(sql, i ? ", ?" : "?");
@@ -1713,49 +1909,49 @@ static int query_where(const struct order_query *q, const char *match, struct bu
         }
         rc |= buf_puts(sql, ")");
     }
-    if (q->unit_id) {
-        rc |= buf_puts(sql, " AND id IN (SELECT order_id FROM order_units WHERE unit_id = ?)");
+    if (q->unit_id && pl->drive != DRIVE_UNIT) {
+        /* the primary key (order_id, unit_id) answers for one order */
+        rc |= buf_puts(sql, " AND EXISTS (SELECT 1 FROM order_units u WHERE u.order_id = id"
+                            " AND u.unit_id = ?)");
         qp_int(p, q->unit_id);
     }
-    if (q->category_id) {
+    if (q->category_id && pl->drive != DRIVE_CATEGORY) {
         rc |= buf_puts(sql, " AND category_id IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION"
                             " SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)"
                             " SELECT id FROM sub)");
         qp_int(p, q->category_id);
     }
-    if (q->region_id) {
+    if (q->region_id && pl->drive != DRIVE_REGION) {
         rc |= buf_puts(sql, " AND region_id IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION"
                             " SELECT r.id FROM regions r JOIN sub ON r.parent_id = sub.id)"
                             " SELECT id FROM sub)");
         qp_int(p, q->region_id);
     }
-    if (q->channel && q->channel[0]) {
+    if (q->channel && q->channel[0] && pl->drive != DRIVE_CHANNEL) {
         rc |= buf_puts(sql, " AND channel = ?");
         qp_text(p, q->channel);
     }
-    if (q->type >= 0) {
+    if (q->type >= 0 && pl->drive != DRIVE_TYPE) {
         rc |= buf_puts(sql, " AND type = ?");
         qp_int(p, q->type);
     }
-    if (q->level >= 0) {
+    if (q->level >= 0 && pl->drive != DRIVE_LEVEL) {
         rc |= buf_puts(sql, " AND level = ?");
         qp_int(p, q->level);
     }
     if (q->overdue >= 0) {
         /* Overdue: past the deadline while a unit holds the order, unless an approved hanging
-         * account (hang 2) suspends it. */
-        rc |= buf_printf(sql,
-                         " AND %s(deadline > 0 AND deadline < ? AND status IN (%d, %d, %d)"
-                         " AND hang != 2)",
-                         q->overdue ? "" : "NOT ", ST_DISPATCHED, ST_HANDLING, ST_RETURNED);
+         * account (hang 2) suspends it. Spelled as the partial indexes' condition. */
+        rc |= buf_puts(sql, q->overdue ? " AND " JS_SQL_OVERDUE_OPEN " AND deadline < ?"
+                                       : " AND NOT (" JS_SQL_OVERDUE_OPEN " AND deadline < ?)");
         qp_int(p, q->now > 0 ? q->now : (int64_t)time(NULL)); /* now 0: the system clock */
     }
     if (q->from) {
-        rc |= buf_puts(sql, " AND created_at >= ?");
+        rc |= buf_printf(sql, " AND %s >= ?", created);
         qp_int(p, q->from);
     }
     if (q->to) {
-        rc |= buf_puts(sql, " AND created_at < ?");
+        rc |= buf_printf(sql, " AND %s < ?", created);
         qp_int(p, q->to);
     }
     if (match) {
@@ -1766,67 +1962,140 @@ static int query_where(const struct order_query *q, const char *match, struct bu
     return rc ? -JS_ENOMEM : 0;
 }
 
+/* Appends one walk of the plan (value v of its driving column): rows (k, id) in the sort's
+ * order, after the cursor if there is one. */
+static int list_arm(const struct order_query *q, const struct list_plan *pl, int v,
+                    const char *match, bool after, int64_t ckey, int64_t cid, struct buf *sql,
+                    struct qparams *p)
+{
+    const char *key = sorts[q->sort].key;
+    int rc = 0;
+    if (pl->drive == DRIVE_UNIT) {
+        rc |= buf_puts(sql, "SELECT ou.created_at AS k, ou.order_id AS id FROM order_units AS ou"
+                            " INDEXED BY order_units_created CROSS JOIN orders ON orders.id ="
+                            " ou.order_id WHERE ou.unit_id = ?");
+        qp_int(p, q->unit_id);
+        rc |= list_filters(q, pl, match, "ou.created_at", sql, p);
+        if (after) {
+            rc |= buf_printf(sql, " AND (ou.created_at, ou.order_id) %s (?, ?)",
+                             sorts[q->sort].after);
+            qp_int(p, ckey);
+            qp_int(p, cid);
+        }
+        return rc ? -JS_ENOMEM : 0;
+    }
+    if (pl->index)
+        rc |=
+            buf_printf(sql, "SELECT %s AS k, id FROM orders INDEXED BY %s WHERE 1", key, pl->index);
+    else /* DRIVE_SEARCH: by rowid from the text index's matches, no other index */
+        rc |= buf_printf(sql, "SELECT %s AS k, id FROM orders NOT INDEXED WHERE 1", key);
+    if (pl->col) {
+        rc |= buf_printf(sql, " AND %s = ?", pl->col);
+        if (pl->drive == DRIVE_CHANNEL)
+            qp_text(p, q->channel);
+        else
+            qp_int(p, pl->vals[v]);
+    }
+    rc |= list_filters(q, pl, match, "created_at", sql, p);
+    if (after) {
+        rc |= buf_printf(sql, " AND (%s, id) %s (?, ?)", key, sorts[q->sort].after);
+        qp_int(p, ckey);
+        qp_int(p, cid);
+    }
+    return rc ? -JS_ENOMEM : 0;
+}
+
+/* The SQL of q's page (limit + 1 rows, unordered: store_sort_orders puts them in order) and its
+ * parameters. */
+static int list_sql(struct sq *sq, const struct order_query *q, const char *match, bool after,
+                    int64_t ckey, int64_t cid, struct buf *sql, struct qparams *p)
+{
+    struct list_plan pl;
+    int rc = list_plan_choose(sq, q, match, &pl);
+    if (rc)
+        return rc;
+    const char *dir = sorts[q->sort].dir;
+    int arms = pl.n_vals > 1 ? pl.n_vals : 1;
+    rc = buf_printf(sql, "%s WHERE id IN (SELECT id FROM (", sq->order_select);
+    for (int v = 0; v < arms && !rc; v++) {
+        if (v)
+            rc = buf_puts(sql, " UNION ALL ");
+        if (!rc)
+            rc = list_arm(q, &pl, v, match, after, ckey, cid, sql, p);
+    }
+    if (!rc)
+        rc = buf_printf(sql, " ORDER BY 1 %s, 2 %s LIMIT ?))", dir, dir);
+    qp_int(p, q->limit + 1); /* one more tells whether there is a next page */
+    if (!rc && p->n > MAX_QPARAMS)
+        rc = -JS_EINVAL;
+    return rc;
+}
+
+/* Checks q and parses its cursor; the text expression of its search into match (or empty). */
+static int list_prepare(const struct order_query *q, int64_t *ckey, int64_t *cid, struct buf *match)
+{
+    if (q->limit < 1 || q->limit > 500 || q->sort < 0 || q->sort >= (int)JS_ARRAY_LEN(sorts) ||
+        q->n_statuses < 0 || q->n_statuses > 2 * ST__COUNT || (q->n_statuses > 0 && !q->statuses) ||
+        q->type < -1 || q->type >= TYPE__COUNT || q->level < -1 || q->level >= LEVEL__COUNT ||
+        q->overdue < -1 || q->overdue > 1)
+        return -JS_EINVAL;
+    for (int i = 0; i < q->n_statuses; i++)
+        if (!in_range(q->statuses[i], ST__COUNT))
+            return -JS_EINVAL;
+    if (q->cursor && q->cursor[0] && store_cursor_parse(q->cursor, q->sort, ckey, cid))
+        return -JS_EINVAL;
+    if (q->match)
+        return fts_render(q->match, match);
+    if (q->text && q->text[0])
+        return fts_query(q->text, match);
+    return 0;
+}
+
+static void bind_params(sqlite3_stmt *st, const struct qparams *p)
+{
+    for (int i = 0; i < p->n && i < MAX_QPARAMS; i++)
+        if (p->v[i].s)
+            bind_text(st, i + 1, p->v[i].s);
+        else
+            sqlite3_bind_int64(st, i + 1, p->v[i].i);
+}
+
 static int sq_order_query(struct store *s, const struct order_query *q, store_order_cb cb,
                           void *ctx, char *next_cursor, size_t cursor_size)
 {
     struct sq *sq = sq_of(s);
     struct buf sql, match;
-    struct qparams p = {.n = 0};
+    struct qparams *p = calloc(1, sizeof *p);
     struct order_batch b = {0};
     sqlite3_stmt *st = NULL;
     int64_t ckey = 0, cid = 0;
     int rc = 0;
 
-    if (next_cursor && cursor_size)
-        next_cursor[0] = '\0';
-    if (q->limit < 1 || q->limit > 500 || q->sort < 0 || q->sort >= (int)JS_ARRAY_LEN(sorts) ||
-        q->n_statuses < 0 || q->n_statuses > 2 * ST__COUNT || (q->n_statuses > 0 && !q->statuses) ||
-        q->type < -1 || q->type >= TYPE__COUNT || q->level < -1 || q->level >= LEVEL__COUNT ||
-        q->overdue < -1 || q->overdue > 1 || (next_cursor && cursor_size < STORE_CURSOR_MIN_SIZE))
-        return -JS_EINVAL;
-    for (int i = 0; i < q->n_statuses; i++)
-        if (!in_range(q->statuses[i], ST__COUNT))
-            return -JS_EINVAL;
-    if (q->cursor && q->cursor[0] && store_cursor_parse(q->cursor, q->sort, &ckey, &cid))
-        return -JS_EINVAL;
-
     buf_init(&sql, 0);
     buf_init(&match, 0);
-    if (q->match)
-        rc = fts_render(q->match, &match);
-    else if (q->text && q->text[0])
-        rc = fts_query(q->text, &match);
-    if (rc)
-        goto out;
-    rc = buf_printf(&sql, "%s WHERE 1", sq->order_select);
-    if (!rc)
-        rc = query_where(q, match.len ? match.data : NULL, &sql, &p);
-    if (rc)
-        goto out;
-    const char *key = sorts[q->sort].key, *dir = sorts[q->sort].dir;
-    if (cid) {
-        rc |= buf_printf(&sql, " AND (%s, id) %s (?, ?)", key, sorts[q->sort].after);
-        qp_int(&p, ckey);
-        qp_int(&p, cid);
-    }
-    rc |= buf_printf(&sql, " ORDER BY %s %s, id %s LIMIT ?", key, dir, dir);
-    qp_int(&p, q->limit + 1); /* one more tells whether there is a next page */
-    if (rc) {
+    if (next_cursor && cursor_size)
+        next_cursor[0] = '\0';
+    if (!p) {
         rc = -JS_ENOMEM;
         goto out;
     }
-    rc = stmt_get(sq, sql.data, &st);
+    if (next_cursor && cursor_size < STORE_CURSOR_MIN_SIZE) {
+        rc = -JS_EINVAL;
+        goto out;
+    }
+    rc = list_prepare(q, &ckey, &cid, &match);
+    if (!rc)
+        rc = list_sql(sq, q, match.len ? match.data : NULL, cid != 0, ckey, cid, &sql, p);
+    if (!rc)
+        rc = stmt_get(sq, sql.data, &st);
     if (rc)
         goto out;
-    for (int i = 0; i < p.n; i++)
-        if (p.v[i].s)
-            bind_text(st, i + 1, p.v[i].s);
-        else
-            sqlite3_bind_int64(st, i + 1, p.v[i].i);
+    bind_params(st, p);
     rc = batch_fill(sq, st, &b);
     stmt_put(sq, st);
     if (rc)
         goto out;
+    store_sort_orders(b.v, b.n, q->sort);
     int n = b.n < q->limit ? b.n : q->limit;
     for (int i = 0; i < n; i++) {
         rc = cb(ctx, &b.v[i]);
@@ -1840,6 +2109,49 @@ out:
     batch_release(&b);
     buf_release(&sql);
     buf_release(&match);
+    free(p);
+    return rc;
+}
+
+static int sq_order_query_plan(struct store *s, const struct order_query *q, struct buf *out)
+{
+    struct sq *sq = sq_of(s);
+    struct buf sql, match;
+    struct qparams *p = calloc(1, sizeof *p);
+    sqlite3_stmt *st = NULL;
+    int64_t ckey = 0, cid = 0;
+    int rc = 0, step;
+
+    buf_init(&sql, 0);
+    buf_init(&match, 0);
+    if (!p) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
+    rc = list_prepare(q, &ckey, &cid, &match);
+    if (!rc)
+        rc = buf_puts(&sql, "EXPLAIN QUERY PLAN ") ? -JS_ENOMEM : 0;
+    if (!rc)
+        rc = list_sql(sq, q, match.len ? match.data : NULL, cid != 0, ckey, cid, &sql, p);
+    if (rc)
+        goto out;
+    if (sqlite3_prepare_v2(sq->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+        rc = sqlite_fail(sq->db, SQLITE_ERROR);
+        goto out;
+    }
+    bind_params(st, p);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (buf_printf(out, "%s\n", (const char *)sqlite3_column_text(st, 3))) {
+            rc = -JS_ENOMEM;
+            goto out;
+        }
+    if (step != SQLITE_DONE)
+        rc = sqlite_fail(sq->db, step);
+out:
+    sqlite3_finalize(st);
+    buf_release(&sql);
+    buf_release(&match);
+    free(p);
     return rc;
 }
 
@@ -2952,6 +3264,8 @@ static const struct store_ops sqlite_ops = {
     .order_get = sq_order_get,
     .order_get_by_number = sq_order_get_by_number,
     .order_query = sq_order_query,
+    .order_query_plan = sq_order_query_plan,
+    .analyze = sq_analyze,
     .order_each = sq_order_each,
     .order_ids_by = sq_order_ids_by,
     .order_count_by_status = sq_order_count_by_status,
