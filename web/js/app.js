@@ -46,6 +46,10 @@ const ctx = { user: null, unit: null, policy: null };
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
 let renderSeq = 0;
+let leaveHooks = []; // what the screen on view wants done when it is left (e.g. keep a draft)
+
+/** Registers fn to run once when the current screen is left (another screen, or reloaded). */
+export function onLeave(fn) { leaveHooks.push(fn); }
 
 /** Reloads the current screen (after an action). */
 export function refresh() { route(); }
@@ -157,6 +161,11 @@ async function loadMe(known) {
 
 async function route() {
   const seq = ++renderSeq;
+  const hooks = leaveHooks;
+  leaveHooks = [];
+  for (const fn of hooks) {
+    try { fn(); } catch { /* a failing hook must not keep the user on the screen */ }
+  }
   const raw = location.hash.replace(/^#\/?/, '');
   const [pathPart, queryPart] = raw.split('?');
   const parts = pathPart.split('/').filter(Boolean);
@@ -207,6 +216,12 @@ document.addEventListener('keydown', (e) => {
 });
 
 window.addEventListener('hashchange', route);
+// A reload or a closed tab leaves the screen too (the hooks stay: the page may come back).
+window.addEventListener('pagehide', () => {
+  for (const fn of leaveHooks) {
+    try { fn(); } catch { /* nothing to do while the page goes */ }
+  }
+});
 window.addEventListener('unhandledrejection', (e) => {
   const err = e.reason || {};
   if (err.status === 401) { e.preventDefault(); return; }
