@@ -6,7 +6,7 @@
 import * as api from '../api.js';
 import { h, mount, toast, debounce, errorText } from '../ui.js';
 import { buildForm, compact, uploadFiles } from '../forms.js';
-import { CHANNEL, TYPE, LEVEL, TIER, ACTION, STATUS, enumName, fmtTime, fmtDay } from '../labels.js';
+import { CHANNEL, TYPE, LEVEL, TIER, ACTION, STATUS, enumName, fmtTime, fmtDate } from '../labels.js';
 import { availableActions, runAction } from '../actions.js';
 import { refs, statusChip } from './common.js';
 import { go, policy, onLeave } from '../app.js';
@@ -130,7 +130,7 @@ export async function render(view, ctx) {
       const list = api.items(data);
       mount(history, h('h2', '来电历史', list.length ? h('span.badge', String(list.length) + (data.more ? '+' : '')) : null),
         list.length ? h('ul.mini-list', list.map((o) => h('li', { dataset: { id: o.id } },
-          h('div.mini-head', h('a.mono', { href: '#/order/' + o.id }, o.number), ' ', statusChip(o), h('span.muted.small', ' ' + fmtDay(o.created_at))),
+          h('div.mini-head', h('a.mono', { href: '#/order/' + o.id }, o.number), ' ', statusChip(o), h('span.muted.small', ' ' + fmtDate(o.created_at))),
           h('div.mini-title', { title: o.title }, o.title))))
           : h('p.first-call', { id: 'first-call' }, '首次来电'),
         data.more ? h('a.small', { href: '#/search?q=' + encodeURIComponent(phone) }, '查看全部 →') : null);
@@ -164,7 +164,7 @@ export async function render(view, ctx) {
           const open = !CLOSED.includes(st);
           return h('li.dup' + (d.likely ? '.likely' : ''), { dataset: { id: o.id, number: o.number } },
             h('div.mini-head', h('a.mono', { href: '#/order/' + o.id }, o.number), ' ', statusChip(o),
-              h('span.muted.small', ' ' + fmtDay(o.created_at)), h('b.score', { title: d.likely ? '很可能重复' : '相似' }, pct(d.score))),
+              h('span.muted.small', ' ' + fmtDate(o.created_at)), h('b.score', { title: d.likely ? '很可能重复' : '相似' }, pct(d.score))),
             h('div.mini-title', { title: o.title }, o.title),
             (d.reasons || []).length ? h('div.tags', d.reasons.map((x) => h('span.tag', { dataset: { code: x.code } }, x.label))) : null,
             h('button.small.dup-register', {
