@@ -133,8 +133,16 @@ async function logout() {
   endSession();
 }
 
-function endSession() {
-  api.setToken('');
+// The page asked for before the login screen, to return to after it (per tab).
+const NEXT_KEY = 'jiesu.next';
+function rememberTarget() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  if (raw && !raw.startsWith('login')) sessionStorage.setItem(NEXT_KEY, raw);
+}
+
+function endSession({ keepTarget = false } = {}) {
+  if (keepTarget) rememberTarget();
+  api.dropToken();
   ctx.user = ctx.unit = ctx.policy = null;
   ref.invalidate();
   drawBar();
@@ -145,7 +153,9 @@ function endSession() {
 export async function startSession(answer) {
   api.setToken(answer.token);
   await loadMe();
-  location.hash = '#/' + homeOf(ctx.user.role);
+  const next = sessionStorage.getItem(NEXT_KEY);
+  sessionStorage.removeItem(NEXT_KEY);
+  location.hash = '#/' + (next || homeOf(ctx.user.role));
 }
 
 async function loadMe(known) {
@@ -171,9 +181,9 @@ async function route() {
   const parts = pathPart.split('/').filter(Boolean);
   if (!ctx.user && parts[0] !== 'login') {
     if (api.getToken()) {
-      try { await loadMe(); } catch { api.setToken(''); }
+      try { await loadMe(); } catch { api.dropToken(); }
     }
-    if (!ctx.user) { location.hash = '#/login'; return; }
+    if (!ctx.user) { rememberTarget(); location.hash = '#/login'; return; }
   }
   if (!parts.length) { location.hash = '#/' + (ctx.user ? homeOf(ctx.user.role) : 'login'); return; }
   const name = parts[0];
@@ -197,7 +207,7 @@ async function route() {
 
 api.setUnauthorizedHandler(() => {
   if (ctx.user) toast('登录已过期，请重新登录', 'error');
-  endSession();
+  endSession({ keepTarget: true });
 });
 
 document.addEventListener('keydown', (e) => {
