@@ -3,8 +3,8 @@
 // and replying from the row, everything else on the order page.
 import * as api from '../api.js';
 import { h } from '../ui.js';
-import { ACTION, toEpoch } from '../labels.js';
-import { myAssignment, isOverdue, runAction } from '../actions.js';
+import { toEpoch } from '../labels.js';
+import { myAssignment, isOverdue, runAction, actionLabel } from '../actions.js';
 import { queuePage, refs } from './common.js';
 import { refresh, policy } from '../app.js';
 
@@ -23,7 +23,7 @@ export async function render(view, ctx, params) {
     get: (o) => h('button.small', {
       type: 'button', dataset: { action: a },
       onclick: async () => { if (await runAction(a, await api.get('/orders/' + o.id), actx)) refresh(); },
-    }, ACTION[a]),
+    }, actionLabel(a, o)),
   });
   const st = (o) => String(o.status);
   await queuePage(view, {

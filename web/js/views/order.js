@@ -8,7 +8,7 @@ import {
   SUPERVISION_KIND, TIER, TYPE, actorName,
   enumName, fmtTime, label,
 } from '../labels.js';
-import { ACTIONS, assignments, availableActions, runAction, suggestFor, hangOf } from '../actions.js';
+import { ACTIONS, actionLabel, assignments, availableActions, runAction, suggestFor, hangOf } from '../actions.js';
 import { refs, statusChip, deadlineCell } from './common.js';
 import { citationLink } from './kb.js';
 import { refresh, policy, go } from '../app.js';
@@ -126,9 +126,17 @@ export async function render(view, ctx, params) {
       const res = await runAction(a, o, actx);
       if (res) refresh();
     },
-  }, ACTION[a] || a)));
+  }, actionLabel(a, o))));
 
   const masked = (s) => (typeof s === 'string' && s.includes('*') ? h('span', s, ' ', chip('已脱敏', 'muted')) : s);
+  // A unit that may not see the number contacts the caller through the platform (12345).
+  const phoneCell = () => {
+    if (o.anonymous) return '—';
+    if (o.citizen_masked === true && typeof o.citizen_phone === 'string' && o.citizen_phone.includes('*')) {
+      return h('span', masked(o.citizen_phone), h('span.muted.small', { id: 'phone-relay' }, ' 本单无须承办单位直接联系；如需联系诉求人，请经 12345 平台转接'));
+    }
+    return o.citizen_phone ? h('a', { href: 'tel:' + String(o.citizen_phone).replace(/[^\d+]/g, '') }, o.citizen_phone) : '—';
+  };
   const att = parseAttachments(o);
   const units = assignments(o);
 
@@ -150,7 +158,7 @@ export async function render(view, ctx, params) {
   ]);
   const citizen = dl([
     ['诉求人', o.anonymous ? '匿名' : masked(o.citizen_name)],
-    ['联系电话', o.anonymous ? '—' : masked(o.citizen_phone)],
+    ['联系电话', phoneCell()],
     ['需要回访', yn(o.wants_callback)],
     ['须联系诉求人', yn(o.needs_contact)],
   ]);
