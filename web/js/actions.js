@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { h, modal, toast } from './ui.js';
 import { buildForm, compact, uploadFiles } from './forms.js';
 import {
-  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, SUPERVISION_KIND, REVIEW_STANDARD, TIER, enumName, toEpoch,
+  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, SUPERVISION_KIND, REVIEW_STANDARD, TIER, enumName, toEpoch, fmtTime, actorName,
 } from './labels.js';
 import { unitLabel } from './refdata.js';
 
@@ -291,7 +291,8 @@ export const ACTIONS = {
   callback: {
     when: (o) => ['callback', 'answered'].includes(st(o)),
     primary: true,
-    fields: () => [
+    fields: (o) => [
+      { name: 'brief', type: 'custom', label: '回访对象与承办答复', wide: true, build: () => callbackBrief(o) },
       { name: 'unreachable', label: '联系不上诉求人', type: 'bool' },
       { name: 'contacted', label: '承办单位是否联系过您', type: 'radio', required: true, options: [['true', '是'], ['false', '否']], when: (v) => !v.unreachable },
       { name: 'solved', label: '问题是否解决', type: 'radio', required: true, options: [['true', '已解决'], ['false', '未解决']], when: (v) => !v.unreachable },
@@ -401,6 +402,21 @@ export function availableActions(o, ctx) {
  */
 /** The label of action a's button on order o: a contact the unit cannot make itself (the phone is
  * masked) goes through the platform. */
+/** What the callback clerk reads before calling: the number to call, the order and the unit's
+ * latest reply (or the platform's direct answer). */
+function callbackBrief(o) {
+  const ev = (o.timeline || []).slice().reverse().find((e) => ['reply', 'answer'].includes(enumName('action', e.action)));
+  const args = ev ? ev.args || ev.payload?.args || {} : {};
+  const text = args.result || args.answer || args.text || '';
+  const phone = o.citizen_phone || '';
+  return h('div.callback-brief', { id: 'callback-brief' },
+    h('p', '工单 ', h('b.mono', o.number || ''), '　', o.title || ''),
+    h('p', '诉求人：', o.citizen_name || '—', '　电话：', phone ? h('a.callback-phone', { href: 'tel:' + String(phone).replace(/[^\d+]/g, '') }, phone) : '—'),
+    h('div.callback-reply', h('b', ev ? (enumName('action', ev.action) === 'answer' ? '平台直接答复：' : '承办单位答复：') : '承办单位答复：'),
+      text ? h('p.reply-text', text) : h('span.muted', '（无答复内容）'),
+      ev ? h('p.muted.small', `${ev.actor?.name ? actorName(ev.actor.name) + ' · ' : ''}${fmtTime(ev.at)}`) : null));
+}
+
 export function actionLabel(a, o) {
   if (a === 'contact' && o && yes(o.citizen_masked)) return '经平台联系诉求人';
   return ACTION[a] || a;

@@ -5,6 +5,7 @@ import { h, mount, toast, errorText, modal, loading } from './ui.js';
 import { ROLE, enumName } from './labels.js';
 import { buildForm } from './forms.js';
 import * as ref from './refdata.js';
+import * as live from './live.js';
 
 // Each screen module exports render(main, ctx, params).
 const SCREENS = {
@@ -85,8 +86,23 @@ function drawBar() {
       h('span.user-name', u.name || u.login),
       ctx.unit ? h('span.unit-name', ctx.unit.name) : h('span.unit-name', '区级平台'),
       h('span.role-name.chip', ROLE[u.role] || u.role),
+      soundToggle(),
       h('button.link', { type: 'button', onclick: changePassword }, '修改密码'),
       h('button.link', { type: 'button', id: 'logout', onclick: logout }, '退出')));
+}
+
+// The bell: the tone that announces new work, on or off (remembered in this browser).
+function soundToggle() {
+  const b = h('button.link.sound', { type: 'button', id: 'sound-toggle', 'aria-pressed': live.soundOn() ? 'true' : 'false' });
+  const draw = () => {
+    const on = live.soundOn();
+    b.textContent = on ? '🔔 提示音' : '🔕 静音';
+    b.title = on ? '新工单到达时响铃；点击关闭提示音' : '提示音已关闭；点击打开';
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
+  };
+  b.addEventListener('click', () => { live.setSound(!live.soundOn()); draw(); });
+  draw();
+  return b;
 }
 
 // The global search box: one query read as an order number, upstream id, caller's phone or name,
@@ -142,6 +158,7 @@ function rememberTarget() {
 
 function endSession({ keepTarget = false } = {}) {
   if (keepTarget) rememberTarget();
+  live.stop();
   api.dropToken();
   ctx.user = ctx.unit = ctx.policy = null;
   ref.invalidate();
@@ -188,7 +205,9 @@ async function route() {
   if (!parts.length) { location.hash = '#/' + (ctx.user ? homeOf(ctx.user.role) : 'login'); return; }
   const name = parts[0];
   const load = SCREENS[name];
+  live.stop(); // a queue screen starts watching again when it is drawn
   drawBar();
+  live.drawBadges();
   if (!load) { mount(main, h('div.empty', '没有这个页面')); return; }
   mount(main, loading());
   try {
