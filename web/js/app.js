@@ -77,9 +77,20 @@ function drawBar() {
   const u = ctx.user;
   const nav = NAV[u.role] || [];
   const cur = (location.hash.replace(/^#\//, '') || '').split('?')[0];
+  // On a phone the navigation folds behind a menu button (see the 700 px rules in app.css).
+  const menuBtn = h('button.menu-toggle', {
+    type: 'button', id: 'menu-toggle', 'aria-label': '菜单', 'aria-expanded': 'false', 'aria-controls': 'main-nav',
+    onclick: () => {
+      const open = !bar.classList.contains('nav-open');
+      bar.classList.toggle('nav-open', open);
+      menuBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
+    },
+  }, '☰ 菜单');
+  bar.classList.remove('nav-open');
   mount(bar,
     h('a.brand', { href: '#/' + homeOf(u.role) }, h('span.logo', '办'), h('span', '接诉即办')),
-    h('nav.nav', { 'aria-label': '主导航' }, nav.map(([p, l], i) =>
+    menuBtn,
+    h('nav.nav#main-nav', { 'aria-label': '主导航' }, nav.map(([p, l], i) =>
       h('a', { href: '#/' + p, class: cur.split('/')[0] === p.split('/')[0] ? 'active' : null, title: `Alt+${i + 1}`, dataset: { nav: p } }, l))),
     searchBox(),
     h('div.who', { dataset: { testid: 'who' } },
