@@ -87,3 +87,25 @@ test('needs_contact: the unit sees the number and calls it', async () => {
   await op.keyboard.press('Escape');
   assert.deepEqual(op.errors, []);
 });
+
+// Issue 16 point 3: an approved hanging account (挂账) shows its mark, not an overdue count.
+test('an approved 挂账 order shows the 挂账 mark in the lists', async () => {
+  const opTok = await apiToken(server, 'op-s01');
+  const sup = await apiToken(server, 'supervisor1');
+  const id = orders.contact;
+  const step = async (token, action, args) => {
+    const o = (await api(server, 'GET', `/orders/${id}`, { token })).json;
+    const r = await api(server, 'POST', `/orders/${id}/actions/${action}`, { token, body: { version: Number(o.version), ...args } });
+    assert.ok(r.status < 300, `${action}: ${JSON.stringify(r.json)}`);
+  };
+  await step(opTok, 'hang_request', { scope: '楼道改造', plan: '纳入明年老旧小区改造计划' });
+  await step(sup, 'hang_decide', { approve: true });
+  const number = (await api(server, 'GET', `/orders/${id}`, { token: sup })).json.number;
+  await op.goto(`${server.url}/#/orders`);
+  await settled(op);
+  const row = op.locator(`tr:has(a:text-is("${number}"))`);
+  await row.waitFor();
+  assert.equal((await row.locator('.hang-cell .chip').textContent()).trim(), '挂账');
+  assert.doesNotMatch(await row.textContent(), /超期/);
+  assert.deepEqual(op.errors, []);
+});

@@ -74,6 +74,9 @@ test('a unit operator signs and replies at 390 px', async () => {
   await settled(p);
   const row = p.locator('tr:has-text("手机端测试：小区路灯不亮")');
   await row.waitFor();
+  // the 待签收 tab shows the signing deadline (issue 16 point 3)
+  assert.ok((await p.$$eval('.view thead th', (ths) => ths.map((t) => t.textContent))).includes('签收期限'));
+  assert.match(await row.textContent(), /(剩余|超期)\S*/);
   await row.locator('button[data-action=sign]').click();
   await p.waitForSelector('.modal form');
   await within(p, '.modal');

@@ -3,7 +3,7 @@ import * as api from '../api.js';
 import * as ref from '../refdata.js';
 import { h, mount, table, tabs, chip, loading, errorText, toast } from '../ui.js';
 import { STATUS, TYPE, CHANNEL, LEVEL, enumName, fmtTime, fmtLeft, label, toEpoch } from '../labels.js';
-import { assignments, isOverdue } from '../actions.js';
+import { assignments, isOverdue, hangOf } from '../actions.js';
 import { go } from '../app.js';
 import * as live from '../live.js';
 
@@ -39,8 +39,19 @@ export function deadlineCell(o) {
   if (!o.deadline || toEpoch(o.deadline) === 0) return '';
   const s = enumName('status', o.status);
   const open = ['dispatched', 'handling', 'returned', 'coordination'].includes(s);
+  // an approved hanging account (挂账) is not overdue: it shows its mark, the deadline in grey
+  if (open && hangOf(o) === 2) {
+    return h('span.hang-cell', { title: `原办理期限 ${fmtTime(o.deadline)}` }, chip('挂账', 'hang'), ' ', h('span.muted', fmtTime(o.deadline)));
+  }
   return h('span', { class: isOverdue(o) ? 'overdue' : null, title: fmtTime(o.deadline) },
     open ? fmtLeft(o.deadline) : fmtTime(o.deadline));
+}
+
+/** The signing deadline of an order waiting to be signed (time left, or overdue in red). */
+export function signDeadlineCell(o) {
+  if (!o.sign_deadline || toEpoch(o.sign_deadline) === 0) return '';
+  const late = toEpoch(o.sign_deadline) < Date.now() / 1000;
+  return h('span', { class: late ? 'overdue' : null, title: fmtTime(o.sign_deadline) }, fmtLeft(o.sign_deadline));
 }
 
 /** The standard order table; a click (or Enter) opens the order page. */

@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { h } from '../ui.js';
 import { toEpoch } from '../labels.js';
 import { myAssignment, isOverdue, runAction, actionLabel } from '../actions.js';
-import { queuePage, refs } from './common.js';
+import { queuePage, refs, signDeadlineCell } from './common.js';
 import { refresh, policy } from '../app.js';
 
 export async function render(view, ctx, params) {
@@ -31,7 +31,7 @@ export async function render(view, ctx, params) {
     subtitle: '签收、办理、反馈本单位承办的工单；注意签收与办理时限。',
     params: { ...params, base: 'inbox' },
     queues: [
-      { key: 'sign', label: '待签收', load: pick((o) => mine(o) && !mine(o).signed_at && ['dispatched', 'handling'].includes(st(o))), extra: [rowAction('sign')] },
+      { key: 'sign', label: '待签收', load: pick((o) => mine(o) && !mine(o).signed_at && ['dispatched', 'handling'].includes(st(o))), extra: [{ label: '签收期限', get: signDeadlineCell }, rowAction('sign')] },
       { key: 'handling', label: '办理中', load: pick((o) => mine(o) && mine(o).signed_at && st(o) === 'handling' && !mine(o).replied_at), extra: [rowAction('reply')] },
       { key: 'due', label: '即将超期', load: pick((o) => mine(o) && !isOverdue(o) && toEpoch(o.deadline) && toEpoch(o.deadline) - now < 2 * 86400 && ['dispatched', 'handling'].includes(st(o))), hint: '48 小时内到期的工单。' },
       { key: 'overdue', label: '已超期', load: pick((o) => mine(o) && isOverdue(o)) },
