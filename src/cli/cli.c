@@ -166,7 +166,7 @@ static int find_actor(struct store *s, const char *login, struct actor *a)
     memset(a, 0, sizeof *a);
     if (strcmp(login, "system") == 0) {
         a->role = ROLE_SYSTEM;
-        snprintf(a->name, sizeof a->name, "system");
+        snprintf(a->name, sizeof a->name, "系统");
         return 0;
     }
     struct user u;

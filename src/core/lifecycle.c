@@ -412,8 +412,8 @@ int lifecycle_check_shape(int action, const json_t *args, struct js_error *e)
     json_object_foreach((json_t *)args, key, v)
     {
         if (!lifecycle_field(action, key))
-            return js_fail(e, JS_EUNKNOWN_FIELD, key, "未知字段 '%s'：%s 操作不接受此字段", key,
-                           js_action_names[action]);
+            return js_fail(e, JS_EUNKNOWN_FIELD, key, "未知字段“%s”：“%s”操作不接受此字段", key,
+                           js_action_labels[action]);
     }
     for (const struct lc_field *f = lifecycle_fields(action); f->name; f++) {
         v = json_object_get(args, f->name);
@@ -526,7 +526,7 @@ static int need_status(struct dctx *c, unsigned allowed)
     if (allowed & (1u << c->o->status))
         return 0;
     return js_fail(c->e, JS_ESTATE, "", "cannot %s an order in status '%s'",
-                   js_action_names[c->action], js_status_names[c->o->status]);
+                   js_action_labels[c->action], js_status_labels[c->o->status]);
 }
 
 /* Statuses in which an order is still being worked on. */
@@ -540,7 +540,7 @@ static int need_lead_type(struct dctx *c)
     if (c->mine >= 0 && lead_type(&c->o->units[c->mine]))
         return 0;
     return js_fail(c->e, JS_EFORBIDDEN, "", "only the lead or dual unit may %s this order",
-                   js_action_names[c->action]);
+                   js_action_labels[c->action]);
 }
 
 /* ---- recording validated arguments -------------------------------------------------------- */
@@ -991,9 +991,9 @@ static int read_intake(struct dctx *c, struct intake *in)
     TRY(put(c, "wants_callback", json_boolean(in->wants_callback)));
     TRY(in_bool(c, "needs_contact", false, &in->needs_contact));
     TRY(in_id(c, "category_id", false, &in->category_id));
-    TRY(check_exists(c, "category_id", in->category_id, c->env->category_exists, "category"));
+    TRY(check_exists(c, "category_id", in->category_id, c->env->category_exists, "分类"));
     TRY(in_id(c, "region_id", false, &in->region_id));
-    TRY(check_exists(c, "region_id", in->region_id, c->env->region_exists, "region"));
+    TRY(check_exists(c, "region_id", in->region_id, c->env->region_exists, "区域"));
     TRY(in_enum(c, "level", false, js_level_names, &in->level));
     TRY(in_enum(c, "tier", false, js_tier_names, &in->tier));
     TRY(in_str(c, "address", false, JS_MAX_ADDRESS, &in->address));
@@ -1097,9 +1097,9 @@ static int act_file(struct dctx *c)
     struct order next;
     TRY(need_status(c, S(RECEIVED)));
     TRY(in_id(c, "category_id", false, &category));
-    TRY(check_exists(c, "category_id", category, c->env->category_exists, "category"));
+    TRY(check_exists(c, "category_id", category, c->env->category_exists, "分类"));
     TRY(in_id(c, "region_id", false, &region));
-    TRY(check_exists(c, "region_id", region, c->env->region_exists, "region"));
+    TRY(check_exists(c, "region_id", region, c->env->region_exists, "区域"));
     TRY(in_enum(c, "level", false, js_level_names, &level));
     TRY(in_enum(c, "tier", false, js_tier_names, &tier));
     TRY(in_str(c, "address", false, JS_MAX_ADDRESS, &address));
@@ -1390,9 +1390,8 @@ static int read_child(struct dctx *c, size_t i, const json_t *item, struct child
         (rc = jf_int(item, "category_id", false, 1, INT64_MAX, &ch->category_id, c->e)) ||
         (rc = jf_int(item, "region_id", false, 1, INT64_MAX, &ch->region_id, c->e)))
         return nested(c, rc, field);
-    if ((rc = check_exists(c, "category_id", ch->category_id, c->env->category_exists,
-                           "category")) ||
-        (rc = check_exists(c, "region_id", ch->region_id, c->env->region_exists, "region")))
+    if ((rc = check_exists(c, "category_id", ch->category_id, c->env->category_exists, "分类")) ||
+        (rc = check_exists(c, "region_id", ch->region_id, c->env->region_exists, "区域")))
         return nested(c, rc, field);
     if (ch->address && !*ch->address)
         ch->address = NULL;
@@ -1783,7 +1782,7 @@ static int act_hang_request(struct dctx *c)
     TRY(need_lead_type(c));
     if (c->o->hang == 1 || c->o->hang == 2)
         return js_fail(c->e, JS_ESTATE, "", "the order is already %s as a hanging account",
-                       c->o->hang == 1 ? "proposed" : "kept");
+                       c->o->hang == 1 ? "申请" : "获准");
     TRY(in_str(c, "scope", true, JS_MAX_NOTE, &scope));
     TRY(in_str(c, "plan", true, JS_MAX_NOTE, &plan));
     TRY(in_time(c, "expected", false, &expected));
@@ -2365,8 +2364,8 @@ int lifecycle_decide(const struct lc_env *env, const struct actor *who, int acti
         return js_fail(e, JS_EINVAL, "action", "unknown action %d", action);
     if (!lifecycle_role_allows(who->role, action)) {
         rc = js_fail(e, JS_EFORBIDDEN, "", "role '%s' may not %s an order",
-                     who->role >= 0 && who->role < ROLE__COUNT ? js_role_names[who->role] : "?",
-                     js_action_names[action]);
+                     who->role >= 0 && who->role < ROLE__COUNT ? js_role_labels[who->role] : "?",
+                     js_action_labels[action]);
         goto out;
     }
     if (!args)

@@ -146,7 +146,7 @@ static int chase_one(struct engine *en, int64_t id, int64_t now, struct sched_st
     struct chase_facts f;
     struct chase_plan plan = {.n = 0};
     struct actor system = {.role = ROLE_SYSTEM};
-    snprintf(system.name, sizeof system.name, "system");
+    snprintf(system.name, sizeof system.name, "系统");
     order_init(&o);
     chase_facts_init(&f);
     int rc = s->ops->order_get(s, id, &o);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/model.h"
+#include "util/msg_zh.h"
 
 /* ---- characters ------------------------------------------------------------------------- */
 
@@ -171,7 +172,7 @@ static int lex(struct lexer *lx)
     for (;;) {
         len = utf8_next(lx->src + lx->at, &c);
         if (len < 0)
-            return lex_fail(lx, lx->chars + 1, "%s", "invalid UTF-8");
+            return lex_fail(lx, lx->chars + 1, "%s", "不是有效的 UTF-8 文本");
         if (len == 0 || op_of(c) != ' ')
             break;
         lx->at += (size_t)len;
@@ -187,7 +188,7 @@ static int lex(struct lexer *lx)
         char *end;
         double v = strtod(start, &end);
         if (end == start)
-            return lex_fail(lx, lx->pos, "%s", "a number is malformed");
+            return lex_fail(lx, lx->pos, "%s", "数字格式有误");
         for (const char *p = start; p < end; p++)
             lx->chars++;
         lx->at += (size_t)(end - start);
@@ -205,7 +206,7 @@ static int lex(struct lexer *lx)
     char op = op_of(c);
     if (op) {
         if (op == '%')
-            return lex_fail(lx, lx->pos, "%s", "'%' must follow a number");
+            return lex_fail(lx, lx->pos, "%s", "“%”须跟在数字之后");
         lx->tok = T_OP;
         lx->op = op;
         lx->at += (size_t)len;
@@ -215,7 +216,7 @@ static int lex(struct lexer *lx)
     if (!name_start(c)) {
         char bad[8];
         snprintf(bad, sizeof bad, "%.*s", len, start);
-        return lex_fail(lx, lx->pos, "unexpected character '%s'", bad);
+        return lex_fail(lx, lx->pos, "无法识别的字符“%s”", bad);
     }
     size_t n = 0;
     while ((len = utf8_next(start + n, &c)) > 0 && name_char(c)) {
@@ -223,7 +224,7 @@ static int lex(struct lexer *lx)
         lx->chars++;
     }
     if (len < 0)
-        return lex_fail(lx, lx->chars + 1, "%s", "invalid UTF-8");
+        return lex_fail(lx, lx->chars + 1, "%s", "不是有效的 UTF-8 文本");
     lx->at += n;
     lx->tok = T_NAME;
     lx->name = start;
@@ -280,14 +281,14 @@ static const char *tok_text(struct parser *p, char *buf, size_t n)
 {
     switch (p->lx.tok) {
     case T_END:
-        return "the end";
+        return "公式结尾";
     case T_NUM:
-        return "a number";
+        return "数字";
     case T_NAME:
-        snprintf(buf, n, "'%.*s'", (int)p->lx.name_len, p->lx.name);
+        snprintf(buf, n, "“%.*s”", (int)p->lx.name_len, p->lx.name);
         return buf;
     default:
-        snprintf(buf, n, "'%c'", p->lx.op);
+        snprintf(buf, n, "“%c”", p->lx.op);
         return buf;
     }
 }
@@ -301,14 +302,14 @@ static int parse_call(struct parser *p, const char *name, size_t len, int pos)
     char nm[80];
     snprintf(nm, sizeof nm, "%.*s", (int)(len > 60 ? 60 : len), name);
     if (f < 0)
-        return lex_fail(&p->lx, pos, "unknown function '%s'", nm);
+        return lex_fail(&p->lx, pos, "未知函数“%s”", nm);
     int kids[64], n = 0, rc;
     if ((rc = lex(&p->lx)))
         return rc;
     if (!at_op(p, ')')) {
         for (;;) {
             if (n == (int)JS_ARRAY_LEN(kids))
-                return lex_fail(&p->lx, p->lx.pos, "too many arguments to %s", nm);
+                return lex_fail(&p->lx, p->lx.pos, "函数 %s 的参数过多", nm);
             if ((rc = parse_sum(p)) < 0)
                 return rc;
             kids[n++] = rc;
@@ -323,7 +324,7 @@ static int parse_call(struct parser *p, const char *name, size_t len, int pos)
     if (!at_op(p, ')')) {
         char buf[80];
         char reason[200]; /* the text, nm and buf (79 bytes each) always fit */
-        snprintf(reason, sizeof reason, "expected ',' or ')' in %s(...), found %s", nm,
+        snprintf(reason, sizeof reason, "函数 %s(...) 中应为“,”或“)”，实为%s", nm,
                  tok_text(p, buf, sizeof buf));
         return lex_fail(&p->lx, p->lx.pos, "%s", reason);
     }
@@ -332,14 +333,14 @@ static int parse_call(struct parser *p, const char *name, size_t len, int pos)
         char reason[160];
         if (functions[f].fn == XF_STEP)
             snprintf(reason, sizeof reason,
-                     "step takes x, then threshold-value pairs, then a last value (an even "
-                     "number of at least 4 arguments), not %d",
+                     "step 函数依次取 x、若干对阈值和值、最后一个值（至少 4 "
+                     "个且为偶数个参数），实为 %d 个",
                      n);
         else if (functions[f].max_args == functions[f].min_args)
-            snprintf(reason, sizeof reason, "%s takes %d argument%s, not %d", nm,
-                     functions[f].min_args, functions[f].min_args == 1 ? "" : "s", n);
+            snprintf(reason, sizeof reason, "函数 %s 需要 %d 个参数，实为 %d 个", nm,
+                     functions[f].min_args, n);
         else
-            snprintf(reason, sizeof reason, "%s takes at least %d arguments, not %d", nm,
+            snprintf(reason, sizeof reason, "函数 %s 至少需要 %d 个参数，实为 %d 个", nm,
                      functions[f].min_args, n);
         return lex_fail(&p->lx, pos, "%s", reason);
     }
@@ -356,7 +357,7 @@ static int parse_primary(struct parser *p)
 {
     int rc, pos = p->lx.pos;
     if (++p->depth > 64)
-        return lex_fail(&p->lx, pos, "%s", "the formula nests too deeply");
+        return lex_fail(&p->lx, pos, "%s", "公式嵌套过深");
     if (p->lx.tok == T_NUM) {
         double v = p->lx.num;
         if ((rc = lex(&p->lx)))
@@ -374,7 +375,7 @@ static int parse_primary(struct parser *p)
             if (var < 0) {
                 char nm[80];
                 snprintf(nm, sizeof nm, "%.*s", (int)(len > 60 ? 60 : len), name);
-                return lex_fail(&p->lx, pos, "unknown name '%s'", nm);
+                return lex_fail(&p->lx, pos, "未知名称“%s”", nm);
             }
             rc = add_node(p->x, (struct xnode){.op = XO_VAR, .var = var});
         }
@@ -383,8 +384,7 @@ static int parse_primary(struct parser *p)
             return rc;
         if (!at_op(p, ')')) {
             char buf[80];
-            return lex_fail(&p->lx, p->lx.pos, "expected ')', found %s",
-                            tok_text(p, buf, sizeof buf));
+            return lex_fail(&p->lx, p->lx.pos, "应为“)”，实为%s", tok_text(p, buf, sizeof buf));
         }
         int inner = rc;
         if ((rc = lex(&p->lx)))
@@ -392,8 +392,7 @@ static int parse_primary(struct parser *p)
         rc = inner;
     } else {
         char buf[80];
-        return lex_fail(&p->lx, pos, "expected a number, a name or '(', found %s",
-                        tok_text(p, buf, sizeof buf));
+        return lex_fail(&p->lx, pos, "应为数字、名称或“(”，实为%s", tok_text(p, buf, sizeof buf));
     }
     p->depth--;
     return rc;
@@ -405,7 +404,7 @@ static int parse_unary(struct parser *p)
         bool neg = p->lx.op == '-';
         int rc;
         if (++p->depth > 64)
-            return lex_fail(&p->lx, p->lx.pos, "%s", "the formula nests too deeply");
+            return lex_fail(&p->lx, p->lx.pos, "%s", "公式嵌套过深");
         if ((rc = lex(&p->lx)) || (rc = parse_unary(p)) < 0)
             return rc;
         p->depth--;
@@ -438,7 +437,7 @@ static int parse_product(struct parser *p)
         if (r < 0)
             return r;
         if (op == XO_DIV && p->x->nodes[r].op == XO_NUM && p->x->nodes[r].num == 0)
-            return lex_fail(&p->lx, pos, "%s", "division by zero");
+            return lex_fail(&p->lx, pos, "%s", "除数为零");
         l = binary(p, op, l, r);
     }
     return l;
@@ -479,13 +478,13 @@ int expr_compile(const char *src, const struct expr_names *names, const char *fi
         .lx = {.src = src ? src : "", .e = e, .field = field}, .x = x, .names = names};
     int rc = lex(&p.lx);
     if (!rc && p.lx.tok == T_END)
-        rc = lex_fail(&p.lx, 1, "%s", "the formula is empty");
+        rc = lex_fail(&p.lx, 1, "%s", "公式为空");
     if (!rc && (rc = parse_sum(&p)) >= 0) {
         x->root = rc;
         rc = 0;
         if (p.lx.tok != T_END) {
             char buf[80];
-            rc = lex_fail(&p.lx, p.lx.pos, "expected an operator or the end, found %s",
+            rc = lex_fail(&p.lx, p.lx.pos, "应为运算符或公式结尾，实为%s",
                           tok_text(&p, buf, sizeof buf));
         }
     }
@@ -1264,7 +1263,7 @@ int scheme_parse(const char *text, size_t len, struct scheme **out, struct js_er
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc)
         return js_fail(e, JS_EBADJSON, NULL, "line %d column %d: %s", jerr.line, jerr.column,
-                       jerr.text);
+                       msg_zh_json(json_error_code(&jerr)));
     int rc = scheme_from_json(doc, out, e);
     json_decref(doc);
     return rc;

@@ -33,7 +33,7 @@ struct expr_names {
 };
 
 /* Compiles src. A refusal fills e with field `field` and a message giving the 1-based
- * character position and the reason, e.g. "at character 7: unknown name '推诿律'". *out is
+ * character position and the reason, e.g. "第 7 个字符处：未知名称“推诿律”". *out is
  * freed with expr_free. */
 int expr_compile(const char *src, const struct expr_names *names, const char *field,
                  struct expr **out, struct js_error *e);

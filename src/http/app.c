@@ -208,7 +208,7 @@ int app_query_known(const struct http_request *req, const char *const *allowed,
         return 0;
     char name[64], msg[160];
     utf8_clean(name, sizeof name, q.unknown);
-    snprintf(msg, sizeof msg, "unknown query parameter '%s'", name);
+    snprintf(msg, sizeof msg, "未知的查询参数“%s”", name);
     http_error(res, -JS_EUNKNOWN_FIELD, name, msg);
     return -JS_EUNKNOWN_FIELD;
 }
@@ -243,17 +243,62 @@ int app_str_field(const json_t *obj, const char *key, bool required, size_t maxc
     return 0;
 }
 
+/* The Chinese name of what a store call was about (the handlers name it in English). */
+static const char *what_zh(const char *what)
+{
+    static const char *const names[][2] = {
+        {"audit entry", "审计记录"},
+        {"audit trail", "审计日志"},
+        {"cannot store the file", "文件"},
+        {"catalogue entry", "职责目录条目"},
+        {"catalogue", "职责目录"},
+        {"categories", "分类"},
+        {"category", "分类"},
+        {"file", "文件"},
+        {"hotspot topic", "预警专题"},
+        {"hotspot topics", "预警专题"},
+        {"hotspot warning", "预警"},
+        {"hotspot warnings", "预警"},
+        {"idempotency record", "幂等记录"},
+        {"knowledge base entry", "知识库条目"},
+        {"knowledge base", "知识库"},
+        {"message", "消息"},
+        {"no such file", "文件"},
+        {"order", "工单"},
+        {"orders", "工单"},
+        {"outbox", "待发消息"},
+        {"region", "区域"},
+        {"regions", "区域"},
+        {"report", "报告"},
+        {"reports", "报告"},
+        {"session", "登录会话"},
+        {"special reports", "专报"},
+        {"synonyms", "同义词"},
+        {"timeline", "办理记录"},
+        {"unit", "单位"},
+        {"units", "单位"},
+        {"user", "用户"},
+        {"users", "用户"},
+        {"warnings", "预警"},
+    };
+    for (size_t i = 0; what && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i][0], what) == 0)
+            return names[i][1];
+    return what ? what : "";
+}
+
 void app_store_error(struct http_response *res, int rc, const char *field, const char *what)
 {
     char msg[160];
+    what = what_zh(what);
     if (rc == -JS_ENOTFOUND)
-        snprintf(msg, sizeof msg, "%s not found", what);
+        snprintf(msg, sizeof msg, "%s不存在", what);
     else if (rc == -JS_EEXISTS)
-        snprintf(msg, sizeof msg, "%s already exists", what);
+        snprintf(msg, sizeof msg, "%s已存在", what);
     else if (rc == -JS_EBUSY)
-        snprintf(msg, sizeof msg, "the database is busy, try again");
+        snprintf(msg, sizeof msg, "数据库繁忙，请稍后再试");
     else
-        snprintf(msg, sizeof msg, "cannot store %s: %s", what, js_err_message(rc));
+        snprintf(msg, sizeof msg, "无法保存%s：%s", what, js_err_message(rc));
     http_error(res, rc, (rc == -JS_ENOTFOUND || rc == -JS_EEXISTS) ? field : "", msg);
 }
 

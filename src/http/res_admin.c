@@ -37,7 +37,7 @@ static int path_id(const struct http_request *req, struct http_response *res, co
     if (app_parse_id(http_param(req, "id"), id) == 0)
         return 0;
     char msg[96];
-    snprintf(msg, sizeof msg, "%s not found", what);
+    snprintf(msg, sizeof msg, "%s不存在", what);
     http_error(res, -JS_ENOTFOUND, "id", msg);
     return -JS_ENOTFOUND;
 }
@@ -156,7 +156,7 @@ static void get_unit(void *ap, struct http_request *req, struct http_response *r
 {
     struct app_ctx *c = app_current(ap);
     int64_t id;
-    if (app_query_known(req, no_params, res) || path_id(req, res, "unit", &id))
+    if (app_query_known(req, no_params, res) || path_id(req, res, "单位", &id))
         return;
     struct unit u;
     int rc = c->store->ops->unit_get(c->store, id, &u);
@@ -181,7 +181,7 @@ static void write_unit(struct app *a, struct http_request *req, struct http_resp
     memset(&u, 0, sizeof u);
     u.active = true;
     if (!create) {
-        if (path_id(req, res, "unit", &u.id))
+        if (path_id(req, res, "单位", &u.id))
             return;
         int rc = c->store->ops->unit_get(c->store, u.id, &u);
         if (rc) {
@@ -262,7 +262,7 @@ static void get_user(void *ap, struct http_request *req, struct http_response *r
 {
     struct app_ctx *c = app_current(ap);
     int64_t id;
-    if (app_query_known(req, no_params, res) || path_id(req, res, "user", &id))
+    if (app_query_known(req, no_params, res) || path_id(req, res, "用户", &id))
         return;
     if (id != c->user.id &&
         app_require_roles(c, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_AUDITOR), res))
@@ -305,7 +305,7 @@ static void write_user(struct app *a, struct http_request *req, struct http_resp
     u.active = true;
     u.role = -1;
     if (!create) {
-        if (path_id(req, res, "user", &u.id))
+        if (path_id(req, res, "用户", &u.id))
             return;
         int rc = c->store->ops->user_get(c->store, u.id, &u);
         if (rc) {
@@ -461,7 +461,7 @@ static void write_region(struct app *a, struct http_request *req, struct http_re
     struct region r;
     memset(&r, 0, sizeof r);
     if (!create) {
-        if (path_id(req, res, "region", &r.id))
+        if (path_id(req, res, "区域", &r.id))
             return;
         int rc = c->store->ops->region_get(c->store, r.id, &r);
         if (rc) {
@@ -542,7 +542,7 @@ static void write_category(struct app *a, struct http_request *req, struct http_
     struct category k;
     memset(&k, 0, sizeof k);
     if (!create) {
-        if (path_id(req, res, "category", &k.id))
+        if (path_id(req, res, "分类", &k.id))
             return;
         int rc = c->store->ops->category_get(c->store, k.id, &k);
         if (rc) {
@@ -696,8 +696,7 @@ static void delete_catalogue(void *ap, struct http_request *req, struct http_res
 {
     struct app_ctx *c = app_current(ap);
     int64_t id;
-    if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res) ||
-        path_id(req, res, "catalogue entry", &id))
+    if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res) || path_id(req, res, "职责目录条目", &id))
         return;
     char detail[64];
     snprintf(detail, sizeof detail, "catalogue id=%lld", (long long)id);

@@ -128,7 +128,7 @@ static int query_id(const struct http_request *req, const char *name, int64_t *o
         return 0;
     if (app_parse_id(v, out)) {
         char msg[96];
-        snprintf(msg, sizeof msg, "%s must be a positive integer", name);
+        snprintf(msg, sizeof msg, "%s 须为正整数", name);
         http_error(res, -JS_EINVAL, name, msg);
         return -JS_EINVAL;
     }
@@ -148,7 +148,7 @@ static struct scheme *load_scheme(struct app_ctx *c, struct assess_store *st,
     if (assess_scheme_load(st, NULL, name, &s, &e)) {
         if (e.code == -JS_ENOTFOUND) {
             snprintf(e.field, sizeof e.field, "scheme");
-            snprintf(e.message, sizeof e.message, "no scheme '%.60s'", name);
+            snprintf(e.message, sizeof e.message, "没有考核方案“%.60s”", name);
         }
         http_error_from(res, &e);
         return NULL;
@@ -162,7 +162,7 @@ static int path_id(const struct http_request *req, struct http_response *res, co
     if (app_parse_id(http_param(req, "id"), id) == 0)
         return 0;
     char msg[96];
-    snprintf(msg, sizeof msg, "%s not found", what);
+    snprintf(msg, sizeof msg, "%s不存在", what);
     http_error(res, -JS_ENOTFOUND, "id", msg);
     return -JS_ENOTFOUND;
 }
@@ -449,7 +449,7 @@ static void get_unit_orders(void *ap, struct http_request *req, struct http_resp
     struct app_ctx *c = app_current(a);
     struct ind_period p;
     int64_t unit;
-    if (app_query_known(req, orders_params, res) || path_id(req, res, "unit", &unit) ||
+    if (app_query_known(req, orders_params, res) || path_id(req, res, "单位", &unit) ||
         query_period(a, req, &p, true, res))
         return;
     if (is_unit_user(c) && unit != c->who.unit_id) {
@@ -614,7 +614,7 @@ static void get_appeal(void *ap, struct http_request *req, struct http_response 
     struct app *a = ap;
     struct app_ctx *c = app_current(a);
     int64_t id;
-    if (app_query_known(req, no_params, res) || path_id(req, res, "appeal", &id))
+    if (app_query_known(req, no_params, res) || path_id(req, res, "申诉", &id))
         return;
     struct assess_store *st = store_for(a, res);
     json_t *j = st ? appeal_visible(c, st, id, res) : NULL;
@@ -658,7 +658,7 @@ static void decide_appeal(void *ap, struct http_request *req, struct http_respon
     json_t *body = NULL;
     int64_t id;
     if (app_require_roles(c, ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN), res) ||
-        app_query_known(req, no_params, res) || path_id(req, res, "appeal", &id) ||
+        app_query_known(req, no_params, res) || path_id(req, res, "申诉", &id) ||
         app_body(req, decision_fields, false, &body, res))
         return;
     struct assess_store *st = store_for(a, res);
@@ -748,7 +748,7 @@ static void cancel_item(void *ap, struct http_request *req, struct http_response
     json_t *body = NULL;
     int64_t id;
     if (app_require_roles(c, ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN), res) ||
-        app_query_known(req, no_params, res) || path_id(req, res, "item", &id) ||
+        app_query_known(req, no_params, res) || path_id(req, res, "考核项目", &id) ||
         app_body(req, cancel_fields, false, &body, res))
         return;
     struct assess_store *st = store_for(a, res);

@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/jfield.h"
+#include "util/msg_zh.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,7 +371,7 @@ static int load_order(struct app_ctx *c, const struct http_request *req, struct 
 static int bad_param(struct http_response *res, const char *name, const char *why)
 {
     char msg[200];
-    snprintf(msg, sizeof msg, "query parameter '%s' %s", name, why);
+    snprintf(msg, sizeof msg, "查询参数 %s %s", name, msg_zh_or(why)); /* util/msg_zh.c */
     http_error(res, -JS_EINVAL, name, msg);
     return -JS_EINVAL;
 }
@@ -712,8 +713,8 @@ static void act(void *ap, struct http_request *req, struct http_response *res)
     }
     if (!lifecycle_role_allows(c->who.role, action)) {
         char msg[128];
-        snprintf(msg, sizeof msg, "the role %s may not %s", js_role_names[c->who.role],
-                 js_action_names[action]);
+        snprintf(msg, sizeof msg, "角色“%s”不能执行“%s”", js_role_labels[c->who.role],
+                 js_action_labels[action]);
         http_error(res, -JS_EFORBIDDEN, "", msg);
         goto out;
     }

@@ -1,6 +1,7 @@
 /* Response helpers (JSON, the error shape, text), response headers, and the JSON body reader. */
 #include "compat.h"
 #include "http/respond.h"
+#include "util/msg_zh.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -121,8 +122,9 @@ void http_error_raw(struct http_response *res, int status, const char *code_name
 
 void http_error(struct http_response *res, int code, const char *field, const char *message)
 {
+    /* a literal English message gets its Chinese row (util/msg_zh.c) */
     http_error_raw(res, js_err_status(code), js_err_name(code), field,
-                   message ? message : js_err_message(code));
+                   message ? msg_zh_or(message) : js_err_message(code));
 }
 
 void http_error_from(struct http_response *res, const struct js_error *e)
@@ -171,7 +173,7 @@ int http_body_json(const struct http_request *req, json_t **out, struct js_error
         if (json_error_code(&je) == json_error_invalid_utf8)
             return js_fail(e, JS_EUTF8, NULL, "the request body is not valid UTF-8");
         return js_fail(e, JS_EBADJSON, NULL, "malformed JSON at line %d, column %d: %s", je.line,
-                       je.column, je.text);
+                       je.column, msg_zh_json(json_error_code(&je)));
     }
     if (!json_is_object(j)) {
         json_decref(j);

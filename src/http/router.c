@@ -256,7 +256,7 @@ static void not_allowed(const struct router *r, char *const *segs, int nsegs,
         }
     }
     char msg[128];
-    snprintf(msg, sizeof msg, "method %s is not allowed here", req->method);
+    snprintf(msg, sizeof msg, "此处不允许 %s 请求", req->method);
     http_error_raw(res, 405, "method_not_allowed", NULL, msg);
     if (allow.len)
         http_response_header(res, "Allow", allow.data);

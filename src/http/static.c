@@ -256,7 +256,7 @@ void static_serve(struct static_root *s, struct http_request *req, struct http_r
     buf_init(&full, 8192);
     req->route = "static";
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-        http_error_raw(res, 405, "method_not_allowed", NULL, "static files are read-only");
+        http_error_raw(res, 405, "method_not_allowed", NULL, "静态文件只读");
         http_response_header(res, "Allow", "GET, HEAD");
         goto out;
     }

@@ -1,6 +1,8 @@
-/* The error table's names, messages and statuses, and the helper that records a failure. */
+/* The error table's names, messages and statuses, and the helper that records a failure (its
+ * message in Chinese, from util/msg_zh.c). */
 #include "compat.h"
 #include "util/err.h"
+#include "util/msg_zh.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,9 +56,15 @@ int js_fail(struct js_error *e, int code, const char *field, const char *fmt, ..
         e->code = c;
         snprintf(e->field, sizeof e->field, "%s", field ? field : "");
         if (fmt) {
+            /* People read the message: the Chinese row of fmt, which has the same conversions
+             * in the same order (tests/unit/test_msg_zh.c checks every row). */
+            const char *zh = msg_zh_or(fmt);
             va_list ap;
             va_start(ap, fmt);
-            vsnprintf(e->message, sizeof e->message, fmt, ap);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+            vsnprintf(e->message, sizeof e->message, zh, ap);
+#pragma GCC diagnostic pop
             va_end(ap);
         } else {
             snprintf(e->message, sizeof e->message, "%s", js_err_message(c));

@@ -2,33 +2,33 @@
 #ifndef JIESU_ERR_H
 #define JIESU_ERR_H
 
-/* X(NAME, name, http status, message) */
+/* X(NAME, name, http status, message): the message is the Chinese sentence people read. */
 #define JS_ERR_LIST(X)                                                                             \
-    X(OK, "ok", 200, "success")                                                                    \
-    X(NOMEM, "no_memory", 500, "out of memory")                                                    \
-    X(INVAL, "invalid", 422, "invalid value")                                                      \
-    X(BADJSON, "bad_json", 400, "malformed JSON")                                                  \
-    X(MISSING, "missing_field", 400, "required field is missing")                                  \
-    X(UNKNOWN_FIELD, "unknown_field", 400, "unknown field")                                        \
-    X(TYPE, "wrong_type", 400, "field has the wrong type")                                         \
-    X(TOOLONG, "too_long", 422, "text is too long")                                                \
-    X(UTF8, "bad_utf8", 400, "text is not valid UTF-8")                                            \
-    X(TOOLARGE, "too_large", 413, "request body is too large")                                     \
-    X(MEDIA, "unsupported_media", 415, "unsupported media type")                                   \
-    X(NOTFOUND, "not_found", 404, "not found")                                                     \
-    X(EXISTS, "exists", 409, "already exists")                                                     \
-    X(CONFLICT, "version_conflict", 409, "the order changed since it was read")                    \
-    X(STATE, "bad_state", 409, "action not allowed in the order's current state")                  \
-    X(FORBIDDEN, "forbidden", 403, "your role may not do this")                                    \
-    X(UNAUTH, "unauthorized", 401, "login required")                                               \
-    X(RATELIMIT, "rate_limited", 429, "too many attempts, try again later")                        \
-    X(WINDOW, "window_closed", 409, "the time window for this action has passed")                  \
-    X(NEEDATTACH, "attachment_required", 422, "a signed attachment is required")                   \
-    X(RULE, "rule_violation", 422, "the policy does not allow this")                               \
-    X(IO, "io", 500, "input/output error")                                                         \
-    X(DB, "database", 500, "database error")                                                       \
-    X(BUSY, "busy", 503, "database busy")                                                          \
-    X(INTERNAL, "internal", 500, "internal error")
+    X(OK, "ok", 200, "成功")                                                                       \
+    X(NOMEM, "no_memory", 500, "内存不足")                                                         \
+    X(INVAL, "invalid", 422, "填写的值无效")                                                       \
+    X(BADJSON, "bad_json", 400, "请求格式错误（JSON 无效）")                                       \
+    X(MISSING, "missing_field", 400, "缺少必填项")                                                 \
+    X(UNKNOWN_FIELD, "unknown_field", 400, "包含未知字段")                                         \
+    X(TYPE, "wrong_type", 400, "字段类型错误")                                                     \
+    X(TOOLONG, "too_long", 422, "内容过长")                                                        \
+    X(UTF8, "bad_utf8", 400, "文字编码无效（须为 UTF-8）")                                         \
+    X(TOOLARGE, "too_large", 413, "请求内容过大")                                                  \
+    X(MEDIA, "unsupported_media", 415, "不支持的内容类型")                                         \
+    X(NOTFOUND, "not_found", 404, "对象不存在，或您无权查看")                                      \
+    X(EXISTS, "exists", 409, "已存在")                                                             \
+    X(CONFLICT, "version_conflict", 409, "工单已被他人更新，请刷新后重试")                         \
+    X(STATE, "bad_state", 409, "当前状态下不能执行此操作")                                         \
+    X(FORBIDDEN, "forbidden", 403, "您的角色无权执行此操作")                                       \
+    X(UNAUTH, "unauthorized", 401, "请先登录")                                                     \
+    X(RATELIMIT, "rate_limited", 429, "尝试次数过多，请稍后再试")                                  \
+    X(WINDOW, "window_closed", 409, "已超出规定时限")                                              \
+    X(NEEDATTACH, "attachment_required", 422, "须上传主管领导签署意见的说明附件")                  \
+    X(RULE, "rule_violation", 422, "不符合办理规定")                                               \
+    X(IO, "io", 500, "读写出错")                                                                   \
+    X(DB, "database", 500, "数据库出错")                                                           \
+    X(BUSY, "busy", 503, "系统繁忙，请稍后再试")                                                   \
+    X(INTERNAL, "internal", 500, "系统内部错误")
 
 enum js_err {
 #define JS_ERR_ENUM(N, name, status, msg) JS_E##N,

@@ -223,7 +223,7 @@ describe('items and schemes', () => {
     const bad = structuredClone(doc);
     bad.items[0].expr = 'w_response × (响应率';
     const err = assertError(await call(server, 'PUT', '/api/v1/assess/schemes/beijing-2020', { token: org.admin, body: bad }), 422, 'invalid', 'items[0].expr');
-    assert.match(err.message, /at character 18: expected '\)'/);
+    assert.match(err.message, /第 18 个字符处：应为“\)”/);
     ok(await call(server, 'PUT', '/api/v1/assess/schemes/beijing-2020', { token: org.admin, body: doc }));
     const b = ok(await call(server, 'GET', `/api/v1/assess?scheme=beijing-2020&period=${period}`, { token: org.admin }));
     assert.equal(unitRow(b, org.units.street1.id).score, 50); // 20×0.5 + 40×0.5 + 40×0.5
@@ -234,7 +234,7 @@ describe('items and schemes', () => {
     if (unregistered(t)) return;
     const c = ok(await call(server, 'GET', '/api/v1/assess/indicators', { token: org.as('op-s1') }));
     const shirk = c.indicators.find((i) => i.id === 'shirk_rate');
-    assert.deepEqual(shirk, { id: 'shirk_rate', label: '推诿率', kind: 'rate', numerator: shirk.numerator, denominator: 'orders received' });
+    assert.deepEqual(shirk, { id: 'shirk_rate', label: '推诿率', kind: 'rate', numerator: shirk.numerator, denominator: '接收的工单' });
     assert.ok(c.supervision_kinds.some((k) => k.kind === 'media'));
   });
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertError, call, dispatched, intake, ok, setupOrg, startServer,
+  assertError, call, dispatched, intake, ok, requestWords, setupOrg, startServer,
 } from './server.mjs';
 
 let server;
@@ -167,7 +167,7 @@ describe('bad input is refused and changes nothing', () => {
           if (row.status !== 413 || attempt === 3) throw err;
         }
       }
-      const err = assertError(r, row.status, row.code, row.field);
+      const err = assertError(r, row.status, row.code, row.field, requestWords(body, path, row.raw === undefined ? undefined : String(row.raw), row.headers));
       assert.ok(err.message.length >= 5, `a useful message: ${err.message}`);
       assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
       assert.deepEqual(await snapshot(), beforeState, 'the request changed something');

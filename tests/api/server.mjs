@@ -108,9 +108,52 @@ export async function call(server, method, urlPath, { token, body, raw, headers 
   return { status: res.status, headers: res.headers, text, json };
 }
 
-/** Asserts the one error shape and returns the error object. */
-export function assertError(r, status, code, field) {
-  assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status}: ${r.text}`);
+// Words a Chinese message may hold: formats, products and wire values people type as they are.
+const ASCII_OK = new Set(['UTF-8', 'JSON', 'ASCII', 'YYYY-MM-DD', 'YYYY', 'YYYY-MM', 'YYYY-Qn', 'Idempotency-Key',
+  'PostgreSQL', 'SQLite', 'application/json', 'true', 'false', 'http', 'https', 'api', 'POST', 'GET', 'PUT', 'PATCH', 'DELETE',
+  'json', 'csv', 'xlsx', 'IPv4', 'IPv6', 'hotline-12345', 'next_cursor']);
+
+/**
+ * The English words of a message people read: runs of 3+ ASCII letters that are not a field
+ * name (snake_case, a dotted path, a word in full-width parentheses or quotes, or a word named in
+ * allowed: the request's field names and values) nor a format name. [] when the message is clean.
+ */
+export function englishWords(message, allowed = []) {
+  const ok = new Set([...ASCII_OK, ...allowed.map(String)]);
+  // a list of the wire values a field takes ("应为以下之一：consult、suggest…") is codes
+  let text = String(message).replace(/（[^）]*）/g, '').replace(/“[^”]*”/g, '').replace(/'[^']*'/g, '')
+    .replace(/(?:^|\s)\/[\w/{}.-]+/g, ' '); // quoted names, URL paths
+  // a list of the wire values a field takes ("应为以下之一：consult、suggest…", "须为 a、b 或 c")
+  if (/、/.test(text)) text = text.replace(/\b[a-z][a-z0-9_-]*\b/g, '');
+  const out = [];
+  for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9_./-]*/g)) {
+    const w = m[0].replace(/[./-]+$/, '');
+    if ((w.match(/[A-Za-z]/g) || []).length < 3 || /[_.[\]]/.test(w) || ok.has(w)) continue;
+    out.push(w);
+  }
+  return out;
+}
+
+/** The words of a request a message may quote: its field names and string values, deeply. */
+export function requestWords(...values) {
+  const out = [];
+  const walk = (v) => {
+    if (v === null || v === undefined) return;
+    if (typeof v === 'string') { out.push(v, ...v.split(/[^A-Za-z0-9_-]+/)); return; }
+    if (typeof v !== 'object') { out.push(String(v)); return; }
+    for (const [k, x] of Object.entries(v)) { out.push(k); walk(x); }
+  };
+  values.forEach(walk);
+  return out;
+}
+
+/**
+ * Asserts the one error shape and returns the error object. Its message is what people read: it
+ * must be Chinese, with no English word but the field it names (and extra allowed words).
+ */
+export function assertError(r, status, code, field, allowed = []) {
+  if (status !== undefined) assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status}: ${r.text}`);
+  else assert.ok(r.status >= 400, `expected an error, got ${r.status}: ${r.text}`);
   assert.ok(r.json && r.json.error, `not an error body: ${r.text}`);
   assert.deepEqual(Object.keys(r.json).sort(), ['error']);
   assert.deepEqual(Object.keys(r.json.error).sort(), ['code', 'field', 'message']);
@@ -118,7 +161,11 @@ export function assertError(r, status, code, field) {
   assert.ok(r.json.error.message.length > 0);
   if (code !== undefined) assert.equal(r.json.error.code, code, r.text);
   if (field !== undefined) assert.equal(r.json.error.field, field, r.text);
-  return r.json.error;
+  const e = r.json.error;
+  assert.match(e.message, /[\u4e00-\u9fff]/, `the message is not Chinese: ${r.text}`);
+  const words = englishWords(e.message, [...requestWords(e.field, allowed), ...String(e.field || '').split(/[^A-Za-z0-9_]+/)]);
+  assert.deepEqual(words, [], `English words in the message people read: ${r.text}`);
+  return e;
 }
 
 /** Asserts a 2xx answer and returns its JSON. */

@@ -122,8 +122,9 @@ export async function launch() {
 }
 
 /**
- * A new tab of the given size. The UI keeps its session in sessionStorage, which is per tab, so
- * every tab is logged in on its own. Console errors and page errors are recorded in page.errors.
+ * A new tab of the given size. The UI keeps each tab's session in sessionStorage (a tab that logs
+ * in keeps its own user) and starts a new tab with the browser's last login (localStorage). Console
+ * errors and page errors are recorded in page.errors.
  */
 export async function newPage(b, server, { width = 1366, height = 768 } = {}) {
   const page = await b.context.newPage();

@@ -115,7 +115,7 @@ test('the top bar search finds an order by its number and by a phone tail', asyn
   assert.doesNotMatch(rows[0].match, /部分/);
   // Each row shows the status chip and a Chinese time, never raw ISO.
   const text = await agent.textContent('#search-results tbody tr');
-  assert.match(text, /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+  assert.match(text, /\d{4}年\d{2}月\d{2}日 \d{2}:\d{2}/);
   assert.doesNotMatch(text, /T\d{2}:\d{2}|\+08:00/);
   assert.ok(await agent.isVisible('#search-results tbody tr .chip'));
 
@@ -202,7 +202,7 @@ test('intake shows the caller\'s history once the phone has 7 digits', async () 
   await agent.waitForSelector(item);
   const t = await agent.textContent(item);
   assert.ok(t.includes(o.number) && t.includes(o.title.slice(0, 8)), t);
-  assert.match(t, /\d{4}-\d{2}-\d{2}/);
+  assert.match(t, /\d{4}年\d{2}月\d{2}日/);
   assert.ok(await agent.isVisible(`${item} .chip`));
   // A new caller: 首次来电.
   await agent.fill('#intake-form [data-field=citizen_phone] input', '19900001234');

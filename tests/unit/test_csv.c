@@ -66,7 +66,7 @@ static void expect_error(struct mem *m, int code)
     assert_int_equal(rc, code);
     assert_int_equal(m->e.code, code);
     assert_string_equal(m->e.field, "csv");
-    assert_non_null(strstr(m->e.message, "line"));
+    assert_non_null(strstr(m->e.message, "行"));
 }
 
 static void test_plain_lf_and_crlf(void **state)
@@ -184,7 +184,7 @@ static void test_errors(void **state)
     struct mem m;
     mem_open(&m, "a,b\n1,\"open\nnever closed\n", 0, 0);
     expect_error(&m, -JS_EINVAL);
-    assert_non_null(strstr(m.e.message, "line 2"));
+    assert_non_null(strstr(m.e.message, "第 2 行"));
     mem_close(&m);
 
     mem_open(&m, "1,\"quoted\"tail,3\n", 0, 0);
@@ -193,7 +193,7 @@ static void test_errors(void **state)
 
     mem_open(&m, "short,0123456789abcdef\n", 0, 8);
     expect_error(&m, -JS_ETOOLARGE);
-    assert_non_null(strstr(m.e.message, "field 2"));
+    assert_non_null(strstr(m.e.message, "第 2 个字段"));
     mem_close(&m);
 
     /* exactly at the cap is fine */

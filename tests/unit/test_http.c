@@ -963,9 +963,8 @@ static void test_respond_unit(void **state)
     http_response_init(&res);
     http_error(&res, -JS_ENOTFOUND, NULL, NULL);
     assert_int_equal(res.status, 404);
-    assert_string_equal(
-        res.body.data,
-        "{\"error\":{\"code\":\"not_found\",\"message\":\"not found\",\"field\":null}}");
+    assert_string_equal(res.body.data, "{\"error\":{\"code\":\"not_found\",\"message\":"
+                                       "\"对象不存在，或您无权查看\",\"field\":null}}");
     struct js_error e;
     js_fail(&e, JS_ETOOLONG, "title", "title is longer than %d characters", 200);
     http_error_from(&res, &e);

@@ -865,8 +865,7 @@ static void test_periods(void **state)
            *sup = json_array_get(cat, IND_SUPERVISION_UNANSWERED);
     assert_string_equal(json_string_value(json_object_get(shirk, "label")), "推诿率");
     assert_string_equal(json_string_value(json_object_get(shirk, "kind")), "rate");
-    assert_string_equal(json_string_value(json_object_get(shirk, "denominator")),
-                        "orders received");
+    assert_string_equal(json_string_value(json_object_get(shirk, "denominator")), "接收的工单");
     assert_true(json_is_null(json_object_get(sup, "denominator")));
     assert_string_equal(json_string_value(json_object_get(sup, "kind")), "count");
     json_decref(cat);

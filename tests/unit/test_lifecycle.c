@@ -526,7 +526,7 @@ static void test_file(void **state)
     struct event_list out;
     event_list_init(&out);
     assert_int_equal(lcw_do(W, &DISP, ACT_FILE, id, NULL, &out, &e), -JS_ESTATE);
-    assert_string_equal(e.message, "cannot file an order in status 'filed'");
+    assert_string_equal(e.message, "不能“立案”：工单当前状态为“已立案待派”");
     event_list_release(&out);
 }
 

@@ -104,27 +104,27 @@ static void test_refused(void **state)
 {
     JS_UNUSED(state);
     /* 3 0 ␠ × ␠ ( 1 ␠ − ␠ 推 诿 率 → the end is character 14 */
-    refused("30 × (1 − 推诿率", "at character 14: expected ')', found the end");
-    refused("推诿律 + 1", "at character 1: unknown name '推诿律'");
-    refused("1 + * 2", "at character 5: expected a number, a name or '(', found '*'");
-    refused("clamp(x, 2)", "at character 1: clamp takes 3 arguments, not 2");
-    refused("2 + min()", "at character 5: min takes at least 1 arguments, not 0");
-    refused("1 @ 2", "at character 3: unexpected character '@'");
-    refused("", "at character 1: the formula is empty");
-    refused("   ", "at character 1: the formula is empty");
-    refused("3 / 0", "at character 3: division by zero");
-    refused("foo(1)", "at character 1: unknown function 'foo'");
-    refused("1 2", "at character 3: expected an operator or the end, found a number");
-    refused("x %", "at character 3: '%' must follow a number");
+    refused("30 × (1 − 推诿率", "第 14 个字符处：应为“)”，实为公式结尾");
+    refused("推诿律 + 1", "第 1 个字符处：未知名称“推诿律”");
+    refused("1 + * 2", "第 5 个字符处：应为数字、名称或“(”，实为“*”");
+    refused("clamp(x, 2)", "第 1 个字符处：函数 clamp 需要 3 个参数，实为 2 个");
+    refused("2 + min()", "第 5 个字符处：函数 min 至少需要 1 个参数，实为 0 个");
+    refused("1 @ 2", "第 3 个字符处：无法识别的字符“@”");
+    refused("", "第 1 个字符处：公式为空");
+    refused("   ", "第 1 个字符处：公式为空");
+    refused("3 / 0", "第 3 个字符处：除数为零");
+    refused("foo(1)", "第 1 个字符处：未知函数“foo”");
+    refused("1 2", "第 3 个字符处：应为运算符或公式结尾，实为数字");
+    refused("x %", "第 3 个字符处：“%”须跟在数字之后");
     /* 满 意 率 ␠ × ␠ ( 1 ␠ − ␠ 返 工 率 ) ) → the second ')' is character 16 */
-    refused("满意率 × (1 − 返工率))", "at character 1: unknown name '满意率'");
-    refused("推诿率 × (1 − x))", "at character 14: expected an operator or the end, found ')'");
-    refused("1 + \xff", "at character 5: invalid UTF-8");
-    refused("step(x, 1, 2)",
-            "at character 1: step takes x, then threshold-value pairs, then a last value (an "
-            "even number of at least 4 arguments), not 3");
-    refused("norm(x)", "at character 1: norm takes 2 arguments, not 1");
-    refused("min(1, 2", "at character 9: expected ',' or ')' in min(...), found the end");
+    refused("满意率 × (1 − 返工率))", "第 1 个字符处：未知名称“满意率”");
+    refused("推诿率 × (1 − x))", "第 14 个字符处：应为运算符或公式结尾，实为“)”");
+    refused("1 + \xff", "第 5 个字符处：不是有效的 UTF-8 文本");
+    refused("step(x, 1, 2)", "第 1 个字符处：step 函数依次取 x、若干对阈值和值、最后一个值（至少 4 "
+                             "个且为偶数个参数），实为 "
+                             "3 个");
+    refused("norm(x)", "第 1 个字符处：函数 norm 需要 2 个参数，实为 1 个");
+    refused("min(1, 2", "第 9 个字符处：函数 min(...) 中应为“,”或“)”，实为公式结尾");
 }
 
 static void test_group_functions(void **state)
@@ -278,41 +278,41 @@ static void test_bad_schemes(void **state)
 {
     JS_UNUSED(state);
     bad_scheme("{\"name\":\"x\"," ITEMS ",\"weights\":1}", -JS_EUNKNOWN_FIELD, "weights",
-               "unknown key");
-    bad_scheme("{\"name\":\"X Y\"," ITEMS "}", -JS_EINVAL, "name", "[a-z0-9_-]");
+               "未知的键");
+    bad_scheme("{\"name\":\"X Y\"," ITEMS "}", -JS_EINVAL, "name", "小写字母、数字");
     bad_scheme("{\"name\":\"x\",\"items\":[{\"id\":\"a\",\"expr\":\"30 × (1 − 推诿率\"}]}",
-               -JS_EINVAL, "items[0].expr", "at character 14: expected ')'");
+               -JS_EINVAL, "items[0].expr", "第 14 个字符处：应为“)”");
     /* an item may use earlier items only */
     bad_scheme("{\"name\":\"x\",\"items\":[{\"id\":\"a\",\"expr\":\"b + 1\"},"
                "{\"id\":\"b\",\"expr\":\"1\"}]}",
-               -JS_EINVAL, "items[0].expr", "unknown name 'b'");
+               -JS_EINVAL, "items[0].expr", "未知名称“b”");
     /* declared indicators restrict the names */
     bad_scheme("{\"name\":\"x\",\"indicators\":[\"满意率\"]," ITEMS "}", -JS_EINVAL,
-               "items[0].expr", "unknown name '推诿率'");
+               "items[0].expr", "未知名称“推诿率”");
     bad_scheme("{\"name\":\"x\",\"indicators\":{\"A\":\"nothing\"}," ITEMS "}", -JS_EINVAL,
-               "indicators.A", "not an indicator");
+               "indicators.A", "不是考核指标");
     bad_scheme("{\"name\":\"x\",\"groups\":[{\"name\":\"g\",\"kinds\":[\"street\"]},"
                "{\"name\":\"h\",\"kinds\":[\"street\"]}]," ITEMS "}",
-               -JS_EINVAL, "groups[1].kinds", "two groups");
+               -JS_EINVAL, "groups[1].kinds", "两个分组");
     bad_scheme("{\"name\":\"x\",\"groups\":[{\"name\":\"g\",\"kinds\":[\"town\"]}]," ITEMS "}",
-               -JS_EINVAL, "groups[0].kinds", "not a unit kind");
+               -JS_EINVAL, "groups[0].kinds", "不是单位类型");
     bad_scheme("{\"name\":\"x\",\"groups\":[{\"name\":\"g\",\"kinds\":[\"street\"],"
                "\"items\":{\"zz\":\"1\"}}]," ITEMS "}",
-               -JS_EINVAL, "groups[0].items", "no item 'zz'");
+               -JS_EINVAL, "groups[0].items", "没有项目“zz”");
     bad_scheme("{\"name\":\"x\",\"groups\":[{\"name\":\"g\",\"kinds\":[\"street\"],"
                "\"params\":{\"w\":1}}]," ITEMS "}",
-               -JS_EINVAL, "groups[0].params.w", "not declared");
+               -JS_EINVAL, "groups[0].params.w", "未在考核方案的参数");
     bad_scheme("{\"name\":\"x\"," ITEMS ",\"grades\":[{\"grade\":\"A\",\"min\":60},"
                "{\"grade\":\"B\",\"min\":75}]}",
-               -JS_EINVAL, "grades[1].min", "highest min down");
+               -JS_EINVAL, "grades[1].min", "从高到低");
     bad_scheme("{\"name\":\"x\"," ITEMS ",\"grades\":[{\"grade\":\"A\"},"
                "{\"grade\":\"B\",\"min\":75}]}",
-               -JS_EMISSING, "grades[0].min", "only the last");
+               -JS_EMISSING, "grades[0].min", "只有最后一档");
     bad_scheme("{\"name\":\"x\"," ITEMS ",\"evaluation\":{\"if_empty\":{\"督办未回复数\":1}}}",
-               -JS_EINVAL, "evaluation.if_empty.督办未回复数", "not a rate");
-    bad_scheme("{\"name\":\"x\",\"items\":[]}", -JS_EINVAL, "items", "1 to 16");
-    bad_scheme("{\"name\":\"x\"," ITEMS ",\"precision\":9}", -JS_EINVAL, "precision", "0 to 6");
-    bad_scheme("{\"name\":\"x\",", -JS_EBADJSON, "", "line 1");
+               -JS_EINVAL, "evaluation.if_empty.督办未回复数", "不是比率类指标");
+    bad_scheme("{\"name\":\"x\",\"items\":[]}", -JS_EINVAL, "items", "1 至 16");
+    bad_scheme("{\"name\":\"x\"," ITEMS ",\"precision\":9}", -JS_EINVAL, "precision", "0 至 6");
+    bad_scheme("{\"name\":\"x\",", -JS_EBADJSON, "", "第 1 行");
 }
 
 /* Indicator values of unit i. */

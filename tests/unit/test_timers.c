@@ -1555,7 +1555,7 @@ static void test_commands(void **state)
     snprintf(cmd, sizeof cmd, "%s calendar --db '%s' --workday 2026-03-03 2>&1", bin, f.db);
     out = run_cmd(cmd, &status);
     assert_int_equal(WEXITSTATUS(status), 1);
-    assert_non_null(strstr(out, "weekday"));
+    assert_non_null(strstr(out, "调休上班日"));
     snprintf(cmd, sizeof cmd,
              "%s calendar --db '%s' --year 2026 --reset >/dev/null && %s calendar --db '%s' | grep "
              "'^2026'",

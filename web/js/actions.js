@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { h, modal, toast } from './ui.js';
 import { buildForm, compact, uploadFiles } from './forms.js';
 import {
-  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, SUPERVISION_KIND, NOT_CLOSED, TIER, enumName, toEpoch,
+  ACTION, CLOSURE, LEVEL, NOT_FILED, SATISFACTION, SUPERVISION_KIND, NOT_CLOSED, TIER, enumName, toEpoch, fmtTime, actorName,
 } from './labels.js';
 import { unitLabel } from './refdata.js';
 
@@ -207,10 +207,20 @@ export const ACTIONS = {
     when: (o, c) => ['dispatched', 'handling'].includes(st(o)) && !yes(o.anonymous) && (c.user.role === 'dispatcher'
       ? !!o.about_unit_id && !!myAssignment(o, o.about_unit_id)
       : !!myAssignment(o, c.user.unit_id) && Number(o.about_unit_id) !== Number(c.user.unit_id)),
-    fields: () => [
-      { name: 'method', label: '联系方式', type: 'select', required: true, options: { phone: '电话', visit: '上门', sms: '短信', other: '其他' } },
-      { name: 'result', label: '联系结果', type: 'textarea', required: true },
-    ],
+    // A unit sees the caller's phone only when the order asks it to contact the caller
+    // (needs_contact); otherwise the number is masked and the contact goes through the platform.
+    fields: (o) => (yes(o.citizen_masked)
+      ? [
+        { name: 'relay_note', type: 'custom', label: '联系途径', build: () => h('p.relay-note', { id: 'contact-relay' }, '本工单未要求承办单位直接联系诉求人，诉求人号码已脱敏（', o.citizen_phone || '—', '）。如需联系，请致电 12345 平台，由话务员转接或代为联系，并在此记录联系结果。') },
+        { name: 'method', label: '联系方式', type: 'select', required: true, value: 'phone', options: { phone: '经 12345 平台转接电话', sms: '经 12345 平台短信', visit: '上门', other: '其他' } },
+        { name: 'result', label: '联系结果', type: 'textarea', required: true },
+      ]
+      : [
+        { name: 'phone_note', type: 'custom', label: '诉求人电话', build: () => h('p.contact-phone', { id: 'contact-phone' }, o.citizen_phone ? h('a', { href: 'tel:' + String(o.citizen_phone).replace(/[^\d+]/g, '') }, o.citizen_phone) : '—', o.citizen_name ? `（${o.citizen_name}）` : '') },
+        { name: 'method', label: '联系方式', type: 'select', required: true, options: { phone: '电话', visit: '上门', sms: '短信', other: '其他' } },
+        { name: 'result', label: '联系结果', type: 'textarea', required: true },
+      ]),
+    args: (v) => compact({ method: v.method, result: v.result }),
   },
   extension_request: {
     when: (o, c) => leadType(myAssignment(o, c.user.unit_id)) && st(o) === 'handling' && !yes(o.ext_pending) && !!o.deadline,
@@ -284,7 +294,8 @@ export const ACTIONS = {
   callback: {
     when: (o) => ['callback', 'answered'].includes(st(o)),
     primary: true,
-    fields: () => [
+    fields: (o) => [
+      { name: 'brief', type: 'custom', label: '回访对象与承办答复', wide: true, build: () => callbackBrief(o) },
       { name: 'unreachable', label: '联系不上诉求人', type: 'bool' },
       { name: 'contacted', label: '承办单位是否联系过您', type: 'radio', required: true, options: [['true', '是'], ['false', '否']], when: (v) => !v.unreachable },
       { name: 'solved', label: '问题是否解决', type: 'radio', required: true, options: [['true', '已解决'], ['false', '未解决']], when: (v) => !v.unreachable },
@@ -392,6 +403,28 @@ export function availableActions(o, ctx) {
  * Opens the form of `action` for order o and carries it out. Resolves with the action's answer
  * (or null when cancelled).
  */
+/** The label of action a's button on order o: a contact the unit cannot make itself (the phone is
+ * masked) goes through the platform. */
+/** What the callback clerk reads before calling: the number to call, the order and the unit's
+ * latest reply (or the platform's direct answer). */
+function callbackBrief(o) {
+  const ev = (o.timeline || []).slice().reverse().find((e) => ['reply', 'answer'].includes(enumName('action', e.action)));
+  const args = ev ? ev.args || ev.payload?.args || {} : {};
+  const text = args.result || args.answer || args.text || '';
+  const phone = o.citizen_phone || '';
+  return h('div.callback-brief', { id: 'callback-brief' },
+    h('p', '工单 ', h('b.mono', o.number || ''), '　', o.title || ''),
+    h('p', '诉求人：', o.citizen_name || '—', '　电话：', phone ? h('a.callback-phone', { href: 'tel:' + String(phone).replace(/[^\d+]/g, '') }, phone) : '—'),
+    h('div.callback-reply', h('b', ev ? (enumName('action', ev.action) === 'answer' ? '平台直接答复：' : '承办单位答复：') : '承办单位答复：'),
+      text ? h('p.reply-text', text) : h('span.muted', '（无答复内容）'),
+      ev ? h('p.muted.small', `${ev.actor?.name ? actorName(ev.actor.name) + ' · ' : ''}${fmtTime(ev.at)}`) : null));
+}
+
+export function actionLabel(a, o) {
+  if (a === 'contact' && o && yes(o.citizen_masked)) return '经平台联系诉求人';
+  return ACTION[a] || a;
+}
+
 export async function runAction(action, o, ctx) {
   const def = ACTIONS[action];
   const fields = def.fields(o, ctx);
@@ -414,11 +447,11 @@ export async function runAction(action, o, ctx) {
       throw err;
     }
   };
-  const title = `${ACTION[action] || action} · ${o.number || ''}`;
+  const title = `${actionLabel(action, o)} · ${o.number || ''}`;
   const res = await modal(title, (close) => [
-    fields.length === 0 ? h('p', `确认对工单 ${o.number} 执行“${ACTION[action]}”？`) : null,
+    fields.length === 0 ? h('p', `确认对工单 ${o.number} 执行“${actionLabel(action, o)}”？`) : null,
     buildForm(fields, {
-      submitLabel: ACTION[action] || '提交',
+      submitLabel: action === 'contact' ? '记录联系结果' : ACTION[action] || '提交',
       onSubmit: async (v) => close(await send(v)),
       cancel: () => close(null),
     }),

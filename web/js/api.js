@@ -14,15 +14,30 @@ export class ApiError extends Error {
   }
 }
 
-let token = sessionStorage.getItem(TOKEN_KEY) || '';
+// The tab's own session lives in sessionStorage; the last login of this browser is also kept in
+// localStorage, so that a tab opened later (an order link in a new tab) starts logged in. A tab
+// that logged in by itself keeps its own session whatever other tabs do.
+let token = sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY) || '';
+if (token) sessionStorage.setItem(TOKEN_KEY, token);
 let onUnauthorized = () => {};
 let routes = null; // [{method, re}] from openapi.json
 
 export function getToken() { return token; }
+/** Sets this tab's session token ("" ends it here); a new one becomes the browser's last login. */
 export function setToken(t) {
   token = t || '';
-  if (token) sessionStorage.setItem(TOKEN_KEY, token);
-  else sessionStorage.removeItem(TOKEN_KEY);
+  if (token) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(TOKEN_KEY, token);
+  } else {
+    sessionStorage.removeItem(TOKEN_KEY);
+  }
+}
+/** Forgets the token in this tab and, when it is the browser's last login, for new tabs too
+ * (logging out, or a session the server no longer knows). */
+export function dropToken() {
+  if (token && localStorage.getItem(TOKEN_KEY) === token) localStorage.removeItem(TOKEN_KEY);
+  setToken('');
 }
 /** Sets what happens when a request answers 401 (session expired). */
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }

@@ -5,6 +5,7 @@ import { h, mount, toast, errorText, modal, loading } from './ui.js';
 import { ROLE, enumName } from './labels.js';
 import { buildForm } from './forms.js';
 import * as ref from './refdata.js';
+import * as live from './live.js';
 
 // Each screen module exports render(main, ctx, params).
 const SCREENS = {
@@ -46,6 +47,10 @@ const ctx = { user: null, unit: null, policy: null };
 const main = document.getElementById('main');
 const bar = document.getElementById('topbar');
 let renderSeq = 0;
+let leaveHooks = []; // what the screen on view wants done when it is left (e.g. keep a draft)
+
+/** Registers fn to run once when the current screen is left (another screen, or reloaded). */
+export function onLeave(fn) { leaveHooks.push(fn); }
 
 /** Reloads the current screen (after an action). */
 export function refresh() { route(); }
@@ -72,17 +77,43 @@ function drawBar() {
   const u = ctx.user;
   const nav = NAV[u.role] || [];
   const cur = (location.hash.replace(/^#\//, '') || '').split('?')[0];
+  // On a phone the navigation folds behind a menu button (see the 700 px rules in app.css).
+  const menuBtn = h('button.menu-toggle', {
+    type: 'button', id: 'menu-toggle', 'aria-label': '菜单', 'aria-expanded': 'false', 'aria-controls': 'main-nav',
+    onclick: () => {
+      const open = !bar.classList.contains('nav-open');
+      bar.classList.toggle('nav-open', open);
+      menuBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
+    },
+  }, '☰ 菜单');
+  bar.classList.remove('nav-open');
   mount(bar,
     h('a.brand', { href: '#/' + homeOf(u.role) }, h('span.logo', '办'), h('span', '接诉即办')),
-    h('nav.nav', { 'aria-label': '主导航' }, nav.map(([p, l], i) =>
+    menuBtn,
+    h('nav.nav#main-nav', { 'aria-label': '主导航' }, nav.map(([p, l], i) =>
       h('a', { href: '#/' + p, class: cur.split('/')[0] === p.split('/')[0] ? 'active' : null, title: `Alt+${i + 1}`, dataset: { nav: p } }, l))),
     searchBox(),
     h('div.who', { dataset: { testid: 'who' } },
       h('span.user-name', u.name || u.login),
       ctx.unit ? h('span.unit-name', ctx.unit.name) : h('span.unit-name', '区级平台'),
       h('span.role-name.chip', ROLE[u.role] || u.role),
+      soundToggle(),
       h('button.link', { type: 'button', onclick: changePassword }, '修改密码'),
       h('button.link', { type: 'button', id: 'logout', onclick: logout }, '退出')));
+}
+
+// The bell: the tone that announces new work, on or off (remembered in this browser).
+function soundToggle() {
+  const b = h('button.link.sound', { type: 'button', id: 'sound-toggle', 'aria-pressed': live.soundOn() ? 'true' : 'false' });
+  const draw = () => {
+    const on = live.soundOn();
+    b.textContent = on ? '🔔 提示音' : '🔕 静音';
+    b.title = on ? '新工单到达时响铃；点击关闭提示音' : '提示音已关闭；点击打开';
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
+  };
+  b.addEventListener('click', () => { live.setSound(!live.soundOn()); draw(); });
+  draw();
+  return b;
 }
 
 // The global search box: one query read as an order number, upstream id, caller's phone or name,
@@ -129,8 +160,17 @@ async function logout() {
   endSession();
 }
 
-function endSession() {
-  api.setToken('');
+// The page asked for before the login screen, to return to after it (per tab).
+const NEXT_KEY = 'jiesu.next';
+function rememberTarget() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  if (raw && !raw.startsWith('login')) sessionStorage.setItem(NEXT_KEY, raw);
+}
+
+function endSession({ keepTarget = false } = {}) {
+  if (keepTarget) rememberTarget();
+  live.stop();
+  api.dropToken();
   ctx.user = ctx.unit = ctx.policy = null;
   ref.invalidate();
   drawBar();
@@ -141,7 +181,9 @@ function endSession() {
 export async function startSession(answer) {
   api.setToken(answer.token);
   await loadMe();
-  location.hash = '#/' + homeOf(ctx.user.role);
+  const next = sessionStorage.getItem(NEXT_KEY);
+  sessionStorage.removeItem(NEXT_KEY);
+  location.hash = '#/' + (next || homeOf(ctx.user.role));
 }
 
 async function loadMe(known) {
@@ -157,19 +199,26 @@ async function loadMe(known) {
 
 async function route() {
   const seq = ++renderSeq;
+  const hooks = leaveHooks;
+  leaveHooks = [];
+  for (const fn of hooks) {
+    try { fn(); } catch { /* a failing hook must not keep the user on the screen */ }
+  }
   const raw = location.hash.replace(/^#\/?/, '');
   const [pathPart, queryPart] = raw.split('?');
   const parts = pathPart.split('/').filter(Boolean);
   if (!ctx.user && parts[0] !== 'login') {
     if (api.getToken()) {
-      try { await loadMe(); } catch { api.setToken(''); }
+      try { await loadMe(); } catch { api.dropToken(); }
     }
-    if (!ctx.user) { location.hash = '#/login'; return; }
+    if (!ctx.user) { rememberTarget(); location.hash = '#/login'; return; }
   }
   if (!parts.length) { location.hash = '#/' + (ctx.user ? homeOf(ctx.user.role) : 'login'); return; }
   const name = parts[0];
   const load = SCREENS[name];
+  live.stop(); // a queue screen starts watching again when it is drawn
   drawBar();
+  live.drawBadges();
   if (!load) { mount(main, h('div.empty', '没有这个页面')); return; }
   mount(main, loading());
   try {
@@ -188,7 +237,7 @@ async function route() {
 
 api.setUnauthorizedHandler(() => {
   if (ctx.user) toast('登录已过期，请重新登录', 'error');
-  endSession();
+  endSession({ keepTarget: true });
 });
 
 document.addEventListener('keydown', (e) => {
@@ -207,6 +256,12 @@ document.addEventListener('keydown', (e) => {
 });
 
 window.addEventListener('hashchange', route);
+// A reload or a closed tab leaves the screen too (the hooks stay: the page may come back).
+window.addEventListener('pagehide', () => {
+  for (const fn of leaveHooks) {
+    try { fn(); } catch { /* nothing to do while the page goes */ }
+  }
+});
 window.addEventListener('unhandledrejection', (e) => {
   const err = e.reason || {};
   if (err.status === 401) { e.preventDefault(); return; }

@@ -47,7 +47,8 @@ function optionList(opts) {
  * Builds a form. fields: [{name, label, type, required, options, value, placeholder, hint,
  * maxlength, rows, items (for pickers), when(values) → bool (shown only when true), wide}].
  * opts: {submitLabel, onSubmit(values) → Promise, cancel(), extra (nodes before the buttons),
- * compact}. The form element gets .values() and .setError(field, text).
+ * compact, ctrlEnterOnly (Enter in a one-line field does not submit, only Ctrl+Enter does)}.
+ * The form element gets .values(), .setValues(values) and .setError(field, text).
  */
 export function buildForm(fields, opts = {}) {
   const form = h('form.form' + (opts.compact ? '.compact' : ''), { novalidate: true });
@@ -173,7 +174,11 @@ export function buildForm(fields, opts = {}) {
     h('div.form-actions', submitBtn,
       opts.cancel ? h('button', { type: 'button', onclick: opts.cancel }, '取消') : null)));
   form.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
+    if (e.key !== 'Enter') return;
+    if (e.ctrlKey || e.metaKey) { e.preventDefault(); form.requestSubmit(); return; }
+    // A browser submits a form on Enter in any one-line field ("implicit submission"); a long
+    // form (intake) must not be sent half-filled by it, only by Ctrl+Enter or its button.
+    if (opts.ctrlEnterOnly && e.target.tagName === 'INPUT' && e.target.type !== 'submit') e.preventDefault();
   });
   let busy = false;
   form.addEventListener('submit', async (e) => {
@@ -210,6 +215,23 @@ export function buildForm(fields, opts = {}) {
       if (f.type === 'multi') c.setValue([]);
     }
     clearErrors();
+    refresh();
+  };
+  // Puts values (as .values() gives them) back into the controls; files cannot be restored.
+  form.setValues = (v) => {
+    for (const f of fields) {
+      if (!(f.name in (v || {}))) continue;
+      const c = controls[f.name];
+      const x = v[f.name];
+      switch (f.type || 'text') {
+        case 'bool': c.checked = !!x; break;
+        case 'radio': for (const r of c.querySelectorAll('input')) r.checked = r.value === String(x); break;
+        case 'datetime': c.value = toLocalInput(x); break;
+        case 'tree': case 'pick': case 'multi': c.setValue(x); break;
+        case 'files': case 'custom': break;
+        default: c.value = x ?? '';
+      }
+    }
     refresh();
   };
   form.values = values;

@@ -109,15 +109,28 @@ function sh(d) {
   return { y: x.getUTCFullYear(), m: x.getUTCMonth() + 1, d: x.getUTCDate(), H: x.getUTCHours(), M: x.getUTCMinutes() };
 }
 
-/** "2026-11-22 09:30" in Asia/Shanghai, or "" for empty. */
+/** The name of who did something: the scheduler ("system", older events) reads 系统. */
+export function actorName(name) {
+  return !name || name === 'system' ? '系统' : name;
+}
+
+/** "2026年11月22日 09:30" in Asia/Shanghai (as jtime_format_cn writes it), or "" for empty. */
 export function fmtTime(t) {
   const d = toDate(t);
   if (!d) return '';
   const p = sh(d);
-  return `${p.y}-${pad(p.m)}-${pad(p.d)} ${pad(p.H)}:${pad(p.M)}`;
+  return `${p.y}年${pad(p.m)}月${pad(p.d)}日 ${pad(p.H)}:${pad(p.M)}`;
 }
 
-/** "2026-11-22" in Asia/Shanghai, or "". */
+/** "2026年11月22日" in Asia/Shanghai, or "" (for people; fmtDay gives the day for the API). */
+export function fmtDate(t) {
+  const d = toDate(t);
+  if (!d) return '';
+  const p = sh(d);
+  return `${p.y}年${pad(p.m)}月${pad(p.d)}日`;
+}
+
+/** "2026-11-22" in Asia/Shanghai, or "" (a day for query parameters and keys). */
 export function fmtDay(t) {
   const d = toDate(t);
   if (!d) return '';
@@ -127,8 +140,10 @@ export function fmtDay(t) {
 
 /** Value for an <input type="datetime-local"> (Shanghai time) from an API time. */
 export function toLocalInput(t) {
-  const s = fmtTime(t);
-  return s ? s.replace(' ', 'T') : '';
+  const d = toDate(t);
+  if (!d) return '';
+  const p = sh(d);
+  return `${p.y}-${pad(p.m)}-${pad(p.d)}T${pad(p.H)}:${pad(p.M)}`;
 }
 
 /** ISO text with +08:00 from a datetime-local / date input value, or "" when empty. */

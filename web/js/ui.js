@@ -64,14 +64,29 @@ const ERR_ZH = {
   too_large: '内容过大',
   busy: '系统繁忙，请稍后再试',
   network: '网络错误',
+  bad_utf8: '文字编码无效',
+  unsupported_media: '不支持的内容类型',
+  method_not_allowed: '不支持此操作',
+  too_many_params: '查询参数过多',
+  no_memory: '服务器内存不足',
+  io: '服务器读写出错',
+  database: '数据库出错',
+  internal: '系统内部错误',
 };
 
 /** Chinese text for an error (ApiError or other). */
 export function errorText(err) {
-  if (err.code === 'version_conflict' && /[\u4e00-\u9fff]/.test(err.message || '')) return err.message;
   const zh = ERR_ZH[err.code] || '操作失败';
-  const detail = err.message && err.message !== err.code ? `（${err.message}${err.field ? '，字段：' + err.field : ''}）` : '';
-  return zh + detail;
+  const msg = err.message || '';
+  // The server's messages are Chinese sentences that say what went wrong: shown as they are
+  // (after the kind of refusal when they do not already say it); anything else gets the kind only.
+  if (/[\u4e00-\u9fff]/.test(msg)) {
+    if (msg === zh || msg.startsWith(zh) || ['version_conflict', 'unauthorized', 'not_found', 'network'].includes(err.code)) return msg;
+    return `${zh}：${msg}`;
+  }
+  if (msg && /[A-Za-z]{3,}/.test(msg.replace(/[a-z]+_[a-z_]+/g, ''))) return zh; // never an English sentence
+  if (!msg || msg === err.code) return zh;
+  return `${zh}（${msg}）`;
 }
 
 let toastBox;

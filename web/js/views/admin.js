@@ -289,17 +289,48 @@ async function policy(body) {
   };
   mount(body,
     h('section.panel',
-      h('div.panel-head', h('h2', eff.title || p.preset), h('span.muted', eff.seed ? `依据：${eff.seed}` : '')),
+      h('div.panel-head', h('h2', eff.title || p.preset), h('span.muted', eff.seed ? `依据：${SEED_TITLES[eff.seed.slice(0, 3)] || eff.title || ''}` : '')),
       h('div.toolbar', h('label', '预设 ', presetSel), h('button.primary', { type: 'button', id: 'save-policy', onclick: save }, '保存'),
         h('span.muted', '切换预设会清除本地覆盖；修改某项的值即成为覆盖项。')),
       table([
         { label: '设置项', get: ([k]) => h('div', h('div', POLICY_LABELS[k] || k), h('div.mono.muted.small', k)) },
         { label: '值', get: ([k, s]) => valueInput(k, s) },
-        { label: '来源', class: 'source-col', get: ([, s]) => h('span.small', s.overridden ? h('span', chip('本地覆盖', 'warn'), ` 预设值 ${JSON.stringify(s.preset_value)}；`) : '', s.source || '') },
+        { label: '来源', class: 'source-col', get: ([, s]) => h('span.small', s.overridden ? h('span', chip('本地覆盖', 'warn'), ` 预设值 ${JSON.stringify(s.preset_value)}；`) : '', sourceZh(s.source)) },
       ], Object.entries(settings))),
     h('section.panel', h('h2', '考核方案'),
       h('p', '当前方案：', h('b', String(settings.scheme?.value || '')), '（在上表的 scheme 项修改）。'),
       h('p.muted', '内置方案：dongcheng-2016（东城 9 项指标百分制，A–E 五档）、linshu-2020（临沭分组极差标准化）、beijing-2020（三率）。')));
+}
+
+// The policy documents of ../shared/seeds by their number, as people name them.
+const SEED_TITLES = {
+  '000': '《东城区便民事项网格化办理规定》（东政发〔2016〕51号）',
+  '001': '《临沭县12345政务服务热线工作考核办法》（沭政字〔2020〕10号）',
+  '002': '《坪山区民生诉求事件管理办法（第四版）》',
+  '003': '《常州市天宁区“12345”政府公共服务平台运行管理办法》',
+  '004': '《关于进一步深化“接诉即办”改革工作的意见》（北京市）',
+};
+
+/**
+ * A setting's source note (written for developers, in English, in presets/*.json) as people read
+ * it: the documents and articles it cites and the Chinese words it quotes; a default the
+ * documents leave open says so.
+ */
+export function sourceZh(src) {
+  const s = String(src || '');
+  if (!s) return '';
+  const refs = [];
+  for (const m of s.matchAll(/\b(00[0-4])\b(?:\s*(?:art\.?|article)\s*(\d+))?/g)) {
+    const t = (SEED_TITLES[m[1]] || m[1]).replace(/（[^）]*）$/, '') + (m[2] ? `第${m[2]}条` : '');
+    if (!refs.includes(t)) refs.push(t);
+  }
+  const quotes = (s.match(/[\u4e00-\u9fff\d×、，：“”（）《》〔〕·\-]*[\u4e00-\u9fff][\u4e00-\u9fff\d×、，：“”（）《》〔〕·\-]*/g) || []).filter((q) => /[\u4e00-\u9fff]{2}/.test(q));
+  const parts = [];
+  if (/^\s*default/i.test(s)) parts.push('默认值（依据文件未明确规定）');
+  else if (/^\s*local/i.test(s)) parts.push('本地设置');
+  if (refs.length) parts.push((parts.length ? '参照' : '依据') + refs.join('、'));
+  if (quotes.length) parts.push('原文：' + quotes.join('；'));
+  return parts.join('；') || '系统默认值';
 }
 
 // The synonym groups the search expands queries with: one row per group, its words separated by

@@ -188,8 +188,11 @@ function checkList(pairs) {
 
 async function appeals(body, ctx) {
   const r = await refs();
-  const data = await api.get('/assess/appeals');
+  const [data, cat] = await Promise.all([api.get('/assess/appeals'), api.get('/assess/indicators').catch(() => ({}))]);
   const list = data.appeals || [];
+  // indicator ids (shirk_rate) read as their Chinese names (推诿率)
+  const indName = new Map((cat.indicators || []).map((i) => [i.id, i.label || i.name]));
+  const indText = (x) => indName.get(x) || x;
   const canDecide = ['supervisor', 'admin'].includes(ctx.user.role);
   const decide = async (a) => {
     const done = await modal(`申诉审核 · ${a.number}`, (close) => buildForm([
@@ -205,7 +208,7 @@ async function appeals(body, ctx) {
   mount(body, h('section.panel', h('h2', '申诉'), table([
     { label: '工单', get: (a) => h('a.mono', { href: '#/order/' + a.order_id }, a.number) },
     { label: '单位', get: (a) => r.unitMap.get(Number(a.unit_id))?.name || '' },
-    { label: '指标', get: (a) => (Array.isArray(a.indicators) ? a.indicators.join('、') : String(a.indicators)) },
+    { label: '指标', get: (a) => (Array.isArray(a.indicators) ? a.indicators.map(indText).join('、') : indText(String(a.indicators))) },
     { label: '理由', class: 'title-col', get: (a) => a.reason },
     { label: '证明材料', get: (a) => h('span', (a.evidence || []).map((x) => (safeHref(x.url) ? h('a', { href: safeHref(x.url), target: '_blank', rel: 'noopener noreferrer' }, x.name + ' ') : h('span.evidence', x.name + ' ')))) },
     { label: '提交时间', get: (a) => fmtTime(a.filed_at) },

@@ -1,10 +1,11 @@
 // Pieces several screens share: the order table, reference maps, queue pages with tabs.
 import * as api from '../api.js';
 import * as ref from '../refdata.js';
-import { h, mount, table, tabs, chip, loading, errorText } from '../ui.js';
+import { h, mount, table, tabs, chip, loading, errorText, toast } from '../ui.js';
 import { STATUS, TYPE, CHANNEL, LEVEL, enumName, fmtTime, fmtLeft, label, toEpoch } from '../labels.js';
-import { assignments, isOverdue } from '../actions.js';
+import { assignments, isOverdue, hangOf } from '../actions.js';
 import { go } from '../app.js';
+import * as live from '../live.js';
 
 /** Loads units, categories and regions as maps (cached per session). */
 export async function refs() {
@@ -38,16 +39,27 @@ export function deadlineCell(o) {
   if (!o.deadline || toEpoch(o.deadline) === 0) return '';
   const s = enumName('status', o.status);
   const open = ['dispatched', 'handling', 'returned', 'coordination'].includes(s);
+  // an approved hanging account (挂账) is not overdue: it shows its mark, the deadline in grey
+  if (open && hangOf(o) === 2) {
+    return h('span.hang-cell', { title: `原办理期限 ${fmtTime(o.deadline)}` }, chip('挂账', 'hang'), ' ', h('span.muted', fmtTime(o.deadline)));
+  }
   return h('span', { class: isOverdue(o) ? 'overdue' : null, title: fmtTime(o.deadline) },
     open ? fmtLeft(o.deadline) : fmtTime(o.deadline));
 }
 
+/** The signing deadline of an order waiting to be signed (time left, or overdue in red). */
+export function signDeadlineCell(o) {
+  if (!o.sign_deadline || toEpoch(o.sign_deadline) === 0) return '';
+  const late = toEpoch(o.sign_deadline) < Date.now() / 1000;
+  return h('span', { class: late ? 'overdue' : null, title: fmtTime(o.sign_deadline) }, fmtLeft(o.sign_deadline));
+}
+
 /** The standard order table; a click (or Enter) opens the order page. */
-export function orderTable(orders, r, { extra = [], select } = {}) {
+export function orderTable(orders, r, { extra = [], select, wrapTitle = false } = {}) {
   const cols = [
     ...(select ? [{ label: '', get: (o) => h('input', { type: 'checkbox', 'aria-label': '选择 ' + o.number, checked: select.has(Number(o.id)), onchange: (e) => { if (e.target.checked) select.add(Number(o.id)); else select.delete(Number(o.id)); } }) }] : []),
     { label: '工单编号', get: (o) => h('a.mono', { href: '#/order/' + o.id }, o.number) },
-    { label: '标题', class: 'title-col', get: (o) => h('span', { title: o.title }, o.title) },
+    { label: '标题', class: wrapTitle ? 'title-col wrap full' : 'title-col', get: (o) => h('span', { title: o.title }, o.title) },
     { label: '状态', get: statusChip },
     { label: '类型', get: (o) => label(TYPE, enumName('type', o.type)) },
     { label: '等级', get: (o) => { const l = enumName('level', o.level); return l && l !== 'general' ? chip(LEVEL[l], 'warn') : LEVEL[l] || ''; } },
@@ -76,6 +88,15 @@ export async function queuePage(view, { title, subtitle, queues, params, actions
   const results = await Promise.all(queues.map((q) => loadQueue(q).catch((e) => e)));
   const drawTabs = (active) => mount(tabBar, tabs(queues.map((q, i) => ({ key: q.key, label: q.label, count: results[i] instanceof Error ? '!' : results[i].length })), active, (k) => go(`${params.base}?tab=${k}`)));
   drawTabs(key);
+  // New work: the first queue's count is the screen's nav badge; a grown count chimes once.
+  if (!(results[0] instanceof Error)) {
+    const more = live.setCount(params.base, results[0].length);
+    if (more > 0) {
+      toast(`${queues[0].label}：新到 ${more} 件`, 'info');
+      live.chime();
+    }
+  }
+  live.watch(() => go(`${params.base}?tab=${key}`));
   const i = Math.max(0, queues.findIndex((q) => q.key === key));
   const orders = results[i];
   if (orders instanceof Error) { mount(body, h('div.error-page', errorText(orders))); return; }
@@ -83,5 +104,5 @@ export async function queuePage(view, { title, subtitle, queues, params, actions
   mount(body,
     actions ? h('div.toolbar', actions(orders, select, queues[i])) : null,
     queues[i].hint ? h('p.hint', queues[i].hint) : null,
-    orderTable(orders, r, { select, extra: queues[i].extra || [] }));
+    orderTable(orders, r, { select, extra: queues[i].extra || [], wrapTitle: queues[i].wrapTitle }));
 }

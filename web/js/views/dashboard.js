@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { h, mount, loading, table, download, toCsv, chip } from '../ui.js';
 import { chart, sweep } from '../charts.js';
 import { treeAncestorAt } from '../refdata.js';
-import { CHANNEL, STATUS, TYPE, SATISFACTION, enumName, fmtDay, fmtTime, label, toEpoch } from '../labels.js';
+import { CHANNEL, STATUS, TYPE, SATISFACTION, enumName, fmtDate, fmtDay, fmtTime, label, toEpoch } from '../labels.js';
 import { assignments, isOverdue, policyValue } from '../actions.js';
 import { refs, statusChip, leadUnitName } from './common.js';
 import { go, policy } from '../app.js';
@@ -23,7 +23,7 @@ export async function render(view, ctx, params) {
   const fromDay = fmtDay(since);
   const periodBar = h('div.tabs', Object.entries(PERIODS).map(([d, l]) => h('button.tab' + (Number(d) === days ? '.active' : ''), { type: 'button', onclick: () => go('dashboard?days=' + d) }, l)));
   const body = h('div', loading('正在统计…'));
-  mount(view, h('div.page-head', h('div', h('h1', ctx.user.role === 'leader' ? '领导看板' : '监督看板'), h('p.muted', `统计区间：${fromDay} 起，按受理时间。`)), periodBar), body);
+  mount(view, h('div.page-head', h('div', h('h1', ctx.user.role === 'leader' ? '领导看板' : '监督看板'), h('p.muted', `统计区间：${fmtDate(since)} 起，按受理时间。`)), periodBar), body);
 
   const orders = await api.allOrders({ from: fromDay, sort: 'created_asc' }, 20000);
   const now = Date.now() / 1000;

@@ -3,9 +3,9 @@
 // and replying from the row, everything else on the order page.
 import * as api from '../api.js';
 import { h } from '../ui.js';
-import { ACTION, toEpoch } from '../labels.js';
-import { myAssignment, isOverdue, runAction } from '../actions.js';
-import { queuePage, refs } from './common.js';
+import { toEpoch } from '../labels.js';
+import { myAssignment, isOverdue, runAction, actionLabel } from '../actions.js';
+import { queuePage, refs, signDeadlineCell } from './common.js';
 import { refresh, policy } from '../app.js';
 
 export async function render(view, ctx, params) {
@@ -23,7 +23,7 @@ export async function render(view, ctx, params) {
     get: (o) => h('button.small', {
       type: 'button', dataset: { action: a },
       onclick: async () => { if (await runAction(a, await api.get('/orders/' + o.id), actx)) refresh(); },
-    }, ACTION[a]),
+    }, actionLabel(a, o)),
   });
   const st = (o) => String(o.status);
   await queuePage(view, {
@@ -31,7 +31,7 @@ export async function render(view, ctx, params) {
     subtitle: '签收、办理、反馈本单位承办的工单；注意签收与办理时限。',
     params: { ...params, base: 'inbox' },
     queues: [
-      { key: 'sign', label: '待签收', load: pick((o) => mine(o) && !mine(o).signed_at && ['dispatched', 'handling'].includes(st(o))), extra: [rowAction('sign')] },
+      { key: 'sign', label: '待签收', load: pick((o) => mine(o) && !mine(o).signed_at && ['dispatched', 'handling'].includes(st(o))), extra: [{ label: '签收期限', get: signDeadlineCell }, rowAction('sign')] },
       { key: 'handling', label: '办理中', load: pick((o) => mine(o) && mine(o).signed_at && st(o) === 'handling' && !mine(o).replied_at), extra: [rowAction('reply')] },
       { key: 'due', label: '即将超期', load: pick((o) => mine(o) && !isOverdue(o) && toEpoch(o.deadline) && toEpoch(o.deadline) - now < 2 * 86400 && ['dispatched', 'handling'].includes(st(o))), hint: '48 小时内到期的工单。' },
       { key: 'overdue', label: '已超期', load: pick((o) => mine(o) && isOverdue(o)) },

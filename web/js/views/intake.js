@@ -6,10 +6,10 @@
 import * as api from '../api.js';
 import { h, mount, toast, debounce, errorText } from '../ui.js';
 import { buildForm, compact, uploadFiles } from '../forms.js';
-import { CHANNEL, TYPE, LEVEL, TIER, ACTION, STATUS, enumName, fmtTime, fmtDay } from '../labels.js';
+import { CHANNEL, TYPE, LEVEL, TIER, ACTION, STATUS, enumName, fmtTime, fmtDate } from '../labels.js';
 import { availableActions, runAction } from '../actions.js';
 import { refs, statusChip } from './common.js';
-import { go, policy } from '../app.js';
+import { go, policy, onLeave } from '../app.js';
 import { kbPanel } from './kb.js';
 
 export async function render(view, ctx) {
@@ -54,6 +54,7 @@ export async function render(view, ctx) {
 
   const form = buildForm(fields, {
     submitLabel: '登记受理',
+    ctrlEnterOnly: true,
     extra: h('p.keys.muted', h('kbd', 'Alt'), '+字母 跳到字段，', h('kbd', 'Ctrl'), '+', h('kbd', 'Enter'), ' 登记，', h('kbd', '↓'), ' 浏览分类树，', h('kbd', 'Alt'), '+', h('kbd', 'S'), ' 采用建议分类'),
     onSubmit: async (v) => {
       const dup = dupTarget; // read before the first await: set only while requestSubmit runs
@@ -68,6 +69,7 @@ export async function render(view, ctx) {
       const id = answer.order?.id ?? answer.id;
       let order = await api.get('/orders/' + id);
       form.clearAll();
+      draft.clear();
       resetPanels();
       if (!dup && fast) {
         try {
@@ -105,6 +107,9 @@ export async function render(view, ctx) {
   });
   form.id = 'intake-form';
   form.classList.add('grid-form');
+  // The draft: what is typed is kept in this tab (sessionStorage) until it is registered, so that
+  // leaving the screen (Alt+2, a link, a reload) does not throw a half-taken call away.
+  const draft = intakeDraft(ctx, form, fields);
 
   const val = (name) => {
     const c = form.controls[name];
@@ -125,7 +130,7 @@ export async function render(view, ctx) {
       const list = api.items(data);
       mount(history, h('h2', '来电历史', list.length ? h('span.badge', String(list.length) + (data.more ? '+' : '')) : null),
         list.length ? h('ul.mini-list', list.map((o) => h('li', { dataset: { id: o.id } },
-          h('div.mini-head', h('a.mono', { href: '#/order/' + o.id }, o.number), ' ', statusChip(o), h('span.muted.small', ' ' + fmtDay(o.created_at))),
+          h('div.mini-head', h('a.mono', { href: '#/order/' + o.id }, o.number), ' ', statusChip(o), h('span.muted.small', ' ' + fmtDate(o.created_at))),
           h('div.mini-title', { title: o.title }, o.title))))
           : h('p.first-call', { id: 'first-call' }, '首次来电'),
         data.more ? h('a.small', { href: '#/search?q=' + encodeURIComponent(phone) }, '查看全部 →') : null);
@@ -159,7 +164,7 @@ export async function render(view, ctx) {
           const open = !CLOSED.includes(st);
           return h('li.dup' + (d.likely ? '.likely' : ''), { dataset: { id: o.id, number: o.number } },
             h('div.mini-head', h('a.mono', { href: '#/order/' + o.id }, o.number), ' ', statusChip(o),
-              h('span.muted.small', ' ' + fmtDay(o.created_at)), h('b.score', { title: d.likely ? '很可能重复' : '相似' }, pct(d.score))),
+              h('span.muted.small', ' ' + fmtDate(o.created_at)), h('b.score', { title: d.likely ? '很可能重复' : '相似' }, pct(d.score))),
             h('div.mini-title', { title: o.title }, o.title),
             (d.reasons || []).length ? h('div.tags', d.reasons.map((x) => h('span.tag', { dataset: { code: x.code } }, x.label))) : null,
             h('button.small.dup-register', {
@@ -220,6 +225,9 @@ export async function render(view, ctx) {
   };
   form.addEventListener('input', onEdit);
   form.addEventListener('change', onEdit);
+  form.addEventListener('input', draft.saveSoon);
+  form.addEventListener('change', draft.saveSoon);
+  form.addEventListener('focusout', draft.saveSoon);
   // A picker sets its value without an input event: look again when it loses focus.
   form.addEventListener('focusout', (e) => {
     const f = fieldOf(e);
@@ -249,10 +257,53 @@ export async function render(view, ctx) {
       h('button.link', { type: 'button', onclick: () => go('order/' + order.id) }, '打开工单详情 →'));
   };
 
+  const draftNote = h('div.draft-note', { id: 'intake-draft', hidden: true, role: 'status' });
+  const restored = draft.restore();
+  if (restored) {
+    mount(draftNote, h('span', `已恢复未登记的受理草稿（保存于 ${fmtTime(restored)}）。`),
+      h('button.link', { type: 'button', id: 'intake-draft-clear', onclick: () => { form.clearAll(); draft.clear(); resetPanels(); draftNote.hidden = true; form.controls.channel.focus(); } }, '清空草稿'));
+    draftNote.hidden = false;
+    onEdit({ type: 'change', target: form.controls.title });
+    onEdit({ type: 'change', target: form.controls.citizen_phone });
+  }
+  onLeave(() => {
+    if (draft.save()) toast('受理登记尚未提交，草稿已保存；回到“受理登记”可继续填写。', 'info');
+  });
+
   mount(view,
     h('div.page-head', h('div', h('h1', '受理登记'), h('p.muted', '来电、网络、信件等渠道的诉求在此登记，自动编号。'))),
+    draftNote,
     h('div.split-layout', h('section.panel', form), h('aside.side', result, kbp.el, history, dups, hints)));
   form.controls.channel.focus();
+}
+
+// Fields whose text makes a draft worth keeping (the selects always hold a default).
+const DRAFT_TEXT = ['citizen_phone', 'citizen_name', 'title', 'text', 'category_id', 'region_id', 'address', 'upstream_id'];
+
+/** The intake form's draft in sessionStorage, per user: save(), saveSoon(), restore(), clear(). */
+function intakeDraft(ctx, form, fields) {
+  const key = 'jiesu.intake.draft.' + (ctx.user?.login || ctx.user?.id || '');
+  const names = fields.filter((f) => f.type !== 'files').map((f) => f.name);
+  const save = () => {
+    const v = form.values();
+    if (!DRAFT_TEXT.some((k) => v[k] !== undefined && v[k] !== '')) { sessionStorage.removeItem(key); return false; }
+    const keep = {};
+    for (const k of names) if (k in v) keep[k] = v[k];
+    sessionStorage.setItem(key, JSON.stringify({ at: new Date().toISOString(), values: keep }));
+    return true;
+  };
+  return {
+    save,
+    saveSoon: debounce(save, 300),
+    restore() {
+      let d = null;
+      try { d = JSON.parse(sessionStorage.getItem(key) || 'null'); } catch { d = null; }
+      if (!d || !d.values) return null;
+      form.setValues(d.values);
+      return d.at;
+    },
+    clear() { sessionStorage.removeItem(key); },
+  };
 }
 
 const pct = (x) => `${Math.round(Math.max(0, Math.min(1, Number(x) || 0)) * 100)}%`;

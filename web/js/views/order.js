@@ -5,10 +5,10 @@ import { h, mount, dl, chip, table, errorText, safeHref } from '../ui.js';
 import { treePath } from '../refdata.js';
 import {
   ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_CLOSED, NOT_FILED, REVIEW_STANDARD, ROLE, SATISFACTION, STATUS,
-  SUPERVISION_KIND, TIER, TYPE,
+  SUPERVISION_KIND, TIER, TYPE, actorName,
   enumName, fmtTime, label,
 } from '../labels.js';
-import { ACTIONS, assignments, availableActions, runAction, suggestFor, hangOf } from '../actions.js';
+import { ACTIONS, actionLabel, assignments, availableActions, runAction, suggestFor, hangOf } from '../actions.js';
 import { refs, statusChip, deadlineCell } from './common.js';
 import { citationLink } from './kb.js';
 import { refresh, policy, go } from '../app.js';
@@ -26,11 +26,18 @@ const ARG_LABELS = {
   solved: '已解决', satisfaction: '满意度', kind: '方式', answer_due: '回复时限', enterprise: '企业诉求',
   about_unit_id: '被投诉单位', relay: '平台转达', upstream_id: '市级工单号', upstream_deadline: '市级时限', kb_entry: '知识库条目', master_id: '主件',
   children_numbers: '子件编号', numbers: '编号',
+  count: '次数', due: '期限', share: '时限进度', repeated: '重复反映', reopened: '重办', warned: '预警',
+  supervision_id: '督办', parent_id: '原工单', version: '版本', sign_deadline: '签收时限', hang: '挂账', reply: '答复',
 };
 const VALUE_LABELS = {
   type: TYPE, level: LEVEL, tier: TIER, closure: CLOSURE, satisfaction: SATISFACTION, reason: NOT_FILED,
   channel: CHANNEL, standard: REVIEW_STANDARD, type_standard: REVIEW_STANDARD, not_closed_reason: NOT_CLOSED, kind: SUPERVISION_KIND, method: { phone: '电话', visit: '上门', sms: '短信', other: '其他' },
   level_reopen: { district: '区级', upstream: '市级' },
+};
+// The kinds of the scheduler's urges and supervisions (src/core/chase.c), beside SUPERVISION_KIND.
+const CHASE_KIND = {
+  share: '时限过半提醒', sign: '签收提醒', feedback: '反馈提醒', supervision: '督办提醒', overdue: '超期督办',
+  upstream: '市级时限督办', reopened: '重办督办', repeated: '重复反映督办', repeat: '重复反映督办', daily: '每日提醒',
 };
 
 function argValue(k, v, r) {
@@ -41,14 +48,24 @@ function argValue(k, v, r) {
   if (k === 'assist_units' && Array.isArray(v)) return v.map((x) => r.unitMap.get(Number(x))?.name || x).join('、');
   if (k === 'category_id') return treePath(r.catMap, v) || v;
   if (k === 'region_id') return treePath(r.regionMap, v) || v;
-  if (['deadline', 'until', 'expected', 'answer_due', 'upstream_deadline'].includes(k)) return fmtTime(v);
+  if (['deadline', 'until', 'expected', 'answer_due', 'upstream_deadline', 'due', 'sign_deadline'].includes(k)) return fmtTime(v);
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) return fmtTime(v); // never a raw ISO time
+  if (['parent_id', 'master_id', 'duplicate_of'].includes(k) && Number(v)) return h('a', { href: '#/order/' + Number(v) }, `查看工单（编号 ${v}）`);
+  if (k === 'share' && typeof v === 'number') return `${Math.round(v * 100)}%`;
+  if (k === 'kind' && typeof v === 'string' && CHASE_KIND[v] && !SUPERVISION_KIND[v]) return CHASE_KIND[v];
   if (k === 'attachment' && v && typeof v === 'object') return attachmentLink(v);
   if (k === 'attachments' && Array.isArray(v)) return h('span', v.map((a) => attachmentLink(a)));
   if (k === 'children' && Array.isArray(v)) return v.map((c) => c.title || c.number || JSON.stringify(c)).join('；');
   if (k === 'level' && (v === 'district' || v === 'upstream')) return VALUE_LABELS.level_reopen[v];
   if (VALUE_LABELS[k] && typeof v === 'string') return label(VALUE_LABELS[k], v);
-  if (typeof v === 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' ? argObject(x, r) : String(x))).join('；');
+  if (typeof v === 'object') return argObject(v, r);
   return String(v);
+}
+
+// An object argument as "标签：值" pairs, never raw JSON.
+function argObject(v, r) {
+  return Object.entries(v || {}).map(([k, x]) => `${ARG_LABELS[k] || k}：${(() => { const y = argValue(k, x, r); return y instanceof Node ? y.textContent : y; })()}`).join('，');
 }
 
 // Uploaded files need the bearer token, which a plain link cannot send: fetch, then save.
@@ -109,9 +126,17 @@ export async function render(view, ctx, params) {
       const res = await runAction(a, o, actx);
       if (res) refresh();
     },
-  }, ACTION[a] || a)));
+  }, actionLabel(a, o))));
 
   const masked = (s) => (typeof s === 'string' && s.includes('*') ? h('span', s, ' ', chip('已脱敏', 'muted')) : s);
+  // A unit that may not see the number contacts the caller through the platform (12345).
+  const phoneCell = () => {
+    if (o.anonymous) return '—';
+    if (o.citizen_masked === true && typeof o.citizen_phone === 'string' && o.citizen_phone.includes('*')) {
+      return h('span', masked(o.citizen_phone), h('span.muted.small', { id: 'phone-relay' }, ' 本单无须承办单位直接联系；如需联系诉求人，请经 12345 平台转接'));
+    }
+    return o.citizen_phone ? h('a', { href: 'tel:' + String(o.citizen_phone).replace(/[^\d+]/g, '') }, o.citizen_phone) : '—';
+  };
   const att = parseAttachments(o);
   const units = assignments(o);
 
@@ -134,7 +159,7 @@ export async function render(view, ctx, params) {
   const withheld = '已保密（本单位为被投诉单位，联系由平台转达）';
   const citizen = dl([
     ['诉求人', o.anonymous ? '匿名' : o.citizen_withheld ? withheld : masked(o.citizen_name)],
-    ['联系电话', o.anonymous ? '—' : o.citizen_withheld ? withheld : masked(o.citizen_phone)],
+    ['联系电话', o.citizen_withheld ? withheld : phoneCell()],
     o.about_unit_id ? ['被投诉单位', o.about_unit_name || String(o.about_unit_id)] : null,
     ['需要回访', yn(o.wants_callback)],
     ['须联系诉求人', yn(o.needs_contact)],
@@ -192,7 +217,7 @@ export async function render(view, ctx, params) {
     return h('li.event', { dataset: { action: act } },
       h('div.ev-head', h('b', ev.action_label || ACTION[act] || act), ' ',
         sb !== sa ? h('span.muted', `${STATUS[sb] || sb} → ${STATUS[sa] || sa}`) : null),
-      h('div.ev-meta', fmtTime(ev.at), ' · ', actor.name || ev.actor_name || '系统', actor.role || ev.actor_role ? ` · ${ROLE[enumName('role', actor.role || ev.actor_role)] || actor.role || ev.actor_role}` : '',
+      h('div.ev-meta', fmtTime(ev.at), ' · ', actorName(actor.name || ev.actor_name), actor.role || ev.actor_role ? ` · ${ROLE[enumName('role', actor.role || ev.actor_role)] || actor.role || ev.actor_role}` : '',
         actor.unit_name ? ` · ${actor.unit_name}` : ''),
       Object.keys(args).length ? h('dl.ev-args', Object.entries(args).map(([k, v]) => [h('dt', ARG_LABELS[k] || k), h('dd', argValue(k, v, r))])) : null);
   }));
@@ -223,7 +248,7 @@ export async function render(view, ctx, params) {
   mount(view,
     h('div.page-head.order-head',
       h('div', h('h1', { id: 'order-title' }, o.title || '(无标题)'),
-        h('p', h('span.mono', { id: 'order-number' }, o.number), ' ', h('span', { id: 'order-status', dataset: { status } }, statusChip(o)), ' ', h('span.muted', `版本 ${o.version}`))),
+        h('p', h('span.mono', { id: 'order-number' }, o.number), ' ', h('span', { id: 'order-status', dataset: { status } }, statusChip(o)), ' ', h('span.muted', { title: '工单每次办理后版本加一，用于防止多人同时操作' }, `第 ${o.version} 次更新`))),
       actionBar),
     h('div.order-layout',
       h('div.order-main',
