@@ -5,6 +5,7 @@
 #include "http/res_suggest.h"
 #include "store/store.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +27,16 @@ static void train_once(struct trainer *t, struct store *s)
     js_error_clear(&e);
     struct learn_report r;
     struct learn_models *m = NULL;
-    if (learn_train(s, (int64_t)time(NULL), &r, &e) || learn_load(s, &m, &e)) {
+    int rc = learn_train(s, (int64_t)time(NULL), &r, &e);
+    malloc_trim(0); /* the training's memory goes back to the system, not only to malloc */
+    if (rc || learn_load(s, &m, &e)) {
         if (t->cfg.log)
-            fprintf(t->cfg.log, "jiesu: training the suggestions failed: %s\n", e.message);
+            fprintf(t->cfg.log, "jiesu: 训练分类与承办单位建议失败：%s\n", e.message);
         return;
     }
     if (t->cfg.log)
-        fprintf(t->cfg.log,
-                "jiesu: suggestions trained on %ld orders: %d categories, %d units (%.1f s)\n",
-                r.orders, r.cat_classes, r.unit_classes, r.seconds);
+        fprintf(t->cfg.log, "jiesu: 已用 %ld 张工单训练建议：%d 个类别、%d 个单位（%.1f 秒）\n",
+                r.orders - r.older, r.cat_classes, r.unit_classes, r.seconds);
     res_suggest_set_models(t->cfg.app, m);
 }
 

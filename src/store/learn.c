@@ -102,12 +102,23 @@ struct example {
     char *title, *text, *cat, *unit;
 };
 
+/* The labelled orders read so far: the newest max of them, in a ring once it is full (the
+ * orders come oldest first). */
 struct collect {
     struct example *v;
-    int n, cap;
-    long orders;
+    int n, cap, max, next;
+    long orders, older;
     int rc;
 };
+
+static void example_release(struct example *x)
+{
+    free(x->title);
+    free(x->text);
+    free(x->cat);
+    free(x->unit);
+    memset(x, 0, sizeof *x);
+}
 
 static int collect_one(void *ctx, const struct order *o)
 {
@@ -121,16 +132,24 @@ static int collect_one(void *ctx, const struct order *o)
         }
     if (!o->category_id && !unit)
         return 0;
-    if (c->n == c->cap) {
-        int cap = c->cap ? c->cap * 2 : 1024;
-        struct example *v = realloc(c->v, (size_t)cap * sizeof *v);
-        if (!v)
-            return c->rc = -JS_ENOMEM;
-        c->v = v;
-        c->cap = cap;
+    struct example *x;
+    if (c->n == c->max) { /* full: the oldest kept makes room */
+        x = &c->v[c->next];
+        c->next = (c->next + 1) % c->max;
+        example_release(x);
+        c->older++;
+    } else {
+        if (c->n == c->cap) {
+            int cap = c->cap ? c->cap * 2 : 1024;
+            struct example *v = realloc(c->v, (size_t)cap * sizeof *v);
+            if (!v)
+                return c->rc = -JS_ENOMEM;
+            c->v = v;
+            c->cap = cap;
+        }
+        x = &c->v[c->n++];
+        memset(x, 0, sizeof *x);
     }
-    struct example *x = &c->v[c->n];
-    memset(x, 0, sizeof *x);
     struct buf b;
     buf_init(&b, 0);
     int rc = buf_printf(&b, "%s %s", o->text ? o->text : "", o->address ? o->address : "");
@@ -146,7 +165,6 @@ static int collect_one(void *ctx, const struct order *o)
         snprintf(num, sizeof num, "%lld", (long long)unit);
         x->unit = strdup(num);
     }
-    c->n++;
     if (!x->text || !x->title || (o->category_id && !x->cat) || (unit && !x->unit))
         return c->rc = -JS_ENOMEM;
     return 0;
@@ -215,17 +233,24 @@ out:
 
 int learn_train(struct store *s, int64_t at, struct learn_report *r, struct js_error *e)
 {
+    return learn_train_n(s, at, LEARN_MAX_EXAMPLES, r, e);
+}
+
+int learn_train_n(struct store *s, int64_t at, int max_examples, struct learn_report *r,
+                  struct js_error *e)
+{
     struct learn_report dummy;
     if (!r)
         r = &dummy;
     memset(r, 0, sizeof *r);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    struct collect c = {0};
+    struct collect c = {.max = max_examples > 0 ? max_examples : LEARN_MAX_EXAMPLES};
     int rc = s->ops->order_each(s, collect_one, &c);
     if (c.rc)
         rc = c.rc;
     r->orders = c.orders;
+    r->older = c.older;
     if (rc) {
         js_fail(e, -rc, "", "cannot read the orders: %s", js_err_message(rc));
         goto out;
@@ -236,12 +261,8 @@ int learn_train(struct store *s, int64_t at, struct learn_report *r, struct js_e
                         &r->unit_bytes, e)))
         goto out;
 out:
-    for (int i = 0; i < c.n; i++) {
-        free(c.v[i].title);
-        free(c.v[i].text);
-        free(c.v[i].cat);
-        free(c.v[i].unit);
-    }
+    for (int i = 0; i < c.n; i++)
+        example_release(&c.v[i]);
     free(c.v);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;

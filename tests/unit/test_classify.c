@@ -266,6 +266,16 @@ static void test_demo_suggestions(void **state)
             rep.orders, rep.cat_classes, rep.cat_examples, rep.unit_classes, rep.unit_examples);
     assert_true(rep.cat_classes >= 5);
     assert_true(rep.unit_classes >= 5);
+    assert_int_equal(rep.older, 0);
+    /* at most so many labelled orders, the newest: the others are counted as older */
+    struct learn_report few;
+    if (learn_train_n(s, opt.now, 100, &few, &e))
+        fail_msg("learn_train_n: %s", e.message);
+    assert_int_equal(few.orders, rep.orders);
+    assert_true(few.older > 0);
+    assert_true(few.cat_examples <= 100 && few.unit_examples <= 100);
+    if (learn_train(s, opt.now, &rep, &e)) /* the models of all of them again */
+        fail_msg("learn_train: %s", e.message);
     assert_int_equal(learn_load(s, &m, &e), 0);
     assert_non_null(m->category);
     assert_non_null(m->unit);
