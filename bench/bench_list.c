@@ -11,6 +11,8 @@
  * page), planned by SQLite after a full ANALYZE. */
 #include "compat.h"
 
+#include "benchlib.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +40,6 @@ int sqlite_fts_render(const struct st_query *m, struct buf *out); /* store_sqlit
 #define DEEP 20 /* pages skipped before the deep page */
 #define ITER 200
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 /* CPU time of this process: on a shared machine the wall clock's tail is mostly other
  * processes' turns, so both are reported. */
 static double cpu_s(void)
@@ -53,62 +49,13 @@ static double cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-static uint64_t rnd(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * UINT64_C(2685821657736338717);
-}
-static int pick(int n)
-{
-    return (int)(rnd() % (uint64_t)n);
-}
 static double unif(void)
 {
-    return (double)(rnd() >> 11) / 9007199254740992.0;
+    return (double)(bench_rnd() >> 11) / 9007199254740992.0;
 }
 
-struct msg {
-    char *title, *text;
-};
-static struct msg *msgs;
+static struct bench_msg *msgs;
 static int n_msgs;
-
-static void load_messages(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "bench_list: cannot open %s\n", path);
-        exit(1);
-    }
-    struct csv_reader r;
-    struct js_error e;
-    bool got;
-    csv_init(&r, f, 0);
-    if (csv_next(&r, &got, &e) || !got)
-        exit(1);
-    int ti = csv_find(&r, "title"), xi = csv_find(&r, "text");
-    while (csv_next(&r, &got, &e) == 0 && got) {
-        struct msg *grown = realloc(msgs, (size_t)(n_msgs + 1) * sizeof *msgs);
-        if (!grown) {
-            fprintf(stderr, "bench_list: out of memory\n");
-            exit(1);
-        }
-        msgs = grown;
-        char *text = strdup(csv_field(&r, xi));
-        if (strlen(text) > 900) { /* a long letter: its first part */
-            size_t k = 900;
-            while (k > 0 && ((unsigned char)text[k] & 0xC0) == 0x80)
-                k--;
-            text[k] = '\0';
-        }
-        msgs[n_msgs++] = (struct msg){strdup(csv_field(&r, ti)), text};
-    }
-    csv_release(&r);
-    fclose(f);
-}
 
 static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"};
 static const char *const given[] = {"伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋"};
@@ -164,7 +111,7 @@ static int64_t skewed_unit(const struct org *g)
  * archived (a few never filed, transferred or answered), recent ones spread over the queue. */
 static int status_for(int64_t age)
 {
-    int r = pick(1000);
+    int r = bench_pick(1000);
     if (age > 40 * 86400) {
         if (r < 700)
             return ST_CLOSED;
@@ -191,28 +138,29 @@ static void generate(struct store *s, const struct org *g, long n)
 {
     int64_t span = 365LL * 86400;
     char number[20], phone[32], name[32], addr[96];
-    double t0 = now_s();
+    double t0 = bench_now();
     s->ops->set_bulk(s, true);
     s->ops->begin(s);
     for (long i = 0; i < n; i++) {
-        int64_t at = NOW - span + (int64_t)((double)span * (double)i / (double)n) + pick(600);
+        int64_t at = NOW - span + (int64_t)((double)span * (double)i / (double)n) + bench_pick(600);
         snprintf(number, sizeof number, "B%013ld", i % 10000000000000L);
-        snprintf(phone, sizeof phone, "1%d%09d", 3 + pick(7), pick((int)(n * 8 / 10) + 1) * 7 + 11);
-        snprintf(name, sizeof name, "%s%s", surnames[pick(10)], given[pick(10)]);
-        snprintf(addr, sizeof addr, "%s%d号", roads[pick(8)], 1 + pick(200));
-        const struct msg *mg = &msgs[pick(n_msgs)];
+        snprintf(phone, sizeof phone, "1%d%09d", 3 + bench_pick(7),
+                 bench_pick((int)(n * 8 / 10) + 1) * 7 + 11);
+        snprintf(name, sizeof name, "%s%s", surnames[bench_pick(10)], given[bench_pick(10)]);
+        snprintf(addr, sizeof addr, "%s%d号", roads[bench_pick(8)], 1 + bench_pick(200));
+        const struct bench_msg *mg = &msgs[bench_pick(n_msgs)];
         struct order o;
         order_init(&o);
         snprintf(o.number, sizeof o.number, "%s", number);
         snprintf(o.channel, sizeof o.channel, "%s",
-                 pick(10) < 7 ? "hotline-12345" : (pick(2) ? "upstream" : "web"));
+                 bench_pick(10) < 7 ? "hotline-12345" : (bench_pick(2) ? "upstream" : "web"));
         order_set_str(&o.citizen_name, name);
         order_set_str(&o.citizen_phone, phone);
         order_set_str(&o.title, mg->title);
         order_set_str(&o.text, mg->text);
         order_set_str(&o.address, addr);
         o.status = status_for(NOW - at);
-        int t = pick(100);
+        int t = bench_pick(100);
         o.type = t < 30   ? TYPE_CONSULT
                  : t < 40 ? TYPE_SUGGEST
                  : t < 60 ? TYPE_HELP
@@ -220,13 +168,13 @@ static void generate(struct store *s, const struct org *g, long n)
                  : t < 95 ? TYPE_REPORT
                  : t < 99 ? TYPE_REQUEST
                           : TYPE_PRAISE;
-        o.level = pick(100) < 95 ? LEVEL_GENERAL : pick(2) ? LEVEL_MAJOR : LEVEL_URGENT;
-        o.category_id = g->leaf_cats[pick(g->n_leaf_cats)];
-        o.region_id = g->leaf_regions[pick(g->n_leaf_regions)];
+        o.level = bench_pick(100) < 95 ? LEVEL_GENERAL : bench_pick(2) ? LEVEL_MAJOR : LEVEL_URGENT;
+        o.category_id = g->leaf_cats[bench_pick(g->n_leaf_cats)];
+        o.region_id = g->leaf_regions[bench_pick(g->n_leaf_regions)];
         o.created_at = at;
-        o.updated_at = at + pick(20 * 86400);
+        o.updated_at = at + bench_pick(20 * 86400);
         if (o.updated_at > NOW)
-            o.updated_at = NOW - pick(3600);
+            o.updated_at = NOW - bench_pick(3600);
         o.not_filed_reason = -1;
         o.closure = -1;
         o.cb_contacted = o.cb_solved = -1;
@@ -237,7 +185,7 @@ static void generate(struct store *s, const struct org *g, long n)
             o.filed_at = at + 600;
             o.dispatched_at = at + 3600;
             o.deadline = at + (o.level == LEVEL_GENERAL ? 15 : 3) * 86400;
-            o.n_units = pick(10) ? 1 : 2;
+            o.n_units = bench_pick(10) ? 1 : 2;
             for (int k = 0; k < o.n_units; k++) {
                 o.units[k].unit_id = skewed_unit(g);
                 if (k && o.units[k].unit_id == o.units[0].unit_id)
@@ -246,7 +194,7 @@ static void generate(struct store *s, const struct org *g, long n)
                 o.units[k].active = true;
                 o.units[k].dispatched_at = o.dispatched_at;
             }
-            if (o.status == ST_HANDLING && pick(50) == 0)
+            if (o.status == ST_HANDLING && bench_pick(50) == 0)
                 o.hang = 2;
             if (o.status == ST_CLOSED || o.status == ST_ARCHIVED)
                 o.closed_at = o.updated_at;
@@ -261,7 +209,7 @@ static void generate(struct store *s, const struct org *g, long n)
             s->ops->begin(s);
         }
         if (i % 100000 == 99999)
-            fprintf(stderr, "  %ld orders, %.0f s\n", i + 1, now_s() - t0);
+            fprintf(stderr, "  %ld orders, %.0f s\n", i + 1, bench_now() - t0);
     }
     s->ops->commit(s);
     s->ops->set_bulk(s, false);
@@ -494,16 +442,16 @@ static int run_case(struct env *v, const struct filter_case *c, double *worst)
         case_fill(v, c, i, &q, &where, &m);
         struct page_ctx pc = {0};
         char next[96] = "";
-        double c0 = cpu_s(), t0 = now_s();
+        double c0 = cpu_s(), t0 = bench_now();
         int rc = v->s->ops->order_query(v->s, &q, count_one, &pc, next, sizeof next);
-        double t1 = now_s(), c1 = cpu_s();
+        double t1 = bench_now(), c1 = cpu_s();
         if (rc) {
             fprintf(stderr, "bench_list: %s: order_query %d\n", c->name, rc);
             exit(1);
         }
         hits += pc.n;
         bhits += baseline_page(v->db, where.data, c->sort, 0);
-        double t2 = now_s(), c2 = cpu_s();
+        double t2 = bench_now(), c2 = cpu_s();
         ta[i] = t1 - t0;
         tb[i] = t2 - t1;
         ca[i] = c1 - c0;
@@ -522,11 +470,11 @@ static int run_case(struct env *v, const struct filter_case *c, double *worst)
                 memcpy(cur, next, sizeof cur);
                 q.cursor = cur;
                 pc.n = 0;
-                t0 = now_s();
+                t0 = bench_now();
                 v->s->ops->order_query(v->s, &q, count_one, &pc, next, sizeof next);
-                t1 = now_s();
+                t1 = bench_now();
                 baseline_page(v->db, where.data, c->sort, PAGE * DEEP);
-                t2 = now_s();
+                t2 = bench_now();
                 da[nd] = t1 - t0;
                 db[nd++] = t2 - t1;
             }
@@ -604,9 +552,9 @@ int main(int argc, char **argv)
     if (!reuse || !exists) {
         char path[512];
         snprintf(path, sizeof path, "%s/data/tipdm2020c/messages_with_votes.csv", shared);
-        load_messages(path);
+        bench_messages_load(path, &msgs, &n_msgs);
         snprintf(path, sizeof path, "%s/data/tipdm2020c/messages_with_replies.csv", shared);
-        load_messages(path);
+        bench_messages_load(path, &msgs, &n_msgs);
         unlink(db);
         char side[600];
         snprintf(side, sizeof side, "%s-wal", db);
@@ -620,7 +568,7 @@ int main(int argc, char **argv)
     }
     sqlite3 *sdb = store_sqlite_db(s);
     struct env v = {.s = s, .db = sdb};
-    double t0 = now_s();
+    double t0 = bench_now();
     if (!reuse || !exists) {
         struct engine en;
         const struct shipped *sh;
@@ -639,11 +587,11 @@ int main(int argc, char **argv)
                "orders from %d real messages, database %s\n",
                v.g.n_units, v.g.n_regions, v.g.n_cats, n, n_msgs, db);
         generate(s, &v.g, n);
-        printf("  generated and indexed in %.1f s\n", now_s() - t0);
-        t0 = now_s();
+        printf("  generated and indexed in %.1f s\n", bench_now() - t0);
+        t0 = bench_now();
         if (s->ops->analyze)
             s->ops->analyze(s);
-        printf("  statistics (full ANALYZE) in %.1f s\n", now_s() - t0);
+        printf("  statistics (full ANALYZE) in %.1f s\n", bench_now() - t0);
     } else {
         org_load(s, &v.g);
         printf("bench_list: reusing %s (%d units)\n", db, v.g.n_units);

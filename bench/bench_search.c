@@ -9,6 +9,8 @@
  * orders they return. */
 #include "compat.h"
 
+#include "benchlib.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,66 +32,8 @@
 
 struct sqlite3 *store_sqlite_db(struct store *s); /* store/sqlite_schema.h */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-static uint64_t rnd(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * UINT64_C(2685821657736338717);
-}
-static int pick(int n)
-{
-    return (int)(rnd() % (uint64_t)n);
-}
-
-struct msg {
-    char *title, *text;
-};
-static struct msg *msgs;
+static struct bench_msg *msgs;
 static int n_msgs;
-
-static void load_messages(const char *path, int title_col_hint)
-{
-    (void)title_col_hint;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "bench_search: cannot open %s\n", path);
-        exit(1);
-    }
-    struct csv_reader r;
-    struct js_error e;
-    bool got;
-    csv_init(&r, f, 0);
-    if (csv_next(&r, &got, &e) || !got)
-        exit(1);
-    int ti = csv_find(&r, "title"), xi = csv_find(&r, "text");
-    while (csv_next(&r, &got, &e) == 0 && got) {
-        struct msg *grown = realloc(msgs, (size_t)(n_msgs + 1) * sizeof *msgs);
-        if (!grown) {
-            fprintf(stderr, "bench_search: out of memory\n");
-            exit(1);
-        }
-        msgs = grown;
-        char *text = strdup(csv_field(&r, xi));
-        if (strlen(text) > 900) { /* a long letter: its first part */
-            size_t k = 900;
-            while (k > 0 && ((unsigned char)text[k] & 0xC0) == 0x80)
-                k--;
-            text[k] = '\0';
-        }
-        msgs[n_msgs++] = (struct msg){strdup(csv_field(&r, ti)), text};
-    }
-    csv_release(&r);
-    fclose(f);
-}
 
 static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周",
                                        "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗"};
@@ -115,7 +59,7 @@ static void generate(struct store *s, long n, struct sample *samp)
     int64_t span = 365LL * 86400;
     char number[48], phone[32], name[32], addr[96], upstream[40];
     int64_t day_seq = 0, cur_day = -1;
-    double t0 = now_s();
+    double t0 = bench_now();
     s->ops->set_bulk(s, true);
     s->ops->begin(s);
     for (long i = 0; i < n; i++) {
@@ -130,14 +74,15 @@ static void generate(struct store *s, long n, struct sample *samp)
         snprintf(number, sizeof number, "%04d%02d%02d%05d", y % 10000, m % 100, d % 100,
                  (int)(++day_seq % 100000));
         /* about one caller in five calls again: a pool of 800,000 numbers for 1M orders */
-        snprintf(phone, sizeof phone, "1%d%09d", 3 + pick(7), pick((int)(n * 8 / 10) + 1) * 7 + 11);
-        snprintf(name, sizeof name, "%s%s", surnames[pick(20)], given[pick(20)]);
-        snprintf(addr, sizeof addr, "%s%d号", roads[pick(10)], 1 + pick(200));
-        const struct msg *mg = &msgs[pick(n_msgs)];
+        snprintf(phone, sizeof phone, "1%d%09d", 3 + bench_pick(7),
+                 bench_pick((int)(n * 8 / 10) + 1) * 7 + 11);
+        snprintf(name, sizeof name, "%s%s", surnames[bench_pick(20)], given[bench_pick(20)]);
+        snprintf(addr, sizeof addr, "%s%d号", roads[bench_pick(10)], 1 + bench_pick(200));
+        const struct bench_msg *mg = &msgs[bench_pick(n_msgs)];
         struct order o;
         order_init(&o);
         memcpy(o.number, number, 14); /* YYYYMMDD + 5 digits and the NUL */
-        snprintf(o.channel, sizeof o.channel, "%s", pick(10) ? "hotline-12345" : "upstream");
+        snprintf(o.channel, sizeof o.channel, "%s", bench_pick(10) ? "hotline-12345" : "upstream");
         if (!strcmp(o.channel, "upstream")) {
             snprintf(upstream, sizeof upstream, "BJ%04d%06ld", y, i);
             snprintf(o.upstream_id, sizeof o.upstream_id, "%s", upstream);
@@ -168,7 +113,7 @@ static void generate(struct store *s, long n, struct sample *samp)
             s->ops->begin(s);
         }
         if (i % 100000 == 99999)
-            fprintf(stderr, "  %ld orders, %.0f s\n", i + 1, now_s() - t0);
+            fprintf(stderr, "  %ld orders, %.0f s\n", i + 1, bench_now() - t0);
     }
     s->ops->commit(s);
     s->ops->set_bulk(s, false);
@@ -253,9 +198,9 @@ int main(int argc, char **argv)
     }
     char path[512];
     snprintf(path, sizeof path, "%s/data/tipdm2020c/messages_with_votes.csv", shared);
-    load_messages(path, 0);
+    bench_messages_load(path, &msgs, &n_msgs);
     snprintf(path, sizeof path, "%s/data/tipdm2020c/messages_with_replies.csv", shared);
-    load_messages(path, 0);
+    bench_messages_load(path, &msgs, &n_msgs);
     struct sample samp[N_SAMPLE];
     memset(samp, 0, sizeof samp);
     struct store *s = NULL;
@@ -276,19 +221,20 @@ int main(int argc, char **argv)
     }
     sqlite3 *sdb = store_sqlite_db(s);
     printf("bench_search: %ld orders from %d real messages, database %s\n", n, n_msgs, db);
-    double t0 = now_s();
+    double t0 = bench_now();
     if (!reuse || !exists) {
         generate(s, n, samp);
-        printf("  generated and indexed in %.1f s (%.0f orders/s)\n", now_s() - t0,
-               (double)n / (now_s() - t0));
-        t0 = now_s();
+        printf("  generated and indexed in %.1f s (%.0f orders/s)\n", bench_now() - t0,
+               (double)n / (bench_now() - t0));
+        t0 = bench_now();
         sqlite3_exec(sdb,
                      "CREATE INDEX bl_phone ON orders(citizen_phone);"
                      "CREATE VIRTUAL TABLE bl_tri USING fts5(title, text, content='orders',"
                      " content_rowid='id', tokenize='trigram');"
                      "INSERT INTO bl_tri(bl_tri) VALUES('rebuild');",
                      NULL, NULL, NULL);
-        printf("  baseline indexes (phone b-tree, FTS5 trigram) built in %.1f s\n", now_s() - t0);
+        printf("  baseline indexes (phone b-tree, FTS5 trigram) built in %.1f s\n",
+               bench_now() - t0);
     } else {
         /* samples from the stored orders, evenly spaced */
         sqlite3_stmt *st;
@@ -343,9 +289,9 @@ int main(int argc, char **argv)
                                 : kind == 2 ? words2[i % 10]
                                             : phrases4[i % 10];
                 struct search_result r;
-                double a = now_s();
+                double a = bench_now();
                 int rc = search_orders(s, &who, q, syn, 0, 20, &r, &e);
-                double b = now_s();
+                double b = bench_now();
                 if (rc) {
                     fprintf(stderr, "search %s: %s\n", q, e.message);
                     return 1;
@@ -356,9 +302,9 @@ int main(int argc, char **argv)
                                     : kind == 1 ? st_number
                                     : kind == 2 ? st_like
                                                 : st_tri;
-                double c = now_s();
+                double c = bench_now();
                 hb += baseline(s, bst, q);
-                double d = now_s();
+                double d = bench_now();
                 ta[i] = b - a;
                 tb[i] = d - c;
             }
@@ -383,12 +329,12 @@ int main(int argc, char **argv)
                                 .phone = o.citizen_phone,
                                 .created_at = o.created_at + 3600};
             struct dup_result r;
-            double a = now_s();
+            double a = bench_now();
             if (dupcheck_run(s, &who, &d, 0, o.created_at + 3600, 30, 8, DUP_THRESHOLD, &r, &e)) {
                 fprintf(stderr, "dupcheck: %s\n", e.message);
                 return 1;
             }
-            td[i] = now_s() - a;
+            td[i] = bench_now() - a;
             if (pass) {
                 examined += r.examined;
                 for (int k = 0; k < r.n; k++)
@@ -451,13 +397,13 @@ int main(int argc, char **argv)
         fclose(f);
         struct classifier_opts co = {0};
         struct learn_models m = {0};
-        double a = now_s();
+        double a = bench_now();
         if (classifier_train(docs, nd, &co, &m.category, &e)) {
             fprintf(stderr, "bench_search: training: %s\n", e.message);
             return 1;
         }
         printf("  suggestion model: %d training rows, %d classes, trained in %.1f s\n", nd,
-               classifier_classes(m.category), now_s() - a);
+               classifier_classes(m.category), bench_now() - a);
         double tsug[N_SAMPLE];
         long chars = 0;
         for (int pass = 0; pass < 2; pass++)
@@ -466,9 +412,9 @@ int main(int argc, char **argv)
                 if (s->ops->order_get(s, samp[i].id, &o))
                     continue;
                 struct suggestions out;
-                a = now_s();
+                a = bench_now();
                 learn_suggest(s, &m, o.title, o.text, 0, 0, &out);
-                tsug[i] = now_s() - a;
+                tsug[i] = bench_now() - a;
                 if (pass)
                     chars += (long)(utf8_len(o.title) + utf8_len(o.text));
                 order_release(&o);
