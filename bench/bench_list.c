@@ -267,8 +267,8 @@ static const struct filter_case cases[] = {
 static const char *const sort_sql[] = {
     [SORT_CREATED_DESC] = "created_at DESC, id DESC",
     [SORT_CREATED_ASC] = "created_at ASC, id ASC",
-    [SORT_DEADLINE_ASC] = "(CASE WHEN deadline > 0 THEN deadline ELSE 9223372036854775807 END) "
-                          "ASC, id ASC",
+    [SORT_DEADLINE_ASC] = ("(CASE WHEN deadline > 0 THEN deadline ELSE 9223372036854775807 END)"
+                           " ASC, id ASC"),
     [SORT_UPDATED_DESC] = "updated_at DESC, id DESC",
 };
 
