@@ -156,7 +156,7 @@ static int lex_fail(struct lexer *lx, int pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int lex_fail(struct lexer *lx, int pos, const char *fmt, ...)
 {
-    char reason[200];
+    char reason[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
@@ -323,7 +323,7 @@ static int parse_call(struct parser *p, const char *name, size_t len, int pos)
     }
     if (!at_op(p, ')')) {
         char buf[80];
-        char reason[200]; /* the text, nm and buf (79 bytes each) always fit */
+        char reason[256]; /* the text, nm and buf (79 bytes each) always fit */
         snprintf(reason, sizeof reason, "函数 %s(...) 中应为“,”或“)”，实为%s", nm,
                  tok_text(p, buf, sizeof buf));
         return lex_fail(&p->lx, p->lx.pos, "%s", reason);

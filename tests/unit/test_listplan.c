@@ -44,7 +44,7 @@ static int64_t region(struct store *s, int64_t parent, int level, const char *na
 {
     struct region r = {.parent_id = parent, .level = level};
     snprintf(r.name, sizeof r.name, "%s", name);
-    snprintf(r.code, sizeof r.code, "R%s", name);
+    snprintf(r.code, sizeof r.code, "R%.30s", name); /* the names here are short */
     assert_int_equal(s->ops->region_put(s, &r), 0);
     return r.id;
 }
