@@ -418,8 +418,14 @@ static int parse_unary(struct parser *p)
     return parse_primary(p);
 }
 
+/* The nodes of one formula at most: a chain a+b+c… is as deep as it is long, and evaluating it
+ * recurses that deep. */
+#define EXPR_MAX_NODES 512
+
 static int binary(struct parser *p, int op, int l, int r)
 {
+    if (p->x->n >= EXPR_MAX_NODES)
+        return lex_fail(&p->lx, p->lx.pos, "公式过长（最多 %d 项）", EXPR_MAX_NODES);
     int kids[2] = {l, r}, first = add_args(p->x, kids, 2);
     if (first < 0)
         return first;

@@ -108,6 +108,21 @@ static void test_refused(void **state)
     refused("推诿律 + 1", "第 1 个字符处：未知名称“推诿律”");
     refused("1 + * 2", "第 5 个字符处：应为数字、名称或“(”，实为“*”");
     refused("clamp(x, 2)", "第 1 个字符处：函数 clamp 需要 3 个参数，实为 2 个");
+    /* a chain as long as the fuzzer's (it overflowed the stack when evaluated): refused */
+    static char chain[9000];
+    size_t k = 0;
+    chain[k++] = '1';
+    while (k + 2 < sizeof chain) {
+        chain[k++] = '/';
+        chain[k++] = '4';
+    }
+    chain[k] = '\0';
+    struct expr *x = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    assert_int_equal(expr_compile(chain, &names, "f", &x, &e), -JS_EINVAL);
+    assert_non_null(strstr(e.message, "公式过长"));
+    assert_null(x);
     refused("2 + min()", "第 5 个字符处：函数 min 至少需要 1 个参数，实为 0 个");
     refused("1 @ 2", "第 3 个字符处：无法识别的字符“@”");
     refused("", "第 1 个字符处：公式为空");
