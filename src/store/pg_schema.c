@@ -6,7 +6,7 @@
 #include "compat.h"
 #include "store/pg_schema.h"
 
-#include "store/sqlite_schema.h" /* JS_SQL_DEADLINE_KEY: the same expression on both */
+#include "store/rows.h" /* JS_SQL_DEADLINE_KEY, JS_SQL_OVERDUE_OPEN: the same SQL on both */
 
 /* Organisation: regions and categories are trees by parent_id (NULL at the root). */
 static const char organisation_sql[] =

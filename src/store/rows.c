@@ -310,6 +310,28 @@ static int parse_int(const char **p, char stop, int64_t *out)
     return 0;
 }
 
+const struct store_sort store_sorts[SORT__COUNT] = {
+    [SORT_CREATED_DESC] = {"created_at", "DESC", "<"},
+    [SORT_CREATED_ASC] = {"created_at", "ASC", ">"},
+    [SORT_DEADLINE_ASC] = {JS_SQL_DEADLINE_KEY, "ASC", ">"},
+    [SORT_UPDATED_DESC] = {"updated_at", "DESC", "<"},
+};
+
+int store_query_check(const struct order_query *q, int64_t *ckey, int64_t *cid)
+{
+    if (q->limit < 1 || q->limit > 500 || q->sort < 0 || q->sort >= SORT__COUNT ||
+        q->n_statuses < 0 || q->n_statuses > 2 * ST__COUNT || (q->n_statuses > 0 && !q->statuses) ||
+        q->type < -1 || q->type >= TYPE__COUNT || q->level < -1 || q->level >= LEVEL__COUNT ||
+        q->overdue < -1 || q->overdue > 1)
+        return -JS_EINVAL;
+    for (int i = 0; i < q->n_statuses; i++)
+        if (q->statuses[i] < 0 || q->statuses[i] >= ST__COUNT)
+            return -JS_EINVAL;
+    if (q->cursor && q->cursor[0] && store_cursor_parse(q->cursor, q->sort, ckey, cid))
+        return -JS_EINVAL;
+    return 0;
+}
+
 int store_cursor_parse(const char *c, int sort, int64_t *key, int64_t *id)
 {
     int64_t s;

@@ -55,6 +55,27 @@ int store_notes_of(const struct event *ev, struct buf *out);
  * true and *p advanced, or false at the end. */
 bool store_file_ref_next(const char **p, char id[33]);
 
+/* The sort key of SORT_DEADLINE_ASC: orders without a deadline (0) come last. The query must
+ * spell it exactly like the expression index of the schema for SQLite to use that index. */
+#define JS_SQL_DEADLINE_KEY "(CASE WHEN deadline > 0 THEN deadline ELSE 9223372036854775807 END)"
+
+/* The orders that can be overdue: a deadline, a unit holding it (dispatched 5, handling 8,
+ * returned 6) and no approved hanging account (hang 2). The partial indexes of migration 14 and
+ * the overdue filter spell it exactly alike on both backends, so that SQLite can use them (the
+ * numbers are checked against enum order_status where the filter is built). */
+#define JS_SQL_OVERDUE_OPEN "deadline > 0 AND status IN (5, 8, 6) AND hang != 2"
+
+/* The sorts of a list (enum order_sort), in the same SQL on both backends: the key, the
+ * direction, and the comparison that selects the rows after a cursor. */
+struct store_sort {
+    const char *key, *dir, *after;
+};
+extern const struct store_sort store_sorts[SORT__COUNT];
+
+/* Checks the fields of a list query (limit, sort, statuses, type, level, overdue) and parses
+ * its cursor, if any, into *ckey and *cid: -JS_EINVAL for anything out of range. */
+int store_query_check(const struct order_query *q, int64_t *ckey, int64_t *cid);
+
 /* List cursors "<sort>.<key>.<id>": parse (-JS_EINVAL if malformed or of another sort) and the
  * key of an order for a sort (enum order_sort). */
 int store_cursor_parse(const char *c, int sort, int64_t *key, int64_t *id);

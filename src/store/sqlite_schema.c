@@ -2,6 +2,7 @@
  * never edit a step that has been released, since databases record which steps they ran. */
 #include "compat.h"
 #include "store/sqlite_schema.h"
+#include "store/rows.h"
 #include "store/sqlite_assess.h"
 #include "store/sqlite_report.h"
 

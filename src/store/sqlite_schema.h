@@ -99,14 +99,4 @@ int sqlite_read_snapshot(struct store *s, bool on);
 int sqlite_search_reindex(struct store *s);
 int sqlite_kb_reindex(struct store *s);
 
-/* The sort key of SORT_DEADLINE_ASC: orders without a deadline (0) come last. The query must
- * spell it exactly like the expression index of the schema for SQLite to use that index. */
-#define JS_SQL_DEADLINE_KEY "(CASE WHEN deadline > 0 THEN deadline ELSE 9223372036854775807 END)"
-
-/* The orders that can be overdue: a deadline, a unit holding it (dispatched 5, handling 8,
- * returned 6) and no approved hanging account (hang 2). The partial indexes of migration 14 and
- * the overdue filter spell it exactly alike, so that SQLite can use them (the numbers are
- * checked against enum order_status where the filter is built). */
-#define JS_SQL_OVERDUE_OPEN "deadline > 0 AND status IN (5, 8, 6) AND hang != 2"
-
 #endif

@@ -24,7 +24,13 @@ struct store;
 struct buf;
 
 /* A filtered, sorted, paged order list (issue: HTTP API). Zero/NULL fields do not filter. */
-enum order_sort { SORT_CREATED_DESC, SORT_CREATED_ASC, SORT_DEADLINE_ASC, SORT_UPDATED_DESC };
+enum order_sort {
+    SORT_CREATED_DESC,
+    SORT_CREATED_ASC,
+    SORT_DEADLINE_ASC,
+    SORT_UPDATED_DESC,
+    SORT__COUNT
+};
 struct order_query {
     const int *statuses; /* list of enum order_status */
     int n_statuses;

@@ -20,7 +20,6 @@
 #include "store/pg_schema.h"
 #include "store/pg_store.h"
 #include "store/rows.h"
-#include "store/sqlite_schema.h" /* JS_SQL_DEADLINE_KEY (plain SQL, the same on both) */
 #include "text/fold.h"
 #include "text/searchtext.h"
 #include "util/buf.h"
@@ -1687,15 +1686,6 @@ static int batch_fill(const PGresult *r, struct order_batch *b)
     return 0;
 }
 
-static const struct {
-    const char *key, *dir, *after;
-} sorts[] = {
-    [SORT_CREATED_DESC] = {"created_at", "DESC", "<"},
-    [SORT_CREATED_ASC] = {"created_at", "ASC", ">"},
-    [SORT_DEADLINE_ASC] = {JS_SQL_DEADLINE_KEY, "ASC", ">"},
-    [SORT_UPDATED_DESC] = {"updated_at", "DESC", "<"},
-};
-
 /* Order lists (issue 13): as on SQLite, a page is read by walking an index that serves the
  * sort, once per value of a driving filter with several values (statuses, a category or region
  * subtree), each walk limited to the page and the walks merged; a unit's orders by order_units
@@ -1860,12 +1850,13 @@ static int pg_list_sql(struct pgs *p, const struct order_query *q, const struct 
         bool empty;
         rc = match_filter(m, false, "orders.id", qs, &filt, a, &empty);
     }
-    const char *key = unit ? "ou.created_at" : sorts[q->sort].key, *dir = sorts[q->sort].dir;
+    const char *key = unit ? "ou.created_at" : store_sorts[q->sort].key,
+               *dir = store_sorts[q->sort].dir;
     const char *id = unit ? "ou.order_id" : "orders.id";
     if (!rc && cid) {
         p_int(a, ckey);
         p_int(a, cid);
-        rc = buf_printf(&filt, " AND (%s, %s) %s ($%d, $%d)", key, id, sorts[q->sort].after,
+        rc = buf_printf(&filt, " AND (%s, %s) %s ($%d, $%d)", key, id, store_sorts[q->sort].after,
                         a->n - 1, a->n);
     }
     p_int(a, q->limit + 1);
@@ -1898,15 +1889,7 @@ static int pg_list_sql(struct pgs *p, const struct order_query *q, const struct 
 static int pg_list_prepare(const struct order_query *q, int64_t *ckey, int64_t *cid,
                            struct st_query *parsed, const struct st_query **m)
 {
-    if (q->limit < 1 || q->limit > 500 || q->sort < 0 || q->sort >= (int)JS_ARRAY_LEN(sorts) ||
-        q->n_statuses < 0 || q->n_statuses > 2 * ST__COUNT || (q->n_statuses > 0 && !q->statuses) ||
-        q->type < -1 || q->type >= TYPE__COUNT || q->level < -1 || q->level >= LEVEL__COUNT ||
-        q->overdue < -1 || q->overdue > 1)
-        return -JS_EINVAL;
-    for (int i = 0; i < q->n_statuses; i++)
-        if (!in_range(q->statuses[i], ST__COUNT))
-            return -JS_EINVAL;
-    if (q->cursor && q->cursor[0] && store_cursor_parse(q->cursor, q->sort, ckey, cid))
+    if (store_query_check(q, ckey, cid))
         return -JS_EINVAL;
     *m = q->match;
     if (!*m && q->text && q->text[0]) {

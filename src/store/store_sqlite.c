@@ -1706,17 +1706,6 @@ int sqlite_fts_render(const struct st_query *m, struct buf *out)
     return fts_render(m, out);
 }
 
-static const struct {
-    const char *key;   /* SQL of the sort key */
-    const char *dir;   /* ASC or DESC */
-    const char *after; /* comparison that selects the rows after the cursor */
-} sorts[] = {
-    [SORT_CREATED_DESC] = {"created_at", "DESC", "<"},
-    [SORT_CREATED_ASC] = {"created_at", "ASC", ">"},
-    [SORT_DEADLINE_ASC] = {JS_SQL_DEADLINE_KEY, "ASC", ">"},
-    [SORT_UPDATED_DESC] = {"updated_at", "DESC", "<"},
-};
-
 /* ---------------------------------------------------------------------------------------------
  * Order lists (issue 13). A page is chosen by walking one index in the order of the sort, so
  * that no query sorts all its matches and the plan does not hang on the planner's statistics:
@@ -1968,7 +1957,7 @@ static int list_arm(const struct order_query *q, const struct list_plan *pl, int
                     const char *match, bool after, int64_t ckey, int64_t cid, struct buf *sql,
                     struct qparams *p)
 {
-    const char *key = sorts[q->sort].key;
+    const char *key = store_sorts[q->sort].key;
     int rc = 0;
     if (pl->drive == DRIVE_UNIT) {
         rc |= buf_puts(sql, "SELECT ou.created_at AS k, ou.order_id AS id FROM order_units AS ou"
@@ -1978,7 +1967,7 @@ static int list_arm(const struct order_query *q, const struct list_plan *pl, int
         rc |= list_filters(q, pl, match, "ou.created_at", sql, p);
         if (after) {
             rc |= buf_printf(sql, " AND (ou.created_at, ou.order_id) %s (?, ?)",
-                             sorts[q->sort].after);
+                             store_sorts[q->sort].after);
             qp_int(p, ckey);
             qp_int(p, cid);
         }
@@ -1998,7 +1987,7 @@ static int list_arm(const struct order_query *q, const struct list_plan *pl, int
     }
     rc |= list_filters(q, pl, match, "created_at", sql, p);
     if (after) {
-        rc |= buf_printf(sql, " AND (%s, id) %s (?, ?)", key, sorts[q->sort].after);
+        rc |= buf_printf(sql, " AND (%s, id) %s (?, ?)", key, store_sorts[q->sort].after);
         qp_int(p, ckey);
         qp_int(p, cid);
     }
@@ -2014,7 +2003,7 @@ static int list_sql(struct sq *sq, const struct order_query *q, const char *matc
     int rc = list_plan_choose(sq, q, match, &pl);
     if (rc)
         return rc;
-    const char *dir = sorts[q->sort].dir;
+    const char *dir = store_sorts[q->sort].dir;
     int arms = pl.n_vals > 1 ? pl.n_vals : 1;
     rc = buf_printf(sql, "%s WHERE id IN (SELECT id FROM (", sq->order_select);
     for (int v = 0; v < arms && !rc; v++) {
@@ -2034,15 +2023,7 @@ static int list_sql(struct sq *sq, const struct order_query *q, const char *matc
 /* Checks q and parses its cursor; the text expression of its search into match (or empty). */
 static int list_prepare(const struct order_query *q, int64_t *ckey, int64_t *cid, struct buf *match)
 {
-    if (q->limit < 1 || q->limit > 500 || q->sort < 0 || q->sort >= (int)JS_ARRAY_LEN(sorts) ||
-        q->n_statuses < 0 || q->n_statuses > 2 * ST__COUNT || (q->n_statuses > 0 && !q->statuses) ||
-        q->type < -1 || q->type >= TYPE__COUNT || q->level < -1 || q->level >= LEVEL__COUNT ||
-        q->overdue < -1 || q->overdue > 1)
-        return -JS_EINVAL;
-    for (int i = 0; i < q->n_statuses; i++)
-        if (!in_range(q->statuses[i], ST__COUNT))
-            return -JS_EINVAL;
-    if (q->cursor && q->cursor[0] && store_cursor_parse(q->cursor, q->sort, ckey, cid))
+    if (store_query_check(q, ckey, cid))
         return -JS_EINVAL;
     if (q->match)
         return fts_render(q->match, match);
