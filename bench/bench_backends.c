@@ -476,11 +476,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_backends: %s\n", e.message);
         return 2;
     }
-    char path[600];
-    snprintf(path, sizeof path, "%s/data/tipdm2020c/messages_with_votes.csv", shared);
-    bench_messages_load(path, &msgs, &n_msgs);
-    snprintf(path, sizeof path, "%s/data/tipdm2020c/messages_with_replies.csv", shared);
-    bench_messages_load(path, &msgs, &n_msgs);
+    bench_messages_shared(shared, &msgs, &n_msgs);
 
     struct store *src = NULL;
     struct stat sb;
@@ -494,14 +490,8 @@ int main(int argc, char **argv)
            (long long)n_orders, month, source, (double)sb.st_size / 1e9);
     struct side sides[2] = {{.name = "SQLite", .loc = sqlite_path},
                             {.name = "PostgreSQL", .loc = pg}};
-    if (!reuse) {
-        unlink(sqlite_path);
-        char side[700];
-        snprintf(side, sizeof side, "%s-wal", sqlite_path);
-        unlink(side);
-        snprintf(side, sizeof side, "%s-shm", sqlite_path);
-        unlink(side);
-    }
+    if (!reuse)
+        bench_db_remove(sqlite_path);
     for (int k = 0; k < 2; k++) {
         struct side *sd = &sides[k];
         if (store_open(sd->loc, &sd->s, &e) || sd->s->ops->migrate(sd->s, &e))

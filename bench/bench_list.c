@@ -415,16 +415,9 @@ static int baseline_page(sqlite3 *db, const char *where, int sort, int offset)
     return n;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 static double pct(double *v, int n, double p)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    int k = (int)(n * p);
-    return v[k < n ? k : n - 1] * 1e3;
+    return bench_percentile(v, n, p);
 }
 
 /* Times one case: ITER first pages and ITER/4 deep pages (page DEEP+1) on both sides. */
@@ -550,17 +543,8 @@ int main(int argc, char **argv)
     struct stat sb;
     bool exists = stat(db, &sb) == 0;
     if (!reuse || !exists) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/data/tipdm2020c/messages_with_votes.csv", shared);
-        bench_messages_load(path, &msgs, &n_msgs);
-        snprintf(path, sizeof path, "%s/data/tipdm2020c/messages_with_replies.csv", shared);
-        bench_messages_load(path, &msgs, &n_msgs);
-        unlink(db);
-        char side[600];
-        snprintf(side, sizeof side, "%s-wal", db);
-        unlink(side);
-        snprintf(side, sizeof side, "%s-shm", db);
-        unlink(side);
+        bench_messages_shared(shared, &msgs, &n_msgs);
+        bench_db_remove(db);
     }
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
         fprintf(stderr, "bench_list: %s\n", e.message);

@@ -119,12 +119,6 @@ static void generate(struct store *s, long n, struct sample *samp)
     s->ops->set_bulk(s, false);
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 struct stats {
     double p50, p99, mean;
     long hits;
@@ -132,16 +126,8 @@ struct stats {
 
 static struct stats summarize(double *v, int n, long hits)
 {
-    struct stats st = {0};
-    double sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += v[i];
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    st.p50 = v[n / 2] * 1e3;
-    st.p99 = v[(int)(n * 0.99) < n ? (int)(n * 0.99) : n - 1] * 1e3;
-    st.mean = sum / n * 1e3;
-    st.hits = hits;
-    return st;
+    struct bench_stats b = bench_stats_of(v, n);
+    return (struct stats){b.p50, b.p99, b.mean, hits};
 }
 
 /* Loads the orders of ids as search does, so both sides pay the same. */
@@ -196,25 +182,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_search: --orders must be at least %d\n", N_SAMPLE * 10);
         return 2;
     }
-    char path[512];
-    snprintf(path, sizeof path, "%s/data/tipdm2020c/messages_with_votes.csv", shared);
-    bench_messages_load(path, &msgs, &n_msgs);
-    snprintf(path, sizeof path, "%s/data/tipdm2020c/messages_with_replies.csv", shared);
-    bench_messages_load(path, &msgs, &n_msgs);
+    bench_messages_shared(shared, &msgs, &n_msgs);
     struct sample samp[N_SAMPLE];
     memset(samp, 0, sizeof samp);
     struct store *s = NULL;
     struct js_error e;
     struct stat sb;
     bool exists = stat(db, &sb) == 0;
-    if (!reuse || !exists) {
-        unlink(db);
-        char side[600];
-        snprintf(side, sizeof side, "%s-wal", db);
-        unlink(side);
-        snprintf(side, sizeof side, "%s-shm", db);
-        unlink(side);
-    }
+    if (!reuse || !exists)
+        bench_db_remove(db);
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
         fprintf(stderr, "bench_search: %s\n", e.message);
         return 1;
@@ -354,6 +330,7 @@ int main(int argc, char **argv)
      * of this store), asked for the sampled orders' texts; the store is consulted for the
      * category names and the catalogue */
     {
+        char path[512];
         snprintf(path, sizeof path, "%s/data/tipdm2020c/train.csv", shared);
         FILE *f = fopen(path, "r");
         struct csv_reader r;

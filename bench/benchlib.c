@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/csv.h"
 
@@ -77,6 +78,26 @@ void bench_messages_load(const char *path, struct bench_msg **msgs, int *n)
     fclose(f);
 }
 
+void bench_messages_shared(const char *shared, struct bench_msg **msgs, int *n)
+{
+    static const char *const files[] = {"messages_with_votes.csv", "messages_with_replies.csv"};
+    char path[1024];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/data/tipdm2020c/%s", shared, files[i]);
+        bench_messages_load(path, msgs, n);
+    }
+}
+
+void bench_db_remove(const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    char side[1024];
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+        unlink(side);
+    }
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -91,10 +112,15 @@ struct bench_stats bench_stats_of(double *v, int n)
     double sum = 0;
     for (int i = 0; i < n; i++)
         sum += v[i];
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    int k = (int)(n * 0.99);
+    st.p99 = bench_percentile(v, n, 0.99);
     st.p50 = v[n / 2] * 1e3;
-    st.p99 = v[k < n ? k : n - 1] * 1e3;
     st.mean = sum / n * 1e3;
     return st;
+}
+
+double bench_percentile(double *v, int n, double p)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    int k = (int)(n * p);
+    return v[k < n ? k : n - 1] * 1e3;
 }

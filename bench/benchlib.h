@@ -19,11 +19,18 @@ struct bench_msg {
 /* Appends the messages of a CSV file with columns "title" and "text" to *msgs (*n of them);
  * exits with a message when the file cannot be read. */
 void bench_messages_load(const char *path, struct bench_msg **msgs, int *n);
+/* Appends the messages of both tipdm2020c files below shared (../shared: the data dir's parent). */
+void bench_messages_shared(const char *shared, struct bench_msg **msgs, int *n);
+
+/* Removes a SQLite database file and its -wal and -shm files (those absent are no error). */
+void bench_db_remove(const char *path);
 
 /* Timings in seconds summarised in milliseconds. v is sorted in place. */
 struct bench_stats {
     double p50, p99, mean;
 };
 struct bench_stats bench_stats_of(double *v, int n);
+/* The p-quantile (0..1) of n timings in seconds, in milliseconds; v is sorted in place. */
+double bench_percentile(double *v, int n, double p);
 
 #endif
