@@ -430,11 +430,9 @@ static void assessment(struct side *sd, const struct ind_period *p)
     assess_store_close(st);
 }
 
-static void row(const char *what, const struct side *a, const struct side *b, double x, double y,
-                const char *unit)
+/* One line of the table: SQLite's figure x, PostgreSQL's y, and their ratio. */
+static void row(const char *what, double x, double y, const char *unit)
 {
-    (void)a;
-    (void)b;
     printf("  %-44s %10.2f %-3s %10.2f %-3s  %6.2f\n", what, x, unit, y, unit, x > 0 ? y / x : 0);
 }
 
@@ -533,32 +531,32 @@ int main(int argc, char **argv)
     const struct side *a = &sides[0], *b = &sides[1];
     printf("\n  %-44s %14s %14s  %6s\n", "", "SQLite", "PostgreSQL", "PG/SQL");
     if (a->load_s > 0 && b->load_s > 0) {
-        row("load: orders and events copied in", a, b, a->load_s, b->load_s, "s");
-        row("load: search index built in", a, b, a->index_s, b->index_s, "s");
+        row("load: orders and events copied in", a->load_s, b->load_s, "s");
+        row("load: search index built in", a->index_s, b->index_s, "s");
     }
     char what[96];
     snprintf(what, sizeof what, "intake, durable, one at a time: orders/s");
-    row(what, a, b, a->intake_rate, b->intake_rate, "/s");
-    row("intake p50", a, b, a->intake.p50, b->intake.p50, "ms");
-    row("intake p99", a, b, a->intake.p99, b->intake.p99, "ms");
+    row(what, a->intake_rate, b->intake_rate, "/s");
+    row("intake p50", a->intake.p50, b->intake.p50, "ms");
+    row("intake p99", a->intake.p99, b->intake.p99, "ms");
     for (int k = 0; k < 8; k++) {
         snprintf(what, sizeof what, "list %s: page of 50, p50", list_names[k]);
-        row(what, a, b, a->list[k].p50, b->list[k].p50, "ms");
+        row(what, a->list[k].p50, b->list[k].p50, "ms");
         snprintf(what, sizeof what, "list %s: page of 50, p99", list_names[k]);
-        row(what, a, b, a->list[k].p99, b->list[k].p99, "ms");
+        row(what, a->list[k].p99, b->list[k].p99, "ms");
         snprintf(what, sizeof what, "list %s: next page, p99", list_names[k]);
-        row(what, a, b, a->next[k].p99, b->next[k].p99, "ms");
+        row(what, a->next[k].p99, b->next[k].p99, "ms");
     }
     static const char *const search_names[3] = {"2-character word", "whole phone", "order number"};
     for (int k = 0; k < 3; k++) {
         snprintf(what, sizeof what, "search %s (20 hits), p50", search_names[k]);
-        row(what, a, b, a->search[k].p50, b->search[k].p50, "ms");
+        row(what, a->search[k].p50, b->search[k].p50, "ms");
         snprintf(what, sizeof what, "search %s (20 hits), p99", search_names[k]);
-        row(what, a, b, a->search[k].p99, b->search[k].p99, "ms");
+        row(what, a->search[k].p99, b->search[k].p99, "ms");
     }
-    row("assessment: fact projection built (once)", a, b, a->fold_s, b->fold_s, "s");
-    row("assessment of the month: first run", a, b, a->assess_first, b->assess_first, "s");
-    row("assessment of the month: best of 3", a, b, a->assess_best, b->assess_best, "s");
+    row("assessment: fact projection built (once)", a->fold_s, b->fold_s, "s");
+    row("assessment of the month: first run", a->assess_first, b->assess_first, "s");
+    row("assessment of the month: best of 3", a->assess_best, b->assess_best, "s");
     printf("\n  rows per list filter (both sides): ");
     bool same = true;
     for (int k = 0; k < 8; k++) {
