@@ -146,6 +146,9 @@ int tu_raw_exec(const char *loc, const char *sql)
     }
     sqlite3 *db = NULL;
     int rc = sqlite3_open(loc, &db);
+    /* the store's own connections may be checkpointing: wait as they do */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(db, 5000);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
     sqlite3_close(db);
@@ -169,6 +172,8 @@ int64_t tu_raw_int(const char *loc, const char *sql)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_open(loc, &db), SQLITE_OK);
+    /* a read can meet a checkpoint of the store's connections (SQLITE_BUSY): wait as they do */
+    assert_int_equal(sqlite3_busy_timeout(db, 5000), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     if (sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int64(st, 0);
