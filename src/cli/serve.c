@@ -214,6 +214,7 @@ int cli_serve(struct opts *o)
         .app = app,
         .log = stderr,
         .metrics = app->metrics,
+        .change_seq = app_change_seq,
     };
     struct http_server *srv = NULL;
     if (http_server_start(&sc, &srv, &e)) {

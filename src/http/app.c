@@ -61,6 +61,20 @@ int64_t app_now(const struct app *a)
     return jclock_now(a->cfg.clock);
 }
 
+uint64_t app_change_seq(void *ap)
+{
+    struct app *a = ap;
+    struct app_ctx *c = NULL;
+    struct js_error e;
+    int64_t last = 0, max_event = 0, max_order = 0;
+    js_error_clear(&e);
+    /* assess_state outside a transaction: three reads of an index's end, no lock */
+    if (app_ctx_get(a, &c, &e) == 0 &&
+        c->store->ops->assess_state(c->store, &last, &max_event, &max_order) == 0)
+        atomic_store(&a->change_seq, (uint64_t)max_event);
+    return atomic_load(&a->change_seq);
+}
+
 bool app_is_unit_role(int role)
 {
     return role == ROLE_UNIT_OPERATOR || role == ROLE_UNIT_LEADER;

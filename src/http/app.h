@@ -97,6 +97,7 @@ struct app {
     } inflight[APP_MAX_INFLIGHT];
     int n_inflight;
     struct learn_slot *models; /* the suggestion models (res_suggest.c), swapped after training */
+    atomic_ullong change_seq;  /* app_change_seq()'s last answer */
 };
 
 /* Builds the application: copies cfg (the strings it points to must outlive the app, except db
@@ -122,6 +123,10 @@ void app_policy_changed(struct app *a);
 
 /* The current time of the app's clock. */
 int64_t app_now(const struct app *a);
+/* The change number for event streams (http_server_config.change_seq): the id of the newest
+ * event in the store, which every change of an order appends, whichever server or process made
+ * it. On a store error, the number last read. Uses the calling thread's context. */
+uint64_t app_change_seq(void *app);
 /* True for unit_operator and unit_leader. */
 bool app_is_unit_role(int role);
 /* 0 if the logged-in user's role is in mask; else fills res with 403 and returns -JS_EFORBIDDEN. */

@@ -120,6 +120,17 @@ static void meta(void *ap, struct http_request *req, struct http_response *res)
                         ch));
 }
 
+/* --- new work arrives by itself ---------------------------------------------------------- */
+
+/* An event stream of the store's change number: the client reloads what it shows when it moves
+ * (only the number is sent; what changed is read through the routes that check the role). */
+static void changes(void *ap, struct http_request *req, struct http_response *res)
+{
+    JS_UNUSED(ap);
+    JS_UNUSED(req);
+    http_event_stream(res);
+}
+
 /* --- the OpenAPI document ---------------------------------------------------------------- */
 
 /* This file's descriptions of the routes of res_*.c (struct route_doc: see http/app.h). */
@@ -134,6 +145,11 @@ static const struct route_doc docs[] = {
      "The vocabulary: statuses, roles, actions with their fields and roles, and the other "
      "closed lists, with Chinese labels",
      "anyone", NULL, NULL, 200},
+    {"GET", "/api/v1/changes", "operations",
+     "Server-sent events: 'change' with {\"seq\":N} whenever an order changes anywhere (N is "
+     "the newest event's id; nothing else is sent), a comment line every 20 s otherwise. The "
+     "client then reloads its queues through the routes that check its role",
+     "any user", NULL, NULL, 200},
     {"POST", "/api/v1/auth/login", "accounts",
      "Log in with a password; answers a bearer token and its expiry. Five failures per login "
      "or address within 15 minutes answer 429 with Retry-After",
@@ -379,6 +395,7 @@ static const struct {
 } answers[] = {
     {"GET", "/healthz", "application/json", "Health"},
     {"GET", "/metrics", "text/plain; version=0.0.4", "text"},
+    {"GET", "/api/v1/changes", "text/event-stream", "text"},
     {"GET", "/api/v1/orders", "application/json", "OrderList"},
     {"POST", "/api/v1/orders", "application/json", "ActionResult"},
     {"GET", "/api/v1/orders/{id}", "application/json", "OrderDetail"},
@@ -763,7 +780,8 @@ int res_ops_routes(struct router *r)
     if ((rc = router_add_flags(r, "GET", "/healthz", healthz, APP_PUBLIC)) ||
         (rc = router_add_flags(r, "GET", "/metrics", metrics, APP_PUBLIC)) ||
         (rc = router_add_flags(r, "GET", "/api/v1/openapi.json", openapi, APP_PUBLIC)) ||
-        (rc = router_add_flags(r, "GET", "/api/v1/meta", meta, APP_PUBLIC)))
+        (rc = router_add_flags(r, "GET", "/api/v1/meta", meta, APP_PUBLIC)) ||
+        (rc = router_add(r, "GET", "/api/v1/changes", changes)))
         return rc;
     return 0;
 }

@@ -19,6 +19,7 @@ void http_response_init(struct http_response *res)
     buf_init(&res->body, 0);
     res->fd = -1;
     res->fd_size = 0;
+    res->stream = false;
     res->n_headers = 0;
 }
 
@@ -292,4 +293,12 @@ void http_send_file(struct http_response *res, const char *path, const char *typ
     char disp[256];
     snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
     http_response_header(res, "Content-Disposition", disp);
+}
+
+void http_event_stream(struct http_response *res)
+{
+    clear_body(res);
+    res->status = 200;
+    res->content_type = "text/event-stream; charset=utf-8";
+    res->stream = true;
 }

@@ -38,6 +38,9 @@ void http_send_file(struct http_response *res, const char *path, const char *typ
                     const char *filename);
 /* Sets res to status with no body (204, 304). */
 void http_empty(struct http_response *res, int status);
+/* Makes res an event stream (text/event-stream, 200) that the server keeps open and feeds (see
+ * http_server_config.change_seq); any body or file set before is dropped. */
+void http_event_stream(struct http_response *res);
 
 /* Parses the request body as one JSON object (duplicate keys refused). On success *out gets a
  * new reference the caller must json_decref. Errors: -JS_EBADJSON (empty body, syntax error,

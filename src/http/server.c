@@ -1,6 +1,7 @@
 /* The libmicrohttpd adapter: per-request context with body collection under a cap, 413 / 415
  * answers before the application, one handler call per request, the log line and metrics at
- * completion, and a graceful stop that waits for in-flight requests. */
+ * completion, event streams that wait suspended, and a graceful stop that waits for in-flight
+ * requests. */
 #include "compat.h"
 #include "http/server.h"
 #include "http/metrics.h"
@@ -32,6 +33,8 @@
 #define DEFAULT_HEADER_S  10
 #define DEFAULT_PER_IP    256
 #define DEFAULT_QUERY_MAX 100
+#define DEFAULT_WATCH_MS  1000
+#define DEFAULT_PING_S    20
 /* The descriptor limit is raised up to this at start; connections get all but a reserve. */
 #define FD_WANTED 65536
 /* Bodies smaller than this are not worth compressing. */
@@ -73,6 +76,29 @@ struct http_server {
     bool reaper_stop; /* under conns_lock */
     uint64_t rid_key; /* random, for request ids */
     atomic_ullong rid_next;
+    /* event streams: the open ones (guarded by streams_lock, as their suspended flags) and the
+     * watcher thread that resumes them when the change number moves or a ping is due */
+    pthread_mutex_t streams_lock;
+    struct stream *streams;
+    unsigned n_streams;
+    pthread_t watcher;
+    bool watcher_started;
+    pthread_cond_t watcher_wake;
+    bool watcher_stop; /* under streams_lock */
+    atomic_ullong seq; /* the change number last read */
+    atomic_bool seq_known;
+};
+
+/* One open event stream; its fields under srv->streams_lock. */
+struct stream {
+    struct stream *prev, *next;
+    struct http_server *srv;
+    struct MHD_Connection *conn;
+    uint64_t sent;     /* the change number last sent */
+    bool sent_any;     /* a change number was sent */
+    bool greeted;      /* the opening lines were sent */
+    bool suspended;    /* waiting in MHD_suspend_connection() */
+    long long last_ms; /* when something was last written (monotonic ms) */
 };
 
 /* Returned by the URI callback for a request with too many query arguments (stripped). */
@@ -192,6 +218,134 @@ static bool has_header(const struct http_response *res, const char *name)
     return false;
 }
 
+static long long now_ms(void);
+
+/* ---- event streams ---- */
+
+/* Writes the stream's next lines into buf (at most max bytes): the opening lines, a change
+ * event when the change number moved, or a ping when one is due; otherwise suspends the
+ * connection until the watcher resumes it, and writes nothing. The end of the stream when
+ * the server stops. Called by MHD on the connection's worker thread. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *st = cls;
+    struct http_server *s = st->srv;
+    JS_UNUSED(pos);
+    ssize_t n = 0;
+    long long now = now_ms();
+    pthread_mutex_lock(&s->streams_lock);
+    uint64_t seq = atomic_load(&s->seq);
+    if (atomic_load(&s->stopping)) {
+        n = MHD_CONTENT_READER_END_OF_STREAM;
+    } else if (!st->greeted) {
+        /* the client reconnects 3 s after a break */
+        n = snprintf(buf, max, "retry: 3000\n: jiesu\n\n");
+        st->greeted = true;
+    } else if (atomic_load(&s->seq_known) && (!st->sent_any || seq != st->sent)) {
+        n = snprintf(buf, max, "event: change\ndata: {\"seq\":%llu}\n\n", (unsigned long long)seq);
+        st->sent = seq;
+        st->sent_any = true;
+    } else if (now - st->last_ms >= (long long)s->cfg.ping_s * 1000) {
+        n = snprintf(buf, max, ": ping\n\n");
+    } else {
+        st->suspended = true;
+        MHD_suspend_connection(st->conn);
+    }
+    if (n > 0)
+        st->last_ms = now;
+    pthread_mutex_unlock(&s->streams_lock);
+    return n < 0 || (size_t)n < max ? n : 0; /* max is the block size, far above a line */
+}
+
+/* MHD is done with the stream's response: forget the stream. */
+static void stream_free(void *cls)
+{
+    struct stream *st = cls;
+    struct http_server *s = st->srv;
+    pthread_mutex_lock(&s->streams_lock);
+    if (st->prev)
+        st->prev->next = st->next;
+    else
+        s->streams = st->next;
+    if (st->next)
+        st->next->prev = st->prev;
+    s->n_streams--;
+    pthread_mutex_unlock(&s->streams_lock);
+    free(st);
+}
+
+/* Resumes every waiting stream that has something to send (all of them when all). Called with
+ * streams_lock held. */
+static void streams_resume(struct http_server *s, bool all)
+{
+    long long now = now_ms();
+    uint64_t seq = atomic_load(&s->seq);
+    bool known = atomic_load(&s->seq_known);
+    for (struct stream *st = s->streams; st; st = st->next) {
+        if (!st->suspended)
+            continue;
+        if (all || (known && (!st->sent_any || seq != st->sent)) ||
+            now - st->last_ms >= (long long)s->cfg.ping_s * 1000) {
+            st->suspended = false;
+            MHD_resume_connection(st->conn);
+        }
+    }
+}
+
+/* The watcher: while streams are open, reads the change number every watch_ms and resumes the
+ * streams that must send. */
+static void *watcher_main(void *arg)
+{
+    struct http_server *s = arg;
+    pthread_mutex_lock(&s->streams_lock);
+    while (!s->watcher_stop) {
+        if (s->n_streams > 0 && s->cfg.change_seq) {
+            pthread_mutex_unlock(&s->streams_lock);
+            uint64_t seq = s->cfg.change_seq(s->cfg.app); /* may do I/O: not under the lock */
+            pthread_mutex_lock(&s->streams_lock);
+            atomic_store(&s->seq, seq);
+            atomic_store(&s->seq_known, true);
+        }
+        streams_resume(s, false);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        long long ns = (long long)until.tv_nsec + (long long)s->cfg.watch_ms * 1000000LL;
+        until.tv_sec += (time_t)(ns / 1000000000LL);
+        until.tv_nsec = (long)(ns % 1000000000LL);
+        if (!s->watcher_stop)
+            pthread_cond_timedwait(&s->watcher_wake, &s->streams_lock, &until);
+    }
+    pthread_mutex_unlock(&s->streams_lock);
+    return NULL;
+}
+
+/* An MHD response for a new stream on conn (NULL when out of memory); the watcher is woken to
+ * read the change number at once. */
+static struct MHD_Response *stream_open(struct http_server *s, struct MHD_Connection *conn)
+{
+    struct stream *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->srv = s;
+    st->conn = conn;
+    st->last_ms = now_ms();
+    struct MHD_Response *mr =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, stream_read, st, stream_free);
+    if (!mr) {
+        free(st);
+        return NULL;
+    }
+    pthread_mutex_lock(&s->streams_lock);
+    st->next = s->streams;
+    if (s->streams)
+        s->streams->prev = st;
+    s->streams = st;
+    s->n_streams++;
+    pthread_cond_signal(&s->watcher_wake);
+    pthread_mutex_unlock(&s->streams_lock);
+    return mr;
+}
+
 /* Turns res into an MHD response and queues it; releases res. */
 static enum MHD_Result send_response(struct req_ctx *c, struct MHD_Connection *conn,
                                      struct http_response *res)
@@ -216,7 +370,16 @@ static enum MHD_Result send_response(struct req_ctx *c, struct MHD_Connection *c
             free(z);
         }
     }
-    if (res->fd >= 0) {
+    if (res->stream) {
+        mr = stream_open(c->srv, conn);
+        if (mr) {
+            MHD_add_response_header(mr, "X-Accel-Buffering", "no"); /* proxies: pass it on */
+        } else {
+            http_error(res, JS_ENOMEM, NULL, NULL);
+            res->stream = false;
+        }
+    }
+    if (!mr && res->fd >= 0) {
         mr = MHD_create_response_from_fd64(res->fd_size, res->fd);
         if (mr) {
             c->bytes = res->fd_size;
@@ -730,6 +893,10 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
         s->cfg.header_timeout_s = DEFAULT_HEADER_S;
     if (!s->cfg.max_query_params)
         s->cfg.max_query_params = DEFAULT_QUERY_MAX;
+    if (!s->cfg.watch_ms)
+        s->cfg.watch_ms = DEFAULT_WATCH_MS;
+    if (!s->cfg.ping_s)
+        s->cfg.ping_s = DEFAULT_PING_S;
     if (!s->cfg.max_conns) {
         /* the rest of the descriptors: the database handles, files, logs */
         unsigned fds = fd_limit();
@@ -753,8 +920,14 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     s->conns.next = s->conns.prev = &s->conns;
     pthread_mutex_init(&s->conns_lock, NULL);
     pthread_cond_init(&s->reaper_wake, NULL);
+    pthread_mutex_init(&s->streams_lock, NULL);
+    pthread_cond_init(&s->watcher_wake, NULL);
+    atomic_init(&s->seq, 0);
+    atomic_init(&s->seq_known, false);
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    /* suspend/resume: the event streams wait without a worker thread (it implies the ITC) */
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (v6)
         flags |= MHD_USE_IPv6;
     if (cfg->log)
@@ -783,6 +956,8 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
                             on_mhd_log, cfg->log, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!s->d) {
+        pthread_cond_destroy(&s->watcher_wake);
+        pthread_mutex_destroy(&s->streams_lock);
         pthread_cond_destroy(&s->reaper_wake);
         pthread_mutex_destroy(&s->conns_lock);
         free(s);
@@ -790,6 +965,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
                        cfg->listen);
     }
     s->reaper_started = pthread_create(&s->reaper, NULL, reaper_main, s) == 0;
+    s->watcher_started = pthread_create(&s->watcher, NULL, watcher_main, s) == 0;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? (int)di->port : -1;
     *out = s;
@@ -822,6 +998,10 @@ void http_server_stop(struct http_server *s)
         return;
     atomic_store(&s->stopping, true);
     MHD_socket listen_fd = MHD_quiesce_daemon(s->d);
+    /* the streams end (their next read sees stopping): wake the waiting ones */
+    pthread_mutex_lock(&s->streams_lock);
+    streams_resume(s, true);
+    pthread_mutex_unlock(&s->streams_lock);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
@@ -840,9 +1020,19 @@ void http_server_stop(struct http_server *s)
         pthread_mutex_unlock(&s->conns_lock);
         pthread_join(s->reaper, NULL);
     }
+    if (s->watcher_started) {
+        pthread_mutex_lock(&s->streams_lock);
+        s->watcher_stop = true;
+        streams_resume(s, true); /* a stream opened since is woken too */
+        pthread_cond_signal(&s->watcher_wake);
+        pthread_mutex_unlock(&s->streams_lock);
+        pthread_join(s->watcher, NULL);
+    }
     MHD_stop_daemon(s->d);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
+    pthread_cond_destroy(&s->watcher_wake);
+    pthread_mutex_destroy(&s->streams_lock);
     pthread_cond_destroy(&s->reaper_wake);
     pthread_mutex_destroy(&s->conns_lock);
     free(s);

@@ -4,6 +4,7 @@
 #ifndef JIESU_HTTP_SERVER_H
 #define JIESU_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -48,6 +49,8 @@ struct http_response {
     int fd;                   /* when >= 0: the body is fd_size bytes of this open file, and the
                                  response owns the descriptor (closed after sending/release) */
     uint64_t fd_size;
+    bool stream; /* when true (set by http_event_stream()): no body, but an event stream that
+                    stays open (see http_server_config.change_seq) */
     int n_headers;
     char *headers[HTTP_MAX_HEADERS][2]; /* extra headers: malloc'd name, value (owned) */
 };
@@ -102,6 +105,15 @@ struct http_server_config {
     const char *const *raw_body_prefixes; /* NULL-terminated path prefixes whose POST/PUT/PATCH
                                              bodies may have any Content-Type (uploads); NULL
                                              means none. The array must outlive the server. */
+    /* Event streams (responses with stream set): while one is open, a thread of the server
+     * calls change_seq(app) every watch_ms (0 means 1000) and, when the number it returns
+     * differs from the one a stream last sent, sends that stream "event: change" with
+     * {"seq":N}; a stream that had nothing to send for ping_s (0 means 20) gets a comment line,
+     * so that proxies keep it open and a closed client is noticed. Waiting streams hold no
+     * worker thread. NULL: streams send only the comment lines. */
+    uint64_t (*change_seq)(void *app);
+    unsigned watch_ms;
+    unsigned ping_s;
 };
 
 struct http_server;

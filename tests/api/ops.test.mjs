@@ -23,7 +23,7 @@ const ROUTES = [
   'GET /api/v1/catalogue', 'POST /api/v1/catalogue', 'DELETE /api/v1/catalogue/{id}',
   'GET /api/v1/policy', 'PUT /api/v1/policy', 'GET /api/v1/audit',
   'POST /api/v1/files', 'GET /api/v1/files/{id}',
-  'GET /api/v1/calendar', 'PUT /api/v1/calendar', 'GET /api/v1/outbox',
+  'GET /api/v1/calendar', 'PUT /api/v1/calendar', 'GET /api/v1/outbox', 'GET /api/v1/changes',
 ];
 const ACTIONS = [
   'verify', 'file', 'not_file', 'transfer', 'answer', 'dispatch', 'merge', 'split', 'sign',
@@ -142,6 +142,54 @@ describe('the API document', () => {
     assert.deepEqual(dispatchMeta.roles, ['dispatcher']);
     assert.ok(m.channels.includes('hotline-12345'));
     assert.equal(m.roles.length, 11);
+  });
+});
+
+describe('the event stream of changes', () => {
+  // Reads server-sent events from r's body until pick(event) answers something; returns it.
+  async function nextEvent(reader, state, pick) {
+    for (;;) {
+      let k;
+      while ((k = state.pending.indexOf('\n\n')) >= 0) {
+        const block = state.pending.slice(0, k);
+        state.pending = state.pending.slice(k + 2);
+        const ev = { event: null, data: null, comment: block.startsWith(':') };
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) ev.event = line.slice(6).trim();
+          if (line.startsWith('data:')) ev.data = line.slice(5).trim();
+        }
+        const got = pick(ev);
+        if (got !== undefined) return got;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the stream ended');
+      state.pending += new TextDecoder().decode(value);
+    }
+  }
+
+  test('refused without a session', async () => {
+    assertError(await call(server, 'GET', '/api/v1/changes'), 401, 'unauthorized');
+  });
+
+  test('sends the change number at once and again when an order changes, nothing else', async () => {
+    const ctl = new AbortController();
+    const r = await fetch(`${server.url}/api/v1/changes`, {
+      headers: { Authorization: `Bearer ${org.as('op-s1')}` }, signal: ctl.signal,
+    });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/event-stream/);
+    const reader = r.body.getReader();
+    const state = { pending: '' };
+    const change = (ev) => (ev.event === 'change' ? JSON.parse(ev.data) : undefined);
+    const first = await nextEvent(reader, state, change);
+    assert.deepEqual(Object.keys(first), ['seq'], 'only the number: nothing about the order');
+    const a = await intake(server, org); // by another user, on another connection
+    const second = await nextEvent(reader, state, change);
+    assert.ok(second.seq > first.seq, `${second.seq} > ${first.seq}`);
+    await a.must(org.as('agent1'), 'file');
+    const third = await nextEvent(reader, state, change);
+    assert.ok(third.seq > second.seq);
+    ctl.abort();
   });
 });
 

@@ -1,5 +1,6 @@
-// Browser test of issue 16 point 6: new work arrives by itself. A dispatcher's queue screen loads
-// again when an order is taken in elsewhere (no click), the navigation shows the queue's count as
+// Browser test of issue 16 point 6: new work arrives by itself. A dispatcher's queue screen listens
+// to the server's event stream and loads again when an order is taken in elsewhere (no click, no
+// polling while nothing changes), the navigation shows the queue's count as
 // a badge, a tone sounds — and not once the user switched the sound off (kept after a reload).
 // The callback queue shows whole titles and the caller's phone, and its form shows the number
 // and the unit's reply. Runs a real `jiesu serve` over the demo district in headless chromium.
@@ -30,15 +31,26 @@ const tabCount = (page) => page.$eval('[data-tab=new] .badge', (e) => Number(e.t
 
 test('a queue refreshes by itself, with a badge and a tone that can be switched off', async () => {
   const d = await newPage(b, server);
+  const streams = [];
+  let looks = 0; // requests for the latest change (what a client polling by the clock would send)
+  d.on('response', (r) => { if (r.url().endsWith('/api/v1/changes')) streams.push(r.headers()['content-type']); });
+  d.on('request', (r) => { if (/\/api\/v1\/orders\?.*sort=updated_desc.*limit=1/.test(r.url())) looks++; });
   await login(d, 'dispatcher1');
   await d.goto(`${server.url}/#/dispatch`);
   await settled(d);
   await d.waitForSelector('[data-tab=new] .badge');
   const n0 = await tabCount(d);
+  // the queue listens to the server's event stream, and does not look by the clock meanwhile
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.ok(streams.length >= 1 && /^text\/event-stream/.test(streams[0]), `the event stream is open: ${JSON.stringify(streams)}`);
+  const looks0 = looks;
+  await new Promise((r) => setTimeout(r, 10000));
+  assert.equal(looks, looks0, 'nothing changed, so nothing was asked in 10 s (no polling)');
   assert.equal(await d.getAttribute('#sound-toggle', 'aria-pressed'), 'true', 'the sound is on by default');
 
   await takeIn('新到工单测试一');
   await d.waitForFunction((n) => Number(document.querySelector('[data-tab=new] .badge')?.textContent) === n + 1, n0, { timeout: 40000 });
+  assert.ok(looks > looks0, 'the change event made the client look');
   await d.waitForSelector('.view td:has-text("新到工单测试一")');
   assert.match(await d.textContent('.toasts'), /新到 1 件/);
   assert.equal(await d.getAttribute('#sound-toggle', 'data-rang'), '1', 'the tone sounded once');

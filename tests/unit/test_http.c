@@ -896,6 +896,100 @@ static void test_listen_errors(void **state)
     http_server_stop(NULL);
 }
 
+/* ---- event streams ---- */
+
+static atomic_ullong stream_seq;
+
+static uint64_t read_stream_seq(void *app)
+{
+    JS_UNUSED(app);
+    return atomic_load(&stream_seq);
+}
+
+static void h_stream(void *app, struct http_request *req, struct http_response *res)
+{
+    JS_UNUSED(app);
+    if (strcmp(req->path, "/changes") == 0)
+        http_event_stream(res);
+    else
+        http_json(res, 200, json_pack("{sb}", "ok", 1));
+}
+
+/* Reads from fd into got (appending) until it holds want; false on timeout or close. */
+static bool read_until(int fd, struct buf *got, const char *want)
+{
+    while (!strstr(got->data ? got->data : "", want)) {
+        char chunk[1024];
+        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0)
+            return false;
+        assert_int_equal(buf_append(got, chunk, (size_t)n), 0);
+    }
+    return true;
+}
+
+/* Streams get the change number when it moves and a ping when idle; while they wait, they hold
+ * no worker thread (two threads, twenty streams, and a plain request still answers); stopping
+ * the server ends them. */
+static void test_event_stream(void **state)
+{
+    (void)state;
+    struct js_error e;
+    struct http_server *s = NULL;
+    atomic_store(&stream_seq, 7);
+    struct http_server_config cfg = {
+        .listen = "127.0.0.1:0",
+        .threads = 2,
+        .handler = h_stream,
+        .change_seq = read_stream_seq,
+        .watch_ms = 20,
+        .ping_s = 1,
+        .grace_s = 60, /* a stop that waited for the streams would take this long */
+    };
+    assert_int_equal(http_server_start(&cfg, &s, &e), 0);
+    int port = http_server_port(s);
+    enum { N = 20 };
+    int fds[N];
+    struct buf got[N];
+    for (int i = 0; i < N; i++) {
+        buf_init(&got[i], 0);
+        fds[i] = conn_open(port);
+        assert_true(fds[i] >= 0);
+        const char *rq = "GET /changes HTTP/1.1\r\nHost: x\r\n\r\n";
+        send_all(fds[i], rq, strlen(rq));
+        assert_true(read_until(fds[i], &got[i], "data: {\"seq\":7}\n\n"));
+        assert_non_null(strstr(got[i].data, "text/event-stream"));
+    }
+    /* every stream waits: a plain request still finds a worker */
+    struct resp r;
+    get(port, "/plain", &r);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    /* a change reaches every stream */
+    atomic_store(&stream_seq, 9);
+    for (int i = 0; i < N; i++)
+        assert_true(read_until(fds[i], &got[i], "event: change\ndata: {\"seq\":9}\n\n"));
+    /* nothing moves: a ping within ping_s (and no repeated change) */
+    assert_true(read_until(fds[0], &got[0], ": ping\n\n"));
+    assert_null(strstr(strstr(got[0].data, "{\"seq\":9}") + 1, "{\"seq\":"));
+    /* a client that went away does not stop the others */
+    close(fds[1]);
+    fds[1] = -1;
+    atomic_store(&stream_seq, 10);
+    assert_true(read_until(fds[2], &got[2], "{\"seq\":10}"));
+    /* stopping ends the open streams (the last chunk) instead of waiting out the grace time */
+    double t0 = now_s();
+    http_server_stop(s);
+    assert_true(now_s() - t0 < 30.0);
+    for (int i = 0; i < N; i++) {
+        if (fds[i] >= 0) {
+            assert_true(read_until(fds[i], &got[i], "\r\n0\r\n\r\n"));
+            close(fds[i]);
+        }
+        buf_release(&got[i]);
+    }
+}
+
 /* ---- units without a server ---- */
 
 static void noop(void *app, struct http_request *req, struct http_response *res)
@@ -1078,6 +1172,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_static_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_endpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_errors, setup, teardown),
+        cmocka_unit_test(test_event_stream),
         cmocka_unit_test(test_router_unit),
         cmocka_unit_test(test_respond_unit),
         cmocka_unit_test(test_metrics_unit),
