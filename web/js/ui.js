@@ -150,19 +150,51 @@ export function tabs(list, active, onSelect) {
  */
 export function table(cols, rows, { onRow, empty = '暂无数据', rowClass } = {}) {
   if (!rows.length) return h('div.empty', empty);
-  return h('div.table-wrap', h('table.grid',
-    h('thead', h('tr', cols.map((c) => h('th', { class: c.class }, c.label)))),
-    h('tbody', rows.map((r) => {
-      const tr = h('tr', { class: rowClass ? rowClass(r) : null },
-        cols.map((c) => h('td', { class: c.class }, c.get(r))));
-      if (onRow) {
-        tr.tabIndex = 0;
-        tr.classList.add('link');
-        tr.addEventListener('click', (e) => { if (!e.target.closest('a,button,input,label')) onRow(r); });
-        tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') onRow(r); });
-      }
-      return tr;
-    }))));
+  const drawRow = (r) => {
+    const tr = h('tr', { class: rowClass ? rowClass(r) : null },
+      cols.map((c) => h('td', { class: c.class }, c.get(r))));
+    if (onRow) {
+      tr.tabIndex = 0;
+      tr.classList.add('link');
+      tr.addEventListener('click', (e) => { if (!e.target.closest('a,button,input,label')) onRow(r); });
+      tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') onRow(r); });
+    }
+    return tr;
+  };
+  const tbody = h('tbody', rows.map(drawRow));
+  // Sorting by any column: a click on its heading sorts the rows shown, again reverses them.
+  // A column sorts by its sort(row) key when it has one, by its text otherwise; sort: false
+  // (and an empty heading: check boxes, buttons) leaves it out.
+  const state = { col: -1, dir: 1 };
+  const keyOf = (c, r) => {
+    if (c.sort) return c.sort(r);
+    const v = c.get(r);
+    return v instanceof Node ? v.textContent.trim() : String(v ?? '');
+  };
+  const sortBy = (i, th) => {
+    const c = cols[i];
+    state.dir = state.col === i ? -state.dir : 1;
+    state.col = i;
+    const keyed = rows.map((r, k) => ({ r, k, key: keyOf(c, r) }));
+    keyed.sort((a, b) => {
+      let d;
+      if (typeof a.key === 'number' && typeof b.key === 'number') d = a.key - b.key;
+      else if (a.key === '' || b.key === '') d = (a.key === '') - (b.key === ''); // blanks last
+      else d = String(a.key).localeCompare(String(b.key), 'zh-CN', { numeric: true });
+      if (a.key === '' || b.key === '') return d || a.k - b.k;
+      return d * state.dir || a.k - b.k;
+    });
+    tbody.replaceChildren(...keyed.map((x) => drawRow(x.r)));
+    for (const other of th.parentNode.children) other.removeAttribute('aria-sort');
+    th.setAttribute('aria-sort', state.dir > 0 ? 'ascending' : 'descending');
+  };
+  const head = cols.map((c, i) => {
+    if (c.sort === false || !c.label) return h('th', { class: c.class }, c.label);
+    const th = h('th', { class: c.class });
+    th.appendChild(h('button.sort', { type: 'button', title: '按此列排序', onclick: () => sortBy(i, th) }, c.label));
+    return th;
+  });
+  return h('div.table-wrap', h('table.grid', h('thead', h('tr', head)), tbody));
 }
 
 /** A labelled read-only value pair list. */

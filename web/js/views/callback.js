@@ -12,7 +12,7 @@ export async function render(view, ctx, params) {
   const pol = await policy();
   const actx = { ...ctx, ...r, policy: pol };
   const buttons = (acts) => ({
-    label: '操作',
+    label: '操作', sort: false,
     get: (o) => h('div.row-actions', acts.map((a) => h('button.small', {
       type: 'button', dataset: { action: a },
       onclick: async () => { if (await runAction(a, await api.get('/orders/' + o.id), actx)) refresh(); },

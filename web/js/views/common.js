@@ -62,15 +62,55 @@ export function orderTable(orders, r, { extra = [], select, wrapTitle = false } 
     { label: '标题', class: wrapTitle ? 'title-col wrap full' : 'title-col', get: (o) => h('span', { title: o.title }, o.title) },
     { label: '状态', get: statusChip },
     { label: '类型', get: (o) => label(TYPE, enumName('type', o.type)) },
-    { label: '等级', get: (o) => { const l = enumName('level', o.level); return l && l !== 'general' ? chip(LEVEL[l], 'warn') : LEVEL[l] || ''; } },
+    { label: '等级', sort: (o) => ['general', 'major', 'urgent'].indexOf(enumName('level', o.level)), get: (o) => { const l = enumName('level', o.level); return l && l !== 'general' ? chip(LEVEL[l], 'warn') : LEVEL[l] || ''; } },
     { label: '渠道', get: (o) => label(CHANNEL, o.channel) },
     { label: '分类', class: 'cat-col', get: (o) => (o.category_id ? r.catMap.get(Number(o.category_id))?.name || '' : '') },
     { label: '承办单位', get: (o) => leadUnitName(o, r) },
-    { label: '受理时间', get: (o) => fmtTime(o.created_at) },
-    { label: '办理期限', get: deadlineCell },
+    { label: '受理时间', sort: (o) => toEpoch(o.created_at), get: (o) => fmtTime(o.created_at) },
+    { label: '办理期限', sort: (o) => (o.deadline ? toEpoch(o.deadline) : ''), get: deadlineCell },
     ...extra,
   ];
   return table(cols, orders, { onRow: (o) => go('order/' + o.id), empty: '没有符合条件的工单', rowClass: (o) => (isOverdue(o) ? 'row-overdue' : null) });
+}
+
+/**
+ * Runs action on each selected order in turn, each at its current version with fields(order);
+ * the orders refused are named with the reason, the others done. Returns how many were done.
+ * verb names the action in the messages (签收, 催办 …).
+ */
+export async function bulkAction(orders, select, action, verb, fields = () => ({})) {
+  const chosen = orders.filter((o) => select.has(Number(o.id)));
+  if (!chosen.length) { toast(`请先勾选要${verb}的工单`, 'error'); return 0; }
+  let done = 0;
+  const refused = [];
+  for (const o of chosen) {
+    try {
+      const cur = await api.get('/orders/' + o.id);
+      await api.post(`/orders/${o.id}/actions/${action}`, { version: Number(cur.version), ...fields(cur) });
+      done++;
+    } catch (e) {
+      refused.push(`${o.number}：${errorText(e)}`);
+    }
+  }
+  if (refused.length) {
+    toast(`已${verb} ${done} 件；${refused.length} 件未能${verb}：${refused.join('；')}`, 'error');
+  } else {
+    toast(`已${verb} ${done} 件`);
+  }
+  return done;
+}
+
+/** The toolbar of a selectable queue: select all / none, and the bulk buttons given. */
+export function bulkBar(orders, select, buttons, hint) {
+  const all = h('button.link', {
+    type: 'button', class: 'select-all',
+    onclick: () => {
+      const every = orders.every((o) => select.has(Number(o.id)));
+      for (const o of orders) { if (every) select.delete(Number(o.id)); else select.add(Number(o.id)); }
+      for (const box of document.querySelectorAll('.view tbody input[type=checkbox]')) box.checked = !every;
+    },
+  }, '全选/全不选');
+  return [all, ...buttons, hint ? h('span.muted', hint) : null];
 }
 
 /**
@@ -100,7 +140,7 @@ export async function queuePage(view, { title, subtitle, queues, params, actions
   const i = Math.max(0, queues.findIndex((q) => q.key === key));
   const orders = results[i];
   if (orders instanceof Error) { mount(body, h('div.error-page', errorText(orders))); return; }
-  const select = selectable ? new Set() : null;
+  const select = selectable || queues[i].selectable ? new Set() : null;
   mount(body,
     actions ? h('div.toolbar', actions(orders, select, queues[i])) : null,
     queues[i].hint ? h('p.hint', queues[i].hint) : null,

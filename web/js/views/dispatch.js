@@ -6,7 +6,7 @@ import { h, modal, toast } from '../ui.js';
 import { buildForm } from '../forms.js';
 import { ACTION } from '../labels.js';
 import { runAction, suggestFor, hangOf } from '../actions.js';
-import { queuePage, refs } from './common.js';
+import { queuePage, refs, bulkAction, bulkBar } from './common.js';
 import { refresh, policy } from '../app.js';
 
 export async function render(view, ctx, params) {
@@ -14,7 +14,7 @@ export async function render(view, ctx, params) {
   const pol = await policy();
   const actx = { ...ctx, ...r, policy: pol };
   const rowAction = (acts) => ({
-    label: '操作',
+    label: '操作', sort: false,
     get: (o) => h('div.row-actions', acts.map((a) => h('button.small', {
       type: 'button', dataset: { action: a },
       onclick: async () => {
@@ -38,10 +38,11 @@ export async function render(view, ctx, params) {
       { key: 'extension', label: '延期待审', query: { status: 'handling' }, filter: (o) => o.ext_pending === true || o.ext_pending === 1, extra: [rowAction(['extension_decide'])] },
       { key: 'hang', label: '挂账待审', query: { status: 'handling' }, filter: (o) => hangOf(o) === 1, extra: [rowAction(['hang_decide'])] },
     ],
-    actions: (orders, select, q) => (['new', 'filed'].includes(q.key) ? [
+    actions: (orders, select, q) => (['new', 'filed'].includes(q.key) && orders.length ? bulkBar(orders, select, [
       h('button', { type: 'button', id: 'merge-btn', onclick: () => merge(orders, select) }, '并案（选中的工单）'),
-      h('span.muted', '勾选同一问题的多件工单后并案，主件办结时并案件随之办结。'),
-    ] : []),
+      q.key === 'new' ? h('button', { type: 'button', id: 'bulk-file', onclick: async () => { if (await bulkAction(orders, select, 'file', '立案')) refresh(); } }, '批量立案') : null,
+      q.key === 'filed' ? h('button', { type: 'button', id: 'bulk-dispatch', onclick: () => bulkDispatch(orders, select, r) }, '批量派单') : null,
+    ], '并案：勾选同一问题的多件工单，主件办结时并案件随之办结。批量派单：勾选的工单派给同一承办单位。') : []),
   });
 }
 
@@ -60,4 +61,21 @@ async function merge(orders, select) {
     cancel: () => close(null),
   }), { wide: true });
   if (done) { toast('已并案'); refresh(); }
+}
+
+/** Dispatches every selected order to one unit (asked once, with an optional note). */
+async function bulkDispatch(orders, select, r) {
+  if (!orders.some((o) => select.has(Number(o.id)))) { await bulkAction(orders, select, 'dispatch', '派单'); return; }
+  const units = r.units.filter((u) => u.active !== false && u.active !== 0);
+  const v = await modal('批量派单', (close) => buildForm([
+    { name: 'unit_id', label: '主办单位', type: 'pick', items: units, required: true },
+    { name: 'note', label: '派单意见', type: 'textarea' },
+  ], {
+    submitLabel: '派单',
+    onSubmit: async (x) => close(x),
+    cancel: () => close(null),
+  }));
+  if (!v) return;
+  const fields = () => ({ unit_id: Number(v.unit_id), ...(v.note ? { note: v.note } : {}) });
+  if (await bulkAction(orders, select, 'dispatch', '派单', fields)) refresh();
 }

@@ -123,7 +123,7 @@ export async function render(view, ctx, params) {
     { label: '单位', get: (k) => k.unit_name },
     { label: '有效期', get: (k) => validText(k) },
     { label: '引用', get: (k) => String(k.uses) },
-    { label: '操作', get: (k) => h('span', actionButtons(k, ctx, r, () => load())) },
+    { label: '操作', sort: false, get: (k) => h('span', actionButtons(k, ctx, r, () => load())) },
   ], items, { onRow: (k) => go('kb/' + k.id), empty: '暂无条目', rowClass: () => 'kb-row' }));
   const load = async () => {
     const tab = TABS.find((t) => t.key === active);

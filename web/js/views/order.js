@@ -245,11 +245,19 @@ export async function render(view, ctx, params) {
     });
   }
 
+  // the printed 工单处理单: the page itself, laid out for paper (web/css/app.css @media print),
+  // with a heading, who printed it and when, and lines to sign
+  const printHead = h('div.print-only.print-head', { id: 'print-head' },
+    h('div.print-title', '12345 热线工单处理单'),
+    h('div.print-meta', `工单编号 ${o.number} · 打印：${ctx.user.name || ctx.user.login} · ${fmtTime(Math.floor(Date.now() / 1000))}`));
+  const printSign = h('div.print-only.print-sign', ['承办人', '审核人', '日期'].map((k) => h('span', `${k}：`, h('span.line'))));
+  const printBtn = h('button', { type: 'button', id: 'print-order', title: '打印本工单的处理单（含处理过程）', onclick: () => window.print() }, '打印处理单');
   mount(view,
+    printHead,
     h('div.page-head.order-head',
       h('div', h('h1', { id: 'order-title' }, o.title || '(无标题)'),
         h('p', h('span.mono', { id: 'order-number' }, o.number), ' ', h('span', { id: 'order-status', dataset: { status } }, statusChip(o)), ' ', h('span.muted', { title: '工单每次办理后版本加一，用于防止多人同时操作' }, `第 ${o.version} 次更新`))),
-      actionBar),
+      h('div.order-head-tools', printBtn, actionBar)),
     h('div.order-layout',
       h('div.order-main',
         h('section.panel', h('h2', '诉求内容'), h('div.pre.text', o.text)),
@@ -263,6 +271,7 @@ export async function render(view, ctx, params) {
           h('section.panel', h('h2', '回访'), callback)),
         h('section.panel', h('h2', '计数'), counters),
         h('section.panel', { id: 'attachments' }, h('h2', `附件（${att.length}）`), att.length ? h('ul.attachments', att.map((a) => h('li', attachmentLink(a), h('span.muted', ` ${fmtTime(a.at)}`)))) : h('p.muted', '无附件'))),
-      h('aside.order-side', h('section.panel', h('h2', '处理过程'), timeline))));
+      h('aside.order-side', h('section.panel', h('h2', '处理过程'), timeline))),
+    printSign);
 }
 

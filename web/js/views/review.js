@@ -24,7 +24,7 @@ export async function render(view, ctx, params) {
         key: 'replied', label: '待审核', query: { status: 'replied', sort: 'updated_desc' },
         extra: [
           { label: '办结类型', get: (o) => label(CLOSURE, enumName('closure', o.closure)) },
-          { label: '操作', get: (o) => act('review', o) },
+          { label: '操作', sort: false, get: (o) => act('review', o) },
         ],
       },
       { key: 'rework', label: '返工中', query: { status: 'handling' }, filter: (o) => Number(o.reworks) > 0, hint: '审核未通过、正在返工的工单。' },
