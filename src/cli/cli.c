@@ -426,7 +426,7 @@ static const struct command commands[] = {
      "due)]"},
     {"calendar", "查看工作日历，或设置节假日与调休上班日", cli_calendar,
      "jiesu calendar [--db PATH] [--year YYYY] [--holiday DATE | --workday DATE] [--name NAME] "
-     "| --remove DATE | --file FILE.json | --reset"},
+     "| --remove DATE | --file FILE.json | --notice 国务院通知.txt | --reset"},
     {"train", "从工单学习分类与承办单位建议（并保存）", cli_train, "jiesu train [--db PATH]"},
     {"classify", "用一个 CSV 训练分类建议，为另一个 CSV 打标签（前 3 项及置信度）", cli_classify,
      "jiesu classify --train A.csv --test B.csv [--out FILE]   (columns row_index,label,title,"

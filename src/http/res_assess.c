@@ -82,6 +82,7 @@ static const char *const orders_params[] = {"scheme", "period", "from", "to", "i
 static const char *const appeal_params[] = {"unit_id", "status", NULL};
 static const char *const item_params[] = {"unit_id", "period", "from", "to", NULL};
 static const char *const no_params[] = {NULL};
+static const char *const preview_params[] = {"period", "from", "to", NULL};
 
 static bool is_unit_user(const struct app_ctx *c)
 {
@@ -563,6 +564,46 @@ static void put_scheme(void *ap, struct http_request *req, struct http_response 
     json_decref(doc);
 }
 
+/* The ranking a scheme document would give for a period, without storing the document: the
+ * scheme editor's live preview. */
+static void preview_scheme(void *ap, struct http_request *req, struct http_response *res)
+{
+    struct app *a = ap;
+    struct app_ctx *c = app_current(a);
+    json_t *doc = NULL;
+    struct ind_period p;
+    if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res) ||
+        app_query_known(req, preview_params, res) || query_period(a, req, &p, true, res) ||
+        app_body(req, NULL, false, &doc, res))
+        return;
+    struct assess_store *st = store_for(a, res);
+    struct scheme *s = NULL;
+    struct assess_report r;
+    struct js_error e;
+    js_error_clear(&e);
+    if (!st)
+        goto out;
+    if (scheme_from_json(doc, &s, &e)) {
+        http_error_from(res, &e);
+        goto out;
+    }
+    if (assess_run(st, s, &p, &r, &e)) {
+        http_error_from(res, &e);
+        goto out;
+    }
+    json_t *j = assess_report_json(&r, 0);
+    if (j) {
+        json_object_set_new(j, "cases", json_integer(r.cases));
+        json_object_set_new(j, "exclusions", json_integer(r.exclusions));
+        json_object_set_new(j, "preview", json_true());
+    }
+    http_json(res, 200, j);
+    assess_report_release(&r);
+out:
+    scheme_free(s);
+    json_decref(doc);
+}
+
 /* ---- appeals ------------------------------------------------------------------------------ */
 
 static const char *const appeal_fields[] = {"order_id", "order",    "indicators",
@@ -800,6 +841,15 @@ const struct route_doc res_assess_docs[] = {
      "score:string,bonus:object,grades:array,precision:integer,rank:string,evaluation:object,"
      "year:object",
      200},
+    {"POST", "/api/v1/assess/preview", "assessment",
+     "The ranking a scheme document (the body, as PUT /api/v1/assess/schemes/{name} takes it) "
+     "would give for a period (default the current month), without storing it: the scheme "
+     "editor's live preview; a bad formula is refused as on saving",
+     "admin", "period:string,from:string,to:string",
+     "name:string!,title:string,indicators:object,params:object,groups:array,items:array!,"
+     "score:string,bonus:object,grades:array,precision:integer,rank:string,evaluation:object,"
+     "year:object",
+     200},
     {"GET", "/api/v1/assess/appeals", "assessment",
      "Appeals (申诉), newest first; unit users see their own unit's", "any user",
      "unit_id:integer,status:string", NULL, 200},
@@ -838,6 +888,7 @@ int res_assess_register(struct router *r)
         (rc = router_add(r, "GET", "/api/v1/assess/schemes", list_schemes)) ||
         (rc = router_add(r, "GET", "/api/v1/assess/schemes/{name}", get_scheme)) ||
         (rc = router_add(r, "PUT", "/api/v1/assess/schemes/{name}", put_scheme)) ||
+        (rc = router_add(r, "POST", "/api/v1/assess/preview", preview_scheme)) ||
         (rc = router_add(r, "GET", "/api/v1/assess/appeals", list_appeals)) ||
         (rc = router_add(r, "POST", "/api/v1/assess/appeals", file_appeal)) ||
         (rc = router_add(r, "GET", "/api/v1/assess/appeals/{id}", get_appeal)) ||

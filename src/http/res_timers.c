@@ -4,6 +4,7 @@
 #include "compat.h"
 #include "http/res_timers.h"
 #include "core/calendar.h"
+#include "core/notice.h"
 #include "core/outbox.h"
 #include "http/app.h"
 #include "http/res_orders.h"
@@ -20,6 +21,7 @@
 static const char *const no_params[] = {NULL};
 static const char *const calendar_fields[] = {"holidays", "workdays", NULL};
 static const char *const year_fields[] = {"year", "source", "edited", "holidays", "workdays", NULL};
+static const char *const notice_fields[] = {"text", NULL};
 static const char *const outbox_params[] = {"state",  "kind",  "order_id", "cursor",
                                             "before", "limit", NULL};
 static const char *const warning_params[] = {"from",   "to",    "unit_id", "cursor",
@@ -183,6 +185,28 @@ static void put_calendar_year(void *ap, struct http_request *req, struct http_re
     audit_calendar(c, "calendar_update", year);
     http_json(res, 200, year_or_empty(c->engine.cal, year));
 out:
+    json_decref(body);
+}
+
+/* Reads the State Council's notice (body {"text"}) into the year's document without storing it:
+ * the calendar screen shows it, and saves it with PUT /api/v1/calendar/{year}. */
+static void read_notice(void *ap, struct http_request *req, struct http_response *res)
+{
+    struct app_ctx *c = app_current(ap);
+    int year;
+    json_t *body = NULL, *doc = NULL;
+    if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res) || app_query_known(req, no_params, res) ||
+        path_year(req, res, &year) || app_body(req, notice_fields, false, &body, res))
+        return;
+    const json_t *text = json_object_get(body, "text");
+    struct js_error e;
+    js_error_clear(&e);
+    if (!json_is_string(text))
+        http_error(res, -JS_EINVAL, "text", "text 须为通知全文（字符串）");
+    else if (notice_parse(json_string_value(text), year, &doc, &e))
+        http_error_from(res, &e);
+    else
+        http_json(res, 200, doc);
     json_decref(body);
 }
 
@@ -638,6 +662,7 @@ int res_timers_routes(struct router *r)
         (rc = router_add(r, "GET", "/api/v1/calendar/{year}", get_calendar_year)) ||
         (rc = router_add(r, "PUT", "/api/v1/calendar/{year}", put_calendar_year)) ||
         (rc = router_add(r, "DELETE", "/api/v1/calendar/{year}", delete_calendar_year)) ||
+        (rc = router_add(r, "POST", "/api/v1/calendar/{year}/notice", read_notice)) ||
         (rc = router_add(r, "GET", "/api/v1/outbox", list_outbox)) ||
         (rc = router_add(r, "POST", "/api/v1/outbox/{id}/retry", retry_outbox)) ||
         (rc = router_add(r, "GET", "/api/v1/warnings", list_warnings)) ||
@@ -660,6 +685,11 @@ static const struct route_doc timers_docs[] = {
     {"PUT", "/api/v1/calendar/{year}", "calendar",
      "Replace one year (kept over the shipped calendar file)", "admin", NULL,
      "year:integer,source:string,holidays:array!,workdays:array!", 200},
+    {"POST", "/api/v1/calendar/{year}/notice", "calendar",
+     "Read the State Council's holiday notice of the year (its text) into the year's holidays "
+     "and swapped working days, named by festival, without storing them (PUT the year to save); "
+     "dates of other years come back in other_years",
+     "admin", NULL, "text:string!", 200},
     {"DELETE", "/api/v1/calendar/{year}", "calendar",
      "Drop the edits of a year: the shipped calendar file counts again", "admin", NULL, NULL, 200},
     {"GET", "/api/v1/outbox", "notifications",

@@ -230,6 +230,25 @@ describe('items and schemes', () => {
     assert.equal(unitRow(b, org.units.street1.id).items.response, 10);
   });
 
+  test('a scheme document is previewed for a period without being stored (the editor)', async () => {
+    const doc = ok(await call(server, 'GET', '/api/v1/assess/schemes/beijing-2020', { token: org.admin }));
+    const stored = unitRow(ok(await call(server, 'GET', `/api/v1/assess?scheme=beijing-2020&period=${period}`, { token: org.admin })), org.units.street1.id).score;
+    doc.params.w_response = 10;
+    doc.params.w_resolution = 10;
+    doc.params.w_satisfaction = 10;
+    assertError(await call(server, 'POST', `/api/v1/assess/preview?period=${period}`, { token: org.as('supervisor1'), body: doc }), 403, 'forbidden');
+    assertError(await call(server, 'POST', '/api/v1/assess/preview?period=2026-13', { token: org.admin, body: doc }), 422, 'invalid', 'period');
+    assertError(await call(server, 'POST', `/api/v1/assess/preview?period=${period}&scheme=x`, { token: org.admin, body: doc }), 400, 'unknown_field', 'scheme');
+    const bad = structuredClone(doc);
+    bad.items[0].expr = 'w_response × (响应率';
+    assertError(await call(server, 'POST', `/api/v1/assess/preview?period=${period}`, { token: org.admin, body: bad }), 422, 'invalid', 'items[0].expr');
+    const p = ok(await call(server, 'POST', `/api/v1/assess/preview?period=${period}`, { token: org.admin, body: doc }));
+    assert.equal(p.preview, true);
+    assert.equal(unitRow(p, org.units.street1.id).score, 15); // 10×0.5 three times
+    const again = ok(await call(server, 'GET', `/api/v1/assess?scheme=beijing-2020&period=${period}`, { token: org.admin }));
+    assert.equal(unitRow(again, org.units.street1.id).score, stored, 'nothing stored');
+  });
+
   test('the indicator catalogue', async (t) => {
     if (unregistered(t)) return;
     const c = ok(await call(server, 'GET', '/api/v1/assess/indicators', { token: org.as('op-s1') }));

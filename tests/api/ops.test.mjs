@@ -193,6 +193,40 @@ describe('the event stream of changes', () => {
   });
 });
 
+describe('the calendar by year and the State Council notice', () => {
+  const NOTICE = `国务院办公厅关于2028年部分节假日安排的通知
+一、元旦：1月1日（周六）至3日（周一）放假，共3天。
+二、劳动节：5月1日（周一）至5日（周五）放假调休，共5天。4月29日（周六）上班。
+三、国庆节：9月30日（周六）至10月6日（周五）放假调休，共7天。12月31日至2029年1月1日放假。`;
+
+  test('a notice is read into the year without being stored; saving it is a PUT', async () => {
+    const none = ok(await call(server, 'GET', '/api/v1/calendar/2028', { token: org.admin }));
+    assert.equal(none.has_data, false);
+    const doc = ok(await call(server, 'POST', '/api/v1/calendar/2028/notice', { token: org.admin, body: { text: NOTICE } }));
+    assert.deepEqual(doc.workdays, [{ date: '2028-04-29', name: '劳动节调休上班' }]);
+    assert.equal(doc.holidays.length, 3 + 5 + 7 + 1);
+    assert.deepEqual(doc.holidays.slice(0, 1), [{ date: '2028-01-01', name: '元旦' }]);
+    assert.deepEqual(doc.other_years, ['2029-01-01']);
+    assert.equal(ok(await call(server, 'GET', '/api/v1/calendar/2028', { token: org.admin })).has_data, false, 'not stored');
+    delete doc.other_years;
+    const saved = ok(await call(server, 'PUT', '/api/v1/calendar/2028', { token: org.admin, body: doc }));
+    assert.equal(saved.holidays.length, 16);
+    assert.equal(saved.edited, true);
+  });
+
+  test('refusals: the role, another year, no holidays, a weekday swapped, a missing text', async () => {
+    assertError(await call(server, 'POST', '/api/v1/calendar/2028/notice', { token: org.as('supervisor1'), body: { text: NOTICE } }), 403, 'forbidden');
+    const other = assertError(await call(server, 'POST', '/api/v1/calendar/2029/notice', { token: org.admin, body: { text: NOTICE } }), 422, 'invalid', 'text');
+    assert.match(other.message, /2028年的节假日安排通知/);
+    assertError(await call(server, 'POST', '/api/v1/calendar/2028/notice', { token: org.admin, body: { text: '各单位按时上班。' } }), 422, 'invalid', 'text');
+    // 2028-05-08 is a Monday
+    assertError(await call(server, 'POST', '/api/v1/calendar/2028/notice', { token: org.admin, body: { text: '一、劳动节：5月1日至5日放假。5月8日上班。' } }), 422, 'invalid', 'text');
+    assertError(await call(server, 'POST', '/api/v1/calendar/2028/notice', { token: org.admin, body: {} }), 422, 'invalid', 'text');
+    assertError(await call(server, 'POST', '/api/v1/calendar/2028/notice', { token: org.admin, body: { text: 5 } }), 422, 'invalid', 'text');
+    assertError(await call(server, 'POST', '/api/v1/calendar/1900/notice', { token: org.admin, body: { text: NOTICE } }), 404, 'not_found', 'year');
+  });
+});
+
 describe('routing and static files', () => {
   test('unknown API paths answer 404 JSON, wrong methods 405 JSON with Allow', async () => {
     assertError(await call(server, 'GET', '/api/v1/nope', { token: org.admin }), 404, 'not_found');

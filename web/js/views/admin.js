@@ -7,11 +7,13 @@ import { h, mount, modal, table, toast, tabs, confirmBox, loading, chip, errorTe
 import { buildForm, compact } from '../forms.js';
 import { ROLE, UNIT_KIND, REGION_LEVEL, CONTACT_TIER } from '../labels.js';
 import { refs } from './common.js';
+import { calendar } from './admin_calendar.js';
+import { schemes } from './admin_schemes.js';
 import { go, refresh } from '../app.js';
 
 const PAGES = [
   ['units', '单位与联系人'], ['users', '用户与角色'], ['regions', '区域'], ['categories', '分类'],
-  ['catalogue', '职责目录'], ['calendar', '工作日历'], ['policy', '政策与考核方案'], ['synonyms', '同义词'],
+  ['catalogue', '职责目录'], ['calendar', '工作日历'], ['policy', '政策与考核方案'], ['schemes', '考核方案编辑'], ['synonyms', '同义词'],
 ];
 const TIERS = ['leader', 'section', 'operator'];
 const POLICY_LABELS = {
@@ -34,9 +36,9 @@ export async function render(view, ctx, params) {
     h('div.page-head', h('div', h('h1', '系统管理'), h('p.muted', '组织机构、用户、分类、职责目录与政策设置。'))),
     tabs(PAGES.map(([k, l]) => ({ key: k, label: l })), page, (k) => go('admin/' + k)),
     body);
-  const fn = { units, users, regions, categories, catalogue, calendar, policy, synonyms }[page];
+  const fn = { units, users, regions, categories, catalogue, calendar, policy, schemes, synonyms }[page];
   if (!fn) { mount(body, h('div.empty', '没有这个页面')); return; }
-  await fn(body, ctx);
+  await fn(body, params, ctx);
 }
 
 const after = (kind) => { ref.invalidate(kind); refresh(); };
@@ -206,45 +208,6 @@ async function catalogue(body) {
       { label: '依据', get: (x) => x.basis },
       { label: '', get: (x) => h('button.small.danger', { type: 'button', onclick: () => remove(x) }, '删除') },
     ], list));
-}
-
-async function calendar(body) {
-  // Holidays and swapped working days come from the server's calendar when it offers one;
-  // until then working days are Monday to Friday (src/core/calendar.h).
-  const hasApi = api.has('GET', '/calendar');
-  const cal = hasApi ? await api.get('/calendar').catch(() => null) : null;
-  const holidays = new Set(cal?.holidays || []);
-  const workdays = new Set(cal?.workdays || []);
-  const now = new Date(Date.now() + 8 * 3600e3);
-  const months = [0, 1, 2].map((k) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + k, 1)));
-  const pad = (n) => String(n).padStart(2, '0');
-  const isWork = (d, key) => (workdays.has(key) ? true : holidays.has(key) ? false : d.getUTCDay() % 6 !== 0);
-  const toggle = async (key, d) => {
-    if (!hasApi || !api.has('PUT', '/calendar')) return;
-    const weekend = d.getUTCDay() % 6 === 0;
-    if (weekend) { if (workdays.has(key)) workdays.delete(key); else workdays.add(key); } else if (holidays.has(key)) holidays.delete(key); else holidays.add(key);
-    await api.put('/calendar', { holidays: [...holidays].sort(), workdays: [...workdays].sort() });
-    refresh();
-  };
-  const month = (m) => {
-    const y = m.getUTCFullYear(), mo = m.getUTCMonth();
-    const first = (m.getUTCDay() + 6) % 7;
-    const days = new Date(Date.UTC(y, mo + 1, 0)).getUTCDate();
-    const cells = [];
-    for (let i = 0; i < first; i++) cells.push(h('span.day.blank'));
-    for (let d = 1; d <= days; d++) {
-      const dt = new Date(Date.UTC(y, mo, d));
-      const key = `${y}-${pad(mo + 1)}-${pad(d)}`;
-      const work = isWork(dt, key);
-      cells.push(h('button.day' + (work ? '.work' : '.rest') + (holidays.has(key) || workdays.has(key) ? '.special' : ''), { type: 'button', title: key + (work ? ' 工作日' : ' 休息日'), onclick: () => toggle(key, dt) }, String(d)));
-    }
-    return h('div.month', h('h3', `${y}年${mo + 1}月`), h('div.week', ['一', '二', '三', '四', '五', '六', '日'].map((x) => h('span.dow', x))), h('div.days', cells));
-  };
-  mount(body,
-    h('p.hint', hasApi ? '点击日期切换工作日/休息日（节假日与调休）。按工作日计算的时限（如退单时限“1个工作日”、反馈时限“5个工作日”）使用此日历。'
-      : '当前按周一至周五计算工作日；节假日与调休日历由服务器提供后可在此编辑。按工作日计算的时限（退单、反馈）均经此日历。'),
-    h('div.calendar', months.map(month)),
-    h('p.muted.small', h('span.day.work.legend', ' '), ' 工作日  ', h('span.day.rest.legend', ' '), ' 休息日'));
 }
 
 async function policy(body) {
