@@ -61,6 +61,21 @@ int64_t app_now(const struct app *a)
     return jclock_now(a->cfg.clock);
 }
 
+int app_query_time(const struct http_request *req, struct http_response *res, const char *name,
+                   int64_t *out)
+{
+    const char *v = http_query(req, name);
+    *out = 0;
+    if (!v || !v[0])
+        return 0;
+    if (jtime_parse(v, out) == 0)
+        return 0;
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s 须为日期（如2026-11-22）或日期时间", name);
+    http_error(res, -JS_EINVAL, name, msg);
+    return -JS_EINVAL;
+}
+
 uint64_t app_change_seq(void *ap)
 {
     struct app *a = ap;

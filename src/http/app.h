@@ -142,6 +142,10 @@ int app_body(const struct http_request *req, const char *const *allowed, bool al
  * unknown_field naming the first other one and returns -JS_EUNKNOWN_FIELD. */
 int app_query_known(const struct http_request *req, const char *const *allowed,
                     struct http_response *res);
+/* An optional date or date-time query parameter name of req (as jtime_parse reads it) into *out
+ * (0 when absent or empty). Returns 0, or fills res with 422 naming it and returns -JS_EINVAL. */
+int app_query_time(const struct http_request *req, struct http_response *res, const char *name,
+                   int64_t *out);
 /* Reads a positive decimal id (1 .. 2^53) from text; returns 0 or -JS_EINVAL. */
 int app_parse_id(const char *s, int64_t *out);
 /* Reads a string field into a fixed char array: like jf_str, and also -JS_ETOOLONG when the

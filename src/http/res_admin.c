@@ -26,7 +26,8 @@ static const char *const category_fields[] = {"parent_id", "level", "code", "nam
 static const char *const catalogue_fields[] = {"category_id", "region_id", "unit_id", "basis",
                                                NULL};
 static const char *const policy_fields[] = {"preset", "overrides", NULL};
-static const char *const audit_params[] = {"cursor", "after", "limit", NULL};
+static const char *const audit_params[] = {"cursor", "after", "limit", "user_id", "order",
+                                           "action", "from",  "to",    "newest",  NULL};
 
 /* --- shared ------------------------------------------------------------------------------ */
 
@@ -779,25 +780,64 @@ out:
 static void list_audit(void *ap, struct http_request *req, struct http_response *res)
 {
     struct app_ctx *c = app_current(ap);
+    struct audit_query q = {.limit = AUDIT_DEFAULT_LIMIT};
     if (app_require_roles(c, ROLE_BIT(ROLE_AUDITOR) | ROLE_BIT(ROLE_ADMIN), res) ||
-        app_query_known(req, audit_params, res))
+        app_query_known(req, audit_params, res) || app_query_time(req, res, "from", &q.from) ||
+        app_query_time(req, res, "to", &q.to))
         return;
-    int64_t after = 0, limit = AUDIT_DEFAULT_LIMIT;
     /* "cursor" is the next_cursor of the page before; "after" its older name (one release) */
     const char *pname = http_query(req, "cursor") ? "cursor" : "after";
     const char *v = http_query(req, pname);
-    if (v && strcmp(v, "0") != 0 && app_parse_id(v, &after)) {
+    if (v && strcmp(v, "0") != 0 && app_parse_id(v, &q.cursor)) {
         http_error(res, -JS_EINVAL, pname, "'cursor' 须为上一页返回的 next_cursor（审计记录编号）");
         return;
     }
+    int64_t limit = AUDIT_DEFAULT_LIMIT;
     v = http_query(req, "limit");
     if (v && (app_parse_id(v, &limit) || limit > 500)) {
-        http_error(res, -JS_EINVAL, "limit", "'limit' must be between 1 and 500");
+        http_error(res, -JS_EINVAL, "limit", "limit 须为 1 至 500 的整数");
         return;
+    }
+    q.limit = (int)limit;
+    v = http_query(req, "user_id");
+    if (v && app_parse_id(v, &q.user_id)) {
+        http_error(res, -JS_EINVAL, "user_id", "user_id 须为用户编号");
+        return;
+    }
+    v = http_query(req, "newest");
+    if (v && strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+        http_error(res, -JS_EINVAL, "newest", "newest 须为 true 或 false");
+        return;
+    }
+    q.newest_first = v && strcmp(v, "true") == 0;
+    q.action = http_query(req, "action");
+    if (q.action && strlen(q.action) >= sizeof((struct audit_entry *)0)->action) {
+        http_error(res, -JS_EINVAL, "action", "没有这种审计操作");
+        return;
+    }
+    /* the order by its number (what people know) or its id */
+    v = http_query(req, "order");
+    if (v && v[0]) {
+        struct order o;
+        memset(&o, 0, sizeof o);
+        int rc = c->store->ops->order_get_by_number(c->store, v, &o);
+        if (rc == 0)
+            q.order_id = o.id;
+        else if (rc == -JS_ENOTFOUND && strlen(v) < 13 && app_parse_id(v, &q.order_id) == 0)
+            rc = 0; /* shorter than any order number (day + sequence): an id */
+        order_release(&o);
+        if (rc == -JS_ENOTFOUND) {
+            http_error(res, -JS_ENOTFOUND, "order", "没有这个工单编号");
+            return;
+        }
+        if (rc) {
+            app_store_error(res, rc, "order", "工单");
+            return;
+        }
     }
     struct audit_entry *list = NULL;
     int n = 0;
-    int rc = c->store->ops->audit_list(c->store, after, (int)limit, &list, &n);
+    int rc = c->store->ops->audit_query(c->store, &q, &list, &n);
     if (rc) {
         app_store_error(res, rc, "", "audit trail");
         return;
@@ -807,14 +847,15 @@ static void list_audit(void *ap, struct http_request *req, struct http_response 
         const struct audit_entry *x = &list[i];
         json_array_append_new(
             items,
-            json_pack("{sI so so so ss ss}", "id", (json_int_t)x->id, "at", app_time_json(x->at),
+            json_pack("{sI so so so so ss ss}", "id", (json_int_t)x->id, "at", app_time_json(x->at),
                       "user_id", x->user_id ? json_integer(x->user_id) : json_null(), "order_id",
-                      x->order_id ? json_integer(x->order_id) : json_null(), "action", x->action,
-                      "detail", x->detail));
+                      x->order_id ? json_integer(x->order_id) : json_null(), "order_number",
+                      x->order_number[0] ? json_string(x->order_number) : json_null(), "action",
+                      x->action, "detail", x->detail));
     }
-    json_t *next = (n == limit && n > 0) ? json_integer(list[n - 1].id) : json_null();
+    json_t *next = (n == q.limit && n > 0) ? json_integer(list[n - 1].id) : json_null();
     json_t *cursor =
-        (n == limit && n > 0) ? json_sprintf("%lld", (long long)list[n - 1].id) : json_null();
+        (n == q.limit && n > 0) ? json_sprintf("%lld", (long long)list[n - 1].id) : json_null();
     free(list);
     http_json(res, 200,
               json_pack("{so so so}", "items", items, "next_cursor", cursor, "next_after", next));

@@ -51,20 +51,6 @@ static int query_int(const struct http_request *req, struct http_response *res, 
     return -JS_EINVAL;
 }
 
-static int query_time(const struct http_request *req, struct http_response *res, const char *name,
-                      int64_t *out)
-{
-    const char *v = http_query(req, name);
-    if (!v || !v[0])
-        return 0;
-    if (jtime_parse(v, out) == 0)
-        return 0;
-    char msg[96];
-    snprintf(msg, sizeof msg, "%s 须为日期（如2026-11-22）或日期时间", name);
-    http_error(res, -JS_EINVAL, name, msg);
-    return -JS_EINVAL;
-}
-
 static struct hotspot_actor actor_of(const struct app_ctx *c)
 {
     struct hotspot_actor a = {
@@ -330,8 +316,8 @@ static void list_warnings(void *ap, struct http_request *req, struct http_respon
     struct hotspot_warning_query q = {.state = -1, .role = -1, .limit = 50};
     int64_t limit = 50;
     if (app_require_roles(c, ROLES_PLATFORM | ROLES_UNIT, res) ||
-        app_query_known(req, list_params, res) || query_time(req, res, "from", &q.from) ||
-        query_time(req, res, "to", &q.to) ||
+        app_query_known(req, list_params, res) || app_query_time(req, res, "from", &q.from) ||
+        app_query_time(req, res, "to", &q.to) ||
         query_int(req, res, "topic_id", INT64_MAX / 2, &q.topic_id) ||
         query_int(req, res, "before", INT64_MAX / 2, &q.before_id) ||
         query_int(req, res, "cursor", INT64_MAX / 2, &q.before_id) ||

@@ -230,9 +230,14 @@ static const struct route_doc docs[] = {
     {"PUT", "/api/v1/policy", "policy", "Choose the preset and overrides", "admin", NULL,
      "preset:string!,overrides:object", 200},
     {"GET", "/api/v1/audit", "audit",
-     "The audit trail (logins, unmasked reads, administration), oldest first, paged by cursor "
-     "('after' is the older name of 'cursor')",
-     "auditor, admin", "cursor:string,after:integer,limit:integer", NULL, 200},
+     "The audit trail (logins, unmasked reads, administration), oldest first (newest=true: "
+     "newest first), paged by cursor ('after' is the older name of 'cursor'); filtered by user, "
+     "order (its number or id), action and time (from <= at < to); each entry with its order's "
+     "number",
+     "auditor, admin",
+     "cursor:string,after:integer,limit:integer,user_id:integer,order:string,action:string,"
+     "from:string,to:string,newest:boolean",
+     NULL, 200},
 };
 
 static const struct route_doc *find_in(const struct route_doc *table, int n, const char *method,

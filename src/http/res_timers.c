@@ -80,20 +80,6 @@ static json_t *next_cursor(bool more, int64_t last)
     return more ? json_sprintf("%lld", (long long)last) : json_null();
 }
 
-/* An optional date-time query parameter (ISO, as jtime_parse reads). */
-static int query_time(const struct http_request *req, struct http_response *res, const char *name,
-                      int64_t *out)
-{
-    const char *v = http_query(req, name);
-    *out = 0;
-    if (!v || !v[0])
-        return 0;
-    if (jtime_parse(v, out) == 0)
-        return 0;
-    http_error(res, -JS_EINVAL, name, "must be a date YYYY-MM-DD or an ISO date-time");
-    return -JS_EINVAL;
-}
-
 static int query_limit(const struct http_request *req, struct http_response *res, int *out)
 {
     int64_t v;
@@ -581,8 +567,8 @@ static void list_warnings(void *ap, struct http_request *req, struct http_respon
     struct app_ctx *c = app_current(ap);
     struct timers_event_query q = {.action = ACT_WARN};
     if (app_require_roles(c, ROLES_PLATFORM | ROLES_UNIT, res) ||
-        app_query_known(req, warning_params, res) || query_time(req, res, "from", &q.from) ||
-        query_time(req, res, "to", &q.to) || query_id(req, res, "unit_id", &q.unit_id) ||
+        app_query_known(req, warning_params, res) || app_query_time(req, res, "from", &q.from) ||
+        app_query_time(req, res, "to", &q.to) || query_id(req, res, "unit_id", &q.unit_id) ||
         query_cursor(req, res, &q.before_id) || query_limit(req, res, &q.limit))
         return;
     if (app_is_unit_role(c->who.role))
@@ -623,7 +609,7 @@ static void list_special_reports(void *ap, struct http_request *req, struct http
     struct app_ctx *c = app_current(ap);
     struct timers_event_query q = {.action = ACT_SPECIAL_REPORT};
     if (app_require_roles(c, ROLES_PLATFORM, res) || app_query_known(req, report_params, res) ||
-        query_time(req, res, "from", &q.from) || query_time(req, res, "to", &q.to) ||
+        app_query_time(req, res, "from", &q.from) || app_query_time(req, res, "to", &q.to) ||
         query_limit(req, res, &q.limit))
         return;
     struct event_list l;

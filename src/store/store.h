@@ -108,6 +108,18 @@ struct audit_entry {
     int64_t id, at, user_id, order_id;
     char action[32];
     char detail[512];
+    char order_number[24]; /* the order's number when order_id is set (audit_query only) */
+};
+
+/* What audit_query takes: a page of entries after the cursor (an entry's id; 0: from the first,
+ * or with newest_first from the last), kept by every filter given. */
+struct audit_query {
+    int64_t cursor;
+    int limit; /* 1 to 10,000 */
+    bool newest_first;
+    int64_t user_id, order_id; /* 0: any */
+    const char *action;        /* NULL or "": any */
+    int64_t from, to;          /* from <= at < to; 0: open */
 };
 
 /* An uploaded attachment (recording, photo, document). */
@@ -356,6 +368,10 @@ struct store_ops {
     int (*audit_append)(struct store *s, struct audit_entry *a);
     int (*audit_list)(struct store *s, int64_t after_id, int limit, struct audit_entry **out,
                       int *n);
+    /* the entries q takes, with their orders' numbers, into *out (free()), *n of them;
+     * -JS_EINVAL for a limit out of range */
+    int (*audit_query)(struct store *s, const struct audit_query *q, struct audit_entry **out,
+                       int *n);
 
     /* idempotency: a stored response for (user, key) */
     int (*idem_get)(struct store *s, int64_t user_id, const char *key, char **req_hash, int *status,

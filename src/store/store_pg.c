@@ -2867,6 +2867,82 @@ static int pg_audit_list(struct store *s, int64_t after_id, int limit, struct au
     return 0;
 }
 
+static int pg_audit_query(struct store *s, const struct audit_query *aq, struct audit_entry **out,
+                          int *n)
+{
+    struct pp a = {.n = 0};
+    struct buf sql;
+    PGresult *r = NULL;
+    struct audit_entry *v = NULL;
+    int rc = 0;
+    *out = NULL;
+    *n = 0;
+    if (aq->limit < 1 || aq->limit > 10000)
+        return -JS_EINVAL;
+    buf_init(&sql, 0);
+    rc |= buf_puts(&sql, "SELECT a.id, a.at, a.user_id, a.order_id, a.action, a.detail,"
+                         " coalesce(o.number, '') FROM audit a"
+                         " LEFT JOIN orders o ON o.id = a.order_id WHERE TRUE");
+    if (aq->cursor) {
+        p_int(&a, aq->cursor);
+        rc |= buf_printf(&sql, aq->newest_first ? " AND a.id < $%d" : " AND a.id > $%d", a.n);
+    }
+    if (aq->user_id) {
+        p_int(&a, aq->user_id);
+        rc |= buf_printf(&sql, " AND a.user_id = $%d", a.n);
+    }
+    if (aq->order_id) {
+        p_int(&a, aq->order_id);
+        rc |= buf_printf(&sql, " AND a.order_id = $%d", a.n);
+    }
+    if (aq->action && aq->action[0]) {
+        p_text(&a, aq->action);
+        rc |= buf_printf(&sql, " AND a.action = $%d", a.n);
+    }
+    if (aq->from) {
+        p_int(&a, aq->from);
+        rc |= buf_printf(&sql, " AND a.at >= $%d", a.n);
+    }
+    if (aq->to) {
+        p_int(&a, aq->to);
+        rc |= buf_printf(&sql, " AND a.at < $%d", a.n);
+    }
+    p_int(&a, aq->limit);
+    rc |= buf_printf(
+        &sql, aq->newest_first ? " ORDER BY a.id DESC LIMIT $%d" : " ORDER BY a.id LIMIT $%d", a.n);
+    if (rc) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
+    if ((rc = px(pg_of(s), sql.data, &a, &r, NULL)))
+        goto out;
+    v = malloc((size_t)aq->limit * sizeof *v);
+    if (!v) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < PQntuples(r) && *n < aq->limit; i++) {
+        struct audit_entry *e = &v[(*n)++];
+        memset(e, 0, sizeof *e);
+        e->id = val_int(r, i, 0);
+        e->at = val_int(r, i, 1);
+        e->user_id = val_int(r, i, 2);
+        e->order_id = val_int(r, i, 3);
+        val_copy(r, i, 4, e->action, sizeof e->action);
+        val_copy(r, i, 5, e->detail, sizeof e->detail);
+        val_copy(r, i, 6, e->order_number, sizeof e->order_number);
+    }
+    *out = v;
+    v = NULL;
+out:
+    PQclear(r);
+    free(v);
+    buf_release(&sql);
+    if (rc)
+        *n = 0;
+    return rc;
+}
+
 static int pg_idem_get(struct store *s, int64_t user_id, const char *key, char **req_hash,
                        int *status, char **body)
 {
@@ -3281,6 +3357,7 @@ static const struct store_ops pg_ops = {
     .login_failure_each = pg_login_failure_each,
     .audit_append = pg_audit_append,
     .audit_list = pg_audit_list,
+    .audit_query = pg_audit_query,
     .idem_get = pg_idem_get,
     .idem_put = pg_idem_put,
     .outbox_put = pg_outbox_put,

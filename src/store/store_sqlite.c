@@ -3164,6 +3164,75 @@ out:
     return rc;
 }
 
+static int sq_audit_query(struct store *s, const struct audit_query *aq, struct audit_entry **out,
+                          int *n)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st = NULL;
+    struct audit_entry *v = NULL;
+    struct buf sql;
+    int step, rc = 0;
+    *out = NULL;
+    *n = 0;
+    if (aq->limit < 1 || aq->limit > 10000)
+        return -JS_EINVAL;
+    buf_init(&sql, 0);
+    /* only the filters given are in the text (each variant is one cached statement), so that
+     * the indexes on user_id and order_id serve them */
+    rc |= buf_puts(&sql, "SELECT a.id, a.at, a.user_id, a.order_id, a.action, a.detail,"
+                         " coalesce(o.number, '') FROM audit a"
+                         " LEFT JOIN orders o ON o.id = a.order_id WHERE TRUE");
+    if (aq->cursor)
+        rc |= buf_puts(&sql, aq->newest_first ? " AND a.id < ?1" : " AND a.id > ?1");
+    if (aq->user_id)
+        rc |= buf_puts(&sql, " AND a.user_id = ?2");
+    if (aq->order_id)
+        rc |= buf_puts(&sql, " AND a.order_id = ?3");
+    if (aq->action && aq->action[0])
+        rc |= buf_puts(&sql, " AND a.action = ?4");
+    if (aq->from)
+        rc |= buf_puts(&sql, " AND a.at >= ?5");
+    if (aq->to)
+        rc |= buf_puts(&sql, " AND a.at < ?6");
+    rc |= buf_puts(&sql,
+                   aq->newest_first ? " ORDER BY a.id DESC LIMIT ?7" : " ORDER BY a.id LIMIT ?7");
+    if (rc) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
+    v = malloc((size_t)aq->limit * sizeof *v);
+    if (!v) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
+    if ((rc = stmt_get(q, sql.data, &st)))
+        goto out;
+    sqlite3_bind_int64(st, 1, aq->cursor);
+    sqlite3_bind_int64(st, 2, aq->user_id);
+    sqlite3_bind_int64(st, 3, aq->order_id);
+    sqlite3_bind_text(st, 4, aq->action ? aq->action : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, aq->from);
+    sqlite3_bind_int64(st, 6, aq->to);
+    sqlite3_bind_int(st, 7, aq->limit);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < aq->limit) {
+        audit_read(st, &v[*n]);
+        sqlite_col_copy(st, 6, v[*n].order_number, sizeof v[*n].order_number);
+        (*n)++;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = sqlite_fail(q->db, step);
+    stmt_put(q, st);
+out:
+    buf_release(&sql);
+    if (rc) {
+        free(v);
+        *n = 0;
+    } else {
+        *out = v;
+    }
+    return rc;
+}
+
 static int sq_idem_get(struct store *s, int64_t user_id, const char *key, char **req_hash,
                        int *status, char **body)
 {
@@ -3285,6 +3354,7 @@ static const struct store_ops sqlite_ops = {
     .text_warm = store_text_warm,
     .audit_append = sq_audit_append,
     .audit_list = sq_audit_list,
+    .audit_query = sq_audit_query,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
     .outbox_put = sqlite_outbox_put, /* sqlite_timers.c */

@@ -165,4 +165,29 @@ describe('the audit trail', () => {
     const old = ok(await call(server, 'GET', `/api/v1/audit?after=${page.next_after}&limit=2`, { token: t }));
     assert.deepEqual(old.items, next.items);
   });
+
+  test('filters: order by number, user, action, time; newest first; the order number comes along', async () => {
+    const t = org.as('auditor1');
+    const o = await dispatched(server, org, { unit: 'street1' });
+    ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as('dispatcher1') }));
+    ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as('supervisor1') }));
+    const byOrder = ok(await call(server, 'GET', `/api/v1/audit?order=${o.number}`, { token: t })).items;
+    assert.ok(byOrder.length >= 2 && byOrder.every((e) => e.order_id === o.id && e.order_number === o.number));
+    const byId = ok(await call(server, 'GET', `/api/v1/audit?order=${o.id}`, { token: t })).items;
+    assert.deepEqual(byId, byOrder, 'the order by its id as well');
+    const mine = ok(await call(server, 'GET', `/api/v1/audit?order=${o.number}&user_id=${org.users.supervisor1.id}&action=read_citizen`, { token: t })).items;
+    assert.equal(mine.length, 1);
+    const newest = ok(await call(server, 'GET', '/api/v1/audit?newest=true&limit=3', { token: t })).items;
+    assert.ok(newest[0].id > newest[1].id && newest[1].id > newest[2].id);
+    const later = ok(await call(server, 'GET', `/api/v1/audit?newest=true&limit=3&cursor=${newest[2].id}`, { token: t })).items;
+    assert.ok(later[0].id < newest[2].id);
+    const at = Date.parse(byOrder[0].at);
+    const win = ok(await call(server, 'GET', `/api/v1/audit?from=${encodeURIComponent(new Date(at).toISOString())}&to=${encodeURIComponent(new Date(at + 1000).toISOString())}&order=${o.number}`, { token: t })).items;
+    assert.ok(win.length >= 1 && win.every((e) => Date.parse(e.at) >= at && Date.parse(e.at) < at + 1000));
+    assertError(await call(server, 'GET', '/api/v1/audit?order=2099010199999', { token: t }), 404, 'not_found', 'order');
+    assertError(await call(server, 'GET', '/api/v1/audit?user_id=x', { token: t }), 422, 'invalid', 'user_id');
+    assertError(await call(server, 'GET', '/api/v1/audit?from=yesterday', { token: t }), 422, 'invalid', 'from');
+    assertError(await call(server, 'GET', '/api/v1/audit?newest=1', { token: t }), 422, 'invalid', 'newest');
+    assertError(await call(server, 'GET', '/api/v1/audit?order=x', { token: org.as('dispatcher1') }), 403, 'forbidden');
+  });
 });

@@ -99,3 +99,33 @@ test('the scheme editor previews the ranking as formulas change, shows a bad for
   assert.deepEqual(d.errors.filter((e) => !/status of 422/.test(e)), []);
   await d.close();
 });
+
+test('the category tree opens folded and its search finds any depth under the parents', async () => {
+  const d = await newPage(b, server);
+  await login(d, 'admin');
+  const token = await apiToken(server, 'admin');
+  const all = (await api(server, 'GET', '/categories', { token })).json.items;
+  assert.ok(all.length > 100, `the demo's category tree: ${all.length}`);
+  await d.goto(`${server.url}/#/admin/categories`);
+  await settled(d);
+  await d.waitForSelector('#tree-filter');
+  const top = all.filter((c) => !c.parent_id).length;
+  assert.equal(await d.$$eval('.view tbody tr', (r) => r.length), top, 'first level only');
+  // a deep match, with its parents
+  const deep = all.find((c) => c.parent_id && all.find((p) => p.id === c.parent_id)?.parent_id);
+  assert.ok(deep, 'a third-level category');
+  await d.fill('#tree-filter', deep.name);
+  await d.waitForFunction((n) => [...document.querySelectorAll('.view tbody tr')].some((r) => r.textContent.includes(n)), deep.name);
+  const names = await d.$$eval('.view tbody tr td:first-child', (c) => c.map((x) => x.textContent.replace(/[▸▾└\s]/g, '')));
+  const parent = all.find((p) => p.id === deep.parent_id);
+  assert.ok(names.includes(parent.name), 'the parent is shown');
+  assert.ok(names.includes(all.find((p) => p.id === parent.parent_id).name), 'and its parent');
+  assert.match(await d.textContent('#tree-count'), /找到 \d+ 项/);
+  assert.equal(await d.$$eval('.view tbody mark', (m) => m.length) >= 1, true, 'the match is marked');
+  // unfolding by hand
+  await d.fill('#tree-filter', '');
+  await d.click('.view tbody tr:first-child .tree-toggle');
+  assert.ok(await d.$$eval('.view tbody tr', (r) => r.length) > top);
+  assert.deepEqual(d.errors, []);
+  await d.close();
+});

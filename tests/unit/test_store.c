@@ -1320,6 +1320,59 @@ static void test_audit(void **state)
     store_close(s);
 }
 
+/* audit_query: newest first or oldest first by cursor, each filter alone and together, the
+ * order's number joined in. */
+static void test_audit_query(void **state)
+{
+    struct store *s = *state;
+    struct order o;
+    fill_order(&o, 7);
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    /* 12 entries: users 1..3 in turn, the order on every other one, two kinds */
+    for (int i = 0; i < 12; i++) {
+        struct audit_entry a = {
+            .at = T0 + 60 * i, .user_id = 1 + i % 3, .order_id = i % 2 ? 0 : o.id};
+        snprintf(a.action, sizeof a.action, "%s", i % 4 == 0 ? "login" : "read_citizen");
+        snprintf(a.detail, sizeof a.detail, "第%d条", i);
+        assert_int_equal(s->ops->audit_append(s, &a), 0);
+    }
+    struct audit_entry *v = NULL;
+    int n = 0;
+    struct audit_query q = {.limit = 5, .newest_first = true};
+    assert_int_equal(s->ops->audit_query(s, &q, &v, &n), 0);
+    assert_int_equal(n, 5);
+    assert_string_equal(v[0].detail, "第11条");
+    assert_string_equal(v[1].order_number, o.number);
+    assert_string_equal(v[0].order_number, "");
+    q.cursor = v[4].id; /* the next page, still newest first */
+    free(v);
+    assert_int_equal(s->ops->audit_query(s, &q, &v, &n), 0);
+    assert_int_equal(n, 5);
+    assert_string_equal(v[0].detail, "第6条");
+    free(v);
+    /* filters: user 2 with the order → i in {4, 10}; oldest first */
+    q = (struct audit_query){.limit = 100, .user_id = 2, .order_id = o.id};
+    assert_int_equal(s->ops->audit_query(s, &q, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].detail, "第4条");
+    assert_string_equal(v[1].detail, "第10条");
+    free(v);
+    /* kind login in [T0 + 60 s, T0 + 600 s) → i in {4, 8} */
+    q = (struct audit_query){.limit = 100, .action = "login", .from = T0 + 60, .to = T0 + 600};
+    assert_int_equal(s->ops->audit_query(s, &q, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].detail, "第4条");
+    assert_string_equal(v[1].detail, "第8条");
+    free(v);
+    q = (struct audit_query){.limit = 100, .action = "nothing"};
+    assert_int_equal(s->ops->audit_query(s, &q, &v, &n), 0);
+    assert_int_equal(n, 0);
+    free(v);
+    q.limit = 0;
+    assert_int_equal(s->ops->audit_query(s, &q, &v, &n), -JS_EINVAL);
+    order_release(&o);
+}
+
 static void test_idempotency(void **state)
 {
     struct store *s = *state;
@@ -2293,6 +2346,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_settings_and_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
         cmocka_unit_test(test_audit),
+        cmocka_unit_test_setup_teardown(test_audit_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
         cmocka_unit_test(test_transactions),
         cmocka_unit_test_setup_teardown(test_files_and_blobs, setup, teardown),

@@ -159,13 +159,50 @@ async function treeAdmin(body, { kind, path, title, levelField }) {
     if (done) { toast('已保存'); after(kind); }
   };
   const rows = treeRows(items);
-  mount(body,
-    h('div.toolbar', h('button.primary', { type: 'button', onclick: () => edit(null) }, `新增${title}`), h('span.muted', `共 ${items.length} 项`)),
-    table([
-      { label: '名称', get: (x) => h('span', { style: { paddingLeft: `${x.depth * 1.5}em` } }, x.depth ? '└ ' : '', x.name) },
+  // A long tree (a city's 650 categories) opens folded to its first level; the search box finds
+  // names and codes at any depth and shows each match under its parents.
+  const byId = new Map(items.map((x) => [Number(x.id), x]));
+  const parentOf = (x) => (x.parent_id && byId.has(Number(x.parent_id)) ? byId.get(Number(x.parent_id)) : null);
+  const hasKids = new Set(items.map((x) => Number(x.parent_id)).filter(Boolean));
+  const open = new Set();
+  const filterIn = h('input', { type: 'search', id: 'tree-filter', placeholder: `按名称或编码查找${title}` });
+  const count = h('span.muted', { id: 'tree-count' });
+  const list = h('div');
+  const draw = () => {
+    const q = filterIn.value.trim();
+    let shown;
+    if (q) {
+      const keep = new Set();
+      for (const x of items) {
+        if (!(String(x.name).includes(q) || String(x.code).startsWith(q))) continue;
+        for (let p = x; p && !keep.has(Number(p.id)); p = parentOf(p)) keep.add(Number(p.id));
+      }
+      shown = rows.filter((x) => keep.has(Number(x.id)));
+      const hits = items.filter((x) => String(x.name).includes(q) || String(x.code).startsWith(q)).length;
+      count.textContent = `找到 ${hits} 项（共 ${items.length} 项）`;
+    } else {
+      shown = rows.filter((x) => { for (let p = parentOf(x); p; p = parentOf(p)) if (!open.has(Number(p.id))) return false; return true; });
+      count.textContent = `共 ${items.length} 项`;
+    }
+    const mark = (name) => {
+      const i = q ? String(name).indexOf(q) : -1;
+      return i < 0 ? name : [name.slice(0, i), h('mark', q), name.slice(i + q.length)];
+    };
+    mount(list, table([
+      { label: '名称', get: (x) => h('span', { style: { paddingLeft: `${x.depth * 1.5}em` } },
+        !q && hasKids.has(Number(x.id)) ? h('button.link.tree-toggle', { type: 'button', 'aria-expanded': open.has(Number(x.id)) ? 'true' : 'false', title: open.has(Number(x.id)) ? '收起' : '展开', onclick: () => { if (open.has(Number(x.id))) open.delete(Number(x.id)); else open.add(Number(x.id)); draw(); } }, open.has(Number(x.id)) ? '▾ ' : '▸ ') : (x.depth ? '└ ' : ''),
+        mark(x.name)) },
       { label: '编码', get: (x) => h('span.mono', x.code) },
       { label: '层级', get: (x) => x.level_label || REGION_LEVEL[x.level] || `${x.level}级` },
-    ], rows, { onRow: (x) => edit(items.find((i) => i.id === x.id)) }));
+    ], shown, { onRow: (x) => edit(items.find((i) => i.id === x.id)), empty: `没有名称或编码含“${q}”的${title}` }));
+  };
+  filterIn.addEventListener('input', draw);
+  mount(body,
+    h('div.toolbar', h('button.primary', { type: 'button', onclick: () => edit(null) }, `新增${title}`), filterIn, count,
+      h('button.link', { type: 'button', onclick: () => { for (const id of hasKids) open.add(id); draw(); } }, '全部展开'),
+      h('button.link', { type: 'button', onclick: () => { open.clear(); draw(); } }, '全部收起')),
+    list);
+  draw();
 }
 
 const regions = (body) => treeAdmin(body, {
