@@ -1681,8 +1681,10 @@ no_extension:
             return 0;
         }
         wait_for(d, rnd_hours(d, 24, 24 * 7), true);
-        if ((rc = act(d, chance(d, 0.5) ? &lu->op : &d->dispatcher[1], ACT_HANG_LIFT, f->id,
-                      arg_s("note", "问题已整改完成，予以销账"), NULL)))
+        json_t *lift = arg_s("result", "问题已整改完成");
+        put_s(lift, "note", "予以销账");
+        if ((rc = act(d, chance(d, 0.5) ? &lu->op : &d->dispatcher[1], ACT_HANG_LIFT, f->id, lift,
+                      NULL)))
             return rc;
     }
     return 0;

@@ -190,11 +190,13 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
     [ACT_HANG_REQUEST] =
         FIELDS(STR("scope", "挂账范围", JS_MAX_NOTE, REQ, .example = "老旧小区改造"),
                STR("plan", "解决计划", JS_MAX_NOTE, REQ, .example = "纳入明年计划"),
-               TIME("expected", "预计解决时间", .example = "2030-06-30T18:00:00+08:00")),
+               TIME("expected", "计划解决时间（须晚于现在）", REQ,
+                    .example = "2030-06-30T18:00:00+08:00")),
     [ACT_HANG_DECIDE] = FIELDS(BOOL("approve", "同意", REQ, .example = "true"), REASON()),
     [ACT_HANG_PROGRESS] =
         FIELDS(STR("progress", "进展", JS_MAX_NOTE, REQ, .example = "已完成立项")),
-    [ACT_HANG_LIFT] = FIELDS(NOTE),
+    [ACT_HANG_LIFT] = FIELDS(
+        STR("result", "销账结果（问题解决情况）", JS_MAX_NOTE, REQ, .example = "改造完成"), NOTE),
     [ACT_REPLY] = FIELDS(
         STR("result", "办理结果", JS_MAX_TEXT, REQ, .example = "已责令工地夜间停工"),
         ENUM("closure", "办结类型", js_closure_names, REQ, .example = "resolved"),
@@ -1066,6 +1068,8 @@ static int act_intake(struct dctx *c)
     next.lon = in.lon;
     next.enterprise = in.enterprise;
     next.about_unit_id = in.about_unit_id;
+    if (!present(c->in, "tier") && c->p->tier_rules.n > 0) /* it follows urgency and type (004) */
+        next.tier = deadline_tier(c->p, &next);
     next.created_at = c->env->now;
     next.status = ST_RECEIVED;
     if ((rc = set_strs(c, &next, &in)) || (rc = add_attachments(c, &next, in.attachments))) {
@@ -1123,6 +1127,8 @@ static int act_file(struct dctx *c)
         next.about_unit_id = about;
     next.level = level;
     next.tier = tier;
+    if (present(c->in, "level") && !present(c->in, "tier") && c->p->tier_rules.n > 0)
+        next.tier = deadline_tier(c->p, &next);
     next.filed_at = c->env->now;
     next.status = ST_FILED;
     return emit_main(c, &next);
@@ -1785,9 +1791,11 @@ static int act_hang_request(struct dctx *c)
                        c->o->hang == 1 ? "申请" : "获准");
     TRY(in_str(c, "scope", true, JS_MAX_NOTE, &scope));
     TRY(in_str(c, "plan", true, JS_MAX_NOTE, &plan));
-    TRY(in_time(c, "expected", false, &expected));
+    /* the plan's expected date is kept on the order: reminders before it, supervision after it */
+    TRY(in_future(c, "expected", true, &expected));
     TRY(begin(c, c->o, &next));
     next.hang = 1;
+    next.hang_expected = expected;
     return emit_main(c, &next);
 }
 
@@ -1804,6 +1812,8 @@ static int act_hang_decide(struct dctx *c)
     TRY(begin(c, c->o, &next));
     next.hang = approve ? 2 : 0;
     next.hang_since = approve ? c->env->now : 0; /* the deadline is suspended from now (004) */
+    if (!approve)
+        next.hang_expected = 0; /* no plan is in force */
     return emit_main(c, &next);
 }
 
@@ -1824,13 +1834,15 @@ static int act_hang_progress(struct dctx *c)
     return emit_record(c);
 }
 
+/* 销账 (004): lifting names its result, how the problem was solved. */
 static int act_hang_lift(struct dctx *c)
 {
-    const char *note;
+    const char *note, *result;
     struct order next;
     TRY(need_hang_active(c));
     if (is_unit_role(c->who->role))
         TRY(need_lead_type(c));
+    TRY(in_str(c, "result", true, JS_MAX_NOTE, &result));
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
     TRY(begin(c, c->o, &next));
     next.hang = 3;

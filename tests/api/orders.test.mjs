@@ -121,10 +121,10 @@ describe('every action through its route', () => {
     const extended = await get(org.as('dispatcher1'), o.id);
     assert.equal(Date.parse(extended.deadline), Date.parse(until));
     assert.equal(extended.extensions, 1);
-    await must(o, 'op-s1', 'hang_request', { scope: '工地整改', plan: '分阶段整改' });
+    await must(o, 'op-s1', 'hang_request', { scope: '工地整改', plan: '分阶段整改', expected: '2030-06-30T18:00:00+08:00' });
     await must(o, 'supervisor1', 'hang_decide', { approve: true });
     await must(o, 'op-s1', 'hang_progress', { progress: '已完成第一阶段' });
-    await must(o, 'op-s1', 'hang_lift', { note: '整改完成' });
+    await must(o, 'op-s1', 'hang_lift', { result: '整改完成', note: '予以销账' });
     await must(o, 'op-s1', 'reply', { result: '已责令夜间停工', closure: 'resolved', responsible: '冯操作' });
     assert.equal(o.status, 'replied');
     await must(o, 'reviewer1', 'review', { pass: false, reason: '未附整改照片', not_closed_reason: 'unhandled' });

@@ -1151,27 +1151,40 @@ static void test_hanging_account(void **state)
     int64_t id = handling(101);
     no(JS_ESTATE, "", &DISP, ACT_HANG_DECIDE, id, "{'approve':true}");
     no(JS_EMISSING, "plan", U(101), ACT_HANG_REQUEST, id, "{'scope':'老旧小区管线'}");
+    /* 004 挂账: the plan names its expected date, in the future */
+    no(JS_EMISSING, "expected", U(101), ACT_HANG_REQUEST, id,
+       "{'scope':'老旧小区管线改造','plan':'列入明年计划'}");
+    no(JS_EINVAL, "expected", U(101), ACT_HANG_REQUEST, id,
+       "{'scope':'老旧小区管线改造','plan':'列入明年计划','expected':'2026-11-01'}");
     ok(U(101), ACT_HANG_REQUEST, id,
        "{'scope':'老旧小区管线改造','plan':'列入明年计划','expected':'2027-06-30'}");
     assert_int_equal(O(id)->hang, 1);
-    no(JS_ESTATE, "", U(101), ACT_HANG_REQUEST, id, "{'scope':'a','plan':'b'}");
+    assert_int_equal(O(id)->hang_expected, T("2027-06-30T00:00:00+08:00")); /* kept */
+    no(JS_ESTATE, "", U(101), ACT_HANG_REQUEST, id,
+       "{'scope':'a','plan':'b','expected':'2027-01-31'}");
     no(JS_ESTATE, "", U(101), ACT_HANG_PROGRESS, id, "{'progress':'x'}");
-    no(JS_ESTATE, "", &DISP, ACT_HANG_LIFT, id, "{}");
+    no(JS_ESTATE, "", &DISP, ACT_HANG_LIFT, id, "{'result':'x'}");
     ok(&SUPERVISOR, ACT_HANG_DECIDE, id, "{'approve':true,'reason':'确需长期解决'}");
     assert_int_equal(O(id)->hang, 2);
+    assert_int_equal(O(id)->hang_expected, T("2027-06-30T00:00:00+08:00"));
     int64_t version = O(id)->version;
     ok(U(101), ACT_HANG_PROGRESS, id, "{'progress':'已完成设计'}");
     assert_int_equal(O(id)->version, version + 1);
     assert_int_equal(json_object_size(json_object_get(last.v[0].payload, "set")), 0);
     no(JS_EMISSING, "progress", U(101), ACT_HANG_PROGRESS, id, "{}");
-    ok(&DISP, ACT_HANG_LIFT, id, "{'note':'改造完成'}");
+    /* lifting (销账) names its result */
+    no(JS_EMISSING, "result", &DISP, ACT_HANG_LIFT, id, "{'note':'改造完成'}");
+    ok(&DISP, ACT_HANG_LIFT, id, "{'result':'管线改造完成，问题解决','note':'改造完成'}");
     assert_int_equal(O(id)->hang, 3);
-    ok(U(101), ACT_HANG_REQUEST, id, "{'scope':'a','plan':'b'}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "result")),
+                        "管线改造完成，问题解决");
+    ok(U(101), ACT_HANG_REQUEST, id, "{'scope':'a','plan':'b','expected':'2027-01-31'}");
     ok(&DISP, ACT_HANG_DECIDE, id, "{'approve':false}");
     assert_int_equal(O(id)->hang, 0);
-    ok(U(101), ACT_HANG_REQUEST, id, "{'scope':'a','plan':'b'}");
+    assert_int_equal(O(id)->hang_expected, 0); /* refused: no plan in force */
+    ok(U(101), ACT_HANG_REQUEST, id, "{'scope':'a','plan':'b','expected':'2027-01-31'}");
     ok(&DISP, ACT_HANG_DECIDE, id, "{'approve':true}");
-    ok(U(101), ACT_HANG_LIFT, id, "{}"); /* the lead unit may lift it too */
+    ok(U(101), ACT_HANG_LIFT, id, "{'result':'已解决'}"); /* the lead unit may lift it too */
     assert_int_equal(O(id)->hang, 3);
 }
 

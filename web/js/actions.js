@@ -243,7 +243,7 @@ export const ACTIONS = {
     fields: () => [
       { name: 'scope', label: '挂账范围', type: 'textarea', required: true },
       { name: 'plan', label: '解决计划', type: 'textarea', required: true },
-      { name: 'expected', label: '预计解决时间', type: 'datetime' },
+      { name: 'expected', label: '计划解决时间', type: 'datetime', required: true },
     ],
   },
   hang_decide: {
@@ -260,7 +260,10 @@ export const ACTIONS = {
   },
   hang_lift: {
     when: (o, c) => hangOf(o) === 2 && (c.user.role === 'dispatcher' || leadType(myAssignment(o, c.user.unit_id))),
-    fields: () => [{ name: 'note', label: '销账说明', type: 'textarea' }],
+    fields: () => [
+      { name: 'result', label: '销账结果', type: 'textarea', required: true },
+      { name: 'note', label: '销账说明', type: 'textarea' },
+    ],
   },
   reply: {
     when: (o, c) => {
