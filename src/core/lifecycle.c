@@ -25,7 +25,7 @@
 #define A(x) (UINT64_C(1) << ACT_##x)
 #define UNIT_ACTIONS                                                                               \
     (A(SIGN) | A(RETURN) | A(CONTACT) | A(EXTENSION_REQUEST) | A(HANG_REQUEST) |                   \
-     A(HANG_PROGRESS) | A(HANG_LIFT) | A(REPLY) | A(SUPERVISE_ANSWER))
+     A(HANG_PROGRESS) | A(HANG_LIFT) | A(REPLY) | A(SUPERVISE_ANSWER) | A(ASSIST_REPORT))
 #define INTAKE_ACTIONS (A(INTAKE) | A(VERIFY) | A(FILE) | A(NOT_FILE) | A(TRANSFER) | A(ANSWER))
 
 static const uint64_t role_actions[ROLE__COUNT] = {
@@ -236,6 +236,9 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
                         REASON(REQ), ID("unit_id", "被提示单位", .example = "1")),
     [ACT_MARK_OVERDUE] = FIELDS(NOTE),
     [ACT_SPECIAL_REPORT] = FIELDS(REASON(REQ), COUNT),
+    [ACT_ASSIST_REPORT] = FIELDS(STR("result", "协办情况（本单位承担部分的办理结果）", JS_MAX_TEXT,
+                                     REQ, .example = "已配合完成管线检测"),
+                                 ATTACHMENTS),
 };
 
 const struct lc_field *lifecycle_fields(int action)
@@ -1852,6 +1855,84 @@ static int act_hang_lift(struct dctx *c)
     return emit_main(c, &next);
 }
 
+/* 并行派遣 (002 ch. 4, 并行派遣下的协同机制): the lead's reply includes the assisting units' parts,
+ * recorded as "assists" [{unit_id, unit, reported_at}]; those yet to report are named in
+ * "assists_pending", and under reply_waits_for_assists the reply waits for them. */
+static int reply_assists(struct dctx *c)
+{
+    json_t *done = json_array(), *pending = json_array();
+    char names[512] = "";
+    size_t used = 0;
+    int rc = done && pending ? 0 : nomem(c);
+    for (int i = 0; i < c->o->n_units && !rc; i++) {
+        const struct assignment *a = &c->o->units[i];
+        if (!a->active || a->role != ASG_ASSIST)
+            continue;
+        struct unit u;
+        memset(&u, 0, sizeof u);
+        if (c->env->get_unit && c->env->get_unit(c->env->ctx, a->unit_id, &u))
+            snprintf(u.name, sizeof u.name, "%lld", (long long)a->unit_id);
+        if (a->replied_at) {
+            char at[40];
+            jtime_format(a->replied_at, at, sizeof at);
+            if (json_array_append_new(done,
+                                      json_pack("{sI ss ss}", "unit_id", (json_int_t)a->unit_id,
+                                                "unit", u.name, "reported_at", at)))
+                rc = nomem(c);
+        } else {
+            if (json_array_append_new(pending, json_integer(a->unit_id)))
+                rc = nomem(c);
+            if (used < sizeof names)
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
+                                         used ? "、" : "", u.name);
+        }
+    }
+    if (!rc && c->p->reply_waits_for_assists && json_array_size(pending) > 0)
+        rc = js_fail(c->e, JS_ERULE, "assist_units",
+                     "并行派遣的协办单位（%s）尚未反馈其承担部分的办理情况，主办单位须汇总后答复"
+                     "（坪山办法第四章 并行派遣下的协同机制）",
+                     names);
+    if (!rc && json_array_size(done) > 0) {
+        rc = put(c, "assists", done);
+        done = NULL;
+    }
+    if (!rc && json_array_size(pending) > 0) {
+        rc = put(c, "assists_pending", pending);
+        pending = NULL;
+    }
+    json_decref(done);
+    json_decref(pending);
+    return rc;
+}
+
+/* 协办反馈 (002 ch. 4): an assisting unit of a parallel dispatch reports its part to the lead,
+ * once per round, after signing; the lead's reply then includes it. */
+static int act_assist_report(struct dctx *c)
+{
+    const char *result;
+    const json_t *atts;
+    struct order next;
+    int rc;
+    const struct assignment *a = &c->o->units[c->mine];
+    TRY(need_status(c, S(DISPATCHED) | S(HANDLING)));
+    if (a->role != ASG_ASSIST)
+        return js_fail(c->e, JS_EFORBIDDEN, "",
+                       "协办反馈由协办单位提交；主办、双派单位以办结反馈答复");
+    if (!a->signed_at)
+        return js_fail(c->e, JS_ESTATE, "", "sign for the order before replying");
+    if (a->replied_at)
+        return js_fail(c->e, JS_ESTATE, "", "本单位已就本轮办理反馈过协办情况");
+    TRY(in_str(c, "result", true, JS_MAX_TEXT, &result));
+    TRY(in_attachments(c, "attachments", 20, &atts));
+    TRY(begin(c, c->o, &next));
+    if ((rc = add_attachments(c, &next, atts))) {
+        order_release(&next);
+        return rc;
+    }
+    next.units[c->mine].replied_at = c->env->now;
+    return emit_main(c, &next);
+}
+
 static int act_reply(struct dctx *c)
 {
     const char *result, *responsible, *handler;
@@ -1881,6 +1962,7 @@ static int act_reply(struct dctx *c)
                        "回复时须注明牵头负责人（responsible）和具体办理人员（handler）"
                        "（临沭通知第二条第（二）项）");
     TRY(in_attachments(c, "attachments", 20, &atts));
+    TRY(reply_assists(c));
     TRY(begin(c, c->o, &next));
     if (order_set_str(&next.reply_text, result)) {
         order_release(&next);
@@ -2332,6 +2414,8 @@ static int run(struct dctx *c)
         return act_mark_overdue(c);
     case ACT_SPECIAL_REPORT:
         return act_special_report(c);
+    case ACT_ASSIST_REPORT:
+        return act_assist_report(c);
     default:
         return js_fail(c->e, JS_EFORBIDDEN, "", "'%s' is not requested directly",
                        js_action_names[c->action]);

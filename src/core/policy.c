@@ -74,6 +74,7 @@ static const struct setting settings[] = {
     S(verify_upstream, K_BOOL, 0, 0),
     S(callback_required_for_answer, K_BOOL, 0, 0),
     S(reply_needs_sign_approval, K_BOOL, 0, 0),
+    S(reply_waits_for_assists, K_BOOL, 0, 0),
     S(scheme, K_NAME, 0, 0),
     S(notify_gateway_url, K_URL, 0, 0),
     S(notify_backoff_seconds, K_INT, 1, 86400),

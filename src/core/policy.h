@@ -90,6 +90,8 @@ struct policy {
     bool callback_required_for_answer; /* direct answers go to callback before closing */
     bool reply_needs_sign_approval; /* 001 §2(2): a reply needs the unit leader's 签批 and names
                                        the lead and the handler */
+    bool reply_waits_for_assists;   /* 002 ch. 4: the lead's reply waits for every assisting unit
+                                       of a parallel dispatch to report its part */
 
     char scheme[32]; /* assessment scheme name */
 

@@ -1,5 +1,5 @@
-// Levels, types and tiers, the enterprise green channel and hanging accounts (issue 14 points 6
-// and 7; seed 004): allowed and refused over the API under the presets they concern. The timer
+// Levels, types and tiers, the enterprise green channel, hanging accounts and parallel dispatch
+// (issue 14 points 6, 7 and 9; seeds 004 and 002 ch. 4): allowed and refused over the API under the presets they concern. The timer
 // pass (`jiesu tick --now`) acts on every order of this server's database.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -147,5 +147,52 @@ describe('hanging accounts (004 挂账)', () => {
     assert.equal(d.hang, 'lifted');
     assert.equal(d.timeline.find((e) => e.action === 'hang_lift').args.result, '管网改造完成，恢复供热');
     assert.equal(ok(await list('hanging=true&limit=100')).items.length, 0);
+  });
+});
+
+describe('parallel dispatch works together (002 ch. 4 并行派遣下的协同机制)', () => {
+  const REPLY = { result: '已办结', closure: 'resolved', responsible: '陈主任', handler: '冯操作' };
+
+  /** An order dispatched to street1 with dept1 and street2 assisting, signed by all three. */
+  async function parallel() {
+    const o = await intake(server, org, { category_id: org.categories.property.id, region_id: org.regions.c1.id });
+    await o.must(org.as('agent1'), 'file');
+    await o.must(org.as('dispatcher1'), 'dispatch', {
+      unit_id: org.units.street1.id, assist_units: [org.units.dept1.id, org.units.street2.id],
+    });
+    for (const op of ['op-s1', 'op-zjw', 'op-s2']) await o.must(org.as(op), 'sign');
+    return o;
+  }
+
+  test('pingshan-2020: the lead waits for every assisting unit; its reply includes their parts', async () => {
+    ok(await usePreset('pingshan-2020'));
+    const o = await parallel();
+    assertError(await o.act(org.as('op-s1'), 'assist_report', { result: 'x' }), 403, 'forbidden', null);
+    assertError(await o.act(org.as('op-zjw'), 'assist_report', {}), 400, 'missing_field', 'result');
+    await o.must(org.as('op-zjw'), 'assist_report', { result: '已配合完成噪音检测' });
+    assertError(await o.act(org.as('op-zjw'), 'assist_report', { result: '再报一次' }), 409, 'bad_state', null);
+    const r = await o.act(org.as('op-s1'), 'reply', REPLY);
+    assertError(r, 422, 'rule_violation', 'assist_units');
+    assert.match(r.json.error.message, /协办单位/);
+    assert.equal(o.status, 'handling');
+    await o.must(org.as('op-s2'), 'assist_report', { result: '已配合清理现场' });
+    await o.must(org.as('op-s1'), 'reply', REPLY);
+    assert.equal(o.status, 'replied', 'answered when the lead replies');
+    const d = await get('dispatcher1', o.id);
+    const reply = d.timeline.find((e) => e.action === 'reply');
+    assert.deepEqual(reply.args.assists.map((a) => a.unit_id).sort(), [org.units.dept1.id, org.units.street2.id].sort());
+    assert.equal(reply.args.assists_pending, undefined);
+    assert.equal(d.timeline.filter((e) => e.action === 'assist_report').length, 2);
+  });
+
+  test('dongcheng-2016: the lead\'s reply is the answer and names the part still missing', async () => {
+    ok(await usePreset('dongcheng-2016'));
+    const o = await parallel();
+    await o.must(org.as('op-zjw'), 'assist_report', { result: '已配合完成噪音检测' });
+    await o.must(org.as('op-s1'), 'reply', REPLY);
+    assert.equal(o.status, 'replied');
+    const reply = (await get('dispatcher1', o.id)).timeline.find((e) => e.action === 'reply');
+    assert.deepEqual(reply.args.assists.map((a) => a.unit_id), [org.units.dept1.id]);
+    assert.deepEqual(reply.args.assists_pending, [org.units.street2.id]);
   });
 });

@@ -1188,6 +1188,62 @@ static void test_hanging_account(void **state)
     assert_int_equal(O(id)->hang, 3);
 }
 
+/* 并行派遣 (002 ch. 4, 并行派遣下的协同机制): the assisting units of a parallel dispatch report
+ * their part (assist_report), after signing, once per round; the lead's reply includes them and the
+ * order is answered when the lead replies. Under pingshan-2020 (reply_waits_for_assists) the
+ * reply waits for every assisting unit; elsewhere it names those missing. */
+static void test_parallel_dispatch(void **state)
+{
+    struct policy p = dongcheng();
+    snprintf(p.preset, sizeof p.preset, "pingshan-2020");
+    p.reply_waits_for_assists = true;
+    make_world(&p);
+    int64_t id = filed();
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101,'assist_units':[102,103]}");
+    ok(U(101), ACT_SIGN, id, "{}");
+    no(JS_ESTATE, "", U(102), ACT_ASSIST_REPORT, id, "{'result':'x'}"); /* not signed yet */
+    ok(U(102), ACT_SIGN, id, "{}");
+    no(JS_EFORBIDDEN, "", U(101), ACT_ASSIST_REPORT, id, "{'result':'x'}"); /* the lead replies */
+    no(JS_ENOTFOUND, "order_id", U(104), ACT_ASSIST_REPORT, id, "{'result':'x'}");
+    no(JS_EMISSING, "result", U(102), ACT_ASSIST_REPORT, id, "{}");
+    no(JS_EFORBIDDEN, "", U(102), ACT_REPLY, id,
+       "{'result':'r','closure':'resolved','responsible':'李四'}");
+    ok(U(102), ACT_ASSIST_REPORT, id,
+       "{'result':'已完成管线检测','attachments':[{'name':'检测报告.pdf','url':'/api/v1/files/"
+       "1'}]}");
+    assert_int_equal(O(id)->units[1].replied_at, W->env.now);
+    assert_int_equal(O(id)->status, ST_HANDLING);
+    no(JS_ESTATE, "", U(102), ACT_ASSIST_REPORT, id, "{'result':'again'}");
+    /* unit 103 has not reported: the lead waits for it */
+    no(JS_ERULE, "assist_units", U(101), ACT_REPLY, id,
+       "{'result':'r','closure':'resolved','responsible':'李四'}");
+    ok(U(103), ACT_SIGN, id, "{}");
+    ok(U(103), ACT_ASSIST_REPORT, id, "{'result':'已配合清理现场'}");
+    ok(U(101), ACT_REPLY, id, "{'result':'已办结','closure':'resolved','responsible':'李四'}");
+    assert_int_equal(O(id)->status, ST_REPLIED);
+    json_t *assists = json_object_get(last_args(), "assists");
+    assert_int_equal(json_array_size(assists), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(assists, 0), "unit_id")),
+                     102);
+    assert_null(json_object_get(last_args(), "assists_pending"));
+
+    /* dongcheng-2016: the reply does not wait; it is the answer and names the part missing */
+    struct policy d = dongcheng();
+    make_world(&d);
+    id = filed();
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101,'assist_units':[102,103]}");
+    ok(U(101), ACT_SIGN, id, "{}");
+    ok(U(102), ACT_SIGN, id, "{}");
+    ok(U(102), ACT_ASSIST_REPORT, id, "{'result':'已完成管线检测'}");
+    ok(U(101), ACT_REPLY, id, "{'result':'已办结','closure':'resolved','responsible':'李四'}");
+    assert_int_equal(O(id)->status, ST_REPLIED); /* answered when the lead replies */
+    assert_int_equal(json_array_size(json_object_get(last_args(), "assists")), 1);
+    json_t *pending = json_object_get(last_args(), "assists_pending");
+    assert_int_equal(json_array_size(pending), 1);
+    assert_int_equal(json_integer_value(json_array_get(pending, 0)), 103);
+    no(JS_ESTATE, "", U(103), ACT_ASSIST_REPORT, id, "{'result':'迟到的反馈'}"); /* answered */
+}
+
 static void test_reply(void **state)
 {
     int64_t id = filed();
@@ -1594,6 +1650,7 @@ int main(void)
         T_(test_reply_needs_sign_approval),
         T_(test_extension),
         T_(test_hanging_account),
+        T_(test_parallel_dispatch),
         T_(test_reply),
         T_(test_review),
         T_(test_callback),
