@@ -1882,9 +1882,9 @@ static int reply_assists(struct dctx *c)
         } else {
             if (json_array_append_new(pending, json_integer(a->unit_id)))
                 rc = nomem(c);
-            if (used < sizeof names)
-                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
-                                         used ? "、" : "", u.name);
+            const char *sep = used ? "、" : "";
+            if (used + strlen(sep) + strlen(u.name) < sizeof names) /* whole names only */
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", sep, u.name);
         }
     }
     if (!rc && c->p->reply_waits_for_assists && json_array_size(pending) > 0)
