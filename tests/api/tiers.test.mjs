@@ -1,6 +1,7 @@
 // Levels, types and tiers, the enterprise green channel, hanging accounts and parallel dispatch
-// (issue 14 points 6, 7 and 9; seeds 004 and 002 ch. 4): allowed and refused over the API under the presets they concern. The timer
-// pass (`jiesu tick --now`) acts on every order of this server's database.
+// (issue 14 points 6, 7 and 9; seeds 004 and 002 ch. 4): allowed and refused over the API under
+// the presets they concern. The timer pass (`jiesu tick --now`) acts on every order of this
+// server's database.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
