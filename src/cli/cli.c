@@ -328,6 +328,8 @@ static int cmd_list(struct opts *o)
         q.n_statuses = 1;
     }
     q.text = opts_get(o, "text");
+    q.hanging = opts_has(o, "hanging");       /* 挂账 (004): approved hanging accounts */
+    q.enterprise = opts_has(o, "enterprise"); /* the green channel's queue (004) */
     const char *lim = opts_get(o, "limit");
     if (lim)
         q.limit = atoi(lim);
@@ -411,7 +413,8 @@ static const struct command commands[] = {
      "jiesu policy [--db PATH] [--preset NAME] [--set KEY=VALUE ...]"},
     {"show", "查看一件工单及其办理记录", cmd_show, "jiesu show [--db PATH] --order NUMBER"},
     {"list", "列出工单", cmd_list,
-     "jiesu list [--db PATH] [--status STATUS] [--text WORDS] [--limit N]"},
+     "jiesu list [--db PATH] [--status STATUS] [--text WORDS] [--hanging（只列挂账）] "
+     "[--enterprise（只列涉企诉求）] [--limit N]"},
     {"copy",
      "把整个数据库复制到另一个已初始化的空库（SQLite 与 PostgreSQL 互转），含事件与编号，"
      "并校验副本",

@@ -1495,8 +1495,41 @@ static int reply(struct demo *d, struct flow *f, int u, int closure)
     return act(d, unit_op(d, u), ACT_REPLY, f->id, a, NULL);
 }
 
+/* 并行派遣 (002 ch. 4): each assisting unit that signed reports its part before the lead
+ * replies (in every round); where the reply waits for them (reply_waits_for_assists), one that
+ * has not signed yet signs first. The assisting units are the order's (some were added when a
+ * return was rejected). */
+static int assist_reports(struct demo *d, struct flow *f)
+{
+    struct order o;
+    order_init(&o);
+    int rc = d->s->ops->order_get(d->s, f->id, &o);
+    for (int i = 0; i < o.n_units && !rc; i++) {
+        const struct assignment *a = &o.units[i];
+        if (!a->active || a->role != ASG_ASSIST || a->replied_at)
+            continue;
+        if (!a->signed_at && !d->en->policy.reply_waits_for_assists)
+            continue;
+        int u = -1;
+        for (int k = 0; k < d->n_units && u < 0; k++)
+            if (d->units[k].id == a->unit_id)
+                u = k;
+        if (u < 0)
+            continue;
+        if (!a->signed_at)
+            rc = act(d, unit_op(d, u), ACT_SIGN, f->id, arg_s("note", "已签收，配合主办单位办理"),
+                     NULL);
+        if (!rc)
+            rc = act(d, unit_op(d, u), ACT_ASSIST_REPORT, f->id,
+                     arg_s("result", "已按分工完成本单位承担部分的现场处置，情况已告主办单位"),
+                     NULL);
+    }
+    order_release(&o);
+    return rc;
+}
+
 /* Every lead-type unit replies (one after the other for dual dispatch), timed against the
- * deadline: most in time, some late. */
+ * deadline: most in time, some late; the assisting units report their parts first. */
 static int reply_all(struct demo *d, struct flow *f, int closure)
 {
     int64_t dl = order_deadline(d, f->id);
@@ -1505,7 +1538,9 @@ static int reply_all(struct demo *d, struct flow *f, int closure)
     if (dl > d->t && chance(d, 0.08))
         dt = dl - d->t + rnd_hours(d, 4, 72);
     wait_for(d, dt, true);
-    int rc = reply(d, f, f->lead, closure);
+    int rc = assist_reports(d, f);
+    if (!rc)
+        rc = reply(d, f, f->lead, closure);
     if (!rc && f->dual >= 0) {
         wait_for(d, rnd_hours(d, 1, 30), true);
         rc = reply(d, f, f->dual, closure);
@@ -1681,8 +1716,10 @@ no_extension:
             return 0;
         }
         wait_for(d, rnd_hours(d, 24, 24 * 7), true);
-        if ((rc = act(d, chance(d, 0.5) ? &lu->op : &d->dispatcher[1], ACT_HANG_LIFT, f->id,
-                      arg_s("note", "问题已整改完成，予以销账"), NULL)))
+        json_t *lift = arg_s("result", "问题已整改完成");
+        put_s(lift, "note", "予以销账");
+        if ((rc = act(d, chance(d, 0.5) ? &lu->op : &d->dispatcher[1], ACT_HANG_LIFT, f->id, lift,
+                      NULL)))
             return rc;
     }
     return 0;

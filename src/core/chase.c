@@ -69,6 +69,10 @@ static void fold_system(struct chase_facts *f, const struct order *o, const stru
             f->urged_sign = true;
         } else if (arg_is(args, "kind", "feedback")) {
             f->feedback_urged = due;
+        } else if (arg_is(args, "kind", "hang_remind")) {
+            f->hang_reminded = due;
+        } else if (arg_is(args, "kind", "hang_report")) {
+            f->hang_report_urged = due;
         } else if (arg_is(args, "kind", "supervision") && f->n_sup_urged < CHASE_MAX_SUP) {
             f->sup_urged[f->n_sup_urged++] = due;
         }
@@ -82,6 +86,8 @@ static void fold_system(struct chase_facts *f, const struct order *o, const stru
             f->supervised_overdue = true;
         else if (arg_is(args, "kind", "upstream") && due == o->upstream_deadline)
             f->supervised_upstream = true;
+        else if (arg_is(args, "kind", "hang_expected"))
+            f->hang_supervised = due;
         else if (arg_is(args, "kind", "reopened"))
             f->supervised_reopens = imax(f->supervised_reopens, arg_int(args, "count"));
         else if (arg_is(args, "kind", "repeated"))
@@ -111,6 +117,18 @@ void chase_facts_add(struct chase_facts *f, const struct order *o, const struct 
     case ACT_DISPATCH:
     case ACT_REOPEN:
         f->clock_start = ev->at;
+        break;
+    case ACT_HANG_DECIDE:
+        /* an approved hanging account starts the interval of its progress reports */
+        if (json_is_true(json_object_get(args, "approve")))
+            f->hang_report_at = ev->at;
+        break;
+    case ACT_HANG_PROGRESS:
+        if (f->hang_report_at > 0)
+            f->hang_report_at = ev->at;
+        break;
+    case ACT_HANG_LIFT:
+        f->hang_report_at = 0;
         break;
     case ACT_SUPERVISE:
         /* every supervision awaits an answer, whoever started it; answers go oldest first */
@@ -326,6 +344,40 @@ static void rule_supervise(struct ctx *c, bool suspended)
     }
 }
 
+/* An approved hanging account (004: 完善挂账销账和监督提醒机制): the plan's expected date is
+ * kept on the order; the unit is reminded hang_remind_days before it, the account is supervised
+ * once the date has passed without lifting, and a progress report is urged hang_progress_days
+ * after the approval or the last report. Each names its threshold (due) so it happens once. */
+static void rule_hang(struct ctx *c)
+{
+    const struct order *o = c->o;
+    const struct chase_facts *f = c->f;
+    const struct policy *p = c->p;
+    char note[192], when[40];
+    int64_t expected = o->hang_expected;
+    if (expected > 0 && c->now > expected && f->hang_supervised != expected) {
+        jtime_format_cn(expected, when, sizeof when);
+        snprintf(note, sizeof note, "挂账事项已过计划解决时间（%s），仍未销账", when);
+        supervise(c, "hang_expected", note, expected, 0);
+    } else if (expected > 0 && p->hang_remind_days > 0 && c->now <= expected &&
+               c->now >= expected - (int64_t)p->hang_remind_days * JT_DAY &&
+               f->hang_reminded != expected) {
+        jtime_format_cn(expected, when, sizeof when);
+        snprintf(note, sizeof note, "挂账事项计划于%s解决，请抓紧推进，解决后及时销账", when);
+        add(c, ACT_URGE,
+            json_pack("{ss ss so}", "note", note, "kind", "hang_remind", "due", iso(expected)));
+    }
+    if (p->hang_progress_days > 0 && f->hang_report_at > 0) {
+        int64_t due = f->hang_report_at + (int64_t)p->hang_progress_days * JT_DAY;
+        if (c->now >= due && f->hang_report_urged != due) {
+            snprintf(note, sizeof note, "挂账事项已%d天未报送进展，请报送办理进展",
+                     p->hang_progress_days);
+            add(c, ACT_URGE,
+                json_pack("{ss ss so}", "note", note, "kind", "hang_report", "due", iso(due)));
+        }
+    }
+}
+
 /* Urge about every supervision whose answer is overdue (督办未回复). */
 static void rule_unanswered(struct ctx *c)
 {
@@ -416,6 +468,8 @@ int chase_due(const struct order *o, const struct chase_facts *f, const struct p
         if (is_status(o, S(DISPATCHED) | S(HANDLING)) && !suspended)
             rule_feedback(&c);
         rule_supervise(&c, suspended);
+        if (suspended && is_status(o, S(DISPATCHED) | S(HANDLING)))
+            rule_hang(&c);
         rule_unanswered(&c);
         rule_warn(&c);
         rule_special(&c);

@@ -3,7 +3,9 @@
  * and the time, which chasing actions are due — urges at shares of the limit, at the sign limit
  * and the feedback limit, overdue flags, supervisions (overdue, near the upstream deadline,
  * reopened, repeated) with their 24 h answer, urges for unanswered supervisions, warnings
- * (提示/警示), special reports and forced closure. Every action the rules ask for names the
+ * (提示/警示), special reports and forced closure; for an approved hanging account (004 挂账),
+ * a reminder before the plan's expected date, a supervision after it, and an urge when a
+ * progress report is due. Every action the rules ask for names the
  * threshold it is for in its arguments, and the facts remember the thresholds the system has
  * already acted on, so that asking again at the same instant gives nothing. Pure. */
 #ifndef JIESU_CHASE_H
@@ -38,8 +40,13 @@ struct chase_facts {
     bool supervised_upstream; /* supervision before the current upstream deadline */
     int supervised_reopens;   /* reopen count of the last supervision of a reopened order */
     int supervised_repeats;   /* repeat count of the last supervision of a repeated problem */
-    int warned[CHASE_WARN__COUNT];  /* highest count warned about, by kind */
-    int reported;                   /* reopen count of the last special report */
+    int warned[CHASE_WARN__COUNT]; /* highest count warned about, by kind */
+    int reported;                  /* reopen count of the last special report */
+    int64_t hang_report_at;    /* 004 挂账: the approval or the lead unit's last progress report
+                                  of the current hanging account; 0: none approved */
+    int64_t hang_reminded;     /* expected date the system reminded the unit of; 0 none */
+    int64_t hang_supervised;   /* expected date the system supervised as passed; 0 none */
+    int64_t hang_report_urged; /* due of the last progress-report urge by the system; 0 none */
     int64_t sup_due[CHASE_MAX_SUP]; /* answer due of the open supervisions, oldest first (0:
                                        no limit) */
     int n_sup;

@@ -8,14 +8,17 @@
 
 static int criteria(const struct limit_override *x)
 {
-    return (x->category_id != 0) + (x->level >= 0) + (x->tier >= 0) + (x->channel[0] != '\0');
+    return (x->category_id != 0) + (x->type >= 0) + (x->level >= 0) + (x->tier >= 0) +
+           (x->channel[0] != '\0') + (x->enterprise > 0);
 }
 
 static bool matches(const struct limit_override *x, const struct order *o, int tier)
 {
     return (!x->category_id || x->category_id == o->category_id) &&
-           (x->level < 0 || x->level == o->level) && (x->tier < 0 || x->tier == tier) &&
-           (!x->channel[0] || strcmp(x->channel, o->channel) == 0);
+           (x->type < 0 || x->type == o->type) && (x->level < 0 || x->level == o->level) &&
+           (x->tier < 0 || x->tier == tier) &&
+           (!x->channel[0] || strcmp(x->channel, o->channel) == 0) &&
+           (x->enterprise <= 0 || o->enterprise);
 }
 
 /* The best match among the overrides that set the field `want` says (limit or sign hours). */
@@ -43,6 +46,17 @@ const struct limit_override *deadline_override(const struct policy *p, const str
             found = x;
     }
     return found;
+}
+
+int deadline_tier(const struct policy *p, const struct order *o)
+{
+    for (int i = 0; i < p->tier_rules.n; i++) {
+        const struct tier_rule *r = &p->tier_rules.v[i];
+        if ((r->type < 0 || r->type == o->type) && (r->level < 0 || r->level == o->level) &&
+            (r->enterprise <= 0 || o->enterprise))
+            return r->tier;
+    }
+    return TIER_NONE;
 }
 
 int64_t deadline_limit(const struct policy *p, const struct calendar *cal, const struct order *o,

@@ -18,6 +18,10 @@
 const struct limit_override *deadline_override(const struct policy *p, const struct order *o,
                                                int tier);
 
+/* The tier o gets from the policy's tier_rules by its type, level and enterprise flag (004: the
+ * tier follows urgency and type): the first rule that matches; TIER_NONE when none does. */
+int deadline_tier(const struct policy *p, const struct order *o);
+
 /* The handling deadline of o counted from `from` with tier `tier`: a matching override's limit;
  * else the tier (2h / 24h in clock hours, 7d / 15d in calendar days); else the policy's default
  * limit in its unit (days, working days by cal, or hours). 0 when there is no limit. */

@@ -25,7 +25,7 @@
 #define A(x) (UINT64_C(1) << ACT_##x)
 #define UNIT_ACTIONS                                                                               \
     (A(SIGN) | A(RETURN) | A(CONTACT) | A(EXTENSION_REQUEST) | A(HANG_REQUEST) |                   \
-     A(HANG_PROGRESS) | A(HANG_LIFT) | A(REPLY) | A(SUPERVISE_ANSWER))
+     A(HANG_PROGRESS) | A(HANG_LIFT) | A(REPLY) | A(SUPERVISE_ANSWER) | A(ASSIST_REPORT))
 #define INTAKE_ACTIONS (A(INTAKE) | A(VERIFY) | A(FILE) | A(NOT_FILE) | A(TRANSFER) | A(ANSWER))
 
 static const uint64_t role_actions[ROLE__COUNT] = {
@@ -190,11 +190,13 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
     [ACT_HANG_REQUEST] =
         FIELDS(STR("scope", "挂账范围", JS_MAX_NOTE, REQ, .example = "老旧小区改造"),
                STR("plan", "解决计划", JS_MAX_NOTE, REQ, .example = "纳入明年计划"),
-               TIME("expected", "预计解决时间", .example = "2030-06-30T18:00:00+08:00")),
+               TIME("expected", "计划解决时间（须晚于现在）", REQ,
+                    .example = "2030-06-30T18:00:00+08:00")),
     [ACT_HANG_DECIDE] = FIELDS(BOOL("approve", "同意", REQ, .example = "true"), REASON()),
     [ACT_HANG_PROGRESS] =
         FIELDS(STR("progress", "进展", JS_MAX_NOTE, REQ, .example = "已完成立项")),
-    [ACT_HANG_LIFT] = FIELDS(NOTE),
+    [ACT_HANG_LIFT] = FIELDS(
+        STR("result", "销账结果（问题解决情况）", JS_MAX_NOTE, REQ, .example = "改造完成"), NOTE),
     [ACT_REPLY] = FIELDS(
         STR("result", "办理结果", JS_MAX_TEXT, REQ, .example = "已责令工地夜间停工"),
         ENUM("closure", "办结类型", js_closure_names, REQ, .example = "resolved"),
@@ -234,6 +236,9 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
                         REASON(REQ), ID("unit_id", "被提示单位", .example = "1")),
     [ACT_MARK_OVERDUE] = FIELDS(NOTE),
     [ACT_SPECIAL_REPORT] = FIELDS(REASON(REQ), COUNT),
+    [ACT_ASSIST_REPORT] = FIELDS(STR("result", "协办情况（本单位承担部分的办理结果）", JS_MAX_TEXT,
+                                     REQ, .example = "已配合完成管线检测"),
+                                 ATTACHMENTS),
 };
 
 const struct lc_field *lifecycle_fields(int action)
@@ -1066,6 +1071,8 @@ static int act_intake(struct dctx *c)
     next.lon = in.lon;
     next.enterprise = in.enterprise;
     next.about_unit_id = in.about_unit_id;
+    if (!present(c->in, "tier") && c->p->tier_rules.n > 0) /* it follows urgency and type (004) */
+        next.tier = deadline_tier(c->p, &next);
     next.created_at = c->env->now;
     next.status = ST_RECEIVED;
     if ((rc = set_strs(c, &next, &in)) || (rc = add_attachments(c, &next, in.attachments))) {
@@ -1123,6 +1130,8 @@ static int act_file(struct dctx *c)
         next.about_unit_id = about;
     next.level = level;
     next.tier = tier;
+    if (present(c->in, "level") && !present(c->in, "tier") && c->p->tier_rules.n > 0)
+        next.tier = deadline_tier(c->p, &next);
     next.filed_at = c->env->now;
     next.status = ST_FILED;
     return emit_main(c, &next);
@@ -1785,9 +1794,11 @@ static int act_hang_request(struct dctx *c)
                        c->o->hang == 1 ? "申请" : "获准");
     TRY(in_str(c, "scope", true, JS_MAX_NOTE, &scope));
     TRY(in_str(c, "plan", true, JS_MAX_NOTE, &plan));
-    TRY(in_time(c, "expected", false, &expected));
+    /* the plan's expected date is kept on the order: reminders before it, supervision after it */
+    TRY(in_future(c, "expected", true, &expected));
     TRY(begin(c, c->o, &next));
     next.hang = 1;
+    next.hang_expected = expected;
     return emit_main(c, &next);
 }
 
@@ -1804,6 +1815,8 @@ static int act_hang_decide(struct dctx *c)
     TRY(begin(c, c->o, &next));
     next.hang = approve ? 2 : 0;
     next.hang_since = approve ? c->env->now : 0; /* the deadline is suspended from now (004) */
+    if (!approve)
+        next.hang_expected = 0; /* no plan is in force */
     return emit_main(c, &next);
 }
 
@@ -1824,19 +1837,99 @@ static int act_hang_progress(struct dctx *c)
     return emit_record(c);
 }
 
+/* 销账 (004): lifting names its result, how the problem was solved. */
 static int act_hang_lift(struct dctx *c)
 {
-    const char *note;
+    const char *note, *result;
     struct order next;
     TRY(need_hang_active(c));
     if (is_unit_role(c->who->role))
         TRY(need_lead_type(c));
+    TRY(in_str(c, "result", true, JS_MAX_NOTE, &result));
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
     TRY(begin(c, c->o, &next));
     next.hang = 3;
     /* the time spent hanging is added back: the unit loses none of its limit */
     next.deadline = deadline_after_hang(c->o->deadline, c->o->hang_since, c->env->now);
     next.hang_since = 0;
+    return emit_main(c, &next);
+}
+
+/* 并行派遣 (002 ch. 4, 并行派遣下的协同机制): the lead's reply includes the assisting units' parts,
+ * recorded as "assists" [{unit_id, unit, reported_at}]; those yet to report are named in
+ * "assists_pending", and under reply_waits_for_assists the reply waits for them. */
+static int reply_assists(struct dctx *c)
+{
+    json_t *done = json_array(), *pending = json_array();
+    char names[512] = "";
+    size_t used = 0;
+    int rc = done && pending ? 0 : nomem(c);
+    for (int i = 0; i < c->o->n_units && !rc; i++) {
+        const struct assignment *a = &c->o->units[i];
+        if (!a->active || a->role != ASG_ASSIST)
+            continue;
+        struct unit u;
+        memset(&u, 0, sizeof u);
+        if (c->env->get_unit && c->env->get_unit(c->env->ctx, a->unit_id, &u))
+            snprintf(u.name, sizeof u.name, "%lld", (long long)a->unit_id);
+        if (a->replied_at) {
+            char at[40];
+            jtime_format(a->replied_at, at, sizeof at);
+            if (json_array_append_new(done,
+                                      json_pack("{sI ss ss}", "unit_id", (json_int_t)a->unit_id,
+                                                "unit", u.name, "reported_at", at)))
+                rc = nomem(c);
+        } else {
+            if (json_array_append_new(pending, json_integer(a->unit_id)))
+                rc = nomem(c);
+            const char *sep = used ? "、" : "";
+            if (used + strlen(sep) + strlen(u.name) < sizeof names) /* whole names only */
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", sep, u.name);
+        }
+    }
+    if (!rc && c->p->reply_waits_for_assists && json_array_size(pending) > 0)
+        rc = js_fail(c->e, JS_ERULE, "assist_units",
+                     "并行派遣的协办单位（%s）尚未反馈其承担部分的办理情况，主办单位须汇总后答复"
+                     "（坪山办法第四章 并行派遣下的协同机制）",
+                     names);
+    if (!rc && json_array_size(done) > 0) {
+        rc = put(c, "assists", done);
+        done = NULL;
+    }
+    if (!rc && json_array_size(pending) > 0) {
+        rc = put(c, "assists_pending", pending);
+        pending = NULL;
+    }
+    json_decref(done);
+    json_decref(pending);
+    return rc;
+}
+
+/* 协办反馈 (002 ch. 4): an assisting unit of a parallel dispatch reports its part to the lead,
+ * once per round, after signing; the lead's reply then includes it. */
+static int act_assist_report(struct dctx *c)
+{
+    const char *result;
+    const json_t *atts;
+    struct order next;
+    int rc;
+    const struct assignment *a = &c->o->units[c->mine];
+    TRY(need_status(c, S(DISPATCHED) | S(HANDLING)));
+    if (a->role != ASG_ASSIST)
+        return js_fail(c->e, JS_EFORBIDDEN, "",
+                       "协办反馈由协办单位提交；主办、双派单位以办结反馈答复");
+    if (!a->signed_at)
+        return js_fail(c->e, JS_ESTATE, "", "sign for the order before replying");
+    if (a->replied_at)
+        return js_fail(c->e, JS_ESTATE, "", "本单位已就本轮办理反馈过协办情况");
+    TRY(in_str(c, "result", true, JS_MAX_TEXT, &result));
+    TRY(in_attachments(c, "attachments", 20, &atts));
+    TRY(begin(c, c->o, &next));
+    if ((rc = add_attachments(c, &next, atts))) {
+        order_release(&next);
+        return rc;
+    }
+    next.units[c->mine].replied_at = c->env->now;
     return emit_main(c, &next);
 }
 
@@ -1869,6 +1962,7 @@ static int act_reply(struct dctx *c)
                        "回复时须注明牵头负责人（responsible）和具体办理人员（handler）"
                        "（临沭通知第二条第（二）项）");
     TRY(in_attachments(c, "attachments", 20, &atts));
+    TRY(reply_assists(c));
     TRY(begin(c, c->o, &next));
     if (order_set_str(&next.reply_text, result)) {
         order_release(&next);
@@ -2320,6 +2414,8 @@ static int run(struct dctx *c)
         return act_mark_overdue(c);
     case ACT_SPECIAL_REPORT:
         return act_special_report(c);
+    case ACT_ASSIST_REPORT:
+        return act_assist_report(c);
     default:
         return js_fail(c->e, JS_EFORBIDDEN, "", "'%s' is not requested directly",
                        js_action_names[c->action]);

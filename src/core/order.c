@@ -130,7 +130,7 @@ int event_list_push(struct event_list *l, const struct event *ev)
     X(region_id) X(created_at) X(updated_at) X(filed_at) X(dispatched_at) X(replied_at) \
     X(closed_at) X(archived_at) X(master_id) X(parent_id) X(duplicate_of) X(not_filed_reason) \
     X(deadline) X(sign_deadline) X(ext_requested_until) X(hang) X(hang_since) X(closure) \
-    X(cb_tries) X(cb_contacted) X(cb_solved) X(cb_satisfaction) X(returns) X(reworks) \
+    X(hang_expected) X(cb_tries) X(cb_contacted) X(cb_solved) X(cb_satisfaction) X(returns) X(reworks) \
     X(reopens) X(reopens_district) X(reopens_upstream) X(urges) X(supervisions) \
     X(supervisions_open) X(extensions) X(close_kind) X(about_unit_id)
 #define ORDER_BOOLS(X) \

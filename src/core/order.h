@@ -78,10 +78,12 @@ struct order {
     bool contacted, sign_approved;
     bool ext_pending;
     int64_t ext_requested_until;
-    int hang;           /* 0 none, 1 requested, 2 active (not overdue), 3 lifted */
-    int64_t hang_since; /* when the approved hanging account began (its time is added back to
-                           the deadline when lifted); 0 when none is active */
-    int closure;        /* enum closure of the last reply, -1 if none */
+    int hang;              /* 0 none, 1 requested, 2 active (not overdue), 3 lifted */
+    int64_t hang_since;    /* when the approved hanging account began (its time is added back to
+                              the deadline when lifted); 0 when none is active */
+    int64_t hang_expected; /* the plan's expected solution date of the last hanging request
+                              (004 挂账): reminders before it, supervision after it; 0: none */
+    int closure;           /* enum closure of the last reply, -1 if none */
     char *reply_text;
 
     /* callback */

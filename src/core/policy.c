@@ -25,6 +25,7 @@ enum kind {
     K_SHARES,
     K_NAME,
     K_OVERRIDES,
+    K_TIER_RULES,
     K_URL
 };
 
@@ -61,7 +62,10 @@ static const struct setting settings[] = {
     S(forced_close_hours, K_INT, 0, 8760),
     S(urge_shares, K_SHARES, 0, 0),
     S(max_extension_days, K_INT, 0, 365),
+    S(tier_rules, K_TIER_RULES, 0, 0),
     S(limit_overrides, K_OVERRIDES, 0, 0),
+    S(hang_remind_days, K_INT, 0, 365),
+    S(hang_progress_days, K_INT, 0, 365),
     S(callback_tries, K_INT, 1, 20),
     S(reopen_warning, K_INT, 0, 100),
     S(special_report, K_INT, 0, 100),
@@ -70,6 +74,7 @@ static const struct setting settings[] = {
     S(verify_upstream, K_BOOL, 0, 0),
     S(callback_required_for_answer, K_BOOL, 0, 0),
     S(reply_needs_sign_approval, K_BOOL, 0, 0),
+    S(reply_waits_for_assists, K_BOOL, 0, 0),
     S(scheme, K_NAME, 0, 0),
     S(notify_gateway_url, K_URL, 0, 0),
     S(notify_backoff_seconds, K_INT, 1, 86400),
@@ -180,11 +185,11 @@ static int read_shares(const struct setting *d, const json_t *v, double *shares,
 static int read_override(const json_t *v, const char *field, struct limit_override *o,
                          struct js_error *e)
 {
-    static const char *const keys[] = {"category_id", "level", "tier",       "channel",
-                                       "limit",       "unit",  "sign_hours", NULL};
+    static const char *const keys[] = {"category_id", "type",  "level", "tier",       "channel",
+                                       "enterprise",  "limit", "unit",  "sign_hours", NULL};
     char f[96];
     memset(o, 0, sizeof *o);
-    o->level = o->tier = o->sign_hours = -1;
+    o->type = o->level = o->tier = o->enterprise = o->sign_hours = -1;
     if (!json_is_object(v))
         return js_fail(e, JS_ETYPE, field, "'%s' must be an object", field);
     const char *key;
@@ -207,10 +212,10 @@ static int read_override(const json_t *v, const char *field, struct limit_overri
         o->category_id = json_integer_value(x);
         criteria++;
     }
-    static const char *const *const enums[] = {js_level_names, js_tier_names};
-    static const char *const enum_keys[] = {"level", "tier"};
-    int *enum_out[] = {&o->level, &o->tier};
-    for (int k = 0; k < 2; k++) {
+    static const char *const *const enums[] = {js_type_names, js_level_names, js_tier_names};
+    static const char *const enum_keys[] = {"type", "level", "tier"};
+    int *enum_out[] = {&o->type, &o->level, &o->tier};
+    for (int k = 0; k < 3; k++) {
         if (!(x = json_object_get(v, enum_keys[k])))
             continue;
         snprintf(f, sizeof f, "%s.%s", field, enum_keys[k]);
@@ -228,8 +233,17 @@ static int read_override(const json_t *v, const char *field, struct limit_overri
         snprintf(o->channel, sizeof o->channel, "%s", json_string_value(x));
         criteria++;
     }
+    if ((x = json_object_get(v, "enterprise"))) {
+        /* the green channel of enterprise requests (004 畅通政企沟通“绿色通道”) */
+        snprintf(f, sizeof f, "%s.enterprise", field);
+        if (!json_is_true(x))
+            return js_fail(e, JS_EINVAL, f, "'%s' is true or left out", f);
+        o->enterprise = 1;
+        criteria++;
+    }
     if (criteria == 0)
-        return js_fail(e, JS_EINVAL, field, "'%s' must name a category_id, level, tier or channel",
+        return js_fail(e, JS_EINVAL, field,
+                       "'%s' must name a category_id, type, level, tier, channel or enterprise",
                        field);
     if ((x = json_object_get(v, "limit"))) {
         snprintf(f, sizeof f, "%s.limit", field);
@@ -293,18 +307,112 @@ static json_t *overrides_json(const struct limit_overrides *lo)
         }
         if (o->category_id)
             json_object_set_new(x, "category_id", json_integer(o->category_id));
+        if (o->type >= 0)
+            json_object_set_new(x, "type", json_string(js_type_names[o->type]));
         if (o->level >= 0)
             json_object_set_new(x, "level", json_string(js_level_names[o->level]));
         if (o->tier >= 0)
             json_object_set_new(x, "tier", json_string(js_tier_names[o->tier]));
         if (o->channel[0])
             json_object_set_new(x, "channel", json_string(o->channel));
+        if (o->enterprise > 0)
+            json_object_set_new(x, "enterprise", json_true());
         if (o->limit > 0) {
             json_object_set_new(x, "limit", json_integer(o->limit));
             json_object_set_new(x, "unit", json_string(unit_names[o->unit]));
         }
         if (o->sign_hours >= 0)
             json_object_set_new(x, "sign_hours", json_integer(o->sign_hours));
+    }
+    return a;
+}
+
+/* Reads one entry of tier_rules ({"type", "level", "enterprise", "tier"}); field names it. */
+static int read_tier_rule(const json_t *v, const char *field, struct tier_rule *r,
+                          struct js_error *e)
+{
+    static const char *const keys[] = {"type", "level", "enterprise", "tier", NULL};
+    static const char *const *const enums[] = {js_type_names, js_level_names, js_tier_names};
+    static const char *const enum_keys[] = {"type", "level", "tier"};
+    char f[96];
+    r->type = r->level = r->enterprise = r->tier = -1;
+    if (!json_is_object(v))
+        return js_fail(e, JS_ETYPE, field, "'%s' must be an object", field);
+    const char *key;
+    json_t *x;
+    json_object_foreach((json_t *)v, key, x)
+    {
+        if (js_name_index(keys, key) < 0) {
+            snprintf(f, sizeof f, "%s.%s", field, key);
+            return js_fail(e, JS_EUNKNOWN_FIELD, f, "'%s' has no key '%s'", field, key);
+        }
+    }
+    int *enum_out[] = {&r->type, &r->level, &r->tier};
+    for (int k = 0; k < 3; k++) {
+        if (!(x = json_object_get(v, enum_keys[k])))
+            continue;
+        snprintf(f, sizeof f, "%s.%s", field, enum_keys[k]);
+        int i = json_is_string(x) ? js_name_index(enums[k], json_string_value(x)) : -1;
+        if (i < 0)
+            return js_fail(e, JS_EINVAL, f, "'%s' is not a known %s", f, enum_keys[k]);
+        *enum_out[k] = i;
+    }
+    if ((x = json_object_get(v, "enterprise"))) {
+        snprintf(f, sizeof f, "%s.enterprise", field);
+        if (!json_is_true(x))
+            return js_fail(e, JS_EINVAL, f, "'%s' is true or left out", f);
+        r->enterprise = 1;
+    }
+    snprintf(f, sizeof f, "%s.tier", field);
+    if (r->tier <= TIER_NONE)
+        return js_fail(e, r->tier < 0 ? JS_EMISSING : JS_EINVAL, f,
+                       "'%s' must be one of 2h, 24h, 7d, 15d", f);
+    if (r->type < 0 && r->level < 0 && r->enterprise < 0)
+        return js_fail(e, JS_EINVAL, field, "'%s' must name a type, level or enterprise", field);
+    return 0;
+}
+
+static int read_tier_rules(const struct setting *d, const json_t *v, struct tier_rules *out,
+                           struct js_error *e)
+{
+    struct tier_rules tmp;
+    char field[64];
+    memset(&tmp, 0, sizeof tmp);
+    if (!json_is_array(v))
+        return js_fail(e, JS_ETYPE, d->key, "'%s' must be an array of objects", d->key);
+    if (json_array_size(v) > POLICY_MAX_TIER_RULES)
+        return js_fail(e, JS_EINVAL, d->key, "'%s' has more than %d entries", d->key,
+                       POLICY_MAX_TIER_RULES);
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x)
+    {
+        snprintf(field, sizeof field, "%s[%zu]", d->key, i);
+        int rc = read_tier_rule(x, field, &tmp.v[tmp.n++], e);
+        if (rc)
+            return rc;
+    }
+    *out = tmp;
+    return 0;
+}
+
+static json_t *tier_rules_json(const struct tier_rules *tr)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < tr->n; i++) {
+        const struct tier_rule *r = &tr->v[i];
+        json_t *x = json_object();
+        if (!x || json_array_append_new(a, x)) {
+            json_decref(a);
+            return NULL;
+        }
+        if (r->type >= 0)
+            json_object_set_new(x, "type", json_string(js_type_names[r->type]));
+        if (r->level >= 0)
+            json_object_set_new(x, "level", json_string(js_level_names[r->level]));
+        if (r->enterprise > 0)
+            json_object_set_new(x, "enterprise", json_true());
+        json_object_set_new(x, "tier", json_string(js_tier_names[r->tier]));
     }
     return a;
 }
@@ -361,6 +469,8 @@ static int read_value(const struct setting *d, const json_t *v, struct policy *p
         return read_shares(d, v, (double *)field, e);
     case K_OVERRIDES:
         return read_overrides(d, v, (struct limit_overrides *)field, e);
+    case K_TIER_RULES:
+        return read_tier_rules(d, v, (struct tier_rules *)field, e);
     case K_URL:
         return read_url(d, v, field, sizeof p->notify_gateway_url, e);
     case K_NAME:
@@ -406,6 +516,8 @@ static json_t *value_json(const struct setting *d, const struct policy *p)
         return json_string(field);
     case K_OVERRIDES:
         return overrides_json((const struct limit_overrides *)field);
+    case K_TIER_RULES:
+        return tier_rules_json((const struct tier_rules *)field);
     }
     return NULL;
 }

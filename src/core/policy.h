@@ -11,12 +11,14 @@
 
 enum span_unit { SPAN_DAYS, SPAN_WORKDAYS, SPAN_HOURS };
 
-/* A time limit for the orders of a category, level, channel and/or tier (SPEC §3.13: limits are
- * configurable per category, level and channel). Of the overrides that match an order, the one
- * naming the most criteria wins (the first listed among equals). */
+/* A time limit for the orders of a category, type, level, channel, tier and/or of enterprises (SPEC
+ * §3.13: limits are configurable per category, level and channel). Of the overrides that match an
+ * order, the one naming the most criteria wins (the first listed among equals). */
 struct limit_override {
     int64_t category_id; /* 0: any category */
+    int type;            /* enum req_type, -1: any */
     int level;           /* enum level, -1: any */
+    int enterprise;      /* 1: enterprise requests only (the green channel of 004), -1: any */
     int tier;            /* enum tier, -1: any */
     char channel[24];    /* "": any channel */
     int limit;           /* handling limit; 0: keep the tier's or the default limit */
@@ -28,6 +30,22 @@ struct limit_override {
 struct limit_overrides {
     int n;
     struct limit_override v[POLICY_MAX_OVERRIDES];
+};
+
+/* The tier an order gets from its urgency and type when none is given (004: 根据诉求的轻重缓急
+ *程度…实行2小时、24小时、7天和15天四级处置模式; 按照…诉求类型，实行差异化管理): the first rule
+ * whose criteria all match gives the tier. */
+struct tier_rule {
+    int type;       /* enum req_type, -1: any */
+    int level;      /* enum level, -1: any */
+    int enterprise; /* 1: enterprise requests only, -1: any */
+    int tier;       /* enum tier given */
+};
+
+#define POLICY_MAX_TIER_RULES 16
+struct tier_rules {
+    int n;
+    struct tier_rule v[POLICY_MAX_TIER_RULES];
 };
 
 struct policy {
@@ -55,7 +73,12 @@ struct policy {
     int forced_close_hours;       /* after the deadline with no reply */
     double urge_shares[4];        /* shares of the limit at which to urge; 0 ends the list */
     int max_extension_days;
+    struct tier_rules tier_rules;
     struct limit_overrides limit_overrides;
+    int hang_remind_days; /* 004 挂账 监督提醒: remind the unit this many days before the plan's
+                             expected date; 0: no reminder */
+    int hang_progress_days; /* 004 挂账: a progress report is due this many days after the
+                               approval or the last report; 0: no interval */
 
     /* callback, reopen, warnings */
     int callback_tries;
@@ -67,6 +90,8 @@ struct policy {
     bool callback_required_for_answer; /* direct answers go to callback before closing */
     bool reply_needs_sign_approval; /* 001 §2(2): a reply needs the unit leader's 签批 and names
                                        the lead and the handler */
+    bool reply_waits_for_assists;   /* 002 ch. 4: the lead's reply waits for every assisting unit
+                                       of a parallel dispatch to report its part */
 
     char scheme[32]; /* assessment scheme name */
 

@@ -87,6 +87,7 @@ struct report_filter {
     int64_t overdue_at; /* only orders overdue at this instant (held by a unit past the
                            deadline, not suspended by an approved hanging account) */
     bool open;          /* only orders not in a final status */
+    bool enterprise;    /* only enterprise requests (the green channel of 004) */
     int limit;          /* lists: 1..500 */
 };
 /* A filter that takes nothing out (types -1, event_action -1). */

@@ -167,8 +167,8 @@ static const struct route_doc docs[] = {
      "orders only. Items leave out the citizen and the texts",
      "any user",
      "status:string,unit_id:integer,category_id:integer,region_id:integer,channel:string,"
-     "type:string,level:string,overdue:boolean,from:string,to:string,q:string,sort:string,"
-     "cursor:string,limit:integer",
+     "type:string,level:string,overdue:boolean,hanging:boolean,enterprise:boolean,from:string,"
+     "to:string,q:string,sort:string,cursor:string,limit:integer",
      NULL, 200},
     {"POST", "/api/v1/orders", "orders", "Take in a new order (受理)", "agent, dispatcher", NULL,
      "@intake", 201},

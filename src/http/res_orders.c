@@ -24,12 +24,13 @@ static const char *const no_params[] = {NULL};
 static const char *const sort_names[] = {"created_desc", "created_asc", "deadline_asc",
                                          "updated_desc", NULL};
 static const char *const list_params[] = {
-    "status", "unit_id", "category_id", "region_id", "channel", "type",  "level", "overdue",
-    "from",   "to",      "q",           "sort",      "cursor",  "limit", NULL};
-static const char *const time_fields[] = {"upstream_deadline", "created_at",          "updated_at",
-                                          "filed_at",          "dispatched_at",       "replied_at",
-                                          "closed_at",         "archived_at",         "deadline",
-                                          "sign_deadline",     "ext_requested_until", NULL};
+    "status", "unit_id", "category_id", "region_id",  "channel", "type",
+    "level",  "overdue", "hanging",     "enterprise", "from",    "to",
+    "q",      "sort",    "cursor",      "limit",      NULL};
+static const char *const time_fields[] = {
+    "upstream_deadline",   "created_at",    "updated_at",  "filed_at", "dispatched_at",
+    "replied_at",          "closed_at",     "archived_at", "deadline", "sign_deadline",
+    "ext_requested_until", "hang_expected", NULL};
 static const char *const id_fields[] = {"category_id",  "region_id",     "master_id", "parent_id",
                                         "duplicate_of", "about_unit_id", NULL};
 
@@ -499,6 +500,18 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
             bad_param(res, "overdue", "must be true or false");
             return;
         }
+    }
+    /* 挂账 (004): approved hanging accounts, their own list, never among the overdue; the
+     * enterprise green channel (004 绿色通道): enterprise requests only */
+    static const char *const flags[] = {"hanging", "enterprise"};
+    bool *flag_out[] = {&q.hanging, &q.enterprise};
+    for (int i = 0; i < 2; i++) {
+        const char *v = http_query(req, flags[i]);
+        if (v && strcmp(v, "true") != 0) {
+            bad_param(res, flags[i], "must be true (or left out)");
+            return;
+        }
+        *flag_out[i] = v != NULL;
     }
     q.text = http_query(req, "q");
     if (q.text) {

@@ -458,6 +458,10 @@ static const char lists_sql[] =
     "UPDATE order_units ou SET created_at = o.created_at FROM orders o WHERE o.id = ou.order_id;"
     "CREATE INDEX IF NOT EXISTS order_units_created ON order_units(unit_id, created_at, order_id);";
 
+/* order.hang_expected: the plan's expected date of a hanging account (issue 14, 004 挂账). */
+static const char hang_expected_sql[] =
+    "ALTER TABLE orders ADD COLUMN hang_expected BIGINT NOT NULL DEFAULT 0;";
+
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -479,6 +483,8 @@ const struct pg_migration pg_migrations[] = {
      false},
     /* reindexes: the index of migration 8 reads whole orders, this column included */
     {15, "orders.about_unit_id: the unit complained about", about_unit_sql, true},
+    /* reindexes in 15's place: the index is rebuilt from whole orders, this column included */
+    {17, "orders.hang_expected: the hanging account's expected date", hang_expected_sql, true},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

@@ -82,6 +82,7 @@ const struct store_order_col store_order_cols[] = {
     {"close_kind", COL_INT},
     {"hang_since", COL_INT},    /* migration 4 */
     {"about_unit_id", COL_INT}, /* migration 15 */
+    {"hang_expected", COL_INT}, /* migration 17 */
 };
 const int store_n_order_cols = (int)JS_ARRAY_LEN(store_order_cols);
 

@@ -127,6 +127,8 @@ static int where(struct buf *sql, struct params *p, const struct report_filter *
                          ST_DISPATCHED, ST_HANDLING, ST_RETURNED);
         p_int(p, f->overdue_at);
     }
+    if (f->enterprise)
+        rc |= buf_puts(sql, " AND o.enterprise <> 0");
     if (f->open)
         rc |= buf_printf(sql, " AND o.status NOT IN (%d, %d, %d, %d, %d, %d, %d)", ST_NOT_FILED,
                          ST_TRANSFERRED, ST_ANSWERED, ST_CLOSED, ST_ARCHIVED, ST_MERGED, ST_SPLIT);

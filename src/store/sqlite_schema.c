@@ -489,6 +489,10 @@ static const char lists_sql[] =
     " (SELECT o.created_at FROM orders o WHERE o.id = order_units.order_id);"
     "CREATE INDEX IF NOT EXISTS order_units_created ON order_units(unit_id, created_at, order_id);";
 
+/* order.hang_expected: the plan's expected date of a hanging account (issue 14, 004 挂账). */
+static const char hang_expected_sql[] =
+    "ALTER TABLE orders ADD COLUMN hang_expected INTEGER NOT NULL DEFAULT 0;";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -509,6 +513,7 @@ const struct sqlite_migration sqlite_migrations[] = {
     {14, "lists: indexes that serve each filter's sort, overdue, units by creation time", lists_sql,
      false},
     {15, "orders.about_unit_id: the unit complained about", about_unit_sql, false},
+    {17, "orders.hang_expected: the hanging account's expected date", hang_expected_sql, false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

@@ -40,6 +40,8 @@ struct order_query {
     const char *channel;
     int type, level; /* -1: any */
     int overdue;     /* -1 any, 1 overdue at `now`, 0 not overdue */
+    bool hanging;    /* only approved hanging accounts (挂账, hang 2); false: any */
+    bool enterprise; /* only enterprise requests (the green channel of 004); false: any */
     int64_t now;
     int64_t from, to; /* created_at in [from, to); 0: open */
     const char *text; /* searched in title, text, address, reply and notes (no synonyms) */

@@ -1822,6 +1822,10 @@ static int query_where(const struct order_query *q, const struct pg_plan *pl, co
                                     : " AND NOT (" JS_SQL_OVERDUE_OPEN " AND deadline < $%d)",
                          a->n);
     }
+    if (q->hanging) /* 挂账: listed as such, never as overdue (hang 2 is out of the filter above) */
+        rc |= buf_puts(sql, " AND hang = 2");
+    if (q->enterprise) /* the green channel's queue (004) */
+        rc |= buf_puts(sql, " AND enterprise <> 0");
     if (q->from) {
         p_int(a, q->from);
         rc |= buf_printf(sql, " AND %s >= $%d", created, a->n);

@@ -1935,6 +1935,10 @@ static int list_filters(const struct order_query *q, const struct list_plan *pl,
                                        : " AND NOT (" JS_SQL_OVERDUE_OPEN " AND deadline < ?)");
         qp_int(p, q->now > 0 ? q->now : (int64_t)time(NULL)); /* now 0: the system clock */
     }
+    if (q->hanging) /* 挂账: listed as such, never as overdue (hang 2 is out of the filter above) */
+        rc |= buf_puts(sql, " AND hang = 2");
+    if (q->enterprise) /* the green channel's queue (004) */
+        rc |= buf_puts(sql, " AND enterprise <> 0");
     if (q->from) {
         rc |= buf_printf(sql, " AND %s >= ?", created);
         qp_int(p, q->from);

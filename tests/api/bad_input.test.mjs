@@ -113,6 +113,8 @@ const ROWS = [
   { name: 'a forged cursor', method: 'GET', path: '/api/v1/orders?cursor=garbage', status: 422, code: 'invalid', field: 'cursor' },
   { name: 'an impossible date', method: 'GET', path: '/api/v1/orders?from=2026-13-45', status: 422, code: 'invalid', field: 'from' },
   { name: 'overdue as a number', method: 'GET', path: '/api/v1/orders?overdue=1', status: 422, code: 'invalid', field: 'overdue' },
+  { name: 'hanging as false', method: 'GET', path: '/api/v1/orders?hanging=false', status: 422, code: 'invalid', field: 'hanging' },
+  { name: 'enterprise as a number', method: 'GET', path: '/api/v1/orders?enterprise=1', status: 422, code: 'invalid', field: 'enterprise' },
   { name: 'an unknown sort', method: 'GET', path: '/api/v1/orders?sort=random', status: 422, code: 'invalid', field: 'sort' },
   { name: 'a login password that is not text', method: 'POST', path: '/api/v1/auth/login', who: null, body: { login: 'agent1', password: 12345678 }, status: 400, code: 'wrong_type', field: 'password' },
   { name: 'a login with an extra field', method: 'POST', path: '/api/v1/auth/login', who: null, body: { login: 'agent1', password: 'x', remember: true }, status: 400, code: 'unknown_field', field: 'remember' },

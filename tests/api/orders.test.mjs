@@ -13,7 +13,7 @@ const ACTIONS = [
   'sign', 'return', 'return_approve', 'return_reject', 'sign_approval', 'contact',
   'extension_request', 'extension_decide', 'hang_request', 'hang_decide', 'hang_progress',
   'hang_lift', 'reply', 'review', 'callback', 'reopen', 'close', 'archive', 'urge', 'supervise',
-  'supervise_answer', 'force_close', 'instruct', 'warn', 'special_report',
+  'supervise_answer', 'force_close', 'instruct', 'warn', 'special_report', 'assist_report',
 ];
 // Actions only the scheduler (role system) may request: people are refused.
 const SYSTEM_ONLY = ['mark_overdue'];
@@ -121,10 +121,10 @@ describe('every action through its route', () => {
     const extended = await get(org.as('dispatcher1'), o.id);
     assert.equal(Date.parse(extended.deadline), Date.parse(until));
     assert.equal(extended.extensions, 1);
-    await must(o, 'op-s1', 'hang_request', { scope: '工地整改', plan: '分阶段整改' });
+    await must(o, 'op-s1', 'hang_request', { scope: '工地整改', plan: '分阶段整改', expected: '2030-06-30T18:00:00+08:00' });
     await must(o, 'supervisor1', 'hang_decide', { approve: true });
     await must(o, 'op-s1', 'hang_progress', { progress: '已完成第一阶段' });
-    await must(o, 'op-s1', 'hang_lift', { note: '整改完成' });
+    await must(o, 'op-s1', 'hang_lift', { result: '整改完成', note: '予以销账' });
     await must(o, 'op-s1', 'reply', { result: '已责令夜间停工', closure: 'resolved', responsible: '冯操作' });
     assert.equal(o.status, 'replied');
     await must(o, 'reviewer1', 'review', { pass: false, reason: '未附整改照片', not_closed_reason: 'unhandled' });
@@ -219,6 +219,19 @@ describe('every action through its route', () => {
     const d = await get(org.as('dispatcher1'), o.id);
     assert.equal(d.returns, 2);
     assert.equal(d.units[0].active, false);
+  });
+
+  test('parallel dispatch: the assisting unit reports its part, the lead\'s reply includes it', async () => {
+    const o = await intake(server, org, { category_id: org.categories.property.id, region_id: org.regions.c1.id });
+    await must(o, 'agent1', 'file');
+    await must(o, 'dispatcher1', 'dispatch', { unit_id: org.units.street1.id, assist_units: [org.units.dept1.id] });
+    await must(o, 'op-s1', 'sign');
+    await must(o, 'op-zjw', 'sign');
+    await must(o, 'op-zjw', 'assist_report', { result: '已配合检测施工噪音' });
+    await must(o, 'op-s1', 'reply', { result: '已责令夜间停工', closure: 'resolved', responsible: '冯操作' });
+    assert.equal(o.status, 'replied');
+    const reply = (await get(org.as('dispatcher1'), o.id)).timeline.find((e) => e.action === 'reply');
+    assert.deepEqual(reply.args.assists.map((a) => a.unit_id), [org.units.dept1.id]);
   });
 
   test('force_close', async () => {

@@ -10,7 +10,7 @@ import {
 
 // SPEC §1 and the lifecycle rules, written out here independently of the server.
 const UNIT_ACTIONS = ['sign', 'return', 'contact', 'extension_request', 'hang_request',
-  'hang_progress', 'hang_lift', 'reply', 'supervise_answer'];
+  'hang_progress', 'hang_lift', 'reply', 'supervise_answer', 'assist_report'];
 const INTAKE_ACTIONS = ['intake', 'verify', 'file', 'not_file', 'transfer', 'answer'];
 const MATRIX = {
   agent: INTAKE_ACTIONS,

@@ -98,7 +98,7 @@ test('an approved 挂账 order shows the 挂账 mark in the lists', async () => 
     const r = await api(server, 'POST', `/orders/${id}/actions/${action}`, { token, body: { version: Number(o.version), ...args } });
     assert.ok(r.status < 300, `${action}: ${JSON.stringify(r.json)}`);
   };
-  await step(opTok, 'hang_request', { scope: '楼道改造', plan: '纳入明年老旧小区改造计划' });
+  await step(opTok, 'hang_request', { scope: '楼道改造', plan: '纳入明年老旧小区改造计划', expected: '2030-06-30T18:00:00+08:00' });
   await step(sup, 'hang_decide', { approve: true });
   const number = (await api(server, 'GET', `/orders/${id}`, { token: sup })).json.number;
   await op.goto(`${server.url}/#/orders`);

@@ -1151,28 +1151,97 @@ static void test_hanging_account(void **state)
     int64_t id = handling(101);
     no(JS_ESTATE, "", &DISP, ACT_HANG_DECIDE, id, "{'approve':true}");
     no(JS_EMISSING, "plan", U(101), ACT_HANG_REQUEST, id, "{'scope':'老旧小区管线'}");
+    /* 004 挂账: the plan names its expected date, in the future */
+    no(JS_EMISSING, "expected", U(101), ACT_HANG_REQUEST, id,
+       "{'scope':'老旧小区管线改造','plan':'列入明年计划'}");
+    no(JS_EINVAL, "expected", U(101), ACT_HANG_REQUEST, id,
+       "{'scope':'老旧小区管线改造','plan':'列入明年计划','expected':'2026-11-01'}");
     ok(U(101), ACT_HANG_REQUEST, id,
        "{'scope':'老旧小区管线改造','plan':'列入明年计划','expected':'2027-06-30'}");
     assert_int_equal(O(id)->hang, 1);
-    no(JS_ESTATE, "", U(101), ACT_HANG_REQUEST, id, "{'scope':'a','plan':'b'}");
+    assert_int_equal(O(id)->hang_expected, T("2027-06-30T00:00:00+08:00")); /* kept */
+    no(JS_ESTATE, "", U(101), ACT_HANG_REQUEST, id,
+       "{'scope':'a','plan':'b','expected':'2027-01-31'}");
     no(JS_ESTATE, "", U(101), ACT_HANG_PROGRESS, id, "{'progress':'x'}");
-    no(JS_ESTATE, "", &DISP, ACT_HANG_LIFT, id, "{}");
+    no(JS_ESTATE, "", &DISP, ACT_HANG_LIFT, id, "{'result':'x'}");
     ok(&SUPERVISOR, ACT_HANG_DECIDE, id, "{'approve':true,'reason':'确需长期解决'}");
     assert_int_equal(O(id)->hang, 2);
+    assert_int_equal(O(id)->hang_expected, T("2027-06-30T00:00:00+08:00"));
     int64_t version = O(id)->version;
     ok(U(101), ACT_HANG_PROGRESS, id, "{'progress':'已完成设计'}");
     assert_int_equal(O(id)->version, version + 1);
     assert_int_equal(json_object_size(json_object_get(last.v[0].payload, "set")), 0);
     no(JS_EMISSING, "progress", U(101), ACT_HANG_PROGRESS, id, "{}");
-    ok(&DISP, ACT_HANG_LIFT, id, "{'note':'改造完成'}");
+    /* lifting (销账) names its result */
+    no(JS_EMISSING, "result", &DISP, ACT_HANG_LIFT, id, "{'note':'改造完成'}");
+    ok(&DISP, ACT_HANG_LIFT, id, "{'result':'管线改造完成，问题解决','note':'改造完成'}");
     assert_int_equal(O(id)->hang, 3);
-    ok(U(101), ACT_HANG_REQUEST, id, "{'scope':'a','plan':'b'}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "result")),
+                        "管线改造完成，问题解决");
+    ok(U(101), ACT_HANG_REQUEST, id, "{'scope':'a','plan':'b','expected':'2027-01-31'}");
     ok(&DISP, ACT_HANG_DECIDE, id, "{'approve':false}");
     assert_int_equal(O(id)->hang, 0);
-    ok(U(101), ACT_HANG_REQUEST, id, "{'scope':'a','plan':'b'}");
+    assert_int_equal(O(id)->hang_expected, 0); /* refused: no plan in force */
+    ok(U(101), ACT_HANG_REQUEST, id, "{'scope':'a','plan':'b','expected':'2027-01-31'}");
     ok(&DISP, ACT_HANG_DECIDE, id, "{'approve':true}");
-    ok(U(101), ACT_HANG_LIFT, id, "{}"); /* the lead unit may lift it too */
+    ok(U(101), ACT_HANG_LIFT, id, "{'result':'已解决'}"); /* the lead unit may lift it too */
     assert_int_equal(O(id)->hang, 3);
+}
+
+/* 并行派遣 (002 ch. 4, 并行派遣下的协同机制): the assisting units of a parallel dispatch report
+ * their part (assist_report), after signing, once per round; the lead's reply includes them and the
+ * order is answered when the lead replies. Under pingshan-2020 (reply_waits_for_assists) the
+ * reply waits for every assisting unit; elsewhere it names those missing. */
+static void test_parallel_dispatch(void **state)
+{
+    struct policy p = dongcheng();
+    snprintf(p.preset, sizeof p.preset, "pingshan-2020");
+    p.reply_waits_for_assists = true;
+    make_world(&p);
+    int64_t id = filed();
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101,'assist_units':[102,103]}");
+    ok(U(101), ACT_SIGN, id, "{}");
+    no(JS_ESTATE, "", U(102), ACT_ASSIST_REPORT, id, "{'result':'x'}"); /* not signed yet */
+    ok(U(102), ACT_SIGN, id, "{}");
+    no(JS_EFORBIDDEN, "", U(101), ACT_ASSIST_REPORT, id, "{'result':'x'}"); /* the lead replies */
+    no(JS_ENOTFOUND, "order_id", U(104), ACT_ASSIST_REPORT, id, "{'result':'x'}");
+    no(JS_EMISSING, "result", U(102), ACT_ASSIST_REPORT, id, "{}");
+    no(JS_EFORBIDDEN, "", U(102), ACT_REPLY, id,
+       "{'result':'r','closure':'resolved','responsible':'李四'}");
+    ok(U(102), ACT_ASSIST_REPORT, id,
+       "{'result':'已完成管线检测','attachments':[{'name':'检测报告.pdf','url':'/api/v1/files/"
+       "1'}]}");
+    assert_int_equal(O(id)->units[1].replied_at, W->env.now);
+    assert_int_equal(O(id)->status, ST_HANDLING);
+    no(JS_ESTATE, "", U(102), ACT_ASSIST_REPORT, id, "{'result':'again'}");
+    /* unit 103 has not reported: the lead waits for it */
+    no(JS_ERULE, "assist_units", U(101), ACT_REPLY, id,
+       "{'result':'r','closure':'resolved','responsible':'李四'}");
+    ok(U(103), ACT_SIGN, id, "{}");
+    ok(U(103), ACT_ASSIST_REPORT, id, "{'result':'已配合清理现场'}");
+    ok(U(101), ACT_REPLY, id, "{'result':'已办结','closure':'resolved','responsible':'李四'}");
+    assert_int_equal(O(id)->status, ST_REPLIED);
+    json_t *assists = json_object_get(last_args(), "assists");
+    assert_int_equal(json_array_size(assists), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(assists, 0), "unit_id")),
+                     102);
+    assert_null(json_object_get(last_args(), "assists_pending"));
+
+    /* dongcheng-2016: the reply does not wait; it is the answer and names the part missing */
+    struct policy d = dongcheng();
+    make_world(&d);
+    id = filed();
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101,'assist_units':[102,103]}");
+    ok(U(101), ACT_SIGN, id, "{}");
+    ok(U(102), ACT_SIGN, id, "{}");
+    ok(U(102), ACT_ASSIST_REPORT, id, "{'result':'已完成管线检测'}");
+    ok(U(101), ACT_REPLY, id, "{'result':'已办结','closure':'resolved','responsible':'李四'}");
+    assert_int_equal(O(id)->status, ST_REPLIED); /* answered when the lead replies */
+    assert_int_equal(json_array_size(json_object_get(last_args(), "assists")), 1);
+    json_t *pending = json_object_get(last_args(), "assists_pending");
+    assert_int_equal(json_array_size(pending), 1);
+    assert_int_equal(json_integer_value(json_array_get(pending, 0)), 103);
+    no(JS_ESTATE, "", U(103), ACT_ASSIST_REPORT, id, "{'result':'迟到的反馈'}"); /* answered */
 }
 
 static void test_reply(void **state)
@@ -1581,6 +1650,7 @@ int main(void)
         T_(test_reply_needs_sign_approval),
         T_(test_extension),
         T_(test_hanging_account),
+        T_(test_parallel_dispatch),
         T_(test_reply),
         T_(test_review),
         T_(test_callback),

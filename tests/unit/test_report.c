@@ -162,6 +162,37 @@ static json_t *make(struct world *w, int kind, const char *period, int64_t unit)
     return doc;
 }
 
+/* The enterprise green channel (004 畅通政企沟通“绿色通道”) has its own figures in the 早报:
+ * enterprise requests received and closed that day, and no others. */
+static void test_green_channel_figures(void **state)
+{
+    JS_UNUSED(state);
+    struct world w;
+    build_world(&w);
+    struct fixture *f = &w.f; /* Wednesday 11:00 */
+    int64_t ent = fx_ok(f, &f->as[ROLE_AGENT], ACT_INTAKE, 0,
+                        "{\"channel\":\"hotline-12345\",\"type\":\"request\",\"title\":\"企业"
+                        "用电报装\",\"text\":\"新厂房用电报装进度慢\",\"address\":\"和平里5号\","
+                        "\"enterprise\":true}");
+    fx_ok(f, &f->as[ROLE_AGENT], ACT_FILE, ent, "{}");
+    dispatch_sign_reply(f, ent, 0);
+    fx_ok(f, &f->as[ROLE_CALLBACK], ACT_CALLBACK, ent,
+          "{\"contacted\":true,\"solved\":true,\"satisfaction\":\"satisfied\"}");
+    fx_ok(f, &f->as[ROLE_CALLBACK], ACT_CLOSE, ent, "{}");
+    json_t *doc = make(&w, RK_DAILY, "2026-11-04", 0);
+    assert_int_equal(fig_i(doc, "received"), 3); /* o4, o5 and the enterprise request */
+    assert_int_equal(fig_i(doc, "enterprise_received"), 1);
+    assert_int_equal(fig_i(doc, "closed"), 1);
+    assert_int_equal(fig_i(doc, "enterprise_closed"), 1);
+    json_decref(doc);
+    doc = make(&w, RK_DAILY, "2026-11-03", 0); /* Tuesday: none of them an enterprise's */
+    assert_int_equal(fig_i(doc, "received"), 3);
+    assert_int_equal(fig_i(doc, "enterprise_received"), 0);
+    assert_int_equal(fig_i(doc, "enterprise_closed"), 0);
+    json_decref(doc);
+    fixture_close(f);
+}
+
 static void test_daily_figures(void **state)
 {
     JS_UNUSED(state);
@@ -639,10 +670,10 @@ static void test_issue_concurrent(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_daily_figures),    cmocka_unit_test(test_issued_never_changes),
-        cmocka_unit_test(test_schedule),         cmocka_unit_test(test_notice_classes),
-        cmocka_unit_test(test_notice_report),    cmocka_unit_test(test_ticker_issues),
-        cmocka_unit_test(test_issue_concurrent),
+        cmocka_unit_test(test_daily_figures),        cmocka_unit_test(test_green_channel_figures),
+        cmocka_unit_test(test_issued_never_changes), cmocka_unit_test(test_schedule),
+        cmocka_unit_test(test_notice_classes),       cmocka_unit_test(test_notice_report),
+        cmocka_unit_test(test_ticker_issues),        cmocka_unit_test(test_issue_concurrent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2237,6 +2237,7 @@ static void test_migrate_reindex(void **state)
                                               " hotspot_evidence, hotspot_warnings,"
                                               " hotspot_topics, reports;"
                                               " ALTER TABLE orders DROP COLUMN about_unit_id;"
+                                              " ALTER TABLE orders DROP COLUMN hang_expected;"
                                               " DELETE FROM schema_migrations WHERE version >= 8"
                                             : "DROP TABLE order_search; DROP TABLE order_keys;"
                                               " DROP TABLE login_failures; DROP TABLE file_refs;"
@@ -2249,6 +2250,7 @@ static void test_migrate_reindex(void **state)
                                               " DROP TABLE hotspot_warnings;"
                                               " DROP TABLE hotspot_topics; DROP TABLE reports;"
                                               " ALTER TABLE orders DROP COLUMN about_unit_id;"
+                                              " ALTER TABLE orders DROP COLUMN hang_expected;"
                                               " CREATE VIRTUAL TABLE orders_fts USING fts5(words);"
                                               /* the column migration 14 adds */
                                               " DROP INDEX order_units_created;"

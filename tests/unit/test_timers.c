@@ -671,12 +671,17 @@ static void test_hanging_account_never_overdue(void **state)
     int64_t due = deadline_of(&f, id);
     const struct actor *op = fx_unit_actor(&f, 0, false);
     f.now = t0 + DAY;
-    fx_ok(&f, op, ACT_HANG_REQUEST, id, "{\"scope\":\"老旧管网改造\",\"plan\":\"列入明年计划\"}");
+    /* the plan's expected date lies beyond the test, and progress is reported every 20 days
+     * (the interval is 30): nothing but the suspension is at work here */
+    fx_ok(&f, op, ACT_HANG_REQUEST, id,
+          "{\"scope\":\"老旧管网改造\",\"plan\":\"列入明年计划\","
+          "\"expected\":\"2027-12-31T18:00:00+08:00\"}");
     f.now = t0 + 2 * DAY;
     fx_ok(&f, &f.as[ROLE_SUPERVISOR], ACT_HANG_DECIDE, id, "{\"approve\":true}");
-    int before = total_events(&f);
     for (int d = 10; d <= 60; d += 10) {
         f.now = t0 + d * DAY;
+        if (d % 20 == 0)
+            fx_ok(&f, op, ACT_HANG_PROGRESS, id, "{\"progress\":\"按计划推进\"}");
         assert_int_equal(tick(&f).actions, 0);
         struct order_query q = {.overdue = 1, .now = f.now, .type = -1, .level = -1, .limit = 10};
         int n = 0;
@@ -693,10 +698,9 @@ static void test_hanging_account_never_overdue(void **state)
         assert_int_equal(ds.left, due - (t0 + 2 * DAY)); /* the clock stopped at the approval */
         order_release(&o);
     }
-    assert_int_equal(total_events(&f), before);
     f.now = t0 + 60 * DAY;
-    fx_ok(&f, op, ACT_HANG_PROGRESS, id, "{\"progress\":\"设计完成\"}");
-    fx_ok(&f, &f.as[ROLE_DISPATCHER], ACT_HANG_LIFT, id, "{\"note\":\"改造完成\"}");
+    fx_ok(&f, &f.as[ROLE_DISPATCHER], ACT_HANG_LIFT, id,
+          "{\"result\":\"管网改造完成\",\"note\":\"改造完成\"}");
     int64_t moved = deadline_of(&f, id);
     assert_int_equal(moved, due + 58 * DAY);
     f.now += HOUR;
@@ -706,6 +710,275 @@ static void test_hanging_account_never_overdue(void **state)
     tick(&f);
     assert_int_equal(count_action(&f, id, ACT_MARK_OVERDUE), 1);
     assert_replays(&f, id);
+    fixture_close(&f);
+}
+
+/* How many orders a list query gives. */
+static int list_count(struct fixture *f, struct order_query *q)
+{
+    int n = 0;
+    char cursor[64];
+    assert_int_equal(
+        f->store->ops->order_query(f->store, q, count_overdue, &n, cursor, sizeof cursor), 0);
+    return n;
+}
+
+/* Takes in and files an order of the given type and level (enterprise or not), with `extra`
+ * JSON members added to the intake ("" for none); returns its id. */
+static int64_t take_in(struct fixture *f, const char *type, const char *level, bool enterprise,
+                       const char *extra)
+{
+    char args[768];
+    snprintf(args, sizeof args,
+             "{\"channel\":\"hotline-12345\",\"type\":\"%s\",\"level\":\"%s\","
+             "\"enterprise\":%s,\"title\":\"供水中断\",\"text\":\"整栋楼停水。\","
+             "\"citizen_name\":\"王女士\",\"citizen_phone\":\"13800002222\","
+             "\"address\":\"和平里5号\",\"category_id\":%lld,\"region_id\":%lld%s}",
+             type, level, enterprise ? "true" : "false", (long long)f->cat_leaf,
+             (long long)f->community, extra);
+    int64_t id = fx_ok(f, &f->as[ROLE_AGENT], ACT_INTAKE, 0, args);
+    fx_ok(f, &f->as[ROLE_AGENT], ACT_FILE, id, "{}");
+    return id;
+}
+
+/* The tier and the handling limit (deadline - dispatch) of an order dispatched now. */
+static int64_t dispatched_limit(struct fixture *f, int64_t id, int *tier)
+{
+    dispatch_to(f, id, f->unit_street[0]);
+    struct order o;
+    fx_get(f, id, &o);
+    *tier = o.tier;
+    int64_t limit = o.deadline - o.dispatched_at;
+    order_release(&o);
+    return limit;
+}
+
+/* 004 (根据诉求的轻重缓急程度…原则上实行2小时、24小时、7天和15天四级处置模式;
+ * 按照…诉求类型，实行差异化 管理; 畅通政企沟通“绿色通道”): under beijing-2020 the tier follows
+ * urgency and type, and the enterprise green channel has its own tier and queue; a tier given by
+ * hand wins. Under dongcheng-2016 (000 art. 8 sets limits per order) no tier follows.
+ * limit_overrides take the type and the enterprise flag as criteria; malformed rules are refused
+ * naming the key. */
+static void test_tiers_follow_urgency_and_type(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_open(&f, "tiers.db", "beijing-2020", "2026-11-16T09:00:00+08:00");
+    int tier;
+    int64_t id = take_in(&f, "help", "urgent", false, "");
+    assert_int_equal(dispatched_limit(&f, id, &tier), 2 * HOUR);
+    assert_int_equal(tier, TIER_H2);
+    id = take_in(&f, "complaint", "urgent", false, "");
+    assert_int_equal(dispatched_limit(&f, id, &tier), 24 * HOUR);
+    assert_int_equal(tier, TIER_H24);
+    id = take_in(&f, "consult", "major", false, "");
+    assert_int_equal(dispatched_limit(&f, id, &tier), 7 * DAY);
+    assert_int_equal(tier, TIER_D7);
+    int64_t ent = take_in(&f, "complaint", "general", true, ""); /* the green channel */
+    assert_int_equal(dispatched_limit(&f, ent, &tier), 7 * DAY);
+    assert_int_equal(tier, TIER_D7);
+    id = take_in(&f, "complaint", "general", false, "");
+    assert_int_equal(dispatched_limit(&f, id, &tier), 15 * DAY);
+    assert_int_equal(tier, TIER_D15);
+    id = take_in(&f, "help", "urgent", false, ",\"tier\":\"24h\""); /* given by hand */
+    assert_int_equal(dispatched_limit(&f, id, &tier), 24 * HOUR);
+    /* filing with a new urgency gives the new tier */
+    char args[96];
+    snprintf(args, sizeof args,
+             "{\"channel\":\"web\",\"type\":\"help\",\"title\":\"t\",\"text\":\"x\","
+             "\"address\":\"a\"}");
+    id = fx_ok(&f, &f.as[ROLE_AGENT], ACT_INTAKE, 0, args);
+    fx_ok(&f, &f.as[ROLE_AGENT], ACT_FILE, id, "{\"level\":\"urgent\"}");
+    assert_int_equal(dispatched_limit(&f, id, &tier), 2 * HOUR);
+    /* the green channel's queue: enterprise requests only */
+    struct order_query q = {
+        .overdue = -1, .enterprise = true, .type = -1, .level = -1, .limit = 50};
+    assert_int_equal(list_count(&f, &q), 1);
+    q.enterprise = false;
+    assert_int_equal(list_count(&f, &q), 7);
+
+    /* overrides by type and by enterprise: the most specific wins over the tier */
+    set_policy(&f, "beijing-2020",
+               "{\"limit_overrides\": [{\"type\": \"consult\", \"limit\": 3, \"unit\": "
+               "\"workdays\"}, {\"enterprise\": true, \"level\": \"general\", \"limit\": 5, "
+               "\"unit\": \"days\", \"sign_hours\": 1}]}");
+    id = take_in(&f, "consult", "general", false, ""); /* Monday: 3 working days → Thursday */
+    assert_int_equal(dispatched_limit(&f, id, &tier), 3 * DAY);
+    id = take_in(&f, "complaint", "general", true, "");
+    assert_int_equal(dispatched_limit(&f, id, &tier), 5 * DAY);
+    struct order o;
+    fx_get(&f, id, &o);
+    assert_int_equal(o.sign_deadline - o.dispatched_at, HOUR);
+    order_release(&o);
+    id = take_in(&f, "help", "urgent", true, ""); /* no override names urgent: the 2 h tier */
+    assert_int_equal(dispatched_limit(&f, id, &tier), 2 * HOUR);
+
+    /* dongcheng-2016: the platform sets limits per order; no tier follows the level */
+    set_policy(&f, "dongcheng-2016", NULL);
+    id = take_in(&f, "help", "urgent", false, "");
+    assert_int_equal(dispatched_limit(&f, id, &tier), 15 * DAY);
+    assert_int_equal(tier, TIER_NONE);
+    fixture_close(&f);
+
+    expect_policy_error("{\"tier_rules\": [{\"tier\": \"2h\"}]}", -JS_EINVAL, "tier_rules[0]");
+    expect_policy_error("{\"tier_rules\": [{\"level\": \"urgent\"}]}", -JS_EMISSING,
+                        "tier_rules[0].tier");
+    expect_policy_error("{\"tier_rules\": [{\"level\": \"urgent\", \"tier\": \"none\"}]}",
+                        -JS_EINVAL, "tier_rules[0].tier");
+    expect_policy_error("{\"tier_rules\": [{\"type\": \"gossip\", \"tier\": \"2h\"}]}", -JS_EINVAL,
+                        "tier_rules[0].type");
+    expect_policy_error("{\"tier_rules\": [{\"level\": \"urgent\", \"tier\": \"2h\", "
+                        "\"when\": 1}]}",
+                        -JS_EUNKNOWN_FIELD, "tier_rules[0].when");
+    expect_policy_error("{\"limit_overrides\": [{\"enterprise\": false, \"limit\": 1, "
+                        "\"unit\": \"days\"}]}",
+                        -JS_EINVAL, "limit_overrides[0].enterprise");
+    expect_policy_error("{\"limit_overrides\": [{\"type\": \"gossip\", \"limit\": 1, "
+                        "\"unit\": \"days\"}]}",
+                        -JS_EINVAL, "limit_overrides[0].type");
+}
+
+/* How many system events of `action` with args kind `kind` the order has, and the due of the
+ * last one in *due (ISO text, "" when none). */
+struct sys_kind_count {
+    int action;
+    const char *kind;
+    int n;
+    char due[40];
+};
+
+static int sys_kind_one(void *ctx, const struct event *ev)
+{
+    struct sys_kind_count *k = ctx;
+    const json_t *args = json_object_get(ev->payload, "args");
+    const char *kind = json_string_value(json_object_get(args, "kind"));
+    if (ev->action == k->action && ev->actor.role == ROLE_SYSTEM && kind &&
+        strcmp(kind, k->kind) == 0) {
+        k->n++;
+        const char *due = json_string_value(json_object_get(args, "due"));
+        snprintf(k->due, sizeof k->due, "%s", due ? due : "");
+    }
+    return 0;
+}
+
+static int count_kind(struct fixture *f, int64_t id, int action, const char *kind, char *due)
+{
+    struct sys_kind_count k = {action, kind, 0, ""};
+    assert_int_equal(f->store->ops->event_each(f->store, id, sys_kind_one, &k), 0);
+    if (due)
+        memcpy(due, k.due, sizeof k.due);
+    return k.n;
+}
+
+/* 004 挂账 (完善挂账销账和监督提醒机制), beijing-2020: the plan's expected date is kept; the unit
+ * is reminded hang_remind_days (7) before it and supervised once it has passed; a progress report
+ * is urged hang_progress_days (30) after the approval or the last report; each once. The account
+ * is listed as 挂账 (hanging=true), never as overdue; lifting names its result. With both
+ * intervals off (0) there is no reminder and no report urge, only the supervision. */
+static void test_hanging_account_chased(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_open(&f, "hang_chase.db", "beijing-2020", "2026-11-16T09:00:00+08:00");
+    assert_int_equal(f.en.policy.hang_remind_days, 7);
+    assert_int_equal(f.en.policy.hang_progress_days, 30);
+    int64_t t0 = f.now;
+    int64_t id = signed_order(&f);
+    int64_t other = signed_order(&f); /* the same limit, not hanging: it becomes overdue */
+    const struct actor *op = fx_unit_actor(&f, 0, false);
+    int64_t expected = t0 + 60 * DAY;
+    char iso[40], args[256], due[40];
+    jtime_format(expected, iso, sizeof iso);
+    snprintf(args, sizeof args,
+             "{\"scope\":\"供热管网老化\",\"plan\":\"列入明年管网改造\",\"expected\":\"%s\"}", iso);
+    f.now = t0 + DAY;
+    fx_refused(&f, op, ACT_HANG_REQUEST, id, "{\"scope\":\"供热管网老化\",\"plan\":\"改造\"}",
+               -JS_EMISSING);
+    fx_ok(&f, op, ACT_HANG_REQUEST, id, args);
+    f.now = t0 + 2 * DAY;
+    fx_ok(&f, &f.as[ROLE_SUPERVISOR], ACT_HANG_DECIDE, id, "{\"approve\":true}");
+    struct order o;
+    fx_get(&f, id, &o);
+    assert_int_equal(o.hang_expected, expected);
+    order_release(&o);
+
+    f.now = t0 + 20 * DAY; /* past the 15-day limit: the other order is overdue, this one not */
+    tick(&f);
+    assert_int_equal(count_action(&f, other, ACT_MARK_OVERDUE), 1);
+    assert_int_equal(count_action(&f, id, ACT_MARK_OVERDUE), 0);
+    assert_int_equal(count_action(&f, id, ACT_URGE) + count_action(&f, id, ACT_SUPERVISE), 0);
+    struct order_query q = {.overdue = 1, .now = f.now, .type = -1, .level = -1, .limit = 10};
+    assert_int_equal(list_count(&f, &q), 1); /* only the other one */
+    struct order_query h = {.overdue = -1, .hanging = true, .type = -1, .level = -1, .limit = 10};
+    assert_int_equal(list_count(&f, &h), 1); /* listed as 挂账 */
+    h.overdue = 1, h.now = f.now;
+    assert_int_equal(list_count(&f, &h), 0); /* never as overdue */
+
+    /* a progress report is due 30 days after the approval */
+    f.now = t0 + 31 * DAY;
+    tick(&f);
+    assert_int_equal(count_kind(&f, id, ACT_URGE, "hang_report", NULL), 0);
+    f.now = t0 + 32 * DAY;
+    tick(&f);
+    assert_int_equal(count_kind(&f, id, ACT_URGE, "hang_report", due), 1);
+    assert_time(T(due), "2026-12-18T09:00:00+08:00");
+    tick_again_changes_nothing(&f);
+    f.now = t0 + 33 * DAY;
+    fx_ok(&f, op, ACT_HANG_PROGRESS, id, "{\"progress\":\"改造方案已报批\"}");
+
+    /* reminded 7 days before the expected date, once */
+    f.now = expected - 8 * DAY;
+    tick(&f);
+    assert_int_equal(count_kind(&f, id, ACT_URGE, "hang_remind", NULL), 0);
+    f.now = expected - 7 * DAY;
+    tick(&f);
+    assert_int_equal(count_kind(&f, id, ACT_URGE, "hang_remind", due), 1);
+    assert_int_equal(T(due), expected);
+    tick_again_changes_nothing(&f);
+    json_t *a = last_args(&f, id, ACT_URGE);
+    assert_non_null(strstr(arg_str(a, "note"), "2027年1月15日")); /* the Chinese way */
+    json_decref(a);
+
+    /* the expected date passes without lifting: supervised once, still not overdue */
+    f.now = expected + HOUR;
+    tick(&f);
+    assert_int_equal(count_kind(&f, id, ACT_SUPERVISE, "hang_expected", due), 1);
+    assert_int_equal(T(due), expected);
+    assert_int_equal(count_kind(&f, id, ACT_SUPERVISE, "overdue", NULL), 0);
+    assert_int_equal(count_action(&f, id, ACT_MARK_OVERDUE), 0);
+    tick_again_changes_nothing(&f);
+    /* the next report falls 30 days after the last one */
+    f.now = t0 + 63 * DAY;
+    tick(&f);
+    assert_int_equal(count_kind(&f, id, ACT_URGE, "hang_report", due), 2);
+    assert_time(T(due), "2027-01-18T09:00:00+08:00");
+
+    /* lifting names its result; the account leaves the 挂账 list */
+    fx_refused(&f, op, ACT_HANG_LIFT, id, "{\"note\":\"已完成\"}", -JS_EMISSING);
+    fx_ok(&f, op, ACT_HANG_LIFT, id, "{\"result\":\"管网改造完成，恢复供热\"}");
+    assert_int_equal(list_count(&f, &h), 0);
+    h.overdue = -1;
+    assert_int_equal(list_count(&f, &h), 0);
+    assert_replays(&f, id);
+
+    /* both intervals off: no reminder and no report urge, the supervision stays */
+    set_policy(&f, "beijing-2020", "{\"hang_remind_days\": 0, \"hang_progress_days\": 0}");
+    t0 = f.now;
+    int64_t id2 = signed_order(&f);
+    expected = t0 + 40 * DAY;
+    jtime_format(expected, iso, sizeof iso);
+    snprintf(args, sizeof args,
+             "{\"scope\":\"道路改建\",\"plan\":\"纳入年度计划\",\"expected\":\"%s\"}", iso);
+    fx_ok(&f, op, ACT_HANG_REQUEST, id2, args);
+    fx_ok(&f, &f.as[ROLE_SUPERVISOR], ACT_HANG_DECIDE, id2, "{\"approve\":true}");
+    for (int d = 5; d <= 40; d += 5) {
+        f.now = t0 + d * DAY;
+        tick(&f);
+    }
+    assert_int_equal(count_action(&f, id2, ACT_URGE), 0);
+    f.now = expected + HOUR;
+    tick(&f);
+    assert_int_equal(count_kind(&f, id2, ACT_SUPERVISE, "hang_expected", NULL), 1);
     fixture_close(&f);
 }
 
@@ -1579,6 +1852,8 @@ int main(void)
         cmocka_unit_test(test_tianning_feedback_timer),
         cmocka_unit_test(test_extended_then_forced_closed),
         cmocka_unit_test(test_hanging_account_never_overdue),
+        cmocka_unit_test(test_hanging_account_chased),
+        cmocka_unit_test(test_tiers_follow_urgency_and_type),
         cmocka_unit_test(test_upstream_supervision),
         cmocka_unit_test(test_reopen_warnings_and_special_report),
         cmocka_unit_test(test_rework_warning),

@@ -10,7 +10,7 @@ import {
 import { unitLabel } from './refdata.js';
 
 const UNIT_ROLES = ['unit_operator', 'unit_leader'];
-const UNIT_ACTS = ['sign', 'return', 'contact', 'extension_request', 'hang_request', 'hang_progress', 'hang_lift', 'reply', 'supervise_answer'];
+const UNIT_ACTS = ['sign', 'return', 'contact', 'extension_request', 'hang_request', 'hang_progress', 'hang_lift', 'reply', 'supervise_answer', 'assist_report'];
 
 /** The role matrix of SPEC §1 (lifecycle_role_allows). */
 export const ROLE_ACTIONS = {
@@ -243,7 +243,7 @@ export const ACTIONS = {
     fields: () => [
       { name: 'scope', label: '挂账范围', type: 'textarea', required: true },
       { name: 'plan', label: '解决计划', type: 'textarea', required: true },
-      { name: 'expected', label: '预计解决时间', type: 'datetime' },
+      { name: 'expected', label: '计划解决时间', type: 'datetime', required: true },
     ],
   },
   hang_decide: {
@@ -260,7 +260,17 @@ export const ACTIONS = {
   },
   hang_lift: {
     when: (o, c) => hangOf(o) === 2 && (c.user.role === 'dispatcher' || leadType(myAssignment(o, c.user.unit_id))),
-    fields: () => [{ name: 'note', label: '销账说明', type: 'textarea' }],
+    fields: () => [
+      { name: 'result', label: '销账结果', type: 'textarea', required: true },
+      { name: 'note', label: '销账说明', type: 'textarea' },
+    ],
+  },
+  assist_report: {
+    when: (o, c) => {
+      const a = myAssignment(o, c.user.unit_id);
+      return a && a.role === 'assist' && ['dispatched', 'handling'].includes(st(o)) && !!a.signed_at && !a.replied_at;
+    },
+    fields: () => [{ name: 'result', label: '协办情况', type: 'textarea', required: true }],
   },
   reply: {
     when: (o, c) => {

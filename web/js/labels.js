@@ -23,6 +23,7 @@ export const ACTION = {
   hang_progress: '挂账进展', hang_lift: '销账', reply: '办结反馈', review: '结案审核',
   callback: '回访', reopen: '重办', close: '办结', archive: '归档', urge: '催办',
   supervise: '督办', supervise_answer: '督办回复', force_close: '强制结案', instruct: '领导批示',
+  assist_report: '协办反馈',
 };
 
 export const TYPE = {
