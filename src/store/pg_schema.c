@@ -458,6 +458,12 @@ static const char lists_sql[] =
     "UPDATE order_units ou SET created_at = o.created_at FROM orders o WHERE o.id = ou.order_id;"
     "CREATE INDEX IF NOT EXISTS order_units_created ON order_units(unit_id, created_at, order_id);";
 
+/* Issue 14 points 4-5: the facts carry the callback's service-process satisfaction, the
+ * feedback limits of 003 art. 13 and the unit's feedback. The projection is derived from the
+ * events, so forgetting where the fold stopped makes the next assessment fold every order again
+ * (the range refold replaces each order's cases). */
+static const char refold_sql[] = "DELETE FROM assess_fold;";
+
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -479,6 +485,8 @@ const struct pg_migration pg_migrations[] = {
      false},
     /* reindexes: the index of migration 8 reads whole orders, this column included */
     {15, "orders.about_unit_id: the unit complained about", about_unit_sql, true},
+    {16, "assessment: the facts are folded again (callback 服务过程, feedback limits, returns)",
+     refold_sql, false},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

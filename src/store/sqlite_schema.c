@@ -489,6 +489,12 @@ static const char lists_sql[] =
     " (SELECT o.created_at FROM orders o WHERE o.id = order_units.order_id);"
     "CREATE INDEX IF NOT EXISTS order_units_created ON order_units(unit_id, created_at, order_id);";
 
+/* Issue 14 points 4-5: the facts carry the callback's service-process satisfaction, the
+ * feedback limits of 003 art. 13 and the unit's feedback. The projection is derived from the
+ * events, so forgetting where the fold stopped makes the next assessment fold every order again
+ * (the range refold replaces each order's cases). */
+static const char refold_sql[] = "DELETE FROM assess_fold;";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -509,6 +515,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {14, "lists: indexes that serve each filter's sort, overdue, units by creation time", lists_sql,
      false},
     {15, "orders.about_unit_id: the unit complained about", about_unit_sql, false},
+    {16, "assessment: the facts are folded again (callback 服务过程, feedback limits, returns)",
+     refold_sql, false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);
