@@ -992,7 +992,7 @@ static int check_steps(const struct scheme *s, const struct expr *x, int g, cons
                 else
                     snprintf(f, sizeof f, "%s", field);
                 return js_fail(e, JS_EINVAL, f,
-                               "step 的阈值须从高到低排列：阈值 %s%s%g 不低于前一个阈值 "
+                               "分档阈值须从高到低排列：阈值 %s%s%g 不低于前一个阈值 "
                                "%s%s%g，后面的档次取不到",
                                param >= 0 ? s->param_name[param] : "", param >= 0 ? " = " : "", v,
                                prev_param >= 0 ? s->param_name[prev_param] : "",
