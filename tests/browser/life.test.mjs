@@ -220,6 +220,8 @@ test('an order lives its whole life through the UI', async () => {
     await p.check('.modal [data-field=contacted] input[value=true]');
     await p.check('.modal [data-field=solved] input[value=false]');
     await p.check('.modal [data-field=satisfaction] input[value=unsatisfied]');
+    // the service process asked apart from the result (001 附件 三(一)2(1))
+    await p.check('.modal [data-field=process_satisfaction] input[value=basic]');
     await p.fill('.modal [data-field=note] textarea', '诉求人反映仍有夜间施工。');
   }, row(orderRef.number));
   await visit(cb, `#/callback?tab=unhappy`);
@@ -258,6 +260,9 @@ test('an order lives its whole life through the UI', async () => {
   assert.equal(order.returns, 1);
   assert.equal(order.reopens, 1);
   assert.equal(order.urges, 1);
+  const callbacks = order.timeline.filter((e) => e.action === 'callback');
+  assert.deepEqual(callbacks.map((e) => e.args.process_satisfaction).sort(), ['basic', undefined],
+    'the form sends the service-process satisfaction when it is asked, and only then');
 });
 
 /** Registers an order on the intake screen of page and returns its number. */
