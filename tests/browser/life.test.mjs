@@ -479,6 +479,20 @@ test('a unit leader appeals an order and the supervisor upholds it', async () =>
   assert.ok(after.exclusions >= 1, 'the upheld appeal excludes the order');
 });
 
+test('pingshan-2020 ranks by its own items (002 arts. 33-34) with the bonus shown', async () => {
+  const d = new Date(Date.now() + 8 * 3600e3);
+  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
+  const period = `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+  const rep = (await api(server, 'GET', `/assess?scheme=pingshan-2020&period=${period}`, { token: admin })).json;
+  assert.ok(rep.units.some((u) => u.bonus > 0), 'the top ten by volume get their bonus');
+  const sup = await as('supervisor1');
+  await visit(sup, `#/assess?scheme=pingshan-2020&period=${period}`);
+  await sup.waitForSelector('table.grid thead');
+  const head = await sup.textContent('table.grid thead');
+  for (const label of ['回退情况', '按期办结', '满意', '加分', '回退率', '按期办结率']) assert.ok(head.includes(label), label);
+  assert.equal(await sup.inputValue('#assess-scheme'), 'pingshan-2020');
+});
+
 test('dashboard draws its charts', async () => {
   const sup = await as('supervisor1');
   await visit(sup, `#/dashboard?days=90`);
