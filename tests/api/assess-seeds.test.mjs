@@ -4,8 +4,11 @@
 // pingshan-2020 (002 arts. 33-34) and tianning-2013 (003 arts. 13(1), 19) scored by their own
 // schemes instead of the Beijing 三率. Each block has its own server, so the numbers are its own.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { assertError, call, dispatched, intake, ok, setupOrg, startServer } from './server.mjs';
+import {
+  assertError, BIN, call, dispatched, intake, ok, setupOrg, startServer,
+} from './server.mjs';
 
 const REPLY = { result: '已处理', closure: 'resolved', responsible: '陈主任', handler: '冯操作' };
 const OP = { street1: 'op-s1', street2: 'op-s2', dept1: 'op-zjw' };
@@ -169,6 +172,11 @@ describe('pingshan-2020 is scored by 002 arts. 33-34, not the Beijing 三率', (
     assert.equal(s2.score, 82);
     assert.equal(s2.rank, 1);
     assert.equal(s1.rank, 2);
+    // the CLI gives the same ranking, with the bonus column
+    const out = execFileSync(BIN, ['assess', '--db', w.server.db, '--period', span()], { encoding: 'utf8' });
+    assert.match(out, /坪山区民生诉求事件考核/);
+    assert.match(out.split('\n').find((l) => l.includes('排名')), /回退情况.*按期办结.*满意.*加分.*回退率/);
+    assert.match(out.split('\n').find((l) => l.includes('东华门街道办事处')), /^\s*2\s.*72\.00.*10\.00\s+40\.00\s+20\.00\s+2\.00\s+50\.00%/);
     // the platform sets the weights the seed does not give
     const doc = ok(await call(w.server, 'GET', '/api/v1/assess/schemes/pingshan-2020', { token: w.org.admin }));
     assert.deepEqual([doc.params.w_return, doc.params.w_ontime, doc.params.w_satisfaction], [20, 40, 40]);
