@@ -224,6 +224,8 @@ test('an order lives its whole life through the UI', async () => {
     await p.check('.modal [data-field=process_satisfaction] input[value=basic]');
     await p.fill('.modal [data-field=note] textarea', '诉求人反映仍有夜间施工。');
   }, row(orderRef.number));
+  await openOrder(cb);
+  assert.match(await cb.textContent('#main'), /服务过程满意度\s*基本满意/);
   await visit(cb, `#/callback?tab=unhappy`);
   await act(cb, 'reopen', async (p) => p.fill('.modal [data-field=reason] textarea', '回访不满意，问题未解决。'), row(orderRef.number));
   await openOrder(cb);
@@ -255,6 +257,8 @@ test('an order lives its whole life through the UI', async () => {
   assert.equal(await adm.locator('#attachments li').count(), 2);
   const full = await adm.textContent('#main');
   assert.ok(full.includes('张三丰') && full.includes('13812341111'), 'platform staff see the citizen');
+  // the latest callback since the reopen did not ask about the service process
+  assert.match(full, /服务过程满意度\s*未询问/);
   const order = (await api(server, 'GET', `/orders/${orderRef.id}`, { token: admin })).json;
   assert.equal(order.status, 'archived');
   assert.equal(order.returns, 1);

@@ -191,11 +191,19 @@ export async function render(view, ctx, params) {
     o.master_id ? ['并入主件', h('a', { href: '#/order/' + o.master_id }, '#' + o.master_id)] : null,
     o.parent_id ? ['拆分自', h('a', { href: '#/order/' + o.parent_id }, '#' + o.parent_id)] : null,
   ]);
+  // the service process of the latest callback result since the last reopen (001 附件 三(一)2(1))
+  let process;
+  for (const ev of o.timeline || o.events || []) {
+    const a = ev.args || ev.payload?.args || {};
+    if (ev.action === 'reopen') process = undefined;
+    if (ev.action === 'callback' && !a.unreachable) process = a.process_satisfaction || '';
+  }
   const callback = dl([
     ['回访次数', o.cb_tries || 0],
     ['单位已联系', tri(o.cb_contacted)],
     ['问题已解决', tri(o.cb_solved)],
     ['满意度', label(SATISFACTION, enumName('cb_satisfaction', o.cb_satisfaction))],
+    ['服务过程满意度', process === undefined ? '—' : process ? label(SATISFACTION, process) : '未询问'],
     ['联系不上', yn(o.cb_unreachable)],
   ]);
   const counters = h('div.counters', [
