@@ -76,6 +76,8 @@ static void print_table(const struct assess_report *r, int64_t only_unit)
     cell("等级", 4, false);
     for (int k = 0; k < s->n_items; k++)
         cell(s->items[k].name, width(s->items[k].name) > 8 ? width(s->items[k].name) : 8, true);
+    if (s->bonus) /* e.g. 002 art. 34's bonus points */
+        cell("加分", 8, true);
     for (int k = 0; k < s->n_ind; k++)
         cell(s->ind_name[k], width(s->ind_name[k]) > 8 ? width(s->ind_name[k]) : 8, true);
     printf("\n");
@@ -101,6 +103,10 @@ static void print_table(const struct assess_report *r, int64_t only_unit)
             snprintf(buf, sizeof buf, "%.2f",
                      json_number_value(json_object_get(items, s->items[k].id)));
             cell(buf, width(s->items[k].name) > 8 ? width(s->items[k].name) : 8, true);
+        }
+        if (s->bonus) {
+            snprintf(buf, sizeof buf, "%.2f", json_number_value(json_object_get(u, "bonus")));
+            cell(buf, 8, true);
         }
         for (int k = 0; k < s->n_ind; k++) {
             const struct ind_def *d = &ind_defs[s->ind[k]];

@@ -1574,12 +1574,16 @@ static int callback_result(struct demo *d, struct flow *f, int outcome)
         put_b(a, "contacted", true);
         put_b(a, "solved", false);
         put_s(a, "satisfaction", "unsatisfied");
+        /* the service process asked apart from the result (001 附件 三(一)2(1)): one in three
+         * of these citizens found it unsatisfying too */
+        put_s(a, "process_satisfaction", f->id % 3 == 0 ? "unsatisfied" : "basic");
         put_s(a, "note", "诉求人表示问题未得到解决");
         break;
     default:
         put_b(a, "contacted", true);
         put_b(a, "solved", true);
         put_s(a, "satisfaction", outcome == CB_BASIC ? "basic" : "satisfied");
+        put_s(a, "process_satisfaction", outcome == CB_BASIC ? "basic" : "satisfied");
         put_s(a, "note", "诉求人确认单位已联系并处理");
         break;
     }

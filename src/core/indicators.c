@@ -32,7 +32,8 @@ const struct ind_def ind_defs[IND__COUNT] = {
                              "有回访结果的办理工单"},
     [IND_ONTIME_RATE] = {"ontime_rate", "按期办结率", 'R', "现行答复按时给出的工单", "办理的工单"},
     [IND_EXTENSION_RATE] = {"extension_rate", "延期率", 'R', "获准延期的工单", "办理的工单"},
-    [IND_RESPONDED_RATE] = {"responded_rate", "服务响应率", 'R', "各次回访均未报告“未联系”的工单",
+    [IND_RESPONDED_RATE] = {"responded_rate", "服务响应率", 'R',
+                            "各次回访均未报告“未联系”或服务过程不满意的工单（001 附件 三(一)2(1)）",
                             "办理的工单"},
     [IND_PROCESS_DEDUCTION] =
         {"process_deduction", "办理过程扣分", 'P',
@@ -64,6 +65,11 @@ const struct ind_def ind_defs[IND__COUNT] = {
     [IND_KB_STALE_RATE] = {"kb_stale_rate", "知识库过期率", 'R', "已过期的条目",
                            "现行有效或已过期的条目"},
     [IND_KB_USES] = {"kb_uses", "知识库引用数", 'C', "考核期内引用本单位条目的直接答复", NULL},
+    [IND_RETURN_RATE] = {"return_rate", "回退率", 'R',
+                         "本单位退回过的工单（002 第三十三条 回退情况）", "接收的工单"},
+    [IND_FEEDBACK_ONTIME_RATE] = {"feedback_ontime_rate", "按时反馈率", 'R',
+                                  "每次反馈时限内均已反馈办理结果或进展的工单（003 第十三条）",
+                                  "反馈时限已到或已反馈的办理工单"},
 };
 
 const char *const js_supk_names[] = {
@@ -232,6 +238,22 @@ int fact_event_decode(const struct event *ev, struct fact_event *out, struct js_
         } else if (strcmp(k, "duplicate_of") == 0 && json_is_integer(v)) {
             out->args |= FA_DUPLICATE_OF;
             out->a_duplicate_of = jint(v);
+        } else if (strcmp(k, "process_satisfaction") == 0) {
+            int sat =
+                json_is_string(v) ? js_name_index(js_satisfaction_names, json_string_value(v)) : -1;
+            if (sat > SAT_NONE) {
+                out->args |= FA_PROCESS_SAT;
+                out->a_process_sat = sat;
+            }
+        } else if (strcmp(k, "feedback_due") == 0) {
+            int64_t t;
+            if (json_is_integer(v)) {
+                out->args |= FA_FEEDBACK_DUE;
+                out->a_feedback_due = jint(v);
+            } else if (json_is_string(v) && jtime_parse(json_string_value(v), &t) == 0) {
+                out->args |= FA_FEEDBACK_DUE;
+                out->a_feedback_due = t;
+            }
         }
     }
     return 0;
@@ -469,13 +491,22 @@ static int fold_event(struct fact_set *fs, struct mini *st, int rejections[],
         if ((ev->args & FA_PASS) && !ev->a_pass)
             rc = mark_held(fs, &before, FM_REWORK, at, 0, 0, 0, 0);
         break;
-    case ACT_CALLBACK:
+    case ACT_CALLBACK: {
+        /* bits 0-1: contacted (0 no, 1 yes, 2 unknown); bits 2-4: the service-process
+         * satisfaction + 1 (001 附件 三(一)2(1)), 0 when not asked */
+        int process = (ev->args & FA_PROCESS_SAT) ? ev->a_process_sat + 1 : 0;
         if (!ev->a_unreachable && !st->cb_unreachable && st->cb_sat != SAT_NONE)
-            rc = mark_held(fs, &before, FM_CALLBACK, at, 0, tri(st->cb_contacted),
+            rc = mark_held(fs, &before, FM_CALLBACK, at, 0, tri(st->cb_contacted) | process << 2,
                            tri(st->cb_solved), st->cb_sat);
         break;
+    }
     case ACT_REOPEN:
         rc = mark_held(fs, &before, FM_REOPEN, at, 0, ev->a_upstream, 0, 0);
+        break;
+    case ACT_EXTENSION_REQUEST:
+    case ACT_HANG_REQUEST:
+    case ACT_HANG_PROGRESS:
+        rc = mark(case_of(fs, ev->actor_unit), FM_FEEDBACK, at, 0, 0, 0, 0);
         break;
     case ACT_CLOSE:
     case ACT_FORCE_CLOSE:
@@ -493,6 +524,8 @@ static int fold_event(struct fact_set *fs, struct mini *st, int rejections[],
         break;
     case ACT_SUPERVISE_ANSWER: {
         struct fact_case *c = case_of(fs, ev->actor_unit);
+        if ((rc = mark(c, FM_FEEDBACK, at, 0, 0, 0, 0)))
+            break;
         for (int i = 0; c && i < c->n_marks; i++)
             if (c->marks[i].kind == FM_SUPERVISE && c->marks[i].a == 0) {
                 c->marks[i].a = at <= c->marks[i].v ? 1 : 2;
@@ -517,6 +550,13 @@ static int fold_event(struct fact_set *fs, struct mini *st, int rejections[],
     default:
         break;
     }
+    /* a dispatch or a reopen starts a feedback limit for the units that hold the order after
+     * it (003 art. 13(1)); a reply is feedback too */
+    if (!rc && (ev->args & FA_FEEDBACK_DUE) && ev->a_feedback_due > 0 &&
+        (ev->action == ACT_DISPATCH || ev->action == ACT_REOPEN))
+        rc = mark_held(fs, st, FM_FB_DUE, at, ev->a_feedback_due, 0, 0, 0);
+    if (!rc && ev->action == ACT_REPLY)
+        rc = mark(case_of(fs, ev->actor_unit), FM_FEEDBACK, at, 0, 0, 0, 0);
     return rc;
 }
 
@@ -590,7 +630,7 @@ static int32_t rel(int64_t t, int64_t base)
 /* Kinds whose v is an instant (stored relative to recv, 0 as NO_TIME). */
 static bool v_is_time(int kind)
 {
-    return kind == FM_DEADLINE || kind == FM_SUPERVISE;
+    return kind == FM_DEADLINE || kind == FM_SUPERVISE || kind == FM_FB_DUE;
 }
 
 #define HEAD_BYTES 28
@@ -790,14 +830,34 @@ void ind_params_default(struct ind_params *prm)
 struct standing {
     bool held, replied, reply_in_time, reworked, forced, closed, ext, reopened;
     int reply_closure, shirks, insists, late_replies, late_returns, repeats, close_kind, hang;
+    int returns;
     int reopens[2];
     bool has_cb, first_cb_done, first_cb_satisfied, last_satisfied, last_after_reopen,
         ever_not_contacted;
     int last_contacted, last_solved;
     int64_t deadline;
+    /* feedback limits (003 art. 13): the current one, whether it was met, and the limits
+     * decided before the cut-off (met, or passed without feedback) and those missed */
+    int64_t fb_due;
+    bool fb_met;
+    int fb_decided, fb_missed;
     bool supervision_unanswered;
     double supervision_points;
 };
+
+/* Ends the current feedback limit at `until` (the next limit's start, or the cut-off): it is
+ * decided if it was met or passed before then, missed if it passed without feedback. */
+static void fb_close(struct standing *s, int64_t until)
+{
+    if (s->fb_due <= 0)
+        return;
+    if (s->fb_met || s->fb_due < until) {
+        s->fb_decided++;
+        if (!s->fb_met)
+            s->fb_missed++;
+    }
+    s->fb_due = 0;
+}
 
 static void stand(const struct fact_case *c, int64_t cut, const struct ind_params *prm,
                   struct standing *s)
@@ -820,6 +880,7 @@ static void stand(const struct fact_case *c, int64_t cut, const struct ind_param
             s->shirks++;
             break;
         case FM_RETURN:
+            s->returns++;
             if (m->a > 0)
                 s->insists++;
             if (m->b)
@@ -848,11 +909,13 @@ static void stand(const struct fact_case *c, int64_t cut, const struct ind_param
                 s->first_cb_satisfied = sat && !s->reopened;
             }
             s->has_cb = true;
-            s->last_contacted = m->a;
+            int contacted = m->a & 3, process = m->a >> 2;
+            s->last_contacted = contacted;
             s->last_solved = m->b;
             s->last_satisfied = sat;
             s->last_after_reopen = s->reopened;
-            if (m->a == 0)
+            /* 001 附件 三(一)2(1): 未联系的、服务过程不满意的，即视为未响应工单 */
+            if (contacted == 0 || process == SAT_UNSATISFIED + 1)
                 s->ever_not_contacted = true;
             break;
         }
@@ -881,10 +944,20 @@ static void stand(const struct fact_case *c, int64_t cut, const struct ind_param
             if (m->at >= c->recv)
                 s->repeats += (int)m->v;
             break;
+        case FM_FB_DUE:
+            fb_close(s, m->at);
+            s->fb_due = m->v;
+            s->fb_met = false;
+            break;
+        case FM_FEEDBACK:
+            if (s->fb_due > 0 && m->at <= s->fb_due)
+                s->fb_met = true;
+            break;
         default:
             break;
         }
     }
+    fb_close(s, cut);
 }
 
 #define RATE(i, cond)                                                                              \
@@ -910,6 +983,7 @@ static void accumulate(const struct fact_case *c, const struct ind_period *p,
         0.5 * s.shirks +
         0.2 * (s.insists + s.late_returns + s.late_replies + (overdue_unreplied ? 1 : 0));
     num[IND_SUPERVISION_DEDUCTION] += s.supervision_points;
+    RATE(IND_RETURN_RATE, s.returns > 0); /* 002 art. 33 回退情况 */
     if (!s.held)
         return;
     bool in_time = s.replied && s.reply_in_time;
@@ -941,6 +1015,8 @@ static void accumulate(const struct fact_case *c, const struct ind_period *p,
     RATE(IND_EXPLAINED_RATIO, s.replied && s.reply_closure == CLOSURE_EXPLAINED);
     num[IND_HARD_CASES] += (c->flags & FC_HARD) ? 1 : 0;
     num[IND_PRAISE_COUNT] += (c->flags & FC_PRAISE) ? 1 : 0;
+    if (s.fb_decided > 0) /* 003 art. 13(1): 5个工作日内反馈办理结果 */
+        RATE(IND_FEEDBACK_ONTIME_RATE, s.fb_missed == 0);
 }
 
 static bool in_period(const struct fact_case *c, const struct ind_period *p)

@@ -49,7 +49,9 @@
     X(KB_PUBLISHED, "kb_published", "知识库条目数", 'C')                                           \
     X(KB_STALE, "kb_stale", "知识库过期未更新数", 'C')                                             \
     X(KB_STALE_RATE, "kb_stale_rate", "知识库过期率", 'R')                                         \
-    X(KB_USES, "kb_uses", "知识库引用数", 'C')
+    X(KB_USES, "kb_uses", "知识库引用数", 'C')                                                     \
+    X(RETURN_RATE, "return_rate", "回退率", 'R')                                                   \
+    X(FEEDBACK_ONTIME_RATE, "feedback_ontime_rate", "按时反馈率", 'R')
 
 #define JS_X_IND(N, id, label, kind) IND_##N,
 enum indicator { JS_IND_LIST(JS_X_IND) IND__COUNT };
@@ -99,7 +101,9 @@ enum fact_mark_kind {
     FM_REPLY,     /* the unit replied; a = enum closure, b = 1 if by the deadline in force */
     FM_REWORK,    /* review failed: the reply must be redone (返工) */
     FM_REOPEN,    /* reopened after callback; a = 0 district, 1 upstream */
-    FM_CALLBACK,  /* a callback reached the citizen; a = contacted, b = solved (0 no, 1 yes,
+    FM_CALLBACK,  /* a callback reached the citizen; a = contacted (bits 0-1: 0 no, 1 yes,
+                     2 unknown) and the service process (服务过程) satisfaction as enum
+                     satisfaction + 1 in bits 2-4 (0: not asked); b = solved (0 no, 1 yes,
                      2 unknown), c = enum satisfaction */
     FM_CLOSE,     /* closed; a = enum close_kind */
     FM_EXT,       /* an extension was approved */
@@ -108,6 +112,10 @@ enum fact_mark_kind {
     FM_SUPERVISE, /* supervised; v = answer due; a = 0 unanswered, 1 answered by v, 2 late;
                      b = enum supervision_kind */
     FM_REPEAT,    /* v repeat reports of the same problem (duplicates, merged orders) */
+    FM_FB_DUE,    /* a feedback limit started (dispatch, reopen): the unit must give feedback by
+                     v (003 art. 13(1)) */
+    FM_FEEDBACK,  /* the unit gave feedback: a reply, an extension or hanging request, hanging
+                     progress, a supervision answer */
     FM__COUNT
 };
 
@@ -172,6 +180,8 @@ enum {
     FA_ORDERS = 1u << 8,
     FA_DUPLICATE_OF = 1u << 9,
     FA_LATE = 1u << 10,
+    FA_PROCESS_SAT = 1u << 11,
+    FA_FEEDBACK_DUE = 1u << 12,
 };
 
 struct fact_unit {
@@ -195,7 +205,9 @@ struct fact_event {
     int a_orders; /* how many orders a merge names */
     int a_kind;   /* enum supervision_kind */
     bool a_unjustified, a_pass, a_unreachable, a_upstream, a_approve;
-    bool a_late; /* a return made after the return window (001 附件 三(一)2(2)) */
+    bool a_late;            /* a return made after the return window (001 附件 三(一)2(2)) */
+    int a_process_sat;      /* the callback's 服务过程 satisfaction (enum satisfaction) */
+    int64_t a_feedback_due; /* the feedback limit a dispatch or reopen starts (0: none) */
 };
 
 /* Decodes an event with a JSON payload. Returns 0 or -JS_EINVAL for a malformed payload. */

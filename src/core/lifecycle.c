@@ -215,8 +215,12 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
         FIELDS(BOOL("unreachable", "联系不上", .example = "false"),
                BOOL("contacted", "承办单位联系过诉求人（联系上时必填）", .example = "true"),
                BOOL("solved", "问题已解决（联系上时必填）", .example = "true"),
-               ENUM("satisfaction", "满意度（联系上时必填）", js_satisfaction_names,
+               ENUM("satisfaction", "对办理结果的满意度（联系上时必填）", js_satisfaction_names,
                     .example = "satisfied"),
+               ENUM("process_satisfaction",
+                    "对服务过程的满意度（联系、沟通、反馈；不满意的视为未响应，临沭考核办法"
+                    "三(一)2(1)）",
+                    js_satisfaction_names, .example = "satisfied"),
                NOTE),
     [ACT_REOPEN] =
         FIELDS(ENUM("level", "重办层级", reopen_levels, .example = "district"), REASON(REQ)),
@@ -564,6 +568,14 @@ static int put_time(struct dctx *c, json_t *obj, const char *key, int64_t t)
     if (json_object_set_new(obj, key, json_string(buf)))
         return nomem(c);
     return 0;
+}
+
+/* Records in the event the feedback limit that starts now (003 art. 13(1)), so that the
+ * assessment can tell whether the unit gave feedback in time; nothing when there is none. */
+static int put_feedback_due(struct dctx *c)
+{
+    int64_t due = deadline_feedback(c->p, c->env->cal, c->env->now);
+    return due > 0 ? put_time(c, c->v, "feedback_due", due) : 0;
 }
 
 /* Optional or required string; an empty optional string counts as absent (*out = NULL). */
@@ -1296,6 +1308,7 @@ static int act_dispatch(struct dctx *c)
     TRY(in_enum(c, "tier", false, js_tier_names, &tier));
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
     TRY(check_room(c, "assist_units", targets, nt + n_assist));
+    TRY(put_feedback_due(c)); /* the limit of 003 art. 13(1) starts with the dispatch */
 
     TRY(begin(c, c->o, &next));
     for (int i = 0; i < next.n_units; i++)
@@ -2091,7 +2104,8 @@ static int act_callback(struct dctx *c)
     TRY(need_status(c, S(CALLBACK) | S(ANSWERED)));
     TRY(in_bool(c, "unreachable", false, &unreachable));
     if (unreachable) {
-        static const char *const answers[] = {"contacted", "solved", "satisfaction"};
+        static const char *const answers[] = {"contacted", "solved", "satisfaction",
+                                              "process_satisfaction"};
         for (size_t i = 0; i < JS_ARRAY_LEN(answers); i++)
             if (present(c->in, answers[i]))
                 return js_fail(c->e, JS_EINVAL, answers[i],
@@ -2103,6 +2117,13 @@ static int act_callback(struct dctx *c)
     if (!unreachable && sat == SAT_NONE)
         return js_fail(c->e, JS_EINVAL, "satisfaction",
                        "'satisfaction' is satisfied, basic or unsatisfied");
+    /* 服务过程满意 is asked apart from the result (001 附件 三(一)2(1)); optional */
+    int process = SAT_NONE;
+    TRY(in_enum(c, "process_satisfaction", false, js_satisfaction_names, &process));
+    if (present(c->in, "process_satisfaction") && process == SAT_NONE)
+        return js_fail(c->e, JS_EINVAL, "process_satisfaction",
+                       "服务过程满意度只能是 satisfied（满意）、basic（基本满意）或 "
+                       "unsatisfied（不满意）");
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
     TRY(begin(c, c->o, &next));
     next.cb_tries++;
@@ -2136,6 +2157,9 @@ static int act_reopen(struct dctx *c)
     TRY(in_enum(c, "level", false, levels, &level));
     TRY(put(c, "level", json_string(levels[level])));
     TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
+    if (c->o->status == ST_CALLBACK) { /* back to the units: a new feedback limit */
+        TRY(put_feedback_due(c));
+    }
     TRY(begin(c, c->o, &next));
     next.reopens++;
     if (level == 0)

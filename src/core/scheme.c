@@ -124,17 +124,19 @@ enum xfn {
     XF_SPREAD,
     XF_RANK,
     XF_TOP,
-    XF_BANDS
+    XF_BANDS,
+    XF_SHARE
 };
 
 static const struct {
     const char *name;
     int fn, min_args, max_args; /* max -1: any */
 } functions[] = {
-    {"min", XF_MIN, 1, -1},   {"max", XF_MAX, 1, -1},      {"clamp", XF_CLAMP, 3, 3},
-    {"cap", XF_CAP, 2, 2},    {"deduct", XF_DEDUCT, 2, 2}, {"abs", XF_ABS, 1, 1},
-    {"step", XF_STEP, 4, -1}, {"norm", XF_NORM, 2, 2},     {"spread", XF_SPREAD, 2, 2},
-    {"rank", XF_RANK, 1, 1},  {"top", XF_TOP, 2, 2},       {"bands", XF_BANDS, 2, -1},
+    {"min", XF_MIN, 1, -1},    {"max", XF_MAX, 1, -1},      {"clamp", XF_CLAMP, 3, 3},
+    {"cap", XF_CAP, 2, 2},     {"deduct", XF_DEDUCT, 2, 2}, {"abs", XF_ABS, 1, 1},
+    {"step", XF_STEP, 4, -1},  {"norm", XF_NORM, 2, 2},     {"spread", XF_SPREAD, 2, 2},
+    {"rank", XF_RANK, 1, 1},   {"top", XF_TOP, 2, 2},       {"bands", XF_BANDS, 2, -1},
+    {"share", XF_SHARE, 1, 1},
 };
 
 struct xnode {
@@ -530,6 +532,16 @@ static bool group_range(const struct evalctx *c, const double *v, int i, double 
     return any;
 }
 
+/* The sum of v over the members of unit i's group. */
+static double group_sum(const struct evalctx *c, const double *v, int i)
+{
+    double sum = 0;
+    for (int j = 0; j < c->n; j++)
+        if (c->group[j] == c->group[i] && c->member[j])
+            sum += v[j];
+    return sum;
+}
+
 /* 1 + the members of unit i's group with a strictly higher value, and the member count. */
 static int group_rank(const struct evalctx *c, const double *v, int i, int *members)
 {
@@ -611,6 +623,11 @@ static int eval_fn(const struct evalctx *c, const struct xnode *nd, double *out)
             if (b >= bands)
                 b = bands - 1;
             r = ARG(1 + b, i);
+            break;
+        }
+        case XF_SHARE: { /* x ÷ the group's total (001: 根据考核期内总承办量情况划分) */
+            double sum = group_sum(c, a, i);
+            r = sum > 0 ? ARG(0, i) / sum : 0;
             break;
         }
         }
@@ -930,6 +947,65 @@ static int load_groups(struct scheme *s, const json_t *v, struct js_error *e)
     return 0;
 }
 
+/* The value of a step() threshold known when the scheme loads (a number, or a parameter with
+ * group g's value); false when it depends on the units. *param is the parameter or -1. */
+static bool const_value(const struct scheme *s, const struct expr *x, int node, int g, double *v,
+                        int *param)
+{
+    const struct xnode *nd = &x->nodes[node];
+    *param = -1;
+    if (nd->op == XO_NUM) {
+        *v = nd->num;
+        return true;
+    }
+    if (nd->op == XO_VAR && nd->var >= V_PARAM(0) && nd->var < V_PARAM(s->n_params)) {
+        *param = nd->var - V_PARAM(0);
+        *v = s->param[g][*param];
+        return true;
+    }
+    return false;
+}
+
+/* The thresholds of every step() in x that are known at load (numbers and parameters, e.g. the
+ * 承办量 cut-offs the centre sets for 001's five bands) must go from the highest down: step
+ * takes the first threshold x reaches, so a lower one listed first would hide the rest. The
+ * refusal names the parameter when the threshold is one. */
+static int check_steps(const struct scheme *s, const struct expr *x, int g, const char *field,
+                       struct js_error *e)
+{
+    for (int n = 0; x && n < x->n; n++) {
+        const struct xnode *nd = &x->nodes[n];
+        if (nd->op != XO_FN || nd->fn != XF_STEP)
+            continue;
+        double prev = 0, v;
+        int prev_param = -1, param;
+        bool have_prev = false;
+        for (int j = 1; j + 1 < nd->nargs; j += 2) {
+            if (!const_value(s, x, x->args[nd->first + j], g, &v, &param)) {
+                have_prev = false;
+                continue;
+            }
+            if (have_prev && v >= prev) {
+                char f[160];
+                if (param >= 0)
+                    snprintf(f, sizeof f, "params.%s", s->param_name[param]);
+                else
+                    snprintf(f, sizeof f, "%s", field);
+                return js_fail(e, JS_EINVAL, f,
+                               "分档阈值须从高到低排列：阈值 %s%s%g 不低于前一个阈值 "
+                               "%s%s%g，后面的档次取不到",
+                               param >= 0 ? s->param_name[param] : "", param >= 0 ? " = " : "", v,
+                               prev_param >= 0 ? s->param_name[prev_param] : "",
+                               prev_param >= 0 ? " = " : "", prev);
+            }
+            prev = v;
+            prev_param = param;
+            have_prev = true;
+        }
+    }
+    return 0;
+}
+
 static int load_items(struct scheme *s, struct resolver *r, const json_t *doc, struct js_error *e)
 {
     static const char *const keys[] = {"id", "name", "max", "expr", NULL};
@@ -985,6 +1061,11 @@ static int load_items(struct scheme *s, struct resolver *r, const json_t *doc, s
                 rc = js_fail(e, JS_ETYPE, f2, "%s must be a formula (a string)", f2);
             else
                 rc = compile(r, json_string_value(ov), f2, &item->expr[g], e);
+            if (!rc) {
+                char fx[140];
+                snprintf(fx, sizeof fx, "%s.expr", field);
+                rc = check_steps(s, item->expr[g], g, ov ? f2 : fx, e);
+            }
         }
         bool shared = false;
         for (int g = 0; g < s->n_groups; g++)

@@ -22,7 +22,9 @@
  *   spread(x, d): when max − min > d, max − (max − x) × d/(max − min), else x
  *   rank(x) (1 = highest, ties share) top(x, n) (1 if rank ≤ n else 0)
  *   bands(x, v1, …, vk): the group ranked by x split into k equal bands scoring v1 … vk.
- * Division by zero gives 0. */
+ *   share(x): x ÷ the sum of x over the group (0 when the sum is 0).
+ * Division by zero gives 0. The thresholds of step() known at load (numbers, parameters) must
+ * go from the highest down, or the scheme is refused. */
 
 struct expr;
 

@@ -440,6 +440,31 @@ static int scan_args(const char *p, const char *end, struct fact_event *fe)
         } else if (key_is(k, kl, "duplicate_of")) {
             if (int_value(v, ve, &fe->a_duplicate_of))
                 fe->args |= FA_DUPLICATE_OF;
+        } else if (key_is(k, kl, "process_satisfaction")) {
+            int sat = -1;
+            if (*v == '"' && !str_value(v, ve, buf, sizeof buf)) {
+                if (memchr(v, '\\', (size_t)(ve - v)))
+                    return -1; /* escaped: let the parser decide */
+            } else if (*v == '"') {
+                sat = js_name_index(js_satisfaction_names, buf);
+            }
+            if (sat > SAT_NONE) {
+                fe->args |= FA_PROCESS_SAT;
+                fe->a_process_sat = sat;
+            }
+        } else if (key_is(k, kl, "feedback_due")) {
+            int64_t t;
+            if (*v == '"') {
+                if (!str_value(v, ve, buf, sizeof buf))
+                    return -1;
+                if (jtime_parse(buf, &t) == 0) {
+                    fe->args |= FA_FEEDBACK_DUE;
+                    fe->a_feedback_due = t;
+                }
+            } else if (int_value(v, ve, &t)) {
+                fe->args |= FA_FEEDBACK_DUE;
+                fe->a_feedback_due = t;
+            }
         }
     }
     return r;
@@ -1790,8 +1815,8 @@ int assess_scheme_save(struct assess_store *st, const struct actor *who, const c
     return rc ? op_fail(rc, e, "write the scheme") : 0;
 }
 
-static const char *const builtin_schemes[] = {"dongcheng-2016", "linshu-2020", "beijing-2020",
-                                              NULL};
+static const char *const builtin_schemes[] = {"dongcheng-2016", "linshu-2020",  "pingshan-2020",
+                                              "tianning-2013",  "beijing-2020", NULL};
 
 int assess_scheme_list(struct assess_store *st, const char *dir, json_t **out, struct js_error *e)
 {

@@ -461,6 +461,11 @@ static const char lists_sql[] =
 /* order.hang_expected: the plan's expected date of a hanging account (issue 14, 004 挂账). */
 static const char hang_expected_sql[] =
     "ALTER TABLE orders ADD COLUMN hang_expected BIGINT NOT NULL DEFAULT 0;";
+/* Issue 14 points 4-5: the facts carry the callback's service-process satisfaction, the
+ * feedback limits of 003 art. 13 and the unit's feedback. The projection is derived from the
+ * events, so forgetting where the fold stopped makes the next assessment fold every order again
+ * (the range refold replaces each order's cases). */
+static const char refold_sql[] = "DELETE FROM assess_fold;";
 
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
@@ -483,6 +488,8 @@ const struct pg_migration pg_migrations[] = {
      false},
     /* reindexes: the index of migration 8 reads whole orders, this column included */
     {15, "orders.about_unit_id: the unit complained about", about_unit_sql, true},
+    {16, "assessment: the facts are folded again (callback 服务过程, feedback limits, returns)",
+     refold_sql, false},
     /* reindexes in 15's place: the index is rebuilt from whole orders, this column included */
     {17, "orders.hang_expected: the hanging account's expected date", hang_expected_sql, true},
 };

@@ -492,6 +492,11 @@ static const char lists_sql[] =
 /* order.hang_expected: the plan's expected date of a hanging account (issue 14, 004 挂账). */
 static const char hang_expected_sql[] =
     "ALTER TABLE orders ADD COLUMN hang_expected INTEGER NOT NULL DEFAULT 0;";
+/* Issue 14 points 4-5: the facts carry the callback's service-process satisfaction, the
+ * feedback limits of 003 art. 13 and the unit's feedback. The projection is derived from the
+ * events, so forgetting where the fold stopped makes the next assessment fold every order again
+ * (the range refold replaces each order's cases). */
+static const char refold_sql[] = "DELETE FROM assess_fold;";
 
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
@@ -513,6 +518,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {14, "lists: indexes that serve each filter's sort, overdue, units by creation time", lists_sql,
      false},
     {15, "orders.about_unit_id: the unit complained about", about_unit_sql, false},
+    {16, "assessment: the facts are folded again (callback 服务过程, feedback limits, returns)",
+     refold_sql, false},
     {17, "orders.hang_expected: the hanging account's expected date", hang_expected_sql, false},
 };
 

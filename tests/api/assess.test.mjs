@@ -212,7 +212,7 @@ describe('items and schemes', () => {
   test('schemes are listed, read, and changed by an admin; a bad formula names its position', async (t) => {
     if (unregistered(t)) return;
     const list = ok(await call(server, 'GET', '/api/v1/assess/schemes', { token: org.as('op-s1') }));
-    assert.deepEqual(list.schemes.map((s) => s.name).sort(), ['beijing-2020', 'dongcheng-2016', 'linshu-2020']);
+    assert.deepEqual(list.schemes.map((s) => s.name).sort(), ['beijing-2020', 'dongcheng-2016', 'linshu-2020', 'pingshan-2020', 'tianning-2013']);
     const doc = ok(await call(server, 'GET', '/api/v1/assess/schemes/beijing-2020', { token: org.as('op-s1') }));
     assert.equal(doc.params.w_response, 10);
     assertError(await call(server, 'GET', '/api/v1/assess/schemes/nope', { token: org.admin }), 404, 'not_found');

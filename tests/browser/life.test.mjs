@@ -220,8 +220,12 @@ test('an order lives its whole life through the UI', async () => {
     await p.check('.modal [data-field=contacted] input[value=true]');
     await p.check('.modal [data-field=solved] input[value=false]');
     await p.check('.modal [data-field=satisfaction] input[value=unsatisfied]');
+    // the service process asked apart from the result (001 附件 三(一)2(1))
+    await p.check('.modal [data-field=process_satisfaction] input[value=basic]');
     await p.fill('.modal [data-field=note] textarea', '诉求人反映仍有夜间施工。');
   }, row(orderRef.number));
+  await openOrder(cb);
+  assert.match(await cb.textContent('#main'), /服务过程满意度\s*基本满意/);
   await visit(cb, `#/callback?tab=unhappy`);
   await act(cb, 'reopen', async (p) => p.fill('.modal [data-field=reason] textarea', '回访不满意，问题未解决。'), row(orderRef.number));
   await openOrder(cb);
@@ -253,11 +257,16 @@ test('an order lives its whole life through the UI', async () => {
   assert.equal(await adm.locator('#attachments li').count(), 2);
   const full = await adm.textContent('#main');
   assert.ok(full.includes('张三丰') && full.includes('13812341111'), 'platform staff see the citizen');
+  // the latest callback since the reopen did not ask about the service process
+  assert.match(full, /服务过程满意度\s*未询问/);
   const order = (await api(server, 'GET', `/orders/${orderRef.id}`, { token: admin })).json;
   assert.equal(order.status, 'archived');
   assert.equal(order.returns, 1);
   assert.equal(order.reopens, 1);
   assert.equal(order.urges, 1);
+  const callbacks = order.timeline.filter((e) => e.action === 'callback');
+  assert.deepEqual(callbacks.map((e) => e.args.process_satisfaction).sort(), ['basic', undefined],
+    'the form sends the service-process satisfaction when it is asked, and only then');
 });
 
 /** Registers an order on the intake screen of page and returns its number. */
@@ -472,6 +481,20 @@ test('a unit leader appeals an order and the supervisor upholds it', async () =>
   assert.match(await sup.textContent(row(number)), /已支持/);
   const after = (await api(server, 'GET', `/assess?period=${period}`, { token: admin })).json;
   assert.ok(after.exclusions >= 1, 'the upheld appeal excludes the order');
+});
+
+test('pingshan-2020 ranks by its own items (002 arts. 33-34) with the bonus shown', async () => {
+  const d = new Date(Date.now() + 8 * 3600e3);
+  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
+  const period = `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+  const rep = (await api(server, 'GET', `/assess?scheme=pingshan-2020&period=${period}`, { token: admin })).json;
+  assert.ok(rep.units.some((u) => u.bonus > 0), 'the top ten by volume get their bonus');
+  const sup = await as('supervisor1');
+  await visit(sup, `#/assess?scheme=pingshan-2020&period=${period}`);
+  await sup.waitForSelector('table.grid thead');
+  const head = await sup.textContent('table.grid thead');
+  for (const label of ['回退情况', '按期办结', '满意', '加分', '回退率', '按期办结率']) assert.ok(head.includes(label), label);
+  assert.equal(await sup.inputValue('#assess-scheme'), 'pingshan-2020');
 });
 
 test('dashboard draws its charts', async () => {

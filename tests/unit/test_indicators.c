@@ -871,13 +871,132 @@ static void test_periods(void **state)
     json_decref(cat);
 }
 
+/* Adds a member to the args of the event `back` places from the end (0: the last one), as the
+ * lifecycle records it. */
+static void add_arg(struct sim *s, int back, const char *key, json_t *v)
+{
+    json_t *args = json_object_get(s->ev[s->n - 1 - back].payload, "args");
+    assert_int_equal(json_object_set_new(args, key, v), 0);
+}
+
+/* A dispatch that starts a feedback limit ending at fb_due (003 art. 13(1)). */
+static void s_dispatch_fb(struct sim *s, int64_t at, int64_t unit, int64_t deadline, int64_t fb_due)
+{
+    s_dispatch(s, at, unit, deadline);
+    add_arg(s, 1, "feedback_due", json_integer(fb_due)); /* the dispatch, before the sign */
+}
+
+/* Issue 14 points 4-5, by hand. 001 附件 三(一)2(1): 来电人表示未联系的、服务过程不满意的，即视为
+ * 未响应工单; 002 art. 33 回退情况; 003 art. 13(1) 5个工作日内反馈办理结果. */
+static void test_seed_indicators(void **state)
+{
+    JS_UNUSED(state);
+    static struct world w;
+    memset(&w, 0, sizeof w);
+    struct ind_period p;
+    struct js_error e;
+    struct ind_params prm;
+    ind_params_default(&prm);
+    assert_int_equal(ind_period_parse("2026-11", &p, &e), 0);
+    int64_t t = T("2026-11-02T09:00");
+    const int64_t R = 1, B = 2, F = 3;
+
+    /* 服务响应率 (unit R): the service process asked apart from the result */
+    struct sim *s = plain(&w, R, t, CLOSURE_RESOLVED, DAY, 1, SAT_SATISFIED);
+    add_arg(s, 1, "process_satisfaction", json_string("satisfied")); /* responded */
+    s = plain(&w, R, t, CLOSURE_RESOLVED, DAY, 1, SAT_SATISFIED);
+    add_arg(s, 1, "process_satisfaction", json_string("unsatisfied")); /* not responded */
+    s = plain(&w, R, t, CLOSURE_RESOLVED, DAY, 1, SAT_BASIC);
+    add_arg(s, 1, "process_satisfaction", json_string("basic")); /* responded */
+    plain(&w, R, t, CLOSURE_RESOLVED, DAY, 1, SAT_UNSATISFIED);  /* not asked: responded */
+    plain(&w, R, t, CLOSURE_RESOLVED, DAY, 0, SAT_SATISFIED);    /* not contacted */
+
+    /* 回退率 (unit B), over the orders received: a return rejected, a return approved, two
+     * kept without a return */
+    s = new_order(&w, t);
+    s_dispatch(s, t, B, t + 15 * DAY);
+    s_return(s, t + 2 * HOUR, B);
+    s_return_reject(s, t + 3 * HOUR, B, 0);
+    s_reply(s, t + DAY, B, CLOSURE_RESOLVED);
+    s = new_order(&w, t);
+    s_dispatch(s, t, B, t + 15 * DAY);
+    s_return(s, t + 2 * HOUR, B);
+    s_return_approve(s, t + 3 * HOUR, B);
+    plain(&w, B, t, CLOSURE_RESOLVED, DAY, -1, SAT_NONE);
+    plain(&w, B, t, CLOSURE_RESOLVED, DAY, -1, SAT_NONE);
+
+    /* 按时反馈率 (unit F): the limit is 7 days after dispatch here (5 working days) */
+    const int64_t due = t + 7 * DAY;
+    s = new_order(&w, t); /* f1: replied within the limit: met */
+    s_dispatch_fb(s, t, F, t + 15 * DAY, due);
+    s_reply(s, t + 2 * DAY, F, CLOSURE_RESOLVED);
+    s = new_order(&w, t); /* f2: reported its reason by an extension request, replied later */
+    s_dispatch_fb(s, t, F, t + 15 * DAY, due);
+    s_extension(s, t + 3 * DAY, F, t + 20 * DAY);
+    s_reply(s, t + 10 * DAY, F, CLOSURE_RESOLVED);
+    s = new_order(&w, t); /* f3: replied after the limit: missed */
+    s_dispatch_fb(s, t, F, t + 15 * DAY, due);
+    s_reply(s, t + 8 * DAY, F, CLOSURE_RESOLVED);
+    s = new_order(&w, t); /* f4: nothing at all by the cut-off: missed */
+    s_dispatch_fb(s, t, F, t + 15 * DAY, due);
+    int64_t late = T("2026-11-28T09:00"); /* f5: its limit ends after the cut-off: undecided */
+    s = new_order(&w, late);
+    s_dispatch_fb(s, late, F, late + 15 * DAY, late + 7 * DAY);
+    s = new_order(&w, t); /* f6: met, then reopened by the city: the new limit passes unmet */
+    s_dispatch_fb(s, t, F, t + 15 * DAY, due);
+    s_reply(s, t + DAY, F, CLOSURE_RESOLVED);
+    s_review(s, t + DAY + HOUR, true);
+    s_callback(s, t + 2 * DAY, 1, 0, SAT_UNSATISFIED);
+    s_reopen(s, t + 3 * DAY, true, t + 15 * DAY);
+    add_arg(s, 0, "feedback_due", json_integer(t + 10 * DAY));
+    s_reply(s, t + 12 * DAY, F, CLOSURE_RESOLVED);
+    plain(&w, F, t, CLOSURE_RESOLVED, DAY, -1, SAT_NONE); /* f7: no limit recorded: not counted */
+
+    int64_t units[] = {R, B, F};
+    struct ind_table tb;
+    world_table(&w, units, 3, &p, &prm, 0, 0, 0, &tb);
+    /* 5 held orders; the process-unsatisfied one and the uncontacted one are not responded */
+    NEAR(num(&tb, R, IND_RESPONDED_RATE), 3);
+    NEAR(den(&tb, R, IND_RESPONDED_RATE), 5);
+    NEAR(val(&tb, R, IND_RESPONDED_RATE), 0.6);
+    /* the result satisfaction is apart: 3 of 5 satisfied (one of them with an unsatisfying
+     * process), 4 of 5 contacted */
+    NEAR(val(&tb, R, IND_SATISFACTION_RATE), 0.6);
+    NEAR(val(&tb, R, IND_FEEDBACK_RATE), 0.8);
+    /* two of four received orders returned (the approved one included) */
+    NEAR(num(&tb, B, IND_RETURN_RATE), 2);
+    NEAR(den(&tb, B, IND_RETURN_RATE), 4);
+    NEAR(val(&tb, B, IND_RETURN_RATE), 0.5);
+    NEAR(val(&tb, R, IND_RETURN_RATE), 0);
+    /* f1, f2 met; f3, f4, f6 missed; f5 undecided, f7 without a limit */
+    NEAR(num(&tb, F, IND_FEEDBACK_ONTIME_RATE), 2);
+    NEAR(den(&tb, F, IND_FEEDBACK_ONTIME_RATE), 5);
+    NEAR(val(&tb, F, IND_FEEDBACK_ONTIME_RATE), 0.4);
+    ind_table_release(&tb);
+
+    /* as f6 stood before its second limit passed (period cut on the 12th): both limits met or
+     * pending → f6 counts as met; f3 and f4 have missed theirs */
+    struct ind_period early;
+    assert_int_equal(ind_period_range("2026-11-01", "2026-11-11", &early, &e), 0);
+    world_table(&w, units, 3, &early, &prm, 0, 0, 0, &tb);
+    NEAR(num(&tb, F, IND_FEEDBACK_ONTIME_RATE), 3); /* f1, f2, f6 */
+    NEAR(den(&tb, F, IND_FEEDBACK_ONTIME_RATE), 5);
+    ind_table_release(&tb);
+    /* a unit with no limit decided: the scheme's if_empty (tianning-2013 sets 1) */
+    prm.if_empty[IND_FEEDBACK_ONTIME_RATE] = 1;
+    world_table(&w, units, 3, &p, &prm, 0, 0, 0, &tb);
+    NEAR(val(&tb, R, IND_FEEDBACK_ONTIME_RATE), 1);
+    NEAR(val(&tb, F, IND_FEEDBACK_ONTIME_RATE), 0.4);
+    ind_table_release(&tb);
+    world_release(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dongcheng_golden),
-        cmocka_unit_test(test_linshu_indicators),
-        cmocka_unit_test(test_marks_roundtrip),
-        cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_dongcheng_golden), cmocka_unit_test(test_linshu_indicators),
+        cmocka_unit_test(test_marks_roundtrip),  cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_seed_indicators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include "compat.h"
 #include "testutil.h"
 #include "lcworld.h"
+#include "core/deadline.h"
 #include "core/lifecycle.h"
 #include "util/jtime.h"
 
@@ -1458,7 +1459,50 @@ static void test_callback(void **state)
     assert_int_equal(O(b)->cb_solved, 1);
     assert_int_equal(O(b)->cb_satisfaction, SAT_BASIC);
     assert_int_equal(O(b)->cb_tries, 1);
+    assert_null(json_object_get(last_args(), "process_satisfaction")); /* not asked */
     no(JS_ESTATE, "", &CALLER, ACT_CALLBACK, dispatched(103), "{'unreachable':true}");
+
+    /* 服务过程满意 asked apart from the result (001 附件 三(一)2(1)): refused out of the list,
+     * as none, or from a citizen never reached; recorded as given */
+    int64_t c = in_callback(101);
+    no(JS_EINVAL, "process_satisfaction", &CALLER, ACT_CALLBACK, c,
+       "{'contacted':true,'solved':true,'satisfaction':'satisfied','process_satisfaction':'good'}");
+    no(JS_EINVAL, "process_satisfaction", &CALLER, ACT_CALLBACK, c,
+       "{'contacted':true,'solved':true,'satisfaction':'satisfied','process_satisfaction':'none'}");
+    no(JS_EINVAL, "process_satisfaction", &CALLER, ACT_CALLBACK, c,
+       "{'unreachable':true,'process_satisfaction':'unsatisfied'}");
+    assert_int_equal(O(c)->cb_tries, 0);
+    ok(&CALLER, ACT_CALLBACK, c,
+       "{'contacted':true,'solved':true,'satisfaction':'satisfied',"
+       "'process_satisfaction':'unsatisfied'}");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "process_satisfaction")),
+                        "unsatisfied");
+    assert_string_equal(json_string_value(json_object_get(last_args(), "satisfaction")),
+                        "satisfied");
+    assert_int_equal(O(c)->cb_satisfaction, SAT_SATISFIED);
+}
+
+/* The dispatch and a reopen back to the units record the feedback limit they start (003 art.
+ * 13(1)), for the assessment's 按时反馈率; a reopen back to filing starts none. */
+static void test_feedback_due_recorded(void **state)
+{
+    int64_t id = filed();
+    int64_t now = W->env.now;
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101}");
+    int64_t due = 0, want = deadline_feedback(&W->policy, W->env.cal, now);
+    assert_true(want > now + 5 * 86400); /* 5 working days from a Friday cross a weekend */
+    assert_int_equal(
+        jtime_parse(json_string_value(json_object_get(last_args(), "feedback_due")), &due), 0);
+    assert_int_equal(due, want);
+    ok(U(101), ACT_SIGN, id, "{}");
+    ok(U(101), ACT_REPLY, id, "{'result':'已处理','closure':'resolved','responsible':'王'}");
+    ok(&REVIEWER, ACT_REVIEW, id, "{'pass':true}");
+    ok(&CALLER, ACT_CALLBACK, id, "{'contacted':true,'solved':false,'satisfaction':'unsatisfied'}");
+    lcw_set_now(W, now + 3 * 86400);
+    ok(&CALLER, ACT_REOPEN, id, "{'level':'upstream','reason':'未解决'}");
+    assert_int_equal(
+        jtime_parse(json_string_value(json_object_get(last_args(), "feedback_due")), &due), 0);
+    assert_int_equal(due, deadline_feedback(&W->policy, W->env.cal, now + 3 * 86400));
 }
 
 static void test_reopen(void **state)
@@ -1654,6 +1698,7 @@ int main(void)
         T_(test_reply),
         T_(test_review),
         T_(test_callback),
+        T_(test_feedback_due_recorded),
         T_(test_reopen),
         T_(test_close),
         T_(test_urge_supervise_force_close),

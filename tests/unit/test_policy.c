@@ -182,7 +182,7 @@ static void test_tianning_matches_seed(void **state)
     assert_int_equal(p.feedback_limit_workdays, 5);
     assert_true(p.first_handler_duty); /* art. 17 首接负责制 */
     assert_false(p.callback_required_for_answer);
-    assert_string_equal(p.scheme, "beijing-2020");
+    assert_string_equal(p.scheme, "tianning-2013"); /* art. 19 with art. 13(1) */
     policy_release(&p);
 }
 
@@ -209,7 +209,7 @@ static void test_pingshan_matches_seed(void **state)
     load(&p, "pingshan-2020", NULL);
     assert_true(p.first_handler_duty); /* 002 ch. 5 首办负责制 */
     assert_true(p.max_extension_days > 0);
-    assert_string_equal(p.scheme, "beijing-2020");
+    assert_string_equal(p.scheme, "pingshan-2020"); /* arts. 33-34 */
     assert_true(p.urge_shares[0] > 0 && p.urge_shares[0] < 1);
     policy_release(&p);
 }

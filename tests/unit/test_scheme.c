@@ -351,9 +351,9 @@ static void test_linshu_golden(void **state)
         [S2] = {60, 0.95, 3.6, 0.8, 0.1, 0.00, 0.04, 0.15, 1.5, 0.7},
         [S3] = {40, 1.00, 1.0, 0.7, 0.1, 0.10, 0.00, 0.10, 4.0, 6.0},
         /* every department has the same 一次办好率: max = min, full 35 points each */
-        [D1] = {30, 1.00, 0.0, 0.5, 0.2, 0, 0, 0, 0, 0},
+        [D1] = {300, 1.00, 0.0, 0.5, 0.2, 0, 0, 0, 0, 0},
         [D2] = {20, 1.00, 0.2, 0.5, 0.1, 0, 0, 0, 0, 0},
-        [D3] = {10, 1.00, 0.5, 0.5, 0.0, 0, 0, 0, 0, 0},
+        [D3] = {4, 1.00, 0.5, 0.5, 0.0, 0, 0, 0, 0, 0},
         [E1] = {900, 0.1, 9, 0.99, 0.99, 0.5, 0.5, 0.9, 0, 0},
     };
     for (int i = 0; i < N; i++) {
@@ -391,7 +391,10 @@ static void test_linshu_golden(void **state)
         [S3] = {NORM(40, 40, 100, 0.8, 10), NORM(1.00, 0.90, 1.00, 0.8, 10),
                 4.6 - (4.6 - 4.0) * 2 / (4.6 - 1.4), NORM(0.7, 0.6, 0.8, 0.9, 35), 20,
                 (1 - 0.10) * 5 + (1 - 0.00) * 5, 2 * (0.15 - 0.10) / (0.15 - 0.05) + 0, 0},
-        /* departments: 承办量 in five bands 10/8/6/4/2 by rank (3 units: bands 1, 2, 4);
+        /* departments: 承办量 in five bands 10/8/6/4/2 by the share of the group's 324 orders
+         * against the centre's cut-offs (default 10 %, 5 %, 2 %, 1 %): 300/324 = 92.6 % → 10,
+         * 20/324 = 6.17 % → 8, 4/324 = 1.23 % → 4 (the enterprise's 900 are not assessed and
+         * not in the total);
          * 响应率 all 1: full; 办理过程 5, 4.8, 4.5 (spread 0.5 ≤ 2, unchanged); 一次办好率 all
          * equal: full 35; 重办满意率 f 0.8 over 0..0.2; nothing reopened twice; no reporting
          * differences: 2 + 3; no supervision */
@@ -547,13 +550,169 @@ static void test_beijing_and_bonus(void **state)
     scheme_free(s);
 }
 
+/* Loads a built-in scheme's document with some params replaced (the centre's own settings). */
+static int builtin_with(const char *name, const char *params_json, struct scheme **out,
+                        struct js_error *e)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/schemes/%s.json", JIESU_SOURCE_DIR, name);
+    char *text = slurp(path);
+    json_t *doc = json_loads(text, 0, NULL), *over = json_loads(params_json, 0, NULL);
+    free(text);
+    assert_non_null(doc);
+    assert_non_null(over);
+    json_object_update(json_object_get(doc, "params"), over);
+    int rc = scheme_from_json(doc, out, e);
+    json_decref(over);
+    json_decref(doc);
+    return rc;
+}
+
+/* linshu-2020 县直单位承办量 (001 附件 三(一)1:
+ * 分为10分、8分、6分、4分、2分等五个档次，由县热线中心 根据考核期内总承办量情况划分): the bands are
+ * the centre's cut-offs on each department's share of the period's total, not equal fifths of the
+ * ranking. */
+static void test_linshu_volume_cutoffs(void **state)
+{
+    JS_UNUSED(state);
+    enum { D1, D2, D3, D4, D5, N };
+    int kinds[N] = {UNIT_DEPARTMENT, UNIT_DEPARTMENT, UNIT_DEPARTMENT, UNIT_DEPARTMENT,
+                    UNIT_ENTERPRISE};
+    double vals[N * IND__COUNT] = {0};
+    double volume[N] = {100, 95, 90, 85, 80}; /* 450 in all: shares 22.2 % … 17.8 % */
+    for (int i = 0; i < N; i++) {
+        V(vals, i, IND_RECEIVED) = volume[i];
+        V(vals, i, IND_VOLUME) = volume[i];
+    }
+    struct scheme_row rows[N];
+    struct js_error e;
+    /* the defaults (10 %, 5 %, 2 %, 1 %): every department is above 10 %, all get 10, where
+     * equal fifths of the ranking gave 10, 8, 6, 4, 2 */
+    struct scheme *s = builtin("linshu-2020");
+    assert_int_equal(scheme_eval(s, N, kinds, vals, NULL, rows, &e), 0);
+    for (int i = 0; i < N; i++)
+        NEAR(rows[i].items[0], 10);
+    scheme_free(s);
+    /* the centre's cut-offs: 22 %, 21 %, 19 %, 18 % of the total */
+    assert_int_equal(
+        builtin_with("linshu-2020",
+                     "{\"band_10\":0.22,\"band_8\":0.21,\"band_6\":0.19,\"band_4\":0.18}", &s, &e),
+        0);
+    assert_int_equal(scheme_eval(s, N, kinds, vals, NULL, rows, &e), 0);
+    NEAR(rows[D1].items[0], 10); /* 100/450 = 22.2 % ≥ 22 % */
+    NEAR(rows[D2].items[0], 8);  /* 95/450 = 21.1 % */
+    NEAR(rows[D3].items[0], 6);  /* 90/450 = 20 % ≥ 19 % */
+    NEAR(rows[D4].items[0], 4);  /* 85/450 = 18.89 % ≥ 18 % */
+    NEAR(rows[D5].items[0], 2);  /* 80/450 = 17.8 % < 18 % */
+    scheme_free(s);
+    /* refused: cut-offs that do not go from the highest down leave bands no one can reach */
+    js_error_clear(&e);
+    assert_int_equal(builtin_with("linshu-2020", "{\"band_10\":0.05,\"band_8\":0.1}", &s, &e),
+                     -JS_EINVAL);
+    assert_null(s);
+    assert_string_equal(e.field, "params.band_8");
+    assert_non_null(strstr(e.message, "从高到低"));
+    /* a step with numbers is checked the same way */
+    bad_scheme(
+        "{\"name\":\"x\",\"items\":[{\"id\":\"a\",\"expr\":\"step(承办量, 5, 1, 9, 2, 0)\"}]}",
+        -JS_EINVAL, "items[0].expr", "从高到低");
+}
+
+/* pingshan-2020 (002 arts. 33-34): 回退情况, 按期办结率 and 满意率 with default weights 20 / 40 /
+ * 40 (the seed publishes none), and the bonus for 疑难兜底 (1 each), the top ten by volume (2)
+ * and 表扬件 (0.5 each), capped at 5. Twelve units in one ranking. */
+static void test_pingshan_golden(void **state)
+{
+    JS_UNUSED(state);
+    struct scheme *s = builtin("pingshan-2020");
+    enum { N = 12 };
+    int kinds[N];
+    double vals[N * IND__COUNT] = {0};
+    for (int i = 0; i < N; i++) {
+        kinds[i] = i % 2 ? UNIT_DEPARTMENT : UNIT_STREET;
+        V(vals, i, IND_RECEIVED) = 10;
+        V(vals, i, IND_VOLUME) = 120 - 10 * i; /* 120, 110, …, 10: units 10 and 11 not top ten */
+        V(vals, i, IND_ONTIME_RATE) = 0.5;
+        V(vals, i, IND_SATISFACTION_RATE) = 0.5;
+    }
+    V(vals, 0, IND_RETURN_RATE) = 0.1; /* returned one order in ten */
+    V(vals, 0, IND_ONTIME_RATE) = 0.9;
+    V(vals, 0, IND_SATISFACTION_RATE) = 0.8;
+    V(vals, 0, IND_HARD_CASES) = 1;
+    V(vals, 0, IND_PRAISE_COUNT) = 2;
+    V(vals, 1, IND_HARD_CASES) = 3; /* 3 + 2 + 2 = 7, capped at 5 */
+    V(vals, 1, IND_PRAISE_COUNT) = 4;
+    V(vals, 11, IND_RETURN_RATE) = 0.5;
+    struct scheme_row rows[N];
+    struct js_error e;
+    assert_int_equal(scheme_eval(s, N, kinds, vals, NULL, rows, &e), 0);
+    NEAR(rows[0].items[0], 18); /* 20 × (1 − 0.1) */
+    NEAR(rows[0].items[1], 36); /* 40 × 0.9 */
+    NEAR(rows[0].items[2], 32); /* 40 × 0.8 */
+    NEAR(rows[0].bonus, 4);     /* 1 + 2 + 0.5 × 2 */
+    NEAR(rows[0].score, 90);
+    NEAR(rows[1].bonus, 5);
+    NEAR(rows[1].score, 20 + 20 + 20 + 5);
+    NEAR(rows[9].bonus, 2); /* 30 orders: tenth */
+    NEAR(rows[9].score, 62);
+    NEAR(rows[10].bonus, 0); /* 20 orders: eleventh, no top-ten bonus */
+    NEAR(rows[10].score, 60);
+    NEAR(rows[11].score, 10 + 20 + 20); /* half its orders returned */
+    assert_int_equal(rows[0].rank, 1);
+    assert_int_equal(rows[1].rank, 2);
+    assert_int_equal(rows[2].rank, 3); /* 62, shared by units 2 … 9 */
+    assert_int_equal(rows[9].rank, 3);
+    assert_int_equal(rows[10].rank, 11);
+    assert_int_equal(rows[11].rank, 12);
+    scheme_free(s);
+    /* the platform sets the weights and points the seed does not give */
+    assert_int_equal(
+        builtin_with("pingshan-2020", "{\"w_return\":10,\"w_ontime\":45,\"b_top\":0}", &s, &e), 0);
+    assert_int_equal(scheme_eval(s, N, kinds, vals, NULL, rows, &e), 0);
+    NEAR(rows[0].score, 10 * 0.9 + 45 * 0.9 + 40 * 0.8 + 1 + 1);
+    scheme_free(s);
+}
+
+/* tianning-2013 (003 arts. 13(1), 19): the 5-working-day feedback rate and satisfaction, 50 / 50
+ * by default (the seed gives no weights); a unit none of whose limits has come yet has missed
+ * none (if_empty 1). */
+static void test_tianning_golden(void **state)
+{
+    JS_UNUSED(state);
+    struct scheme *s = builtin("tianning-2013");
+    NEAR(s->params.if_empty[IND_FEEDBACK_ONTIME_RATE], 1);
+    enum { A, B, N };
+    int kinds[N] = {UNIT_STREET, UNIT_DEPARTMENT};
+    double vals[N * IND__COUNT] = {0};
+    V(vals, A, IND_RECEIVED) = V(vals, B, IND_RECEIVED) = 5;
+    V(vals, A, IND_FEEDBACK_ONTIME_RATE) = 0.8;
+    V(vals, A, IND_SATISFACTION_RATE) = 0.9;
+    V(vals, B, IND_FEEDBACK_ONTIME_RATE) = 1;
+    V(vals, B, IND_SATISFACTION_RATE) = 0.5;
+    struct scheme_row rows[N];
+    struct js_error e;
+    assert_int_equal(scheme_eval(s, N, kinds, vals, NULL, rows, &e), 0);
+    NEAR(rows[A].score, 50 * 0.8 + 50 * 0.9); /* 85 */
+    NEAR(rows[B].score, 50 * 1 + 50 * 0.5);   /* 75 */
+    assert_int_equal(rows[A].rank, 1);
+    assert_int_equal(rows[B].rank, 2);
+    scheme_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arithmetic),        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_group_functions),   cmocka_unit_test(test_builtins_load),
-        cmocka_unit_test(test_bad_schemes),       cmocka_unit_test(test_linshu_golden),
-        cmocka_unit_test(test_dongcheng_formula), cmocka_unit_test(test_beijing_and_bonus),
+        cmocka_unit_test(test_arithmetic),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_group_functions),
+        cmocka_unit_test(test_builtins_load),
+        cmocka_unit_test(test_bad_schemes),
+        cmocka_unit_test(test_linshu_golden),
+        cmocka_unit_test(test_dongcheng_formula),
+        cmocka_unit_test(test_beijing_and_bonus),
+        cmocka_unit_test(test_linshu_volume_cutoffs),
+        cmocka_unit_test(test_pingshan_golden),
+        cmocka_unit_test(test_tianning_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

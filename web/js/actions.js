@@ -309,12 +309,13 @@ export const ACTIONS = {
       { name: 'unreachable', label: '联系不上诉求人', type: 'bool' },
       { name: 'contacted', label: '承办单位是否联系过您', type: 'radio', required: true, options: [['true', '是'], ['false', '否']], when: (v) => !v.unreachable },
       { name: 'solved', label: '问题是否解决', type: 'radio', required: true, options: [['true', '已解决'], ['false', '未解决']], when: (v) => !v.unreachable },
-      { name: 'satisfaction', label: '满意度', type: 'radio', required: true, options: Object.entries(SATISFACTION).filter(([k]) => k !== 'none'), when: (v) => !v.unreachable },
+      { name: 'satisfaction', label: '对办理结果的满意度', type: 'radio', required: true, options: Object.entries(SATISFACTION).filter(([k]) => k !== 'none'), when: (v) => !v.unreachable },
+      { name: 'process_satisfaction', label: '对服务过程的满意度', type: 'radio', options: Object.entries(SATISFACTION).filter(([k]) => k !== 'none'), when: (v) => !v.unreachable, hint: '承办单位联系、沟通、反馈的过程；服务过程不满意的视为未响应（临沭考核办法 三(一)2(1)）' },
       { name: 'note', label: '回访记录', type: 'textarea' },
     ],
     args: (v) => {
       if (v.unreachable) return compact({ unreachable: true, note: v.note });
-      return compact({ contacted: v.contacted === 'true', solved: v.solved === 'true', satisfaction: v.satisfaction, note: v.note });
+      return compact({ contacted: v.contacted === 'true', solved: v.solved === 'true', satisfaction: v.satisfaction, process_satisfaction: v.process_satisfaction, note: v.note });
     },
   },
   reopen: {

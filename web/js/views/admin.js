@@ -299,7 +299,7 @@ async function policy(body) {
       ], Object.entries(settings))),
     h('section.panel', h('h2', '考核方案'),
       h('p', '当前方案：', h('b', String(settings.scheme?.value || '')), '（在上表的 scheme 项修改）。'),
-      h('p.muted', '内置方案：dongcheng-2016（东城 9 项指标百分制，A–E 五档）、linshu-2020（临沭分组极差标准化）、beijing-2020（三率）。')));
+      h('p.muted', '内置方案：dongcheng-2016（东城 9 项指标百分制，A–E 五档）、linshu-2020（临沭分组极差标准化）、pingshan-2020（回退情况、按期办结率、满意率与兜底、前十、表扬加分）、tianning-2013（五个工作日按时反馈率与满意率）、beijing-2020（三率）。种子文件未给出的权重、分值和临沭县直单位承办量分档线都在方案的 params 中设定。')));
 }
 
 // The policy documents of ../shared/seeds by their number, as people name them.

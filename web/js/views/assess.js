@@ -82,6 +82,8 @@ function rankTable(rep, rows, onRow, { few = false } = {}) {
     { label: '等级', get: (u) => gradeChip(u.grade) },
     { label: '接收量', get: (u) => u.received },
     ...items.map((it) => ({ label: it.name, get: (u) => fmtValue({}, u.items?.[it.id]) })),
+    // a scheme's bonus (e.g. 002 art. 34: 兜底、受理量前十、表扬件), shown when a unit has one
+    ...(!few && rows.some((u) => Number(u.bonus)) ? [{ label: '加分', get: (u) => fmtValue({}, u.bonus) }] : []),
     ...inds.map((ind) => ({ label: ind.name, get: (u) => fmtValue(ind, u.indicators?.[ind.id]?.value) })),
   ], rows, { onRow, empty: '本期没有参加考核的单位' });
 }

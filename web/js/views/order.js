@@ -23,14 +23,14 @@ const ARG_LABELS = {
   leader: '签批领导', handler: '承办人', method: '联系方式', result: '结果', until: '延期至', approve: '同意',
   scope: '挂账范围', plan: '计划', expected: '预计', progress: '进展', closure: '办结类型',
   responsible: '责任人', pass: '通过', standard: '结案标准', type_standard: '类型标准', not_closed_reason: '不予结案情形', unreachable: '联系不上', contacted: '已联系',
-  solved: '已解决', satisfaction: '满意度', kind: '方式', answer_due: '回复时限', enterprise: '企业诉求',
+  solved: '已解决', satisfaction: '满意度', process_satisfaction: '服务过程满意度', feedback_due: '反馈时限', kind: '方式', answer_due: '回复时限', enterprise: '企业诉求',
   about_unit_id: '被投诉单位', relay: '平台转达', upstream_id: '市级工单号', upstream_deadline: '市级时限', kb_entry: '知识库条目', master_id: '主件',
   children_numbers: '子件编号', numbers: '编号',
   count: '次数', due: '期限', share: '时限进度', repeated: '重复反映', reopened: '重办', warned: '预警',
   supervision_id: '督办', parent_id: '原工单', version: '版本', sign_deadline: '签收时限', hang: '挂账', reply: '答复',
 };
 const VALUE_LABELS = {
-  type: TYPE, level: LEVEL, tier: TIER, closure: CLOSURE, satisfaction: SATISFACTION, reason: NOT_FILED,
+  type: TYPE, level: LEVEL, tier: TIER, closure: CLOSURE, satisfaction: SATISFACTION, process_satisfaction: SATISFACTION, reason: NOT_FILED,
   channel: CHANNEL, standard: REVIEW_STANDARD, type_standard: REVIEW_STANDARD, not_closed_reason: NOT_CLOSED, kind: SUPERVISION_KIND, method: { phone: '电话', visit: '上门', sms: '短信', other: '其他' },
   level_reopen: { district: '区级', upstream: '市级' },
 };
@@ -48,7 +48,7 @@ function argValue(k, v, r) {
   if (k === 'assist_units' && Array.isArray(v)) return v.map((x) => r.unitMap.get(Number(x))?.name || x).join('、');
   if (k === 'category_id') return treePath(r.catMap, v) || v;
   if (k === 'region_id') return treePath(r.regionMap, v) || v;
-  if (['deadline', 'until', 'expected', 'answer_due', 'upstream_deadline', 'due', 'sign_deadline'].includes(k)) return fmtTime(v);
+  if (['deadline', 'until', 'expected', 'answer_due', 'upstream_deadline', 'due', 'sign_deadline', 'feedback_due'].includes(k)) return fmtTime(v);
   if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) return fmtTime(v); // never a raw ISO time
   if (['parent_id', 'master_id', 'duplicate_of'].includes(k) && Number(v)) return h('a', { href: '#/order/' + Number(v) }, `查看工单（编号 ${v}）`);
   if (k === 'share' && typeof v === 'number') return `${Math.round(v * 100)}%`;
@@ -191,11 +191,19 @@ export async function render(view, ctx, params) {
     o.master_id ? ['并入主件', h('a', { href: '#/order/' + o.master_id }, '#' + o.master_id)] : null,
     o.parent_id ? ['拆分自', h('a', { href: '#/order/' + o.parent_id }, '#' + o.parent_id)] : null,
   ]);
+  // the service process of the latest callback result since the last reopen (001 附件 三(一)2(1))
+  let process;
+  for (const ev of o.timeline || o.events || []) {
+    const a = ev.args || ev.payload?.args || {};
+    if (ev.action === 'reopen') process = undefined;
+    if (ev.action === 'callback' && !a.unreachable) process = a.process_satisfaction || '';
+  }
   const callback = dl([
     ['回访次数', o.cb_tries || 0],
     ['单位已联系', tri(o.cb_contacted)],
     ['问题已解决', tri(o.cb_solved)],
     ['满意度', label(SATISFACTION, enumName('cb_satisfaction', o.cb_satisfaction))],
+    ['服务过程满意度', process === undefined ? '—' : process ? label(SATISFACTION, process) : '未询问'],
     ['联系不上', yn(o.cb_unreachable)],
   ]);
   const counters = h('div.counters', [
