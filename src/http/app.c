@@ -7,6 +7,7 @@
 #include "http/res_assess.h"
 #include "http/res_files.h"
 #include "http/res_kb.h"
+#include "http/res_open311.h"
 #include "http/res_report.h"
 #include "http/res_search.h"
 #include "http/res_hotspot.h"
@@ -591,7 +592,7 @@ static int guard(void *ap, struct http_request *req, struct http_response *res)
 static bool routed_path(const char *p)
 {
     return has_prefix(p, "/api/") || strcmp(p, "/api") == 0 || strcmp(p, "/healthz") == 0 ||
-           strcmp(p, "/metrics") == 0;
+           strcmp(p, "/metrics") == 0 || has_prefix(p, RES_OPEN311_PREFIX);
 }
 
 void app_handle(void *ap, struct http_request *req, struct http_response *res)
@@ -695,7 +696,8 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
         (rc = res_timers_register(a)) || (rc = res_files_register(a)) ||
         (rc = res_assess_register_app(a)) || (rc = res_suggest_register(a)) ||
         (rc = res_search_register(a)) || (rc = res_kb_register(a)) ||
-        (rc = res_report_register(a)) || (rc = res_hotspot_register(a))) {
+        (rc = res_report_register(a)) || (rc = res_hotspot_register(a)) ||
+        (rc = res_open311_register(a))) {
         js_fail(e, rc, "", "cannot register the routes");
         goto fail;
     }
