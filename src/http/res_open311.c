@@ -861,8 +861,8 @@ static int read_attributes(struct o311 *o, const json_t *sv, struct buf *text, c
     /* every attribute[...] names a defined attribute */
     for (int i = 0; i < o->p.n; i++) {
         const char *nm = o->p.name[i];
-        if (strncmp(nm, "attribute[", 10) != 0)
-            continue;
+        if (strncmp(nm, "attribute[", 10) != 0 || !o->p.value[i][0])
+            continue; /* an empty value is no value (the spec's optional arguments) */
         const char *close = strchr(nm + 10, ']');
         if (!close || (strcmp(close, "]") != 0 && strcmp(close, "][]") != 0) ||
             !attr_def(sv, nm + 10, (size_t)(close - nm - 10))) {
