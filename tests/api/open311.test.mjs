@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN, assertError, call, intake, ok, setupOrg, startServer } from './server.mjs';
+import { ADMIN, BIN, assertError, call, intake, ok, setupOrg, startServer } from './server.mjs';
 
 let server;
 let org;
@@ -261,6 +261,23 @@ describe('administration of the settings and the clients', () => {
       assertError(r, undefined, undefined, field, ['colour', 'some', 'bad', 'id']);
     }
     assert.deepEqual(ok(await call(server, 'GET', '/api/v1/open311', { token: admin() })), before);
+  });
+});
+
+describe('the command line', () => {
+  test('jiesu open311 registers a client (its key printed once) and revokes it; the server follows', async () => {
+    const run = (...args) => execFileSync(BIN, ['open311', '--db', server.db, ...args], { encoding: 'utf8', stdio: 'pipe' });
+    const out = run('--add-client', '命令行客户端');
+    const cliKey = out.match(/\b([0-9a-f]{64})\b/)[1];
+    assert.match(run('--clients'), /命令行客户端/);
+    assert.ok(!run().includes(cliKey), 'the settings never show a key');
+    assert.equal((await post({ ...FORM(), api_key: cliKey })).status, 201);
+    const id = out.match(/已登记客户端 (\d+)/)[1];
+    assert.match(run('--revoke', id), /已停用/);
+    specError(await post({ ...FORM(), api_key: cliKey }), 403);
+    let failed = null;
+    try { run('--revoke', id); } catch (err) { failed = err; }
+    assert.ok(failed && failed.status === 1 && /已停用/.test(failed.stderr), 'revoking twice fails');
   });
 });
 
