@@ -31,7 +31,8 @@ static void print_json(const json_t *j)
     free(text);
 }
 
-/* Saves cfg in one transaction with an audit entry. */
+/* Saves cfg with an audit entry and commits the transaction cli_open311 opened before reading
+ * the settings. */
 static int save(struct store *s, const json_t *cfg, const char *action, const char *detail,
                 int64_t now)
 {
@@ -40,10 +41,7 @@ static int save(struct store *s, const json_t *cfg, const char *action, const ch
     a.at = now;
     snprintf(a.action, sizeof a.action, "%s", action);
     snprintf(a.detail, sizeof a.detail, "%s（命令行）", detail);
-    int rc = s->ops->begin(s);
-    if (rc)
-        return rc;
-    rc = o311_config_save(s, cfg);
+    int rc = o311_config_save(s, cfg);
     if (!rc)
         rc = s->ops->audit_append(s, &a);
     return rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
@@ -55,6 +53,7 @@ int cli_open311(struct opts *o)
     struct store *s = NULL;
     json_t *cfg = NULL, *in = NULL, *client = NULL;
     int rc = 1;
+    bool in_txn = false;
     js_error_clear(&e);
     const char *db = opts_get(o, "db");
     if (!db)
@@ -69,7 +68,17 @@ int cli_open311(struct opts *o)
         return 2;
     }
     int64_t now = jclock_now(NULL);
-    if (store_open(db, &s, &e) || s->ops->migrate(s, &e) || o311_config_load(s, &cfg, &e)) {
+    bool edit = add || revoke || file;
+    if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
+        rc = fail(db, &e);
+        goto out;
+    }
+    if (edit && s->ops->begin(s)) {
+        fprintf(stderr, "jiesu open311：数据库繁忙，请稍后再试\n");
+        goto out;
+    }
+    in_txn = edit;
+    if (o311_config_load(s, &cfg, &e)) {
         rc = fail(db, &e);
         goto out;
     }
@@ -82,6 +91,7 @@ int cli_open311(struct opts *o)
         }
         snprintf(detail, sizeof detail, "登记 Open311 客户端 %lld",
                  (long long)json_integer_value(json_object_get(client, "id")));
+        in_txn = false;
         if (save(s, cfg, "open311_client_add", detail, now)) {
             fprintf(stderr, "jiesu open311：无法保存设置\n");
             goto out;
@@ -101,6 +111,7 @@ int cli_open311(struct opts *o)
             goto out;
         }
         snprintf(detail, sizeof detail, "停用 Open311 客户端 %lld", id);
+        in_txn = false;
         if (save(s, cfg, "open311_client_revoke", detail, now)) {
             fprintf(stderr, "jiesu open311：无法保存设置\n");
             goto out;
@@ -118,6 +129,7 @@ int cli_open311(struct opts *o)
             rc = fail(file, &e);
             goto out;
         }
+        in_txn = false;
         if (save(s, cfg, "open311_config", "Open311 设置已修改", now)) {
             fprintf(stderr, "jiesu open311：无法保存设置\n");
             goto out;
@@ -147,6 +159,8 @@ int cli_open311(struct opts *o)
     }
     rc = 0;
 out:
+    if (in_txn)
+        s->ops->rollback(s);
     json_decref(cfg);
     json_decref(in);
     json_decref(client);

@@ -1217,32 +1217,43 @@ static void get_tok(void *ap, struct http_request *req, struct http_response *re
 
 /* --- administration: /api/v1/open311 ----------------------------------------------------- */
 
-/* Loads the settings for an administrator; fills res on failure. */
-static int admin_load(struct app_ctx *c, json_t **cfg, struct http_response *res)
+/* Loads the settings for an administrator; fills res on failure. With edit, a transaction is
+ * opened first and left open (admin_save commits it, admin_abort rolls it back), so that two
+ * edits at once do not lose one another (SQLite serialises the writers). */
+static int admin_load(struct app_ctx *c, bool edit, json_t **cfg, struct http_response *res)
 {
     struct js_error e;
     js_error_clear(&e);
     if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res))
         return -1;
+    int rc = edit ? c->store->ops->begin(c->store) : 0;
+    if (rc) {
+        app_store_error(res, rc, "", "settings");
+        return -1;
+    }
     if (o311_config_load(c->store, cfg, &e)) {
+        if (edit)
+            c->store->ops->rollback(c->store);
         http_error_from(res, &e);
         return -1;
     }
     return 0;
 }
 
-/* Stores cfg with an audit entry, in one transaction. */
+static void admin_abort(struct app_ctx *c)
+{
+    c->store->ops->rollback(c->store);
+}
+
+/* Stores cfg with an audit entry and commits the transaction admin_load opened. */
 static int admin_save(struct app_ctx *c, const json_t *cfg, const char *action, const char *detail,
                       struct http_response *res)
 {
     struct store *s = c->store;
-    int rc = s->ops->begin(s);
-    if (!rc) {
-        rc = o311_config_save(s, cfg);
-        if (!rc)
-            rc = app_audit_append(c, c->user.id, 0, action, detail);
-        rc = rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
-    }
+    int rc = o311_config_save(s, cfg);
+    if (!rc)
+        rc = app_audit_append(c, c->user.id, 0, action, detail);
+    rc = rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
     if (rc)
         app_store_error(res, rc, "", "settings");
     return rc;
@@ -1253,7 +1264,7 @@ static void admin_get(void *ap, struct http_request *req, struct http_response *
     static const char *const none[] = {NULL};
     struct app_ctx *c = app_current(ap);
     json_t *cfg = NULL;
-    if (app_query_known(req, none, res) || admin_load(c, &cfg, res))
+    if (app_query_known(req, none, res) || admin_load(c, false, &cfg, res))
         return;
     http_json(res, 200, o311_config_public(cfg));
     json_decref(cfg);
@@ -1266,9 +1277,11 @@ static void admin_put(void *ap, struct http_request *req, struct http_response *
     json_t *cfg = NULL, *body = NULL;
     struct js_error e;
     js_error_clear(&e);
-    if (admin_load(c, &cfg, res) || app_body(req, NULL, false, &body, res))
+    if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res) || app_body(req, NULL, false, &body, res) ||
+        admin_load(c, true, &cfg, res))
         goto out;
     if (o311_config_edit(c->store, cfg, body, app_now(a), &e)) {
+        admin_abort(c);
         http_error_from(res, &e);
         goto out;
     }
@@ -1290,10 +1303,16 @@ static void admin_client_add(void *ap, struct http_request *req, struct http_res
     char key[65], detail[160];
     struct js_error e;
     js_error_clear(&e);
-    if (admin_load(c, &cfg, res) || app_body(req, fields, false, &body, res))
+    if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res) || app_body(req, fields, false, &body, res))
         goto out;
-    if (jf_str(body, "name", true, 100, &name, &e) ||
-        o311_client_add(cfg, name, app_now(a), key, &client, &e)) {
+    if (jf_str(body, "name", true, 100, &name, &e)) {
+        http_error_from(res, &e);
+        goto out;
+    }
+    if (admin_load(c, true, &cfg, res))
+        goto out;
+    if (o311_client_add(cfg, name, app_now(a), key, &client, &e)) {
+        admin_abort(c);
         http_error_from(res, &e);
         goto out;
     }
@@ -1319,13 +1338,16 @@ static void admin_client_revoke(void *ap, struct http_request *req, struct http_
     char detail[160];
     struct js_error e;
     js_error_clear(&e);
-    if (admin_load(c, &cfg, res))
+    if (app_require_roles(c, ROLE_BIT(ROLE_ADMIN), res))
         return;
     if (app_parse_id(http_param(req, "id"), &id)) {
         http_error(res, -JS_ENOTFOUND, "id", "客户端不存在");
-        goto out;
+        return;
     }
+    if (admin_load(c, true, &cfg, res))
+        return;
     if (o311_client_revoke(cfg, id, app_now(a), &e)) {
+        admin_abort(c);
         http_error_from(res, &e);
         goto out;
     }
