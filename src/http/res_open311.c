@@ -958,10 +958,21 @@ static bool has_non_ascii(const char *s)
 
 static void post_request(struct o311 *o, struct http_request *req, struct http_response *res)
 {
-    static const char *const allowed[] = {
-        "service_code", "lat",        "long",       "address_string", "address_id", "email",
-        "device_id",    "account_id", "first_name", "last_name",      "phone",      "description",
-        "media_url",    NULL};
+    static const char *const allowed[] = {"service_code",
+                                          "lat",
+                                          "long",
+                                          "address_string",
+                                          "address_id",
+                                          "email",
+                                          "device_id",
+                                          "account_id",
+                                          "first_name",
+                                          "last_name",
+                                          "phone",
+                                          "description",
+                                          "media_url",
+                                          "deviceid", /* FixMyStreet's spelling of device_id */
+                                          NULL};
     struct app_ctx *c = o->c;
     struct store *s = c->store;
     json_t *sv = NULL, *in = NULL;
@@ -1062,11 +1073,15 @@ static void post_request(struct o311 *o, struct http_request *req, struct http_r
         json_object_set_new(in, "lat", json_real(la));
         json_object_set_new(in, "lon", json_real(lo));
     }
-    const char *media = param(&o->p, "media_url");
-    if (media)
-        json_object_set_new(
-            in, "attachments",
-            json_pack("[{ss ss ss}]", "name", "Open311 媒体", "url", media, "kind", "photo"));
+    /* every media_url given (FixMyStreet sends one per photo) is an attachment */
+    json_t *media = json_array();
+    for (int i = 0; i < o->p.n && media; i++)
+        if (strcmp(o->p.name[i], "media_url") == 0 && o->p.value[i][0])
+            json_array_append_new(media, json_pack("{ss ss ss}", "name", "Open311 媒体", "url",
+                                                   o->p.value[i], "kind", "photo"));
+    if (json_array_size(media))
+        json_object_set(in, "attachments", media);
+    json_decref(media);
 
     /* the order and the audit entry of who sent it commit together */
     struct actor who = {.user_id = 0, .role = ROLE_SYSTEM};
@@ -1085,13 +1100,13 @@ static void post_request(struct o311 *o, struct http_request *req, struct http_r
         goto out;
     }
     const char *email = param(&o->p, "email"), *device = param(&o->p, "device_id"),
-               *account = param(&o->p, "account_id");
+               *device2 = param(&o->p, "deviceid"), *account = param(&o->p, "account_id");
     buf_printf(&detail, "open311 client=%lld",
                (long long)json_integer_value(json_object_get(client, "id")));
     if (email)
         buf_printf(&detail, " email=%.120s", email);
-    if (device)
-        buf_printf(&detail, " device_id=%.64s", device);
+    if (device || device2)
+        buf_printf(&detail, " device_id=%.64s", device ? device : device2);
     if (account)
         buf_printf(&detail, " account_id=%.64s", account);
     int rc = s->ops->begin(s);

@@ -390,6 +390,21 @@ describe('POST requests: a client\'s request becomes an order through the intake
     assert.ok(JSON.stringify(found).includes(id));
   });
 
+  test('what FixMyStreet sends: one media_url per photo, deviceid, empty attributes', async () => {
+    const pairs = [...Object.entries(FORM()).filter(([k]) => !['media_url', 'device_id', 'first_name', 'last_name'].includes(k)),
+      ['media_url', 'https://fms.example/photo/1.jpeg'], ['media_url', 'https://fms.example/photo/2.jpeg'],
+      ['deviceid', 'svc-7'], ['attribute[floor]', ''], ['first_name', ''], ['last_name', '']];
+    const r = await post(pairs, 'xml');
+    assert.equal(r.status, 201, r.text);
+    const id = r.spark[0].service_request_id;
+    const got = ok(await call(server, 'GET', `/api/v1/orders/${id}`, { token: org.as('agent1') }));
+    const o = got.order || got;
+    assert.deepEqual(o.attachments.map((a) => a.url), ['https://fms.example/photo/1.jpeg', 'https://fms.example/photo/2.jpeg']);
+    assert.ok(!o.citizen_name, 'empty names are no names');
+    const audit = JSON.stringify(ok(await call(server, 'GET', '/api/v1/audit?limit=200', { token: org.as('auditor1') })));
+    assert.ok(audit.includes('device_id=svc-7'));
+  });
+
   test('every refusal is the spec\'s error, and creates nothing', async () => {
     const count = async () => ok(await call(server, 'GET', '/api/v1/orders?limit=500', { token: org.as('agent1') })).items.length;
     const n0 = await count();
