@@ -450,8 +450,10 @@ static void scrub(const struct order *o, const char *src, struct buf *out)
                              (out->data[k - 1] >= 'A' && out->data[k - 1] <= 'Z') ||
                              (out->data[k - 1] >= '0' && out->data[k - 1] <= '9')))
                 k--;
-            out->len = k;
-            out->data[k] = '\0';
+            if (out->data) {
+                out->len = k;
+                out->data[k] = '\0';
+            }
             buf_puts(out, "***");
             p++;
             while (*p && (strchr("._-", *p) || (*p >= 'a' && *p <= 'z') ||
