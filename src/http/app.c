@@ -8,6 +8,7 @@
 #include "http/res_files.h"
 #include "http/res_kb.h"
 #include "http/res_open311.h"
+#include "http/res_self.h"
 #include "http/res_report.h"
 #include "http/res_search.h"
 #include "http/res_hotspot.h"
@@ -100,6 +101,7 @@ int app_ctx_get(struct app *a, struct app_ctx **out, struct js_error *e)
             free(c);
             return rc;
         }
+        c->engine.on_acceptance = res_self_on_acceptance; /* the citizen's query code */
         c->policy_gen = gen;
         pthread_mutex_lock(&a->lock);
         c->next = a->ctxs;
@@ -118,6 +120,7 @@ int app_ctx_get(struct app *a, struct app_ctx **out, struct js_error *e)
                 return rc;
             engine_release(&c->engine);
             c->engine = fresh;
+            c->engine.on_acceptance = res_self_on_acceptance;
             c->policy_gen = gen;
         }
     }
@@ -697,7 +700,7 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
         (rc = res_assess_register_app(a)) || (rc = res_suggest_register(a)) ||
         (rc = res_search_register(a)) || (rc = res_kb_register(a)) ||
         (rc = res_report_register(a)) || (rc = res_hotspot_register(a)) ||
-        (rc = res_open311_register(a))) {
+        (rc = res_open311_register(a)) || (rc = res_self_register(a))) {
         js_fail(e, rc, "", "cannot register the routes");
         goto fail;
     }

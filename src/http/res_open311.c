@@ -466,8 +466,7 @@ static void scrub(const struct order *o, const char *src, struct buf *out)
     }
 }
 
-/* The official's public answer, or an account of the status (never the citizen's data). */
-static void status_notes(struct store *s, const struct order *o, struct buf *out)
+void res_open311_public_answer(struct store *s, const struct order *o, struct buf *out)
 {
     bool answered = o->status == ST_ANSWERED || o->status == ST_CALLBACK ||
                     o->status == ST_CLOSED || o->status == ST_ARCHIVED;
@@ -544,7 +543,7 @@ static json_t *request_json(struct o311 *o, const struct order *ord, const json_
     struct buf notes, desc;
     buf_init(&notes, 0);
     buf_init(&desc, 0);
-    status_notes(s, ord, &notes);
+    res_open311_public_answer(s, ord, &notes);
     scrub(ord, ord->text ? ord->text : "", &desc);
     json_t *agency = json_null();
     const struct assignment *lead = order_lead((struct order *)ord);

@@ -1,0 +1,190 @@
+/* The citizen's self-service (issue 15): the acceptance notice carries the order number and a
+ * query code (8 random characters; only a salted SHA-256 of it is kept, as the named blob
+ * "access:<order id>"), and POST /api/v1/public/query answers, for the number and the code and
+ * without a login, how the order stands: status, deadline, the unit, the official's public answer
+ * — never the citizen's data. Guesses are limited per address and per order number; a wrong
+ * code, an unknown number and an order without a code get the same answer. */
+#include "compat.h"
+#include "http/res_self.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/res_open311.h"
+#include "http/respond.h"
+#include "util/auth.h"
+#include "util/jfield.h"
+
+#define CODE_LEN 8
+/* no 0/O, 1/I/L: read aloud and typed from a text message */
+static const char code_chars[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+static pthread_mutex_t limiter_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct auth_limiter *limiter; /* one per process, made at registration */
+
+/* The digest kept for order_id's code: hex SHA-256 of "jiesu-query:<id>:<code>". */
+static int digest(int64_t order_id, const char *code, char out[AUTH_TOKEN_HEX])
+{
+    char text[64];
+    snprintf(text, sizeof text, "jiesu-query:%lld:%s", (long long)order_id, code);
+    return auth_token_digest(text, out);
+}
+
+static void blob_key(int64_t order_id, char *key, size_t n)
+{
+    snprintf(key, n, "access:%lld", (long long)order_id);
+}
+
+int res_self_on_acceptance(void *ctx, struct store *s, int64_t order_id, int64_t now, char *suffix,
+                           size_t n)
+{
+    JS_UNUSED(ctx);
+    char code[CODE_LEN + 1], hash[AUTH_TOKEN_HEX], key[48];
+    if (auth_init())
+        return -JS_EINTERNAL;
+    for (int i = 0; i < CODE_LEN; i++)
+        code[i] = code_chars[randombytes_uniform((uint32_t)(sizeof code_chars - 1))];
+    code[CODE_LEN] = '\0';
+    int rc = digest(order_id, code, hash);
+    if (rc)
+        return rc;
+    blob_key(order_id, key, sizeof key);
+    rc = s->ops->blob_put(s, key, hash, AUTH_TOKEN_HEX - 1, now);
+    if (rc)
+        return rc;
+    snprintf(suffix, n, "查询码%s，凭工单编号和查询码可在网上查询办理进度、答复。", code);
+    sodium_memzero(code, sizeof code);
+    return 0;
+}
+
+/* Upper-cases and drops blanks and dashes; false when it is not CODE_LEN code characters. */
+static bool normalise(const char *in, char out[CODE_LEN + 1])
+{
+    size_t n = 0;
+    for (const char *p = in; *p; p++) {
+        char c = *p;
+        if (c == ' ' || c == '-')
+            continue;
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 32);
+        if (n == CODE_LEN || !strchr(code_chars, c) || !c)
+            return false;
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    return n == CODE_LEN;
+}
+
+static void refuse(struct http_response *res)
+{
+    http_error(res, -JS_ENOTFOUND, "code", "工单编号或查询码不正确");
+}
+
+static void query(void *ap, struct http_request *req, struct http_response *res)
+{
+    static const char *const fields[] = {"number", "code", NULL};
+    struct app *a = ap;
+    struct app_ctx *c = app_current(a);
+    struct store *s = c->store;
+    json_t *body = NULL;
+    const char *number = NULL, *code_in = NULL;
+    char code[CODE_LEN + 1], key[48], hash[AUTH_TOKEN_HEX], login[32];
+    void *stored = NULL;
+    size_t size = 0;
+    int64_t retry = 0;
+    struct order o;
+    struct buf answer;
+    order_init(&o);
+    buf_init(&answer, 0);
+    struct js_error e;
+    js_error_clear(&e);
+    if (app_body(req, fields, false, &body, res))
+        goto out;
+    if (jf_str(body, "number", true, 20, &number, &e) ||
+        jf_str(body, "code", true, 20, &code_in, &e)) {
+        http_error_from(res, &e);
+        goto out;
+    }
+    /* every try counts against the address and the number until it succeeds */
+    snprintf(login, sizeof login, "q:%s", number);
+    if (auth_limiter_attempt(limiter, login, req->remote, &retry)) {
+        char msg[128], after[24];
+        snprintf(msg, sizeof msg, "查询次数过多，请 %lld 分钟后再试", (long long)(retry + 59) / 60);
+        http_error(res, -JS_ERATELIMIT, "", msg);
+        snprintf(after, sizeof after, "%lld", (long long)retry);
+        http_response_header(res, "Retry-After", after);
+        goto out;
+    }
+    int rc = normalise(code_in, code) ? s->ops->order_get_by_number(s, number, &o) : -JS_ENOTFOUND;
+    if (!rc) {
+        blob_key(o.id, key, sizeof key);
+        rc = s->ops->blob_get(s, key, &stored, &size, NULL);
+    }
+    if (rc == -JS_ENOTFOUND || (!rc && (size != AUTH_TOKEN_HEX - 1 || digest(o.id, code, hash) ||
+                                        sodium_memcmp(hash, stored, AUTH_TOKEN_HEX - 1) != 0))) {
+        refuse(res);
+        goto out;
+    }
+    if (rc) {
+        app_store_error(res, rc, "", "order");
+        goto out;
+    }
+    auth_limiter_succeeded(limiter, login, req->remote);
+    res_open311_public_answer(s, &o, &answer);
+    bool answered = o.reply_text && *o.reply_text &&
+                    (o.status == ST_ANSWERED || o.status == ST_CALLBACK || o.status == ST_CLOSED ||
+                     o.status == ST_ARCHIVED);
+    char created[40] = "", due[40] = "", closed[40] = "";
+    jtime_format_cn(o.created_at, created, sizeof created);
+    if (o.deadline)
+        jtime_format_cn(o.deadline, due, sizeof due);
+    if (o.closed_at)
+        jtime_format_cn(o.closed_at, closed, sizeof closed);
+    json_t *unit = json_null();
+    const struct assignment *lead = order_lead(&o);
+    struct unit u;
+    if (lead && s->ops->unit_get(s, lead->unit_id, &u) == 0)
+        unit = json_string(u.name);
+    http_json(res, 200,
+              json_pack("{ss ss ss ss so ss? ss? so ss? so}", "number", o.number, "status",
+                        js_status_names[o.status], "status_label", js_status_labels[o.status],
+                        "created_cn", created, "deadline", app_time_json(o.deadline), "deadline_cn",
+                        due[0] ? due : NULL, "closed_cn", closed[0] ? closed : NULL, "unit", unit,
+                        "answer", answered ? answer.data : NULL, "answered",
+                        json_boolean(answered)));
+out:
+    free(stored);
+    json_decref(body);
+    order_release(&o);
+    buf_release(&answer);
+    sodium_memzero(code, sizeof code);
+}
+
+static const struct route_doc docs[] = {
+    {"POST", "/api/v1/public/query", "self-service",
+     "How an order stands, for its number and the query code of its acceptance notice, without a "
+     "login: status, deadline, the unit, the official's public answer (never the citizen's data); "
+     "a wrong code and an unknown number answer alike; limited per address and per number",
+     "anyone with the number and the code", NULL, "number:string!,code:string!", 200},
+};
+
+int res_self_register(struct app *a)
+{
+    int rc = 0;
+    pthread_mutex_lock(&limiter_lock);
+    if (!limiter) {
+        /* 5 wrong codes per number, 20 tries per address, in 15 minutes */
+        rc = auth_limiter_new(5, 900, a->cfg.clock, &limiter);
+        if (!rc)
+            auth_limiter_set_remote_max(limiter, 20);
+    }
+    pthread_mutex_unlock(&limiter_lock);
+    if (rc)
+        return rc;
+    if ((rc = router_add_flags(a->router, "POST", "/api/v1/public/query", query, APP_PUBLIC)))
+        return rc;
+    return app_route_docs(a, docs, (int)JS_ARRAY_LEN(docs));
+}
