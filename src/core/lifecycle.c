@@ -43,8 +43,9 @@ static const uint64_t role_actions[ROLE__COUNT] = {
     [ROLE_LEADER] = A(INSTRUCT),
     [ROLE_UNIT_OPERATOR] = UNIT_ACTIONS,
     [ROLE_UNIT_LEADER] = UNIT_ACTIONS | A(SIGN_APPROVAL),
+    /* callback: the citizen's own rating on the self-service page (issue 15), as the system */
     [ROLE_SYSTEM] = A(INTAKE) | A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(WARN) |
-                    A(MARK_OVERDUE) | A(SPECIAL_REPORT),
+                    A(MARK_OVERDUE) | A(SPECIAL_REPORT) | A(CALLBACK),
 };
 
 bool lifecycle_role_allows(int role, int action)

@@ -33,8 +33,11 @@ describe('the query code and the public query', () => {
     const o = await dispatched(server, org, { unit: 'street1', sign: true });
     const code = await codeOf(o.number);
     const r = ok(await query({ number: o.number, code }));
-    assert.deepEqual(Object.keys(r).sort(), ['answer', 'answered', 'closed_cn', 'created_cn', 'deadline', 'deadline_cn',
-      'number', 'status', 'status_label', 'unit']);
+    assert.deepEqual(Object.keys(r).sort(), ['answer', 'answered', 'can_rate', 'closed_cn', 'created_cn', 'deadline',
+      'deadline_cn', 'number', 'satisfaction', 'status', 'status_label', 'unit']);
+    assert.equal(r.can_rate, false);
+    // no rating before the answer
+    assertError(await call(server, 'POST', '/api/v1/public/rate', { body: { number: o.number, code, solved: true, satisfaction: 'satisfied' } }), 409, 'bad_state');
     assert.equal(r.number, o.number);
     assert.equal(r.status, 'handling');
     assert.equal(r.status_label, '办理中');
@@ -65,6 +68,31 @@ describe('the query code and the public query', () => {
     r = ok(await query({ number: o.number, code }));
     assert.equal(r.status, 'closed');
     assert.match(r.closed_cn, /年.*月.*日/);
+  });
+
+  test('the citizen rates once, as the callback would have asked; the clerk finds it done', async () => {
+    const o = await intake(server, org);
+    const code = await codeOf(o.number);
+    await o.must(org.as('agent1'), 'answer', { answer: '已答复：施工许可时间为白天。' });
+    assert.equal(ok(await query({ number: o.number, code })).can_rate, true);
+    const rate = (body) => call(server, 'POST', '/api/v1/public/rate', { body: { number: o.number, code, ...body } });
+    assertError(await rate({ solved: true, satisfaction: 'ecstatic' }), undefined, undefined, 'satisfaction', ['ecstatic']);
+    assertError(await rate({ solved: true, satisfaction: 'none' }), undefined, undefined, 'satisfaction');
+    assertError(await rate({ satisfaction: 'basic' }), 400, 'missing_field', 'solved');
+    assertError(await call(server, 'POST', '/api/v1/public/rate', { body: { number: o.number, code: 'AAAAAAAA', solved: true, satisfaction: 'basic' } }), 404, 'not_found', 'code');
+    const r = ok(await rate({ solved: false, satisfaction: 'unsatisfied' }));
+    assert.equal(r.satisfaction, '不满意');
+    assert.equal(r.can_rate, false);
+    assertError(await rate({ solved: true, satisfaction: 'satisfied' }), 409, 'bad_state', 'satisfaction');
+    const got = ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as('callback1') }));
+    const order = got.order || got;
+    assert.equal(order.cb_satisfaction, 'unsatisfied');
+    assert.equal(order.cb_solved, false);
+    assert.equal(order.cb_contacted, true);
+    assert.ok(JSON.stringify(got).includes('诉求人（自助查询页评价）'), 'the timeline says who rated');
+    // the clerk goes on from there: an unsatisfied citizen's order is reopened
+    const tracked = new Order(server, order);
+    await tracked.must(org.as('callback1'), 'reopen', { reason: '诉求人网上评价不满意' });
   });
 
   test('wrong code, unknown number, no code: the same refusal; bad input named', async () => {
