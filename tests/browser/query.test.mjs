@@ -10,7 +10,7 @@ import { requireBrowser, startServer, launch, newPage, api, apiToken } from './l
 requireBrowser(); // throws when chromium is missing
 
 const PHONE = { width: 390, height: 844 };
-let server, b, number, code;
+let server, b, number, code, answered, answeredCode;
 
 before(async () => {
   server = await startServer({ orders: 20 });
@@ -30,9 +30,17 @@ before(async () => {
     const res = await api(server, 'POST', `/orders/${o.id}/actions/${action}`, { token, body: { version: Number((cur.order || cur).version), ...args } });
     assert.ok(res.status < 300, `${action}: ${JSON.stringify(res.json)}`);
   }
+  // a second order, answered directly
+  const r2 = await api(server, 'POST', '/orders', { token: agent, body: { channel: 'hotline-12345', type: 'consult',
+    title: '自助评价测试：办证材料', text: '居住证需要哪些材料？', citizen_name: '王五', citizen_phone: '13800004444' } });
+  const o2 = r2.json.order || r2.json;
+  answered = o2.number;
+  const ans = await api(server, 'POST', `/orders/${o2.id}/actions/answer`, { token: agent, body: { version: Number(o2.version), answer: '请携带身份证和租房合同到社区服务站办理。' } });
+  assert.ok(ans.status < 300, JSON.stringify(ans.json));
   const box = (await api(server, 'GET', '/outbox?limit=500', { token: sup })).json.items;
-  const notice = box.find((m) => m.kind === 'acceptance' && JSON.stringify(m).includes(number));
-  code = notice.text.match(/查询码([2-9A-Z]{8})/)[1];
+  const codeFor = (n) => box.find((m) => m.kind === 'acceptance' && JSON.stringify(m).includes(n)).text.match(/查询码([2-9A-Z]{8})/)[1];
+  code = codeFor(number);
+  answeredCode = codeFor(answered);
 });
 after(async () => {
   await b?.close();
@@ -78,5 +86,35 @@ test('number and code show the status, the deadline and the unit; a wrong code s
   assert.deepEqual(failed, ['404 /api/v1/public/query']);
   assert.deepEqual(p.errors.filter((e) => !/status of 404/.test(e)), []);
   assert.equal(p.errors.length, 1);
+  await p.close();
+});
+
+test('an answered order shows the answer and takes the rating once', async () => {
+  const p = await newPage(b, server, PHONE);
+  await p.goto(server.url + '/query.html');
+  await p.fill('#number', answered);
+  await p.fill('#code', answeredCode);
+  await p.click('#go');
+  await p.locator('#result').waitFor({ state: 'visible' });
+  assert.equal(await p.textContent('#r-status'), '已直接答复');
+  assert.match(await p.textContent('#r-answer'), /请携带身份证和租房合同/);
+  assert.ok(await p.isVisible('#rate'));
+  await fits(p);
+  await p.click('#rate-go'); // nothing chosen: asked to choose
+  await p.locator('#rate-error').waitFor({ state: 'visible' });
+  assert.equal(await p.textContent('#rate-error'), '请选择是否解决和满意程度');
+  await p.check('input[name=solved][value=true]');
+  await p.check('input[name=satisfaction][value=basic]');
+  await p.click('#rate-go');
+  await p.locator('#r-rated').waitFor({ state: 'visible' });
+  assert.equal(await p.textContent('#r-rated'), '您的评价：基本满意');
+  assert.equal(await p.isVisible('#rate'), false, 'once only');
+  await fits(p);
+  assert.deepEqual(p.errors, []);
+  // recorded on the order as the callback's answer
+  const cb = await apiToken(server, 'callback1');
+  const list = (await api(server, 'GET', `/orders?limit=50&status=answered`, { token: cb })).json.items;
+  const o = list.find((x) => x.number === answered);
+  assert.equal(o.cb_satisfaction, 'basic');
   await p.close();
 });

@@ -1,8 +1,28 @@
 // The citizen's query page: sends the order number and the query code to the public query of the
 // API and shows the status, the times (already written the Chinese way by the server), the unit
-// and the official's public answer. No login, nothing kept in the browser.
+// and the official's public answer; once the order is answered, takes the citizen's satisfaction
+// rating. No login, nothing kept in the browser.
 
 const $ = (id) => document.getElementById(id);
+let asked = null; // {number, code} of the order shown, for the rating
+
+async function post(path, body) {
+  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { ok: res.ok, body: await res.json().catch(() => null) };
+}
+
+function render(body) {
+  show('r-number', body.number);
+  show('r-status', body.status_label);
+  show('r-created', body.created_cn);
+  show('r-deadline', body.deadline_cn, '尚未确定');
+  show('r-unit', body.unit, '尚未交办');
+  show('r-answer', body.answered ? body.answer : '', '暂无答复，办理完成后将在此公开答复内容。');
+  $('r-rated').hidden = !body.satisfaction;
+  if (body.satisfaction) $('r-rated').textContent = `您的评价：${body.satisfaction}`;
+  $('rate').hidden = !body.can_rate;
+  $('result').hidden = false;
+}
 
 function show(id, text, fallback) {
   $(id).textContent = text || fallback;
@@ -21,22 +41,14 @@ async function submit(ev) {
   }
   $('go').disabled = true;
   try {
-    const res = await fetch('/api/v1/public/query', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, code }),
-    });
-    const body = await res.json().catch(() => null);
-    if (!res.ok) {
-      $('error').textContent = body?.error?.message || '查询失败，请稍后再试';
+    const r = await post('/api/v1/public/query', { number, code });
+    if (!r.ok) {
+      $('error').textContent = r.body?.error?.message || '查询失败，请稍后再试';
       $('error').hidden = false;
       return;
     }
-    show('r-number', body.number);
-    show('r-status', body.status_label);
-    show('r-created', body.created_cn);
-    show('r-deadline', body.deadline_cn, '尚未确定');
-    show('r-unit', body.unit, '尚未交办');
-    show('r-answer', body.answered ? body.answer : '', '暂无答复，办理完成后将在此公开答复内容。');
-    $('result').hidden = false;
+    asked = { number, code };
+    render(r.body);
   } catch {
     $('error').textContent = '网络连接失败，请稍后再试';
     $('error').hidden = false;
@@ -45,6 +57,34 @@ async function submit(ev) {
   }
 }
 
+async function rate(ev) {
+  ev.preventDefault();
+  const solved = document.querySelector('input[name=solved]:checked')?.value;
+  const satisfaction = document.querySelector('input[name=satisfaction]:checked')?.value;
+  $('rate-error').hidden = true;
+  if (!asked || !solved || !satisfaction) {
+    $('rate-error').textContent = '请选择是否解决和满意程度';
+    $('rate-error').hidden = false;
+    return;
+  }
+  $('rate-go').disabled = true;
+  try {
+    const r = await post('/api/v1/public/rate', { ...asked, solved: solved === 'true', satisfaction });
+    if (!r.ok) {
+      $('rate-error').textContent = r.body?.error?.message || '提交失败，请稍后再试';
+      $('rate-error').hidden = false;
+      return;
+    }
+    render(r.body);
+  } catch {
+    $('rate-error').textContent = '网络连接失败，请稍后再试';
+    $('rate-error').hidden = false;
+  } finally {
+    $('rate-go').disabled = false;
+  }
+}
+
 $('form').addEventListener('submit', submit);
+$('rate').addEventListener('submit', rate);
 const params = new URLSearchParams(location.search);
 if (params.get('n')) $('number').value = params.get('n');
