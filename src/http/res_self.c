@@ -3,7 +3,8 @@
  * "access:<order id>"), and POST /api/v1/public/query answers, for the number and the code and
  * without a login, how the order stands: status, deadline, the unit, the official's public answer
  * — never the citizen's data — and POST /api/v1/public/rate takes the citizen's satisfaction
- * rating in place of the callback's questions. Guesses are limited per address and per order
+ * rating in place of the callback's questions, and POST /api/v1/public/supplement what the citizen
+ * adds while the order is handled. Guesses are limited per address and per order
  * number; a wrong code, an unknown number and an order without a code get the same answer. */
 #include "compat.h"
 #include "http/res_self.h"
@@ -141,6 +142,12 @@ static bool can_rate(const struct order *o)
     return (o->status == ST_ANSWERED || o->status == ST_CALLBACK) && o->cb_satisfaction == SAT_NONE;
 }
 
+/* The citizen may add to the order while it is being handled. */
+static bool can_supplement(const struct order *o)
+{
+    return !status_is_final(o->status) && o->status != ST_MERGED && o->status != ST_SPLIT;
+}
+
 static void answer_order(struct app_ctx *c, const struct order *o, struct http_response *res)
 {
     struct store *s = c->store;
@@ -162,14 +169,15 @@ static void answer_order(struct app_ctx *c, const struct order *o, struct http_r
     if (lead && s->ops->unit_get(s, lead->unit_id, &u) == 0)
         unit = json_string(u.name);
     int sat = o->cb_satisfaction;
-    http_json(res, 200,
-              json_pack("{ss ss ss ss so ss? ss? so ss? so sb ss?}", "number", o->number, "status",
-                        js_status_names[o->status], "status_label", js_status_labels[o->status],
-                        "created_cn", created, "deadline", app_time_json(o->deadline),
-                        "deadline_cn", due[0] ? due : NULL, "closed_cn", closed[0] ? closed : NULL,
-                        "unit", unit, "answer", answered ? answer.data : NULL, "answered",
-                        json_boolean(answered), "can_rate", can_rate(o), "satisfaction",
-                        sat > SAT_NONE && sat < SAT__COUNT ? js_satisfaction_labels[sat] : NULL));
+    http_json(
+        res, 200,
+        json_pack("{ss ss ss ss so ss? ss? so ss? so sb sb ss?}", "number", o->number, "status",
+                  js_status_names[o->status], "status_label", js_status_labels[o->status],
+                  "created_cn", created, "deadline", app_time_json(o->deadline), "deadline_cn",
+                  due[0] ? due : NULL, "closed_cn", closed[0] ? closed : NULL, "unit", unit,
+                  "answer", answered ? answer.data : NULL, "answered", json_boolean(answered),
+                  "can_rate", can_rate(o), "can_supplement", can_supplement(o), "satisfaction",
+                  sat > SAT_NONE && sat < SAT__COUNT ? js_satisfaction_labels[sat] : NULL));
     buf_release(&answer);
 }
 
@@ -242,6 +250,51 @@ out:
     order_release(&o);
 }
 
+/* What the citizen adds (诉求人补充): appended to the order's text by the supplement action, done
+ * by the system in the citizen's name; the units holding the order read it there. */
+static void supplement(void *ap, struct http_request *req, struct http_response *res)
+{
+    static const char *const fields[] = {"number", "code", "text", NULL};
+    struct app_ctx *c = app_current(ap);
+    json_t *body = NULL, *args = NULL;
+    const char *text = NULL;
+    struct order o;
+    struct js_error e;
+    js_error_clear(&e);
+    order_init(&o);
+    if (app_body(req, fields, false, &body, res))
+        goto out;
+    if (jf_str(body, "text", true, JS_MAX_NOTE, &text, &e)) {
+        http_error_from(res, &e);
+        goto out;
+    }
+    if (verify(c, req, body, &o, res))
+        goto out;
+    if (!can_supplement(&o)) {
+        http_error(res, -JS_ESTATE, "text", "工单已办结，不能再补充；如有新的诉求请重新反映");
+        goto out;
+    }
+    struct actor who = {.user_id = 0, .role = ROLE_SYSTEM};
+    snprintf(who.name, sizeof who.name, "诉求人（自助查询页补充）");
+    args = json_pack("{ss}", "text", text);
+    struct engine_result r;
+    if (!args || engine_execute(&c->engine, &who, ACT_SUPPLEMENT, o.id, o.version, args, &r, &e)) {
+        http_error_from(res, &e);
+        goto out;
+    }
+    order_release(&o);
+    order_init(&o);
+    if (c->store->ops->order_get(c->store, r.order_id, &o)) {
+        http_error(res, -JS_EBUSY, "", "补充已保存，请刷新查看");
+        goto out;
+    }
+    answer_order(c, &o, res);
+out:
+    json_decref(body);
+    json_decref(args);
+    order_release(&o);
+}
+
 static const struct route_doc docs[] = {
     {"POST", "/api/v1/public/query", "self-service",
      "How an order stands, for its number and the query code of its acceptance notice, without a "
@@ -254,6 +307,11 @@ static const struct route_doc docs[] = {
      "satisfaction), which the callback clerk then finds done",
      "anyone with the number and the code", NULL,
      "number:string!,code:string!,solved:boolean!,satisfaction:string!", 200},
+    {"POST", "/api/v1/public/supplement", "self-service",
+     "What the citizen adds to an order still being handled, for the number and the query code: "
+     "appended to the order's text, marked as the citizen's (the supplement action, by the system "
+     "in the citizen's name)",
+     "anyone with the number and the code", NULL, "number:string!,code:string!,text:string!", 200},
 };
 
 int res_self_register(struct app *a)
@@ -270,7 +328,9 @@ int res_self_register(struct app *a)
     if (rc)
         return rc;
     if ((rc = router_add_flags(a->router, "POST", "/api/v1/public/query", query, APP_PUBLIC)) ||
-        (rc = router_add_flags(a->router, "POST", "/api/v1/public/rate", rate, APP_PUBLIC)))
+        (rc = router_add_flags(a->router, "POST", "/api/v1/public/rate", rate, APP_PUBLIC)) ||
+        (rc = router_add_flags(a->router, "POST", "/api/v1/public/supplement", supplement,
+                               APP_PUBLIC)))
         return rc;
     return app_route_docs(a, docs, (int)JS_ARRAY_LEN(docs));
 }

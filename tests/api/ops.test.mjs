@@ -30,7 +30,7 @@ const ACTIONS = [
   'return', 'return_approve', 'return_reject', 'sign_approval', 'contact', 'extension_request',
   'extension_decide', 'hang_request', 'hang_decide', 'hang_progress', 'hang_lift', 'reply',
   'review', 'callback', 'reopen', 'close', 'archive', 'urge', 'supervise', 'supervise_answer',
-  'force_close', 'instruct', 'warn', 'mark_overdue', 'special_report',
+  'force_close', 'instruct', 'warn', 'mark_overdue', 'special_report', 'supplement',
 ];
 
 let server;

@@ -33,8 +33,9 @@ describe('the query code and the public query', () => {
     const o = await dispatched(server, org, { unit: 'street1', sign: true });
     const code = await codeOf(o.number);
     const r = ok(await query({ number: o.number, code }));
-    assert.deepEqual(Object.keys(r).sort(), ['answer', 'answered', 'can_rate', 'closed_cn', 'created_cn', 'deadline',
-      'deadline_cn', 'number', 'satisfaction', 'status', 'status_label', 'unit']);
+    assert.deepEqual(Object.keys(r).sort(), ['answer', 'answered', 'can_rate', 'can_supplement', 'closed_cn', 'created_cn',
+      'deadline', 'deadline_cn', 'number', 'satisfaction', 'status', 'status_label', 'unit']);
+    assert.equal(r.can_supplement, true);
     assert.equal(r.can_rate, false);
     // no rating before the answer
     assertError(await call(server, 'POST', '/api/v1/public/rate', { body: { number: o.number, code, solved: true, satisfaction: 'satisfied' } }), 409, 'bad_state');
@@ -93,6 +94,29 @@ describe('the query code and the public query', () => {
     // the clerk goes on from there: an unsatisfied citizen's order is reopened
     const tracked = new Order(server, order);
     await tracked.must(org.as('callback1'), 'reopen', { reason: '诉求人网上评价不满意' });
+  });
+
+  test('the citizen adds information while the order is handled; the unit reads it', async () => {
+    const o = await dispatched(server, org, { unit: 'street1', sign: true });
+    const code = await codeOf(o.number);
+    const add = (text, c = code) => call(server, 'POST', '/api/v1/public/supplement', { body: { number: o.number, code: c, text } });
+    assertError(await add('', code), 400, 'missing_field', 'text');
+    assertError(await add('补充', 'AAAAAAAA'), 404, 'not_found', 'code');
+    const r = ok(await add('今晚十点施工仍在继续，噪音更大了。'));
+    assert.equal(r.can_supplement, true);
+    const unitView = ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as('op-s1') }));
+    const order = unitView.order || unitView;
+    assert.match(order.text, /【诉求人补充 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d】今晚十点施工仍在继续/);
+    assert.ok(JSON.stringify(unitView).includes('诉求人（自助查询页补充）'), 'the timeline says who added it');
+    // what was added does not come back through the public query
+    assert.ok(!JSON.stringify(ok(await query({ number: o.number, code }))).includes('今晚十点'));
+    // closed: no more additions
+    const closed = await intake(server, org);
+    const cc = await codeOf(closed.number);
+    await closed.must(org.as('agent1'), 'not_file', { reason: 'no_demand', explanation: '来电未提出具体诉求' });
+    const refused = await call(server, 'POST', '/api/v1/public/supplement', { body: { number: closed.number, code: cc, text: '补充' } });
+    assertError(refused, 409, 'bad_state', 'text');
+    assert.equal(ok(await query({ number: closed.number, code: cc })).can_supplement, false);
   });
 
   test('wrong code, unknown number, no code: the same refusal; bad input named', async () => {

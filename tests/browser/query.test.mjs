@@ -79,6 +79,16 @@ test('number and code show the status, the deadline and the unit; a wrong code s
   for (const secret of ['李四光', '13800003333', '城关街道1号', '路灯不亮']) assert.ok(!body.includes(secret), `${secret} shown`);
   assert.ok(!/\d{4}-\d\d-\d\dT/.test(body), 'no raw ISO time');
   await fits(p);
+  // adding information
+  assert.ok(await p.isVisible('#add'));
+  await p.fill('#add-text', '路灯今晚仍然不亮，附近很黑。');
+  await p.click('#add-go');
+  await p.locator('#add-done').waitFor({ state: 'visible' });
+  assert.equal(await p.inputValue('#add-text'), '');
+  const op = await apiToken(server, 'op-s01');
+  const unitView = (await api(server, 'GET', `/orders/${number}`, { token: op })).json;
+  assert.match((unitView.order || unitView).text, /【诉求人补充 .*】路灯今晚仍然不亮/);
+  await fits(p);
   const btn = await p.locator('#go').boundingBox();
   assert.ok(btn.x >= 0 && btn.x + btn.width <= PHONE.width, 'the button lies within the screen');
   assert.ok(btn.height >= 40, 'a button a finger can press');

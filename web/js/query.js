@@ -1,7 +1,7 @@
 // The citizen's query page: sends the order number and the query code to the public query of the
 // API and shows the status, the times (already written the Chinese way by the server), the unit
-// and the official's public answer; once the order is answered, takes the citizen's satisfaction
-// rating. No login, nothing kept in the browser.
+// and the official's public answer; takes what the citizen adds while the order is handled and,
+// once it is answered, the citizen's satisfaction rating. No login, nothing kept in the browser.
 
 const $ = (id) => document.getElementById(id);
 let asked = null; // {number, code} of the order shown, for the rating
@@ -21,6 +21,7 @@ function render(body) {
   $('r-rated').hidden = !body.satisfaction;
   if (body.satisfaction) $('r-rated').textContent = `您的评价：${body.satisfaction}`;
   $('rate').hidden = !body.can_rate;
+  $('add').hidden = !body.can_supplement;
   $('result').hidden = false;
 }
 
@@ -84,7 +85,37 @@ async function rate(ev) {
   }
 }
 
+async function add(ev) {
+  ev.preventDefault();
+  const text = $('add-text').value.trim();
+  $('add-error').hidden = true;
+  $('add-done').hidden = true;
+  if (!asked || !text) {
+    $('add-error').textContent = '请填写要补充的情况';
+    $('add-error').hidden = false;
+    return;
+  }
+  $('add-go').disabled = true;
+  try {
+    const r = await post('/api/v1/public/supplement', { ...asked, text });
+    if (!r.ok) {
+      $('add-error').textContent = r.body?.error?.message || '提交失败，请稍后再试';
+      $('add-error').hidden = false;
+      return;
+    }
+    render(r.body);
+    $('add-text').value = '';
+    $('add-done').hidden = false;
+  } catch {
+    $('add-error').textContent = '网络连接失败，请稍后再试';
+    $('add-error').hidden = false;
+  } finally {
+    $('add-go').disabled = false;
+  }
+}
+
 $('form').addEventListener('submit', submit);
+$('add').addEventListener('submit', add);
 $('rate').addEventListener('submit', rate);
 const params = new URLSearchParams(location.search);
 if (params.get('n')) $('number').value = params.get('n');
