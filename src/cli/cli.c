@@ -393,6 +393,7 @@ int cli_report(struct opts *o);   /* cmd_report.c */
 int cli_kb(struct opts *o);       /* cmd_kb.c */
 int cli_hotspot(struct opts *o);  /* cmd_hotspot.c */
 int cli_copy(struct opts *o);     /* cmd_copy.c */
+int cli_open311(struct opts *o);  /* cmd_open311.c */
 
 static const struct command commands[] = {
     {"init", "建库或升级数据库，选择政策预设", cmd_init,
@@ -452,6 +453,12 @@ static const struct command commands[] = {
      "jiesu hotspot replay --csv FILE [--topics FILE.json] [--json OUT.json] [--labels FILE.csv]"
      "   (messages of the "
      "CSV fed day by day by their own timestamps to the same scan, in a database in memory)"},
+    {"open311", "Open311 接口：查看或修改设置（开放的服务、辖区），登记或停用客户端及其接入密钥",
+     cli_open311,
+     "jiesu open311 [--db PATH]   (the settings, without keys)\n"
+     "jiesu open311 [--db PATH] --file SETTINGS.json   (as PUT /api/v1/open311)\n"
+     "jiesu open311 [--db PATH] --clients | --add-client NAME (prints its api_key once) | "
+     "--revoke ID"},
     {"assess", "按考核方案计算某期排名，或列出单位指标背后的工单", cli_assess,
      "jiesu assess [--db PATH] [--scheme NAME] [--period 2026-10|2026-Q4|2026|FROM..TO | --from "
      "DATE --to DATE] [--unit CODE [--orders [--indicator NAME]]] [--format "

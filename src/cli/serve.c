@@ -6,6 +6,7 @@
 #include "cli/trainer.h"
 #include "http/app.h"
 #include "http/res_files.h"
+#include "http/res_open311.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/jfield.h"
@@ -203,7 +204,8 @@ int cli_serve(struct opts *o)
         fprintf(stderr, "jiesu serve: %s%s%s\n", e.message, e.field[0] ? ": " : "", e.field);
         return 1;
     }
-    static const char *const raw_prefixes[] = {RES_FILES_PREFIX, NULL};
+    /* uploads, and Open311 forms (res_open311.c refuses more than RES_OPEN311_MAX_BODY) */
+    static const char *const raw_prefixes[] = {RES_FILES_PREFIX, RES_OPEN311_PREFIX, NULL};
     struct http_server_config sc = {
         .listen = c.listen,
         .threads = (unsigned)c.threads,

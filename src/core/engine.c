@@ -328,8 +328,19 @@ static int queue_notifications(struct exec *x, const struct event_list *events, 
         if (!rc)
             rc = outbox_plan(ev, o, units, nu, &msgs);
     }
-    for (int i = 0; i < msgs.n && !rc; i++)
-        rc = s->ops->outbox_put(s, &msgs.v[i]);
+    for (int i = 0; i < msgs.n && !rc; i++) {
+        struct outbox_msg *m = &msgs.v[i];
+        char suffix[256] = "";
+        if (x->en->on_acceptance && m->kind == OBK_ACCEPTANCE &&
+            strcmp(m->to_role, "citizen") == 0 &&
+            !(rc = x->en->on_acceptance(x->en->on_acceptance_ctx, s, m->order_id, m->created_at,
+                                        suffix, sizeof suffix))) {
+            size_t len = strlen(m->text);
+            snprintf(m->text + len, sizeof m->text - len, "%s", suffix);
+        }
+        if (!rc)
+            rc = s->ops->outbox_put(s, m);
+    }
     outbox_list_release(&msgs);
     return rc ? js_fail(e, rc, "", "cannot queue the notifications") : 0;
 }

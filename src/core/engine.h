@@ -20,6 +20,13 @@ struct engine {
     const struct calendar *cal;    /* NULL: weekdays; engine_init points it at own_cal */
     const struct jclock *clock;    /* NULL: system clock */
     struct calendar *own_cal;      /* owned: the shipped calendars plus the stored edits */
+    /* Called for every acceptance notice to a citizen, inside the intake's transaction (NULL:
+     * none; engine_init leaves it NULL): may store what it needs through s and write into
+     * suffix (n bytes) a sentence the notice then carries (the citizen's query code, issue 15).
+     * Returns 0 or a negative code, which fails the action. */
+    int (*on_acceptance)(void *ctx, struct store *s, int64_t order_id, int64_t now, char *suffix,
+                         size_t n);
+    void *on_acceptance_ctx;
 };
 
 struct engine_result {

@@ -43,8 +43,10 @@ static const uint64_t role_actions[ROLE__COUNT] = {
     [ROLE_LEADER] = A(INSTRUCT),
     [ROLE_UNIT_OPERATOR] = UNIT_ACTIONS,
     [ROLE_UNIT_LEADER] = UNIT_ACTIONS | A(SIGN_APPROVAL),
+    /* callback, supplement: the citizen's own rating and additions on the self-service page
+     * (issue 15), as the system */
     [ROLE_SYSTEM] = A(INTAKE) | A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(WARN) |
-                    A(MARK_OVERDUE) | A(SPECIAL_REPORT),
+                    A(MARK_OVERDUE) | A(SPECIAL_REPORT) | A(CALLBACK) | A(SUPPLEMENT),
 };
 
 bool lifecycle_role_allows(int role, int action)
@@ -243,6 +245,8 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
     [ACT_ASSIST_REPORT] = FIELDS(STR("result", "协办情况（本单位承担部分的办理结果）", JS_MAX_TEXT,
                                      REQ, .example = "已配合完成管线检测"),
                                  ATTACHMENTS),
+    [ACT_SUPPLEMENT] =
+        FIELDS(STR("text", "诉求人补充的情况", JS_MAX_NOTE, REQ, .example = "施工今晚仍在继续")),
 };
 
 const struct lc_field *lifecycle_fields(int action)
@@ -2363,6 +2367,40 @@ static int act_special_report(struct dctx *c)
     return emit_record(c);
 }
 
+/* 诉求人补充 (issue 15): what the citizen adds on the self-service page is appended to the
+ * order's text, marked as the citizen's, while the order is still being handled. */
+static int act_supplement(struct dctx *c)
+{
+    const char *text;
+    char when[40];
+    struct order next;
+    TRY(need_status(
+        c, ~(S(NOT_FILED) | S(TRANSFERRED) | S(CLOSED) | S(ARCHIVED) | S(MERGED) | S(SPLIT))));
+    TRY(in_str(c, "text", true, JS_MAX_NOTE, &text));
+    TRY(begin(c, c->o, &next));
+    jtime_format_cn(c->env->now, when, sizeof when);
+    size_t old = next.text ? strlen(next.text) : 0, add = strlen(text) + sizeof when + 64;
+    char *joined = malloc(old + add);
+    if (!joined) {
+        order_release(&next);
+        return nomem(c);
+    }
+    snprintf(joined, old + add, "%s\n\n【诉求人补充 %s】%s", next.text ? next.text : "", when,
+             text);
+    if (utf8_len(joined) > JS_MAX_TEXT) {
+        free(joined);
+        order_release(&next);
+        return js_fail(c->e, JS_ETOOLONG, "text", "补充后诉求内容超过 %d 个字符", JS_MAX_TEXT);
+    }
+    int rc = order_set_str(&next.text, joined);
+    free(joined);
+    if (rc) {
+        order_release(&next);
+        return nomem(c);
+    }
+    return emit_main(c, &next);
+}
+
 /* ---- the entry point ---------------------------------------------------------------------- */
 
 static int run(struct dctx *c)
@@ -2440,6 +2478,8 @@ static int run(struct dctx *c)
         return act_special_report(c);
     case ACT_ASSIST_REPORT:
         return act_assist_report(c);
+    case ACT_SUPPLEMENT:
+        return act_supplement(c);
     default:
         return js_fail(c->e, JS_EFORBIDDEN, "", "'%s' is not requested directly",
                        js_action_names[c->action]);

@@ -7,6 +7,8 @@
 #include "http/res_assess.h"
 #include "http/res_files.h"
 #include "http/res_kb.h"
+#include "http/res_open311.h"
+#include "http/res_self.h"
 #include "http/res_report.h"
 #include "http/res_search.h"
 #include "http/res_hotspot.h"
@@ -128,6 +130,7 @@ int app_ctx_get(struct app *a, struct app_ctx **out, struct js_error *e)
             free(c);
             return rc;
         }
+        c->engine.on_acceptance = res_self_on_acceptance; /* the citizen's query code */
         c->policy_gen = gen;
         pthread_mutex_lock(&a->lock);
         c->next = a->ctxs;
@@ -146,6 +149,7 @@ int app_ctx_get(struct app *a, struct app_ctx **out, struct js_error *e)
                 return rc;
             engine_release(&c->engine);
             c->engine = fresh;
+            c->engine.on_acceptance = res_self_on_acceptance;
             c->policy_gen = gen;
         }
     }
@@ -620,7 +624,7 @@ static int guard(void *ap, struct http_request *req, struct http_response *res)
 static bool routed_path(const char *p)
 {
     return has_prefix(p, "/api/") || strcmp(p, "/api") == 0 || strcmp(p, "/healthz") == 0 ||
-           strcmp(p, "/metrics") == 0;
+           strcmp(p, "/metrics") == 0 || has_prefix(p, RES_OPEN311_PREFIX);
 }
 
 void app_handle(void *ap, struct http_request *req, struct http_response *res)
@@ -724,7 +728,8 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
         (rc = res_timers_register(a)) || (rc = res_files_register(a)) ||
         (rc = res_assess_register_app(a)) || (rc = res_suggest_register(a)) ||
         (rc = res_search_register(a)) || (rc = res_kb_register(a)) ||
-        (rc = res_report_register(a)) || (rc = res_hotspot_register(a))) {
+        (rc = res_report_register(a)) || (rc = res_hotspot_register(a)) ||
+        (rc = res_open311_register(a)) || (rc = res_self_register(a))) {
         js_fail(e, rc, "", "cannot register the routes");
         goto fail;
     }

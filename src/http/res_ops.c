@@ -421,6 +421,11 @@ static const struct {
      ""},
     {"GET", "/api/v1/files/{id}",
      "application/octet-stream|image/*|audio/*|video/*|application/pdf", "binary"},
+    {"GET", "/open311/v2/{file}", "text/xml|application/json", "text"},
+    {"POST", "/open311/v2/{file}", "text/xml|application/json", "text"},
+    {"GET", "/open311/v2/services/{id}", "text/xml|application/json", "text"},
+    {"GET", "/open311/v2/requests/{id}", "text/xml|application/json", "text"},
+    {"GET", "/open311/v2/tokens/{id}", "text/xml|application/json", "text"},
 };
 
 static json_t *media_schema(const char *media, const char *schema)
@@ -591,6 +596,8 @@ static json_t *operation(const char *method, const char *pattern, unsigned flags
                                 json_pack("{sb s{s{so}}}", "required", 1, "content",
                                           json_is_string(json_object_get(body, "format"))
                                               ? "application/octet-stream"
+                                          : strncmp(pattern, "/open311/", 9) == 0
+                                              ? "application/x-www-form-urlencoded"
                                               : "application/json",
                                           "schema", body));
         json_object_set_new(op, "operationId", operation_id(method, pattern));

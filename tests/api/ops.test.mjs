@@ -31,6 +31,7 @@ const ACTIONS = [
   'extension_decide', 'hang_request', 'hang_decide', 'hang_progress', 'hang_lift', 'reply',
   'review', 'callback', 'reopen', 'close', 'archive', 'urge', 'supervise', 'supervise_answer',
   'force_close', 'instruct', 'warn', 'mark_overdue', 'special_report', 'assist_report',
+  'supplement',
 ];
 
 let server;

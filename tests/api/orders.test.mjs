@@ -15,8 +15,9 @@ const ACTIONS = [
   'hang_lift', 'reply', 'review', 'callback', 'reopen', 'close', 'archive', 'urge', 'supervise',
   'supervise_answer', 'force_close', 'instruct', 'warn', 'special_report', 'assist_report',
 ];
-// Actions only the scheduler (role system) may request: people are refused.
-const SYSTEM_ONLY = ['mark_overdue'];
+// Actions only the system may request (the scheduler; the citizen's self-service adds to an
+// order as the system): people are refused.
+const SYSTEM_ONLY = ['mark_overdue', 'supplement'];
 
 let server;
 let org;

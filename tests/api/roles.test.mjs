@@ -28,8 +28,9 @@ const MATRIX = {
   unit_leader: [...UNIT_ACTIONS, 'sign_approval'],
 };
 // Actions on an existing order: those some person may do, plus merged_into (emitted by merge
-// only) and the scheduler's own, which every person is refused.
-const NOBODY = ['merged_into', 'mark_overdue'];
+// only) and the system's own (the scheduler's; the citizen's supplement through the
+// self-service), which every person is refused.
+const NOBODY = ['merged_into', 'mark_overdue', 'supplement'];
 const ACTIONS = [...new Set(Object.values(MATRIX).flat()), ...NOBODY].filter((a) => a !== 'intake');
 const LOGIN_OF = { ...PLATFORM, admin: 'admin', unit_operator: 'op-s1', unit_leader: 'lead-s1' };
 

@@ -1,0 +1,121 @@
+// The citizen's query page: sends the order number and the query code to the public query of the
+// API and shows the status, the times (already written the Chinese way by the server), the unit
+// and the official's public answer; takes what the citizen adds while the order is handled and,
+// once it is answered, the citizen's satisfaction rating. No login, nothing kept in the browser.
+
+const $ = (id) => document.getElementById(id);
+let asked = null; // {number, code} of the order shown, for the rating
+
+async function post(path, body) {
+  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { ok: res.ok, body: await res.json().catch(() => null) };
+}
+
+function render(body) {
+  show('r-number', body.number);
+  show('r-status', body.status_label);
+  show('r-created', body.created_cn);
+  show('r-deadline', body.deadline_cn, '尚未确定');
+  show('r-unit', body.unit, '尚未交办');
+  show('r-answer', body.answered ? body.answer : '', '暂无答复，办理完成后将在此公开答复内容。');
+  $('r-rated').hidden = !body.satisfaction;
+  if (body.satisfaction) $('r-rated').textContent = `您的评价：${body.satisfaction}`;
+  $('rate').hidden = !body.can_rate;
+  $('add').hidden = !body.can_supplement;
+  $('result').hidden = false;
+}
+
+function show(id, text, fallback) {
+  $(id).textContent = text || fallback;
+}
+
+async function submit(ev) {
+  ev.preventDefault();
+  const number = $('number').value.trim();
+  const code = $('code').value.trim();
+  $('error').hidden = true;
+  $('result').hidden = true;
+  if (!number || !code) {
+    $('error').textContent = '请填写工单编号和查询码';
+    $('error').hidden = false;
+    return;
+  }
+  $('go').disabled = true;
+  try {
+    const r = await post('/api/v1/public/query', { number, code });
+    if (!r.ok) {
+      $('error').textContent = r.body?.error?.message || '查询失败，请稍后再试';
+      $('error').hidden = false;
+      return;
+    }
+    asked = { number, code };
+    render(r.body);
+  } catch {
+    $('error').textContent = '网络连接失败，请稍后再试';
+    $('error').hidden = false;
+  } finally {
+    $('go').disabled = false;
+  }
+}
+
+async function rate(ev) {
+  ev.preventDefault();
+  const solved = document.querySelector('input[name=solved]:checked')?.value;
+  const satisfaction = document.querySelector('input[name=satisfaction]:checked')?.value;
+  $('rate-error').hidden = true;
+  if (!asked || !solved || !satisfaction) {
+    $('rate-error').textContent = '请选择是否解决和满意程度';
+    $('rate-error').hidden = false;
+    return;
+  }
+  $('rate-go').disabled = true;
+  try {
+    const r = await post('/api/v1/public/rate', { ...asked, solved: solved === 'true', satisfaction });
+    if (!r.ok) {
+      $('rate-error').textContent = r.body?.error?.message || '提交失败，请稍后再试';
+      $('rate-error').hidden = false;
+      return;
+    }
+    render(r.body);
+  } catch {
+    $('rate-error').textContent = '网络连接失败，请稍后再试';
+    $('rate-error').hidden = false;
+  } finally {
+    $('rate-go').disabled = false;
+  }
+}
+
+async function add(ev) {
+  ev.preventDefault();
+  const text = $('add-text').value.trim();
+  $('add-error').hidden = true;
+  $('add-done').hidden = true;
+  if (!asked || !text) {
+    $('add-error').textContent = '请填写要补充的情况';
+    $('add-error').hidden = false;
+    return;
+  }
+  $('add-go').disabled = true;
+  try {
+    const r = await post('/api/v1/public/supplement', { ...asked, text });
+    if (!r.ok) {
+      $('add-error').textContent = r.body?.error?.message || '提交失败，请稍后再试';
+      $('add-error').hidden = false;
+      return;
+    }
+    render(r.body);
+    $('add-text').value = '';
+    $('add-done').hidden = false;
+  } catch {
+    $('add-error').textContent = '网络连接失败，请稍后再试';
+    $('add-error').hidden = false;
+  } finally {
+    $('add-go').disabled = false;
+  }
+}
+
+$('form').addEventListener('submit', submit);
+$('add').addEventListener('submit', add);
+$('rate').addEventListener('submit', rate);
+const params = new URLSearchParams(location.search);
+if (params.get('n')) $('number').value = params.get('n');
