@@ -1835,7 +1835,29 @@ static void test_commands(void **state)
              bin, f.db, bin, f.db);
     out = run_cmd(cmd, &status);
     assert_int_equal(status, 0);
-    assert_non_null(strstr(out, "(shipped)"));
+    assert_non_null(strstr(out, "随附日历"));
+    /* the State Council's notice, read into a year; one of another year refused */
+    char notice[sizeof f.db + 16];
+    snprintf(notice, sizeof notice, "%s.notice.txt", f.db);
+    FILE *nf = fopen(notice, "w");
+    assert_non_null(nf);
+    fputs("国务院办公厅关于2027年部分节假日安排的通知\n"
+          "一、元旦：1月1日（周五）至3日（周日）放假，共3天。\n"
+          "二、春节：2月5日（周五）至11日（周四）放假调休，共7天。2月14日（周日）上班。\n",
+          nf);
+    fclose(nf);
+    snprintf(cmd, sizeof cmd, "%s calendar --db '%s' --year 2027 --notice '%s' | tr -d ' \\n'", bin,
+             f.db, notice);
+    out = run_cmd(cmd, &status);
+    assert_int_equal(status, 0);
+    assert_non_null(strstr(out, "\"date\":\"2027-02-14\",\"name\":\"春节调休上班\""));
+    assert_non_null(strstr(out, "\"date\":\"2027-02-08\",\"name\":\"春节\""));
+    snprintf(cmd, sizeof cmd, "%s calendar --db '%s' --year 2028 --notice '%s' 2>&1", bin, f.db,
+             notice);
+    out = run_cmd(cmd, &status);
+    assert_int_equal(WEXITSTATUS(status), 1);
+    assert_non_null(strstr(out, "2027年的节假日安排通知"));
+    unlink(notice);
 }
 
 int main(void)
