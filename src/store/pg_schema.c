@@ -6,6 +6,7 @@
 #include "compat.h"
 #include "store/pg_schema.h"
 
+#include "store/stats_sql.h"
 #include "store/rows.h" /* JS_SQL_DEADLINE_KEY, JS_SQL_OVERDUE_OPEN: the same SQL on both */
 
 /* Organisation: regions and categories are trees by parent_id (NULL at the root). */
@@ -458,6 +459,45 @@ static const char lists_sql[] =
     "UPDATE order_units ou SET created_at = o.created_at FROM orders o WHERE o.id = ou.order_id;"
     "CREATE INDEX IF NOT EXISTS order_units_created ON order_units(unit_id, created_at, order_id);";
 
+/* The dashboard's figures (issue 16), as migration 18 of SQLite: order_stats kept by triggers
+ * (store/stats_sql.h). */
+static const char stats_sql[] =
+    "CREATE TABLE order_stats ("
+    " scope BIGINT NOT NULL,"
+    " dim INTEGER NOT NULL,"
+    " day BIGINT NOT NULL,"
+    " key BIGINT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " n BIGINT NOT NULL,"
+    " PRIMARY KEY (scope, dim, day, key, name));"
+    "CREATE FUNCTION jiesu_order_stats() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+    " IF TG_OP IN ('UPDATE', 'DELETE') THEN " JS_STATS_ROW(
+        "OLD",
+        "-1") "; END IF;"
+              " IF TG_OP IN ('INSERT', 'UPDATE') THEN " JS_STATS_ROW(
+                  "NEW",
+                  "1") "; END IF;"
+                       " RETURN NULL; END$$;"
+                       "CREATE FUNCTION jiesu_order_stats_units() RETURNS trigger LANGUAGE plpgsql "
+                       "AS $$BEGIN"
+                       " IF TG_OP = 'DELETE' THEN " JS_STATS_UNIT(
+                           "OLD",
+                           "-1") "; END IF;"
+                                 " IF TG_OP = 'INSERT' THEN " JS_STATS_UNIT(
+                                     "NEW",
+                                     "1") "; END IF;"
+                                          " RETURN NULL; END$$;"
+                                          "CREATE TRIGGER order_stats_ins_del AFTER INSERT OR "
+                                          "DELETE ON orders"
+                                          " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats();"
+                                          "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders "
+                                          "FOR EACH ROW WHEN (" JS_STATS_CHANGED
+                                          ") EXECUTE FUNCTION jiesu_order_stats();"
+                                          "CREATE TRIGGER order_stats_units AFTER INSERT OR DELETE "
+                                          "ON order_units"
+                                          " FOR EACH ROW EXECUTE FUNCTION "
+                                          "jiesu_order_stats_units();" JS_STATS_BACKFILL;
+
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -479,6 +519,8 @@ const struct pg_migration pg_migrations[] = {
      false},
     /* reindexes: the index of migration 8 reads whole orders, this column included */
     {15, "orders.about_unit_id: the unit complained about", about_unit_sql, true},
+    {18, "dashboard figures: order_stats by scope, dimension and day, kept by triggers", stats_sql,
+     false},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

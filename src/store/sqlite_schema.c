@@ -5,6 +5,7 @@
 #include "store/rows.h"
 #include "store/sqlite_assess.h"
 #include "store/sqlite_report.h"
+#include "store/stats_sql.h"
 
 /* Organisation: regions and categories are trees by parent_id (NULL at the root). Enum values
  * are kept as their wire names so that the tables read well and survive reordered enums. Text
@@ -489,6 +490,33 @@ static const char lists_sql[] =
     " (SELECT o.created_at FROM orders o WHERE o.id = order_units.order_id);"
     "CREATE INDEX IF NOT EXISTS order_units_created ON order_units(unit_id, created_at, order_id);";
 
+/* The dashboard's figures (issue 16): order_stats, kept by triggers (store/stats_sql.h). */
+static const char stats_sql[] =
+    "CREATE TABLE order_stats ("
+    " scope INTEGER NOT NULL,"
+    " dim INTEGER NOT NULL,"
+    " day INTEGER NOT NULL,"
+    " key INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " n INTEGER NOT NULL,"
+    " PRIMARY KEY (scope, dim, day, key, name)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TRIGGER order_stats_ins AFTER INSERT ON orders BEGIN " JS_STATS_ROW(
+        "NEW",
+        "1") "; END;"
+             "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders WHEN " JS_STATS_CHANGED
+             " BEGIN " JS_STATS_ROW("OLD", "-1") "; " JS_STATS_ROW(
+                 "NEW",
+                 "1") "; END;"
+                      "CREATE TRIGGER order_stats_del AFTER DELETE ON orders BEGIN " JS_STATS_ROW(
+                          "OLD", "-1") "; END;"
+                                       "CREATE TRIGGER order_stats_unit_ins AFTER INSERT ON "
+                                       "order_units BEGIN " JS_STATS_UNIT(
+                                           "NEW", "1") "; END;"
+                                                       "CREATE TRIGGER order_stats_unit_del AFTER "
+                                                       "DELETE ON order_units BEGIN " JS_STATS_UNIT(
+                                                           "OLD", "-1") "; END;" JS_STATS_BACKFILL;
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -509,6 +537,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {14, "lists: indexes that serve each filter's sort, overdue, units by creation time", lists_sql,
      false},
     {15, "orders.about_unit_id: the unit complained about", about_unit_sql, false},
+    {18, "dashboard figures: order_stats by scope, dimension and day, kept by triggers", stats_sql,
+     false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

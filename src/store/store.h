@@ -97,6 +97,30 @@ struct timers_event_query {
     int64_t before_id; /* paging: events with a smaller id */
     int limit;         /* 1..500 */
 };
+/* The dashboard's figures (issue 16): counts of orders by one dimension, from the table the
+ * backends keep by triggers (store/stats_sql.h), so that a year of a district answers at once. */
+enum stats_dim {
+    SDIM_CHANNEL,      /* name: the channel; by the day the order was created */
+    SDIM_TYPE,         /* key: enum req_type */
+    SDIM_CATEGORY,     /* key: the leaf category id */
+    SDIM_REGION,       /* key: the region id */
+    SDIM_STATUS,       /* key: enum order_status (now) */
+    SDIM_UNIT,         /* key: each unit that holds or held the order */
+    SDIM_REOPENED,     /* key 1: orders reopened at least once */
+    SDIM_SATISFACTION, /* key: enum satisfaction; by the day the order was closed */
+    SDIM__COUNT
+};
+struct stats_query {
+    int dim;          /* enum stats_dim */
+    int64_t from_day; /* local (UTC+8) day numbers, days in [from_day, to_day) */
+    int64_t to_day;
+    int64_t unit_id;    /* only the orders this unit holds or held; 0: the district */
+    bool per_day;       /* one cell per key and day (key[1] = the day), else per key */
+    int64_t overdue_at; /* > 0: instead, the orders created in the days that are overdue
+                           at this instant (as the list's overdue filter), by dim
+                           SDIM_UNIT (key: each holding unit) or any other dim as one cell */
+};
+
 /* How orders point at another (order_ids_by): merged into it, split from it, a duplicate of it. */
 enum order_link { LINK_MASTER, LINK_PARENT, LINK_DUPLICATE_OF, LINK__COUNT };
 
@@ -432,6 +456,11 @@ struct store_ops {
     int (*report_order_ids)(struct store *s, const struct report_filter *f, int64_t *ids, int max,
                             int *n);
     int (*report_put)(struct store *s, struct report_rec *r, bool first_only);
+    /* stats_count (issue 16): the counts q asks for into *out (free()), *n cells, cells with
+     * a count of 0 left out: key[0] the key (name for the channel), key[1] the day when
+     * per_day. -JS_EINVAL for a dim out of range. */
+    int (*stats_count)(struct store *s, const struct stats_query *q, struct report_cell **out,
+                       int *n);
     int (*report_get)(struct store *s, int64_t id, struct report_rec *out);
     int (*report_list)(struct store *s, const struct report_query *q, struct report_rec **out,
                        int *n);

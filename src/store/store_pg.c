@@ -3306,6 +3306,7 @@ static const struct store_ops pg_ops = {
     .report_event_counts = pg_report_event_counts,
     .report_order_ids = pg_report_order_ids,
     .report_put = pg_report_put,
+    .stats_count = pg_stats_count,
     .report_get = pg_report_get,
     .report_list = pg_report_list,
     .kb_put = pg_kb_put,

@@ -3309,6 +3309,7 @@ static const struct store_ops sqlite_ops = {
     .report_event_counts = sqlite_report_event_counts,
     .report_order_ids = sqlite_report_order_ids,
     .report_put = sqlite_report_put,
+    .stats_count = sqlite_stats_count,
     .report_get = sqlite_report_get,
     .report_list = sqlite_report_list,
     /* knowledge base: sqlite_kb.c */
