@@ -469,7 +469,7 @@ static const char stats_sql[] =
     " key BIGINT NOT NULL,"
     " name TEXT NOT NULL,"
     " n BIGINT NOT NULL,"
-    " PRIMARY KEY (scope, dim, day, key, name));"
+    " PRIMARY KEY (dim, scope, day, key, name));"
     "CREATE FUNCTION jiesu_order_stats() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
     " IF TG_OP IN ('UPDATE', 'DELETE') THEN " JS_STATS_ROW(
         "OLD",

@@ -499,7 +499,7 @@ static const char stats_sql[] =
     " key INTEGER NOT NULL,"
     " name TEXT NOT NULL,"
     " n INTEGER NOT NULL,"
-    " PRIMARY KEY (scope, dim, day, key, name)"
+    " PRIMARY KEY (dim, scope, day, key, name)"
     ") STRICT, WITHOUT ROWID;"
     "CREATE TRIGGER order_stats_ins AFTER INSERT ON orders BEGIN " JS_STATS_ROW(
         "NEW",

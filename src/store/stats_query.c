@@ -52,11 +52,17 @@ int stats_query_sql(const struct stats_query *q, bool dollar, struct buf *sql,
     }
     /* the unit dimension lives in the district's scope, its key the unit */
     bool unit_dim = q->dim == SDIM_UNIT;
-    rc |= buf_printf(sql, "SELECT key, name, %s, sum(n) FROM order_stats WHERE scope = ",
-                     q->per_day ? "day" : "0");
-    rc |= param(sql, dollar, p, unit_dim ? 0 : q->unit_id);
-    rc |= buf_puts(sql, " AND dim = ");
+    if (q->each_unit && unit_dim)
+        return -JS_EINVAL;
+    const char *col2 = q->each_unit ? "scope" : q->per_day ? "day" : "0";
+    rc |= buf_printf(sql, "SELECT key, name, %s, sum(n) FROM order_stats WHERE dim = ", col2);
     rc |= param(sql, dollar, p, q->dim);
+    if (q->each_unit) {
+        rc |= buf_puts(sql, " AND scope > 0");
+    } else {
+        rc |= buf_puts(sql, " AND scope = ");
+        rc |= param(sql, dollar, p, unit_dim ? 0 : q->unit_id);
+    }
     rc |= buf_puts(sql, " AND day >= ");
     rc |= param(sql, dollar, p, q->from_day);
     rc |= buf_puts(sql, " AND day < ");
@@ -65,7 +71,8 @@ int stats_query_sql(const struct stats_query *q, bool dollar, struct buf *sql,
         rc |= buf_puts(sql, " AND key = ");
         rc |= param(sql, dollar, p, q->unit_id);
     }
-    rc |= buf_puts(sql, q->per_day ? " GROUP BY key, name, day HAVING sum(n) != 0 ORDER BY 1, 2, 3"
-                                   : " GROUP BY key, name HAVING sum(n) != 0 ORDER BY 1, 2");
+    rc |= buf_printf(sql, " GROUP BY key, name%s%s HAVING sum(n) != 0 ORDER BY 1, 2%s",
+                     q->each_unit || q->per_day ? ", " : "", q->each_unit || q->per_day ? col2 : "",
+                     q->each_unit || q->per_day ? ", 3" : "");
     return rc ? -JS_ENOMEM : 0;
 }

@@ -18,57 +18,62 @@
 /* The contributions of row R (OLD, NEW, or o) as (u, dim, day, key, name) rows, u the scope
  * expression S; W starts each branch's FROM and condition (" WHERE " alone for a trigger row
  * in no FROM). The dims are enum stats_dim's numbers. */
-#define JS_STATS_CONTRIB(S, R, W)                                                                                                                                \
-    "SELECT " S " AS u, 0 AS dim, " JS_STATS_DAY(                                                                                                                \
-        R                                                                                                                                                        \
-        ".created_at") " AS day, 0 AS key, " R ".channel AS name" W "1 = 1"                                                                                      \
-                       " UNION ALL SELECT " S ", 1, " JS_STATS_DAY(                                                                                              \
-                           R                                                                                                                                     \
-                           ".created_at") ", " R ".type, ''" W "1 = 1"                                                                                           \
-                                          " UNION ALL SELECT " S ", 2, " JS_STATS_DAY(                                                                           \
-                                              R                                                                                                                  \
-                                              ".created_at") ", " R ".category_id, ''" W "1 = 1"                                                                 \
-                                                             " UNION ALL SELECT " S                                                                              \
-                                                             ", 3, " JS_STATS_DAY(                                                                               \
-                                                                 R                                                                                               \
-                                                                 ".created_at") ", " R                                                                           \
-                                                                                ".region_id, ''" W                                                               \
-                                                                                "1 = 1"                                                                          \
-                                                                                " UNION ALL "                                                                    \
-                                                                                "SELECT " S                                                                      \
-                                                                                ", "                                                                             \
-                                                                                "4,"                                                                             \
-                                                                                " " JS_STATS_DAY(                                                                \
-                                                                                    R ".created_"                                                                \
-                                                                                      "at") ", " R                                                               \
-                                                                                            ".sta"                                                               \
-                                                                                            "tus,"                                                               \
-                                                                                            " '"                                                                 \
-                                                                                            "'" W                                                                \
-                                                                                            "1 = "                                                               \
-                                                                                            "1"                                                                  \
-                                                                                            " UNI"                                                               \
-                                                                                            "ON "                                                                \
-                                                                                            "ALL "                                                               \
-                                                                                            "SELE"                                                               \
-                                                                                            "CT"                                                                 \
-                                                                                            " " S                                                                \
-                                                                                            ", "                                                                 \
-                                                                                            "6,"                                                                 \
-                                                                                            " " JS_STATS_DAY(                                                    \
-                                                                                                R                                                                \
-                                                                                                ".created_at") ", 1, ''" W                                       \
-                                                                                                R ".reopens > 0"                                                 \
-                                                                                                               " UNION ALL SELECT " S                            \
-                                                                                                               ", 7, " JS_STATS_DAY(                             \
-                                                                                                                   R                                             \
-                                                                                                                   ".closed_at") ", " R ".cb_satisfaction, ''" W \
-                                                                                                                   R ".closed_at > 0 AND " R                     \
-                                                                                                                                 ".cb_satisfaction > 0"
+#define JS_STATS_CONTRIB(S, R, W)                                                                                                                    \
+    "SELECT " S " AS u, 0 AS dim, " JS_STATS_DAY(                                                                                                    \
+        R                                                                                                                                            \
+        ".created_at") " AS day, 0 AS key, " R ".channel AS name" W "1 = 1"                                                                          \
+                       " UNION ALL SELECT " S ", 1, " JS_STATS_DAY(                                                                                  \
+                           R                                                                                                                         \
+                           ".created_at") ", " R ".type, ''" W "1 = 1"                                                                               \
+                                          " UNION ALL SELECT " S ", 2, " JS_STATS_DAY(                                                               \
+                                              R                                                                                                      \
+                                              ".created_at") ", " R ".category_id, ''" W "1 = 1"                                                     \
+                                                             " UNION ALL SELECT " S                                                                  \
+                                                             ", 3, " JS_STATS_DAY(                                                                   \
+                                                                 R                                                                                   \
+                                                                 ".created_at") ", " R                                                               \
+                                                                                ".region_id, ''" W                                                   \
+                                                                                "1 = 1"                                                              \
+                                                                                " UNION ALL "                                                        \
+                                                                                "SELECT " S ", "                                                     \
+                                                                                "4,"                                                                 \
+                                                                                " " JS_STATS_DAY(                                                    \
+                                                                                    R                                                                \
+                                                                                    ".created_"                                                      \
+                                                                                    "at") ", " R                                                     \
+                                                                                          ".sta"                                                     \
+                                                                                          "tus,"                                                     \
+                                                                                          " '"                                                       \
+                                                                                          "'" W                                                      \
+                                                                                          "1 = "                                                     \
+                                                                                          "1"                                                        \
+                                                                                          " UNI"                                                     \
+                                                                                          "ON "                                                      \
+                                                                                          "ALL "                                                     \
+                                                                                          "SELE"                                                     \
+                                                                                          "CT"                                                       \
+                                                                                          " " S                                                      \
+                                                                                          ", "                                                       \
+                                                                                          "6,"                                                       \
+                                                                                          " " JS_STATS_DAY(                                          \
+                                                                                              R                                                      \
+                                                                                              ".c"                                                   \
+                                                                                              "re"                                                   \
+                                                                                              "at"                                                   \
+                                                                                              "ed"                                                   \
+                                                                                              "_a"                                                   \
+                                                                                              "t") ", 1, ''" W                                       \
+                                                                                              R ".reopens > 0"                                       \
+                                                                                                   " UNION ALL SELECT " S                            \
+                                                                                                   ", 7, " JS_STATS_DAY(                             \
+                                                                                                       R                                             \
+                                                                                                       ".closed_at") ", " R ".cb_satisfaction, ''" W \
+                                                                                                       R ".closed_at > 0 AND " R                     \
+                                                                                                                     ".cb_satisfaction > 0"
 
 /* Upsert of signed counts into order_stats (SQLite and PostgreSQL spell it alike). */
 #define JS_STATS_UPSERT                                                                            \
-    " ON CONFLICT (scope, dim, day, key, name) DO UPDATE SET n = order_stats.n + excluded.n"
+    " ON CONFLICT (dim, scope, day, key, name) DO UPDATE SET n = order_stats.n + excluded.n"
 
 /* Adds SIGN (+1/-1) times the contributions of orders row R (OLD or NEW of a trigger) in every
  * scope of it: the district and each unit of order_units. */

@@ -116,6 +116,8 @@ struct stats_query {
     int64_t to_day;
     int64_t unit_id;    /* only the orders this unit holds or held; 0: the district */
     bool per_day;       /* one cell per key and day (key[1] = the day), else per key */
+    bool each_unit;     /* instead of per_day: one cell per key and unit (key[1] = the unit),
+                           from each unit's scope; unit_id ignored; not with SDIM_UNIT */
     int64_t overdue_at; /* > 0: instead, the orders created in the days that are overdue
                            at this instant (as the list's overdue filter), by dim
                            SDIM_UNIT (key: each holding unit) or any other dim as one cell */
