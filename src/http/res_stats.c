@@ -375,25 +375,24 @@ static void get_stats(void *ap, struct http_request *req, struct http_response *
     const char *by = http_query(req, "by");
     if (!by || (a.by = js_name_index(by_names, by)) < 0) {
         fail(res, "by",
-             "by 须为统计维度之一：day（按日）、channel（渠道）、type（类型）、category（分类）、"
-             "street（街道）、unit（单位）、status（状态）、reopened（重办）、"
-             "satisfaction（满意度）、overdue（超期）");
+             "统计维度（by）须为按日、渠道、类型、分类、街道、单位、状态、重办、满意度或超期之一"
+             "（取值见接口文档）");
         return;
     }
     const char *per = http_query(req, "per");
     if (per && (a.per = js_name_index(per_names, per)) < 0) {
-        fail(res, "per", "per 须为 none、day（按日）、week（按周）或 month（按月）");
+        fail(res, "per", "分段（per）须为不分段、按日、按周或按月（取值见接口文档）");
         return;
     }
     if (a.by == BY_DAY && !per)
         a.per = PER_DAY;
     if (a.per != PER_NONE &&
         (a.by == BY_CATEGORY || a.by == BY_STREET || a.by == BY_UNIT || a.by == BY_OVERDUE)) {
-        fail(res, "per", "按单位、分类、街道或超期统计时不能再按时间分段（per 须为 none）");
+        fail(res, "per", "按单位、分类、街道或超期统计时不能再按时间分段（per）");
         return;
     }
     if (a.by == BY_DAY && a.per == PER_NONE) {
-        fail(res, "per", "按日统计时 per 须为 day、week 或 month");
+        fail(res, "per", "按日统计时须按日、按周或按月分段（per）");
         return;
     }
     int64_t today = jtime_local_day(a.now);
@@ -405,7 +404,7 @@ static void get_stats(void *ap, struct http_request *req, struct http_response *
     if (a.from_day < 0)
         a.from_day = a.to_day - 29;
     if (a.to_day < a.from_day) {
-        fail(res, "to", "to（截止日期）不得早于 from（起始日期）");
+        fail(res, "to", "截止日期（to）不得早于起始日期");
         return;
     }
     if (a.to_day - a.from_day >= STATS_MAX_DAYS) {
@@ -413,7 +412,7 @@ static void get_stats(void *ap, struct http_request *req, struct http_response *
         return;
     }
     if (a.parent && a.by != BY_CATEGORY) {
-        fail(res, "parent", "parent 只用于按分类统计（by=category）");
+        fail(res, "parent", "上级分类（parent）只用于按分类统计");
         return;
     }
     if (app_is_unit_role(c->who.role)) {
@@ -431,7 +430,7 @@ static void get_stats(void *ap, struct http_request *req, struct http_response *
     else if (a.by == BY_UNIT || a.by == BY_OVERDUE)
         rc = c->store->ops->unit_list(c->store, &o.units, &o.n_units);
     if (!rc && a.parent && !cat_by_id(&o, a.parent)) {
-        fail(res, "parent", "parent 不是已有的分类");
+        fail(res, "parent", "上级分类（parent）不是已有的分类");
         goto out;
     }
     /* the counts */

@@ -462,7 +462,7 @@ static const char lists_sql[] =
 /* The dashboard's figures (issue 16), as migration 18 of SQLite: order_stats kept by triggers
  * (store/stats_sql.h). */
 static const char stats_sql[] =
-    "CREATE TABLE order_stats ("
+    "CREATE TABLE IF NOT EXISTS order_stats ("
     " scope BIGINT NOT NULL,"
     " dim INTEGER NOT NULL,"
     " day BIGINT NOT NULL,"
@@ -470,33 +470,27 @@ static const char stats_sql[] =
     " name TEXT NOT NULL,"
     " n BIGINT NOT NULL,"
     " PRIMARY KEY (dim, scope, day, key, name));"
-    "CREATE FUNCTION jiesu_order_stats() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
-    " IF TG_OP IN ('UPDATE', 'DELETE') THEN " JS_STATS_ROW(
-        "OLD",
-        "-1") "; END IF;"
-              " IF TG_OP IN ('INSERT', 'UPDATE') THEN " JS_STATS_ROW(
-                  "NEW",
-                  "1") "; END IF;"
-                       " RETURN NULL; END$$;"
-                       "CREATE FUNCTION jiesu_order_stats_units() RETURNS trigger LANGUAGE plpgsql "
-                       "AS $$BEGIN"
-                       " IF TG_OP = 'DELETE' THEN " JS_STATS_UNIT(
-                           "OLD",
-                           "-1") "; END IF;"
-                                 " IF TG_OP = 'INSERT' THEN " JS_STATS_UNIT(
-                                     "NEW",
-                                     "1") "; END IF;"
-                                          " RETURN NULL; END$$;"
-                                          "CREATE TRIGGER order_stats_ins_del AFTER INSERT OR "
-                                          "DELETE ON orders"
-                                          " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats();"
-                                          "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders "
-                                          "FOR EACH ROW WHEN (" JS_STATS_CHANGED
-                                          ") EXECUTE FUNCTION jiesu_order_stats();"
-                                          "CREATE TRIGGER order_stats_units AFTER INSERT OR DELETE "
-                                          "ON order_units"
-                                          " FOR EACH ROW EXECUTE FUNCTION "
-                                          "jiesu_order_stats_units();" JS_STATS_BACKFILL;
+    /* again from the start when an earlier run of this step is replayed */
+    "DELETE FROM order_stats;"
+    "DROP TRIGGER IF EXISTS order_stats_ins_del ON orders;"
+    "DROP TRIGGER IF EXISTS order_stats_upd ON orders;"
+    "DROP TRIGGER IF EXISTS order_stats_units ON order_units;"
+    "CREATE OR REPLACE FUNCTION jiesu_order_stats() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$BEGIN"
+    " IF TG_OP IN ('UPDATE', 'DELETE') THEN " JS_STATS_SUB_OLD "; END IF;"
+    " IF TG_OP IN ('INSERT', 'UPDATE') THEN " JS_STATS_ADD_NEW "; END IF;"
+    " RETURN NULL; END$$;"
+    "CREATE OR REPLACE FUNCTION jiesu_order_stats_units() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$BEGIN"
+    " IF TG_OP = 'DELETE' THEN " JS_STATS_UNIT_SUB_OLD "; END IF;"
+    " IF TG_OP = 'INSERT' THEN " JS_STATS_UNIT_ADD_NEW "; END IF;"
+    " RETURN NULL; END$$;"
+    "CREATE TRIGGER order_stats_ins_del AFTER INSERT OR DELETE ON orders"
+    " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats();"
+    "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders"
+    " FOR EACH ROW WHEN (" JS_STATS_CHANGED ") EXECUTE FUNCTION jiesu_order_stats();"
+    "CREATE TRIGGER order_stats_units AFTER INSERT OR DELETE ON order_units"
+    " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats_units();" JS_STATS_BACKFILL;
 
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},

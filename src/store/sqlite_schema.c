@@ -492,7 +492,7 @@ static const char lists_sql[] =
 
 /* The dashboard's figures (issue 16): order_stats, kept by triggers (store/stats_sql.h). */
 static const char stats_sql[] =
-    "CREATE TABLE order_stats ("
+    "CREATE TABLE IF NOT EXISTS order_stats ("
     " scope INTEGER NOT NULL,"
     " dim INTEGER NOT NULL,"
     " day INTEGER NOT NULL,"
@@ -501,21 +501,21 @@ static const char stats_sql[] =
     " n INTEGER NOT NULL,"
     " PRIMARY KEY (dim, scope, day, key, name)"
     ") STRICT, WITHOUT ROWID;"
-    "CREATE TRIGGER order_stats_ins AFTER INSERT ON orders BEGIN " JS_STATS_ROW(
-        "NEW",
-        "1") "; END;"
-             "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders WHEN " JS_STATS_CHANGED
-             " BEGIN " JS_STATS_ROW("OLD", "-1") "; " JS_STATS_ROW(
-                 "NEW",
-                 "1") "; END;"
-                      "CREATE TRIGGER order_stats_del AFTER DELETE ON orders BEGIN " JS_STATS_ROW(
-                          "OLD", "-1") "; END;"
-                                       "CREATE TRIGGER order_stats_unit_ins AFTER INSERT ON "
-                                       "order_units BEGIN " JS_STATS_UNIT(
-                                           "NEW", "1") "; END;"
-                                                       "CREATE TRIGGER order_stats_unit_del AFTER "
-                                                       "DELETE ON order_units BEGIN " JS_STATS_UNIT(
-                                                           "OLD", "-1") "; END;" JS_STATS_BACKFILL;
+    /* again from the start when an earlier run of this step is replayed */
+    "DELETE FROM order_stats;"
+    "DROP TRIGGER IF EXISTS order_stats_ins; DROP TRIGGER IF EXISTS order_stats_upd;"
+    "DROP TRIGGER IF EXISTS order_stats_del; DROP TRIGGER IF EXISTS order_stats_unit_ins;"
+    "DROP TRIGGER IF EXISTS order_stats_unit_del;"
+    "CREATE TRIGGER order_stats_ins AFTER INSERT ON orders"
+    " BEGIN " JS_STATS_ADD_NEW "; END;"
+    "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders WHEN " JS_STATS_CHANGED
+    " BEGIN " JS_STATS_SUB_OLD "; " JS_STATS_ADD_NEW "; END;"
+    "CREATE TRIGGER order_stats_del AFTER DELETE ON orders"
+    " BEGIN " JS_STATS_SUB_OLD "; END;"
+    "CREATE TRIGGER order_stats_unit_ins AFTER INSERT ON order_units"
+    " BEGIN " JS_STATS_UNIT_ADD_NEW "; END;"
+    "CREATE TRIGGER order_stats_unit_del AFTER DELETE ON order_units"
+    " BEGIN " JS_STATS_UNIT_SUB_OLD "; END;" JS_STATS_BACKFILL;
 
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},

@@ -100,6 +100,13 @@
                                                                                   "WHERE 1 = "     \
                                                                                   "1" JS_STATS_UPSERT
 
+/* The four statements of the triggers: an orders row (NEW) added or (OLD) taken away, an
+ * order_units row (NEW) added or (OLD) taken away. */
+#define JS_STATS_ADD_NEW      JS_STATS_ROW("NEW", "1")
+#define JS_STATS_SUB_OLD      JS_STATS_ROW("OLD", "-1")
+#define JS_STATS_UNIT_ADD_NEW JS_STATS_UNIT("NEW", "1")
+#define JS_STATS_UNIT_SUB_OLD JS_STATS_UNIT("OLD", "-1")
+
 /* Fields whose change moves an order's contributions. */
 #define JS_STATS_CHANGED                                                                           \
     "OLD.status != NEW.status OR OLD.channel != NEW.channel OR OLD.type != NEW.type"               \
