@@ -55,12 +55,7 @@ export async function render(view, ctx, params) {
 
   const query = {};
   for (const k of FILTERS) if (q.get(k)) query[k] = q.get(k);
-  if (query.to && /^\d{4}-\d{2}-\d{2}$/.test(query.to)) {
-    // "to" is exclusive in the API: include the whole chosen day.
-    const d = new Date(query.to + 'T00:00:00+08:00');
-    d.setUTCDate(d.getUTCDate() + 1);
-    query.to = new Date(d.getTime() + 8 * 3600e3).toISOString().slice(0, 10);
-  }
+  // A plain date as "to" already includes that whole day in the API (res_orders.c param_time).
   const results = h('div', loading());
   const collected = [];
   let cursor = q.get('cursor') || '';
