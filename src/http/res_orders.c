@@ -423,6 +423,8 @@ struct list_ctx {
     json_t *items;
     const struct actor *who;
     int64_t now;
+    int64_t returned[500]; /* ids of the listed orders awaiting a return decision */
+    int n_returned;
 };
 
 static int list_one(void *ctx, const struct order *o)
@@ -432,6 +434,38 @@ static int list_one(void *ctx, const struct order *o)
     if (!j)
         return -JS_ENOMEM;
     json_array_append_new(l->items, j);
+    if (o->status == ST_RETURNED && l->n_returned < (int)JS_ARRAY_LEN(l->returned))
+        l->returned[l->n_returned++] = o->id;
+    return 0;
+}
+
+static int last_return(void *ctx, const struct event *ev)
+{
+    if (ev->action == ACT_RETURN)
+        *(int64_t *)ctx = ev->at;
+    return 0;
+}
+
+/* Adds returned_at (the last return filed, issue 16: the age of a return awaiting decision) to
+ * the listed orders in status returned, read from their timelines after the list. */
+static int list_returned_at(struct store *s, struct list_ctx *l)
+{
+    size_t i;
+    json_t *j;
+    json_array_foreach(l->items, i, j)
+    {
+        int64_t id = json_integer_value(json_object_get(j, "id")), at = 0;
+        for (int k = 0; k < l->n_returned; k++) {
+            if (l->returned[k] != id)
+                continue;
+            int rc = s->ops->event_each(s, id, last_return, &at);
+            if (rc)
+                return rc;
+            if (at)
+                json_object_set_new(j, "returned_at", app_time_json(at));
+            break;
+        }
+    }
     return 0;
 }
 
@@ -540,7 +574,7 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
         bad_param(res, "to", "must be after 'from'");
         return;
     }
-    struct list_ctx l = {json_array(), &c->who, now};
+    struct list_ctx l = {.items = json_array(), .who = &c->who, .now = now};
     char next[CURSOR_MAX] = "";
     int rc = c->store->ops->order_query(c->store, &q, list_one, &l, next, sizeof next);
     if (rc == -JS_EINVAL) {
@@ -548,6 +582,8 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
         bad_param(res, "cursor", "is not a cursor this server gave");
         return;
     }
+    if (!rc && l.n_returned)
+        rc = list_returned_at(c->store, &l);
     if (rc) {
         json_decref(l.items);
         app_store_error(res, rc, "", "orders");
