@@ -24,8 +24,8 @@ static const char *const no_params[] = {NULL};
 static const char *const sort_names[] = {"created_desc", "created_asc", "deadline_asc",
                                          "updated_desc", NULL};
 static const char *const list_params[] = {
-    "status", "unit_id", "category_id", "region_id", "channel", "type",  "level", "overdue",
-    "from",   "to",      "q",           "sort",      "cursor",  "limit", NULL};
+    "status", "unit_id", "category_id", "region_id", "channel", "type",  "level",    "overdue",
+    "from",   "to",      "q",           "sort",      "cursor",  "limit", "reopened", NULL};
 static const char *const time_fields[] = {"upstream_deadline", "created_at",          "updated_at",
                                           "filed_at",          "dispatched_at",       "replied_at",
                                           "closed_at",         "archived_at",         "deadline",
@@ -533,6 +533,14 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
             bad_param(res, "overdue", "must be true or false");
             return;
         }
+    }
+    const char *ro = http_query(req, "reopened");
+    if (ro) {
+        if (strcmp(ro, "true") != 0) {
+            bad_param(res, "reopened", "must be true");
+            return;
+        }
+        q.reopened = true;
     }
     q.text = http_query(req, "q");
     if (q.text) {

@@ -346,7 +346,7 @@ static void describe(const struct ask *a, const struct org_cache *o, const struc
         break;
     case BY_REOPENED:
         snprintf(label, n_label, "重办");
-        *listable = false;
+        snprintf(filter, n_filter, "reopened=true");
         break;
     case BY_SATISFACTION:
         snprintf(label, n_label, "%s",
@@ -525,10 +525,15 @@ static void get_stats(void *ap, struct http_request *req, struct http_response *
             json_object_set_new(
                 j, "overdue_query",
                 list_query(&a, a.from_day, a.to_day, a.unit_id ? "overdue=true" : NULL));
+            json_object_set_new(
+                j, "reopened_query",
+                list_query(&a, a.from_day, a.to_day, a.unit_id ? "reopened=true" : NULL));
             if (!a.unit_id) {
                 char f2[96];
                 snprintf(f2, sizeof f2, "unit_id=%lld&overdue=true", (long long)x->key);
                 json_object_set_new(j, "overdue_query", list_query(&a, a.from_day, a.to_day, f2));
+                snprintf(f2, sizeof f2, "unit_id=%lld&reopened=true", (long long)x->key);
+                json_object_set_new(j, "reopened_query", list_query(&a, a.from_day, a.to_day, f2));
             }
         }
         if (!j || json_array_append_new(items, j)) {

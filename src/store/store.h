@@ -40,6 +40,7 @@ struct order_query {
     const char *channel;
     int type, level; /* -1: any */
     int overdue;     /* -1 any, 1 overdue at `now`, 0 not overdue */
+    bool reopened;   /* only orders reopened at least once (issue 16: the dashboard's drill-down) */
     int64_t now;
     int64_t from, to; /* created_at in [from, to); 0: open */
     const char *text; /* searched in title, text, address, reply and notes (no synonyms) */

@@ -26,6 +26,7 @@ static const struct msg_zh_pair pairs[] = {
     {"must be an ISO date or date-time", "须为日期或带时区的日期时间"},
     {"must be between 1 and 500", "须在 1 到 500 之间"},
     {"must be true or false", "须为 true 或 false"},
+    {"must be true", "只能为 true（只看重办过的工单）"},
     {"names an unknown status", "含有未知的状态"},
     {"login required: send Authorization: Bearer <token>", "尚未登录，请先登录"},
     {"malformed bearer token", "登录令牌格式错误，请重新登录"},

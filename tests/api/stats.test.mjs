@@ -57,6 +57,7 @@ describe('figures', () => {
         assert.ok(it.count > 0);
         if (it.query !== null) assert.equal(await listed(token, it.query), it.count, `${by} ${it.label}: ${it.query}`);
         if (it.overdue_query) assert.equal(await listed(token, it.overdue_query), it.overdue, `${by} ${it.label} overdue`);
+        if (it.reopened_query) assert.equal(await listed(token, it.reopened_query), it.reopened, `${by} ${it.label} reopened`);
       }
       if (!['unit', 'overdue', 'satisfaction', 'reopened'].includes(by)) {
         assert.equal(r.items.reduce((s, it) => s + it.count, 0), r.total, by);
@@ -157,4 +158,35 @@ describe('bad input', () => {
       assertError(r, undefined, undefined, field);
     });
   }
+});
+
+describe('reopened', () => {
+  test('a reopened order is counted, per unit too, and its drill-down lists it', async () => {
+    const token = org.as('supervisor1');
+    const o = await dispatched(server, org, { unit: 'street2', sign: true });
+    await o.must(org.as('op-s2'), 'reply', { result: '已处理', closure: 'resolved', responsible: '褚操作' });
+    await o.must(org.as('reviewer1'), 'review', { pass: true });
+    await o.must(org.as('callback1'), 'callback', { contacted: true, solved: false, satisfaction: 'unsatisfied' });
+    await o.must(org.as('callback1'), 'reopen', { reason: '问题仍未解决' });
+    const re = await stats(token, 'by=reopened');
+    assert.equal(re.total, 1);
+    assert.equal(await listed(token, re.items[0].query), 1);
+    const un = await stats(token, 'by=unit');
+    const s2 = un.items.find((i) => i.key === org.units.street2.id);
+    assert.equal(s2.reopened, 1);
+    assert.equal(await listed(token, s2.reopened_query), 1);
+    assert.equal(un.items.find((i) => i.key === org.units.street1.id).reopened, 0);
+    // the unit sees its own
+    const mine = await stats(org.as('op-s2'), 'by=reopened');
+    assert.equal(mine.total, 1);
+    assert.equal(await listed(org.as('op-s2'), mine.items[0].query), 1);
+    assert.equal((await stats(org.as('op-s1'), 'by=reopened')).total, 0);
+    // the satisfaction of the callback, by the day it was given (not closed yet: not counted)
+    const sat = await stats(token, 'by=satisfaction');
+    assert.equal(sat.total, 0);
+    // a bad value of the list's new filter
+    const bad = await call(server, 'GET', '/api/v1/orders?reopened=yes', { token });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.json.error.field, 'reopened');
+  });
 });

@@ -58,7 +58,7 @@ export async function render(view, ctx, params) {
     kpi('在办', statusCount(OPEN), `${range}&status=${OPEN.join(',')}`),
     kpi('已超期', overdue.total, `${range}&overdue=true`),
     kpi('办结', statusCount(DONE), `${range}&status=${DONE.join(',')}`),
-    kpi('重办', reopened.total, null),
+    kpi('重办', reopened.total, `${range}&reopened=true`),
     kpi('回访满意率', pct(satOk, satN), null, `回访 ${satN} 件`));
 
   // 三率 of the month (seed 004), summed over the assessed units: numerators and denominators
@@ -137,7 +137,7 @@ export async function render(view, ctx, params) {
     if (!c) return;
     c.on('click', (p) => {
       const it = items[p.dataIndex];
-      const q = p.seriesName === '超期' ? it && it.overdue_query : it && it.query;
+      const q = !it ? null : p.seriesName === '超期' ? it.overdue_query : p.seriesName === '重办' ? it.reopened_query : it.query;
       if (q) go('orders?' + q);
     });
   };
@@ -173,7 +173,7 @@ export async function render(view, ctx, params) {
     xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: topUnits.map((u) => u.label), axisLabel: { interval: 0 } },
     series: [
       { type: 'bar', name: '超期', color: '#b3261e', data: topUnits.map((u) => u.overdue), barMaxWidth: 12, cursor: 'pointer' },
-      { type: 'bar', name: '重办', color: '#bf8700', data: topUnits.map((u) => u.reopened), barMaxWidth: 12 },
+      { type: 'bar', name: '重办', color: '#bf8700', data: topUnits.map((u) => u.reopened), barMaxWidth: 12, cursor: 'pointer' },
     ],
   }), topUnits);
 

@@ -8,7 +8,7 @@ import { refs, orderTable, leadUnitName } from './common.js';
 import { go } from '../app.js';
 
 const SORTS = { created_desc: '受理时间（新→旧）', created_asc: '受理时间（旧→新）', deadline_asc: '办理期限（近→远）', updated_desc: '最近更新' };
-const FILTERS = ['status', 'unit_id', 'category_id', 'region_id', 'channel', 'type', 'level', 'overdue', 'from', 'to', 'q', 'sort'];
+const FILTERS = ['status', 'unit_id', 'category_id', 'region_id', 'channel', 'type', 'level', 'overdue', 'reopened', 'from', 'to', 'q', 'sort'];
 
 export async function render(view, ctx, params) {
   const r = await refs();
@@ -67,6 +67,7 @@ export async function render(view, ctx, params) {
     h('section.panel', form),
     h('div.toolbar', count, exportBtn),
     // The keyword filter searches text; numbers, phones and names go through the one search box.
+    query.reopened ? h('p.muted', { id: 'reopened-hint' }, '只显示重办过的工单（来自看板）。') : null,
     query.q ? h('p.muted.search-hint', '按工单号、电话或姓名查找“', query.q, '”：',
       h('a', { href: '#/search?q=' + encodeURIComponent(query.q) }, '在全局搜索中查看 →')) : null,
     results, h('div.more', more));
