@@ -433,12 +433,18 @@ static void get_stats(void *ap, struct http_request *req, struct http_response *
         fail(res, "parent", "上级分类（parent）不是已有的分类");
         goto out;
     }
+    /* categories: the roots, a root's children and a level-2 category's children have their
+     * own counts; deeper ones are rolled up from the leaves */
+    int dim = by_dim[a.by];
+    if (!rc && a.by == BY_CATEGORY) {
+        const struct category *p = a.parent ? cat_by_id(&o, a.parent) : NULL;
+        dim = !a.parent ? SDIM_CATEGORY_ROOT : !p->parent_id ? SDIM_CATEGORY_L2 : SDIM_CATEGORY;
+    }
     /* the counts */
     bool per_day = a.per != PER_NONE;
     int64_t total = -1;
     if (!rc)
-        rc = count(c, &a, by_dim[a.by], per_day, false, a.by == BY_OVERDUE ? a.now : 0, &cells,
-                   &n_cells);
+        rc = count(c, &a, dim, per_day, false, a.by == BY_OVERDUE ? a.now : 0, &cells, &n_cells);
     for (int i = 0; !rc && i < n_cells; i++) {
         const struct report_cell *cell = &cells[i];
         int64_t key = cell->key[0], start = per_day ? period_start(a.per, cell->key[1]) : 0;

@@ -101,14 +101,16 @@ struct timers_event_query {
 /* The dashboard's figures (issue 16): counts of orders by one dimension, from the table the
  * backends keep by triggers (store/stats_sql.h), so that a year of a district answers at once. */
 enum stats_dim {
-    SDIM_CHANNEL,      /* name: the channel; by the day the order was created */
-    SDIM_TYPE,         /* key: enum req_type */
-    SDIM_CATEGORY,     /* key: the leaf category id */
-    SDIM_REGION,       /* key: the region id */
-    SDIM_STATUS,       /* key: enum order_status (now) */
-    SDIM_UNIT,         /* key: each unit that holds or held the order */
-    SDIM_REOPENED,     /* key 1: orders reopened at least once */
-    SDIM_SATISFACTION, /* key: enum satisfaction; by the day the order was closed */
+    SDIM_CHANNEL,       /* name: the channel; by the day the order was created */
+    SDIM_TYPE,          /* key: enum req_type */
+    SDIM_CATEGORY,      /* key: the leaf category id */
+    SDIM_REGION,        /* key: the region id */
+    SDIM_STATUS,        /* key: enum order_status (now) */
+    SDIM_UNIT,          /* key: each unit that holds or held the order */
+    SDIM_REOPENED,      /* key 1: orders reopened at least once */
+    SDIM_SATISFACTION,  /* key: enum satisfaction; by the day the order was closed */
+    SDIM_CATEGORY_ROOT, /* key: the category's root (level 1) */
+    SDIM_CATEGORY_L2,   /* key: the category's level-2 ancestor (the root itself for a root) */
     SDIM__COUNT
 };
 struct stats_query {

@@ -246,6 +246,22 @@ static void test_counts(void **state)
     assert_int_equal(n, 2);
     free(v);
 
+    /* the category rolled up to its root and its level-2 ancestor: every order under the root */
+    q = (struct stats_query){.dim = SDIM_CATEGORY_ROOT, .from_day = w.day0, .to_day = w.day0 + 2};
+    v = stats(f, &q, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].key[0], f->cat_root);
+    assert_int_equal(v[0].n, 4);
+    free(v);
+    q.dim = SDIM_CATEGORY_L2;
+    v = stats(f, &q, &n);
+    assert_int_equal(cell_n(v, n, f->cat_root, NULL), 1); /* o3, now filed under the root itself */
+    int64_t l2 = 0;
+    for (int i = 0; i < n; i++)
+        l2 += v[i].n;
+    assert_int_equal(l2, 4);
+    free(v);
+
     /* out of range */
     struct report_cell *bad = NULL;
     q.dim = SDIM__COUNT;
