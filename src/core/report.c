@@ -278,6 +278,11 @@ static const char *channel_label(const char *c)
     return c;
 }
 
+const char *report_channel_label(const char *channel)
+{
+    return channel_label(channel);
+}
+
 /* ---- document helpers ---------------------------------------------------------------------- */
 
 static json_t *new_doc(const struct report_src *src, const struct report_period *p, int64_t unit,

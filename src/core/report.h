@@ -185,6 +185,8 @@ int report_daily_satisfaction(const struct report_src *src, const struct report_
                               json_t *doc);
 int report_daily_notable(const struct report_src *src, const struct report_period *p, json_t *doc);
 
+/* The Chinese name of a channel (12345热线 for hotline-12345), or the channel itself. */
+const char *report_channel_label(const char *channel);
 /* The street (街道-level region) a region lies in, or 0. */
 int64_t report_street_of(const struct report_src *src, int64_t region_id);
 /* The top-level category a category lies under (itself at level 1), or 0. */

@@ -11,6 +11,7 @@
 #include "http/res_self.h"
 #include "http/res_report.h"
 #include "http/res_search.h"
+#include "http/res_stats.h"
 #include "http/res_hotspot.h"
 #include "http/res_suggest.h"
 #include "http/res_timers.h"
@@ -729,7 +730,8 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
         (rc = res_assess_register_app(a)) || (rc = res_suggest_register(a)) ||
         (rc = res_search_register(a)) || (rc = res_kb_register(a)) ||
         (rc = res_report_register(a)) || (rc = res_hotspot_register(a)) ||
-        (rc = res_open311_register(a)) || (rc = res_self_register(a))) {
+        (rc = res_open311_register(a)) || (rc = res_self_register(a)) ||
+        (rc = res_stats_register(a))) {
         js_fail(e, rc, "", "cannot register the routes");
         goto fail;
     }

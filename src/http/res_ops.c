@@ -164,11 +164,12 @@ static const struct route_doc docs[] = {
      "any user", NULL, NULL, 200},
     {"GET", "/api/v1/orders", "orders",
      "List orders, filtered, sorted and paged by cursor. Unit users see their own unit's "
-     "orders only. Items leave out the citizen and the texts",
+     "orders only. Items leave out the citizen and the texts; an order awaiting a return "
+     "decision carries returned_at, when its last return was filed",
      "any user",
      "status:string,unit_id:integer,category_id:integer,region_id:integer,channel:string,"
-     "type:string,level:string,overdue:boolean,hanging:boolean,enterprise:boolean,from:string,"
-     "to:string,q:string,sort:string,cursor:string,limit:integer",
+     "type:string,level:string,overdue:boolean,hanging:boolean,enterprise:boolean,"
+     "reopened:boolean,from:string,to:string,q:string,sort:string,cursor:string,limit:integer",
      NULL, 200},
     {"POST", "/api/v1/orders", "orders", "Take in a new order (受理)", "agent, dispatcher", NULL,
      "@intake", 201},

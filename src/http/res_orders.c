@@ -24,9 +24,9 @@ static const char *const no_params[] = {NULL};
 static const char *const sort_names[] = {"created_desc", "created_asc", "deadline_asc",
                                          "updated_desc", NULL};
 static const char *const list_params[] = {
-    "status", "unit_id", "category_id", "region_id",  "channel", "type",
-    "level",  "overdue", "hanging",     "enterprise", "from",    "to",
-    "q",      "sort",    "cursor",      "limit",      NULL};
+    "status", "unit_id", "category_id", "region_id",  "channel",  "type",
+    "level",  "overdue", "hanging",     "enterprise", "from",     "to",
+    "q",      "sort",    "cursor",      "limit",      "reopened", NULL};
 static const char *const time_fields[] = {
     "upstream_deadline",   "created_at",    "updated_at",  "filed_at", "dispatched_at",
     "replied_at",          "closed_at",     "archived_at", "deadline", "sign_deadline",
@@ -424,6 +424,8 @@ struct list_ctx {
     json_t *items;
     const struct actor *who;
     int64_t now;
+    int64_t returned[500]; /* ids of the listed orders awaiting a return decision */
+    int n_returned;
 };
 
 static int list_one(void *ctx, const struct order *o)
@@ -433,6 +435,38 @@ static int list_one(void *ctx, const struct order *o)
     if (!j)
         return -JS_ENOMEM;
     json_array_append_new(l->items, j);
+    if (o->status == ST_RETURNED && l->n_returned < (int)JS_ARRAY_LEN(l->returned))
+        l->returned[l->n_returned++] = o->id;
+    return 0;
+}
+
+static int last_return(void *ctx, const struct event *ev)
+{
+    if (ev->action == ACT_RETURN)
+        *(int64_t *)ctx = ev->at;
+    return 0;
+}
+
+/* Adds returned_at (the last return filed, issue 16: the age of a return awaiting decision) to
+ * the listed orders in status returned, read from their timelines after the list. */
+static int list_returned_at(struct store *s, struct list_ctx *l)
+{
+    size_t i;
+    json_t *j;
+    json_array_foreach(l->items, i, j)
+    {
+        int64_t id = json_integer_value(json_object_get(j, "id")), at = 0;
+        for (int k = 0; k < l->n_returned; k++) {
+            if (l->returned[k] != id)
+                continue;
+            int rc = s->ops->event_each(s, id, last_return, &at);
+            if (rc)
+                return rc;
+            if (at)
+                json_object_set_new(j, "returned_at", app_time_json(at));
+            break;
+        }
+    }
     return 0;
 }
 
@@ -502,10 +536,11 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
         }
     }
     /* 挂账 (004): approved hanging accounts, their own list, never among the overdue; the
-     * enterprise green channel (004 绿色通道): enterprise requests only */
-    static const char *const flags[] = {"hanging", "enterprise"};
-    bool *flag_out[] = {&q.hanging, &q.enterprise};
-    for (int i = 0; i < 2; i++) {
+     * enterprise green channel (004 绿色通道): enterprise requests only; orders reopened at least
+     * once (the dashboard's drill-down) */
+    static const char *const flags[] = {"hanging", "enterprise", "reopened"};
+    bool *flag_out[] = {&q.hanging, &q.enterprise, &q.reopened};
+    for (int i = 0; i < 3; i++) {
         const char *v = http_query(req, flags[i]);
         if (v && strcmp(v, "true") != 0) {
             bad_param(res, flags[i], "must be true (or left out)");
@@ -553,7 +588,7 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
         bad_param(res, "to", "must be after 'from'");
         return;
     }
-    struct list_ctx l = {json_array(), &c->who, now};
+    struct list_ctx l = {.items = json_array(), .who = &c->who, .now = now};
     char next[CURSOR_MAX] = "";
     int rc = c->store->ops->order_query(c->store, &q, list_one, &l, next, sizeof next);
     if (rc == -JS_EINVAL) {
@@ -561,6 +596,8 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
         bad_param(res, "cursor", "is not a cursor this server gave");
         return;
     }
+    if (!rc && l.n_returned)
+        rc = list_returned_at(c->store, &l);
     if (rc) {
         json_decref(l.items);
         app_store_error(res, rc, "", "orders");

@@ -6,6 +6,7 @@
 #include "compat.h"
 #include "store/pg_schema.h"
 
+#include "store/stats_sql.h"
 #include "store/rows.h" /* JS_SQL_DEADLINE_KEY, JS_SQL_OVERDUE_OPEN: the same SQL on both */
 
 /* Organisation: regions and categories are trees by parent_id (NULL at the root). */
@@ -466,6 +467,38 @@ static const char hang_expected_sql[] =
  * events, so forgetting where the fold stopped makes the next assessment fold every order again
  * (the range refold replaces each order's cases). */
 static const char refold_sql[] = "DELETE FROM assess_fold;";
+/* The dashboard's figures (issue 16), as migration 18 of SQLite: order_stats kept by triggers
+ * (store/stats_sql.h). */
+static const char stats_sql[] =
+    "CREATE TABLE IF NOT EXISTS order_stats ("
+    " scope BIGINT NOT NULL,"
+    " dim INTEGER NOT NULL,"
+    " day BIGINT NOT NULL,"
+    " key BIGINT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " n BIGINT NOT NULL,"
+    " PRIMARY KEY (dim, scope, day, key, name));"
+    /* again from the start when an earlier run of this step is replayed */
+    "DELETE FROM order_stats;"
+    "DROP TRIGGER IF EXISTS order_stats_ins_del ON orders;"
+    "DROP TRIGGER IF EXISTS order_stats_upd ON orders;"
+    "DROP TRIGGER IF EXISTS order_stats_units ON order_units;"
+    "CREATE OR REPLACE FUNCTION jiesu_order_stats() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$BEGIN"
+    " IF TG_OP IN ('UPDATE', 'DELETE') THEN " JS_STATS_SUB_OLD "; END IF;"
+    " IF TG_OP IN ('INSERT', 'UPDATE') THEN " JS_STATS_ADD_NEW "; END IF;"
+    " RETURN NULL; END$$;"
+    "CREATE OR REPLACE FUNCTION jiesu_order_stats_units() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$BEGIN"
+    " IF TG_OP = 'DELETE' THEN " JS_STATS_UNIT_SUB_OLD "; END IF;"
+    " IF TG_OP = 'INSERT' THEN " JS_STATS_UNIT_ADD_NEW "; END IF;"
+    " RETURN NULL; END$$;"
+    "CREATE TRIGGER order_stats_ins_del AFTER INSERT OR DELETE ON orders"
+    " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats();"
+    "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders"
+    " FOR EACH ROW WHEN (" JS_STATS_CHANGED ") EXECUTE FUNCTION jiesu_order_stats();"
+    "CREATE TRIGGER order_stats_units AFTER INSERT OR DELETE ON order_units"
+    " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats_units();" JS_STATS_BACKFILL;
 
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
@@ -492,6 +525,8 @@ const struct pg_migration pg_migrations[] = {
      refold_sql, false},
     /* reindexes in 15's place: the index is rebuilt from whole orders, this column included */
     {17, "orders.hang_expected: the hanging account's expected date", hang_expected_sql, true},
+    {18, "dashboard figures: order_stats by scope, dimension and day, kept by triggers", stats_sql,
+     false},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

@@ -119,6 +119,8 @@ int pg_report_event_counts(struct store *s, const struct report_filter *f,
                            int64_t counts[ACT__COUNT]);
 int pg_report_order_ids(struct store *s, const struct report_filter *f, int64_t *ids, int max,
                         int *n);
+/* The dashboard's counts (issue 16; pg_stats.c). */
+int pg_stats_count(struct store *s, const struct stats_query *q, struct report_cell **out, int *n);
 int pg_report_put(struct store *s, struct report_rec *r, bool first_only);
 int pg_report_get(struct store *s, int64_t id, struct report_rec *out);
 int pg_report_list(struct store *s, const struct report_query *q, struct report_rec **out, int *n);

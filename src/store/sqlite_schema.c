@@ -5,6 +5,7 @@
 #include "store/rows.h"
 #include "store/sqlite_assess.h"
 #include "store/sqlite_report.h"
+#include "store/stats_sql.h"
 
 /* Organisation: regions and categories are trees by parent_id (NULL at the root). Enum values
  * are kept as their wire names so that the tables read well and survive reordered enums. Text
@@ -497,6 +498,32 @@ static const char hang_expected_sql[] =
  * events, so forgetting where the fold stopped makes the next assessment fold every order again
  * (the range refold replaces each order's cases). */
 static const char refold_sql[] = "DELETE FROM assess_fold;";
+/* The dashboard's figures (issue 16): order_stats, kept by triggers (store/stats_sql.h). */
+static const char stats_sql[] =
+    "CREATE TABLE IF NOT EXISTS order_stats ("
+    " scope INTEGER NOT NULL,"
+    " dim INTEGER NOT NULL,"
+    " day INTEGER NOT NULL,"
+    " key INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " n INTEGER NOT NULL,"
+    " PRIMARY KEY (dim, scope, day, key, name)"
+    ") STRICT, WITHOUT ROWID;"
+    /* again from the start when an earlier run of this step is replayed */
+    "DELETE FROM order_stats;"
+    "DROP TRIGGER IF EXISTS order_stats_ins; DROP TRIGGER IF EXISTS order_stats_upd;"
+    "DROP TRIGGER IF EXISTS order_stats_del; DROP TRIGGER IF EXISTS order_stats_unit_ins;"
+    "DROP TRIGGER IF EXISTS order_stats_unit_del;"
+    "CREATE TRIGGER order_stats_ins AFTER INSERT ON orders"
+    " BEGIN " JS_STATS_ADD_NEW "; END;"
+    "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders WHEN " JS_STATS_CHANGED
+    " BEGIN " JS_STATS_SUB_OLD "; " JS_STATS_ADD_NEW "; END;"
+    "CREATE TRIGGER order_stats_del AFTER DELETE ON orders"
+    " BEGIN " JS_STATS_SUB_OLD "; END;"
+    "CREATE TRIGGER order_stats_unit_ins AFTER INSERT ON order_units"
+    " BEGIN " JS_STATS_UNIT_ADD_NEW "; END;"
+    "CREATE TRIGGER order_stats_unit_del AFTER DELETE ON order_units"
+    " BEGIN " JS_STATS_UNIT_SUB_OLD "; END;" JS_STATS_BACKFILL;
 
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
@@ -521,6 +548,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {16, "assessment: the facts are folded again (callback 服务过程, feedback limits, returns)",
      refold_sql, false},
     {17, "orders.hang_expected: the hanging account's expected date", hang_expected_sql, false},
+    {18, "dashboard figures: order_stats by scope, dimension and day, kept by triggers", stats_sql,
+     false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

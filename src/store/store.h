@@ -42,6 +42,7 @@ struct order_query {
     int overdue;     /* -1 any, 1 overdue at `now`, 0 not overdue */
     bool hanging;    /* only approved hanging accounts (挂账, hang 2); false: any */
     bool enterprise; /* only enterprise requests (the green channel of 004); false: any */
+    bool reopened;   /* only orders reopened at least once (issue 16: the dashboard's drill-down) */
     int64_t now;
     int64_t from, to; /* created_at in [from, to); 0: open */
     const char *text; /* searched in title, text, address, reply and notes (no synonyms) */
@@ -99,6 +100,34 @@ struct timers_event_query {
     int64_t before_id; /* paging: events with a smaller id */
     int limit;         /* 1..500 */
 };
+/* The dashboard's figures (issue 16): counts of orders by one dimension, from the table the
+ * backends keep by triggers (store/stats_sql.h), so that a year of a district answers at once. */
+enum stats_dim {
+    SDIM_CHANNEL,       /* name: the channel; by the day the order was created */
+    SDIM_TYPE,          /* key: enum req_type */
+    SDIM_CATEGORY,      /* key: the leaf category id */
+    SDIM_REGION,        /* key: the region id */
+    SDIM_STATUS,        /* key: enum order_status (now) */
+    SDIM_UNIT,          /* key: each unit that holds or held the order */
+    SDIM_REOPENED,      /* key 1: orders reopened at least once */
+    SDIM_SATISFACTION,  /* key: enum satisfaction; by the day the order was closed */
+    SDIM_CATEGORY_ROOT, /* key: the category's root (level 1) */
+    SDIM_CATEGORY_L2,   /* key: the category's level-2 ancestor (the root itself for a root) */
+    SDIM__COUNT
+};
+struct stats_query {
+    int dim;          /* enum stats_dim */
+    int64_t from_day; /* local (UTC+8) day numbers, days in [from_day, to_day) */
+    int64_t to_day;
+    int64_t unit_id;    /* only the orders this unit holds or held; 0: the district */
+    bool per_day;       /* one cell per key and day (key[1] = the day), else per key */
+    bool each_unit;     /* instead of per_day: one cell per key and unit (key[1] = the unit),
+                           from each unit's scope; unit_id ignored; not with SDIM_UNIT */
+    int64_t overdue_at; /* > 0: instead, the orders created in the days that are overdue
+                           at this instant (as the list's overdue filter), by dim
+                           SDIM_UNIT (key: each holding unit) or any other dim as one cell */
+};
+
 /* How orders point at another (order_ids_by): merged into it, split from it, a duplicate of it. */
 enum order_link { LINK_MASTER, LINK_PARENT, LINK_DUPLICATE_OF, LINK__COUNT };
 
@@ -450,6 +479,11 @@ struct store_ops {
     int (*report_order_ids)(struct store *s, const struct report_filter *f, int64_t *ids, int max,
                             int *n);
     int (*report_put)(struct store *s, struct report_rec *r, bool first_only);
+    /* stats_count (issue 16): the counts q asks for into *out (free()), *n cells, cells with
+     * a count of 0 left out: key[0] the key (name for the channel), key[1] the day when
+     * per_day. -JS_EINVAL for a dim out of range. */
+    int (*stats_count)(struct store *s, const struct stats_query *q, struct report_cell **out,
+                       int *n);
     int (*report_get)(struct store *s, int64_t id, struct report_rec *out);
     int (*report_list)(struct store *s, const struct report_query *q, struct report_rec **out,
                        int *n);

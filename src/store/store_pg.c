@@ -1814,6 +1814,8 @@ static int query_where(const struct order_query *q, const struct pg_plan *pl, co
         p_int(a, q->level);
         rc |= buf_printf(sql, " AND level = $%d", a->n);
     }
+    if (q->reopened)
+        rc |= buf_puts(sql, " AND reopens > 0");
     if (q->overdue >= 0) {
         /* spelled as the partial indexes' condition (migration 14) */
         p_int(a, q->now > 0 ? q->now : (int64_t)time(NULL));
@@ -3465,6 +3467,7 @@ static const struct store_ops pg_ops = {
     .report_event_counts = pg_report_event_counts,
     .report_order_ids = pg_report_order_ids,
     .report_put = pg_report_put,
+    .stats_count = pg_stats_count,
     .report_get = pg_report_get,
     .report_list = pg_report_list,
     .kb_put = pg_kb_put,

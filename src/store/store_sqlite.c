@@ -1928,6 +1928,8 @@ static int list_filters(const struct order_query *q, const struct list_plan *pl,
         rc |= buf_puts(sql, " AND level = ?");
         qp_int(p, q->level);
     }
+    if (q->reopened)
+        rc |= buf_puts(sql, " AND reopens > 0");
     if (q->overdue >= 0) {
         /* Overdue: past the deadline while a unit holds the order, unless an approved hanging
          * account (hang 2) suspends it. Spelled as the partial indexes' condition. */
@@ -3383,6 +3385,7 @@ static const struct store_ops sqlite_ops = {
     .report_event_counts = sqlite_report_event_counts,
     .report_order_ids = sqlite_report_order_ids,
     .report_put = sqlite_report_put,
+    .stats_count = sqlite_stats_count,
     .report_get = sqlite_report_get,
     .report_list = sqlite_report_list,
     /* knowledge base: sqlite_kb.c */

@@ -157,6 +157,8 @@ test('an order lives its whole life through the UI', async () => {
 
   // Dispatcher approves the return, then re-dispatches to unit B from the order page.
   await visit(dispatcher, `#/dispatch?tab=returned`);
+  // the return's age, from when it was filed (issue 16 point 3)
+  assert.match(await dispatcher.textContent(`${row(orderRef.number)} .return-age`), /^\d+(分钟|小时\d+分|天\d+小时)$/);
   await act(dispatcher, 'return_approve', async (p) => p.fill('.modal [data-field=note] textarea', '同意退单，改派属地街道。'), row(orderRef.number));
   await openOrder(dispatcher);
   await expectStatus(dispatcher, 'filed');

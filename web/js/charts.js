@@ -30,6 +30,9 @@ export async function chart(el, option) {
   const old = ec.getInstanceByDom(el);
   if (old) old.dispose();
   const c = ec.init(el, null, { renderer: 'canvas' });
+  // Tooltips drawn on the canvas: the HTML ones carry inline styles, which the page's CSP
+  // (style-src 'self') refuses.
+  if (option.tooltip && !option.tooltip.renderMode) option = { ...option, tooltip: { ...option.tooltip, renderMode: 'richText' } };
   c.setOption({
     textStyle: { fontFamily: 'system-ui, "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif' },
     color: ['#b3261e', '#1f6feb', '#2da44e', '#bf8700', '#8250df', '#0a7ea4', '#cf222e', '#57606a', '#e16f24', '#1b7c83'],

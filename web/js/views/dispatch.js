@@ -4,10 +4,22 @@
 import * as api from '../api.js';
 import { h, modal, toast } from '../ui.js';
 import { buildForm } from '../forms.js';
-import { ACTION } from '../labels.js';
+import { ACTION, fmtTime, toEpoch } from '../labels.js';
 import { runAction, suggestFor, hangOf } from '../actions.js';
 import { queuePage, refs, bulkAction, bulkBar } from './common.js';
 import { refresh, policy } from '../app.js';
+
+/** How long a return has waited for the platform's decision (the list's returned_at). */
+const returnAge = {
+  label: '已等待',
+  get: (o) => {
+    const at = toEpoch(o.returned_at);
+    if (!at) return '—';
+    const s = Math.max(0, Math.floor(Date.now() / 1000 - at));
+    const d = Math.floor(s / 86400), hr = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    return h('span.return-age', { title: '退单时间 ' + fmtTime(o.returned_at) }, d ? `${d}天${hr}小时` : hr ? `${hr}小时${m}分` : `${m}分钟`);
+  },
+};
 
 export async function render(view, ctx, params) {
   const r = await refs();
@@ -33,7 +45,7 @@ export async function render(view, ctx, params) {
     queues: [
       { key: 'new', label: '待立案', query: { status: 'received', sort: 'created_asc' }, extra: [rowAction(['file'])], hint: '地址清楚、诉求明确的立案；其余不予立案、直接答复或转接（在工单页操作）。' },
       { key: 'filed', label: '待派单', query: { status: 'filed', sort: 'created_asc' }, extra: [rowAction(['dispatch'])] },
-      { key: 'returned', label: '退单待审', query: { status: 'returned' }, extra: [rowAction(['return_approve', 'return_reject'])] },
+      { key: 'returned', label: '退单待审', query: { status: 'returned' }, extra: [returnAge, rowAction(['return_approve', 'return_reject'])], hint: '等待时长：自单位提交退单起。' },
       { key: 'coordination', label: '协调中', query: { status: 'coordination' }, extra: [rowAction(['dispatch'])], hint: '三个以上单位退回的复杂事项：协调后由平台指定承办单位。' },
       { key: 'extension', label: '延期待审', query: { status: 'handling' }, filter: (o) => o.ext_pending === true || o.ext_pending === 1, extra: [rowAction(['extension_decide'])] },
       { key: 'hang', label: '挂账待审', query: { status: 'handling' }, filter: (o) => hangOf(o) === 1, extra: [rowAction(['hang_decide'])] },

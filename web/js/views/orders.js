@@ -8,7 +8,7 @@ import { refs, orderTable, leadUnitName } from './common.js';
 import { go } from '../app.js';
 
 const SORTS = { created_desc: '受理时间（新→旧）', created_asc: '受理时间（旧→新）', deadline_asc: '办理期限（近→远）', updated_desc: '最近更新' };
-const FILTERS = ['status', 'unit_id', 'category_id', 'region_id', 'channel', 'type', 'level', 'overdue', 'from', 'to', 'q', 'sort'];
+const FILTERS = ['status', 'unit_id', 'category_id', 'region_id', 'channel', 'type', 'level', 'overdue', 'reopened', 'from', 'to', 'q', 'sort'];
 
 export async function render(view, ctx, params) {
   const r = await refs();
@@ -55,12 +55,7 @@ export async function render(view, ctx, params) {
 
   const query = {};
   for (const k of FILTERS) if (q.get(k)) query[k] = q.get(k);
-  if (query.to && /^\d{4}-\d{2}-\d{2}$/.test(query.to)) {
-    // "to" is exclusive in the API: include the whole chosen day.
-    const d = new Date(query.to + 'T00:00:00+08:00');
-    d.setUTCDate(d.getUTCDate() + 1);
-    query.to = new Date(d.getTime() + 8 * 3600e3).toISOString().slice(0, 10);
-  }
+  // A plain date as "to" already includes that whole day in the API (res_orders.c param_time).
   const results = h('div', loading());
   const collected = [];
   let cursor = q.get('cursor') || '';
@@ -72,6 +67,7 @@ export async function render(view, ctx, params) {
     h('section.panel', form),
     h('div.toolbar', count, exportBtn),
     // The keyword filter searches text; numbers, phones and names go through the one search box.
+    query.reopened ? h('p.muted', { id: 'reopened-hint' }, '只显示重办过的工单（来自看板）。') : null,
     query.q ? h('p.muted.search-hint', '按工单号、电话或姓名查找“', query.q, '”：',
       h('a', { href: '#/search?q=' + encodeURIComponent(query.q) }, '在全局搜索中查看 →')) : null,
     results, h('div.more', more));

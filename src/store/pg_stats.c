@@ -1,0 +1,44 @@
+/* The PostgreSQL side of the dashboard's counts (issue 16), as sqlite_stats.c: the statement of
+ * stats_query.c, read into report cells. */
+#include "compat.h"
+
+#include <stdlib.h>
+
+#include "store/pg_store.h"
+#include "store/stats_query.h"
+
+int pg_stats_count(struct store *s, const struct stats_query *q, struct report_cell **out, int *n)
+{
+    struct stats_params p = {0};
+    struct pp a = {.n = 0};
+    PGresult *r = NULL;
+    struct report_cell *v = NULL;
+    struct buf sql;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    buf_init(&sql, 0);
+    if ((rc = stats_query_sql(q, true, &sql, &p)))
+        goto out;
+    for (int i = 0; i < p.n; i++)
+        p_int(&a, p.v[i]);
+    if ((rc = px(pg_of(s), sql.data, &a, &r, NULL)))
+        goto out;
+    int rows = PQntuples(r);
+    if (rows > 0 && !(v = calloc((size_t)rows, sizeof *v))) {
+        rc = -JS_ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < rows; i++) {
+        v[i].key[0] = val_int(r, i, 0);
+        val_copy(r, i, 1, v[i].name, sizeof v[i].name);
+        v[i].key[1] = val_int(r, i, 2);
+        v[i].n = val_int(r, i, 3);
+    }
+    *out = v;
+    *n = rows;
+out:
+    PQclear(r);
+    buf_release(&sql);
+    return rc;
+}
