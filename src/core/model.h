@@ -76,7 +76,7 @@
     X(WARN, "warn", "提示警示")                                                                    \
     X(MARK_OVERDUE, "mark_overdue", "超期标记")                                                    \
     X(SPECIAL_REPORT, "special_report", "专报")                                                    \
-    X(ASSIST_REPORT, "assist_report", "协办反馈")                                                      \
+    X(ASSIST_REPORT, "assist_report", "协办反馈")                                                  \
     X(SUPPLEMENT, "supplement", "诉求人补充")
 
 /* Request type (SPEC §2). */
