@@ -77,6 +77,10 @@ const shots = [
   { name: '23-admin-synonyms', as: 'admin', go: '#/admin/synonyms', wait: '#synonym-groups' },
   { name: '24-kb-review', as: 'supervisor1', go: '#/kb?tab=review', wait: '#kb-list table' },
   { name: '25-kb-unit', as: `op-${kbUnitCode}`, go: '#/kb', wait: '#kb-list table' },
+  { name: '27-admin-schemes', as: 'admin', go: '#/admin/schemes', wait: '#scheme-preview tbody tr' },
+  { name: '28-admin-calendar-year', as: 'admin', go: '#/admin/calendar?year=2027', wait: '#calendar-warning' },
+  { name: '29-order-print', as: 'dispatcher1', go: `#/order/${reopened.id}`, wait: '#timeline', full: true, then: async (p) => { await p.emulateMedia({ media: 'print' }); } },
+  { name: '30-dispatch-bulk', as: 'dispatcher1', go: '#/dispatch?tab=new', wait: '#bulk-file', then: async (p) => { const boxes = p.locator('.view tbody input[type=checkbox]'); for (let i = 0; i < Math.min(3, await boxes.count()); i++) await boxes.nth(i).check(); } },
   { name: '26-intake-kb', as: 'agent1', go: '#/intake', wait: '#intake-form', then: async (p) => {
     // The knowledge-base panel while a consultation is typed, one entry cited.
     await p.fill('#intake-form [data-field=title] input', '咨询公积金贷款条件');

@@ -11,6 +11,18 @@ import { go } from '../app.js';
 
 const KINDS = ['street', 'department', 'enterprise'];
 
+/** The last 24 months, newest first, as [value "2026-11", label "2026年11月"]. */
+function months() {
+  const now = new Date(Date.now() + 8 * 3600e3);
+  const out = [];
+  for (let k = 0; k < 24; k++) {
+    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - k, 1));
+    const m = d.getUTCMonth() + 1;
+    out.push([`${d.getUTCFullYear()}-${String(m).padStart(2, '0')}`, `${d.getUTCFullYear()}年${m}月`]);
+  }
+  return out;
+}
+
 /** Draws the editor of the scheme in the query (default: the policy's) into body. */
 export async function schemes(body, params) {
   const [list, cat] = await Promise.all([api.get('/assess/schemes'), api.get('/assess/indicators')]);
@@ -35,8 +47,8 @@ export async function schemes(body, params) {
       const rep = await api.post(`/assess/preview?period=${encodeURIComponent(period)}`, doc);
       if (mine !== seq) return;
       const units = (rep.units || []).filter((u) => u.assessed !== false);
-      mount(preview, h('h2', '预览 ', h('span.muted.small', `${rep.period} · 按当前编辑的方案计算，未保存`)),
-        h('label', '考核期 ', h('input', { type: 'month', id: 'preview-period', value: period, onchange: (e) => { if (e.target.value) { period = e.target.value; runPreview(); } } })),
+      mount(preview, h('h2', '预览 ', h('span.muted.small', `${(months().find(([v]) => v === period) || [null, rep.period])[1]} · 按当前编辑的方案计算，未保存`)),
+        h('label', '考核期 ', h('select', { id: 'preview-period', onchange: (e) => { period = e.target.value; runPreview(); } }, months().map(([v, l]) => h('option', { value: v, selected: v === period }, l)))),
         units.length ? table([
           { label: '名次', sort: (u) => u.rank ?? 1e9, get: (u) => String(u.rank ?? '') },
           { label: '单位', get: (u) => u.name },
@@ -93,7 +105,7 @@ export async function schemes(body, params) {
         h('tbody', rows.map(([k, v]) => h('tr',
           h('td', h('input', { value: k, dataset: { path: `indicators.${k}` }, onchange: (e) => { if (e.target.value && !(e.target.value in doc.indicators)) { rename(k, e.target.value); changed(); draw(); } } })),
           h('td', h('select', { dataset: { path: `indicators.${k}` }, onchange: (e) => { doc.indicators[k] = e.target.value; changed(); } },
-            (cat.indicators || []).map((i) => h('option', { value: i.id, selected: i.id === v }, `${i.label}（${i.id}）`)))),
+            (cat.indicators || []).map((i) => h('option', { value: i.id, selected: i.id === v, title: i.numerator || '' }, i.label)))),
           h('td', removeBtn(() => { delete doc.indicators[k]; })))))),
       addBtn('添加指标', () => {
         doc.indicators ||= {};
