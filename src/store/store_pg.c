@@ -1232,10 +1232,11 @@ static int number_params(const char *in, int first, struct buf *out)
     return rc;
 }
 
-/* Appends " AND col IN (orders matching m)" to sql and its parameters to a (their text kept in
- * qs, which must live until the query ran). *empty: m had nothing searchable (nothing added). */
-static int match_filter(const struct st_query *m, bool title_only, const char *col, struct buf *qs,
-                        struct buf *sql, struct pp *a, bool *empty)
+/* Appends m's condition on order_search alias s to sql (" AND (s.t @@ $k OR …)") and its
+ * tsqueries to a (their text kept in qs, which must live until the query ran). *empty: m had
+ * nothing searchable (nothing added). */
+static int match_where(const struct st_query *m, bool title_only, struct buf *qs, struct buf *sql,
+                       struct pp *a, bool *empty)
 {
     struct buf cond, num;
     size_t offs[ST_MAX_GROUPS];
@@ -1249,20 +1250,35 @@ static int match_filter(const struct st_query *m, bool title_only, const char *c
     if (!rc && groups > 0) {
         rc = number_params(cond.data, a->n + 1, &num);
         if (!rc)
-            /* OFFSET 0 keeps the match a subquery of its own, planned on the GIN indexes
-             * (bitmap scans): otherwise an ORDER BY … LIMIT outside tempts the planner to walk
-             * the orders newest first and test every tsvector (measured 106 ms against 20 ms on
-             * the demo's 2,400 orders, and unbounded on a rare word) */
-            rc = buf_printf(sql,
-                            " AND %s IN (SELECT s.order_id FROM order_search s WHERE TRUE%s"
-                            " OFFSET 0)",
-                            col, num.data);
+            rc = buf_puts(sql, num.data);
         for (int i = 0; i < groups && !rc; i++)
             p_text(a, qs->data + offs[i]);
     }
     buf_release(&cond);
     buf_release(&num);
     return rc ? -JS_ENOMEM : 0;
+}
+
+/* Appends " AND col IN (orders matching m)" to sql and its parameters to a (their text kept in
+ * qs, which must live until the query ran). *empty: m had nothing searchable (nothing added). */
+static int match_filter(const struct st_query *m, bool title_only, const char *col, struct buf *qs,
+                        struct buf *sql, struct pp *a, bool *empty)
+{
+    struct buf where;
+    buf_init(&where, 0);
+    int rc = match_where(m, title_only, qs, &where, a, empty);
+    if (!rc && !*empty)
+        /* OFFSET 0 keeps the match a subquery of its own, planned on the GIN indexes (bitmap
+         * scans): otherwise an ORDER BY … LIMIT outside tempts the planner to walk the orders
+         * newest first and test every tsvector (measured 106 ms against 20 ms on the demo's
+         * 2,400 orders, and unbounded on a rare word) */
+        rc = buf_printf(sql,
+                        " AND %s IN (SELECT s.order_id FROM order_search s WHERE TRUE%s OFFSET 0)",
+                        col, where.data)
+                 ? -JS_ENOMEM
+                 : 0;
+    buf_release(&where);
+    return rc;
 }
 
 static int search_write(struct pgs *p, int64_t id, const struct order *o, bool insert)
@@ -2133,33 +2149,6 @@ static int search_keys(void *ctx, const struct search_query *sq, int64_t since_i
         rc = search_collect(p, sql.data, &a, kind, h);
     buf_release(&sql);
     return rc;
-}
-
-/* Appends m's condition on order_search alias s to sql (" AND (s.t @@ $k OR …)") and its
- * tsqueries to a (their text kept in qs, which must live until the query ran). *empty: m had
- * nothing searchable (nothing added). */
-static int match_where(const struct st_query *m, bool title_only, struct buf *qs, struct buf *sql,
-                       struct pp *a, bool *empty)
-{
-    struct buf cond, num;
-    size_t offs[ST_MAX_GROUPS];
-    int groups = 0;
-    buf_init(&cond, 0);
-    buf_init(&num, 0);
-    int rc = buf_append(&cond, "", 0);
-    if (!rc)
-        rc = match_sql(m, title_only, qs, offs, &cond, &groups);
-    *empty = groups == 0;
-    if (!rc && groups > 0) {
-        rc = number_params(cond.data, a->n + 1, &num);
-        if (!rc)
-            rc = buf_puts(sql, num.data);
-        for (int i = 0; i < groups && !rc; i++)
-            p_text(a, qs->data + offs[i]);
-    }
-    buf_release(&cond);
-    buf_release(&num);
-    return rc ? -JS_ENOMEM : 0;
 }
 
 /* Matches at most this many are fetched whole and sorted here; a word with more is common
