@@ -2903,43 +2903,6 @@ static int pg_audit_append(struct store *s, struct audit_entry *e)
     return 0;
 }
 
-static int pg_audit_list(struct store *s, int64_t after_id, int limit, struct audit_entry **out,
-                         int *n)
-{
-    struct pp a = {.n = 0};
-    PGresult *r;
-    *out = NULL;
-    *n = 0;
-    if (limit < 1 || limit > 10000)
-        return -JS_EINVAL;
-    p_int(&a, after_id);
-    p_int(&a, limit);
-    int rc = px(pg_of(s),
-                "SELECT id, at, user_id, order_id, action, detail FROM audit WHERE id > $1"
-                " ORDER BY id LIMIT $2",
-                &a, &r, NULL);
-    if (rc)
-        return rc;
-    struct audit_entry *v = malloc((size_t)limit * sizeof *v);
-    if (!v) {
-        PQclear(r);
-        return -JS_ENOMEM;
-    }
-    for (int i = 0; i < PQntuples(r) && *n < limit; i++) {
-        struct audit_entry *e = &v[(*n)++];
-        memset(e, 0, sizeof *e);
-        e->id = val_int(r, i, 0);
-        e->at = val_int(r, i, 1);
-        e->user_id = val_int(r, i, 2);
-        e->order_id = val_int(r, i, 3);
-        val_copy(r, i, 4, e->action, sizeof e->action);
-        val_copy(r, i, 5, e->detail, sizeof e->detail);
-    }
-    PQclear(r);
-    *out = v;
-    return 0;
-}
-
 static int pg_audit_query(struct store *s, const struct audit_query *aq, struct audit_entry **out,
                           int *n)
 {
@@ -3014,6 +2977,14 @@ out:
     if (rc)
         *n = 0;
     return rc;
+}
+
+/* audit_list is the first form of audit_query: the entries after an id, oldest first. */
+static int pg_audit_list(struct store *s, int64_t after_id, int limit, struct audit_entry **out,
+                         int *n)
+{
+    struct audit_query q = {.cursor = after_id, .limit = limit};
+    return pg_audit_query(s, &q, out, n);
 }
 
 static int pg_idem_get(struct store *s, int64_t user_id, const char *key, char **req_hash,

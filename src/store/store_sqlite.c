@@ -3133,43 +3133,6 @@ static void audit_read(sqlite3_stmt *st, void *item)
     sqlite_col_copy(st, 5, a->detail, sizeof a->detail);
 }
 
-static int sq_audit_list(struct store *s, int64_t after_id, int limit, struct audit_entry **out,
-                         int *n)
-{
-    struct sq *q = sq_of(s);
-    sqlite3_stmt *st;
-    struct audit_entry *v = NULL;
-    int step;
-    *out = NULL;
-    *n = 0;
-    if (limit < 1 || limit > 10000)
-        return -JS_EINVAL;
-    v = malloc((size_t)limit * sizeof *v);
-    if (!v)
-        return -JS_ENOMEM;
-    int rc = stmt_get(q,
-                      "SELECT id, at, user_id, order_id, action, detail FROM audit"
-                      " WHERE id > ?1 ORDER BY id LIMIT ?2",
-                      &st);
-    if (rc)
-        goto out;
-    sqlite3_bind_int64(st, 1, after_id);
-    sqlite3_bind_int(st, 2, limit);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < limit)
-        audit_read(st, &v[(*n)++]);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = sqlite_fail(q->db, step);
-    stmt_put(q, st);
-out:
-    if (rc) {
-        free(v);
-        *n = 0;
-    } else {
-        *out = v;
-    }
-    return rc;
-}
-
 static int sq_audit_query(struct store *s, const struct audit_query *aq, struct audit_entry **out,
                           int *n)
 {
@@ -3237,6 +3200,14 @@ out:
         *out = v;
     }
     return rc;
+}
+
+/* audit_list is the first form of audit_query: the entries after an id, oldest first. */
+static int sq_audit_list(struct store *s, int64_t after_id, int limit, struct audit_entry **out,
+                         int *n)
+{
+    struct audit_query q = {.cursor = after_id, .limit = limit};
+    return sq_audit_query(s, &q, out, n);
 }
 
 static int sq_idem_get(struct store *s, int64_t user_id, const char *key, char **req_hash,
