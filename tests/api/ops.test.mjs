@@ -129,7 +129,7 @@ describe('the API document', () => {
     assert.ok(intakeOp.parameters.some((p) => p.name === 'Idempotency-Key' && p.in === 'header'));
     const listOp = doc.paths['/api/v1/orders'].get;
     const params = listOp.parameters.map((p) => p.name).sort();
-    assert.deepEqual(params, ['category_id', 'channel', 'cursor', 'enterprise', 'from', 'hanging', 'level', 'limit', 'overdue', 'q', 'region_id', 'sort', 'status', 'to', 'type', 'unit_id']);
+    assert.deepEqual(params, ['category_id', 'channel', 'cursor', 'enterprise', 'from', 'hanging', 'level', 'limit', 'overdue', 'q', 'region_id', 'reopened', 'sort', 'status', 'to', 'type', 'unit_id']);
     assert.deepEqual(doc.paths['/api/v1/auth/login'].post.security, []);
   });
 
