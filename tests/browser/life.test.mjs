@@ -446,7 +446,9 @@ test('a unit user cannot open another unit\'s order', async () => {
 test('auditor sees the reads of unmasked citizen data', async () => {
   const auditor = await as('auditor1');
   await visit(auditor, `#/audit`);
-  await auditor.fill('#audit-filter', `order=${orderRef.number}`);
+  await auditor.fill('#audit-order', orderRef.number);
+  await auditor.click('#audit-filters button[type=submit]');
+  await auditor.waitForFunction((n) => { const r = [...document.querySelectorAll('table.grid tbody tr')]; return r.length && r.every((x) => x.textContent.includes(n)); }, orderRef.number);
   const rows = await auditor.locator('table.grid tbody tr').count();
   assert.ok(rows >= 1, 'read_citizen entries for the order are listed');
   assert.match(await auditor.textContent('table.grid tbody'), /查看诉求人信息/);
