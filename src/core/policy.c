@@ -181,30 +181,101 @@ static int read_shares(const struct setting *d, const json_t *v, double *shares,
     return 0;
 }
 
-/* Reads one entry of limit_overrides; field is its name for errors ("limit_overrides[2]"). */
-static int read_override(const json_t *v, const char *field, struct limit_override *o,
-                         struct js_error *e)
+/* Checks that the entry v (named field) is an object whose keys are all in keys. */
+static int check_entry(const json_t *v, const char *field, const char *const *keys,
+                       struct js_error *e)
 {
-    static const char *const keys[] = {"category_id", "type",  "level", "tier",       "channel",
-                                       "enterprise",  "limit", "unit",  "sign_hours", NULL};
     char f[96];
-    memset(o, 0, sizeof *o);
-    o->type = o->level = o->tier = o->enterprise = o->sign_hours = -1;
     if (!json_is_object(v))
         return js_fail(e, JS_ETYPE, field, "'%s' must be an object", field);
     const char *key;
     json_t *x;
     json_object_foreach((json_t *)v, key, x)
     {
-        bool known = false;
-        for (int i = 0; keys[i]; i++)
-            known = known || strcmp(keys[i], key) == 0;
-        if (!known) {
+        if (js_name_index(keys, key) < 0) {
             snprintf(f, sizeof f, "%s.%s", field, key);
             return js_fail(e, JS_EUNKNOWN_FIELD, f, "'%s' has no key '%s'", field, key);
         }
     }
-    int criteria = 0, rc;
+    return 0;
+}
+
+/* Reads an entry's type, level and tier, each by name, into out[0..2] (left as they are when
+ * absent); *named counts those given. */
+static int read_kinds(const json_t *v, const char *field, int *out[3], int *named,
+                      struct js_error *e)
+{
+    static const char *const *const enums[] = {js_type_names, js_level_names, js_tier_names};
+    static const char *const enum_keys[] = {"type", "level", "tier"};
+    char f[96];
+    for (int k = 0; k < 3; k++) {
+        const json_t *x = json_object_get(v, enum_keys[k]);
+        if (!x)
+            continue;
+        snprintf(f, sizeof f, "%s.%s", field, enum_keys[k]);
+        int i = json_is_string(x) ? js_name_index(enums[k], json_string_value(x)) : -1;
+        if (i < 0)
+            return js_fail(e, JS_EINVAL, f, "'%s' is not a known %s", f, enum_keys[k]);
+        *out[k] = i;
+        (*named)++;
+    }
+    return 0;
+}
+
+/* Reads an entry's "enterprise" (the green channel of enterprise requests, 004
+ * 畅通政企沟通“绿色通道”): true or left out; *flag is 1 when given, *named counts it. */
+static int read_enterprise(const json_t *v, const char *field, int *flag, int *named,
+                           struct js_error *e)
+{
+    const json_t *x = json_object_get(v, "enterprise");
+    char f[96];
+    if (!x)
+        return 0;
+    snprintf(f, sizeof f, "%s.enterprise", field);
+    if (!json_is_true(x))
+        return js_fail(e, JS_EINVAL, f, "'%s' is true or left out", f);
+    *flag = 1;
+    (*named)++;
+    return 0;
+}
+
+/* Reads a setting that is an array of at most max entries, each by one(entry, its name, the
+ * i-th of items, each size bytes); *n entries. Stops at the first bad entry. */
+static int read_entries(const struct setting *d, const json_t *v, int max,
+                        int (*one)(const json_t *v, const char *field, void *item,
+                                   struct js_error *e),
+                        void *items, size_t size, int *n, struct js_error *e)
+{
+    char field[64];
+    if (!json_is_array(v))
+        return js_fail(e, JS_ETYPE, d->key, "'%s' must be an array of objects", d->key);
+    if (json_array_size(v) > (size_t)max)
+        return js_fail(e, JS_EINVAL, d->key, "'%s' has more than %d entries", d->key, max);
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x)
+    {
+        snprintf(field, sizeof field, "%s[%zu]", d->key, i);
+        int rc = one(x, field, (char *)items + (*n)++ * size, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Reads one entry of limit_overrides; field is its name for errors ("limit_overrides[2]"). */
+static int read_override(const json_t *v, const char *field, void *item, struct js_error *e)
+{
+    struct limit_override *o = item;
+    static const char *const keys[] = {"category_id", "type",  "level", "tier",       "channel",
+                                       "enterprise",  "limit", "unit",  "sign_hours", NULL};
+    char f[96];
+    memset(o, 0, sizeof *o);
+    o->type = o->level = o->tier = o->enterprise = o->sign_hours = -1;
+    int criteria = 0, rc = check_entry(v, field, keys, e);
+    if (rc)
+        return rc;
+    json_t *x;
     if ((x = json_object_get(v, "category_id"))) {
         snprintf(f, sizeof f, "%s.category_id", field);
         if (!json_is_integer(x) || json_integer_value(x) < 1)
@@ -212,19 +283,9 @@ static int read_override(const json_t *v, const char *field, struct limit_overri
         o->category_id = json_integer_value(x);
         criteria++;
     }
-    static const char *const *const enums[] = {js_type_names, js_level_names, js_tier_names};
-    static const char *const enum_keys[] = {"type", "level", "tier"};
-    int *enum_out[] = {&o->type, &o->level, &o->tier};
-    for (int k = 0; k < 3; k++) {
-        if (!(x = json_object_get(v, enum_keys[k])))
-            continue;
-        snprintf(f, sizeof f, "%s.%s", field, enum_keys[k]);
-        int i = json_is_string(x) ? js_name_index(enums[k], json_string_value(x)) : -1;
-        if (i < 0)
-            return js_fail(e, JS_EINVAL, f, "'%s' is not a known %s", f, enum_keys[k]);
-        *enum_out[k] = i;
-        criteria++;
-    }
+    int *kinds[] = {&o->type, &o->level, &o->tier};
+    if ((rc = read_kinds(v, field, kinds, &criteria, e)))
+        return rc;
     if ((x = json_object_get(v, "channel"))) {
         snprintf(f, sizeof f, "%s.channel", field);
         if (!json_is_string(x) || !is_slug(json_string_value(x), sizeof o->channel - 1))
@@ -233,14 +294,8 @@ static int read_override(const json_t *v, const char *field, struct limit_overri
         snprintf(o->channel, sizeof o->channel, "%s", json_string_value(x));
         criteria++;
     }
-    if ((x = json_object_get(v, "enterprise"))) {
-        /* the green channel of enterprise requests (004 畅通政企沟通“绿色通道”) */
-        snprintf(f, sizeof f, "%s.enterprise", field);
-        if (!json_is_true(x))
-            return js_fail(e, JS_EINVAL, f, "'%s' is true or left out", f);
-        o->enterprise = 1;
-        criteria++;
-    }
+    if ((rc = read_enterprise(v, field, &o->enterprise, &criteria, e)))
+        return rc;
     if (criteria == 0)
         return js_fail(e, JS_EINVAL, field,
                        "'%s' must name a category_id, type, level, tier, channel or enterprise",
@@ -275,24 +330,12 @@ static int read_overrides(const struct setting *d, const json_t *v, struct limit
                           struct js_error *e)
 {
     struct limit_overrides tmp;
-    char field[64];
     memset(&tmp, 0, sizeof tmp);
-    if (!json_is_array(v))
-        return js_fail(e, JS_ETYPE, d->key, "'%s' must be an array of objects", d->key);
-    if (json_array_size(v) > POLICY_MAX_OVERRIDES)
-        return js_fail(e, JS_EINVAL, d->key, "'%s' has more than %d entries", d->key,
-                       POLICY_MAX_OVERRIDES);
-    size_t i;
-    json_t *x;
-    json_array_foreach(v, i, x)
-    {
-        snprintf(field, sizeof field, "%s[%zu]", d->key, i);
-        int rc = read_override(x, field, &tmp.v[tmp.n++], e);
-        if (rc)
-            return rc;
-    }
-    *out = tmp;
-    return 0;
+    int rc =
+        read_entries(d, v, POLICY_MAX_OVERRIDES, read_override, tmp.v, sizeof tmp.v[0], &tmp.n, e);
+    if (!rc)
+        *out = tmp;
+    return rc;
 }
 
 static json_t *overrides_json(const struct limit_overrides *lo)
@@ -328,41 +371,20 @@ static json_t *overrides_json(const struct limit_overrides *lo)
 }
 
 /* Reads one entry of tier_rules ({"type", "level", "enterprise", "tier"}); field names it. */
-static int read_tier_rule(const json_t *v, const char *field, struct tier_rule *r,
-                          struct js_error *e)
+static int read_tier_rule(const json_t *v, const char *field, void *item, struct js_error *e)
 {
     static const char *const keys[] = {"type", "level", "enterprise", "tier", NULL};
-    static const char *const *const enums[] = {js_type_names, js_level_names, js_tier_names};
-    static const char *const enum_keys[] = {"type", "level", "tier"};
+    struct tier_rule *r = item;
     char f[96];
     r->type = r->level = r->enterprise = r->tier = -1;
-    if (!json_is_object(v))
-        return js_fail(e, JS_ETYPE, field, "'%s' must be an object", field);
-    const char *key;
-    json_t *x;
-    json_object_foreach((json_t *)v, key, x)
-    {
-        if (js_name_index(keys, key) < 0) {
-            snprintf(f, sizeof f, "%s.%s", field, key);
-            return js_fail(e, JS_EUNKNOWN_FIELD, f, "'%s' has no key '%s'", field, key);
-        }
-    }
-    int *enum_out[] = {&r->type, &r->level, &r->tier};
-    for (int k = 0; k < 3; k++) {
-        if (!(x = json_object_get(v, enum_keys[k])))
-            continue;
-        snprintf(f, sizeof f, "%s.%s", field, enum_keys[k]);
-        int i = json_is_string(x) ? js_name_index(enums[k], json_string_value(x)) : -1;
-        if (i < 0)
-            return js_fail(e, JS_EINVAL, f, "'%s' is not a known %s", f, enum_keys[k]);
-        *enum_out[k] = i;
-    }
-    if ((x = json_object_get(v, "enterprise"))) {
-        snprintf(f, sizeof f, "%s.enterprise", field);
-        if (!json_is_true(x))
-            return js_fail(e, JS_EINVAL, f, "'%s' is true or left out", f);
-        r->enterprise = 1;
-    }
+    int named = 0, rc = check_entry(v, field, keys, e);
+    int *kinds[] = {&r->type, &r->level, &r->tier};
+    if (!rc)
+        rc = read_kinds(v, field, kinds, &named, e);
+    if (!rc)
+        rc = read_enterprise(v, field, &r->enterprise, &named, e);
+    if (rc)
+        return rc;
     snprintf(f, sizeof f, "%s.tier", field);
     if (r->tier <= TIER_NONE)
         return js_fail(e, r->tier < 0 ? JS_EMISSING : JS_EINVAL, f,
@@ -376,24 +398,12 @@ static int read_tier_rules(const struct setting *d, const json_t *v, struct tier
                            struct js_error *e)
 {
     struct tier_rules tmp;
-    char field[64];
     memset(&tmp, 0, sizeof tmp);
-    if (!json_is_array(v))
-        return js_fail(e, JS_ETYPE, d->key, "'%s' must be an array of objects", d->key);
-    if (json_array_size(v) > POLICY_MAX_TIER_RULES)
-        return js_fail(e, JS_EINVAL, d->key, "'%s' has more than %d entries", d->key,
-                       POLICY_MAX_TIER_RULES);
-    size_t i;
-    json_t *x;
-    json_array_foreach(v, i, x)
-    {
-        snprintf(field, sizeof field, "%s[%zu]", d->key, i);
-        int rc = read_tier_rule(x, field, &tmp.v[tmp.n++], e);
-        if (rc)
-            return rc;
-    }
-    *out = tmp;
-    return 0;
+    int rc = read_entries(d, v, POLICY_MAX_TIER_RULES, read_tier_rule, tmp.v, sizeof tmp.v[0],
+                          &tmp.n, e);
+    if (!rc)
+        *out = tmp;
+    return rc;
 }
 
 static json_t *tier_rules_json(const struct tier_rules *tr)
