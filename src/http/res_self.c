@@ -196,6 +196,34 @@ out:
     order_release(&o);
 }
 
+/* Does action on o in the citizen's name (the system, named who; args borrowed, NULL when they
+ * could not be made), then answers the order as it now stands; saved: what to say when it was
+ * done but cannot be read back. o is replaced by the order as it now stands. */
+static void act_for_citizen(struct app_ctx *c, struct order *o, int action, const char *who_name,
+                            json_t *args, const char *saved, struct http_response *res)
+{
+    struct actor who = {.user_id = 0, .role = ROLE_SYSTEM};
+    struct engine_result r;
+    struct js_error e;
+    js_error_clear(&e);
+    snprintf(who.name, sizeof who.name, "%s", who_name);
+    if (!args) {
+        http_error(res, -JS_ENOMEM, "", NULL);
+        return;
+    }
+    if (engine_execute(&c->engine, &who, action, o->id, o->version, args, &r, &e)) {
+        http_error_from(res, &e);
+        return;
+    }
+    order_release(o);
+    order_init(o);
+    if (c->store->ops->order_get(c->store, r.order_id, o)) {
+        http_error(res, -JS_EBUSY, "", saved);
+        return;
+    }
+    answer_order(c, o, res);
+}
+
 /* The citizen's satisfaction rating, as the callback would have asked it: a callback action by
  * the system, named for the citizen, which the callback clerk then sees done. */
 static void rate(void *ap, struct http_request *req, struct http_response *res)
@@ -228,22 +256,10 @@ static void rate(void *ap, struct http_request *req, struct http_response *res)
                                                  : "工单答复后才能评价，办结后不能再评价");
         goto out;
     }
-    struct actor who = {.user_id = 0, .role = ROLE_SYSTEM};
-    snprintf(who.name, sizeof who.name, "诉求人（自助查询页评价）");
     args = json_pack("{sb sb ss ss}", "contacted", 1, "solved", solved, "satisfaction",
                      js_satisfaction_names[sat], "note", "诉求人凭查询码在网上自行评价");
-    struct engine_result r;
-    if (!args || engine_execute(&c->engine, &who, ACT_CALLBACK, o.id, o.version, args, &r, &e)) {
-        http_error_from(res, &e);
-        goto out;
-    }
-    order_release(&o);
-    order_init(&o);
-    if (c->store->ops->order_get(c->store, r.order_id, &o)) {
-        http_error(res, -JS_EBUSY, "", "评价已保存，请刷新查看");
-        goto out;
-    }
-    answer_order(c, &o, res);
+    act_for_citizen(c, &o, ACT_CALLBACK, "诉求人（自助查询页评价）", args, "评价已保存，请刷新查看",
+                    res);
 out:
     json_decref(body);
     json_decref(args);
@@ -274,21 +290,9 @@ static void supplement(void *ap, struct http_request *req, struct http_response 
         http_error(res, -JS_ESTATE, "text", "工单已办结，不能再补充；如有新的诉求请重新反映");
         goto out;
     }
-    struct actor who = {.user_id = 0, .role = ROLE_SYSTEM};
-    snprintf(who.name, sizeof who.name, "诉求人（自助查询页补充）");
     args = json_pack("{ss}", "text", text);
-    struct engine_result r;
-    if (!args || engine_execute(&c->engine, &who, ACT_SUPPLEMENT, o.id, o.version, args, &r, &e)) {
-        http_error_from(res, &e);
-        goto out;
-    }
-    order_release(&o);
-    order_init(&o);
-    if (c->store->ops->order_get(c->store, r.order_id, &o)) {
-        http_error(res, -JS_EBUSY, "", "补充已保存，请刷新查看");
-        goto out;
-    }
-    answer_order(c, &o, res);
+    act_for_citizen(c, &o, ACT_SUPPLEMENT, "诉求人（自助查询页补充）", args,
+                    "补充已保存，请刷新查看", res);
 out:
     json_decref(body);
     json_decref(args);
