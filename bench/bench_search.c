@@ -108,12 +108,7 @@ static void generate(struct store *s, long n, struct sample *samp)
             sp->id = o.id;
         }
         order_release(&o);
-        if (i % 2000 == 1999) {
-            s->ops->commit(s);
-            s->ops->begin(s);
-        }
-        if (i % 100000 == 99999)
-            fprintf(stderr, "  %ld orders, %.0f s\n", i + 1, bench_now() - t0);
+        bench_bulk_tick(s, i, t0);
     }
     s->ops->commit(s);
     s->ops->set_bulk(s, false);

@@ -154,12 +154,7 @@ static void generate(struct store *s, const struct org *g, long n, long first)
             exit(1);
         }
         order_release(&o);
-        if (i % 2000 == 1999) {
-            s->ops->commit(s);
-            s->ops->begin(s);
-        }
-        if (i % 100000 == 99999)
-            fprintf(stderr, "  %ld orders, %.0f s\n", i + 1, bench_now() - t0);
+        bench_bulk_tick(s, i, t0);
     }
     s->ops->commit(s);
     s->ops->set_bulk(s, false);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store.h"
 #include "util/csv.h"
 
 double bench_now(void)
@@ -123,4 +124,14 @@ double bench_percentile(double *v, int n, double p)
     qsort(v, (size_t)n, sizeof *v, cmp_d);
     int k = (int)(n * p);
     return v[k < n ? k : n - 1] * 1e3;
+}
+
+void bench_bulk_tick(struct store *s, long i, double t0)
+{
+    if (i % 2000 == 1999) {
+        s->ops->commit(s);
+        s->ops->begin(s);
+    }
+    if (i % 100000 == 99999)
+        fprintf(stderr, "  %ld orders, %.0f s\n", i + 1, bench_now() - t0);
 }

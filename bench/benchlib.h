@@ -22,6 +22,12 @@ void bench_messages_load(const char *path, struct bench_msg **msgs, int *n);
 /* Appends the messages of both tipdm2020c files below shared (../shared: the data dir's parent). */
 void bench_messages_shared(const char *shared, struct bench_msg **msgs, int *n);
 
+struct store;
+/* In a bulk load of orders (store in bulk mode, a transaction open): after the i-th order,
+ * commits every 2,000 and begins again, and says on stderr every 100,000 how far it got since
+ * t0 (bench_now()). */
+void bench_bulk_tick(struct store *s, long i, double t0);
+
 /* Removes a SQLite database file and its -wal and -shm files (those absent are no error). */
 void bench_db_remove(const char *path);
 
