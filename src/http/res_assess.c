@@ -364,6 +364,18 @@ int assess_export_xlsx(const struct assess_report *r, int64_t only_unit, const c
 
 /* ---- the ranking -------------------------------------------------------------------------- */
 
+/* The ranking as the API answers it: the report, with its cases and exclusions (new reference,
+ * NULL when out of memory). */
+static json_t *report_json(const struct assess_report *r, int64_t unit)
+{
+    json_t *j = assess_report_json(r, unit);
+    if (j) {
+        json_object_set_new(j, "cases", json_integer(r->cases));
+        json_object_set_new(j, "exclusions", json_integer(r->exclusions));
+    }
+    return j;
+}
+
 static void get_report(void *ap, struct http_request *req, struct http_response *res)
 {
     struct app *a = ap;
@@ -433,12 +445,7 @@ static void get_report(void *ap, struct http_request *req, struct http_response 
             }
         }
     } else {
-        json_t *j = assess_report_json(&r, unit);
-        if (j) {
-            json_object_set_new(j, "cases", json_integer(r.cases));
-            json_object_set_new(j, "exclusions", json_integer(r.exclusions));
-        }
-        http_json(res, 200, j);
+        http_json(res, 200, report_json(&r, unit));
     }
     assess_report_release(&r);
     scheme_free(s);
@@ -591,12 +598,9 @@ static void preview_scheme(void *ap, struct http_request *req, struct http_respo
         http_error_from(res, &e);
         goto out;
     }
-    json_t *j = assess_report_json(&r, 0);
-    if (j) {
-        json_object_set_new(j, "cases", json_integer(r.cases));
-        json_object_set_new(j, "exclusions", json_integer(r.exclusions));
+    json_t *j = report_json(&r, 0);
+    if (j)
         json_object_set_new(j, "preview", json_true());
-    }
     http_json(res, 200, j);
     assess_report_release(&r);
 out:

@@ -222,6 +222,18 @@ static long long now_ms(void);
 
 /* ---- event streams ---- */
 
+/* Whether stream st has a change to send (the number moved since it last sent one), and whether
+ * a ping is due. Called with streams_lock held. */
+static bool stream_has_change(const struct http_server *s, const struct stream *st)
+{
+    return atomic_load(&s->seq_known) && (!st->sent_any || atomic_load(&s->seq) != st->sent);
+}
+
+static bool stream_ping_due(const struct http_server *s, const struct stream *st, long long now)
+{
+    return now - st->last_ms >= (long long)s->cfg.ping_s * 1000;
+}
+
 /* Writes the stream's next lines into buf (at most max bytes): the opening lines, a change
  * event when the change number moved, or a ping when one is due; otherwise suspends the
  * connection until the watcher resumes it, and writes nothing. The end of the stream when
@@ -241,11 +253,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         /* the client reconnects 3 s after a break */
         n = snprintf(buf, max, "retry: 3000\n: jiesu\n\n");
         st->greeted = true;
-    } else if (atomic_load(&s->seq_known) && (!st->sent_any || seq != st->sent)) {
+    } else if (stream_has_change(s, st)) {
         n = snprintf(buf, max, "event: change\ndata: {\"seq\":%llu}\n\n", (unsigned long long)seq);
         st->sent = seq;
         st->sent_any = true;
-    } else if (now - st->last_ms >= (long long)s->cfg.ping_s * 1000) {
+    } else if (stream_ping_due(s, st, now)) {
         n = snprintf(buf, max, ": ping\n\n");
     } else {
         st->suspended = true;
@@ -279,13 +291,10 @@ static void stream_free(void *cls)
 static void streams_resume(struct http_server *s, bool all)
 {
     long long now = now_ms();
-    uint64_t seq = atomic_load(&s->seq);
-    bool known = atomic_load(&s->seq_known);
     for (struct stream *st = s->streams; st; st = st->next) {
         if (!st->suspended)
             continue;
-        if (all || (known && (!st->sent_any || seq != st->sent)) ||
-            now - st->last_ms >= (long long)s->cfg.ping_s * 1000) {
+        if (all || stream_has_change(s, st) || stream_ping_due(s, st, now)) {
             st->suspended = false;
             MHD_resume_connection(st->conn);
         }
