@@ -534,6 +534,21 @@ static bool present(const json_t *obj, const char *key)
     return v && !json_is_null(v);
 }
 
+/* The statuses in which the callback and the supplement are taken. */
+#define CALLBACK_STATES (S(CALLBACK) | S(ANSWERED))
+#define SUPPLEMENT_STATES                                                                          \
+    (~(S(NOT_FILED) | S(TRANSFERRED) | S(CLOSED) | S(ARCHIVED) | S(MERGED) | S(SPLIT)))
+
+bool lifecycle_citizen_may_supplement(const struct order *o)
+{
+    return (SUPPLEMENT_STATES >> o->status) & 1u;
+}
+
+bool lifecycle_citizen_may_rate(const struct order *o)
+{
+    return ((CALLBACK_STATES >> o->status) & 1u) && o->cb_satisfaction == SAT_NONE;
+}
+
 static int need_status(struct dctx *c, unsigned allowed)
 {
     if (allowed & (1u << c->o->status))
@@ -2105,7 +2120,7 @@ static int act_callback(struct dctx *c)
     int sat = SAT_NONE;
     const char *note;
     struct order next;
-    TRY(need_status(c, S(CALLBACK) | S(ANSWERED)));
+    TRY(need_status(c, CALLBACK_STATES));
     TRY(in_bool(c, "unreachable", false, &unreachable));
     if (unreachable) {
         static const char *const answers[] = {"contacted", "solved", "satisfaction",
@@ -2374,8 +2389,7 @@ static int act_supplement(struct dctx *c)
     const char *text;
     char when[40];
     struct order next;
-    TRY(need_status(
-        c, ~(S(NOT_FILED) | S(TRANSFERRED) | S(CLOSED) | S(ARCHIVED) | S(MERGED) | S(SPLIT))));
+    TRY(need_status(c, SUPPLEMENT_STATES));
     TRY(in_str(c, "text", true, JS_MAX_NOTE, &text));
     TRY(begin(c, c->o, &next));
     jtime_format_cn(c->env->now, when, sizeof when);

@@ -51,6 +51,12 @@ int lifecycle_decide(const struct lc_env *env, const struct actor *who, int acti
 /* True if role may perform action at all (the role matrix of SPEC §1). */
 bool lifecycle_role_allows(int role, int action);
 
+/* What a citizen may do on their own order through the self-service page (the actions are done
+ * by the system in their name): add to it while it is handled (supplement), and rate it once it
+ * is answered and before it closes, once (callback). The same status sets the actions check. */
+bool lifecycle_citizen_may_supplement(const struct order *o);
+bool lifecycle_citizen_may_rate(const struct order *o);
+
 /* ---- the shape of each action's input, declared once ----------------------------------------
  * One table per action says which fields it takes, of which type, within which limits, and
  * which are always required. It drives the validation of the input (lifecycle_check_shape, run by

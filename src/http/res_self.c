@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/lifecycle.h"
 #include "http/res_open311.h"
 #include "http/respond.h"
 #include "util/auth.h"
@@ -136,18 +137,6 @@ out:
     return ret;
 }
 
-/* The citizen may rate once, after the answer and before the order is closed. */
-static bool can_rate(const struct order *o)
-{
-    return (o->status == ST_ANSWERED || o->status == ST_CALLBACK) && o->cb_satisfaction == SAT_NONE;
-}
-
-/* The citizen may add to the order while it is being handled. */
-static bool can_supplement(const struct order *o)
-{
-    return !status_is_final(o->status) && o->status != ST_MERGED && o->status != ST_SPLIT;
-}
-
 static void answer_order(struct app_ctx *c, const struct order *o, struct http_response *res)
 {
     struct store *s = c->store;
@@ -169,15 +158,16 @@ static void answer_order(struct app_ctx *c, const struct order *o, struct http_r
     if (lead && s->ops->unit_get(s, lead->unit_id, &u) == 0)
         unit = json_string(u.name);
     int sat = o->cb_satisfaction;
-    http_json(
-        res, 200,
-        json_pack("{ss ss ss ss so ss? ss? so ss? so sb sb ss?}", "number", o->number, "status",
-                  js_status_names[o->status], "status_label", js_status_labels[o->status],
-                  "created_cn", created, "deadline", app_time_json(o->deadline), "deadline_cn",
-                  due[0] ? due : NULL, "closed_cn", closed[0] ? closed : NULL, "unit", unit,
-                  "answer", answered ? answer.data : NULL, "answered", json_boolean(answered),
-                  "can_rate", can_rate(o), "can_supplement", can_supplement(o), "satisfaction",
-                  sat > SAT_NONE && sat < SAT__COUNT ? js_satisfaction_labels[sat] : NULL));
+    http_json(res, 200,
+              json_pack("{ss ss ss ss so ss? ss? so ss? so sb sb ss?}", "number", o->number,
+                        "status", js_status_names[o->status], "status_label",
+                        js_status_labels[o->status], "created_cn", created, "deadline",
+                        app_time_json(o->deadline), "deadline_cn", due[0] ? due : NULL, "closed_cn",
+                        closed[0] ? closed : NULL, "unit", unit, "answer",
+                        answered ? answer.data : NULL, "answered", json_boolean(answered),
+                        "can_rate", lifecycle_citizen_may_rate(o), "can_supplement",
+                        lifecycle_citizen_may_supplement(o), "satisfaction",
+                        sat > SAT_NONE && sat < SAT__COUNT ? js_satisfaction_labels[sat] : NULL));
     buf_release(&answer);
 }
 
@@ -250,7 +240,7 @@ static void rate(void *ap, struct http_request *req, struct http_response *res)
     }
     if (verify(c, req, body, &o, res))
         goto out;
-    if (!can_rate(&o)) {
+    if (!lifecycle_citizen_may_rate(&o)) {
         http_error(res, -JS_ESTATE, "satisfaction",
                    o.cb_satisfaction != SAT_NONE ? "您已评价过这件工单"
                                                  : "工单答复后才能评价，办结后不能再评价");
@@ -286,7 +276,7 @@ static void supplement(void *ap, struct http_request *req, struct http_response 
     }
     if (verify(c, req, body, &o, res))
         goto out;
-    if (!can_supplement(&o)) {
+    if (!lifecycle_citizen_may_supplement(&o)) {
         http_error(res, -JS_ESTATE, "text", "工单已办结，不能再补充；如有新的诉求请重新反映");
         goto out;
     }
