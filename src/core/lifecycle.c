@@ -997,6 +997,15 @@ struct intake {
     const json_t *attachments;
 };
 
+/* Refuses an urgency level the deployment does not use (setting levels; 000 art. 8). */
+static int check_level(struct dctx *c, int level)
+{
+    if (policy_level_allowed(c->p, level))
+        return 0;
+    return js_fail(c->e, JS_ERULE, "level", "the level %s is not used here (setting 'levels')",
+                   js_level_labels[level]);
+}
+
 static int read_intake(struct dctx *c, struct intake *in)
 {
     memset(in, 0, sizeof *in);
@@ -1031,6 +1040,7 @@ static int read_intake(struct dctx *c, struct intake *in)
     TRY(in_id(c, "region_id", false, &in->region_id));
     TRY(check_exists(c, "region_id", in->region_id, c->env->region_exists, "区域"));
     TRY(in_enum(c, "level", false, js_level_names, &in->level));
+    TRY(check_level(c, in->level));
     TRY(in_enum(c, "tier", false, js_tier_names, &in->tier));
     TRY(in_str(c, "address", false, JS_MAX_ADDRESS, &in->address));
     bool has_lat = present(c->in, "lat"), has_lon = present(c->in, "lon");
@@ -1139,6 +1149,8 @@ static int act_file(struct dctx *c)
     TRY(in_id(c, "region_id", false, &region));
     TRY(check_exists(c, "region_id", region, c->env->region_exists, "区域"));
     TRY(in_enum(c, "level", false, js_level_names, &level));
+    if (present(c->in, "level"))
+        TRY(check_level(c, level));
     TRY(in_enum(c, "tier", false, js_tier_names, &tier));
     TRY(in_str(c, "address", false, JS_MAX_ADDRESS, &address));
     TRY(in_id(c, "about_unit_id", false, &about));

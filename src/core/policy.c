@@ -26,6 +26,7 @@ enum kind {
     K_NAME,
     K_OVERRIDES,
     K_TIER_RULES,
+    K_LEVELS,
     K_URL
 };
 
@@ -62,6 +63,7 @@ static const struct setting settings[] = {
     S(forced_close_hours, K_INT, 0, 8760),
     S(urge_shares, K_SHARES, 0, 0),
     S(max_extension_days, K_INT, 0, 365),
+    S(levels, K_LEVELS, 0, 0),
     S(tier_rules, K_TIER_RULES, 0, 0),
     S(limit_overrides, K_OVERRIDES, 0, 0),
     S(hang_remind_days, K_INT, 0, 365),
@@ -370,6 +372,45 @@ static json_t *overrides_json(const struct limit_overrides *lo)
     return a;
 }
 
+/* Reads the list of urgency levels a deployment uses (names of enum level, each once, at least
+ * one) into the bit set *out. */
+static int read_levels(const struct setting *d, const json_t *v, unsigned *out, struct js_error *e)
+{
+    unsigned set = 0;
+    size_t i;
+    json_t *x;
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return js_fail(e, JS_ETYPE, d->key, "'%s' must be a non-empty array of level names",
+                       d->key);
+    json_array_foreach(v, i, x)
+    {
+        int l = json_is_string(x) ? js_name_index(js_level_names, json_string_value(x)) : -1;
+        if (l < 0)
+            return js_fail(e, JS_EINVAL, d->key, "'%s' names an unknown level", d->key);
+        if (set & (1u << l))
+            return js_fail(e, JS_EINVAL, d->key, "'%s' names a level twice", d->key);
+        set |= 1u << l;
+    }
+    *out = set;
+    return 0;
+}
+
+static json_t *levels_json(unsigned set)
+{
+    json_t *a = json_array();
+    for (int l = 0; a && js_level_names[l]; l++)
+        if ((set & (1u << l)) && json_array_append_new(a, json_string(js_level_names[l]))) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+bool policy_level_allowed(const struct policy *p, int level)
+{
+    return level >= 0 && level < 32 && (p->levels & (1u << level)) != 0;
+}
+
 /* Reads one entry of tier_rules ({"type", "level", "enterprise", "tier"}); field names it. */
 static int read_tier_rule(const json_t *v, const char *field, void *item, struct js_error *e)
 {
@@ -481,6 +522,8 @@ static int read_value(const struct setting *d, const json_t *v, struct policy *p
         return read_overrides(d, v, (struct limit_overrides *)field, e);
     case K_TIER_RULES:
         return read_tier_rules(d, v, (struct tier_rules *)field, e);
+    case K_LEVELS:
+        return read_levels(d, v, (unsigned *)field, e);
     case K_URL:
         return read_url(d, v, field, sizeof p->notify_gateway_url, e);
     case K_NAME:
@@ -528,6 +571,8 @@ static json_t *value_json(const struct setting *d, const struct policy *p)
         return overrides_json((const struct limit_overrides *)field);
     case K_TIER_RULES:
         return tier_rules_json((const struct tier_rules *)field);
+    case K_LEVELS:
+        return levels_json(*(const unsigned *)field);
     }
     return NULL;
 }

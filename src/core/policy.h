@@ -73,6 +73,8 @@ struct policy {
     int forced_close_hours;       /* after the deadline with no reply */
     double urge_shares[4];        /* shares of the limit at which to urge; 0 ends the list */
     int max_extension_days;
+    unsigned levels; /* the urgency levels (000 art. 8 一般、重大、紧急) orders may have here: bit
+                        (1u << enum level) for each; never 0 */
     struct tier_rules tier_rules;
     struct limit_overrides limit_overrides;
     int hang_remind_days; /* 004 挂账 监督提醒: remind the unit this many days before the plan's
@@ -115,6 +117,8 @@ int policy_from_json(struct policy *p, const json_t *preset, const json_t *overr
                      struct js_error *e);
 /* Frees what a policy owns. Accepts NULL. */
 void policy_release(struct policy *p);
+/* True when orders under p may have urgency level (enum level) `level`. */
+bool policy_level_allowed(const struct policy *p, int level);
 /* Names of the built-in presets, NULL-terminated. */
 extern const char *const policy_preset_names[];
 

@@ -96,6 +96,32 @@ describe('the tier follows urgency and type (004 四级处置模式)', () => {
     assert.equal(shown.settings.limit_overrides.value[0].type, 'consult', 'the refusals changed nothing');
   });
 
+  test('each preset sets its levels (000 art. 8): a level the deployment does not use is refused at intake and filing', async () => {
+    for (const preset of ['dongcheng-2016', 'linshu-2020', 'pingshan-2020', 'tianning-2013', 'beijing-2020']) {
+      ok(await usePreset(preset));
+      const shown = ok(await call(server, 'GET', '/api/v1/policy', { token: org.admin })).effective;
+      assert.deepEqual(shown.settings.levels.value, ['general', 'major', 'urgent'], preset);
+      assert.match(shown.settings.levels.source, /000 art\. 8|004|002/, preset);
+    }
+    ok(await usePreset('tianning-2013', { levels: ['general', 'major'] }));
+    const before = ok(await list('limit=500')).items.length;
+    const refused = await call(server, 'POST', '/api/v1/orders', {
+      token: org.as('agent1'),
+      body: { channel: 'hotline-12345', type: 'complaint', title: '路灯不亮', text: '小区门口路灯坏了', level: 'urgent' },
+    });
+    assertError(refused, 422, 'rule_violation', 'level');
+    assert.match(refused.json.error.message, /紧急/);
+    assert.equal(ok(await list('limit=500')).items.length, before, 'the refused intake stored nothing');
+    const o = await intake(server, org, { category_id: org.categories.property.id, region_id: org.regions.c1.id, level: 'major' });
+    assertError(await o.act(org.as('agent1'), 'file', { level: 'urgent' }), 422, 'rule_violation', 'level');
+    await o.must(org.as('agent1'), 'file', { level: 'general' });
+    assert.equal((await get('dispatcher1', o.id)).level, 'general');
+    assertError(await usePreset('tianning-2013', { levels: [] }), 400, 'wrong_type', 'levels');
+    assertError(await usePreset('tianning-2013', { levels: ['general', 'critical'] }), 422, 'invalid', 'levels');
+    assertError(await usePreset('tianning-2013', { levels: ['major', 'major'] }), 422, 'invalid', 'levels');
+    ok(await usePreset('beijing-2020'));
+  });
+
   test('dongcheng-2016: the platform sets limits per order (000 art. 8), no tier follows the level', async () => {
     ok(await usePreset('dongcheng-2016'));
     const r = await dispatchedWith({ type: 'help', level: 'urgent' });

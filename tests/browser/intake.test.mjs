@@ -5,7 +5,7 @@
 // demo district in headless chromium; a missing browser or element fails the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireBrowser, startServer, launch, newPage, login, settled } from './lib.mjs';
+import { requireBrowser, startServer, launch, newPage, login, settled, api, apiToken } from './lib.mjs';
 
 requireBrowser(); // throws when chromium is missing
 
@@ -92,5 +92,28 @@ test('Ctrl+Enter registers the draft, and then the draft is gone', async () => {
   await page.waitForSelector('#intake-form');
   await settled(page);
   assert.equal(await page.$eval('#intake-draft', (e) => e.hidden), true);
+  assert.deepEqual(page.errors, []);
+});
+
+test('the level picker offers only the levels the deployment uses (setting levels, 000 art. 8)', async () => {
+  const admin = await apiToken(server, 'admin');
+  const cur = (await api(server, 'GET', '/policy', { token: admin })).json;
+  const preset = cur.preset;
+  const overrides = cur.overrides || {};
+  const put = (ov) => api(server, 'PUT', '/policy', { token: admin, body: { preset, overrides: ov } });
+  const levels = () => page.$$eval('#intake-form [data-field=level] select option', (os) => os.map((o) => o.textContent));
+  assert.equal((await put({ ...overrides, levels: ['general', 'major'] })).status, 200);
+  try {
+    await page.reload();
+    await page.waitForSelector('#intake-form');
+    await settled(page);
+    assert.deepEqual(await levels(), ['一般', '重大']);
+  } finally {
+    assert.equal((await put(overrides)).status, 200);
+  }
+  await page.reload();
+  await page.waitForSelector('#intake-form');
+  await settled(page);
+  assert.deepEqual(await levels(), ['一般', '重大', '紧急']);
   assert.deepEqual(page.errors, []);
 });

@@ -49,6 +49,7 @@ static struct policy dongcheng(void)
     struct policy p;
     memset(&p, 0, sizeof p);
     snprintf(p.preset, sizeof p.preset, "dongcheng-2016");
+    p.levels = 1u << LEVEL_GENERAL | 1u << LEVEL_MAJOR | 1u << LEVEL_URGENT;
     p.return_window = 2;
     p.return_window_unit = SPAN_DAYS;
     p.return_needs_basis = true;

@@ -818,7 +818,19 @@ static void test_tiers_follow_urgency_and_type(void **state)
     id = take_in(&f, "help", "urgent", false, "");
     assert_int_equal(dispatched_limit(&f, id, &tier), 15 * DAY);
     assert_int_equal(tier, TIER_NONE);
+
+    /* each preset sets its levels (000 art. 8): a level it does not use is refused */
+    set_policy(&f, "tianning-2013", "{\"levels\": [\"general\", \"major\"]}");
+    fx_refused(&f, &f.as[ROLE_AGENT], ACT_INTAKE, 0,
+               "{\"channel\":\"hotline-12345\",\"type\":\"help\",\"level\":\"urgent\","
+               "\"title\":\"供水中断\",\"text\":\"整栋楼停水。\"}",
+               -JS_ERULE);
+    id = take_in(&f, "help", "major", false, "");
+    assert_true(id > 0);
     fixture_close(&f);
+    expect_policy_error("{\"levels\": []}", -JS_ETYPE, "levels");
+    expect_policy_error("{\"levels\": [\"general\", \"critical\"]}", -JS_EINVAL, "levels");
+    expect_policy_error("{\"levels\": [\"major\", \"major\"]}", -JS_EINVAL, "levels");
 
     expect_policy_error("{\"tier_rules\": [{\"tier\": \"2h\"}]}", -JS_EINVAL, "tier_rules[0]");
     expect_policy_error("{\"tier_rules\": [{\"level\": \"urgent\"}]}", -JS_EMISSING,

@@ -69,6 +69,13 @@ export function policyValue(doc, key, dflt) {
   return v && typeof v === 'object' && 'value' in v ? v.value : v;
 }
 
+/** The urgency levels this deployment uses (setting levels) as select options; keep: a level
+ * shown even when not used (the order's own). */
+export function levelOptions(doc, keep) {
+  const used = policyValue(doc, 'levels', Object.keys(LEVEL));
+  return Object.fromEntries(Object.entries(LEVEL).filter(([k]) => used.includes(k) || k === keep));
+}
+
 // Each action: when(o, ctx) → shown?, fields(o, ctx) → field specs, args(values, o, ctx) → args.
 export const ACTIONS = {
   verify: {
@@ -81,7 +88,7 @@ export const ACTIONS = {
     fields: (o, c) => [
       { name: 'category_id', label: '分类', type: 'tree', items: c.categories, value: o.category_id || '' },
       { name: 'region_id', label: '区域', type: 'tree', items: c.regions, value: o.region_id || '' },
-      { name: 'level', label: '等级', type: 'select', options: LEVEL, value: enumName('level', o.level), required: true },
+      { name: 'level', label: '等级', type: 'select', options: levelOptions(c.policy, enumName('level', o.level)), value: enumName('level', o.level), required: true },
       { name: 'tier', label: '办理时限档', type: 'select', options: TIER, value: enumName('tier', o.tier), required: true },
       { name: 'address', label: '地址', value: o.address, required: true, hint: '地址清楚方可立案（坪山办法第十一条）' },
       { name: 'about_unit_id', label: '被投诉单位', type: 'pick', items: c.units.filter((u) => u.active !== false), value: o.about_unit_id || '', hint: '被投诉单位的用户看不到诉求人身份，需联系时由平台转达（东城规定第三条、天宁办法第二十条）' },

@@ -26,7 +26,10 @@ const POLICY_LABELS = {
   forced_close_hours: '超期强制结案（小时）', urge_shares: '催办时点（时限比例）', max_extension_days: '最长延期（天）',
   callback_tries: '回访次数上限', reopen_warning: '重办预警次数', special_report: '专报重办次数',
   rework_warning: '返工预警次数', verify_upstream: '市级派单须核实', callback_required_for_answer: '直接答复须回访', reply_needs_sign_approval: '回复须单位领导签批',
-  limit_overrides: '按分类/等级/渠道的时限', scheme: '考核方案',
+  limit_overrides: '按分类/等级/渠道的时限', scheme: '考核方案', levels: '启用的紧急程度',
+  tier_rules: '按紧急程度与类型定时限档', hang_remind_days: '挂账到期前提醒（天）', hang_progress_days: '挂账进展报告间隔（天）',
+  reply_waits_for_assists: '主办回复须等协办单位反馈', notify_gateway_url: '短信/消息网关地址',
+  notify_backoff_seconds: '通知重试间隔（秒）', notify_max_attempts: '通知最多尝试次数',
 };
 
 export async function render(view, ctx, params) {

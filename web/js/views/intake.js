@@ -6,8 +6,8 @@
 import * as api from '../api.js';
 import { h, mount, toast, debounce, errorText } from '../ui.js';
 import { buildForm, compact, uploadFiles } from '../forms.js';
-import { CHANNEL, TYPE, LEVEL, TIER, ACTION, STATUS, enumName, fmtTime, fmtDate } from '../labels.js';
-import { availableActions, runAction } from '../actions.js';
+import { CHANNEL, TYPE, TIER, ACTION, STATUS, enumName, fmtTime, fmtDate } from '../labels.js';
+import { availableActions, levelOptions, runAction } from '../actions.js';
 import { refs, statusChip } from './common.js';
 import { go, policy, onLeave } from '../app.js';
 import { kbPanel } from './kb.js';
@@ -43,7 +43,7 @@ export async function render(view, ctx) {
     { name: 'title', label: '标题', required: true, maxlength: 200, key: 'b', wide: true },
     { name: 'text', label: '诉求内容', type: 'textarea', rows: 4, required: true, maxlength: 10000, key: 'x', wide: true },
     { name: 'category_id', label: '分类', type: 'tree', items: r.categories, key: 'g', wide: true },
-    { name: 'level', label: '等级', type: 'select', options: LEVEL, value: 'general', required: true, key: 'l' },
+    { name: 'level', label: '等级', type: 'select', options: levelOptions(pol), value: Object.keys(levelOptions(pol))[0], required: true, key: 'l' },
     { name: 'tier', label: '办理时限档', type: 'select', options: TIER, value: 'none', required: true },
     { name: 'region_id', label: '所属区域', type: 'tree', items: r.regions, key: 'r', wide: true },
     { name: 'address', label: '地址', key: 'd', wide: true, maxlength: 300 },
