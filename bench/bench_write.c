@@ -453,50 +453,46 @@ static void *drain(void *arg)
 
 /* ---- main --------------------------------------------------------------------------------- */
 
-int main(int argc, char **argv)
+/* Runs a shell command, dying with what when it fails. */
+static void run(const char *cmd, const char *what)
 {
-    const char *bin = "build/jiesu", *dir = "/tmp";
-    double seconds = 3;
-    int threads = 16;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--bin") == 0)
-            bin = argv[i + 1];
-        else if (strcmp(argv[i], "--dir") == 0)
-            dir = argv[i + 1];
-        else if (strcmp(argv[i], "--seconds") == 0)
-            seconds = atof(argv[i + 1]);
-        else if (strcmp(argv[i], "--threads") == 0)
-            threads = atoi(argv[i + 1]);
-        else
-            die("usage: bench_write [--bin JIESU] [--dir DIR] [--seconds S] [--threads N]");
-    }
-    char db[1024], plain_db[1024], wal_db[1024], cmd[4096];
-    snprintf(db, sizeof db, "%s/jiesu-bench-write.db", dir);
-    snprintf(plain_db, sizeof plain_db, "%s/jiesu-bench-write-plain.db", dir);
-    snprintf(wal_db, sizeof wal_db, "%s/jiesu-bench-write-wal.db", dir);
-    const int page_size = 4096; /* SQLite's default, jiesu's and the plain database's */
+    if (system(cmd) != 0)
+        die(what);
+}
 
-    printf("== plain SQLite (WAL, synchronous=FULL, one order row + one event row per intake)\n");
-    plain(plain_db, seconds, 1, page_size);
-    plain(plain_db, seconds, 64, page_size);
-
-    printf("== jiesu: WAL bytes per intake (in process, the group writer's WAL hook)\n");
-    inproc_wal(bin, wal_db, seconds, 1, page_size);
-    inproc_wal(bin, wal_db, seconds, 64, page_size);
-
-    /* the server */
-    for (const char *suffix = ""; suffix; suffix = strcmp(suffix, "") == 0       ? "-wal"
-                                                   : strcmp(suffix, "-wal") == 0 ? "-shm"
-                                                                                 : NULL) {
-        snprintf(cmd, sizeof cmd, "%s%s", db, suffix);
-        unlink(cmd);
+/* Starts `jiesu serve` on db (a file, created afresh, or a postgres:// URL whose database is
+ * emptied first), runs after_init (psql SQL, may be NULL) on a PostgreSQL database once it is
+ * initialised, then measures intake with 1, 8 and 64 connections and file + dispatch with 8 and
+ * 64, printing each phase under title. */
+static void server_phases(const char *bin, const char *db, const char *dir, int threads,
+                          double seconds, const char *title, const char *after_init)
+{
+    char cmd[4096];
+    bool pg = strncmp(db, "postgres", 8) == 0;
+    if (pg) {
+        snprintf(cmd, sizeof cmd,
+                 "psql -q -X -v ON_ERROR_STOP=1 '%s' -c 'DROP SCHEMA public CASCADE; CREATE "
+                 "SCHEMA public;' >/dev/null",
+                 db);
+        run(cmd, "psql could not empty the database");
+    } else {
+        for (const char *suffix = ""; suffix; suffix = strcmp(suffix, "") == 0       ? "-wal"
+                                                       : strcmp(suffix, "-wal") == 0 ? "-shm"
+                                                                                     : NULL) {
+            snprintf(cmd, sizeof cmd, "%s%s", db, suffix);
+            unlink(cmd);
+        }
     }
     snprintf(cmd, sizeof cmd,
-             "%s init --db %s >/dev/null && %s useradd --db %s --login admin --name 管理员 "
+             "%s init --db '%s' >/dev/null && %s useradd --db '%s' --login admin --name 管理员 "
              "--role admin --password bench-pass-2026 >/dev/null",
              bin, db, bin, db);
-    if (system(cmd) != 0)
-        die("jiesu init/useradd failed");
+    run(cmd, "jiesu init/useradd failed");
+    if (pg && after_init) {
+        snprintf(cmd, sizeof cmd, "psql -q -X -v ON_ERROR_STOP=1 '%s' -c '%s' >/dev/null", db,
+                 after_init);
+        run(cmd, "psql failed on the bench's SQL");
+    }
     int pipefd[2];
     if (pipe(pipefd))
         die("pipe");
@@ -504,6 +500,7 @@ int main(int argc, char **argv)
     snprintf(threads_s, sizeof threads_s, "%d", threads);
     char log[1100];
     snprintf(log, sizeof log, "%s/jiesu-bench-write.log", dir);
+    port = 0;
     pid_t pid = fork();
     if (pid == 0) {
         FILE *lf = fopen(log, "w"); /* the server's access log */
@@ -550,15 +547,16 @@ int main(int argc, char **argv)
     login("agent1", "bench-pass-2026", agent, sizeof agent);
     login("dispatcher1", "bench-pass-2026", disp, sizeof disp);
 
-    printf("== jiesu serve --threads %d: durable intake over HTTP (POST /api/v1/orders)\n",
-           threads);
+    printf("== %s, jiesu serve --threads %d: durable intake over HTTP (POST /api/v1/orders)\n",
+           title, threads);
     struct phase p = {.token = agent, .token2 = disp, .unit_id = unit_id};
     pthread_mutex_init(&p.lock, NULL);
     const int conns[] = {1, 8, 64};
     for (size_t i = 0; i < sizeof conns / sizeof conns[0]; i++)
         run_phase(&p, conns[i], seconds, "intake");
 
-    printf("== lifecycle over HTTP: file (agent) + dispatch (dispatcher), each an action\n");
+    printf("== %s: lifecycle over HTTP, file (agent) + dispatch (dispatcher), each an action\n",
+           title);
     p.lifecycle = true;
     p.token = agent;
     p.orders = p.made;
@@ -572,5 +570,54 @@ int main(int argc, char **argv)
     pthread_join(drainer, NULL);
     fclose(f);
     free(p.made);
+    pthread_mutex_destroy(&p.lock);
+}
+
+int main(int argc, char **argv)
+{
+    const char *bin = "build/jiesu", *dir = "/tmp", *pg = NULL;
+    double seconds = 3;
+    int threads = 16;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--bin") == 0)
+            bin = argv[i + 1];
+        else if (strcmp(argv[i], "--dir") == 0)
+            dir = argv[i + 1];
+        else if (strcmp(argv[i], "--seconds") == 0)
+            seconds = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--threads") == 0)
+            threads = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--pg") == 0)
+            pg = argv[i + 1];
+        else
+            die("usage: bench_write [--bin JIESU] [--dir DIR] [--seconds S] [--threads N] "
+                "[--pg postgres://URL]");
+    }
+    char db[1024], plain_db[1024], wal_db[1024];
+    snprintf(db, sizeof db, "%s/jiesu-bench-write.db", dir);
+    snprintf(plain_db, sizeof plain_db, "%s/jiesu-bench-write-plain.db", dir);
+    snprintf(wal_db, sizeof wal_db, "%s/jiesu-bench-write-wal.db", dir);
+    const int page_size = 4096; /* SQLite's default, jiesu's and the plain database's */
+
+    if (pg) {
+        /* PostgreSQL: the same server twice on one cluster, with the dashboard's counter rows
+         * (order_stats, kept by triggers: every intake of a day adds to the same rows) and
+         * without them, so that what the counters cost concurrent writers shows as a ratio */
+        server_phases(bin, pg, dir, threads, seconds, "PostgreSQL, order_stats triggers", NULL);
+        server_phases(bin, pg, dir, threads, seconds, "PostgreSQL, order_stats triggers dropped",
+                      "DROP TRIGGER order_stats_ins_del ON orders; DROP TRIGGER "
+                      "order_stats_upd ON orders; DROP TRIGGER order_stats_units ON order_units;");
+        return 0;
+    }
+
+    printf("== plain SQLite (WAL, synchronous=FULL, one order row + one event row per intake)\n");
+    plain(plain_db, seconds, 1, page_size);
+    plain(plain_db, seconds, 64, page_size);
+
+    printf("== jiesu: WAL bytes per intake (in process, the group writer's WAL hook)\n");
+    inproc_wal(bin, wal_db, seconds, 1, page_size);
+    inproc_wal(bin, wal_db, seconds, 64, page_size);
+
+    server_phases(bin, db, dir, threads, seconds, "SQLite", NULL);
     return 0;
 }

@@ -146,7 +146,7 @@ static int cb_next_number(void *ctx, int64_t now, char *out)
     char key[32];
     snprintf(key, sizeof key, "order:%04d%02d%02d", y, m, d);
     int64_t seq = 0;
-    int rc = x->en->store->ops->next_seq(x->en->store, key, &seq);
+    int rc = x->en->store->ops->seq_take(x->en->store, key, &seq);
     if (rc)
         return rc;
     /* five digits for a district's day; a city's surge day (3-5x its 66,000) goes on with six

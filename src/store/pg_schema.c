@@ -500,6 +500,30 @@ static const char stats_sql[] =
     "CREATE TRIGGER order_stats_units AFTER INSERT OR DELETE ON order_units"
     " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats_units();" JS_STATS_BACKFILL;
 
+/* Concurrent writers (migration 19): the triggers append each change's counts to
+ * order_stats_delta instead of adding them to the shared rows of order_stats, which every intake
+ * of a day would otherwise hold locked until it commits (measured: intake over HTTP no faster at
+ * 8 connections than at 1). pg_stats_count folds the appended rows into order_stats before it
+ * reads. */
+static const char stats_delta_sql[] =
+    "CREATE TABLE IF NOT EXISTS order_stats_delta ("
+    " scope BIGINT NOT NULL,"
+    " dim INTEGER NOT NULL,"
+    " day BIGINT NOT NULL,"
+    " key BIGINT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " n BIGINT NOT NULL);"
+    "CREATE OR REPLACE FUNCTION jiesu_order_stats() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$BEGIN"
+    " IF TG_OP IN ('UPDATE', 'DELETE') THEN " JS_STATS_DELTA_SUB_OLD "; END IF;"
+    " IF TG_OP IN ('INSERT', 'UPDATE') THEN " JS_STATS_DELTA_ADD_NEW "; END IF;"
+    " RETURN NULL; END$$;"
+    "CREATE OR REPLACE FUNCTION jiesu_order_stats_units() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$BEGIN"
+    " IF TG_OP = 'DELETE' THEN " JS_STATS_DELTA_UNIT_SUB_OLD "; END IF;"
+    " IF TG_OP = 'INSERT' THEN " JS_STATS_DELTA_UNIT_ADD_NEW "; END IF;"
+    " RETURN NULL; END$$;";
+
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -526,6 +550,8 @@ const struct pg_migration pg_migrations[] = {
     /* reindexes in 15's place: the index is rebuilt from whole orders, this column included */
     {17, "orders.hang_expected: the hanging account's expected date", hang_expected_sql, true},
     {18, "dashboard figures: order_stats by scope, dimension and day, kept by triggers", stats_sql,
+     false},
+    {19, "dashboard figures: counts appended by the triggers, folded when read", stats_delta_sql,
      false},
 };
 

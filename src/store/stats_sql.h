@@ -54,22 +54,26 @@
     " ON CONFLICT (dim, scope, day, key, name) DO UPDATE SET n = order_stats.n + excluded.n"
 
 /* Adds SIGN (+1/-1) times the contributions of orders row R (OLD or NEW of a trigger) in every
- * scope of it: the district and each unit of order_units. */
-#define JS_STATS_ROW(R, SIGN) \
-    "INSERT INTO order_stats(scope, dim, day, key, name, n)" \
+ * scope of it: the district and each unit of order_units; into table T with the clause U after
+ * the rows (JS_STATS_UPSERT into order_stats; "" into PostgreSQL's order_stats_delta). */
+#define JS_STATS_ROW_INTO(T, U, R, SIGN) \
+    "INSERT INTO " T "(scope, dim, day, key, name, n)" \
     " SELECT c.u, c.dim, c.day, c.key, c.name, " SIGN " FROM (" \
     JS_STATS_CONTRIB("sc.u", R, " FROM (SELECT 0 AS u UNION ALL SELECT unit_id FROM order_units" \
                                 " WHERE order_id = " R ".id) sc WHERE ") \
-    ") c WHERE 1 = 1" JS_STATS_UPSERT
+    ") c WHERE 1 = 1" U
 
 /* Adds SIGN times the contributions of order_units row R: its order's in scope R.unit_id, and
- * the unit dimension (key: the unit) in scope 0. */
-#define JS_STATS_UNIT(R, SIGN) \
-    "INSERT INTO order_stats(scope, dim, day, key, name, n)" \
+ * the unit dimension (key: the unit) in scope 0; into T with U as above. */
+#define JS_STATS_UNIT_INTO(T, U, R, SIGN) \
+    "INSERT INTO " T "(scope, dim, day, key, name, n)" \
     " SELECT c.u, c.dim, c.day, c.key, c.name, " SIGN " FROM (" \
     JS_STATS_CONTRIB(R ".unit_id", "o", " FROM orders o WHERE o.id = " R ".order_id AND ") \
     " UNION ALL SELECT 0, 5, " JS_STATS_DAY("o.created_at") ", " R ".unit_id, ''" \
-    " FROM orders o WHERE o.id = " R ".order_id) c WHERE 1 = 1" JS_STATS_UPSERT
+    " FROM orders o WHERE o.id = " R ".order_id) c WHERE 1 = 1" U
+
+#define JS_STATS_ROW(R, SIGN)  JS_STATS_ROW_INTO("order_stats", JS_STATS_UPSERT, R, SIGN)
+#define JS_STATS_UNIT(R, SIGN) JS_STATS_UNIT_INTO("order_stats", JS_STATS_UPSERT, R, SIGN)
 
 /* The four statements of the triggers: an orders row (NEW) added or (OLD) taken away, an
  * order_units row (NEW) added or (OLD) taken away. */
@@ -77,6 +81,14 @@
 #define JS_STATS_SUB_OLD      JS_STATS_ROW("OLD", "-1")
 #define JS_STATS_UNIT_ADD_NEW JS_STATS_UNIT("NEW", "1")
 #define JS_STATS_UNIT_SUB_OLD JS_STATS_UNIT("OLD", "-1")
+
+/* PostgreSQL's triggers (migration 22): the same rows appended to order_stats_delta, which no
+ * two transactions share, instead of added to the shared counters of order_stats (on a busy day
+ * every intake adds to the same few rows, and each would hold them locked until it commits). */
+#define JS_STATS_DELTA_ADD_NEW      JS_STATS_ROW_INTO("order_stats_delta", "", "NEW", "1")
+#define JS_STATS_DELTA_SUB_OLD      JS_STATS_ROW_INTO("order_stats_delta", "", "OLD", "-1")
+#define JS_STATS_DELTA_UNIT_ADD_NEW JS_STATS_UNIT_INTO("order_stats_delta", "", "NEW", "1")
+#define JS_STATS_DELTA_UNIT_SUB_OLD JS_STATS_UNIT_INTO("order_stats_delta", "", "OLD", "-1")
 
 /* Fields whose change moves an order's contributions. */
 #define JS_STATS_CHANGED \

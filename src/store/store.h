@@ -329,8 +329,14 @@ struct store_ops {
      * are skipped; a failure only means they are computed later. Call outside a transaction. */
     int (*text_warm)(struct store *s, const char *const *texts, int n);
 
-    /* counters, e.g. key "order:20261122" for order numbers */
+    /* counters, e.g. key "order:20261122" for order numbers: 1, 2, 3... per key. next_seq's
+     * increment belongs to the caller's transaction (undone when it rolls back). seq_take gives
+     * each value once but may leave gaps: on PostgreSQL a value taken inside a transaction is
+     * committed at once on a connection of its own, so that concurrent transactions (intakes)
+     * do not queue on the counter's row until each commits; on SQLite (one writer) it is
+     * next_seq. */
     int (*next_seq)(struct store *s, const char *key, int64_t *out);
+    int (*seq_take)(struct store *s, const char *key, int64_t *out);
 
     /* orders: insert assigns o->id; update writes every field and succeeds only if the stored
      * version is expected_version (else -JS_ECONFLICT) */

@@ -50,7 +50,9 @@ struct pgs {
      * sp_pending, a SAVEPOINT store_op still to send; owed, RELEASE store_op still to send. */
     bool sp_pending;
     int owed;
-    bool bulk; /* set_bulk(true): asynchronous commits, set again after a reconnection */
+    bool bulk;    /* set_bulk(true): asynchronous commits, set again after a reconnection */
+    char *url;    /* the connection string, for the counters' connection */
+    PGconn *seqc; /* the counters' own connection (seq_take in a transaction), NULL until used */
     int64_t lease_seconds; /* of this handle's last outbox claim: what a renewal extends by */
 };
 
@@ -518,6 +520,9 @@ static void pg_close(struct store *s)
         return;
     if (p->c)
         PQfinish(p->c);
+    if (p->seqc)
+        PQfinish(p->seqc);
+    free(p->url);
     forget_prepared(p);
     free(p->order_select);
     free(p->order_by_id);
@@ -780,6 +785,34 @@ static int pg_set_bulk(struct store *s, bool on)
     return rc;
 }
 
+#define SEQ_SQL                                                                                    \
+    "INSERT INTO seqs(key, value) VALUES ($1, 1)"                                                  \
+    " ON CONFLICT (key) DO UPDATE SET value = seqs.value + 1 RETURNING value"
+
+static void quiet_notices(void *arg, const char *message);
+
+/* The counters' connection, opened on first use (and again after a loss): its statements commit
+ * at once, asynchronously (the transaction that uses a number commits after it, and its durable
+ * commit flushes the write-ahead log up to and past the counter's). */
+static int seq_conn(struct pgs *p)
+{
+    if (p->seqc && PQstatus(p->seqc) == CONNECTION_OK)
+        return 0;
+    if (p->seqc)
+        PQfinish(p->seqc);
+    p->seqc = PQconnectdb(p->url);
+    if (!p->seqc || PQstatus(p->seqc) != CONNECTION_OK) {
+        fprintf(stderr, "jiesu: postgresql: cannot open the counters' connection: %s",
+                p->seqc ? PQerrorMessage(p->seqc) : "out of memory\n");
+        return -JS_EDB;
+    }
+    PQsetNoticeProcessor(p->seqc, quiet_notices, NULL);
+    PGresult *r = PQexec(p->seqc, "SET client_encoding = 'UTF8'; SET synchronous_commit = off");
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_fail(p, r);
+    PQclear(r);
+    return rc;
+}
+
 static int pg_next_seq(struct store *s, const char *key, int64_t *out)
 {
     struct pgs *p = pg_of(s);
@@ -788,12 +821,35 @@ static int pg_next_seq(struct store *s, const char *key, int64_t *out)
     if (!key || !key[0])
         return -JS_EINVAL;
     p_text(&a, key);
-    int rc = write1(p,
-                    "INSERT INTO seqs(key, value) VALUES ($1, 1)"
-                    " ON CONFLICT (key) DO UPDATE SET value = seqs.value + 1 RETURNING value",
-                    &a, &r, NULL);
+    int rc = write1(p, SEQ_SQL, &a, &r, NULL);
     if (rc)
         return rc;
+    *out = val_int(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+/* Inside a transaction, on the counters' own connection, committed at once: concurrent
+ * transactions do not queue on the counter's row until each commits. A value taken by a
+ * transaction that then rolls back is not given again (a gap), as with a PostgreSQL sequence. */
+static int pg_seq_take(struct store *s, const char *key, int64_t *out)
+{
+    struct pgs *p = pg_of(s);
+    struct pp a = {.n = 0};
+    if (!key || !key[0])
+        return -JS_EINVAL;
+    if (!in_txn(p))
+        return pg_next_seq(s, key, out);
+    p_text(&a, key);
+    int rc = seq_conn(p);
+    if (rc)
+        return rc;
+    PGresult *r = PQexecParams(p->seqc, SEQ_SQL, 1, NULL, a.v, a.len, a.fmt, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        rc = pg_fail(p, r);
+        PQclear(r);
+        return rc;
+    }
     *out = val_int(r, 0, 0);
     PQclear(r);
     return 0;
@@ -3360,6 +3416,7 @@ static const struct store_ops pg_ops = {
     .txn_finish = pg_txn_finish,
     .text_warm = store_text_warm,
     .next_seq = pg_next_seq,
+    .seq_take = pg_seq_take,
     .order_insert = pg_order_insert,
     .order_update = pg_order_update,
     .order_get = pg_order_get,
@@ -3486,6 +3543,10 @@ int store_pg_open(const char *url, struct store **out, struct js_error *e)
     if (rc)
         goto fail;
     if (build_order_sql(p)) {
+        rc = js_fail(e, JS_ENOMEM, "db", NULL);
+        goto fail;
+    }
+    if (!(p->url = strdup(url))) {
         rc = js_fail(e, JS_ENOMEM, "db", NULL);
         goto fail;
     }

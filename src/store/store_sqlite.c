@@ -3286,6 +3286,7 @@ static const struct store_ops sqlite_ops = {
     .commit = sq_commit,
     .rollback = sq_rollback,
     .next_seq = sq_next_seq,
+    .seq_take = sq_next_seq, /* one writer: nobody queues on the counter */
     .order_insert = sq_order_insert,
     .order_update = sq_order_update,
     .order_get = sq_order_get,

@@ -327,6 +327,11 @@ static void test_backfill(void **state)
     struct fixture *f = &w.f;
     const char *sum_sql = "SELECT sum(n * (dim + 1) * (key % 97 + 1) * (scope % 89 + 1)"
                           " * (day % 83 + 1)) FROM order_stats";
+    if (tu_pg()) /* the triggers appended the counts; reading folds them into order_stats */
+        assert_true(tu_raw_int(f->db, "SELECT count(*) FROM order_stats_delta") > 0);
+    check_all(&w);
+    if (tu_pg())
+        assert_int_equal(tu_raw_int(f->db, "SELECT count(*) FROM order_stats_delta"), 0);
     int64_t before = tu_raw_int(f->db, sum_sql);
     int64_t rows = tu_raw_int(f->db, "SELECT count(*) FROM order_stats WHERE n != 0");
     assert_true(before > 0);

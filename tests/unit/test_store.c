@@ -1498,6 +1498,86 @@ static void test_txn_hold(void **state)
 #define GC_THREADS 8
 #define GC_ROUNDS  60
 
+/* seq_take (order numbers): threads, each with its own handle, take values inside transactions
+ * and commit or roll back. The committed values are all different; on PostgreSQL each value is
+ * given once even when its transaction rolled back (the counter went on), on SQLite a rolled
+ * back value is given again. */
+#define ST_THREADS 6
+#define ST_ROUNDS  30
+
+struct st_worker {
+    const char *path;
+    int64_t got[ST_ROUNDS];
+    int n, rc;
+};
+
+static void *st_loop(void *arg)
+{
+    struct st_worker *w = arg;
+    struct store *s = NULL;
+    struct js_error e;
+    if ((w->rc = store_open(w->path, &s, &e)))
+        return NULL;
+    for (int i = 0; i < ST_ROUNDS && !w->rc; i++) {
+        int64_t v = 0;
+        if ((w->rc = s->ops->begin(s)))
+            break;
+        if ((w->rc = s->ops->seq_take(s, "order:20261205", &v))) {
+            s->ops->rollback(s);
+            break;
+        }
+        if (i % 4 == 3) {
+            w->rc = s->ops->rollback(s);
+            continue;
+        }
+        if (!(w->rc = s->ops->commit(s)))
+            w->got[w->n++] = v;
+    }
+    store_close(s);
+    return NULL;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_seq_take(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    struct st_worker ws[ST_THREADS];
+    pthread_t th[ST_THREADS];
+    int64_t all[ST_THREADS * ST_ROUNDS];
+    int n = 0;
+    for (int i = 0; i < ST_THREADS; i++) {
+        ws[i] = (struct st_worker){.path = path};
+        assert_int_equal(pthread_create(&th[i], NULL, st_loop, &ws[i]), 0);
+    }
+    for (int i = 0; i < ST_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(ws[i].rc, 0);
+        assert_int_equal(ws[i].n, ST_ROUNDS - ST_ROUNDS / 4);
+        for (int k = 0; k < ws[i].n; k++)
+            all[n++] = ws[i].got[k];
+    }
+    qsort(all, (size_t)n, sizeof all[0], cmp_i64);
+    for (int i = 1; i < n; i++)
+        assert_true(all[i] > all[i - 1]); /* no value given to two committed transactions */
+    int64_t last = raw_int(path, "SELECT value FROM seqs WHERE key = 'order:20261205'");
+    assert_true(all[0] >= 1 && all[n - 1] <= last);
+    /* PostgreSQL: every value taken is spent; SQLite: the rolled back ones were taken back */
+    assert_int_equal(last, tu_pg() ? ST_THREADS * ST_ROUNDS : n);
+    /* outside a transaction it is next_seq */
+    int64_t v = 0;
+    assert_int_equal(s->ops->seq_take(s, "order:20261205", &v), 0);
+    assert_int_equal(v, last + 1);
+    assert_int_equal(s->ops->seq_take(s, "", &v), -JS_EINVAL);
+    store_close(s);
+}
+
 struct gc_worker {
     const char *path;
     int id;
@@ -2346,6 +2426,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_catalogue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_organisation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings_and_seq, setup, teardown),
+        cmocka_unit_test(test_seq_take),
         cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
         cmocka_unit_test(test_audit),
         cmocka_unit_test_setup_teardown(test_audit_query, setup, teardown),
