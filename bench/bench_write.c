@@ -591,7 +591,7 @@ int main(int argc, char **argv)
             pg = argv[i + 1];
         else
             die("usage: bench_write [--bin JIESU] [--dir DIR] [--seconds S] [--threads N] "
-                "[--pg postgres://URL]");
+                "[--pg postgres://URL (emptied)]");
     }
     char db[1024], plain_db[1024], wal_db[1024];
     snprintf(db, sizeof db, "%s/jiesu-bench-write.db", dir);
