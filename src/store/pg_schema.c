@@ -469,43 +469,48 @@ static const char hang_expected_sql[] =
 static const char refold_sql[] = "DELETE FROM assess_fold;";
 /* The dashboard's figures (issue 16), as migration 18 of SQLite: order_stats kept by triggers
  * (store/stats_sql.h). */
-static const char stats_sql[] =
-    "CREATE TABLE IF NOT EXISTS order_stats ("
-    " scope BIGINT NOT NULL,"
-    " dim INTEGER NOT NULL,"
-    " day BIGINT NOT NULL,"
-    " key BIGINT NOT NULL,"
-    " name TEXT NOT NULL,"
-    " n BIGINT NOT NULL,"
-    " PRIMARY KEY (dim, scope, day, key, name));"
-    /* again from the start when an earlier run of this step is replayed */
-    "DELETE FROM order_stats;"
-    "DROP TRIGGER IF EXISTS order_stats_ins_del ON orders;"
-    "DROP TRIGGER IF EXISTS order_stats_upd ON orders;"
-    "DROP TRIGGER IF EXISTS order_stats_units ON order_units;"
-    "CREATE OR REPLACE FUNCTION jiesu_order_stats() RETURNS trigger LANGUAGE plpgsql"
-    " AS $$BEGIN"
-    " IF TG_OP IN ('UPDATE', 'DELETE') THEN " JS_STATS_SUB_OLD "; END IF;"
-    " IF TG_OP IN ('INSERT', 'UPDATE') THEN " JS_STATS_ADD_NEW "; END IF;"
-    " RETURN NULL; END$$;"
-    "CREATE OR REPLACE FUNCTION jiesu_order_stats_units() RETURNS trigger LANGUAGE plpgsql"
-    " AS $$BEGIN"
-    " IF TG_OP = 'DELETE' THEN " JS_STATS_UNIT_SUB_OLD "; END IF;"
-    " IF TG_OP = 'INSERT' THEN " JS_STATS_UNIT_ADD_NEW "; END IF;"
-    " RETURN NULL; END$$;"
-    "CREATE TRIGGER order_stats_ins_del AFTER INSERT OR DELETE ON orders"
-    " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats();"
-    "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders"
-    " FOR EACH ROW WHEN (" JS_STATS_CHANGED ") EXECUTE FUNCTION jiesu_order_stats();"
-    "CREATE TRIGGER order_stats_units AFTER INSERT OR DELETE ON order_units"
-    " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats_units();" JS_STATS_BACKFILL;
+/* clang-format off */
+#define STATS_SQL \
+    "CREATE TABLE IF NOT EXISTS order_stats (" \
+    " scope BIGINT NOT NULL," \
+    " dim INTEGER NOT NULL," \
+    " day BIGINT NOT NULL," \
+    " key BIGINT NOT NULL," \
+    " name TEXT NOT NULL," \
+    " n BIGINT NOT NULL," \
+    " PRIMARY KEY (dim, scope, day, key, name));" \
+    /* again from the start when an earlier run of this step is replayed */ \
+    "DELETE FROM order_stats;" \
+    "DROP TRIGGER IF EXISTS order_stats_ins_del ON orders;" \
+    "DROP TRIGGER IF EXISTS order_stats_upd ON orders;" \
+    "DROP TRIGGER IF EXISTS order_stats_units ON order_units;" \
+    "CREATE OR REPLACE FUNCTION jiesu_order_stats() RETURNS trigger LANGUAGE plpgsql" \
+    " AS $$BEGIN" \
+    " IF TG_OP IN ('UPDATE', 'DELETE') THEN " JS_STATS_SUB_OLD "; END IF;" \
+    " IF TG_OP IN ('INSERT', 'UPDATE') THEN " JS_STATS_ADD_NEW "; END IF;" \
+    " RETURN NULL; END$$;" \
+    "CREATE OR REPLACE FUNCTION jiesu_order_stats_units() RETURNS trigger LANGUAGE plpgsql" \
+    " AS $$BEGIN" \
+    " IF TG_OP = 'DELETE' THEN " JS_STATS_UNIT_SUB_OLD "; END IF;" \
+    " IF TG_OP = 'INSERT' THEN " JS_STATS_UNIT_ADD_NEW "; END IF;" \
+    " RETURN NULL; END$$;" \
+    "CREATE TRIGGER order_stats_ins_del AFTER INSERT OR DELETE ON orders" \
+    " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats();" \
+    "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders" \
+    " FOR EACH ROW WHEN (" JS_STATS_CHANGED ") EXECUTE FUNCTION jiesu_order_stats();" \
+    "CREATE TRIGGER order_stats_units AFTER INSERT OR DELETE ON order_units" \
+    " FOR EACH ROW EXECUTE FUNCTION jiesu_order_stats_units();" JS_STATS_BACKFILL
+/* clang-format on */
+static const char stats_sql[] = STATS_SQL;
 
-/* Concurrent writers (migration 19): the triggers append each change's counts to
+/* Migration 19: the leaf categories' counts per block of days as well (stats_sql.h,
+ * JS_STATS_BLOCK), by migration 18's SQL again, which rebuilds the table and the triggers from
+ * the orders; and for concurrent writers, the triggers append each change's counts to
  * order_stats_delta instead of adding them to the shared rows of order_stats, which every intake
  * of a day would otherwise hold locked until it commits (measured: intake over HTTP no faster at
  * 8 connections than at 1). pg_stats_count folds the appended rows into order_stats before it
- * reads. */
-static const char stats_delta_sql[] =
+ * reads; what the rebuild counted is not appended again. */
+static const char stats_blocks_sql[] = STATS_SQL
     "CREATE TABLE IF NOT EXISTS order_stats_delta ("
     " scope BIGINT NOT NULL,"
     " dim INTEGER NOT NULL,"
@@ -513,6 +518,7 @@ static const char stats_delta_sql[] =
     " key BIGINT NOT NULL,"
     " name TEXT NOT NULL,"
     " n BIGINT NOT NULL);"
+    "DELETE FROM order_stats_delta;"
     "CREATE OR REPLACE FUNCTION jiesu_order_stats() RETURNS trigger LANGUAGE plpgsql"
     " AS $$BEGIN"
     " IF TG_OP IN ('UPDATE', 'DELETE') THEN " JS_STATS_DELTA_SUB_OLD "; END IF;"
@@ -551,8 +557,10 @@ const struct pg_migration pg_migrations[] = {
     {17, "orders.hang_expected: the hanging account's expected date", hang_expected_sql, true},
     {18, "dashboard figures: order_stats by scope, dimension and day, kept by triggers", stats_sql,
      false},
-    {19, "dashboard figures: counts appended by the triggers, folded when read", stats_delta_sql,
-     false},
+    {19,
+     "dashboard figures: leaf categories per block of 16 days; counts appended by the triggers"
+     ", folded when read",
+     stats_blocks_sql, false},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

@@ -499,35 +499,40 @@ static const char hang_expected_sql[] =
  * (the range refold replaces each order's cases). */
 static const char refold_sql[] = "DELETE FROM assess_fold;";
 /* The dashboard's figures (issue 16): order_stats, kept by triggers (store/stats_sql.h). */
-static const char stats_sql[] =
-    "CREATE TABLE IF NOT EXISTS order_stats ("
-    " scope INTEGER NOT NULL,"
-    " dim INTEGER NOT NULL,"
-    " day INTEGER NOT NULL,"
-    " key INTEGER NOT NULL,"
-    " name TEXT NOT NULL,"
-    " n INTEGER NOT NULL,"
-    " PRIMARY KEY (dim, scope, day, key, name)"
-    ") STRICT, WITHOUT ROWID;"
-    /* again from the start when an earlier run of this step is replayed */
-    "DELETE FROM order_stats;"
-    "DROP TRIGGER IF EXISTS order_stats_ins; DROP TRIGGER IF EXISTS order_stats_upd;"
-    "DROP TRIGGER IF EXISTS order_stats_del; DROP TRIGGER IF EXISTS order_stats_unit_ins;"
-    "DROP TRIGGER IF EXISTS order_stats_unit_del;"
-    "CREATE TRIGGER order_stats_ins AFTER INSERT ON orders"
-    " BEGIN " JS_STATS_ADD_NEW "; END;"
-    "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders WHEN " JS_STATS_CHANGED
-    " BEGIN " JS_STATS_SUB_OLD "; " JS_STATS_ADD_NEW "; END;"
-    "CREATE TRIGGER order_stats_del AFTER DELETE ON orders"
-    " BEGIN " JS_STATS_SUB_OLD "; END;"
-    "CREATE TRIGGER order_stats_unit_ins AFTER INSERT ON order_units"
-    " BEGIN " JS_STATS_UNIT_ADD_NEW "; END;"
-    "CREATE TRIGGER order_stats_unit_del AFTER DELETE ON order_units"
-    " BEGIN " JS_STATS_UNIT_SUB_OLD "; END;" JS_STATS_BACKFILL;
+/* clang-format off */
+#define STATS_SQL \
+    "CREATE TABLE IF NOT EXISTS order_stats (" \
+    " scope INTEGER NOT NULL," \
+    " dim INTEGER NOT NULL," \
+    " day INTEGER NOT NULL," \
+    " key INTEGER NOT NULL," \
+    " name TEXT NOT NULL," \
+    " n INTEGER NOT NULL," \
+    " PRIMARY KEY (dim, scope, day, key, name)" \
+    ") STRICT, WITHOUT ROWID;" \
+    /* again from the start when an earlier run of this step is replayed */ \
+    "DELETE FROM order_stats;" \
+    "DROP TRIGGER IF EXISTS order_stats_ins; DROP TRIGGER IF EXISTS order_stats_upd;" \
+    "DROP TRIGGER IF EXISTS order_stats_del; DROP TRIGGER IF EXISTS order_stats_unit_ins;" \
+    "DROP TRIGGER IF EXISTS order_stats_unit_del;" \
+    "CREATE TRIGGER order_stats_ins AFTER INSERT ON orders" \
+    " BEGIN " JS_STATS_ADD_NEW "; END;" \
+    "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders WHEN " JS_STATS_CHANGED \
+    " BEGIN " JS_STATS_SUB_OLD "; " JS_STATS_ADD_NEW "; END;" \
+    "CREATE TRIGGER order_stats_del AFTER DELETE ON orders" \
+    " BEGIN " JS_STATS_SUB_OLD "; END;" \
+    "CREATE TRIGGER order_stats_unit_ins AFTER INSERT ON order_units" \
+    " BEGIN " JS_STATS_UNIT_ADD_NEW "; END;" \
+    "CREATE TRIGGER order_stats_unit_del AFTER DELETE ON order_units" \
+    " BEGIN " JS_STATS_UNIT_SUB_OLD "; END;" JS_STATS_BACKFILL
+/* clang-format on */
+static const char stats_sql[] = STATS_SQL;
 
-/* Migration 19 is PostgreSQL's (order_stats_delta, for concurrent writers); SQLite has one
- * writer, whose triggers keep adding to order_stats, so nothing changes here. */
-static const char stats_delta_sql[] = "SELECT 1;";
+/* Migration 19: the leaf categories' counts per block of days as well (stats_sql.h,
+ * JS_STATS_BLOCK), so that a year's figure reads ~22 rows a category, not 365: migration 18's
+ * SQL again, which rebuilds the table and the triggers from the orders. (On PostgreSQL the
+ * triggers also start appending to order_stats_delta.) */
+static const char stats_blocks_sql[] = STATS_SQL;
 
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
@@ -554,8 +559,7 @@ const struct sqlite_migration sqlite_migrations[] = {
     {17, "orders.hang_expected: the hanging account's expected date", hang_expected_sql, false},
     {18, "dashboard figures: order_stats by scope, dimension and day, kept by triggers", stats_sql,
      false},
-    {19, "(PostgreSQL's: counts appended by the triggers; nothing on SQLite)", stats_delta_sql,
-     false},
+    {19, "dashboard figures: leaf categories also per block of 16 days", stats_blocks_sql, false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

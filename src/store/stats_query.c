@@ -3,6 +3,7 @@
 #include "store/stats_query.h"
 
 #include "store/rows.h"
+#include "store/stats_sql.h"
 
 static int param(struct buf *sql, bool dollar, struct stats_params *p, int64_t v)
 {
@@ -63,10 +64,30 @@ int stats_query_sql(const struct stats_query *q, bool dollar, struct buf *sql,
         rc |= buf_puts(sql, " AND scope = ");
         rc |= param(sql, dollar, p, unit_dim ? 0 : q->unit_id);
     }
-    rc |= buf_puts(sql, " AND day >= ");
-    rc |= param(sql, dollar, p, q->from_day);
-    rc |= buf_puts(sql, " AND day < ");
-    rc |= param(sql, dollar, p, to_day);
+    /* day rows are >= 0; the leaf categories' block rows (< 0) serve the whole blocks of a
+     * period counted per key */
+    int64_t from = q->from_day > 0 ? q->from_day : 0;
+    int64_t b1 = (from + JS_STATS_BLOCK - 1) / JS_STATS_BLOCK, b2 = to_day / JS_STATS_BLOCK;
+    if (q->dim == SDIM_CATEGORY && !q->per_day && b2 > b1) {
+        rc |= buf_puts(sql, " AND ((day >= ");
+        rc |= param(sql, dollar, p, from);
+        rc |= buf_puts(sql, " AND day < ");
+        rc |= param(sql, dollar, p, b1 * JS_STATS_BLOCK);
+        rc |= buf_puts(sql, ") OR (day >= ");
+        rc |= param(sql, dollar, p, b2 * JS_STATS_BLOCK);
+        rc |= buf_puts(sql, " AND day < ");
+        rc |= param(sql, dollar, p, to_day);
+        rc |= buf_puts(sql, ") OR (day >= ");
+        rc |= param(sql, dollar, p, -b2);
+        rc |= buf_puts(sql, " AND day < ");
+        rc |= param(sql, dollar, p, -b1);
+        rc |= buf_puts(sql, "))");
+    } else {
+        rc |= buf_puts(sql, " AND day >= ");
+        rc |= param(sql, dollar, p, from);
+        rc |= buf_puts(sql, " AND day < ");
+        rc |= param(sql, dollar, p, to_day);
+    }
     if (unit_dim && q->unit_id) {
         rc |= buf_puts(sql, " AND key = ");
         rc |= param(sql, dollar, p, q->unit_id);

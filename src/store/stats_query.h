@@ -13,7 +13,7 @@
 /* The statement's integer parameters, in order. */
 struct stats_params {
     int n;
-    int64_t v[8];
+    int64_t v[12];
 };
 
 /* Appends to sql the SELECT for q; its result rows are (key, name, day, count), in key, name,

@@ -31,6 +31,14 @@
     "coalesce((SELECT " JS_STATS_CAT_##WHICH " FROM categories c LEFT JOIN categories p" \
     " ON p.id = c.parent_id WHERE c.id = " R ".category_id), 0)"
 
+/* The leaf categories are counted twice: per day, and per block of JS_STATS_BLOCK days (day
+ * numbers divided by it), stored with day = -1 - block, so that a long period reads its whole
+ * blocks (a year: 22 rows a category instead of 365) and its days only at the two ends. Day
+ * rows are >= 0, block rows < 0: a range of days never meets a block row. */
+#define JS_STATS_BLOCK 16
+#define JS_STATS_BLOCK_SQL "16"
+#define JS_STATS_BLOCK_OF(t) "(-1 - " JS_STATS_DAY(t) " / " JS_STATS_BLOCK_SQL ")"
+
 /* The contributions of row R (OLD, NEW, or o) as (u, dim, day, key, name) rows, u the scope
  * expression S; W starts each branch's FROM and condition (" WHERE " alone for a trigger row
  * in no FROM). The dims are enum stats_dim's numbers. */
@@ -39,6 +47,8 @@
     " " R ".channel AS name" W "1 = 1" \
     " UNION ALL SELECT " S ", 1, " JS_STATS_DAY(R ".created_at") ", " R ".type, ''" W "1 = 1" \
     " UNION ALL SELECT " S ", 2, " JS_STATS_DAY(R ".created_at") ", " R ".category_id, ''" W "1 = 1" \
+    " UNION ALL SELECT " S ", 2, " JS_STATS_BLOCK_OF(R ".created_at") ", " R ".category_id, ''" \
+    W "1 = 1" \
     " UNION ALL SELECT " S ", 3, " JS_STATS_DAY(R ".created_at") ", " R ".region_id, ''" W "1 = 1" \
     " UNION ALL SELECT " S ", 4, " JS_STATS_DAY(R ".created_at") ", " R ".status, ''" W "1 = 1" \
     " UNION ALL SELECT " S ", 6, " JS_STATS_DAY(R ".created_at") ", 1, ''" W R ".reopens > 0" \

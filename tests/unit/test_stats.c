@@ -20,7 +20,9 @@
 static const char reply_resolved[] =
     "{\"result\":\"已修复\",\"closure\":\"resolved\",\"responsible\":\"王科长\"}";
 
-static int64_t mk(struct fixture *f, const char *channel, const char *type, int64_t region)
+/* An order taken in and filed now, in category cat. */
+static int64_t mk_in(struct fixture *f, const char *channel, const char *type, int64_t region,
+                     int64_t cat)
 {
     char args[512];
     snprintf(
@@ -28,10 +30,15 @@ static int64_t mk(struct fixture *f, const char *channel, const char *type, int6
         "{\"channel\":\"%s\",\"type\":\"%s\",\"title\":\"路灯不亮\",\"text\":\"楼道灯坏了很久\","
         "\"citizen_name\":\"李女士\",\"citizen_phone\":\"13800002222\",\"address\":\"多福巷"
         "3号\",\"category_id\":%lld,\"region_id\":%lld,\"level\":\"general\"}",
-        channel, type, (long long)f->cat_leaf, (long long)region);
+        channel, type, (long long)cat, (long long)region);
     int64_t id = fx_ok(f, &f->as[ROLE_AGENT], ACT_INTAKE, 0, args);
     fx_ok(f, &f->as[ROLE_AGENT], ACT_FILE, id, "{}");
     return id;
+}
+
+static int64_t mk(struct fixture *f, const char *channel, const char *type, int64_t region)
+{
+    return mk_in(f, channel, type, region, f->cat_leaf);
 }
 
 static void dispatch(struct fixture *f, int64_t id, int unit_index)
@@ -101,19 +108,17 @@ static int64_t cell_n(const struct report_cell *v, int n, int64_t key, const cha
     return s;
 }
 
-/* stats_count of dim over the whole period equals report_count's GROUP BY over the orders. */
-static void same_as_group_by(struct world *w, int sdim, int rdim, int64_t unit)
+/* stats_count of dim over days [from, to) equals report_count's GROUP BY over the orders. */
+static void same_over(struct fixture *f, int sdim, int rdim, int64_t unit, int64_t from, int64_t to)
 {
-    struct fixture *f = &w->f;
-    struct stats_query q = {
-        .dim = sdim, .from_day = w->day0 - 1, .to_day = w->day0 + 5, .unit_id = unit};
+    struct stats_query q = {.dim = sdim, .from_day = from, .to_day = to, .unit_id = unit};
     int n = 0, m = 0;
     struct report_cell *a = stats(f, &q, &n), *b = NULL;
     struct report_filter rf;
     report_filter_init(&rf);
     rf.time = REPT_CREATED;
-    rf.from = jtime_day_start(w->day0 - 1);
-    rf.to = jtime_day_start(w->day0 + 5);
+    rf.from = jtime_day_start(from);
+    rf.to = jtime_day_start(to);
     rf.unit_id = sdim == SDIM_UNIT ? 0 : unit;
     assert_int_equal(f->store->ops->report_count(f->store, &rf, rdim, RDIM_NONE, &b, &m), 0);
     int64_t total_a = 0, total_b = 0;
@@ -124,15 +129,21 @@ static void same_as_group_by(struct world *w, int sdim, int rdim, int64_t unit)
         int64_t got =
             sdim == SDIM_CHANNEL ? cell_n(a, n, 0, b[i].name) : cell_n(a, n, b[i].key[0], NULL);
         if (got != b[i].n)
-            fail_msg("dim %d unit %lld key %lld/%s: stats %lld, GROUP BY %lld", sdim,
-                     (long long)unit, (long long)b[i].key[0], b[i].name, (long long)got,
-                     (long long)b[i].n);
+            fail_msg("dim %d unit %lld days [%lld, %lld) key %lld/%s: stats %lld, GROUP BY %lld",
+                     sdim, (long long)unit, (long long)from, (long long)to, (long long)b[i].key[0],
+                     b[i].name, (long long)got, (long long)b[i].n);
     }
     for (int i = 0; i < n; i++)
         total_a += a[i].n;
     assert_int_equal(total_a, total_b);
     free(a);
     free(b);
+}
+
+/* The same over the world's whole period. */
+static void same_as_group_by(struct world *w, int sdim, int rdim, int64_t unit)
+{
+    same_over(&w->f, sdim, rdim, unit, w->day0 - 1, w->day0 + 5);
 }
 
 static void check_all(struct world *w)
@@ -344,10 +355,34 @@ static void test_backfill(void **state)
     fixture_close(f);
 }
 
+/* A long period reads the leaf categories' blocks of days and its days only at the ends: over
+ * 100 days of orders (two categories, both street units), every period from one day to all of
+ * them, starting on any day, gives what a GROUP BY over the orders gives. */
+static void test_blocks(void **state)
+{
+    JS_UNUSED(state);
+    struct fixture f;
+    fixture_open(&f, "stats_blocks.db", "dongcheng-2016", "2026-08-01T09:00:00+08:00");
+    int64_t day0 = (f.now + 8 * HOUR) / 86400;
+    for (int i = 0; i < 50; i++) {
+        int64_t id = mk_in(&f, i % 3 ? "hotline-12345" : "wechat", "complaint", f.community,
+                           i % 3 ? f.cat_leaf : f.cat_root);
+        dispatch(&f, id, i % 2);
+        fx_advance(&f, (i % 4 + 1) * 24 * HOUR - HOUR);
+    }
+    for (int64_t from = day0 - 2; from < day0 + 104; from += 5)
+        for (int64_t len = 1; from + len <= day0 + 106; len += 7) {
+            same_over(&f, SDIM_CATEGORY, RDIM_CATEGORY, 0, from, from + len);
+            same_over(&f, SDIM_CATEGORY, RDIM_CATEGORY, f.unit_street[1], from, from + len);
+        }
+    fixture_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_blocks),
         cmocka_unit_test(test_overdue),
         cmocka_unit_test(test_backfill),
     };
