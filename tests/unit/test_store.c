@@ -1550,7 +1550,7 @@ static void test_seq_take(void **state)
     struct store *s = open_fresh(path, sizeof path);
     struct st_worker ws[ST_THREADS];
     pthread_t th[ST_THREADS];
-    int64_t all[ST_THREADS * ST_ROUNDS];
+    int64_t all[ST_THREADS * ST_ROUNDS] = {0};
     int n = 0;
     for (int i = 0; i < ST_THREADS; i++) {
         ws[i] = (struct st_worker){.path = path};
