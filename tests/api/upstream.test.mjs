@@ -27,6 +27,9 @@ const sign = (ts, body, secret = SECRET) => createHmac('sha256', secret).update(
 function cityServer() {
   const c = {
     received: [], // {headers, body, json, valid}
+    feed: [], // the messages the feed serves, by position
+    polls: [], // {after, valid}
+    badFeedSignature: false,
     port: 0,
     srv: null,
     async up() {
@@ -41,6 +44,22 @@ function cityServer() {
             c.received.push({ headers: req.headers, body, json: JSON.parse(body), valid });
             res.writeHead(valid ? 200 : 401, { 'content-type': 'application/json' });
             res.end('{}');
+            return;
+          }
+          const u = new URL(req.url, 'http://city');
+          if (req.method === 'GET' && u.pathname === '/city/feed') {
+            const after = u.searchParams.get('after') ?? '';
+            const ts = req.headers['x-upstream-timestamp'];
+            const valid = sign(ts, `after=${after}`) === req.headers['x-upstream-signature'];
+            c.polls.push({ after, valid });
+            const from = after === '' ? 0 : Number(after);
+            const answer = JSON.stringify({ messages: c.feed.slice(from), cursor: String(c.feed.length) });
+            const now = Math.floor(Date.now() / 1000);
+            res.writeHead(valid ? 200 : 401, {
+              'content-type': 'application/json', 'x-upstream-timestamp': String(now),
+              'x-upstream-signature': c.badFeedSignature ? sign(now, answer, 'not-the-secret-0000') : sign(now, answer),
+            });
+            res.end(answer);
             return;
           }
           res.writeHead(404);
@@ -337,5 +356,49 @@ describe('late and failed feedback', () => {
     assert.equal(all.counts.total, all.counts.sent_on_time + all.counts.sent_late + all.counts.pending + all.counts.failed);
     assertError(await call(server, 'GET', '/api/v1/upstream/feedback?only=soon', { token: org.as('supervisor1') }), 422, 'invalid', 'only');
     assertError(await call(server, 'GET', '/api/v1/upstream/feedback', { token: org.as('op-s1') }), 403, 'forbidden');
+  });
+});
+
+describe('the polling client', () => {
+  test('a tick reads the feed after its cursor every poll_seconds, applying each message once', async () => {
+    ok(await call(server, 'PUT', '/api/v1/upstream/link', {
+      token: org.admin, body: { url: `http://127.0.0.1:${city.port}/city`, secret: SECRET, poll_seconds: 60 },
+    }));
+    const T = Date.now();
+    city.feed.push(
+      cityOrder('M-30', 'SJ-2026-0030', T + 72 * HOUR),
+      cityOrder('M-1', 'SJ-2026-0001', T + 72 * HOUR), // came by the webhook already
+      { id: 'M-31', type: 'supervise', upstream_id: 'SJ-NONE', reason: '请加快' },
+    );
+    let r = await tickAt(T);
+    assert.deepEqual(city.polls, [{ after: '', valid: true }]);
+    assert.equal(r.upstream.polled, true);
+    assert.deepEqual([r.upstream.fetched, r.upstream.applied, r.upstream.duplicates, r.upstream.refused], [3, 1, 1, 1]);
+    assert.match(r.upstream.last_error, /M-31/);
+    const found = ok(await call(server, 'GET', '/api/v1/search?q=SJ-2026-0030', { token: org.as('agent1') }));
+    assert.equal(found.items.length, 1);
+    assert.equal(found.items[0].channel, 'upstream');
+
+    r = await tickAt(T + 10 * 1000); // within the interval: no poll
+    assert.equal(r.upstream.polled, false);
+    assert.equal(city.polls.length, 1);
+
+    city.feed.push(cityOrder('M-33', 'SJ-2026-0033', T + 72 * HOUR));
+    r = await tickAt(T + 70 * 1000);
+    assert.deepEqual(city.polls.at(-1), { after: '3', valid: true });
+    assert.deepEqual([r.upstream.fetched, r.upstream.applied], [1, 1]);
+
+    // an answer the city did not sign is not applied and the cursor stays
+    city.feed.push(cityOrder('M-34', 'SJ-2026-0034', T + 72 * HOUR));
+    city.badFeedSignature = true;
+    r = await tickAt(T + 140 * 1000);
+    assert.equal(r.upstream.fetched, 0);
+    assert.match(r.upstream.last_error, /signature/);
+    assert.equal(ok(await call(server, 'GET', '/api/v1/search?q=SJ-2026-0034', { token: org.as('agent1') })).items.length, 0);
+    city.badFeedSignature = false;
+    r = await tickAt(T + 210 * 1000);
+    assert.deepEqual(city.polls.at(-1), { after: '4', valid: true });
+    assert.deepEqual([r.upstream.fetched, r.upstream.applied], [1, 1]);
+    assert.equal(ok(await call(server, 'GET', '/api/v1/search?q=SJ-2026-0034', { token: org.as('agent1') })).items.length, 1);
   });
 });
