@@ -236,15 +236,22 @@ static int plan(const json_t *msg, int type, const char *upstream_id, int64_t de
         *action = ACT_INTAKE;
         break;
     }
-    case MSG_SUPERVISE:
+    case MSG_SUPERVISE: {
+        bool written = false;
         rc = jf_str(msg, "reason", true, 400, &reason, e);
+        if (!rc)
+            rc = jf_bool(msg, "written", false, &written, e);
         if (!rc) {
+            /* 001 §七 weighs the city's supervisions: through its supervision account, or in
+             * writing (indicators.h JS_SUPK_LIST) */
             char text[1300];
-            snprintf(text, sizeof text, "市级督办：%s", reason);
-            a = json_pack("{ss ss}", "reason", text, "kind", "city");
+            snprintf(text, sizeof text, "市级%s督办：%s", written ? "书面" : "", reason);
+            a = json_pack("{ss ss}", "reason", text, "kind",
+                          written ? "city_written" : "city_account");
         }
         *action = ACT_SUPERVISE;
         break;
+    }
     case MSG_REOPEN:
         rc = jf_str(msg, "reason", true, 400, &reason, e);
         if (!rc) {
@@ -286,9 +293,9 @@ static int plan(const json_t *msg, int type, const char *upstream_id, int64_t de
 
 int upstream_apply(struct engine *en, const json_t *msg, json_t **answer, struct js_error *e)
 {
-    static const char *const fields[] = {
-        "id",           "type",   "upstream_id", "deadline",    "order", "reason",
-        "satisfaction", "solved", "contacted",   "unreachable", NULL};
+    static const char *const fields[] = {"id",        "type",        "upstream_id",  "deadline",
+                                         "order",     "reason",      "satisfaction", "solved",
+                                         "contacted", "unreachable", "written",      NULL};
     struct store *s = en->store;
     const char *id = NULL, *upstream_id = NULL;
     int type = 0, action = 0;

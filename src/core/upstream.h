@@ -53,7 +53,8 @@ int upstream_verify(const char *secret, const char *ts_text, const char *sig, co
 
 /* Applies one message from the city through en as the system actor named "市级平台":
  *   {"id", "type": "order", "upstream_id", "deadline", "order": {intake fields}}
- *   {"id", "type": "supervise", "upstream_id", "reason"}
+ *   {"id", "type": "supervise", "upstream_id", "reason", "written"}  (市级督办: supervise kind
+ *                                    city_written when written, else city_account, 001 §七)
  *   {"id", "type": "reopen", "upstream_id", "reason", "deadline"}            (市级重办)
  *   {"id", "type": "callback", "upstream_id", "satisfaction", "solved", "contacted"}
  * A message id already applied changes nothing and answers duplicate. On success *answer

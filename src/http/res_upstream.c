@@ -191,12 +191,13 @@ static const struct route_doc docs[] = {
     {"POST", "/api/v1/upstream/webhook", "upstream",
      "A message from the city's 12345 platform, signed with the link's shared secret (headers "
      "X-Upstream-Timestamp: unix seconds, X-Upstream-Signature: hex HMAC-SHA256 of "
-     "\"<timestamp>.<body>\"): a new order (type order), 市级督办 (supervise), 市级重办 (reopen), "
+     "\"<timestamp>.<body>\"): a new order (type order), 市级督办 (supervise; written: 书面督办), "
+     "市级重办 (reopen), "
      "the city's callback result (callback); applied once per message id (a repeat answers 200 "
      "with duplicate true)",
      "the city platform (signature)", NULL,
      "id:string!,type:string!,upstream_id:string!,deadline:string,order:object,reason:string,"
-     "satisfaction:string,solved:boolean,contacted:boolean,unreachable:boolean",
+     "satisfaction:string,solved:boolean,contacted:boolean,unreachable:boolean,written:boolean",
      201},
     {"GET", "/api/v1/upstream/feedback", "upstream",
      "The feedback sent or to send to the city (000 art. 13) with the city's deadline of each "

@@ -225,7 +225,8 @@ describe('a city order from intake to feedback', () => {
     assert.equal(d.supervisions, 1);
     const ev = d.timeline.at(-1);
     assert.equal(ev.action, 'supervise');
-    assert.equal(ev.args.kind, 'city');
+    // counted as the city's supervision (linshu-2020 weighs city_account and city_written)
+    assert.equal(ev.args.kind, 'city_account');
     assert.match(ev.args.reason, /^市级督办：/);
     assert.ok(Date.parse(ev.args.answer_due) <= Math.floor(cityDeadline / 1000) * 1000 - 24 * HOUR);
     o.set(d);

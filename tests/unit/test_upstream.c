@@ -191,6 +191,16 @@ static void test_apply_once(void **state)
     fx_get(&f, id, &o);
     assert_int_equal(o.supervisions, 1);
     order_release(&o);
+    /* in writing: the kind 001 §七 weighs as 市级书面督办 */
+    assert_int_equal(apply(&f,
+                           "{\"id\":\"M-2w\",\"type\":\"supervise\",\"upstream_id\":\"SJ-1\","
+                           "\"reason\":\"书面督办\",\"written\":true}",
+                           &ans),
+                     0);
+    json_decref(ans);
+    fx_get(&f, id, &o);
+    assert_int_equal(o.supervisions, 2);
+    order_release(&o);
 
     /* an unknown city order, an unknown type, a missing id */
     assert_int_equal(
