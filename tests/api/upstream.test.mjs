@@ -161,6 +161,23 @@ describe('the link', () => {
   });
 });
 
+describe('the command line', () => {
+  test('--upstream_id takes the city id as text, digits and leading zeros kept', async () => {
+    for (const id of ['0012345678', 'BJ12345-2026-000001']) {
+      const out = await new Promise((resolve, reject) => {
+        execFile(BIN, ['intake', '--db', server.db, '--as', 'agent1', '--channel', 'upstream', '--type', 'complaint',
+          '--title', '路灯不亮', '--text', '小区门口路灯不亮', '--upstream_id', id,
+          '--upstream_deadline', iso(Date.now() + 72 * HOUR)], { encoding: 'utf8' }, (err, stdout, stderr) => {
+          if (err) reject(new Error(stderr)); else resolve(JSON.parse(stdout.trim().split('\n').pop()));
+        });
+      });
+      const d = await getOrder(out.id);
+      assert.equal(d.upstream_id, id);
+      assert.equal(d.channel, 'upstream');
+    }
+  });
+});
+
 describe('the webhook', () => {
   test('a message without a valid signature or with a stale time changes nothing', async () => {
     const msg = cityOrder('M-bad', 'SJ-BAD', Date.now() + 72 * HOUR);
