@@ -16,7 +16,7 @@
 #define ROLES_FEEDBACK                                                                             \
     (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_LEADER) |                    \
      ROLE_BIT(ROLE_AUDITOR) | ROLE_BIT(ROLE_DISPATCHER))
-#define FEEDBACK_MAX 5000 /* feedback messages read for one answer, at most */
+#define FEEDBACK_MAX 5000 /* feedback messages read for one answer, at most (per kind) */
 
 static void webhook(void *ap, struct http_request *req, struct http_response *res)
 {
@@ -82,10 +82,12 @@ static void list_feedback(void *ap, struct http_request *req, struct http_respon
     json_t *items = json_array();
     struct outbox_list l;
     outbox_list_init(&l);
-    int rc = 0, read = 0;
+    int rc = 0;
+    bool truncated = false;
     const int kinds[] = {OBK_UPSTREAM_RESULT, OBK_UPSTREAM_CLOSED};
     for (size_t k = 0; k < JS_ARRAY_LEN(kinds) && !rc; k++) {
         struct outbox_query q = {.state = -1, .kind = kinds[k], .limit = 500};
+        int read = 0;
         for (;;) {
             l.n = 0;
             rc = timers_outbox_list(c->store, &q, &l);
@@ -130,8 +132,12 @@ static void list_feedback(void *ap, struct http_request *req, struct http_respon
                 order_release(&o);
             }
             read += l.n;
-            if (l.n < q.limit || read >= FEEDBACK_MAX)
+            if (l.n < q.limit)
                 break;
+            if (read >= FEEDBACK_MAX) {
+                truncated = true;
+                break;
+            }
             q.before_id = l.v[l.n - 1].id;
         }
     }
@@ -141,10 +147,12 @@ static void list_feedback(void *ap, struct http_request *req, struct http_respon
         app_store_error(res, rc, "", "feedback");
         return;
     }
+    /* past FEEDBACK_MAX messages the list and the counts cover the newest only, and say so */
     http_json(res, 200,
-              json_pack("{so s{sI sI sI sI sI sI}}", "items", items, "counts", "total", n_total,
-                        "sent_on_time", n_on_time, "sent_late", n_sent_late, "pending", n_pending,
-                        "pending_late", n_pending_late, "failed", n_failed));
+              json_pack("{so sb s{sI sI sI sI sI sI}}", "items", items, "truncated", truncated,
+                        "counts", "total", n_total, "sent_on_time", n_on_time, "sent_late",
+                        n_sent_late, "pending", n_pending, "pending_late", n_pending_late, "failed",
+                        n_failed));
 }
 
 static void get_link(void *ap, struct http_request *req, struct http_response *res)
@@ -203,7 +211,7 @@ static const struct route_doc docs[] = {
      "The feedback sent or to send to the city (000 art. 13) with the city's deadline of each "
      "order, whether it is late (sent after it, or unsent past it) and the counts: on time, "
      "late, pending, pending past the deadline, failed; only=late|failed|late_or_failed filters "
-     "the list",
+     "the list; truncated: only the newest 5,000 of a kind were read",
      "admin, supervisor, leader, auditor, dispatcher", "only:string", NULL, 200},
     {"GET", "/api/v1/upstream/link", "upstream",
      "The city link: base URL, poll interval, whether a secret is set", "admin", NULL, NULL, 200},

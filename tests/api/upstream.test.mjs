@@ -370,6 +370,7 @@ describe('late and failed feedback', () => {
     assert.ok(!fb.items.some((x) => x.upstream_id === 'SJ-2026-0001' && x.kind === 'upstream_result' && x.sent_at && Date.parse(x.sent_at) < Date.parse(x.created_at) + 3600e3));
     assert.ok(fb.counts.sent_on_time >= 1);
     const all = await feedback();
+    assert.equal(all.truncated, false);
     assert.equal(all.counts.total, all.items.length);
     assert.equal(all.counts.total, all.counts.sent_on_time + all.counts.sent_late + all.counts.pending + all.counts.failed);
     assertError(await call(server, 'GET', '/api/v1/upstream/feedback?only=soon', { token: org.as('supervisor1') }), 422, 'invalid', 'only');
