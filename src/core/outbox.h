@@ -42,6 +42,17 @@ extern const char *const js_outbox_state_names[], *const js_outbox_state_labels[
 extern const char *const js_outbox_role_names[]; /* "citizen", "leader", "section", "operator",
                                                     "city" */
 
+/* Outcomes of the feedback to the city (store_ops.upstream_feedback_counts). */
+enum upstream_fb {
+    UFB_SENT_ON_TIME, /* sent by the order's upstream deadline (or the order has none) */
+    UFB_SENT_LATE,    /* sent after it */
+    UFB_PENDING,      /* not sent yet */
+    UFB_PENDING_LATE, /* of those, past the deadline now */
+    UFB_FAILED,       /* given up (staff may send it again) */
+    UFB_FAILED_LATE,  /* of those, past the deadline now */
+    UFB__COUNT
+};
+
 /* True for the kinds fed back to the city platform (sent to the city link, not the gateway). */
 bool outbox_kind_is_upstream(int kind);
 

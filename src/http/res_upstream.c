@@ -77,8 +77,6 @@ static void list_feedback(void *ap, struct http_request *req, struct http_respon
         return;
     }
     int64_t now = app_now(ap);
-    json_int_t n_total = 0, n_on_time = 0, n_sent_late = 0, n_pending = 0, n_pending_late = 0,
-               n_failed = 0;
     json_t *items = json_array();
     struct outbox_list l;
     outbox_list_init(&l);
@@ -101,15 +99,6 @@ static void list_feedback(void *ap, struct http_request *req, struct http_respon
                 if (rc == -JS_ENOTFOUND)
                     rc = 0;
                 bool is_late = late(m, o.upstream_deadline, now);
-                n_total++;
-                if (m->state == OBS_SENT)
-                    is_late ? n_sent_late++ : n_on_time++;
-                else if (m->state == OBS_FAILED)
-                    n_failed++;
-                else {
-                    n_pending++;
-                    n_pending_late += is_late;
-                }
                 bool show = only == 0 || (only == 1 && is_late) ||
                             (only == 2 && m->state == OBS_FAILED) ||
                             (only == 3 && (is_late || m->state == OBS_FAILED));
@@ -142,17 +131,25 @@ static void list_feedback(void *ap, struct http_request *req, struct http_respon
         }
     }
     outbox_list_release(&l);
+    int64_t n[UFB__COUNT];
+    if (!rc)
+        rc = c->store->ops->upstream_feedback_counts(c->store, now, n);
     if (rc) {
         json_decref(items);
         app_store_error(res, rc, "", "feedback");
         return;
     }
-    /* past FEEDBACK_MAX messages the list and the counts cover the newest only, and say so */
+    /* the counts are the store's, over every message; past FEEDBACK_MAX messages of a kind the
+     * list holds the newest only, and says so */
     http_json(res, 200,
-              json_pack("{so sb s{sI sI sI sI sI sI}}", "items", items, "truncated", truncated,
-                        "counts", "total", n_total, "sent_on_time", n_on_time, "sent_late",
-                        n_sent_late, "pending", n_pending, "pending_late", n_pending_late, "failed",
-                        n_failed));
+              json_pack("{so sb s{sI sI sI sI sI sI sI}}", "items", items, "truncated", truncated,
+                        "counts", "total",
+                        (json_int_t)(n[UFB_SENT_ON_TIME] + n[UFB_SENT_LATE] + n[UFB_PENDING] +
+                                     n[UFB_FAILED]),
+                        "sent_on_time", (json_int_t)n[UFB_SENT_ON_TIME], "sent_late",
+                        (json_int_t)n[UFB_SENT_LATE], "pending", (json_int_t)n[UFB_PENDING],
+                        "pending_late", (json_int_t)n[UFB_PENDING_LATE], "failed",
+                        (json_int_t)n[UFB_FAILED], "failed_late", (json_int_t)n[UFB_FAILED_LATE]));
 }
 
 static void get_link(void *ap, struct http_request *req, struct http_response *res)
@@ -211,7 +208,8 @@ static const struct route_doc docs[] = {
      "The feedback sent or to send to the city (000 art. 13) with the city's deadline of each "
      "order, whether it is late (sent after it, or unsent past it) and the counts: on time, "
      "late, pending, pending past the deadline, failed; only=late|failed|late_or_failed filters "
-     "the list; truncated: only the newest 5,000 of a kind were read",
+     "the list (the newest 5,000 of each kind; truncated says when there were more; the counts "
+     "cover every message)",
      "admin, supervisor, leader, auditor, dispatcher", "only:string", NULL, 200},
     {"GET", "/api/v1/upstream/link", "upstream",
      "The city link: base URL, poll interval, whether a secret is set", "admin", NULL, NULL, 200},

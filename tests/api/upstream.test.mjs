@@ -268,7 +268,7 @@ describe('a city order from intake to feedback', () => {
     assert.equal(fb.items[0].state, 'pending');
     assert.equal(fb.items[0].attempts, 1);
     assert.ok(fb.items[0].last_error.length > 0);
-    assert.deepEqual(fb.counts, { total: 1, sent_on_time: 0, sent_late: 0, pending: 1, pending_late: 0, failed: 0 });
+    assert.deepEqual(fb.counts, { total: 1, sent_on_time: 0, sent_late: 0, pending: 1, pending_late: 0, failed: 0, failed_late: 0 });
 
     await city.up();
     await tickAt(t1 + 10 * 1000); // before the retry is due: nothing goes
@@ -373,6 +373,12 @@ describe('late and failed feedback', () => {
     assert.equal(all.truncated, false);
     assert.equal(all.counts.total, all.items.length);
     assert.equal(all.counts.total, all.counts.sent_on_time + all.counts.sent_late + all.counts.pending + all.counts.failed);
+    // the same figures on /metrics
+    const metrics = (await call(server, 'GET', '/metrics')).text;
+    for (const [k, v] of Object.entries(all.counts)) {
+      if (k === 'total') continue;
+      assert.match(metrics, new RegExp(`^jiesu_upstream_feedback\\{outcome="${k}"\\} ${v}$`, 'm'), k);
+    }
     assertError(await call(server, 'GET', '/api/v1/upstream/feedback?only=soon', { token: org.as('supervisor1') }), 422, 'invalid', 'only');
     assertError(await call(server, 'GET', '/api/v1/upstream/feedback', { token: org.as('op-s1') }), 403, 'forbidden');
   });
