@@ -394,6 +394,7 @@ int cli_kb(struct opts *o);       /* cmd_kb.c */
 int cli_hotspot(struct opts *o);  /* cmd_hotspot.c */
 int cli_copy(struct opts *o);     /* cmd_copy.c */
 int cli_open311(struct opts *o);  /* cmd_open311.c */
+int cli_upstream(struct opts *o); /* cmd_upstream.c */
 
 static const struct command commands[] = {
     {"init", "建库或升级数据库，选择政策预设", cmd_init,
@@ -459,6 +460,10 @@ static const struct command commands[] = {
      "jiesu open311 [--db PATH] --file SETTINGS.json   (as PUT /api/v1/open311)\n"
      "jiesu open311 [--db PATH] --clients | --add-client NAME (prints its api_key once) | "
      "--revoke ID"},
+    {"upstream", "市级平台连接：市级平台地址、签名共享密钥、拉取间隔（设置或查看）", cli_upstream,
+     "jiesu upstream [--db PATH]   (the link, without the secret)\n"
+     "jiesu upstream [--db PATH] --url URL --secret SECRET [--poll-seconds N]   (as PUT "
+     "/api/v1/upstream/link)"},
     {"assess", "按考核方案计算某期排名，或列出单位指标背后的工单", cli_assess,
      "jiesu assess [--db PATH] [--scheme NAME] [--period 2026-10|2026-Q4|2026|FROM..TO | --from "
      "DATE --to DATE] [--unit CODE [--orders [--indicator NAME]]] [--format "

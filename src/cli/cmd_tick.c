@@ -34,6 +34,13 @@ static json_t *result_json(const struct tick_result *r)
         json_object_set_new(
             j, "kb", json_pack("{si si}", "expired", r->kb_expired, "reminded", r->kb_reminded));
     if (j)
+        json_object_set_new(j, "upstream",
+                            json_pack("{sb si si si si ss}", "polled", r->upstream.polled,
+                                      "fetched", r->upstream.fetched, "applied",
+                                      r->upstream.applied, "duplicates", r->upstream.duplicates,
+                                      "refused", r->upstream.refused, "last_error",
+                                      r->upstream.last_error));
+    if (j)
         json_object_set_new(j, "hotspot",
                             json_pack("{si si si si}", "topics", r->hotspot.topics, "raised",
                                       r->hotspot.raised, "repeated", r->hotspot.repeated,

@@ -2,6 +2,7 @@
  * each order driven through the real engine, action by action, under a fake clock. */
 #include "compat.h"
 #include "cli/demo.h"
+#include "core/deadline.h"
 #include "core/kb.h"
 #include "core/scheduler.h"
 #include "core/calendar.h"
@@ -1455,6 +1456,19 @@ static int64_t order_deadline(struct demo *d, int64_t id)
     return dl;
 }
 
+/* The end of every local limit of an order from the city (its deadline less the margin), 0 for
+ * another order. */
+static int64_t order_upstream_end(struct demo *d, int64_t id)
+{
+    struct order o;
+    order_init(&o);
+    int64_t end = 0;
+    if (d->s->ops->order_get(d->s, id, &o) == 0)
+        end = deadline_upstream_end(&d->en->policy, &o);
+    order_release(&o);
+    return end;
+}
+
 static int sign(struct demo *d, struct flow *f, int u)
 {
     int lim = d->en->policy.sign_limit_hours;
@@ -1669,8 +1683,15 @@ static int handle(struct demo *d, struct flow *f, bool *stopped)
              * past); an order already past deadline + days asks for none */
             if (dl + (int64_t)days * JT_DAY <= d->t)
                 goto no_extension;
+            /* an order from the city is extended at most to its end (the city's deadline less
+             * the margin, 000 art. 13), and not at all when the deadline is there already */
+            int64_t until = dl + (int64_t)days * JT_DAY, end = order_upstream_end(d, f->id);
+            if (end > 0 && until > end)
+                until = end;
+            if (until <= dl || until <= d->t)
+                goto no_extension;
             json_t *a = json_object();
-            put_t(a, "until", dl + (int64_t)days * JT_DAY);
+            put_t(a, "until", until);
             put_s(a, "reason", "涉及多个部门协调及施工周期，需延长办理时限");
             d->c.extensions++;
             if ((rc = act(d, &lu->op, ACT_EXTENSION_REQUEST, f->id, a, NULL)))

@@ -2,6 +2,7 @@
 #include "compat.h"
 #include "cli/notify.h"
 #include "core/outbox.h"
+#include "core/upstream.h"
 #include "store/timers_store.h"
 
 #include <curl/curl.h>
@@ -37,13 +38,16 @@ static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
     return size * nmemb;
 }
 
-/* POSTs one message; returns 0 on a 2xx answer, else -JS_EIO with the reason in err. */
-static int post(CURL *curl, const struct notify_config *cfg, const struct outbox_msg *m, char *err,
-                size_t n)
+/* POSTs one message, to the gateway or, for the feedback of an upstream order, to the city's
+ * url/feedback signed with the link's secret; returns 0 on a 2xx answer, else -JS_EIO with the
+ * reason in err. */
+static int post(CURL *curl, const struct notify_config *cfg, const struct outbox_msg *m,
+                int64_t now, char *err, size_t n)
 {
-    char key[64], errbuf[CURL_ERROR_SIZE] = "";
+    char key[64], errbuf[CURL_ERROR_SIZE] = "", url[300], ts[64], sig[UPSTREAM_SIG_HEX + 32];
     struct curl_slist *hdr = NULL;
-    json_t *doc = outbox_payload(m);
+    bool city = outbox_kind_is_upstream(m->kind);
+    json_t *doc = city ? outbox_city_payload(m) : outbox_payload(m);
     char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     int rc = -JS_EIO;
     json_decref(doc);
@@ -52,17 +56,33 @@ static int post(CURL *curl, const struct notify_config *cfg, const struct outbox
         return -JS_ENOMEM;
     }
     snprintf(key, sizeof key, "Idempotency-Key: jiesu-outbox-%lld", (long long)m->id);
-    struct curl_slist *h1 = curl_slist_append(hdr, "Content-Type: application/json; charset=utf-8");
-    struct curl_slist *h2 = h1 ? curl_slist_append(h1, key) : NULL;
-    if (!h2) {
-        curl_slist_free_all(h1);
-        free(body);
-        snprintf(err, n, "out of memory");
-        return -JS_ENOMEM;
+    snprintf(url, sizeof url, "%s", cfg->gateway_url ? cfg->gateway_url : "");
+    const char *headers[4] = {"Content-Type: application/json; charset=utf-8", key, NULL, NULL};
+    if (city) {
+        char hex[UPSTREAM_SIG_HEX];
+        snprintf(url, sizeof url, "%s/feedback", cfg->city->url);
+        if (upstream_sign(cfg->city->secret, now, body, strlen(body), hex)) {
+            free(body);
+            snprintf(err, n, "cannot sign");
+            return -JS_EINTERNAL;
+        }
+        snprintf(ts, sizeof ts, UPSTREAM_HDR_TIME ": %lld", (long long)now);
+        snprintf(sig, sizeof sig, UPSTREAM_HDR_SIG ": %s", hex);
+        headers[2] = ts;
+        headers[3] = sig;
     }
-    hdr = h2;
+    for (size_t i = 0; i < JS_ARRAY_LEN(headers) && headers[i]; i++) {
+        struct curl_slist *next = curl_slist_append(hdr, headers[i]);
+        if (!next) {
+            curl_slist_free_all(hdr);
+            free(body);
+            snprintf(err, n, "out of memory");
+            return -JS_ENOMEM;
+        }
+        hdr = next;
+    }
     curl_easy_reset(curl);
-    curl_easy_setopt(curl, CURLOPT_URL, cfg->gateway_url);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
@@ -80,13 +100,21 @@ static int post(CURL *curl, const struct notify_config *cfg, const struct outbox
         if (status >= 200 && status < 300)
             rc = 0;
         else
-            snprintf(err, n, "gateway answered HTTP %ld", status);
+            snprintf(err, n, "%s answered HTTP %ld", city ? "city" : "gateway", status);
     } else {
         snprintf(err, n, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
     }
     curl_slist_free_all(hdr);
     free(body);
     return rc;
+}
+
+/* Whether m has somewhere to go: the city link for feedback, the gateway for the rest. */
+static bool deliverable(const struct notify_config *cfg, const struct outbox_msg *m)
+{
+    if (outbox_kind_is_upstream(m->kind))
+        return cfg->city && cfg->city->url[0] && cfg->city->secret[0];
+    return cfg->gateway_url && cfg->gateway_url[0];
 }
 
 /* Sends the claimed messages and records each outcome. */
@@ -115,7 +143,15 @@ static int send_batch(struct store *s, CURL *curl, const struct notify_config *c
         rc = timers_outbox_renew(s, ids, n, (t > now ? t : now) + NOTIFY_LEASE_SECONDS);
         if (rc)
             return js_fail(e, rc, "", "cannot renew the lease of message %lld", (long long)m->id);
-        if (post(curl, cfg, m, err, sizeof err) == 0) {
+        if (!deliverable(cfg, m)) {
+            /* its destination is not configured: it waits, given back at once */
+            rc = timers_outbox_release(s, m->id);
+            if (rc)
+                return js_fail(e, rc, "", "cannot release message %lld", (long long)m->id);
+            continue;
+        }
+        st->tried++;
+        if (post(curl, cfg, m, now, err, sizeof err) == 0) {
             rc = timers_outbox_sent(s, m->id, now);
             st->sent++;
         } else {
@@ -143,12 +179,24 @@ int notify_deliver(struct store *s, int64_t now, const struct notify_config *cfg
 {
     struct notify_stats local;
     struct outbox_list claimed;
+    struct upstream_link link;
+    struct notify_config with_link;
     CURL *curl = NULL;
     int rc = 0;
     if (!st)
         st = &local;
     memset(st, 0, sizeof *st);
-    if (!cfg->gateway_url || !cfg->gateway_url[0])
+    if (!cfg->city) {
+        /* the city link stored in the settings, when there is one */
+        with_link = *cfg;
+        rc = upstream_link_load(s, &link);
+        if (rc && rc != -JS_ENOTFOUND)
+            return js_fail(e, rc, "", "cannot read the city link");
+        with_link.city = rc ? NULL : &link;
+        cfg = &with_link;
+        rc = 0;
+    }
+    if ((!cfg->gateway_url || !cfg->gateway_url[0]) && (!cfg->city || !cfg->city->url[0]))
         return 0;
     pthread_once(&curl_once, curl_setup);
     if (curl_init_rc != CURLE_OK || !(curl = curl_easy_init()))
@@ -169,8 +217,11 @@ int notify_deliver(struct store *s, int64_t now, const struct notify_config *cfg
             goto out;
         }
         st->claimed += claimed.n;
+        int tried = st->tried;
         rc = send_batch(s, curl, cfg, now, &claimed, st, e);
-        if (rc || claimed.n < batch || (cfg->cancel && atomic_load(cfg->cancel)))
+        /* a batch of messages that had nowhere to go would be claimed again: stop */
+        if (rc || claimed.n < batch || st->tried == tried ||
+            (cfg->cancel && atomic_load(cfg->cancel)))
             break;
     }
 out:

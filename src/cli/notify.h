@@ -1,5 +1,7 @@
 /* Delivery of the notifications outbox by webhook (SPEC §3.16): each due message is POSTed as
- * JSON (outbox_payload) to the configured SMS / messaging gateway with libcurl. A 2xx answer
+ * JSON (outbox_payload) to the configured SMS / messaging gateway with libcurl, and each
+ * feedback to the city (issue 15; outbox_city_payload) to the city link's url/feedback with the
+ * headers X-Upstream-Timestamp and X-Upstream-Signature (core/upstream.h). A 2xx answer
  * marks it sent; anything else keeps it pending with an exponential backoff until the policy's
  * attempts run out, when it becomes failed (staff can resend it). Each request carries the
  * header "Idempotency-Key: jiesu-outbox-<id>" so that a gateway can drop the duplicate of a
@@ -15,12 +17,19 @@
 #include "util/err.h"
 #include "util/jtime.h"
 
+struct upstream_link;
+
 struct notify_config {
-    const char *gateway_url;    /* NULL or "": nothing is sent, messages wait */
-    int backoff_seconds;        /* first retry delay, doubled after each failure; 0: 60 */
-    int max_attempts;           /* attempts before a message fails for good; 0: 12 */
-    long timeout_ms;            /* per request; 0: 5000 */
-    int batch;                  /* most messages tried in one pass; 0: 100 */
+    const char *gateway_url;          /* NULL or "": nothing is sent to citizens and units, their
+                                         messages wait */
+    const struct upstream_link *city; /* the city link (core/upstream.h): the feedback of
+                                         upstream orders is POSTed, signed, to its url/feedback;
+                                         NULL: the link stored in the settings
+                                         (upstream_link_load); no url: that feedback waits */
+    int backoff_seconds;              /* first retry delay, doubled after each failure; 0: 60 */
+    int max_attempts;                 /* attempts before a message fails for good; 0: 12 */
+    long timeout_ms;                  /* per request; 0: 5000 */
+    int batch;                        /* most messages tried in one pass; 0: 100 */
     const atomic_bool *cancel;  /* when not NULL and set, the pass stops before the next message
                                    and gives back the messages it claimed */
     const struct jclock *clock; /* renews the leases from this clock's time; NULL: system */
@@ -31,7 +40,7 @@ struct notify_config {
 #define NOTIFY_LEASE_SECONDS 30
 
 struct notify_stats {
-    int claimed, sent, retried, failed;
+    int claimed, tried, sent, retried, failed; /* tried: claimed with somewhere to go */
     char last_error[256];
 };
 

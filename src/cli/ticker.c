@@ -53,6 +53,8 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
             snprintf(r->hotspot_error, sizeof r->hotspot_error, "%s: %s", js_err_name(he.code),
                      he.message);
     }
+    if (!rc)
+        rc = upstream_poll(&en, r->sched.now, &r->upstream, e);
     if (!rc) {
         /* deliver at the instant of the pass */
         notify_config_from_policy(&nc, &en.policy);
@@ -70,7 +72,7 @@ static void log_tick(FILE *log, const struct tick_result *r)
 {
     if (!log || (r->sched.actions == 0 && r->sched.failures == 0 && r->notify.claimed == 0 &&
                  r->kb_expired == 0 && r->kb_reminded == 0 && r->hotspot.raised == 0 &&
-                 !r->hotspot_error[0]))
+                 !r->hotspot_error[0] && !r->upstream.polled))
         return;
     char when[40];
     jtime_format(r->sched.now, when, sizeof when);
@@ -87,6 +89,11 @@ static void log_tick(FILE *log, const struct tick_result *r)
                 r->hotspot.raised, r->hotspot.messages);
     if (r->hotspot_error[0])
         fprintf(log, "%s tick: hotspot scan failed: %s\n", when, r->hotspot_error);
+    if (r->upstream.polled)
+        fprintf(log, "%s tick: city feed: %d messages, %d applied, %d duplicates, %d refused%s%s\n",
+                when, r->upstream.fetched, r->upstream.applied, r->upstream.duplicates,
+                r->upstream.refused, r->upstream.last_error[0] ? "; last: " : "",
+                r->upstream.last_error);
     if (r->sched.failures)
         fprintf(log, "%s tick: last refusal: %s\n", when, r->sched.last_failure);
     if (r->notify.retried || r->notify.failed)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "cli/notify.h"
+#include "cli/upstream_poll.h"
 #include "core/scheduler.h"
 #include "store/hotspot_scan.h"
 #include "store/store.h"
@@ -34,13 +35,15 @@ void ticker_stop(struct ticker *t);
 struct tick_result {
     struct sched_stats sched;
     struct notify_stats notify;
-    int kb_expired, kb_reminded;       /* knowledge-base versions expired, reminders queued */
-    struct hotspot_scan_stats hotspot; /* the hotspot scan at the same instant */
-    char hotspot_error[320];           /* why the hotspot scan failed, "" if it did not */
+    int kb_expired, kb_reminded;         /* knowledge-base versions expired, reminders queued */
+    struct hotspot_scan_stats hotspot;   /* the hotspot scan at the same instant */
+    struct upstream_poll_stats upstream; /* the city feed read at the same instant (issue 15) */
+    char hotspot_error[320];             /* why the hotspot scan failed, "" if it did not */
 };
 /* One tick on an open, migrated store: loads the policy and the calendar (engine_init), runs one
- * scheduler pass, the knowledge base's expiry pass (kb_tick) and one hotspot scan
- * (store/hotspot_scan.h) at the clock's instant, and then one delivery pass at the same instant.
+ * scheduler pass, the knowledge base's expiry pass (kb_tick), one hotspot scan
+ * (store/hotspot_scan.h) and a read of the city's feed when it is due (cli/upstream_poll.h) at the
+ * clock's instant, and then one delivery pass at the same instant.
  * gateway overrides the policy's notify_gateway_url when not NULL; cancel (may be NULL) cuts the
  * delivery pass short when set. r may be NULL. Returns 0, or a
  * negative code with e filled (the delivery pass is skipped when the scheduler pass failed). */

@@ -295,7 +295,7 @@ static void rule_feedback(struct ctx *c)
         return;
     int64_t start =
         lead->dispatched_at > c->f->clock_start ? lead->dispatched_at : c->f->clock_start;
-    int64_t due = deadline_feedback(c->p, c->cal, start);
+    int64_t due = deadline_feedback(c->p, c->cal, o, start);
     if (due <= 0 || c->now < due || c->f->last_feedback >= start || c->f->feedback_urged == due)
         return;
     char note[160];
@@ -330,9 +330,8 @@ static void rule_supervise(struct ctx *c, bool suspended)
         return;
     if (!suspended && o->deadline > 0 && c->now > o->deadline && !f->supervised_overdue)
         supervise(c, "overdue", "超过办理时限未办结", o->deadline, 0);
-    int64_t lead_time = (int64_t)c->p->upstream_supervise_hours * 3600;
-    if (!suspended && o->upstream_deadline > 0 && lead_time > 0 &&
-        c->now >= o->upstream_deadline - lead_time && !f->supervised_upstream)
+    int64_t at = deadline_upstream_supervise_at(c->p, o);
+    if (!suspended && at > 0 && c->now >= at && !f->supervised_upstream)
         supervise(c, "upstream", "临近市级考核截止时限仍未反馈", o->upstream_deadline, 0);
     if (o->status == ST_HANDLING && o->reopens > f->supervised_reopens) {
         snprintf(reason, sizeof reason, "群众不满意，工单第%d次重办", o->reopens);

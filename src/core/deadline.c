@@ -59,8 +59,33 @@ int deadline_tier(const struct policy *p, const struct order *o)
     return TIER_NONE;
 }
 
-int64_t deadline_limit(const struct policy *p, const struct calendar *cal, const struct order *o,
-                       int tier, int64_t from)
+int64_t deadline_upstream_end(const struct policy *p, const struct order *o)
+{
+    if (!o || o->upstream_deadline <= 0)
+        return 0;
+    return o->upstream_deadline - (int64_t)p->upstream_margin_hours * 3600;
+}
+
+int64_t deadline_inside_upstream(const struct policy *p, const struct order *o, int64_t t)
+{
+    int64_t end = deadline_upstream_end(p, o);
+    return end > 0 && (t <= 0 || t > end) ? end : t;
+}
+
+int64_t deadline_upstream_supervise_at(const struct policy *p, const struct order *o)
+{
+    int64_t end = deadline_upstream_end(p, o);
+    if (end <= 0 || p->upstream_supervise_hours <= 0)
+        return 0;
+    int hours = p->upstream_supervise_hours > p->supervision_answer_hours
+                    ? p->upstream_supervise_hours
+                    : p->supervision_answer_hours;
+    return end - (int64_t)hours * 3600;
+}
+
+/* The limit before the city's deadline is applied. */
+static int64_t local_limit(const struct policy *p, const struct calendar *cal,
+                           const struct order *o, int tier, int64_t from)
 {
     const struct limit_override *x = best(p, o, tier, true);
     if (x)
@@ -74,11 +99,17 @@ int64_t deadline_limit(const struct policy *p, const struct calendar *cal, const
     return 0;
 }
 
+int64_t deadline_limit(const struct policy *p, const struct calendar *cal, const struct order *o,
+                       int tier, int64_t from)
+{
+    return deadline_inside_upstream(p, o, local_limit(p, cal, o, tier, from));
+}
+
 int64_t deadline_sign(const struct policy *p, const struct order *o, int tier, int64_t from)
 {
     const struct limit_override *x = best(p, o, tier, false);
     int hours = x ? x->sign_hours : p->sign_limit_hours;
-    return hours > 0 ? calendar_add_hours(from, hours) : 0;
+    return hours > 0 ? deadline_inside_upstream(p, o, calendar_add_hours(from, hours)) : 0;
 }
 
 int64_t deadline_return_end(const struct policy *p, const struct calendar *cal, int64_t from)
@@ -88,11 +119,13 @@ int64_t deadline_return_end(const struct policy *p, const struct calendar *cal, 
     return calendar_add_span(cal, from, p->return_window, p->return_window_unit);
 }
 
-int64_t deadline_feedback(const struct policy *p, const struct calendar *cal, int64_t from)
+int64_t deadline_feedback(const struct policy *p, const struct calendar *cal, const struct order *o,
+                          int64_t from)
 {
     if (p->feedback_limit_workdays <= 0)
         return 0;
-    return calendar_add_workdays(cal, from, p->feedback_limit_workdays);
+    return deadline_inside_upstream(p, o,
+                                    calendar_add_workdays(cal, from, p->feedback_limit_workdays));
 }
 
 int64_t deadline_after_hang(int64_t deadline, int64_t hang_since, int64_t now)
@@ -133,7 +166,7 @@ void deadline_state(const struct policy *p, const struct calendar *cal, const st
     if (out->running && lead && !lead->signed_at)
         out->sign_due = o->sign_deadline;
     if (out->running && lead && !lead->replied_at)
-        out->feedback_due = deadline_feedback(p, cal, lead->dispatched_at);
+        out->feedback_due = deadline_feedback(p, cal, o, lead->dispatched_at);
     bool replied = o->status == ST_REPLIED || o->status == ST_CALLBACK || o->replied_at > 0;
     out->upstream_overdue = o->upstream_deadline > 0 && now > o->upstream_deadline && !replied &&
                             !status_is_final(o->status);

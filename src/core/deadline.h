@@ -12,6 +12,18 @@
 #include "core/order.h"
 #include "core/policy.h"
 
+/* The end of every local time limit of an upstream order (000 arts. 10, 13): the city's deadline
+ * less the policy's upstream_margin_hours; 0 when o has no upstream deadline. */
+int64_t deadline_upstream_end(const struct policy *p, const struct order *o);
+/* A local time limit t of o kept inside the city's: t, or deadline_upstream_end when t is later
+ * or when t is 0 (no local limit) and o has an upstream deadline. */
+int64_t deadline_inside_upstream(const struct policy *p, const struct order *o, int64_t t);
+/* When the system supervises an upstream order not yet replied to (000 art. 10): early enough
+ * that the unit's supervision answer (supervision_answer_hours) falls before
+ * deadline_upstream_end, and not later than upstream_supervise_hours before it; 0 when o has no
+ * upstream deadline or upstream_supervise_hours is 0. */
+int64_t deadline_upstream_supervise_at(const struct policy *p, const struct order *o);
+
 /* The override of p that applies to order o when its tier is `tier`: of those whose criteria
  * (category, level, tier, channel) all match, the one naming the most, the first listed among
  * equals; NULL when none matches. Borrowed from p. */
@@ -24,18 +36,22 @@ int deadline_tier(const struct policy *p, const struct order *o);
 
 /* The handling deadline of o counted from `from` with tier `tier`: a matching override's limit;
  * else the tier (2h / 24h in clock hours, 7d / 15d in calendar days); else the policy's default
- * limit in its unit (days, working days by cal, or hours). 0 when there is no limit. */
+ * limit in its unit (days, working days by cal, or hours); kept inside the city's deadline
+ * (deadline_inside_upstream). 0 when there is no limit. */
 int64_t deadline_limit(const struct policy *p, const struct calendar *cal, const struct order *o,
                        int tier, int64_t from);
 /* The sign deadline of a dispatch at `from`: a matching override's sign_hours, else
- * sign_limit_hours, in clock hours; 0 when there is no sign limit. */
+ * sign_limit_hours, in clock hours, no later than deadline_upstream_end; 0 when there is no sign
+ * limit. */
 int64_t deadline_sign(const struct policy *p, const struct order *o, int tier, int64_t from);
 /* The end of the return window of a unit that got the order at `from` (000 art. 9: 2 days, 001
  * §二(三): 1 working day); 0 when the window is unlimited (return_window 0). */
 int64_t deadline_return_end(const struct policy *p, const struct calendar *cal, int64_t from);
-/* The feedback deadline of a unit that got the order at `from`: feedback_limit_workdays
- * working days (003 art. 13: results, or progress and the reason for a delay, within 5). */
-int64_t deadline_feedback(const struct policy *p, const struct calendar *cal, int64_t from);
+/* The feedback deadline of a unit that got order o at `from`: feedback_limit_workdays working
+ * days (003 art. 13: results, or progress and the reason for a delay, within 5), no later than
+ * deadline_upstream_end. o may be NULL (no upstream deadline). */
+int64_t deadline_feedback(const struct policy *p, const struct calendar *cal, const struct order *o,
+                          int64_t from);
 /* The deadline once an approved hanging account that began at hang_since is lifted at now: the
  * time spent hanging is added back (004: not overdue while approved). A deadline of 0, or an
  * unknown start (0), is returned unchanged. */

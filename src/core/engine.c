@@ -345,6 +345,24 @@ static int queue_notifications(struct exec *x, const struct event_list *events, 
     return rc ? js_fail(e, rc, "", "cannot queue the notifications") : 0;
 }
 
+/* What an execution did: the order acted on (for intake the one it created, the first event's
+ * order) and the events appended. */
+static void fill_result(struct exec *x, struct order *target, const struct event_list *events,
+                        struct engine_result *res)
+{
+    struct order *o = target;
+    if (!o && events->n)
+        cb_get_order(x, events->v[0].order_id, &o);
+    memset(res, 0, sizeof *res);
+    if (o) {
+        res->order_id = o->id;
+        memcpy(res->number, o->number, sizeof res->number);
+        res->version = o->version;
+        res->status = o->status;
+    }
+    res->n_events = events->n;
+}
+
 int engine_execute(struct engine *en, const struct actor *who, int action, int64_t order_id,
                    int64_t expected_version, const json_t *args, struct engine_result *res,
                    struct js_error *e)
@@ -430,25 +448,22 @@ int engine_execute(struct engine *en, const struct actor *who, int action, int64
     rc = queue_notifications(&x, &events, e);
     if (rc)
         goto rollback;
+    if (en->before_commit) {
+        struct engine_result so_far;
+        fill_result(&x, target, &events, &so_far);
+        rc = en->before_commit(en->before_commit_ctx, s, &so_far);
+        if (rc) {
+            js_fail(e, rc, "", "cannot record the action");
+            goto rollback;
+        }
+    }
     rc = s->ops->commit(s);
     if (rc) {
         js_fail(e, rc, "", "cannot commit");
         goto rollback;
     }
-    if (res) {
-        /* intake acts on the order it created: the first event's order */
-        struct order *o = target;
-        if (!o && events.n)
-            cb_get_order(&x, events.v[0].order_id, &o);
-        memset(res, 0, sizeof *res);
-        if (o) {
-            res->order_id = o->id;
-            memcpy(res->number, o->number, sizeof res->number);
-            res->version = o->version;
-            res->status = o->status;
-        }
-        res->n_events = events.n;
-    }
+    if (res)
+        fill_result(&x, target, &events, res);
     goto out;
 rollback:
     s->ops->rollback(s);

@@ -13,6 +13,8 @@
 #include "store/store.h"
 #include "util/jtime.h"
 
+struct engine_result;
+
 struct engine {
     struct store *store;           /* borrowed */
     const struct shipped *shipped; /* borrowed: the shipped presets and calendars */
@@ -27,6 +29,13 @@ struct engine {
     int (*on_acceptance)(void *ctx, struct store *s, int64_t order_id, int64_t now, char *suffix,
                          size_t n);
     void *on_acceptance_ctx;
+    /* Called once per engine_execute inside its transaction, after the orders, events and
+     * notifications are written and before the commit, with the result so far (NULL: none;
+     * engine_init leaves it NULL; a caller sets it around one call): keeps what must be stored
+     * with the action (the city's message id, issue 15). Returns 0 or a negative code, which
+     * rolls the action back. */
+    int (*before_commit)(void *ctx, struct store *s, const struct engine_result *r);
+    void *before_commit_ctx;
 };
 
 struct engine_result {

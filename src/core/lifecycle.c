@@ -46,7 +46,8 @@ static const uint64_t role_actions[ROLE__COUNT] = {
     /* callback, supplement: the citizen's own rating and additions on the self-service page
      * (issue 15), as the system */
     [ROLE_SYSTEM] = A(INTAKE) | A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(WARN) |
-                    A(MARK_OVERDUE) | A(SPECIAL_REPORT) | A(CALLBACK) | A(SUPPLEMENT),
+                    A(MARK_OVERDUE) | A(SPECIAL_REPORT) | A(CALLBACK) | A(SUPPLEMENT) |
+                    A(REOPEN), /* only 市级重办 relayed from the city (core/upstream.h) */
 };
 
 bool lifecycle_role_allows(int role, int action)
@@ -225,7 +226,9 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
                     js_satisfaction_names, .example = "satisfied"),
                NOTE),
     [ACT_REOPEN] =
-        FIELDS(ENUM("level", "重办层级", reopen_levels, .example = "district"), REASON(REQ)),
+        FIELDS(ENUM("level", "重办层级", reopen_levels, .example = "district"), REASON(REQ),
+               TIME("upstream_deadline", "市级重办的新市级办理时限（仅 level 为 upstream 时）",
+                    .example = "2030-01-01T18:00:00+08:00")),
     [ACT_CLOSE] = FIELDS(REASON_L("理由（回访不满意或未解决时必填）", )),
     [ACT_ARCHIVE] = FIELDS(NOTE),
     [ACT_URGE] = FIELDS(NOTE, KIND,
@@ -593,7 +596,7 @@ static int put_time(struct dctx *c, json_t *obj, const char *key, int64_t t)
  * assessment can tell whether the unit gave feedback in time; nothing when there is none. */
 static int put_feedback_due(struct dctx *c)
 {
-    int64_t due = deadline_feedback(c->p, c->env->cal, c->env->now);
+    int64_t due = deadline_feedback(c->p, c->env->cal, c->o, c->env->now);
     return due > 0 ? put_time(c, c->v, "feedback_due", due) : 0;
 }
 
@@ -1336,6 +1339,10 @@ static int act_dispatch(struct dctx *c)
     TRY(in_future(c, "deadline", false, &deadline));
     if (present(c->in, "deadline") && deadline <= now)
         return js_fail(c->e, JS_EINVAL, "deadline", "the deadline must be in the future");
+    if (deadline && deadline_inside_upstream(c->p, c->o, deadline) != deadline)
+        return js_fail(c->e, JS_ERULE, "deadline",
+                       "办理时限须在市级平台时限前%d小时之前（000第十三条）",
+                       c->p->upstream_margin_hours);
     TRY(in_enum(c, "tier", false, js_tier_names, &tier));
     TRY(in_str(c, "note", false, JS_MAX_NOTE, &note));
     TRY(check_room(c, "assist_units", targets, nt + n_assist));
@@ -1790,6 +1797,9 @@ static int act_extension_request(struct dctx *c)
     if (c->p->max_extension_days > 0 &&
         until > o->deadline + (int64_t)c->p->max_extension_days * JT_DAY)
         return js_fail(c->e, JS_ERULE, "until", "延期最长%d天", c->p->max_extension_days);
+    if (deadline_inside_upstream(c->p, o, until) != until)
+        return js_fail(c->e, JS_ERULE, "until", "延期不得超出市级平台时限前%d小时（000第十三条）",
+                       c->p->upstream_margin_hours);
     TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
     TRY(begin(c, o, &next));
     next.ext_pending = true;
@@ -1812,6 +1822,9 @@ static int act_extension_decide(struct dctx *c)
         return js_fail(c->e, JS_EINVAL, "until", "只有批准延期时才可给出延期至的时间");
     if (until && until <= c->o->deadline)
         return js_fail(c->e, JS_EINVAL, "until", "延期至的时间须晚于当前办理时限");
+    if (until && deadline_inside_upstream(c->p, c->o, until) != until)
+        return js_fail(c->e, JS_ERULE, "until", "延期不得超出市级平台时限前%d小时（000第十三条）",
+                       c->p->upstream_margin_hours);
     TRY(in_str(c, "reason", !approve, JS_MAX_NOTE, &reason));
     if (approve && !until) {
         until = c->o->ext_requested_until;
@@ -2178,20 +2191,32 @@ static int act_reopen(struct dctx *c)
 {
     const char *const *levels = reopen_levels;
     int level = 0;
+    int64_t updue = 0;
     const char *reason;
     struct order next;
-    TRY(need_status(c, S(CALLBACK) | S(ANSWERED)));
-    if (!callback_negative(c->o))
+    TRY(in_enum(c, "level", false, levels, &level));
+    /* 市级重办 (001; issue 15): the city sends the order back after its own callback, also once
+     * it is closed here; the system relays only that */
+    bool city = level == 1 && c->who->role == ROLE_SYSTEM;
+    if (c->who->role == ROLE_SYSTEM && !city)
+        return js_fail(c->e, JS_EFORBIDDEN, "level", "系统只转达市级重办（level 为 upstream）");
+    TRY(need_status(c, S(CALLBACK) | S(ANSWERED) | (city ? S(CLOSED) : 0)));
+    if (!city && !callback_negative(c->o))
         return js_fail(c->e, JS_ERULE, "satisfaction",
                        "an order is reopened only after a callback found it unsolved or the "
                        "citizen unsatisfied");
-    TRY(in_enum(c, "level", false, levels, &level));
     TRY(put(c, "level", json_string(levels[level])));
     TRY(in_str(c, "reason", true, JS_MAX_NOTE, &reason));
-    if (c->o->status == ST_CALLBACK) { /* back to the units: a new feedback limit */
+    TRY(in_future(c, "upstream_deadline", false, &updue));
+    if (updue && level != 1)
+        return js_fail(c->e, JS_EINVAL, "upstream_deadline", "只有市级重办才带有新的市级办理时限");
+    bool to_units = c->o->status == ST_CALLBACK || (c->o->status == ST_CLOSED && c->o->n_units > 0);
+    if (to_units) { /* back to the units: a new feedback limit */
         TRY(put_feedback_due(c));
     }
     TRY(begin(c, c->o, &next));
+    if (updue)
+        next.upstream_deadline = updue;
     next.reopens++;
     if (level == 0)
         next.reopens_district++;
@@ -2204,9 +2229,13 @@ static int act_reopen(struct dctx *c)
     next.closure = -1;
     for (int i = 0; i < next.n_units; i++)
         next.units[i].replied_at = 0;
-    if (c->o->status == ST_CALLBACK) {
+    if (c->o->status == ST_CLOSED) {
+        next.closed_at = 0;
+        next.close_kind = CK_NONE;
+    }
+    if (to_units) {
         next.status = ST_HANDLING;
-        next.deadline = limit_deadline(c->env, c->o, next.tier, c->env->now);
+        next.deadline = limit_deadline(c->env, &next, next.tier, c->env->now);
     } else {
         next.status = ST_FILED;
     }
@@ -2285,9 +2314,15 @@ static int act_supervise(struct dctx *c)
     TRY(jf_int(c->in, "count", false, 0, 100000, &count, c->e));
     if (present(c->in, "count"))
         TRY(put(c, "count", json_integer(count)));
-    if (c->p->supervision_answer_hours > 0)
-        TRY(put_time(c, c->v, "answer_due",
-                     c->env->now + (int64_t)c->p->supervision_answer_hours * 3600));
+    if (c->p->supervision_answer_hours > 0) {
+        /* the answer of an upstream order's supervision falls before the city's deadline less
+         * the margin while that is still ahead (000 art. 10) */
+        int64_t answer = c->env->now + (int64_t)c->p->supervision_answer_hours * 3600;
+        int64_t end = deadline_upstream_end(c->p, c->o);
+        if (end > c->env->now && answer > end)
+            answer = end;
+        TRY(put_time(c, c->v, "answer_due", answer));
+    }
     TRY(begin(c, c->o, &next));
     next.supervisions++;
     next.supervisions_open++;

@@ -17,7 +17,13 @@ const char *const js_outbox_state_labels[] = {JS_OUTBOX_STATE_LIST(JS_X_LABEL) N
 #undef JS_X_NAME
 #undef JS_X_LABEL
 
-const char *const js_outbox_role_names[] = {"citizen", "leader", "section", "operator", NULL};
+const char *const js_outbox_role_names[] = {"citizen",  "leader", "section",
+                                            "operator", "city",   NULL};
+
+bool outbox_kind_is_upstream(int kind)
+{
+    return kind == OBK_UPSTREAM_RESULT || kind == OBK_UPSTREAM_CLOSED;
+}
 
 #define PLATFORM    "12345热线" /* the signature of every message */
 #define TITLE_CHARS 24          /* characters of an order's title quoted in a message */
@@ -194,12 +200,67 @@ static void warning_reason(const json_t *args, char *out, size_t n)
         snprintf(out, n, "%s", reason ? reason : "需引起重视");
 }
 
+/* The feedback of an upstream order to the city platform (000 art. 13), if ev calls for one. */
+static int to_city(const struct event *ev, const struct order *o, struct outbox_list *out)
+{
+    const json_t *args = args_of(ev);
+    char text[OUTBOX_TEXT_MAX], note[OUTBOX_TEXT_MAX / 2];
+    int kind = OBK_UPSTREAM_RESULT;
+    if (!o->upstream_id[0])
+        return 0;
+    switch (ev->action) {
+    case ACT_REVIEW:
+        if (!json_is_true(json_object_get(args, "pass")))
+            return 0;
+        clip(o->reply_text, 1200, note, sizeof note);
+        snprintf(text, sizeof text, "办理结果：%s", note);
+        break;
+    case ACT_ANSWER:
+        clip(o->reply_text, 1200, note, sizeof note);
+        snprintf(text, sizeof text, "直接答复：%s", note);
+        break;
+    case ACT_NOT_FILE: {
+        const char *reason = json_string_value(json_object_get(args, "reason"));
+        int r = js_name_index(js_notfiled_names, reason ? reason : "");
+        clip(json_string_value(json_object_get(args, "explanation")), 600, note, sizeof note);
+        snprintf(text, sizeof text, "不予立案：%s。%s",
+                 r >= 0 ? js_notfiled_labels[r] : "不符合立案条件", note);
+        break;
+    }
+    case ACT_FORCE_CLOSE:
+        clip(json_string_value(json_object_get(args, "reason")), 600, note, sizeof note);
+        snprintf(text, sizeof text, "强制结案：%s", note);
+        break;
+    case ACT_CLOSE:
+        kind = OBK_UPSTREAM_CLOSED;
+        if (o->cb_unreachable)
+            snprintf(text, sizeof text, "已办结。回访：联系不上诉求人。");
+        else if (o->cb_satisfaction > SAT_NONE && o->cb_satisfaction < SAT__COUNT)
+            snprintf(text, sizeof text, "已办结。回访：%s，问题%s。",
+                     js_satisfaction_labels[o->cb_satisfaction],
+                     o->cb_solved == 1 ? "已解决" : "未解决");
+        else
+            snprintf(text, sizeof text, "已办结。");
+        break;
+    default:
+        return 0;
+    }
+    struct outbox_msg m;
+    base_msg(&m, kind, ev, o);
+    snprintf(m.to_role, sizeof m.to_role, "city");
+    snprintf(m.to_name, sizeof m.to_name, "%s", o->upstream_id);
+    snprintf(m.text, sizeof m.text, "%s", text);
+    return outbox_list_push(out, &m);
+}
+
 int outbox_plan(const struct event *ev, const struct order *o, const struct unit *units,
                 int n_units, struct outbox_list *out)
 {
     char text[OUTBOX_TEXT_MAX], title[TITLE_CHARS * 4 + 8], due[32], note[OUTBOX_TEXT_MAX / 2];
     const json_t *args = args_of(ev);
-    int rc = 0;
+    int rc = to_city(ev, o, out);
+    if (rc)
+        return rc;
     clip(o->title, TITLE_CHARS, title, sizeof title);
     switch (ev->action) {
     case ACT_INTAKE:
@@ -293,6 +354,17 @@ json_t *outbox_payload(const struct outbox_msg *m)
                      "name", m->to_name, "phone", m->to_phone, "email", m->to_email, "text",
                      m->text, "order", "id", (json_int_t)m->order_id, "number", m->order_number,
                      "created_at", created);
+}
+
+json_t *outbox_city_payload(const struct outbox_msg *m)
+{
+    char created[40], id[48];
+    jtime_format(m->created_at, created, sizeof created);
+    snprintf(id, sizeof id, "jiesu-outbox-%lld", (long long)m->id);
+    return json_pack("{ss ss ss ss ss ss}", "message_id", id, "kind",
+                     m->kind == OBK_UPSTREAM_CLOSED ? "closed" : "result", "upstream_id",
+                     m->to_name, "order_number", m->order_number, "text", m->text, "created_at",
+                     created);
 }
 
 int64_t outbox_backoff(int attempts, int base_seconds)

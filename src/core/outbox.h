@@ -19,7 +19,9 @@
     X(WARNING, "warning", "提示警示函")                                                            \
     X(SUPERVISION, "supervision", "督办通知")                                                      \
     X(KB_EXPIRY, "kb_expiry", "知识库到期提醒")                                                    \
-    X(HOTSPOT, "hotspot", "热点预警")
+    X(HOTSPOT, "hotspot", "热点预警")                                                              \
+    X(UPSTREAM_RESULT, "upstream_result", "市级平台反馈（办理结果）")                              \
+    X(UPSTREAM_CLOSED, "upstream_closed", "市级平台反馈（办结）")
 
 #define JS_OUTBOX_STATE_LIST(X)                                                                    \
     X(PENDING, "pending", "待发送")                                                                \
@@ -35,8 +37,24 @@ enum outbox_state { JS_OUTBOX_STATE_LIST(JS_X_OBSTATE) OBS__COUNT };
 extern const char *const js_outbox_kind_names[], *const js_outbox_kind_labels[];
 extern const char *const js_outbox_state_names[], *const js_outbox_state_labels[];
 
-/* Who a message goes to: the citizen or one tier of a unit's contact list (000 art. 6). */
-extern const char *const js_outbox_role_names[]; /* "citizen", "leader", "section", "operator" */
+/* Who a message goes to: the citizen or one tier of a unit's contact list (000 art. 6), or the
+ * city platform (the feedback of an upstream order, 000 art. 13). */
+extern const char *const js_outbox_role_names[]; /* "citizen", "leader", "section", "operator",
+                                                    "city" */
+
+/* Outcomes of the feedback to the city (store_ops.upstream_feedback_counts). */
+enum upstream_fb {
+    UFB_SENT_ON_TIME, /* sent by the order's upstream deadline (or the order has none) */
+    UFB_SENT_LATE,    /* sent after it */
+    UFB_PENDING,      /* not sent yet */
+    UFB_PENDING_LATE, /* of those, past the deadline now */
+    UFB_FAILED,       /* given up (staff may send it again) */
+    UFB_FAILED_LATE,  /* of those, past the deadline now */
+    UFB__COUNT
+};
+
+/* True for the kinds fed back to the city platform (sent to the city link, not the gateway). */
+bool outbox_kind_is_upstream(int kind);
 
 #define OUTBOX_TEXT_MAX 4096 /* bytes of a message text */
 
@@ -78,7 +96,11 @@ void outbox_units_of(const struct event *ev, const struct order *o, int64_t *ids
  * notice at dispatch, the explanation of a non-filing (to a citizen who left a phone and is not
  * anonymous), warning letters to every contact of the warned units, supervision notices to the
  * section head and the platform operator of the units holding the order. Contacts with neither
- * phone nor email are skipped. Messages are pending, due at ev->at. Returns 0 or -JS_ENOMEM. */
+ * phone nor email are skipped. For an order from the city platform (an upstream id) it adds the
+ * feedback to the city (000 art. 13), to_role "city" and to_name the city's order id: the result
+ * (upstream_result) when the reply passes review, the platform answers directly, does not file
+ * it or force-closes it, and the close with the callback's outcome (upstream_closed). Messages
+ * are pending, due at ev->at. Returns 0 or -JS_ENOMEM. */
 int outbox_plan(const struct event *ev, const struct order *o, const struct unit *units,
                 int n_units, struct outbox_list *out);
 
@@ -86,6 +108,11 @@ int outbox_plan(const struct event *ev, const struct order *o, const struct unit
  * {"id", "kind", "kind_label", "to": {"role", "name", "phone", "email"}, "text",
  *  "order": {"id", "number"}, "created_at"}. */
 json_t *outbox_payload(const struct outbox_msg *m);
+
+/* The JSON document posted to the city platform for a feedback message m (new reference, NULL
+ * if out of memory): {"message_id": "jiesu-outbox-<id>", "kind": "result" | "closed",
+ * "upstream_id", "order_number", "text", "created_at"}. */
+json_t *outbox_city_payload(const struct outbox_msg *m);
 
 /* Seconds to wait before the next attempt after `attempts` failed ones: base, 2 base, 4 base,
  * ... (exponential backoff), at most one day. */

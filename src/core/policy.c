@@ -60,6 +60,7 @@ static const struct setting settings[] = {
     S(feedback_limit_workdays, K_INT, 1, 365),
     S(supervision_answer_hours, K_INT, 1, 720),
     S(upstream_supervise_hours, K_INT, 0, 720),
+    S(upstream_margin_hours, K_INT, 0, 720),
     S(forced_close_hours, K_INT, 0, 8760),
     S(urge_shares, K_SHARES, 0, 0),
     S(max_extension_days, K_INT, 0, 365),

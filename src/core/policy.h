@@ -70,6 +70,8 @@ struct policy {
     int feedback_limit_workdays; /* 003 art. 13: 5 */
     int supervision_answer_hours;
     int upstream_supervise_hours; /* supervise this long before the upstream deadline */
+    int upstream_margin_hours;    /* the local deadline and every timer of an upstream order end
+                                     this long before the city's deadline (000 art. 13) */
     int forced_close_hours;       /* after the deadline with no reply */
     double urge_shares[4];        /* shares of the limit at which to urge; 0 ends the list */
     int max_extension_days;

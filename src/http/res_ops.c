@@ -44,6 +44,19 @@ int res_ops_gauges(void *ap, struct buf *out)
         const char *labels[] = {"status", js_status_names[st], NULL};
         rc = metrics_sample(out, "jiesu_orders", labels, (double)counts[st]);
     }
+    /* the feedback to the city platform by outcome (issue 15) */
+    int64_t fb[UFB__COUNT];
+    static const char *const outcomes[UFB__COUNT] = {"sent_on_time", "sent_late", "pending",
+                                                     "pending_late", "failed",    "failed_late"};
+    if (!rc)
+        rc = c->store->ops->upstream_feedback_counts(c->store, app_now(a), fb);
+    if (!rc)
+        rc = metrics_family(out, "jiesu_upstream_feedback", "gauge",
+                            "Feedback to the city platform by outcome against its deadline.");
+    for (int k = 0; !rc && k < UFB__COUNT; k++) {
+        const char *labels[] = {"outcome", outcomes[k], NULL};
+        rc = metrics_sample(out, "jiesu_upstream_feedback", labels, (double)fb[k]);
+    }
     if (!rc)
         rc = metrics_family(out, "jiesu_login_limiter_keys", "gauge",
                             "Login names and addresses with recent failed logins.");

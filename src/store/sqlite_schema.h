@@ -58,6 +58,7 @@ int sqlite_outbox_put(struct store *s, struct outbox_msg *m);
 int sqlite_outbox_list(struct store *s, const struct outbox_query *q, struct outbox_list *out);
 int sqlite_outbox_get(struct store *s, int64_t id, struct outbox_msg *out);
 int sqlite_outbox_counts(struct store *s, int64_t counts[OBS__COUNT]);
+int sqlite_upstream_feedback_counts(struct store *s, int64_t now, int64_t counts[UFB__COUNT]);
 int sqlite_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int max,
                         struct outbox_list *out);
 int sqlite_outbox_renew(struct store *s, const int64_t *ids, int n, int64_t until);

@@ -163,6 +163,49 @@ int sqlite_outbox_counts(struct store *s, int64_t counts[OBS__COUNT])
     return rc;
 }
 
+/* Adds n messages of state (a wire name) that are late or not into counts. */
+static void fold_feedback(int64_t counts[UFB__COUNT], const char *state, bool late, int64_t n)
+{
+    int k = state ? js_name_index(js_outbox_state_names, state) : -1;
+    if (k == OBS_SENT)
+        counts[late ? UFB_SENT_LATE : UFB_SENT_ON_TIME] += n;
+    else if (k == OBS_PENDING || k == OBS_FAILED) {
+        counts[k == OBS_PENDING ? UFB_PENDING : UFB_FAILED] += n;
+        if (late)
+            counts[k == OBS_PENDING ? UFB_PENDING_LATE : UFB_FAILED_LATE] += n;
+    }
+}
+
+int sqlite_upstream_feedback_counts(struct store *s, int64_t now, int64_t counts[UFB__COUNT])
+{
+    sqlite3 *db = store_sqlite_db(s);
+    sqlite3_stmt *st;
+    for (int i = 0; i < UFB__COUNT; i++)
+        counts[i] = 0;
+    if (!db)
+        return -JS_EINVAL;
+    int rc =
+        sqlite_prepare(db,
+                       "SELECT o.state, CASE WHEN r.upstream_deadline > 0 AND ((o.state = 'sent' "
+                       "AND o.sent_at > r.upstream_deadline) OR (o.state <> 'sent' AND ?1 > "
+                       "r.upstream_deadline)) THEN 1 ELSE 0 END, count(*) FROM outbox o JOIN "
+                       "orders r ON r.id = o.order_id WHERE o.kind IN (?2, ?3) GROUP BY 1, 2",
+                       &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite_bind_text(st, 2, js_outbox_kind_names[OBK_UPSTREAM_RESULT]);
+    sqlite_bind_text(st, 3, js_outbox_kind_names[OBK_UPSTREAM_CLOSED]);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        fold_feedback(counts, (const char *)sqlite3_column_text(st, 0),
+                      sqlite3_column_int(st, 1) != 0, sqlite3_column_int64(st, 2));
+    if (step != SQLITE_DONE)
+        rc = sqlite_fail(db, step);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int sqlite_outbox_claim(struct store *s, int64_t now, int64_t lease_seconds, int max,
                         struct outbox_list *out)
 {

@@ -433,6 +433,10 @@ struct store_ops {
     int (*outbox_failed)(struct store *s, int64_t id, const char *error, int64_t next_at,
                          bool give_up);
     int (*outbox_release)(struct store *s, int64_t id);
+    /* the feedback to the city platform (outbox kinds upstream_*, issue 15) counted at now by
+     * outcome against its order's upstream deadline: counts[UFB_*] (pending and failed count
+     * every such message, the *_LATE ones those of them past the deadline) */
+    int (*upstream_feedback_counts)(struct store *s, int64_t now, int64_t counts[UFB__COUNT]);
     int (*outbox_retry)(struct store *s, int64_t id, int64_t now);
     int (*events_by_action)(struct store *s, const struct timers_event_query *q,
                             struct event_list *out);

@@ -3238,6 +3238,39 @@ static int pg_outbox_counts(struct store *s, int64_t counts[OBS__COUNT])
     return 0;
 }
 
+static int pg_upstream_feedback_counts(struct store *s, int64_t now, int64_t counts[UFB__COUNT])
+{
+    struct pp a = {.n = 0};
+    PGresult *r;
+    for (int i = 0; i < UFB__COUNT; i++)
+        counts[i] = 0;
+    p_int(&a, now);
+    p_text(&a, js_outbox_kind_names[OBK_UPSTREAM_RESULT]);
+    p_text(&a, js_outbox_kind_names[OBK_UPSTREAM_CLOSED]);
+    int rc = px(pg_of(s),
+                "SELECT o.state, CASE WHEN r.upstream_deadline > 0 AND ((o.state = 'sent' AND "
+                "o.sent_at > r.upstream_deadline) OR (o.state <> 'sent' AND $1::bigint > "
+                "r.upstream_deadline)) THEN 1 ELSE 0 END, count(*) FROM outbox o JOIN orders r ON "
+                "r.id = o.order_id WHERE o.kind IN ($2, $3) GROUP BY 1, 2",
+                &a, &r, NULL);
+    if (rc)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int k = val_enum(r, i, 0, js_outbox_state_names);
+        bool late = val_int(r, i, 1) != 0;
+        int64_t n = val_int(r, i, 2);
+        if (k == OBS_SENT)
+            counts[late ? UFB_SENT_LATE : UFB_SENT_ON_TIME] += n;
+        else if (k == OBS_PENDING || k == OBS_FAILED) {
+            counts[k == OBS_PENDING ? UFB_PENDING : UFB_FAILED] += n;
+            if (late)
+                counts[k == OBS_PENDING ? UFB_PENDING_LATE : UFB_FAILED_LATE] += n;
+        }
+    }
+    PQclear(r);
+    return 0;
+}
+
 /* Outbox leases are judged at the caller's now but never later than the database's clock
  * (epoch seconds), and set and renewed from that instant: a deliverer whose clock runs ahead (a
  * skewed server, a `jiesu tick --now` a day on) cannot find another server's lease over while
@@ -3465,6 +3498,7 @@ static const struct store_ops pg_ops = {
     .outbox_list = pg_outbox_list,
     .outbox_get = pg_outbox_get,
     .outbox_counts = pg_outbox_counts,
+    .upstream_feedback_counts = pg_upstream_feedback_counts,
     .outbox_claim = pg_outbox_claim,
     .outbox_renew = pg_outbox_renew,
     .outbox_sent = pg_outbox_sent,

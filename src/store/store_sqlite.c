@@ -3339,6 +3339,7 @@ static const struct store_ops sqlite_ops = {
     .outbox_list = sqlite_outbox_list,
     .outbox_get = sqlite_outbox_get,
     .outbox_counts = sqlite_outbox_counts,
+    .upstream_feedback_counts = sqlite_upstream_feedback_counts,
     .outbox_claim = sqlite_outbox_claim,
     .outbox_renew = sqlite_outbox_renew,
     .outbox_sent = sqlite_outbox_sent,

@@ -1490,7 +1490,7 @@ static void test_feedback_due_recorded(void **state)
     int64_t id = filed();
     int64_t now = W->env.now;
     ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101}");
-    int64_t due = 0, want = deadline_feedback(&W->policy, W->env.cal, now);
+    int64_t due = 0, want = deadline_feedback(&W->policy, W->env.cal, NULL, now);
     assert_true(want > now + 5 * 86400); /* 5 working days from a Friday cross a weekend */
     assert_int_equal(
         jtime_parse(json_string_value(json_object_get(last_args(), "feedback_due")), &due), 0);
@@ -1503,7 +1503,7 @@ static void test_feedback_due_recorded(void **state)
     ok(&CALLER, ACT_REOPEN, id, "{'level':'upstream','reason':'未解决'}");
     assert_int_equal(
         jtime_parse(json_string_value(json_object_get(last_args(), "feedback_due")), &due), 0);
-    assert_int_equal(due, deadline_feedback(&W->policy, W->env.cal, now + 3 * 86400));
+    assert_int_equal(due, deadline_feedback(&W->policy, W->env.cal, NULL, now + 3 * 86400));
 }
 
 static void test_reopen(void **state)

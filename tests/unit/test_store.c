@@ -1914,6 +1914,64 @@ static int64_t put_msg(struct store *s, int64_t order_id, int64_t next_at)
 
 /* The outbox: list, counts, claims with leases (not claimed twice, from this handle or
  * another), renewals, sent / failed / retry / release. */
+/* The feedback to the city counted by outcome against each order's upstream deadline (issue 15):
+ * sent before or after it, pending or failed and whether past it now; other kinds and orders
+ * without a city deadline are not late. */
+static void test_upstream_feedback_counts(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    struct order o, local;
+    fill_order(&o, 1);
+    o.upstream_deadline = T0 + 1000;
+    snprintf(o.upstream_id, sizeof o.upstream_id, "%s", "SJ-1");
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    fill_order(&local, 2);
+    assert_int_equal(s->ops->order_insert(s, &local), 0);
+    int64_t counts[UFB__COUNT];
+    assert_int_equal(s->ops->upstream_feedback_counts(s, T0, counts), 0);
+    for (int i = 0; i < UFB__COUNT; i++)
+        assert_int_equal(counts[i], 0);
+    int64_t id[6];
+    for (int i = 0; i < 6; i++) {
+        struct outbox_msg m;
+        memset(&m, 0, sizeof m);
+        m.kind = i == 5 ? OBK_UPSTREAM_CLOSED : OBK_UPSTREAM_RESULT;
+        m.order_id = i == 4 ? local.id : o.id;
+        snprintf(m.order_number, sizeof m.order_number, "%s", i == 4 ? local.number : o.number);
+        snprintf(m.to_role, sizeof m.to_role, "%s", "city");
+        snprintf(m.to_name, sizeof m.to_name, "%s", "SJ-1");
+        snprintf(m.text, sizeof m.text, "%s", "办理结果：已解决");
+        m.created_at = m.next_at = T0;
+        assert_int_equal(s->ops->outbox_put(s, &m), 0);
+        id[i] = m.id;
+    }
+    put_msg(s, o.id, T0); /* a citizen's message: not feedback */
+    assert_int_equal(s->ops->outbox_sent(s, id[0], T0 + 10), 0);   /* on time */
+    assert_int_equal(s->ops->outbox_sent(s, id[1], T0 + 2000), 0); /* late */
+    assert_int_equal(s->ops->outbox_failed(s, id[2], "city down", 0, true), 0);
+    /* id[3] pending; id[4] pending on an order without a city deadline; id[5] pending, closed */
+    assert_int_equal(s->ops->upstream_feedback_counts(s, T0 + 500, counts), 0);
+    assert_int_equal(counts[UFB_SENT_ON_TIME], 1);
+    assert_int_equal(counts[UFB_SENT_LATE], 1);
+    assert_int_equal(counts[UFB_PENDING], 3);
+    assert_int_equal(counts[UFB_PENDING_LATE], 0);
+    assert_int_equal(counts[UFB_FAILED], 1);
+    assert_int_equal(counts[UFB_FAILED_LATE], 0);
+    /* past the deadline: what is not sent is late, except on the order without one */
+    assert_int_equal(s->ops->upstream_feedback_counts(s, T0 + 1001, counts), 0);
+    assert_int_equal(counts[UFB_SENT_ON_TIME], 1);
+    assert_int_equal(counts[UFB_SENT_LATE], 1);
+    assert_int_equal(counts[UFB_PENDING], 3);
+    assert_int_equal(counts[UFB_PENDING_LATE], 2);
+    assert_int_equal(counts[UFB_FAILED], 1);
+    assert_int_equal(counts[UFB_FAILED_LATE], 1);
+    order_release(&o);
+    order_release(&local);
+    store_close(s);
+}
+
 static void test_outbox_leases(void **state)
 {
     (void)state;
@@ -2434,6 +2492,7 @@ int main(void)
         cmocka_unit_test(test_transactions),
         cmocka_unit_test_setup_teardown(test_files_and_blobs, setup, teardown),
         cmocka_unit_test(test_outbox_leases),
+        cmocka_unit_test(test_upstream_feedback_counts),
         cmocka_unit_test(test_outbox_claim_concurrent),
         cmocka_unit_test_setup_teardown(test_events_by_action, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_search, setup, teardown),

@@ -250,7 +250,7 @@ static void test_deadline_limits(void **state)
     assert_time(deadline_sign(&p, &o, TIER_NONE, t), "2026-02-13T10:00:00+08:00");
     assert_time(deadline_return_end(&p, cal, t), "2026-02-14T10:00:00+08:00");
     /* feedback: 5 working days (003 art. 13) across the Spring Festival */
-    assert_time(deadline_feedback(&p, cal, t), "2026-02-26T10:00:00+08:00");
+    assert_time(deadline_feedback(&p, cal, NULL, t), "2026-02-26T10:00:00+08:00");
     policy_release(&p);
 
     /* tianning-2013: 5 working days (003 art. 13(1)) */
@@ -1019,8 +1019,62 @@ static int unanswered(struct fixture *f, int64_t id)
     return chase_unanswered(&facts);
 }
 
-/* 000 art. 10: an upstream order not replied to is supervised before the city's deadline; the
- * unit must answer within 24 h, else the supervision counts as unanswered and is urged. */
+/* 000 arts. 10 and 13: on every preset, every local time limit of an upstream order (the
+ * handling deadline by each tier and by default, the sign limit, the feedback limit, the start of
+ * the upstream supervision plus its answer) ends no later than the city's deadline less
+ * upstream_margin_hours; an order without a city deadline keeps its local limits. */
+static void test_upstream_limits_inside(void **state)
+{
+    (void)state;
+    struct calendar *cal = shipped_calendar();
+    const char *const presets[] = {"dongcheng-2016", "linshu-2020", "pingshan-2020",
+                                   "tianning-2013", "beijing-2020"};
+    const int tiers[] = {TIER_NONE, TIER_H2, TIER_H24, TIER_D7, TIER_D15};
+    int64_t t = T("2026-11-09T10:00");
+    for (size_t i = 0; i < JS_ARRAY_LEN(presets); i++) {
+        struct policy p;
+        struct order o;
+        load_policy(&p, presets[i], NULL);
+        assert_true(p.upstream_margin_hours > 0);
+        order_init(&o);
+        snprintf(o.channel, sizeof o.channel, "upstream");
+        o.level = LEVEL_GENERAL;
+        o.upstream_deadline = T("2026-11-12T18:00"); /* the city deadline of 11-12 */
+        int64_t end = o.upstream_deadline - (int64_t)p.upstream_margin_hours * 3600;
+        assert_int_equal(deadline_upstream_end(&p, &o), end);
+        for (size_t k = 0; k < JS_ARRAY_LEN(tiers); k++) {
+            int64_t d = deadline_limit(&p, cal, &o, tiers[k], t);
+            assert_true(d > t);
+            assert_true(d <= end);
+            int64_t s = deadline_sign(&p, &o, tiers[k], t);
+            assert_true(s <= end);
+        }
+        /* the 15-day default would end on 11-24: it ends at the city's less the margin */
+        if (p.default_limit_unit == SPAN_DAYS && p.default_limit >= 15)
+            assert_int_equal(deadline_limit(&p, cal, &o, TIER_NONE, t), end);
+        assert_true(deadline_feedback(&p, cal, &o, t) <= end);
+        int64_t sup = deadline_upstream_supervise_at(&p, &o);
+        assert_true(sup > t);
+        assert_true(sup + (int64_t)p.supervision_answer_hours * 3600 <= end);
+        assert_true(sup <= o.upstream_deadline - (int64_t)p.upstream_supervise_hours * 3600);
+        /* a later city deadline leaves the local limits alone */
+        o.upstream_deadline = T("2027-06-01T18:00");
+        o.channel[0] = '\0';
+        int64_t far = deadline_limit(&p, cal, &o, TIER_NONE, t);
+        o.upstream_deadline = 0;
+        assert_int_equal(deadline_limit(&p, cal, &o, TIER_NONE, t), far);
+        assert_int_equal(deadline_upstream_end(&p, &o), 0);
+        assert_int_equal(deadline_upstream_supervise_at(&p, &o), 0);
+        order_release(&o);
+        policy_release(&p);
+    }
+    calendar_free(cal);
+}
+
+/* 000 art. 10: an upstream order not replied to is supervised before the city's deadline, early
+ * enough that the unit's 24 h answer falls before that deadline less the margin (24 h in
+ * dongcheng-2016): at 48 h before it; the unit must answer by then, else the supervision counts
+ * as unanswered and is urged. */
 static void test_upstream_supervision(void **state)
 {
     (void)state;
@@ -1042,14 +1096,17 @@ static void test_upstream_supervision(void **state)
     dispatch_to(&f, id, f.unit_street[0]);
     fx_ok(&f, fx_unit_actor(&f, 0, false), ACT_SIGN, id, "{}");
 
-    f.now = t0 + 3 * DAY - 25 * HOUR;
+    f.now = t0 + 3 * DAY - 49 * HOUR;
     assert_int_equal(tick(&f).actions, 0);
-    f.now = t0 + 3 * DAY - 23 * HOUR;
+    f.now = t0 + 3 * DAY - 47 * HOUR;
     struct sched_stats st = tick(&f);
     assert_int_equal(st.by_action[ACT_SUPERVISE], 1);
     json_t *j = last_args(&f, id, ACT_SUPERVISE);
     assert_string_equal(arg_str(j, "kind"), "upstream");
     assert_string_equal(arg_str(j, "due"), updue);
+    char end[40];
+    jtime_format(t0 + 2 * DAY, end, sizeof end); /* 24 h answer capped at the city's less 24 h */
+    assert_string_equal(arg_str(j, "answer_due"), end);
     json_decref(j);
     assert_int_equal(outbox_count(&f, id, OBK_SUPERVISION), 2);
     assert_int_equal(unanswered(&f, id), 0);
@@ -1065,7 +1122,9 @@ static void test_upstream_supervision(void **state)
     fx_ok(&f, fx_unit_actor(&f, 0, false), ACT_SUPERVISE_ANSWER, id, "{\"answer\":\"已安排维修\"}");
     struct order o;
     fx_get(&f, id, &o);
-    assert_int_equal(o.supervisions_open, 0);
+    /* the local deadline (the city's less the margin) has passed too: supervised as overdue */
+    assert_int_equal(o.deadline, t0 + 2 * DAY);
+    assert_int_equal(o.supervisions_open, 1);
     order_release(&o);
     assert_int_equal(unanswered(&f, id), 1); /* answered late still counts (督办未回复) */
     tick_again_changes_nothing(&f);
@@ -1891,6 +1950,7 @@ int main(void)
         cmocka_unit_test(test_hanging_account_chased),
         cmocka_unit_test(test_tiers_follow_urgency_and_type),
         cmocka_unit_test(test_upstream_supervision),
+        cmocka_unit_test(test_upstream_limits_inside),
         cmocka_unit_test(test_reopen_warnings_and_special_report),
         cmocka_unit_test(test_rework_warning),
         cmocka_unit_test(test_duplicate_warning),
