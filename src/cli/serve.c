@@ -7,6 +7,7 @@
 #include "http/app.h"
 #include "http/res_files.h"
 #include "http/res_open311.h"
+#include "http/res_self.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/jfield.h"
@@ -204,8 +205,10 @@ int cli_serve(struct opts *o)
         fprintf(stderr, "jiesu serve: %s%s%s\n", e.message, e.field[0] ? ": " : "", e.field);
         return 1;
     }
-    /* uploads, and Open311 forms (res_open311.c refuses more than RES_OPEN311_MAX_BODY) */
-    static const char *const raw_prefixes[] = {RES_FILES_PREFIX, RES_OPEN311_PREFIX, NULL};
+    /* uploads (the citizen's photos too), and Open311 forms (res_open311.c refuses more than
+     * RES_OPEN311_MAX_BODY) */
+    static const char *const raw_prefixes[] = {RES_FILES_PREFIX, RES_OPEN311_PREFIX, RES_SELF_PHOTO,
+                                               NULL};
     struct http_server_config sc = {
         .listen = c.listen,
         .threads = (unsigned)c.threads,

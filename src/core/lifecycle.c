@@ -248,8 +248,9 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
     [ACT_ASSIST_REPORT] = FIELDS(STR("result", "协办情况（本单位承担部分的办理结果）", JS_MAX_TEXT,
                                      REQ, .example = "已配合完成管线检测"),
                                  ATTACHMENTS),
-    [ACT_SUPPLEMENT] =
-        FIELDS(STR("text", "诉求人补充的情况", JS_MAX_NOTE, REQ, .example = "施工今晚仍在继续")),
+    [ACT_SUPPLEMENT] = FIELDS(STR("text", "诉求人补充的情况（与照片至少有一项）", JS_MAX_NOTE,
+                                  .example = "施工今晚仍在继续"),
+                              ATTACHMENTS),
 };
 
 const struct lc_field *lifecycle_fields(int action)
@@ -2434,20 +2435,32 @@ static int act_special_report(struct dctx *c)
 static int act_supplement(struct dctx *c)
 {
     const char *text;
-    char when[40];
+    const json_t *atts;
+    char when[40], photos[64] = "";
     struct order next;
     TRY(need_status(c, SUPPLEMENT_STATES));
-    TRY(in_str(c, "text", true, JS_MAX_NOTE, &text));
+    TRY(in_str(c, "text", false, JS_MAX_NOTE, &text));
+    TRY(in_attachments(c, "attachments", 4, &atts));
+    size_t n_atts = atts ? json_array_size(atts) : 0;
+    if (!(text && *text) && n_atts == 0)
+        return js_fail(c->e, JS_EMISSING, "text", "请填写补充的情况或附上照片");
+    if (n_atts)
+        snprintf(photos, sizeof photos, "（附照片 %zu 张）", n_atts);
     TRY(begin(c, c->o, &next));
+    if (add_attachments(c, &next, atts)) {
+        order_release(&next);
+        return nomem(c);
+    }
     jtime_format_cn(c->env->now, when, sizeof when);
-    size_t old = next.text ? strlen(next.text) : 0, add = strlen(text) + sizeof when + 64;
+    size_t old = next.text ? strlen(next.text) : 0,
+           add = (text ? strlen(text) : 0) + sizeof when + sizeof photos + 64;
     char *joined = malloc(old + add);
     if (!joined) {
         order_release(&next);
         return nomem(c);
     }
-    snprintf(joined, old + add, "%s\n\n【诉求人补充 %s】%s", next.text ? next.text : "", when,
-             text);
+    snprintf(joined, old + add, "%s\n\n【诉求人补充 %s】%s%s", next.text ? next.text : "", when,
+             text ? text : "", photos);
     if (utf8_len(joined) > JS_MAX_TEXT) {
         free(joined);
         order_release(&next);

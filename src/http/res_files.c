@@ -79,6 +79,37 @@ static void hex(const unsigned char *b, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+int res_files_store(struct app_ctx *c, const char *name, const char *content_type, const void *data,
+                    size_t len, int64_t user_id, int64_t now, struct stored_file *f)
+{
+    unsigned char rnd[16], digest[crypto_hash_sha256_BYTES];
+    if (!len || len > RES_FILES_MAX)
+        return -JS_EINVAL;
+    memset(f, 0, sizeof *f);
+    snprintf(f->name, sizeof f->name, "%s", name);
+    media_type(content_type, f->type, sizeof f->type);
+    randombytes_buf(rnd, sizeof rnd);
+    hex(rnd, sizeof rnd, f->id);
+    crypto_hash_sha256(digest, (const unsigned char *)data, len);
+    hex(digest, sizeof digest, f->sha256);
+    f->size = (int64_t)len;
+    f->at = now;
+    f->user_id = user_id;
+    /* the audit names the file by id, type and size, never by its name: the trail is read by
+     * people who may not see the order the file belongs to */
+    char detail[320];
+    snprintf(detail, sizeof detail, "file %s %s (%lld bytes)", f->id, f->type, (long long)f->size);
+    struct store *s = c->store;
+    int rc = s->ops->begin(s);
+    if (!rc) {
+        rc = s->ops->file_put(s, f, data);
+        if (!rc)
+            rc = app_audit_append(c, user_id, 0, "upload", detail);
+        rc = rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
+    }
+    return rc;
+}
+
 static void post_file(void *ap, struct http_request *req, struct http_response *res)
 {
     struct app *a = ap;
@@ -98,27 +129,8 @@ static void post_file(void *ap, struct http_request *req, struct http_response *
         http_error(res, -JS_EMISSING, "body", "the file is empty");
         return;
     }
-    media_type(http_header(req, "Content-Type"), f.type, sizeof f.type);
-    unsigned char rnd[16], digest[crypto_hash_sha256_BYTES];
-    randombytes_buf(rnd, sizeof rnd);
-    hex(rnd, sizeof rnd, f.id);
-    crypto_hash_sha256(digest, (const unsigned char *)req->body, req->body_len);
-    hex(digest, sizeof digest, f.sha256);
-    f.size = (int64_t)req->body_len;
-    f.at = app_now(a);
-    f.user_id = c->user.id;
-    /* the audit names the file by id, type and size, never by its name: the trail is read by
-     * people who may not see the order the file belongs to */
-    char detail[320];
-    snprintf(detail, sizeof detail, "file %s %s (%lld bytes)", f.id, f.type, (long long)f.size);
-    struct store *s = c->store;
-    int rc = s->ops->begin(s);
-    if (!rc) {
-        rc = s->ops->file_put(s, &f, req->body);
-        if (!rc)
-            rc = app_audit_append(c, c->user.id, 0, "upload", detail);
-        rc = rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
-    }
+    int rc = res_files_store(c, f.name, http_header(req, "Content-Type"), req->body, req->body_len,
+                             c->user.id, app_now(a), &f);
     if (rc) {
         app_store_error(res, rc, "body", "cannot store the file");
         return;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/lifecycle.h"
+#include "http/res_files.h"
 #include "http/res_open311.h"
 #include "http/respond.h"
 #include "util/auth.h"
@@ -289,6 +290,93 @@ out:
     order_release(&o);
 }
 
+/* The photos a citizen may add to one order from this page, and the largest photo. */
+#define CITIZEN_PHOTOS_MAX  9
+#define CITIZEN_PHOTO_BYTES ((size_t)8 << 20)
+
+/* The citizen's photos already on o (attachments of kind citizen_photo). */
+static int citizen_photos(const struct order *o)
+{
+    json_t *list = o->attachments && *o->attachments ? json_loads(o->attachments, 0, NULL) : NULL;
+    size_t i;
+    json_t *x;
+    int n = 0;
+    json_array_foreach(list, i, x)
+    {
+        const char *kind = json_string_value(json_object_get(x, "kind"));
+        n += kind && strcmp(kind, "citizen_photo") == 0;
+    }
+    json_decref(list);
+    return n;
+}
+
+/* A photo from the citizen (the camera of a phone), sent as the raw body with the number and
+ * the code in headers: stored as an attachment named for what it is (never the phone's file
+ * name, which may carry the citizen's), then added to the order by the supplement action in the
+ * citizen's name. */
+static void photo(void *ap, struct http_request *req, struct http_response *res)
+{
+    static const char *const types[] = {"image/jpeg", "image/png", "image/webp", NULL};
+    static const char *const exts[] = {"jpg", "png", "webp"};
+    struct app_ctx *c = app_current(ap);
+    const char *number = http_header(req, "X-Order-Number"),
+               *code = http_header(req, "X-Query-Code");
+    const char *ct = http_header(req, "Content-Type");
+    json_t *body = NULL, *args = NULL;
+    struct order o;
+    struct stored_file f;
+    int type = -1;
+    order_init(&o);
+    for (int i = 0; ct && types[i] && type < 0; i++)
+        if (strncmp(ct, types[i], strlen(types[i])) == 0)
+            type = i;
+    if (!number || !code) {
+        http_error(res, -JS_EMISSING, number ? "X-Query-Code" : "X-Order-Number",
+                   "请提供工单编号和查询码");
+        goto out;
+    }
+    if (type < 0) {
+        http_error(res, -JS_EINVAL, "Content-Type", "只能上传 JPEG、PNG 或 WebP 格式的照片");
+        goto out;
+    }
+    if (req->body_len == 0 || req->body_len > CITIZEN_PHOTO_BYTES) {
+        http_error(res, -JS_EINVAL, "body", "照片不能为空，且不能超过 8 MB");
+        goto out;
+    }
+    if (!(body = json_pack("{ss ss}", "number", number, "code", code))) {
+        http_error(res, -JS_ENOMEM, "", NULL);
+        goto out;
+    }
+    if (verify(c, req, body, &o, res))
+        goto out;
+    if (!lifecycle_citizen_may_supplement(&o)) {
+        http_error(res, -JS_ESTATE, "body", "工单已办结，不能再补充；如有新的诉求请重新反映");
+        goto out;
+    }
+    int have = citizen_photos(&o);
+    if (have >= CITIZEN_PHOTOS_MAX) {
+        http_error(res, -JS_ERULE, "body", "每件工单最多上传 9 张照片");
+        goto out;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "诉求人照片-%d.%s", have + 1, exts[type]);
+    int rc = res_files_store(c, name, types[type], req->body, req->body_len, 0, app_now(ap), &f);
+    if (rc) {
+        app_store_error(res, rc, "body", "照片");
+        goto out;
+    }
+    char url[64];
+    snprintf(url, sizeof url, RES_FILES_PREFIX "/%s", f.id);
+    args = json_pack("{s[{ss ss ss}]}", "attachments", "name", name, "url", url, "kind",
+                     "citizen_photo");
+    act_for_citizen(c, &o, ACT_SUPPLEMENT, "诉求人（自助查询页照片）", args,
+                    "照片已保存，请刷新查看", res);
+out:
+    json_decref(body);
+    json_decref(args);
+    order_release(&o);
+}
+
 static const struct route_doc docs[] = {
     {"POST", "/api/v1/public/query", "self-service",
      "How an order stands, for its number and the query code of its acceptance notice, without a "
@@ -306,6 +394,12 @@ static const struct route_doc docs[] = {
      "appended to the order's text, marked as the citizen's (the supplement action, by the system "
      "in the citizen's name)",
      "anyone with the number and the code", NULL, "number:string!,code:string!,text:string!", 200},
+    {"POST", RES_SELF_PHOTO, "self-service",
+     "A photo the citizen adds to an order still being handled: the raw body (image/jpeg, "
+     "image/png or image/webp, at most 8 MB), the number and the query code in the headers "
+     "X-Order-Number and X-Query-Code; stored as an attachment named 诉求人照片-N and added by "
+     "the supplement action in the citizen's name; at most 9 an order",
+     "anyone with the number and the code", NULL, NULL, 200},
 };
 
 int res_self_register(struct app *a)
@@ -324,7 +418,8 @@ int res_self_register(struct app *a)
     if ((rc = router_add_flags(a->router, "POST", "/api/v1/public/query", query, APP_PUBLIC)) ||
         (rc = router_add_flags(a->router, "POST", "/api/v1/public/rate", rate, APP_PUBLIC)) ||
         (rc = router_add_flags(a->router, "POST", "/api/v1/public/supplement", supplement,
-                               APP_PUBLIC)))
+                               APP_PUBLIC)) ||
+        (rc = router_add_flags(a->router, "POST", RES_SELF_PHOTO, photo, APP_PUBLIC)))
         return rc;
     return app_route_docs(a, docs, (int)JS_ARRAY_LEN(docs));
 }

@@ -5,6 +5,9 @@
 
 #include "http/app.h"
 
+/* The citizen's photo upload (a raw body: the server must take this path's bodies as they are). */
+#define RES_SELF_PHOTO "/api/v1/public/photo"
+
 /* The engine's on_acceptance hook: makes a query code for order_id, keeps its salted digest in
  * the store (inside the intake's transaction) and writes the sentence the acceptance notice
  * carries into suffix. Returns 0 or a negative code. */

@@ -119,6 +119,43 @@ describe('the query code and the public query', () => {
     assert.equal(ok(await query({ number: closed.number, code: cc })).can_supplement, false);
   });
 
+  test('the citizen adds photos while the order is handled: named for what they are, the unit sees them, nine at most', async () => {
+    const o = await dispatched(server, org, { unit: 'street1', sign: true });
+    const code = await codeOf(o.number);
+    // a 1×1 PNG
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const send = (bytes, { c = code, type = 'image/png', number = o.number } = {}) => call(server, 'POST', '/api/v1/public/photo', {
+      raw: bytes, headers: { 'content-type': type, ...(number ? { 'x-order-number': number } : {}), ...(c ? { 'x-query-code': c } : {}) },
+    });
+    assertError(await send(png, { c: 'AAAAAAAA' }), 404, 'not_found', 'code');
+    assertError(await send(png, { c: null }), 400, 'missing_field', 'X-Query-Code');
+    assertError(await send(png, { type: 'image/svg+xml' }), 422, 'invalid', 'Content-Type', ['JPEG', 'PNG', 'WebP']);
+    assertError(await send(Buffer.alloc(0)), 422, 'invalid', 'body');
+    const before = ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as('op-s1') }));
+    assert.equal((before.order || before).attachments?.length || 0, 0, 'the refusals attached nothing');
+    const r = ok(await send(png));
+    assert.equal(r.can_supplement, true);
+    const view = ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as('op-s1') }));
+    const order = view.order || view;
+    const photos = order.attachments.filter((a) => a.kind === 'citizen_photo');
+    assert.equal(photos.length, 1);
+    assert.equal(photos[0].name, '诉求人照片-1.png');
+    assert.match(order.text, /【诉求人补充 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d】（附照片 1 张）/);
+    // the unit holding the order downloads it; it is the bytes sent
+    const got = await fetch(server.url + photos[0].url, { headers: { authorization: `Bearer ${org.as('op-s1')}` } });
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await got.arrayBuffer()), png);
+    // nine at most
+    for (let i = 2; i <= 9; i++) ok(await send(png));
+    assertError(await send(png), 422, 'rule_violation', 'body');
+    // closed: refused
+    const closed = await intake(server, org);
+    const cc = await codeOf(closed.number);
+    await closed.must(org.as('agent1'), 'not_file', { reason: 'no_demand', explanation: '来电未提出具体诉求' });
+    assertError(await send(png, { c: cc, number: closed.number }), 409, 'bad_state', 'body');
+  });
+
   test('wrong code, unknown number, no code: the same refusal; bad input named', async () => {
     const o = await intake(server, org);
     const code = await codeOf(o.number);

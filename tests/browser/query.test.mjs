@@ -88,6 +88,14 @@ test('number and code show the status, the deadline and the unit; a wrong code s
   const op = await apiToken(server, 'op-s01');
   const unitView = (await api(server, 'GET', `/orders/${number}`, { token: op })).json;
   assert.match((unitView.order || unitView).text, /【诉求人补充 .*】路灯今晚仍然不亮/);
+  // a photo from the camera (the file input), sent as it is
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  await p.setInputFiles('#add-photos', { name: 'IMG_李四光.png', mimeType: 'image/png', buffer: png });
+  await p.click('#add-go');
+  await p.locator('#add-done').waitFor({ state: 'visible' });
+  const withPhoto = (await api(server, 'GET', `/orders/${number}`, { token: op })).json;
+  const atts = (withPhoto.order || withPhoto).attachments.filter((a) => a.kind === 'citizen_photo');
+  assert.deepEqual(atts.map((a) => a.name), ['诉求人照片-1.png'], 'named for what it is, not by the phone');
   await fits(p);
   const btn = await p.locator('#go').boundingBox();
   assert.ok(btn.x >= 0 && btn.x + btn.width <= PHONE.width, 'the button lies within the screen');

@@ -1,6 +1,7 @@
 // The citizen's query page: sends the order number and the query code to the public query of the
 // API and shows the status, the times (already written the Chinese way by the server), the unit
-// and the official's public answer; takes what the citizen adds while the order is handled and,
+// and the official's public answer; takes what the citizen adds (text, photos from the camera)
+// while the order is handled and,
 // once it is answered, the citizen's satisfaction rating. No login, nothing kept in the browser.
 
 const $ = (id) => document.getElementById(id);
@@ -85,30 +86,47 @@ async function rate(ev) {
   }
 }
 
+/** Sends one photo as the raw body, the number and the code in headers. */
+async function sendPhoto(file) {
+  const res = await fetch('/api/v1/public/photo', {
+    method: 'POST',
+    headers: { 'content-type': file.type, 'x-order-number': asked.number, 'x-query-code': asked.code },
+    body: file,
+  });
+  return { ok: res.ok, body: await res.json().catch(() => null) };
+}
+
 async function add(ev) {
   ev.preventDefault();
   const text = $('add-text').value.trim();
+  const photos = [...$('add-photos').files];
   $('add-error').hidden = true;
   $('add-done').hidden = true;
-  if (!asked || !text) {
-    $('add-error').textContent = '请填写要补充的情况';
+  const fail = (msg) => {
+    $('add-error').textContent = msg;
     $('add-error').hidden = false;
+  };
+  if (!asked || (!text && !photos.length)) {
+    fail('请填写要补充的情况或选择照片');
     return;
   }
   $('add-go').disabled = true;
   try {
-    const r = await post('/api/v1/public/supplement', { ...asked, text });
-    if (!r.ok) {
-      $('add-error').textContent = r.body?.error?.message || '提交失败，请稍后再试';
-      $('add-error').hidden = false;
-      return;
+    if (text) {
+      const r = await post('/api/v1/public/supplement', { ...asked, text });
+      if (!r.ok) return fail(r.body?.error?.message || '提交失败，请稍后再试');
+      render(r.body);
+      $('add-text').value = '';
     }
-    render(r.body);
-    $('add-text').value = '';
+    for (const [i, file] of photos.entries()) {
+      const r = await sendPhoto(file);
+      if (!r.ok) return fail(`第 ${i + 1} 张照片未能上传：${r.body?.error?.message || '请稍后再试'}`);
+      render(r.body);
+    }
+    $('add-photos').value = '';
     $('add-done').hidden = false;
   } catch {
-    $('add-error').textContent = '网络连接失败，请稍后再试';
-    $('add-error').hidden = false;
+    fail('网络连接失败，请稍后再试');
   } finally {
     $('add-go').disabled = false;
   }
