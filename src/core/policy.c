@@ -78,6 +78,7 @@ static const struct setting settings[] = {
     S(callback_required_for_answer, K_BOOL, 0, 0),
     S(reply_needs_sign_approval, K_BOOL, 0, 0),
     S(reply_waits_for_assists, K_BOOL, 0, 0),
+    S(public_list, K_BOOL, 0, 0),
     S(scheme, K_NAME, 0, 0),
     S(notify_gateway_url, K_URL, 0, 0),
     S(notify_backoff_seconds, K_INT, 1, 86400),

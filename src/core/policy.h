@@ -97,6 +97,9 @@ struct policy {
     bool reply_waits_for_assists;   /* 002 ch. 4: the lead's reply waits for every assisting unit
                                        of a parallel dispatch to report its part */
 
+    bool public_list; /* 000 arts. 5, 14 (信息公开): the handled orders, without personal data, on
+                         a public page */
+
     char scheme[32]; /* assessment scheme name */
 
     /* notifications (SPEC §3.16) */

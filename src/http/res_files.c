@@ -85,8 +85,10 @@ int res_files_store(struct app_ctx *c, const char *name, const char *content_typ
     unsigned char rnd[16], digest[crypto_hash_sha256_BYTES];
     if (!len || len > RES_FILES_MAX)
         return -JS_EINVAL;
+    char copy[sizeof f->name];
+    snprintf(copy, sizeof copy, "%s", name); /* name may be f->name */
     memset(f, 0, sizeof *f);
-    snprintf(f->name, sizeof f->name, "%s", name);
+    memcpy(f->name, copy, sizeof copy);
     media_type(content_type, f->type, sizeof f->type);
     randombytes_buf(rnd, sizeof rnd);
     hex(rnd, sizeof rnd, f->id);

@@ -377,6 +377,88 @@ out:
     order_release(&o);
 }
 
+/* The public list of handled orders (000 arts. 5, 14: 信息公开), on the policy's switch
+ * public_list: what was asked (the type and the category, never the title or the text, which
+ * carry names and addresses), where (the region), when, and the official's public answer with
+ * personal data masked, newest first, by cursor. */
+struct public_list {
+    struct app_ctx *c;
+    json_t *items;
+};
+
+static int public_one(void *ctx, const struct order *o)
+{
+    struct public_list *l = ctx;
+    struct store *s = l->c->store;
+    struct category cat;
+    struct region reg;
+    struct buf answer;
+    char created[40] = "", closed[40] = "";
+    buf_init(&answer, 0);
+    res_open311_public_answer(s, o, &answer);
+    jtime_format_cn(o->created_at, created, sizeof created);
+    if (o->closed_at)
+        jtime_format_cn(o->closed_at, closed, sizeof closed);
+    memset(&cat, 0, sizeof cat);
+    memset(&reg, 0, sizeof reg);
+    bool has_cat = o->category_id && s->ops->category_get(s, o->category_id, &cat) == 0;
+    bool has_reg = o->region_id && s->ops->region_get(s, o->region_id, &reg) == 0;
+    json_t *j = json_pack("{ss ss ss ss? ss? ss ss? ss?}", "number", o->number, "type",
+                          js_type_labels[o->type], "status", js_status_labels[o->status],
+                          "category", has_cat ? cat.name : NULL, "region",
+                          has_reg ? reg.name : NULL, "created_cn", created, "closed_cn",
+                          closed[0] ? closed : NULL, "answer", answer.len ? answer.data : NULL);
+    buf_release(&answer);
+    if (!j || json_array_append_new(l->items, j))
+        return -JS_ENOMEM;
+    return 0;
+}
+
+static void public_orders(void *ap, struct http_request *req, struct http_response *res)
+{
+    static const char *const params[] = {"cursor", "limit", NULL};
+    static const int statuses[] = {ST_ANSWERED, ST_CLOSED, ST_ARCHIVED};
+    struct app_ctx *c = app_current(ap);
+    if (app_query_known(req, params, res))
+        return;
+    if (!c->engine.policy.public_list) { /* not published: nothing, and the page shows nothing */
+        http_json(res, 200, json_pack("{sb s[] sn}", "published", 0, "items", "next_cursor"));
+        return;
+    }
+    struct order_query q = {.statuses = statuses,
+                            .n_statuses = 3,
+                            .type = -1,
+                            .level = -1,
+                            .overdue = -1,
+                            .sort = SORT_CREATED_DESC,
+                            .limit = 20,
+                            .now = app_now(ap)};
+    q.cursor = http_query(req, "cursor");
+    const char *lim = http_query(req, "limit");
+    int64_t v = 0;
+    if (lim && (app_parse_id(lim, &v) || v > 100)) {
+        http_error(res, -JS_EINVAL, "limit", "须在 1 到 100 之间");
+        return;
+    }
+    if (lim)
+        q.limit = (int)v;
+    struct public_list l = {.c = c, .items = json_array()};
+    char next[128] = "";
+    int rc = l.items ? c->store->ops->order_query(c->store, &q, public_one, &l, next, sizeof next)
+                     : -JS_ENOMEM;
+    if (rc) {
+        json_decref(l.items);
+        if (rc == -JS_EINVAL)
+            http_error(res, -JS_EINVAL, "cursor", "不是本服务器给出的翻页游标");
+        else
+            app_store_error(res, rc, "", "orders");
+        return;
+    }
+    http_json(res, 200,
+              json_pack("{sb so so}", "published", 1, "items", l.items, "next_cursor",
+                        next[0] ? json_string(next) : json_null()));
+}
+
 static const struct route_doc docs[] = {
     {"POST", "/api/v1/public/query", "self-service",
      "How an order stands, for its number and the query code of its acceptance notice, without a "
@@ -394,6 +476,12 @@ static const struct route_doc docs[] = {
      "appended to the order's text, marked as the citizen's (the supplement action, by the system "
      "in the citizen's name)",
      "anyone with the number and the code", NULL, "number:string!,code:string!,text:string!", 200},
+    {"GET", "/api/v1/public/orders", "self-service",
+     "The handled orders, newest first, without personal data (000 arts. 5, 14 信息公开): "
+     "number, type, status, category, region, times and the official's public answer, masked; "
+     "published only when the policy's public_list is on (otherwise published: false and no "
+     "items)",
+     "anyone", "cursor:string,limit:integer", NULL, 200},
     {"POST", RES_SELF_PHOTO, "self-service",
      "A photo the citizen adds to an order still being handled: the raw body (image/jpeg, "
      "image/png or image/webp, at most 8 MB), the number and the query code in the headers "
@@ -419,7 +507,9 @@ int res_self_register(struct app *a)
         (rc = router_add_flags(a->router, "POST", "/api/v1/public/rate", rate, APP_PUBLIC)) ||
         (rc = router_add_flags(a->router, "POST", "/api/v1/public/supplement", supplement,
                                APP_PUBLIC)) ||
-        (rc = router_add_flags(a->router, "POST", RES_SELF_PHOTO, photo, APP_PUBLIC)))
+        (rc = router_add_flags(a->router, "POST", RES_SELF_PHOTO, photo, APP_PUBLIC)) ||
+        (rc = router_add_flags(a->router, "GET", "/api/v1/public/orders", public_orders,
+                               APP_PUBLIC)))
         return rc;
     return app_route_docs(a, docs, (int)JS_ARRAY_LEN(docs));
 }

@@ -71,6 +71,36 @@ describe('the query code and the public query', () => {
     assert.match(r.closed_cn, /年.*月.*日/);
   });
 
+  test('the public list of handled orders (000 arts. 5, 14), on a switch, without personal data', async () => {
+    const list = (q = '') => call(server, 'GET', `/api/v1/public/orders${q}`);
+    const policy = ok(await call(server, 'GET', '/api/v1/policy', { token: org.admin }));
+    const put = (overrides) => call(server, 'PUT', '/api/v1/policy', { token: org.admin, body: { preset: policy.preset, overrides } });
+    assert.equal(policy.effective.settings.public_list.value, false, 'off unless the deployment turns it on');
+    assert.deepEqual(ok(await list()), { published: false, items: [], next_cursor: null });
+    const o = await intake(server, org, { category_id: org.categories.property.id, region_id: org.regions.c1.id });
+    await o.must(org.as('agent1'), 'answer', { answer: '张三丰您好：已通知施工方夜间停工，投诉电话13812341111已登记。' });
+    ok(await put({ ...policy.overrides, public_list: true }));
+    try {
+      const r = ok(await list('?limit=100'));
+      assert.equal(r.published, true);
+      const item = r.items.find((i) => i.number === o.number);
+      assert.ok(item, 'the answered order is listed');
+      assert.deepEqual(Object.keys(item).sort(), ['answer', 'category', 'closed_cn', 'created_cn', 'number', 'region', 'status', 'type']);
+      assert.match(item.answer, /已通知施工方夜间停工/);
+      assert.match(item.created_cn, /^\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$/);
+      const text = JSON.stringify(r);
+      // not the name, the phone, the address, the title or the text (the region's name is public)
+      for (const secret of ['张三丰', '13812341111', '多福巷12号', '工地每晚', '噪音']) assert.ok(!text.includes(secret), `${secret} shown`);
+      const open = await dispatched(server, org, { unit: 'street1' });
+      assert.ok(!ok(await list('?limit=100')).items.some((i) => i.number === open.number), 'orders still handled are not listed');
+      assertError(await list('?limit=0'), 422, 'invalid', 'limit');
+      assertError(await list('?who=1'), 400, 'unknown_field', 'who', ['who']);
+    } finally {
+      ok(await put(policy.overrides));
+    }
+    assert.deepEqual(ok(await list()), { published: false, items: [], next_cursor: null });
+  });
+
   test('the citizen rates once, as the callback would have asked; the clerk finds it done', async () => {
     const o = await intake(server, org);
     const code = await codeOf(o.number);

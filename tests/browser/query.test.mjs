@@ -136,3 +136,29 @@ test('an answered order shows the answer and takes the rating once', async () =>
   assert.equal(o.cb_satisfaction, 'basic');
   await p.close();
 });
+
+test('the public list of handled orders shows only when published, without personal data', async () => {
+  let p = await newPage(b, server, PHONE);
+  await p.goto(server.url + '/query.html');
+  await p.waitForLoadState('networkidle');
+  assert.equal(await p.isVisible('#public'), false, 'not published: not shown');
+  await p.close();
+  const admin = await apiToken(server, 'admin');
+  const pol = (await api(server, 'GET', '/policy', { token: admin })).json;
+  const put = (overrides) => api(server, 'PUT', '/policy', { token: admin, body: { preset: pol.preset, overrides } });
+  assert.equal((await put({ ...pol.overrides, public_list: true })).status, 200);
+  try {
+    p = await newPage(b, server, PHONE);
+    await p.goto(server.url + '/query.html');
+    await p.locator('#public').waitFor({ state: 'visible' });
+    const text = await p.textContent('#public');
+    assert.match(text, /请携带身份证和租房合同/, 'the answered order is listed with its answer');
+    for (const secret of ['王五', '13800004444', '办证材料', '居住证需要']) assert.ok(!text.includes(secret), `${secret} shown`);
+    assert.ok(!/\d{4}-\d\d-\d\dT/.test(text), 'no raw ISO time');
+    await fits(p);
+    assert.deepEqual(p.errors, []);
+    await p.close();
+  } finally {
+    assert.equal((await put(pol.overrides)).status, 200);
+  }
+});

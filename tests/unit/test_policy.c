@@ -13,7 +13,7 @@
 #include "core/policy.h"
 #include "util/shipped.h"
 
-#define N_SETTINGS 37 /* keys of struct policy other than preset and doc */
+#define N_SETTINGS 38 /* keys of struct policy other than preset and doc */
 
 /* The preset file of name, parsed (json_decref it). */
 static json_t *preset_file(const char *name)

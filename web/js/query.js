@@ -137,3 +137,29 @@ $('add').addEventListener('submit', add);
 $('rate').addEventListener('submit', rate);
 const params = new URLSearchParams(location.search);
 if (params.get('n')) $('number').value = params.get('n');
+
+// The public list of handled orders, when the platform publishes it (the policy's public_list);
+// when it does not (published: false), the section stays hidden.
+let publicCursor = null;
+async function loadPublic() {
+  const q = publicCursor ? `?limit=10&cursor=${encodeURIComponent(publicCursor)}` : '?limit=10';
+  const res = await fetch('/api/v1/public/orders' + q).catch(() => null);
+  if (!res || !res.ok) return;
+  const body = await res.json();
+  if (!body.published) return;
+  for (const it of body.items) {
+    const li = document.createElement('li');
+    const head = document.createElement('p');
+    head.className = 'public-head';
+    head.textContent = [it.type, it.category, it.region, it.closed_cn ? `办结于 ${it.closed_cn}` : it.status].filter(Boolean).join(' · ');
+    const answer = document.createElement('p');
+    answer.textContent = it.answer || '（无公开答复）';
+    li.append(head, answer);
+    $('public-list').append(li);
+  }
+  publicCursor = body.next_cursor;
+  $('public-more').hidden = !publicCursor;
+  $('public').hidden = $('public-list').children.length === 0;
+}
+$('public-more').addEventListener('click', loadPublic);
+loadPublic();
