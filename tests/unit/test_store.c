@@ -2229,33 +2229,50 @@ static void test_migrate_reindex(void **state)
     assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
     order_release(&o);
     store_close(s);
-    assert_int_equal(raw_exec(path, tu_pg() ? "DROP TABLE order_search, order_keys,"
-                                              " login_failures, file_refs,"
-                                              /* and what the steps after 9 made */
-                                              " kb_uses, kb_search, kb_categories, kb_entries,"
-                                              " hotspot_notes, hotspot_recipients,"
-                                              " hotspot_evidence, hotspot_warnings,"
-                                              " hotspot_topics, reports;"
-                                              " ALTER TABLE orders DROP COLUMN about_unit_id;"
-                                              " ALTER TABLE orders DROP COLUMN hang_expected;"
-                                              " DELETE FROM schema_migrations WHERE version >= 8"
-                                            : "DROP TABLE order_search; DROP TABLE order_keys;"
-                                              " DROP TABLE login_failures; DROP TABLE file_refs;"
-                                              /* and what the steps after 9 made */
-                                              " DROP TABLE kb_uses; DROP TABLE kb_search;"
-                                              " DROP TABLE kb_categories; DROP TABLE kb_entries;"
-                                              " DROP TABLE hotspot_notes;"
-                                              " DROP TABLE hotspot_recipients;"
-                                              " DROP TABLE hotspot_evidence;"
-                                              " DROP TABLE hotspot_warnings;"
-                                              " DROP TABLE hotspot_topics; DROP TABLE reports;"
-                                              " ALTER TABLE orders DROP COLUMN about_unit_id;"
-                                              " ALTER TABLE orders DROP COLUMN hang_expected;"
-                                              " CREATE VIRTUAL TABLE orders_fts USING fts5(words);"
-                                              /* the column migration 14 adds */
-                                              " DROP INDEX order_units_created;"
-                                              " ALTER TABLE order_units DROP COLUMN created_at;"
-                                              " DELETE FROM schema_migrations WHERE version >= 8"),
+    assert_int_equal(raw_exec(path, tu_pg()
+                                        ? "DROP TABLE order_search, order_keys,"
+                                          " login_failures, file_refs,"
+                                          /* and what the steps after 9 made */
+                                          " kb_uses, kb_search, kb_categories, kb_entries,"
+                                          " hotspot_notes, hotspot_recipients,"
+                                          " hotspot_evidence, hotspot_warnings,"
+                                          " hotspot_topics, reports;"
+                                          " ALTER TABLE orders DROP COLUMN about_unit_id;"
+                                          " ALTER TABLE orders DROP COLUMN hang_expected;"
+                                          /* and what step 20 made */
+                                          " DROP TABLE meeting_orders, meetings, accountability;"
+                                          " ALTER TABLE orders DROP COLUMN consult,"
+                                          " DROP COLUMN consult_unit_id, DROP COLUMN preinv,"
+                                          " DROP COLUMN preinv_unit_id,"
+                                          " DROP COLUMN instruct_unit_id,"
+                                          " DROP COLUMN instruct_due;"
+                                          " DELETE FROM schema_migrations WHERE version >= 8"
+                                        : "DROP TABLE order_search; DROP TABLE order_keys;"
+                                          " DROP TABLE login_failures; DROP TABLE file_refs;"
+                                          /* and what the steps after 9 made */
+                                          " DROP TABLE kb_uses; DROP TABLE kb_search;"
+                                          " DROP TABLE kb_categories; DROP TABLE kb_entries;"
+                                          " DROP TABLE hotspot_notes;"
+                                          " DROP TABLE hotspot_recipients;"
+                                          " DROP TABLE hotspot_evidence;"
+                                          " DROP TABLE hotspot_warnings;"
+                                          " DROP TABLE hotspot_topics; DROP TABLE reports;"
+                                          " ALTER TABLE orders DROP COLUMN about_unit_id;"
+                                          " ALTER TABLE orders DROP COLUMN hang_expected;"
+                                          /* and what step 20 made */
+                                          " DROP TABLE meeting_orders; DROP TABLE meetings;"
+                                          " DROP TABLE accountability;"
+                                          " ALTER TABLE orders DROP COLUMN consult;"
+                                          " ALTER TABLE orders DROP COLUMN consult_unit_id;"
+                                          " ALTER TABLE orders DROP COLUMN preinv;"
+                                          " ALTER TABLE orders DROP COLUMN preinv_unit_id;"
+                                          " ALTER TABLE orders DROP COLUMN instruct_unit_id;"
+                                          " ALTER TABLE orders DROP COLUMN instruct_due;"
+                                          " CREATE VIRTUAL TABLE orders_fts USING fts5(words);"
+                                          /* the column migration 14 adds */
+                                          " DROP INDEX order_units_created;"
+                                          " ALTER TABLE order_units DROP COLUMN created_at;"
+                                          " DELETE FROM schema_migrations WHERE version >= 8"),
                      0);
     assert_int_equal(store_open(path, &s, &e), 0);
     int v = 0;
