@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/coord.h"
 #include "core/kb.h"
 #include "core/hotspot.h"
 #include "core/order.h"
@@ -595,6 +596,21 @@ struct store_ops {
      *   consistent state of the whole database while its writers go on (a read-only transaction;
      *   SQLite: the WAL snapshot, PostgreSQL: REPEATABLE READ). Nothing else is called on the
      *   handle meanwhile. */
+    /* ---- coordination records (issue 14 point 8; core/coord.h) --------------------------------
+     * meeting_add: stores a coordination meeting and its links to m->orders (every one must
+     *   exist: -JS_EINVAL otherwise), setting m->id; records are never changed afterwards.
+     * meeting_list: the meetings linked to order_id (0: any order), or the one meeting id (0:
+     *   any), newest first, at most limit, into *out (meeting_free_all), each with all its
+     *   orders.
+     * acct_add: stores an accountability record (问责), setting a->id.
+     * acct_list: the records of order_id and/or unit_id, or the one record id (0: any), newest
+     *   first, at most limit (*out: free()). */
+    int (*meeting_add)(struct store *s, struct meeting *m);
+    int (*meeting_list)(struct store *s, int64_t order_id, int64_t id, int limit,
+                        struct meeting **out, int *n);
+    int (*acct_add)(struct store *s, struct acct_rec *a);
+    int (*acct_list)(struct store *s, int64_t order_id, int64_t unit_id, int64_t id, int limit,
+                     struct acct_rec **out, int *n);
     int (*dump_table)(struct store *s, const char *name, store_row_cb cb, void *ctx);
     int (*load_rows)(struct store *s, const char *name, const struct store_row *rows, int n);
     int (*load_finish)(struct store *s);

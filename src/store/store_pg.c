@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "store/pg_assess.h"
+#include "store/pg_coord.h"
 #include "store/pg_schema.h"
 #include "store/pg_store.h"
 #include "store/rows.h"
@@ -3446,6 +3447,10 @@ static const struct store_ops pg_ops = {
     .hotspot_warning_state = pg_hotspot_warning_state,
     .hotspot_note_add = pg_hotspot_note_add,
     .hotspot_note_list = pg_hotspot_note_list,
+    .meeting_add = pg_meeting_add,
+    .meeting_list = pg_meeting_list,
+    .acct_add = pg_acct_add,
+    .acct_list = pg_acct_list,
     /* assessment (issue 5): pg_assess.c */
     .assess_state = pg_assess_state,
     .assess_mark = pg_assess_mark,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "store/rows.h"
+#include "store/sqlite_coord.h"
 #include "store/sqlite_hotspot.h"
 #include "store/sqlite_assess.h"
 #include "store/sqlite_report.h"
@@ -3377,6 +3378,10 @@ static const struct store_ops sqlite_ops = {
     .hotspot_warning_state = sqlite_hotspot_warning_state,
     .hotspot_note_add = sqlite_hotspot_note_add,
     .hotspot_note_list = sqlite_hotspot_note_list,
+    .meeting_add = sqlite_meeting_add,
+    .meeting_list = sqlite_meeting_list,
+    .acct_add = sqlite_acct_add,
+    .acct_list = sqlite_acct_list,
     /* assessment (issue 5): sqlite_assess.c */
     .assess_state = sqlite_assess_state,
     .assess_mark = sqlite_assess_mark,
