@@ -41,6 +41,7 @@ const VALUE_LABELS = {
 const CHASE_KIND = {
   share: '时限过半提醒', sign: '签收提醒', feedback: '反馈提醒', supervision: '督办提醒', overdue: '超期督办',
   upstream: '市级时限督办', reopened: '重办督办', repeated: '重复反映督办', repeat: '重复反映督办', daily: '每日提醒',
+  instruct: '批示书面报告催办',
 };
 
 function argValue(k, v, r) {
