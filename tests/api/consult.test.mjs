@@ -79,6 +79,10 @@ describe('派单前会商 and pre-investigation (linshu-2020, 001 §二(一))', 
     assert.equal(seen.preinv, 'pending');
     assert.equal(seen.citizen_masked, true);
     assertError(await o.act(org.as('op-zjw'), 'sign', {}), 404, 'not_found'); // it does not hold it
+    // the designated unit's leader and section head are told
+    const notes = ok(await call(server, 'GET', `/api/v1/outbox?order_id=${o.id}&kind=coordination`, { token: org.as('supervisor1') })).items;
+    assert.deepEqual(notes.map((m) => m.to.role).sort(), ['leader', 'section']);
+    assert.ok(notes.every((m) => /预先调查通知】区住建委.*于\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}前提出处理建议/.test(m.text)), JSON.stringify(notes));
     await o.must(org.as('op-zjw'), 'preinv_report', { findings: '系物业公司管理问题', proposal: '建议由属地街道承办', suggested_unit_id: org.units.street1.id });
     assert.equal(ok(await get('dispatcher1', o.id)).preinv_label, '已反馈调查情况');
     await o.must(org.as('dispatcher1'), 'dispatch', { unit_id: org.units.street1.id });
@@ -96,6 +100,9 @@ describe('领导批示交办 with a written report back (tianning-2013, 003 art.
     await o.must(org.as('leader1'), 'instruct', { text: '请限期整改并书面报告', unit_id: org.units.street1.id, due });
     let d = ok(await get('supervisor1', o.id));
     assert.equal(d.instruct_unit_id, org.units.street1.id);
+    const notes = ok(await call(server, 'GET', `/api/v1/outbox?order_id=${o.id}&kind=coordination`, { token: org.as('supervisor1') })).items;
+    assert.equal(notes.length, 2);
+    assert.match(notes[0].text, /领导批示交办】东华门街道办事处.*书面报告/);
     assert.equal(d.instruct_overdue, false);
     assertError(await o.act(org.as('leader1'), 'instruct', { text: '再次', unit_id: org.units.street1.id, due: iso(Date.now() + 86400000) }), 409, 'bad_state', 'unit_id');
     assertError(await o.act(org.as('op-s1'), 'instruct_report', { report: '已整改' }), 403, 'forbidden');
