@@ -24,9 +24,9 @@ static const char *const no_params[] = {NULL};
 static const char *const sort_names[] = {"created_desc", "created_asc", "deadline_asc",
                                          "updated_desc", NULL};
 static const char *const list_params[] = {
-    "status", "unit_id", "category_id", "region_id",  "channel",  "type",
-    "level",  "overdue", "hanging",     "enterprise", "from",     "to",
-    "q",      "sort",    "cursor",      "limit",      "reopened", NULL};
+    "status",  "unit_id", "category_id", "region_id",  "channel", "type", "level",
+    "overdue", "hanging", "enterprise",  "from",       "to",      "q",    "sort",
+    "cursor",  "limit",   "reopened",    "instructed", NULL};
 static const char *const time_fields[] = {
     "upstream_deadline",   "created_at",    "updated_at",   "filed_at", "dispatched_at",
     "replied_at",          "closed_at",     "archived_at",  "deadline", "sign_deadline",
@@ -553,10 +553,11 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
     }
     /* 挂账 (004): approved hanging accounts, their own list, never among the overdue; the
      * enterprise green channel (004 绿色通道): enterprise requests only; orders reopened at least
-     * once (the dashboard's drill-down) */
-    static const char *const flags[] = {"hanging", "enterprise", "reopened"};
-    bool *flag_out[] = {&q.hanging, &q.enterprise, &q.reopened};
-    for (int i = 0; i < 3; i++) {
+     * once (the dashboard's drill-down); leaders' instructions awaiting their written report
+     * (领导批示交办, issue 14 point 8) */
+    static const char *const flags[] = {"hanging", "enterprise", "reopened", "instructed"};
+    bool *flag_out[] = {&q.hanging, &q.enterprise, &q.reopened, &q.instructed};
+    for (int i = 0; i < 4; i++) {
         const char *v = http_query(req, flags[i]);
         if (v && strcmp(v, "true") != 0) {
             bad_param(res, flags[i], "must be true (or left out)");

@@ -44,6 +44,8 @@ struct order_query {
     bool hanging;    /* only approved hanging accounts (挂账, hang 2); false: any */
     bool enterprise; /* only enterprise requests (the green channel of 004); false: any */
     bool reopened;   /* only orders reopened at least once (issue 16: the dashboard's drill-down) */
+    bool instructed; /* only orders with a leader's instruction awaiting its written report
+                        (领导批示交办, issue 14 point 8) */
     int64_t now;
     int64_t from, to; /* created_at in [from, to); 0: open */
     const char *text; /* searched in title, text, address, reply and notes (no synonyms) */

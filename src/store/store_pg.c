@@ -1833,6 +1833,8 @@ static int query_where(const struct order_query *q, const struct pg_plan *pl, co
     }
     if (q->reopened)
         rc |= buf_puts(sql, " AND reopens > 0");
+    if (q->instructed)
+        rc |= buf_puts(sql, " AND instruct_unit_id <> 0");
     if (q->overdue >= 0) {
         /* spelled as the partial indexes' condition (migration 14) */
         p_int(a, q->now > 0 ? q->now : (int64_t)time(NULL));

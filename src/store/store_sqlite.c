@@ -1931,6 +1931,8 @@ static int list_filters(const struct order_query *q, const struct list_plan *pl,
     }
     if (q->reopened)
         rc |= buf_puts(sql, " AND reopens > 0");
+    if (q->instructed)
+        rc |= buf_puts(sql, " AND instruct_unit_id <> 0");
     if (q->overdue >= 0) {
         /* Overdue: past the deadline while a unit holds the order, unless an approved hanging
          * account (hang 2) suspends it. Spelled as the partial indexes' condition. */

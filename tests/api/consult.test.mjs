@@ -106,10 +106,15 @@ describe('领导批示交办 with a written report back (tianning-2013, 003 art.
     assert.equal(d.instruct_overdue, false);
     assertError(await o.act(org.as('leader1'), 'instruct', { text: '再次', unit_id: org.units.street1.id, due: iso(Date.now() + 86400000) }), 409, 'bad_state', 'unit_id');
     assertError(await o.act(org.as('op-s1'), 'instruct_report', { report: '已整改' }), 403, 'forbidden');
+    // the leaders' list of instructions awaiting a written report
+    const listed = async () => ok(await call(server, 'GET', '/api/v1/orders?instructed=true&limit=500', { token: org.as('leader1') })).items;
+    assert.deepEqual((await listed()).map((x) => x.id), [o.id]);
+    assertError(await call(server, 'GET', '/api/v1/orders?instructed=yes', { token: org.as('leader1') }), 422, 'invalid', 'instructed');
     // the due time passes (the server counts whole seconds)
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(due) + 1100 - Date.now())));
     d = ok(await get('supervisor1', o.id));
     assert.equal(d.instruct_overdue, true);
+    assert.equal((await listed())[0].instruct_overdue, true);
     await o.must(org.as('lead-s1'), 'instruct_report', { report: '已按批示完成整改，报告如下' });
     d = ok(await get('supervisor1', o.id));
     assert.equal(d.instruct_unit_id, null);
@@ -119,6 +124,7 @@ describe('领导批示交办 with a written report back (tianning-2013, 003 art.
     assert.equal(report.args.late, true);
     assert.equal(report.args.signed_by, '陈主任');
     assertError(await o.act(org.as('lead-s1'), 'instruct_report', { report: '再报' }), 409, 'bad_state');
+    assert.deepEqual(await listed(), []);
   });
 });
 

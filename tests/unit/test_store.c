@@ -2317,6 +2317,9 @@ static void test_coordination_records(void **state)
     assert_int_equal(got.instruct_unit_id, 7);
     assert_int_equal(got.instruct_due, T0 + 86400);
     order_release(&got);
+    struct order_query q = any_query();
+    q.instructed = true; /* the instructions awaiting their written report: a only */
+    expect_ids(s, &q, (int64_t[]){a.id}, 1);
     int64_t unit = put_unit(s, "C1");
 
     struct meeting m;
