@@ -26,7 +26,7 @@ static const char *const sort_names[] = {"created_desc", "created_asc", "deadlin
 static const char *const list_params[] = {
     "status",  "unit_id", "category_id", "region_id",  "channel", "type", "level",
     "overdue", "hanging", "enterprise",  "from",       "to",      "q",    "sort",
-    "cursor",  "limit",   "reopened",    "instructed", NULL};
+    "cursor",  "limit",   "reopened",    "instructed", "preinv",  NULL};
 static const char *const time_fields[] = {
     "upstream_deadline",   "created_at",    "updated_at",   "filed_at", "dispatched_at",
     "replied_at",          "closed_at",     "archived_at",  "deadline", "sign_deadline",
@@ -555,9 +555,10 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
      * enterprise green channel (004 绿色通道): enterprise requests only; orders reopened at least
      * once (the dashboard's drill-down); leaders' instructions awaiting their written report
      * (领导批示交办, issue 14 point 8) */
-    static const char *const flags[] = {"hanging", "enterprise", "reopened", "instructed"};
-    bool *flag_out[] = {&q.hanging, &q.enterprise, &q.reopened, &q.instructed};
-    for (int i = 0; i < 4; i++) {
+    static const char *const flags[] = {"hanging", "enterprise", "reopened", "instructed",
+                                        "preinv"};
+    bool *flag_out[] = {&q.hanging, &q.enterprise, &q.reopened, &q.instructed, &q.preinv};
+    for (int i = 0; i < 5; i++) {
         const char *v = http_query(req, flags[i]);
         if (v && strcmp(v, "true") != 0) {
             bad_param(res, flags[i], "must be true (or left out)");
@@ -600,6 +601,10 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
             return;
         }
         q.unit_id = c->who.unit_id ? c->who.unit_id : -1;
+        if (q.preinv) { /* the orders it is designated to investigate first: it holds none */
+            q.preinv_unit_id = q.unit_id;
+            q.unit_id = 0;
+        }
     }
     if (q.from && q.to && q.from >= q.to) {
         bad_param(res, "to", "must be after 'from'");

@@ -46,6 +46,8 @@ struct order_query {
     bool reopened;   /* only orders reopened at least once (issue 16: the dashboard's drill-down) */
     bool instructed; /* only orders with a leader's instruction awaiting its written report
                         (领导批示交办, issue 14 point 8) */
+    bool preinv;     /* only orders awaiting the findings of a designated unit (预先调查) */
+    int64_t preinv_unit_id; /* with preinv: only those designated to this unit; 0: any */
     int64_t now;
     int64_t from, to; /* created_at in [from, to); 0: open */
     const char *text; /* searched in title, text, address, reply and notes (no synonyms) */

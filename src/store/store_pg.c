@@ -1835,6 +1835,12 @@ static int query_where(const struct order_query *q, const struct pg_plan *pl, co
         rc |= buf_puts(sql, " AND reopens > 0");
     if (q->instructed)
         rc |= buf_puts(sql, " AND instruct_unit_id <> 0");
+    if (q->preinv)
+        rc |= buf_puts(sql, " AND preinv = 1");
+    if (q->preinv && q->preinv_unit_id) {
+        p_int(a, q->preinv_unit_id);
+        rc |= buf_printf(sql, " AND preinv_unit_id = $%d", a->n);
+    }
     if (q->overdue >= 0) {
         /* spelled as the partial indexes' condition (migration 14) */
         p_int(a, q->now > 0 ? q->now : (int64_t)time(NULL));

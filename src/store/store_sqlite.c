@@ -1933,6 +1933,12 @@ static int list_filters(const struct order_query *q, const struct list_plan *pl,
         rc |= buf_puts(sql, " AND reopens > 0");
     if (q->instructed)
         rc |= buf_puts(sql, " AND instruct_unit_id <> 0");
+    if (q->preinv)
+        rc |= buf_puts(sql, " AND preinv = 1");
+    if (q->preinv && q->preinv_unit_id) {
+        rc |= buf_puts(sql, " AND preinv_unit_id = ?");
+        qp_int(p, q->preinv_unit_id);
+    }
     if (q->overdue >= 0) {
         /* Overdue: past the deadline while a unit holds the order, unless an approved hanging
          * account (hang 2) suspends it. Spelled as the partial indexes' condition. */

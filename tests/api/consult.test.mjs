@@ -75,6 +75,12 @@ describe('派单前会商 and pre-investigation (linshu-2020, 001 §二(一))', 
     const e = assertError(await o.act(org.as('dispatcher1'), 'dispatch', { unit_id: org.units.street1.id }), 422, 'rule_violation', 'preinv');
     assert.match(e.message, /预先调查/);
     assertError(await o.act(org.as('op-s2'), 'preinv_report', { findings: 'x', proposal: 'y' }), 404, 'not_found');
+    // the designated unit finds it in its list of orders to investigate first, though it holds none
+    const preinvList = async (login) => ok(await call(server, 'GET', '/api/v1/orders?preinv=true&limit=500', { token: org.as(login) })).items.map((x) => x.id);
+    assert.deepEqual(await preinvList('op-zjw'), [o.id]);
+    assert.deepEqual(await preinvList('op-s2'), []);
+    assert.deepEqual(await preinvList('dispatcher1'), [o.id]);
+    assert.ok(!ok(await call(server, 'GET', '/api/v1/orders?limit=500', { token: org.as('op-zjw') })).items.some((x) => x.id === o.id));
     const seen = ok(await get('op-zjw', o.id));
     assert.equal(seen.preinv, 'pending');
     assert.equal(seen.citizen_masked, true);
@@ -85,6 +91,7 @@ describe('派单前会商 and pre-investigation (linshu-2020, 001 §二(一))', 
     assert.ok(notes.every((m) => /预先调查通知】区住建委.*于\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}前提出处理建议/.test(m.text)), JSON.stringify(notes));
     await o.must(org.as('op-zjw'), 'preinv_report', { findings: '系物业公司管理问题', proposal: '建议由属地街道承办', suggested_unit_id: org.units.street1.id });
     assert.equal(ok(await get('dispatcher1', o.id)).preinv_label, '已反馈调查情况');
+    assert.deepEqual(await preinvList('op-zjw'), []); // reported: no longer awaited
     await o.must(org.as('dispatcher1'), 'dispatch', { unit_id: org.units.street1.id });
   });
 });

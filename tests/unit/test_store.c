@@ -2320,6 +2320,13 @@ static void test_coordination_records(void **state)
     struct order_query q = any_query();
     q.instructed = true; /* the instructions awaiting their written report: a only */
     expect_ids(s, &q, (int64_t[]){a.id}, 1);
+    q.instructed = false;
+    q.preinv = true; /* awaiting a designated unit's findings: a only, designated to unit 6 */
+    expect_ids(s, &q, (int64_t[]){a.id}, 1);
+    q.preinv_unit_id = 6;
+    expect_ids(s, &q, (int64_t[]){a.id}, 1);
+    q.preinv_unit_id = 5;
+    expect_ids(s, &q, NULL, 0);
     int64_t unit = put_unit(s, "C1");
 
     struct meeting m;
