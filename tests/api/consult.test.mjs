@@ -1,6 +1,6 @@
 // Consultation and coordination records (issue 14 point 8), allowed and refused over the API under
 // the presets whose seeds they come from: 派单前会商 and 指定单位预先调查 before dispatch (linshu-2020,
-// seed 001 §二(一)); 领导批示交办 with a deadline and the unit leader's written report
+// seed 001 §二(一); the consultation also under beijing-2020, seed 004); 领导批示交办 with a deadline and the unit leader's written report
 // (tianning-2013, seed 003 art. 12(3), 13(2)); coordination meetings attached to orders
 // (dongcheng-2016, seed 000 arts. 5, 11; 003 art. 12(4)); accountability records (tianning-2013,
 // seed 003 arts. 21–22; pingshan-2020, seed 002 ch. 9).
@@ -41,7 +41,8 @@ async function filed() {
 describe('派单前会商 and pre-investigation (linshu-2020, 001 §二(一))', () => {
   before(() => usePreset('linshu-2020'));
 
-  test('a consultation holds the order in coordination; the dispatch follows its outcome', async () => {
+  for (const preset of ['linshu-2020', 'beijing-2020']) test(`${preset}: a consultation holds the order in coordination; the dispatch follows its outcome`, async () => {
+    await usePreset(preset);
     const o = await filed();
     const units = [org.units.street1.id, org.units.dept1.id];
     assertError(await o.act(org.as('agent1'), 'consult', { topic: '职责不清', units }), 403, 'forbidden');
@@ -69,6 +70,7 @@ describe('派单前会商 and pre-investigation (linshu-2020, 001 §二(一))', 
   });
 
   test('the designated unit investigates first and sees the order; no dispatch before its findings', async () => {
+    await usePreset('linshu-2020');
     const o = await filed();
     assertError(await get('op-zjw', o.id), 404); // not designated yet
     await o.must(org.as('dispatcher1'), 'preinvestigate', { unit_id: org.units.dept1.id, task: '核实问题性质和责任主体', due: iso(Date.now() + 86400000) });
