@@ -1385,6 +1385,41 @@ static int dispatch(struct demo *d, struct flow *f, int unit, bool helpers)
     return act(d, &d->dispatcher[rnd(d) % 2], ACT_DISPATCH, f->id, a, NULL);
 }
 
+/* The 专题协调会 of 000 art. 11
+ * (事项经过3个以上部门回退的，进入复杂事项协调流程，通过…专题协调会…协调 解决), recorded with the
+ * units that returned the order and the lead unit it settles on. */
+static int coordination_meeting(struct demo *d, const struct flow *f, const int *used, int n_used)
+{
+    struct meeting m;
+    json_t *parts = json_array();
+    char decisions[256];
+    int rc = parts ? 0 : -JS_ENOMEM;
+    meeting_init(&m);
+    for (int i = 0; i < n_used && !rc; i++)
+        if (json_array_append_new(parts, json_pack("{ss sI}", "name", d->units[used[i]].name,
+                                                   "unit_id", (json_int_t)d->units[used[i]].id)))
+            rc = -JS_ENOMEM;
+    snprintf(decisions, sizeof decisions, "经协调，由%s牵头办理，相关单位配合，按时限办结",
+             d->units[f->lead].name);
+    m.kind = MEETING_TOPIC;
+    m.held_at = m.created_at = d->t;
+    m.created_by = d->dispatcher[0].user_id;
+    snprintf(m.created_by_name, sizeof m.created_by_name, "%s", d->dispatcher[0].name);
+    m.orders[m.n_orders++] = f->id;
+    m.title = strdup("复杂事项专题协调会");
+    m.convener = strdup("区热线受理中心");
+    m.decisions = strdup(decisions);
+    m.participants = rc ? NULL : json_dumps(parts, JSON_COMPACT);
+    m.follow_ups = strdup("[{\"item\":\"按协调结果派单并限期办结\",\"owner\":\"分拨员\"}]");
+    if (!rc && (!m.title || !m.convener || !m.decisions || !m.participants || !m.follow_ups))
+        rc = -JS_ENOMEM;
+    if (!rc)
+        rc = d->s->ops->meeting_add(d->s, &m);
+    json_decref(parts);
+    meeting_release(&m);
+    return rc;
+}
+
 /* Unit u returns the order: the first time with reason and legal basis, the second time also
  * with the leader-signed statement (000 art. 9). right names the unit that should have it. */
 static int unit_return(struct demo *d, struct flow *f, int u, int right, bool second)
@@ -1819,6 +1854,8 @@ static int route(struct demo *d, struct flow *f, bool *stopped)
             return 0;
         }
         wait_for(d, rnd_hours(d, 24, 72), true); /* the coordination meeting */
+        if ((rc = coordination_meeting(d, f, used, n_used)))
+            return rc;
         break;
     }
     default:

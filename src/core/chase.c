@@ -73,6 +73,8 @@ static void fold_system(struct chase_facts *f, const struct order *o, const stru
             f->hang_reminded = due;
         } else if (arg_is(args, "kind", "hang_report")) {
             f->hang_report_urged = due;
+        } else if (arg_is(args, "kind", "instruct")) {
+            f->instruct_urged = due;
         } else if (arg_is(args, "kind", "supervision") && f->n_sup_urged < CHASE_MAX_SUP) {
             f->sup_urged[f->n_sup_urged++] = due;
         }
@@ -377,6 +379,23 @@ static void rule_hang(struct ctx *c)
     }
 }
 
+/* 领导批示交办 (003 art. 13(2)): the written report of the unit the instruction was handed to
+ * is urged once when its due time has passed without it. */
+static void rule_instruct(struct ctx *c)
+{
+    const struct order *o = c->o;
+    char note[192], when[40];
+    if (!o->instruct_unit_id || o->instruct_due <= 0 || c->now <= o->instruct_due ||
+        c->f->instruct_urged == o->instruct_due ||
+        !is_status(o, S(DISPATCHED) | S(HANDLING) | S(RETURNED)))
+        return;
+    jtime_format_cn(o->instruct_due, when, sizeof when);
+    snprintf(note, sizeof note,
+             "领导批示交办的事项已过书面报告期限（%s），请经单位分管领导审签后立即书面报告", when);
+    add(c, ACT_URGE,
+        json_pack("{ss ss so}", "note", note, "kind", "instruct", "due", iso(o->instruct_due)));
+}
+
 /* Urge about every supervision whose answer is overdue (督办未回复). */
 static void rule_unanswered(struct ctx *c)
 {
@@ -470,6 +489,7 @@ int chase_due(const struct order *o, const struct chase_facts *f, const struct p
         if (suspended && is_status(o, S(DISPATCHED) | S(HANDLING)))
             rule_hang(&c);
         rule_unanswered(&c);
+        rule_instruct(&c);
         rule_warn(&c);
         rule_special(&c);
     }

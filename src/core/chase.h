@@ -47,6 +47,7 @@ struct chase_facts {
     int64_t hang_reminded;     /* expected date the system reminded the unit of; 0 none */
     int64_t hang_supervised;   /* expected date the system supervised as passed; 0 none */
     int64_t hang_report_urged; /* due of the last progress-report urge by the system; 0 none */
+    int64_t instruct_urged;    /* due of the instruction report the system urged; 0 none */
     int64_t sup_due[CHASE_MAX_SUP]; /* answer due of the open supervisions, oldest first (0:
                                        no limit) */
     int n_sup;

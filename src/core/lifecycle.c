@@ -25,24 +25,30 @@
 #define A(x) (UINT64_C(1) << ACT_##x)
 #define UNIT_ACTIONS                                                                               \
     (A(SIGN) | A(RETURN) | A(CONTACT) | A(EXTENSION_REQUEST) | A(HANG_REQUEST) |                   \
-     A(HANG_PROGRESS) | A(HANG_LIFT) | A(REPLY) | A(SUPERVISE_ANSWER) | A(ASSIST_REPORT))
-#define INTAKE_ACTIONS (A(INTAKE) | A(VERIFY) | A(FILE) | A(NOT_FILE) | A(TRANSFER) | A(ANSWER))
+     A(HANG_PROGRESS) | A(HANG_LIFT) | A(REPLY) | A(SUPERVISE_ANSWER) | A(ASSIST_REPORT) |         \
+     A(PREINV_REPORT))
+/* 派单前会商 and 指定预先调查 (001 §二(一)): the centre's dispatchers and supervisors */
+#define CONSULT_ACTIONS (A(CONSULT) | A(CONSULT_RESULT) | A(PREINVESTIGATE))
+#define INTAKE_ACTIONS  (A(INTAKE) | A(VERIFY) | A(FILE) | A(NOT_FILE) | A(TRANSFER) | A(ANSWER))
 
 static const uint64_t role_actions[ROLE__COUNT] = {
     [ROLE_AGENT] = INTAKE_ACTIONS,
     [ROLE_DISPATCHER] = INTAKE_ACTIONS | A(DISPATCH) | A(MERGE) | A(SPLIT) | A(RETURN_APPROVE) |
                         A(RETURN_REJECT) | A(EXTENSION_DECIDE) | A(HANG_DECIDE) | A(HANG_LIFT) |
                         A(REVIEW) | A(CALLBACK) | A(REOPEN) | A(CLOSE) | A(ARCHIVE) | A(URGE) |
-                        A(CONTACT), /* only to relay for a complained-about unit */
+                        A(CONTACT) | /* only to relay for a complained-about unit */
+                        CONSULT_ACTIONS,
     [ROLE_REVIEWER] = A(REVIEW) | A(CLOSE),
     [ROLE_CALLBACK] = A(CALLBACK) | A(REOPEN) | A(CLOSE),
     [ROLE_SUPERVISOR] = A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(HANG_DECIDE) | A(INSTRUCT) |
-                        A(WARN) | A(SPECIAL_REPORT),
+                        A(WARN) | A(SPECIAL_REPORT) | CONSULT_ACTIONS,
     [ROLE_ADMIN] = A(ARCHIVE),
     [ROLE_AUDITOR] = 0,
     [ROLE_LEADER] = A(INSTRUCT),
     [ROLE_UNIT_OPERATOR] = UNIT_ACTIONS,
-    [ROLE_UNIT_LEADER] = UNIT_ACTIONS | A(SIGN_APPROVAL),
+    /* the written report on a leader's instruction is signed by the unit's leader (003 art. 13(2))
+     */
+    [ROLE_UNIT_LEADER] = UNIT_ACTIONS | A(SIGN_APPROVAL) | A(INSTRUCT_REPORT),
     /* callback, supplement: the citizen's own rating and additions on the self-service page
      * (issue 15), as the system */
     [ROLE_SYSTEM] = A(INTAKE) | A(URGE) | A(SUPERVISE) | A(FORCE_CLOSE) | A(WARN) |
@@ -239,7 +245,11 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
     [ACT_SUPERVISE_ANSWER] =
         FIELDS(STR("answer", "督办回复", JS_MAX_NOTE, REQ, .example = "已整改完毕")),
     [ACT_FORCE_CLOSE] = FIELDS(REASON(REQ)),
-    [ACT_INSTRUCT] = FIELDS(STR("text", "批示内容", JS_MAX_NOTE, REQ, .example = "请尽快解决")),
+    [ACT_INSTRUCT] =
+        FIELDS(STR("text", "批示内容", JS_MAX_NOTE, REQ, .example = "请尽快解决"),
+               ID("unit_id", "交办单位（须书面报告办理结果的承办单位）", .example = "1"),
+               TIME("due", "书面报告期限（交办单位时必填，须晚于现在）",
+                    .example = "2030-01-01T18:00:00+08:00")),
     [ACT_WARN] = FIELDS(ENUM("kind", "提示警示类型", warn_kinds, REQ, .example = "reopen"),
                         ENUM("level", "级别", warn_levels, REQ, .example = "hint"), COUNT,
                         REASON(REQ), ID("unit_id", "被提示单位", .example = "1")),
@@ -251,6 +261,26 @@ static const struct lc_field *const action_fields[ACT__COUNT] = {
     [ACT_SUPPLEMENT] = FIELDS(STR("text", "诉求人补充的情况（与照片至少有一项）", JS_MAX_NOTE,
                                   .example = "施工今晚仍在继续"),
                               ATTACHMENTS),
+    [ACT_CONSULT] = FIELDS(
+        STR("topic", "会商事项", JS_MAX_NOTE, REQ, .example = "职责不清，召集相关单位会商承办单位"),
+        IDS("units", "参加会商的单位", 16, REQ, .example = "[1,2]"),
+        STR("people", "参加人员", JS_MAX_NOTE, .example = "城管科王科长、住建局李主任"),
+        TIME("held_at", "会商时间", .example = "2030-01-01T09:00:00+08:00")),
+    [ACT_CONSULT_RESULT] =
+        FIELDS(STR("outcome", "会商结果", JS_MAX_NOTE, REQ, .example = "由街道牵头，住建局协办"),
+               ID("unit_id", "会商确定的主办单位（派单须派往该单位）", .example = "1"),
+               IDS("assist_units", "会商确定的协办单位", 8, .example = "[2]")),
+    [ACT_PREINVESTIGATE] =
+        FIELDS(ID("unit_id", "预先调查单位（按职能相近原则指定）", REQ, .example = "1"),
+               STR("task", "调查核实事项", JS_MAX_NOTE, REQ, .example = "核实噪音来源及责任主体"),
+               TIME("due", "调查反馈期限（须晚于现在）", .example = "2030-01-01T18:00:00+08:00")),
+    [ACT_PREINV_REPORT] =
+        FIELDS(STR("findings", "调查核实情况", JS_MAX_TEXT, REQ, .example = "噪音来自某工地"),
+               STR("proposal", "处理建议", JS_MAX_NOTE, REQ, .example = "建议由城管执法队承办"),
+               ID("suggested_unit_id", "建议的承办单位", .example = "1")),
+    [ACT_INSTRUCT_REPORT] = FIELDS(
+        STR("report", "书面报告（办理结果）", JS_MAX_TEXT, REQ, .example = "已按批示完成整改"),
+        ATTACHMENTS),
 };
 
 const struct lc_field *lifecycle_fields(int action)
@@ -1318,6 +1348,22 @@ static int check_room(struct dctx *c, const char *field, const int64_t *ids, int
     return 0;
 }
 
+/* 001 §二(一): an order being consulted on, or awaiting the findings of the unit designated to
+ * investigate it first, is not dispatched until the consultation has an outcome and the unit has
+ * reported. */
+static int dispatch_as_consulted(struct dctx *c)
+{
+    if (c->o->consult == 1)
+        return js_fail(
+            c->e, JS_ERULE, "consult",
+            "派单前会商尚未形成结果，请先记录会商结果再派单（临沭通知第二条第（一）项）");
+    if (c->o->preinv == 1)
+        return js_fail(c->e, JS_ERULE, "preinv",
+                       "指定的预先调查单位尚未反馈调查核实情况和处理建议，不能派单"
+                       "（临沭通知第二条第（一）项）");
+    return 0;
+}
+
 static int act_dispatch(struct dctx *c)
 {
     int64_t targets[10], deadline; /* lead, dual, then up to 8 assisting units */
@@ -1328,8 +1374,18 @@ static int act_dispatch(struct dctx *c)
     TRY(need_status(c, S(FILED) | S(COORDINATION)));
     if (!c->o->verified)
         return js_fail(c->e, JS_ERULE, "verified", "upstream orders are verified before dispatch");
+    TRY(dispatch_as_consulted(c));
     TRY(in_id(c, "unit_id", true, &targets[0]));
     TRY(check_unit(c, "unit_id", targets[0]));
+    if (c->o->consult == 2 && c->o->consult_unit_id && targets[0] != c->o->consult_unit_id) {
+        struct unit u;
+        memset(&u, 0, sizeof u);
+        if (c->env->get_unit(c->env->ctx, c->o->consult_unit_id, &u))
+            snprintf(u.name, sizeof u.name, "%lld", (long long)c->o->consult_unit_id);
+        return js_fail(c->e, JS_ERULE, "unit_id",
+                       "派单前会商已确定由“%s”主办，派单须派往该单位（临沭通知第二条第（一）项）",
+                       u.name);
+    }
     TRY(in_id(c, "dual_unit_id", false, &targets[1]));
     if (targets[1] == targets[0])
         return js_fail(c->e, JS_EINVAL, "dual_unit_id", "the dual unit differs from the lead unit");
@@ -1358,6 +1414,8 @@ static int act_dispatch(struct dctx *c)
     for (int i = 0; i < n_assist; i++)
         assign(&next, targets[nt + i], ASG_ASSIST, now);
     next.tier = tier;
+    if (next.consult == 2)
+        next.consult = 3;       /* the consultation's decision is carried out */
     next.sign_approved = false; /* the unit it goes to signs it over anew (001 §二(二)) */
     next.dispatched_at = now;
     next.deadline = deadline ? deadline : limit_deadline(c->env, c->o, tier, now);
@@ -2357,12 +2415,152 @@ static int act_force_close(struct dctx *c)
     return emit_close(c, &next);
 }
 
+/* The statuses in which a unit holds the order and can be handed a leader's instruction. */
+#define HELD_STATES (S(DISPATCHED) | S(HANDLING) | S(RETURNED) | S(REPLIED) | S(CALLBACK))
+
+/* 领导批示 (003 art. 12(3)): a leader's instruction on the order; with unit_id it is handed
+ * (交办) to a unit holding the order, which owes a written report by `due` (003 art. 13(2)). */
 static int act_instruct(struct dctx *c)
 {
     const char *text;
+    int64_t unit, due;
+    struct order next;
     TRY(need_status(c, ~S(ARCHIVED)));
     TRY(in_str(c, "text", true, JS_MAX_NOTE, &text));
-    return emit_record(c);
+    TRY(in_id(c, "unit_id", false, &unit));
+    if (!unit && present(c->in, "due"))
+        return js_fail(c->e, JS_EINVAL, "due", "只有交办单位（unit_id）时才设书面报告期限 due");
+    if (!unit)
+        return emit_record(c);
+    TRY(need_status(c, HELD_STATES));
+    const struct assignment *a = order_unit(c->o, unit);
+    if (!a || !a->active)
+        return js_fail(c->e, JS_EINVAL, "unit_id", "单位 %lld 未承办该工单，不能向其交办批示",
+                       (long long)unit);
+    if (c->o->instruct_unit_id)
+        return js_fail(c->e, JS_ESTATE, "unit_id",
+                       "上一次领导批示交办的书面报告尚未提交，提交后才能再次交办");
+    TRY(in_future(c, "due", true, &due));
+    TRY(begin(c, c->o, &next));
+    next.instruct_unit_id = unit;
+    next.instruct_due = due;
+    return emit_main(c, &next);
+}
+
+/* 批示件书面报告 (003 art. 13(2)): the unit's leader reports in writing on the instruction handed
+ * to the unit; a report after the due time is taken and marked late. */
+static int act_instruct_report(struct dctx *c)
+{
+    const char *report;
+    const json_t *atts;
+    struct order next;
+    int rc;
+    TRY(need_status(c, ~S(ARCHIVED)));
+    if (!c->o->instruct_unit_id)
+        return js_fail(c->e, JS_ESTATE, "", "该工单没有待书面报告的领导批示交办");
+    if (c->o->instruct_unit_id != c->who->unit_id)
+        return js_fail(c->e, JS_EFORBIDDEN, "", "领导批示交办给了其他单位，由该单位书面报告");
+    TRY(in_str(c, "report", true, JS_MAX_TEXT, &report));
+    TRY(in_attachments(c, "attachments", 20, &atts));
+    TRY(put(c, "signed_by", json_string(c->who->name)));
+    TRY(put_time(c, c->v, "due", c->o->instruct_due));
+    if (c->env->now > c->o->instruct_due)
+        TRY(put(c, "late", json_true()));
+    TRY(begin(c, c->o, &next));
+    if ((rc = add_attachments(c, &next, atts))) {
+        order_release(&next);
+        return rc;
+    }
+    next.instruct_unit_id = 0;
+    next.instruct_due = 0;
+    return emit_main(c, &next);
+}
+
+/* 派单前会商 (001 §二(一), 000 art. 5): the centre calls the units concerned together before
+ * dispatching an order whose handling unit is unclear; the order waits in coordination. */
+static int act_consult(struct dctx *c)
+{
+    const char *topic, *people;
+    int64_t ids[16], held;
+    int n = 0;
+    struct order next;
+    TRY(need_status(c, S(FILED) | S(COORDINATION)));
+    if (c->o->consult == 1)
+        return js_fail(c->e, JS_ESTATE, "", "该工单正在会商，请先记录会商结果");
+    TRY(in_str(c, "topic", true, JS_MAX_NOTE, &topic));
+    TRY(in_units(c, "units", 16, NULL, 0, ids, &n));
+    if (n < 1)
+        return js_fail(c->e, JS_EMISSING, "units", "会商至少要有一个参加单位（units）");
+    TRY(in_str(c, "people", false, JS_MAX_NOTE, &people));
+    TRY(in_time(c, "held_at", false, &held));
+    TRY(begin(c, c->o, &next));
+    next.consult = 1;
+    next.consult_unit_id = 0;
+    next.status = ST_COORDINATION;
+    return emit_main(c, &next);
+}
+
+/* 会商结果: what the consultation decided, and the lead unit the dispatch must then go to. */
+static int act_consult_result(struct dctx *c)
+{
+    const char *outcome;
+    int64_t unit, assist[8];
+    int n = 0;
+    struct order next;
+    TRY(need_status(c, S(COORDINATION)));
+    if (c->o->consult != 1)
+        return js_fail(c->e, JS_ESTATE, "", "该工单没有正在进行的会商");
+    TRY(in_str(c, "outcome", true, JS_MAX_NOTE, &outcome));
+    TRY(in_id(c, "unit_id", false, &unit));
+    if (unit)
+        TRY(check_unit(c, "unit_id", unit));
+    TRY(in_units(c, "assist_units", 8, &unit, unit ? 1 : 0, assist, &n));
+    TRY(begin(c, c->o, &next));
+    next.consult = 2;
+    next.consult_unit_id = unit;
+    return emit_main(c, &next);
+}
+
+/* 指定单位预先调查核实 (001 §二(一)): when the handling unit still cannot be determined, a unit
+ * with related functions investigates first and proposes how to handle it; the order is not
+ * dispatched until it has reported. */
+static int act_preinvestigate(struct dctx *c)
+{
+    const char *task;
+    int64_t unit, due;
+    struct order next;
+    TRY(need_status(c, S(FILED) | S(COORDINATION)));
+    if (c->o->preinv == 1)
+        return js_fail(c->e, JS_ESTATE, "", "已指定单位预先调查，尚待其反馈");
+    TRY(in_id(c, "unit_id", true, &unit));
+    TRY(check_unit(c, "unit_id", unit));
+    TRY(in_str(c, "task", true, JS_MAX_NOTE, &task));
+    TRY(in_future(c, "due", false, &due));
+    TRY(begin(c, c->o, &next));
+    next.preinv = 1;
+    next.preinv_unit_id = unit;
+    return emit_main(c, &next);
+}
+
+/* 预先调查反馈: the designated unit's findings and its proposal (处理建议). */
+static int act_preinv_report(struct dctx *c)
+{
+    const char *findings, *proposal;
+    int64_t suggested;
+    struct order next;
+    TRY(need_status(c, S(FILED) | S(COORDINATION)));
+    if (c->o->preinv != 1)
+        return js_fail(c->e, JS_ESTATE, "", "该工单没有待反馈的预先调查");
+    if (c->o->preinv_unit_id != c->who->unit_id)
+        return js_fail(c->e, JS_EFORBIDDEN, "", "预先调查由指定的单位反馈");
+    TRY(in_str(c, "findings", true, JS_MAX_TEXT, &findings));
+    TRY(in_str(c, "proposal", true, JS_MAX_NOTE, &proposal));
+    TRY(in_id(c, "suggested_unit_id", false, &suggested));
+    if (suggested)
+        TRY(check_unit(c, "suggested_unit_id", suggested));
+    TRY(begin(c, c->o, &next));
+    next.preinv = 2;
+    return emit_main(c, &next);
 }
 
 /* 提示/警示 (001 §二(五), 002 art. 23): a letter to the contacts of the unit(s) handling the order.
@@ -2554,6 +2752,16 @@ static int run(struct dctx *c)
         return act_assist_report(c);
     case ACT_SUPPLEMENT:
         return act_supplement(c);
+    case ACT_CONSULT:
+        return act_consult(c);
+    case ACT_CONSULT_RESULT:
+        return act_consult_result(c);
+    case ACT_PREINVESTIGATE:
+        return act_preinvestigate(c);
+    case ACT_PREINV_REPORT:
+        return act_preinv_report(c);
+    case ACT_INSTRUCT_REPORT:
+        return act_instruct_report(c);
     default:
         return js_fail(c->e, JS_EFORBIDDEN, "", "'%s' is not requested directly",
                        js_action_names[c->action]);
@@ -2574,6 +2782,12 @@ static int load_order(struct dctx *c, int64_t order_id)
     for (int i = 0; i < c->o->n_units; i++)
         if (c->o->units[i].active && c->o->units[i].unit_id == c->who->unit_id && c->who->unit_id)
             c->mine = i;
+    /* the unit designated to investigate first, and the unit owing a report on an instruction,
+     * act on the order without holding it */
+    if (c->mine < 0 && c->who->unit_id &&
+        ((c->action == ACT_PREINV_REPORT && c->o->preinv_unit_id == c->who->unit_id) ||
+         (c->action == ACT_INSTRUCT_REPORT && c->o->instruct_unit_id == c->who->unit_id)))
+        return 0;
     if (c->mine < 0)
         return js_fail(c->e, JS_ENOTFOUND, "order_id", "order not found");
     return 0;

@@ -77,7 +77,12 @@
     X(MARK_OVERDUE, "mark_overdue", "超期标记")                                                    \
     X(SPECIAL_REPORT, "special_report", "专报")                                                    \
     X(ASSIST_REPORT, "assist_report", "协办反馈")                                                  \
-    X(SUPPLEMENT, "supplement", "诉求人补充")
+    X(SUPPLEMENT, "supplement", "诉求人补充")                                                      \
+    X(CONSULT, "consult", "派单前会商")                                                            \
+    X(CONSULT_RESULT, "consult_result", "会商结果")                                                \
+    X(PREINVESTIGATE, "preinvestigate", "指定预先调查")                                            \
+    X(PREINV_REPORT, "preinv_report", "预先调查反馈")                                              \
+    X(INSTRUCT_REPORT, "instruct_report", "批示办理书面报告")
 
 /* Request type (SPEC §2). */
 #define JS_TYPE_LIST(X)                                                                            \

@@ -132,7 +132,8 @@ int event_list_push(struct event_list *l, const struct event *ev)
     X(deadline) X(sign_deadline) X(ext_requested_until) X(hang) X(hang_since) X(closure) \
     X(hang_expected) X(cb_tries) X(cb_contacted) X(cb_solved) X(cb_satisfaction) X(returns) X(reworks) \
     X(reopens) X(reopens_district) X(reopens_upstream) X(urges) X(supervisions) \
-    X(supervisions_open) X(extensions) X(close_kind) X(about_unit_id)
+    X(supervisions_open) X(extensions) X(close_kind) X(about_unit_id) X(consult) \
+    X(consult_unit_id) X(preinv) X(preinv_unit_id) X(instruct_unit_id) X(instruct_due)
 #define ORDER_BOOLS(X) \
     X(verified) X(anonymous) X(wants_callback) X(needs_contact) X(has_coords) X(enterprise) \
     X(contacted) X(sign_approved) X(ext_pending) X(cb_unreachable)

@@ -84,6 +84,18 @@ struct order {
     int64_t hang_expected; /* the plan's expected solution date of the last hanging request
                               (004 挂账): reminders before it, supervision after it; 0: none */
     int closure;           /* enum closure of the last reply, -1 if none */
+    /* consultation before dispatch (001 §二(一)): 0 none, 1 being consulted (status
+     * coordination), 2 concluded (dispatch goes to the unit decided, if one was), 3 carried out
+     * by the dispatch */
+    int consult;
+    int64_t consult_unit_id; /* the lead unit the consultation decided on; 0: none named */
+    /* pre-investigation by a designated unit (001 §二(一) 指定单位预先调查核实): 0 none,
+     * 1 awaiting the unit's findings (no dispatch until then), 2 reported */
+    int preinv;
+    int64_t preinv_unit_id;
+    /* a leader's instruction handed to a unit (领导批示交办, 003 art. 12(3), 13(2)): the unit
+     * owes a written report by instruct_due; both 0 when none is outstanding */
+    int64_t instruct_unit_id, instruct_due;
     char *reply_text;
 
     /* callback */

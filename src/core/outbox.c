@@ -80,6 +80,21 @@ void outbox_units_of(const struct event *ev, const struct order *o, int64_t *ids
         }
         return;
     }
+    if (ev->action == ACT_CONSULT || ev->action == ACT_PREINVESTIGATE ||
+        ev->action == ACT_INSTRUCT) {
+        const json_t *units = json_object_get(args_of(ev), "units");
+        const json_t *one = json_object_get(args_of(ev), "unit_id");
+        size_t i;
+        const json_t *u;
+        json_array_foreach(units, i, u)
+        {
+            if (json_is_integer(u) && *n < max)
+                ids[(*n)++] = json_integer_value(u);
+        }
+        if (json_is_integer(one) && *n < max)
+            ids[(*n)++] = json_integer_value(one);
+        return;
+    }
     if (ev->action != ACT_DISPATCH && ev->action != ACT_SUPERVISE)
         return;
     for (int i = 0; i < o->n_units && *n < max; i++)
@@ -335,6 +350,44 @@ int outbox_plan(const struct event *ev, const struct order *o, const struct unit
                      units[i].name, o->number, title, note, by);
             rc = to_unit(out, OBK_SUPERVISION, ev, o, &units[i],
                          (1u << CONTACT_SECTION) | (1u << CONTACT_OPERATOR), text);
+        }
+        return rc;
+    }
+    case ACT_CONSULT:
+    case ACT_PREINVESTIGATE:
+    case ACT_INSTRUCT: {
+        /* 001 §二(一) 会商、指定单位预先调查; 003 art. 12(3), 13(2) 领导批示交办 */
+        const char *what =
+            json_string_value(json_object_get(args, ev->action == ACT_CONSULT          ? "topic"
+                                                    : ev->action == ACT_PREINVESTIGATE ? "task"
+                                                                                       : "text"));
+        int64_t t = 0;
+        const char *due_s = json_string_value(json_object_get(args, "due"));
+        char by[48] = "";
+        clip(what, 200, note, sizeof note);
+        if (due_s && jtime_parse(due_s, &t) == 0) {
+            jtime_format_cn(t, due, sizeof due); /* the Chinese way, 2026年12月5日 18:00 */
+            snprintf(by, sizeof by, "于%s前", due);
+        }
+        for (int i = 0; i < n_units && !rc; i++) {
+            if (ev->action == ACT_CONSULT)
+                snprintf(text, sizeof text,
+                         "【" PLATFORM "会商通知】%s：工单%s“%s”派单前召集相关单位会商（%s），"
+                         "请派员参加。",
+                         units[i].name, o->number, title, note);
+            else if (ev->action == ACT_PREINVESTIGATE)
+                snprintf(text, sizeof text,
+                         "【" PLATFORM "预先调查通知】%s：工单%s“%s”请贵单位预先调查核实（%s），"
+                         "%s提出处理建议。",
+                         units[i].name, o->number, title, note, by[0] ? by : "尽快");
+            else
+                snprintf(text, sizeof text,
+                         "【" PLATFORM
+                         "领导批示交办】%s：工单%s“%s”领导批示：%s。请经分管领导审签后"
+                         "%s书面报告办理结果。",
+                         units[i].name, o->number, title, note, by[0] ? by : "按时");
+            rc = to_unit(out, OBK_COORDINATION, ev, o, &units[i],
+                         (1u << CONTACT_LEADER) | (1u << CONTACT_SECTION), text);
         }
         return rc;
     }

@@ -21,7 +21,8 @@
     X(KB_EXPIRY, "kb_expiry", "知识库到期提醒")                                                    \
     X(HOTSPOT, "hotspot", "热点预警")                                                              \
     X(UPSTREAM_RESULT, "upstream_result", "市级平台反馈（办理结果）")                              \
-    X(UPSTREAM_CLOSED, "upstream_closed", "市级平台反馈（办结）")
+    X(UPSTREAM_CLOSED, "upstream_closed", "市级平台反馈（办结）")                                  \
+    X(COORDINATION, "coordination", "会商交办通知")
 
 #define JS_OUTBOX_STATE_LIST(X)                                                                    \
     X(PENDING, "pending", "待发送")                                                                \
@@ -88,14 +89,18 @@ int outbox_list_push(struct outbox_list *l, const struct outbox_msg *m);
 
 /* The units an event's messages go to (ids into ids, at most max; *n how many): for dispatch
  * the lead and dual units (named in the citizen's handling notice), for warn the units in the
- * event's args "units", for supervise the active lead and dual units of o. */
+ * event's args "units", for supervise the active lead and dual units of o; for consult the units
+ * called to the consultation, for preinvestigate the designated unit, for an instruct handed to
+ * a unit that unit. */
 void outbox_units_of(const struct event *ev, const struct order *o, int64_t *ids, int max, int *n);
 
 /* Appends to out the messages ev causes, o being the order after it and units the units of
  * outbox_units_of (borrowed, those that exist): the acceptance notice at intake, the handling
  * notice at dispatch, the explanation of a non-filing (to a citizen who left a phone and is not
  * anonymous), warning letters to every contact of the warned units, supervision notices to the
- * section head and the platform operator of the units holding the order. Contacts with neither
+ * section head and the platform operator of the units holding the order; the call to a
+ * consultation, the request to investigate first and a leader's instruction handed to a unit
+ * (with its due time) to the unit's leader and section head. Contacts with neither
  * phone nor email are skipped. For an order from the city platform (an upstream id) it adds the
  * feedback to the city (000 art. 13), to_role "city" and to_name the city's order id: the result
  * (upstream_result) when the reply passes review, the platform answers directly, does not file

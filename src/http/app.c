@@ -13,6 +13,7 @@
 #include "http/res_report.h"
 #include "http/res_search.h"
 #include "http/res_stats.h"
+#include "http/res_coord.h"
 #include "http/res_hotspot.h"
 #include "http/res_suggest.h"
 #include "http/res_timers.h"
@@ -732,7 +733,8 @@ int app_new(const struct app_config *cfg, struct app **out, struct js_error *e)
         (rc = res_search_register(a)) || (rc = res_kb_register(a)) ||
         (rc = res_report_register(a)) || (rc = res_hotspot_register(a)) ||
         (rc = res_open311_register(a)) || (rc = res_self_register(a)) ||
-        (rc = res_upstream_register(a)) || (rc = res_stats_register(a))) {
+        (rc = res_upstream_register(a)) || (rc = res_stats_register(a)) ||
+        (rc = res_coord_register(a))) {
         js_fail(e, rc, "", "cannot register the routes");
         goto fail;
     }

@@ -182,7 +182,9 @@ static const struct route_doc docs[] = {
      "any user",
      "status:string,unit_id:integer,category_id:integer,region_id:integer,channel:string,"
      "type:string,level:string,overdue:boolean,hanging:boolean,enterprise:boolean,"
-     "reopened:boolean,from:string,to:string,q:string,sort:string,cursor:string,limit:integer",
+     "reopened:boolean,instructed:boolean,preinv:boolean,from:string,to:string,q:string,sort:"
+     "string,cursor:string,"
+     "limit:integer",
      NULL, 200},
     {"POST", "/api/v1/orders", "orders", "Take in a new order (受理)", "agent, dispatcher", NULL,
      "@intake", 201},

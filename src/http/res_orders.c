@@ -24,15 +24,21 @@ static const char *const no_params[] = {NULL};
 static const char *const sort_names[] = {"created_desc", "created_asc", "deadline_asc",
                                          "updated_desc", NULL};
 static const char *const list_params[] = {
-    "status", "unit_id", "category_id", "region_id",  "channel",  "type",
-    "level",  "overdue", "hanging",     "enterprise", "from",     "to",
-    "q",      "sort",    "cursor",      "limit",      "reopened", NULL};
+    "status",  "unit_id", "category_id", "region_id",  "channel", "type", "level",
+    "overdue", "hanging", "enterprise",  "from",       "to",      "q",    "sort",
+    "cursor",  "limit",   "reopened",    "instructed", "preinv",  NULL};
 static const char *const time_fields[] = {
-    "upstream_deadline",   "created_at",    "updated_at",  "filed_at", "dispatched_at",
-    "replied_at",          "closed_at",     "archived_at", "deadline", "sign_deadline",
-    "ext_requested_until", "hang_expected", NULL};
-static const char *const id_fields[] = {"category_id",  "region_id",     "master_id", "parent_id",
-                                        "duplicate_of", "about_unit_id", NULL};
+    "upstream_deadline",   "created_at",    "updated_at",   "filed_at", "dispatched_at",
+    "replied_at",          "closed_at",     "archived_at",  "deadline", "sign_deadline",
+    "ext_requested_until", "hang_expected", "instruct_due", NULL};
+static const char *const id_fields[] = {
+    "category_id",   "region_id",       "master_id",      "parent_id",        "duplicate_of",
+    "about_unit_id", "consult_unit_id", "preinv_unit_id", "instruct_unit_id", NULL};
+/* The states of a pre-dispatch consultation and a pre-investigation (core/order.h). */
+static const char *const consult_names[] = {"none", "consulting", "concluded", "dispatched", NULL};
+static const char *const consult_labels[] = {"无", "会商中", "会商已有结果", "已按会商结果派单"};
+static const char *const preinv_names[] = {"none", "pending", "reported", NULL};
+static const char *const preinv_labels[] = {"无", "预先调查中", "已反馈调查情况"};
 
 /* --- presentation ------------------------------------------------------------------------ */
 
@@ -177,7 +183,14 @@ static bool order_visible(const struct actor *who, const struct order *o)
     for (int i = 0; i < o->n_units; i++)
         if (who->unit_id && o->units[i].unit_id == who->unit_id)
             return true;
-    return false;
+    /* the unit designated to investigate it before dispatch (001 §二(一)) */
+    return who->unit_id && o->preinv_unit_id == who->unit_id;
+}
+
+/* A leader's instruction handed to a unit whose written report is past due (003 art. 13(2)). */
+static bool instruct_overdue(const struct order *o, int64_t now)
+{
+    return o->instruct_unit_id && o->instruct_due > 0 && o->instruct_due < now;
 }
 
 static bool order_overdue(const struct order *o, int64_t now)
@@ -279,6 +292,8 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
     SET_NAME(j, "cb_satisfaction", js_satisfaction_names, js_satisfaction_labels, true);
     SET_NAME(j, "close_kind", js_close_kind_names, js_close_kind_labels, true);
     SET_NAME(j, "hang", hang_names, hang_names, false);
+    SET_NAME(j, "consult", consult_names, consult_labels, true);
+    SET_NAME(j, "preinv", preinv_names, preinv_labels, true);
     tri_state(j, "cb_contacted");
     tri_state(j, "cb_solved");
     for (const char *const *f = time_fields; *f; f++)
@@ -291,6 +306,7 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
         json_object_set_new(j, "lon", json_null());
     }
     json_object_set_new(j, "overdue", json_boolean(order_overdue(o, now)));
+    json_object_set_new(j, "instruct_overdue", json_boolean(instruct_overdue(o, now)));
 
     json_t *units_j = json_object_get(j, "units");
     size_t i;
@@ -537,10 +553,12 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
     }
     /* 挂账 (004): approved hanging accounts, their own list, never among the overdue; the
      * enterprise green channel (004 绿色通道): enterprise requests only; orders reopened at least
-     * once (the dashboard's drill-down) */
-    static const char *const flags[] = {"hanging", "enterprise", "reopened"};
-    bool *flag_out[] = {&q.hanging, &q.enterprise, &q.reopened};
-    for (int i = 0; i < 3; i++) {
+     * once (the dashboard's drill-down); leaders' instructions awaiting their written report
+     * (领导批示交办, issue 14 point 8) */
+    static const char *const flags[] = {"hanging", "enterprise", "reopened", "instructed",
+                                        "preinv"};
+    bool *flag_out[] = {&q.hanging, &q.enterprise, &q.reopened, &q.instructed, &q.preinv};
+    for (int i = 0; i < 5; i++) {
         const char *v = http_query(req, flags[i]);
         if (v && strcmp(v, "true") != 0) {
             bad_param(res, flags[i], "must be true (or left out)");
@@ -583,6 +601,10 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
             return;
         }
         q.unit_id = c->who.unit_id ? c->who.unit_id : -1;
+        if (q.preinv) { /* the orders it is designated to investigate first: it holds none */
+            q.preinv_unit_id = q.unit_id;
+            q.unit_id = 0;
+        }
     }
     if (q.from && q.to && q.from >= q.to) {
         bad_param(res, "to", "must be after 'from'");

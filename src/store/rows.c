@@ -80,9 +80,15 @@ const struct store_order_col store_order_cols[] = {
     {"supervisions_open", COL_INT},
     {"extensions", COL_INT},
     {"close_kind", COL_INT},
-    {"hang_since", COL_INT},    /* migration 4 */
-    {"about_unit_id", COL_INT}, /* migration 15 */
-    {"hang_expected", COL_INT}, /* migration 17 */
+    {"hang_since", COL_INT},       /* migration 4 */
+    {"about_unit_id", COL_INT},    /* migration 15 */
+    {"hang_expected", COL_INT},    /* migration 17 */
+    {"consult", COL_INT},          /* migration 20 */
+    {"consult_unit_id", COL_INT},  /* migration 20 */
+    {"preinv", COL_INT},           /* migration 20 */
+    {"preinv_unit_id", COL_INT},   /* migration 20 */
+    {"instruct_unit_id", COL_INT}, /* migration 20 */
+    {"instruct_due", COL_INT},     /* migration 20 */
 };
 const int store_n_order_cols = (int)JS_ARRAY_LEN(store_order_cols);
 

@@ -534,6 +534,52 @@ static const char stats_sql[] = STATS_SQL;
  * triggers also start appending to order_stats_delta.) */
 static const char stats_blocks_sql[] = STATS_SQL;
 
+/* Issue 14 point 8, consultation and coordination: the order's pre-dispatch consultation,
+ * pre-investigation and outstanding instruction (orders columns); coordination meetings (会办、
+ * 联席会议、专题协调会, 000 art. 5, 11; 003 art. 12(4)) with the orders they concern; and
+ * accountability records (问责, 003 arts. 21-22, 002 ch. 9). Both are append-only. */
+static const char coordination_sql[] =
+    "ALTER TABLE orders ADD COLUMN consult INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE orders ADD COLUMN consult_unit_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE orders ADD COLUMN preinv INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE orders ADD COLUMN preinv_unit_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE orders ADD COLUMN instruct_unit_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE orders ADD COLUMN instruct_due INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE meetings ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL CHECK (kind IN ('huiban', 'joint', 'topic')),"
+    " title TEXT NOT NULL,"
+    " held_at INTEGER NOT NULL,"
+    " convener TEXT NOT NULL,"
+    " participants TEXT NOT NULL,"
+    " decisions TEXT NOT NULL,"
+    " follow_ups TEXT NOT NULL,"
+    " created_by INTEGER REFERENCES users(id),"
+    " created_by_name TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE meeting_orders ("
+    " meeting_id INTEGER NOT NULL REFERENCES meetings(id),"
+    " order_id INTEGER NOT NULL REFERENCES orders(id),"
+    " PRIMARY KEY (meeting_id, order_id)"
+    ") STRICT;"
+    "CREATE INDEX meeting_orders_order ON meeting_orders(order_id);"
+    "CREATE TABLE accountability ("
+    " id INTEGER PRIMARY KEY,"
+    " order_id INTEGER REFERENCES orders(id),"
+    " unit_id INTEGER NOT NULL REFERENCES units(id),"
+    " person TEXT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " article TEXT NOT NULL,"
+    " measure TEXT NOT NULL,"
+    " note TEXT NOT NULL,"
+    " recorded_by INTEGER REFERENCES users(id),"
+    " recorded_by_name TEXT NOT NULL,"
+    " at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX accountability_order ON accountability(order_id);"
+    "CREATE INDEX accountability_unit ON accountability(unit_id, at);";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -560,6 +606,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {18, "dashboard figures: order_stats by scope, dimension and day, kept by triggers", stats_sql,
      false},
     {19, "dashboard figures: leaf categories also per block of 16 days", stats_blocks_sql, false},
+    {20, "consultation and coordination: orders columns, meetings, accountability",
+     coordination_sql, false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/coord.h"
 #include "core/kb.h"
 #include "core/hotspot.h"
 #include "core/order.h"
@@ -43,6 +44,10 @@ struct order_query {
     bool hanging;    /* only approved hanging accounts (挂账, hang 2); false: any */
     bool enterprise; /* only enterprise requests (the green channel of 004); false: any */
     bool reopened;   /* only orders reopened at least once (issue 16: the dashboard's drill-down) */
+    bool instructed; /* only orders with a leader's instruction awaiting its written report
+                        (领导批示交办, issue 14 point 8) */
+    bool preinv;     /* only orders awaiting the findings of a designated unit (预先调查) */
+    int64_t preinv_unit_id; /* with preinv: only those designated to this unit; 0: any */
     int64_t now;
     int64_t from, to; /* created_at in [from, to); 0: open */
     const char *text; /* searched in title, text, address, reply and notes (no synonyms) */
@@ -605,6 +610,21 @@ struct store_ops {
      *   consistent state of the whole database while its writers go on (a read-only transaction;
      *   SQLite: the WAL snapshot, PostgreSQL: REPEATABLE READ). Nothing else is called on the
      *   handle meanwhile. */
+    /* ---- coordination records (issue 14 point 8; core/coord.h) --------------------------------
+     * meeting_add: stores a coordination meeting and its links to m->orders (every one must
+     *   exist: -JS_EINVAL otherwise), setting m->id; records are never changed afterwards.
+     * meeting_list: the meetings linked to order_id (0: any order), or the one meeting id (0:
+     *   any), newest first, at most limit, into *out (meeting_free_all), each with all its
+     *   orders.
+     * acct_add: stores an accountability record (问责), setting a->id.
+     * acct_list: the records of order_id and/or unit_id, or the one record id (0: any), newest
+     *   first, at most limit (*out: free()). */
+    int (*meeting_add)(struct store *s, struct meeting *m);
+    int (*meeting_list)(struct store *s, int64_t order_id, int64_t id, int limit,
+                        struct meeting **out, int *n);
+    int (*acct_add)(struct store *s, struct acct_rec *a);
+    int (*acct_list)(struct store *s, int64_t order_id, int64_t unit_id, int64_t id, int limit,
+                     struct acct_rec **out, int *n);
     int (*dump_table)(struct store *s, const char *name, store_row_cb cb, void *ctx);
     int (*load_rows)(struct store *s, const char *name, const struct store_row *rows, int n);
     int (*load_finish)(struct store *s);

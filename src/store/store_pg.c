@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "store/pg_assess.h"
+#include "store/pg_coord.h"
 #include "store/pg_schema.h"
 #include "store/pg_store.h"
 #include "store/rows.h"
@@ -1888,6 +1889,14 @@ static int query_where(const struct order_query *q, const struct pg_plan *pl, co
     }
     if (q->reopened)
         rc |= buf_puts(sql, " AND reopens > 0");
+    if (q->instructed)
+        rc |= buf_puts(sql, " AND instruct_unit_id <> 0");
+    if (q->preinv)
+        rc |= buf_puts(sql, " AND preinv = 1");
+    if (q->preinv && q->preinv_unit_id) {
+        p_int(a, q->preinv_unit_id);
+        rc |= buf_printf(sql, " AND preinv_unit_id = $%d", a->n);
+    }
     if (q->overdue >= 0) {
         /* spelled as the partial indexes' condition (migration 14) */
         p_int(a, q->now > 0 ? q->now : (int64_t)time(NULL));
@@ -3537,6 +3546,10 @@ static const struct store_ops pg_ops = {
     .hotspot_warning_state = pg_hotspot_warning_state,
     .hotspot_note_add = pg_hotspot_note_add,
     .hotspot_note_list = pg_hotspot_note_list,
+    .meeting_add = pg_meeting_add,
+    .meeting_list = pg_meeting_list,
+    .acct_add = pg_acct_add,
+    .acct_list = pg_acct_list,
     /* assessment (issue 5): pg_assess.c */
     .assess_state = pg_assess_state,
     .assess_mark = pg_assess_mark,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "store/rows.h"
+#include "store/sqlite_coord.h"
 #include "store/sqlite_hotspot.h"
 #include "store/sqlite_assess.h"
 #include "store/sqlite_report.h"
@@ -1930,6 +1931,14 @@ static int list_filters(const struct order_query *q, const struct list_plan *pl,
     }
     if (q->reopened)
         rc |= buf_puts(sql, " AND reopens > 0");
+    if (q->instructed)
+        rc |= buf_puts(sql, " AND instruct_unit_id <> 0");
+    if (q->preinv)
+        rc |= buf_puts(sql, " AND preinv = 1");
+    if (q->preinv && q->preinv_unit_id) {
+        rc |= buf_puts(sql, " AND preinv_unit_id = ?");
+        qp_int(p, q->preinv_unit_id);
+    }
     if (q->overdue >= 0) {
         /* Overdue: past the deadline while a unit holds the order, unless an approved hanging
          * account (hang 2) suspends it. Spelled as the partial indexes' condition. */
@@ -3379,6 +3388,10 @@ static const struct store_ops sqlite_ops = {
     .hotspot_warning_state = sqlite_hotspot_warning_state,
     .hotspot_note_add = sqlite_hotspot_note_add,
     .hotspot_note_list = sqlite_hotspot_note_list,
+    .meeting_add = sqlite_meeting_add,
+    .meeting_list = sqlite_meeting_list,
+    .acct_add = sqlite_acct_add,
+    .acct_list = sqlite_acct_list,
     /* assessment (issue 5): sqlite_assess.c */
     .assess_state = sqlite_assess_state,
     .assess_mark = sqlite_assess_mark,

@@ -41,6 +41,9 @@ const struct store_table store_tables[] = {
     {"assess_items", "id", false},
     {"assess_item_cancels", "item_id", false},
     {"assess_schemes", "id", false},
+    {"meetings", "id", false},
+    {"meeting_orders", "meeting_id, order_id", false},
+    {"accountability", "id", false},
 };
 const int store_n_tables = (int)(sizeof store_tables / sizeof store_tables[0]);
 

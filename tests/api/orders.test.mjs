@@ -14,6 +14,7 @@ const ACTIONS = [
   'extension_request', 'extension_decide', 'hang_request', 'hang_decide', 'hang_progress',
   'hang_lift', 'reply', 'review', 'callback', 'reopen', 'close', 'archive', 'urge', 'supervise',
   'supervise_answer', 'force_close', 'instruct', 'warn', 'special_report', 'assist_report',
+  'consult', 'consult_result', 'preinvestigate', 'preinv_report', 'instruct_report',
 ];
 // Actions only the system may request (the scheduler; the citizen's self-service adds to an
 // order as the system): people are refused.
@@ -240,6 +241,20 @@ describe('every action through its route', () => {
     await must(o, 'supervisor1', 'force_close', { reason: '逾期未反馈，强制结案' });
     assert.equal(o.status, 'closed');
     assert.equal((await get(org.as('dispatcher1'), o.id)).close_kind, 'forced');
+  });
+
+  test('consultation before dispatch, pre-investigation and the report on an instruction (001 §二(一), 003 art. 13(2))', async () => {
+    const o = await intake(server, org, { category_id: org.categories.property.id, region_id: org.regions.c1.id });
+    await must(o, 'agent1', 'file');
+    await must(o, 'dispatcher1', 'preinvestigate', { unit_id: org.units.dept1.id, task: '核实责任主体' });
+    await must(o, 'op-zjw', 'preinv_report', { findings: '属物业管理问题', proposal: '建议由属地街道承办' });
+    await must(o, 'dispatcher1', 'consult', { topic: '确定承办单位', units: [org.units.street1.id, org.units.dept1.id] });
+    assert.equal(o.status, 'coordination');
+    await must(o, 'supervisor1', 'consult_result', { outcome: '由街道承办', unit_id: org.units.street1.id });
+    await must(o, 'dispatcher1', 'dispatch', { unit_id: org.units.street1.id });
+    await must(o, 'leader1', 'instruct', { text: '请书面报告', unit_id: org.units.street1.id, due: '2099-01-01T18:00:00+08:00' });
+    await must(o, 'lead-s1', 'instruct_report', { report: '已办理，特此报告' });
+    assert.equal((await get(org.as('dispatcher1'), o.id)).instruct_unit_id, null);
   });
 
   test('every action people may request was carried out through the API', async () => {

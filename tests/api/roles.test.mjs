@@ -10,22 +10,24 @@ import {
 
 // SPEC §1 and the lifecycle rules, written out here independently of the server.
 const UNIT_ACTIONS = ['sign', 'return', 'contact', 'extension_request', 'hang_request',
-  'hang_progress', 'hang_lift', 'reply', 'supervise_answer', 'assist_report'];
+  'hang_progress', 'hang_lift', 'reply', 'supervise_answer', 'assist_report', 'preinv_report'];
+// 派单前会商 and 指定预先调查 (001 §二(一)): the centre's dispatchers and supervisors
+const CONSULT_ACTIONS = ['consult', 'consult_result', 'preinvestigate'];
 const INTAKE_ACTIONS = ['intake', 'verify', 'file', 'not_file', 'transfer', 'answer'];
 const MATRIX = {
   agent: INTAKE_ACTIONS,
   dispatcher: [...INTAKE_ACTIONS, 'dispatch', 'merge', 'split', 'return_approve', 'return_reject',
     'extension_decide', 'hang_decide', 'hang_lift', 'review', 'callback', 'reopen', 'close',
-    'archive', 'urge', 'contact'],
+    'archive', 'urge', 'contact', ...CONSULT_ACTIONS],
   reviewer: ['review', 'close'],
   callback: ['callback', 'reopen', 'close'],
   supervisor: ['urge', 'supervise', 'force_close', 'hang_decide', 'instruct', 'warn',
-    'special_report'],
+    'special_report', ...CONSULT_ACTIONS],
   admin: ['archive'],
   auditor: [],
   leader: ['instruct'],
   unit_operator: UNIT_ACTIONS,
-  unit_leader: [...UNIT_ACTIONS, 'sign_approval'],
+  unit_leader: [...UNIT_ACTIONS, 'sign_approval', 'instruct_report'],
 };
 // Actions on an existing order: those some person may do, plus merged_into (emitted by merge
 // only) and the system's own (the scheduler's; the citizen's supplement through the

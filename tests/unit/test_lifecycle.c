@@ -1606,6 +1606,107 @@ static void test_instruct(void **state)
     ok(&SUPERVISOR, ACT_INSTRUCT, closed(101), "{'text':'总结经验'}");
 }
 
+/* ---- consultation and coordination (issue 14 point 8) ------------------------------------- */
+
+/* 派单前会商 (001 §二(一)): the order waits in coordination until the consultation has an
+ * outcome, and then goes to the unit it decided on. */
+static void test_consult_before_dispatch(void **state)
+{
+    struct policy p = linshu();
+    make_world(&p);
+    int64_t id = filed();
+    no(JS_EFORBIDDEN, "", U(101), ACT_CONSULT, id, "{'topic':'x','units':[101]}");
+    no(JS_EMISSING, "units", &DISP, ACT_CONSULT, id, "{'topic':'职责不清','units':[]}");
+    no(JS_EINVAL, "units", &DISP, ACT_CONSULT, id, "{'topic':'职责不清','units':[%d]}", DEAD_UNIT);
+    no(JS_ESTATE, "", &DISP, ACT_CONSULT_RESULT, id, "{'outcome':'x'}"); /* none is open */
+    ok(&DISP, ACT_CONSULT, id,
+       "{'topic':'职责不清，会商承办单位','units':[101,102],'people':'王科长、李主任'}");
+    assert_int_equal(O(id)->status, ST_COORDINATION);
+    assert_int_equal(O(id)->consult, 1);
+    no(JS_ESTATE, "", &DISP, ACT_CONSULT, id, "{'topic':'again','units':[101]}");
+    no(JS_ERULE, "consult", &DISP, ACT_DISPATCH, id, "{'unit_id':101}"); /* no outcome yet */
+    ok(&SUPERVISOR, ACT_CONSULT_RESULT, id,
+       "{'outcome':'由102牵头，101协办','unit_id':102,'assist_units':[101]}");
+    assert_int_equal(O(id)->consult, 2);
+    assert_int_equal(O(id)->consult_unit_id, 102);
+    no(JS_ERULE, "unit_id", &DISP, ACT_DISPATCH, id, "{'unit_id':101}"); /* not as decided */
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':102,'assist_units':[101]}");
+    assert_int_equal(O(id)->status, ST_DISPATCHED);
+    assert_int_equal(O(id)->consult, 3);
+    no(JS_ESTATE, "", &DISP, ACT_CONSULT, id, "{'topic':'x','units':[101]}"); /* dispatched */
+    /* an outcome that names no unit leaves the choice to the dispatcher */
+    int64_t free_choice = filed();
+    ok(&DISP, ACT_CONSULT, free_choice, "{'topic':'x','units':[103]}");
+    ok(&DISP, ACT_CONSULT_RESULT, free_choice, "{'outcome':'由分拨员按职能相近原则派单'}");
+    ok(&DISP, ACT_DISPATCH, free_choice, "{'unit_id':104}");
+}
+
+/* 指定单位预先调查核实 (001 §二(一)): the designated unit reports its findings and proposal
+ * before the order is dispatched; it acts on the order without holding it. */
+static void test_preinvestigation(void **state)
+{
+    struct policy p = linshu();
+    make_world(&p);
+    int64_t id = filed();
+    no(JS_ENOTFOUND, "order_id", U(105), ACT_PREINV_REPORT, id,
+       "{'findings':'x','proposal':'y'}"); /* not designated */
+    no(JS_EINVAL, "due", &DISP, ACT_PREINVESTIGATE, id,
+       "{'unit_id':105,'task':'核实','due':'2026-11-19T10:00:00+08:00'}");
+    ok(&DISP, ACT_PREINVESTIGATE, id,
+       "{'unit_id':105,'task':'核实噪音来源','due':'2026-11-23T18:00:00+08:00'}");
+    assert_int_equal(O(id)->preinv, 1);
+    assert_int_equal(O(id)->preinv_unit_id, 105);
+    no(JS_ESTATE, "", &DISP, ACT_PREINVESTIGATE, id, "{'unit_id':106,'task':'x'}");
+    no(JS_ERULE, "preinv", &DISP, ACT_DISPATCH, id, "{'unit_id':101}");
+    /* only the designated unit reports; another unit does not even see the order */
+    no(JS_ENOTFOUND, "order_id", U(106), ACT_PREINV_REPORT, id, "{'findings':'x','proposal':'y'}");
+    no(JS_EMISSING, "proposal", U(105), ACT_PREINV_REPORT, id, "{'findings':'噪音来自工地'}");
+    no(JS_ENOTFOUND, "order_id", U(105), ACT_SIGN, id, "{}"); /* it does not hold the order */
+    ok(U(105), ACT_PREINV_REPORT, id,
+       "{'findings':'噪音来自某工地夜间施工','proposal':'建议由101承办','suggested_unit_id':101}");
+    assert_int_equal(O(id)->preinv, 2);
+    ok(&DISP, ACT_DISPATCH, id, "{'unit_id':101}");
+}
+
+/* 领导批示交办 (003 art. 12(3), 13(2)): the instruction handed to a unit holding the order carries
+ * a deadline; the unit's leader reports in writing; a late report is marked late. */
+static void test_instruct_report_back(void **state)
+{
+    int64_t id = handling(101);
+    int64_t before = received();
+    no(JS_ESTATE, "", &LEADER, ACT_INSTRUCT, before,
+       "{'text':'x','unit_id':101,'due':'2026-11-27T18:00:00+08:00'}"); /* nobody holds it */
+    no(JS_EINVAL, "unit_id", &LEADER, ACT_INSTRUCT, id,
+       "{'text':'x','unit_id':102,'due':'2026-11-27T18:00:00+08:00'}");
+    no(JS_EMISSING, "due", &LEADER, ACT_INSTRUCT, id, "{'text':'x','unit_id':101}");
+    no(JS_EINVAL, "due", &LEADER, ACT_INSTRUCT, id,
+       "{'text':'x','due':'2026-11-27T18:00:00+08:00'}");
+    no(JS_ESTATE, "", &unit_leader_101, ACT_INSTRUCT_REPORT, id, "{'report':'x'}");
+    ok(&LEADER, ACT_INSTRUCT, id,
+       "{'text':'请限期整改并书面报告','unit_id':101,'due':'2026-11-24T18:00:00+08:00'}");
+    assert_int_equal(O(id)->instruct_unit_id, 101);
+    assert_int_equal(O(id)->instruct_due, T("2026-11-24T18:00:00+08:00"));
+    no(JS_ESTATE, "unit_id", &LEADER, ACT_INSTRUCT, id,
+       "{'text':'再次','unit_id':101,'due':'2026-11-27T18:00:00+08:00'}");
+    /* the written report is the unit leader's (审签), not the operator's */
+    no(JS_EFORBIDDEN, "", U(101), ACT_INSTRUCT_REPORT, id, "{'report':'已整改'}");
+    struct actor other_leader = {302, ROLE_UNIT_LEADER, 102, "他单位领导"};
+    no(JS_ENOTFOUND, "order_id", &other_leader, ACT_INSTRUCT_REPORT, id, "{'report':'x'}");
+    no(JS_EMISSING, "report", &unit_leader_101, ACT_INSTRUCT_REPORT, id, "{}");
+    ok(&unit_leader_101, ACT_INSTRUCT_REPORT, id, "{'report':'已按批示完成整改'}");
+    assert_null(json_object_get(last_args(), "late"));
+    assert_string_equal(json_string_value(json_object_get(last_args(), "signed_by")), "单位领导");
+    assert_int_equal(O(id)->instruct_unit_id, 0);
+    assert_int_equal(O(id)->instruct_due, 0);
+    no(JS_ESTATE, "", &unit_leader_101, ACT_INSTRUCT_REPORT, id, "{'report':'again'}");
+    /* a report after the due time is taken, and marked late */
+    ok(&LEADER, ACT_INSTRUCT, id,
+       "{'text':'再查原因','unit_id':101,'due':'2026-11-21T10:00:00+08:00'}");
+    lcw_at(W, "2026-11-23T10:00:00+08:00");
+    ok(&unit_leader_101, ACT_INSTRUCT_REPORT, id, "{'report':'原因已查明'}");
+    assert_true(json_is_true(json_object_get(last_args(), "late")));
+}
+
 /* ---- visibility and replay ---------------------------------------------------------------- */
 
 static void test_unit_visibility(void **state)
@@ -1704,6 +1805,9 @@ int main(void)
         T_(test_close),
         T_(test_urge_supervise_force_close),
         T_(test_instruct),
+        T_(test_consult_before_dispatch),
+        T_(test_preinvestigation),
+        T_(test_instruct_report_back),
         T_(test_unit_visibility),
         T_(test_full_cycle_replays),
 #undef T_

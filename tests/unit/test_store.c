@@ -2367,33 +2367,50 @@ static void test_migrate_reindex(void **state)
     assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
     order_release(&o);
     store_close(s);
-    assert_int_equal(raw_exec(path, tu_pg() ? "DROP TABLE order_search, order_keys,"
-                                              " login_failures, file_refs,"
-                                              /* and what the steps after 9 made */
-                                              " kb_uses, kb_search, kb_categories, kb_entries,"
-                                              " hotspot_notes, hotspot_recipients,"
-                                              " hotspot_evidence, hotspot_warnings,"
-                                              " hotspot_topics, reports;"
-                                              " ALTER TABLE orders DROP COLUMN about_unit_id;"
-                                              " ALTER TABLE orders DROP COLUMN hang_expected;"
-                                              " DELETE FROM schema_migrations WHERE version >= 8"
-                                            : "DROP TABLE order_search; DROP TABLE order_keys;"
-                                              " DROP TABLE login_failures; DROP TABLE file_refs;"
-                                              /* and what the steps after 9 made */
-                                              " DROP TABLE kb_uses; DROP TABLE kb_search;"
-                                              " DROP TABLE kb_categories; DROP TABLE kb_entries;"
-                                              " DROP TABLE hotspot_notes;"
-                                              " DROP TABLE hotspot_recipients;"
-                                              " DROP TABLE hotspot_evidence;"
-                                              " DROP TABLE hotspot_warnings;"
-                                              " DROP TABLE hotspot_topics; DROP TABLE reports;"
-                                              " ALTER TABLE orders DROP COLUMN about_unit_id;"
-                                              " ALTER TABLE orders DROP COLUMN hang_expected;"
-                                              " CREATE VIRTUAL TABLE orders_fts USING fts5(words);"
-                                              /* the column migration 14 adds */
-                                              " DROP INDEX order_units_created;"
-                                              " ALTER TABLE order_units DROP COLUMN created_at;"
-                                              " DELETE FROM schema_migrations WHERE version >= 8"),
+    assert_int_equal(raw_exec(path, tu_pg()
+                                        ? "DROP TABLE order_search, order_keys,"
+                                          " login_failures, file_refs,"
+                                          /* and what the steps after 9 made */
+                                          " kb_uses, kb_search, kb_categories, kb_entries,"
+                                          " hotspot_notes, hotspot_recipients,"
+                                          " hotspot_evidence, hotspot_warnings,"
+                                          " hotspot_topics, reports;"
+                                          " ALTER TABLE orders DROP COLUMN about_unit_id;"
+                                          " ALTER TABLE orders DROP COLUMN hang_expected;"
+                                          /* and what step 20 made */
+                                          " DROP TABLE meeting_orders, meetings, accountability;"
+                                          " ALTER TABLE orders DROP COLUMN consult,"
+                                          " DROP COLUMN consult_unit_id, DROP COLUMN preinv,"
+                                          " DROP COLUMN preinv_unit_id,"
+                                          " DROP COLUMN instruct_unit_id,"
+                                          " DROP COLUMN instruct_due;"
+                                          " DELETE FROM schema_migrations WHERE version >= 8"
+                                        : "DROP TABLE order_search; DROP TABLE order_keys;"
+                                          " DROP TABLE login_failures; DROP TABLE file_refs;"
+                                          /* and what the steps after 9 made */
+                                          " DROP TABLE kb_uses; DROP TABLE kb_search;"
+                                          " DROP TABLE kb_categories; DROP TABLE kb_entries;"
+                                          " DROP TABLE hotspot_notes;"
+                                          " DROP TABLE hotspot_recipients;"
+                                          " DROP TABLE hotspot_evidence;"
+                                          " DROP TABLE hotspot_warnings;"
+                                          " DROP TABLE hotspot_topics; DROP TABLE reports;"
+                                          " ALTER TABLE orders DROP COLUMN about_unit_id;"
+                                          " ALTER TABLE orders DROP COLUMN hang_expected;"
+                                          /* and what step 20 made */
+                                          " DROP TABLE meeting_orders; DROP TABLE meetings;"
+                                          " DROP TABLE accountability;"
+                                          " ALTER TABLE orders DROP COLUMN consult;"
+                                          " ALTER TABLE orders DROP COLUMN consult_unit_id;"
+                                          " ALTER TABLE orders DROP COLUMN preinv;"
+                                          " ALTER TABLE orders DROP COLUMN preinv_unit_id;"
+                                          " ALTER TABLE orders DROP COLUMN instruct_unit_id;"
+                                          " ALTER TABLE orders DROP COLUMN instruct_due;"
+                                          " CREATE VIRTUAL TABLE orders_fts USING fts5(words);"
+                                          /* the column migration 14 adds */
+                                          " DROP INDEX order_units_created;"
+                                          " ALTER TABLE order_units DROP COLUMN created_at;"
+                                          " DELETE FROM schema_migrations WHERE version >= 8"),
                      0);
     assert_int_equal(store_open(path, &s, &e), 0);
     int v = 0;
@@ -2408,6 +2425,125 @@ static void test_migrate_reindex(void **state)
     assert_int_equal(s->ops->file_orders(s, "0123456789abcdef0123456789abcdef", ids, 4, &n), 0);
     assert_int_equal(n, 1);
     assert_int_equal(ids[0], a);
+    store_close(s);
+}
+
+/* Coordination records (issue 14 point 8, migration 20): the order's consultation fields are
+ * kept; a meeting is stored with its orders and listed by order, newest first; a meeting naming
+ * an order that does not exist is refused whole; accountability records by order and unit. */
+static void test_coordination_records(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    struct order a, b, got;
+    fill_order(&a, 1);
+    fill_order(&b, 2);
+    a.consult = 2;
+    a.consult_unit_id = 5;
+    a.preinv = 1;
+    a.preinv_unit_id = 6;
+    a.instruct_unit_id = 7;
+    a.instruct_due = T0 + 86400;
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_int_equal(s->ops->order_insert(s, &b), 0);
+    assert_int_equal(s->ops->order_get(s, a.id, &got), 0);
+    assert_int_equal(got.consult, 2);
+    assert_int_equal(got.consult_unit_id, 5);
+    assert_int_equal(got.preinv, 1);
+    assert_int_equal(got.preinv_unit_id, 6);
+    assert_int_equal(got.instruct_unit_id, 7);
+    assert_int_equal(got.instruct_due, T0 + 86400);
+    order_release(&got);
+    struct order_query q = any_query();
+    q.instructed = true; /* the instructions awaiting their written report: a only */
+    expect_ids(s, &q, (int64_t[]){a.id}, 1);
+    q.instructed = false;
+    q.preinv = true; /* awaiting a designated unit's findings: a only, designated to unit 6 */
+    expect_ids(s, &q, (int64_t[]){a.id}, 1);
+    q.preinv_unit_id = 6;
+    expect_ids(s, &q, (int64_t[]){a.id}, 1);
+    q.preinv_unit_id = 5;
+    expect_ids(s, &q, NULL, 0);
+    int64_t unit = put_unit(s, "C1");
+
+    struct meeting m;
+    meeting_init(&m);
+    m.kind = MEETING_JOINT;
+    m.title = strdup("联席会议");
+    m.convener = strdup("区政府办公室");
+    m.decisions = strdup("由住建委牵头");
+    m.participants = strdup("[{\"name\":\"住建委\",\"unit_id\":1}]");
+    m.follow_ups = strdup("[{\"item\":\"制定方案\",\"owner\":\"王主任\"}]");
+    m.held_at = T0 + 50;
+    m.created_at = T0 + 60;
+    snprintf(m.created_by_name, sizeof m.created_by_name, "督办员");
+    m.orders[0] = b.id;
+    m.orders[1] = a.id;
+    m.n_orders = 2;
+    assert_int_equal(s->ops->meeting_add(s, &m), 0);
+    assert_true(m.id > 0);
+    int64_t first = m.id;
+    m.orders[1] = 999999; /* no such order: nothing of it is kept */
+    assert_int_equal(s->ops->meeting_add(s, &m), -JS_EINVAL);
+    m.kind = MEETING_TOPIC;
+    m.n_orders = 1; /* b only */
+    assert_int_equal(s->ops->meeting_add(s, &m), 0);
+    meeting_release(&m);
+
+    struct meeting *v = NULL;
+    int n = 0;
+    assert_int_equal(s->ops->meeting_list(s, a.id, 0, 0, &v, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].id, first);
+    assert_int_equal(v[0].kind, MEETING_JOINT);
+    assert_int_equal(v[0].n_orders, 2);
+    assert_int_equal(v[0].orders[0], a.id < b.id ? a.id : b.id);
+    assert_string_equal(v[0].decisions, "由住建委牵头");
+    assert_int_equal(v[0].held_at, T0 + 50);
+    assert_string_equal(v[0].created_by_name, "督办员");
+    assert_non_null(strstr(v[0].follow_ups, "王主任"));
+    meeting_free_all(v, n);
+    assert_int_equal(s->ops->meeting_list(s, b.id, 0, 0, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[0].kind, MEETING_TOPIC); /* newest first */
+    meeting_free_all(v, n);
+    assert_int_equal(s->ops->meeting_list(s, 0, first, 0, &v, &n), 0);
+    assert_int_equal(n, 1);
+    meeting_free_all(v, n);
+    assert_int_equal(s->ops->meeting_list(s, 0, 0, 0, &v, &n), 0);
+    assert_int_equal(n, 2); /* the refused one left nothing */
+    meeting_free_all(v, n);
+
+    struct acct_rec r = {.order_id = a.id,
+                         .unit_id = unit,
+                         .reason = ACCT_REASON_DELAY,
+                         .measure = ACCT_MEASURE_WRITTEN_REVIEW,
+                         .at = T0 + 70};
+    snprintf(r.person, sizeof r.person, "李科长");
+    snprintf(r.article, sizeof r.article, "天宁办法第二十一条第（一）项");
+    assert_int_equal(s->ops->acct_add(s, &r), 0);
+    assert_true(r.id > 0);
+    r.order_id = 0;
+    r.measure = ACCT_MEASURE_CIRCULATE;
+    assert_int_equal(s->ops->acct_add(s, &r), 0);
+    r.measure = -1;
+    assert_int_equal(s->ops->acct_add(s, &r), -JS_EINVAL);
+    struct acct_rec *ar = NULL;
+    assert_int_equal(s->ops->acct_list(s, a.id, 0, 0, 0, &ar, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ar[0].person, "李科长");
+    assert_int_equal(ar[0].reason, ACCT_REASON_DELAY);
+    assert_int_equal(ar[0].measure, ACCT_MEASURE_WRITTEN_REVIEW);
+    assert_string_equal(ar[0].article, "天宁办法第二十一条第（一）项");
+    free(ar);
+    assert_int_equal(s->ops->acct_list(s, 0, unit, 0, 0, &ar, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ar[0].order_id, 0); /* newest first */
+    assert_int_equal(ar[0].measure, ACCT_MEASURE_CIRCULATE);
+    free(ar);
+    order_release(&a);
+    order_release(&b);
     store_close(s);
 }
 
@@ -2498,6 +2634,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_write_in_txn, setup, teardown),
         cmocka_unit_test(test_migrate_reindex),
+        cmocka_unit_test(test_coordination_records),
     };
     /* what only a client/server database has */
     const struct CMUnitTest pg_tests[] = {

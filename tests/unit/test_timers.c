@@ -994,6 +994,45 @@ static void test_hanging_account_chased(void **state)
     fixture_close(&f);
 }
 
+/* 领导批示交办 (003 art. 13(2)), tianning-2013: the unit owes a written report by the due time;
+ * once it has passed without one, the scheduler urges the report once (kind instruct); a report
+ * in time is never urged. */
+static void test_instruct_report_chased(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_open(&f, "instruct_chase.db", "tianning-2013", "2026-11-16T09:00:00+08:00");
+    int64_t t0 = f.now;
+    int64_t id = signed_order(&f);
+    int64_t in_time = signed_order(&f);
+    const struct actor *unit_leader = fx_unit_actor(&f, 0, true);
+    char args[256], iso[40], due[40];
+    jtime_format(t0 + 2 * DAY, iso, sizeof iso);
+    snprintf(args, sizeof args, "{\"text\":\"请书面报告\",\"unit_id\":%lld,\"due\":\"%s\"}",
+             (long long)f.unit_street[0], iso);
+    fx_ok(&f, &f.as[ROLE_LEADER], ACT_INSTRUCT, id, args);
+    fx_ok(&f, &f.as[ROLE_LEADER], ACT_INSTRUCT, in_time, args);
+    f.now = t0 + DAY;
+    fx_ok(&f, unit_leader, ACT_INSTRUCT_REPORT, in_time, "{\"report\":\"已办结，特此报告\"}");
+    tick(&f);
+    assert_int_equal(count_kind(&f, id, ACT_URGE, "instruct", NULL), 0); /* not due yet */
+    f.now = t0 + 2 * DAY + HOUR;
+    tick(&f);
+    assert_int_equal(count_kind(&f, id, ACT_URGE, "instruct", due), 1);
+    assert_int_equal(T(due), t0 + 2 * DAY);
+    json_t *a = last_args(&f, id, ACT_URGE);
+    assert_non_null(strstr(arg_str(a, "note"), "2026年11月18日"));
+    json_decref(a);
+    assert_int_equal(count_kind(&f, in_time, ACT_URGE, "instruct", NULL), 0);
+    tick_again_changes_nothing(&f);
+    fx_ok(&f, unit_leader, ACT_INSTRUCT_REPORT, id, "{\"report\":\"迟报，已办结\"}");
+    f.now = t0 + 3 * DAY;
+    tick(&f);
+    assert_int_equal(count_kind(&f, id, ACT_URGE, "instruct", NULL), 1); /* reported: no more */
+    assert_replays(&f, id);
+    fixture_close(&f);
+}
+
 struct fold_ctx {
     struct chase_facts *f;
     const struct order *o;
@@ -1948,6 +1987,7 @@ int main(void)
         cmocka_unit_test(test_extended_then_forced_closed),
         cmocka_unit_test(test_hanging_account_never_overdue),
         cmocka_unit_test(test_hanging_account_chased),
+        cmocka_unit_test(test_instruct_report_chased),
         cmocka_unit_test(test_tiers_follow_urgency_and_type),
         cmocka_unit_test(test_upstream_supervision),
         cmocka_unit_test(test_upstream_limits_inside),

@@ -10,22 +10,24 @@ import {
 import { unitLabel } from './refdata.js';
 
 const UNIT_ROLES = ['unit_operator', 'unit_leader'];
-const UNIT_ACTS = ['sign', 'return', 'contact', 'extension_request', 'hang_request', 'hang_progress', 'hang_lift', 'reply', 'supervise_answer', 'assist_report'];
+const UNIT_ACTS = ['sign', 'return', 'contact', 'extension_request', 'hang_request', 'hang_progress', 'hang_lift', 'reply', 'supervise_answer', 'assist_report', 'preinv_report'];
+// 派单前会商 and 指定预先调查 (001 §二(一)): the centre's dispatchers and supervisors
+const CONSULT_ACTS = ['consult', 'consult_result', 'preinvestigate'];
 
 /** The role matrix of SPEC §1 (lifecycle_role_allows). */
 export const ROLE_ACTIONS = {
   agent: ['intake', 'verify', 'file', 'not_file', 'transfer', 'answer'],
   dispatcher: ['intake', 'verify', 'file', 'not_file', 'transfer', 'answer', 'dispatch', 'merge', 'split',
     'return_approve', 'return_reject', 'extension_decide', 'hang_decide', 'hang_lift', 'review', 'callback',
-    'reopen', 'close', 'archive', 'urge', 'contact'],
+    'reopen', 'close', 'archive', 'urge', 'contact', ...CONSULT_ACTS],
   reviewer: ['review', 'close'],
   callback: ['callback', 'reopen', 'close'],
-  supervisor: ['urge', 'supervise', 'force_close', 'hang_decide', 'instruct'],
+  supervisor: ['urge', 'supervise', 'force_close', 'hang_decide', 'instruct', ...CONSULT_ACTS],
   admin: ['archive'],
   auditor: [],
   leader: ['instruct'],
   unit_operator: UNIT_ACTS,
-  unit_leader: [...UNIT_ACTS, 'sign_approval'],
+  unit_leader: [...UNIT_ACTS, 'sign_approval', 'instruct_report'],
 };
 
 export function roleAllows(role, action) {
@@ -130,7 +132,7 @@ export const ACTIONS = {
     fields: (o, c) => {
       const act = c.units.filter((u) => u.active !== false);
       return [
-        { name: 'unit_id', label: '主办单位', type: 'pick', items: act, required: true, value: c.suggested?.unit_id || '', hint: c.suggested ? `职责目录建议：${c.suggested.label}${c.suggested.basis ? '（' + c.suggested.basis + '）' : ''}` : '职责目录中没有该分类和区域对应的单位' },
+        { name: 'unit_id', label: '主办单位', type: 'pick', items: act, required: true, value: o.consult_unit_id || c.suggested?.unit_id || '', hint: o.consult_unit_id ? '派单前会商已确定主办单位，须派往该单位' : c.suggested ? `职责目录建议：${c.suggested.label}${c.suggested.basis ? '（' + c.suggested.basis + '）' : ''}` : '职责目录中没有该分类和区域对应的单位' },
         { name: 'suggested_units', label: '建议承办单位', type: 'custom', wide: true, build: () => suggestedUnits(o, act) },
         { name: 'assist_units', label: '协办单位', type: 'multi', items: act },
         { name: 'dual_unit_id', label: '双派单位', type: 'pick', items: act, hint: '双派：两个单位各自全责（如公安与属地街道）' },
@@ -363,7 +365,56 @@ export const ACTIONS = {
   },
   instruct: {
     when: (o) => st(o) !== 'archived',
-    fields: () => [{ name: 'text', label: '批示内容', type: 'textarea', rows: 4, required: true }],
+    fields: (o, c) => {
+      const held = new Set(assignments(o).filter((a) => a.active).map((a) => a.unit_id));
+      return [
+        { name: 'text', label: '批示内容', type: 'textarea', rows: 4, required: true },
+        ...(held.size && !o.instruct_unit_id ? [
+          { name: 'unit_id', label: '交办单位', type: 'pick', items: c.units.filter((u) => held.has(Number(u.id))), hint: '交办给承办单位的批示，须由该单位分管领导审签后书面报告办理结果（天宁办法第十三条第（二）项）' },
+          { name: 'due', label: '书面报告期限', type: 'datetime', when: (v) => !!v.unit_id, required: true },
+        ] : []),
+      ];
+    },
+  },
+  instruct_report: {
+    when: (o, c) => !!o.instruct_unit_id && Number(o.instruct_unit_id) === Number(c.user.unit_id),
+    primary: true,
+    fields: (o) => [{ name: 'report', label: `书面报告（期限 ${fmtTime(o.instruct_due)}）`, type: 'textarea', rows: 6, required: true, hint: '由本单位分管领导审签后报告领导批示的办理结果' }],
+  },
+  consult: {
+    when: (o) => ['filed', 'coordination'].includes(st(o)) && o.consult !== 'consulting',
+    fields: (o, c) => [
+      { name: 'topic', label: '会商事项', type: 'textarea', required: true, hint: '职责不明确或需多个单位共同办理的事项，派单前召集相关单位会商（临沭通知第二条第（一）项）' },
+      { name: 'units', label: '参加会商的单位', type: 'multi', items: c.units.filter((u) => u.active !== false), required: true },
+      { name: 'people', label: '参加人员' },
+      { name: 'held_at', label: '会商时间', type: 'datetime' },
+    ],
+  },
+  consult_result: {
+    when: (o) => st(o) === 'coordination' && o.consult === 'consulting',
+    primary: true,
+    fields: (o, c) => [
+      { name: 'outcome', label: '会商结果', type: 'textarea', required: true },
+      { name: 'unit_id', label: '确定的主办单位', type: 'pick', items: c.units.filter((u) => u.active !== false), hint: '确定后派单须派往该单位' },
+      { name: 'assist_units', label: '确定的协办单位', type: 'multi', items: c.units.filter((u) => u.active !== false) },
+    ],
+  },
+  preinvestigate: {
+    when: (o) => ['filed', 'coordination'].includes(st(o)) && o.preinv !== 'pending',
+    fields: (o, c) => [
+      { name: 'unit_id', label: '预先调查单位', type: 'pick', items: c.units.filter((u) => u.active !== false), required: true, hint: '仍无法确定承办单位的，按“职能相近”原则指定单位预先调查核实（临沭通知第二条第（一）项）' },
+      { name: 'task', label: '调查核实事项', type: 'textarea', required: true },
+      { name: 'due', label: '反馈期限', type: 'datetime' },
+    ],
+  },
+  preinv_report: {
+    when: (o, c) => o.preinv === 'pending' && Number(o.preinv_unit_id) === Number(c.user.unit_id),
+    primary: true,
+    fields: (o, c) => [
+      { name: 'findings', label: '调查核实情况', type: 'textarea', rows: 5, required: true },
+      { name: 'proposal', label: '处理建议', type: 'textarea', required: true },
+      { name: 'suggested_unit_id', label: '建议的承办单位', type: 'pick', items: c.units.filter((u) => u.active !== false) },
+    ],
   },
 };
 

@@ -23,7 +23,17 @@ export const ACTION = {
   hang_progress: '挂账进展', hang_lift: '销账', reply: '办结反馈', review: '结案审核',
   callback: '回访', reopen: '重办', close: '办结', archive: '归档', urge: '催办',
   supervise: '督办', supervise_answer: '督办回复', force_close: '强制结案', instruct: '领导批示',
-  assist_report: '协办反馈',
+  assist_report: '协办反馈', supplement: '诉求人补充', consult: '派单前会商', consult_result: '会商结果',
+  preinvestigate: '指定预先调查', preinv_report: '预先调查反馈', instruct_report: '批示办理书面报告',
+};
+// Coordination records (issue 14 point 8; src/core/coord.h).
+export const MEETING_KIND = { huiban: '会办', joint: '联席会议', topic: '专题协调会' };
+export const ACCT_REASON = {
+  delay: '推诿拖延、未在规定期限内处理答复，导致群众二次投诉', lead_refused: '指定的牵头单位无正当理由拒不办理，导致逾期',
+  falsified: '弄虚作假、谎报处理结果', retaliation: '对反映问题的群众打击报复', other: '其他应当予以责任追究的情形',
+};
+export const ACCT_MEASURE = {
+  admonish: '诫勉谈话', written_review: '责令作出书面检查', circulate: '通报批评', sanction: '行政处分', refer: '移交纪检监察机关问责',
 };
 
 export const TYPE = {

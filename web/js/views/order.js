@@ -1,10 +1,11 @@
 // The order page: every field (as masked by the server for this user's role), the units holding
 // it, attachments, the actions this user may take now, and the append-only timeline.
 import * as api from '../api.js';
-import { h, mount, dl, chip, table, errorText, safeHref } from '../ui.js';
+import { h, mount, dl, chip, table, errorText, safeHref, modal, toast } from '../ui.js';
+import { buildForm, compact } from '../forms.js';
 import { treePath } from '../refdata.js';
 import {
-  ACTION, ASG, CHANNEL, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_CLOSED, NOT_FILED, REVIEW_STANDARD, ROLE, SATISFACTION, STATUS,
+  ACCT_MEASURE, ACCT_REASON, ACTION, ASG, CHANNEL, MEETING_KIND, CLOSE_KIND, CLOSURE, HANG, LEVEL, NOT_CLOSED, NOT_FILED, REVIEW_STANDARD, ROLE, SATISFACTION, STATUS,
   SUPERVISION_KIND, TIER, TYPE, actorName,
   enumName, fmtTime, label,
 } from '../labels.js';
@@ -25,7 +26,9 @@ const ARG_LABELS = {
   responsible: '责任人', pass: '通过', standard: '结案标准', type_standard: '类型标准', not_closed_reason: '不予结案情形', unreachable: '联系不上', contacted: '已联系',
   solved: '已解决', satisfaction: '满意度', process_satisfaction: '服务过程满意度', feedback_due: '反馈时限', kind: '方式', answer_due: '回复时限', enterprise: '企业诉求',
   about_unit_id: '被投诉单位', relay: '平台转达', upstream_id: '市级工单号', upstream_deadline: '市级时限', kb_entry: '知识库条目', master_id: '主件',
-  children_numbers: '子件编号', numbers: '编号',
+  children_numbers: '子件编号', numbers: '编号', topic: '会商事项', units: '参加单位', people: '参加人员',
+  held_at: '会商时间', outcome: '会商结果', task: '调查核实事项', findings: '调查核实情况', proposal: '处理建议',
+  suggested_unit_id: '建议承办单位', report: '书面报告', late: '逾期报告',
   count: '次数', due: '期限', share: '时限进度', repeated: '重复反映', reopened: '重办', warned: '预警',
   supervision_id: '督办', parent_id: '原工单', version: '版本', sign_deadline: '签收时限', hang: '挂账', reply: '答复',
 };
@@ -38,17 +41,18 @@ const VALUE_LABELS = {
 const CHASE_KIND = {
   share: '时限过半提醒', sign: '签收提醒', feedback: '反馈提醒', supervision: '督办提醒', overdue: '超期督办',
   upstream: '市级时限督办', reopened: '重办督办', repeated: '重复反映督办', repeat: '重复反映督办', daily: '每日提醒',
+  instruct: '批示书面报告催办',
 };
 
 function argValue(k, v, r) {
   if (v === true) return '是';
   if (v === false) return '否';
   if (v === null || v === undefined) return '';
-  if ((k === 'unit_id' || k === 'dual_unit_id') && r.unitMap.get(Number(v))) return r.unitMap.get(Number(v)).name;
-  if (k === 'assist_units' && Array.isArray(v)) return v.map((x) => r.unitMap.get(Number(x))?.name || x).join('、');
+  if (['unit_id', 'dual_unit_id', 'suggested_unit_id'].includes(k) && r.unitMap.get(Number(v))) return r.unitMap.get(Number(v)).name;
+  if ((k === 'assist_units' || k === 'units') && Array.isArray(v)) return v.map((x) => r.unitMap.get(Number(x))?.name || x).join('、');
   if (k === 'category_id') return treePath(r.catMap, v) || v;
   if (k === 'region_id') return treePath(r.regionMap, v) || v;
-  if (['deadline', 'until', 'expected', 'answer_due', 'upstream_deadline', 'due', 'sign_deadline', 'feedback_due'].includes(k)) return fmtTime(v);
+  if (['deadline', 'until', 'expected', 'answer_due', 'upstream_deadline', 'due', 'sign_deadline', 'feedback_due', 'held_at'].includes(k)) return fmtTime(v);
   if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) return fmtTime(v); // never a raw ISO time
   if (['parent_id', 'master_id', 'duplicate_of'].includes(k) && Number(v)) return h('a', { href: '#/order/' + Number(v) }, `查看工单（编号 ${v}）`);
   if (k === 'share' && typeof v === 'number') return `${Math.round(v * 100)}%`;
@@ -98,6 +102,98 @@ function parseAttachments(o) {
 
 const yn = (v) => (v === true || v === 1 ? '是' : v === false || v === 0 ? '否' : '—');
 const tri = (v) => (v === 1 || v === true ? '是' : v === 0 || v === false ? '否' : '未知');
+
+// 会商与协调 (issue 14 point 8): the pre-dispatch consultation and pre-investigation, a leader's
+// instruction awaiting its written report, the coordination meetings attached to the order and
+// the accountability records; the lists load after the page is drawn.
+const MEETING_WRITERS = ['dispatcher', 'supervisor', 'leader'];
+const ACCT_WRITERS = ['supervisor', 'leader'];
+const ACCT_READERS = [...ACCT_WRITERS, 'auditor', 'admin'];
+const CONSULT_STATE = { none: '无', consulting: '会商中', concluded: '会商已有结果', dispatched: '已按会商结果派单' };
+const PREINV_STATE = { none: '无', pending: '预先调查中', reported: '已反馈调查情况' };
+
+function coordPanel(o, ctx, r) {
+  const unitName = (id) => r.unitMap.get(Number(id))?.name || (id ? `单位 ${id}` : '');
+  const consult = o.consult && o.consult !== 'none' ? h('span', { id: 'consult-state' }, CONSULT_STATE[o.consult] || o.consult,
+    o.consult_unit_id ? `，确定由${unitName(o.consult_unit_id)}主办` : '') : null;
+  const preinv = o.preinv && o.preinv !== 'none' ? h('span', { id: 'preinv-state' }, `${unitName(o.preinv_unit_id)}：${PREINV_STATE[o.preinv] || o.preinv}`) : null;
+  const instruct = o.instruct_unit_id ? h('span', { id: 'instruct-due' }, `交办${unitName(o.instruct_unit_id)}，书面报告期限 ${fmtTime(o.instruct_due)} `,
+    o.instruct_overdue ? chip('已超期未报告', 'warn') : chip('待报告', 'muted')) : null;
+  const facts = [consult && ['派单前会商', consult], preinv && ['预先调查', preinv], instruct && ['领导批示交办', instruct]].filter(Boolean);
+  const meetings = h('div', { id: 'order-meetings' }, h('p.muted', '正在载入会议记录…'));
+  const accts = ACCT_READERS.includes(ctx.user.role) ? h('div', { id: 'order-accountability' }, h('p.muted', '正在载入问责记录…')) : null;
+  const role = ctx.user.role;
+  const activeUnits = r.units.filter((u) => u.active !== false);
+  const addMeeting = MEETING_WRITERS.includes(role) ? h('button', { type: 'button', id: 'add-meeting', onclick: async () => {
+    const fields = [
+      { name: 'kind', label: '会议类型', type: 'select', options: MEETING_KIND, required: true, hint: '会办（天宁办法第十二条第（四）项）；联席会议、专题协调会（东城规定第五条、第十一条）' },
+      { name: 'title', label: '会议名称', required: true },
+      { name: 'held_at', label: '召开时间', type: 'datetime', required: true },
+      { name: 'convener', label: '召集人（单位）', required: true },
+      { name: 'units', label: '参会单位', type: 'multi', items: activeUnits },
+      { name: 'people', label: '其他参会人员', hint: '多人以、分隔' },
+      { name: 'decisions', label: '议定事项', type: 'textarea', rows: 4, required: true },
+      { name: 'follow_item', label: '后续事项', hint: '会后须落实的事项' },
+      { name: 'follow_unit', label: '责任单位', type: 'pick', items: activeUnits, when: (v) => !!v.follow_item },
+      { name: 'follow_due', label: '完成期限', type: 'datetime', when: (v) => !!v.follow_item },
+    ];
+    const res = await modal(`记录协调会议 · ${o.number}`, (close) => buildForm(fields, {
+      submitLabel: '保存会议记录',
+      onSubmit: async (v) => {
+        const participants = [...(v.units || []).map((id) => ({ name: unitName(id), unit_id: id })),
+          ...String(v.people || '').split(/[、,，;；]/).map((x) => x.trim()).filter(Boolean).map((name) => ({ name }))];
+        const follow = v.follow_item ? [compact({ item: v.follow_item, unit_id: v.follow_unit, due: v.follow_due })] : [];
+        close(await api.post('/meetings', { kind: v.kind, title: v.title, held_at: v.held_at, convener: v.convener, decisions: v.decisions, participants, follow_ups: follow, orders: [Number(o.id)] }));
+      },
+      cancel: () => close(null),
+    }), { wide: true });
+    if (res) { toast('已保存会议记录'); refresh(); }
+  } }, '记录协调会议') : null;
+  const addAcct = ACCT_WRITERS.includes(role) ? h('button', { type: 'button', id: 'add-accountability', onclick: async () => {
+    const fields = [
+      { name: 'unit_id', label: '被问责单位', type: 'pick', items: activeUnits, required: true, value: assignments(o).find((a) => a.active)?.unit_id || '' },
+      { name: 'person', label: '被问责人', required: true },
+      { name: 'reason', label: '问责情形', type: 'select', options: ACCT_REASON, required: true, hint: '天宁办法第二十一条' },
+      { name: 'article', label: '依据条款', required: true, value: '天宁办法第二十一条第（一）项' },
+      { name: 'measure', label: '问责方式', type: 'select', options: ACCT_MEASURE, required: true, hint: '天宁办法第二十二条' },
+      { name: 'note', label: '说明', type: 'textarea' },
+    ];
+    const res = await modal(`记录问责 · ${o.number}`, (close) => buildForm(fields, {
+      submitLabel: '保存问责记录',
+      onSubmit: async (v) => close(await api.post('/accountability', { ...compact(v), order_id: Number(o.id) })),
+      cancel: () => close(null),
+    }), { wide: true });
+    if (res) { toast('已保存问责记录'); refresh(); }
+  } }, '记录问责') : null;
+  const section = h('section.panel', { id: 'coord-panel' }, h('h2', '会商与协调'),
+    facts.length ? dl(facts) : h('p.muted', '本单无派单前会商、预先调查或待报告的批示交办'),
+    h('h3', '协调会议'), meetings, accts ? [h('h3', '问责记录'), accts] : null,
+    addMeeting || addAcct ? h('div.actions', addMeeting, addAcct) : null);
+  api.get(`/meetings?order_id=${o.id}`).then((data) => {
+    const list = data.items || [];
+    mount(meetings, list.length ? h('ul.meetings', list.map((m) => h('li.meeting', { dataset: { kind: m.kind } },
+      h('div', h('b', `【${m.kind_label || MEETING_KIND[m.kind] || m.kind}】${m.title}`), h('span.muted', ` ${m.held_at_label || fmtTime(m.held_at)} · 召集：${m.convener}`)),
+      h('div', '参会：', (m.participants || []).map((x) => x.unit_name || x.name).join('、')),
+      h('div.pre', '议定事项：', m.decisions),
+      (m.follow_ups || []).length ? h('ul.follow-ups', m.follow_ups.map((f) => h('li', f.item, '（', f.unit_name || f.owner || '', f.due_label ? `，${f.due_label}前完成` : '', '）'))) : null,
+      (m.order_numbers || []).length > 1 ? h('div.muted', '关联工单：', m.order_numbers.join('、')) : null)))
+      : h('p.muted', '暂无协调会议记录'));
+  }).catch((err) => mount(meetings, h('p.muted', err.status === 403 ? '无权查看会议记录' : '会议记录暂时无法载入：' + errorText(err))));
+  if (accts) {
+    api.get(`/accountability?order_id=${o.id}`).then((data) => {
+      const list = data.items || [];
+      mount(accts, list.length ? table([
+        { label: '被问责单位', get: (a) => a.unit_name || unitName(a.unit_id) },
+        { label: '被问责人', get: (a) => a.person },
+        { label: '情形', class: 'wrap', get: (a) => a.reason_label || ACCT_REASON[a.reason] },
+        { label: '依据', get: (a) => a.article },
+        { label: '问责方式', get: (a) => a.measure_label || ACCT_MEASURE[a.measure] },
+        { label: '记录', get: (a) => `${a.recorded_by_name} · ${a.at_label || fmtTime(a.at)}` },
+      ], list) : h('p.muted', '暂无问责记录'));
+    }).catch((err) => mount(accts, h('p.muted', '问责记录暂时无法载入：' + errorText(err))));
+  }
+  return section;
+}
 
 export async function render(view, ctx, params) {
   const id = params.parts[0];
@@ -274,6 +370,7 @@ export async function render(view, ctx, params) {
           h('section.panel', h('h2', '基本信息'), basic),
           h('div', h('section.panel', h('h2', '诉求人'), citizen), h('section.panel', h('h2', '时间'), times))),
         h('section.panel', h('h2', '承办单位'), unitTable),
+        coordPanel(o, ctx, r),
         h('div.two-col',
           h('section.panel', h('h2', '办理情况'), handling),
           h('section.panel', h('h2', '回访'), callback)),

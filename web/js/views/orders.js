@@ -8,7 +8,7 @@ import { refs, orderTable, leadUnitName } from './common.js';
 import { go } from '../app.js';
 
 const SORTS = { created_desc: '受理时间（新→旧）', created_asc: '受理时间（旧→新）', deadline_asc: '办理期限（近→远）', updated_desc: '最近更新' };
-const FILTERS = ['status', 'unit_id', 'category_id', 'region_id', 'channel', 'type', 'level', 'overdue', 'reopened', 'from', 'to', 'q', 'sort'];
+const FILTERS = ['status', 'unit_id', 'category_id', 'region_id', 'channel', 'type', 'level', 'overdue', 'reopened', 'instructed', 'preinv', 'from', 'to', 'q', 'sort'];
 
 export async function render(view, ctx, params) {
   const r = await refs();
@@ -24,6 +24,11 @@ export async function render(view, ctx, params) {
   const from = h('input', { type: 'date', name: 'from', id: 'q-from', value: q.get('from') || '' });
   const to = h('input', { type: 'date', name: 'to', id: 'q-to', value: q.get('to') || '' });
   const overdue = sel('overdue', { true: '已超期', false: '未超期' });
+  // 领导批示交办 awaiting the unit's written report (issue 14 point 8)
+  const instructed = sel('instructed', { true: '待书面报告' });
+  // orders awaiting a designated unit's findings (预先调查, 001 §二(一)); for a unit: those it
+  // is designated to investigate, which it does not hold
+  const preinv = sel('preinv', { true: isUnit ? '本单位待预先调查' : '待预先调查反馈' });
   const form = h('form.filters', { id: 'search-form', onsubmit: (e) => { e.preventDefault(); submit(); } },
     h('label.f-q', '关键词', text),
     h('label', '状态', statusSel),
@@ -31,6 +36,8 @@ export async function render(view, ctx, params) {
     h('label', '类型', sel('type', TYPE)),
     h('label', '等级', sel('level', LEVEL)),
     h('label', '超期', overdue),
+    h('label', '批示交办', instructed),
+    h('label', '预先调查', preinv),
     h('label', '排序', sel('sort', SORTS, '默认')),
     isUnit ? null : h('label.f-wide', '承办单位', unitPick),
     h('label.f-wide', '分类', catPick),
@@ -44,7 +51,7 @@ export async function render(view, ctx, params) {
     const put = (k, v) => { if (v) u.set(k, v); };
     put('q', text.value.trim());
     put('status', statusSel.value.join(','));
-    for (const n of ['channel', 'type', 'level', 'overdue', 'sort']) put(n, form.querySelector(`[name=${n}]`).value);
+    for (const n of ['channel', 'type', 'level', 'overdue', 'instructed', 'preinv', 'sort']) put(n, form.querySelector(`[name=${n}]`).value);
     if (!isUnit) put('unit_id', unitPick.value);
     put('category_id', catPick.value);
     put('region_id', regPick.value);

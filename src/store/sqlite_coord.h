@@ -1,0 +1,15 @@
+/* The SQLite backend's coordination records (sqlite_coord.c), for the ops table of
+ * store_sqlite.c. Private to src/store/; see store.h for what each does. */
+#ifndef JIESU_SQLITE_COORD_H
+#define JIESU_SQLITE_COORD_H
+
+#include "store/store.h"
+
+int sqlite_meeting_add(struct store *s, struct meeting *m);
+int sqlite_meeting_list(struct store *s, int64_t order_id, int64_t id, int limit,
+                        struct meeting **out, int *n);
+int sqlite_acct_add(struct store *s, struct acct_rec *a);
+int sqlite_acct_list(struct store *s, int64_t order_id, int64_t unit_id, int64_t id, int limit,
+                     struct acct_rec **out, int *n);
+
+#endif
