@@ -31,7 +31,7 @@ const ACTIONS = [
   'extension_decide', 'hang_request', 'hang_decide', 'hang_progress', 'hang_lift', 'reply',
   'review', 'callback', 'reopen', 'close', 'archive', 'urge', 'supervise', 'supervise_answer',
   'force_close', 'instruct', 'warn', 'mark_overdue', 'special_report', 'assist_report',
-  'supplement',
+  'supplement', 'consult', 'consult_result', 'preinvestigate', 'preinv_report', 'instruct_report',
 ];
 
 let server;
@@ -129,7 +129,7 @@ describe('the API document', () => {
     assert.ok(intakeOp.parameters.some((p) => p.name === 'Idempotency-Key' && p.in === 'header'));
     const listOp = doc.paths['/api/v1/orders'].get;
     const params = listOp.parameters.map((p) => p.name).sort();
-    assert.deepEqual(params, ['category_id', 'channel', 'cursor', 'enterprise', 'from', 'hanging', 'level', 'limit', 'overdue', 'q', 'region_id', 'reopened', 'sort', 'status', 'to', 'type', 'unit_id']);
+    assert.deepEqual(params, ['category_id', 'channel', 'cursor', 'enterprise', 'from', 'hanging', 'instructed', 'level', 'limit', 'overdue', 'preinv', 'q', 'region_id', 'reopened', 'sort', 'status', 'to', 'type', 'unit_id']);
     assert.deepEqual(doc.paths['/api/v1/auth/login'].post.security, []);
   });
 
