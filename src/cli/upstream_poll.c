@@ -76,17 +76,9 @@ static int load_cursor(struct store *s, char *cursor, size_t n, int64_t *polled_
 
 static int save_cursor(struct store *s, const char *cursor, int64_t polled_at)
 {
-    json_t *doc = json_pack("{ss sI}", "cursor", cursor, "polled_at", (json_int_t)polled_at);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (!text)
-        return -JS_ENOMEM;
-    int rc = s->ops->begin(s);
-    if (!rc)
-        rc = s->ops->setting_put(s, UPSTREAM_CURSOR, text);
-    rc = rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
-    free(text);
-    return rc;
+    return upstream_setting_put(
+        s, UPSTREAM_CURSOR,
+        json_pack("{ss sI}", "cursor", cursor, "polled_at", (json_int_t)polled_at));
 }
 
 /* GETs the feed after cursor into a; 0, or -JS_EIO with the reason in st->last_error. */

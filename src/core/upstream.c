@@ -62,20 +62,25 @@ int upstream_link_load(struct store *s, struct upstream_link *l)
     return rc;
 }
 
-int upstream_link_save(struct store *s, const struct upstream_link *l)
+int upstream_setting_put(struct store *s, const char *key, json_t *doc)
 {
-    json_t *doc = json_pack("{ss ss si}", "url", l->url, "secret", l->secret, "poll_seconds",
-                            l->poll_seconds);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text)
         return -JS_ENOMEM;
     int rc = s->ops->begin(s);
     if (!rc)
-        rc = s->ops->setting_put(s, UPSTREAM_SETTING, text);
+        rc = s->ops->setting_put(s, key, text);
     rc = rc ? (s->ops->rollback(s), rc) : s->ops->commit(s);
     free(text);
     return rc;
+}
+
+int upstream_link_save(struct store *s, const struct upstream_link *l)
+{
+    return upstream_setting_put(s, UPSTREAM_SETTING,
+                                json_pack("{ss ss si}", "url", l->url, "secret", l->secret,
+                                          "poll_seconds", l->poll_seconds));
 }
 
 json_t *upstream_link_public(const struct upstream_link *l)

@@ -38,6 +38,9 @@ int upstream_link_load(struct store *s, struct upstream_link *l);
 int upstream_link_from_json(const json_t *doc, struct upstream_link *l, struct js_error *e);
 /* Stores l in the settings, in its own transaction. */
 int upstream_link_save(struct store *s, const struct upstream_link *l);
+/* Stores doc (taken: its reference is dropped; NULL reads as out of memory) as the setting key,
+ * in a transaction of its own. Returns 0 or a negative code. */
+int upstream_setting_put(struct store *s, const char *key, json_t *doc);
 /* The link as shown to people: url, poll_seconds and whether a secret is set (never the secret).
  * New reference. */
 json_t *upstream_link_public(const struct upstream_link *l);
