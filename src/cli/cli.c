@@ -28,16 +28,20 @@ static int fail_error(const char *what, const struct js_error *e)
     return 1;
 }
 
+const char *cli_db_path(struct opts *o)
+{
+    const char *db = opts_get(o, "db");
+    if (!db)
+        db = getenv("JIESU_DB");
+    return db ? db : "data/jiesu.db";
+}
+
 /* Opens and migrates the store named by --db. */
 static int open_store(struct opts *o, struct store **s)
 {
     struct js_error e;
     js_error_clear(&e);
-    const char *db = opts_get(o, "db");
-    if (!db)
-        db = getenv("JIESU_DB");
-    if (!db)
-        db = "data/jiesu.db";
+    const char *db = cli_db_path(o);
     if (store_open(db, s, &e) || (*s)->ops->migrate(*s, &e)) {
         fail_error("store", &e);
         store_close(*s);

@@ -9,6 +9,8 @@ struct opts;
 struct store;
 struct actor;
 
+/* The database a command works on: --db, else $JIESU_DB, else data/jiesu.db (borrowed). */
+const char *cli_db_path(struct opts *o);
 /* Opens and migrates the store named by --db (else $JIESU_DB, else data/jiesu.db); prints the
  * error and returns 1 on failure. *s is closed with store_close. */
 int cli_open_store(struct opts *o, struct store **s);

@@ -1,6 +1,7 @@
 /* `jiesu assess`: a scheme's ranking for a period as a table, CSV, XLSX or JSON, and the orders
  * behind a unit's indicators (--unit with --orders), from the same code as the API. */
 #include "compat.h"
+#include "cli/cli.h"
 #include "cli/opts.h"
 
 #include <stdio.h>
@@ -187,11 +188,7 @@ static void policy_scheme(const char *db, char *out, size_t n)
 
 int cli_assess(struct opts *o)
 {
-    const char *db = opts_get(o, "db");
-    if (!db)
-        db = getenv("JIESU_DB");
-    if (!db)
-        db = "data/jiesu.db";
+    const char *db = cli_db_path(o);
     const char *format = opts_get(o, "format"), *out = opts_get(o, "out");
     if (!format)
         format = "table";

@@ -2,6 +2,7 @@
  * working days, one by one, from a year's JSON file or from the State Council's notice (the edits
  * are kept in the database over the shipped calendars/cn-YYYY.json). */
 #include "compat.h"
+#include "cli/cli.h"
 #include "cli/opts.h"
 #include "core/calendar.h"
 #include "core/engine.h"
@@ -114,11 +115,7 @@ int cli_calendar(struct opts *o)
     int rc = 0, year = 0;
     bool engine_ready = false;
     js_error_clear(&e);
-    const char *db = opts_get(o, "db");
-    if (!db)
-        db = getenv("JIESU_DB");
-    if (!db)
-        db = "data/jiesu.db";
+    const char *db = cli_db_path(o);
     const char *holiday = opts_get(o, "holiday"), *workday = opts_get(o, "workday");
     const char *remove = opts_get(o, "remove"), *path = opts_get(o, "file");
     const char *notice = opts_get(o, "notice");

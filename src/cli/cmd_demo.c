@@ -1,6 +1,7 @@
 /* `jiesu demo`: loads the demo district into an empty database and prints the logins. */
 #include "compat.h"
 #include "cli/demo.h"
+#include "cli/cli.h"
 #include "cli/opts.h"
 #include "util/jtime.h"
 #include "core/engine.h"
@@ -24,11 +25,7 @@ int cli_demo(struct opts *o)
 {
     struct js_error e;
     js_error_clear(&e);
-    const char *db = opts_get(o, "db");
-    if (!db)
-        db = getenv("JIESU_DB");
-    if (!db)
-        db = "data/jiesu.db";
+    const char *db = cli_db_path(o);
     struct demo_options d = {
         .data_dir = opts_get(o, "data"),
         .n_orders = 2400,

@@ -2,6 +2,7 @@
  * the command line, as an administrator does through /api/v1/open311 (store/open311.h keeps the
  * api_keys as SHA-256 digests only: a new key is printed this once). */
 #include "compat.h"
+#include "cli/cli.h"
 #include "cli/opts.h"
 #include "store/open311.h"
 #include "store/store.h"
@@ -55,11 +56,7 @@ int cli_open311(struct opts *o)
     int rc = 1;
     bool in_txn = false;
     js_error_clear(&e);
-    const char *db = opts_get(o, "db");
-    if (!db)
-        db = getenv("JIESU_DB");
-    if (!db)
-        db = "data/jiesu.db";
+    const char *db = cli_db_path(o);
     const char *add = opts_get(o, "add-client"), *revoke = opts_get(o, "revoke");
     const char *file = opts_get(o, "file");
     bool clients = opts_has(o, "clients");

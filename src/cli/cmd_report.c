@@ -2,6 +2,7 @@
  * the issued reports, and one of them as text, JSON, XLSX or a printable HTML page, from the
  * same code as the API and the scheduler. */
 #include "compat.h"
+#include "cli/cli.h"
 #include "cli/opts.h"
 
 #include <stdio.h>
@@ -204,11 +205,7 @@ static int list(struct opts *o, struct store *s)
 
 int cli_report(struct opts *o)
 {
-    const char *db = opts_get(o, "db");
-    if (!db)
-        db = getenv("JIESU_DB");
-    if (!db)
-        db = "data/jiesu.db";
+    const char *db = cli_db_path(o);
     struct js_error e;
     js_error_clear(&e);
     int64_t now = (int64_t)time(NULL);

@@ -1,6 +1,7 @@
 /* `jiesu tick`: one scheduler pass and one outbox delivery pass at a given instant (for cron and
  * tests); prints what it did as one JSON line. */
 #include "compat.h"
+#include "cli/cli.h"
 #include "cli/opts.h"
 #include "cli/ticker.h"
 #include "store/report_store.h"
@@ -70,11 +71,7 @@ int cli_tick(struct opts *o)
         }
         clock = &fixed;
     }
-    const char *db = opts_get(o, "db");
-    if (!db)
-        db = getenv("JIESU_DB");
-    if (!db)
-        db = "data/jiesu.db";
+    const char *db = cli_db_path(o);
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
         fprintf(stderr, "jiesu tick: %s: %s\n", db, e.message);
         store_close(s);

@@ -2,6 +2,7 @@
  * an administrator does through PUT /api/v1/upstream/link: the city's base URL, the shared
  * secret of the signatures, the poll interval. The secret is never printed back. */
 #include "compat.h"
+#include "cli/cli.h"
 #include "cli/opts.h"
 #include "core/upstream.h"
 #include "store/store.h"
@@ -21,11 +22,7 @@ int cli_upstream(struct opts *o)
     json_t *in = NULL, *shown = NULL;
     int rc = 1;
     js_error_clear(&e);
-    const char *db = opts_get(o, "db");
-    if (!db)
-        db = getenv("JIESU_DB");
-    if (!db)
-        db = "data/jiesu.db";
+    const char *db = cli_db_path(o);
     const char *url = opts_get(o, "url"), *secret = opts_get(o, "secret");
     const char *poll = opts_get(o, "poll-seconds");
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {

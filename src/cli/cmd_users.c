@@ -1,6 +1,7 @@
 /* `jiesu useradd`: creates a user from the command line, so that a fresh database gets its
  * first administrator without the demo data. */
 #include "compat.h"
+#include "cli/cli.h"
 #include "cli/opts.h"
 #include "core/model.h"
 #include "core/org.h"
@@ -80,11 +81,7 @@ int cli_useradd(struct opts *o)
     }
     snprintf(u.pwhash, sizeof u.pwhash, "%s", hash);
 
-    const char *db = opts_get(o, "db");
-    if (!db)
-        db = getenv("JIESU_DB");
-    if (!db)
-        db = "data/jiesu.db";
+    const char *db = cli_db_path(o);
     struct store *s = NULL;
     int rc = 1;
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
