@@ -85,10 +85,8 @@ int res_files_store(struct app_ctx *c, const char *name, const char *content_typ
     unsigned char rnd[16], digest[crypto_hash_sha256_BYTES];
     if (!len || len > RES_FILES_MAX)
         return -JS_EINVAL;
-    char copy[sizeof f->name];
-    snprintf(copy, sizeof copy, "%s", name); /* name may be f->name */
     memset(f, 0, sizeof *f);
-    memcpy(f->name, copy, sizeof copy);
+    snprintf(f->name, sizeof f->name, "%s", name);
     media_type(content_type, f->type, sizeof f->type);
     randombytes_buf(rnd, sizeof rnd);
     hex(rnd, sizeof rnd, f->id);
@@ -119,10 +117,9 @@ static void post_file(void *ap, struct http_request *req, struct http_response *
     if (app_require_roles(c, ROLES_UPLOAD, res))
         return;
     struct stored_file f;
-    memset(&f, 0, sizeof f);
+    char name[sizeof f.name];
     const char *raw_name = http_header(req, "X-File-Name");
-    if (!raw_name || decode_name(raw_name, f.name, sizeof f.name) ||
-        utf8_len(f.name) == (size_t)-1) {
+    if (!raw_name || decode_name(raw_name, name, sizeof name) || utf8_len(name) == (size_t)-1) {
         http_error(res, -JS_EINVAL, "X-File-Name",
                    "give the file name, percent-encoded UTF-8 without slashes");
         return;
@@ -131,7 +128,7 @@ static void post_file(void *ap, struct http_request *req, struct http_response *
         http_error(res, -JS_EMISSING, "body", "the file is empty");
         return;
     }
-    int rc = res_files_store(c, f.name, http_header(req, "Content-Type"), req->body, req->body_len,
+    int rc = res_files_store(c, name, http_header(req, "Content-Type"), req->body, req->body_len,
                              c->user.id, app_now(a), &f);
     if (rc) {
         app_store_error(res, rc, "body", "cannot store the file");

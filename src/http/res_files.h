@@ -16,8 +16,9 @@ struct stored_file;
 
 /* Stores data (len bytes, 1..RES_FILES_MAX) as a new file named name, of the media type in
  * content_type (a Content-Type value, may be NULL: application/octet-stream), uploaded by
- * user_id (0: a citizen) at now, with its audit entry, in a transaction of its own; fills *f
- * (its id: the URL is RES_FILES_PREFIX "/" id). Returns 0 or a negative error code. */
+ * user_id (0: a citizen) at now (name must not point into *f), with its audit entry, in a
+ * transaction of its own; fills *f (its id: the URL is RES_FILES_PREFIX "/" id). Returns 0 or a
+ * negative error code. */
 int res_files_store(struct app_ctx *c, const char *name, const char *content_type, const void *data,
                     size_t len, int64_t user_id, int64_t now, struct stored_file *f);
 
