@@ -30,9 +30,13 @@ int stats_query_sql(const struct stats_query *q, bool dollar, struct buf *sql,
     if (q->overdue_at > 0) {
         /* the overdue orders, as the list's overdue filter and over its partial index */
         bool by_unit = q->dim == SDIM_UNIT;
+        /* SQLite walks the partial index of the overdue by rule (INDEXED BY, as the list does):
+         * left to the statistics, it took (status, created_at) and read every open order's row,
+         * 75 ms at 1,000,000 orders against 18 ms */
         rc |= buf_puts(sql, by_unit ? "SELECT ou.unit_id, '', 0, count(*) FROM orders o"
-                                      " JOIN order_units ou ON ou.order_id = o.id"
                                     : "SELECT 0, '', 0, count(*) FROM orders o");
+        rc |= buf_puts(sql, dollar ? "" : " INDEXED BY orders_overdue_created");
+        rc |= buf_puts(sql, by_unit ? " JOIN order_units ou ON ou.order_id = o.id" : "");
         rc |= buf_puts(sql, " WHERE o.deadline > 0 AND o.status IN (5, 8, 6) AND o.hang != 2"
                             " AND o.deadline < ");
         rc |= param(sql, dollar, p, q->overdue_at);

@@ -6,11 +6,14 @@
  * test_stats_pg) on PostgreSQL. */
 #include "compat.h"
 #include "core/report.h"
+#include "store/sqlite_schema.h"
+#include "store/stats_query.h"
 #include "store/stats_sql.h"
 #include "util/jtime.h"
 #include "fixture.h"
 #include "testutil.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +332,59 @@ static void test_overdue(void **state)
     fixture_close(f);
 }
 
+/* The overdue counts walk the partial index of the overdue orders whatever the statistics say.
+ * Left to the planner on a 1,000,000-order database, SQLite took (status, created_at) and read
+ * every open order's row (75 ms, against 15 ms on the partial index). PostgreSQL plans by cost
+ * and is given no index name. */
+static void test_overdue_plan(void **state)
+{
+    JS_UNUSED(state);
+    struct world w;
+    build(&w, "stats_overdue_plan.db");
+    struct fixture *f = &w.f;
+    for (int by_unit = 0; by_unit < 2; by_unit++) {
+        struct stats_query q = {.dim = by_unit ? SDIM_UNIT : SDIM_TYPE,
+                                .from_day = w.day0 - 365,
+                                .to_day = w.day0 + 1,
+                                .overdue_at = f->now};
+        struct stats_params p = {0};
+        struct buf sql;
+        buf_init(&sql, 0);
+        assert_int_equal(stats_query_sql(&q, tu_pg(), &sql, &p), 0);
+        if (tu_pg()) {
+            assert_null(strstr(sql.data, "INDEXED BY"));
+            buf_release(&sql);
+            continue;
+        }
+        sqlite3 *db = store_sqlite_db(f->store);
+        assert_non_null(db);
+        /* statistics that lie: the status index says each value is nearly unique */
+        assert_int_equal(sqlite3_exec(db,
+                                      "ANALYZE; UPDATE sqlite_stat1 SET stat = '10000000 2 1'"
+                                      " WHERE idx LIKE 'orders_status%'; ANALYZE sqlite_schema",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        struct buf plan;
+        buf_init(&plan, 0);
+        assert_int_equal(buf_printf(&plan, "EXPLAIN QUERY PLAN %s", sql.data), 0);
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, plan.data, -1, &st, NULL), SQLITE_OK);
+        bool partial = false;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *d = (const char *)sqlite3_column_text(st, 3);
+            if (d && strstr(d, "orders_overdue_created"))
+                partial = true;
+        }
+        sqlite3_finalize(st);
+        if (!partial)
+            fail_msg("the overdue count (by unit: %d) does not walk orders_overdue_created: %s",
+                     by_unit, sql.data);
+        buf_release(&plan);
+        buf_release(&sql);
+    }
+    fixture_close(f);
+}
+
 /* The migration's backfill builds the table the triggers kept. */
 static void test_backfill(void **state)
 {
@@ -381,9 +437,8 @@ static void test_blocks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_counts),
-        cmocka_unit_test(test_blocks),
-        cmocka_unit_test(test_overdue),
+        cmocka_unit_test(test_counts),   cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_overdue),  cmocka_unit_test(test_overdue_plan),
         cmocka_unit_test(test_backfill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
