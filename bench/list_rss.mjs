@@ -3,51 +3,22 @@
 // page and 20 pages deep by cursor), then the dashboard's download (every order of the last 30
 // days, 500 a page, as web/js/views/dashboard.js does), and reads the server's peak resident
 // memory (VmHWM of /proc/PID/status) after each phase. The target: under 200 MB.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
-const BIN = process.env.JIESU_BIN || 'build/jiesu';
+import { serve } from './serve.mjs';
+
 const db = process.argv[2] || '/tmp/jiesu-bench-list.db';
 const NOW = Date.parse('2026-12-01T00:00:00+08:00');
+const server = await serve(db, 'rss');
+const started = server.started;
 
-const dir = mkdtempSync(path.join(tmpdir(), 'jiesu-rss-'));
-const web = path.join(dir, 'web');
-mkdirSync(web);
-writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>jiesu</title>\n');
-const login = `rss${process.pid}`;
-execFileSync(BIN, ['useradd', '--db', db, '--login', login, '--name', '内存测量', '--role',
-  'supervisor', '--password', 'rss-pass-2026'], { stdio: 'pipe' });
-
-const started = Date.now();
-const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', web,
-  '--threads', '4', '--tick-seconds', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d) => {
-    out += d;
-    const m = out.match(/jiesu: serving (http:\/\/\S+)/);
-    if (m) resolve(m[1]);
-  });
-  child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-});
-
-const status = () => Object.fromEntries(readFileSync(`/proc/${child.pid}/status`, 'utf8')
+const status = () => Object.fromEntries(readFileSync(`/proc/${server.pid}/status`, 'utf8')
   .split('\n').filter((l) => /^Vm(HWM|RSS)/.test(l)).map((l) => l.split(/:\s+/)));
 const mb = (s) => (parseInt(s, 10) / 1024).toFixed(1);
 
-const r = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ login, password: 'rss-pass-2026' }) });
-const { token } = await r.json();
 console.error(`list_rss: logged in after ${((Date.now() - started) / 1e3).toFixed(1)} s`);
-const get = async (q) => {
-  const res = await fetch(`${url}/api/v1/orders?${new URLSearchParams(q)}`, { headers: { authorization: `Bearer ${token}` } });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${res.status} ${text.slice(0, 200)}`);
-  return { json: JSON.parse(text), bytes: text.length };
-};
+const get = async (q) => server.get(`orders?${new URLSearchParams(q)}`);
 
 const units = execFileSync('sqlite3', [db, 'SELECT id FROM units ORDER BY id'], { encoding: 'utf8' }).trim().split('\n');
 const day = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -87,7 +58,5 @@ do {
 const s2 = status();
 console.log(`list_rss: dashboard download ${n} orders, ${(bytes / 1e6).toFixed(1)} MB of JSON in ${((Date.now() - t1) / 1e3).toFixed(1)} s:`
   + ` VmHWM ${mb(s2.VmHWM)} MB, VmRSS ${mb(s2.VmRSS)} MB (target < 200 MB)`);
-child.kill('SIGTERM');
-await new Promise((resolve) => child.on('exit', resolve));
-rmSync(dir, { recursive: true, force: true });
+await server.stop();
 process.exit(parseInt(s2.VmHWM, 10) / 1024 < 200 ? 0 : 1);

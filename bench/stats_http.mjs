@@ -4,59 +4,16 @@
 // 30 days before the benchmark's "today" (2026-12-01), plus the drill-down into one category's
 // children and one unit's own figures: 3 untimed requests, then 30 timed, p50 and p99 of the
 // whole round trip (session check, the store's read, the JSON). The target: p99 < 100 ms.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
-const BIN = process.env.JIESU_BIN || 'build/jiesu';
+import { serve } from './serve.mjs';
+
 const db = process.argv[2] || '/tmp/jiesu-bench-stats.db';
 const RUNS = 30;
 const TODAY = '2026-11-30'; // the last whole day before bench_stats's NOW
 
 const assessDb = process.argv[3] === '--assess' ? process.argv[4] : null;
 
-// Starts `jiesu serve` on a database with a supervisor of its own; returns {get, stop}.
-async function serve(file) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'jiesu-stats-'));
-  const web = path.join(dir, 'web');
-  mkdirSync(web);
-  writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>jiesu</title>\n');
-  const login = `stats${process.pid}`;
-  execFileSync(BIN, ['useradd', '--db', file, '--login', login, '--name', '看板测量', '--role',
-    'supervisor', '--password', 'stats-pass-2026'], { stdio: 'pipe' });
-  const child = spawn(BIN, ['serve', '--db', file, '--listen', '127.0.0.1:0', '--web', web,
-    '--threads', '4', '--tick-seconds', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr.resume(); // the access log: a full pipe would stop the server
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/jiesu: serving (http:\/\/\S+)/);
-      if (m) resolve(m[1]);
-      if (out.length > 4096) out = out.slice(-4096);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
-  const r = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ login, password: 'stats-pass-2026' }) });
-  const { token } = await r.json();
-  const get = async (q) => {
-    const t0 = process.hrtime.bigint();
-    const res = await fetch(`${url}/api/v1/${q}`, { headers: { authorization: `Bearer ${token}` } });
-    const text = await res.text();
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (res.status !== 200) throw new Error(`${q}: ${res.status} ${text.slice(0, 200)}`);
-    return { json: JSON.parse(text), ms, bytes: text.length };
-  };
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.on('exit', resolve));
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { get, stop };
-}
 // 3 untimed requests, then RUNS timed: [sorted times, the last answer]
 async function time(get, q) {
   for (let i = 0; i < 3; i++) await get(q);
@@ -74,7 +31,7 @@ const unit = sql('SELECT unit_id FROM order_units GROUP BY unit_id ORDER BY coun
 const parent = sql('SELECT id FROM categories WHERE parent_id IS NULL ORDER BY id LIMIT 1');
 
 let worst = 0;
-const { get, stop } = await serve(db);
+const { get, stop } = await serve(db, 'stats');
 console.log(`stats_http: ${sql('SELECT count(*) FROM orders')} orders in ${db}; p50 / p99 of ${RUNS} requests each`);
 console.log(`  ${'request'.padEnd(44)} ${'period'.padEnd(6)} ${'orders'.padStart(9)} ${'items'.padStart(6)} ${'bytes'.padStart(7)}   p50 / p99 ms`);
 for (const days of [365, 30]) {
@@ -96,7 +53,7 @@ await stop();
 if (assessDb) {
   // the dashboard's 三率: the month's beijing-2020 assessment of every unit (a database from
   // bench_assess, whose orders are all received in 2026-10)
-  const a = await serve(assessDb);
+  const a = await serve(assessDb, 'stats');
   const [t, last] = await time(a.get, 'assess?scheme=beijing-2020&period=2026-10');
   worst = Math.max(worst, pct(t, 0.99));
   console.log(`  ${'assess?scheme=beijing-2020&period=2026-10'.padEnd(44)} ${'month'.padEnd(6)}`
