@@ -1,7 +1,7 @@
-// A jiesu server for the HTTP benchmarks (bench/list_rss.mjs, bench/stats_http.mjs): starts
-// `jiesu serve` on a database with a supervisor of its own, logs in, and hands back a fetch with
-// the session, the server's pid and a stop. The access log is drained (a full pipe would stop
-// the server).
+// A jiesu server for the HTTP benchmarks (bench/list_rss.mjs, bench/stats_http.mjs,
+// bench/stats_fold.mjs): starts `jiesu serve` on a database (a file or a postgres:// URL) with
+// users of its own, logs them in, and hands back fetches with their sessions, the server's pid
+// and a stop. The access log is drained (a full pipe would stop the server).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,15 +9,18 @@ import path from 'node:path';
 
 export const BIN = process.env.JIESU_BIN || 'build/jiesu';
 
-// name: the benchmark's name (the login, the temporary folder's prefix).
-export async function serve(db, name) {
+// name: the benchmark's name (the logins, the temporary folder's prefix); roles: a user of each
+// is added and logged in (the first is the default of get and post).
+export async function serve(db, name, roles = ['supervisor']) {
   const dir = mkdtempSync(path.join(tmpdir(), `jiesu-${name}-`));
   const web = path.join(dir, 'web');
   mkdirSync(web);
   writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>jiesu</title>\n');
-  const login = `${name}${process.pid}`, password = `${name}-pass-2026`;
-  execFileSync(BIN, ['useradd', '--db', db, '--login', login, '--name', '性能测量', '--role',
-    'supervisor', '--password', password], { stdio: 'pipe' });
+  const password = `${name}-pass-2026`;
+  const login = (role) => `${name}${process.pid}${role === 'supervisor' ? '' : role}`;
+  for (const role of roles)
+    execFileSync(BIN, ['useradd', '--db', db, '--login', login(role), '--name', '性能测量', '--role',
+      role, '--password', password], { stdio: 'pipe' });
   const started = Date.now();
   const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', web,
     '--threads', '4', '--tick-seconds', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,22 +35,30 @@ export async function serve(db, name) {
     });
     child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
   });
-  const r = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ login, password }) });
-  const { token } = await r.json();
-  // GET /api/v1/<q>: the answer's JSON, its size and the round trip in ms; throws on non-200
-  const get = async (q) => {
+  const tokens = {};
+  for (const role of roles) {
+    const r = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: login(role), password }) });
+    tokens[role] = (await r.json()).token;
+  }
+  // GET (or POST with a JSON body) /api/v1/<q> as role: the answer's JSON, its size and the
+  // round trip in ms; throws unless the status is 200 or 201
+  const call = async (q, role, body) => {
     const t0 = process.hrtime.bigint();
-    const res = await fetch(`${url}/api/v1/${q}`, { headers: { authorization: `Bearer ${token}` } });
+    const headers = { authorization: `Bearer ${tokens[role || roles[0]]}` };
+    if (body) headers['content-type'] = 'application/json';
+    const res = await fetch(`${url}/api/v1/${q}`, body ? { method: 'POST', headers, body: JSON.stringify(body) } : { headers });
     const text = await res.text();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (res.status !== 200) throw new Error(`${q}: ${res.status} ${text.slice(0, 200)}`);
+    if (res.status !== 200 && res.status !== 201) throw new Error(`${q}: ${res.status} ${text.slice(0, 200)}`);
     return { json: JSON.parse(text), ms, bytes: text.length };
   };
+  const get = (q, role) => call(q, role);
+  const post = (q, body, role) => call(q, role, body);
   const stop = async () => {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.on('exit', resolve));
     rmSync(dir, { recursive: true, force: true });
   };
-  return { get, stop, pid: child.pid, started };
+  return { get, post, stop, pid: child.pid, started };
 }
