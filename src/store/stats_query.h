@@ -1,6 +1,5 @@
 /* The SQL of the dashboard's counts (struct stats_query of store.h), built once for both
- * backends: only the placeholders differ (? for SQLite, $n for PostgreSQL). Private to
- * src/store/. */
+ * backends. Private to src/store/. */
 #ifndef JIESU_STATS_QUERY_H
 #define JIESU_STATS_QUERY_H
 
@@ -17,9 +16,9 @@ struct stats_params {
 };
 
 /* Appends to sql the SELECT for q; its result rows are (key, name, day, count), in key, name,
- * day order; its parameters go to p. dollar: PostgreSQL placeholders. Returns 0, -JS_EINVAL
- * for a dim out of range, -JS_ENOMEM. */
-int stats_query_sql(const struct stats_query *q, bool dollar, struct buf *sql,
-                    struct stats_params *p);
+ * day order; its parameters go to p. pg: PostgreSQL's dialect ($n placeholders, no index
+ * hints), else SQLite's (? placeholders, the overdue count's index named). Returns 0,
+ * -JS_EINVAL for a dim out of range, -JS_ENOMEM. */
+int stats_query_sql(const struct stats_query *q, bool pg, struct buf *sql, struct stats_params *p);
 
 #endif
