@@ -15,6 +15,7 @@
 struct cached {
     struct order o;
     int64_t loaded_version; /* version in the store when loaded; 0 for a created order */
+    bool unwritten;         /* created with an id taken, not yet inserted */
 };
 
 /* What one execution has loaded; the lifecycle's callbacks read and extend it. */
@@ -78,7 +79,14 @@ static int cb_create_order(void *ctx, struct order **out)
     if (!c)
         return -JS_ERULE;
     struct store *s = x->en->store;
-    int rc = s->ops->order_insert(s, &c->o);
+    int rc;
+    if (s->ops->order_id_take) {
+        /* inserted once, whole, when the action's writes are made */
+        rc = s->ops->order_id_take(s, &c->o.id);
+        c->unwritten = rc == 0;
+    } else {
+        rc = s->ops->order_insert(s, &c->o);
+    }
     if (rc)
         return rc;
     c->loaded_version = 0;
@@ -419,6 +427,19 @@ int engine_execute(struct engine *en, const struct actor *who, int action, int64
     rc = lifecycle_decide(&env, who, action, order_id, args, &events, e);
     if (rc)
         goto rollback;
+    /* the new orders first: their events refer to them */
+    for (int i = 0; i < x.n; i++) {
+        struct cached *c = x.orders[i];
+        if (!c->unwritten)
+            continue;
+        rc = s->ops->order_insert(s, &c->o);
+        if (rc) {
+            js_fail(e, rc, rc == -JS_EEXISTS ? "number" : "", "cannot write order");
+            goto rollback;
+        }
+        c->unwritten = false;
+        c->loaded_version = c->o.version;
+    }
     for (int i = 0; i < events.n; i++) {
         rc = s->ops->event_append(s, &events.v[i]);
         if (rc) {

@@ -1,7 +1,7 @@
 /* The libmicrohttpd adapter: per-request context with body collection under a cap, 413 / 415
- * answers before the application, one handler call per request, the log line and metrics at
- * completion, event streams that wait suspended, and a graceful stop that waits for in-flight
- * requests. */
+ * answers before the application, one handler call per request on a pool of handler threads fed
+ * first come first served, the log line and metrics at completion, event streams that wait
+ * suspended, and a graceful stop that waits for in-flight requests. */
 #include "compat.h"
 #include "http/server.h"
 #include "http/metrics.h"
@@ -26,7 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_THREADS   4
+#define DEFAULT_THREADS 4
+/* MHD's own threads only read requests and write answers; the handlers run elsewhere. */
+#define MAX_IO_THREADS    2
 #define DEFAULT_MAX_BODY  ((size_t)1 << 20)
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_GRACE_S   10
@@ -87,6 +89,17 @@ struct http_server {
     bool watcher_stop; /* under streams_lock */
     atomic_ullong seq; /* the change number last read */
     atomic_bool seq_known;
+    /* The handler threads (cfg.threads of them) and the requests waiting for one, oldest first.
+     * A request's connection is suspended while it waits and runs, so that MHD's threads go on
+     * reading other connections: a handler that waits (for its group's commit, say) holds only
+     * its own request, and requests are served in the order they arrived whichever connection
+     * they came on. */
+    pthread_mutex_t jobs_lock;
+    pthread_cond_t jobs_wake;
+    struct req_ctx *jobs_head, *jobs_tail;
+    bool jobs_stop; /* under jobs_lock: no more requests are queued */
+    pthread_t *workers;
+    unsigned n_workers; /* started */
 };
 
 /* One open event stream; its fields under srv->streams_lock. */
@@ -121,6 +134,9 @@ struct req_ctx {
     bool responded;
     int status;
     uint64_t bytes;
+    struct req_ctx *job_next; /* the queue of requests waiting for a handler thread */
+    struct http_response res; /* the handler's answer, sent once the connection resumes */
+    bool ran;                 /* the handler has run: res waits to be sent */
 };
 
 /* ---- request accessors ---- */
@@ -452,14 +468,55 @@ static enum MHD_Result send_error(struct req_ctx *c, struct MHD_Connection *conn
     return send_response(c, conn, &res);
 }
 
-static enum MHD_Result run_handler(struct req_ctx *c)
+/* A handler thread: runs the queued requests' handlers, oldest first, and resumes each request's
+ * connection so that an MHD thread sends the answer. Ends once stopped and the queue is empty. */
+static void *worker_main(void *arg)
 {
-    struct http_response res;
-    http_response_init(&res);
+    struct http_server *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->jobs_lock);
+        while (!s->jobs_head && !s->jobs_stop)
+            pthread_cond_wait(&s->jobs_wake, &s->jobs_lock);
+        struct req_ctx *c = s->jobs_head;
+        if (c) {
+            s->jobs_head = c->job_next;
+            if (!s->jobs_head)
+                s->jobs_tail = NULL;
+        }
+        pthread_mutex_unlock(&s->jobs_lock);
+        if (!c)
+            return NULL;
+        struct MHD_Connection *conn = c->req.conn;
+        s->cfg.handler(s->cfg.app, &c->req, &c->res);
+        c->ran = true;
+        MHD_resume_connection(conn); /* c belongs to MHD's thread again from here on */
+    }
+}
+
+/* Hands c to the handler threads (its connection suspended until its answer is ready), or, once
+ * the server stops queueing, runs the handler here and answers at once. */
+static enum MHD_Result run_handler(struct req_ctx *c, struct MHD_Connection *conn)
+{
+    struct http_server *s = c->srv;
+    http_response_init(&c->res);
     c->req.body = c->body.data ? c->body.data : "";
     c->req.body_len = c->body.len;
-    c->srv->cfg.handler(c->srv->cfg.app, &c->req, &res);
-    return send_response(c, c->req.conn, &res);
+    pthread_mutex_lock(&s->jobs_lock);
+    if (!s->jobs_stop && s->n_workers) {
+        MHD_suspend_connection(conn);
+        c->job_next = NULL;
+        if (s->jobs_tail)
+            s->jobs_tail->job_next = c;
+        else
+            s->jobs_head = c;
+        s->jobs_tail = c;
+        pthread_cond_signal(&s->jobs_wake);
+        pthread_mutex_unlock(&s->jobs_lock);
+        return MHD_YES;
+    }
+    pthread_mutex_unlock(&s->jobs_lock);
+    s->cfg.handler(s->cfg.app, &c->req, &c->res);
+    return send_response(c, conn, &c->res);
 }
 
 /* ---- the MHD callbacks ---- */
@@ -709,6 +766,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (c->responded)
         return MHD_YES;
+    if (c->ran) /* resumed: the handler thread's answer is ready */
+        return send_response(c, conn, &c->res);
     if (c->reject == JS_EMEDIA && c->received == 0)
         c->reject = 0; /* no body, nothing to object to */
     if (c->reject)
@@ -721,7 +780,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         http_error_raw(&res, 414, "too_many_params", NULL, msg);
         return send_response(c, conn, &res);
     }
-    return run_handler(c);
+    return run_handler(c, conn);
 }
 
 /* Writes s into out with spaces, control characters and '%' percent-encoded, so that one
@@ -785,6 +844,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         fflush(s->cfg.log);
         funlockfile(s->cfg.log);
     }
+    if (c->ran && !c->responded)
+        http_response_release(&c->res); /* the client left before its answer went out */
     buf_release(&c->body);
     arena_release(&c->arena);
     free(c);
@@ -873,6 +934,9 @@ static unsigned fd_limit(void)
                                                                    : (unsigned)rl.rlim_cur;
 }
 
+static void workers_stop(struct http_server *s);
+static void server_free(struct http_server *s);
+
 int http_server_start(const struct http_server_config *cfg, struct http_server **out,
                       struct js_error *e)
 {
@@ -933,6 +997,21 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     pthread_cond_init(&s->watcher_wake, NULL);
     atomic_init(&s->seq, 0);
     atomic_init(&s->seq_known, false);
+    pthread_mutex_init(&s->jobs_lock, NULL);
+    pthread_cond_init(&s->jobs_wake, NULL);
+    unsigned io_threads = s->cfg.threads < MAX_IO_THREADS ? s->cfg.threads : MAX_IO_THREADS;
+    s->workers = calloc(s->cfg.threads, sizeof *s->workers);
+    if (!s->workers) {
+        server_free(s);
+        return js_fail(e, JS_ENOMEM, NULL, NULL);
+    }
+    while (s->n_workers < s->cfg.threads &&
+           pthread_create(&s->workers[s->n_workers], NULL, worker_main, s) == 0)
+        s->n_workers++;
+    if (!s->n_workers) {
+        server_free(s);
+        return js_fail(e, JS_ENOMEM, "threads", "无法启动处理请求的线程");
+    }
 
     /* suspend/resume: the event streams wait without a worker thread (it implies the ITC) */
     unsigned flags =
@@ -949,8 +1028,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s},
-        {s->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
-         (intptr_t)s->cfg.threads, NULL},
+        {io_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)io_threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     /* MHD_OPTION_ARRAY stops at the first MHD_OPTION_END: move the optional ones to the end. */
@@ -965,11 +1043,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
                             on_mhd_log, cfg->log, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!s->d) {
-        pthread_cond_destroy(&s->watcher_wake);
-        pthread_mutex_destroy(&s->streams_lock);
-        pthread_cond_destroy(&s->reaper_wake);
-        pthread_mutex_destroy(&s->conns_lock);
-        free(s);
+        server_free(s);
         return js_fail(e, JS_EIO, "listen", "could not listen on %s (address in use?)",
                        cfg->listen);
     }
@@ -979,6 +1053,32 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     s->port = di ? (int)di->port : -1;
     *out = s;
     return 0;
+}
+
+/* Stops queueing requests and waits for the handler threads to empty the queue and end. */
+static void workers_stop(struct http_server *s)
+{
+    pthread_mutex_lock(&s->jobs_lock);
+    s->jobs_stop = true;
+    pthread_cond_broadcast(&s->jobs_wake);
+    pthread_mutex_unlock(&s->jobs_lock);
+    for (unsigned i = 0; i < s->n_workers; i++)
+        pthread_join(s->workers[i], NULL);
+    s->n_workers = 0;
+}
+
+/* Frees s once its threads are stopped (the handler threads are stopped here). */
+static void server_free(struct http_server *s)
+{
+    workers_stop(s);
+    free(s->workers);
+    pthread_cond_destroy(&s->jobs_wake);
+    pthread_mutex_destroy(&s->jobs_lock);
+    pthread_cond_destroy(&s->watcher_wake);
+    pthread_mutex_destroy(&s->streams_lock);
+    pthread_cond_destroy(&s->reaper_wake);
+    pthread_mutex_destroy(&s->conns_lock);
+    free(s);
 }
 
 int http_server_port(const struct http_server *s)
@@ -1037,12 +1137,9 @@ void http_server_stop(struct http_server *s)
         pthread_mutex_unlock(&s->streams_lock);
         pthread_join(s->watcher, NULL);
     }
+    workers_stop(s); /* before MHD stops: every queued request is answered or resumed */
     MHD_stop_daemon(s->d);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
-    pthread_cond_destroy(&s->watcher_wake);
-    pthread_mutex_destroy(&s->streams_lock);
-    pthread_cond_destroy(&s->reaper_wake);
-    pthread_mutex_destroy(&s->conns_lock);
-    free(s);
+    server_free(s);
 }

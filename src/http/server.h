@@ -77,14 +77,16 @@ void http_response_release(struct http_response *res);
 int http_response_header(struct http_response *res, const char *name, const char *value);
 
 /* The application's entry point: called once per accepted request, from one of the server's
- * worker threads (so it must be thread-safe). It must fill res; it may block (a slow handler
- * only occupies its worker thread). */
+ * handler threads (so it must be thread-safe), in the order the requests were complete. It must
+ * fill res; it may block (a slow handler occupies its handler thread and its own request's
+ * connection, nothing else). */
 typedef void (*http_handler_fn)(void *app, struct http_request *req, struct http_response *res);
 
 struct http_server_config {
     const char *listen;        /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080", ":8080" (all IPv4
                                   interfaces); port 0 picks a free port (see http_server_port) */
-    unsigned threads;          /* worker threads in the pool; 0 means 4 */
+    unsigned threads;          /* handler threads, fed from one first-in first-out queue of
+                                  requests; 0 means 4 (MHD's own threads only read and write) */
     size_t max_body;           /* largest JSON body accepted; 0 means 1 MiB; larger → 413 */
     size_t max_raw_body;       /* largest body under raw_body_prefixes; 0 means max_body */
     unsigned timeout_s;        /* idle connection timeout (body, response); 0 means 30 */
@@ -118,14 +120,14 @@ struct http_server_config {
 
 struct http_server;
 
-/* Starts listening and serving in background threads (MHD internal polling thread with epoll
- * and a thread pool; HTTP/1.1 keep-alive). Before calling the handler, the server answers by
- * itself: 413 when the body exceeds the cap (the handler is not called, the rest of the body is
- * discarded, or the connection closed when the declared length is already too big), and 415
- * for a non-empty POST/PUT/PATCH body whose Content-Type is not application/json (parameters
- * such as charset allowed) outside raw_body_prefixes; 414 for more than max_query_params query
- * arguments. Connections beyond max_conns_per_ip from one address are closed at once; one that
- * has not delivered a request's headers within header_timeout_s is closed.
+/* Starts listening and serving in background threads (MHD internal polling threads with epoll
+ * that read and write, and cfg.threads handler threads; HTTP/1.1 keep-alive). Before calling the
+ * handler, the server answers by itself: 413 when the body exceeds the cap (the handler is not
+ * called, the rest of the body is discarded, or the connection closed when the declared length is
+ * already too big), and 415 for a non-empty POST/PUT/PATCH body whose Content-Type is not
+ * application/json (parameters such as charset allowed) outside raw_body_prefixes; 414 for more
+ * than max_query_params query arguments. Connections beyond max_conns_per_ip from one address are
+ * closed at once; one that has not delivered a request's headers within header_timeout_s is closed.
  * Every answer carries the security headers (Content-Security-Policy 'self' only with
  * frame-ancestors 'none', X-Frame-Options DENY, Referrer-Policy no-referrer,
  * X-Content-Type-Options nosniff), X-Request-Id, and "Cache-Control: no-store" unless the

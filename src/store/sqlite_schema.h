@@ -45,6 +45,12 @@ int sqlite_fail(struct sqlite3 *db, int rc);
 int sqlite_prepare(struct sqlite3 *db, const char *sql, struct sqlite3_stmt **st);
 /* Steps a statement that returns no rows and finalizes it: 0 or sqlite_fail's code. */
 int sqlite_run(struct sqlite3 *db, struct sqlite3_stmt *st);
+/* A statement for sql on s's connection in use, from the handle's cache of prepared statements
+ * (prepared on first use): for statements on a hot path, where preparing each time costs more
+ * than running. Give it back with sqlite_stmt_put (which resets it) before the transaction
+ * ends. */
+int sqlite_stmt_get(struct store *s, const char *sql, struct sqlite3_stmt **st);
+void sqlite_stmt_put(struct store *s, struct sqlite3_stmt *st);
 /* Binds text s (NULL: "") to parameter i, copied. */
 void sqlite_bind_text(struct sqlite3_stmt *st, int i, const char *s);
 /* Copies text column i into dst (n bytes, cut to fit, "" for NULL). */

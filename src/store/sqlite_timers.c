@@ -61,12 +61,13 @@ int sqlite_outbox_put(struct store *s, struct outbox_msg *m)
         return -JS_EINVAL;
     if (m->kind < 0 || m->kind >= OBK__COUNT || m->order_id < 0)
         return -JS_EINVAL;
-    int rc =
-        sqlite_prepare(db,
-                       "INSERT INTO outbox(kind, state, order_id, order_number, event_id, unit_id,"
-                       " to_role, to_name, to_phone, to_email, text, attempts, created_at, next_at)"
-                       " VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?12)",
-                       &st);
+    /* cached: every action that notifies runs it inside the write lock */
+    int rc = sqlite_stmt_get(
+        s,
+        "INSERT INTO outbox(kind, state, order_id, order_number, event_id, unit_id,"
+        " to_role, to_name, to_phone, to_email, text, attempts, created_at, next_at)"
+        " VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?12)",
+        &st);
     if (rc)
         return rc;
     sqlite_bind_text(st, 1, js_outbox_kind_names[m->kind]);
@@ -84,12 +85,14 @@ int sqlite_outbox_put(struct store *s, struct outbox_msg *m)
     sqlite_bind_text(st, 10, m->text);
     sqlite3_bind_int64(st, 11, m->created_at);
     sqlite3_bind_int64(st, 12, m->next_at);
-    rc = sqlite_run(db, st);
+    int src = sqlite3_step(st);
+    rc = src == SQLITE_DONE ? 0 : sqlite_fail(db, src);
     if (!rc) {
         m->id = sqlite3_last_insert_rowid(db);
         m->state = OBS_PENDING;
         m->attempts = 0;
     }
+    sqlite_stmt_put(s, st);
     return rc;
 }
 

@@ -343,9 +343,14 @@ struct store_ops {
     int (*next_seq)(struct store *s, const char *key, int64_t *out);
     int (*seq_take)(struct store *s, const char *key, int64_t *out);
 
-    /* orders: insert assigns o->id; update writes every field and succeeds only if the stored
-     * version is expected_version (else -JS_ECONFLICT) */
+    /* orders: insert assigns o->id unless it is set (an id from order_id_take); update writes
+     * every field and succeeds only if the stored version is expected_version (else
+     * -JS_ECONFLICT) */
     int (*order_insert)(struct store *s, struct order *o);
+    /* An id for an order inserted later in the same transaction, so that a new order is
+     * written once, whole, at the end of its action (issue 13). Ids taken and never inserted
+     * leave gaps. Only inside a transaction. */
+    int (*order_id_take)(struct store *s, int64_t *id);
     int (*order_update)(struct store *s, const struct order *o, int64_t expected_version);
     int (*order_get)(struct store *s, int64_t id, struct order *out);
     int (*order_get_by_number)(struct store *s, const char *number, struct order *out);

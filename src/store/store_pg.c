@@ -42,6 +42,7 @@ struct pgs {
     struct prep prep[PREP_MAX];
     int n_prep;
     char *order_select, *order_by_id, *order_by_number, *order_page, *order_insert, *order_update;
+    char *order_insert_id; /* the insert with its id given (order_id_take) */
     int64_t memo_since, memo_since_id;
     bool hold, held; /* deferred commit, as in store_sqlite.c */
     int depth;
@@ -530,6 +531,7 @@ static void pg_close(struct store *s)
     free(p->order_by_number);
     free(p->order_page);
     free(p->order_insert);
+    free(p->order_insert_id);
     free(p->order_update);
     free(p);
 }
@@ -993,11 +995,12 @@ static char *sql_join(const char *a, const char *b)
 /* The order statements from the column table: inserts leave id to the identity column. */
 static int build_order_sql(struct pgs *p)
 {
-    struct buf sel, ins, upd;
+    struct buf sel, ins, upd, ins_id;
     int rc = 0, n = store_n_order_cols;
     buf_init(&sel, 0);
     buf_init(&ins, 0);
     buf_init(&upd, 0);
+    buf_init(&ins_id, 0);
     rc |= buf_puts(&sel, "SELECT ");
     rc |= buf_puts(&ins, "INSERT INTO orders(");
     rc |= buf_puts(&upd, "UPDATE orders SET ");
@@ -1015,12 +1018,21 @@ static int build_order_sql(struct pgs *p)
         rc |= buf_printf(&ins, "%s$%d", i > 1 ? ", " : "", i);
     rc |= buf_puts(&ins, ") RETURNING id");
     rc |= buf_printf(&upd, " WHERE id = $1 AND version = $%d", n + 1);
+    rc |= buf_puts(&ins_id, "INSERT INTO orders(");
+    for (int i = 0; i < n; i++)
+        rc |= buf_printf(&ins_id, "%s\"%s\"", i ? ", " : "", store_order_cols[i].name);
+    rc |= buf_puts(&ins_id, ") VALUES (");
+    for (int i = 0; i < n; i++)
+        rc |= buf_printf(&ins_id, "%s$%d", i ? ", " : "", i + 1);
+    rc |= buf_puts(&ins_id, ") RETURNING id");
     if (rc) {
         buf_release(&sel);
         buf_release(&ins);
         buf_release(&upd);
+        buf_release(&ins_id);
         return -JS_ENOMEM;
     }
+    p->order_insert_id = buf_steal(&ins_id);
     p->order_select = buf_steal(&sel);
     p->order_insert = buf_steal(&ins);
     p->order_update = buf_steal(&upd);
@@ -1028,7 +1040,7 @@ static int build_order_sql(struct pgs *p)
     p->order_by_number = sql_join(p->order_select, " WHERE number = $1");
     p->order_page = sql_join(p->order_select, " WHERE id > $1 ORDER BY id LIMIT 256");
     if (!p->order_select || !p->order_insert || !p->order_update || !p->order_by_id ||
-        !p->order_by_number || !p->order_page)
+        !p->order_by_number || !p->order_page || !p->order_insert_id)
         return -JS_ENOMEM;
     return 0;
 }
@@ -1586,6 +1598,20 @@ int pg_search_reindex(struct store *s)
     return reindex_all(pg_of(s));
 }
 
+/* From the identity's sequence: never given twice, whatever commits or rolls back. */
+static int pg_order_id_take(struct store *s, int64_t *id)
+{
+    struct pgs *p = pg_of(s);
+    struct pp a = {.n = 0};
+    PGresult *r = NULL;
+    int rc = px(p, "SELECT nextval(pg_get_serial_sequence('orders', 'id'))", &a, &r, NULL);
+    if (rc)
+        return rc;
+    *id = val_int(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
 static int pg_order_insert(struct store *s, struct order *o)
 {
     struct pgs *p = pg_of(s);
@@ -1602,10 +1628,10 @@ static int pg_order_insert(struct store *s, struct order *o)
         rc = -JS_ENOMEM;
         goto out;
     }
-    order_params(&a, j, units, false);
+    order_params(&a, j, units, o->id != 0);
     if ((rc = op_begin(p, true, &x)))
         goto out;
-    rc = px(p, p->order_insert, &a, &r, NULL);
+    rc = px(p, o->id ? p->order_insert_id : p->order_insert, &a, &r, NULL);
     if (!rc) {
         id = val_int(r, 0, 0);
         PQclear(r);
@@ -3460,6 +3486,7 @@ static const struct store_ops pg_ops = {
     .next_seq = pg_next_seq,
     .seq_take = pg_seq_take,
     .order_insert = pg_order_insert,
+    .order_id_take = pg_order_id_take,
     .order_update = pg_order_update,
     .order_get = pg_order_get,
     .order_get_by_number = pg_order_get_by_number,

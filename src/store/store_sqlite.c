@@ -56,6 +56,7 @@ struct sq {
     struct gc_writer *w; /* the group writer of this database file, NULL: none (:memory:) */
     bool owns;           /* this handle holds the writer */
     int64_t busy_since;  /* the busy handler's first call (ms), to give up after 5 s */
+    int64_t id_taken;    /* the last order id order_id_take gave on this handle */
     /* SQL built from the order column table at open */
     char *order_select; /* "SELECT <columns> FROM orders" */
     char *order_by_id, *order_by_number, *order_page;
@@ -288,11 +289,14 @@ static int op_end(struct sq *q, int rc)
 
 #define GC_MAX_GROUP 256 /* actions in one commit at most, to bound a group's latency */
 
-/* A member of the open group waiting for its commit. Lives on the member's stack. */
+/* A member of the open group waiting for its commit. Lives on the member's stack; its own
+ * condition variable is signalled when its group's commit has returned, so that one commit wakes
+ * its members and nobody else. */
 struct gc_waiter {
     struct gc_waiter *next;
     int rc;
     bool done;
+    pthread_cond_t cv;
 };
 
 struct gc_writer {
@@ -304,12 +308,13 @@ struct gc_writer {
     struct stmt_slot cache[STMT_CACHE];
     uint64_t tick;
     pthread_mutex_t m;
-    pthread_cond_t cv;
-    struct sq *owner; /* the handle holding the connection, NULL: free */
+    pthread_cond_t take; /* signalled, one waiter at a time, when the writer may be taken */
+    pthread_cond_t cv;   /* broadcast when a group ends, for the few that wait for that */
+    struct sq *owner;    /* the handle holding the connection, NULL: free */
     pthread_t owner_thread;
     bool flushing; /* a member is committing the group */
     bool in_txn;   /* the writer's transaction is open */
-    int queued;    /* threads waiting to take the writer */
+    int queued;    /* threads waiting in gc_acquire to take the writer */
     int outside;   /* own-connection writes waiting in the busy handler */
     int n_group;   /* transactions released into the open one, waiting for its commit */
     struct gc_waiter *group;
@@ -338,12 +343,25 @@ static void gc_deadline(struct timespec *ts, long ms)
 
 static int conn_open(const char *path, sqlite3 **db, struct js_error *e);
 
-/* Ends the members of the open group with rc (the writer's lock held). */
+/* Hands the writer on to one thread waiting in gc_acquire if it is free to take (the writer's
+ * lock held). Waking one, not all, keeps a busy writer from waking every thread at every
+ * release: on two cores with tens of waiters that herd cost more CPU than the actions. */
+static void gc_hand_on(struct gc_writer *w)
+{
+    if (!w->owner && !w->flushing && w->n_group < GC_MAX_GROUP && w->queued > 0)
+        pthread_cond_signal(&w->take);
+}
+
+/* Ends the members of the group g with rc and wakes each, then those waiting for a group to end
+ * (the writer's lock held). */
 static void gc_wake_group(struct gc_writer *w, struct gc_waiter *g, int rc)
 {
-    for (; g; g = g->next) {
+    while (g) {
+        struct gc_waiter *next = g->next; /* g may be gone once its member runs */
         g->rc = rc;
         g->done = true;
+        pthread_cond_signal(&g->cv);
+        g = next;
     }
     pthread_cond_broadcast(&w->cv);
 }
@@ -377,6 +395,7 @@ static void gc_flush_locked(struct gc_writer *w)
         w->actions += (uint64_t)n;
     }
     gc_wake_group(w, g, rc);
+    gc_hand_on(w);
 }
 
 /* Counts the frames the writer's commits append to the WAL (the log restarts after a
@@ -423,6 +442,7 @@ static int gc_writer_get(const char *path, struct gc_writer **out, struct js_err
     /* counts the WAL frames, and checkpoints as wal_autocheckpoint(1000) did */
     sqlite3_wal_hook(w->db, gc_wal_hook, w);
     pthread_mutex_init(&w->m, NULL);
+    pthread_cond_init(&w->take, NULL);
     pthread_cond_init(&w->cv, NULL);
     w->pid = getpid();
     w->refs = 1;
@@ -454,6 +474,7 @@ static void gc_writer_put(struct gc_writer *w)
     if (!sqlite3_get_autocommit(w->db))
         sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close_v2(w->db);
+    pthread_cond_destroy(&w->take);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->m);
     free(w->path);
@@ -469,6 +490,16 @@ static void gc_swap(struct sq *q, bool to_writer)
     q->tick = to_writer ? &q->w->tick : &q->own_tick;
 }
 
+/* Waits, counted in queued, until the writer is free to take (the writer's lock held). */
+static void gc_wait_free(struct gc_writer *w)
+{
+    while (w->owner || w->flushing || w->n_group >= GC_MAX_GROUP) {
+        w->queued++;
+        pthread_cond_wait(&w->take, &w->m);
+        w->queued--;
+    }
+}
+
 /* Takes the writer for a transaction of q: opens the group's transaction if none is open, then
  * the transaction's own savepoint. */
 static int gc_acquire(struct sq *q)
@@ -481,11 +512,7 @@ static int gc_acquire(struct sq *q)
         pthread_mutex_unlock(&w->m);
         return -JS_EBUSY;
     }
-    while (w->owner || w->flushing || w->n_group >= GC_MAX_GROUP) {
-        w->queued++;
-        pthread_cond_wait(&w->cv, &w->m);
-        w->queued--;
-    }
+    gc_wait_free(w);
     if (!w->in_txn && w->outside > 0) {
         /* a write on an own connection waits for the lock: let it have it first */
         struct timespec ts;
@@ -493,11 +520,7 @@ static int gc_acquire(struct sq *q)
         while (w->outside > 0 && !w->in_txn && !w->owner && !w->flushing)
             if (pthread_cond_timedwait(&w->cv, &w->m, &ts) == ETIMEDOUT)
                 break;
-        while (w->owner || w->flushing || w->n_group >= GC_MAX_GROUP) {
-            w->queued++;
-            pthread_cond_wait(&w->cv, &w->m);
-            w->queued--;
-        }
+        gc_wait_free(w);
     }
     if (w->in_txn && sqlite3_get_autocommit(w->db)) {
         /* the open group was lost (SQLite rolled it back): its members fail */
@@ -528,7 +551,8 @@ static int gc_acquire(struct sq *q)
         w->owner = NULL;
         if (!w->flushing && w->queued == 0)
             gc_flush_locked(w); /* close an empty transaction, commit a waiting group */
-        pthread_cond_broadcast(&w->cv);
+        else
+            gc_hand_on(w);
         pthread_mutex_unlock(&w->m);
     }
     return rc;
@@ -553,22 +577,24 @@ static int gc_release(struct sq *q, bool keep)
     if (!keep || rc) {
         if (!w->flushing && w->queued == 0)
             gc_flush_locked(w);
-        pthread_cond_broadcast(&w->cv);
+        else
+            gc_hand_on(w);
         pthread_mutex_unlock(&w->m);
         return rc;
     }
-    struct gc_waiter me = {w->group, 0, false};
+    struct gc_waiter me = {w->group, 0, false, PTHREAD_COND_INITIALIZER};
     w->group = &me;
     w->n_group++;
-    pthread_cond_broadcast(&w->cv);
-    while (!me.done) {
-        if (!w->owner && !w->flushing && (w->queued == 0 || w->n_group >= GC_MAX_GROUP)) {
-            gc_flush_locked(w);
-            continue;
-        }
-        pthread_cond_wait(&w->cv, &w->m);
-    }
+    /* The group is committed by the member that gives the writer back with nobody waiting to
+     * take it, or the group full; until then the writer goes on to the next taker. */
+    if (!w->flushing && (w->queued == 0 || w->n_group >= GC_MAX_GROUP))
+        gc_flush_locked(w);
+    else
+        gc_hand_on(w);
+    while (!me.done)
+        pthread_cond_wait(&me.cv, &w->m);
     pthread_mutex_unlock(&w->m);
+    pthread_cond_destroy(&me.cv);
     return me.rc;
 }
 
@@ -993,14 +1019,11 @@ static int bulk_sync(struct sq *q, const char *sql)
     struct gc_writer *w = q->w;
     if (w) {
         pthread_mutex_lock(&w->m);
-        while (w->owner || w->flushing || w->in_txn) {
-            w->queued++;
+        /* not counted in queued: the open group must commit, not wait for this thread */
+        while (w->owner || w->flushing || w->in_txn)
             pthread_cond_wait(&w->cv, &w->m);
-            w->queued--;
-        }
         int src = sqlite3_exec(w->db, sql, NULL, NULL, NULL);
         rc = src == SQLITE_OK ? 0 : sqlite_fail(w->db, src);
-        pthread_cond_broadcast(&w->cv);
         pthread_mutex_unlock(&w->m);
     }
     return rc ? rc : exec1(q, sql);
@@ -1450,6 +1473,26 @@ int sqlite_search_reindex(struct store *s)
 }
 
 static int file_refs_write(struct sq *q, int64_t order_id, const char *attachments);
+
+/* The writer is this transaction's alone: one past the highest id stored or taken here. */
+static int sq_order_id_take(struct store *s, int64_t *id)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    int rc = stmt_get(q, "SELECT coalesce(max(id), 0) FROM orders", &st);
+    if (rc)
+        return rc;
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        int64_t top = sqlite3_column_int64(st, 0);
+        *id = (top > q->id_taken ? top : q->id_taken) + 1;
+        q->id_taken = *id;
+    } else {
+        rc = sqlite_fail(q->db, src);
+    }
+    stmt_put(q, st);
+    return rc;
+}
 
 static int sq_order_insert(struct store *s, struct order *o)
 {
@@ -3297,6 +3340,7 @@ static const struct store_ops sqlite_ops = {
     .next_seq = sq_next_seq,
     .seq_take = sq_next_seq, /* one writer: nobody queues on the counter */
     .order_insert = sq_order_insert,
+    .order_id_take = sq_order_id_take,
     .order_update = sq_order_update,
     .order_get = sq_order_get,
     .order_get_by_number = sq_order_get_by_number,
@@ -3413,6 +3457,16 @@ static const struct store_ops sqlite_ops = {
     .load_finish = sqlite_load_finish,
     .read_snapshot = sqlite_read_snapshot,
 };
+
+int sqlite_stmt_get(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+    return stmt_get(sq_of(s), sql, st);
+}
+
+void sqlite_stmt_put(struct store *s, sqlite3_stmt *st)
+{
+    stmt_put(sq_of(s), st);
+}
 
 struct sqlite3 *store_sqlite_db(struct store *s)
 {

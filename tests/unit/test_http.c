@@ -757,6 +757,46 @@ static void test_graceful_stop(void **state)
     close(idle);
 }
 
+/* A handler that takes long holds only its own request: the other connections' requests are
+ * answered meanwhile, whichever of the server's threads read them. Sixteen keep-alive connections
+ * are opened and used first, so that the one the slow request came on shares its reading thread
+ * with others (a server that ran handlers on its reading threads kept those waiting). */
+static void test_slow_handler_holds_only_its_request(void **state)
+{
+    struct app *a = *state;
+    enum { N = 16 };
+    int fds[N];
+    struct resp r;
+    const char *get1 = "GET /api/v1/orders/1 HTTP/1.1\r\nHost: t\r\n\r\n";
+    for (int i = 0; i < N; i++) {
+        fds[i] = conn_open(a->port);
+        assert_true(fds[i] >= 0);
+        send_all(fds[i], get1, strlen(get1));
+        assert_int_equal(read_response(fds[i], &r, false), 0);
+        assert_int_equal(r.status, 200);
+        resp_free(&r);
+    }
+    const char *slow = "GET /slow HTTP/1.1\r\nHost: t\r\n\r\n";
+    send_all(fds[0], slow, strlen(slow));
+    while (!atomic_load(&a->slow_started)) {
+        struct timespec nap = {0, 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+    for (int i = 1; i < N; i++) {
+        send_all(fds[i], get1, strlen(get1));
+        assert_int_equal(read_response(fds[i], &r, false), 0);
+        assert_int_equal(r.status, 200);
+        resp_free(&r);
+        assert_false(atomic_load(&a->slow_done)); /* answered while the slow one still ran */
+    }
+    assert_int_equal(read_response(fds[0], &r, false), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"slow\":true}");
+    resp_free(&r);
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+}
+
 static void test_static_files(void **state)
 {
     struct app *a = *state;
@@ -1169,6 +1209,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guard_and_log_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graceful_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slow_handler_holds_only_its_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_static_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_endpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_errors, setup, teardown),
