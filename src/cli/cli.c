@@ -21,10 +21,11 @@ struct command {
     const char *usage;
 };
 
-static int fail_error(const char *what, const struct js_error *e)
+/* A refusal or failure of the command cmd: the message, then the code and the field. */
+static int fail_error(const char *cmd, const struct js_error *e)
 {
-    fprintf(stderr, "jiesu: %s: %s: %s%s%s%s\n", what, js_err_name(e->code), e->message,
-            e->field[0] ? " (field: " : "", e->field, e->field[0] ? ")" : "");
+    fprintf(stderr, "jiesu %s: %s（%s%s%s）\n", cmd, e->message, js_err_name(e->code),
+            e->field[0] ? "，字段 " : "", e->field);
     return 1;
 }
 
@@ -43,7 +44,7 @@ static int open_store(struct opts *o, struct store **s)
     js_error_clear(&e);
     const char *db = cli_db_path(o);
     if (store_open(db, s, &e) || (*s)->ops->migrate(*s, &e)) {
-        fail_error("store", &e);
+        fprintf(stderr, "jiesu: 无法打开数据库：%s（%s）\n", e.message, js_err_name(e.code));
         store_close(*s);
         *s = NULL;
         return 1;
@@ -68,7 +69,7 @@ static int open_engine(struct opts *o, struct store **s, struct engine *en)
     const char *now = opts_get(o, "now");
     if (now) {
         if (jtime_parse(now, &cli_now_value)) {
-            fprintf(stderr, "jiesu: --now: not a date-time: %s\n", now);
+            fprintf(stderr, "jiesu: --now 不是有效的日期时间：%s\n", now);
             store_close(*s);
             return 2;
         }
@@ -78,7 +79,7 @@ static int open_engine(struct opts *o, struct store **s, struct engine *en)
     js_error_clear(&e);
     const struct shipped *sh;
     if (shipped_default(&sh, &e) || engine_init(en, *s, sh, clock, &e)) {
-        fail_error("policy", &e);
+        fprintf(stderr, "jiesu: 无法载入政策：%s（%s）\n", e.message, js_err_name(e.code));
         store_close(*s);
         return 1;
     }
@@ -211,24 +212,24 @@ static int run_action(struct opts *o, int action)
     struct actor who;
     int64_t order_id = 0, version = 0;
     if (!login) {
-        fprintf(stderr, "jiesu %s: --as LOGIN is required (try --help)\n", name);
+        fprintf(stderr, "jiesu %s: 须用 --as LOGIN 指明操作人（见 --help）\n", name);
         rc = 2;
         goto out;
     }
     if (find_actor(s, login, &who)) {
-        fprintf(stderr, "jiesu %s: no active user '%s'\n", name, login);
+        fprintf(stderr, "jiesu %s: 用户 '%s' 不存在或已停用\n", name, login);
         rc = 1;
         goto out;
     }
     if (action != ACT_INTAKE) {
         const char *ref = opts_get(o, "order");
         if (!ref) {
-            fprintf(stderr, "jiesu %s: --order NUMBER is required\n", name);
+            fprintf(stderr, "jiesu %s: 须用 --order NUMBER 指明工单（见 --help）\n", name);
             rc = 2;
             goto out;
         }
         if (find_order(s, ref, &order_id)) {
-            fprintf(stderr, "jiesu %s: order not found: %s\n", name, ref);
+            fprintf(stderr, "jiesu %s: 未找到工单：%s\n", name, ref);
             rc = 1;
             goto out;
         }
@@ -238,7 +239,7 @@ static int run_action(struct opts *o, int action)
         char *end;
         version = strtoll(ver, &end, 10);
         if (*end || version <= 0) {
-            fprintf(stderr, "jiesu %s: --version must be a positive integer\n", name);
+            fprintf(stderr, "jiesu %s: --version 须为正整数\n", name);
             rc = 2;
             goto out;
         }
@@ -285,7 +286,10 @@ static int cmd_show(struct opts *o)
     int64_t id = 0;
     const char *ref = opts_get(o, "order");
     if (!ref || find_order(s, ref, &id)) {
-        fprintf(stderr, "jiesu show: order not found: %s\n", ref ? ref : "(give --order)");
+        if (ref)
+            fprintf(stderr, "jiesu show: 未找到工单：%s\n", ref);
+        else
+            fprintf(stderr, "jiesu show: 须用 --order NUMBER 指明工单\n");
         store_close(s);
         return 1;
     }
@@ -324,7 +328,7 @@ static int cmd_list(struct opts *o)
     if (st) {
         statuses[0] = js_name_index(js_status_names, st);
         if (statuses[0] < 0) {
-            fprintf(stderr, "jiesu list: unknown status '%s'\n", st);
+            fprintf(stderr, "jiesu list: 未知的工单状态 '%s'\n", st);
             store_close(s);
             return 2;
         }
@@ -405,7 +409,7 @@ static const struct command commands[] = {
      "jiesu init [--db PATH] [--preset NAME] [--set KEY=VALUE ...]"},
     {"demo", "载入演示城区（单位、用户、分类、2,400 件工单）", cli_demo,
      "jiesu demo [--db PATH] [--data DIR] [--orders N] [--seed N] [--now TIME] [--password P]\n"
-     "jiesu demo --logins [--db PATH]   (print the demo logins of a loaded database)"},
+     "jiesu demo --logins [--db PATH]   （列出已载入演示数据的库中的登录名）"},
     {"serve", "提供 API 与网页界面", cli_serve,
      "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N（工作线程数，默认 "
      "16）] "
@@ -424,24 +428,24 @@ static const struct command commands[] = {
     {"copy",
      "把整个数据库复制到另一个已初始化的空库（SQLite 与 PostgreSQL 互转），含事件与编号，"
      "并校验副本",
-     cli_copy, "jiesu copy --from SRC --to DST   (a file path, sqlite:PATH or postgres://...)"},
+     cli_copy, "jiesu copy --from SRC --to DST   （文件路径、sqlite:PATH 或 postgres://...）"},
     {"check-replay", "按事件重建每件工单，并与存储的工单比对", cmd_check_replay,
      "jiesu check-replay [--db PATH]"},
     {"search", "按工单编号、上级编号、来电号码、姓名或文字查找工单（与界面搜索框相同）", cli_search,
      "jiesu search [--db PATH] --as LOGIN --q TEXT [--limit N] [--offset N]\n"
-     "jiesu search [--db PATH] --as LOGIN --phone NUMBER   (a caller's history, newest first)"},
+     "jiesu search [--db PATH] --as LOGIN --phone NUMBER   （来电人的历史工单，新的在前）"},
     {"tick", "运行一次定时任务（催办、督办、警示、强制结单）并投递一次待发通知", cli_tick,
-     "jiesu tick [--db PATH] [--now TIME] [--gateway URL] [--reports (also issue the reports "
-     "due)]"},
+     "jiesu tick [--db PATH] [--now TIME] [--gateway URL] [--reports（同时签发到期的报告）]"},
     {"calendar", "查看工作日历，或设置节假日与调休上班日", cli_calendar,
      "jiesu calendar [--db PATH] [--year YYYY] [--holiday DATE | --workday DATE] [--name NAME] "
      "| --remove DATE | --file FILE.json | --notice 国务院通知.txt | --reset"},
     {"train", "从工单学习分类与承办单位建议（并保存）", cli_train, "jiesu train [--db PATH]"},
     {"classify", "用一个 CSV 训练分类建议，为另一个 CSV 打标签（前 3 项及置信度）", cli_classify,
-     "jiesu classify --train A.csv --test B.csv [--out FILE]   (columns row_index,label,title,"
-     "text[,segmented_text]; label may be absent from B: accuracy is printed when present)"},
+     "jiesu classify --train A.csv --test B.csv [--out FILE]   （列为 row_index,label,title,"
+     "text[,segmented_text]；B 可以没有 label 列，有则输出准确率）"},
     {"kb", "知识库：检索、查看、列表、新增、编辑、提交、审核、撤回", cli_kb,
-     "jiesu kb [--db PATH] --search WORDS [--any]   (published entries in force, best first)\n"
+     "jiesu kb [--db PATH] --search WORDS [--any]   "
+     "（检索已发布且在有效期内的条目，最相关的在前）\n"
      "jiesu kb [--db PATH] [--as LOGIN] --show ID | --list [--status STATUS] [--all]\n"
      "jiesu kb [--db PATH] --as LOGIN --add --question Q --answer A [--basis B] "
      "[--categories 12,15] [--valid_from DATE] [--valid_to DATE]\n"
@@ -452,22 +456,21 @@ static const struct command commands[] = {
      "jiesu hotspot topics [--db PATH] [--defaults] [--file TOPIC.json [--id N]] [--delete N]\n"
      "jiesu hotspot scan [--db PATH] [--now TIME]\n"
      "jiesu hotspot list [--db PATH] [--from TIME] [--to TIME] [--state open|acked|closed] "
-     "[--labels FILE.csv (print the precision against hand labels)]\n"
+     "[--labels FILE.csv（对照人工标注输出准确率）]\n"
      "jiesu hotspot show [--db PATH] --id N\n"
      "jiesu hotspot ack|follow-up|close [--db PATH] --as LOGIN --id N [--text TEXT]\n"
      "jiesu hotspot replay --csv FILE [--topics FILE.json] [--json OUT.json] [--labels FILE.csv]"
-     "   (messages of the "
-     "CSV fed day by day by their own timestamps to the same scan, in a database in memory)"},
+     "   （在内存数据库中把 CSV 的留言按各自的时间逐日送入同一扫描）"},
     {"open311", "Open311 接口：查看或修改设置（开放的服务、辖区），登记或停用客户端及其接入密钥",
      cli_open311,
-     "jiesu open311 [--db PATH]   (the settings, without keys)\n"
-     "jiesu open311 [--db PATH] --file SETTINGS.json   (as PUT /api/v1/open311)\n"
-     "jiesu open311 [--db PATH] --clients | --add-client NAME (prints its api_key once) | "
+     "jiesu open311 [--db PATH]   （查看设置，不含密钥）\n"
+     "jiesu open311 [--db PATH] --file SETTINGS.json   （同 PUT /api/v1/open311）\n"
+     "jiesu open311 [--db PATH] --clients | --add-client NAME（只此一次输出其 api_key）| "
      "--revoke ID"},
     {"upstream", "市级平台连接：市级平台地址、签名共享密钥、拉取间隔（设置或查看）", cli_upstream,
-     "jiesu upstream [--db PATH]   (the link, without the secret)\n"
-     "jiesu upstream [--db PATH] --url URL --secret SECRET [--poll-seconds N]   (as PUT "
-     "/api/v1/upstream/link)"},
+     "jiesu upstream [--db PATH]   （查看连接，不含共享密钥）\n"
+     "jiesu upstream [--db PATH] --url URL --secret SECRET [--poll-seconds N]   （同 PUT "
+     "/api/v1/upstream/link）"},
     {"assess", "按考核方案计算某期排名，或列出单位指标背后的工单", cli_assess,
      "jiesu assess [--db PATH] [--scheme NAME] [--period 2026-10|2026-Q4|2026|FROM..TO | --from "
      "DATE --to DATE] [--unit CODE [--orders [--indicator NAME]]] [--format "
@@ -482,10 +485,9 @@ static const struct command commands[] = {
      "text|json] [--xlsx FILE] [--html FILE]\n"
      "jiesu report --issue --kind KIND [--period P] [--unit CODE] [--as LOGIN] [--now TIME] "
      "[--xlsx FILE]\n"
-     "jiesu report --due [--now TIME]   (issue every report due and not issued yet)\n"
-     "KIND: daily weekly_special weekly unit_monthly notice quarterly; P: 2026-12-04 (daily; a "
-     "date of the week for weekly kinds), 2026-11 (monthly), 2026-Q4; default: the latest "
-     "complete period"},
+     "jiesu report --due [--now TIME]   （签发所有已到期、尚未签发的报告）\n"
+     "KIND：daily weekly_special weekly unit_monthly notice quarterly；P：2026-12-04（日报；"
+     "周报类给出该周内任一日期）、2026-11（月报）、2026-Q4（季报）；默认为最近一个已结束的期间"},
 };
 
 static void usage(FILE *f)
@@ -584,7 +586,7 @@ int cli_main(int argc, char **argv)
                 rc = run_action(&o, action);
             }
         } else {
-            fprintf(stderr, "jiesu: unknown command '%s'\n\n", argv[1]);
+            fprintf(stderr, "jiesu: 未知的命令 '%s'\n\n", argv[1]);
             usage(stderr);
             rc = 2;
         }

@@ -21,8 +21,8 @@ int cli_assess(struct opts *o);
 
 static int fail(const char *what, const struct js_error *e)
 {
-    fprintf(stderr, "jiesu assess: %s: %s%s%s%s\n", what, e->message, e->field[0] ? " (" : "",
-            e->field, e->field[0] ? ")" : "");
+    fprintf(stderr, "jiesu assess: %s：%s%s%s%s\n", what, e->message, e->field[0] ? "（字段 " : "",
+            e->field, e->field[0] ? "）" : "");
     return 1;
 }
 
@@ -194,7 +194,7 @@ int cli_assess(struct opts *o)
         format = "table";
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "xlsx") &&
         strcmp(format, "json")) {
-        fprintf(stderr, "jiesu assess: --format is table, csv, xlsx or json\n");
+        fprintf(stderr, "jiesu assess: --format 须为 table、csv、xlsx 或 json\n");
         return 2;
     }
     struct js_error e;
@@ -203,13 +203,13 @@ int cli_assess(struct opts *o)
     const char *period = opts_get(o, "period"), *from = opts_get(o, "from"),
                *to = opts_get(o, "to");
     if (period && (from || to)) {
-        fprintf(stderr, "jiesu assess: give --period, or --from and --to\n");
+        fprintf(stderr, "jiesu assess: --period 与 --from、--to 只能给出一种\n");
         return 2;
     }
     if (period         ? ind_period_parse(period, &p, &e)
         : (from || to) ? ind_period_range(from, to, &p, &e)
                        : 0)
-        return fail("period", &e);
+        return fail("考核期", &e);
     if (!period && !from && !to) {
         int y, m, d;
         char spec[16];
@@ -223,18 +223,19 @@ int cli_assess(struct opts *o)
     memset(&r, 0, sizeof r);
     int rc = 1;
     if (assess_store_open(db, &st, &e)) {
-        rc = fail("store", &e);
+        rc = fail("无法打开数据库", &e);
         goto out;
     }
     if (opts_has(o, "rebuild") || opts_has(o, "sync")) {
         struct assess_sync_stats ss;
         clock_t t0 = clock();
         if (assess_sync(st, opts_has(o, "rebuild"), &ss, &e)) {
-            rc = fail("sync", &e);
+            rc = fail("无法更新考核事实", &e);
             goto out;
         }
-        fprintf(stderr, "facts %s: %lld events, %lld orders, %lld cases (%.2f s)\n",
-                ss.full ? "rebuilt" : "synced", (long long)ss.events, (long long)ss.orders,
+        fprintf(stderr,
+                "jiesu assess: 考核事实已%s：事件 %lld 个，工单 %lld 件，事实 %lld 条（%.2f 秒）\n",
+                ss.full ? "重建" : "更新", (long long)ss.events, (long long)ss.orders,
                 (long long)ss.cases, (double)(clock() - t0) / CLOCKS_PER_SEC);
     }
     char scheme_name[32];
@@ -244,7 +245,7 @@ int cli_assess(struct opts *o)
         name = scheme_name;
     }
     if (assess_scheme_load(st, NULL, name, &s, &e)) {
-        rc = fail("scheme", &e);
+        rc = fail("考核方案", &e);
         goto out;
     }
     int64_t unit = 0;
@@ -253,7 +254,7 @@ int cli_assess(struct opts *o)
         struct assess_unit *units;
         int n;
         if (assess_units(st, &units, &n, &e)) {
-            rc = fail("units", &e);
+            rc = fail("无法列出单位", &e);
             goto out;
         }
         for (int i = 0; i < n && !unit; i++) {
@@ -265,14 +266,14 @@ int cli_assess(struct opts *o)
         }
         free(units);
         if (!unit) {
-            fprintf(stderr, "jiesu assess: no unit '%s' (give its code, id or name)\n", uref);
+            fprintf(stderr, "jiesu assess: 没有单位 '%s'（请给出单位代码、编号或名称）\n", uref);
             rc = 2;
             goto out;
         }
     }
     if (opts_has(o, "orders")) {
         if (!unit) {
-            fprintf(stderr, "jiesu assess: --orders needs --unit\n");
+            fprintf(stderr, "jiesu assess: --orders 须同时用 --unit 指明单位\n");
             rc = 2;
             goto out;
         }
@@ -283,14 +284,14 @@ int cli_assess(struct opts *o)
                 if (strcmp(s->ind_name[k], iname) == 0)
                     indicator = s->ind[k];
             if (indicator < 0) {
-                fprintf(stderr, "jiesu assess: no indicator '%s'\n", iname);
+                fprintf(stderr, "jiesu assess: 没有指标 '%s'\n", iname);
                 rc = 2;
                 goto out;
             }
         }
         json_t *orders;
         if (assess_orders(st, s, &p, unit, indicator, &orders, &e)) {
-            rc = fail("orders", &e);
+            rc = fail("无法列出工单", &e);
             goto out;
         }
         if (strcmp(format, "json") == 0) {
@@ -304,7 +305,7 @@ int cli_assess(struct opts *o)
         goto out;
     }
     if (assess_run(st, s, &p, &r, &e)) {
-        rc = fail("run", &e);
+        rc = fail("无法计算考核结果", &e);
         goto out;
     }
     if (strcmp(format, "table") == 0) {
@@ -325,7 +326,7 @@ int cli_assess(struct opts *o)
             if (f && f != stdout && fclose(f))
                 rc = 1;
             if (rc)
-                fprintf(stderr, "jiesu assess: cannot write %s\n", out ? out : "stdout");
+                fprintf(stderr, "jiesu assess: 无法写入 %s\n", out ? out : "标准输出");
         }
         buf_release(&b);
     } else {
@@ -337,9 +338,9 @@ int cli_assess(struct opts *o)
             out = path;
         }
         if (assess_export_xlsx(&r, unit, out, &e))
-            rc = fail("xlsx", &e);
+            rc = fail("无法导出 xlsx", &e);
         else {
-            fprintf(stderr, "wrote %s\n", out);
+            fprintf(stderr, "jiesu assess: 已写入 %s\n", out);
             rc = 0;
         }
     }

@@ -40,7 +40,7 @@ int cli_demo(struct opts *o)
         d.password = "jiesu-demo";
     const char *n = opts_get(o, "orders");
     if (n && (d.n_orders = atoi(n)) < 1) {
-        fprintf(stderr, "jiesu demo: --orders must be a positive number\n");
+        fprintf(stderr, "jiesu demo: --orders 须为正整数\n");
         return 2;
     }
     const char *seed = opts_get(o, "seed");
@@ -54,7 +54,7 @@ int cli_demo(struct opts *o)
     }
     struct store *s = NULL;
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
-        fprintf(stderr, "jiesu demo: %s\n", e.message);
+        fprintf(stderr, "jiesu demo: 无法打开数据库：%s\n", e.message);
         store_close(s);
         return 1;
     }
@@ -62,7 +62,7 @@ int cli_demo(struct opts *o)
     struct engine en;
     const struct shipped *sh;
     if (shipped_default(&sh, &e) || engine_init(&en, s, sh, NULL, &e)) {
-        fprintf(stderr, "jiesu demo: policy: %s\n", e.message);
+        fprintf(stderr, "jiesu demo: 无法载入政策：%s\n", e.message);
         store_close(s);
         return 1;
     }
@@ -74,10 +74,7 @@ int cli_demo(struct opts *o)
     long existing = 0;
     s->ops->order_each(s, count_orders, &existing);
     if (existing) {
-        fprintf(stderr,
-                "jiesu demo: %s already holds orders; demo data goes into an empty "
-                "database\n",
-                db);
+        fprintf(stderr, "jiesu demo: %s 中已有工单，演示数据只能载入空库\n", db);
         goto out;
     }
     /* Demo data is acknowledged to nobody until the load ends, so commits need not each
@@ -86,27 +83,27 @@ int cli_demo(struct opts *o)
         s->ops->set_bulk(s, true);
     int load_rc = demo_load(&en, &d, &e);
     if (s->ops->set_bulk && s->ops->set_bulk(s, false) && !load_rc) {
-        fprintf(stderr, "jiesu demo: cannot make the load durable\n");
+        fprintf(stderr, "jiesu demo: 无法将载入的数据落盘保存\n");
         goto out;
     }
     /* full planner statistics of what was loaded (issue 13: never a sampled guess) */
     if (!load_rc && s->ops->analyze && s->ops->analyze(s))
-        fprintf(stderr, "jiesu demo: statistics not gathered\n");
+        fprintf(stderr, "jiesu demo: 未能收集查询统计信息\n");
     if (load_rc) {
-        fprintf(stderr, "jiesu demo: %s: %s%s%s\n", js_err_name(e.code), e.message,
-                e.field[0] ? " field " : "", e.field);
+        fprintf(stderr, "jiesu demo: 载入失败：%s（%s%s%s）\n", e.message, js_err_name(e.code),
+                e.field[0] ? "，字段 " : "", e.field);
         goto out;
     }
     /* the reports a running district would hold by now (issue 11) */
     if (demo_reports(s, db, d.now ? d.now : (int64_t)time(NULL), stderr, &e))
-        fprintf(stderr, "jiesu demo: reports not issued: %s\n", e.message);
+        fprintf(stderr, "jiesu demo: 报告未签发：%s\n", e.message);
     /* the suggestions, so that `make run` has them from the start */
     struct learn_report lr;
     if (learn_train(s, d.now, &lr, &e))
-        fprintf(stderr, "jiesu demo: suggestions not trained: %s\n", e.message);
+        fprintf(stderr, "jiesu demo: 未能训练分类与承办单位建议：%s\n", e.message);
     else
-        fprintf(stderr, "demo: suggestions trained: %d categories, %d units (%.1f s)\n",
-                lr.cat_classes, lr.unit_classes, lr.seconds);
+        fprintf(stderr, "jiesu demo: 已训练建议：%d 个类别、%d 个单位（%.1f 秒）\n", lr.cat_classes,
+                lr.unit_classes, lr.seconds);
     demo_print_logins(&en, stdout, d.password);
     rc = 0;
 out:

@@ -105,7 +105,7 @@ static int output(struct opts *o, const json_t *rec)
                *format = opts_get(o, "format");
     if (xlsx) {
         if (report_export_xlsx(rec, xlsx, &e))
-            return fail("xlsx", &e);
+            return fail("无法导出 xlsx", &e);
         fprintf(stderr, "已写入 %s\n", xlsx);
     }
     if (html) {
@@ -149,7 +149,7 @@ static int read_period(struct opts *o, struct store *s, int64_t now, struct repo
     if (!period)
         report_period_due(k, now, p);
     else if (report_period_parse(k, period, p, &e)) {
-        fail("period", &e);
+        fail("报告期间", &e);
         return 2;
     }
     *unit = 0;
@@ -227,7 +227,7 @@ int cli_report(struct opts *o)
     struct store *s = NULL;
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
         store_close(s);
-        return fail("store", &e);
+        return fail("无法打开数据库", &e);
     }
     int rc = 0;
     struct report_period p;
@@ -243,7 +243,7 @@ int cli_report(struct opts *o)
         json_t *doc = NULL;
         if (!(rc = read_period(o, s, now, &p, &unit))) {
             if (report_make(s, db, &p, unit, now, &doc, &e))
-                rc = fail("preview", &e);
+                rc = fail("无法预览", &e);
             else
                 rc = output(o, doc);
         }
@@ -269,7 +269,7 @@ int cli_report(struct opts *o)
                 fprintf(stderr, "jiesu report: 该期间尚未结束，只能 --preview\n");
                 rc = 2;
             } else if (report_issue(s, db, &p, unit, now, &by, false, &rec, &e)) {
-                rc = fail("issue", &e);
+                rc = fail("无法签发", &e);
             } else {
                 json_t *j = report_rec_json(&rec, true);
                 fprintf(stderr, "已签发 %s，编号 %lld，第 %d 版\n", rec.title, (long long)rec.id,

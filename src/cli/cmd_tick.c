@@ -66,22 +66,22 @@ int cli_tick(struct opts *o)
     const char *at = opts_get(o, "now");
     if (at) {
         if (jtime_parse(at, &now)) {
-            fprintf(stderr, "jiesu tick: --now: not a date-time: %s\n", at);
+            fprintf(stderr, "jiesu tick: --now 不是有效的日期时间：%s\n", at);
             return 2;
         }
         clock = &fixed;
     }
     const char *db = cli_db_path(o);
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
-        fprintf(stderr, "jiesu tick: %s: %s\n", db, e.message);
+        fprintf(stderr, "jiesu tick: 无法打开数据库 %s：%s\n", db, e.message);
         store_close(s);
         return 1;
     }
     struct tick_result r;
     int rc = tick_run(s, clock, opts_get(o, "gateway"), NULL, &r, &e);
     if (rc) {
-        fprintf(stderr, "jiesu tick: %s: %s%s%s\n", js_err_name(rc), e.message,
-                e.field[0] ? " field " : "", e.field);
+        fprintf(stderr, "jiesu tick: 定时任务失败：%s（%s%s%s）\n", e.message, js_err_name(rc),
+                e.field[0] ? "，字段 " : "", e.field);
     } else {
         json_t *j = result_json(&r);
         struct report_due_stats rs;
@@ -91,7 +91,7 @@ int cli_tick(struct opts *o)
                                 json_pack("{si si si}", "issued", rs.issued, "present", rs.present,
                                           "failed", rs.failed));
             if (rc)
-                fprintf(stderr, "jiesu tick: reports: %s\n", rs.last_error);
+                fprintf(stderr, "jiesu tick: 报告签发失败：%s\n", rs.last_error);
         }
         if (j)
             json_dumpf(j, stdout, JSON_COMPACT);

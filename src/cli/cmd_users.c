@@ -27,7 +27,7 @@ static int put_text(char *dst, size_t n, const char *src, const char *what)
 {
     size_t len = strlen(src);
     if (utf8_len(src) == (size_t)-1 || len >= n) {
-        fprintf(stderr, "jiesu useradd: --%s is too long or not UTF-8\n", what);
+        fprintf(stderr, "jiesu useradd: --%s 过长或不是有效的 UTF-8 文本\n", what);
         return -1;
     }
     memcpy(dst, src, len + 1);
@@ -42,15 +42,15 @@ int cli_useradd(struct opts *o)
     if (!password)
         password = getenv("JIESU_PASSWORD");
     if (!login || !name || !role || !password) {
-        fprintf(stderr, "usage: jiesu useradd [--db PATH] --login L --name N --role R "
-                        "[--unit CODE] [--phone P] --password P (or JIESU_PASSWORD)\n");
+        fprintf(stderr, "用法：jiesu useradd [--db PATH] --login L --name N --role R "
+                        "[--unit CODE] [--phone P] --password P（或环境变量 JIESU_PASSWORD）\n");
         return 2;
     }
     struct user u;
     memset(&u, 0, sizeof u);
     u.active = true;
     if (!login_ok(login)) {
-        fprintf(stderr, "jiesu useradd: a login is letters, digits, '.', '_', '@', '-'\n");
+        fprintf(stderr, "jiesu useradd: 登录名须为 1 至 63 个字母、数字或 '.'、'_'、'@'、'-'\n");
         return 2;
     }
     if (put_text(u.login, sizeof u.login, login, "login") ||
@@ -59,24 +59,30 @@ int cli_useradd(struct opts *o)
         return 2;
     u.role = js_name_index(js_role_names, role);
     if (u.role < 0 || u.role == ROLE_SYSTEM) {
-        fprintf(stderr, "jiesu useradd: unknown role '%s'\n", role);
+        fprintf(stderr, "jiesu useradd: 角色 '%s' 不存在，可选：", role);
+        for (int r = 0; r < ROLE__COUNT; r++)
+            if (r != ROLE_SYSTEM)
+                fprintf(stderr, "%s%s（%s）", r ? "、" : "", js_role_names[r], js_role_labels[r]);
+        fputc('\n', stderr);
         return 2;
     }
     bool unit_role = u.role == ROLE_UNIT_OPERATOR || u.role == ROLE_UNIT_LEADER;
     if (unit_role != (unit != NULL)) {
-        fprintf(stderr, "jiesu useradd: --unit CODE is %s for the role %s\n",
-                unit_role ? "required" : "not allowed", role);
+        if (unit_role)
+            fprintf(stderr, "jiesu useradd: 角色 %s 须用 --unit CODE 指明所属单位\n", role);
+        else
+            fprintf(stderr, "jiesu useradd: 角色 %s 不属于单位，不能给出 --unit\n", role);
         return 2;
     }
     if (utf8_len(password) < 8 || utf8_len(password) == (size_t)-1) {
-        fprintf(stderr, "jiesu useradd: a password needs at least 8 characters\n");
+        fprintf(stderr, "jiesu useradd: 密码至少须有 8 个字符\n");
         return 2;
     }
     struct js_error e;
     js_error_clear(&e);
     char hash[AUTH_HASH_MAX];
     if (auth_password_hash(password, hash, &e)) {
-        fprintf(stderr, "jiesu useradd: %s\n", e.message);
+        fprintf(stderr, "jiesu useradd: 无法生成密码摘要：%s\n", e.message);
         return 1;
     }
     snprintf(u.pwhash, sizeof u.pwhash, "%s", hash);
@@ -85,13 +91,13 @@ int cli_useradd(struct opts *o)
     struct store *s = NULL;
     int rc = 1;
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
-        fprintf(stderr, "jiesu useradd: %s: %s\n", db, e.message);
+        fprintf(stderr, "jiesu useradd: 无法打开数据库 %s：%s\n", db, e.message);
         goto out;
     }
     if (unit) {
         struct unit un;
         if (s->ops->unit_get_by_code(s, unit, &un)) {
-            fprintf(stderr, "jiesu useradd: no unit with code '%s'\n", unit);
+            fprintf(stderr, "jiesu useradd: 没有代码为 '%s' 的单位\n", unit);
             goto out;
         }
         u.unit_id = un.id;
@@ -110,15 +116,18 @@ int cli_useradd(struct opts *o)
     }
     if (err) {
         s->ops->rollback(s);
-        fprintf(stderr, "jiesu useradd: %s\n",
-                err == -JS_EEXISTS ? "that login is taken" : js_err_message(err));
+        if (err == -JS_EEXISTS)
+            fprintf(stderr, "jiesu useradd: 登录名 '%s' 已被占用\n", u.login);
+        else
+            fprintf(stderr, "jiesu useradd: 无法保存用户：%s\n", js_err_message(err));
         goto out;
     }
     if ((err = s->ops->commit(s))) {
-        fprintf(stderr, "jiesu useradd: %s\n", js_err_message(err));
+        fprintf(stderr, "jiesu useradd: 无法保存用户：%s\n", js_err_message(err));
         goto out;
     }
-    printf("user %s (%s) created with id %lld\n", u.login, js_role_names[u.role], (long long)u.id);
+    printf("已新建用户 %s（%s，%s），编号 %lld\n", u.login, js_role_labels[u.role],
+           js_role_names[u.role], (long long)u.id);
     rc = 0;
 out:
     memset(u.pwhash, 0, sizeof u.pwhash);

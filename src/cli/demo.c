@@ -607,9 +607,9 @@ static int act(struct demo *d, const struct actor *who, int action, int64_t orde
     int rc = engine_execute(d->en, who, action, order_id, 0, args, &r, &ee);
     json_decref(args);
     if (rc)
-        return js_fail(d->e, rc, ee.field, "demo: %s by %s (%s) on order %s refused: %s",
-                       js_action_names[action], who->name, js_role_names[who->role],
-                       order_id ? d->number : "(new)", ee.message);
+        return js_fail(d->e, rc, ee.field, "演示数据：%s（%s）对工单 %s 执行 %s 被拒绝：%s",
+                       who->name, js_role_labels[who->role], order_id ? d->number : "（新建）",
+                       js_action_names[action], ee.message);
     d->n_actions++;
     if (action == ACT_INTAKE) {
         memcpy(d->number, r.number, sizeof d->number);
@@ -667,7 +667,7 @@ static int data_path(struct demo *d, const char *file, char *out, size_t n)
 {
     int w = snprintf(out, n, "%s/%s", d->opt->data_dir, file);
     if (w < 0 || (size_t)w >= n)
-        return js_fail(d->e, JS_EINVAL, "data_dir", "data directory path too long");
+        return js_fail(d->e, JS_EINVAL, "data_dir", "数据目录路径过长");
     return 0;
 }
 
@@ -708,7 +708,7 @@ static int cat_add(struct demo *d, int parent, const char *name, int *out)
         return 0;
     }
     if (strlen(name) >= sizeof d->cats[0].name || !name[0])
-        return js_fail(d->e, JS_EINVAL, "categories.csv", "bad category name '%s'", name);
+        return js_fail(d->e, JS_EINVAL, "categories.csv", "分类名称 '%s' 为空或过长", name);
     struct cat *v = realloc(d->cats, (size_t)(d->n_cats + 1) * sizeof *v);
     if (!v)
         return js_fail(d->e, JS_ENOMEM, "", NULL);
@@ -743,7 +743,7 @@ static int load_categories(struct demo *d)
         return rc;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return js_fail(d->e, JS_EIO, "data_dir", "cannot open %s", path);
+        return js_fail(d->e, JS_EIO, "data_dir", "无法打开 %s", path);
     struct csv_reader r;
     csv_init(&r, f, 4096);
     bool got = false;
@@ -754,8 +754,7 @@ static int load_categories(struct demo *d)
             continue;
         }
         if (csv_count(&r) < 3) {
-            rc = js_fail(d->e, JS_EINVAL, "categories.csv", "line %ld: three columns expected",
-                         r.line);
+            rc = js_fail(d->e, JS_EINVAL, "categories.csv", "第 %ld 行：应有三列", r.line);
             break;
         }
         int parent = -1;
@@ -770,14 +769,12 @@ static int load_categories(struct demo *d)
         return rc;
     d->default_cat = cat_by_path(d, "城乡建设/其他/其他");
     if (d->n_cats == 0 || d->default_cat < 0)
-        return js_fail(d->e, JS_EINVAL, "categories.csv",
-                       "the category tree lacks 城乡建设/其他/其他");
+        return js_fail(d->e, JS_EINVAL, "categories.csv", "分类树中缺少 城乡建设/其他/其他");
     _Static_assert(JS_ARRAY_LEN(keywords) <= JS_ARRAY_LEN(((struct demo *)0)->keyword_cat),
                    "keyword_cat too small");
     for (size_t k = 0; k < JS_ARRAY_LEN(keywords); k++)
         if ((d->keyword_cat[k] = cat_by_path(d, keywords[k].path)) < 0)
-            return js_fail(d->e, JS_EINVAL, "categories.csv", "the category tree lacks %s",
-                           keywords[k].path);
+            return js_fail(d->e, JS_EINVAL, "categories.csv", "分类树中缺少 %s", keywords[k].path);
     d->score = calloc((size_t)d->n_cats, sizeof *d->score);
     if (!d->score)
         return js_fail(d->e, JS_ENOMEM, "", NULL);
@@ -822,7 +819,7 @@ static int load_messages(struct demo *d, const char *file, bool with_reply, stru
         return rc;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return js_fail(d->e, JS_EIO, "data_dir", "cannot open %s", path);
+        return js_fail(d->e, JS_EIO, "data_dir", "无法打开 %s", path);
     struct csv_reader r;
     csv_init(&r, f, 0);
     bool got = false;
@@ -833,7 +830,7 @@ static int load_messages(struct demo *d, const char *file, bool with_reply, stru
         cr = csv_find(&r, "reply");
     }
     if (!rc && (ct < 0 || cx < 0 || (with_reply && cr < 0)))
-        rc = js_fail(d->e, JS_EINVAL, file, "%s lacks the title/text%s columns", file,
+        rc = js_fail(d->e, JS_EINVAL, file, "%s 缺少 title/text%s 列", file,
                      with_reply ? "/reply" : "");
     while (!rc && (rc = csv_next(&r, &got, d->e)) == 0 && got) {
         struct msg m = {.cat = -2};
@@ -874,7 +871,7 @@ static int put_region(struct demo *d, int64_t parent, int level, const char *cod
     snprintf(r.name, sizeof r.name, "%s", name);
     int rc = d->s->ops->region_put(d->s, &r);
     if (rc)
-        return js_fail(d->e, rc, "region", "cannot store region %s", name);
+        return js_fail(d->e, rc, "region", "无法保存地区 %s", name);
     *id = r.id;
     return 0;
 }
@@ -931,7 +928,7 @@ static int make_categories(struct demo *d)
         snprintf(row.name, sizeof row.name, "%s", c->name);
         int rc = d->s->ops->category_put(d->s, &row);
         if (rc)
-            return js_fail(d->e, rc, "category", "cannot store category %s %s", c->code, c->name);
+            return js_fail(d->e, rc, "category", "无法保存分类 %s %s", c->code, c->name);
         c->id = row.id;
     }
     return 0;
@@ -947,7 +944,7 @@ static int put_user(struct demo *d, const char *login, const char *name, const c
     snprintf(u.pwhash, sizeof u.pwhash, "%s", d->pwhash);
     int rc = d->s->ops->user_put(d->s, &u);
     if (rc)
-        return js_fail(d->e, rc, "user", "cannot store user %s", login);
+        return js_fail(d->e, rc, "user", "无法保存用户 %s", login);
     memset(a, 0, sizeof *a);
     a->user_id = u.id;
     a->role = role;
@@ -960,7 +957,7 @@ static int put_unit(struct demo *d, const char *code, const char *name, int kind
                     int64_t region_id)
 {
     if (d->n_units >= DEMO_MAX_UNITS)
-        return js_fail(d->e, JS_EINTERNAL, "unit", "too many demo units");
+        return js_fail(d->e, JS_EINTERNAL, "unit", "演示单位过多");
     struct dunit *du = &d->units[d->n_units];
     struct unit u = {.kind = kind, .region_id = region_id, .active = true};
     snprintf(u.code, sizeof u.code, "%s", code);
@@ -979,7 +976,7 @@ static int put_unit(struct demo *d, const char *code, const char *name, int kind
     }
     int rc = d->s->ops->unit_put(d->s, &u);
     if (rc)
-        return js_fail(d->e, rc, "unit", "cannot store unit %s", name);
+        return js_fail(d->e, rc, "unit", "无法保存单位 %s", name);
     du->id = u.id;
     snprintf(du->code, sizeof du->code, "%s", code);
     snprintf(du->name, sizeof du->name, "%s", name);
@@ -1002,14 +999,14 @@ static int put_catalogue(struct demo *d, const char *path, int64_t region_id, in
 {
     int c = cat_by_path(d, path);
     if (c < 0)
-        return js_fail(d->e, JS_EINVAL, "catalogue", "no category %s in categories.csv", path);
+        return js_fail(d->e, JS_EINVAL, "catalogue", "categories.csv 中没有分类 %s", path);
     struct catalogue_entry ce = {
         .category_id = d->cats[c].id, .region_id = region_id, .unit_id = d->units[unit].id};
     snprintf(ce.basis, sizeof ce.basis, "示范区接诉即办职责目录（演示）：%s",
              region_id ? "属地街道负责辖区内事项" : "行业主管部门负责");
     int rc = d->s->ops->catalogue_put(d->s, &ce);
     if (rc)
-        return js_fail(d->e, rc, "catalogue", "cannot store catalogue entry %s", path);
+        return js_fail(d->e, rc, "catalogue", "无法保存职责目录条目 %s", path);
     return 0;
 }
 
@@ -1092,7 +1089,7 @@ static int make_organisation(struct demo *d)
 {
     int rc = d->s->ops->begin(d->s);
     if (rc)
-        return js_fail(d->e, rc, "", "cannot start a transaction");
+        return js_fail(d->e, rc, "", "无法开始事务");
     if (!(rc = make_regions(d)) && !(rc = make_categories(d)))
         rc = make_people(d);
     if (rc) {
@@ -1101,7 +1098,7 @@ static int make_organisation(struct demo *d)
     }
     rc = d->s->ops->commit(d->s);
     if (rc)
-        return js_fail(d->e, rc, "", "cannot commit the organisation");
+        return js_fail(d->e, rc, "", "无法提交组织架构");
     return 0;
 }
 
@@ -1245,7 +1242,7 @@ static int intake(struct demo *d, struct flow *f, struct msg *m, const char *cha
                   int level)
 {
     if (!m)
-        return js_fail(d->e, JS_EINTERNAL, "n_orders", "no real message left for an order");
+        return js_fail(d->e, JS_EINTERNAL, "n_orders", "真实留言已用完，无法再生成工单");
     f->msg = m;
     if (!channel)
         channel = channels[weighted(d, channel_w, (int)JS_ARRAY_LEN(channels))];
@@ -2307,7 +2304,7 @@ static int run_split(struct demo *d, const struct plan *p)
     int64_t ids[16];
     int n_ids = 0;
     if ((rc = d->s->ops->order_ids_by(d->s, LINK_PARENT, f.id, ids, 16, &n_ids)))
-        return js_fail(d->e, rc, "", "cannot list the children of order %s", f.number);
+        return js_fail(d->e, rc, "", "无法列出工单 %s 的子工单", f.number);
     int64_t t_split = d->t;
     d->n_orders += n_ids; /* the children, made by the split */
     bool all_closed = p->stop == MS_CLOSED;
@@ -2323,7 +2320,7 @@ static int run_split(struct demo *d, const struct plan *p)
         order_init(&o);
         if ((rc = d->s->ops->order_get(d->s, ids[k], &o))) {
             order_release(&o);
-            return js_fail(d->e, rc, "", "cannot read a child of order %s", f.number);
+            return js_fail(d->e, rc, "", "无法读取工单 %s 的子工单", f.number);
         }
         c.id = o.id;
         memcpy(c.number, o.number, sizeof c.number);
@@ -2394,7 +2391,7 @@ static int seed_kb(struct demo *d)
         if (!answer || !question) {
             free(answer);
             free(question);
-            return js_fail(d->e, JS_ENOMEM, "kb", "out of memory");
+            return js_fail(d->e, JS_ENOMEM, "kb", "内存不足");
         }
         json_t *in = json_pack("{ss ss ss s[I]}", "question", question, "answer", answer, "basis",
                                "本单位对同类诉求的正式答复（政务留言平台）", "categories",
@@ -2440,7 +2437,7 @@ static int seed_kb(struct demo *d)
         if (rc) {
             free(answer);
             free(question);
-            return js_fail(d->e, rc, "kb", "demo knowledge base: %s", e.message);
+            return js_fail(d->e, rc, "kb", "演示知识库：%s", e.message);
         }
         free(answer);
         free(question);
@@ -2451,7 +2448,7 @@ static int seed_kb(struct demo *d)
         made++;
     }
     if (d->opt->log)
-        fprintf(d->opt->log, "demo: %d knowledge-base entries from the real replies\n", made);
+        fprintf(d->opt->log, "jiesu demo: 从真实答复生成知识库条目 %d 条\n", made);
     return 0;
 }
 
@@ -2730,18 +2727,17 @@ static void log_summary(struct demo *d, double secs)
         return;
     int64_t counts[ST__COUNT] = {0};
     d->s->ops->order_count_by_status(d->s, counts);
-    fprintf(f, "demo: %ld orders, %ld actions in %.1f s (%.0f actions/s)\n", d->n_orders,
-            d->n_actions, secs, secs > 0 ? (double)d->n_actions / secs : 0.0);
-    fprintf(f, "demo: by status:");
+    fprintf(f, "jiesu demo: 工单 %ld 件，办理动作 %ld 个，用时 %.1f 秒（每秒 %.0f 个）\n",
+            d->n_orders, d->n_actions, secs, secs > 0 ? (double)d->n_actions / secs : 0.0);
+    fprintf(f, "jiesu demo: 各状态工单：");
     for (int s = 0; s < ST__COUNT; s++)
-        fprintf(f, " %s %lld", js_status_names[s], (long long)counts[s]);
+        fprintf(f, "%s%s %lld", s ? "、" : "", js_status_labels[s], (long long)counts[s]);
     const struct counters *c = &d->c;
     fprintf(f,
-            "\ndemo: returns %ld (second %ld), re-dispatched %ld, coordination %ld, "
-            "rejected returns %ld, dual %ld, assisted %ld, extensions %ld, hanging %ld, "
-            "reworks %ld, reopens %ld (twice %ld, thrice %ld), urges %ld, supervisions %ld, "
-            "forced %ld, unsatisfied %ld, unreachable %ld, merged %ld, split children %ld, "
-            "instructions %ld, upstream %ld, anonymous %ld\n",
+            "\njiesu demo: 退单 %ld（二次退单 %ld）、重新派单 %ld、协调 %ld、驳回退单 %ld、"
+            "双派 %ld、协办 %ld、延期 %ld、挂账 %ld、审核退回重办 %ld、重办 %ld（两次 %ld、"
+            "三次 %ld）、催办 %ld、督办 %ld、强制结案 %ld、不满意 %ld、联系不上 %ld、并案 %ld、"
+            "拆分的子工单 %ld、领导批示 %ld、市级下派 %ld、匿名 %ld\n",
             c->returns, c->second_returns, c->redispatches, c->coordinations, c->rejects, c->dual,
             c->assist, c->extensions, c->hangs, c->reworks, c->reopens, c->reopened_twice,
             c->reopened_thrice, c->urges, c->supervisions, c->forced, c->unsatisfied,
@@ -2783,7 +2779,7 @@ static int demo_hotspot(struct demo *d)
     struct hotspot_warning *w = NULL;
     int n = 0;
     if (!rc && (rc = s->ops->hotspot_warning_list(s, &q, &w, &n)))
-        js_fail(d->e, rc, "", "cannot list the hotspot warnings");
+        js_fail(d->e, rc, "", "无法列出热点预警");
     for (int i = 0; i < n && !rc; i++) {
         int64_t age = d->now - w[i].raised_at;
         if (age < 7 * JT_DAY)
@@ -2818,7 +2814,7 @@ static int demo_hotspot(struct demo *d)
         hotspot_warning_release(&w[i]);
     free(w);
     if (!rc && d->opt->log)
-        fprintf(d->opt->log, "demo: hotspot: %d warnings over the last 30 days\n", raised);
+        fprintf(d->opt->log, "jiesu demo: 热点预警：近 30 天 %d 条\n", raised);
     return rc;
 }
 
@@ -2850,19 +2846,17 @@ int demo_load(struct engine *en, const struct demo_options *opt, struct js_error
     int rc;
 
     if (o.n_orders < 1) {
-        rc = js_fail(e, JS_EINVAL, "n_orders", "the demo needs at least one order");
+        rc = js_fail(e, JS_EINVAL, "n_orders", "演示数据至少须有一件工单");
         goto out;
     }
     int64_t counts[ST__COUNT] = {0};
     if ((rc = d->s->ops->order_count_by_status(d->s, counts))) {
-        rc = js_fail(e, rc, "", "cannot count orders");
+        rc = js_fail(e, rc, "", "无法统计工单数");
         goto out;
     }
     for (int s = 0; s < ST__COUNT; s++)
         if (counts[s]) {
-            rc = js_fail(e, JS_EEXISTS, "",
-                         "the database already holds orders; the demo "
-                         "loads into an empty one");
+            rc = js_fail(e, JS_EEXISTS, "", "数据库中已有工单，演示数据只能载入空库");
             goto out;
         }
     if ((rc = load_categories(d)) ||
@@ -2870,7 +2864,7 @@ int demo_load(struct engine *en, const struct demo_options *opt, struct js_error
         (rc = load_messages(d, "messages_with_replies.csv", true, &d->replies)))
         goto out;
     if (o.n_orders > d->votes.n + d->replies.n) {
-        rc = js_fail(e, JS_EINVAL, "n_orders", "at most %d orders: one per real message",
+        rc = js_fail(e, JS_EINVAL, "n_orders", "至多 %d 件工单：每条真实留言对应一件",
                      d->votes.n + d->replies.n);
         goto out;
     }
@@ -2885,8 +2879,7 @@ int demo_load(struct engine *en, const struct demo_options *opt, struct js_error
         goto out;
     if (o.log)
         fprintf(o.log,
-                "demo: %d streets, %d communities, %d categories, %d units, "
-                "%d + %d messages\n",
+                "jiesu demo: 街道 %d 个、社区 %d 个、分类 %d 个、单位 %d 个，留言 %d + %d 条\n",
                 d->n_streets, d->n_comms, d->n_cats, d->n_units, d->votes.n, d->replies.n);
     if ((rc = make_plans(d, o.n_orders, &plans)))
         goto out;
@@ -2899,8 +2892,8 @@ int demo_load(struct engine *en, const struct demo_options *opt, struct js_error
         if ((rc = run_plan(d, &plans[i])))
             goto out;
         if (o.log && (i + 1) / step != i / step)
-            fprintf(o.log, "demo: %ld/%d orders, %ld actions, %.1f s\n", d->n_orders, o.n_orders,
-                    d->n_actions, mono_seconds() - t_start);
+            fprintf(o.log, "jiesu demo: 工单 %ld/%d 件，办理动作 %ld 个，%.1f 秒\n", d->n_orders,
+                    o.n_orders, d->n_actions, mono_seconds() - t_start);
     }
     log_summary(d, mono_seconds() - t_start);
     /* The platform's timers have been running all along in a real district: one scheduler
@@ -2910,8 +2903,8 @@ int demo_load(struct engine *en, const struct demo_options *opt, struct js_error
     if ((rc = scheduler_pass(en, &st, e)))
         goto out;
     if (o.log)
-        fprintf(o.log, "demo: timers at now: %d actions on %d orders (%d refused)\n", st.actions,
-                st.acted, st.failures);
+        fprintf(o.log, "jiesu demo: 当前时刻的定时任务：%d 件工单、%d 个动作（%d 个被拒绝）\n",
+                st.acted, st.actions, st.failures);
     if ((rc = demo_hotspot(d)))
         goto out;
 out:
@@ -2932,15 +2925,17 @@ void demo_print_logins(struct engine *en, FILE *f, const char *password)
     struct unit *units = NULL;
     int n_users = 0, n_units = 0;
     if (s->ops->user_list(s, &users, &n_users)) {
-        fprintf(f, "(cannot list users)\n");
+        fprintf(f, "（无法列出用户）\n");
         return;
     }
     if (s->ops->unit_list(s, &units, &n_units))
         n_units = 0;
     if (!password)
         password = "jiesu-demo";
-    /* the unit name last: Chinese text does not pad to a column width */
-    fprintf(f, "%-14s %-14s %-14s %s\n", "login", "role", "password", "unit");
+    /* the unit name last: Chinese text does not pad to a column width (printf counts bytes),
+     * so the header's columns are padded by hand to the 15 columns of the rows below;
+     * `make run` keeps the header line and reads the role from the second column of the rows */
+    fprintf(f, "登录名         角色           密码           单位\n");
     for (int pass = 0; pass < 2; pass++) /* platform users first, then unit users */
         for (int i = 0; i < n_users; i++) {
             if ((users[i].unit_id != 0) != (pass == 1))
@@ -2974,6 +2969,6 @@ int demo_reports(struct store *s, const char *db, int64_t now, FILE *log, struct
         }
     }
     if (!rc && log)
-        fprintf(log, "demo: %d reports issued (daily, weekly, monthly, quarterly)\n", issued);
+        fprintf(log, "jiesu demo: 已签发报告 %d 份（日报、周报、月报、季报）\n", issued);
     return rc;
 }

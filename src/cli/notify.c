@@ -52,7 +52,7 @@ static int post(CURL *curl, const struct notify_config *cfg, const struct outbox
     int rc = -JS_EIO;
     json_decref(doc);
     if (!body) {
-        snprintf(err, n, "out of memory");
+        snprintf(err, n, "内存不足");
         return -JS_ENOMEM;
     }
     snprintf(key, sizeof key, "Idempotency-Key: jiesu-outbox-%lld", (long long)m->id);
@@ -63,7 +63,7 @@ static int post(CURL *curl, const struct notify_config *cfg, const struct outbox
         snprintf(url, sizeof url, "%s/feedback", cfg->city->url);
         if (upstream_sign(cfg->city->secret, now, body, strlen(body), hex)) {
             free(body);
-            snprintf(err, n, "cannot sign");
+            snprintf(err, n, "无法签名");
             return -JS_EINTERNAL;
         }
         snprintf(ts, sizeof ts, UPSTREAM_HDR_TIME ": %lld", (long long)now);
@@ -76,7 +76,7 @@ static int post(CURL *curl, const struct notify_config *cfg, const struct outbox
         if (!next) {
             curl_slist_free_all(hdr);
             free(body);
-            snprintf(err, n, "out of memory");
+            snprintf(err, n, "内存不足");
             return -JS_ENOMEM;
         }
         hdr = next;
@@ -100,9 +100,9 @@ static int post(CURL *curl, const struct notify_config *cfg, const struct outbox
         if (status >= 200 && status < 300)
             rc = 0;
         else
-            snprintf(err, n, "%s answered HTTP %ld", city ? "city" : "gateway", status);
+            snprintf(err, n, "%s返回 HTTP %ld", city ? "市级平台" : "通知网关", status);
     } else {
-        snprintf(err, n, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        snprintf(err, n, "发送失败：%.200s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
     }
     curl_slist_free_all(hdr);
     free(body);
@@ -142,12 +142,12 @@ static int send_batch(struct store *s, CURL *curl, const struct notify_config *c
         int64_t t = jclock_now(cfg->clock);
         rc = timers_outbox_renew(s, ids, n, (t > now ? t : now) + NOTIFY_LEASE_SECONDS);
         if (rc)
-            return js_fail(e, rc, "", "cannot renew the lease of message %lld", (long long)m->id);
+            return js_fail(e, rc, "", "无法续租消息 %lld", (long long)m->id);
         if (!deliverable(cfg, m)) {
             /* its destination is not configured: it waits, given back at once */
             rc = timers_outbox_release(s, m->id);
             if (rc)
-                return js_fail(e, rc, "", "cannot release message %lld", (long long)m->id);
+                return js_fail(e, rc, "", "无法释放消息 %lld", (long long)m->id);
             continue;
         }
         st->tried++;
@@ -163,13 +163,12 @@ static int send_batch(struct store *s, CURL *curl, const struct notify_config *c
                 st->failed++;
             else
                 st->retried++;
-            snprintf(st->last_error, sizeof st->last_error, "message %lld: %.200s",
-                     (long long)m->id, err);
+            snprintf(st->last_error, sizeof st->last_error, "消息 %lld：%.200s", (long long)m->id,
+                     err);
         }
         /* -JS_ESTATE: another deliverer took it over after our lease ended; nothing to do */
         if (rc && rc != -JS_ESTATE)
-            return js_fail(e, rc, "", "cannot record the delivery of message %lld",
-                           (long long)m->id);
+            return js_fail(e, rc, "", "无法记录消息 %lld 的投递结果", (long long)m->id);
     }
     return 0;
 }
@@ -191,7 +190,7 @@ int notify_deliver(struct store *s, int64_t now, const struct notify_config *cfg
         with_link = *cfg;
         rc = upstream_link_load(s, &link);
         if (rc && rc != -JS_ENOTFOUND)
-            return js_fail(e, rc, "", "cannot read the city link");
+            return js_fail(e, rc, "", "无法读取市级平台连接");
         with_link.city = rc ? NULL : &link;
         cfg = &with_link;
         rc = 0;
@@ -200,7 +199,7 @@ int notify_deliver(struct store *s, int64_t now, const struct notify_config *cfg
         return 0;
     pthread_once(&curl_once, curl_setup);
     if (curl_init_rc != CURLE_OK || !(curl = curl_easy_init()))
-        return js_fail(e, JS_EINTERNAL, "", "libcurl failed to initialise");
+        return js_fail(e, JS_EINTERNAL, "", "libcurl 初始化失败");
     int batch = cfg->batch > 0 ? cfg->batch : 100;
     if (batch > NOTIFY_MAX_BATCH)
         batch = NOTIFY_MAX_BATCH;
@@ -213,7 +212,7 @@ int notify_deliver(struct store *s, int64_t now, const struct notify_config *cfg
         claimed.n = 0;
         rc = timers_outbox_claim(s, now, lease, batch, &claimed);
         if (rc) {
-            js_fail(e, rc, "", "cannot claim the due messages");
+            js_fail(e, rc, "", "无法领取到期的消息");
             goto out;
         }
         st->claimed += claimed.n;

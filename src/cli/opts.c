@@ -2,6 +2,7 @@
 #include "compat.h"
 #include "cli/opts.h"
 #include "core/lifecycle.h"
+#include "util/msg_zh.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,19 +13,18 @@ int opts_parse(struct opts *o, int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
-            snprintf(o->error, sizeof o->error,
-                     "unexpected argument '%s' (options are --name value)", a);
+            snprintf(o->error, sizeof o->error, "无法识别的参数 '%s'（选项须写成 --名称 值）", a);
             return -1;
         }
         if (o->n == OPTS_MAX) {
-            snprintf(o->error, sizeof o->error, "too many options");
+            snprintf(o->error, sizeof o->error, "选项过多");
             return -1;
         }
         const char *eq = strchr(a, '=');
         if (eq) {
             char *copy = strdup(a + 2);
             if (!copy) {
-                snprintf(o->error, sizeof o->error, "out of memory");
+                snprintf(o->error, sizeof o->error, "内存不足");
                 return -1;
             }
             copy[eq - a - 2] = '\0';
@@ -82,7 +82,7 @@ int opts_collect_sets(const struct opts *o, json_t **out, struct js_error *e)
         if (!eq || eq == kv) {
             json_decref(*out);
             *out = NULL;
-            return js_fail(e, JS_EINVAL, "set", "--set takes KEY=VALUE, got '%s'", kv);
+            return js_fail(e, JS_EINVAL, "set", "--set 须写成 KEY=VALUE，收到的是 '%s'", kv);
         }
         if (!*out)
             *out = json_object();
@@ -113,8 +113,8 @@ int opts_action_args(const struct opts *o, int action, json_t **out, struct js_e
         args = json_loads(js, 0, &jerr);
         if (!json_is_object(args)) {
             json_decref(args);
-            return js_fail(e, JS_EBADJSON, "json", "--json must be a JSON object: %s",
-                           args ? "not an object" : jerr.text);
+            return js_fail(e, JS_EBADJSON, "json", "--json 须为 JSON 对象：%s",
+                           args ? "不是对象" : msg_zh_json(json_error_code(&jerr)));
         }
     } else {
         args = json_object();

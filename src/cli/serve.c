@@ -11,6 +11,7 @@
 #include "http/server.h"
 #include "store/store.h"
 #include "util/jfield.h"
+#include "util/msg_zh.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -53,7 +54,7 @@ static const char *const config_keys[] = {"db",
 static int copy_str(char *dst, size_t n, const char *src, const char *what)
 {
     if (strlen(src) >= n) {
-        fprintf(stderr, "jiesu serve: %s is too long\n", what);
+        fprintf(stderr, "jiesu serve: %s 过长\n", what);
         return -1;
     }
     memcpy(dst, src, strlen(src) + 1);
@@ -67,7 +68,11 @@ static int read_config(const char *path, struct serve_config *c)
     json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     int rc = -1;
     if (!j) {
-        fprintf(stderr, "jiesu serve: %s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+        if (json_error_code(&jerr) == json_error_cannot_open_file)
+            fprintf(stderr, "jiesu serve: 无法打开配置文件 %s\n", path);
+        else
+            fprintf(stderr, "jiesu serve: 配置文件 %s 第 %d 行第 %d 列：%s\n", path, jerr.line,
+                    jerr.column, msg_zh_json(json_error_code(&jerr)));
         return -1;
     }
     struct js_error e;
@@ -82,7 +87,7 @@ static int read_config(const char *path, struct serve_config *c)
         jf_int(j, "login_max_failures", false, 1, 1000, &c->login_max_failures, &e) ||
         jf_int(j, "login_window_s", false, 1, 86400 * 7, &c->login_window_s, &e) ||
         jf_int(j, "tick_seconds", false, 0, 86400, &c->tick_seconds, &e)) {
-        fprintf(stderr, "jiesu serve: %s: %s\n", path, e.message);
+        fprintf(stderr, "jiesu serve: 配置文件 %s：%s\n", path, e.message);
         goto out;
     }
     if ((db && copy_str(c->db, sizeof c->db, db, "db")) ||
@@ -106,8 +111,8 @@ static int int_flag(const struct opts *o, const char *name, int64_t min, int64_t
     errno = 0;
     long long x = strtoll(v, &end, 10);
     if (errno || *end || end == v || x < min || x > max) {
-        fprintf(stderr, "jiesu serve: --%s takes a number from %lld to %lld\n", name,
-                (long long)min, (long long)max);
+        fprintf(stderr, "jiesu serve: --%s 须为 %lld 至 %lld 之间的整数\n", name, (long long)min,
+                (long long)max);
         return -1;
     }
     *out = x;
@@ -168,7 +173,7 @@ int cli_serve(struct opts *o)
     js_error_clear(&e);
     struct store *s = NULL;
     if (store_open(c.db, &s, &e) || s->ops->migrate(s, &e)) {
-        fprintf(stderr, "jiesu serve: %s: %s\n", c.db, e.message);
+        fprintf(stderr, "jiesu serve: 无法打开数据库 %s：%s\n", c.db, e.message);
         store_close(s);
         return 1;
     }
@@ -177,10 +182,10 @@ int cli_serve(struct opts *o)
     const char *web = c.web;
     if (web[0] && !is_dir(web)) {
         if (c.web_given) {
-            fprintf(stderr, "jiesu serve: --web %s: not a directory\n", web);
+            fprintf(stderr, "jiesu serve: --web %s 不是目录\n", web);
             return 1;
         }
-        fprintf(stderr, "jiesu serve: no web directory '%s': serving the API only\n", web);
+        fprintf(stderr, "jiesu serve: 没有网页目录 '%s'，只提供 API\n", web);
         web = "";
     }
 
@@ -202,7 +207,8 @@ int cli_serve(struct opts *o)
     };
     struct app *app = NULL;
     if (app_new(&ac, &app, &e)) {
-        fprintf(stderr, "jiesu serve: %s%s%s\n", e.message, e.field[0] ? ": " : "", e.field);
+        fprintf(stderr, "jiesu serve: 无法启动：%s%s%s%s\n", e.message, e.field[0] ? "（字段 " : "",
+                e.field, e.field[0] ? "）" : "");
         return 1;
     }
     /* uploads (the citizen's photos too), and Open311 forms (res_open311.c refuses more than
@@ -223,12 +229,14 @@ int cli_serve(struct opts *o)
     };
     struct http_server *srv = NULL;
     if (http_server_start(&sc, &srv, &e)) {
-        fprintf(stderr, "jiesu serve: %s: %s\n", c.listen, e.message);
+        fprintf(stderr, "jiesu serve: 无法监听 %s：%s\n", c.listen, e.message);
         app_free(app);
         return 1;
     }
     char host[128];
     listen_host(c.listen, host, sizeof host);
+    /* machine-read: tests/api/server.mjs, tests/browser/lib.mjs, bench/serve.mjs and
+     * bench/bench_write.c take the address from this line, so its words stay as they are */
     printf("jiesu: serving http://%s:%d\n", host, http_server_port(srv));
     fflush(stdout);
 
@@ -236,24 +244,26 @@ int cli_serve(struct opts *o)
     struct ticker *tk = NULL;
     struct ticker_config tc = {.db = c.db, .interval_seconds = (int)c.tick_seconds, .log = stderr};
     if (c.tick_seconds > 0 && ticker_start(&tc, &tk, &e))
-        fprintf(stderr, "jiesu serve: %s: running without the scheduler\n", e.message);
+        fprintf(stderr, "jiesu serve: 定时任务未能启动（%s），服务照常运行，但不执行定时任务\n",
+                e.message);
 
     /* the suggestions: trained when none exists yet, then every train_hours */
     struct trainer *tr = NULL;
     struct trainer_config trc = {
         .db = c.db, .hours = (int)c.train_hours, .app = app, .log = stderr};
     if (trainer_start(&trc, &tr, &e))
-        fprintf(stderr, "jiesu serve: %s: running without retraining\n", e.message);
+        fprintf(stderr, "jiesu serve: 建议的定期训练未能启动（%s），服务照常运行，但不再重新训练\n",
+                e.message);
 
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
-    fprintf(stderr, "jiesu: %s received, finishing requests in flight\n",
+    fprintf(stderr, "jiesu: 收到 %s，处理完进行中的请求后停止\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     ticker_stop(tk);
     trainer_stop(tr);
     http_server_stop(srv);
     app_free(app);
-    fprintf(stderr, "jiesu: stopped\n");
+    fprintf(stderr, "jiesu: 已停止\n");
     return 0;
 }

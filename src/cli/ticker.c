@@ -76,28 +76,29 @@ static void log_tick(FILE *log, const struct tick_result *r)
         return;
     char when[40];
     jtime_format(r->sched.now, when, sizeof when);
-    fprintf(log,
-            "%s tick: %d orders scanned, %d actions on %d orders, %d conflicts, %d refused; "
-            "outbox: %d sent, %d to retry, %d failed\n",
-            when, r->sched.scanned, r->sched.actions, r->sched.acted, r->sched.conflicts,
-            r->sched.failures, r->notify.sent, r->notify.retried, r->notify.failed);
+    fprintf(
+        log,
+        "%s 定时任务：扫描工单 %d 件，执行动作 %d 个（涉及工单 %d 件），冲突 %d 次，被拒绝 %d 次；"
+        "待发通知：已发送 %d 条，待重试 %d 条，失败 %d 条\n",
+        when, r->sched.scanned, r->sched.actions, r->sched.acted, r->sched.conflicts,
+        r->sched.failures, r->notify.sent, r->notify.retried, r->notify.failed);
     if (r->kb_expired || r->kb_reminded)
-        fprintf(log, "%s tick: knowledge base: %d entries expired, %d expiry reminders\n", when,
-                r->kb_expired, r->kb_reminded);
+        fprintf(log, "%s 定时任务：知识库条目到期 %d 条，到期提醒 %d 条\n", when, r->kb_expired,
+                r->kb_reminded);
     if (r->hotspot.raised)
-        fprintf(log, "%s tick: hotspot: %d warnings raised, %d notifications\n", when,
-                r->hotspot.raised, r->hotspot.messages);
+        fprintf(log, "%s 定时任务：发出热点预警 %d 条，通知 %d 条\n", when, r->hotspot.raised,
+                r->hotspot.messages);
     if (r->hotspot_error[0])
-        fprintf(log, "%s tick: hotspot scan failed: %s\n", when, r->hotspot_error);
+        fprintf(log, "%s 定时任务：热点扫描失败：%s\n", when, r->hotspot_error);
     if (r->upstream.polled)
-        fprintf(log, "%s tick: city feed: %d messages, %d applied, %d duplicates, %d refused%s%s\n",
+        fprintf(log, "%s 定时任务：市级平台下发 %d 条，已处理 %d 条，重复 %d 条，拒收 %d 条%s%s\n",
                 when, r->upstream.fetched, r->upstream.applied, r->upstream.duplicates,
-                r->upstream.refused, r->upstream.last_error[0] ? "; last: " : "",
+                r->upstream.refused, r->upstream.last_error[0] ? "；最近的错误：" : "",
                 r->upstream.last_error);
     if (r->sched.failures)
-        fprintf(log, "%s tick: last refusal: %s\n", when, r->sched.last_failure);
+        fprintf(log, "%s 定时任务：最近一次被拒绝：%s\n", when, r->sched.last_failure);
     if (r->notify.retried || r->notify.failed)
-        fprintf(log, "%s tick: last delivery error: %s\n", when, r->notify.last_error);
+        fprintf(log, "%s 定时任务：最近一次投递错误：%s\n", when, r->notify.last_error);
     fflush(log);
 }
 
@@ -135,14 +136,14 @@ static void deliver_at_start(struct ticker *t, struct store *s)
         nc.cancel = &t->quit;
         nc.clock = t->clock;
         if (notify_deliver(s, jclock_now(t->clock), &nc, &st, &e) == 0 && st.claimed && t->log) {
-            fprintf(t->log, "jiesu: start-up delivery: %d sent, %d to retry, %d failed\n", st.sent,
-                    st.retried, st.failed);
+            fprintf(t->log, "jiesu: 启动时投递通知：已发送 %d 条，待重试 %d 条，失败 %d 条\n",
+                    st.sent, st.retried, st.failed);
             fflush(t->log);
         }
         engine_release(&en);
     }
     if (e.code && t->log) {
-        fprintf(t->log, "jiesu: start-up delivery failed: %s\n", e.message);
+        fprintf(t->log, "jiesu: 启动时投递通知失败：%s\n", e.message);
         fflush(t->log);
     }
 }
@@ -159,8 +160,8 @@ static void tick_reports(struct ticker *t, struct store *s)
     if (t->log && (st.issued || st.failed || rc)) {
         char when[40];
         jtime_format(now, when, sizeof when);
-        fprintf(t->log, "%s reports: %d issued, %d failed%s%s\n", when, st.issued, st.failed,
-                st.failed ? "; last: " : "", st.failed ? st.last_error : "");
+        fprintf(t->log, "%s 报告：已签发 %d 份，失败 %d 份%s%s\n", when, st.issued, st.failed,
+                st.failed ? "；最近的失败：" : "", st.failed ? st.last_error : "");
         fflush(t->log);
     }
 }
@@ -177,14 +178,14 @@ static void *run(void *arg)
         js_error_clear(&e);
         if (!s && store_open(t->db, &s, &e)) {
             if (t->log)
-                fprintf(t->log, "jiesu: tick: %s\n", e.message);
+                fprintf(t->log, "jiesu: 定时任务无法打开数据库：%s\n", e.message);
             continue;
         }
         struct tick_result r;
         int rc = tick_run(s, t->clock, t->gateway, &t->quit, &r, &e);
         log_tick(t->log, &r);
         if (rc && t->log) {
-            fprintf(t->log, "jiesu: tick failed: %s: %s\n", js_err_name(rc), e.message);
+            fprintf(t->log, "jiesu: 定时任务失败：%s（%s）\n", e.message, js_err_name(rc));
             fflush(t->log);
         }
         if (!rc)
@@ -213,7 +214,7 @@ int ticker_start(const struct ticker_config *cfg, struct ticker **out, struct js
 {
     *out = NULL;
     if (!cfg->db || cfg->interval_seconds <= 0)
-        return js_fail(e, JS_EINVAL, "tick", "the ticker needs a database and an interval");
+        return js_fail(e, JS_EINVAL, "tick", "定时任务须有数据库和间隔时间");
     struct ticker *t = calloc(1, sizeof *t);
     if (!t)
         return js_fail(e, JS_ENOMEM, "tick", NULL);
@@ -235,7 +236,7 @@ int ticker_start(const struct ticker_config *cfg, struct ticker **out, struct js
     }
     if (pthread_create(&t->thread, NULL, run, t)) {
         ticker_free(t);
-        return js_fail(e, JS_EINTERNAL, "tick", "cannot start the scheduler thread");
+        return js_fail(e, JS_EINTERNAL, "tick", "无法启动定时任务线程");
     }
     *out = t;
     return 0;

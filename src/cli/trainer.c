@@ -63,7 +63,7 @@ static void *run(void *arg)
     struct store *s = NULL;
     if (store_open(t->db, &s, &e)) {
         if (t->cfg.log)
-            fprintf(t->cfg.log, "jiesu: suggestions: %s\n", e.message);
+            fprintf(t->cfg.log, "jiesu: 建议的训练无法打开数据库：%s\n", e.message);
         return NULL;
     }
     struct learn_models *m = NULL;
@@ -96,7 +96,7 @@ int trainer_start(const struct trainer_config *cfg, struct trainer **out, struct
         pthread_mutex_destroy(&t->lock);
         free(t->db);
         free(t);
-        return js_fail(e, JS_EINTERNAL, "", "cannot start the training thread");
+        return js_fail(e, JS_EINTERNAL, "", "无法启动训练线程");
     }
     *out = t;
     return 0;

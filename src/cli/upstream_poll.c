@@ -91,7 +91,7 @@ static int fetch(const struct upstream_link *l, const char *cursor, int64_t now,
     int rc = -JS_EIO;
     CURL *curl = curl_easy_init();
     if (!curl) {
-        snprintf(st->last_error, sizeof st->last_error, "libcurl failed to initialise");
+        snprintf(st->last_error, sizeof st->last_error, "libcurl 初始化失败");
         return -JS_EIO;
     }
     char *escaped = curl_easy_escape(curl, cursor, 0);
@@ -130,11 +130,14 @@ static int fetch(const struct upstream_link *l, const char *cursor, int64_t now,
         if (status == 200)
             rc = 0;
         else
-            snprintf(st->last_error, sizeof st->last_error, "city feed answered HTTP %ld", status);
+            snprintf(st->last_error, sizeof st->last_error, "市级平台下发接口返回 HTTP %ld",
+                     status);
     } else {
-        snprintf(st->last_error, sizeof st->last_error, "%s",
-                 a->too_big ? "city feed answer too large"
-                            : (errbuf[0] ? errbuf : curl_easy_strerror(cc)));
+        if (a->too_big)
+            snprintf(st->last_error, sizeof st->last_error, "市级平台下发接口的应答过大");
+        else
+            snprintf(st->last_error, sizeof st->last_error, "无法读取市级平台下发接口：%.200s",
+                     errbuf[0] ? errbuf : curl_easy_strerror(cc));
     }
     curl_slist_free_all(hdr);
     curl_easy_cleanup(curl);
@@ -167,10 +170,10 @@ int upstream_poll(struct engine *en, int64_t now, struct upstream_poll_stats *st
     if (rc == -JS_ENOTFOUND || (!rc && (l.poll_seconds <= 0 || !l.url[0])))
         return 0;
     if (rc)
-        return js_fail(e, rc, "", "cannot read the city link");
+        return js_fail(e, rc, "", "无法读取市级平台连接");
     rc = load_cursor(s, cursor, sizeof cursor, &polled_at);
     if (rc)
-        return js_fail(e, rc, "", "cannot read the city feed cursor");
+        return js_fail(e, rc, "", "无法读取市级平台下发数据的游标");
     if (polled_at > 0 && now < polled_at + l.poll_seconds)
         return 0;
     st->polled = true;
@@ -180,7 +183,8 @@ int upstream_poll(struct engine *en, int64_t now, struct upstream_poll_stats *st
     js_error_clear(&ve);
     if (upstream_verify(l.secret, a.ts, a.sig, a.body.data ? a.body.data : "", a.body.len, now,
                         &ve)) {
-        snprintf(st->last_error, sizeof st->last_error, "city feed signature: %.200s", ve.message);
+        snprintf(st->last_error, sizeof st->last_error, "市级平台下发数据的签名无效：%.200s",
+                 ve.message);
         goto out;
     }
     doc = json_loadb(a.body.data ? a.body.data : "", a.body.len, 0, NULL);
@@ -188,7 +192,7 @@ int upstream_poll(struct engine *en, int64_t now, struct upstream_poll_stats *st
     const char *next = json_string_value(json_object_get(doc, "cursor"));
     if (!json_is_array(msgs) || !next || strlen(next) >= sizeof cursor) {
         snprintf(st->last_error, sizeof st->last_error,
-                 "city feed answer is not {\"messages\": [...], \"cursor\": \"...\"}");
+                 "市级平台下发接口的应答不是 {\"messages\": [...], \"cursor\": \"...\"}");
         goto out;
     }
     size_t i;
@@ -209,12 +213,13 @@ int upstream_poll(struct engine *en, int64_t now, struct upstream_poll_stats *st
         } else if (store_failure(arc)) {
             /* keep the cursor: the whole page is read again next time, applied ones answer
              * duplicate */
-            snprintf(st->last_error, sizeof st->last_error, "message %zu: %.200s", i, me.message);
+            snprintf(st->last_error, sizeof st->last_error, "第 %zu 条消息：%.200s", i + 1,
+                     me.message);
             stopped = true;
         } else {
             st->refused++;
             const char *id = json_string_value(json_object_get(m, "id"));
-            snprintf(st->last_error, sizeof st->last_error, "message %.48s: %.40s %.120s",
+            snprintf(st->last_error, sizeof st->last_error, "消息 %.48s：%.40s %.120s",
                      id ? id : "?", me.field, me.message);
         }
         json_decref(ans);
@@ -223,7 +228,7 @@ int upstream_poll(struct engine *en, int64_t now, struct upstream_poll_stats *st
     }
     rc = save_cursor(s, stopped ? cursor : next, now);
     if (rc)
-        js_fail(e, rc, "", "cannot store the city feed cursor");
+        js_fail(e, rc, "", "无法保存市级平台下发数据的游标");
 out:
     json_decref(doc);
     buf_release(&a.body);

@@ -3,14 +3,16 @@
 // (the CLI aside) has its Chinese row in src/util/msg_zh.c, which js_fail() and http_error()
 // write instead; the error table's messages (src/util/err.h) are Chinese; and refusals answered
 // by a running server — the login, the time windows, the policy's limits, the roles, the
-// versions — carry Chinese messages with no English word but the field they name.
+// versions — carry Chinese messages with no English word but the field they name. The command
+// line's own refusals (src/cli, which writes its messages in Chinese directly) are Chinese too.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import {
-  assertError, call, dispatched, englishWords, intake, login, setupOrg, startServer,
+  assertError, BIN, call, dispatched, englishWords, intake, login, setupOrg, startServer,
 } from './server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -159,4 +161,26 @@ test('refusals of a running server are Chinese', async () => {
   assertError(await call(server, 'GET', '/api/v1/units/abc', { token: org.admin }), 404);
   assertError(await call(server, 'POST', '/api/v1/orders', { token: org.as('agent1'), raw: '{"title": ' }), 400, 'bad_json');
   assertError(await call(server, 'DELETE', '/api/v1/policy', { token: org.admin }), 405, 'method_not_allowed', undefined, ['DELETE']);
+});
+
+test('refusals of the command line are Chinese', () => {
+  // [arguments, the command named in the prefix, exit status]
+  const cases = [
+    [['useradd', '--db', server.db, '--login', 'cli1', '--name', '坐席', '--role', 'boss', '--password', 'pass-2026-cli'], 'useradd', 2],
+    [['sign', '--db', server.db, '--order', '1'], 'sign', 2],
+    [['sign', '--db', server.db, '--as', 'nobody', '--order', '1'], 'sign', 1],
+    [['show', '--db', server.db, '--order', '999999999'], 'show', 1],
+    [['list', '--db', server.db, '--status', 'lost'], 'list', 2],
+    [['frobnicate'], null, 2],
+  ];
+  for (const [args, cmd, status] of cases) {
+    const r = spawnSync(BIN, args, { encoding: 'utf8' });
+    const line = r.stderr.split('\n')[0];
+    assert.equal(r.status, status, `jiesu ${args.join(' ')}: ${r.stderr}`);
+    const prefix = cmd ? `jiesu ${cmd}: ` : 'jiesu: ';
+    assert.ok(line.startsWith(prefix), line);
+    const text = line.slice(prefix.length);
+    assert.match(text, CJK, line);
+    assert.deepEqual(englishWords(text, ['LOGIN']), [], line);
+  }
 });

@@ -264,8 +264,8 @@ describe('graceful stop', () => {
     const answers = await Promise.all(inflight);
     for (const a of answers) assert.equal(a.status, 200, a.text);
     const log = await stopped;
-    assert.match(log, /SIGTERM received/);
-    assert.match(log, /jiesu: stopped/);
+    assert.match(log, /jiesu: 收到 SIGTERM/);
+    assert.match(log, /jiesu: 已停止/);
     assert.equal((log.match(/POST \/api\/v1\/auth\/login 200/g) || []).length, 4, 'one log line per request');
   });
 

@@ -418,7 +418,7 @@ describe('the polling client', () => {
     city.badFeedSignature = true;
     r = await tickAt(T + 140 * 1000);
     assert.equal(r.upstream.fetched, 0);
-    assert.match(r.upstream.last_error, /signature/);
+    assert.match(r.upstream.last_error, /签名/);
     assert.equal(ok(await call(server, 'GET', '/api/v1/search?q=SJ-2026-0034', { token: org.as('agent1') })).items.length, 0);
     city.badFeedSignature = false;
     r = await tickAt(T + 210 * 1000);
