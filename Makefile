@@ -26,7 +26,7 @@ run: setup build
 	  $(BUILD)/jiesu demo --db $(DB) --data $(SHARED)/data/tipdm2020c >/dev/null || \
 	  { rm -f $(DB) $(DB)-wal $(DB)-shm; exit 1; }; \
 	fi
-	@echo "Demo logins (password jiesu-demo); every unit also has op-CODE and lead-CODE:"
+	@echo "演示账号（密码均为 jiesu-demo）；每个单位另有 op-CODE（单位操作员）与 lead-CODE（单位领导）："
 	@$(BUILD)/jiesu demo --logins --db $(DB) | awk 'NR==1 || $$2 !~ /^unit_/ || n++ < 6'
 	@$(BUILD)/jiesu serve --db $(DB) --listen $(LISTEN) --web web
 

@@ -516,9 +516,9 @@ static void server_phases(const char *bin, const char *db, const char *dir, int 
     FILE *f = fdopen(pipefd[0], "r");
     char line[512];
     while (!port && fgets(line, sizeof line, f)) {
-        const char *p = strstr(line, "serving http://127.0.0.1:");
+        const char *p = strstr(line, "服务地址 http://127.0.0.1:");
         if (p)
-            port = atoi(p + strlen("serving http://127.0.0.1:"));
+            port = atoi(p + strlen("服务地址 http://127.0.0.1:"));
     }
     if (!port)
         die("the server did not start");

@@ -30,7 +30,7 @@ export async function serve(db, name, roles = ['supervisor']) {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d) => {
       out = (out + d).slice(-4096);
-      const m = out.match(/jiesu: serving (http:\/\/\S+)/);
+      const m = out.match(/jiesu: 服务地址 (http:\/\/\S+)/);
       if (m) resolve(m[1]);
     });
     child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));

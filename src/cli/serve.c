@@ -119,7 +119,8 @@ static int int_flag(const struct opts *o, const char *name, int64_t min, int64_t
     return 0;
 }
 
-/* The host part of a listen address, for the "serving" line. */
+/* The host part of a listen address, for the line that names the served address (which tests
+ * and benchmarks read). */
 static void listen_host(const char *listen, char *out, size_t n)
 {
     const char *colon = strrchr(listen, ':');
@@ -237,7 +238,7 @@ int cli_serve(struct opts *o)
     listen_host(c.listen, host, sizeof host);
     /* machine-read: tests/api/server.mjs, tests/browser/lib.mjs, bench/serve.mjs and
      * bench/bench_write.c take the address from this line, so its words stay as they are */
-    printf("jiesu: serving http://%s:%d\n", host, http_server_port(srv));
+    printf("jiesu: 服务地址 http://%s:%d\n", host, http_server_port(srv));
     fflush(stdout);
 
     /* the scheduler thread (urges, supervision, warnings, forced closure, notifications) */

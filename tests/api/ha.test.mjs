@@ -33,7 +33,7 @@ async function serveOn(db, name) {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d) => {
       out += d;
-      const m = out.match(/jiesu: serving (http:\/\/\S+)/);
+      const m = out.match(/jiesu: 服务地址 (http:\/\/\S+)/);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve ${name} exited ${code}:\n${stderr}`)); });

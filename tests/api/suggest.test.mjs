@@ -107,7 +107,7 @@ test('over a demo district, the learnt suggestions come with the time of the mod
       const timer = setTimeout(() => reject(new Error(`serve did not start: ${log}`)), 15000);
       child.stdout.on('data', (d) => {
         out += d;
-        const m = out.match(/jiesu: serving (http:\/\/\S+)/);
+        const m = out.match(/jiesu: 服务地址 (http:\/\/\S+)/);
         if (m) { clearTimeout(timer); resolve(m[1]); }
       });
     });
