@@ -79,16 +79,10 @@ static int cb_create_order(void *ctx, struct order **out)
     if (!c)
         return -JS_ERULE;
     struct store *s = x->en->store;
-    int rc;
-    if (s->ops->order_id_take) {
-        /* inserted once, whole, when the action's writes are made */
-        rc = s->ops->order_id_take(s, &c->o.id);
-        c->unwritten = rc == 0;
-    } else {
-        rc = s->ops->order_insert(s, &c->o);
-    }
+    int rc = s->ops->order_id_take(s, &c->o.id); /* inserted once, whole, with the writes */
     if (rc)
         return rc;
+    c->unwritten = true;
     c->loaded_version = 0;
     *out = &c->o;
     return 0;

@@ -26,9 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_THREADS 4
-/* MHD's own threads only read requests and write answers; the handlers run elsewhere. */
-#define MAX_IO_THREADS    2
+#define DEFAULT_THREADS   4
 #define DEFAULT_MAX_BODY  ((size_t)1 << 20)
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_GRACE_S   10
@@ -37,6 +35,8 @@
 #define DEFAULT_QUERY_MAX 100
 #define DEFAULT_WATCH_MS  1000
 #define DEFAULT_PING_S    20
+/* MHD's own threads only read requests and write answers; the handlers run elsewhere. */
+#define MAX_IO_THREADS 2
 /* The descriptor limit is raised up to this at start; connections get all but a reserve. */
 #define FD_WANTED 65536
 /* Bodies smaller than this are not worth compressing. */

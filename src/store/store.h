@@ -347,9 +347,9 @@ struct store_ops {
      * every field and succeeds only if the stored version is expected_version (else
      * -JS_ECONFLICT) */
     int (*order_insert)(struct store *s, struct order *o);
-    /* An id for an order inserted later in the same transaction, so that a new order is
-     * written once, whole, at the end of its action (issue 13). Ids taken and never inserted
-     * leave gaps. Only inside a transaction. */
+    /* An id for an order inserted later in the same transaction, so that the engine writes a
+     * new order once, whole, at the end of its action (issue 13). Ids taken and never inserted
+     * leave gaps. Only inside a transaction; every backend has it. */
     int (*order_id_take)(struct store *s, int64_t *id);
     int (*order_update)(struct store *s, const struct order *o, int64_t expected_version);
     int (*order_get)(struct store *s, int64_t id, struct order *out);

@@ -992,7 +992,8 @@ static char *sql_join(const char *a, const char *b)
     return buf_steal(&out);
 }
 
-/* The order statements from the column table: inserts leave id to the identity column. */
+/* The order statements from the column table: the plain insert leaves id to the identity column,
+ * order_insert_id gives it (an id from order_id_take). */
 static int build_order_sql(struct pgs *p)
 {
     struct buf sel, ins, upd, ins_id;
@@ -1004,8 +1005,10 @@ static int build_order_sql(struct pgs *p)
     rc |= buf_puts(&sel, "SELECT ");
     rc |= buf_puts(&ins, "INSERT INTO orders(");
     rc |= buf_puts(&upd, "UPDATE orders SET ");
+    rc |= buf_puts(&ins_id, "INSERT INTO orders(");
     for (int i = 0; i < n; i++) {
         rc |= buf_printf(&sel, "%s\"%s\"", i ? ", " : "", store_order_cols[i].name);
+        rc |= buf_printf(&ins_id, "%s\"%s\"", i ? ", " : "", store_order_cols[i].name);
         if (i > 0) {
             rc |= buf_printf(&ins, "%s\"%s\"", i > 1 ? ", " : "", store_order_cols[i].name);
             rc |= buf_printf(&upd, "%s\"%s\" = $%d", i > 1 ? ", " : "", store_order_cols[i].name,
@@ -1016,15 +1019,12 @@ static int build_order_sql(struct pgs *p)
     rc |= buf_puts(&ins, ") VALUES (");
     for (int i = 1; i < n; i++)
         rc |= buf_printf(&ins, "%s$%d", i > 1 ? ", " : "", i);
-    rc |= buf_puts(&ins, ") RETURNING id");
-    rc |= buf_printf(&upd, " WHERE id = $1 AND version = $%d", n + 1);
-    rc |= buf_puts(&ins_id, "INSERT INTO orders(");
-    for (int i = 0; i < n; i++)
-        rc |= buf_printf(&ins_id, "%s\"%s\"", i ? ", " : "", store_order_cols[i].name);
     rc |= buf_puts(&ins_id, ") VALUES (");
     for (int i = 0; i < n; i++)
         rc |= buf_printf(&ins_id, "%s$%d", i ? ", " : "", i + 1);
+    rc |= buf_puts(&ins, ") RETURNING id");
     rc |= buf_puts(&ins_id, ") RETURNING id");
+    rc |= buf_printf(&upd, " WHERE id = $1 AND version = $%d", n + 1);
     if (rc) {
         buf_release(&sel);
         buf_release(&ins);
