@@ -141,6 +141,37 @@ int event_list_push(struct event_list *l, const struct event *ev)
     X(number) X(channel) X(upstream_id) X(transfer_to)
 /* clang-format on */
 
+/* The canonical form of o's assignments (new reference). */
+static json_t *units_to_json(const struct order *o)
+{
+    json_t *units = json_array();
+    for (int i = 0; i < o->n_units && units; i++) {
+        const struct assignment *a = &o->units[i];
+        json_array_append_new(
+            units, json_pack("{sI sI sb sb sI sI sI si}", "unit_id", (json_int_t)a->unit_id, "role",
+                             (json_int_t)a->role, "active", a->active, "return_pending",
+                             a->return_pending, "dispatched_at", (json_int_t)a->dispatched_at,
+                             "signed_at", (json_int_t)a->signed_at, "replied_at",
+                             (json_int_t)a->replied_at, "returns", a->returns));
+    }
+    return units;
+}
+
+static bool units_differ(const struct order *a, const struct order *b)
+{
+    if (a->n_units != b->n_units)
+        return true;
+    for (int i = 0; i < a->n_units; i++) {
+        const struct assignment *x = &a->units[i], *y = &b->units[i];
+        if (x->unit_id != y->unit_id || x->role != y->role || !x->active != !y->active ||
+            !x->return_pending != !y->return_pending || x->dispatched_at != y->dispatched_at ||
+            x->signed_at != y->signed_at || x->replied_at != y->replied_at ||
+            x->returns != y->returns)
+            return true;
+    }
+    return false;
+}
+
 json_t *order_to_json(const struct order *o)
 {
     json_t *j = json_object();
@@ -160,17 +191,7 @@ json_t *order_to_json(const struct order *o)
 #undef PUT_STR
     json_object_set_new(j, "lat", json_real(o->lat));
     json_object_set_new(j, "lon", json_real(o->lon));
-    json_t *units = json_array();
-    for (int i = 0; i < o->n_units; i++) {
-        const struct assignment *a = &o->units[i];
-        json_array_append_new(
-            units, json_pack("{sI sI sb sb sI sI sI si}", "unit_id", (json_int_t)a->unit_id, "role",
-                             (json_int_t)a->role, "active", a->active, "return_pending",
-                             a->return_pending, "dispatched_at", (json_int_t)a->dispatched_at,
-                             "signed_at", (json_int_t)a->signed_at, "replied_at",
-                             (json_int_t)a->replied_at, "returns", a->returns));
-    }
-    json_object_set_new(j, "units", units);
+    json_object_set_new(j, "units", units_to_json(o));
     return j;
 }
 
@@ -246,27 +267,44 @@ int order_from_json(struct order *o, const json_t *j)
     return order_apply(o, j);
 }
 
+/* Compared field by field in C, the fields that differ set in the canonical form's order: the
+ * same object as diffing the two canonical forms, without building them (issue 13: the two
+ * forms were half of an intake's decision under the write lock). */
 json_t *order_diff(const struct order *before, const struct order *after)
 {
-    json_t *a = order_to_json(before), *b = order_to_json(after), *set = json_object();
-    if (!a || !b || !set) {
-        json_decref(set);
-        set = NULL;
-        goto out;
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(b, key, v)
-    {
-        if (strcmp(key, "version") == 0 || strcmp(key, "status") == 0 ||
-            strcmp(key, "updated_at") == 0)
-            continue; /* carried by the event itself */
-        if (!json_equal(v, json_object_get(a, key)))
-            json_object_set(set, key, v);
-    }
-out:
-    json_decref(a);
-    json_decref(b);
+    json_t *set = json_object();
+    if (!set)
+        return NULL;
+        /* version, status and updated_at are carried by the event itself */
+#define SKIP(f)                                                                                    \
+    (strcmp(#f, "version") == 0 || strcmp(#f, "status") == 0 || strcmp(#f, "updated_at") == 0)
+#define DIFF_INT(f)                                                                                \
+    if (!SKIP(f) && before->f != after->f)                                                         \
+        json_object_set_new(set, #f, json_integer(after->f));
+    ORDER_INTS(DIFF_INT)
+#undef DIFF_INT
+#undef SKIP
+#define DIFF_BOOL(f)                                                                               \
+    if (!before->f != !after->f)                                                                   \
+        json_object_set_new(set, #f, json_boolean(after->f));
+    ORDER_BOOLS(DIFF_BOOL)
+#undef DIFF_BOOL
+#define DIFF_CHARS(f)                                                                              \
+    if (strcmp(before->f, after->f) != 0)                                                          \
+        json_object_set_new(set, #f, json_string(after->f));
+    ORDER_CHARS(DIFF_CHARS)
+#undef DIFF_CHARS
+#define DIFF_STR(f)                                                                                \
+    if (strcmp(before->f ? before->f : "", after->f ? after->f : "") != 0)                         \
+        json_object_set_new(set, #f, json_string(after->f ? after->f : ""));
+    ORDER_STRINGS(DIFF_STR)
+#undef DIFF_STR
+    if (before->lat != after->lat)
+        json_object_set_new(set, "lat", json_real(after->lat));
+    if (before->lon != after->lon)
+        json_object_set_new(set, "lon", json_real(after->lon));
+    if (units_differ(before, after))
+        json_object_set_new(set, "units", units_to_json(after));
     return set;
 }
 

@@ -1762,10 +1762,97 @@ static void test_full_cycle_replays(void **state)
     assert_true(lcw_replays(W, id));
 }
 
+/* ---- order_diff ------------------------------------------------------------------------------ */
+
+/* The definition order_diff keeps: the fields whose canonical forms differ, but version, status
+ * and updated_at, in the canonical form's order. */
+static json_t *diff_by_json(const struct order *before, const struct order *after)
+{
+    json_t *a = order_to_json(before), *b = order_to_json(after), *set = json_object(), *v;
+    const char *key;
+    json_object_foreach(b, key, v)
+    {
+        if (strcmp(key, "version") && strcmp(key, "status") && strcmp(key, "updated_at") &&
+            !json_equal(v, json_object_get(a, key)))
+            json_object_set(set, key, v);
+    }
+    json_decref(a);
+    json_decref(b);
+    return set;
+}
+
+static void assert_diff_as_json(const struct order *before, const struct order *after)
+{
+    json_t *got = order_diff(before, after), *want = diff_by_json(before, after);
+    char *g = json_dumps(got, 0), *w = json_dumps(want, 0); /* keys in insertion order */
+    assert_non_null(g);
+    assert_string_equal(g, w);
+    free(g);
+    free(w);
+    json_decref(got);
+    json_decref(want);
+}
+
+/* order_diff compares in C (issue 13): each field of the canonical form changed alone, and all
+ * together, give what diffing the two canonical forms gives, key order included. */
+static void test_order_diff_is_the_canonical_diff(void **state)
+{
+    (void)state;
+    struct order base, next;
+    order_init(&base);
+    json_t *form = order_to_json(&base), *all = json_deep_copy(form), *v;
+    const char *key;
+    int n = 0;
+    json_object_foreach(form, key, v)
+    {
+        json_t *changed;
+        if (json_is_integer(v))
+            changed = json_integer(json_integer_value(v) + 7);
+        else if (json_is_boolean(v))
+            changed = json_boolean(!json_is_true(v));
+        else if (json_is_string(v))
+            changed = json_string(strcmp(key, "number") == 0 ? "20261206000042" : "东四十条");
+        else if (json_is_real(v))
+            changed = json_real(39.93);
+        else
+            changed = json_pack("[{sI sI sb sb sI sI sI si}]", "unit_id", (json_int_t)12, "role",
+                                (json_int_t)1, "active", 1, "return_pending", 0, "dispatched_at",
+                                (json_int_t)100, "signed_at", (json_int_t)0, "replied_at",
+                                (json_int_t)0, "returns", 1);
+        json_t *one = json_deep_copy(form);
+        json_object_set(one, key, changed);
+        json_object_set_new(all, key, changed);
+        order_init(&next);
+        assert_int_equal(order_from_json(&next, one), 0);
+        assert_diff_as_json(&base, &next);
+        assert_diff_as_json(&next, &base);
+        order_release(&next);
+        json_decref(one);
+        n++;
+    }
+    assert_true(n > 60);
+    order_init(&next);
+    assert_int_equal(order_from_json(&next, all), 0);
+    assert_diff_as_json(&base, &next);
+    assert_diff_as_json(&next, &next);
+    /* one assignment's field alone */
+    struct order moved;
+    order_init(&moved);
+    assert_int_equal(order_copy(&moved, &next), 0);
+    moved.units[0].signed_at = 200;
+    assert_diff_as_json(&next, &moved);
+    order_release(&moved);
+    order_release(&next);
+    order_release(&base);
+    json_decref(form);
+    json_decref(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        cmocka_unit_test(test_order_diff_is_the_canonical_diff),
         T_(test_role_matrix),
         T_(test_action_fields),
         T_(test_wrong_role_forbidden),

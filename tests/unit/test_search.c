@@ -357,6 +357,65 @@ static void test_text_warm(void **state)
     fixture_close(&f);
 }
 
+/* The search rows an action writes on the group writer are staged and written just before its
+ * group's COMMIT (issue 13): they come and go with the action, rows and notes staged in one
+ * transaction are written in the order they were made, and a refused action's rows never reach
+ * the index, nor the next group's. */
+static void test_search_rows_go_with_their_action(void **state)
+{
+    (void)state;
+    struct world w;
+    world_open(&w, "search-staged.db");
+    struct fixture *f = &w.f;
+    struct store *s = f->store;
+    int64_t ids[64];
+    /* refused: an inserted order and a retitled one, rolled back */
+    struct order o;
+    order_init(&o);
+    assert_int_equal(s->ops->order_get(s, w.park, &o), 0);
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(order_set_str(&o.title, "窨井盖缺失"), 0);
+    assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
+    o.id = 0;
+    memcpy(o.number, "20261116-T1", sizeof "20261116-T1");
+    assert_int_equal(order_set_str(&o.title, "窨井盖被盗"), 0);
+    assert_int_equal(s->ops->order_insert(s, &o), 0);
+    assert_int_equal(s->ops->rollback(s), 0);
+    order_release(&o);
+    assert_int_equal(find(f, ROLE_AGENT, 0, "井盖", false, ids, NULL), 0);
+    assert_int_equal(find(f, ROLE_AGENT, 0, "停车场收费", false, ids, NULL), 1);
+    /* the next group commits its own rows only */
+    int64_t lamp =
+        intake(f, "路灯不亮", "十字路口路灯坏了", "钱进", "13200005555", "北河沿大街", NULL);
+    assert_int_equal(find(f, ROLE_AGENT, 0, "井盖", false, ids, NULL), 0);
+    assert_int_equal(find(f, ROLE_AGENT, 0, "路灯", false, ids, NULL), 1);
+    assert_int_equal(ids[0], lamp);
+    /* one held transaction: a level rolled back, an intake and a note on it, committed together */
+    assert_int_equal(s->ops->txn_hold(s), 0);
+    order_init(&o);
+    assert_int_equal(s->ops->order_get(s, w.noise, &o), 0);
+    assert_int_equal(s->ops->begin(s), 0);
+    assert_int_equal(order_set_str(&o.title, "窨井盖松动"), 0);
+    assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
+    assert_int_equal(s->ops->rollback(s), 0);
+    order_release(&o);
+    int64_t tree = intake(f, "树枝遮挡信号灯", "路口大树枝叶挡住红绿灯", "吴迪", "13100006666",
+                          "地安门东大街", NULL);
+    fx_ok(f, &f->as[ROLE_AGENT], ACT_FILE, tree, "{}");
+    char args[200];
+    snprintf(args, sizeof args, "{\"unit_id\":%lld,\"note\":\"请园林队修剪枝杈\"}",
+             (long long)f->unit_street[0]);
+    fx_ok(f, &f->as[ROLE_DISPATCHER], ACT_DISPATCH, tree, args);
+    assert_int_equal(s->ops->txn_finish(s, true), 0);
+    assert_int_equal(find(f, ROLE_AGENT, 0, "信号灯", false, ids, NULL), 1);
+    assert_int_equal(ids[0], tree);
+    assert_int_equal(find(f, ROLE_AGENT, 0, "枝杈", false, ids, NULL), 1);
+    assert_int_equal(ids[0], tree);
+    assert_int_equal(find(f, ROLE_AGENT, 0, "井盖", false, ids, NULL), 0);
+    assert_int_equal(find(f, ROLE_AGENT, 0, "施工噪音", false, ids, NULL), 1);
+    fixture_close(f);
+}
+
 static void test_tokens(void **state)
 {
     (void)state;
@@ -403,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_numbers_phones_names),
         cmocka_unit_test(test_who_may_look_up_citizens),
         cmocka_unit_test(test_duplicate_candidates),
+        cmocka_unit_test(test_search_rows_go_with_their_action),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
