@@ -4,6 +4,7 @@
 #include "core/outbox.h"
 #include "core/upstream.h"
 #include "store/timers_store.h"
+#include "util/utf8.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -102,7 +103,8 @@ static int post(CURL *curl, const struct notify_config *cfg, const struct outbox
         else
             snprintf(err, n, "%s返回 HTTP %ld", city ? "市级平台" : "通知网关", status);
     } else {
-        snprintf(err, n, "发送失败：%.200s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+        snprintf(err, n, "发送失败：%.*s", utf8_clip(why, 200), why);
     }
     curl_slist_free_all(hdr);
     free(body);
@@ -163,8 +165,8 @@ static int send_batch(struct store *s, CURL *curl, const struct notify_config *c
                 st->failed++;
             else
                 st->retried++;
-            snprintf(st->last_error, sizeof st->last_error, "消息 %lld：%.200s", (long long)m->id,
-                     err);
+            snprintf(st->last_error, sizeof st->last_error, "消息 %lld：%.*s", (long long)m->id,
+                     utf8_clip(err, 200), err);
         }
         /* -JS_ESTATE: another deliverer took it over after our lease ended; nothing to do */
         if (rc && rc != -JS_ESTATE)

@@ -3,6 +3,7 @@
 #include "cli/upstream_poll.h"
 #include "core/upstream.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -136,7 +137,8 @@ static int fetch(const struct upstream_link *l, const char *cursor, int64_t now,
         if (a->too_big)
             snprintf(st->last_error, sizeof st->last_error, "市级平台下发接口的应答过大");
         else
-            snprintf(st->last_error, sizeof st->last_error, "无法读取市级平台下发接口：%.200s",
+            snprintf(st->last_error, sizeof st->last_error, "无法读取市级平台下发接口：%.*s",
+                     utf8_clip(errbuf[0] ? errbuf : curl_easy_strerror(cc), 200),
                      errbuf[0] ? errbuf : curl_easy_strerror(cc));
     }
     curl_slist_free_all(hdr);

@@ -19,6 +19,7 @@
 #include "http/respond.h"
 #include "util/csv.h"
 #include "util/jtime.h"
+#include "util/utf8.h"
 
 /* ---- the per-thread assessment store ------------------------------------------------------ */
 
@@ -149,7 +150,7 @@ static struct scheme *load_scheme(struct app_ctx *c, struct assess_store *st,
     if (assess_scheme_load(st, NULL, name, &s, &e)) {
         if (e.code == -JS_ENOTFOUND) {
             snprintf(e.field, sizeof e.field, "scheme");
-            snprintf(e.message, sizeof e.message, "没有考核方案“%.60s”", name);
+            snprintf(e.message, sizeof e.message, "没有考核方案“%.*s”", utf8_clip(name, 60), name);
         }
         http_error_from(res, &e);
         return NULL;

@@ -76,6 +76,7 @@ static void fail(struct http_response *res, enum fmt f, int status, const char *
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_trim(msg);
     http_response_release(res);
     http_response_init(res);
     reply(res, f, status, "errors", json_pack("[{si ss}]", "code", status, "description", msg));
@@ -264,7 +265,7 @@ static int o311_begin(struct o311 *o, struct app *a, struct http_request *req,
         return -1;
     }
     if (given && (!want || strcmp(given, want) != 0)) {
-        fail(res, f, 404, "辖区标识（jurisdiction_id）“%.100s”不存在", given);
+        fail(res, f, 404, "辖区标识（jurisdiction_id）“%.*s”不存在", utf8_clip(given, 100), given);
         return -1;
     }
     return 0;
@@ -279,7 +280,7 @@ static int check_params(struct o311 *o, const char *const *allowed, bool attribu
     for (int i = 0; i < o->p.n; i++) {
         struct params one = {.n = 1, .name = {o->p.name[i]}, .value = {o->p.value[i]}};
         if (unknown_param(&one, common, false) && unknown_param(&one, allowed, attributes)) {
-            fail(res, o->f, 400, "未知的参数“%.64s”", o->p.name[i]);
+            fail(res, o->f, 400, "未知的参数“%.*s”", utf8_clip(o->p.name[i], 64), o->p.name[i]);
             return -1;
         }
     }
@@ -382,7 +383,8 @@ static void definition(struct o311 *o, const char *code, struct http_response *r
         return;
     json_t *sv = find_service(o, code, 0);
     if (!sv) {
-        fail(res, o->f, 404, "服务代码（service_code）“%.64s”不存在或未开放", code);
+        fail(res, o->f, 404, "服务代码（service_code）“%.*s”不存在或未开放", utf8_clip(code, 64),
+             code);
         return;
     }
     json_t *attrs = json_array(), *a;
@@ -594,7 +596,7 @@ static void get_request(struct o311 *o, const char *id, struct http_response *re
         goto out;
     int rc = load_request(o, id, &ord);
     if (rc == -JS_ENOTFOUND) {
-        fail(res, o->f, 404, "服务请求（service_request_id）“%.32s”不存在", id);
+        fail(res, o->f, 404, "服务请求（service_request_id）“%.*s”不存在", utf8_clip(id, 32), id);
         goto out;
     }
     if (rc || o311_services(o->c->store, o->cfg, &list)) {
@@ -699,7 +701,8 @@ static void list_requests(struct o311 *o, struct http_request *req, struct http_
         for (int i = 0; i < n; i++) {
             json_t *sv = find_service(o, items[i], 0);
             if (!sv) {
-                fail(res, o->f, 404, "服务代码（service_code）“%.64s”不存在或未开放", items[i]);
+                fail(res, o->f, 404, "服务代码（service_code）“%.*s”不存在或未开放",
+                     utf8_clip(items[i], 64), items[i]);
                 goto out;
             }
             cats[l.n_cats++] = json_integer_value(json_object_get(sv, "category_id"));
@@ -784,7 +787,7 @@ static void get_token(struct o311 *o, const char *token, struct http_response *r
         goto out;
     if (o311_token_check(o->cfg, token, &id) ||
         o->c->store->ops->order_get(o->c->store, id, &ord) || strcmp(ord.channel, "open311") != 0) {
-        fail(res, o->f, 404, "令牌（token）“%.64s”不存在", token);
+        fail(res, o->f, 404, "令牌（token）“%.*s”不存在", utf8_clip(token, 64), token);
         goto out;
     }
     reply(res, o->f, 200, "service_requests",
@@ -867,7 +870,7 @@ static int read_attributes(struct o311 *o, const json_t *sv, struct buf *text, c
         const char *close = strchr(nm + 10, ']');
         if (!close || (strcmp(close, "]") != 0 && strcmp(close, "][]") != 0) ||
             !attr_def(sv, nm + 10, (size_t)(close - nm - 10))) {
-            fail(res, o->f, 400, "参数“%.80s”不是该服务定义的属性", nm);
+            fail(res, o->f, 400, "参数“%.*s”不是该服务定义的属性", utf8_clip(nm, 80), nm);
             return -1;
         }
     }
@@ -895,7 +898,8 @@ static int read_attributes(struct o311 *o, const json_t *sv, struct buf *text, c
         }
         if (strcmp(code, "request_type") == 0) {
             if (js_name_index(js_type_names, v[0]) < 0) {
-                fail(res, o->f, 400, "属性 attribute[request_type] 的值“%.32s”不在选项之中", v[0]);
+                fail(res, o->f, 400, "属性 attribute[request_type] 的值“%.*s”不在选项之中",
+                     utf8_clip(v[0], 32), v[0]);
                 return -1;
             }
             *type = v[0];
@@ -910,7 +914,8 @@ static int read_attributes(struct o311 *o, const json_t *sv, struct buf *text, c
                 return -1;
             }
             if (list && !(shown = value_name(a, v[k]))) {
-                fail(res, o->f, 400, "属性 attribute[%s] 的值“%.32s”不在选项之中", code, v[k]);
+                fail(res, o->f, 400, "属性 attribute[%s] 的值“%.*s”不在选项之中", code,
+                     utf8_clip(v[k], 32), v[k]);
                 return -1;
             }
             int64_t t;
@@ -996,7 +1001,8 @@ static void post_request(struct o311 *o, struct http_request *req, struct http_r
         goto out;
     }
     if (!(sv = find_service(o, code, 0))) {
-        fail(res, o->f, 404, "服务代码（service_code）“%.64s”不存在或未开放", code);
+        fail(res, o->f, 404, "服务代码（service_code）“%.*s”不存在或未开放", utf8_clip(code, 64),
+             code);
         goto out;
     }
     const char *lat = param(&o->p, "lat"), *lon = param(&o->p, "long");
@@ -1105,11 +1111,12 @@ static void post_request(struct o311 *o, struct http_request *req, struct http_r
     buf_printf(&detail, "open311 client=%lld",
                (long long)json_integer_value(json_object_get(client, "id")));
     if (email)
-        buf_printf(&detail, " email=%.120s", email);
+        buf_printf(&detail, " email=%.*s", utf8_clip(email, 120), email);
     if (device || device2)
-        buf_printf(&detail, " device_id=%.64s", device ? device : device2);
+        buf_printf(&detail, " device_id=%.*s", utf8_clip(device ? device : device2, 64),
+                   device ? device : device2);
     if (account)
-        buf_printf(&detail, " account_id=%.64s", account);
+        buf_printf(&detail, " account_id=%.*s", utf8_clip(account, 64), account);
     int rc = s->ops->begin(s);
     if (!rc) {
         rc = app_audit_append(c, 0, r.order_id, "open311_request", detail.data);

@@ -3,6 +3,7 @@
 #include "compat.h"
 #include "util/err.h"
 #include "util/msg_zh.h"
+#include "util/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,6 +67,7 @@ int js_fail(struct js_error *e, int code, const char *field, const char *fmt, ..
             vsnprintf(e->message, sizeof e->message, zh, ap);
 #pragma GCC diagnostic pop
             va_end(ap);
+            utf8_trim(e->message); /* a long message cut mid-character would not be JSON */
         } else {
             snprintf(e->message, sizeof e->message, "%s", js_err_message(c));
         }

@@ -5,32 +5,6 @@
 
 #include <string.h>
 
-size_t utf8_len(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = 0;
-    while (*p) {
-        int len;
-        unsigned c = *p;
-        if (c < 0x80)
-            len = 1;
-        else if ((c & 0xE0) == 0xC0 && c >= 0xC2)
-            len = 2;
-        else if ((c & 0xF0) == 0xE0)
-            len = 3;
-        else if ((c & 0xF8) == 0xF0 && c <= 0xF4)
-            len = 4;
-        else
-            return (size_t)-1;
-        for (int i = 1; i < len; i++)
-            if ((p[i] & 0xC0) != 0x80)
-                return (size_t)-1;
-        p += len;
-        n++;
-    }
-    return n;
-}
-
 int jf_known(const json_t *obj, const char *const *allowed, struct js_error *e)
 {
     if (!json_is_object(obj))

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/utf8.h"
 
 /* Fails with JS_EUNKNOWN_FIELD naming the first key of obj that is not in the NULL-terminated
  * list allowed; JS_ETYPE if obj is not an object. */
@@ -31,7 +32,4 @@ int jf_time(const json_t *obj, const char *key, bool required, int64_t *out, str
 /* Reads an array field of at most maxn items; *out borrowed, NULL when absent. */
 int jf_array(const json_t *obj, const char *key, bool required, size_t maxn, json_t **out,
              struct js_error *e);
-/* Counts code points of valid UTF-8; returns (size_t)-1 if s is not valid UTF-8. */
-size_t utf8_len(const char *s);
-
 #endif

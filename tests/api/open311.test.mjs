@@ -340,6 +340,18 @@ describe('discovery, services and service definitions in XML and JSON', () => {
     }
     specError(await call(server, 'GET', '/open311/v2/services.html'), 404, 'xml');
   });
+
+  test('a long Chinese code or parameter is quoted cut between characters, never inside one', async () => {
+    const long = '东城区交道口街道菊儿胡同'.repeat(3); // 36 characters, 108 bytes: past every quote's room
+    for (const fmt of ['json', 'xml']) {
+      let d = specError(await call(server, 'GET', `/open311/v2/services/${encodeURIComponent(long)}.${fmt}`), 404, fmt);
+      assert.ok(d.includes('东城区交道口街道菊儿胡同东城区'), d);
+      assert.ok(!d.includes('\ufffd'), d);
+      d = specError(await call(server, 'GET', `/open311/v2/services.${fmt}?${encodeURIComponent(long)}=1`), 400, fmt);
+      assert.ok(d.includes('东城区交道口街道'), d);
+      assert.ok(!d.includes('\ufffd'), d);
+    }
+  });
 });
 
 describe('POST requests: a client\'s request becomes an order through the intake', () => {
