@@ -1428,23 +1428,20 @@ static int keys_write(struct sq *q, int64_t id, const struct order *o, bool repl
             return rc;
     }
     store_okeys_of(o, &k);
-    const struct {
-        const char *kind, *key;
-    } rows[] = {{"n", k.number}, {"u", k.upstream}, {"p", k.phone}, {"c", k.name}};
-    for (size_t i = 0; i < JS_ARRAY_LEN(rows) && !rc; i++) {
-        if (!rows[i].key[0])
-            continue;
-        if ((rc = stmt_get(q,
-                           "INSERT OR IGNORE INTO order_keys(kind, key, order_id)"
-                           " VALUES (?1, ?2, ?3)",
-                           &st)))
-            break;
-        bind_text(st, 1, rows[i].kind);
-        bind_text(st, 2, rows[i].key);
-        sqlite3_bind_int64(st, 3, id);
-        rc = run(q, st);
-        stmt_put(q, st);
-    }
+    /* the four keys in one statement, the blank ones left out */
+    if ((rc = stmt_get(q,
+                       "INSERT OR IGNORE INTO order_keys(kind, key, order_id) SELECT column1,"
+                       " column2, ?5 FROM (VALUES ('n', ?1), ('u', ?2), ('p', ?3), ('c', ?4))"
+                       " WHERE column2 <> ''",
+                       &st)))
+        return rc;
+    bind_text(st, 1, k.number);
+    bind_text(st, 2, k.upstream);
+    bind_text(st, 3, k.phone);
+    bind_text(st, 4, k.name);
+    sqlite3_bind_int64(st, 5, id);
+    rc = run(q, st);
+    stmt_put(q, st);
     return rc;
 }
 
