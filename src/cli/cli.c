@@ -266,8 +266,8 @@ out:
 static int print_event(void *ctx, const struct event *ev)
 {
     JS_UNUSED(ctx);
-    char when[32];
-    jtime_format(ev->at, when, sizeof when);
+    char when[40];
+    jtime_format_cn_sec(ev->at, when, sizeof when);
     char *payload = json_dumps(json_object_get(ev->payload, "args"), JSON_COMPACT);
     printf("  v%-3lld %s  %-18s %-14s %s → %s  %s\n", (long long)ev->version, when,
            js_action_names[ev->action], ev->actor.name,
@@ -275,6 +275,44 @@ static int print_event(void *ctx, const struct event *ev)
            js_status_names[ev->status_after], payload ? payload : "");
     free(payload);
     return 0;
+}
+
+/* An instant's field of the canonical form: created_at, deadline, instruct_due, hang_since,
+ * ext_requested_until and the like. */
+static bool is_time_field(const char *key)
+{
+    static const char *const ends[] = {"_at", "deadline", "_due", "_since", "_until"};
+    size_t n = strlen(key);
+    for (size_t i = 0; i < JS_ARRAY_LEN(ends); i++) {
+        size_t k = strlen(ends[i]);
+        if (n >= k && strcmp(key + n - k, ends[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Replaces the instants of j (an order's canonical form, its assignments too) by their Chinese
+ * writing; 0 (none) stays 0. */
+static void times_shown_cn(json_t *j)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        if (json_is_array(v)) {
+            size_t i;
+            json_t *item;
+            json_array_foreach(v, i, item)
+            {
+                if (json_is_object(item))
+                    times_shown_cn(item);
+            }
+        } else if (json_is_integer(v) && json_integer_value(v) > 0 && is_time_field(key)) {
+            char when[40];
+            jtime_format_cn_sec(json_integer_value(v), when, sizeof when);
+            json_object_set_new(j, key, json_string(when));
+        }
+    }
 }
 
 static int cmd_show(struct opts *o)
@@ -297,6 +335,7 @@ static int cmd_show(struct opts *o)
     order_init(&ord);
     if (s->ops->order_get(s, id, &ord) == 0) {
         json_t *j = order_to_json(&ord);
+        times_shown_cn(j);
         json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(j);
         printf("\n办理记录：\n");
@@ -310,9 +349,9 @@ static int cmd_show(struct opts *o)
 static int list_one(void *ctx, const struct order *ord)
 {
     JS_UNUSED(ctx);
-    char when[32];
-    jtime_format(ord->created_at, when, sizeof when);
-    printf("%s  %-12s  %.19s  %s\n", ord->number, js_status_names[ord->status], when,
+    char when[40];
+    jtime_format_cn(ord->created_at, when, sizeof when);
+    printf("%s  %-12s  %s  %s\n", ord->number, js_status_names[ord->status], when,
            ord->title ? ord->title : "");
     return 0;
 }

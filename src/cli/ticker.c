@@ -75,7 +75,7 @@ static void log_tick(FILE *log, const struct tick_result *r)
                  !r->hotspot_error[0] && !r->upstream.polled))
         return;
     char when[40];
-    jtime_format(r->sched.now, when, sizeof when);
+    jtime_format_cn_sec(r->sched.now, when, sizeof when);
     fprintf(
         log,
         "%s 定时任务：扫描工单 %d 件，执行动作 %d 个（涉及工单 %d 件），冲突 %d 次，被拒绝 %d 次；"
@@ -159,7 +159,7 @@ static void tick_reports(struct ticker *t, struct store *s)
     int rc = report_issue_due(s, t->db, now, &st, &e);
     if (t->log && (st.issued || st.failed || rc)) {
         char when[40];
-        jtime_format(now, when, sizeof when);
+        jtime_format_cn_sec(now, when, sizeof when);
         fprintf(t->log, "%s 报告：已签发 %d 份，失败 %d 份%s%s\n", when, st.issued, st.failed,
                 st.failed ? "；最近的失败：" : "", st.failed ? st.last_error : "");
         fflush(t->log);

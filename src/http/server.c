@@ -829,8 +829,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (c->responded)
         metrics_observe(s->cfg.metrics, c->req.route, c->req.method, c->status, secs);
     if (s->cfg.log) {
-        char when[32], path[512], user[24];
-        jtime_format((int64_t)time(NULL), when, sizeof when);
+        char when[40], path[512], user[24];
+        jtime_format_cn_sec((int64_t)time(NULL), when, sizeof when);
         log_path(path, sizeof path, c->req.path);
         if (c->req.user_id)
             snprintf(user, sizeof user, "%lld", (long long)c->req.user_id);

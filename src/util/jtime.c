@@ -99,6 +99,15 @@ void jtime_format_cn(int64_t t, char *out, size_t n)
     snprintf(out, n, "%d年%d月%d日 %02d:%02d", y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60));
 }
 
+void jtime_format_cn_sec(int64_t t, char *out, size_t n)
+{
+    int y, m, d;
+    int64_t sec;
+    local_parts(t, &y, &m, &d, &sec);
+    snprintf(out, n, "%d年%d月%d日 %02d:%02d:%02d", y, m, d, (int)(sec / 3600),
+             (int)(sec / 60 % 60), (int)(sec % 60));
+}
+
 /* n decimal digits at *p (no sign, no spaces) into *v; advances *p. */
 static bool digits(const char **p, int n, int *v)
 {

@@ -24,6 +24,8 @@ void jtime_format(int64_t t, char *out, size_t n);
 /* Writes t the Chinese way, "2026年11月22日 09:30" (Shanghai time), into out (at least 32
  * bytes). */
 void jtime_format_cn(int64_t t, char *out, size_t n);
+/* The same with the seconds, "2026年11月22日 09:30:05", for logs (at least 32 bytes). */
+void jtime_format_cn_sec(int64_t t, char *out, size_t n);
 /* The years jtime_parse accepts. 2000-2099: the platform records hotline work from the 2000s
  * on (the policy seeds date from 2013, the demo data from 2017), every instant stays positive (0
  * means "absent" in orders), and slips such as 0026, 0001 or a 9999 "never" sentinel are

@@ -184,3 +184,28 @@ test('refusals of the command line are Chinese', () => {
     assert.deepEqual(englishWords(text, ['LOGIN']), [], line);
   }
 });
+
+test('the command line and the server log write times the Chinese way, never ISO', async () => {
+  const o = await intake(server, org);
+  const iso = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+  const cn = /\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}/;
+  const list = spawnSync(BIN, ['list', '--db', server.db], { encoding: 'utf8' });
+  assert.equal(list.status, 0, list.stderr);
+  const line = list.stdout.split('\n').find((l) => l.startsWith(o.number));
+  assert.ok(line, list.stdout);
+  assert.match(line, cn);
+  assert.doesNotMatch(list.stdout, iso);
+  const show = spawnSync(BIN, ['show', '--db', server.db, '--order', o.number], { encoding: 'utf8' });
+  assert.equal(show.status, 0, show.stderr);
+  assert.doesNotMatch(show.stdout, iso);
+  assert.match(show.stdout, /"created_at": "\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}"/);
+  assert.match(show.stdout, /"closed_at": 0/); // none yet: not a date
+  assert.match(show.stdout.split('办理记录')[1], cn);
+  // the access log's line of this very request
+  const log = server.log().split('\n').filter((l) => l.includes('/api/v1/orders'));
+  assert.ok(log.length > 0, server.log().slice(-500));
+  for (const l of log) {
+    assert.match(l, /^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2} /, l);
+    assert.doesNotMatch(l, iso, l);
+  }
+});
