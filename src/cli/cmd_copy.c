@@ -36,7 +36,9 @@ static int open_one(const char *what, const char *loc, struct store **s)
     struct js_error e;
     js_error_clear(&e);
     if (store_open(loc, s, &e) || (*s)->ops->migrate(*s, &e)) {
-        fprintf(stderr, "jiesu copy: 无法打开%s数据库 %s：%s（%s）\n", what, loc, e.message,
+        char shown[512];
+        store_location_shown(loc, shown, sizeof shown);
+        fprintf(stderr, "jiesu copy: 无法打开%s数据库 %s：%s（%s）\n", what, shown, e.message,
                 js_err_name(e.code));
         store_close(*s);
         *s = NULL;

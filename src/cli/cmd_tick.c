@@ -73,7 +73,9 @@ int cli_tick(struct opts *o)
     }
     const char *db = cli_db_path(o);
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
-        fprintf(stderr, "jiesu tick: 无法打开数据库 %s：%s\n", db, e.message);
+        char shown[512];
+        store_location_shown(db, shown, sizeof shown);
+        fprintf(stderr, "jiesu tick: 无法打开数据库 %s：%s\n", shown, e.message);
         store_close(s);
         return 1;
     }

@@ -91,7 +91,9 @@ int cli_useradd(struct opts *o)
     struct store *s = NULL;
     int rc = 1;
     if (store_open(db, &s, &e) || s->ops->migrate(s, &e)) {
-        fprintf(stderr, "jiesu useradd: 无法打开数据库 %s：%s\n", db, e.message);
+        char shown[512];
+        store_location_shown(db, shown, sizeof shown);
+        fprintf(stderr, "jiesu useradd: 无法打开数据库 %s：%s\n", shown, e.message);
         goto out;
     }
     if (unit) {

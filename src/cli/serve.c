@@ -174,7 +174,9 @@ int cli_serve(struct opts *o)
     js_error_clear(&e);
     struct store *s = NULL;
     if (store_open(c.db, &s, &e) || s->ops->migrate(s, &e)) {
-        fprintf(stderr, "jiesu serve: 无法打开数据库 %s：%s\n", c.db, e.message);
+        char shown[512];
+        store_location_shown(c.db, shown, sizeof shown);
+        fprintf(stderr, "jiesu serve: 无法打开数据库 %s：%s\n", shown, e.message);
         store_close(s);
         return 1;
     }

@@ -652,6 +652,10 @@ struct store {
  * "postgres://USER@HOST:PORT/DB" (or "postgresql://...") for PostgreSQL. *out is freed with
  * store_close. */
 int store_open(const char *location, struct store **out, struct js_error *e);
+
+/* location as it may be shown to people and logs: the password of a URL's user part and the
+ * value of any password= parameter replaced by ***, cut to fit out (n bytes). */
+void store_location_shown(const char *location, char *out, size_t n);
 /* Closes a store. Accepts NULL. */
 void store_close(struct store *s);
 

@@ -209,3 +209,14 @@ test('the command line and the server log write times the Chinese way, never ISO
     assert.doesNotMatch(l, iso, l);
   }
 });
+
+test('a database address is shown without its password', () => {
+  const url = 'postgres://jiesu:s3cret-pw@127.0.0.1:1/hotline';
+  for (const args of [['tick', '--db', url], ['useradd', '--db', url, '--login', 'x1', '--name', '甲', '--role', 'agent', '--password', 'pass-2026-xyz'],
+    ['serve', '--db', url, '--listen', '127.0.0.1:0']]) {
+    const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 20000 });
+    assert.notEqual(r.status, 0, `jiesu ${args[0]}: ${r.stderr}`);
+    assert.ok(!r.stderr.includes('s3cret-pw') && !r.stdout.includes('s3cret-pw'), r.stderr);
+    assert.ok(r.stderr.includes('jiesu:***@127.0.0.1:1/hotline'), r.stderr);
+  }
+});

@@ -2596,10 +2596,42 @@ static void test_pg_reconnect(void **state)
     store_close(s);
 }
 
+/* A location shown to people hides its password: in the URL's user part, in a password=
+ * parameter, in a keyword list; the rest is kept. */
+static void test_location_shown(void **state)
+{
+    (void)state;
+    const char *cases[][2] = {
+        {"postgres://jiesu:s3cret-pw@db.example:5432/hotline",
+         "postgres://jiesu:***@db.example:5432/hotline"},
+        {"postgresql://jiesu:p@ss@10.0.0.5/jiesu?sslmode=require",
+         "postgresql://jiesu:***@10.0.0.5/jiesu?sslmode=require"},
+        {"postgres://jiesu@127.0.0.1/db?password=s3cret-pw&sslmode=disable",
+         "postgres://jiesu@127.0.0.1/db?password=***&sslmode=disable"},
+        {"host=127.0.0.1 password=s3cret-pw dbname=x", "host=127.0.0.1 password=*** dbname=x"},
+        {"postgres://127.0.0.1:5432/db", "postgres://127.0.0.1:5432/db"},
+        {"data/jiesu.db", "data/jiesu.db"},
+        {"mysql://root:s3cret-pw@h/x", "mysql://root:***@h/x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[256];
+        store_location_shown(cases[i][0], out, sizeof out);
+        assert_string_equal(out, cases[i][1]);
+    }
+    /* and the refusal of an unknown scheme does not repeat it */
+    struct store *s = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    assert_int_equal(store_open("mysql://root:s3cret-pw@h/x", &s, &e), -JS_EINVAL);
+    assert_null(strstr(e.message, "s3cret-pw"));
+    assert_non_null(strstr(e.message, "root:***@h"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_locations),
+        cmocka_unit_test(test_location_shown),
         cmocka_unit_test(test_txn_hold),
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_group_refused),
