@@ -434,11 +434,12 @@ static void inproc_wal(const char *bin, const char *path, double seconds, int th
     store_sqlite_group_stats(s, &b);
     long n = atomic_load(&ip.done);
     printf("  jiesu engine, %2d threads       %8.0f /s  WAL %6.1f KB per intake (%ld intakes, "
-           "%.1f per commit)\n",
+           "%.1f per commit, committing %.0f%% of the time)\n",
            threads, n / el, (double)(b.wal_frames - a.wal_frames) * (page_size + 24) / n / 1024.0,
            n,
            (double)(b.actions - a.actions) /
-               (double)(b.commits > a.commits ? b.commits - a.commits : 1));
+               (double)(b.commits > a.commits ? b.commits - a.commits : 1),
+           100.0 * (double)(b.commit_ns - a.commit_ns) / 1e9 / el);
     store_close(s);
 }
 

@@ -328,6 +328,7 @@ struct gc_writer {
     int n_group;   /* transactions released into the open one, waiting for its commit */
     struct gc_waiter *group;
     uint64_t commits, actions;
+    uint64_t commit_ns;                /* time spent in the groups' COMMITs */
     uint64_t wal_frames;               /* frames the writer appended to the WAL */
     int wal_last;                      /* frames in the WAL after the last commit */
     sqlite3_stmt *stage[STAGE__COUNT]; /* the staged search writes' replay, prepared on first use */
@@ -439,6 +440,8 @@ static void gc_flush_locked(struct gc_writer *w)
     w->flushing = true;
     pthread_mutex_unlock(&w->m);
     int rc = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (open && sqlite3_get_autocommit(w->db)) {
         rc = -JS_EDB; /* SQLite rolled the transaction back on its own (an I/O error) */
     } else if (open) {
@@ -451,7 +454,9 @@ static void gc_flush_locked(struct gc_writer *w)
                 sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
         }
     }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     pthread_mutex_lock(&w->m);
+    w->commit_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
     w->in_txn = false;
     w->flushing = false;
     if (n) {
@@ -717,6 +722,7 @@ void store_sqlite_group_stats(struct store *s, struct sqlite_group_stats *out)
     out->commits = w->commits;
     out->actions = w->actions;
     out->wal_frames = w->wal_frames;
+    out->commit_ns = w->commit_ns;
     pthread_mutex_unlock(&w->m);
 }
 
