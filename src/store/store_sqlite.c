@@ -298,6 +298,17 @@ static int op_end(struct sq *q, int rc)
  * made inside an open transaction see only the search rows of committed groups. */
 enum { STAGE_INSERT, STAGE_UPDATE, STAGE_NOTES, STAGE_READ, STAGE_CLEAR, STAGE__COUNT };
 
+/* The search index's writes (?1..?4: t, b, y, n; ?5: the order id), and the stage's reading and
+ * emptying. */
+static const char *const stage_sql[STAGE__COUNT] = {
+    [STAGE_INSERT] = "INSERT INTO order_search(t, b, y, n, rowid) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [STAGE_UPDATE] = "UPDATE order_search SET t = ?1, b = ?2, y = ?3 WHERE rowid = ?5",
+    [STAGE_NOTES] = "UPDATE order_search SET n = CASE WHEN n = '' THEN ?4 ELSE n || ' ' || ?4"
+                    " END WHERE rowid = ?5",
+    [STAGE_READ] = "SELECT kind, id, t, b, y, n FROM temp.search_stage ORDER BY seq",
+    [STAGE_CLEAR] = "DELETE FROM temp.search_stage",
+};
+
 /* A member of the open group waiting for its commit. Lives on the member's stack; its own
  * condition variable is signalled when its group's commit has returned, so that one commit wakes
  * its members and nobody else. */
@@ -380,17 +391,10 @@ static void gc_wake_group(struct gc_writer *w, struct gc_waiter *g, int rc)
 /* Prepares the replay statement k of the writer's staged search writes once. */
 static int stage_stmt(struct gc_writer *w, int k, sqlite3_stmt **out)
 {
-    static const char *const sql[STAGE__COUNT] = {
-        [STAGE_INSERT] = "INSERT INTO order_search(t, b, y, n, rowid) VALUES (?1, ?2, ?3, ?4, ?5)",
-        [STAGE_UPDATE] = "UPDATE order_search SET t = ?1, b = ?2, y = ?3 WHERE rowid = ?5",
-        [STAGE_NOTES] = "UPDATE order_search SET n = CASE WHEN n = '' THEN ?4 ELSE n || ' ' || ?4"
-                        " END WHERE rowid = ?5",
-        [STAGE_READ] = "SELECT kind, id, t, b, y, n FROM temp.search_stage ORDER BY seq",
-        [STAGE_CLEAR] = "DELETE FROM temp.search_stage",
-    };
     int src = SQLITE_OK;
     if (!w->stage[k])
-        src = sqlite3_prepare_v3(w->db, sql[k], -1, SQLITE_PREPARE_PERSISTENT, &w->stage[k], NULL);
+        src = sqlite3_prepare_v3(w->db, stage_sql[k], -1, SQLITE_PREPARE_PERSISTENT, &w->stage[k],
+                                 NULL);
     *out = w->stage[k];
     return src;
 }
@@ -1367,18 +1371,12 @@ static int units_write(struct sq *q, int64_t id, const struct order *o, bool rep
 static int search_put(struct sq *q, int kind, int64_t id, const char *t, const char *b,
                       const char *y, const char *n, bool direct)
 {
-    static const char *const sql[] = {
-        [STAGE_INSERT] = "INSERT INTO order_search(t, b, y, n, rowid) VALUES (?1, ?2, ?3, ?4, ?5)",
-        [STAGE_UPDATE] = "UPDATE order_search SET t = ?1, b = ?2, y = ?3 WHERE rowid = ?5",
-        [STAGE_NOTES] = "UPDATE order_search SET n = CASE WHEN n = '' THEN ?4 ELSE n || ' ' || ?4"
-                        " END WHERE rowid = ?5",
-    };
     sqlite3_stmt *st;
     bool stage = q->owns && !direct;
     int rc = stmt_get(q,
                       stage ? "INSERT INTO temp.search_stage(kind, id, t, b, y, n)"
                               " VALUES (?6, ?5, ?1, ?2, ?3, ?4)"
-                            : sql[kind],
+                            : stage_sql[kind],
                       &st);
     if (rc)
         return rc;
