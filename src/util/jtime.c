@@ -91,21 +91,26 @@ void jtime_format(int64_t t, char *out, size_t n)
              (int)(sec / 60 % 60), (int)(sec % 60));
 }
 
-void jtime_format_cn(int64_t t, char *out, size_t n)
+/* t the Chinese way, with the seconds or without. */
+static void format_cn(int64_t t, char *out, size_t n, bool seconds)
 {
     int y, m, d;
     int64_t sec;
     local_parts(t, &y, &m, &d, &sec);
-    snprintf(out, n, "%d年%d月%d日 %02d:%02d", y, m, d, (int)(sec / 3600), (int)(sec / 60 % 60));
+    int len = snprintf(out, n, "%d年%d月%d日 %02d:%02d", y, m, d, (int)(sec / 3600),
+                       (int)(sec / 60 % 60));
+    if (seconds && len > 0 && (size_t)len < n)
+        snprintf(out + len, n - (size_t)len, ":%02d", (int)(sec % 60));
+}
+
+void jtime_format_cn(int64_t t, char *out, size_t n)
+{
+    format_cn(t, out, n, false);
 }
 
 void jtime_format_cn_sec(int64_t t, char *out, size_t n)
 {
-    int y, m, d;
-    int64_t sec;
-    local_parts(t, &y, &m, &d, &sec);
-    snprintf(out, n, "%d年%d月%d日 %02d:%02d:%02d", y, m, d, (int)(sec / 3600),
-             (int)(sec / 60 % 60), (int)(sec % 60));
+    format_cn(t, out, n, true);
 }
 
 /* n decimal digits at *p (no sign, no spaces) into *v; advances *p. */

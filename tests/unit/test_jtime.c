@@ -96,12 +96,29 @@ static void test_roundtrip(void **state)
     assert_true(days > 30000);
 }
 
+/* The Chinese writing of an instant, in Shanghai time, with and without the seconds, and cut
+ * to a short buffer without overrunning it. */
+static void test_format_cn(void **state)
+{
+    (void)state;
+    int64_t t = parsed("2026-03-05T08:07:09+08:00");
+    char s[40];
+    jtime_format_cn(t, s, sizeof s);
+    assert_string_equal(s, "2026年3月5日 08:07");
+    jtime_format_cn_sec(t, s, sizeof s);
+    assert_string_equal(s, "2026年3月5日 08:07:09");
+    jtime_format_cn_sec(parsed("2026-12-31T23:59:59Z"), s, sizeof s);
+    assert_string_equal(s, "2027年1月1日 07:59:59");
+    char small[8];
+    jtime_format_cn_sec(t, small, sizeof small);
+    assert_true(strlen(small) < sizeof small);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_accepts),
-        cmocka_unit_test(test_refuses),
-        cmocka_unit_test(test_days_in_month),
+        cmocka_unit_test(test_accepts),   cmocka_unit_test(test_format_cn),
+        cmocka_unit_test(test_refuses),   cmocka_unit_test(test_days_in_month),
         cmocka_unit_test(test_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
