@@ -3,6 +3,7 @@
 #include "compat.h"
 #include "core/order.h"
 #include "util/jfield.h"
+#include "util/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -198,9 +199,7 @@ json_t *order_to_json(const struct order *o)
 static void copy_chars(char *dst, size_t n, const json_t *v)
 {
     const char *s = json_is_string(v) ? json_string_value(v) : "";
-    size_t len = strlen(s);
-    if (len >= n)
-        len = n - 1;
+    size_t len = (size_t)utf8_clip(s, n - 1); /* cut between characters, never inside one */
     memcpy(dst, s, len);
     dst[len] = '\0';
 }

@@ -102,6 +102,8 @@ int store_check_order_cols(struct js_error *e)
     int rc = 0;
     if (!j)
         return js_fail(e, JS_ENOMEM, "", NULL);
+    if (store_n_order_cols > STORE_MAX_ORDER_COLS)
+        rc = js_fail(e, JS_EINTERNAL, "", "more order columns than STORE_MAX_ORDER_COLS");
     for (int i = 0; i < store_n_order_cols && !rc; i++)
         if (!json_object_get(j, store_order_cols[i].name))
             rc = js_fail(e, JS_EINTERNAL, store_order_cols[i].name,

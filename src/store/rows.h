@@ -22,6 +22,7 @@ struct store_order_col {
 };
 extern const struct store_order_col store_order_cols[];
 extern const int store_n_order_cols;
+#define STORE_MAX_ORDER_COLS 128 /* room for the columns (store_check_order_cols checks it) */
 
 /* Checks that the column table covers exactly the keys of order_to_json (fills e). */
 int store_check_order_cols(struct js_error *e);

@@ -307,6 +307,83 @@ static void test_migrate_upgrade(void **state)
     store_close(s);
 }
 
+/* An update writes each field alone: every field of the canonical form changed by itself is read
+ * back changed, and nothing else with it (the SQLite backend names only the changed columns in
+ * its UPDATE; each field's column must be among them when it changes). */
+static void test_order_update_each_field(void **state)
+{
+    struct store *s = *state;
+    struct order cur, next, back;
+    fill_order(&cur, 1);
+    assert_int_equal(s->ops->order_insert(s, &cur), 0);
+    json_t *form = order_to_json(&cur), *v, *keys = json_array();
+    const char *key;
+    int n = 0;
+    json_object_foreach(form, key, v)
+    {
+        json_array_append_new(keys, json_string(key));
+    }
+    for (size_t k = 0; k < json_array_size(keys); k++) {
+        key = json_string_value(json_array_get(keys, k));
+        v = json_object_get(form, key);
+        if (strcmp(key, "id") == 0 || strcmp(key, "version") == 0)
+            continue;
+        json_t *one = json_deep_copy(form);
+        json_t *changed;
+        if (json_is_integer(v))
+            changed = json_integer(json_integer_value(v) + 1);
+        else if (json_is_boolean(v))
+            changed = json_boolean(!json_is_true(v));
+        else if (json_is_string(v))
+            changed = json_string(strcmp(key, "number") == 0        ? "2026112299999"
+                                  : strcmp(key, "attachments") == 0 ? "[]"
+                                  : strcmp(key, "transfer_to") == 0 ? "119"
+                                                                    : "改过的文字");
+        else if (json_is_real(v))
+            changed = json_real(json_real_value(v) + 0.25);
+        else {
+            changed = json_deep_copy(v); /* the assignments: the first one's returns */
+            json_t *first = json_array_get(changed, 0);
+            json_object_set_new(
+                first, "returns",
+                json_integer(json_integer_value(json_object_get(first, "returns")) + 1));
+        }
+        json_object_set_new(one, key, changed);
+        json_object_set_new(one, "version", json_integer(cur.version + 1));
+        order_init(&next);
+        assert_int_equal(order_from_json(&next, one), 0);
+        if (s->ops->order_update(s, &next, cur.version) != 0)
+            fail_msg("update of %s refused", key);
+        order_init(&back);
+        assert_int_equal(s->ops->order_get(s, cur.id, &back), 0);
+        json_t *want = order_to_json(&next), *got = order_to_json(&back), *w;
+        const char *f;
+        json_object_foreach(want, f, w)
+        {
+            if (!json_equal(w, json_object_get(got, f)))
+                fail_msg("after changing %s alone, %s is not what was written", key, f);
+        }
+        json_object_foreach(got, f, w)
+        {
+            if (!json_object_get(want, f))
+                fail_msg("after changing %s alone, %s was read back but not written", key, f);
+        }
+        json_decref(want);
+        json_decref(got);
+        order_release(&back);
+        order_release(&cur);
+        cur = next;
+        json_decref(form);
+        form = order_to_json(&cur);
+        json_decref(one);
+        n++;
+    }
+    assert_true(n > 60);
+    json_decref(keys);
+    json_decref(form);
+    order_release(&cur);
+}
+
 static void test_order_roundtrip(void **state)
 {
     struct store *s = *state;
@@ -2639,6 +2716,7 @@ int main(void)
         cmocka_unit_test(test_migrate_twice),
         cmocka_unit_test(test_migrate_upgrade),
         cmocka_unit_test_setup_teardown(test_order_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_update_each_field, setup, teardown),
         cmocka_unit_test(test_order_units_table),
         cmocka_unit_test_setup_teardown(test_order_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_by_number, setup, teardown),
