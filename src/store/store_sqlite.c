@@ -303,8 +303,8 @@ enum { STAGE_INSERT, STAGE_UPDATE, STAGE_NOTES, STAGE_READ, STAGE_CLEAR, STAGE__
 static const char *const stage_sql[STAGE__COUNT] = {
     [STAGE_INSERT] = "INSERT INTO order_search(t, b, y, n, rowid) VALUES (?1, ?2, ?3, ?4, ?5)",
     [STAGE_UPDATE] = "UPDATE order_search SET t = ?1, b = ?2, y = ?3 WHERE rowid = ?5",
-    [STAGE_NOTES] = "UPDATE order_search SET n = CASE WHEN n = '' THEN ?4 ELSE n || ' ' || ?4"
-                    " END WHERE rowid = ?5",
+    [STAGE_NOTES] = ("UPDATE order_search SET n = CASE WHEN n = '' THEN ?4 ELSE n || ' ' || ?4"
+                     " END WHERE rowid = ?5"),
     [STAGE_READ] = "SELECT kind, id, t, b, y, n FROM temp.search_stage ORDER BY seq",
     [STAGE_CLEAR] = "DELETE FROM temp.search_stage",
 };
