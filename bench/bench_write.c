@@ -443,6 +443,90 @@ static void inproc_wal(const char *bin, const char *path, double seconds, int th
     store_close(s);
 }
 
+/* The lifecycle in process: file (agent) then dispatch (dispatcher) on the orders the intake
+ * phase left in path, each an action through the engine, taken in turn by the threads. */
+struct inproc_lc {
+    const char *path;
+    struct actor agent, dispatcher;
+    int64_t unit_id, last_id;
+    double until;
+    atomic_long next, done;
+};
+
+static void *inproc_lc_run(void *arg)
+{
+    struct inproc_lc *ip = arg;
+    struct store *s = NULL;
+    struct engine en;
+    struct js_error e;
+    const struct shipped *sh;
+    if (store_open(ip->path, &s, &e) || shipped_default(&sh, &e) ||
+        engine_init(&en, s, sh, NULL, &e))
+        die(e.message);
+    json_t *file = json_object(), *dispatch = json_pack("{sI}", "unit_id", (json_int_t)ip->unit_id);
+    int64_t id;
+    while (now_s() < ip->until && (id = atomic_fetch_add(&ip->next, 1)) <= ip->last_id) {
+        struct engine_result r;
+        if (engine_execute(&en, &ip->agent, ACT_FILE, id, 0, file, &r, &e) ||
+            engine_execute(&en, &ip->dispatcher, ACT_DISPATCH, id, 0, dispatch, &r, &e))
+            die(e.message);
+        atomic_fetch_add(&ip->done, 2);
+    }
+    json_decref(file);
+    json_decref(dispatch);
+    engine_release(&en);
+    store_close(s);
+    return NULL;
+}
+
+static void inproc_lifecycle(const char *path, double seconds, int threads, int page_size)
+{
+    struct store *s = NULL;
+    struct js_error e;
+    if (store_open(path, &s, &e))
+        die(e.message);
+    struct unit u = {.kind = UNIT_DEPARTMENT, .active = true};
+    snprintf(u.code, sizeof u.code, "ZJW");
+    snprintf(u.name, sizeof u.name, "区住建委");
+    struct user d = {.role = ROLE_DISPATCHER, .active = true};
+    snprintf(d.login, sizeof d.login, "dispatcher");
+    snprintf(d.name, sizeof d.name, "分拨员");
+    int64_t counts[ST__COUNT];
+    if (s->ops->unit_put(s, &u) || s->ops->user_put(s, &d) ||
+        s->ops->order_count_by_status(s, counts))
+        die("cannot prepare the lifecycle phase");
+    struct user a;
+    if (s->ops->user_get_by_login(s, "agent", &a))
+        die("no agent");
+    struct inproc_lc ip = {.path = path,
+                           .agent = {a.id, ROLE_AGENT, 0, "坐席"},
+                           .dispatcher = {d.id, ROLE_DISPATCHER, 0, "分拨员"},
+                           .unit_id = u.id,
+                           .last_id = counts[ST_RECEIVED],
+                           .next = 1};
+    struct sqlite_group_stats before, after;
+    store_sqlite_group_stats(s, &before);
+    pthread_t th[MAX_CONNS];
+    double t0 = now_s();
+    ip.until = t0 + seconds;
+    for (int i = 0; i < threads; i++)
+        pthread_create(&th[i], NULL, inproc_lc_run, &ip);
+    for (int i = 0; i < threads; i++)
+        pthread_join(th[i], NULL);
+    double el = now_s() - t0;
+    store_sqlite_group_stats(s, &after);
+    long n = atomic_load(&ip.done);
+    printf("  jiesu engine, %2d threads       %8.0f /s  WAL %6.1f KB per action (%ld file and "
+           "dispatch actions, %.1f per commit, committing %.0f%% of the time)\n",
+           threads, n / el,
+           (double)(after.wal_frames - before.wal_frames) * (page_size + 24) / (n ? n : 1) / 1024.0,
+           n,
+           (double)(after.actions - before.actions) /
+               (double)(after.commits > before.commits ? after.commits - before.commits : 1),
+           100.0 * (double)(after.commit_ns - before.commit_ns) / 1e9 / el);
+    store_close(s);
+}
+
 /* Reads what the server writes to stdout, so that it never blocks on a full pipe. */
 static void *drain(void *arg)
 {
@@ -618,6 +702,9 @@ int main(int argc, char **argv)
     printf("== jiesu: WAL bytes per intake (in process, the group writer's WAL hook)\n");
     inproc_wal(bin, wal_db, seconds, 1, page_size);
     inproc_wal(bin, wal_db, seconds, 64, page_size);
+    printf(
+        "== jiesu: lifecycle in process, file (agent) + dispatch (dispatcher) on those orders\n");
+    inproc_lifecycle(wal_db, seconds, 64, page_size);
 
     server_phases(bin, db, dir, threads, seconds, "SQLite", NULL);
     return 0;
