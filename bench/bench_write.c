@@ -373,6 +373,43 @@ static void plain(const char *path, double seconds, int batch, int page_size)
 
 /* ---- jiesu's WAL per intake, in process --------------------------------------------------- */
 
+/* Runs threads of fn(arg) for seconds (setting *until) and prints what they did: done counts
+ * them (a `one`, `many` of them), with the group writer's WAL per one and its commits. */
+static void inproc_time(struct store *s, void *(*fn)(void *), void *arg, double *until,
+                        atomic_long *done, int threads, double seconds, int page_size,
+                        const char *one, const char *many)
+{
+    struct sqlite_group_stats a, b;
+    store_sqlite_group_stats(s, &a);
+    pthread_t th[MAX_CONNS];
+    double t0 = now_s();
+    *until = t0 + seconds;
+    for (int i = 0; i < threads; i++)
+        pthread_create(&th[i], NULL, fn, arg);
+    for (int i = 0; i < threads; i++)
+        pthread_join(th[i], NULL);
+    double el = now_s() - t0;
+    store_sqlite_group_stats(s, &b);
+    long n = atomic_load(done);
+    printf("  jiesu engine, %2d threads       %8.0f /s  WAL %6.1f KB per %s (%ld %s, %.1f per "
+           "commit, committing %.0f%% of the time)\n",
+           threads, n / el,
+           (double)(b.wal_frames - a.wal_frames) * (page_size + 24) / (n ? n : 1) / 1024.0, one, n,
+           many,
+           (double)(b.actions - a.actions) /
+               (double)(b.commits > a.commits ? b.commits - a.commits : 1),
+           100.0 * (double)(b.commit_ns - a.commit_ns) / 1e9 / el);
+}
+
+/* Opens the store at path and an engine on it with the shipped policy, or dies. */
+static void engine_open(const char *path, struct store **s, struct engine *en)
+{
+    struct js_error e;
+    const struct shipped *sh;
+    if (store_open(path, s, &e) || shipped_default(&sh, &e) || engine_init(en, *s, sh, NULL, &e))
+        die(e.message);
+}
+
 struct inproc {
     const char *path;
     struct actor agent;
@@ -386,10 +423,7 @@ static void *inproc_run(void *arg)
     struct store *s = NULL;
     struct engine en;
     struct js_error e;
-    const struct shipped *sh;
-    if (store_open(ip->path, &s, &e) || shipped_default(&sh, &e) ||
-        engine_init(&en, s, sh, NULL, &e))
-        die(e.message);
+    engine_open(ip->path, &s, &en);
     json_t *args = json_loads(BODY, 0, NULL);
     while (now_s() < ip->until) {
         struct engine_result r;
@@ -421,25 +455,8 @@ static void inproc_wal(const char *bin, const char *path, double seconds, int th
     if (s->ops->user_put(s, &u))
         die("cannot add the agent");
     struct inproc ip = {.path = path, .agent = {u.id, ROLE_AGENT, 0, "坐席"}};
-    struct sqlite_group_stats a, b;
-    store_sqlite_group_stats(s, &a);
-    pthread_t th[MAX_CONNS];
-    double t0 = now_s();
-    ip.until = t0 + seconds;
-    for (int i = 0; i < threads; i++)
-        pthread_create(&th[i], NULL, inproc_run, &ip);
-    for (int i = 0; i < threads; i++)
-        pthread_join(th[i], NULL);
-    double el = now_s() - t0;
-    store_sqlite_group_stats(s, &b);
-    long n = atomic_load(&ip.done);
-    printf("  jiesu engine, %2d threads       %8.0f /s  WAL %6.1f KB per intake (%ld intakes, "
-           "%.1f per commit, committing %.0f%% of the time)\n",
-           threads, n / el, (double)(b.wal_frames - a.wal_frames) * (page_size + 24) / n / 1024.0,
-           n,
-           (double)(b.actions - a.actions) /
-               (double)(b.commits > a.commits ? b.commits - a.commits : 1),
-           100.0 * (double)(b.commit_ns - a.commit_ns) / 1e9 / el);
+    inproc_time(s, inproc_run, &ip, &ip.until, &ip.done, threads, seconds, page_size, "intake",
+                "intakes");
     store_close(s);
 }
 
@@ -459,10 +476,7 @@ static void *inproc_lc_run(void *arg)
     struct store *s = NULL;
     struct engine en;
     struct js_error e;
-    const struct shipped *sh;
-    if (store_open(ip->path, &s, &e) || shipped_default(&sh, &e) ||
-        engine_init(&en, s, sh, NULL, &e))
-        die(e.message);
+    engine_open(ip->path, &s, &en);
     json_t *file = json_object(), *dispatch = json_pack("{sI}", "unit_id", (json_int_t)ip->unit_id);
     int64_t id;
     while (now_s() < ip->until && (id = atomic_fetch_add(&ip->next, 1)) <= ip->last_id) {
@@ -504,26 +518,8 @@ static void inproc_lifecycle(const char *path, double seconds, int threads, int 
                            .unit_id = u.id,
                            .last_id = counts[ST_RECEIVED],
                            .next = 1};
-    struct sqlite_group_stats before, after;
-    store_sqlite_group_stats(s, &before);
-    pthread_t th[MAX_CONNS];
-    double t0 = now_s();
-    ip.until = t0 + seconds;
-    for (int i = 0; i < threads; i++)
-        pthread_create(&th[i], NULL, inproc_lc_run, &ip);
-    for (int i = 0; i < threads; i++)
-        pthread_join(th[i], NULL);
-    double el = now_s() - t0;
-    store_sqlite_group_stats(s, &after);
-    long n = atomic_load(&ip.done);
-    printf("  jiesu engine, %2d threads       %8.0f /s  WAL %6.1f KB per action (%ld file and "
-           "dispatch actions, %.1f per commit, committing %.0f%% of the time)\n",
-           threads, n / el,
-           (double)(after.wal_frames - before.wal_frames) * (page_size + 24) / (n ? n : 1) / 1024.0,
-           n,
-           (double)(after.actions - before.actions) /
-               (double)(after.commits > before.commits ? after.commits - before.commits : 1),
-           100.0 * (double)(after.commit_ns - before.commit_ns) / 1e9 / el);
+    inproc_time(s, inproc_lc_run, &ip, &ip.until, &ip.done, threads, seconds, page_size, "action",
+                "file and dispatch actions");
     store_close(s);
 }
 
