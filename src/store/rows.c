@@ -103,7 +103,7 @@ int store_check_order_cols(struct js_error *e)
     if (!j)
         return js_fail(e, JS_ENOMEM, "", NULL);
     if (store_n_order_cols > STORE_MAX_ORDER_COLS)
-        rc = js_fail(e, JS_EINTERNAL, "", "more order columns than STORE_MAX_ORDER_COLS");
+        rc = js_fail(e, JS_EINTERNAL, "", "工单字段数超过 STORE_MAX_ORDER_COLS");
     for (int i = 0; i < store_n_order_cols && !rc; i++)
         if (!json_object_get(j, store_order_cols[i].name))
             rc = js_fail(e, JS_EINTERNAL, store_order_cols[i].name,
