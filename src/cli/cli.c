@@ -277,40 +277,15 @@ static int print_event(void *ctx, const struct event *ev)
     return 0;
 }
 
-/* An instant's field of the canonical form: created_at, deadline, instruct_due, hang_since,
- * ext_requested_until and the like. */
-static bool is_time_field(const char *key)
+/* Writes the instants of fields (NULL-terminated keys of j) the Chinese way; 0 (none) stays 0. */
+static void times_shown_cn(json_t *j, const char *const *fields)
 {
-    static const char *const ends[] = {"_at", "deadline", "_due", "_since", "_until"};
-    size_t n = strlen(key);
-    for (size_t i = 0; i < JS_ARRAY_LEN(ends); i++) {
-        size_t k = strlen(ends[i]);
-        if (n >= k && strcmp(key + n - k, ends[i]) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* Replaces the instants of j (an order's canonical form, its assignments too) by their Chinese
- * writing; 0 (none) stays 0. */
-static void times_shown_cn(json_t *j)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(j, key, v)
-    {
-        if (json_is_array(v)) {
-            size_t i;
-            json_t *item;
-            json_array_foreach(v, i, item)
-            {
-                if (json_is_object(item))
-                    times_shown_cn(item);
-            }
-        } else if (json_is_integer(v) && json_integer_value(v) > 0 && is_time_field(key)) {
+    for (const char *const *f = fields; *f; f++) {
+        json_int_t t = json_integer_value(json_object_get(j, *f));
+        if (t > 0) {
             char when[40];
-            jtime_format_cn_sec(json_integer_value(v), when, sizeof when);
-            json_object_set_new(j, key, json_string(when));
+            jtime_format_cn_sec(t, when, sizeof when);
+            json_object_set_new(j, *f, json_string(when));
         }
     }
 }
@@ -335,7 +310,13 @@ static int cmd_show(struct opts *o)
     order_init(&ord);
     if (s->ops->order_get(s, id, &ord) == 0) {
         json_t *j = order_to_json(&ord);
-        times_shown_cn(j);
+        times_shown_cn(j, order_time_fields);
+        size_t i;
+        json_t *u;
+        json_array_foreach(json_object_get(j, "units"), i, u)
+        {
+            times_shown_cn(u, order_asg_time_fields);
+        }
         json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(j);
         printf("\n办理记录：\n");

@@ -136,10 +136,11 @@ static int fetch(const struct upstream_link *l, const char *cursor, int64_t now,
     } else {
         if (a->too_big)
             snprintf(st->last_error, sizeof st->last_error, "市级平台下发接口的应答过大");
-        else
+        else {
+            const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
             snprintf(st->last_error, sizeof st->last_error, "无法读取市级平台下发接口：%.*s",
-                     utf8_clip(errbuf[0] ? errbuf : curl_easy_strerror(cc), 200),
-                     errbuf[0] ? errbuf : curl_easy_strerror(cc));
+                     utf8_clip(why, 200), why);
+        }
     }
     curl_slist_free_all(hdr);
     curl_easy_cleanup(curl);

@@ -142,6 +142,10 @@ json_t *order_diff(const struct order *before, const struct order *after);
 
 /* Canonical JSON of every stored field of o (new reference). Masks nothing. */
 json_t *order_to_json(const struct order *o);
+/* The keys of the canonical form that hold instants (seconds, 0 for none), and those of an
+ * assignment's object; NULL-terminated. What people see writes them as dates. */
+extern const char *const order_time_fields[];
+extern const char *const order_asg_time_fields[];
 /* The inverse of order_to_json, used by stores that keep orders as rows. */
 int order_from_json(struct order *o, const json_t *j);
 

@@ -27,10 +27,6 @@ static const char *const list_params[] = {
     "status",  "unit_id", "category_id", "region_id",  "channel", "type", "level",
     "overdue", "hanging", "enterprise",  "from",       "to",      "q",    "sort",
     "cursor",  "limit",   "reopened",    "instructed", "preinv",  NULL};
-static const char *const time_fields[] = {
-    "upstream_deadline",   "created_at",    "updated_at",   "filed_at", "dispatched_at",
-    "replied_at",          "closed_at",     "archived_at",  "deadline", "sign_deadline",
-    "ext_requested_until", "hang_expected", "instruct_due", NULL};
 static const char *const id_fields[] = {
     "category_id",   "region_id",       "master_id",      "parent_id",        "duplicate_of",
     "about_unit_id", "consult_unit_id", "preinv_unit_id", "instruct_unit_id", NULL};
@@ -296,7 +292,7 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
     SET_NAME(j, "preinv", preinv_names, preinv_labels, true);
     tri_state(j, "cb_contacted");
     tri_state(j, "cb_solved");
-    for (const char *const *f = time_fields; *f; f++)
+    for (const char *const *f = order_time_fields; *f; f++)
         json_object_set_new(j, *f, app_time_json(json_integer_value(json_object_get(j, *f))));
     for (const char *const *f = id_fields; *f; f++)
         if (json_integer_value(json_object_get(j, *f)) == 0)
@@ -314,8 +310,7 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
     json_array_foreach(units_j, i, u)
     {
         SET_NAME(u, "role", js_asg_names, js_asg_labels, true);
-        static const char *const asg_times[] = {"dispatched_at", "signed_at", "replied_at", NULL};
-        for (const char *const *f = asg_times; *f; f++)
+        for (const char *const *f = order_asg_time_fields; *f; f++)
             json_object_set_new(u, *f, app_time_json(json_integer_value(json_object_get(u, *f))));
         if (units) {
             struct unit un;

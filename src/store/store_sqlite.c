@@ -61,7 +61,6 @@ struct sq {
     char *order_select; /* "SELECT <columns> FROM orders" */
     char *order_by_id, *order_by_number, *order_page;
     char *order_insert;
-    char *order_update;
     /* search: the first order id created at or after memo_since (ids only grow) */
     int64_t memo_since, memo_since_id;
     /* deferred commit (txn_hold): hold asks for it, held is true while the held transaction is
@@ -756,7 +755,6 @@ static void sq_close(struct store *s)
     free(q->order_by_number);
     free(q->order_page);
     free(q->order_insert);
-    free(q->order_update);
     free(q);
 }
 
@@ -1205,44 +1203,36 @@ static char *sql_join(const char *a, const char *b)
 
 static int build_order_sql(struct sq *q)
 {
-    struct buf sel, ins, upd;
+    struct buf sel, ins;
     int rc = 0;
     buf_init(&sel, 0);
     buf_init(&ins, 0);
-    buf_init(&upd, 0);
     rc |= buf_puts(&sel, "SELECT ");
     rc |= buf_puts(&ins, "INSERT INTO orders(");
-    rc |= buf_puts(&upd, "UPDATE orders SET ");
     for (int i = 0; i < store_n_order_cols; i++) {
         const char *sep = i ? ", " : "";
         rc |= buf_printf(&sel, "%s\"%s\"", sep, store_order_cols[i].name);
         rc |= buf_printf(&ins, "%s\"%s\"", sep, store_order_cols[i].name);
-        if (i > 0)
-            rc |= buf_printf(&upd, "%s\"%s\" = ?%d", i > 1 ? ", " : "", store_order_cols[i].name,
-                             i + 1);
     }
     rc |= buf_puts(&sel, " FROM orders");
     rc |= buf_puts(&ins, ") VALUES (");
     for (int i = 0; i < store_n_order_cols; i++)
         rc |= buf_printf(&ins, "%s?%d", i ? ", " : "", i + 1);
     rc |= buf_puts(&ins, ")");
-    rc |= buf_printf(&upd, " WHERE id = ?1 AND version = ?%d", store_n_order_cols + 1);
     if (rc) {
         buf_release(&sel);
         buf_release(&ins);
-        buf_release(&upd);
         return -JS_ENOMEM;
     }
     q->order_select = buf_steal(&sel);
     q->order_insert = buf_steal(&ins);
-    q->order_update = buf_steal(&upd);
     q->order_by_id = sql_join(q->order_select, " WHERE id = ?1");
     q->order_by_number = sql_join(q->order_select, " WHERE number = ?1");
     /* pages of 256 by id, so that no statement stays open while callbacks run, and no read
      * transaction spans the whole table */
     q->order_page = sql_join(q->order_select, " WHERE id > ?1 ORDER BY id LIMIT 256");
-    if (!q->order_select || !q->order_insert || !q->order_update || !q->order_by_id ||
-        !q->order_by_number || !q->order_page)
+    if (!q->order_select || !q->order_insert || !q->order_by_id || !q->order_by_number ||
+        !q->order_page)
         return -JS_ENOMEM;
     return 0;
 }
@@ -1679,18 +1669,14 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
         goto out;
     }
     /* the columns to set: the diff's, and those it leaves to the event (version always) */
-    for (int i = 1; i < store_n_order_cols; i++) {
-        const char *name = store_order_cols[i].name;
-        bool changed = json_object_get(set, name) != NULL;
-        if (strcmp(name, "version") == 0)
-            changed = true;
-        else if (strcmp(name, "status") == 0)
-            changed = old.status != o->status;
-        else if (strcmp(name, "updated_at") == 0)
-            changed = old.updated_at != o->updated_at;
-        if (changed)
+    json_object_set_new(set, "version", json_true());
+    if (old.status != o->status)
+        json_object_set_new(set, "status", json_true());
+    if (old.updated_at != o->updated_at)
+        json_object_set_new(set, "updated_at", json_true());
+    for (int i = 1; i < store_n_order_cols; i++)
+        if (json_object_get(set, store_order_cols[i].name))
             cols[n++] = i;
-    }
     rc |= buf_puts(&sql, "UPDATE orders SET ");
     for (int k = 0; k < n; k++)
         rc |= buf_printf(&sql, "%s\"%s\" = ?%d", k ? ", " : "", store_order_cols[cols[k]].name,
