@@ -18,20 +18,35 @@ struct cached {
     bool unwritten;         /* created with an id taken, not yet inserted */
 };
 
-/* What one execution has loaded; the lifecycle's callbacks read and extend it. */
+#define EXEC_INLINE 2 /* most actions touch one or two orders: those slots need no malloc */
+
+/* What one execution has loaded; the lifecycle's callbacks read and extend it. The first
+ * EXEC_INLINE orders live in the execution itself (on the caller's stack): an order is larger
+ * than glibc's small bins, and allocating one made malloc consolidate its fast bins, 6 % of a
+ * lifecycle action's time under the writer (issue 13). */
 struct exec {
     struct engine *en;
     struct cached *orders[ENGINE_MAX_ORDERS];
     int n;
     int64_t kb_cited; /* the knowledge-base version a direct answer cites, 0: none */
+    struct cached inline_orders[EXEC_INLINE];
 };
+
+/* Frees the slot c of x (an inline slot is only released). */
+static void exec_drop(struct exec *x, struct cached *c)
+{
+    bool inline_slot = false;
+    for (int i = 0; i < EXEC_INLINE; i++)
+        inline_slot |= c == &x->inline_orders[i];
+    order_release(&c->o);
+    if (!inline_slot)
+        free(c);
+}
 
 static void exec_release(struct exec *x)
 {
-    for (int i = 0; i < x->n; i++) {
-        order_release(&x->orders[i]->o);
-        free(x->orders[i]);
-    }
+    for (int i = 0; i < x->n; i++)
+        exec_drop(x, x->orders[i]);
     x->n = 0;
 }
 
@@ -39,9 +54,10 @@ static struct cached *exec_add(struct exec *x)
 {
     if (x->n == ENGINE_MAX_ORDERS)
         return NULL;
-    struct cached *c = calloc(1, sizeof *c);
+    struct cached *c = x->n < EXEC_INLINE ? &x->inline_orders[x->n] : malloc(sizeof *c);
     if (!c)
         return NULL;
+    memset(c, 0, sizeof *c);
     order_init(&c->o);
     x->orders[x->n++] = c;
     return c;
@@ -62,8 +78,7 @@ static int cb_get_order(void *ctx, int64_t id, struct order **out)
     int rc = s->ops->order_get(s, id, &c->o);
     if (rc) {
         /* drop the slot again */
-        order_release(&c->o);
-        free(c);
+        exec_drop(x, c);
         x->n--;
         return rc;
     }

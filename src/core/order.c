@@ -5,6 +5,8 @@
 #include "util/jfield.h"
 #include "util/utf8.h"
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,6 +212,8 @@ static void copy_chars(char *dst, size_t n, const json_t *v)
     dst[len] = '\0';
 }
 
+static int units_apply(struct order *o, const json_t *units);
+
 /* Sets the fields named in j (any subset of the canonical form) on o. */
 static int order_apply(struct order *o, const json_t *j)
 {
@@ -240,8 +244,12 @@ static int order_apply(struct order *o, const json_t *j)
     if ((v = json_object_get(j, "lon")))
         o->lon = json_number_value(v);
     json_t *units = json_object_get(j, "units");
-    if (!units)
-        return 0;
+    return units ? units_apply(o, units) : 0;
+}
+
+/* Sets o's assignments from their canonical form. */
+static int units_apply(struct order *o, const json_t *units)
+{
     if (!json_is_array(units) || json_array_size(units) > ORDER_MAX_UNITS)
         return -JS_EINVAL;
     o->n_units = 0;
@@ -261,6 +269,105 @@ static int order_apply(struct order *o, const json_t *j)
         a->returns = (int)json_integer_value(json_object_get(u, "returns"));
     }
     return 0;
+}
+
+/* The field table, from the same lists as the canonical form. */
+#define OF_ENTRY(f, k)    {#f, k, offsetof(struct order, f), sizeof(((struct order *)0)->f)},
+#define OF_INT_ENTRY(f)   OF_ENTRY(f, OF_INT)
+#define OF_BOOL_ENTRY(f)  OF_ENTRY(f, OF_BOOL)
+#define OF_CHARS_ENTRY(f) OF_ENTRY(f, OF_CHARS)
+#define OF_STR_ENTRY(f)   OF_ENTRY(f, OF_STR)
+static const struct order_field order_fields[] = {
+    ORDER_INTS(OF_INT_ENTRY) ORDER_BOOLS(OF_BOOL_ENTRY) ORDER_CHARS(OF_CHARS_ENTRY)
+        ORDER_STRINGS(OF_STR_ENTRY) OF_ENTRY(lat, OF_REAL) OF_ENTRY(lon, OF_REAL)
+            OF_ENTRY(units, OF_UNITS)};
+#undef OF_INT_ENTRY
+#undef OF_BOOL_ENTRY
+#undef OF_CHARS_ENTRY
+#undef OF_STR_ENTRY
+#undef OF_ENTRY
+
+const struct order_field *order_field_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof order_fields / sizeof order_fields[0]; i++)
+        if (strcmp(order_fields[i].name, name) == 0)
+            return &order_fields[i];
+    return NULL;
+}
+
+int64_t order_field_int(const struct order *o, const struct order_field *f)
+{
+    const char *p = (const char *)o + f->off;
+    if (f->kind == OF_BOOL)
+        return *(const bool *)p;
+    if (f->size == sizeof(int64_t))
+        return *(const int64_t *)p;
+    assert(f->kind == OF_INT && f->size == sizeof(int));
+    return *(const int *)p;
+}
+
+void order_field_set_int(struct order *o, const struct order_field *f, int64_t v)
+{
+    char *p = (char *)o + f->off;
+    if (f->kind == OF_BOOL)
+        *(bool *)p = v != 0;
+    else if (f->size == sizeof(int64_t))
+        *(int64_t *)p = v;
+    else
+        *(int *)p = (int)v;
+}
+
+double order_field_real(const struct order *o, const struct order_field *f)
+{
+    double v;
+    assert(f->kind == OF_REAL && f->size == sizeof v);
+    memcpy(&v, (const char *)o + f->off, sizeof v);
+    return v;
+}
+
+void order_field_set_real(struct order *o, const struct order_field *f, double v)
+{
+    assert(f->kind == OF_REAL && f->size == sizeof v);
+    memcpy((char *)o + f->off, &v, sizeof v);
+}
+
+const char *order_field_text(const struct order *o, const struct order_field *f)
+{
+    const char *p = (const char *)o + f->off;
+    if (f->kind == OF_CHARS)
+        return p;
+    assert(f->kind == OF_STR);
+    const char *s = *(char *const *)p;
+    return s ? s : "";
+}
+
+int order_field_set_text(struct order *o, const struct order_field *f, const char *s)
+{
+    char *p = (char *)o + f->off;
+    if (f->kind == OF_STR)
+        return order_set_str((char **)p, s);
+    assert(f->kind == OF_CHARS);
+    s = s ? s : "";
+    size_t len = (size_t)utf8_clip(s, f->size - 1); /* as copy_chars */
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return 0;
+}
+
+char *order_units_text(const struct order *o)
+{
+    json_t *units = units_to_json(o);
+    char *text = units ? json_dumps(units, JSON_COMPACT) : NULL;
+    json_decref(units);
+    return text;
+}
+
+int order_units_parse(struct order *o, const char *text)
+{
+    json_t *units = json_loads(text ? text : "[]", 0, NULL);
+    int rc = units ? units_apply(o, units) : -JS_EINVAL;
+    json_decref(units);
+    return rc;
 }
 
 int order_from_json(struct order *o, const json_t *j)

@@ -149,6 +149,41 @@ extern const char *const order_asg_time_fields[];
 /* The inverse of order_to_json, used by stores that keep orders as rows. */
 int order_from_json(struct order *o, const json_t *j);
 
+/* One stored field of an order, by the name of its key in order_to_json: what a store needs to
+ * read and write a row's column straight from and into the struct, without the JSON form. */
+enum order_field_kind {
+    OF_INT,   /* an integer field of `size` bytes (int or int64_t) */
+    OF_BOOL,  /* bool */
+    OF_REAL,  /* double */
+    OF_CHARS, /* a char array of `size` bytes */
+    OF_STR,   /* a char * the order owns, never NULL once set */
+    OF_UNITS  /* the assignments, stored as the canonical JSON array text */
+};
+struct order_field {
+    const char *name;
+    enum order_field_kind kind;
+    size_t off, size;
+};
+/* The field named name, or NULL. */
+const struct order_field *order_field_find(const char *name);
+/* The value of an OF_INT or OF_BOOL field. */
+int64_t order_field_int(const struct order *o, const struct order_field *f);
+/* Sets an OF_INT or OF_BOOL field. */
+void order_field_set_int(struct order *o, const struct order_field *f, int64_t v);
+/* The value of an OF_REAL field. */
+double order_field_real(const struct order *o, const struct order_field *f);
+/* Sets an OF_REAL field. */
+void order_field_set_real(struct order *o, const struct order_field *f, double v);
+/* The text of an OF_CHARS or OF_STR field ("" for an unset string); points into o. */
+const char *order_field_text(const struct order *o, const struct order_field *f);
+/* Sets an OF_CHARS field (cut between characters to fit) or an OF_STR one (copied): 0 or
+ * -JS_ENOMEM. */
+int order_field_set_text(struct order *o, const struct order_field *f, const char *s);
+/* The assignments as the canonical JSON array text (free()), or NULL if out of memory. */
+char *order_units_text(const struct order *o);
+/* Sets the assignments from that text: 0, or -JS_EINVAL when it is not such an array. */
+int order_units_parse(struct order *o, const char *text);
+
 /* The assignment of unit_id, or NULL. */
 struct assignment *order_unit(struct order *o, int64_t unit_id);
 /* The active lead assignment, or NULL. */

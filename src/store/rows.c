@@ -94,6 +94,42 @@ const int store_n_order_cols = (int)JS_ARRAY_LEN(store_order_cols);
 
 /* The column table must cover exactly the keys of order_to_json: a field added to the order
  * without a column (and a migration) would otherwise be silently lost. */
+static const struct order_field *col_fields[STORE_MAX_ORDER_COLS];
+static pthread_once_t col_fields_once = PTHREAD_ONCE_INIT;
+
+/* Whether a column of type t can hold a field of kind k. */
+static bool col_holds(enum col_type t, enum order_field_kind k)
+{
+    switch (t) {
+    case COL_INT:
+        return k == OF_INT;
+    case COL_BOOL:
+        return k == OF_BOOL;
+    case COL_REAL:
+        return k == OF_REAL;
+    case COL_TEXT:
+    case COL_UNIQUE_TEXT:
+        return k == OF_CHARS || k == OF_STR;
+    case COL_JSON:
+        return k == OF_UNITS;
+    }
+    return false;
+}
+
+static void col_fields_find(void)
+{
+    for (int i = 0; i < store_n_order_cols && i < STORE_MAX_ORDER_COLS; i++) {
+        const struct order_field *f = order_field_find(store_order_cols[i].name);
+        col_fields[i] = f && col_holds(store_order_cols[i].type, f->kind) ? f : NULL;
+    }
+}
+
+const struct order_field *store_order_col_field(int i)
+{
+    pthread_once(&col_fields_once, col_fields_find);
+    return i >= 0 && i < store_n_order_cols && i < STORE_MAX_ORDER_COLS ? col_fields[i] : NULL;
+}
+
 int store_check_order_cols(struct js_error *e)
 {
     struct order o;
@@ -105,7 +141,7 @@ int store_check_order_cols(struct js_error *e)
     if (store_n_order_cols > STORE_MAX_ORDER_COLS)
         rc = js_fail(e, JS_EINTERNAL, "", "工单字段数超过 STORE_MAX_ORDER_COLS");
     for (int i = 0; i < store_n_order_cols && !rc; i++)
-        if (!json_object_get(j, store_order_cols[i].name))
+        if (!json_object_get(j, store_order_cols[i].name) || !store_order_col_field(i))
             rc = js_fail(e, JS_EINTERNAL, store_order_cols[i].name,
                          "order column %s is not a field of the order", store_order_cols[i].name);
     const char *key;

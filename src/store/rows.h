@@ -24,6 +24,9 @@ extern const struct store_order_col store_order_cols[];
 extern const int store_n_order_cols;
 #define STORE_MAX_ORDER_COLS 128 /* room for the columns (store_check_order_cols checks it) */
 
+/* The order's field that column i holds (store_check_order_cols makes sure each has one of a
+ * kind the column can hold), or NULL past the table. */
+const struct order_field *store_order_col_field(int i);
 /* Checks that the column table covers exactly the keys of order_to_json (fills e). */
 int store_check_order_cols(struct js_error *e);
 /* -JS_EINVAL when o has too many units or two assignments of one unit, else 0. */

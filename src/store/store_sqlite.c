@@ -339,6 +339,9 @@ struct gc_writer {
     struct gc_waiter *group;
     uint64_t commits, actions;
     uint64_t commit_ns;                /* time spent in the groups' COMMITs */
+    uint64_t hold_ns;                  /* time actions held the writer */
+    uint64_t handoff_ns;               /* time free between a taker's wake-up and its take */
+    uint64_t held_at, woken_at;        /* when the owner took it; when a taker was signalled */
     uint64_t wal_frames;               /* frames the writer appended to the WAL */
     int wal_last;                      /* frames in the WAL after the last commit */
     sqlite3_stmt *stage[STAGE__COUNT]; /* the staged search writes' replay, prepared on first use */
@@ -346,6 +349,13 @@ struct gc_writer {
 
 static pthread_mutex_t gc_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gc_writer *gc_registry;
+
+static uint64_t gc_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static int64_t gc_now_ms(void)
 {
@@ -369,8 +379,11 @@ static int conn_open(const char *path, sqlite3 **db, struct js_error *e);
  * release: on two cores with tens of waiters that herd cost more CPU than the actions. */
 static void gc_hand_on(struct gc_writer *w)
 {
-    if (!w->owner && !w->flushing && w->n_group < GC_MAX_GROUP && w->queued > 0)
+    if (!w->owner && !w->flushing && w->n_group < GC_MAX_GROUP && w->queued > 0) {
+        if (!w->woken_at)
+            w->woken_at = gc_now_ns();
         pthread_cond_signal(&w->take);
+    }
 }
 
 /* Ends the members of the group g with rc and wakes each, then those waiting for a group to end
@@ -610,6 +623,11 @@ static int gc_acquire(struct sq *q)
     }
     w->owner = q;
     w->owner_thread = pthread_self();
+    w->held_at = gc_now_ns();
+    if (w->woken_at) {
+        w->handoff_ns += w->held_at - w->woken_at;
+        w->woken_at = 0;
+    }
     bool start = !w->in_txn;
     pthread_mutex_unlock(&w->m);
     gc_swap(q, true);
@@ -628,6 +646,7 @@ static int gc_acquire(struct sq *q)
         gc_swap(q, false);
         pthread_mutex_lock(&w->m);
         w->owner = NULL;
+        w->hold_ns += gc_now_ns() - w->held_at;
         if (!w->flushing && w->queued == 0)
             gc_flush_locked(w); /* close an empty transaction, commit a waiting group */
         else
@@ -653,6 +672,7 @@ static int gc_release(struct sq *q, bool keep)
     gc_swap(q, false);
     pthread_mutex_lock(&w->m);
     w->owner = NULL;
+    w->hold_ns += gc_now_ns() - w->held_at;
     if (!keep || rc) {
         if (!w->flushing && w->queued == 0)
             gc_flush_locked(w);
@@ -726,6 +746,8 @@ void store_sqlite_group_stats(struct store *s, struct sqlite_group_stats *out)
     out->actions = w->actions;
     out->wal_frames = w->wal_frames;
     out->commit_ns = w->commit_ns;
+    out->hold_ns = w->hold_ns;
+    out->handoff_ns = w->handoff_ns;
     pthread_mutex_unlock(&w->m);
 }
 
@@ -1237,29 +1259,29 @@ static int build_order_sql(struct sq *q)
     return 0;
 }
 
-/* Binds column c of the order j (order_to_json) to parameter k. units is the compact JSON text of
- * j's "units"; the id 0 binds NULL, so that an insert assigns one. */
-static void col_bind(sqlite3_stmt *st, int k, int c, const json_t *j, const char *units)
+/* Binds column c of the order o to parameter k, straight from its field (store_order_col_field).
+ * units is the compact JSON text of o's assignments, for the units column. */
+static void col_bind(sqlite3_stmt *st, int k, int c, const struct order *o, const char *units)
 {
-    const json_t *v = json_object_get(j, store_order_cols[c].name);
+    const struct order_field *f = store_order_col_field(c);
     switch (store_order_cols[c].type) {
     case COL_INT:
         if (c == 0)
-            bind_id(st, k, json_integer_value(v));
+            bind_id(st, k, order_field_int(o, f));
         else
-            sqlite3_bind_int64(st, k, json_integer_value(v));
+            sqlite3_bind_int64(st, k, order_field_int(o, f));
         break;
     case COL_BOOL:
-        sqlite3_bind_int(st, k, json_is_true(v));
+        sqlite3_bind_int(st, k, order_field_int(o, f) != 0);
         break;
     case COL_REAL:
-        sqlite3_bind_double(st, k, json_number_value(v));
+        sqlite3_bind_double(st, k, order_field_real(o, f));
         break;
     case COL_TEXT:
-        bind_text(st, k, json_string_value(v));
+        bind_text(st, k, order_field_text(o, f));
         break;
     case COL_UNIQUE_TEXT:
-        bind_text_or_null(st, k, json_string_value(v));
+        bind_text_or_null(st, k, order_field_text(o, f));
         break;
     case COL_JSON:
         bind_text(st, k, units);
@@ -1267,61 +1289,44 @@ static void col_bind(sqlite3_stmt *st, int k, int c, const json_t *j, const char
     }
 }
 
-/* Binds the order j to ?1..?N of the insert statement (see col_bind). */
-static void order_bind(sqlite3_stmt *st, const json_t *j, const char *units)
+/* Binds the order o to ?1..?N of the insert statement (see col_bind). */
+static void order_bind(sqlite3_stmt *st, const struct order *o, const char *units)
 {
     for (int i = 0; i < store_n_order_cols; i++)
-        col_bind(st, i + 1, i, j, units);
+        col_bind(st, i + 1, i, o, units);
 }
 
-/* Reads a row of order_select (columns from `first` on) into out, which must be initialised. */
+/* Reads a row of order_select (columns from `first` on) into out, which must be initialised:
+ * each column straight into its field, as order_from_json would set it from the canonical form
+ * (an order read twice per lifecycle action: building that form cost more than the reads). */
 static int order_read(sqlite3_stmt *st, int first, struct order *out)
 {
-    json_t *j = json_object();
-    int rc = j ? 0 : -JS_ENOMEM;
+    int rc = 0;
+    order_release(out);
+    order_init(out);
     for (int i = 0; i < store_n_order_cols && !rc; i++) {
         int c = first + i;
-        json_t *v = NULL;
+        const struct order_field *f = store_order_col_field(i);
         switch (store_order_cols[i].type) {
         case COL_INT:
-            v = json_integer(sqlite3_column_int64(st, c));
-            break;
         case COL_BOOL:
-            v = json_boolean(sqlite3_column_int(st, c) != 0);
+            order_field_set_int(out, f, sqlite3_column_int64(st, c));
             break;
         case COL_REAL:
-            v = json_real(sqlite3_column_double(st, c));
+            order_field_set_real(out, f, sqlite3_column_double(st, c));
             break;
         case COL_TEXT:
-        case COL_UNIQUE_TEXT: {
-            const char *t = (const char *)sqlite3_column_text(st, c);
-            v = json_string(t ? t : "");
+        case COL_UNIQUE_TEXT:
+            rc = order_field_set_text(out, f, (const char *)sqlite3_column_text(st, c));
             break;
-        }
-        case COL_JSON: {
-            const char *t = (const char *)sqlite3_column_text(st, c);
-            v = t ? json_loads(t, 0, NULL) : json_array();
+        case COL_JSON:
+            if ((rc = order_units_parse(out, (const char *)sqlite3_column_text(st, c))))
+                fprintf(stderr, "jiesu: order row %lld: unreadable column %s\n",
+                        (long long)sqlite3_column_int64(st, first), store_order_cols[i].name);
             break;
-        }
-        }
-        if (!v) {
-            fprintf(stderr, "jiesu: order row %lld: unreadable column %s\n",
-                    (long long)sqlite3_column_int64(st, first), store_order_cols[i].name);
-            rc = -JS_EDB;
-        } else if (json_object_set_new(j, store_order_cols[i].name, v)) {
-            rc = -JS_ENOMEM;
         }
     }
-    if (!rc)
-        rc = order_from_json(out, j);
-    json_decref(j);
-    return rc;
-}
-
-/* Compact JSON of o's units (free()), or NULL if out of memory. */
-static char *units_json(const json_t *j)
-{
-    return json_dumps(json_object_get(j, "units"), JSON_COMPACT | JSON_ENCODE_ANY);
+    return rc == -JS_EINVAL ? -JS_EDB : rc;
 }
 
 /* Rewrites the order_units rows of order id. */
@@ -1580,8 +1585,7 @@ static int sq_order_insert(struct store *s, struct order *o)
     int rc = store_units_check(o);
     if (rc)
         return rc;
-    json_t *j = order_to_json(o);
-    if (!j || !(units = units_json(j))) {
+    if (!(units = order_units_text(o))) {
         rc = -JS_ENOMEM;
         goto out;
     }
@@ -1590,7 +1594,7 @@ static int sq_order_insert(struct store *s, struct order *o)
         goto out;
     rc = stmt_get(q, q->order_insert, &st);
     if (!rc) {
-        order_bind(st, j, units);
+        order_bind(st, o, units);
         rc = run(q, st);
         id = sqlite3_last_insert_rowid(q->db);
         stmt_put(q, st);
@@ -1608,7 +1612,6 @@ static int sq_order_insert(struct store *s, struct order *o)
         o->id = id;
 out:
     free(units);
-    json_decref(j);
     return rc;
 }
 
@@ -1646,8 +1649,7 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     int rc = store_units_check(o);
     if (rc)
         return rc;
-    json_t *j = order_to_json(o);
-    if (!j || !(units = units_json(j))) {
+    if (!(units = order_units_text(o))) {
         rc = -JS_ENOMEM;
         goto out;
     }
@@ -1690,7 +1692,7 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
         goto out;
     sqlite3_bind_int64(st, 1, o->id);
     for (int k = 0; k < n; k++)
-        col_bind(st, k + 2, cols[k], j, units);
+        col_bind(st, k + 2, cols[k], o, units);
     sqlite3_bind_int64(st, n + 2, expected_version);
     rc = run(q, st);
     if (!rc && sqlite3_changes(q->db) != 1)
@@ -1711,7 +1713,6 @@ out:
     buf_release(&sql);
     free(units);
     json_decref(set);
-    json_decref(j);
     return rc;
 }
 
@@ -3579,8 +3580,19 @@ struct sqlite3 *store_sqlite_db(struct store *s)
 
 /* Opens a connection to path with the settings every connection uses. *db may be set on
  * failure too (close it). */
+/* Turns off SQLite's memory statistics before its first use in the process. With them on,
+ * every allocation SQLite makes takes one process-wide mutex: under the group writer, 64
+ * threads' reads, decisions and the writer's SQL queued on it (issue 13). jiesu reads no
+ * sqlite3_status figure. When something else initialised SQLite first, this does nothing. */
+static void conn_config_once(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int conn_open(const char *path, sqlite3 **db, struct js_error *e)
 {
+    static pthread_once_t config = PTHREAD_ONCE_INIT;
+    pthread_once(&config, conn_config_once);
     /* NOMUTEX: a connection is used by one thread at a time (the library itself is
      * threadsafe); the group writer's is handed over under its lock. */
     int src = sqlite3_open_v2(

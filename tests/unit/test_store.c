@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store/pg_schema.h"
+#include "store/rows.h"
 #include "store/sqlite_schema.h"
 #include "store/timers_store.h"
 #include "testutil.h"
@@ -2675,6 +2676,85 @@ static void test_pg_reconnect(void **state)
 
 /* A location shown to people hides its password: in the URL's user part, in a password=
  * parameter, in a keyword list; the rest is kept. */
+/* The field table the SQLite backend reads and binds a row's columns with (issue 13) names the
+ * same member as the canonical form: a value set through each column's field comes back in
+ * order_to_json under that column's name, and a value set there reads back through the field. */
+static void test_order_fields_are_the_canonical_ones(void **state)
+{
+    (void)state;
+    struct js_error e;
+    assert_int_equal(store_check_order_cols(&e), 0);
+    for (int i = 0; i < store_n_order_cols; i++) {
+        const struct order_field *f = store_order_col_field(i);
+        const char *name = store_order_cols[i].name;
+        assert_non_null(f);
+        assert_string_equal(f->name, name);
+        struct order o, back;
+        order_init(&o);
+        order_init(&back);
+        char text[16]; /* short enough for the smallest field, transfer_to */
+        switch (f->kind) {
+        case OF_INT:
+            order_field_set_int(&o, f, 1000 + i);
+            break;
+        case OF_BOOL:
+            order_field_set_int(&o, f, 1);
+            break;
+        case OF_REAL:
+            order_field_set_real(&o, f, 0.5 + i);
+            break;
+        case OF_CHARS:
+        case OF_STR:
+            snprintf(text, sizeof text, "v%d", i);
+            assert_int_equal(order_field_set_text(&o, f, text), 0);
+            break;
+        case OF_UNITS:
+            assert_int_equal(order_units_parse(&o,
+                                               "[{\"unit_id\":7,\"role\":1,\"active\":true,"
+                                               "\"return_pending\":false,\"dispatched_at\":9,"
+                                               "\"signed_at\":0,\"replied_at\":0,\"returns\":2}]"),
+                             0);
+            break;
+        }
+        json_t *j = order_to_json(&o);
+        const json_t *v = json_object_get(j, name);
+        switch (f->kind) {
+        case OF_INT:
+            assert_int_equal(json_integer_value(v), 1000 + i);
+            break;
+        case OF_BOOL:
+            assert_true(json_is_true(v));
+            break;
+        case OF_REAL:
+            assert_true(json_real_value(v) == 0.5 + i);
+            break;
+        case OF_CHARS:
+        case OF_STR:
+            assert_string_equal(json_string_value(v), text);
+            break;
+        case OF_UNITS:
+            assert_int_equal(json_array_size(v), 1);
+            assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 0), "returns")),
+                             2);
+            break;
+        }
+        /* and back: the canonical form read into another order, seen through the field */
+        assert_int_equal(order_from_json(&back, j), 0);
+        if (f->kind == OF_INT || f->kind == OF_BOOL)
+            assert_int_equal(order_field_int(&back, f), order_field_int(&o, f));
+        else if (f->kind == OF_REAL)
+            assert_true(order_field_real(&back, f) == order_field_real(&o, f));
+        else if (f->kind == OF_UNITS)
+            assert_int_equal(back.units[0].unit_id, 7);
+        else
+            assert_string_equal(order_field_text(&back, f), text);
+        json_decref(j);
+        order_release(&o);
+        order_release(&back);
+    }
+    assert_null(store_order_col_field(store_n_order_cols));
+}
+
 static void test_location_shown(void **state)
 {
     (void)state;
@@ -2709,6 +2789,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_locations),
         cmocka_unit_test(test_location_shown),
+        cmocka_unit_test(test_order_fields_are_the_canonical_ones),
         cmocka_unit_test(test_txn_hold),
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_group_refused),
