@@ -145,9 +145,9 @@ int event_list_push(struct event_list *l, const struct event *ev)
 /* clang-format on */
 
 const char *const order_time_fields[] = {
-    "upstream_deadline",   "created_at",    "updated_at",   "filed_at", "dispatched_at",
-    "replied_at",          "closed_at",     "archived_at",  "deadline", "sign_deadline",
-    "ext_requested_until", "hang_expected", "instruct_due", NULL};
+    "upstream_deadline",   "created_at", "updated_at",    "filed_at",     "dispatched_at",
+    "replied_at",          "closed_at",  "archived_at",   "deadline",     "sign_deadline",
+    "ext_requested_until", "hang_since", "hang_expected", "instruct_due", NULL};
 const char *const order_asg_time_fields[] = {"dispatched_at", "signed_at", "replied_at", NULL};
 
 /* The canonical form of o's assignments (new reference). */

@@ -146,6 +146,7 @@ describe('hanging accounts (004 挂账)', () => {
     await o.must(org.as('supervisor1'), 'hang_decide', { approve: true });
     let d = await get('op-s1', o.id);
     assert.equal(Date.parse(d.hang_expected), Math.floor(expected / 1000) * 1000, 'the plan\'s date is kept');
+    assert.ok(Math.abs(Date.parse(d.hang_since) - Date.now()) < 60_000, 'when the account began: an instant like the others, not seconds');
 
     const tick = (ms) => JSON.parse(execFileSync(BIN, ['tick', '--db', server.db, '--now', iso(ms)], { encoding: 'utf8' }));
     tick(t0 + 20 * DAY); // past the 15-day limit
