@@ -364,25 +364,41 @@ static int queue_notifications(struct exec *x, const struct event_list *events, 
 
 /* What an execution did: the order acted on (for intake the one it created, the first event's
  * order) and the events appended. */
+/* Fills res (may be NULL) with the order acted on, and hands that order itself over to out (may
+ * be NULL): its strings move, and the cached copy is left empty. */
 static void fill_result(struct exec *x, struct order *target, const struct event_list *events,
-                        struct engine_result *res)
+                        struct engine_result *res, struct order *out)
 {
     struct order *o = target;
     if (!o && events->n)
         cb_get_order(x, events->v[0].order_id, &o);
-    memset(res, 0, sizeof *res);
-    if (o) {
-        res->order_id = o->id;
-        memcpy(res->number, o->number, sizeof res->number);
-        res->version = o->version;
-        res->status = o->status;
+    if (res) {
+        memset(res, 0, sizeof *res);
+        if (o) {
+            res->order_id = o->id;
+            memcpy(res->number, o->number, sizeof res->number);
+            res->version = o->version;
+            res->status = o->status;
+        }
+        res->n_events = events->n;
     }
-    res->n_events = events->n;
+    if (out && o) {
+        order_release(out);
+        *out = *o;
+        order_init(o);
+    }
 }
 
 int engine_execute(struct engine *en, const struct actor *who, int action, int64_t order_id,
                    int64_t expected_version, const json_t *args, struct engine_result *res,
                    struct js_error *e)
+{
+    return engine_execute_order(en, who, action, order_id, expected_version, args, res, NULL, e);
+}
+
+int engine_execute_order(struct engine *en, const struct actor *who, int action, int64_t order_id,
+                         int64_t expected_version, const json_t *args, struct engine_result *res,
+                         struct order *out, struct js_error *e)
 {
     struct store *s = en->store;
     struct exec x = {.en = en};
@@ -480,7 +496,7 @@ int engine_execute(struct engine *en, const struct actor *who, int action, int64
         goto rollback;
     if (en->before_commit) {
         struct engine_result so_far;
-        fill_result(&x, target, &events, &so_far);
+        fill_result(&x, target, &events, &so_far, NULL);
         rc = en->before_commit(en->before_commit_ctx, s, &so_far);
         if (rc) {
             js_fail(e, rc, "", "cannot record the action");
@@ -492,8 +508,7 @@ int engine_execute(struct engine *en, const struct actor *who, int action, int64
         js_fail(e, rc, "", "cannot commit");
         goto rollback;
     }
-    if (res)
-        fill_result(&x, target, &events, res);
+    fill_result(&x, target, &events, res, out);
     goto out;
 rollback:
     s->ops->rollback(s);

@@ -67,6 +67,14 @@ int engine_execute(struct engine *en, const struct actor *who, int action, int64
                    int64_t expected_version, const json_t *args, struct engine_result *res,
                    struct js_error *e);
 
+/* engine_execute, and when it succeeds and out is not NULL, out receives the order acted on as
+ * it was written (what the store would now read back; order_release it). out must be
+ * initialised; it is left initialised and empty (id 0) when the action named no order. Saves a
+ * caller that answers with the order a read of it after the commit. */
+int engine_execute_order(struct engine *en, const struct actor *who, int action, int64_t order_id,
+                         int64_t expected_version, const json_t *args, struct engine_result *res,
+                         struct order *out, struct js_error *e);
+
 /* Rebuilds order id from its events alone into out (order_release it). */
 int engine_replay(struct engine *en, int64_t order_id, struct order *out, struct js_error *e);
 

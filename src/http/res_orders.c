@@ -719,12 +719,14 @@ out:
 /* --- intake and actions ------------------------------------------------------------------ */
 
 /* Answers an executed action with the order's summary. */
+/* Answers an action with the order it acted on: o as the engine wrote it (engine_execute_order),
+ * or, when the engine handed none over, as read again. Releases o. */
 static void answer_result(struct app *a, struct app_ctx *c, const struct engine_result *r,
-                          int status, struct http_response *res)
+                          struct order *o_done, int status, struct http_response *res)
 {
-    struct order o;
-    order_init(&o);
-    int rc = c->store->ops->order_get(c->store, r->order_id, &o);
+    struct order o = *o_done;
+    order_init(o_done);
+    int rc = o.id && o.id == r->order_id ? 0 : c->store->ops->order_get(c->store, r->order_id, &o);
     if (rc) {
         app_store_error(res, rc, "", "order");
         goto out;
@@ -754,10 +756,13 @@ static void intake(void *ap, struct http_request *req, struct http_response *res
     struct js_error e;
     js_error_clear(&e);
     struct engine_result r;
-    if (engine_execute(&c->engine, &c->who, ACT_INTAKE, 0, 0, body, &r, &e))
+    struct order done;
+    order_init(&done);
+    if (engine_execute_order(&c->engine, &c->who, ACT_INTAKE, 0, 0, body, &r, &done, &e))
         http_error_from(res, &e);
     else
-        answer_result(a, c, &r, 201, res);
+        answer_result(a, c, &r, &done, 201, res);
+    order_release(&done);
     json_decref(body);
 }
 
@@ -804,11 +809,14 @@ static void act(void *ap, struct http_request *req, struct http_response *res)
     }
     json_object_del(args, "version");
     struct engine_result r;
-    if (engine_execute(&c->engine, &c->who, action, o.id, version, args, &r, &e)) {
+    int64_t id = o.id;
+    order_release(&o);
+    order_init(&o); /* receives the order as the action left it */
+    if (engine_execute_order(&c->engine, &c->who, action, id, version, args, &r, &o, &e)) {
         http_error_from(res, &e);
         goto out;
     }
-    answer_result(a, c, &r, 200, res);
+    answer_result(a, c, &r, &o, 200, res);
 out:
     json_decref(body);
     json_decref(args);

@@ -134,11 +134,27 @@ int64_t fx_ok(struct fixture *f, const struct actor *who, int action, int64_t or
     struct js_error e;
     js_error_clear(&e);
     struct engine_result res;
-    int rc = engine_execute(&f->en, who, action, order_id, 0, args, &res, &e);
+    struct order done, stored;
+    order_init(&done);
+    order_init(&stored);
+    int rc = engine_execute_order(&f->en, who, action, order_id, 0, args, &res, &done, &e);
     json_decref(args);
     if (rc)
         fail_msg("%s by %s refused: %s: %s (field %s)", js_action_names[action], who->name,
                  js_err_name(rc), e.message, e.field);
+    /* the order the engine hands over (what the API answers with) is the one the store holds */
+    assert_int_equal(done.id, res.order_id);
+    assert_int_equal(f->store->ops->order_get(f->store, res.order_id, &stored), 0);
+    json_t *a = order_to_json(&done), *b = order_to_json(&stored);
+    if (!json_equal(a, b)) {
+        char *sa = json_dumps(a, JSON_SORT_KEYS), *sb = json_dumps(b, JSON_SORT_KEYS);
+        fail_msg("%s: the order handed over differs from the stored one:\nhanded %s\nstored %s",
+                 js_action_names[action], sa, sb);
+    }
+    json_decref(a);
+    json_decref(b);
+    order_release(&done);
+    order_release(&stored);
     return res.order_id;
 }
 
