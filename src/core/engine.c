@@ -362,10 +362,9 @@ static int queue_notifications(struct exec *x, const struct event_list *events, 
     return rc ? js_fail(e, rc, "", "cannot queue the notifications") : 0;
 }
 
-/* What an execution did: the order acted on (for intake the one it created, the first event's
- * order) and the events appended. */
-/* Fills res (may be NULL) with the order acted on, and hands that order itself over to out (may
- * be NULL): its strings move, and the cached copy is left empty. */
+/* What an execution did: fills res (may be NULL) with the order acted on (for intake the one
+ * it created, the first event's order) and the events appended, and hands that order itself over
+ * to out (may be NULL): its strings move, and the cached copy is left empty. */
 static void fill_result(struct exec *x, struct order *target, const struct event_list *events,
                         struct engine_result *res, struct order *out)
 {

@@ -718,7 +718,6 @@ out:
 
 /* --- intake and actions ------------------------------------------------------------------ */
 
-/* Answers an executed action with the order's summary. */
 /* Answers an action with the order it acted on: o as the engine wrote it (engine_execute_order),
  * or, when the engine handed none over, as read again. Releases o. */
 static void answer_result(struct app *a, struct app_ctx *c, const struct engine_result *r,
