@@ -24,6 +24,7 @@
 #include "text/fold.h"
 #include "text/searchtext.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 /* ---------------------------------------------------------------------------------------------
  * The handle, prepared statements and parameters
@@ -172,6 +173,50 @@ static void forget_prepared(struct pgs *p)
     p->n_prep = 0;
 }
 
+/* Why libpq could not connect, in Chinese, from the English text of its message (libpq's own
+ * translations need a Chinese locale the machine may not have): the common causes by the words
+ * libpq and the C library use for them. Writes into out (n bytes); a cause not in the table
+ * keeps libpq's first line, quoted as the original. */
+static void pg_connect_reason(const char *msg, char *out, size_t n)
+{
+    static const struct {
+        const char *needle, *needle2, *zh;
+    } causes[] = {
+        {"Connection refused", NULL, "服务器拒绝连接：该地址和端口上没有 PostgreSQL 在接受连接"},
+        {"could not translate host name", NULL, "无法解析主机名"},
+        {"Name or service not known", NULL, "无法解析主机名"},
+        {"password authentication failed", NULL, "密码认证失败：用户名或密码不对"},
+        {"no password supplied", NULL, "服务器要求密码，但数据库地址中没有给出"},
+        {"database \"", "does not exist", "数据库不存在"},
+        {"role \"", "does not exist", "数据库用户不存在"},
+        {"no pg_hba.conf entry", NULL, "服务器的 pg_hba.conf 不允许这个主机、用户或数据库连接"},
+        {"timeout expired", NULL, "连接超时"},
+        {"Connection timed out", NULL, "连接超时"},
+        {"No route to host", NULL, "网络不可达"},
+        {"Network is unreachable", NULL, "网络不可达"},
+        {"No such file or directory", NULL, "本机的 PostgreSQL 套接字不存在：服务器是否在运行？"},
+        {"too many clients", NULL, "服务器的连接数已满"},
+        {"remaining connection slots", NULL, "服务器的连接数已满"},
+        {"starting up", NULL, "数据库正在启动，请稍后再试"},
+        {"shutting down", NULL, "数据库正在关闭"},
+        {"server does not support SSL", NULL, "服务器不支持 SSL，而连接要求 SSL"},
+        {"invalid URI query parameter", NULL, "数据库地址中有不认识的参数"},
+        {"invalid URI", NULL, "数据库地址的写法不对"},
+        {"invalid connection option", NULL, "数据库地址中有不认识的参数"},
+        {"missing \"=\"", NULL, "数据库地址的写法不对"},
+    };
+    msg = msg ? msg : "";
+    for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++)
+        if (strstr(msg, causes[i].needle) &&
+            (!causes[i].needle2 || strstr(msg, causes[i].needle2))) {
+            snprintf(out, n, "%s", causes[i].zh);
+            return;
+        }
+    size_t len = strcspn(msg, "\n");
+    snprintf(out, n, "原因未能识别（PostgreSQL 原文：%.*s）", utf8_clip(msg, len > 300 ? 300 : len),
+             msg);
+}
+
 /* A lost connection is opened again before the next statement, unless a transaction was open on
  * it: then every statement fails until that transaction ends (its commit reports the loss), so
  * that no part of it is committed alone on the new connection. */
@@ -183,7 +228,9 @@ static int conn_check(struct pgs *p)
         return -JS_EDB;
     PQreset(p->c);
     if (PQstatus(p->c) != CONNECTION_OK) {
-        fprintf(stderr, "jiesu: postgresql: cannot reconnect: %s", PQerrorMessage(p->c));
+        char why[512];
+        pg_connect_reason(PQerrorMessage(p->c), why, sizeof why);
+        fprintf(stderr, "jiesu: PostgreSQL 重新连接失败：%s\n", why);
         return -JS_EDB;
     }
     forget_prepared(p); /* prepared statements belong to the old session */
@@ -3627,8 +3674,10 @@ int store_pg_open(const char *url, struct store **out, struct js_error *e)
     p->c = PQconnectdb(url);
     if (!p->c || PQstatus(p->c) != CONNECTION_OK) {
         /* libpq's message names host and port, never the password */
-        rc = js_fail(e, JS_EDB, "db", "cannot connect to PostgreSQL: %s",
-                     p->c ? PQerrorMessage(p->c) : "out of memory");
+        char why[512];
+        pg_connect_reason(p->c ? PQerrorMessage(p->c) : "", why, sizeof why);
+        rc = p->c ? js_fail(e, JS_EDB, "db", "cannot connect to PostgreSQL: %s", why)
+                  : js_fail(e, JS_ENOMEM, "db", NULL);
         goto fail;
     }
     PQsetNoticeProcessor(p->c, quiet_notices, NULL);

@@ -220,3 +220,21 @@ test('a database address is shown without its password', () => {
     assert.ok(r.stderr.includes('jiesu:***@127.0.0.1:1/hotline'), r.stderr);
   }
 });
+
+test('a PostgreSQL that cannot be reached is explained in Chinese, not in libpq\'s English', () => {
+  // [address, the cause a person reads]; none needs a server
+  const cases = [
+    ['postgres://jiesu:pw-2026@127.0.0.1:1/hotline', /服务器拒绝连接/],
+    ['postgres://jiesu:pw-2026@no-such-host.invalid/hotline', /无法解析主机名/],
+    ['postgres://jiesu:pw-2026@127.0.0.1:1/hotline?frobnicate=1', /不认识的参数/],
+  ];
+  for (const [url, cause] of cases) {
+    const r = spawnSync(BIN, ['useradd', '--db', url, '--login', 'x1', '--name', '甲', '--role', 'agent', '--password', 'pass-2026-xyz'],
+      { encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 1, r.stderr);
+    const line = r.stderr.split('\n')[0];
+    assert.match(line, cause, line);
+    const text = line.replace(/^jiesu useradd: /, '').replace(/postgres:\/\/\S+?：/, '');
+    assert.deepEqual(englishWords(text), [], line);
+  }
+});
