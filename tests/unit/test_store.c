@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,9 +183,23 @@ static void test_open_locations(void **state)
                      -JS_EDB);
     assert_null(s);
     assert_non_null(strstr(e.message, "PostgreSQL"));
+    assert_non_null(strstr(e.message, "服务器拒绝连接")); /* the cause in Chinese, not libpq's */
     assert_int_equal(store_open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=5", &s, &e),
                      -JS_EDB);
     assert_null(s);
+    if (tu_pg()) {
+        /* the test cluster, a database it does not have */
+        char url[600];
+        const char *base = tu_pg_url(), *q = strchr(base, '?');
+        int path = (int)(q ? q - base : (ptrdiff_t)strlen(base));
+        while (path > 0 && base[path - 1] != '/')
+            path--;
+        snprintf(url, sizeof url, "%.*sno_such_db_2026%s", path, base, q ? q : "");
+        assert_int_equal(store_open(url, &s, &e), -JS_EDB);
+        assert_null(s);
+        if (!strstr(e.message, "数据库不存在"))
+            fail_msg("%s: %s", url, e.message);
+    }
     assert_int_equal(store_open("", &s, &e), -JS_EINVAL);
     assert_int_equal(store_open("sqlite:", &s, &e), -JS_EINVAL);
     assert_int_equal(store_open("mysql://x", &s, &e), -JS_EINVAL);
