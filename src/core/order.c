@@ -204,12 +204,18 @@ json_t *order_to_json(const struct order *o)
     return j;
 }
 
-static void copy_chars(char *dst, size_t n, const json_t *v)
+/* Copies s (NULL: "") into the char array dst of n bytes, cut between characters to fit. */
+static void chars_set(char *dst, size_t n, const char *s)
 {
-    const char *s = json_is_string(v) ? json_string_value(v) : "";
+    s = s ? s : "";
     size_t len = (size_t)utf8_clip(s, n - 1); /* cut between characters, never inside one */
     memcpy(dst, s, len);
     dst[len] = '\0';
+}
+
+static void copy_chars(char *dst, size_t n, const json_t *v)
+{
+    chars_set(dst, n, json_is_string(v) ? json_string_value(v) : "");
 }
 
 static int units_apply(struct order *o, const json_t *units);
@@ -347,10 +353,7 @@ int order_field_set_text(struct order *o, const struct order_field *f, const cha
     if (f->kind == OF_STR)
         return order_set_str((char **)p, s);
     assert(f->kind == OF_CHARS);
-    s = s ? s : "";
-    size_t len = (size_t)utf8_clip(s, f->size - 1); /* as copy_chars */
-    memcpy(p, s, len);
-    p[len] = '\0';
+    chars_set(p, f->size, s);
     return 0;
 }
 

@@ -92,8 +92,6 @@ const struct store_order_col store_order_cols[] = {
 };
 const int store_n_order_cols = (int)JS_ARRAY_LEN(store_order_cols);
 
-/* The column table must cover exactly the keys of order_to_json: a field added to the order
- * without a column (and a migration) would otherwise be silently lost. */
 static const struct order_field *col_fields[STORE_MAX_ORDER_COLS];
 static pthread_once_t col_fields_once = PTHREAD_ONCE_INIT;
 
@@ -130,6 +128,8 @@ const struct order_field *store_order_col_field(int i)
     return i >= 0 && i < store_n_order_cols && i < STORE_MAX_ORDER_COLS ? col_fields[i] : NULL;
 }
 
+/* The column table must cover exactly the keys of order_to_json: a field added to the order
+ * without a column (and a migration) would otherwise be silently lost. */
 int store_check_order_cols(struct js_error *e)
 {
     struct order o;
@@ -141,7 +141,7 @@ int store_check_order_cols(struct js_error *e)
     if (store_n_order_cols > STORE_MAX_ORDER_COLS)
         rc = js_fail(e, JS_EINTERNAL, "", "工单字段数超过 STORE_MAX_ORDER_COLS");
     for (int i = 0; i < store_n_order_cols && !rc; i++)
-        if (!json_object_get(j, store_order_cols[i].name) || !store_order_col_field(i))
+        if (!store_order_col_field(i)) /* no field of that name, or of a kind it cannot hold */
             rc = js_fail(e, JS_EINTERNAL, store_order_cols[i].name,
                          "order column %s is not a field of the order", store_order_cols[i].name);
     const char *key;

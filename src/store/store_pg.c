@@ -3675,9 +3675,12 @@ int store_pg_open(const char *url, struct store **out, struct js_error *e)
     if (!p->c || PQstatus(p->c) != CONNECTION_OK) {
         /* libpq's message names host and port, never the password */
         char why[512];
-        pg_connect_reason(p->c ? PQerrorMessage(p->c) : "", why, sizeof why);
-        rc = p->c ? js_fail(e, JS_EDB, "db", "cannot connect to PostgreSQL: %s", why)
-                  : js_fail(e, JS_ENOMEM, "db", NULL);
+        if (!p->c) {
+            rc = js_fail(e, JS_ENOMEM, "db", NULL);
+            goto fail;
+        }
+        pg_connect_reason(PQerrorMessage(p->c), why, sizeof why);
+        rc = js_fail(e, JS_EDB, "db", "cannot connect to PostgreSQL: %s", why);
         goto fail;
     }
     PQsetNoticeProcessor(p->c, quiet_notices, NULL);

@@ -359,9 +359,7 @@ static uint64_t gc_now_ns(void)
 
 static int64_t gc_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(gc_now_ns() / 1000000u);
 }
 
 static void gc_deadline(struct timespec *ts, long ms)
@@ -3578,8 +3576,6 @@ struct sqlite3 *store_sqlite_db(struct store *s)
     return s && s->ops == &sqlite_ops ? sq_of(s)->db : NULL;
 }
 
-/* Opens a connection to path with the settings every connection uses. *db may be set on
- * failure too (close it). */
 /* Turns off SQLite's memory statistics before its first use in the process. With them on,
  * every allocation SQLite makes takes one process-wide mutex: under the group writer, 64
  * threads' reads, decisions and the writer's SQL queued on it (issue 13). jiesu reads no
@@ -3589,6 +3585,8 @@ static void conn_config_once(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* Opens a connection to path with the settings every connection uses. *db may be set on
+ * failure too (close it). */
 static int conn_open(const char *path, sqlite3 **db, struct js_error *e)
 {
     static pthread_once_t config = PTHREAD_ONCE_INIT;
