@@ -264,7 +264,7 @@ static const struct sqlite_migration *stats_migration(void)
 static const char drop_triggers[] =
     "DROP TRIGGER order_stats_ins; DROP TRIGGER order_stats_upd;"
     " DROP TRIGGER order_stats_del; DROP TRIGGER order_stats_unit_ins;"
-    " DROP TRIGGER order_stats_unit_del;";
+    " DROP TRIGGER order_stats_unit_del; DROP TRIGGER IF EXISTS order_stats_upd_status;";
 
 /* What the triggers cost a write: the same order_insert (bulk mode, 2,000 per transaction) with
  * and without them, on a fresh database of 20,000 orders each way. */

@@ -576,6 +576,18 @@ static const char coordination_sql[] =
     "CREATE INDEX accountability_order ON accountability(order_id);"
     "CREATE INDEX accountability_unit ON accountability(unit_id, at);";
 
+/* Migration 21, as SQLite's: a change of the status alone appends only the status counts
+ * (stats_sql.h, JS_STATS_STATUS_ONLY) to order_stats_delta. */
+static const char stats_status_sql[] =
+    "CREATE OR REPLACE FUNCTION jiesu_order_stats_status() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$BEGIN " JS_STATS_DELTA_STATUS "; RETURN NULL; END$$;"
+    "DROP TRIGGER IF EXISTS order_stats_upd ON orders;"
+    "DROP TRIGGER IF EXISTS order_stats_upd_status ON orders;"
+    "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders"
+    " FOR EACH ROW WHEN (" JS_STATS_MOVED ") EXECUTE FUNCTION jiesu_order_stats();"
+    "CREATE TRIGGER order_stats_upd_status AFTER UPDATE ON orders"
+    " FOR EACH ROW WHEN (" JS_STATS_STATUS_ONLY ") EXECUTE FUNCTION jiesu_order_stats_status();";
+
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -610,6 +622,8 @@ const struct pg_migration pg_migrations[] = {
     /* reindexes: the search index is rebuilt from whole orders, these columns included */
     {20, "consultation and coordination: orders columns, meetings, accountability",
      coordination_sql, true},
+    {21, "dashboard figures: a change of status alone moves only the status counts",
+     stats_status_sql, false},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

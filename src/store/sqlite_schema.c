@@ -580,6 +580,17 @@ static const char coordination_sql[] =
     "CREATE INDEX accountability_order ON accountability(order_id);"
     "CREATE INDEX accountability_unit ON accountability(unit_id, at);";
 
+/* Migration 21: a change of the status alone moves only the status counts (stats_sql.h,
+ * JS_STATS_STATUS_ONLY); every other change still subtracts the old row and adds the new. The
+ * counts are the same, so nothing is rebuilt. */
+static const char stats_status_sql[] =
+    "DROP TRIGGER IF EXISTS order_stats_upd;"
+    "DROP TRIGGER IF EXISTS order_stats_upd_status;"
+    "CREATE TRIGGER order_stats_upd AFTER UPDATE ON orders WHEN " JS_STATS_MOVED
+    " BEGIN " JS_STATS_SUB_OLD "; " JS_STATS_ADD_NEW "; END;"
+    "CREATE TRIGGER order_stats_upd_status AFTER UPDATE ON orders WHEN " JS_STATS_STATUS_ONLY
+    " BEGIN " JS_STATS_STATUS "; END;";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -608,6 +619,8 @@ const struct sqlite_migration sqlite_migrations[] = {
     {19, "dashboard figures: leaf categories also per block of 16 days", stats_blocks_sql, false},
     {20, "consultation and coordination: orders columns, meetings, accountability",
      coordination_sql, false},
+    {21, "dashboard figures: a change of status alone moves only the status counts",
+     stats_status_sql, false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);
