@@ -347,6 +347,23 @@ const char *order_field_text(const struct order *o, const struct order_field *f)
     return s ? s : "";
 }
 
+bool order_field_differs(const struct order *a, const struct order *b, const struct order_field *f)
+{
+    switch (f->kind) {
+    case OF_INT:
+    case OF_BOOL:
+        return order_field_int(a, f) != order_field_int(b, f);
+    case OF_REAL:
+        return order_field_real(a, f) != order_field_real(b, f);
+    case OF_CHARS:
+    case OF_STR:
+        return strcmp(order_field_text(a, f), order_field_text(b, f)) != 0;
+    case OF_UNITS:
+        return units_differ(a, b);
+    }
+    return true;
+}
+
 int order_field_set_text(struct order *o, const struct order_field *f, const char *s)
 {
     char *p = (char *)o + f->off;

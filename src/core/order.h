@@ -179,6 +179,8 @@ const char *order_field_text(const struct order *o, const struct order_field *f)
 /* Sets an OF_CHARS field (cut between characters to fit) or an OF_STR one (copied): 0 or
  * -JS_ENOMEM. */
 int order_field_set_text(struct order *o, const struct order_field *f, const char *s);
+/* Whether field f differs between a and b, compared as order_diff compares it. */
+bool order_field_differs(const struct order *a, const struct order *b, const struct order_field *f);
 /* The assignments as the canonical JSON array text (free()), or NULL if out of memory. */
 char *order_units_text(const struct order *o);
 /* Sets the assignments from that text: 0, or -JS_EINVAL when it is not such an array. */

@@ -1614,19 +1614,21 @@ out:
 }
 
 /* True if the diff set names one of the keys. */
-static bool set_has(const json_t *set, const char *const *keys, size_t n)
+static int order_get_one(sqlite3_stmt *st, struct order *out);
+
+/* Whether name is one of the n names. */
+static bool name_in(const char *name, const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (json_object_get(set, keys[i]))
+        if (strcmp(name, names[i]) == 0)
             return true;
     return false;
 }
 
-static int order_get_one(sqlite3_stmt *st, struct order *out);
-
 /* Sets only the columns that differ from the stored row: SQLite rewrites the entries of every
  * index whose columns an UPDATE names, changed or not, and the orders table has 12 (measured:
- * an update naming every column cost 4-6 times one naming the changed ones). */
+ * an update naming every column cost 4-6 times one naming the changed ones). The columns are
+ * compared field by field through the order's field table, and the version is always set. */
 static int sq_order_update(struct store *s, const struct order *o, int64_t expected_version)
 {
     static const char *const text_keys[] = {"title", "text", "address", "reply_text"};
@@ -1635,11 +1637,10 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     struct sq *q = sq_of(s);
     sqlite3_stmt *st = NULL;
     char *units = NULL;
-    json_t *set = NULL;
     struct order old;
     struct buf sql;
     int cols[STORE_MAX_ORDER_COLS], n = 0;
-    bool began = false;
+    bool began = false, set_units = false, set_text = false, set_keys = false;
     order_init(&old);
     buf_init(&sql, 0);
     if (o->id <= 0)
@@ -1647,10 +1648,6 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     int rc = store_units_check(o);
     if (rc)
         return rc;
-    if (!(units = order_units_text(o))) {
-        rc = -JS_ENOMEM;
-        goto out;
-    }
     rc = op_begin(q);
     if (rc)
         goto out;
@@ -1664,25 +1661,20 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
         rc = -JS_ECONFLICT;
     if (rc)
         goto out;
-    if (!(set = order_diff(&old, o))) {
-        rc = -JS_ENOMEM;
-        goto out;
+    rc = buf_puts(&sql, "UPDATE orders SET ");
+    for (int i = 1; i < store_n_order_cols; i++) {
+        const struct order_field *f = store_order_col_field(i);
+        if (f->off != offsetof(struct order, version) && !order_field_differs(&old, o, f))
+            continue;
+        const char *name = store_order_cols[i].name;
+        set_units |= f->kind == OF_UNITS;
+        set_text |= name_in(name, text_keys, JS_ARRAY_LEN(text_keys));
+        set_keys |= name_in(name, key_keys, JS_ARRAY_LEN(key_keys));
+        rc |= buf_printf(&sql, "%s\"%s\" = ?%d", n ? ", " : "", name, n + 2);
+        cols[n++] = i;
     }
-    /* the columns to set: the diff's, and those it leaves to the event (version always) */
-    json_object_set_new(set, "version", json_true());
-    if (old.status != o->status)
-        json_object_set_new(set, "status", json_true());
-    if (old.updated_at != o->updated_at)
-        json_object_set_new(set, "updated_at", json_true());
-    for (int i = 1; i < store_n_order_cols; i++)
-        if (json_object_get(set, store_order_cols[i].name))
-            cols[n++] = i;
-    rc |= buf_puts(&sql, "UPDATE orders SET ");
-    for (int k = 0; k < n; k++)
-        rc |= buf_printf(&sql, "%s\"%s\" = ?%d", k ? ", " : "", store_order_cols[cols[k]].name,
-                         k + 2);
     rc |= buf_printf(&sql, " WHERE id = ?1 AND version = ?%d", n + 2);
-    if (rc) {
+    if (rc || (set_units && !(units = order_units_text(o)))) {
         rc = -JS_ENOMEM;
         goto out;
     }
@@ -1696,11 +1688,11 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     if (!rc && sqlite3_changes(q->db) != 1)
         rc = -JS_ECONFLICT;
     stmt_put(q, st);
-    if (!rc && json_object_get(set, "units"))
+    if (!rc && set_units)
         rc = units_write(q, o->id, o, true);
-    if (!rc && set_has(set, text_keys, JS_ARRAY_LEN(text_keys)))
+    if (!rc && set_text)
         rc = fts_write(q, o->id, o, false, NULL, false);
-    if (!rc && set_has(set, key_keys, JS_ARRAY_LEN(key_keys)))
+    if (!rc && set_keys)
         rc = keys_write(q, o->id, o, true);
     if (!rc)
         rc = file_refs_write(q, o->id, o->attachments);
@@ -1710,7 +1702,6 @@ out:
     order_release(&old);
     buf_release(&sql);
     free(units);
-    json_decref(set);
     return rc;
 }
 
