@@ -44,6 +44,7 @@ format:
 	@find src tests bench -name '*.[ch]' | xargs clang-format -i
 
 bench: setup build
+	@scripts/setup --bench
 	@scripts/bench
 
 screenshots: setup build

@@ -567,6 +567,82 @@ static void inproc_lifecycle(const char *path, double seconds, int threads, int 
     store_close(s);
 }
 
+/* The work of one action, on one thread (no group, no waiting): n intakes, then file and
+ * dispatch on each order. Each loop is its own function so that callgrind can count the
+ * instructions of each alone (scripts/bench: --toggle-collect and --dump-after name them); here
+ * they print the CPU time each action cost. Noinline: the names must stay in the binary. */
+struct work {
+    struct engine en;
+    struct actor agent, dispatcher;
+    json_t *body, *file, *dispatch;
+    int n;
+};
+
+__attribute__((noinline)) void work_intakes(struct work *w)
+{
+    struct engine_result r;
+    struct js_error e;
+    for (int i = 0; i < w->n; i++)
+        if (engine_execute(&w->en, &w->agent, ACT_INTAKE, 0, 0, w->body, &r, &e))
+            die(e.message);
+}
+
+__attribute__((noinline)) void work_lifecycle(struct work *w)
+{
+    struct engine_result r;
+    struct js_error e;
+    for (int i = 1; i <= w->n; i++)
+        if (engine_execute(&w->en, &w->agent, ACT_FILE, i, 0, w->file, &r, &e) ||
+            engine_execute(&w->en, &w->dispatcher, ACT_DISPATCH, i, 0, w->dispatch, &r, &e))
+            die(e.message);
+}
+
+static void work_phases(const char *bin, const char *path, int n)
+{
+    char cmd[2048];
+    unlink(path);
+    snprintf(cmd, sizeof cmd, "%s init --db %s >/dev/null", bin, path);
+    if (system(cmd) != 0)
+        die("jiesu init failed");
+    struct store *s = NULL;
+    struct work w = {.n = n};
+    engine_open(path, &s, &w.en);
+    struct user a = {.role = ROLE_AGENT, .active = true};
+    struct user d = {.role = ROLE_DISPATCHER, .active = true};
+    struct unit u = {.kind = UNIT_DEPARTMENT, .active = true};
+    snprintf(a.login, sizeof a.login, "agent");
+    snprintf(a.name, sizeof a.name, "坐席");
+    snprintf(d.login, sizeof d.login, "dispatcher");
+    snprintf(d.name, sizeof d.name, "分拨员");
+    snprintf(u.code, sizeof u.code, "ZJW");
+    snprintf(u.name, sizeof u.name, "区住建委");
+    if (s->ops->user_put(s, &a) || s->ops->user_put(s, &d) || s->ops->unit_put(s, &u))
+        die("cannot prepare the work phases");
+    w.agent = (struct actor){a.id, ROLE_AGENT, 0, "坐席"};
+    w.dispatcher = (struct actor){d.id, ROLE_DISPATCHER, 0, "分拨员"};
+    w.body = json_loads(BODY, 0, NULL);
+    w.file = json_object();
+    w.dispatch = json_pack("{sI}", "unit_id", (json_int_t)u.id);
+    /* the first action loads the text tables (segmentation, conversion): once, not counted */
+    struct engine_result r;
+    struct js_error e;
+    if (engine_execute(&w.en, &w.agent, ACT_INTAKE, 0, 0, w.body, &r, &e))
+        die(e.message);
+    double c0 = cpu_s(0);
+    work_intakes(&w);
+    double c1 = cpu_s(0);
+    work_lifecycle(&w);
+    double c2 = cpu_s(0);
+    printf("  one thread, %d intakes             CPU %4.0f us each\n", n, (c1 - c0) * 1e6 / n);
+    printf("  one thread, %d file + %d dispatch  CPU %4.0f us each\n", n, n,
+           (c2 - c1) * 1e6 / (2.0 * n));
+    json_decref(w.body);
+    json_decref(w.file);
+    json_decref(w.dispatch);
+    engine_release(&w.en);
+    store_close(s);
+}
+
 /* Reads what the server writes to stdout, so that it never blocks on a full pipe. */
 static void *drain(void *arg)
 {
@@ -707,7 +783,7 @@ int main(int argc, char **argv)
 {
     const char *bin = "build/jiesu", *dir = "/tmp", *pg = NULL;
     double seconds = 3;
-    int threads = 16;
+    int threads = 16, work = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--bin") == 0)
             bin = argv[i + 1];
@@ -719,9 +795,12 @@ int main(int argc, char **argv)
             threads = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--pg") == 0)
             pg = argv[i + 1];
+        else if (strcmp(argv[i], "--work") == 0)
+            work = atoi(argv[i + 1]);
         else
             die("usage: bench_write [--bin JIESU] [--dir DIR] [--seconds S] [--threads N] "
-                "[--pg postgres://URL (emptied)]");
+                "[--pg postgres://URL (emptied)] [--work N (only the one-thread phases, N "
+                "orders)]");
     }
     /* as jiesu's store does at its first open (store_sqlite.c, conn_open): the plain phases run
      * first in this process, so the setting is made here, for them and for jiesu alike */
@@ -731,6 +810,11 @@ int main(int argc, char **argv)
     snprintf(plain_db, sizeof plain_db, "%s/jiesu-bench-write-plain.db", dir);
     snprintf(wal_db, sizeof wal_db, "%s/jiesu-bench-write-wal.db", dir);
     const int page_size = 4096; /* SQLite's default, jiesu's and the plain database's */
+    if (work > 0) {
+        printf("== jiesu: the work of one action, in process on one thread\n");
+        work_phases(bin, wal_db, work);
+        return 0;
+    }
 
     if (pg) {
         /* PostgreSQL: the same server twice on one cluster, with the dashboard's counter rows
