@@ -115,11 +115,14 @@
  * order. Subtracting and adding back the other dimensions, as JS_STATS_SUB_OLD and
  * JS_STATS_ADD_NEW do, comes to the same counts for about ten times the rows written. */
 #define JS_STATS_STATUS_ONLY "OLD.status != NEW.status AND NOT (" JS_STATS_MOVED ")"
-#define JS_STATS_STATUS_INTO(T, U) \
+#define JS_STATS_STATUS_ONE_INTO(T, U, KEY, SIGN) \
     "INSERT INTO " T "(scope, dim, day, key, name, n)" \
-    " SELECT sc.u, 4, " JS_STATS_DAY("NEW.created_at") ", s.k, '', s.n" \
-    " FROM (SELECT 0 AS u UNION ALL SELECT unit_id FROM order_units WHERE order_id = NEW.id) sc," \
-    " (SELECT OLD.status AS k, -1 AS n UNION ALL SELECT NEW.status, 1) s WHERE 1 = 1" U
+    " SELECT sc.u, 4, " JS_STATS_DAY("NEW.created_at") ", " KEY ", '', " SIGN \
+    " FROM (SELECT 0 AS u UNION ALL SELECT unit_id FROM order_units WHERE order_id = NEW.id) sc" \
+    " WHERE 1 = 1" U
+#define JS_STATS_STATUS_INTO(T, U) \
+    JS_STATS_STATUS_ONE_INTO(T, U, "OLD.status", "-1") "; " \
+    JS_STATS_STATUS_ONE_INTO(T, U, "NEW.status", "1")
 #define JS_STATS_STATUS       JS_STATS_STATUS_INTO("order_stats", JS_STATS_UPSERT)
 #define JS_STATS_DELTA_STATUS JS_STATS_STATUS_INTO("order_stats_delta", "")
 
