@@ -110,11 +110,16 @@ void sqlite_bind_text(sqlite3_stmt *st, int i, const char *s)
     sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
 }
 
+/* The cache key's hash: FNV-1a over the length and at most the first and the last 64 bytes.
+ * Statements share long column lists and differ near an end; a collision costs one strcmp. */
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    size_t n = strlen(s), head = n < 128 ? n : 64;
+    uint64_t h = (14695981039346656037ULL ^ n) * 1099511628211ULL;
+    for (size_t i = 0; i < head; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    for (size_t i = n < 128 ? n : n - 64; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
     return h;
 }
 
