@@ -37,8 +37,11 @@ int stats_query_sql(const struct stats_query *q, bool pg, struct buf *sql, struc
                                     : "SELECT 0, '', 0, count(*) FROM orders o");
         rc |= buf_puts(sql, pg ? "" : " INDEXED BY orders_overdue_created");
         rc |= buf_puts(sql, by_unit ? " JOIN order_units ou ON ou.order_id = o.id" : "");
-        rc |= buf_puts(sql, " WHERE o.deadline > 0 AND o.status IN (5, 8, 6) AND o.hang != 2"
-                            " AND o.deadline < ");
+        /* the partial index's condition as each backend spells it (rows.h) */
+        rc |= buf_puts(sql, pg ? " WHERE o.deadline > 0 AND o.status IN (5, 8, 6) AND o.hang != 2"
+                               : " WHERE o.deadline > 0 AND (o.status = 5 OR o.status = 8 OR"
+                                 " o.status = 6) AND o.hang != 2");
+        rc |= buf_puts(sql, " AND o.deadline < ");
         rc |= param(sql, pg, p, q->overdue_at);
         rc |= buf_puts(sql, " AND o.created_at >= ");
         rc |= param(sql, pg, p, day_start(q->from_day));

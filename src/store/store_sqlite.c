@@ -1865,7 +1865,7 @@ int sqlite_fts_render(const struct st_query *m, struct buf *out)
 #define LIST_SEARCH_SMALL 1000
 
 _Static_assert(ST_DISPATCHED == 5 && ST_HANDLING == 8 && ST_RETURNED == 6,
-               "JS_SQL_OVERDUE_OPEN spells these statuses as numbers");
+               "JS_SQLITE_OVERDUE_OPEN spells these statuses as numbers");
 
 enum list_drive {
     DRIVE_SORT,     /* the sort's own index, every filter checked on the way */
@@ -2084,8 +2084,8 @@ static int list_filters(const struct order_query *q, const struct list_plan *pl,
     if (q->overdue >= 0) {
         /* Overdue: past the deadline while a unit holds the order, unless an approved hanging
          * account (hang 2) suspends it. Spelled as the partial indexes' condition. */
-        rc |= buf_puts(sql, q->overdue ? " AND " JS_SQL_OVERDUE_OPEN " AND deadline < ?"
-                                       : " AND NOT (" JS_SQL_OVERDUE_OPEN " AND deadline < ?)");
+        rc |= buf_puts(sql, q->overdue ? " AND " JS_SQLITE_OVERDUE_OPEN " AND deadline < ?"
+                                       : " AND NOT (" JS_SQLITE_OVERDUE_OPEN " AND deadline < ?)");
         qp_int(p, q->now > 0 ? q->now : (int64_t)time(NULL)); /* now 0: the system clock */
     }
     if (q->hanging) /* 挂账: listed as such, never as overdue (hang 2 is out of the filter above) */
