@@ -2,6 +2,7 @@
  * that changes an order by an event, order_evolve, lives in evolve.c. */
 #include "compat.h"
 #include "core/order.h"
+#include "util/buf.h"
 #include "util/jfield.h"
 #include "util/utf8.h"
 
@@ -374,12 +375,39 @@ int order_field_set_text(struct order *o, const struct order_field *f, const cha
     return 0;
 }
 
+/* Written by hand, the same text as json_dumps(units_to_json(o), JSON_COMPACT), which cost a
+ * dispatch about 14,000 instructions under the write lock. */
 char *order_units_text(const struct order *o)
 {
-    json_t *units = units_to_json(o);
-    char *text = units ? json_dumps(units, JSON_COMPACT) : NULL;
-    json_decref(units);
-    return text;
+    struct buf b;
+    int rc = 0;
+    buf_init(&b, 0);
+    rc |= buf_puts(&b, "[");
+    for (int i = 0; i < o->n_units; i++) {
+        const struct assignment *a = &o->units[i];
+        rc |= buf_puts(&b, i ? ",{\"unit_id\":" : "{\"unit_id\":");
+        rc |= buf_put_int(&b, a->unit_id);
+        rc |= buf_puts(&b, ",\"role\":");
+        rc |= buf_put_int(&b, a->role);
+        rc |= buf_puts(&b, a->active ? ",\"active\":true" : ",\"active\":false");
+        rc |= buf_puts(&b, a->return_pending ? ",\"return_pending\":true"
+                                             : ",\"return_pending\":false");
+        rc |= buf_puts(&b, ",\"dispatched_at\":");
+        rc |= buf_put_int(&b, a->dispatched_at);
+        rc |= buf_puts(&b, ",\"signed_at\":");
+        rc |= buf_put_int(&b, a->signed_at);
+        rc |= buf_puts(&b, ",\"replied_at\":");
+        rc |= buf_put_int(&b, a->replied_at);
+        rc |= buf_puts(&b, ",\"returns\":");
+        rc |= buf_put_int(&b, a->returns);
+        rc |= buf_puts(&b, "}");
+    }
+    rc |= buf_puts(&b, "]");
+    if (rc) {
+        buf_release(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
 }
 
 int order_units_parse(struct order *o, const char *text)

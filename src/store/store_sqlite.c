@@ -1675,10 +1675,14 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
         set_units |= f->kind == OF_UNITS;
         set_text |= name_in(name, text_keys, JS_ARRAY_LEN(text_keys));
         set_keys |= name_in(name, key_keys, JS_ARRAY_LEN(key_keys));
-        rc |= buf_printf(&sql, "%s\"%s\" = ?%d", n ? ", " : "", name, n + 2);
+        rc |= buf_puts(&sql, n ? ", \"" : "\"");
+        rc |= buf_puts(&sql, name);
+        rc |= buf_puts(&sql, "\" = ?");
+        rc |= buf_put_int(&sql, n + 2);
         cols[n++] = i;
     }
-    rc |= buf_printf(&sql, " WHERE id = ?1 AND version = ?%d", n + 2);
+    rc |= buf_puts(&sql, " WHERE id = ?1 AND version = ?");
+    rc |= buf_put_int(&sql, n + 2);
     if (rc || (set_units && !(units = order_units_text(o)))) {
         rc = -JS_ENOMEM;
         goto out;

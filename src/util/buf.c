@@ -62,6 +62,21 @@ int buf_puts(struct buf *b, const char *s)
     return buf_append(b, s, strlen(s));
 }
 
+int buf_put_int(struct buf *b, int64_t v)
+{
+    char t[24];
+    size_t i = sizeof t;
+    /* through the unsigned magnitude, so that INT64_MIN has one */
+    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        t[--i] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0)
+        t[--i] = '-';
+    return buf_append(b, t + i, sizeof t - i);
+}
+
 int buf_printf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;

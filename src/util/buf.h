@@ -3,6 +3,7 @@
 #define JIESU_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
     char *data;   /* owned; NUL-terminated when len > 0 or after any append */
@@ -19,6 +20,8 @@ void buf_release(struct buf *b);
 int buf_append(struct buf *b, const void *p, size_t n);
 /* Appends a NUL-terminated string. */
 int buf_puts(struct buf *b, const char *s);
+/* Appends v in decimal, without printf's cost. */
+int buf_put_int(struct buf *b, int64_t v);
 /* Appends printf-formatted text. */
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Empties the buffer, keeping its storage. */

@@ -2689,6 +2689,51 @@ static void test_pg_reconnect(void **state)
     store_close(s);
 }
 
+/* The assignments' column text, written by hand, is the compact JSON of the canonical form's
+ * "units", byte for byte, and reads back to the same assignments; buf_put_int writes what %lld
+ * does, the extremes included. */
+static void test_units_text_is_the_canonical_json(void **state)
+{
+    (void)state;
+    struct order o, back;
+    order_init(&o);
+    order_init(&back);
+    char *empty = order_units_text(&o);
+    assert_string_equal(empty, "[]");
+    free(empty);
+    assert_int_equal(order_units_parse(&o, "[{\"unit_id\":7,\"role\":1,\"active\":true,"
+                                           "\"return_pending\":false,\"dispatched_at\":9,"
+                                           "\"signed_at\":0,\"replied_at\":0,\"returns\":2},"
+                                           "{\"unit_id\":9223372036854775807,\"role\":0,"
+                                           "\"active\":false,\"return_pending\":true,"
+                                           "\"dispatched_at\":1767196800,\"signed_at\":-5,"
+                                           "\"replied_at\":1767200000,\"returns\":0}]"),
+                     0);
+    char *text = order_units_text(&o);
+    json_t *j = order_to_json(&o);
+    char *dumped = json_dumps(json_object_get(j, "units"), JSON_COMPACT);
+    assert_string_equal(text, dumped);
+    assert_int_equal(order_units_parse(&back, text), 0);
+    char *again = order_units_text(&back);
+    assert_string_equal(again, text);
+    free(again);
+    free(dumped);
+    free(text);
+    json_decref(j);
+    order_release(&back);
+    order_release(&o);
+    const int64_t vs[] = {0, 7, -1, 10, 1234567890123, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+        struct buf b;
+        char want[32];
+        buf_init(&b, 0);
+        assert_int_equal(buf_put_int(&b, vs[i]), 0);
+        snprintf(want, sizeof want, "%lld", (long long)vs[i]);
+        assert_string_equal(b.data, want);
+        buf_release(&b);
+    }
+}
+
 /* A location shown to people hides its password: in the URL's user part, in a password=
  * parameter, in a keyword list; the rest is kept. */
 /* The field table the SQLite backend reads and binds a row's columns with (issue 13) names the
@@ -2805,6 +2850,7 @@ int main(void)
         cmocka_unit_test(test_open_locations),
         cmocka_unit_test(test_location_shown),
         cmocka_unit_test(test_order_fields_are_the_canonical_ones),
+        cmocka_unit_test(test_units_text_is_the_canonical_json),
         cmocka_unit_test(test_txn_hold),
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_group_refused),
