@@ -481,23 +481,49 @@ static void *inproc_run(void *arg)
     return NULL;
 }
 
-static void inproc_wal(const char *bin, const char *path, double seconds, int threads,
-                       int page_size)
+/* Creates the database at path afresh with `jiesu init`, or dies. */
+static void fresh_db(const char *bin, const char *path)
 {
     char cmd[2048];
     unlink(path);
     snprintf(cmd, sizeof cmd, "%s init --db %s >/dev/null", bin, path);
     if (system(cmd) != 0)
         die("jiesu init failed");
-    struct store *s = NULL;
-    struct js_error e;
-    if (store_open(path, &s, &e))
-        die(e.message);
+}
+
+/* Adds the agent (login "agent"), or dies. */
+static struct user put_agent(struct store *s)
+{
     struct user u = {.role = ROLE_AGENT, .active = true};
     snprintf(u.login, sizeof u.login, "agent");
     snprintf(u.name, sizeof u.name, "坐席");
     if (s->ops->user_put(s, &u))
         die("cannot add the agent");
+    return u;
+}
+
+/* Adds the unit the lifecycle dispatches to and the dispatcher, or dies. */
+static void put_unit_dispatcher(struct store *s, struct unit *u, struct user *d)
+{
+    *u = (struct unit){.kind = UNIT_DEPARTMENT, .active = true};
+    snprintf(u->code, sizeof u->code, "ZJW");
+    snprintf(u->name, sizeof u->name, "区住建委");
+    *d = (struct user){.role = ROLE_DISPATCHER, .active = true};
+    snprintf(d->login, sizeof d->login, "dispatcher");
+    snprintf(d->name, sizeof d->name, "分拨员");
+    if (s->ops->unit_put(s, u) || s->ops->user_put(s, d))
+        die("cannot add the unit and the dispatcher");
+}
+
+static void inproc_wal(const char *bin, const char *path, double seconds, int threads,
+                       int page_size)
+{
+    fresh_db(bin, path);
+    struct store *s = NULL;
+    struct js_error e;
+    if (store_open(path, &s, &e))
+        die(e.message);
+    struct user u = put_agent(s);
     struct inproc ip = {.path = path, .agent = {u.id, ROLE_AGENT, 0, "坐席"}};
     inproc_time(s, inproc_run, &ip, &ip.until, &ip.done, threads, seconds, page_size, "intake",
                 "intakes");
@@ -543,15 +569,11 @@ static void inproc_lifecycle(const char *path, double seconds, int threads, int 
     struct js_error e;
     if (store_open(path, &s, &e))
         die(e.message);
-    struct unit u = {.kind = UNIT_DEPARTMENT, .active = true};
-    snprintf(u.code, sizeof u.code, "ZJW");
-    snprintf(u.name, sizeof u.name, "区住建委");
-    struct user d = {.role = ROLE_DISPATCHER, .active = true};
-    snprintf(d.login, sizeof d.login, "dispatcher");
-    snprintf(d.name, sizeof d.name, "分拨员");
+    struct unit u;
+    struct user d;
+    put_unit_dispatcher(s, &u, &d);
     int64_t counts[ST__COUNT];
-    if (s->ops->unit_put(s, &u) || s->ops->user_put(s, &d) ||
-        s->ops->order_count_by_status(s, counts))
+    if (s->ops->order_count_by_status(s, counts))
         die("cannot prepare the lifecycle phase");
     struct user a;
     if (s->ops->user_get_by_login(s, "agent", &a))
@@ -599,25 +621,13 @@ __attribute__((noinline)) void work_lifecycle(struct work *w)
 
 static void work_phases(const char *bin, const char *path, int n)
 {
-    char cmd[2048];
-    unlink(path);
-    snprintf(cmd, sizeof cmd, "%s init --db %s >/dev/null", bin, path);
-    if (system(cmd) != 0)
-        die("jiesu init failed");
+    fresh_db(bin, path);
     struct store *s = NULL;
     struct work w = {.n = n};
     engine_open(path, &s, &w.en);
-    struct user a = {.role = ROLE_AGENT, .active = true};
-    struct user d = {.role = ROLE_DISPATCHER, .active = true};
-    struct unit u = {.kind = UNIT_DEPARTMENT, .active = true};
-    snprintf(a.login, sizeof a.login, "agent");
-    snprintf(a.name, sizeof a.name, "坐席");
-    snprintf(d.login, sizeof d.login, "dispatcher");
-    snprintf(d.name, sizeof d.name, "分拨员");
-    snprintf(u.code, sizeof u.code, "ZJW");
-    snprintf(u.name, sizeof u.name, "区住建委");
-    if (s->ops->user_put(s, &a) || s->ops->user_put(s, &d) || s->ops->unit_put(s, &u))
-        die("cannot prepare the work phases");
+    struct user a = put_agent(s), d;
+    struct unit u;
+    put_unit_dispatcher(s, &u, &d);
     w.agent = (struct actor){a.id, ROLE_AGENT, 0, "坐席"};
     w.dispatcher = (struct actor){d.id, ROLE_DISPATCHER, 0, "分拨员"};
     w.body = json_loads(BODY, 0, NULL);
