@@ -70,7 +70,7 @@ bool store_file_ref_next(const char **p, char id[33]);
 #define JS_SQL_OVERDUE_OPEN "deadline > 0 AND status IN (5, 8, 6) AND hang != 2"
 /* The same condition as SQLite's partial indexes spell it since migration 21: SQLite evaluates
  * an index's condition for the old and the new row of every write, and codes an IN list of
- * three or more values as a temporary table built each time (2.8 % of a lifecycle action's
+ * three or more values as a temporary table built each time (4 % of a lifecycle action's
  * instructions); equalities joined by OR cost nothing of the kind. PostgreSQL keeps IN. */
 #define JS_SQLITE_OVERDUE_OPEN                                                                     \
     "deadline > 0 AND (status = 5 OR status = 8 OR status = 6) AND hang != 2"

@@ -115,6 +115,8 @@
  * order. Subtracting and adding back the other dimensions, as JS_STATS_SUB_OLD and
  * JS_STATS_ADD_NEW do, comes to the same counts for about ten times the rows written. */
 #define JS_STATS_STATUS_ONLY "OLD.status != NEW.status AND NOT (" JS_STATS_MOVED ")"
+/* SIGN (+1/-1) in the status row KEY (OLD.status or NEW.status) of each scope of the order,
+ * into T with the clause U after the rows, as JS_STATS_ROW_INTO. */
 #define JS_STATS_STATUS_ONE_INTO(T, U, KEY, SIGN) \
     "INSERT INTO " T "(scope, dim, day, key, name, n)" \
     " SELECT sc.u, 4, " JS_STATS_DAY("NEW.created_at") ", " KEY ", '', " SIGN \

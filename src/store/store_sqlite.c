@@ -1618,7 +1618,6 @@ out:
     return rc;
 }
 
-/* True if the diff set names one of the keys. */
 static int order_get_one(sqlite3_stmt *st, struct order *out);
 
 /* Whether name is one of the n names. */
