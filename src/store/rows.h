@@ -66,14 +66,18 @@ bool store_file_ref_next(const char **p, char id[33]);
 /* The orders that can be overdue: a deadline, a unit holding it (dispatched 5, handling 8,
  * returned 6) and no approved hanging account (hang 2). The partial indexes of migration 14 and
  * the overdue filter spell it exactly alike, so that SQLite can use them (the numbers are
- * checked against enum order_status where the filter is built); so does stats_query.c. */
-#define JS_SQL_OVERDUE_OPEN "deadline > 0 AND status IN (5, 8, 6) AND hang != 2"
+ * checked against enum order_status where the filter is built); _OF(P) prefixes each column
+ * with P, for a query that names the table (stats_query.c). */
+#define JS_SQL_OVERDUE_OPEN_OF(P) P "deadline > 0 AND " P "status IN (5, 8, 6) AND " P "hang != 2"
+#define JS_SQL_OVERDUE_OPEN       JS_SQL_OVERDUE_OPEN_OF("")
 /* The same condition as SQLite's partial indexes spell it since migration 21: SQLite evaluates
  * an index's condition for the old and the new row of every write, and codes an IN list of
  * three or more values as a temporary table built each time (4 % of a lifecycle action's
  * instructions); equalities joined by OR cost nothing of the kind. PostgreSQL keeps IN. */
-#define JS_SQLITE_OVERDUE_OPEN                                                                     \
-    "deadline > 0 AND (status = 5 OR status = 8 OR status = 6) AND hang != 2"
+#define JS_SQLITE_OVERDUE_OPEN_OF(P)                                                               \
+    P "deadline > 0 AND (" P "status = 5 OR " P "status = 8 OR " P "status = 6)"                   \
+      " AND " P "hang != 2"
+#define JS_SQLITE_OVERDUE_OPEN JS_SQLITE_OVERDUE_OPEN_OF("")
 
 /* The sorts of a list (enum order_sort), in the same SQL on both backends: the key, the
  * direction, and the comparison that selects the rows after a cursor. */

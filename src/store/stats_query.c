@@ -38,9 +38,8 @@ int stats_query_sql(const struct stats_query *q, bool pg, struct buf *sql, struc
         rc |= buf_puts(sql, pg ? "" : " INDEXED BY orders_overdue_created");
         rc |= buf_puts(sql, by_unit ? " JOIN order_units ou ON ou.order_id = o.id" : "");
         /* the partial index's condition as each backend spells it (rows.h) */
-        rc |= buf_puts(sql, pg ? " WHERE o.deadline > 0 AND o.status IN (5, 8, 6) AND o.hang != 2"
-                               : " WHERE o.deadline > 0 AND (o.status = 5 OR o.status = 8 OR"
-                                 " o.status = 6) AND o.hang != 2");
+        rc |= buf_puts(sql, pg ? " WHERE " JS_SQL_OVERDUE_OPEN_OF("o.")
+                               : " WHERE " JS_SQLITE_OVERDUE_OPEN_OF("o."));
         rc |= buf_puts(sql, " AND o.deadline < ");
         rc |= param(sql, pg, p, q->overdue_at);
         rc |= buf_puts(sql, " AND o.created_at >= ");
