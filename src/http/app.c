@@ -372,7 +372,7 @@ json_t *app_time_json(int64_t t)
         return json_null();
     char buf[32];
     jtime_format(t, buf, sizeof buf);
-    return json_string(buf);
+    return json_string_nocheck(buf); /* ASCII of our own making */
 }
 
 json_t *app_user_json(const struct user *u)
@@ -409,8 +409,8 @@ static int authenticate(struct app *a, struct app_ctx *c, struct http_request *r
         http_error(res, -JS_EINTERNAL, "", NULL);
         return -JS_EINTERNAL;
     }
-    int64_t uid = 0;
-    int rc = c->store->ops->session_get(c->store, c->token_hash, app_now(a), &uid);
+    /* the session and its user in one lookup */
+    int rc = c->store->ops->session_get(c->store, c->token_hash, app_now(a), &c->user);
     if (rc == -JS_ENOTFOUND) {
         unauthorized(res, "the session has expired or was logged out: log in again");
         return -JS_EUNAUTH;
@@ -419,14 +419,9 @@ static int authenticate(struct app *a, struct app_ctx *c, struct http_request *r
         app_store_error(res, rc, "", "session");
         return rc;
     }
-    rc = c->store->ops->user_get(c->store, uid, &c->user);
-    if (rc == -JS_ENOTFOUND || (!rc && !c->user.active)) {
+    if (!c->user.active) {
         unauthorized(res, "this account is disabled");
         return -JS_EUNAUTH;
-    }
-    if (rc) {
-        app_store_error(res, rc, "", "user");
-        return rc;
     }
     memset(&c->who, 0, sizeof c->who);
     c->who.user_id = c->user.id;

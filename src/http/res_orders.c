@@ -225,20 +225,20 @@ static json_t *mask_phone(const char *s)
     return json_string(out);
 }
 
-static void set_name(json_t *j, const char *key, const char *const *names, int n_names,
-                     const char *const *labels, bool with_label)
+/* Replaces the number at key by its name from names, and sets label_key (NULL: none) to its
+ * label. The tables are the program's own UTF-8: they need no check. */
+static void set_name(json_t *j, const char *key, const char *label_key, const char *const *names,
+                     int n_names, const char *const *labels)
 {
     json_t *v = json_object_get(j, key);
     if (!json_is_integer(v))
         return;
     json_int_t x = json_integer_value(v);
     bool ok = x >= 0 && x < n_names;
-    json_object_set_new(j, key, ok ? json_string(names[x]) : json_null());
-    if (with_label) {
-        char label_key[64];
-        snprintf(label_key, sizeof label_key, "%s_label", key);
-        json_object_set_new(j, label_key, ok ? json_string(labels[x]) : json_null());
-    }
+    json_object_set_new_nocheck(j, key, ok ? json_string_nocheck(names[x]) : json_null());
+    if (label_key)
+        json_object_set_new_nocheck(j, label_key,
+                                    ok ? json_string_nocheck(labels[x]) : json_null());
 }
 
 static int count_names(const char *const *names)
@@ -250,7 +250,7 @@ static int count_names(const char *const *names)
 }
 
 #define SET_NAME(j, key, table, labels, with)                                                      \
-    set_name(j, key, table, count_names(table), labels, with)
+    set_name(j, key, (with) ? key "_label" : NULL, table, count_names(table), labels)
 
 static void tri_state(json_t *j, const char *key)
 {
@@ -356,6 +356,13 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
 /* Loads the order named by the {id} path parameter (an id or a 13-digit number) if the user may
  * see it; otherwise fills res with 404 (the same answer whether it exists or not). The order is
  * initialised either way: release it. */
+/* Whether ref (the {id} path parameter) is an order's 13-digit number rather than its id. */
+static bool ref_is_number(const char *ref)
+{
+    size_t n = ref ? strlen(ref) : 0;
+    return n >= 12 && n < sizeof((struct order *)0)->number && strspn(ref, "0123456789") == n;
+}
+
 static int load_order(struct app_ctx *c, const struct http_request *req, struct order *o,
                       struct http_response *res)
 {
@@ -364,8 +371,7 @@ static int load_order(struct app_ctx *c, const struct http_request *req, struct 
     struct store *s = c->store;
     int rc;
     int64_t id = 0;
-    size_t n = ref ? strlen(ref) : 0;
-    if (n >= 12 && n < sizeof o->number && strspn(ref, "0123456789") == n)
+    if (ref_is_number(ref))
         rc = s->ops->order_get_by_number(s, ref, o);
     else if (app_parse_id(ref, &id) == 0)
         rc = s->ops->order_get(s, id, o);
@@ -790,8 +796,17 @@ static void act(void *ap, struct http_request *req, struct http_response *res)
         goto out;
     }
     order_release(&o);
-    if (load_order(c, req, &o, res))
+    /* Who sees every order (not a unit's staff) acts on an id without a read of the order
+     * first: the engine reads it in its transaction anyway. A unit's staff, or a number, need
+     * the read (visibility, the id). */
+    const char *ref = http_param(req, "id");
+    int64_t id = 0;
+    bool direct =
+        !app_is_unit_role(c->who.role) && !ref_is_number(ref) && app_parse_id(ref, &id) == 0;
+    if (!direct && load_order(c, req, &o, res))
         goto out;
+    if (!direct)
+        id = o.id;
     if (app_body(req, NULL, false, &body, res))
         goto out;
     struct js_error e;
@@ -808,13 +823,15 @@ static void act(void *ap, struct http_request *req, struct http_response *res)
     }
     json_object_del(args, "version");
     struct engine_result r;
-    int64_t id = o.id;
     order_release(&o);
     order_init(&o); /* receives the order as the action left it */
-    if (engine_execute_order(&c->engine, &c->who, action, id, version, args, &r, &o, &e)) {
+    int rc = engine_execute_order(&c->engine, &c->who, action, id, version, args, &r, &o, &e);
+    if (rc == -JS_ENOTFOUND && direct && strcmp(e.field, "order") == 0)
+        app_store_error(res, rc, "id", "order"); /* load_order's answer for a missing order */
+    else if (rc)
         http_error_from(res, &e);
+    if (rc)
         goto out;
-    }
     answer_result(a, c, &r, &o, 200, res);
 out:
     json_decref(body);

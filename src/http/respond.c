@@ -1,6 +1,7 @@
 /* Response helpers (JSON, the error shape, text), response headers, and the JSON body reader. */
 #include "compat.h"
 #include "http/respond.h"
+#include "util/jsonw.h"
 #include "util/msg_zh.h"
 
 #include <fcntl.h>
@@ -91,12 +92,8 @@ static void set_fallback(struct http_response *res)
 
 static int put_json(struct http_response *res, int status, json_t *json)
 {
-    char *text = json_dumps(json, JSON_COMPACT);
-    if (!text)
-        return -JS_ENOMEM;
     clear_body(res);
-    int rc = buf_puts(&res->body, text);
-    free(text);
+    int rc = jsonw_put(&res->body, json); /* json_dumps' text, without its copy and callbacks */
     if (rc)
         return rc;
     res->status = status;

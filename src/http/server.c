@@ -510,8 +510,9 @@ static enum MHD_Result run_handler(struct req_ctx *c, struct MHD_Connection *con
         else
             s->jobs_head = c;
         s->jobs_tail = c;
-        pthread_cond_signal(&s->jobs_wake);
         pthread_mutex_unlock(&s->jobs_lock);
+        /* after the unlock: the woken thread does not wake only to wait for the lock */
+        pthread_cond_signal(&s->jobs_wake);
         return MHD_YES;
     }
     pthread_mutex_unlock(&s->jobs_lock);

@@ -397,7 +397,9 @@ struct store_ops {
     /* sessions: token_hash is hex sha256 of the bearer token */
     int (*session_put)(struct store *s, const char *token_hash, int64_t user_id,
                        int64_t expires_at);
-    int (*session_get)(struct store *s, const char *token_hash, int64_t now, int64_t *user_id);
+    /* the user of the session token_hash if it is live at now (active or not), in one lookup:
+     * every authenticated request makes it. -JS_ENOTFOUND: no such session, or expired. */
+    int (*session_get)(struct store *s, const char *token_hash, int64_t now, struct user *out);
     int (*session_delete)(struct store *s, const char *token_hash);
     /* deletes every session of user_id but keep_hash's (NULL: every one); sets *n (may be NULL)
      * to how many were deleted */

@@ -24,6 +24,7 @@
 #include "text/fold.h"
 #include "text/searchtext.h"
 #include "util/buf.h"
+#include "util/jsonw.h"
 #include "util/utf8.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -2418,7 +2419,7 @@ static int pg_event_append(struct store *s, struct event *ev)
         !in_range(ev->status_after, ST__COUNT) || !in_range(ev->actor.role, ROLE__COUNT) ||
         ev->order_id <= 0 || (ev->payload && !json_is_object(ev->payload)))
         return -JS_EINVAL;
-    char *payload = ev->payload ? json_dumps(ev->payload, JSON_COMPACT) : strdup("{}");
+    char *payload = ev->payload ? jsonw_dumps(ev->payload) : strdup("{}");
     if (!payload)
         return -JS_ENOMEM;
     p_int(&a, ev->order_id);
@@ -2939,19 +2940,21 @@ static int pg_session_put(struct store *s, const char *token_hash, int64_t user_
                   &a, NULL, NULL);
 }
 
-static int pg_session_get(struct store *s, const char *token_hash, int64_t now, int64_t *user_id)
+static int pg_session_get(struct store *s, const char *token_hash, int64_t now, struct user *out)
 {
     struct pp a = {.n = 0};
     PGresult *r;
-    *user_id = 0;
+    memset(out, 0, sizeof *out);
     p_text(&a, token_hash);
     p_int(&a, now);
-    int rc = px(pg_of(s), "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+    int rc = px(pg_of(s),
+                "SELECT " USER_COLS " FROM users WHERE id = (SELECT user_id FROM sessions"
+                " WHERE token_hash = $1 AND expires_at > $2)",
                 &a, &r, NULL);
     if (rc)
         return rc;
     if (PQntuples(r) == 1)
-        *user_id = val_int(r, 0, 0);
+        user_read(r, 0, out);
     else
         rc = -JS_ENOTFOUND;
     PQclear(r);

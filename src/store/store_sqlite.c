@@ -24,6 +24,7 @@
 #include "text/fold.h"
 #include "text/searchtext.h"
 #include "util/buf.h"
+#include "util/jsonw.h"
 
 /* ---------------------------------------------------------------------------------------------
  * The handle and its statement cache
@@ -2556,7 +2557,7 @@ static int sq_event_append(struct store *s, struct event *ev)
         !in_range(ev->status_after, ST__COUNT) || !in_range(ev->actor.role, ROLE__COUNT) ||
         ev->order_id <= 0 || (ev->payload && !json_is_object(ev->payload)))
         return -JS_EINVAL;
-    char *payload = ev->payload ? json_dumps(ev->payload, JSON_COMPACT) : strdup("{}");
+    char *payload = ev->payload ? jsonw_dumps(ev->payload) : strdup("{}");
     if (!payload)
         return -JS_ENOMEM;
     int rc = stmt_get(q,
@@ -3106,20 +3107,22 @@ static int sq_session_put(struct store *s, const char *token_hash, int64_t user_
     return rc;
 }
 
-static int sq_session_get(struct store *s, const char *token_hash, int64_t now, int64_t *user_id)
+static int sq_session_get(struct store *s, const char *token_hash, int64_t now, struct user *out)
 {
     struct sq *q = sq_of(s);
     sqlite3_stmt *st;
-    *user_id = 0;
-    int rc =
-        stmt_get(q, "SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2", &st);
+    memset(out, 0, sizeof *out);
+    int rc = stmt_get(q,
+                      "SELECT " USER_COLS " FROM users WHERE id = (SELECT user_id FROM sessions"
+                      " WHERE token_hash = ?1 AND expires_at > ?2)",
+                      &st);
     if (rc)
         return rc;
     bind_text(st, 1, token_hash);
     sqlite3_bind_int64(st, 2, now);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW)
-        *user_id = sqlite3_column_int64(st, 0);
+        user_read(st, out);
     else
         rc = step == SQLITE_DONE ? -JS_ENOTFOUND : sqlite_fail(q->db, step);
     stmt_put(q, st);

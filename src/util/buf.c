@@ -45,6 +45,11 @@ static int reserve(struct buf *b, size_t extra)
     return 0;
 }
 
+int buf_reserve(struct buf *b, size_t extra)
+{
+    return reserve(b, extra);
+}
+
 int buf_append(struct buf *b, const void *p, size_t n)
 {
     int rc = reserve(b, n);

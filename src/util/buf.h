@@ -18,6 +18,10 @@ void buf_init(struct buf *b, size_t limit);
 void buf_release(struct buf *b);
 /* Appends n bytes; returns 0, -JS_ENOMEM, or -JS_ETOOLARGE past the limit (b unchanged). */
 int buf_append(struct buf *b, const void *p, size_t n);
+/* Makes room for extra more bytes and the NUL after them, leaving len as it is: a writer may
+ * then fill up to extra bytes at data + len itself, add them to len and write the NUL. Returns 0,
+ * -JS_ENOMEM, or -JS_ETOOLARGE when len + extra would pass the limit. */
+int buf_reserve(struct buf *b, size_t extra);
 /* Appends a NUL-terminated string. */
 int buf_puts(struct buf *b, const char *s);
 /* Appends v in decimal, without printf's cost. */

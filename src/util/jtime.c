@@ -82,11 +82,30 @@ static void local_parts(int64_t t, int *y, int *m, int *d, int64_t *sec)
     jtime_civil_from_days(day, y, m, d);
 }
 
+/* v (0..99) as two digits at p. */
+static void put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
 void jtime_format(int64_t t, char *out, size_t n)
 {
     int y, m, d;
     int64_t sec;
     local_parts(t, &y, &m, &d, &sec);
+    if (y >= 0 && y <= 9999 && n >= sizeof "2026-01-01T00:00:00+08:00") {
+        /* what the snprintf below writes, digit by digit: an answer has a dozen instants */
+        memcpy(out, "0000-00-00T00:00:00+08:00", sizeof "0000-00-00T00:00:00+08:00");
+        put2(out, y / 100);
+        put2(out + 2, y % 100);
+        put2(out + 5, m);
+        put2(out + 8, d);
+        put2(out + 11, (int)(sec / 3600));
+        put2(out + 14, (int)(sec / 60 % 60));
+        put2(out + 17, (int)(sec % 60));
+        return;
+    }
     snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d, (int)(sec / 3600),
              (int)(sec / 60 % 60), (int)(sec % 60));
 }

@@ -96,6 +96,28 @@ static void test_roundtrip(void **state)
     assert_true(days > 30000);
 }
 
+/* The digit-by-digit writing equals printf's over years 0..9999 and every second of a day;
+ * outside those years, and in a short buffer, printf's own is kept. */
+static void test_format_digits(void **state)
+{
+    (void)state;
+    static const int years[] = {-1, 0, 1, 999, 1970, 2026, 9999, 10000};
+    for (size_t i = 0; i < sizeof years / sizeof years[0]; i++) {
+        int64_t day = jtime_days_from_civil(years[i], 12, 31);
+        for (int64_t sec = 0; sec < JT_DAY; sec += 17) {
+            int64_t t = jtime_day_start(day) + sec;
+            char got[40], want[40];
+            jtime_format(t, got, sizeof got);
+            snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", years[i], 12, 31,
+                     (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+            assert_string_equal(got, want);
+        }
+    }
+    char small[12];
+    jtime_format(jtime_day_start(jtime_days_from_civil(2026, 3, 5)), small, sizeof small);
+    assert_string_equal(small, "2026-03-05T");
+}
+
 /* The Chinese writing of an instant, in Shanghai time, with and without the seconds, and cut
  * to a short buffer without overrunning it. */
 static void test_format_cn(void **state)
@@ -119,7 +141,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts),   cmocka_unit_test(test_format_cn),
         cmocka_unit_test(test_refuses),   cmocka_unit_test(test_days_in_month),
-        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_format_digits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1366,17 +1366,27 @@ static void test_sessions(void **state)
     assert_int_equal(s->ops->user_put(s, &u), 0);
     const char *h = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
     assert_int_equal(s->ops->session_put(s, h, u.id, T0 + 3600), 0);
-    int64_t uid = 0;
-    assert_int_equal(s->ops->session_get(s, h, T0, &uid), 0);
-    assert_int_equal(uid, u.id);
-    assert_int_equal(s->ops->session_get(s, h, T0 + 3599, &uid), 0);
-    assert_int_equal(s->ops->session_get(s, h, T0 + 3600, &uid), -JS_ENOTFOUND);
-    assert_int_equal(s->ops->session_get(s, "other", T0, &uid), -JS_ENOTFOUND);
+    struct user got;
+    assert_int_equal(s->ops->session_get(s, h, T0, &got), 0);
+    /* the session's user comes whole, as user_get gives it */
+    assert_int_equal(got.id, u.id);
+    assert_string_equal(got.login, "agent1");
+    assert_int_equal(got.role, ROLE_AGENT);
+    assert_true(got.active);
+    assert_int_equal(s->ops->session_get(s, h, T0 + 3599, &got), 0);
+    assert_int_equal(s->ops->session_get(s, h, T0 + 3600, &got), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->session_get(s, "other", T0, &got), -JS_ENOTFOUND);
     /* renewing moves the expiry */
     assert_int_equal(s->ops->session_put(s, h, u.id, T0 + 7200), 0);
-    assert_int_equal(s->ops->session_get(s, h, T0 + 3600, &uid), 0);
+    assert_int_equal(s->ops->session_get(s, h, T0 + 3600, &got), 0);
+    /* a disabled account's session still finds it: the caller refuses it as disabled */
+    u.active = false;
+    assert_int_equal(s->ops->user_put(s, &u), 0);
+    assert_int_equal(s->ops->session_get(s, h, T0 + 3600, &got), 0);
+    assert_int_equal(got.id, u.id);
+    assert_false(got.active);
     assert_int_equal(s->ops->session_delete(s, h), 0);
-    assert_int_equal(s->ops->session_get(s, h, T0, &uid), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->session_get(s, h, T0, &got), -JS_ENOTFOUND);
     assert_int_equal(s->ops->session_put(s, h, 4242, T0 + 1), -JS_EINVAL); /* no such user */
 }
 
@@ -1899,12 +1909,14 @@ static void test_hardening_ops(void **state)
     assert_int_equal(s->ops->session_put(s, "h3", u.id, T0 + 99), 0);
     assert_int_equal(s->ops->session_put(s, "h4", v.id, T0 + 99), 0);
     int n = -1;
-    int64_t uid;
+    struct user got;
     assert_int_equal(s->ops->session_delete_user(s, u.id, "h2", &n), 0);
     assert_int_equal(n, 2);
-    assert_int_equal(s->ops->session_get(s, "h1", T0, &uid), -JS_ENOTFOUND);
-    assert_int_equal(s->ops->session_get(s, "h2", T0, &uid), 0);
-    assert_int_equal(s->ops->session_get(s, "h4", T0, &uid), 0);
+    assert_int_equal(s->ops->session_get(s, "h1", T0, &got), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->session_get(s, "h2", T0, &got), 0);
+    assert_int_equal(got.id, u.id);
+    assert_int_equal(s->ops->session_get(s, "h4", T0, &got), 0);
+    assert_int_equal(got.id, v.id);
     assert_int_equal(s->ops->session_delete_user(s, u.id, NULL, &n), 0);
     assert_int_equal(n, 1);
 
