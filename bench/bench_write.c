@@ -34,6 +34,8 @@
 #include "util/shipped.h"
 
 #define MAX_CONNS 64
+
+static int http_work; /* --http-work N: the server under callgrind, N requests a phase */
 #define BODY                                                                                                            \
     "{\"channel\":\"hotline-12345\",\"type\":\"complaint\",\"title\":\"小区夜间施工噪音扰民\","               \
     "\"text\":\"多福巷12号旁工地每晚11点后仍在施工，噪音很大，影响休息。\",\"citizen_name\":" \
@@ -178,6 +180,10 @@ struct phase {
     const char *get; /* the HTTP ceiling: GET this path instead (no write) */
     atomic_int errors;
     pid_t server; /* whose CPU time each request cost is printed */
+    /* --http-work: the phase ends after this many requests (a lifecycle round is two), not at
+     * until; the server runs under callgrind, which counts each phase's instructions */
+    bool counted;
+    atomic_int budget;
 };
 
 struct worker {
@@ -207,7 +213,8 @@ static void *worker_run(void *arg)
     if (!c || !out)
         die("out of memory");
     conn_open(c);
-    while (now_s() < p->until) {
+    while (p->counted ? atomic_fetch_sub(&p->budget, p->lifecycle ? 2 : 1) > 0
+                      : now_s() < p->until) {
         if (p->get) {
             double t0 = now_s();
             int st = http(c, "GET", p->get, p->token, NULL, out, 65536);
@@ -671,6 +678,63 @@ static void run(const char *cmd, const char *what)
         die(what);
 }
 
+/* The instructions of every thread of the server (under callgrind) since its counters were last
+ * zeroed: asks for a dump, then reads the total of the newest dump file. */
+static double callgrind_dump(pid_t pid, const char *dir, int part)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "callgrind_control --dump %d >/dev/null", (int)pid);
+    run(cmd, "callgrind_control failed (is valgrind installed? scripts/setup --bench)");
+    snprintf(cmd, sizeof cmd, "%s/jiesu-http-work.cg.%d", dir, part);
+    double total = -1;
+    for (int tries = 0; tries < 100 && total < 0; tries++) {
+        FILE *f = fopen(cmd, "r");
+        char line[512];
+        while (f && fgets(line, sizeof line, f))
+            if (strncmp(line, "totals: ", 8) == 0 || strncmp(line, "summary: ", 9) == 0)
+                total = atof(strchr(line, ' ') + 1);
+        if (f)
+            fclose(f);
+        if (total < 0) /* the dump is written by the server's own thread */
+            nanosleep(&(struct timespec){0, 100000000L}, NULL);
+    }
+    if (total < 0)
+        die("no callgrind dump from the server");
+    return total;
+}
+
+/* --http-work: each phase a fixed number of requests on 8 connections, the server's instructions
+ * counted by callgrind between a zeroing before and a dump after. */
+static void counted_phases(struct phase *p, const char *dir)
+{
+    printf("== jiesu serve under callgrind: instructions of the whole server per request, %d "
+           "requests a phase on 8 connections\n",
+           http_work);
+    const char *labels[] = {"GET /api/v1/me (no write)", "intake (POST /api/v1/orders)",
+                            "file or dispatch"};
+    p->counted = true;
+    /* every handler thread opens its store on its first request: not a request's work */
+    p->get = "/api/v1/me";
+    atomic_store(&p->budget, 50 * 16);
+    run_phase(p, 8, 0, "warm-up (not counted)");
+    char cmd[256];
+    for (int k = 0; k < 3; k++) {
+        p->get = k == 0 ? "/api/v1/me" : NULL;
+        p->lifecycle = k == 2;
+        if (p->lifecycle) {
+            p->orders = p->made;
+            p->n_orders = p->n_made;
+            atomic_store(&p->next, 0);
+        }
+        atomic_store(&p->budget, http_work);
+        snprintf(cmd, sizeof cmd, "callgrind_control --zero %d >/dev/null", (int)p->server);
+        run(cmd, "callgrind_control failed");
+        run_phase(p, 8, 0, labels[k]);
+        double ir = callgrind_dump(p->server, dir, k + 1);
+        printf("  callgrind: %.0f instructions per request (%s)\n", ir / http_work, labels[k]);
+    }
+}
+
 /* Starts `jiesu serve` on db (a file, created afresh, or a postgres:// URL whose database is
  * emptied first), runs after_init (psql SQL, may be NULL) on a PostgreSQL database once it is
  * initialised, then measures intake with 1, 8 and 64 connections and file + dispatch with 8 and
@@ -719,8 +783,16 @@ static void server_phases(const char *bin, const char *db, const char *dir, int 
             dup2(fileno(lf), 2);
         dup2(pipefd[1], 1);
         close(pipefd[0]);
-        execl(bin, bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", threads_s,
-              "--tick-seconds", "0", "--train-hours", "0", (char *)NULL);
+        if (http_work > 0) {
+            char out[1200];
+            snprintf(out, sizeof out, "--callgrind-out-file=%s/jiesu-http-work.cg", dir);
+            execlp("valgrind", "valgrind", "--tool=callgrind", "--quiet", out, bin, "serve", "--db",
+                   db, "--listen", "127.0.0.1:0", "--threads", threads_s, "--tick-seconds", "0",
+                   "--train-hours", "0", (char *)NULL);
+        } else {
+            execl(bin, bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", threads_s,
+                  "--tick-seconds", "0", "--train-hours", "0", (char *)NULL);
+        }
         _exit(127);
     }
     close(pipefd[1]);
@@ -758,10 +830,14 @@ static void server_phases(const char *bin, const char *db, const char *dir, int 
     login("agent1", "bench-pass-2026", agent, sizeof agent);
     login("dispatcher1", "bench-pass-2026", disp, sizeof disp);
 
-    printf("== %s, jiesu serve --threads %d: durable intake over HTTP (POST /api/v1/orders)\n",
-           title, threads);
     struct phase p = {.token = agent, .token2 = disp, .unit_id = unit_id, .server = pid};
     pthread_mutex_init(&p.lock, NULL);
+    if (http_work > 0) {
+        counted_phases(&p, dir);
+        goto stop;
+    }
+    printf("== %s, jiesu serve --threads %d: durable intake over HTTP (POST /api/v1/orders)\n",
+           title, threads);
     /* The ceiling of HTTP on this machine: the cheapest authenticated answer (the session's
      * user), no write. No durable intake over HTTP can go faster than this. */
     p.get = "/api/v1/me";
@@ -781,6 +857,7 @@ static void server_phases(const char *bin, const char *db, const char *dir, int 
     run_phase(&p, 8, seconds, "file + dispatch");
     run_phase(&p, 64, seconds, "file + dispatch");
 
+stop:
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
     pthread_join(drainer, NULL);
@@ -807,10 +884,12 @@ int main(int argc, char **argv)
             pg = argv[i + 1];
         else if (strcmp(argv[i], "--work") == 0)
             work = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--http-work") == 0)
+            http_work = atoi(argv[i + 1]);
         else
             die("usage: bench_write [--bin JIESU] [--dir DIR] [--seconds S] [--threads N] "
                 "[--pg postgres://URL (emptied)] [--work N (only the one-thread phases, N "
-                "orders)]");
+                "orders)] [--http-work N (the server under callgrind, N requests a phase)]");
     }
     /* as jiesu's store does at its first open (store_sqlite.c, conn_open): the plain phases run
      * first in this process, so the setting is made here, for them and for jiesu alike */
@@ -823,6 +902,10 @@ int main(int argc, char **argv)
     if (work > 0) {
         printf("== jiesu: the work of one action, in process on one thread\n");
         work_phases(bin, wal_db, work);
+        return 0;
+    }
+    if (http_work > 0) {
+        server_phases(bin, db, dir, threads, 0, "SQLite", NULL);
         return 0;
     }
 
