@@ -157,12 +157,12 @@ static json_t *units_to_json(const struct order *o)
     json_t *units = json_array();
     for (int i = 0; i < o->n_units && units; i++) {
         const struct assignment *a = &o->units[i];
-        json_array_append_new(
-            units, json_pack("{sI sI sb sb sI sI sI si}", "unit_id", (json_int_t)a->unit_id, "role",
-                             (json_int_t)a->role, "active", a->active, "return_pending",
-                             a->return_pending, "dispatched_at", (json_int_t)a->dispatched_at,
-                             "signed_at", (json_int_t)a->signed_at, "replied_at",
-                             (json_int_t)a->replied_at, "returns", a->returns));
+        json_t *u = json_object();
+#define PUT_ASG(f, is_bool)                                                                        \
+    json_object_set_new_nocheck(u, #f, (is_bool) ? json_boolean(a->f) : json_integer(a->f));
+        ASG_FIELDS(PUT_ASG)
+#undef PUT_ASG
+        json_array_append_new(units, u);
     }
     return units;
 }
@@ -173,11 +173,11 @@ static bool units_differ(const struct order *a, const struct order *b)
         return true;
     for (int i = 0; i < a->n_units; i++) {
         const struct assignment *x = &a->units[i], *y = &b->units[i];
-        if (x->unit_id != y->unit_id || x->role != y->role || !x->active != !y->active ||
-            !x->return_pending != !y->return_pending || x->dispatched_at != y->dispatched_at ||
-            x->signed_at != y->signed_at || x->replied_at != y->replied_at ||
-            x->returns != y->returns)
-            return true;
+#define DIFF_ASG(f, is_bool)                                                                       \
+    if ((is_bool) ? !x->f != !y->f : x->f != y->f)                                                 \
+        return true;
+        ASG_FIELDS(DIFF_ASG)
+#undef DIFF_ASG
     }
     return false;
 }
@@ -266,14 +266,11 @@ static int units_apply(struct order *o, const json_t *units)
     {
         struct assignment *a = &o->units[o->n_units++];
         memset(a, 0, sizeof *a);
-        a->unit_id = json_integer_value(json_object_get(u, "unit_id"));
-        a->role = (int)json_integer_value(json_object_get(u, "role"));
-        a->active = json_is_true(json_object_get(u, "active"));
-        a->return_pending = json_is_true(json_object_get(u, "return_pending"));
-        a->dispatched_at = json_integer_value(json_object_get(u, "dispatched_at"));
-        a->signed_at = json_integer_value(json_object_get(u, "signed_at"));
-        a->replied_at = json_integer_value(json_object_get(u, "replied_at"));
-        a->returns = (int)json_integer_value(json_object_get(u, "returns"));
+#define GET_ASG(f, is_bool)                                                                        \
+    a->f = (is_bool) ? json_is_true(json_object_get(u, #f))                                        \
+                     : json_integer_value(json_object_get(u, #f));
+        ASG_FIELDS(GET_ASG)
+#undef GET_ASG
     }
     return 0;
 }
@@ -293,6 +290,12 @@ static const struct order_field order_fields[] = {
 #undef OF_CHARS_ENTRY
 #undef OF_STR_ENTRY
 #undef OF_ENTRY
+
+const struct order_field *order_field_list(size_t *n)
+{
+    *n = sizeof order_fields / sizeof order_fields[0];
+    return order_fields;
+}
 
 const struct order_field *order_field_find(const char *name)
 {
@@ -385,21 +388,14 @@ char *order_units_text(const struct order *o)
     rc |= buf_puts(&b, "[");
     for (int i = 0; i < o->n_units; i++) {
         const struct assignment *a = &o->units[i];
-        rc |= buf_puts(&b, i ? ",{\"unit_id\":" : "{\"unit_id\":");
-        rc |= buf_put_int(&b, a->unit_id);
-        rc |= buf_puts(&b, ",\"role\":");
-        rc |= buf_put_int(&b, a->role);
-        rc |= buf_puts(&b, a->active ? ",\"active\":true" : ",\"active\":false");
-        rc |= buf_puts(&b, a->return_pending ? ",\"return_pending\":true"
-                                             : ",\"return_pending\":false");
-        rc |= buf_puts(&b, ",\"dispatched_at\":");
-        rc |= buf_put_int(&b, a->dispatched_at);
-        rc |= buf_puts(&b, ",\"signed_at\":");
-        rc |= buf_put_int(&b, a->signed_at);
-        rc |= buf_puts(&b, ",\"replied_at\":");
-        rc |= buf_put_int(&b, a->replied_at);
-        rc |= buf_puts(&b, ",\"returns\":");
-        rc |= buf_put_int(&b, a->returns);
+        const char *sep = i ? ",{\"" : "{\"";
+#define TEXT_ASG(f, is_bool)                                                                       \
+    rc |= buf_puts(&b, sep);                                                                       \
+    rc |= buf_puts(&b, #f "\":");                                                                  \
+    rc |= (is_bool) ? buf_puts(&b, a->f ? "true" : "false") : buf_put_int(&b, a->f);               \
+    sep = ",\"";
+        ASG_FIELDS(TEXT_ASG)
+#undef TEXT_ASG
         rc |= buf_puts(&b, "}");
     }
     rc |= buf_puts(&b, "]");

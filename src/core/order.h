@@ -39,6 +39,14 @@ struct assignment {
     int returns;           /* how many times this unit returned this order */
 };
 
+/* The assignment's fields in their canonical order (the JSON form, the stored text, the API),
+ * as X(name, is_bool): every place that reads or writes an assignment field by field walks it. */
+/* clang-format off */
+#define ASG_FIELDS(X) \
+    X(unit_id, 0) X(role, 0) X(active, 1) X(return_pending, 1) X(dispatched_at, 0) \
+    X(signed_at, 0) X(replied_at, 0) X(returns, 0)
+/* clang-format on */
+
 struct order {
     int64_t id;
     char number[20]; /* YYYYMMDD + the daily sequence, 5 digits (6 or 7 past 99,999) */
@@ -166,6 +174,8 @@ struct order_field {
 };
 /* The field named name, or NULL. */
 const struct order_field *order_field_find(const char *name);
+/* Every field, in the order of order_to_json's keys; *n receives their number. Static. */
+const struct order_field *order_field_list(size_t *n);
 /* The value of an OF_INT or OF_BOOL field. */
 int64_t order_field_int(const struct order *o, const struct order_field *f);
 /* Sets an OF_INT or OF_BOOL field. */

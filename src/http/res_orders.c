@@ -9,8 +9,12 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/jfield.h"
+#include "util/jsonw.h"
+#include "util/jtime.h"
 #include "util/msg_zh.h"
 
+#include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,31 @@ static const char *const preinv_names[] = {"none", "pending", "reported", NULL};
 static const char *const preinv_labels[] = {"无", "预先调查中", "已反馈调查情况"};
 
 /* --- presentation ------------------------------------------------------------------------ */
+
+/* The API form's rules, for the tree (order_api_json) and the text (order_api_summary_write)
+ * alike: the enumerations written by name, each with its Chinese label but hang, the labels
+ * following the order's fields in this order; the tri-states (unknown, no, yes); and what the
+ * summary leaves out. */
+struct api_enum {
+    const char *field, *label_key;
+    const char *const *names, *const *labels;
+};
+static const struct api_enum api_enums[] = {
+    {"status", "status_label", js_status_names, js_status_labels},
+    {"type", "type_label", js_type_names, js_type_labels},
+    {"level", "level_label", js_level_names, js_level_labels},
+    {"tier", "tier_label", js_tier_names, js_tier_labels},
+    {"closure", "closure_label", js_closure_names, js_closure_labels},
+    {"not_filed_reason", "not_filed_reason_label", js_notfiled_names, js_notfiled_labels},
+    {"cb_satisfaction", "cb_satisfaction_label", js_satisfaction_names, js_satisfaction_labels},
+    {"close_kind", "close_kind_label", js_close_kind_names, js_close_kind_labels},
+    {"hang", NULL, hang_names, NULL},
+    {"consult", "consult_label", consult_names, consult_labels},
+    {"preinv", "preinv_label", preinv_names, preinv_labels},
+};
+static const char *const tri_fields[] = {"cb_contacted", "cb_solved", NULL};
+static const char *const summary_drop[] = {"citizen_name", "citizen_phone", "text",
+                                           "reply_text",   "attachments",   NULL};
 
 bool masked_role(int role)
 {
@@ -279,19 +308,11 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
     json_t *j = order_to_json(o);
     if (!j)
         return NULL;
-    SET_NAME(j, "status", js_status_names, js_status_labels, true);
-    SET_NAME(j, "type", js_type_names, js_type_labels, true);
-    SET_NAME(j, "level", js_level_names, js_level_labels, true);
-    SET_NAME(j, "tier", js_tier_names, js_tier_labels, true);
-    SET_NAME(j, "closure", js_closure_names, js_closure_labels, true);
-    SET_NAME(j, "not_filed_reason", js_notfiled_names, js_notfiled_labels, true);
-    SET_NAME(j, "cb_satisfaction", js_satisfaction_names, js_satisfaction_labels, true);
-    SET_NAME(j, "close_kind", js_close_kind_names, js_close_kind_labels, true);
-    SET_NAME(j, "hang", hang_names, hang_names, false);
-    SET_NAME(j, "consult", consult_names, consult_labels, true);
-    SET_NAME(j, "preinv", preinv_names, preinv_labels, true);
-    tri_state(j, "cb_contacted");
-    tri_state(j, "cb_solved");
+    for (size_t i = 0; i < JS_ARRAY_LEN(api_enums); i++)
+        set_name(j, api_enums[i].field, api_enums[i].label_key, api_enums[i].names,
+                 count_names(api_enums[i].names), api_enums[i].labels);
+    for (const char *const *f = tri_fields; *f; f++)
+        tri_state(j, *f);
     for (const char *const *f = order_time_fields; *f; f++)
         json_object_set_new(j, *f, app_time_json(json_integer_value(json_object_get(j, *f))));
     for (const char *const *f = id_fields; *f; f++)
@@ -328,9 +349,7 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
             json_object_set_new(j, "about_unit_name", json_string(un.name));
     }
     if (!detail) {
-        static const char *const drop[] = {"citizen_name", "citizen_phone", "text",
-                                           "reply_text",   "attachments",   NULL};
-        for (const char *const *f = drop; *f; f++)
+        for (const char *const *f = summary_drop; *f; f++)
             json_object_del(j, *f);
         return j;
     }
@@ -349,6 +368,210 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
     else if ((o->citizen_name && o->citizen_name[0]) || (o->citizen_phone && o->citizen_phone[0]))
         *unmasked = true;
     return j;
+}
+
+/* What the API form does with each of the order's fields, by its place in order_field_list:
+ * the same rules as order_api_json's, looked up once. */
+enum api_kind { AK_PLAIN, AK_ENUM, AK_TIME, AK_ID, AK_TRI, AK_DROP, AK_COORD };
+enum { API_FIELDS_MAX = 128 };
+static struct {
+    unsigned char kind[API_FIELDS_MAX], en[API_FIELDS_MAX]; /* en: index in api_enums */
+    int n_names[JS_ARRAY_LEN(api_enums)], n_roles;
+    const struct order_field *enum_field[JS_ARRAY_LEN(api_enums)];
+} api_rules;
+static pthread_once_t api_rules_once = PTHREAD_ONCE_INIT;
+
+static bool in_list(const char *const *list, const char *name)
+{
+    for (; *list; list++)
+        if (strcmp(*list, name) == 0)
+            return true;
+    return false;
+}
+
+static void api_rules_init(void)
+{
+    size_t n;
+    const struct order_field *fs = order_field_list(&n);
+    assert(n <= API_FIELDS_MAX);
+    api_rules.n_roles = count_names(js_asg_names);
+    for (size_t k = 0; k < JS_ARRAY_LEN(api_enums); k++) {
+        api_rules.n_names[k] = count_names(api_enums[k].names);
+        api_rules.enum_field[k] = order_field_find(api_enums[k].field);
+        assert(api_rules.enum_field[k]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *name = fs[i].name;
+        int rules = 0;
+        api_rules.kind[i] = fs[i].kind == OF_REAL ? AK_COORD : AK_PLAIN;
+        for (size_t k = 0; k < JS_ARRAY_LEN(api_enums); k++)
+            if (strcmp(api_enums[k].field, name) == 0) {
+                api_rules.kind[i] = AK_ENUM;
+                api_rules.en[i] = (unsigned char)k;
+                rules++;
+            }
+        static const struct {
+            const char *const *list;
+            enum api_kind kind;
+        } lists[] = {{order_time_fields, AK_TIME},
+                     {id_fields, AK_ID},
+                     {tri_fields, AK_TRI},
+                     {summary_drop, AK_DROP}};
+        for (size_t l = 0; l < JS_ARRAY_LEN(lists); l++)
+            if (in_list(lists[l].list, name)) {
+                api_rules.kind[i] = (unsigned char)lists[l].kind;
+                rules++;
+            }
+        assert(rules <= 1); /* the tree applies them one after another: no field has two */
+    }
+}
+
+static int put_key(struct buf *b, const char *key, bool first)
+{
+    int rc = buf_puts(b, first ? "\"" : ",\"");
+    if (!rc)
+        rc = buf_puts(b, key); /* the program's own identifiers: nothing to escape */
+    return rc ? rc : buf_puts(b, "\":");
+}
+
+static int put_time(struct buf *b, int64_t t)
+{
+    if (t <= 0)
+        return buf_puts(b, "null");
+    char s[32];
+    jtime_format(t, s, sizeof s);
+    return jsonw_put_str(b, s, strlen(s));
+}
+
+/* names[x] (of n) as a JSON string, or null when x is out of range. */
+static int put_name(struct buf *b, const char *const *names, int n, int64_t x)
+{
+    return x >= 0 && x < n ? jsonw_put_str(b, names[x], strlen(names[x])) : buf_puts(b, "null");
+}
+
+/* One field of an assignment, by its name: the role by name, the instants as times. */
+static int put_asg_value(struct buf *b, const char *name, int64_t v, bool is_bool)
+{
+    if (strcmp(name, "role") == 0)
+        return put_name(b, js_asg_names, api_rules.n_roles, v);
+    if (in_list(order_asg_time_fields, name))
+        return put_time(b, v);
+    return is_bool ? buf_puts(b, v ? "true" : "false") : buf_put_int(b, v);
+}
+
+static int put_units(struct buf *b, const struct order *o)
+{
+    int rc = buf_puts(b, "[");
+    for (int i = 0; !rc && i < o->n_units; i++) {
+        const struct assignment *a = &o->units[i];
+        bool first = true;
+        rc = buf_puts(b, i ? ",{" : "{");
+#define PUT_ASG(f, is_bool)                                                                        \
+    if (!rc)                                                                                       \
+        rc = put_key(b, #f, first);                                                                \
+    if (!rc)                                                                                       \
+        rc = put_asg_value(b, #f, (int64_t)a->f, is_bool);                                         \
+    first = false;
+        ASG_FIELDS(PUT_ASG)
+#undef PUT_ASG
+        if (!rc)
+            rc = put_key(b, "role_label", false);
+        if (!rc)
+            rc = put_name(b, js_asg_labels, api_rules.n_roles, a->role);
+        if (!rc)
+            rc = buf_puts(b, "}");
+    }
+    return rc ? rc : buf_puts(b, "]");
+}
+
+int order_api_summary_write(struct buf *b, const struct order *o, int64_t now)
+{
+    pthread_once(&api_rules_once, api_rules_init);
+    size_t n, mark = b->len;
+    const struct order_field *fs = order_field_list(&n);
+    int rc = buf_puts(b, "{");
+    bool first = true;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const struct order_field *f = &fs[i];
+        int kind = api_rules.kind[i];
+        if (kind == AK_DROP)
+            continue;
+        rc = put_key(b, f->name, first);
+        first = false;
+        if (rc)
+            break;
+        switch (kind) {
+        case AK_ENUM: {
+            int k = api_rules.en[i];
+            rc = put_name(b, api_enums[k].names, api_rules.n_names[k], order_field_int(o, f));
+            break;
+        }
+        case AK_TIME:
+            rc = put_time(b, order_field_int(o, f));
+            break;
+        case AK_ID: {
+            int64_t id = order_field_int(o, f);
+            rc = id ? buf_put_int(b, id) : buf_puts(b, "null");
+            break;
+        }
+        case AK_TRI: {
+            int64_t x = order_field_int(o, f);
+            rc = buf_puts(b, x < 0 ? "null" : x > 0 ? "true" : "false");
+            break;
+        }
+        case AK_COORD: {
+            json_t *r = o->has_coords ? json_real(order_field_real(o, f)) : json_null();
+            rc = jsonw_put(b, r);
+            json_decref(r);
+            break;
+        }
+        default:
+            switch (f->kind) {
+            case OF_INT:
+                rc = buf_put_int(b, order_field_int(o, f));
+                break;
+            case OF_BOOL:
+                rc = buf_puts(b, order_field_int(o, f) ? "true" : "false");
+                break;
+            case OF_CHARS:
+            case OF_STR: {
+                const char *s = order_field_text(o, f);
+                rc = jsonw_put_str(b, s, strlen(s));
+                break;
+            }
+            case OF_UNITS:
+                rc = put_units(b, o);
+                break;
+            case OF_REAL:
+                rc = -JS_EINVAL;
+                break; /* AK_COORD */
+            }
+        }
+    }
+    for (size_t k = 0; !rc && k < JS_ARRAY_LEN(api_enums); k++) {
+        if (!api_enums[k].label_key)
+            continue;
+        rc = put_key(b, api_enums[k].label_key, false);
+        if (!rc)
+            rc = put_name(b, api_enums[k].labels, api_rules.n_names[k],
+                          order_field_int(o, api_rules.enum_field[k]));
+    }
+    if (!rc)
+        rc = put_key(b, "overdue", false);
+    if (!rc)
+        rc = buf_puts(b, order_overdue(o, now) ? "true" : "false");
+    if (!rc)
+        rc = put_key(b, "instruct_overdue", false);
+    if (!rc)
+        rc = buf_puts(b, instruct_overdue(o, now) ? "true" : "false");
+    if (!rc)
+        rc = buf_puts(b, "}");
+    if (rc) {
+        b->len = mark;
+        if (b->data)
+            b->data[mark] = 0;
+    }
+    return rc;
 }
 
 /* --- finding an order -------------------------------------------------------------------- */
@@ -736,8 +959,14 @@ static void answer_result(struct app *a, struct app_ctx *c, const struct engine_
         app_store_error(res, rc, "", "order");
         goto out;
     }
-    json_t *j = order_api_json(&o, &c->who, app_now(a), false, NULL, NULL);
-    http_json(res, status, json_pack("{so si}", "order", j, "events", r->n_events));
+    /* the summary written straight as text; the tree's way if that fails (a stored string that
+     * is not UTF-8: the tree leaves its key out) */
+    struct buf *body = http_json_body(res, status);
+    if (buf_puts(body, "{\"order\":") || order_api_summary_write(body, &o, app_now(a)) ||
+        buf_puts(body, ",\"events\":") || buf_put_int(body, r->n_events) || buf_puts(body, "}")) {
+        json_t *j = order_api_json(&o, &c->who, app_now(a), false, NULL, NULL);
+        http_json(res, status, json_pack("{so si}", "order", j, "events", r->n_events));
+    }
     if (status == 201) {
         char loc[64];
         snprintf(loc, sizeof loc, "/api/v1/orders/%s", o.number);

@@ -8,6 +8,7 @@
 
 #include "core/order.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 /* True for the roles that see citizens masked (unit users and auditors): they may not look
  * orders up by citizen either. */
@@ -27,5 +28,11 @@ void citizen_scrub_name(const struct order *o, char *name, size_t n);
  * the store used to name the units. */
 json_t *order_api_json(const struct order *o, const struct actor *who, int64_t now, bool detail,
                        bool *unmasked, struct store *units);
+
+/* Appends to b the summary form of o as compact JSON text, byte for byte jsonw_put of
+ * order_api_json(o, who, now, false, NULL, NULL), without building the tree: what every action
+ * answers with. Returns 0 or a negative code (b as it was); a string of o that is not valid
+ * UTF-8 fails it (-JS_EINVAL), where the tree would leave its key out. */
+int order_api_summary_write(struct buf *b, const struct order *o, int64_t now);
 
 #endif

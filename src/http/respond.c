@@ -153,6 +153,14 @@ void http_text(struct http_response *res, int status, const char *content_type, 
     res->content_type = content_type;
 }
 
+struct buf *http_json_body(struct http_response *res, int status)
+{
+    clear_body(res);
+    res->status = status;
+    res->content_type = HTTP_JSON_TYPE;
+    return &res->body;
+}
+
 void http_empty(struct http_response *res, int status)
 {
     clear_body(res);

@@ -31,6 +31,10 @@ void http_error_raw(struct http_response *res, int status, const char *code_name
 /* Sets res to status with a text body of the given content type (copied). */
 void http_text(struct http_response *res, int status, const char *content_type, const char *text);
 
+/* Sets res to status with an empty JSON body and returns the body, for a writer that appends
+ * JSON text to it itself (owned by res). */
+struct buf *http_json_body(struct http_response *res, int status);
+
 /* Sends the file at path as an attachment named filename (an export written to a temporary
  * file): the file is unlinked at once, its open descriptor streamed; an unreadable file gives
  * a 500 error. */

@@ -65,6 +65,7 @@ static pthread_once_t ch_once = PTHREAD_ONCE_INIT;
  * writes into room reserved once, and copies a string that needs no escape whole. */
 static int put_string(struct buf *b, const char *str, size_t n)
 {
+    pthread_once(&ch_once, ch_class_init);
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *s = (const unsigned char *)str;
     size_t extra = 0;
@@ -198,9 +199,13 @@ static int put_value(struct buf *b, const json_t *v, int depth)
     return -JS_EINVAL;
 }
 
+int jsonw_put_str(struct buf *b, const char *s, size_t n)
+{
+    return put_string(b, s, n); /* writes nothing unless it succeeds */
+}
+
 int jsonw_put(struct buf *b, const json_t *v)
 {
-    pthread_once(&ch_once, ch_class_init);
     size_t mark = b->len;
     int rc = put_value(b, v, 0);
     if (rc) {

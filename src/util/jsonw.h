@@ -14,6 +14,11 @@
  * from b. On failure b is as it was. */
 int jsonw_put(struct buf *b, const json_t *v);
 
+/* Appends the n bytes at s as a JSON string, quoted and escaped as jsonw_put writes a string.
+ * Returns 0; -JS_EINVAL when s is not valid UTF-8; -JS_ENOMEM or -JS_ETOOLARGE from b. On
+ * failure b is as it was. */
+int jsonw_put_str(struct buf *b, const char *s, size_t n);
+
 /* v as compact JSON text (as jsonw_put writes it) in a malloc'ed string the caller frees, or
  * NULL when jsonw_put fails. */
 char *jsonw_dumps(const json_t *v);
