@@ -683,7 +683,7 @@ static void run(const char *cmd, const char *what)
 static double callgrind_dump(pid_t pid, const char *dir, int part)
 {
     char cmd[1200];
-    snprintf(cmd, sizeof cmd, "callgrind_control --dump %d >/dev/null", (int)pid);
+    snprintf(cmd, sizeof cmd, "callgrind_control --dump %d >/dev/null 2>&1", (int)pid);
     run(cmd, "callgrind_control failed (is valgrind installed? scripts/setup --bench)");
     snprintf(cmd, sizeof cmd, "%s/jiesu-http-work.cg.%d", dir, part);
     double total = -1;
@@ -727,7 +727,7 @@ static void counted_phases(struct phase *p, const char *dir)
             atomic_store(&p->next, 0);
         }
         atomic_store(&p->budget, http_work);
-        snprintf(cmd, sizeof cmd, "callgrind_control --zero %d >/dev/null", (int)p->server);
+        snprintf(cmd, sizeof cmd, "callgrind_control --zero %d >/dev/null 2>&1", (int)p->server);
         run(cmd, "callgrind_control failed");
         run_phase(p, 8, 0, labels[k]);
         double ir = callgrind_dump(p->server, dir, k + 1);

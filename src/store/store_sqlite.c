@@ -351,7 +351,19 @@ struct gc_writer {
     uint64_t wal_frames;               /* frames the writer appended to the WAL */
     int wal_last;                      /* frames in the WAL after the last commit */
     sqlite3_stmt *stage[STAGE__COUNT]; /* the staged search writes' replay, prepared on first use */
+    /* The checkpointer: a thread with a connection of its own copies the WAL back into the
+     * database once a commit leaves GC_CKPT_FRAMES frames in it. On the committing thread (as
+     * wal_autocheckpoint does it) every group behind that commit waited for the copy and its
+     * sync; a passive checkpoint elsewhere lets the writer go on appending meanwhile. */
+    pthread_mutex_t ckpt_m;
+    pthread_cond_t ckpt_wake;
+    pthread_t ckpt_thread;
+    sqlite3 *ckpt_db;
+    bool ckpt_started, ckpt_due, ckpt_stop; /* under ckpt_m */
+    uint64_t checkpoints;                   /* under ckpt_m */
 };
+
+enum { GC_CKPT_FRAMES = 1000 }; /* wal_autocheckpoint's default */
 
 static pthread_mutex_t gc_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gc_writer *gc_registry;
@@ -494,10 +506,71 @@ static int gc_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
     struct gc_writer *w = arg;
     w->wal_frames += (uint64_t)(frames >= w->wal_last ? frames - w->wal_last : frames);
     w->wal_last = frames;
-    /* what wal_autocheckpoint(1000) does, which this hook replaces */
-    if (frames >= 1000)
+    if (frames < GC_CKPT_FRAMES)
+        return SQLITE_OK;
+    pthread_mutex_lock(&w->ckpt_m);
+    bool handed = w->ckpt_started;
+    w->ckpt_due = true;
+    pthread_cond_signal(&w->ckpt_wake);
+    pthread_mutex_unlock(&w->ckpt_m);
+    if (!handed) /* no checkpointer thread: what wal_autocheckpoint(1000) would do, here */
         sqlite3_wal_checkpoint(db, name);
     return SQLITE_OK;
+}
+
+/* The checkpointer thread: a passive checkpoint each time the hook asks for one, until
+ * stopped. Passive: it copies what no reader still needs and waits for nobody; the WAL starts
+ * over at the first write after a checkpoint that copied it all. */
+static void *gc_ckpt_main(void *arg)
+{
+    struct gc_writer *w = arg;
+    pthread_mutex_lock(&w->ckpt_m);
+    for (;;) {
+        while (!w->ckpt_due && !w->ckpt_stop)
+            pthread_cond_wait(&w->ckpt_wake, &w->ckpt_m);
+        if (w->ckpt_stop)
+            break;
+        w->ckpt_due = false;
+        pthread_mutex_unlock(&w->ckpt_m);
+        int src =
+            sqlite3_wal_checkpoint_v2(w->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&w->ckpt_m);
+        if (src == SQLITE_OK)
+            w->checkpoints++;
+    }
+    pthread_mutex_unlock(&w->ckpt_m);
+    return NULL;
+}
+
+/* Starts w's checkpointer. Without it (its connection or thread refused) the hook checkpoints
+ * on the committing thread, as before. */
+static void gc_ckpt_start(struct gc_writer *w)
+{
+    struct js_error e;
+    if (conn_open(w->path, &w->ckpt_db, &e)) {
+        sqlite3_close_v2(w->ckpt_db);
+        w->ckpt_db = NULL;
+        return;
+    }
+    w->ckpt_started = pthread_create(&w->ckpt_thread, NULL, gc_ckpt_main, w) == 0;
+    if (!w->ckpt_started) {
+        sqlite3_close_v2(w->ckpt_db);
+        w->ckpt_db = NULL;
+    }
+}
+
+static void gc_ckpt_stop(struct gc_writer *w)
+{
+    if (w->ckpt_started) {
+        pthread_mutex_lock(&w->ckpt_m);
+        w->ckpt_stop = true;
+        pthread_cond_signal(&w->ckpt_wake);
+        pthread_mutex_unlock(&w->ckpt_m);
+        pthread_join(w->ckpt_thread, NULL);
+        w->ckpt_started = false;
+    }
+    sqlite3_close_v2(w->ckpt_db);
+    w->ckpt_db = NULL;
 }
 
 /* The writer of path, shared by every handle on it (created on first use). */
@@ -533,7 +606,10 @@ static int gc_writer_get(const char *path, struct gc_writer **out, struct js_err
         w = NULL;
         goto out;
     }
-    /* counts the WAL frames, and checkpoints as wal_autocheckpoint(1000) did */
+    /* counts the WAL frames, and has them checkpointed as wal_autocheckpoint(1000) did */
+    pthread_mutex_init(&w->ckpt_m, NULL);
+    pthread_cond_init(&w->ckpt_wake, NULL);
+    gc_ckpt_start(w);
     sqlite3_wal_hook(w->db, gc_wal_hook, w);
     pthread_mutex_init(&w->m, NULL);
     pthread_cond_init(&w->take, NULL);
@@ -569,6 +645,9 @@ static void gc_writer_put(struct gc_writer *w)
         sqlite3_finalize(w->stage[i]);
     if (!sqlite3_get_autocommit(w->db))
         sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    gc_ckpt_stop(w);
+    pthread_cond_destroy(&w->ckpt_wake);
+    pthread_mutex_destroy(&w->ckpt_m);
     sqlite3_close_v2(w->db);
     pthread_cond_destroy(&w->take);
     pthread_cond_destroy(&w->cv);
@@ -753,6 +832,9 @@ void store_sqlite_group_stats(struct store *s, struct sqlite_group_stats *out)
     out->hold_ns = w->hold_ns;
     out->handoff_ns = w->handoff_ns;
     pthread_mutex_unlock(&w->m);
+    pthread_mutex_lock(&w->ckpt_m);
+    out->checkpoints = w->checkpoints;
+    pthread_mutex_unlock(&w->ckpt_m);
 }
 
 /* ---------------------------------------------------------------------------------------------

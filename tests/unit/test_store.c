@@ -1792,6 +1792,36 @@ static void test_group_commit(void **state)
     store_close(s);
 }
 
+/* Once the group writer's commits leave 1,000 WAL frames, a checkpoint runs on the checkpointer
+ * thread, not inside a commit (SQLite). PostgreSQL has no group writer: its counters are 0. */
+static void test_checkpoint_off_the_commit(void **state)
+{
+    struct store *s = *state;
+    struct sqlite_group_stats gs;
+    store_sqlite_group_stats(s, &gs);
+    if (tu_pg()) {
+        assert_int_equal(gs.commits + gs.wal_frames + gs.checkpoints, 0);
+        return;
+    }
+    assert_int_equal(gs.checkpoints, 0);
+    char key[32];
+    for (int i = 0; i < 20000 && gs.wal_frames < 1200; i++) {
+        int64_t v;
+        snprintf(key, sizeof key, "ckpt%d", i);
+        assert_int_equal(s->ops->begin(s), 0);
+        assert_int_equal(s->ops->next_seq(s, key, &v), 0);
+        assert_int_equal(s->ops->commit(s), 0);
+        store_sqlite_group_stats(s, &gs);
+    }
+    assert_true(gs.wal_frames >= 1200);
+    for (int waited = 0; waited < 100 && gs.checkpoints == 0; waited++) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+        store_sqlite_group_stats(s, &gs);
+    }
+    assert_true(gs.checkpoints >= 1);
+}
+
 /* A transaction on its own thread that writes, says it is open, and commits 200 ms later. */
 struct slow_txn {
     const char *path;
@@ -2865,6 +2895,7 @@ int main(void)
         cmocka_unit_test(test_units_text_is_the_canonical_json),
         cmocka_unit_test(test_txn_hold),
         cmocka_unit_test(test_group_commit),
+        cmocka_unit_test_setup_teardown(test_checkpoint_off_the_commit, setup, teardown),
         cmocka_unit_test(test_group_refused),
         cmocka_unit_test(test_hardening_ops),
         cmocka_unit_test(test_migrate_twice),
