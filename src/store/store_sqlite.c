@@ -350,6 +350,7 @@ struct gc_writer {
     uint64_t held_at, woken_at;        /* when the owner took it; when a taker was signalled */
     uint64_t wal_frames;               /* frames the writer appended to the WAL */
     int wal_last;                      /* frames in the WAL after the last commit */
+    int ckpt_mark;                     /* frames in the WAL when a checkpoint was last asked */
     sqlite3_stmt *stage[STAGE__COUNT]; /* the staged search writes' replay, prepared on first use */
     /* The checkpointer: a thread with a connection of its own copies the WAL back into the
      * database once a commit leaves GC_CKPT_FRAMES frames in it. On the committing thread (as
@@ -504,10 +505,17 @@ static void gc_flush_locked(struct gc_writer *w)
 static int gc_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
     struct gc_writer *w = arg;
-    w->wal_frames += (uint64_t)(frames >= w->wal_last ? frames - w->wal_last : frames);
+    bool restarted = frames < w->wal_last;
+    w->wal_frames += (uint64_t)(restarted ? frames : frames - w->wal_last);
     w->wal_last = frames;
-    if (frames < GC_CKPT_FRAMES)
+    /* Once per GC_CKPT_FRAMES new frames: the WAL starts over only at the first write after a
+     * checkpoint that copied it all, and the commits in between (tens, with a checkpoint off
+     * the commit) must not each ask for another, with its sync of the database. */
+    if (restarted)
+        w->ckpt_mark = 0;
+    if (frames < w->ckpt_mark + GC_CKPT_FRAMES)
         return SQLITE_OK;
+    w->ckpt_mark = frames;
     pthread_mutex_lock(&w->ckpt_m);
     bool handed = w->ckpt_started;
     w->ckpt_due = true;
