@@ -106,10 +106,7 @@ static uint64_t rng = 88172645463325252u;
 
 static unsigned next(unsigned n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % n);
+    return tu_rand(&rng, n);
 }
 
 static json_t *random_value(int depth)

@@ -17,10 +17,7 @@ static uint64_t rng = 0x9E3779B97F4A7C15u;
 
 static unsigned next(unsigned n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % n);
+    return tu_rand(&rng, n);
 }
 
 /* Small numbers most of the time (enumerations in and just out of range, 0 and -1), instants

@@ -181,3 +181,11 @@ int64_t tu_raw_int(const char *loc, const char *sql)
     sqlite3_close(db);
     return v;
 }
+
+unsigned tu_rand(uint64_t *state, unsigned n)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (unsigned)(*state % n);
+}

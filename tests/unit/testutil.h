@@ -34,5 +34,8 @@ int tu_raw_exec(const char *loc, const char *sql);
 /* The integer in the first column of the first row SQL returns on loc (-1 when none); the test
  * fails if the query does. */
 int64_t tu_raw_int(const char *loc, const char *sql);
+/* A number in [0, n) from the xorshift generator whose state is *state (never 0): the same
+ * sequence on every run, for the tests that draw their cases. */
+unsigned tu_rand(uint64_t *state, unsigned n);
 
 #endif
