@@ -16,6 +16,10 @@ struct cached {
     struct order o;
     int64_t loaded_version; /* version in the store when loaded; 0 for a created order */
     bool unwritten;         /* created with an id taken, not yet inserted */
+    /* the order as loaded, which the update compares o with (store.h, order_update); only for
+     * an order loaded from the store (has_stored) */
+    struct order stored;
+    bool has_stored;
 };
 
 #define EXEC_INLINE 2 /* most actions touch one or two orders: those slots need no malloc */
@@ -39,6 +43,7 @@ static void exec_drop(struct exec *x, struct cached *c)
     for (int i = 0; i < EXEC_INLINE; i++)
         inline_slot |= c == &x->inline_orders[i];
     order_release(&c->o);
+    order_release(&c->stored);
     if (!inline_slot)
         free(c);
 }
@@ -59,6 +64,7 @@ static struct cached *exec_add(struct exec *x)
         return NULL;
     memset(c, 0, sizeof *c);
     order_init(&c->o);
+    order_init(&c->stored);
     x->orders[x->n++] = c;
     return c;
 }
@@ -76,12 +82,15 @@ static int cb_get_order(void *ctx, int64_t id, struct order **out)
         return -JS_ERULE;
     struct store *s = x->en->store;
     int rc = s->ops->order_get(s, id, &c->o);
+    if (!rc)
+        rc = order_copy(&c->stored, &c->o);
     if (rc) {
         /* drop the slot again */
         exec_drop(x, c);
         x->n--;
         return rc;
     }
+    c->has_stored = true;
     c->loaded_version = c->o.version;
     *out = &c->o;
     return 0;
@@ -475,7 +484,7 @@ int engine_execute_order(struct engine *en, const struct actor *who, int action,
         struct cached *c = x.orders[i];
         if (c->o.version == c->loaded_version)
             continue;
-        rc = s->ops->order_update(s, &c->o, c->loaded_version);
+        rc = s->ops->order_update(s, &c->o, c->has_stored ? &c->stored : NULL, c->loaded_version);
         if (rc) {
             js_fail(e, rc, rc == -JS_ECONFLICT ? "version" : "",
                     rc == -JS_ECONFLICT ? "the order changed meanwhile: reload it and try again"

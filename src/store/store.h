@@ -345,13 +345,17 @@ struct store_ops {
 
     /* orders: insert assigns o->id unless it is set (an id from order_id_take); update writes
      * every field and succeeds only if the stored version is expected_version (else
-     * -JS_ECONFLICT) */
+     * -JS_ECONFLICT). Update compares o with the stored row to write only what changed: stored,
+     * when not NULL, is that row as read at expected_version (the engine's copy), so that the
+     * backend need not read it again (issue 13); every write of an order raises its version, so
+     * the copy of a version is the row. A stored of another id or version is -JS_EINVAL. */
     int (*order_insert)(struct store *s, struct order *o);
     /* An id for an order inserted later in the same transaction, so that the engine writes a
      * new order once, whole, at the end of its action (issue 13). Ids taken and never inserted
      * leave gaps. Only inside a transaction; every backend has it. */
     int (*order_id_take)(struct store *s, int64_t *id);
-    int (*order_update)(struct store *s, const struct order *o, int64_t expected_version);
+    int (*order_update)(struct store *s, const struct order *o, const struct order *stored,
+                        int64_t expected_version);
     int (*order_get)(struct store *s, int64_t id, struct order *out);
     int (*order_get_by_number)(struct store *s, const char *number, struct order *out);
     int (*order_query)(struct store *s, const struct order_query *q, store_order_cb cb, void *ctx,

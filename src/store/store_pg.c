@@ -1706,7 +1706,29 @@ static bool str_differs(const PGresult *r, int col, const char *s)
     return strcmp(PQgetvalue(r, 0, col), s ? s : "") != 0;
 }
 
-static int pg_order_update(struct store *s, const struct order *o, int64_t expected_version)
+/* Whether texts a and b differ, NULL being "". */
+static bool text_differs(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+/* What an update from stored to o must rewrite besides the row: the search index (texts), the
+ * exact keys, the order_units rows. */
+static void update_extras(const struct order *stored, const struct order *o, bool *text, bool *keys,
+                          bool *units)
+{
+    *text = text_differs(stored->title, o->title) || text_differs(stored->text, o->text) ||
+            text_differs(stored->address, o->address) ||
+            text_differs(stored->reply_text, o->reply_text);
+    *keys = text_differs(stored->number, o->number) ||
+            text_differs(stored->upstream_id, o->upstream_id) ||
+            text_differs(stored->citizen_phone, o->citizen_phone) ||
+            text_differs(stored->citizen_name, o->citizen_name);
+    *units = order_field_differs(stored, o, order_field_find("units"));
+}
+
+static int pg_order_update(struct store *s, const struct order *o, const struct order *stored,
+                           int64_t expected_version)
 {
     struct pgs *p = pg_of(s);
     struct pp a = {.n = 0};
@@ -1714,7 +1736,7 @@ static int pg_order_update(struct store *s, const struct order *o, int64_t expec
     PGresult *r = NULL;
     char *units = NULL;
     bool text_changed = false, keys_changed = false, units_changed = false, began = false;
-    if (o->id <= 0)
+    if (o->id <= 0 || (stored && (stored->id != o->id || stored->version != expected_version)))
         return -JS_EINVAL;
     int rc = store_units_check(o);
     if (rc)
@@ -1727,6 +1749,12 @@ static int pg_order_update(struct store *s, const struct order *o, int64_t expec
     if ((rc = op_begin(p, true, &x)))
         goto out;
     began = true;
+    /* with the caller's copy, the update's version condition is the only check: a row changed
+     * since has another version, and the update then changes nothing (-JS_ECONFLICT) */
+    if (stored) {
+        update_extras(stored, o, &text_changed, &keys_changed, &units_changed);
+        goto write;
+    }
     p_int(&a, o->id);
     /* FOR UPDATE: the row stays as read until the update below */
     rc = px(p,
@@ -1749,6 +1777,7 @@ static int pg_order_update(struct store *s, const struct order *o, int64_t expec
     PQclear(r);
     if (rc)
         goto out;
+write:
     a.n = 0;
     order_params(&a, j, units, true);
     p_int(&a, expected_version);

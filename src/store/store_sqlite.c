@@ -1723,8 +1723,10 @@ static bool name_in(const char *name, const char *const *names, size_t n)
 /* Sets only the columns that differ from the stored row: SQLite rewrites the entries of every
  * index whose columns an UPDATE names, changed or not, and the orders table has 12 (measured:
  * an update naming every column cost 4-6 times one naming the changed ones). The columns are
- * compared field by field through the order's field table, and the version is always set. */
-static int sq_order_update(struct store *s, const struct order *o, int64_t expected_version)
+ * compared field by field through the order's field table with the stored row (the caller's
+ * copy, or read here), and the version is always set. */
+static int sq_order_update(struct store *s, const struct order *o, const struct order *stored,
+                           int64_t expected_version)
 {
     static const char *const text_keys[] = {"title", "text", "address", "reply_text"};
     static const char *const key_keys[] = {"number", "upstream_id", "citizen_phone",
@@ -1738,7 +1740,7 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     bool began = false, set_units = false, set_text = false, set_keys = false;
     order_init(&old);
     buf_init(&sql, 0);
-    if (o->id <= 0)
+    if (o->id <= 0 || (stored && (stored->id != o->id || stored->version != expected_version)))
         return -JS_EINVAL;
     int rc = store_units_check(o);
     if (rc)
@@ -1747,19 +1749,22 @@ static int sq_order_update(struct store *s, const struct order *o, int64_t expec
     if (rc)
         goto out;
     began = true;
-    if ((rc = stmt_get(q, q->order_by_id, &st)))
-        goto out;
-    sqlite3_bind_int64(st, 1, o->id);
-    rc = order_get_one(st, &old);
-    stmt_put(q, st);
-    if (!rc && old.version != expected_version)
-        rc = -JS_ECONFLICT;
-    if (rc)
-        goto out;
+    if (!stored) {
+        if ((rc = stmt_get(q, q->order_by_id, &st)))
+            goto out;
+        sqlite3_bind_int64(st, 1, o->id);
+        rc = order_get_one(st, &old);
+        stmt_put(q, st);
+        if (!rc && old.version != expected_version)
+            rc = -JS_ECONFLICT;
+        if (rc)
+            goto out;
+        stored = &old;
+    }
     rc = buf_puts(&sql, "UPDATE orders SET ");
     for (int i = 1; i < store_n_order_cols; i++) {
         const struct order_field *f = store_order_col_field(i);
-        if (f->off != offsetof(struct order, version) && !order_field_differs(&old, o, f))
+        if (f->off != offsetof(struct order, version) && !order_field_differs(stored, o, f))
             continue;
         const char *name = store_order_cols[i].name;
         set_units |= f->kind == OF_UNITS;

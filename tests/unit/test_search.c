@@ -375,7 +375,7 @@ static void test_search_rows_go_with_their_action(void **state)
     assert_int_equal(s->ops->order_get(s, w.park, &o), 0);
     assert_int_equal(s->ops->begin(s), 0);
     assert_int_equal(order_set_str(&o.title, "窨井盖缺失"), 0);
-    assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
+    assert_int_equal(s->ops->order_update(s, &o, NULL, o.version), 0);
     o.id = 0;
     memcpy(o.number, "20261116-T1", sizeof "20261116-T1");
     assert_int_equal(order_set_str(&o.title, "窨井盖被盗"), 0);
@@ -396,7 +396,7 @@ static void test_search_rows_go_with_their_action(void **state)
     assert_int_equal(s->ops->order_get(s, w.noise, &o), 0);
     assert_int_equal(s->ops->begin(s), 0);
     assert_int_equal(order_set_str(&o.title, "窨井盖松动"), 0);
-    assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
+    assert_int_equal(s->ops->order_update(s, &o, NULL, o.version), 0);
     assert_int_equal(s->ops->rollback(s), 0);
     order_release(&o);
     int64_t tree = intake(f, "树枝遮挡信号灯", "路口大树枝叶挡住红绿灯", "吴迪", "13100006666",

@@ -248,7 +248,7 @@ static void test_counts(void **state)
     o.reopens = 2;
     o.category_id = f->cat_root;
     o.version++;
-    assert_int_equal(f->store->ops->order_update(f->store, &o, ver), 0);
+    assert_int_equal(f->store->ops->order_update(f->store, &o, NULL, ver), 0);
     order_release(&o);
     check_all(&w);
     q = (struct stats_query){.dim = SDIM_STATUS, .from_day = w.day0, .to_day = w.day0 + 2};

@@ -368,7 +368,7 @@ static void test_order_update_each_field(void **state)
         json_object_set_new(one, "version", json_integer(cur.version + 1));
         order_init(&next);
         assert_int_equal(order_from_json(&next, one), 0);
-        if (s->ops->order_update(s, &next, cur.version) != 0)
+        if (s->ops->order_update(s, &next, NULL, cur.version) != 0)
             fail_msg("update of %s refused", key);
         order_init(&back);
         assert_int_equal(s->ops->order_get(s, cur.id, &back), 0);
@@ -426,7 +426,7 @@ static void test_order_roundtrip(void **state)
     c.units[2] = (struct assignment){.unit_id = 13, .role = ASG_DUAL, .active = true};
     c.n_units = 3;
     c.cb_solved = 1;
-    assert_int_equal(s->ops->order_update(s, &c, 4), 0);
+    assert_int_equal(s->ops->order_update(s, &c, NULL, 4), 0);
     assert_int_equal(s->ops->order_get(s, a.id, &b), 0);
     assert_orders_equal(&c, &b);
     order_release(&b);
@@ -463,14 +463,14 @@ static void test_order_units_table(void **state)
     a.n_units = 1;
     a.units[0].unit_id = 40;
     a.version = 5;
-    assert_int_equal(s->ops->order_update(s, &a, 4), 0);
+    assert_int_equal(s->ops->order_update(s, &a, NULL, 4), 0);
     assert_int_equal(raw_int(path, "SELECT count(*) FROM order_units"), 1);
     assert_int_equal(raw_int(path, "SELECT unit_id FROM order_units"), 40);
     /* two assignments for one unit are refused */
     a.n_units = 2;
     a.units[1] = a.units[0];
     a.version = 6;
-    assert_int_equal(s->ops->order_update(s, &a, 5), -JS_EINVAL);
+    assert_int_equal(s->ops->order_update(s, &a, NULL, 5), -JS_EINVAL);
     order_release(&a);
     store_close(s);
 }
@@ -484,21 +484,21 @@ static void test_order_conflict(void **state)
     assert_int_equal(order_copy(&stale, &a), 0);
     a.version = 5;
     set_str(&a.text, "first writer");
-    assert_int_equal(s->ops->order_update(s, &a, 4), 0);
+    assert_int_equal(s->ops->order_update(s, &a, NULL, 4), 0);
 
     /* a writer that read version 4 loses */
     stale.version = 5;
     set_str(&stale.text, "second writer");
-    assert_int_equal(s->ops->order_update(s, &stale, 4), -JS_ECONFLICT);
+    assert_int_equal(s->ops->order_update(s, &stale, NULL, 4), -JS_ECONFLICT);
     assert_int_equal(s->ops->order_get(s, a.id, &b), 0);
     assert_orders_equal(&a, &b);
     assert_string_equal(b.text, "first writer");
     order_release(&b);
 
     stale.id = 424242;
-    assert_int_equal(s->ops->order_update(s, &stale, 4), -JS_ENOTFOUND);
+    assert_int_equal(s->ops->order_update(s, &stale, NULL, 4), -JS_ENOTFOUND);
     stale.id = 0;
-    assert_int_equal(s->ops->order_update(s, &stale, 4), -JS_EINVAL);
+    assert_int_equal(s->ops->order_update(s, &stale, NULL, 4), -JS_EINVAL);
     order_release(&a);
     order_release(&stale);
 }
@@ -654,6 +654,68 @@ static void expect_ids(struct store *s, const struct order_query *q, const int64
     }
     for (int i = 0; i < n; i++)
         assert_int_equal(got.v[i], want[i]);
+}
+
+/* An update given the row it replaces (the engine's copy, issue 13) writes what changed just as
+ * one that reads the row: the row, the unit rows the unit filter reads, the keys. A copy of
+ * another order or version is refused; a copy of a version replaced since loses as a stale
+ * writer does. The unit filter is checked in test_update_from_copy_units below. */
+static void test_order_update_from_copy(void **state)
+{
+    struct store *s = *state;
+    struct order a, stored, b;
+    fill_order(&a, 3);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_int_equal(order_copy(&stored, &a), 0);
+    a.version = 5;
+    set_str(&a.text, "copy writer");
+    set_str(&a.citizen_phone, "13900001111");
+    a.n_units = 1;
+    a.units[0].unit_id = 40;
+    stored.version = 3;
+    assert_int_equal(s->ops->order_update(s, &a, &stored, 4), -JS_EINVAL);
+    stored.version = 4;
+    stored.id++;
+    assert_int_equal(s->ops->order_update(s, &a, &stored, 4), -JS_EINVAL);
+    stored.id--;
+    assert_int_equal(s->ops->order_update(s, &a, &stored, 4), 0);
+    assert_int_equal(s->ops->order_get(s, a.id, &b), 0);
+    assert_orders_equal(&a, &b);
+    order_release(&b);
+    assert_int_equal(s->ops->order_get_by_number(s, a.number, &b), 0);
+    assert_string_equal(b.citizen_phone, "13900001111");
+    order_release(&b);
+    /* the same copy again: the row is at version 5 now */
+    a.version = 6;
+    set_str(&a.text, "stale copy");
+    assert_int_equal(s->ops->order_update(s, &a, &stored, 4), -JS_ECONFLICT);
+    assert_int_equal(s->ops->order_get(s, a.id, &b), 0);
+    assert_string_equal(b.text, "copy writer");
+    order_release(&b);
+    order_release(&a);
+    order_release(&stored);
+}
+
+/* An update from a copy rewrites the unit rows as well: the unit filter finds the order under
+ * its new unit and no longer under the old ones. */
+static void test_update_from_copy_units(void **state)
+{
+    struct store *s = *state;
+    struct order a, stored;
+    fill_order(&a, 4);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    assert_int_equal(order_copy(&stored, &a), 0);
+    a.version = 5;
+    a.n_units = 1;
+    a.units[0].unit_id = 41;
+    assert_int_equal(s->ops->order_update(s, &a, &stored, 4), 0);
+    struct order_query q = any_query();
+    q.unit_id = 41;
+    expect_ids(s, &q, &a.id, 1);
+    q.unit_id = 12;
+    expect_ids(s, &q, NULL, 0);
+    order_release(&a);
+    order_release(&stored);
 }
 
 struct qworld {
@@ -859,7 +921,7 @@ static void test_query_text(void **state)
     assert_int_equal(s->ops->order_get(s, o[4], &a), 0);
     set_str(&a.text, "晚上广场舞噪音很大");
     a.version = 1;
-    assert_int_equal(s->ops->order_update(s, &a, 0), 0);
+    assert_int_equal(s->ops->order_update(s, &a, NULL, 0), 0);
     order_release(&a);
     q = any_query();
     q.text = "噪音";
@@ -869,7 +931,7 @@ static void test_query_text(void **state)
     assert_int_equal(s->ops->order_get(s, o[1], &a), 0);
     set_str(&a.title, "楼下饭店扰民");
     a.version = 1;
-    assert_int_equal(s->ops->order_update(s, &a, 0), 0);
+    assert_int_equal(s->ops->order_update(s, &a, NULL, 0), 0);
     order_release(&a);
     q.text = "噪音";
     expect_ids(s, &q, (int64_t[]){o[4]}, 1);
@@ -1971,7 +2033,7 @@ static void test_hardening_ops(void **state)
     assert_int_equal(n, 0);
     order_set_str(&o.attachments, "[{\"name\":\"照片\",\"url\":\"/api/v1/files/"
                                   "0123456789abcdef0123456789abcdef\"}]");
-    assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
+    assert_int_equal(s->ops->order_update(s, &o, NULL, o.version), 0);
     assert_int_equal(s->ops->file_orders(s, fid, ids, 4, &n), 0);
     assert_int_equal(n, 1);
     assert_int_equal(ids[0], o.id);
@@ -2416,7 +2478,7 @@ static void test_order_search(void **state)
     assert_int_equal(s->ops->order_get(s, a, &o), 0);
     set_str(&o.title, "噪音扰民");
     o.version++;
-    assert_int_equal(s->ops->order_update(s, &o, o.version - 1), 0);
+    assert_int_equal(s->ops->order_update(s, &o, NULL, o.version - 1), 0);
     order_release(&o);
     assert_int_equal(search_ids(s, "施工", NULL, NULL, false, ids, NULL, NULL), 3);
     assert_int_equal(ids[0], c);
@@ -2499,7 +2561,7 @@ static void test_migrate_reindex(void **state)
     assert_int_equal(s->ops->order_get(s, a, &o), 0);
     set_str(&o.attachments, "[{\"name\":\"照片\",\"url\":\"/api/v1/files/"
                             "0123456789abcdef0123456789abcdef\"}]");
-    assert_int_equal(s->ops->order_update(s, &o, o.version), 0);
+    assert_int_equal(s->ops->order_update(s, &o, NULL, o.version), 0);
     order_release(&o);
     store_close(s);
     assert_int_equal(raw_exec(path, tu_pg()
@@ -2904,6 +2966,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_update_each_field, setup, teardown),
         cmocka_unit_test(test_order_units_table),
         cmocka_unit_test_setup_teardown(test_order_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_update_from_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_from_copy_units, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_by_number, setup, teardown),
         cmocka_unit_test(test_events),
         cmocka_unit_test_setup_teardown(test_query_filters, setup, teardown),
