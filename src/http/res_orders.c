@@ -374,8 +374,14 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
  * the same rules as order_api_json's, looked up once. */
 enum api_kind { AK_PLAIN, AK_ENUM, AK_TIME, AK_ID, AK_TRI, AK_DROP, AK_COORD };
 enum { API_FIELDS_MAX = 128 };
+/* An assignment's fields (ASG_FIELDS), and what the API form does with each: the role by name,
+ * the instants as times (AK_ENUM, AK_TIME), the rest as they are. */
+#define ASG_NAME(f, is_bool) #f,
+static const char *const asg_names[] = {ASG_FIELDS(ASG_NAME)};
+#undef ASG_NAME
 static struct {
     unsigned char kind[API_FIELDS_MAX], en[API_FIELDS_MAX]; /* en: index in api_enums */
+    unsigned char asg_kind[JS_ARRAY_LEN(asg_names)];
     int n_names[JS_ARRAY_LEN(api_enums)], n_roles;
     const struct order_field *enum_field[JS_ARRAY_LEN(api_enums)];
 } api_rules;
@@ -395,6 +401,10 @@ static void api_rules_init(void)
     const struct order_field *fs = order_field_list(&n);
     assert(n <= API_FIELDS_MAX);
     api_rules.n_roles = count_names(js_asg_names);
+    for (size_t k = 0; k < JS_ARRAY_LEN(asg_names); k++)
+        api_rules.asg_kind[k] = strcmp(asg_names[k], "role") == 0              ? AK_ENUM
+                                : in_list(order_asg_time_fields, asg_names[k]) ? AK_TIME
+                                                                               : AK_PLAIN;
     for (size_t k = 0; k < JS_ARRAY_LEN(api_enums); k++) {
         api_rules.n_names[k] = count_names(api_enums[k].names);
         api_rules.enum_field[k] = order_field_find(api_enums[k].field);
@@ -426,12 +436,24 @@ static void api_rules_init(void)
     }
 }
 
+/* Writes "key": (after a comma unless first): one reservation, about 80 times an order. */
 static int put_key(struct buf *b, const char *key, bool first)
 {
-    int rc = buf_puts(b, first ? "\"" : ",\"");
-    if (!rc)
-        rc = buf_puts(b, key); /* the program's own identifiers: nothing to escape */
-    return rc ? rc : buf_puts(b, "\":");
+    size_t n = strlen(key); /* the program's own identifiers: nothing to escape */
+    int rc = buf_reserve(b, n + 4);
+    if (rc)
+        return rc;
+    char *p = b->data + b->len;
+    if (!first)
+        *p++ = ',';
+    *p++ = '"';
+    memcpy(p, key, n);
+    p += n;
+    *p++ = '"';
+    *p++ = ':';
+    *p = '\0';
+    b->len = (size_t)(p - b->data);
+    return 0;
 }
 
 static int put_time(struct buf *b, int64_t t)
@@ -449,12 +471,12 @@ static int put_name(struct buf *b, const char *const *names, int n, int64_t x)
     return x >= 0 && x < n ? jsonw_put_str(b, names[x], strlen(names[x])) : buf_puts(b, "null");
 }
 
-/* One field of an assignment, by its name: the role by name, the instants as times. */
-static int put_asg_value(struct buf *b, const char *name, int64_t v, bool is_bool)
+/* One field of an assignment, as api_rules.asg_kind says (kind). */
+static int put_asg_value(struct buf *b, int kind, int64_t v, bool is_bool)
 {
-    if (strcmp(name, "role") == 0)
+    if (kind == AK_ENUM)
         return put_name(b, js_asg_names, api_rules.n_roles, v);
-    if (in_list(order_asg_time_fields, name))
+    if (kind == AK_TIME)
         return put_time(b, v);
     return is_bool ? buf_puts(b, v ? "true" : "false") : buf_put_int(b, v);
 }
@@ -465,13 +487,15 @@ static int put_units(struct buf *b, const struct order *o)
     for (int i = 0; !rc && i < o->n_units; i++) {
         const struct assignment *a = &o->units[i];
         bool first = true;
+        int k = 0; /* the field's place in asg_names */
         rc = buf_puts(b, i ? ",{" : "{");
 #define PUT_ASG(f, is_bool)                                                                        \
     if (!rc)                                                                                       \
         rc = put_key(b, #f, first);                                                                \
     if (!rc)                                                                                       \
-        rc = put_asg_value(b, #f, (int64_t)a->f, is_bool);                                         \
-    first = false;
+        rc = put_asg_value(b, api_rules.asg_kind[k], (int64_t)a->f, is_bool);                      \
+    first = false;                                                                                 \
+    k++;
         ASG_FIELDS(PUT_ASG)
 #undef PUT_ASG
         if (!rc)
@@ -660,23 +684,40 @@ static bool channel_ok(const char *s)
     return n >= 1 && n <= 23 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
+/* A page of the list, written as text (issue 13): each order's summary as order_api_summary_write
+ * writes it, the tree's way only for an order that holds text that is not UTF-8. The orders in
+ * status returned are noted with the place of their closing brace, where returned_at goes. */
 struct list_ctx {
-    json_t *items;
+    struct buf items; /* the items, comma-separated, without the brackets */
+    int n;
     const struct actor *who;
     int64_t now;
-    int64_t returned[500]; /* ids of the listed orders awaiting a return decision */
+    struct {
+        int64_t id;
+        size_t end;  /* the offset of the item's closing brace in items */
+    } returned[500]; /* the listed orders awaiting a return decision */
     int n_returned;
 };
 
 static int list_one(void *ctx, const struct order *o)
 {
     struct list_ctx *l = ctx;
-    json_t *j = order_api_json(o, l->who, l->now, false, NULL, NULL);
-    if (!j)
-        return -JS_ENOMEM;
-    json_array_append_new(l->items, j);
-    if (o->status == ST_RETURNED && l->n_returned < (int)JS_ARRAY_LEN(l->returned))
-        l->returned[l->n_returned++] = o->id;
+    int rc = l->n ? buf_puts(&l->items, ",") : 0;
+    if (rc)
+        return rc;
+    rc = order_api_summary_write(&l->items, o, l->now);
+    if (rc == -JS_EINVAL) { /* text that is not UTF-8: the tree leaves its key out */
+        json_t *j = order_api_json(o, l->who, l->now, false, NULL, NULL);
+        rc = j ? jsonw_put(&l->items, j) : -JS_ENOMEM;
+        json_decref(j);
+    }
+    if (rc)
+        return rc;
+    l->n++;
+    if (o->status == ST_RETURNED && l->n_returned < (int)JS_ARRAY_LEN(l->returned)) {
+        l->returned[l->n_returned].id = o->id;
+        l->returned[l->n_returned++].end = l->items.len - 1;
+    }
     return 0;
 }
 
@@ -687,27 +728,39 @@ static int last_return(void *ctx, const struct event *ev)
     return 0;
 }
 
-/* Adds returned_at (the last return filed, issue 16: the age of a return awaiting decision) to
- * the listed orders in status returned, read from their timelines after the list. */
-static int list_returned_at(struct store *s, struct list_ctx *l)
+/* Writes the list's answer into b: the items with returned_at (the last return filed, issue 16:
+ * the age of a return awaiting decision) added to the orders in status returned, read from
+ * their timelines after the list, then the cursor and the limit. The bytes are those of
+ * {"items": [...], "next_cursor": ..., "limit": ...} as the tree was written. */
+static int list_write(struct store *s, struct list_ctx *l, const char *next, int limit,
+                      struct buf *b)
 {
-    size_t i;
-    json_t *j;
-    json_array_foreach(l->items, i, j)
-    {
-        int64_t id = json_integer_value(json_object_get(j, "id")), at = 0;
-        for (int k = 0; k < l->n_returned; k++) {
-            if (l->returned[k] != id)
-                continue;
-            int rc = s->ops->event_each(s, id, last_return, &at);
-            if (rc)
-                return rc;
-            if (at)
-                json_object_set_new(j, "returned_at", app_time_json(at));
+    int rc = buf_puts(b, "{\"items\":[");
+    size_t from = 0;
+    for (int k = 0; !rc && k < l->n_returned; k++) {
+        int64_t at = 0;
+        if ((rc = s->ops->event_each(s, l->returned[k].id, last_return, &at)))
             break;
-        }
+        if (!at)
+            continue;
+        rc = buf_append(b, l->items.data + from, l->returned[k].end - from);
+        if (!rc)
+            rc = put_key(b, "returned_at", false);
+        if (!rc)
+            rc = put_time(b, at);
+        from = l->returned[k].end;
     }
-    return 0;
+    if (!rc && l->items.len > from)
+        rc = buf_append(b, l->items.data + from, l->items.len - from);
+    if (!rc)
+        rc = buf_puts(b, "],\"next_cursor\":");
+    if (!rc)
+        rc = next[0] ? jsonw_put_str(b, next, strlen(next)) : buf_puts(b, "null");
+    if (!rc)
+        rc = buf_puts(b, ",\"limit\":");
+    if (!rc)
+        rc = buf_put_int(b, limit);
+    return rc ? rc : buf_puts(b, "}");
 }
 
 static void list_orders(void *ap, struct http_request *req, struct http_response *res)
@@ -834,24 +887,20 @@ static void list_orders(void *ap, struct http_request *req, struct http_response
         bad_param(res, "to", "must be after 'from'");
         return;
     }
-    struct list_ctx l = {.items = json_array(), .who = &c->who, .now = now};
+    struct list_ctx l = {.who = &c->who, .now = now};
+    buf_init(&l.items, 0);
     char next[CURSOR_MAX] = "";
     int rc = c->store->ops->order_query(c->store, &q, list_one, &l, next, sizeof next);
     if (rc == -JS_EINVAL) {
-        json_decref(l.items);
         bad_param(res, "cursor", "is not a cursor this server gave");
-        return;
+        goto out;
     }
-    if (!rc && l.n_returned)
-        rc = list_returned_at(c->store, &l);
-    if (rc) {
-        json_decref(l.items);
+    if (!rc)
+        rc = list_write(c->store, &l, next, q.limit, http_json_body(res, 200));
+    if (rc)
         app_store_error(res, rc, "", "orders");
-        return;
-    }
-    http_json(res, 200,
-              json_pack("{so so si}", "items", l.items, "next_cursor",
-                        next[0] ? json_string(next) : json_null(), "limit", q.limit));
+out:
+    buf_release(&l.items);
 }
 
 /* --- detail ------------------------------------------------------------------------------ */

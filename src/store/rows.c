@@ -406,16 +406,40 @@ static bool order_before(int sort, const struct order *x, const struct order *y)
     return sort == SORT_CREATED_DESC || sort == SORT_UPDATED_DESC ? c > 0 : c < 0;
 }
 
-void store_sort_orders(struct order *v, int n, int sort)
+int store_sort_orders(struct order *v, int n, int sort)
 {
-    /* insertion sort: a page holds at most a few hundred orders, and qsort has no context */
-    for (int i = 1; i < n; i++) {
-        struct order t = v[i];
-        int k = i;
-        for (; k > 0 && order_before(sort, &t, &v[k - 1]); k--)
-            v[k] = v[k - 1];
-        v[k] = t;
+    /* Binary insertion sort (a page holds at most a few hundred orders, and qsort has no
+     * context) of their places, then each order moved once. Moving the orders themselves (1.3 KB
+     * each), one place at a time, cost a page of 50 read in the opposite order (ids ascending,
+     * newest first) 250,000 instructions (issue 13, session 13). */
+    if (n < 2)
+        return 0;
+    int *at = malloc((size_t)n * sizeof *at);
+    struct order *moved = malloc((size_t)n * sizeof *moved);
+    if (!at || !moved) {
+        free(at);
+        free(moved);
+        return -JS_ENOMEM;
     }
+    for (int i = 0; i < n; i++) {
+        /* after the last place whose order v[i] does not come before: equals keep their order */
+        int lo = 0, hi = i;
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (order_before(sort, &v[i], &v[at[mid]]))
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        memmove(at + lo + 1, at + lo, (size_t)(i - lo) * sizeof *at);
+        at[lo] = i;
+    }
+    memcpy(moved, v, (size_t)n * sizeof *v);
+    for (int i = 0; i < n; i++)
+        v[i] = moved[at[i]];
+    free(moved);
+    free(at);
+    return 0;
 }
 
 bool store_status_in_work(int status)

@@ -95,8 +95,9 @@ int store_query_check(const struct order_query *q, int64_t *ckey, int64_t *cid);
 int store_cursor_parse(const char *c, int sort, int64_t *key, int64_t *id);
 int64_t store_sort_key(int sort, const struct order *o);
 /* Sorts n orders by the key of sort (enum order_sort), then id, in the sort's direction: the
- * order of a list page read by ids (issue 13: the page is chosen by index, then read). */
-void store_sort_orders(struct order *v, int n, int sort);
+ * order of a list page read by ids (issue 13: the page is chosen by index, then read). Returns
+ * 0, or -JS_ENOMEM with v as it was. */
+int store_sort_orders(struct order *v, int n, int sort);
 
 /* The statuses whose orders are in the units' current work (dispatched to handled and called
  * back): their number is bounded by the workload, not by history, so a list of them may be

@@ -2120,7 +2120,8 @@ static int pg_order_query(struct store *s, const struct order_query *q, store_or
     PQclear(r);
     if (rc)
         goto out;
-    store_sort_orders(b.v, b.n, q->sort);
+    if ((rc = store_sort_orders(b.v, b.n, q->sort)))
+        goto out;
     int n = b.n < q->limit ? b.n : q->limit;
     for (int i = 0; i < n; i++)
         if ((rc = cb(ctx, &b.v[i])))

@@ -37,3 +37,28 @@ test('an order awaiting a return decision carries when the return was filed', as
   const after = await list('limit=50');
   assert.equal(after.find((o) => o.id === back.id).returned_at, undefined);
 });
+
+// The list is written as text (issue 13, session 13): each returned order's returned_at goes
+// into its own item, however many share a page, and the page keeps its cursor and limit.
+test('several returns on one page each carry their own filing time', async () => {
+  const backs = [];
+  for (let i = 0; i < 3; i++) {
+    const o = await dispatched(server, org, { unit: 'street1' });
+    await o.must(org.as('op-s1'), 'return', { reason: `不属于本街道辖区（${i + 1}）`, legal_basis: '《街道办事处职责规定》第三条' });
+    const detail = ok(await call(server, 'GET', `/api/v1/orders/${o.id}`, { token: org.as('dispatcher1') }));
+    backs.push({ id: o.id, at: detail.timeline.filter((e) => e.action === 'return').pop().at });
+  }
+  const page = ok(await call(server, 'GET', '/api/v1/orders?status=returned&limit=2', { token: org.as('dispatcher1') }));
+  assert.equal(page.limit, 2);
+  assert.equal(page.items.length, 2);
+  assert.equal(typeof page.next_cursor, 'string');
+  const rest = ok(await call(server, 'GET', `/api/v1/orders?status=returned&limit=2&cursor=${encodeURIComponent(page.next_cursor)}`, { token: org.as('dispatcher1') }));
+  assert.equal(rest.next_cursor, null);
+  const seen = [...page.items, ...rest.items];
+  for (const b of backs) {
+    const item = seen.find((o) => o.id === b.id);
+    assert.ok(item, `returned order ${b.id} is listed`);
+    assert.equal(item.returned_at, b.at);
+    assert.equal(item.status, 'returned');
+  }
+});

@@ -718,6 +718,58 @@ static void test_update_from_copy_units(void **state)
     order_release(&stored);
 }
 
+/* Whether x comes before y in a page sorted by sort: its key (store_sort_key), then its id, in
+ * the sort's direction (the documented rule, written again for the test). */
+static bool page_before(int sort, const struct order *x, const struct order *y)
+{
+    bool asc = sort == SORT_CREATED_ASC || sort == SORT_DEADLINE_ASC;
+    int64_t kx = store_sort_key(sort, x), ky = store_sort_key(sort, y);
+    if (kx != ky)
+        return asc ? kx < ky : kx > ky;
+    return asc ? x->id < y->id : x->id > y->id;
+}
+
+/* A page's orders put in order by the sort's key then id (store_sort_orders): the same order as
+ * the insertion sort of whole orders it replaced, each order moved whole (its strings with
+ * it), for every sort, with many equal keys and pages read in any order. */
+static void test_sort_orders_page(void **state)
+{
+    (void)state;
+    enum { MAXN = 60 };
+    static struct order v[MAXN], ref[MAXN];
+    uint64_t seed = 0x5eed5017;
+    for (int trial = 0; trial < 400; trial++) {
+        int sort = trial % SORT__COUNT, n = (int)tu_rand(&seed, MAXN + 1);
+        for (int i = 0; i < n; i++) {
+            order_init(&v[i]);
+            v[i].id = 1 + i + (int64_t)tu_rand(&seed, 4) * 100; /* unique: i < 100 */
+            v[i].created_at = T0 + tu_rand(&seed, 5);
+            v[i].updated_at = T0 + tu_rand(&seed, 5);
+            v[i].deadline = tu_rand(&seed, 3) ? T0 + tu_rand(&seed, 4) : 0;
+            char t[32];
+            snprintf(t, sizeof t, "%lld", (long long)v[i].id);
+            set_str(&v[i].title, t);
+        }
+        memcpy(ref, v, sizeof ref);
+        for (int i = 1; i < n; i++) { /* the old way, on shallow copies */
+            struct order t = ref[i];
+            int k = i;
+            for (; k > 0 && page_before(sort, &t, &ref[k - 1]); k--)
+                ref[k] = ref[k - 1];
+            ref[k] = t;
+        }
+        assert_int_equal(store_sort_orders(v, n, sort), 0);
+        for (int i = 0; i < n; i++) {
+            assert_int_equal(v[i].id, ref[i].id);
+            char t[32];
+            snprintf(t, sizeof t, "%lld", (long long)v[i].id);
+            assert_string_equal(v[i].title, t);
+        }
+        for (int i = 0; i < n; i++)
+            order_release(&v[i]);
+    }
+}
+
 struct qworld {
     int64_t r1, r2, r3, r4; /* r1 > r2 > r3; r4 apart */
     int64_t c1, c2, c3, c4; /* c1 > c2 > c3; c4 apart */
@@ -2968,6 +3020,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_update_from_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_from_copy_units, setup, teardown),
+        cmocka_unit_test(test_sort_orders_page),
         cmocka_unit_test_setup_teardown(test_order_by_number, setup, teardown),
         cmocka_unit_test(test_events),
         cmocka_unit_test_setup_teardown(test_query_filters, setup, teardown),
