@@ -598,6 +598,18 @@ int order_api_summary_write(struct buf *b, const struct order *o, int64_t now)
     return rc;
 }
 
+int order_api_summary_put(struct buf *b, const struct order *o, const struct actor *who,
+                          int64_t now)
+{
+    int rc = order_api_summary_write(b, o, now);
+    if (rc != -JS_EINVAL)
+        return rc;
+    json_t *j = order_api_json(o, who, now, false, NULL, NULL);
+    rc = j ? jsonw_put(b, j) : -JS_ENOMEM;
+    json_decref(j);
+    return rc;
+}
+
 /* --- finding an order -------------------------------------------------------------------- */
 
 /* Loads the order named by the {id} path parameter (an id or a 13-digit number) if the user may
@@ -705,12 +717,7 @@ static int list_one(void *ctx, const struct order *o)
     int rc = l->n ? buf_puts(&l->items, ",") : 0;
     if (rc)
         return rc;
-    rc = order_api_summary_write(&l->items, o, l->now);
-    if (rc == -JS_EINVAL) { /* text that is not UTF-8: the tree leaves its key out */
-        json_t *j = order_api_json(o, l->who, l->now, false, NULL, NULL);
-        rc = j ? jsonw_put(&l->items, j) : -JS_ENOMEM;
-        json_decref(j);
-    }
+    rc = order_api_summary_put(&l->items, o, l->who, l->now);
     if (rc)
         return rc;
     l->n++;
@@ -1008,13 +1015,13 @@ static void answer_result(struct app *a, struct app_ctx *c, const struct engine_
         app_store_error(res, rc, "", "order");
         goto out;
     }
-    /* the summary written straight as text; the tree's way if that fails (a stored string that
-     * is not UTF-8: the tree leaves its key out) */
     struct buf *body = http_json_body(res, status);
-    if (buf_puts(body, "{\"order\":") || order_api_summary_write(body, &o, app_now(a)) ||
-        buf_puts(body, ",\"events\":") || buf_put_int(body, r->n_events) || buf_puts(body, "}")) {
-        json_t *j = order_api_json(&o, &c->who, app_now(a), false, NULL, NULL);
-        http_json(res, status, json_pack("{so si}", "order", j, "events", r->n_events));
+    if ((rc = buf_puts(body, "{\"order\":")) ||
+        (rc = order_api_summary_put(body, &o, &c->who, app_now(a))) ||
+        (rc = buf_puts(body, ",\"events\":")) || (rc = buf_put_int(body, r->n_events)) ||
+        (rc = buf_puts(body, "}"))) {
+        app_store_error(res, rc, "", "order");
+        goto out;
     }
     if (status == 201) {
         char loc[64];

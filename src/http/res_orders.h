@@ -35,4 +35,11 @@ json_t *order_api_json(const struct order *o, const struct actor *who, int64_t n
  * UTF-8 fails it (-JS_EINVAL), where the tree would leave its key out. */
 int order_api_summary_write(struct buf *b, const struct order *o, int64_t now);
 
+/* Appends to b the summary form of o as every list, search and answer gives it: the text of
+ * order_api_summary_write, or, for an order holding a string that is not valid UTF-8, the tree
+ * of order_api_json (which leaves that key out) written as text. Returns 0, -JS_ENOMEM or
+ * -JS_ETOOLARGE (b as it was). */
+int order_api_summary_put(struct buf *b, const struct order *o, const struct actor *who,
+                          int64_t now);
+
 #endif

@@ -15,6 +15,7 @@
 #include "store/dupcheck.h"
 #include "store/search.h"
 #include "util/jfield.h"
+#include "util/jsonw.h"
 
 #define SEARCH_DEFAULT_LIMIT 20
 #define DUP_DEFAULT_LIMIT    8
@@ -49,21 +50,25 @@ static void who_of(const struct app_ctx *c, struct search_who *w)
     search_who_init(w, c->who.role, c->who.unit_id);
 }
 
-/* Each hit as the order's summary form with what matched. */
-static json_t *hits_json(const struct search_result *r, const struct actor *who, int64_t now)
+/* Appends the hits as a JSON array: each the order's summary form (order_api_summary_put) with
+ * what matched as its last key, written as text. Returns 0 or a buffer error. */
+static int hits_write(struct buf *b, const struct search_result *r, const struct actor *who,
+                      int64_t now)
 {
-    json_t *items = json_array();
-    for (int i = 0; items && i < r->n; i++) {
-        json_t *j = order_api_json(&r->orders[i], who, now, false, NULL, NULL);
-        if (!j)
-            continue;
-        json_object_set_new(j, "match",
-                            json_pack("{ss ss sb}", "kind", search_kind_name(r->hits[i].kind),
-                                      "label", search_kind_label(r->hits[i].kind), "exact",
-                                      r->hits[i].exact));
-        json_array_append_new(items, j);
+    int rc = buf_puts(b, "[");
+    for (int i = 0; !rc && i < r->n; i++) {
+        const char *kind = search_kind_name(r->hits[i].kind);
+        const char *label = search_kind_label(r->hits[i].kind);
+        if ((i && (rc = buf_puts(b, ","))) ||
+            (rc = order_api_summary_put(b, &r->orders[i], who, now)))
+            break;
+        b->data[--b->len] = '\0'; /* the summary's closing brace: "match" goes before it */
+        if (!(rc = buf_puts(b, ",\"match\":{\"kind\":")) &&
+            !(rc = jsonw_put_str(b, kind, strlen(kind))) && !(rc = buf_puts(b, ",\"label\":")) &&
+            !(rc = jsonw_put_str(b, label, strlen(label))))
+            rc = buf_puts(b, r->hits[i].exact ? ",\"exact\":true}}" : ",\"exact\":false}}");
     }
-    return items;
+    return rc ? rc : buf_puts(b, "]");
 }
 
 static void search(void *ap, struct http_request *req, struct http_response *res)
@@ -113,10 +118,12 @@ static void search(void *ap, struct http_request *req, struct http_response *res
     char next[16] = "";
     if (r.more)
         snprintf(next, sizeof next, "%d", offset + r.n);
-    json_t *items = hits_json(&r, &c->who, app_now(a));
-    http_json(res, 200,
-              json_pack("{so so sb}", "items", items, "next_cursor",
-                        next[0] ? json_string(next) : json_null(), "citizen_lookup", audited));
+    struct buf *b = http_json_body(res, 200);
+    if ((rc = buf_puts(b, "{\"items\":")) || (rc = hits_write(b, &r, &c->who, app_now(a))) ||
+        (rc = buf_puts(b, ",\"next_cursor\":")) ||
+        (rc = next[0] ? jsonw_put_str(b, next, strlen(next)) : buf_puts(b, "null")) ||
+        (rc = buf_puts(b, audited ? ",\"citizen_lookup\":true}" : ",\"citizen_lookup\":false}")))
+        http_error(res, rc, NULL, "无法写出查询结果");
     http_response_header(res, "Cache-Control", "no-store");
     search_result_release(&r);
 }
@@ -152,8 +159,11 @@ static void history(void *ap, struct http_request *req, struct http_response *re
         http_error(res, -JS_EDB, NULL, "无法写入审计记录");
         return;
     }
-    http_json(res, 200,
-              json_pack("{so sb}", "items", hits_json(&r, &c->who, app_now(a)), "more", r.more));
+    struct buf *b = http_json_body(res, 200);
+    int rc;
+    if ((rc = buf_puts(b, "{\"items\":")) || (rc = hits_write(b, &r, &c->who, app_now(a))) ||
+        (rc = buf_puts(b, r.more ? ",\"more\":true}" : ",\"more\":false}")))
+        http_error(res, rc, NULL, "无法写出查询结果");
     http_response_header(res, "Cache-Control", "no-store");
     search_result_release(&r);
 }
