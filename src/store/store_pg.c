@@ -1166,43 +1166,52 @@ static char *units_json(const json_t *j)
     return json_dumps(json_object_get(j, "units"), JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-/* Rewrites the order_units rows of order id: one statement for all of them (arrays). */
+/* Writes the order_units rows of order id from o, one statement for all of them (arrays): for a
+ * new order (replace false) inserted; otherwise only what changed, as on SQLite (session 13):
+ * the rows of units no longer on the order deleted, new ones inserted, a changed role, state or
+ * creation time updated in place, and unchanged rows (a signature, a reply) left alone, so that
+ * the dashboard's counts (the insert and delete triggers) do not move. */
 static int units_write(struct pgs *p, int64_t id, const struct order *o, bool replace)
 {
     int rc = 0;
-    if (replace) {
-        struct pp a = {.n = 0};
-        p_int(&a, id);
-        rc = px(p, "DELETE FROM order_units WHERE order_id = $1", &a, NULL, NULL);
-    }
-    if (rc || o->n_units == 0)
-        return rc;
     struct buf units, roles, active;
     buf_init(&units, 0);
     buf_init(&roles, 0);
     buf_init(&active, 0);
+    rc |= buf_puts(&units, "{") | buf_puts(&roles, "{") | buf_puts(&active, "{");
     for (int i = 0; i < o->n_units; i++) {
-        const char *sep = i ? "," : "{";
+        const char *sep = i ? "," : "";
         rc |= buf_printf(&units, "%s%lld", sep, (long long)o->units[i].unit_id);
         rc |= buf_printf(&roles, "%s%d", sep, o->units[i].role);
         rc |= buf_printf(&active, "%s%d", sep, o->units[i].active ? 1 : 0);
     }
     rc |= buf_puts(&units, "}") | buf_puts(&roles, "}") | buf_puts(&active, "}");
-    if (!rc) {
-        struct pp a = {.n = 0};
-        p_int(&a, id);
-        p_text(&a, units.data);
-        p_text(&a, roles.data);
-        p_text(&a, active.data);
-        p_int(&a, o->created_at); /* the unit filter's order (issue 13) */
-        rc = px(p,
-                "INSERT INTO order_units(order_id, unit_id, role, active, created_at)"
-                " SELECT $1, u, r, a, $5 FROM unnest($2::bigint[], $3::int[], $4::int[])"
-                " AS t(u, r, a)",
-                &a, NULL, NULL);
-    } else {
+    if (rc) {
         rc = -JS_ENOMEM;
+        goto out;
     }
+    struct pp a = {.n = 0};
+    p_int(&a, id);
+    p_text(&a, units.data);
+    if (replace &&
+        (rc = px(p, "DELETE FROM order_units WHERE order_id = $1 AND unit_id <> ALL($2::bigint[])",
+                 &a, NULL, NULL)))
+        goto out;
+    if (o->n_units == 0)
+        goto out;
+    p_text(&a, roles.data);
+    p_text(&a, active.data);
+    p_int(&a, o->created_at); /* the unit filter's order (issue 13) */
+    rc = px(p,
+            "INSERT INTO order_units(order_id, unit_id, role, active, created_at)"
+            " SELECT $1, u, r, a, $5 FROM unnest($2::bigint[], $3::int[], $4::int[])"
+            " AS t(u, r, a)"
+            " ON CONFLICT (order_id, unit_id) DO UPDATE SET role = excluded.role,"
+            " active = excluded.active, created_at = excluded.created_at"
+            " WHERE (order_units.role, order_units.active, order_units.created_at)"
+            " IS DISTINCT FROM (excluded.role, excluded.active, excluded.created_at)",
+            &a, NULL, NULL);
+out:
     buf_release(&units);
     buf_release(&roles);
     buf_release(&active);

@@ -1423,33 +1423,68 @@ static int order_read(sqlite3_stmt *st, int first, struct order *out)
     return rc == -JS_EINVAL ? -JS_EDB : rc;
 }
 
-/* Rewrites the order_units rows of order id. */
-static int units_write(struct sq *q, int64_t id, const struct order *o, bool replace)
+/* Runs the cached statement sql with the integers v[0..n) bound as ?1..?n. */
+static int run_ints(struct sq *q, const char *sql, const int64_t *v, int n)
 {
     sqlite3_stmt *st;
+    int rc = stmt_get(q, sql, &st);
+    if (rc)
+        return rc;
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(st, i + 1, v[i]);
+    rc = run(q, st);
+    stmt_put(q, st);
+    return rc;
+}
+
+/* The order_units row of assignment a of o, in the column order of the statements below. */
+static void unit_row(int64_t id, const struct order *o, const struct assignment *a, int64_t *v)
+{
+    v[0] = id;
+    v[1] = a->unit_id;
+    v[2] = a->role;
+    v[3] = a->active;
+    v[4] = o->created_at; /* the unit filter's order (issue 13) */
+}
+
+/* The assignment of unit_id in o, or NULL. */
+static const struct assignment *unit_of(const struct order *o, int64_t unit_id)
+{
+    for (int i = 0; i < o->n_units; i++)
+        if (o->units[i].unit_id == unit_id)
+            return &o->units[i];
+    return NULL;
+}
+
+/* Writes the order_units rows of order id from o: all of them (old NULL, a new order), or only
+ * what differs from old, the order as stored. A row holds the unit, its role, whether it is
+ * active and the order's creation time; most unit actions change none of them (a signature, a
+ * reply), and each row deleted or inserted moves the dashboard's counts of the unit (eleven
+ * upserts, stats_sql.h), so unchanged rows are left alone (issue 13, session 13). */
+static int units_write(struct sq *q, int64_t id, const struct order *o, const struct order *old)
+{
+    int64_t v[5];
     int rc = 0;
-    if (replace) {
-        rc = stmt_get(q, "DELETE FROM order_units WHERE order_id = ?1", &st);
-        if (rc)
-            return rc;
-        sqlite3_bind_int64(st, 1, id);
-        rc = run(q, st);
-        stmt_put(q, st);
+    for (int i = 0; old && i < old->n_units && !rc; i++) {
+        if (!unit_of(o, old->units[i].unit_id))
+            rc = run_ints(q, "DELETE FROM order_units WHERE order_id = ?1 AND unit_id = ?2",
+                          (int64_t[]){id, old->units[i].unit_id}, 2);
     }
     for (int i = 0; i < o->n_units && !rc; i++) {
-        rc = stmt_get(q,
-                      "INSERT INTO order_units(order_id, unit_id, role, active, created_at)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5)",
-                      &st);
-        if (rc)
-            break;
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, o->units[i].unit_id);
-        sqlite3_bind_int(st, 3, o->units[i].role);
-        sqlite3_bind_int(st, 4, o->units[i].active);
-        sqlite3_bind_int64(st, 5, o->created_at); /* the unit filter's order (issue 13) */
-        rc = run(q, st);
-        stmt_put(q, st);
+        const struct assignment *a = &o->units[i];
+        const struct assignment *was = old ? unit_of(old, a->unit_id) : NULL;
+        unit_row(id, o, a, v);
+        if (!was)
+            rc = run_ints(q,
+                          "INSERT INTO order_units(order_id, unit_id, role, active, created_at)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5)",
+                          v, 5);
+        else if (was->role != a->role || was->active != a->active ||
+                 old->created_at != o->created_at)
+            rc = run_ints(q,
+                          "UPDATE order_units SET role = ?3, active = ?4, created_at = ?5"
+                          " WHERE order_id = ?1 AND unit_id = ?2",
+                          v, 5);
     }
     return rc;
 }
@@ -1694,7 +1729,7 @@ static int sq_order_insert(struct store *s, struct order *o)
         stmt_put(q, st);
     }
     if (!rc)
-        rc = units_write(q, id, o, false);
+        rc = units_write(q, id, o, NULL);
     if (!rc)
         rc = fts_write(q, id, o, true, NULL, false);
     if (!rc)
@@ -1793,7 +1828,7 @@ static int sq_order_update(struct store *s, const struct order *o, const struct 
         rc = -JS_ECONFLICT;
     stmt_put(q, st);
     if (!rc && set_units)
-        rc = units_write(q, o->id, o, true);
+        rc = units_write(q, o->id, o, stored);
     if (!rc && set_text)
         rc = fts_write(q, o->id, o, false, NULL, false);
     if (!rc && set_keys)

@@ -475,6 +475,65 @@ static void test_order_units_table(void **state)
     store_close(s);
 }
 
+/* An update writes only the order_units rows that change (session 13): a signature or a reply
+ * (times of an assignment) deletes and inserts none, and so moves none of the dashboard's
+ * counts; a new role is updated in place; a unit taken off loses its row, one put on gains one. */
+static void test_order_units_rows_kept(void **state)
+{
+    (void)state;
+    char path[1024];
+    struct store *s = open_fresh(path, sizeof path);
+    struct order a;
+    fill_order(&a, 1);
+    assert_int_equal(s->ops->order_insert(s, &a), 0);
+    /* every row inserted into or deleted from order_units, logged */
+    assert_int_equal(
+        raw_exec(path, tu_pg()
+                           ? "CREATE TABLE ou_log(op TEXT NOT NULL, unit_id BIGINT);"
+                             "CREATE FUNCTION ou_log_f() RETURNS trigger LANGUAGE plpgsql AS $$"
+                             " BEGIN IF TG_OP = 'INSERT' THEN INSERT INTO ou_log VALUES ('ins',"
+                             " NEW.unit_id); ELSE INSERT INTO ou_log VALUES ('del', OLD.unit_id);"
+                             " END IF; RETURN NULL; END $$;"
+                             "CREATE TRIGGER ou_log AFTER INSERT OR DELETE ON order_units"
+                             " FOR EACH ROW EXECUTE FUNCTION ou_log_f();"
+                           : "CREATE TABLE ou_log(op TEXT NOT NULL, unit_id INTEGER);"
+                             "CREATE TRIGGER ou_log_ins AFTER INSERT ON order_units BEGIN"
+                             " INSERT INTO ou_log VALUES ('ins', NEW.unit_id); END;"
+                             "CREATE TRIGGER ou_log_del AFTER DELETE ON order_units BEGIN"
+                             " INSERT INTO ou_log VALUES ('del', OLD.unit_id); END;"),
+        0);
+    /* a checksum of the dashboard's counts (on PostgreSQL, with the deltas not yet folded) */
+    const char *counts = tu_pg() ? "SELECT sum(n * (dim + 1) * (scope + 3)) FROM (SELECT n, dim,"
+                                   " scope FROM order_stats UNION ALL SELECT n, dim, scope FROM"
+                                   " order_stats_delta) c"
+                                 : "SELECT sum(n * (dim + 1) * (scope + 3)) FROM order_stats";
+    int64_t stats = raw_int(path, counts);
+    a.units[0].signed_at = T0 + 99;
+    a.units[1].replied_at = T0 + 98;
+    a.version = 5;
+    assert_int_equal(s->ops->order_update(s, &a, NULL, 4), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM ou_log"), 0);
+    assert_int_equal(raw_int(path, counts), stats);
+    a.units[1].role = ASG_LEAD;
+    a.units[0].role = ASG_ASSIST;
+    a.units[0].active = false;
+    a.version = 6;
+    assert_int_equal(s->ops->order_update(s, &a, NULL, 5), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM ou_log"), 0);
+    assert_int_equal(raw_int(path, "SELECT role FROM order_units WHERE unit_id = 12"), ASG_LEAD);
+    assert_int_equal(raw_int(path, "SELECT active FROM order_units WHERE unit_id = 11"), 0);
+    a.units[0].unit_id = 13; /* 11 off, 13 on, 12 kept */
+    a.version = 7;
+    assert_int_equal(s->ops->order_update(s, &a, NULL, 6), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM ou_log"), 2);
+    assert_int_equal(raw_int(path, "SELECT unit_id FROM ou_log WHERE op = 'del'"), 11);
+    assert_int_equal(raw_int(path, "SELECT unit_id FROM ou_log WHERE op = 'ins'"), 13);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM order_units"), 2);
+    assert_int_equal(raw_int(path, "SELECT sum(unit_id) FROM order_units"), 25);
+    order_release(&a);
+    store_close(s);
+}
+
 static void test_order_conflict(void **state)
 {
     struct store *s = *state;
@@ -3017,6 +3076,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_update_each_field, setup, teardown),
         cmocka_unit_test(test_order_units_table),
+        cmocka_unit_test(test_order_units_rows_kept),
         cmocka_unit_test_setup_teardown(test_order_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_update_from_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_from_copy_units, setup, teardown),
