@@ -169,6 +169,26 @@ int store_units_check(const struct order *o)
     return 0;
 }
 
+const struct assignment *store_unit_of(const struct order *o, int64_t unit_id)
+{
+    for (int i = 0; i < o->n_units; i++)
+        if (o->units[i].unit_id == unit_id)
+            return &o->units[i];
+    return NULL;
+}
+
+bool store_unit_rows_differ(const struct order *a, const struct order *b)
+{
+    if (a->n_units != b->n_units || a->created_at != b->created_at)
+        return true;
+    for (int i = 0; i < b->n_units; i++) {
+        const struct assignment *x = store_unit_of(a, b->units[i].unit_id);
+        if (!x || x->role != b->units[i].role || x->active != b->units[i].active)
+            return true;
+    }
+    return false;
+}
+
 /* The tokens of recent texts, per thread (issue 13): store_text_warm computes them before the
  * write transaction, store_tokens_of inside it finds them here instead of segmenting under the
  * write lock. The tokens are a function of the text alone, so an entry never goes stale. */

@@ -31,6 +31,12 @@ const struct order_field *store_order_col_field(int i);
 int store_check_order_cols(struct js_error *e);
 /* -JS_EINVAL when o has too many units or two assignments of one unit, else 0. */
 int store_units_check(const struct order *o);
+/* The assignment of unit_id in o, or NULL. */
+const struct assignment *store_unit_of(const struct order *o, int64_t unit_id);
+/* Whether the order_units rows of a and b differ: which units hold the order, their roles,
+ * whether each is active, and the order's creation time the rows carry. An assignment's times
+ * and returns are not in them. */
+bool store_unit_rows_differ(const struct order *a, const struct order *b);
 
 struct store;
 

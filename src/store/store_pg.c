@@ -1722,7 +1722,8 @@ static bool text_differs(const char *a, const char *b)
 }
 
 /* What an update from stored to o must rewrite besides the row: the search index (texts), the
- * exact keys, the order_units rows. */
+ * exact keys, the order_units rows (not for a signature or a reply, which change only an
+ * assignment's times). */
 static void update_extras(const struct order *stored, const struct order *o, bool *text, bool *keys,
                           bool *units)
 {
@@ -1733,7 +1734,7 @@ static void update_extras(const struct order *stored, const struct order *o, boo
             text_differs(stored->upstream_id, o->upstream_id) ||
             text_differs(stored->citizen_phone, o->citizen_phone) ||
             text_differs(stored->citizen_name, o->citizen_name);
-    *units = order_field_differs(stored, o, order_field_find("units"));
+    *units = store_unit_rows_differ(stored, o);
 }
 
 static int pg_order_update(struct store *s, const struct order *o, const struct order *stored,

@@ -1447,15 +1447,6 @@ static void unit_row(int64_t id, const struct order *o, const struct assignment 
     v[4] = o->created_at; /* the unit filter's order (issue 13) */
 }
 
-/* The assignment of unit_id in o, or NULL. */
-static const struct assignment *unit_of(const struct order *o, int64_t unit_id)
-{
-    for (int i = 0; i < o->n_units; i++)
-        if (o->units[i].unit_id == unit_id)
-            return &o->units[i];
-    return NULL;
-}
-
 /* Writes the order_units rows of order id from o: all of them (old NULL, a new order), or only
  * what differs from old, the order as stored. A row holds the unit, its role, whether it is
  * active and the order's creation time; most unit actions change none of them (a signature, a
@@ -1466,13 +1457,13 @@ static int units_write(struct sq *q, int64_t id, const struct order *o, const st
     int64_t v[5];
     int rc = 0;
     for (int i = 0; old && i < old->n_units && !rc; i++) {
-        if (!unit_of(o, old->units[i].unit_id))
+        if (!store_unit_of(o, old->units[i].unit_id))
             rc = run_ints(q, "DELETE FROM order_units WHERE order_id = ?1 AND unit_id = ?2",
                           (int64_t[]){id, old->units[i].unit_id}, 2);
     }
     for (int i = 0; i < o->n_units && !rc; i++) {
         const struct assignment *a = &o->units[i];
-        const struct assignment *was = old ? unit_of(old, a->unit_id) : NULL;
+        const struct assignment *was = old ? store_unit_of(old, a->unit_id) : NULL;
         unit_row(id, o, a, v);
         if (!was)
             rc = run_ints(q,
