@@ -177,15 +177,20 @@ const struct assignment *store_unit_of(const struct order *o, int64_t unit_id)
     return NULL;
 }
 
+bool store_unit_row_same(const struct order *a, const struct assignment *x, const struct order *b,
+                         const struct assignment *y)
+{
+    return x && x->unit_id == y->unit_id && x->role == y->role && x->active == y->active &&
+           a->created_at == b->created_at;
+}
+
 bool store_unit_rows_differ(const struct order *a, const struct order *b)
 {
-    if (a->n_units != b->n_units || a->created_at != b->created_at)
+    if (a->n_units != b->n_units)
         return true;
-    for (int i = 0; i < b->n_units; i++) {
-        const struct assignment *x = store_unit_of(a, b->units[i].unit_id);
-        if (!x || x->role != b->units[i].role || x->active != b->units[i].active)
+    for (int i = 0; i < b->n_units; i++)
+        if (!store_unit_row_same(a, store_unit_of(a, b->units[i].unit_id), b, &b->units[i]))
             return true;
-    }
     return false;
 }
 

@@ -33,6 +33,10 @@ int store_check_order_cols(struct js_error *e);
 int store_units_check(const struct order *o);
 /* The assignment of unit_id in o, or NULL. */
 const struct assignment *store_unit_of(const struct order *o, int64_t unit_id);
+/* Whether assignment y of order b has the same order_units row as x of order a (NULL: none):
+ * the same unit, role and state, and the same creation time of the order. */
+bool store_unit_row_same(const struct order *a, const struct assignment *x, const struct order *b,
+                         const struct assignment *y);
 /* Whether the order_units rows of a and b differ: which units hold the order, their roles,
  * whether each is active, and the order's creation time the rows carry. An assignment's times
  * and returns are not in them. */

@@ -1470,8 +1470,7 @@ static int units_write(struct sq *q, int64_t id, const struct order *o, const st
                           "INSERT INTO order_units(order_id, unit_id, role, active, created_at)"
                           " VALUES (?1, ?2, ?3, ?4, ?5)",
                           v, 5);
-        else if (was->role != a->role || was->active != a->active ||
-                 old->created_at != o->created_at)
+        else if (!store_unit_row_same(old, was, o, a))
             rc = run_ints(q,
                           "UPDATE order_units SET role = ?3, active = ?4, created_at = ?5"
                           " WHERE order_id = ?1 AND unit_id = ?2",
@@ -1818,7 +1817,7 @@ static int sq_order_update(struct store *s, const struct order *o, const struct 
     if (!rc && sqlite3_changes(q->db) != 1)
         rc = -JS_ECONFLICT;
     stmt_put(q, st);
-    if (!rc && set_units)
+    if (!rc && set_units && store_unit_rows_differ(stored, o))
         rc = units_write(q, o->id, o, stored);
     if (!rc && set_text)
         rc = fts_write(q, o->id, o, false, NULL, false);
