@@ -308,7 +308,7 @@ static void run_phase(struct phase *p, int n, double seconds, const char *label)
     struct worker ws[MAX_CONNS];
     memset(ws, 0, sizeof ws);
     atomic_store(&p->errors, 0);
-    double cpu0 = cpu_s(p->server);
+    double cpu0 = cpu_s(p->server), own0 = cpu_s(0);
     double t0 = now_s();
     p->until = t0 + seconds;
     for (int i = 0; i < n; i++) {
@@ -322,7 +322,7 @@ static void run_phase(struct phase *p, int n, double seconds, const char *label)
         total += ws[i].n;
     }
     double el = now_s() - t0;
-    double cpu = cpu_s(p->server) - cpu0;
+    double cpu = cpu_s(p->server) - cpu0, own = cpu_s(0) - own0;
     double *all = malloc((size_t)(total ? total : 1) * sizeof *all);
     if (!all)
         die("out of memory");
@@ -335,9 +335,9 @@ static void run_phase(struct phase *p, int n, double seconds, const char *label)
     qsort(all, (size_t)total, sizeof *all, cmp_double);
     double p50 = total ? all[total / 2] : 0, p99 = total ? all[(int)(total * 0.99)] : 0;
     printf("  %-26s %2d conns  %8.0f /s  p50 %7.2f ms  p99 %7.2f ms  (%d in %.1f s, %d errors; "
-           "server CPU %.0f us each)\n",
+           "server CPU %.0f us each, client %.0f us)\n",
            label, n, total / el, p50 * 1e3, p99 * 1e3, total, el, atomic_load(&p->errors),
-           cpu * 1e6 / (total ? total : 1));
+           cpu * 1e6 / (total ? total : 1), own * 1e6 / (total ? total : 1));
     free(all);
 }
 

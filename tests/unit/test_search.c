@@ -11,7 +11,10 @@
 #include "store/dupcheck.h"
 #include "store/rows.h"
 #include "store/search.h"
+#include "store/sqlite_schema.h"
 #include "testutil.h"
+
+#include <sqlite3.h>
 #include "text/searchtext.h"
 
 static int64_t intake(struct fixture *f, const char *title, const char *text, const char *name,
@@ -274,6 +277,68 @@ static void test_who_may_look_up_citizens(void **state)
     fixture_close(&w.f);
 }
 
+/* The sorts SQLite's statements on order_keys have made since they were prepared, over every
+ * such statement the handle's connection holds: -1 when it holds none. */
+static int keys_sorts(struct store *s)
+{
+    sqlite3 *db = store_sqlite_db(s);
+    assert_non_null(db);
+    int sorts = -1;
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st)) {
+        const char *sql = sqlite3_sql(st);
+        if (sql && strstr(sql, "FROM order_keys"))
+            sorts = (sorts < 0 ? 0 : sorts) + sqlite3_stmt_status(st, SQLITE_STMTSTATUS_SORT, 0);
+    }
+    return sorts;
+}
+
+/* A caller with many orders (a landline, also recorded once with its area code and once more
+ * after them): the history pages the whole number's orders newest first; a search by the number
+ * gives them first, then the longer number's; and on SQLite neither sorts the caller's orders
+ * (issue 13: they are walked down the key's index and the walk stops at the page). */
+static void test_frequent_caller(void **state)
+{
+    (void)state;
+    struct world w;
+    world_open(&w, "search-caller.db");
+    enum { N = 30 };
+    int64_t area[2], mine[N];
+    area[0] =
+        intake(&w.f, "楼上漏水", "卫生间顶棚漏水", "刘芳", "010-6512-5555", "北池子1号", NULL);
+    for (int i = 0; i < N; i++)
+        mine[i] = intake(&w.f, "楼上漏水", "又漏水了", "刘芳", "6512 5555", "北池子1号", NULL);
+    area[1] = intake(&w.f, "楼上还在漏水", "仍然漏水", "刘芳", "01065125555", "北池子1号", NULL);
+    struct search_who who;
+    struct search_result r;
+    struct js_error e;
+    js_error_clear(&e);
+    search_who_init(&who, ROLE_AGENT, 0);
+    assert_int_equal(search_history(w.f.store, &who, "65125555", 10, &r, &e), 0);
+    assert_int_equal(r.n, 10);
+    for (int i = 0; i < r.n; i++)
+        assert_int_equal(r.orders[i].id, mine[N - 1 - i]);
+    assert_true(r.more);
+    search_result_release(&r);
+    int64_t ids[64];
+    int kinds[64];
+    int n = find(&w.f, ROLE_AGENT, 0, "65125555", false, ids, kinds);
+    assert_int_equal(n, N + 2);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(ids[i], mine[N - 1 - i]);
+    assert_int_equal(ids[N], area[1]);
+    assert_int_equal(ids[N + 1], area[0]);
+    assert_int_equal(kinds[N + 1], SEARCH_PHONE);
+    /* PostgreSQL plans by cost: there the order of the hits above is what is checked */
+    if (!tu_pg()) {
+        int before = keys_sorts(w.f.store);
+        assert_true(before >= 0); /* the lookups above went through order_keys */
+        assert_int_equal(search_history(w.f.store, &who, "65125555", 10, &r, &e), 0);
+        search_result_release(&r);
+        assert_int_equal(keys_sorts(w.f.store), before);
+    }
+    fixture_close(&w.f);
+}
+
 static void test_duplicate_candidates(void **state)
 {
     (void)state;
@@ -461,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_synonyms_notes_reply),
         cmocka_unit_test(test_numbers_phones_names),
         cmocka_unit_test(test_who_may_look_up_citizens),
+        cmocka_unit_test(test_frequent_caller),
         cmocka_unit_test(test_duplicate_candidates),
         cmocka_unit_test(test_search_rows_go_with_their_action),
     };
