@@ -930,9 +930,9 @@ int main(int argc, char **argv)
                 "[--pg postgres://URL (emptied)] [--work N (only the one-thread phases, N "
                 "orders)] [--http-work N (the server under callgrind, N requests a phase)]");
     }
-    /* as jiesu's store does at its first open (store_sqlite.c, conn_open): the plain phases run
-     * first in this process, so the setting is made here, for them and for jiesu alike */
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* SQLite's process-wide settings, as jiesu's store makes them at its first open: the plain
+     * phases run first in this process, so they are made here, for them and for jiesu alike */
+    store_sqlite_configure();
     char db[1024], plain_db[1024], wal_db[1024];
     snprintf(db, sizeof db, "%s/jiesu-bench-write.db", dir);
     snprintf(plain_db, sizeof plain_db, "%s/jiesu-bench-write-plain.db", dir);

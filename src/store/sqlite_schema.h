@@ -27,6 +27,10 @@ struct sqlite3_stmt;
 struct store;
 struct outbox_msg;
 
+/* Makes SQLite's process-wide settings (store_sqlite.c, conn_config_once), which only hold when
+ * made before SQLite's first use: a program that opens SQLite itself before a store calls this
+ * first. The store's first open calls it too. */
+void store_sqlite_configure(void);
 /* The connection of a SQLite store handle, or NULL for another backend: for the backend's other
  * files (sqlite_timers.c), which work inside the handle's transactions. Inside a transaction it
  * is the shared group writer's, outside the handle's own: ask again after store_begin. */

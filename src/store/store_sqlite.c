@@ -3704,21 +3704,26 @@ struct sqlite3 *store_sqlite_db(struct store *s)
     return s && s->ops == &sqlite_ops ? sq_of(s)->db : NULL;
 }
 
-/* Turns off SQLite's memory statistics before its first use in the process. With them on,
- * every allocation SQLite makes takes one process-wide mutex: under the group writer, 64
- * threads' reads, decisions and the writer's SQL queued on it (issue 13). jiesu reads no
- * sqlite3_status figure. When something else initialised SQLite first, this does nothing. */
+/* Before SQLite's first use in the process: turns off its memory statistics. With them on, every
+ * allocation SQLite makes takes one process-wide mutex: under the group writer, 64 threads'
+ * reads, decisions and the writer's SQL queued on it (issue 13); jiesu reads no sqlite3_status
+ * figure. When something else initialised SQLite first, this does nothing. */
 static void conn_config_once(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+void store_sqlite_configure(void)
+{
+    static pthread_once_t config = PTHREAD_ONCE_INIT;
+    pthread_once(&config, conn_config_once);
 }
 
 /* Opens a connection to path with the settings every connection uses. *db may be set on
  * failure too (close it). */
 static int conn_open(const char *path, sqlite3 **db, struct js_error *e)
 {
-    static pthread_once_t config = PTHREAD_ONCE_INIT;
-    pthread_once(&config, conn_config_once);
+    store_sqlite_configure();
     /* NOMUTEX: a connection is used by one thread at a time (the library itself is
      * threadsafe); the group writer's is handed over under its lock. */
     int src = sqlite3_open_v2(
@@ -3731,9 +3736,14 @@ static int conn_open(const char *path, sqlite3 **db, struct js_error *e)
     /* synchronous=FULL: every COMMIT syncs the WAL before it returns, so an acknowledged write
      * survives a power cut (NORMAL could lose the last commits). Throughput comes from batching
      * several writes in one transaction (the group commit above), not from weaker syncing. */
-    /* temp_store=MEMORY keeps the statement journals of the per-operation savepoints in
-     * memory instead of a temporary file (measured: an order insert took 330 µs instead of
-     * 73 µs with the file). */
+    /* temp_store=MEMORY keeps the sub-journals of the savepoints (every action's, and its
+     * statements') in memory instead of a temporary file (measured: an order insert took 330 µs
+     * instead of 73 µs with the file). SQLite writes them in chunks of 1 KB, a malloc each, about
+     * 9 % of a lifecycle action's instructions (session 14); SQLITE_CONFIG_STMTJRNL_SPILL would
+     * make the chunk larger, but a chunk is also the size of the spill's one write to the file,
+     * and SQLite's unix files take writes under 128 KB only (a larger one fails as SQLITE_FULL:
+     * test_store's test_refused_large_txn). With the largest that works, 128 KB less a byte,
+     * `bench_write --work 1000` opened 208 temporary files: sub-journals outgrow it. */
     static const char *const pragmas[] = {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL",
                                           "PRAGMA temp_store = MEMORY"};
     sqlite3_stmt *st = NULL;
