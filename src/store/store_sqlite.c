@@ -20,6 +20,7 @@
 #include "store/sqlite_hotspot.h"
 #include "store/sqlite_assess.h"
 #include "store/sqlite_report.h"
+#include "store/sqlite_memvfs.h"
 #include "store/sqlite_schema.h"
 #include "text/fold.h"
 #include "text/searchtext.h"
@@ -3704,13 +3705,16 @@ struct sqlite3 *store_sqlite_db(struct store *s)
     return s && s->ops == &sqlite_ops ? sq_of(s)->db : NULL;
 }
 
-/* Before SQLite's first use in the process: turns off its memory statistics. With them on, every
- * allocation SQLite makes takes one process-wide mutex: under the group writer, 64 threads'
- * reads, decisions and the writer's SQL queued on it (issue 13); jiesu reads no sqlite3_status
- * figure. When something else initialised SQLite first, this does nothing. */
+/* Before SQLite's first use in the process: turns off its memory statistics, and opens the
+ * sub-journals of savepoints at once as files of the connection's VFS (sqlite_memvfs.c keeps them
+ * in memory) instead of holding their first 64 KB in SQLite's own chunks. With the statistics
+ * on, every allocation SQLite makes takes one process-wide mutex: under the group writer, 64
+ * threads' reads, decisions and the writer's SQL queued on it (issue 13); jiesu reads no
+ * sqlite3_status figure. When something else initialised SQLite first, this does nothing. */
 static void conn_config_once(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 0);
 }
 
 void store_sqlite_configure(void)
@@ -3724,10 +3728,13 @@ void store_sqlite_configure(void)
 static int conn_open(const char *path, sqlite3 **db, struct js_error *e)
 {
     store_sqlite_configure();
+    if (sqlite_memvfs_register())
+        return js_fail(e, JS_EDB, "db", "cannot set up SQLite's files");
     /* NOMUTEX: a connection is used by one thread at a time (the library itself is
      * threadsafe); the group writer's is handed over under its lock. */
-    int src = sqlite3_open_v2(
-        path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int src =
+        sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        SQLITE_MEMVFS_NAME);
     if (src != SQLITE_OK)
         return js_fail(e, JS_EDB, "db", "cannot open %s: %s", path,
                        *db ? sqlite3_errmsg(*db) : sqlite3_errstr(src));
@@ -3736,16 +3743,17 @@ static int conn_open(const char *path, sqlite3 **db, struct js_error *e)
     /* synchronous=FULL: every COMMIT syncs the WAL before it returns, so an acknowledged write
      * survives a power cut (NORMAL could lose the last commits). Throughput comes from batching
      * several writes in one transaction (the group commit above), not from weaker syncing. */
-    /* temp_store=MEMORY keeps the sub-journals of the savepoints (every action's, and its
-     * statements') in memory instead of a temporary file (measured: an order insert took 330 µs
-     * instead of 73 µs with the file). SQLite writes them in chunks of 1 KB, a malloc each, about
-     * 9 % of a lifecycle action's instructions (session 14); SQLITE_CONFIG_STMTJRNL_SPILL would
-     * make the chunk larger, but a chunk is also the size of the spill's one write to the file,
-     * and SQLite's unix files take writes under 128 KB only (a larger one fails as SQLITE_FULL:
-     * test_store's test_refused_large_txn). With the largest that works, 128 KB less a byte,
-     * `bench_write --work 1000` opened 208 temporary files: sub-journals outgrow it. */
+    /* Temporary files (savepoints' sub-journals, temporary tables, large sorts) are in memory
+     * through the connection's VFS (sqlite_memvfs.c): a file cost an order insert 330 µs instead
+     * of 73 µs. temp_store=MEMORY would keep them in memory too, but a sub-journal in 1 KB
+     * chunks, a malloc each, freed at every release: about 9 % of a lifecycle action's
+     * instructions (session 14). SQLITE_CONFIG_STMTJRNL_SPILL makes SQLite's chunk larger, but a
+     * chunk is also the size of the spill's one write to the file, and the default VFS takes
+     * writes under 128 KB only (a larger one failed as SQLITE_FULL: test_store's
+     * test_refused_large_txn); with the largest that works, `bench_write --work 1000` opened 208
+     * temporary files. */
     static const char *const pragmas[] = {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL",
-                                          "PRAGMA temp_store = MEMORY"};
+                                          "PRAGMA temp_store = FILE"};
     sqlite3_stmt *st = NULL;
     src = sqlite3_prepare_v2(*db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
     if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
