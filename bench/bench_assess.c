@@ -367,8 +367,10 @@ static void generate(const char *path, int64_t n_orders, int n_units, int64_t fr
     rng_state = seed ? seed : 88172645463325252ULL;
     if (sqlite3_open(path, &g.db) != SQLITE_OK)
         exit(1);
-    /* generation only: no fsync, the data is rebuilt if the machine stops */
-    exec_or_die(g.db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -1000000");
+    /* generation only: no fsync, the data is rebuilt if the machine stops; the statement
+     * journals in memory (the store made SQLite open them as files at once: store_sqlite.c) */
+    exec_or_die(g.db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -1000000;"
+                      " PRAGMA temp_store = MEMORY");
     exec_or_die(g.db, "BEGIN");
     sqlite3_stmt *u;
     sqlite3_prepare_v2(g.db,

@@ -29,7 +29,10 @@ struct outbox_msg;
 
 /* Makes SQLite's process-wide settings (store_sqlite.c, conn_config_once), which only hold when
  * made before SQLite's first use: a program that opens SQLite itself before a store calls this
- * first. The store's first open calls it too. */
+ * first. The store's first open calls it too. One of them opens every connection's statement
+ * journals as files at once: a connection of the program's own that writes in transactions
+ * keeps them in memory with PRAGMA temp_store = MEMORY (the store's VFS does it for the
+ * store's). */
 void store_sqlite_configure(void);
 /* The connection of a SQLite store handle, or NULL for another backend: for the backend's other
  * files (sqlite_timers.c), which work inside the handle's transactions. Inside a transaction it

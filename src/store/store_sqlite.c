@@ -3729,7 +3729,7 @@ static int conn_open(const char *path, sqlite3 **db, struct js_error *e)
 {
     store_sqlite_configure();
     if (sqlite_memvfs_register())
-        return js_fail(e, JS_EDB, "db", "cannot set up SQLite's files");
+        return js_fail(e, JS_EDB, "db", "无法准备 SQLite 的临时文件");
     /* NOMUTEX: a connection is used by one thread at a time (the library itself is
      * threadsafe); the group writer's is handed over under its lock. */
     int src =
