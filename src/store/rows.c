@@ -504,6 +504,19 @@ bool store_hits_add(struct store_hits *h, int64_t id, int kind, bool exact)
     return true;
 }
 
+/* The orders whose key of kind_letter is key, newest first, then (unless exact_only) those whose
+ * key begins with it: each walk stops at the page (a caller's thousands of orders are not all
+ * gathered to return 50). */
+static int keys_run(const struct store_search_backend *b, void *ctx, const struct search_query *sq,
+                    int64_t since_id, const char *kind_letter, const char *key, bool exact_only,
+                    int kind, struct store_hits *h)
+{
+    int rc = b->keys(ctx, sq, since_id, kind_letter, key, true, kind, h);
+    if (!rc && !exact_only && h->n < h->want)
+        rc = b->keys(ctx, sq, since_id, kind_letter, key, false, kind, h);
+    return rc;
+}
+
 int store_search_run(const struct store_search_backend *b, void *ctx, const struct search_query *sq,
                      struct search_hit *out, int *n, bool *more)
 {
@@ -525,17 +538,17 @@ int store_search_run(const struct store_search_backend *b, void *ctx, const stru
     if (key && (sq->kinds & SEARCH_BIT(SEARCH_NUMBER)) &&
         strspn(key, "0123456789") == strlen(key)) {
         store_reverse(key, rev, sizeof rev);
-        rc = b->keys(ctx, sq, since_id, "n", rev, false, SEARCH_NUMBER, &h);
+        rc = keys_run(b, ctx, sq, since_id, "n", rev, false, SEARCH_NUMBER, &h);
     }
     if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_UPSTREAM))) {
         store_upstream_key(key, rev, sizeof rev);
-        rc = b->keys(ctx, sq, since_id, "u", rev, false, SEARCH_UPSTREAM, &h);
+        rc = keys_run(b, ctx, sq, since_id, "u", rev, false, SEARCH_UPSTREAM, &h);
     }
     if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_PHONE))) {
         char digits[40];
         if (searchtext_phone_digits(key, digits, sizeof digits) >= 4) {
             store_reverse(digits, rev, sizeof rev);
-            rc = b->keys(ctx, sq, since_id, "p", rev, sq->phone_exact, SEARCH_PHONE, &h);
+            rc = keys_run(b, ctx, sq, since_id, "p", rev, sq->phone_exact, SEARCH_PHONE, &h);
         }
     }
     if (!rc && sq->name && sq->name[0] && (sq->kinds & SEARCH_BIT(SEARCH_NAME))) {
@@ -543,7 +556,7 @@ int store_search_run(const struct store_search_backend *b, void *ctx, const stru
         buf_init(&f, 128);
         rc = text_fold(sq->name, &f);
         if (!rc && f.len)
-            rc = b->keys(ctx, sq, since_id, "c", f.data, false, SEARCH_NAME, &h);
+            rc = keys_run(b, ctx, sq, since_id, "c", f.data, false, SEARCH_NAME, &h);
         buf_release(&f);
     }
     if (!rc && sq->text && sq->text->n > 0 && (sq->kinds & SEARCH_BIT(SEARCH_TEXT)))

@@ -130,9 +130,10 @@ struct store_search_backend {
     /* the id of the first order created at or after since, INT64_MAX when none */
     int (*since_id)(void *ctx, int64_t since, int64_t *id);
     /* adds the orders whose key of kind_letter ('n' number, 'u' upstream, 'p' phone reversed,
-     * 'c' citizen name) is key (exact_only) or begins with it, exact keys first */
+     * 'c' citizen name) is key (whole) or begins with it and is longer, newest first, as one
+     * walk of order_keys' primary key (kind, key, order_id) that stops at h's page */
     int (*keys)(void *ctx, const struct search_query *sq, int64_t since_id, const char *kind_letter,
-                const char *key, bool exact_only, int kind, struct store_hits *h);
+                const char *key, bool whole, int kind, struct store_hits *h);
     /* adds the orders matching sq->text: title matches first (unless newest_only), newest
      * first in each tier */
     int (*text)(void *ctx, const struct search_query *sq, int64_t since_id, struct store_hits *h);

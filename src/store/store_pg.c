@@ -2293,16 +2293,16 @@ static int search_collect(struct pgs *p, const char *sql, const struct pp *a, in
     return 0;
 }
 
-/* Lookups in order_keys: the key whole, then (unless exact_only) the keys it begins (bytewise:
- * key COLLATE "C" in (key, key || U+10FFFF), the largest character, so that the bound is valid
- * UTF-8), newest first in each. The whole key's walk goes down the primary key (kind, key,
- * order_id) and stops at the page, with no sort of a caller's thousands of orders. */
+/* Lookups in order_keys (store_search_backend.keys): the key whole, or the longer keys it begins
+ * (bytewise: key COLLATE "C" in (key, key || U+10FFFF), the largest character, so that the bound
+ * is valid UTF-8). */
 static int search_keys(void *ctx, const struct search_query *sq, int64_t since_id,
-                       const char *kind_letter, const char *key, bool exact_only, int kind,
+                       const char *kind_letter, const char *key, bool whole, int kind,
                        struct store_hits *h)
 {
     struct pgs *p = ctx;
     struct buf sql;
+    struct pp a = {.n = 0};
     char hi[168];
     size_t n = strlen(key);
     if (n == 0 || n >= 160)
@@ -2310,27 +2310,22 @@ static int search_keys(void *ctx, const struct search_query *sq, int64_t since_i
     memcpy(hi, key, n);
     memcpy(hi + n, "\xF4\x8F\xBF\xBF", 5);
     buf_init(&sql, 0);
-    int rc = 0;
-    for (int whole = 1; whole >= (exact_only ? 1 : 0) && !rc && h->n < h->want; whole--) {
-        struct pp a = {.n = 0};
-        buf_reset(&sql);
-        p_text(&a, key);
-        p_text(&a, kind_letter);
-        rc = buf_printf(&sql, "SELECT order_id, %s FROM order_keys WHERE kind = $2",
+    p_text(&a, key);
+    p_text(&a, kind_letter);
+    int rc = buf_printf(&sql, "SELECT order_id, %s FROM order_keys WHERE kind = $2",
                         whole ? "true" : "false");
-        if (whole) {
-            rc |= buf_puts(&sql, " AND key = $1");
-        } else {
-            p_text(&a, hi);
-            rc |= buf_puts(&sql, " AND key > $1 AND key < $3");
-        }
-        rc = rc ? -JS_ENOMEM : search_filters(sq, since_id, "order_id", &sql, &a);
-        p_int(&a, h->want);
-        if (!rc)
-            rc = buf_printf(&sql, " ORDER BY order_id DESC LIMIT $%d", a.n) ? -JS_ENOMEM : 0;
-        if (!rc)
-            rc = search_collect(p, sql.data, &a, kind, h);
+    if (whole) {
+        rc |= buf_puts(&sql, " AND key = $1");
+    } else {
+        p_text(&a, hi);
+        rc |= buf_puts(&sql, " AND key > $1 AND key < $3");
     }
+    rc = rc ? -JS_ENOMEM : search_filters(sq, since_id, "order_id", &sql, &a);
+    p_int(&a, h->want);
+    if (!rc)
+        rc = buf_printf(&sql, " ORDER BY order_id DESC LIMIT $%d", a.n) ? -JS_ENOMEM : 0;
+    if (!rc)
+        rc = search_collect(p, sql.data, &a, kind, h);
     buf_release(&sql);
     return rc;
 }

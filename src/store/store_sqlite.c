@@ -2468,16 +2468,15 @@ static int search_collect(struct sq *q, const char *sql, struct qparams *p, int 
     return rc;
 }
 
-/* Lookups in order_keys: the key whole, then (unless exact_only) the keys it begins (reversed
- * keys: its tails), newest first in each. Each walk is one range of the primary key (kind, key,
- * order_id): the whole key's walks its orders newest first and stops at the page, with no sort
- * of a caller's thousands of orders; only the other keys' matches are sorted. */
+/* Lookups in order_keys (store_search_backend.keys): the key whole, or the longer keys it begins
+ * (reversed keys: its tails). */
 static int search_keys(void *ctx, const struct search_query *sq, int64_t since_id,
-                       const char *kind_letter, const char *key, bool exact_only, int kind,
+                       const char *kind_letter, const char *key, bool whole, int kind,
                        struct store_hits *h)
 {
     struct sq *q = ctx;
     struct buf sql;
+    struct qparams p = {.n = 0};
     char hi[160];
     size_t n = strlen(key);
     if (n == 0 || n >= sizeof hi)
@@ -2485,27 +2484,22 @@ static int search_keys(void *ctx, const struct search_query *sq, int64_t since_i
     memcpy(hi, key, n + 1);
     hi[n - 1] = (char)(hi[n - 1] + 1); /* keys end in a letter, digit or UTF-8 byte < 0xFF */
     buf_init(&sql, 0);
-    int rc = 0;
-    for (int whole = 1; whole >= (exact_only ? 1 : 0) && !rc && h->n < h->want; whole--) {
-        struct qparams p = {.n = 0};
-        buf_reset(&sql);
-        rc = buf_printf(&sql, "SELECT order_id, %d FROM order_keys WHERE kind = ?", whole);
-        qp_text(&p, kind_letter);
-        if (whole) {
-            rc |= buf_puts(&sql, " AND key = ?");
-            qp_text(&p, key);
-        } else {
-            rc |= buf_puts(&sql, " AND key > ? AND key < ?");
-            qp_text(&p, key);
-            qp_text(&p, hi);
-        }
-        rc = rc ? -JS_ENOMEM : search_filters(sq, since_id, "order_id", &sql, &p);
-        if (!rc)
-            rc = buf_puts(&sql, " ORDER BY order_id DESC LIMIT ?") ? -JS_ENOMEM : 0;
-        qp_int(&p, h->want);
-        if (!rc)
-            rc = search_collect(q, sql.data, &p, kind, h);
+    int rc = buf_printf(&sql, "SELECT order_id, %d FROM order_keys WHERE kind = ?", whole);
+    qp_text(&p, kind_letter);
+    if (whole) {
+        rc |= buf_puts(&sql, " AND key = ?");
+        qp_text(&p, key);
+    } else {
+        rc |= buf_puts(&sql, " AND key > ? AND key < ?");
+        qp_text(&p, key);
+        qp_text(&p, hi);
     }
+    rc = rc ? -JS_ENOMEM : search_filters(sq, since_id, "order_id", &sql, &p);
+    if (!rc)
+        rc = buf_puts(&sql, " ORDER BY order_id DESC LIMIT ?") ? -JS_ENOMEM : 0;
+    qp_int(&p, h->want);
+    if (!rc)
+        rc = search_collect(q, sql.data, &p, kind, h);
     buf_release(&sql);
     return rc;
 }
