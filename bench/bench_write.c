@@ -774,6 +774,25 @@ static void counted_phases(struct phase *p, const char *dir)
     }
 }
 
+/* Prints the server's peak and current resident memory (issue 13 point 5: under 200 MB). */
+static void print_server_memory(pid_t pid)
+{
+    char path[64], line[256];
+    long hwm = -1, rss = -1;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            hwm = atol(line + 6);
+        else if (strncmp(line, "VmRSS:", 6) == 0)
+            rss = atol(line + 6);
+    }
+    if (f)
+        fclose(f);
+    printf("  the server's memory after these phases: peak %.1f MB, now %.1f MB (VmHWM, VmRSS)\n",
+           hwm / 1024.0, rss / 1024.0);
+}
+
 /* Starts `jiesu serve` on db (a file, created afresh, or a postgres:// URL whose database is
  * emptied first), runs after_init (psql SQL, may be NULL) on a PostgreSQL database once it is
  * initialised, then measures intake with 1, 8 and 64 connections and file + dispatch with 8 and
@@ -810,6 +829,8 @@ static void server_phases(const char *bin, const char *db, const char *dir, int 
     int pipefd[2];
     if (pipe(pipefd))
         die("pipe");
+    if (!threads)
+        threads = store_writers_default(db); /* what `jiesu serve` takes when not told */
     char threads_s[16];
     snprintf(threads_s, sizeof threads_s, "%d", threads);
     char log[1100];
@@ -896,6 +917,7 @@ static void server_phases(const char *bin, const char *db, const char *dir, int 
     run_phase(&p, 8, seconds, "file + dispatch");
     run_phase(&p, 64, seconds, "file + dispatch");
 
+    print_server_memory(pid);
 stop:
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
@@ -909,7 +931,7 @@ int main(int argc, char **argv)
 {
     const char *bin = "build/jiesu", *dir = "/tmp", *pg = NULL;
     double seconds = 3;
-    int threads = 16, work = 0;
+    int threads = 0, work = 0; /* 0: the server's default */
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--bin") == 0)
             bin = argv[i + 1];

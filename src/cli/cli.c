@@ -432,7 +432,7 @@ static const struct command commands[] = {
      "jiesu demo --logins [--db PATH]   （列出已载入演示数据的库中的登录名）"},
     {"serve", "提供 API 与网页界面", cli_serve,
      "jiesu serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--threads N（工作线程数，默认 "
-     "16）] "
+     "SQLite 64、PostgreSQL 16）] "
      "[--config FILE] "
      "[--tick-seconds N（定时任务间隔秒数，默认 60，0 为关闭）] "
      "[--train-hours N（重新训练建议的间隔小时数，默认 24，0 为关闭）]"},

@@ -145,7 +145,7 @@ int cli_serve(struct opts *o)
     snprintf(c.db, sizeof c.db, "%s", env_db ? env_db : "data/jiesu.db");
     snprintf(c.listen, sizeof c.listen, "127.0.0.1:8080");
     snprintf(c.web, sizeof c.web, "web");
-    c.threads = 16; /* a thread waits while its commit is in flight: they bound a group commit */
+    c.threads = 0; /* 0: the store's store_writers_default, once the database is known */
     c.token_hours = 8;
     c.tick_seconds = 60;
     c.train_hours = 24;
@@ -181,6 +181,8 @@ int cli_serve(struct opts *o)
         return 1;
     }
     store_close(s);
+    if (!c.threads)
+        c.threads = store_writers_default(c.db);
 
     const char *web = c.web;
     if (web[0] && !is_dir(web)) {

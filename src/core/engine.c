@@ -404,6 +404,105 @@ int engine_execute(struct engine *en, const struct actor *who, int action, int64
     return engine_execute_order(en, who, action, order_id, expected_version, args, res, NULL, e);
 }
 
+/* An action's part inside its transaction (txn_run's fn): what engine_execute_order passes in,
+ * and what the transaction leaves for the answer. */
+struct exec_txn {
+    struct exec *x;
+    const struct actor *who;
+    int action;
+    int64_t order_id, expected_version;
+    const json_t *args;
+    struct event_list *events;
+    struct js_error *e;
+    struct order *target; /* the order acted on, in x's cache */
+    bool ran, decided;    /* the body ran (when it failed, e says why); it ended well */
+};
+
+/* Reads the order, decides the action and writes what it changed, inside the transaction the
+ * store runs it in (possibly on another thread: it uses only s and t). */
+static int exec_in_txn(struct store *s, void *arg)
+{
+    struct exec_txn *t = arg;
+    struct exec *x = t->x;
+    struct engine *en = x->en;
+    struct js_error *e = t->e;
+    struct event_list *events = t->events;
+    int rc;
+    t->ran = true;
+    if (t->order_id) {
+        rc = cb_get_order(x, t->order_id, &t->target);
+        if (rc)
+            return js_fail(e, rc, "order",
+                           rc == -JS_ENOTFOUND ? "order not found" : "cannot read order");
+        if (t->expected_version && t->target->version != t->expected_version)
+            return js_fail(e, JS_ECONFLICT, "version",
+                           "the order is at version %lld, not %lld: reload it and try again",
+                           (long long)t->target->version, (long long)t->expected_version);
+    }
+    struct lc_env env = {
+        .policy = &en->policy,
+        .cal = en->cal,
+        .now = jclock_now(en->clock),
+        .ctx = x,
+        .get_order = cb_get_order,
+        .merged_of = cb_merged_of,
+        .children_of = cb_children_of,
+        .get_unit = cb_get_unit,
+        .category_exists = cb_category_exists,
+        .region_exists = cb_region_exists,
+        .next_number = cb_next_number,
+        .create_order = cb_create_order,
+        .kb_cite = cb_kb_cite,
+    };
+    rc = lifecycle_decide(&env, t->who, t->action, t->order_id, t->args, events, e);
+    if (rc)
+        return rc;
+    /* the new orders first: their events refer to them */
+    for (int i = 0; i < x->n; i++) {
+        struct cached *c = x->orders[i];
+        if (!c->unwritten)
+            continue;
+        rc = s->ops->order_insert(s, &c->o);
+        if (rc)
+            return js_fail(e, rc, rc == -JS_EEXISTS ? "number" : "", "cannot write order");
+        c->unwritten = false;
+        c->loaded_version = c->o.version;
+    }
+    for (int i = 0; i < events->n; i++) {
+        rc = s->ops->event_append(s, &events->v[i]);
+        if (rc)
+            return js_fail(e, rc, "", "cannot append event");
+    }
+    for (int i = 0; i < x->n; i++) {
+        struct cached *c = x->orders[i];
+        if (c->o.version == c->loaded_version)
+            continue;
+        rc = s->ops->order_update(s, &c->o, c->has_stored ? &c->stored : NULL, c->loaded_version);
+        if (rc)
+            return js_fail(e, rc, rc == -JS_ECONFLICT ? "version" : "",
+                           rc == -JS_ECONFLICT
+                               ? "the order changed meanwhile: reload it and try again"
+                               : "cannot write order");
+    }
+    if (x->kb_cited && events->n) {
+        rc = s->ops->kb_use(s, x->kb_cited, events->v[0].order_id, env.now);
+        if (rc)
+            return js_fail(e, rc, "kb_entry", "无法记录知识库条目的引用");
+    }
+    rc = queue_notifications(x, events, e);
+    if (rc)
+        return rc;
+    if (en->before_commit) {
+        struct engine_result so_far;
+        fill_result(x, t->target, events, &so_far, NULL);
+        rc = en->before_commit(en->before_commit_ctx, s, &so_far);
+        if (rc)
+            return js_fail(e, rc, "", "cannot record the action");
+    }
+    t->decided = true; /* from here a failure is the commit's */
+    return 0;
+}
+
 int engine_execute_order(struct engine *en, const struct actor *who, int action, int64_t order_id,
                          int64_t expected_version, const json_t *args, struct engine_result *res,
                          struct order *out, struct js_error *e)
@@ -423,104 +522,21 @@ int engine_execute_order(struct engine *en, const struct actor *who, int action,
     if (s->ops->text_warm)
         s->ops->text_warm(s, texts, (int)JS_ARRAY_LEN(texts));
 
-    int rc = s->ops->begin(s);
-    if (rc) {
-        js_fail(e, rc, "", "cannot start a transaction");
-        goto out;
-    }
-    struct order *target = NULL;
-    if (order_id) {
-        rc = cb_get_order(&x, order_id, &target);
-        if (rc) {
-            js_fail(e, rc, "order", rc == -JS_ENOTFOUND ? "order not found" : "cannot read order");
-            goto rollback;
-        }
-        if (expected_version && target->version != expected_version) {
-            rc = js_fail(e, JS_ECONFLICT, "version",
-                         "the order is at version %lld, not %lld: reload it and try again",
-                         (long long)target->version, (long long)expected_version);
-            goto rollback;
-        }
-    }
-    struct lc_env env = {
-        .policy = &en->policy,
-        .cal = en->cal,
-        .now = jclock_now(en->clock),
-        .ctx = &x,
-        .get_order = cb_get_order,
-        .merged_of = cb_merged_of,
-        .children_of = cb_children_of,
-        .get_unit = cb_get_unit,
-        .category_exists = cb_category_exists,
-        .region_exists = cb_region_exists,
-        .next_number = cb_next_number,
-        .create_order = cb_create_order,
-        .kb_cite = cb_kb_cite,
+    struct exec_txn t = {
+        .x = &x,
+        .who = who,
+        .action = action,
+        .order_id = order_id,
+        .expected_version = expected_version,
+        .args = args,
+        .events = &events,
+        .e = e,
     };
-    rc = lifecycle_decide(&env, who, action, order_id, args, &events, e);
-    if (rc)
-        goto rollback;
-    /* the new orders first: their events refer to them */
-    for (int i = 0; i < x.n; i++) {
-        struct cached *c = x.orders[i];
-        if (!c->unwritten)
-            continue;
-        rc = s->ops->order_insert(s, &c->o);
-        if (rc) {
-            js_fail(e, rc, rc == -JS_EEXISTS ? "number" : "", "cannot write order");
-            goto rollback;
-        }
-        c->unwritten = false;
-        c->loaded_version = c->o.version;
-    }
-    for (int i = 0; i < events.n; i++) {
-        rc = s->ops->event_append(s, &events.v[i]);
-        if (rc) {
-            js_fail(e, rc, "", "cannot append event");
-            goto rollback;
-        }
-    }
-    for (int i = 0; i < x.n; i++) {
-        struct cached *c = x.orders[i];
-        if (c->o.version == c->loaded_version)
-            continue;
-        rc = s->ops->order_update(s, &c->o, c->has_stored ? &c->stored : NULL, c->loaded_version);
-        if (rc) {
-            js_fail(e, rc, rc == -JS_ECONFLICT ? "version" : "",
-                    rc == -JS_ECONFLICT ? "the order changed meanwhile: reload it and try again"
-                                        : "cannot write order");
-            goto rollback;
-        }
-    }
-    if (x.kb_cited && events.n) {
-        rc = s->ops->kb_use(s, x.kb_cited, events.v[0].order_id, env.now);
-        if (rc) {
-            js_fail(e, rc, "kb_entry", "无法记录知识库条目的引用");
-            goto rollback;
-        }
-    }
-    rc = queue_notifications(&x, &events, e);
-    if (rc)
-        goto rollback;
-    if (en->before_commit) {
-        struct engine_result so_far;
-        fill_result(&x, target, &events, &so_far, NULL);
-        rc = en->before_commit(en->before_commit_ctx, s, &so_far);
-        if (rc) {
-            js_fail(e, rc, "", "cannot record the action");
-            goto rollback;
-        }
-    }
-    rc = s->ops->commit(s);
-    if (rc) {
-        js_fail(e, rc, "", "cannot commit");
-        goto rollback;
-    }
-    fill_result(&x, target, &events, res, out);
-    goto out;
-rollback:
-    s->ops->rollback(s);
-out:
+    int rc = s->ops->txn_run(s, exec_in_txn, &t);
+    if (rc && (!t.ran || t.decided))
+        js_fail(e, rc, "", t.decided ? "cannot commit" : "cannot start a transaction");
+    if (!rc)
+        fill_result(&x, t.target, &events, res, out);
     event_list_release(&events);
     exec_release(&x);
     json_decref(empty);

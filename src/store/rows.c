@@ -256,6 +256,32 @@ static const char *memo_find(const char *text)
     return NULL;
 }
 
+void *store_memo_mine(void)
+{
+    return memo_get(false);
+}
+
+void *store_memo_use(void *memo)
+{
+    void *was = memo_get(false);
+    if (was != memo)
+        (void)pthread_setspecific(memo_key, memo); /* fails only for want of the key: no memo */
+    return was;
+}
+
+int store_txn_run_plain(struct store *s, int (*fn)(struct store *s, void *arg), void *arg)
+{
+    int rc = s->ops->begin(s);
+    if (rc)
+        return rc;
+    rc = fn(s, arg);
+    if (!rc)
+        rc = s->ops->commit(s);
+    if (rc)
+        s->ops->rollback(s);
+    return rc;
+}
+
 int store_text_warm(struct store *s, const char *const *texts, int n)
 {
     (void)s;

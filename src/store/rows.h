@@ -49,6 +49,15 @@ struct store;
 int store_text_warm(struct store *s, const char *const *texts, int n);
 /* Appends the search index tokens of each non-empty part to out (out is "" when none). */
 int store_tokens_of(const char *const *parts, int n, struct buf *out);
+/* The memo of this thread (NULL: none yet), for a thread that runs another's transaction. */
+void *store_memo_mine(void);
+/* Makes memo (a store_memo_mine of a thread that waits meanwhile) this thread's memo and returns
+ * the one it replaces, to be put back the same way. */
+void *store_memo_use(void *memo);
+
+/* store_ops.txn_run as begin, fn, commit (or rollback when fn fails) on s: PostgreSQL's, and
+ * SQLite's when no group writer takes it. */
+int store_txn_run_plain(struct store *s, int (*fn)(struct store *s, void *arg), void *arg);
 
 /* The exact keys of an order (migration 8's order_keys): the number, the upstream id (lower-case
  * letters and digits) and the phone digits reversed, so that a tail is a prefix; the folded

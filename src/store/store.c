@@ -15,12 +15,22 @@ static bool has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+static bool is_pg(const char *location)
+{
+    return has_prefix(location, "postgres://") || has_prefix(location, "postgresql://");
+}
+
+int store_writers_default(const char *location)
+{
+    return location && is_pg(location) ? 16 : 64;
+}
+
 int store_open(const char *location, struct store **out, struct js_error *e)
 {
     *out = NULL;
     if (!location || !location[0])
         return js_fail(e, JS_EINVAL, "db", "no database location given");
-    if (has_prefix(location, "postgres://") || has_prefix(location, "postgresql://"))
+    if (is_pg(location))
         return store_pg_open(location, out, e);
     const char *path = location;
     if (has_prefix(location, "sqlite:"))

@@ -3572,6 +3572,7 @@ static const struct store_ops pg_ops = {
     .rollback = pg_rollback,
     .txn_hold = pg_txn_hold,
     .txn_finish = pg_txn_finish,
+    .txn_run = store_txn_run_plain,
     .text_warm = store_text_warm,
     .next_seq = pg_next_seq,
     .seq_take = pg_seq_take,

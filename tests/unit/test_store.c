@@ -1870,6 +1870,34 @@ static void gc_failed(struct gc_worker *w, int rc, const char *what, int i)
     }
 }
 
+/* One round of gc_loop handed over whole (txn_run): the round's counter and the thread's own,
+ * then a refusal when the round is one to refuse. */
+struct gc_round {
+    const char *key, *mine;
+    bool refuse;
+};
+
+static int gc_round_run(struct store *s, void *arg)
+{
+    const struct gc_round *r = arg;
+    int64_t v = 0;
+    int rc = s->ops->next_seq(s, r->key, &v);
+    if (!rc)
+        rc = v == 1 ? 0 : -JS_EINTERNAL;
+    if (!rc)
+        rc = s->ops->next_seq(s, r->mine, &v);
+    return rc ? rc : r->refuse ? -JS_ECONFLICT : 0;
+}
+
+/* A transaction handed over whole that writes, then tries to begin one of its own. */
+static int begins_again(struct store *s, void *arg)
+{
+    (void)arg;
+    int64_t v = 0;
+    int rc = s->ops->next_seq(s, "again", &v);
+    return rc ? rc : s->ops->begin(s);
+}
+
 static void *gc_loop(void *arg)
 {
     struct gc_worker *w = arg;
@@ -1885,34 +1913,48 @@ static void *gc_loop(void *arg)
         int64_t v = 0;
         bool refuse = i % 3 == 1;
         snprintf(key, sizeof key, "%c%d-%d", refuse ? 'r' : 't', w->id, i);
-        if ((rc = s->ops->begin(s))) {
-            gc_failed(w, rc, "begin", i);
-            break;
-        }
-        /* two writes: the counter of this round, and the thread's own running counter */
-        rc = s->ops->next_seq(s, key, &v);
-        if (!rc)
-            rc = v == 1 ? 0 : -JS_EINTERNAL;
         char mine[32];
         snprintf(mine, sizeof mine, "own%d", w->id);
-        if (!rc)
-            rc = s->ops->next_seq(s, mine, &v);
-        if (rc) {
-            s->ops->rollback(s);
-            gc_failed(w, rc, "write", i);
-            break;
-        }
-        if (refuse) {
-            if ((rc = s->ops->rollback(s))) {
-                gc_failed(w, rc, "rollback", i);
+        if (w->id % 2 == 0) {
+            /* the even threads hand their transactions over whole, beside the odd ones' */
+            struct gc_round r = {key, mine, refuse};
+            rc = s->ops->txn_run(s, gc_round_run, &r);
+            if (rc != (refuse ? -JS_ECONFLICT : 0)) {
+                gc_failed(w, rc, "txn_run", i);
                 break;
             }
-            w->refused++;
-            continue;
-        }
-        if ((rc = s->ops->commit(s))) {
-            gc_failed(w, rc, "commit", i);
-            break;
+            if (refuse) {
+                w->refused++;
+                continue;
+            }
+        } else {
+            if ((rc = s->ops->begin(s))) {
+                gc_failed(w, rc, "begin", i);
+                break;
+            }
+            /* two writes: the counter of this round, and the thread's own running counter */
+            rc = s->ops->next_seq(s, key, &v);
+            if (!rc)
+                rc = v == 1 ? 0 : -JS_EINTERNAL;
+            if (!rc)
+                rc = s->ops->next_seq(s, mine, &v);
+            if (rc) {
+                s->ops->rollback(s);
+                gc_failed(w, rc, "write", i);
+                break;
+            }
+            if (refuse) {
+                if ((rc = s->ops->rollback(s))) {
+                    gc_failed(w, rc, "rollback", i);
+                    break;
+                }
+                w->refused++;
+                continue;
+            }
+            if ((rc = s->ops->commit(s))) {
+                gc_failed(w, rc, "commit", i);
+                break;
+            }
         }
         w->committed++;
         /* answered after the durable commit: this handle's next read sees its own write */
@@ -2051,6 +2093,27 @@ static void test_group_refused(void **state)
     assert_int_equal(t->ops->txn_finish(t, true), 0);
     assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key = 'kept'"), 1);
     assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key = 'dropped'"), 0);
+    /* transactions handed over whole: inside a held transaction each is a level of its own */
+    struct gc_round kept = {"held-kept", "held-own", false};
+    struct gc_round dropped = {"held-dropped", "held-own", true};
+    assert_int_equal(t->ops->txn_hold(t), 0);
+    assert_int_equal(t->ops->txn_run(t, gc_round_run, &kept), 0);
+    assert_int_equal(t->ops->txn_run(t, gc_round_run, &dropped), -JS_ECONFLICT);
+    assert_int_equal(t->ops->txn_finish(t, true), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key = 'held-kept'"), 1);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM seqs WHERE key = 'held-dropped'"), 0);
+    assert_int_equal(raw_int(path, "SELECT value FROM seqs WHERE key = 'held-own'"), 1);
+    /* and outside one: a refused one leaves nothing; one that begins a transaction of its own
+     * is refused; one may not be started inside a transaction */
+    dropped.key = "run-dropped";
+    assert_int_equal(t->ops->txn_run(t, gc_round_run, &dropped), -JS_ECONFLICT);
+    assert_int_equal(t->ops->txn_run(t, begins_again, NULL), -JS_EINTERNAL);
+    assert_int_equal(
+        raw_int(path, "SELECT count(*) FROM seqs WHERE key IN ('run-dropped', 'again')"), 0);
+    assert_int_equal(raw_int(path, "SELECT value FROM seqs WHERE key = 'held-own'"), 1);
+    assert_int_equal(t->ops->begin(t), 0);
+    assert_int_equal(t->ops->txn_run(t, gc_round_run, &kept), -JS_EINTERNAL);
+    assert_int_equal(t->ops->rollback(t), 0);
     /* a failing write rolls back only its own transaction */
     struct order o, dup;
     fill_order(&o, 77);
