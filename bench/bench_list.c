@@ -607,13 +607,8 @@ int main(int argc, char **argv)
             run_case(&v, &cases[i], &worst);
     printf("  worst jiesu p99: %.2f ms (target < 20 ms)\n", worst);
     /* the memory the reads took in this process (the store's side of point 5) */
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            printf("  this process's peak resident memory after all the reads: %s", line + 6);
-    if (f)
-        fclose(f);
+    printf("  this process's peak resident memory after all the reads: %ld kB\n",
+           bench_status_kb(0, "VmHWM"));
     store_close(s);
     return 0;
 }

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchlib.h"
 #include "core/engine.h"
 #include "core/model.h"
 #include "store/sqlite_schema.h"
@@ -777,20 +778,9 @@ static void counted_phases(struct phase *p, const char *dir)
 /* Prints the server's peak and current resident memory (issue 13 point 5: under 200 MB). */
 static void print_server_memory(pid_t pid)
 {
-    char path[64], line[256];
-    long hwm = -1, rss = -1;
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            hwm = atol(line + 6);
-        else if (strncmp(line, "VmRSS:", 6) == 0)
-            rss = atol(line + 6);
-    }
-    if (f)
-        fclose(f);
     printf("  the server's memory after these phases: peak %.1f MB, now %.1f MB (VmHWM, VmRSS)\n",
-           hwm / 1024.0, rss / 1024.0);
+           bench_status_kb((int)pid, "VmHWM") / 1024.0,
+           bench_status_kb((int)pid, "VmRSS") / 1024.0);
 }
 
 /* Starts `jiesu serve` on db (a file, created afresh, or a postgres:// URL whose database is

@@ -144,3 +144,21 @@ void bench_bulk_tick(struct store *s, long i, double t0)
     if (i % 100000 == 99999)
         fprintf(stderr, "  %ld orders, %.0f s\n", i + 1, bench_now() - t0);
 }
+
+long bench_status_kb(int pid, const char *field)
+{
+    char path[64], line[256];
+    size_t n = strlen(field);
+    long kb = -1;
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%d/status", pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/status");
+    FILE *f = fopen(path, "r");
+    while (f && kb < 0 && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':')
+            kb = atol(line + n + 1);
+    if (f)
+        fclose(f);
+    return kb;
+}

@@ -28,6 +28,10 @@ struct store;
  * t0 (bench_now()). */
 void bench_bulk_tick(struct store *s, long i, double t0);
 
+/* A memory figure of /proc/PID/status in kB (field "VmHWM" or "VmRSS"; pid 0: this process), or
+ * -1 when it cannot be read. */
+long bench_status_kb(int pid, const char *field);
+
 /* Removes a SQLite database file and its -wal and -shm files (those absent are no error). */
 void bench_db_remove(const char *path);
 

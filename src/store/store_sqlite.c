@@ -416,28 +416,49 @@ static void gc_deadline(struct timespec *ts, long ms)
 
 static int conn_open(const char *path, sqlite3 **db, struct js_error *e);
 
+/* Whether a thread waits to take the writer or to have a transaction run (the lock held): then
+ * the open group waits for it instead of committing. */
+static bool gc_waiting(const struct gc_writer *w)
+{
+    return w->queued > 0 || w->jobs;
+}
+
+/* Whether the writer is free to take (the lock held): nobody holds it or commits, and the open
+ * group has room. */
+static bool gc_free(const struct gc_writer *w)
+{
+    return !w->owner && !w->flushing && w->n_group < GC_MAX_GROUP;
+}
+
+/* Whether this thread holds the writer (the lock held), through any of its handles: then it must
+ * not wait for the writer, which would never come. */
+static bool gc_mine(const struct gc_writer *w)
+{
+    return w->owner && pthread_equal(w->owner_thread, pthread_self());
+}
+
+/* Whether the queued jobs go next when the writer is free (the lock held): the two kinds of
+ * waiter take turns, so a waiting gc_acquire goes after a run of jobs. */
+static bool gc_jobs_turn(const struct gc_writer *w)
+{
+    return w->queued == 0 || !w->jobs_last;
+}
+
 /* Hands the writer on, if it is free to take, to one thread waiting in gc_acquire or to the
  * oldest queued job's (the writer's lock held). Waking one, not all, keeps a busy writer from
  * waking every thread at every release: on two cores with tens of waiters that herd cost more CPU
  * than the actions. */
 static void gc_hand_on(struct gc_writer *w)
 {
-    if (w->owner || w->flushing || w->n_group >= GC_MAX_GROUP || (!w->jobs && w->queued == 0))
+    if (!gc_free(w) || !gc_waiting(w))
         return;
     if (!w->woken_at)
         w->woken_at = gc_now_ns();
-    /* the oldest queued job leads the queue's next run; jobs and gc_acquire take turns */
-    if (w->jobs && (w->queued == 0 || !w->jobs_last))
+    /* the oldest queued job leads the queue's next run */
+    if (w->jobs && gc_jobs_turn(w))
         pthread_cond_signal(&w->jobs->wt.cv);
     else
         pthread_cond_signal(&w->take);
-}
-
-/* Whether a thread waits to take the writer or to have a transaction run (the lock held): then
- * the open group waits for it instead of committing. */
-static bool gc_waiting(const struct gc_writer *w)
-{
-    return w->queued > 0 || w->jobs;
 }
 
 /* Ends the members of the group g with rc and wakes each, then those waiting for a group to end
@@ -710,10 +731,22 @@ static void gc_swap(struct sq *q, bool to_writer)
     q->tick = to_writer ? &q->w->tick : &q->own_tick;
 }
 
+/* Gives the writer back (its lock held): commits the open group when nobody waits for the
+ * writer or the group is full, else hands the writer on and leaves the group open for them. */
+static void gc_give_back(struct gc_writer *w)
+{
+    w->owner = NULL;
+    w->hold_ns += gc_now_ns() - w->held_at;
+    if (!w->flushing && (!gc_waiting(w) || w->n_group >= GC_MAX_GROUP))
+        gc_flush_locked(w); /* commits the group, or closes an empty transaction */
+    else
+        gc_hand_on(w);
+}
+
 /* Waits, counted in queued, until the writer is free to take (the writer's lock held). */
 static void gc_wait_free(struct gc_writer *w)
 {
-    while (w->owner || w->flushing || w->n_group >= GC_MAX_GROUP) {
+    while (!gc_free(w)) {
         w->queued++;
         pthread_cond_wait(&w->take, &w->m);
         w->queued--;
@@ -761,8 +794,7 @@ static int gc_acquire(struct sq *q)
     struct gc_writer *w = q->w;
     int rc = 0;
     pthread_mutex_lock(&w->m);
-    if (w->owner && pthread_equal(w->owner_thread, pthread_self())) {
-        /* another handle of this thread holds it: waiting would never end */
+    if (gc_mine(w)) {
         pthread_mutex_unlock(&w->m);
         return -JS_EBUSY;
     }
@@ -788,12 +820,7 @@ static int gc_acquire(struct sq *q)
     if (rc) {
         gc_swap(q, false);
         pthread_mutex_lock(&w->m);
-        w->owner = NULL;
-        w->hold_ns += gc_now_ns() - w->held_at;
-        if (!w->flushing && !gc_waiting(w))
-            gc_flush_locked(w); /* close an empty transaction, commit a waiting group */
-        else
-            gc_hand_on(w);
+        gc_give_back(w);
         pthread_mutex_unlock(&w->m);
     }
     return rc;
@@ -814,13 +841,8 @@ static int gc_release(struct sq *q, bool keep)
     }
     gc_swap(q, false);
     pthread_mutex_lock(&w->m);
-    w->owner = NULL;
-    w->hold_ns += gc_now_ns() - w->held_at;
     if (!keep || rc) {
-        if (!w->flushing && !gc_waiting(w))
-            gc_flush_locked(w);
-        else
-            gc_hand_on(w);
+        gc_give_back(w);
         pthread_mutex_unlock(&w->m);
         return rc;
     }
@@ -829,10 +851,7 @@ static int gc_release(struct sq *q, bool keep)
     w->n_group++;
     /* The group is committed by the member that gives the writer back with nobody waiting to
      * take it, or the group full; until then the writer goes on to the next taker. */
-    if (!w->flushing && (!gc_waiting(w) || w->n_group >= GC_MAX_GROUP))
-        gc_flush_locked(w);
-    else
-        gc_hand_on(w);
+    gc_give_back(w);
     while (!me.done)
         pthread_cond_wait(&me.cv, &w->m);
     pthread_mutex_unlock(&w->m);
@@ -914,12 +933,7 @@ static void gc_lead(struct gc_writer *w, struct sq *lead)
         if (brc || lost)
             break;
     }
-    w->owner = NULL;
-    w->hold_ns += gc_now_ns() - w->held_at;
-    if (!w->flushing && (!gc_waiting(w) || w->n_group >= GC_MAX_GROUP))
-        gc_flush_locked(w); /* commits the group, or closes an empty transaction */
-    else
-        gc_hand_on(w);
+    gc_give_back(w);
 }
 
 /* The busy handler of a handle's own connection: a write outside store_begin found the lock
@@ -936,7 +950,7 @@ static int gc_busy(void *arg, int count)
     if (now - q->busy_since > 5000)
         return 0;
     pthread_mutex_lock(&w->m);
-    if (w->owner && pthread_equal(w->owner_thread, pthread_self())) {
+    if (gc_mine(w)) {
         pthread_mutex_unlock(&w->m);
         return 0;
     }
@@ -1427,8 +1441,7 @@ static int sq_txn_run(struct store *s, int (*fn)(struct store *s, void *arg), vo
     struct gc_job me = {.q = q, .fn = fn, .arg = arg, .memo = store_memo_mine()};
     pthread_cond_init(&me.wt.cv, NULL);
     pthread_mutex_lock(&w->m);
-    if (w->owner && pthread_equal(w->owner_thread, pthread_self())) {
-        /* another handle of this thread holds it: waiting would never end */
+    if (gc_mine(w)) {
         pthread_mutex_unlock(&w->m);
         pthread_cond_destroy(&me.wt.cv);
         return -JS_EBUSY;
@@ -1441,8 +1454,7 @@ static int sq_txn_run(struct store *s, int (*fn)(struct store *s, void *arg), vo
     /* until done: the group it joined committed, or refused; the oldest job leads a free writer */
     bool yielded = false;
     while (!me.wt.done) {
-        if (w->jobs == &me && !w->owner && !w->flushing && w->n_group < GC_MAX_GROUP &&
-            !(w->queued > 0 && w->jobs_last)) {
+        if (w->jobs == &me && gc_free(w) && gc_jobs_turn(w)) {
             if (!yielded && (yielded = gc_yield_outside(w)))
                 continue; /* the writer may have been taken meanwhile: look again */
             gc_lead(w, q);
