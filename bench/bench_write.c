@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -420,13 +421,52 @@ static void plain(const char *path, double seconds, int batch, int page_size)
 
 /* ---- jiesu's WAL per intake, in process --------------------------------------------------- */
 
+/* The largest size a database's WAL file reaches while phases run, sampled every 10 ms: the
+ * writer must start the WAL over under a steady load, not let it grow. */
+struct wal_watch {
+    char path[1100];
+    atomic_bool stop;
+    long long largest;
+    pthread_t th;
+};
+
+static void *wal_watch_loop(void *arg)
+{
+    struct wal_watch *ww = arg;
+    while (!atomic_load(&ww->stop)) {
+        struct stat st;
+        if (stat(ww->path, &st) == 0 && (long long)st.st_size > ww->largest)
+            ww->largest = (long long)st.st_size;
+        nanosleep(&(struct timespec){0, 10000000L}, NULL);
+    }
+    return NULL;
+}
+
+static void wal_watch_start(struct wal_watch *ww, const char *db)
+{
+    memset(ww, 0, sizeof *ww);
+    snprintf(ww->path, sizeof ww->path, "%s-wal", db);
+    if (pthread_create(&ww->th, NULL, wal_watch_loop, ww))
+        die("pthread_create");
+}
+
+/* Stops the watch; the largest size seen, in MB. */
+static double wal_watch_stop(struct wal_watch *ww)
+{
+    atomic_store(&ww->stop, true);
+    pthread_join(ww->th, NULL);
+    return (double)ww->largest / (1024.0 * 1024.0);
+}
+
 /* Runs threads of fn(arg) for seconds (setting *until) and prints what they did: done counts
  * them (a `one`, `many` of them), with the group writer's WAL per one and its commits. */
-static void inproc_time(struct store *s, void *(*fn)(void *), void *arg, double *until,
-                        atomic_long *done, int threads, double seconds, int page_size,
-                        const char *one, const char *many)
+static void inproc_time(struct store *s, const char *path, void *(*fn)(void *), void *arg,
+                        double *until, atomic_long *done, int threads, double seconds,
+                        int page_size, const char *one, const char *many)
 {
     struct sqlite_group_stats a, b;
+    struct wal_watch ww;
+    wal_watch_start(&ww, path);
     store_sqlite_group_stats(s, &a);
     pthread_t th[MAX_CONNS];
     double cpu0 = cpu_s(0);
@@ -439,10 +479,11 @@ static void inproc_time(struct store *s, void *(*fn)(void *), void *arg, double 
     double el = now_s() - t0;
     double cpu = cpu_s(0) - cpu0;
     store_sqlite_group_stats(s, &b);
+    double wal_mb = wal_watch_stop(&ww);
     long n = atomic_load(done);
     printf("  jiesu engine, %2d threads       %8.0f /s  WAL %6.1f KB per %s (%ld %s, %.1f per "
            "commit; CPU %.0f us each; the writer: committing %.0f%%, in actions %.0f%%, handed "
-           "over %.0f%% of the time)\n",
+           "over %.0f%% of the time; the WAL file at most %.1f MB, started over %llu times)\n",
            threads, n / el,
            (double)(b.wal_frames - a.wal_frames) * (page_size + 24) / (n ? n : 1) / 1024.0, one, n,
            many,
@@ -450,7 +491,8 @@ static void inproc_time(struct store *s, void *(*fn)(void *), void *arg, double 
                (double)(b.commits > a.commits ? b.commits - a.commits : 1),
            cpu * 1e6 / (double)(n ? n : 1), 100.0 * (double)(b.commit_ns - a.commit_ns) / 1e9 / el,
            100.0 * (double)(b.hold_ns - a.hold_ns) / 1e9 / el,
-           100.0 * (double)(b.handoff_ns - a.handoff_ns) / 1e9 / el);
+           100.0 * (double)(b.handoff_ns - a.handoff_ns) / 1e9 / el, wal_mb,
+           (unsigned long long)(b.restarts - a.restarts));
 }
 
 /* Opens the store at path and an engine on it with the shipped policy, or dies. */
@@ -533,8 +575,8 @@ static void inproc_wal(const char *bin, const char *path, double seconds, int th
         die(e.message);
     struct user u = put_agent(s);
     struct inproc ip = {.path = path, .agent = {u.id, ROLE_AGENT, 0, "坐席"}};
-    inproc_time(s, inproc_run, &ip, &ip.until, &ip.done, threads, seconds, page_size, "intake",
-                "intakes");
+    inproc_time(s, path, inproc_run, &ip, &ip.until, &ip.done, threads, seconds, page_size,
+                "intake", "intakes");
     store_close(s);
 }
 
@@ -592,8 +634,8 @@ static void inproc_lifecycle(const char *path, double seconds, int threads, int 
                            .unit_id = u.id,
                            .last_id = counts[ST_RECEIVED],
                            .next = 1};
-    inproc_time(s, inproc_lc_run, &ip, &ip.until, &ip.done, threads, seconds, page_size, "action",
-                "file and dispatch actions");
+    inproc_time(s, path, inproc_lc_run, &ip, &ip.until, &ip.done, threads, seconds, page_size,
+                "action", "file and dispatch actions");
     store_close(s);
 }
 
@@ -890,6 +932,9 @@ static void server_phases(const char *bin, const char *db, const char *dir, int 
            title, threads);
     /* The ceiling of HTTP on this machine: the cheapest authenticated answer (the session's
      * user), no write. No durable intake over HTTP can go faster than this. */
+    struct wal_watch ww;
+    if (!pg)
+        wal_watch_start(&ww, db);
     p.get = "/api/v1/me";
     run_phase(&p, 64, seconds, "GET /api/v1/me (no write)");
     p.get = NULL;
@@ -908,6 +953,8 @@ static void server_phases(const char *bin, const char *db, const char *dir, int 
     run_phase(&p, 64, seconds, "file + dispatch");
 
     print_server_memory(pid);
+    if (!pg)
+        printf("  the WAL file through these phases: at most %.1f MB\n", wal_watch_stop(&ww));
 stop:
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);

@@ -47,6 +47,7 @@ struct sqlite_group_stats {
     uint64_t hold_ns;     /* time actions held the writer (their SQL and decisions) */
     uint64_t handoff_ns;  /* time the writer sat free while a thread was being woken to take it */
     uint64_t checkpoints; /* checkpoints run by the checkpointer thread, off the commits */
+    uint64_t restarts;    /* whole-WAL checkpoints the writer ran so that the WAL starts over */
 };
 void store_sqlite_group_stats(struct store *s, struct sqlite_group_stats *out);
 /* Maps a SQLite result code to an error code (busy, no memory, unique → exists, other

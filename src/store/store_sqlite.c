@@ -376,6 +376,9 @@ struct gc_writer {
     uint64_t wal_frames;               /* frames the writer appended to the WAL */
     int wal_last;                      /* frames in the WAL after the last commit */
     int ckpt_mark;                     /* frames in the WAL when a checkpoint was last asked */
+    int restart_at;                    /* frames in the WAL from which the writer restarts it */
+    bool restart_due;                  /* the WAL passed restart_at: restart after this commit */
+    uint64_t restarts;                 /* whole-WAL checkpoints that succeeded */
     sqlite3_stmt *stage[STAGE__COUNT]; /* the staged search writes' replay, prepared on first use */
     /* The checkpointer: a thread with a connection of its own copies the WAL back into the
      * database once a commit leaves GC_CKPT_FRAMES frames in it. On the committing thread (as
@@ -390,6 +393,17 @@ struct gc_writer {
 };
 
 enum { GC_CKPT_FRAMES = 1000 }; /* wal_autocheckpoint's default */
+
+/* The WAL starts over only at a write that begins when every frame has been copied back and no
+ * reader still reads one. Under a steady stream of groups the passive checkpoints never catch up
+ * with the writer, and the WAL grew without end (measured: 0.8-1.1 GB through bench_write's HTTP
+ * phases; each reader searches a hash table per 4,096 frames, recovery after a crash reads it
+ * all).
+ * Once a commit leaves GC_WAL_RESTART_FRAMES frames (16 MB), the writer copies the rest itself
+ * between two groups and waits, for GC_RESTART_WAIT_MS at most, for the readers still in the WAL
+ * to end: the next group starts it over. The checkpointer has copied most of it by then. */
+enum { GC_WAL_RESTART_FRAMES = 4 * GC_CKPT_FRAMES, GC_RESTART_WAIT_MS = 20 };
+enum { SQ_BUSY_MS = 5000 }; /* a connection's busy timeout */
 
 static pthread_mutex_t gc_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gc_writer *gc_registry;
@@ -520,6 +534,21 @@ static int stage_replay(struct gc_writer *w)
     return src == SQLITE_DONE ? SQLITE_OK : src;
 }
 
+/* Copies the whole WAL back and waits for its readers, so that the next commit starts it over
+ * (the writer's connection, between groups, by the thread flushing). Busy (the checkpointer is
+ * copying, a reader stays longer than GC_RESTART_WAIT_MS, another process writes): tried again
+ * GC_CKPT_FRAMES frames later. */
+static void gc_restart_wal(struct gc_writer *w)
+{
+    sqlite3_busy_timeout(w->db, GC_RESTART_WAIT_MS);
+    int src = sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    sqlite3_busy_timeout(w->db, SQ_BUSY_MS);
+    w->restart_due = false;
+    w->restart_at = w->wal_last + GC_CKPT_FRAMES; /* the hook resets it when the WAL starts over */
+    if (src == SQLITE_OK)
+        w->restarts++;
+}
+
 /* Commits the open group (the writer free, its lock held; released while committing). */
 static void gc_flush_locked(struct gc_writer *w)
 {
@@ -545,16 +574,22 @@ static void gc_flush_locked(struct gc_writer *w)
                 sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
         }
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     pthread_mutex_lock(&w->m);
-    w->commit_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
     w->in_txn = false;
-    w->flushing = false;
     if (n) {
         w->commits++;
         w->actions += (uint64_t)n;
     }
-    gc_wake_group(w, g, rc);
+    gc_wake_group(w, g, rc); /* the members need not wait for the WAL's restart */
+    if (w->restart_due) {
+        pthread_mutex_unlock(&w->m);
+        gc_restart_wal(w);
+        pthread_mutex_lock(&w->m);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    w->commit_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+    w->flushing = false;
+    pthread_cond_broadcast(&w->cv);
     gc_hand_on(w);
 }
 
@@ -569,11 +604,17 @@ static int gc_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
     /* Once per GC_CKPT_FRAMES new frames: the WAL starts over only at the first write after a
      * checkpoint that copied it all, and the commits in between (tens, with a checkpoint off
      * the commit) must not each ask for another, with its sync of the database. */
-    if (restarted)
+    if (restarted) {
         w->ckpt_mark = 0;
+        w->restart_at = GC_WAL_RESTART_FRAMES;
+    }
+    if (frames >= w->restart_at)
+        w->restart_due = true;
     if (frames < w->ckpt_mark + GC_CKPT_FRAMES)
         return SQLITE_OK;
     w->ckpt_mark = frames;
+    if (w->restart_due) /* the writer copies it all after this commit */
+        return SQLITE_OK;
     pthread_mutex_lock(&w->ckpt_m);
     bool handed = w->ckpt_started;
     w->ckpt_due = true;
@@ -673,6 +714,7 @@ static int gc_writer_get(const char *path, struct gc_writer **out, struct js_err
         goto out;
     }
     /* counts the WAL frames, and has them checkpointed as wal_autocheckpoint(1000) did */
+    w->restart_at = GC_WAL_RESTART_FRAMES;
     pthread_mutex_init(&w->ckpt_m, NULL);
     pthread_cond_init(&w->ckpt_wake, NULL);
     gc_ckpt_start(w);
@@ -987,6 +1029,7 @@ void store_sqlite_group_stats(struct store *s, struct sqlite_group_stats *out)
     out->commit_ns = w->commit_ns;
     out->hold_ns = w->hold_ns;
     out->handoff_ns = w->handoff_ns;
+    out->restarts = w->restarts;
     pthread_mutex_unlock(&w->m);
     pthread_mutex_lock(&w->ckpt_m);
     out->checkpoints = w->checkpoints;
@@ -3921,7 +3964,7 @@ static int conn_open(const char *path, sqlite3 **db, struct js_error *e)
         return js_fail(e, JS_EDB, "db", "cannot open %s: %s", path,
                        *db ? sqlite3_errmsg(*db) : sqlite3_errstr(src));
     sqlite3_extended_result_codes(*db, 1);
-    sqlite3_busy_timeout(*db, 5000);
+    sqlite3_busy_timeout(*db, SQ_BUSY_MS);
     /* synchronous=FULL: every COMMIT syncs the WAL before it returns, so an acknowledged write
      * survives a power cut (NORMAL could lose the last commits). Throughput comes from batching
      * several writes in one transaction (the group commit above), not from weaker syncing. */
@@ -3934,8 +3977,11 @@ static int conn_open(const char *path, sqlite3 **db, struct js_error *e)
      * writes under 128 KB only (a larger one failed as SQLITE_FULL: test_store's
      * test_refused_large_txn); with the largest that works, `bench_write --work 1000` opened 208
      * temporary files. */
+    /* journal_size_limit: a WAL that grew past 64 MB (a long reader kept it from starting over)
+     * is cut back to that at the first commit after it starts over. */
     static const char *const pragmas[] = {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL",
-                                          "PRAGMA temp_store = FILE"};
+                                          "PRAGMA temp_store = FILE",
+                                          "PRAGMA journal_size_limit = 67108864"};
     sqlite3_stmt *st = NULL;
     src = sqlite3_prepare_v2(*db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
     if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {

@@ -6,11 +6,13 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/pg_schema.h"
 #include "store/rows.h"
@@ -2037,6 +2039,81 @@ static void test_checkpoint_off_the_commit(void **state)
     assert_true(gs.checkpoints >= 1);
 }
 
+/* A reader on its own handle that reads a blob over and over until told to stop. */
+struct wal_reader {
+    const char *path;
+    atomic_bool stop;
+    int reads, rc;
+};
+
+static void *wal_reader_loop(void *arg)
+{
+    struct wal_reader *r = arg;
+    struct store *s = NULL;
+    struct js_error e;
+    if ((r->rc = store_open(r->path, &s, &e)))
+        return NULL;
+    while (!atomic_load(&r->stop)) {
+        void *data = NULL;
+        size_t size;
+        int64_t at;
+        int rc = s->ops->blob_get(s, "wal", &data, &size, &at);
+        free(data);
+        if (rc && rc != -JS_ENOTFOUND) {
+            r->rc = rc;
+            break;
+        }
+        r->reads++;
+    }
+    store_close(s);
+    return NULL;
+}
+
+/* Under a steady stream of commits, with a reader always busy, the WAL still starts over: the
+ * writer copies it all back once it holds 4,000 frames, so the file stays near 16 MB. Before,
+ * the passive checkpoints never caught up and it grew with every commit (SQLite). */
+static void test_wal_starts_over(void **state)
+{
+    (void)state;
+    char path[1024], wal[1100];
+    struct store *s = open_fresh(path, sizeof path);
+    struct sqlite_group_stats gs;
+    store_sqlite_group_stats(s, &gs);
+    if (tu_pg()) {
+        assert_int_equal(gs.restarts, 0);
+        store_close(s);
+        return;
+    }
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    struct wal_reader r = {.path = path};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, wal_reader_loop, &r), 0);
+    enum { BLOB = 128 * 1024 };
+    unsigned char *blob = malloc(BLOB);
+    assert_non_null(blob);
+    off_t largest = 0;
+    for (int i = 0; gs.wal_frames < 14000; i++) {
+        memset(blob, i & 0xff, BLOB);
+        assert_int_equal(s->ops->begin(s), 0);
+        assert_int_equal(s->ops->blob_put(s, "wal", blob, BLOB, T0 + i), 0);
+        assert_int_equal(s->ops->commit(s), 0);
+        struct stat st;
+        if (stat(wal, &st) == 0 && st.st_size > largest)
+            largest = st.st_size;
+        store_sqlite_group_stats(s, &gs);
+    }
+    atomic_store(&r.stop, true);
+    pthread_join(th, NULL);
+    free(blob);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.reads > 0);
+    /* 14,000 frames written, about 57 MB: without restarts the file holds them all */
+    if (largest > 32 * 1024 * 1024)
+        fail_msg("the WAL reached %lld bytes", (long long)largest);
+    assert_true(gs.restarts >= 2);
+    store_close(s);
+}
+
 /* A transaction on its own thread that writes, says it is open, and commits 200 ms later. */
 struct slow_txn {
     const char *path;
@@ -3174,6 +3251,7 @@ int main(void)
         cmocka_unit_test(test_txn_hold),
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test_setup_teardown(test_checkpoint_off_the_commit, setup, teardown),
+        cmocka_unit_test(test_wal_starts_over),
         cmocka_unit_test(test_group_refused),
         cmocka_unit_test(test_hardening_ops),
         cmocka_unit_test(test_migrate_twice),
