@@ -483,7 +483,8 @@ static void inproc_time(struct store *s, const char *path, void *(*fn)(void *), 
     long n = atomic_load(done);
     printf("  jiesu engine, %2d threads       %8.0f /s  WAL %6.1f KB per %s (%ld %s, %.1f per "
            "commit; CPU %.0f us each; the writer: committing %.0f%%, in actions %.0f%%, handed "
-           "over %.0f%% of the time; the WAL file at most %.1f MB, started over %llu times)\n",
+           "over %.0f%% of the time; the WAL file at most %.1f MB, started over %llu times in %llu "
+           "tries)\n",
            threads, n / el,
            (double)(b.wal_frames - a.wal_frames) * (page_size + 24) / (n ? n : 1) / 1024.0, one, n,
            many,
@@ -492,7 +493,8 @@ static void inproc_time(struct store *s, const char *path, void *(*fn)(void *), 
            cpu * 1e6 / (double)(n ? n : 1), 100.0 * (double)(b.commit_ns - a.commit_ns) / 1e9 / el,
            100.0 * (double)(b.hold_ns - a.hold_ns) / 1e9 / el,
            100.0 * (double)(b.handoff_ns - a.handoff_ns) / 1e9 / el, wal_mb,
-           (unsigned long long)(b.restarts - a.restarts));
+           (unsigned long long)(b.restarts - a.restarts),
+           (unsigned long long)(b.restart_tries - a.restart_tries));
 }
 
 /* Opens the store at path and an engine on it with the shipped policy, or dies. */

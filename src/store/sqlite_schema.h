@@ -43,11 +43,12 @@ struct sqlite3 *store_sqlite_db(struct store *s);
  * page and a 24-byte header). All 0 for another backend or an in-memory database. */
 struct sqlite_group_stats {
     uint64_t commits, actions, wal_frames;
-    uint64_t commit_ns;   /* time the writer spent committing groups, unavailable to actions */
-    uint64_t hold_ns;     /* time actions held the writer (their SQL and decisions) */
-    uint64_t handoff_ns;  /* time the writer sat free while a thread was being woken to take it */
-    uint64_t checkpoints; /* checkpoints run by the checkpointer thread, off the commits */
-    uint64_t restarts;    /* whole-WAL checkpoints the writer ran so that the WAL starts over */
+    uint64_t commit_ns;     /* time the writer spent committing groups, unavailable to actions */
+    uint64_t hold_ns;       /* time actions held the writer (their SQL and decisions) */
+    uint64_t handoff_ns;    /* time the writer sat free while a thread was being woken to take it */
+    uint64_t checkpoints;   /* checkpoints run by the checkpointer thread, off the commits */
+    uint64_t restarts;      /* whole-WAL checkpoints the writer ran so that the WAL starts over */
+    uint64_t restart_tries; /* the same, tried: refused while a reader stays in the WAL */
 };
 void store_sqlite_group_stats(struct store *s, struct sqlite_group_stats *out);
 /* Maps a SQLite result code to an error code (busy, no memory, unique → exists, other

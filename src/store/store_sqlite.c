@@ -378,7 +378,8 @@ struct gc_writer {
     int ckpt_mark;                     /* frames in the WAL when a checkpoint was last asked */
     int restart_at;                    /* frames in the WAL from which the writer restarts it */
     bool restart_due;                  /* the WAL passed restart_at: restart after this commit */
-    uint64_t restarts;                 /* whole-WAL checkpoints that succeeded */
+    int restart_fails;                 /* restarts refused in a row */
+    uint64_t restarts, restart_tries;  /* whole-WAL checkpoints that succeeded; tried */
     sqlite3_stmt *stage[STAGE__COUNT]; /* the staged search writes' replay, prepared on first use */
     /* The checkpointer: a thread with a connection of its own copies the WAL back into the
      * database once a commit leaves GC_CKPT_FRAMES frames in it. On the committing thread (as
@@ -537,16 +538,20 @@ static int stage_replay(struct gc_writer *w)
 /* Copies the whole WAL back and waits for its readers, so that the next commit starts it over
  * (the writer's connection, between groups, by the thread flushing). Busy (the checkpointer is
  * copying, a reader stays longer than GC_RESTART_WAIT_MS, another process writes): tried again
- * GC_CKPT_FRAMES frames later. */
+ * GC_CKPT_FRAMES frames later, then twice, four, eight and sixteen times as many while it keeps
+ * being refused, so that a long reader does not stall the writer at every thousand frames. */
 static void gc_restart_wal(struct gc_writer *w)
 {
     sqlite3_busy_timeout(w->db, GC_RESTART_WAIT_MS);
     int src = sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
     sqlite3_busy_timeout(w->db, SQ_BUSY_MS);
     w->restart_due = false;
-    w->restart_at = w->wal_last + GC_CKPT_FRAMES; /* the hook resets it when the WAL starts over */
+    w->restart_tries++;
     if (src == SQLITE_OK)
         w->restarts++;
+    w->restart_fails = src == SQLITE_OK ? 0 : w->restart_fails < 5 ? w->restart_fails + 1 : 5;
+    /* the hook resets it when the WAL starts over */
+    w->restart_at = w->wal_last + (GC_CKPT_FRAMES << (w->restart_fails ? w->restart_fails - 1 : 0));
 }
 
 /* Commits the open group (the writer free, its lock held; released while committing). */
@@ -1030,6 +1035,7 @@ void store_sqlite_group_stats(struct store *s, struct sqlite_group_stats *out)
     out->hold_ns = w->hold_ns;
     out->handoff_ns = w->handoff_ns;
     out->restarts = w->restarts;
+    out->restart_tries = w->restart_tries;
     pthread_mutex_unlock(&w->m);
     pthread_mutex_lock(&w->ckpt_m);
     out->checkpoints = w->checkpoints;
