@@ -379,7 +379,7 @@ struct gc_writer {
     int restart_at;                    /* frames in the WAL from which the writer restarts it */
     bool restart_due;                  /* the WAL passed restart_at: restart after this commit */
     int restart_fails;                 /* restarts refused in a row */
-    uint64_t restarts, restart_tries;  /* whole-WAL checkpoints that succeeded; tried */
+    uint64_t restarts, restart_tries;  /* (under m) whole-WAL checkpoints that succeeded; tried */
     sqlite3_stmt *stage[STAGE__COUNT]; /* the staged search writes' replay, prepared on first use */
     /* The checkpointer: a thread with a connection of its own copies the WAL back into the
      * database once a commit leaves GC_CKPT_FRAMES frames in it. On the committing thread (as
@@ -539,19 +539,18 @@ static int stage_replay(struct gc_writer *w)
  * (the writer's connection, between groups, by the thread flushing). Busy (the checkpointer is
  * copying, a reader stays longer than GC_RESTART_WAIT_MS, another process writes): tried again
  * GC_CKPT_FRAMES frames later, then twice, four, eight and sixteen times as many while it keeps
- * being refused, so that a long reader does not stall the writer at every thousand frames. */
-static void gc_restart_wal(struct gc_writer *w)
+ * being refused, so that a long reader does not stall the writer at every thousand frames.
+ * Returns whether it copied it all; the caller counts it under the writer's lock. */
+static bool gc_restart_wal(struct gc_writer *w)
 {
     sqlite3_busy_timeout(w->db, GC_RESTART_WAIT_MS);
     int src = sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
     sqlite3_busy_timeout(w->db, SQ_BUSY_MS);
     w->restart_due = false;
-    w->restart_tries++;
-    if (src == SQLITE_OK)
-        w->restarts++;
     w->restart_fails = src == SQLITE_OK ? 0 : w->restart_fails < 5 ? w->restart_fails + 1 : 5;
     /* the hook resets it when the WAL starts over */
     w->restart_at = w->wal_last + (GC_CKPT_FRAMES << (w->restart_fails ? w->restart_fails - 1 : 0));
+    return src == SQLITE_OK;
 }
 
 /* Commits the open group (the writer free, its lock held; released while committing). */
@@ -588,8 +587,10 @@ static void gc_flush_locked(struct gc_writer *w)
     gc_wake_group(w, g, rc); /* the members need not wait for the WAL's restart */
     if (w->restart_due) {
         pthread_mutex_unlock(&w->m);
-        gc_restart_wal(w);
+        bool copied = gc_restart_wal(w);
         pthread_mutex_lock(&w->m);
+        w->restart_tries++;
+        w->restarts += copied;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     w->commit_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
