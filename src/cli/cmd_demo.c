@@ -86,6 +86,10 @@ int cli_demo(struct opts *o)
         fprintf(stderr, "jiesu demo: 无法将载入的数据落盘保存\n");
         goto out;
     }
+    /* the dashboard's counts the load appended (PostgreSQL), folded now rather than by the first
+     * read of the dashboard, and before the statistics are read */
+    if (!load_rc && s->ops->stats_fold && s->ops->stats_fold(s))
+        fprintf(stderr, "jiesu demo: 未能汇总统计计数\n");
     /* full planner statistics of what was loaded (issue 13: never a sampled guess) */
     if (!load_rc && s->ops->analyze && s->ops->analyze(s))
         fprintf(stderr, "jiesu demo: 未能收集查询统计信息\n");

@@ -53,6 +53,13 @@ int tick_run(struct store *s, const struct jclock *clock, const char *gateway,
             snprintf(r->hotspot_error, sizeof r->hotspot_error, "%s: %s", js_err_name(he.code),
                      he.message);
     }
+    if (!rc && s->ops->stats_fold) {
+        /* a failed fold is logged; the next tick, or the next read of the counts, folds them */
+        int frc = s->ops->stats_fold(s);
+        if (frc)
+            snprintf(r->stats_error, sizeof r->stats_error, "%s（%s）", js_err_message(-frc),
+                     js_err_name(-frc));
+    }
     if (!rc)
         rc = upstream_poll(&en, r->sched.now, &r->upstream, e);
     if (!rc) {
@@ -72,7 +79,7 @@ static void log_tick(FILE *log, const struct tick_result *r)
 {
     if (!log || (r->sched.actions == 0 && r->sched.failures == 0 && r->notify.claimed == 0 &&
                  r->kb_expired == 0 && r->kb_reminded == 0 && r->hotspot.raised == 0 &&
-                 !r->hotspot_error[0] && !r->upstream.polled))
+                 !r->hotspot_error[0] && !r->stats_error[0] && !r->upstream.polled))
         return;
     char when[40];
     jtime_format_cn_sec(r->sched.now, when, sizeof when);
@@ -90,6 +97,8 @@ static void log_tick(FILE *log, const struct tick_result *r)
                 r->hotspot.messages);
     if (r->hotspot_error[0])
         fprintf(log, "%s 定时任务：热点扫描失败：%s\n", when, r->hotspot_error);
+    if (r->stats_error[0])
+        fprintf(log, "%s 定时任务：汇总统计计数失败：%s\n", when, r->stats_error);
     if (r->upstream.polled)
         fprintf(log, "%s 定时任务：市级平台下发 %d 条，已处理 %d 条，重复 %d 条，拒收 %d 条%s%s\n",
                 when, r->upstream.fetched, r->upstream.applied, r->upstream.duplicates,

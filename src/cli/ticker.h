@@ -39,11 +39,13 @@ struct tick_result {
     struct hotspot_scan_stats hotspot;   /* the hotspot scan at the same instant */
     struct upstream_poll_stats upstream; /* the city feed read at the same instant (issue 15) */
     char hotspot_error[320];             /* why the hotspot scan failed, "" if it did not */
+    char stats_error[160]; /* why folding the dashboard's counts failed, "" if it did not */
 };
 /* One tick on an open, migrated store: loads the policy and the calendar (engine_init), runs one
  * scheduler pass, the knowledge base's expiry pass (kb_tick), one hotspot scan
  * (store/hotspot_scan.h) and a read of the city's feed when it is due (cli/upstream_poll.h) at the
- * clock's instant, and then one delivery pass at the same instant.
+ * clock's instant, folds the dashboard's appended counts (store_ops.stats_fold, PostgreSQL), and
+ * then one delivery pass at the same instant.
  * gateway overrides the policy's notify_gateway_url when not NULL; cancel (may be NULL) cuts the
  * delivery pass short when set. r may be NULL. Returns 0, or a
  * negative code with e filled (the delivery pass is skipped when the scheduler pass failed). */

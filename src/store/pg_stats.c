@@ -36,6 +36,11 @@ static int fold(struct pgs *p)
     return exec0(p, "COMMIT");
 }
 
+int pg_stats_fold(struct store *s)
+{
+    return fold(pg_of(s));
+}
+
 int pg_stats_count(struct store *s, const struct stats_query *q, struct report_cell **out, int *n)
 {
     struct stats_params p = {0};

@@ -121,6 +121,7 @@ int pg_report_order_ids(struct store *s, const struct report_filter *f, int64_t 
                         int *n);
 /* The dashboard's counts (issue 16; pg_stats.c). */
 int pg_stats_count(struct store *s, const struct stats_query *q, struct report_cell **out, int *n);
+int pg_stats_fold(struct store *s);
 int pg_report_put(struct store *s, struct report_rec *r, bool first_only);
 int pg_report_get(struct store *s, int64_t id, struct report_rec *out);
 int pg_report_list(struct store *s, const struct report_query *q, struct report_rec **out, int *n);

@@ -519,6 +519,11 @@ struct store_ops {
      * per_day. -JS_EINVAL for a dim out of range. */
     int (*stats_count)(struct store *s, const struct stats_query *q, struct report_cell **out,
                        int *n);
+    /* Moves the counts the triggers appended since the last fold into the table stats_count
+     * reads, in a transaction of its own (PostgreSQL, where the triggers append them; NULL where
+     * they are counted in place). stats_count folds first as well; the scheduler folds at every
+     * tick so that what a fold has to move stays bounded when nobody reads the counts. */
+    int (*stats_fold)(struct store *s);
     int (*report_get)(struct store *s, int64_t id, struct report_rec *out);
     int (*report_list)(struct store *s, const struct report_query *q, struct report_rec **out,
                        int *n);

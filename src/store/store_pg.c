@@ -3646,6 +3646,7 @@ static const struct store_ops pg_ops = {
     .report_order_ids = pg_report_order_ids,
     .report_put = pg_report_put,
     .stats_count = pg_stats_count,
+    .stats_fold = pg_stats_fold,
     .report_get = pg_report_get,
     .report_list = pg_report_list,
     .kb_put = pg_kb_put,
