@@ -399,10 +399,9 @@ enum { GC_CKPT_FRAMES = 1000 }; /* wal_autocheckpoint's default */
  * reader still reads one. Under a steady stream of groups the passive checkpoints never catch up
  * with the writer, and the WAL grew without end (measured: 0.8-1.1 GB through bench_write's HTTP
  * phases; each reader searches a hash table per 4,096 frames, recovery after a crash reads it
- * all).
- * Once a commit leaves GC_WAL_RESTART_FRAMES frames (16 MB), the writer copies the rest itself
- * between two groups and waits, for GC_RESTART_WAIT_MS at most, for the readers still in the WAL
- * to end: the next group starts it over. The checkpointer has copied most of it by then. */
+ * all). Once a commit leaves GC_WAL_RESTART_FRAMES frames (16 MB), the writer copies the rest
+ * itself between two groups and waits, for GC_RESTART_WAIT_MS at most, for the readers still in
+ * the WAL to end: the next group starts it over. The checkpointer has copied most of it by then. */
 enum { GC_WAL_RESTART_FRAMES = 4 * GC_CKPT_FRAMES, GC_RESTART_WAIT_MS = 20 };
 enum { SQ_BUSY_MS = 5000 }; /* a connection's busy timeout */
 
