@@ -43,13 +43,6 @@ static int http_work; /* --http-work N: the server under callgrind, N requests a
     "\"text\":\"多福巷12号旁工地每晚11点后仍在施工，噪音很大，影响休息。\",\"citizen_name\":" \
     "\"张三丰\",\"citizen_phone\":\"13812341111\",\"address\":\"多福巷12号\"}"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void die(const char *what)
 {
     fprintf(stderr, "bench_write: %s\n", what);
@@ -216,19 +209,19 @@ static void *worker_run(void *arg)
         die("out of memory");
     conn_open(c);
     while (p->counted ? atomic_fetch_sub(&p->budget, p->lifecycle ? 2 : 1) > 0
-                      : now_s() < p->until) {
+                      : bench_now() < p->until) {
         if (p->get) {
-            double t0 = now_s();
+            double t0 = bench_now();
             int st = http(c, "GET", p->get, p->token, NULL, out, 65536);
-            lat_add(w, now_s() - t0);
+            lat_add(w, bench_now() - t0);
             if (st != 200)
                 atomic_fetch_add(&p->errors, 1);
             continue;
         }
         if (!p->lifecycle) {
-            double t0 = now_s();
+            double t0 = bench_now();
             int st = http(c, "POST", "/api/v1/orders", p->token, BODY, out, 65536);
-            lat_add(w, now_s() - t0);
+            lat_add(w, bench_now() - t0);
             if (st != 201) {
                 atomic_fetch_add(&p->errors, 1);
                 continue;
@@ -252,9 +245,9 @@ static void *worker_run(void *arg)
         char path[96], body[128];
         snprintf(path, sizeof path, "/api/v1/orders/%lld/actions/file", (long long)r->id);
         snprintf(body, sizeof body, "{\"version\":%lld}", (long long)r->version);
-        double t0 = now_s();
+        double t0 = bench_now();
         int st = http(c, "POST", path, p->token, body, out, 65536);
-        lat_add(w, now_s() - t0);
+        lat_add(w, bench_now() - t0);
         if (st != 200) {
             atomic_fetch_add(&p->errors, 1);
             continue;
@@ -262,9 +255,9 @@ static void *worker_run(void *arg)
         snprintf(path, sizeof path, "/api/v1/orders/%lld/actions/dispatch", (long long)r->id);
         snprintf(body, sizeof body, "{\"version\":%lld,\"unit_id\":%lld}",
                  (long long)json_id(out, "order", "version"), (long long)p->unit_id);
-        t0 = now_s();
+        t0 = bench_now();
         st = http(c, "POST", path, p->token2, body, out, 65536);
-        lat_add(w, now_s() - t0);
+        lat_add(w, bench_now() - t0);
         if (st != 200)
             atomic_fetch_add(&p->errors, 1);
     }
@@ -272,12 +265,6 @@ static void *worker_run(void *arg)
     free(c);
     free(out);
     return NULL;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Runs one phase with n connections for seconds; prints the rate and the percentiles. */
@@ -311,7 +298,7 @@ static void run_phase(struct phase *p, int n, double seconds, const char *label)
     memset(ws, 0, sizeof ws);
     atomic_store(&p->errors, 0);
     double cpu0 = cpu_s(p->server), own0 = cpu_s(0);
-    double t0 = now_s();
+    double t0 = bench_now();
     p->until = t0 + seconds;
     for (int i = 0; i < n; i++) {
         ws[i].p = p;
@@ -323,7 +310,7 @@ static void run_phase(struct phase *p, int n, double seconds, const char *label)
         pthread_join(ws[i].th, NULL);
         total += ws[i].n;
     }
-    double el = now_s() - t0;
+    double el = bench_now() - t0;
     double cpu = cpu_s(p->server) - cpu0, own = cpu_s(0) - own0;
     double *all = malloc((size_t)(total ? total : 1) * sizeof *all);
     if (!all)
@@ -334,11 +321,10 @@ static void run_phase(struct phase *p, int n, double seconds, const char *label)
         k += ws[i].n;
         free(ws[i].lat);
     }
-    qsort(all, (size_t)total, sizeof *all, cmp_double);
-    double p50 = total ? all[total / 2] : 0, p99 = total ? all[(int)(total * 0.99)] : 0;
+    struct bench_stats st = bench_stats_of(all, total);
     printf("  %-26s %2d conns  %8.0f /s  p50 %7.2f ms  p99 %7.2f ms  (%d in %.1f s, %d errors; "
            "server CPU %.0f us each, client %.0f us)\n",
-           label, n, total / el, p50 * 1e3, p99 * 1e3, total, el, atomic_load(&p->errors),
+           label, n, total / el, st.p50, st.p99, total, el, atomic_load(&p->errors),
            cpu * 1e6 / (total ? total : 1), own * 1e6 / (total ? total : 1));
     free(all);
 }
@@ -361,7 +347,7 @@ static int plain_hook(void *arg, sqlite3 *db, const char *name, int frames)
 static void plain(const char *path, double seconds, int batch, int page_size)
 {
     sqlite3 *db;
-    unlink(path);
+    bench_db_remove(path);
     if (sqlite3_open(path, &db) != SQLITE_OK)
         die("plain: open");
     sqlite3_exec(db,
@@ -387,9 +373,9 @@ static void plain(const char *path, double seconds, int batch, int page_size)
                        "INSERT INTO events(order_id, at, action, payload) VALUES (?1, ?2,"
                        " 'intake', ?3)",
                        -1, &ev, NULL);
-    double t0 = now_s(), until = t0 + seconds;
+    double t0 = bench_now(), until = t0 + seconds;
     long n = 0;
-    while (now_s() < until) {
+    while (bench_now() < until) {
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         for (int i = 0; i < batch; i++, n++) {
             char num[32];
@@ -411,7 +397,7 @@ static void plain(const char *path, double seconds, int batch, int page_size)
         if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
             die("plain: commit");
     }
-    double el = now_s() - t0;
+    double el = bench_now() - t0;
     printf("  plain SQLite, %2d per commit     %8.0f /s  WAL %6.1f KB per intake (%ld rows)\n",
            batch, n / el, (double)plain_frames * (page_size + 24) / n / 1024.0, n);
     sqlite3_finalize(o);
@@ -470,13 +456,13 @@ static void inproc_time(struct store *s, const char *path, void *(*fn)(void *), 
     store_sqlite_group_stats(s, &a);
     pthread_t th[MAX_CONNS];
     double cpu0 = cpu_s(0);
-    double t0 = now_s();
+    double t0 = bench_now();
     *until = t0 + seconds;
     for (int i = 0; i < threads; i++)
         pthread_create(&th[i], NULL, fn, arg);
     for (int i = 0; i < threads; i++)
         pthread_join(th[i], NULL);
-    double el = now_s() - t0;
+    double el = bench_now() - t0;
     double cpu = cpu_s(0) - cpu0;
     store_sqlite_group_stats(s, &b);
     double wal_mb = wal_watch_stop(&ww);
@@ -521,7 +507,7 @@ static void *inproc_run(void *arg)
     struct js_error e;
     engine_open(ip->path, &s, &en);
     json_t *args = json_loads(BODY, 0, NULL);
-    while (now_s() < ip->until) {
+    while (bench_now() < ip->until) {
         struct engine_result r;
         if (engine_execute(&en, &ip->agent, ACT_INTAKE, 0, 0, args, &r, &e))
             die(e.message);
@@ -537,7 +523,7 @@ static void *inproc_run(void *arg)
 static void fresh_db(const char *bin, const char *path)
 {
     char cmd[2048];
-    unlink(path);
+    bench_db_remove(path);
     snprintf(cmd, sizeof cmd, "%s init --db %s >/dev/null", bin, path);
     if (system(cmd) != 0)
         die("jiesu init failed");
@@ -601,7 +587,7 @@ static void *inproc_lc_run(void *arg)
     engine_open(ip->path, &s, &en);
     json_t *file = json_object(), *dispatch = json_pack("{sI}", "unit_id", (json_int_t)ip->unit_id);
     int64_t id;
-    while (now_s() < ip->until && (id = atomic_fetch_add(&ip->next, 1)) <= ip->last_id) {
+    while (bench_now() < ip->until && (id = atomic_fetch_add(&ip->next, 1)) <= ip->last_id) {
         struct engine_result r;
         if (engine_execute(&en, &ip->agent, ACT_FILE, id, 0, file, &r, &e) ||
             engine_execute(&en, &ip->dispatcher, ACT_DISPATCH, id, 0, dispatch, &r, &e))
@@ -843,12 +829,7 @@ static void server_phases(const char *bin, const char *db, const char *dir, int 
                  db);
         run(cmd, "psql could not empty the database");
     } else {
-        for (const char *suffix = ""; suffix; suffix = strcmp(suffix, "") == 0       ? "-wal"
-                                                       : strcmp(suffix, "-wal") == 0 ? "-shm"
-                                                                                     : NULL) {
-            snprintf(cmd, sizeof cmd, "%s%s", db, suffix);
-            unlink(cmd);
-        }
+        bench_db_remove(db);
     }
     snprintf(cmd, sizeof cmd,
              "%s init --db '%s' >/dev/null && %s useradd --db '%s' --login admin --name 管理员 "
