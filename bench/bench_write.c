@@ -267,7 +267,6 @@ static void *worker_run(void *arg)
     return NULL;
 }
 
-/* Runs one phase with n connections for seconds; prints the rate and the percentiles. */
 /* The CPU time (user and system) process pid has used, in seconds; its own with pid 0. */
 static double cpu_s(pid_t pid)
 {
@@ -292,6 +291,7 @@ static double cpu_s(pid_t pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* Runs one phase with n connections for seconds; prints the rate and the percentiles. */
 static void run_phase(struct phase *p, int n, double seconds, const char *label)
 {
     struct worker ws[MAX_CONNS];

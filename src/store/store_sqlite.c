@@ -378,7 +378,7 @@ struct gc_writer {
     int ckpt_mark;                     /* frames in the WAL when a checkpoint was last asked */
     int restart_at;                    /* frames in the WAL from which the writer restarts it */
     bool restart_due;                  /* the WAL passed restart_at: restart after this commit */
-    int restart_fails;                 /* restarts refused in a row */
+    int restart_gap;                   /* frames from a refused restart to the next try */
     uint64_t restarts, restart_tries;  /* (under m) whole-WAL checkpoints that succeeded; tried */
     sqlite3_stmt *stage[STAGE__COUNT]; /* the staged search writes' replay, prepared on first use */
     /* The checkpointer: a thread with a connection of its own copies the WAL back into the
@@ -565,9 +565,12 @@ static enum gc_restart gc_restart_wal(struct gc_writer *w)
     pthread_cond_signal(&w->ckpt_wake);
     pthread_mutex_unlock(&w->ckpt_m);
     w->restart_due = false;
-    w->restart_fails = src == SQLITE_OK ? 0 : w->restart_fails < 5 ? w->restart_fails + 1 : 5;
+    if (src == SQLITE_OK)
+        w->restart_gap = GC_CKPT_FRAMES;
     /* the hook resets it when the WAL starts over */
-    w->restart_at = w->wal_last + (GC_CKPT_FRAMES << (w->restart_fails ? w->restart_fails - 1 : 0));
+    w->restart_at = w->wal_last + w->restart_gap;
+    if (src != SQLITE_OK && w->restart_gap < 16 * GC_CKPT_FRAMES)
+        w->restart_gap *= 2;
     return src == SQLITE_OK ? GC_RESTART_DONE : GC_RESTART_REFUSED;
 }
 
@@ -741,6 +744,7 @@ static int gc_writer_get(const char *path, struct gc_writer **out, struct js_err
     }
     /* counts the WAL frames, and has them checkpointed as wal_autocheckpoint(1000) did */
     w->restart_at = GC_WAL_RESTART_FRAMES;
+    w->restart_gap = GC_CKPT_FRAMES;
     pthread_mutex_init(&w->ckpt_m, NULL);
     pthread_cond_init(&w->ckpt_wake, NULL);
     gc_ckpt_start(w);
@@ -1006,8 +1010,8 @@ static void gc_lead(struct gc_writer *w, struct sq *lead)
 
 /* The busy handler of a handle's own connection: a write outside store_begin found the lock
  * taken. If this process's writer holds it, waits for its group to end; another process: sleeps
- * as SQLite would. Gives up after 5 s (SQLITE_BUSY), and at once when this thread holds the
- * writer through another handle. */
+ * as SQLite would. Gives up after SQ_BUSY_MS (SQLITE_BUSY), as busy_timeout does, and at once when
+ * this thread holds the writer through another handle. */
 static int gc_busy(void *arg, int count)
 {
     struct sq *q = arg;
@@ -1015,7 +1019,7 @@ static int gc_busy(void *arg, int count)
     int64_t now = gc_now_ms();
     if (count == 0)
         q->busy_since = now;
-    if (now - q->busy_since > 5000)
+    if (now - q->busy_since > SQ_BUSY_MS)
         return 0;
     pthread_mutex_lock(&w->m);
     if (gc_mine(w)) {
