@@ -37,6 +37,28 @@ static int digest(int64_t order_id, const char *code, char out[AUTH_TOKEN_HEX])
     return auth_token_digest(text, out);
 }
 
+/* Draws a code of CODE_LEN characters, each uniform over code_chars, from one read of the
+ * system's random source for most codes: a byte below the largest multiple of the alphabet's
+ * size picks a character, a higher one is dropped. randombytes_uniform per character made eight
+ * getrandom calls, inside the write lock (the acceptance runs in the intake's transaction). */
+static void code_draw(char code[CODE_LEN + 1])
+{
+    const unsigned k = (unsigned)(sizeof code_chars - 1), below = 256 / k * k;
+    unsigned char rnd[32];
+    size_t used = sizeof rnd;
+    for (int i = 0; i < CODE_LEN;) {
+        if (used == sizeof rnd) {
+            randombytes_buf(rnd, sizeof rnd);
+            used = 0;
+        }
+        unsigned b = rnd[used++];
+        if (b < below)
+            code[i++] = code_chars[b % k];
+    }
+    code[CODE_LEN] = '\0';
+    sodium_memzero(rnd, sizeof rnd);
+}
+
 static void blob_key(int64_t order_id, char *key, size_t n)
 {
     snprintf(key, n, "access:%lld", (long long)order_id);
@@ -49,9 +71,7 @@ int res_self_on_acceptance(void *ctx, struct store *s, int64_t order_id, int64_t
     char code[CODE_LEN + 1], hash[AUTH_TOKEN_HEX], key[48];
     if (auth_init())
         return -JS_EINTERNAL;
-    for (int i = 0; i < CODE_LEN; i++)
-        code[i] = code_chars[randombytes_uniform((uint32_t)(sizeof code_chars - 1))];
-    code[CODE_LEN] = '\0';
+    code_draw(code);
     int rc = digest(order_id, code, hash);
     if (rc)
         return rc;
