@@ -1,7 +1,8 @@
 /* A SQLite VFS that keeps a connection's temporary files (savepoints' sub-journals, temporary
  * tables and their journals, sorts that outgrow the cache) in memory, one growable buffer each,
- * and passes everything else (the database, its WAL and shared memory) to the default VFS
- * untouched. Private to src/store/. */
+ * gathers a WAL's consecutive writes (a frame's header and page, a commit's frames) into writes
+ * of up to 64 KB, passed on before the commit can be seen, and passes everything else (the
+ * database and its shared memory) to the default VFS untouched. Private to src/store/. */
 #ifndef JIESU_SQLITE_MEMVFS_H
 #define JIESU_SQLITE_MEMVFS_H
 
