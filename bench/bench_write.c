@@ -129,11 +129,11 @@ static int http(struct conn *c, const char *method, const char *path, const char
     }
 }
 
-static int64_t json_id(const char *text, const char *outer, const char *key)
+/* The integer key of the JSON object text (0 when absent). */
+static int64_t json_id(const char *text, const char *key)
 {
     json_t *j = json_loads(text, 0, NULL);
-    json_t *o = outer ? json_object_get(j, outer) : j;
-    int64_t v = (int64_t)json_integer_value(json_object_get(o, key));
+    int64_t v = (int64_t)json_integer_value(json_object_get(j, key));
     json_decref(j);
     return v;
 }
@@ -267,7 +267,7 @@ static void *worker_run(void *arg)
         }
         snprintf(path, sizeof path, "/api/v1/orders/%lld/actions/dispatch", (long long)r->id);
         snprintf(body, sizeof body, "{\"version\":%lld,\"unit_id\":%lld}",
-                 (long long)json_id(out, "order", "version"), (long long)p->unit_id);
+                 (long long)order_ref_of(out).version, (long long)p->unit_id);
         t0 = bench_now();
         st = http(c, "POST", path, p->token2, body, out, 65536);
         lat_add(w, bench_now() - t0);
@@ -904,7 +904,7 @@ static void server_phases(const char *bin, const char *db, const char *dir, int 
              "{\"code\":\"ZJW\",\"name\":\"区住建委\",\"kind\":\"department\"}", out,
              sizeof out) != 201)
         die(out);
-    int64_t unit_id = json_id(out, NULL, "id");
+    int64_t unit_id = json_id(out, "id");
     if (http(&c, "POST", "/api/v1/users", admin,
              "{\"login\":\"agent1\",\"name\":\"赵坐席\",\"role\":\"agent\",\"password\":"
              "\"bench-pass-2026\"}",

@@ -271,24 +271,20 @@ static int wf_write(sqlite3_file *f, const void *in, int amt, sqlite3_int64 off)
     if (w->len && (off != w->at + w->len || w->len + amt > WAL_GATHER) && (rc = wf_flush(w)))
         return rc;
     sqlite3_int64 fs = amt > 0 ? wf_frame(w, data, amt, off) : 0, end = 0;
-    bool commit = fs && wf_commit_in(fs, data, amt, off, &end);
-    /* through at once: the frame size unknown, too large to gather, a whole commit frame alone */
-    if (!fs || amt > WAL_GATHER || (commit && w->len == 0 && off + amt >= end) ||
-        (!w->pending && !(w->pending = malloc(WAL_GATHER)))) {
-        if (w->len && (rc = wf_flush(w)))
+    if (fs && wf_commit_in(fs, data, amt, off, &end))
+        w->commit_end = end;
+    /* through at once: the frame size unknown, too large to gather */
+    if (!fs || amt > WAL_GATHER || (!w->pending && !(w->pending = malloc(WAL_GATHER)))) {
+        if ((rc = wf_flush(w)) || (rc = w->real->pMethods->xWrite(w->real, in, amt, off)))
             return rc;
         if (w->commit_end && off + amt >= w->commit_end)
             w->commit_end = 0;
-        if (commit && off + amt < end)
-            w->commit_end = end; /* the rest of that frame is passed on once whole */
-        return w->real->pMethods->xWrite(w->real, in, amt, off);
+        return SQLITE_OK;
     }
     if (w->len == 0)
         w->at = off;
     memcpy(w->pending + w->len, data, (size_t)amt);
     w->len += amt;
-    if (commit)
-        w->commit_end = end;
     if (w->commit_end && w->at + w->len >= w->commit_end)
         rc = wf_flush(w);
     return rc;

@@ -537,6 +537,17 @@ static void gc_wake_group(struct gc_waiter *g, int rc)
         wake_post(&root->wk, GC_DONE);
 }
 
+/* The open group was lost (SQLite rolled its transaction back, the writer's lock held): its
+ * members fail, and the writer has no transaction open. */
+static void gc_lose_group(struct gc_writer *w)
+{
+    gc_wake_group(w->group, -JS_EDB);
+    w->group = NULL;
+    w->n_group = 0;
+    w->in_txn = false;
+    pthread_cond_broadcast(&w->cv);
+}
+
 /* Prepares the replay statement k of the writer's staged search writes once. */
 static int stage_stmt(struct gc_writer *w, int k, sqlite3_stmt **out)
 {
@@ -891,14 +902,8 @@ static bool gc_yield_outside(struct gc_writer *w)
  * first if SQLite rolled it back. */
 static void gc_take_locked(struct gc_writer *w, struct sq *q)
 {
-    if (w->in_txn && sqlite3_get_autocommit(w->db)) {
-        /* the open group was lost (SQLite rolled it back): its members fail */
-        gc_wake_group(w->group, -JS_EDB);
-        pthread_cond_broadcast(&w->cv);
-        w->group = NULL;
-        w->n_group = 0;
-        w->in_txn = false;
-    }
+    if (w->in_txn && sqlite3_get_autocommit(w->db))
+        gc_lose_group(w);
     w->owner = q;
     w->owner_thread = pthread_self();
     w->held_at = gc_now_ns();
@@ -1033,13 +1038,8 @@ static void gc_lead(struct gc_writer *w, struct sq *lead)
         bool lost = !brc && sqlite3_get_autocommit(w->db);
         pthread_mutex_lock(&w->m);
         w->in_txn = !brc;
-        if (lost) {
-            gc_wake_group(w->group, -JS_EDB);
-            pthread_cond_broadcast(&w->cv);
-            w->group = NULL;
-            w->n_group = 0;
-            w->in_txn = false;
-        }
+        if (lost)
+            gc_lose_group(w);
         for (struct gc_job *j = batch, *next; j; j = next) {
             next = j->next;
             if (j->rc || lost) {
@@ -1586,13 +1586,12 @@ static int sq_txn_run(struct store *s, int (*fn)(struct store *s, void *arg), vo
         }
         pthread_mutex_unlock(&w->m);
         wake_wait(&me.wt.wk, v);
-        if (wake_read(&me.wt.wk) & GC_DONE) {
-            gc_pass_on(&me.wt); /* ended without the writer's lock */
-            return me.wt.rc;
-        }
+        if (wake_read(&me.wt.wk) & GC_DONE)
+            goto ended; /* without the writer's lock */
         pthread_mutex_lock(&w->m);
     }
     pthread_mutex_unlock(&w->m);
+ended:
     gc_pass_on(&me.wt);
     return me.wt.rc;
 }
