@@ -58,21 +58,23 @@ static void generate(struct store *s, long n, struct sample *samp)
     int64_t start = 1767196800; /* 2026-01-01 */
     int64_t span = 365LL * 86400;
     char number[48], phone[32], name[32], addr[96], upstream[40];
-    int64_t day_seq = 0, cur_day = -1;
+    int64_t day_seq = 0;
     double t0 = bench_now();
     s->ops->set_bulk(s, true);
     s->ops->begin(s);
     for (long i = 0; i < n; i++) {
         int64_t at = start + (int64_t)((double)span * (double)i / (double)n);
-        int64_t day = jtime_local_day(at);
-        if (day != cur_day) {
-            cur_day = day;
-            day_seq = 0;
-        }
         int y, m, d;
-        jtime_civil_from_days(day, &y, &m, &d);
+        jtime_civil_from_days(jtime_local_day(at), &y, &m, &d);
+        /* the number as the engine gives it: the day and its sequence, taken from seqs */
+        char seq_key[32];
+        snprintf(seq_key, sizeof seq_key, "order:%04d%02d%02d", y % 10000, m % 100, d % 100);
+        if (s->ops->next_seq(s, seq_key, &day_seq)) {
+            fprintf(stderr, "bench_search: sequence failed at %ld\n", i);
+            exit(1);
+        }
         snprintf(number, sizeof number, "%04d%02d%02d%05d", y % 10000, m % 100, d % 100,
-                 (int)(++day_seq % 100000));
+                 (int)(day_seq % 100000));
         /* about one caller in five calls again: a pool of 800,000 numbers for 1M orders */
         snprintf(phone, sizeof phone, "1%d%09d", 3 + bench_pick(7),
                  bench_pick((int)(n * 8 / 10) + 1) * 7 + 11);
@@ -133,6 +135,25 @@ static void load_all(struct store *s, const int64_t *ids, int n)
         s->ops->order_get(s, ids[i], &o);
         order_release(&o);
     }
+}
+
+/* s reversed into out (size bytes, cut to fit). */
+static void sql_rev_into(const char *s, char *out, size_t size)
+{
+    size_t len = strlen(s), n = len < size ? len : size - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = s[len - 1 - i];
+    out[n] = '\0';
+}
+
+/* bl_rev(text): the text reversed (ASCII), for the baseline's reversed-number keys. */
+static void sql_rev(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *t = (const char *)sqlite3_value_text(argv[0]);
+    char out[64];
+    sql_rev_into(t ? t : "", out, sizeof out);
+    sqlite3_result_text(cx, out, -1, SQLITE_TRANSIENT);
 }
 
 static int baseline(struct store *s, sqlite3_stmt *st, const char *arg)
@@ -198,14 +219,20 @@ int main(int argc, char **argv)
         printf("  generated and indexed in %.1f s (%.0f orders/s)\n", bench_now() - t0,
                (double)n / (bench_now() - t0));
         t0 = bench_now();
+        sqlite3_create_function(sdb, "bl_rev", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_rev,
+                                NULL, NULL);
         sqlite3_exec(sdb,
                      "CREATE INDEX bl_phone ON orders(citizen_phone);"
+                     "CREATE TABLE bl_num(rnum TEXT PRIMARY KEY, id INTEGER NOT NULL)"
+                     " WITHOUT ROWID;"
+                     "INSERT INTO bl_num SELECT bl_rev(number), id FROM orders;"
                      "CREATE VIRTUAL TABLE bl_tri USING fts5(title, text, content='orders',"
                      " content_rowid='id', tokenize='trigram');"
                      "INSERT INTO bl_tri(bl_tri) VALUES('rebuild');",
                      NULL, NULL, NULL);
-        printf("  baseline indexes (phone b-tree, FTS5 trigram) built in %.1f s\n",
-               bench_now() - t0);
+        printf(
+            "  baseline indexes (phone b-tree, reversed numbers, FTS5 trigram) built in %.1f s\n",
+            bench_now() - t0);
     } else {
         /* samples from the stored orders, evenly spaced */
         sqlite3_stmt *st;
@@ -235,10 +262,15 @@ int main(int argc, char **argv)
     search_who_init(&who, ROLE_AGENT, 0);
     double ta[N_SAMPLE], tb[N_SAMPLE];
     long ha, hb;
-    sqlite3_stmt *st_phone, *st_number, *st_like, *st_tri;
+    sqlite3_stmt *st_phone, *st_number, *st_like, *st_tri, *st_tail;
     sqlite3_prepare_v2(sdb, "SELECT id FROM orders WHERE citizen_phone = ?1 ORDER BY id DESC", -1,
                        &st_phone, NULL);
     sqlite3_prepare_v2(sdb, "SELECT id FROM orders WHERE number = ?1", -1, &st_number, NULL);
+    /* a tail: the range of the reversed numbers that begin with it reversed, newest first */
+    sqlite3_prepare_v2(sdb,
+                       "SELECT id FROM bl_num WHERE rnum > ?1 AND rnum < ?1 || ':' ORDER BY id"
+                       " DESC",
+                       -1, &st_tail, NULL);
     sqlite3_prepare_v2(sdb,
                        "SELECT id FROM orders WHERE title LIKE '%' || ?1 || '%' OR text LIKE '%' "
                        "|| ?1 || '%' OR address LIKE '%' || ?1 || '%' ORDER BY id DESC",
@@ -250,7 +282,7 @@ int main(int argc, char **argv)
     json_t *syn = NULL; /* synonyms off: the baseline has none */
     printf("  %d queries of each kind, 20 results each, both sides loading the orders:\n",
            N_SAMPLE);
-    for (int kind = 0; kind < 4; kind++) {
+    for (int kind = 0; kind < 5; kind++) {
         ha = hb = 0;
         /* one untimed pass warms the caches of both sides */
         for (int pass = 0; pass < 2; pass++)
@@ -258,7 +290,8 @@ int main(int argc, char **argv)
                 const char *q = kind == 0   ? samp[i].phone
                                 : kind == 1 ? samp[i].number
                                 : kind == 2 ? words2[i % 10]
-                                            : phrases4[i % 10];
+                                : kind == 3 ? phrases4[i % 10]
+                                            : samp[i].number + 8; /* the last five digits */
                 struct search_result r;
                 double a = bench_now();
                 int rc = search_orders(s, &who, q, syn, 0, 20, &r, &e);
@@ -272,17 +305,21 @@ int main(int argc, char **argv)
                 sqlite3_stmt *bst = kind == 0   ? st_phone
                                     : kind == 1 ? st_number
                                     : kind == 2 ? st_like
-                                                : st_tri;
+                                    : kind == 3 ? st_tri
+                                                : st_tail;
+                char rq[16];
+                sql_rev_into(q, rq, sizeof rq);
                 double c = bench_now();
-                hb += baseline(s, bst, q);
+                hb += baseline(s, bst, kind == 4 ? rq : q);
                 double d = bench_now();
                 ta[i] = b - a;
                 tb[i] = d - c;
             }
         static const char *const names[] = {"phone (whole)", "order number", "2-char word",
-                                            "4-char phrase"};
+                                            "4-char phrase", "number's last 5 digits"};
         static const char *const bnames[] = {"b-tree on phone", "unique index on number",
-                                             "LIKE '%w%' newest first", "FTS5 trigram phrase"};
+                                             "LIKE '%w%' newest first", "FTS5 trigram phrase",
+                                             "reversed-number b-tree"};
         report(names[kind], summarize(ta, N_SAMPLE, ha / 2), summarize(tb, N_SAMPLE, hb / 2),
                bnames[kind]);
     }
@@ -405,6 +442,7 @@ int main(int argc, char **argv)
     (void)units_of;
     sqlite3_finalize(st_phone);
     sqlite3_finalize(st_number);
+    sqlite3_finalize(st_tail);
     sqlite3_finalize(st_like);
     sqlite3_finalize(st_tri);
     store_close(s);

@@ -588,6 +588,13 @@ static const char stats_status_sql[] =
     "CREATE TRIGGER order_stats_upd_status AFTER UPDATE ON orders"
     " FOR EACH ROW WHEN (" JS_STATS_STATUS_ONLY ") EXECUTE FUNCTION jiesu_order_stats_status();";
 
+/* Migration 22: the order number has no key of its own; a number is looked up in orders.number
+ * and its tail through the day's sequence (rows.h, store_number_tails), so that consecutive
+ * numbers no longer scatter their keys over order_keys' pages (issue 13). The days are walked
+ * by seqs_day. */
+static const char number_keys_sql[] = "DELETE FROM order_keys WHERE kind = 'n';"
+                                      "CREATE INDEX seqs_day ON seqs(key COLLATE \"C\");";
+
 const struct pg_migration pg_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -624,6 +631,8 @@ const struct pg_migration pg_migrations[] = {
      coordination_sql, true},
     {21, "dashboard figures: a change of status alone moves only the status counts",
      stats_status_sql, false},
+    {22, "search: the order number's tail through the day's sequence, not a key of its own",
+     number_keys_sql, false},
 };
 
 const int pg_n_migrations = (int)JS_ARRAY_LEN(pg_migrations);

@@ -13,6 +13,7 @@
 
 #include "text/fold.h"
 #include "text/searchtext.h"
+#include "util/jtime.h"
 
 /* One column per key of order_to_json; id must stay first. A new order field needs a migration
  * adding its column and an entry here (store_open refuses to run otherwise). */
@@ -357,7 +358,6 @@ void store_upstream_key(const char *s, char *out, size_t size)
 void store_okeys_of(const struct order *o, struct store_okeys *k)
 {
     char digits[40];
-    store_reverse(o->number, k->number, sizeof k->number);
     store_upstream_key(o->upstream_id, k->upstream, sizeof k->upstream);
     searchtext_phone_digits(o->citizen_phone, digits, sizeof digits);
     store_reverse(digits, k->phone, sizeof k->phone);
@@ -543,6 +543,131 @@ static int keys_run(const struct store_search_backend *b, void *ctx, const struc
     return rc;
 }
 
+int store_number_tails(const char *day, int64_t last, const char *tail,
+                       int (*add)(void *ctx, const char *number), void *ctx)
+{
+    /* the sequence's widths: five digits, zero-padded; six and seven as they are */
+    static const struct {
+        int w;
+        int64_t lo, hi;
+    } widths[] = {{7, 1000000, 9999999}, {6, 100000, 999999}, {5, 1, 99999}};
+    size_t L = strlen(tail);
+    if (strlen(day) != 8 || L == 0 || L > 15 || strspn(tail, "0123456789") != L)
+        return 0;
+    for (size_t c = 0; c < JS_ARRAY_LEN(widths); c++) {
+        int w = widths[c].w, rc = 0;
+        int64_t lo = widths[c].lo, hi = last < widths[c].hi ? last : widths[c].hi, s, step = 1;
+        char number[24];
+        if (hi < lo || L >= (size_t)(8 + w))
+            continue; /* as long as the number or longer: the number itself, looked up whole */
+        if (L <= (size_t)w) {
+            /* the sequences ending with the tail: v, v + 10^L, ... (highest first) */
+            for (size_t i = 0; i < L; i++)
+                step *= 10;
+            int64_t v = strtoll(tail, NULL, 10);
+            if (v > hi)
+                continue;
+            s = v + (hi - v) / step * step;
+        } else {
+            /* the tail reaches into the day: its last w digits are the sequence */
+            if (memcmp(tail, day + 8 - (L - (size_t)w), L - (size_t)w) != 0)
+                continue;
+            s = strtoll(tail + (L - (size_t)w), NULL, 10);
+            if (s > hi)
+                continue;
+            step = hi + 1; /* one sequence only */
+        }
+        for (; s >= lo && !rc; s -= step) {
+            snprintf(number, sizeof number, "%.8s%0*lld", day, w, (long long)s);
+            rc = add(ctx, number);
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Candidate numbers gathered for one backend.numbers call. */
+struct tails {
+    const struct store_search_backend *b;
+    void *ctx;
+    const struct search_query *sq;
+    int64_t since_id;
+    struct store_hits *h;
+    struct buf list; /* a JSON array of numbers */
+    int n;
+};
+
+/* Looks the gathered numbers up: 1 once h is full, 0 to go on, or a negative code. */
+static int tails_flush(struct tails *t)
+{
+    int rc = 0;
+    if (t->n) {
+        rc = buf_puts(&t->list, "]")
+                 ? -JS_ENOMEM
+                 : t->b->numbers(t->ctx, t->sq, t->since_id, t->list.data, false, t->h);
+        t->n = 0;
+        buf_reset(&t->list);
+    }
+    return rc ? rc : t->h->n >= t->h->want;
+}
+
+static int tails_add(void *ctx, const char *number)
+{
+    enum { BATCH = 200 };
+    struct tails *t = ctx;
+    if (buf_printf(&t->list, "%s\"%s\"", t->n ? "," : "[", number))
+        return -JS_ENOMEM;
+    return ++t->n < BATCH ? 0 : tails_flush(t);
+}
+
+/* The orders whose number is key (exact), then those whose number ends with it, newest first:
+ * the candidates of each day's sequence, newest day first, looked up in orders.number a batch at
+ * a time; the walk stops at the page, and at the day of sq->since. */
+static int numbers_run(const struct store_search_backend *b, void *ctx,
+                       const struct search_query *sq, int64_t since_id, const char *key,
+                       struct store_hits *h)
+{
+    enum { DAYS = 64 };
+    char day[DAYS][9], before[9] = "", first[9] = "";
+    int64_t last[DAYS];
+    struct tails t = {b, ctx, sq, since_id, h, {0}, 0};
+    struct buf one;
+    buf_init(&one, 0);
+    int rc = buf_printf(&one, "[\"%s\"]", key) ? -JS_ENOMEM : 0;
+    if (!rc)
+        rc = b->numbers(ctx, sq, since_id, one.data, true, h);
+    buf_release(&one);
+    if (sq->since) {
+        int y, m, d;
+        jtime_civil_from_days(jtime_local_day(sq->since), &y, &m, &d);
+        snprintf(first, sizeof first, "%04u%02u%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+                 (unsigned)d % 100u);
+    }
+    buf_init(&t.list, 0);
+    while (!rc && h->n < h->want) {
+        int n = 0;
+        if ((rc = b->days(ctx, before, DAYS, day, last, &n)) || n == 0)
+            break;
+        for (int i = 0; i < n && !rc; i++) {
+            if (strcmp(day[i], first) < 0) {
+                n = 0; /* days before the window: their orders are older */
+                break;
+            }
+            rc = store_number_tails(day[i], last[i], key, tails_add, &t);
+        }
+        if (!rc)
+            rc = tails_flush(&t); /* a chunk of days at a time: the newest may fill the page */
+        if (rc || n < DAYS)
+            break;
+        memcpy(before, day[DAYS - 1], sizeof before);
+    }
+    if (rc >= 0)
+        rc = tails_flush(&t);
+    buf_release(&t.list);
+    return rc < 0 ? rc : 0;
+}
+
 int store_search_run(const struct store_search_backend *b, void *ctx, const struct search_query *sq,
                      struct search_hit *out, int *n, bool *more)
 {
@@ -561,11 +686,8 @@ int store_search_run(const struct store_search_backend *b, void *ctx, const stru
         goto out; /* nothing that recent */
     const char *key = sq->key && sq->key[0] ? sq->key : NULL;
     char rev[160];
-    if (key && (sq->kinds & SEARCH_BIT(SEARCH_NUMBER)) &&
-        strspn(key, "0123456789") == strlen(key)) {
-        store_reverse(key, rev, sizeof rev);
-        rc = keys_run(b, ctx, sq, since_id, "n", rev, false, SEARCH_NUMBER, &h);
-    }
+    if (key && (sq->kinds & SEARCH_BIT(SEARCH_NUMBER)) && strspn(key, "0123456789") == strlen(key))
+        rc = numbers_run(b, ctx, sq, since_id, key, &h);
     if (!rc && key && (sq->kinds & SEARCH_BIT(SEARCH_UPSTREAM))) {
         store_upstream_key(key, rev, sizeof rev);
         rc = keys_run(b, ctx, sq, since_id, "u", rev, false, SEARCH_UPSTREAM, &h);

@@ -59,11 +59,12 @@ void *store_memo_use(void *memo);
  * SQLite's when no group writer takes it. */
 int store_txn_run_plain(struct store *s, int (*fn)(struct store *s, void *arg), void *arg);
 
-/* The exact keys of an order (migration 8's order_keys): the number, the upstream id (lower-case
- * letters and digits) and the phone digits reversed, so that a tail is a prefix; the folded
- * citizen name as written. Empty strings: no key. */
+/* The exact keys of an order (migration 8's order_keys): the upstream id (lower-case letters and
+ * digits) and the phone digits reversed, so that a tail is a prefix; the folded citizen name as
+ * written. Empty strings: no key. The number has no key since migration 22: it is looked up in
+ * orders.number, its tail through the day's sequence (store_number_tails). */
 struct store_okeys {
-    char number[24], upstream[72], phone[40], name[128];
+    char upstream[72], phone[40], name[128];
 };
 void store_okeys_of(const struct order *o, struct store_okeys *k);
 /* s reversed into out (size bytes, cut to fit). */
@@ -138,15 +139,28 @@ bool store_hits_add(struct store_hits *h, int64_t id, int kind, bool exact);
 struct store_search_backend {
     /* the id of the first order created at or after since, INT64_MAX when none */
     int (*since_id)(void *ctx, int64_t since, int64_t *id);
-    /* adds the orders whose key of kind_letter ('n' number, 'u' upstream, 'p' phone reversed,
+    /* adds the orders whose key of kind_letter ('u' upstream, 'p' phone reversed,
      * 'c' citizen name) is key (whole) or begins with it and is longer, newest first, as one
      * walk of order_keys' primary key (kind, key, order_id) that stops at h's page */
     int (*keys)(void *ctx, const struct search_query *sq, int64_t since_id, const char *kind_letter,
                 const char *key, bool whole, int kind, struct store_hits *h);
+    /* adds the orders whose number is one of numbers (a JSON array of strings), newest first */
+    int (*numbers)(void *ctx, const struct search_query *sq, int64_t since_id, const char *numbers,
+                   bool whole, struct store_hits *h);
+    /* the order-number sequences of the days before before (YYYYMMDD; "": every day), newest
+     * first, at most max: day[i] (YYYYMMDD) and last[i], its last sequence taken; *n set */
+    int (*days)(void *ctx, const char *before, int max, char (*day)[9], int64_t *last, int *n);
     /* adds the orders matching sq->text: title matches first (unless newest_only), newest
      * first in each tier */
     int (*text)(void *ctx, const struct search_query *sq, int64_t since_id, struct store_hits *h);
 };
+/* Calls add(ctx, number) for each number the engine may have given on day (YYYYMMDD) whose
+ * sequence ended at last (seqs' "order:YYYYMMDD"; the number is the day and the sequence, five
+ * digits, six or seven past 99,999) that ends with tail (digits) and is longer than it, highest
+ * sequence first. Stops at add's first non-zero return and returns it, else 0. */
+int store_number_tails(const char *day, int64_t last, const char *tail,
+                       int (*add)(void *ctx, const char *number), void *ctx);
+
 /* store_ops.order_search over a backend: checks sq's limits, gathers the hits of each kind and
  * returns the page sq asks for. */
 int store_search_run(const struct store_search_backend *b, void *ctx, const struct search_query *sq,

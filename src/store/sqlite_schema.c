@@ -599,6 +599,11 @@ static const char stats_status_sql[] =
     "CREATE TRIGGER order_stats_upd_status AFTER UPDATE ON orders WHEN " JS_STATS_STATUS_ONLY
     " BEGIN " JS_STATS_STATUS "; END;";
 
+/* Migration 22: the order number has no key of its own; a number is looked up in orders.number
+ * and its tail through the day's sequence (rows.h, store_number_tails), so that consecutive
+ * numbers no longer scatter their keys over order_keys' pages (issue 13). */
+static const char number_keys_sql[] = "DELETE FROM order_keys WHERE kind = 'n';";
+
 const struct sqlite_migration sqlite_migrations[] = {
     {1, "organisation", organisation_sql, false},
     {2, "orders and events", orders_sql, false},
@@ -631,6 +636,8 @@ const struct sqlite_migration sqlite_migrations[] = {
      "lighter writes: a change of status alone moves only the status counts; the overdue "
      "indexes' condition without IN",
      stats_status_sql, false},
+    {22, "search: the order number's tail through the day's sequence, not a key of its own",
+     number_keys_sql, false},
 };
 
 const int sqlite_n_migrations = (int)JS_ARRAY_LEN(sqlite_migrations);

@@ -1463,15 +1463,14 @@ static int keys_write(struct pgs *p, int64_t id, const struct order *o, bool rep
     }
     store_okeys_of(o, &k);
     struct pp a = {.n = 0};
-    p_text(&a, k.number);
     p_text(&a, k.upstream);
     p_text(&a, k.phone);
     p_text(&a, k.name);
     p_int(&a, id);
-    /* the four keys in one statement; blank ones are no keys */
+    /* the three keys in one statement; blank ones are no keys */
     return px(p,
-              "INSERT INTO order_keys(kind, key, order_id) SELECT kind, key, $5::bigint FROM"
-              " (VALUES ('n', $1::text), ('u', $2::text), ('p', $3::text), ('c', $4::text))"
+              "INSERT INTO order_keys(kind, key, order_id) SELECT kind, key, $4::bigint FROM"
+              " (VALUES ('u', $1::text), ('p', $2::text), ('c', $3::text))"
               " AS v(kind, key) WHERE key <> '' ON CONFLICT DO NOTHING",
               &a, NULL, NULL);
 }
@@ -1517,7 +1516,7 @@ static int reindex_flush(struct pgs *p, struct reidx *x, int n)
 {
     static const char *const scols[] = {"order_id", "t", "b", "y", "n"};
     static const char *const kcols[] = {"kind", "key", "order_id"};
-    struct store_value *sv = calloc((size_t)n * 5 + (size_t)n * 4 * 3, sizeof *sv);
+    struct store_value *sv = calloc((size_t)n * 5 + (size_t)n * 3 * 3, sizeof *sv);
     struct store_row *rows = calloc((size_t)n * 5, sizeof *rows);
     int rc = sv && rows ? 0 : -JS_ENOMEM, nk = 0;
     struct store_value *kv = sv + (size_t)n * 5;
@@ -1533,9 +1532,9 @@ static int reindex_flush(struct pgs *p, struct reidx *x, int n)
     if (!rc)
         rc = pg_copy_rows(p, "order_search(order_id, t, b, y, n)", rows, n);
     for (int i = 0; i < n && !rc; i++) {
-        const char *key[4] = {x[i].k.number, x[i].k.upstream, x[i].k.phone, x[i].k.name};
-        static const char *const kind[4] = {"n", "u", "p", "c"};
-        for (int k = 0; k < 4; k++) {
+        const char *key[3] = {x[i].k.upstream, x[i].k.phone, x[i].k.name};
+        static const char *const kind[3] = {"u", "p", "c"};
+        for (int k = 0; k < 3; k++) {
             if (!key[k][0])
                 continue; /* blank ones are no keys */
             struct store_value *v = kv + (size_t)nk * 3;
@@ -2330,6 +2329,56 @@ static int search_keys(void *ctx, const struct search_query *sq, int64_t since_i
     return rc;
 }
 
+/* Numbers (store_search_backend.numbers): each a probe of orders.number's unique index. */
+static int search_numbers(void *ctx, const struct search_query *sq, int64_t since_id,
+                          const char *numbers, bool whole, struct store_hits *h)
+{
+    struct buf sql;
+    struct pp a = {.n = 0};
+    buf_init(&sql, 0);
+    p_text(&a, numbers);
+    int rc = buf_printf(&sql,
+                        "SELECT id, %s FROM orders WHERE number = ANY(ARRAY(SELECT"
+                        " jsonb_array_elements_text($1::jsonb)))",
+                        whole ? "true" : "false")
+                 ? -JS_ENOMEM
+                 : search_filters(sq, since_id, "id", &sql, &a);
+    p_int(&a, h->want);
+    if (!rc)
+        rc = buf_printf(&sql, " ORDER BY id DESC LIMIT $%d", a.n) ? -JS_ENOMEM : 0;
+    if (!rc)
+        rc = search_collect(ctx, sql.data, &a, SEARCH_NUMBER, h);
+    buf_release(&sql);
+    return rc;
+}
+
+/* The days' order-number sequences (store_search_backend.days): a walk down seqs_day. */
+static int search_days(void *ctx, const char *before, int max, char (*day)[9], int64_t *last,
+                       int *n)
+{
+    struct pgs *p = ctx;
+    struct pp a = {.n = 0};
+    PGresult *r;
+    char hi[16];
+    snprintf(hi, sizeof hi, before[0] ? "order:%s" : "order;", before);
+    *n = 0;
+    p_text(&a, hi);
+    p_int(&a, max);
+    int rc = px(p,
+                "SELECT substr(key, 7), value FROM seqs WHERE key COLLATE \"C\" > 'order:' AND"
+                " key COLLATE \"C\" < $1 AND length(key) = 14 ORDER BY key COLLATE \"C\" DESC"
+                " LIMIT $2",
+                &a, &r, NULL);
+    if (rc)
+        return rc;
+    for (int i = 0; i < PQntuples(r) && i < max; i++) {
+        snprintf(day[*n], 9, "%s", PQgetvalue(r, i, 0));
+        last[(*n)++] = val_int(r, i, 1);
+    }
+    PQclear(r);
+    return 0;
+}
+
 /* Matches at most this many are fetched whole and sorted here; a word with more is common
  * enough that walking the orders newest first finds a page of them at once. */
 #define SEARCH_PROBE 2000
@@ -2437,7 +2486,8 @@ static int pg_search_since(void *ctx, int64_t since, int64_t *id)
     return 0;
 }
 
-static const struct store_search_backend pg_search = {pg_search_since, search_keys, search_text};
+static const struct store_search_backend pg_search = {pg_search_since, search_keys, search_numbers,
+                                                      search_days, search_text};
 
 static int pg_order_search(struct store *s, const struct search_query *sq, struct search_hit *out,
                            int *n, bool *more)

@@ -1868,18 +1868,17 @@ static int keys_write(struct sq *q, int64_t id, const struct order *o, bool repl
             return rc;
     }
     store_okeys_of(o, &k);
-    /* the four keys in one statement, the blank ones left out */
+    /* the three keys in one statement, the blank ones left out */
     if ((rc = stmt_get(q,
                        "INSERT OR IGNORE INTO order_keys(kind, key, order_id) SELECT column1,"
-                       " column2, ?5 FROM (VALUES ('n', ?1), ('u', ?2), ('p', ?3), ('c', ?4))"
+                       " column2, ?4 FROM (VALUES ('u', ?1), ('p', ?2), ('c', ?3))"
                        " WHERE column2 <> ''",
                        &st)))
         return rc;
-    bind_text(st, 1, k.number);
-    bind_text(st, 2, k.upstream);
-    bind_text(st, 3, k.phone);
-    bind_text(st, 4, k.name);
-    sqlite3_bind_int64(st, 5, id);
+    bind_text(st, 1, k.upstream);
+    bind_text(st, 2, k.phone);
+    bind_text(st, 3, k.name);
+    sqlite3_bind_int64(st, 4, id);
     rc = run(q, st);
     stmt_put(q, st);
     return rc;
@@ -2820,6 +2819,57 @@ static int search_keys(void *ctx, const struct search_query *sq, int64_t since_i
     return rc;
 }
 
+/* Numbers (store_search_backend.numbers): each a probe of orders.number's unique index. */
+static int search_numbers(void *ctx, const struct search_query *sq, int64_t since_id,
+                          const char *numbers, bool whole, struct store_hits *h)
+{
+    struct buf sql;
+    struct qparams p = {.n = 0};
+    buf_init(&sql, 0);
+    qp_text(&p, numbers);
+    int rc = buf_printf(&sql,
+                        "SELECT id, %d FROM orders WHERE number IN (SELECT value FROM"
+                        " json_each(?))",
+                        whole)
+                 ? -JS_ENOMEM
+                 : search_filters(sq, since_id, "id", &sql, &p);
+    if (!rc)
+        rc = buf_puts(&sql, " ORDER BY id DESC LIMIT ?") ? -JS_ENOMEM : 0;
+    qp_int(&p, h->want);
+    if (!rc)
+        rc = search_collect(ctx, sql.data, &p, SEARCH_NUMBER, h);
+    buf_release(&sql);
+    return rc;
+}
+
+/* The days' order-number sequences (store_search_backend.days): a walk down seqs' key. */
+static int search_days(void *ctx, const char *before, int max, char (*day)[9], int64_t *last,
+                       int *n)
+{
+    struct sq *q = ctx;
+    sqlite3_stmt *st;
+    char hi[16];
+    snprintf(hi, sizeof hi, before[0] ? "order:%s" : "order;", before);
+    *n = 0;
+    int rc = stmt_get(q,
+                      "SELECT substr(key, 7), value FROM seqs WHERE key > 'order:' AND key < ?1"
+                      " AND length(key) = 14 ORDER BY key DESC LIMIT ?2",
+                      &st);
+    if (rc)
+        return rc;
+    bind_text(st, 1, hi);
+    sqlite3_bind_int(st, 2, max);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(st, 0);
+        snprintf(day[*n], 9, "%s", d ? d : "");
+        last[(*n)++] = sqlite3_column_int64(st, 1);
+    }
+    rc = step == SQLITE_DONE ? 0 : sqlite_fail(q->db, step);
+    stmt_put(q, st);
+    return rc;
+}
+
 /* Text: first the orders whose title matches, then the others, newest first in each. */
 static int search_text(void *ctx, const struct search_query *sq, int64_t since_id,
                        struct store_hits *h)
@@ -2896,7 +2946,8 @@ static int sq_search_since(void *ctx, int64_t since, int64_t *id)
     return rc;
 }
 
-static const struct store_search_backend sq_search = {sq_search_since, search_keys, search_text};
+static const struct store_search_backend sq_search = {sq_search_since, search_keys, search_numbers,
+                                                      search_days, search_text};
 
 static int sq_order_search(struct store *s, const struct search_query *sq, struct search_hit *out,
                            int *n, bool *more)

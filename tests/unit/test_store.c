@@ -2764,6 +2764,10 @@ static int64_t search_order(struct store *s, int i, const char *title, const cha
     set_str(&o.reply_text, reply);
     set_str(&o.citizen_name, name);
     set_str(&o.citizen_phone, phone);
+    /* the number is the day's next sequence, as the engine takes it (a tail is found by it) */
+    int64_t seq = 0;
+    assert_int_equal(s->ops->next_seq(s, "order:20261122", &seq), 0);
+    assert_int_equal(seq, i);
     assert_int_equal(s->ops->order_insert(s, &o), 0);
     int64_t id = o.id;
     order_release(&o);
@@ -2867,6 +2871,128 @@ static void test_order_search(void **state)
     assert_int_equal(s->ops->order_search(s, &bad, hits, &n, &more), -JS_EINVAL);
 }
 
+/* The numbers store_number_tails gives, one line each. */
+static int tails_collect(void *ctx, const char *number)
+{
+    struct buf *b = ctx;
+    assert_int_equal(buf_printf(b, "%s\n", number), 0);
+    return 0;
+}
+
+static const char *tails_of(struct buf *b, const char *day, int64_t last, const char *tail)
+{
+    buf_reset(b);
+    assert_int_equal(buf_puts(b, ""), 0);
+    assert_int_equal(store_number_tails(day, last, tail, tails_collect, b), 0);
+    return b->data;
+}
+
+/* A tail of an order number (issue 13: no key of its own): the numbers of a day's sequence that
+ * end with it, in each of the sequence's widths, highest first; a tail that reaches into the date
+ * must match it; the whole number and longer are not tails. */
+static void test_number_tails_of_day(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 0);
+    assert_string_equal(tails_of(&b, "20261207", 12, "0003"), "2026120700003\n");
+    assert_string_equal(tails_of(&b, "20261207", 2, "0003"), "");
+    assert_string_equal(tails_of(&b, "20261207", 123456, "3456"),
+                        "20261207123456\n20261207113456\n20261207103456\n"
+                        "2026120793456\n2026120783456\n2026120773456\n2026120763456\n"
+                        "2026120753456\n2026120743456\n2026120733456\n2026120723456\n"
+                        "2026120713456\n2026120703456\n");
+    /* the sequence's 0 is no number; six digits begin at 100000 */
+    assert_string_equal(tails_of(&b, "20261207", 123456, "00000"), "20261207100000\n");
+    /* into the date: its digits must be the day's */
+    assert_string_equal(tails_of(&b, "20261207", 123456, "0703456"), "2026120703456\n");
+    assert_string_equal(tails_of(&b, "20261207", 123456, "1207103456"), "20261207103456\n");
+    assert_string_equal(tails_of(&b, "20261208", 123456, "0703456"), "");
+    /* the whole number is looked up whole, not as a tail */
+    assert_string_equal(tails_of(&b, "20261207", 12, "2026120700003"), "");
+    assert_string_equal(tails_of(&b, "20261207", 12, "12026120700003"), "");
+    /* past 999,999: 24 of seven digits, 90 of six, 10 of five */
+    const char *all = tails_of(&b, "20261207", 1234567, "4567");
+    int lines = 0;
+    for (const char *p = all; (p = strchr(p, '\n')); p++)
+        lines++;
+    assert_int_equal(lines, 124);
+    assert_memory_equal(all, "202612071234567\n202612071224567\n", 32);
+    assert_non_null(strstr(all, "\n202612071004567\n20261207994567\n"));
+    assert_non_null(strstr(all, "\n20261207104567\n2026120794567\n"));
+    assert_int_equal(strcmp(all + strlen(all) - 14, "2026120704567\n"), 0);
+    buf_release(&b);
+}
+
+/* order_search by a number's tail over several days: newest first across the days, exact for
+ * the whole number, within the window of since. */
+static void test_number_search(void **state)
+{
+    struct store *s = *state;
+    enum { DAY21 = 1795190400, DAY22 = 1795276800 }; /* 2026-11-21 and -22, 00:00 in Beijing */
+    int64_t ids[2][13];
+    for (int d = 0; d < 2; d++)
+        for (int i = 1; i <= (d ? 12 : 3); i++) {
+            struct order o;
+            int64_t seq = 0;
+            const char *day = d ? "20261122" : "20261121";
+            char key[32];
+            snprintf(key, sizeof key, "order:%s", day);
+            assert_int_equal(s->ops->next_seq(s, key, &seq), 0);
+            fill_order(&o, i);
+            snprintf(o.number, sizeof o.number, "%s%05d", day, (int)seq);
+            snprintf(o.upstream_id, sizeof o.upstream_id, "UP-%d-%d", d, i);
+            o.created_at = o.updated_at = (d ? DAY22 : DAY21) + 3600 + i;
+            assert_int_equal(s->ops->order_insert(s, &o), 0);
+            ids[d][i] = o.id;
+            order_release(&o);
+        }
+    struct search_hit hits[20];
+    int n = 0;
+    bool more = false;
+    struct search_query q = {.key = "00002", .kinds = SEARCH_BIT(SEARCH_NUMBER), .limit = 10};
+    assert_int_equal(s->ops->order_search(s, &q, hits, &n, &more), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(hits[0].id, ids[1][2]);
+    assert_int_equal(hits[1].id, ids[0][2]);
+    assert_int_equal(hits[0].kind, SEARCH_NUMBER);
+    assert_false(hits[0].exact);
+    /* the whole number, exact; no longer number ends with it */
+    q.key = "2026112200012";
+    assert_int_equal(s->ops->order_search(s, &q, hits, &n, &more), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].id, ids[1][12]);
+    assert_true(hits[0].exact);
+    /* 0001 ends 00001 of both days (00010 and 00011 end otherwise); a page of one has more */
+    q.key = "0001";
+    q.limit = 1;
+    assert_int_equal(s->ops->order_search(s, &q, hits, &n, &more), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].id, ids[1][1]);
+    assert_true(more);
+    q.offset = 1;
+    assert_int_equal(s->ops->order_search(s, &q, hits, &n, &more), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].id, ids[0][1]);
+    assert_false(more);
+    /* a tail into the date: the day must match */
+    q.offset = 0;
+    q.limit = 10;
+    q.key = "2100003";
+    assert_int_equal(s->ops->order_search(s, &q, hits, &n, &more), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].id, ids[0][3]);
+    q.key = "2200013";
+    assert_int_equal(s->ops->order_search(s, &q, hits, &n, &more), 0);
+    assert_int_equal(n, 0);
+    /* within a window: the day before it is left out */
+    q.key = "0002";
+    q.since = DAY22;
+    assert_int_equal(s->ops->order_search(s, &q, hits, &n, &more), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].id, ids[1][2]);
+}
+
 /* A refused write inside a transaction undoes itself alone: the transaction goes on and
  * commits (SQLite's statement rollback; savepoints on PostgreSQL). Bulk mode toggles outside
  * transactions only. */
@@ -2901,6 +3027,34 @@ static void test_refused_write_in_txn(void **state)
     order_release(&b);
     order_release(&c);
     order_release(&dup);
+}
+
+/* Migration 22 takes the order numbers' keys out of order_keys; the tail is still found. */
+static void test_migrate_number_keys(void **state)
+{
+    (void)state;
+    char path[1024], sql[256];
+    struct store *s = open_fresh(path, sizeof path);
+    struct js_error e;
+    int64_t ids[20];
+    int64_t a = search_order(s, 1, "夜间施工噪音", "工地每晚都在施工", "", "张三", "13800001111");
+    store_close(s);
+    /* as version 21 left it: the number's key reversed */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO order_keys(kind, key, order_id) VALUES ('n', '1000022116202', %lld);"
+             "%s DELETE FROM schema_migrations WHERE version = 22",
+             (long long)a, tu_pg() ? " DROP INDEX seqs_day;" : "");
+    assert_int_equal(raw_exec(path, sql), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM order_keys WHERE kind = 'n'"), 1);
+    assert_int_equal(store_open(path, &s, &e), 0);
+    assert_int_equal(s->ops->migrate(s, &e), 0);
+    store_close(s);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM order_keys WHERE kind = 'n'"), 0);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM order_keys"), 3);
+    assert_int_equal(store_open(path, &s, &e), 0);
+    assert_int_equal(search_ids(s, NULL, "00001", NULL, false, ids, NULL, NULL), 1);
+    assert_int_equal(ids[0], a);
+    store_close(s);
 }
 
 /* Migration 8 rebuilds the search index of the orders and notes already there, and migration 9
@@ -2939,6 +3093,8 @@ static void test_migrate_reindex(void **state)
                                           " DROP COLUMN preinv_unit_id,"
                                           " DROP COLUMN instruct_unit_id,"
                                           " DROP COLUMN instruct_due;"
+                                          /* and what step 22 made */
+                                          " DROP INDEX seqs_day;"
                                           " DELETE FROM schema_migrations WHERE version >= 8"
                                         : "DROP TABLE order_search; DROP TABLE order_keys;"
                                           " DROP TABLE login_failures; DROP TABLE file_refs;"
@@ -3355,8 +3511,11 @@ int main(void)
         cmocka_unit_test(test_outbox_claim_concurrent),
         cmocka_unit_test_setup_teardown(test_events_by_action, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_search, setup, teardown),
+        cmocka_unit_test(test_number_tails_of_day),
+        cmocka_unit_test_setup_teardown(test_number_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_write_in_txn, setup, teardown),
         cmocka_unit_test(test_migrate_reindex),
+        cmocka_unit_test(test_migrate_number_keys),
         cmocka_unit_test(test_coordination_records),
         cmocka_unit_test(test_refused_large_txn),
     };
