@@ -543,14 +543,26 @@ static int keys_run(const struct store_search_backend *b, void *ctx, const struc
     return rc;
 }
 
+/* The sequence's widths in an order number: five digits, zero-padded; six and seven as they are. */
+static const struct {
+    int w;
+    int64_t lo, hi;
+} widths[] = {{7, 1000000, 9999999}, {6, 100000, 999999}, {5, 1, 99999}};
+
+/* The least last sequence of a day that can hold a number longer than a tail of L digits; 0 when
+ * no day can (the tail is as long as the longest number). */
+static int64_t tail_min_last(size_t L)
+{
+    int64_t min = 0;
+    for (size_t c = 0; c < JS_ARRAY_LEN(widths); c++)
+        if (L < (size_t)(8 + widths[c].w))
+            min = widths[c].lo; /* widest first: the last to fit is the least */
+    return min;
+}
+
 int store_number_tails(const char *day, int64_t last, const char *tail,
                        int (*add)(void *ctx, const char *number), void *ctx)
 {
-    /* the sequence's widths: five digits, zero-padded; six and seven as they are */
-    static const struct {
-        int w;
-        int64_t lo, hi;
-    } widths[] = {{7, 1000000, 9999999}, {6, 100000, 999999}, {5, 1, 99999}};
     size_t L = strlen(tail);
     if (strlen(day) != 8 || L == 0 || L > 15 || strspn(tail, "0123456789") != L)
         return 0;
@@ -644,10 +656,13 @@ static int numbers_run(const struct store_search_backend *b, void *ctx,
         snprintf(first, sizeof first, "%04u%02u%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
                  (unsigned)d % 100u);
     }
+    /* a whole number's search reads no day: none holds a longer number ending with it, unless
+     * the day's sequence reached six or seven digits */
+    int64_t min_last = tail_min_last(strlen(key));
     buf_init(&t.list, 0);
-    while (!rc && h->n < h->want) {
+    while (!rc && min_last && h->n < h->want) {
         int n = 0;
-        if ((rc = b->days(ctx, before, DAYS, day, last, &n)) || n == 0)
+        if ((rc = b->days(ctx, before, min_last, DAYS, day, last, &n)) || n == 0)
             break;
         for (int i = 0; i < n && !rc; i++) {
             if (strcmp(day[i], first) < 0) {

@@ -147,9 +147,11 @@ struct store_search_backend {
     /* adds the orders whose number is one of numbers (a JSON array of strings), newest first */
     int (*numbers)(void *ctx, const struct search_query *sq, int64_t since_id, const char *numbers,
                    bool whole, struct store_hits *h);
-    /* the order-number sequences of the days before before (YYYYMMDD; "": every day), newest
-     * first, at most max: day[i] (YYYYMMDD) and last[i], its last sequence taken; *n set */
-    int (*days)(void *ctx, const char *before, int max, char (*day)[9], int64_t *last, int *n);
+    /* the order-number sequences of the days before before (YYYYMMDD; "": every day) whose last
+     * sequence taken is at least min_last, newest first, at most max: day[i] (YYYYMMDD) and
+     * last[i], its last sequence; *n set */
+    int (*days)(void *ctx, const char *before, int64_t min_last, int max, char (*day)[9],
+                int64_t *last, int *n);
     /* adds the orders matching sq->text: title matches first (unless newest_only), newest
      * first in each tier */
     int (*text)(void *ctx, const struct search_query *sq, int64_t since_id, struct store_hits *h);

@@ -2353,8 +2353,8 @@ static int search_numbers(void *ctx, const struct search_query *sq, int64_t sinc
 }
 
 /* The days' order-number sequences (store_search_backend.days): a walk down seqs_day. */
-static int search_days(void *ctx, const char *before, int max, char (*day)[9], int64_t *last,
-                       int *n)
+static int search_days(void *ctx, const char *before, int64_t min_last, int max, char (*day)[9],
+                       int64_t *last, int *n)
 {
     struct pgs *p = ctx;
     struct pp a = {.n = 0};
@@ -2364,10 +2364,11 @@ static int search_days(void *ctx, const char *before, int max, char (*day)[9], i
     *n = 0;
     p_text(&a, hi);
     p_int(&a, max);
+    p_int(&a, min_last);
     int rc = px(p,
                 "SELECT substr(key, 7), value FROM seqs WHERE key COLLATE \"C\" > 'order:' AND"
-                " key COLLATE \"C\" < $1 AND length(key) = 14 ORDER BY key COLLATE \"C\" DESC"
-                " LIMIT $2",
+                " key COLLATE \"C\" < $1 AND length(key) = 14 AND value >= $3"
+                " ORDER BY key COLLATE \"C\" DESC LIMIT $2",
                 &a, &r, NULL);
     if (rc)
         return rc;

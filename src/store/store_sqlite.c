@@ -2843,8 +2843,8 @@ static int search_numbers(void *ctx, const struct search_query *sq, int64_t sinc
 }
 
 /* The days' order-number sequences (store_search_backend.days): a walk down seqs' key. */
-static int search_days(void *ctx, const char *before, int max, char (*day)[9], int64_t *last,
-                       int *n)
+static int search_days(void *ctx, const char *before, int64_t min_last, int max, char (*day)[9],
+                       int64_t *last, int *n)
 {
     struct sq *q = ctx;
     sqlite3_stmt *st;
@@ -2853,12 +2853,13 @@ static int search_days(void *ctx, const char *before, int max, char (*day)[9], i
     *n = 0;
     int rc = stmt_get(q,
                       "SELECT substr(key, 7), value FROM seqs WHERE key > 'order:' AND key < ?1"
-                      " AND length(key) = 14 ORDER BY key DESC LIMIT ?2",
+                      " AND length(key) = 14 AND value >= ?3 ORDER BY key DESC LIMIT ?2",
                       &st);
     if (rc)
         return rc;
     bind_text(st, 1, hi);
     sqlite3_bind_int(st, 2, max);
+    sqlite3_bind_int64(st, 3, min_last);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *d = (const char *)sqlite3_column_text(st, 0);
