@@ -6,7 +6,9 @@
  * writer's WAL hook, store/sqlite_schema.h) while 64 threads take in orders through the engine,
  * the same action the HTTP route runs. Beside them, in the same run and on the same disk: plain
  * SQLite, synchronous=FULL in WAL mode as jiesu, one order row and one event row per intake,
- * committing each and committing 64 at a time. */
+ * committing each and committing 64 at a time. Then the rows the 64 threads' intakes wrote are
+ * copied by plain SQL, a group of orders per commit, into a fresh database of jiesu's schema,
+ * whole and with parts of it left out: the WAL that the schema itself costs, without the engine. */
 #include "compat.h"
 
 #include <arpa/inet.h>
@@ -458,10 +460,11 @@ static double wal_watch_stop(struct wal_watch *ww)
 }
 
 /* Runs threads of fn(arg) for seconds (setting *until) and prints what they did: done counts
- * them (a `one`, `many` of them), with the group writer's WAL per one and its commits. */
-static void inproc_time(struct store *s, const char *path, void *(*fn)(void *), void *arg,
-                        double *until, atomic_long *done, int threads, double seconds,
-                        int page_size, const char *one, const char *many)
+ * them (a `one`, `many` of them), with the group writer's WAL per one and its commits. Returns
+ * the actions per commit. */
+static double inproc_time(struct store *s, const char *path, void *(*fn)(void *), void *arg,
+                          double *until, atomic_long *done, int threads, double seconds,
+                          int page_size, const char *one, const char *many)
 {
     struct sqlite_group_stats a, b;
     struct wal_watch ww;
@@ -480,20 +483,21 @@ static void inproc_time(struct store *s, const char *path, void *(*fn)(void *), 
     store_sqlite_group_stats(s, &b);
     double wal_mb = wal_watch_stop(&ww);
     long n = atomic_load(done);
+    double per_commit = (double)(b.actions - a.actions) /
+                        (double)(b.commits > a.commits ? b.commits - a.commits : 1);
     printf("  jiesu engine, %2d threads       %8.0f /s  WAL %6.1f KB per %s (%ld %s, %.1f per "
            "commit; CPU %.0f us each; the writer: committing %.0f%%, in actions %.0f%%, handed "
            "over %.0f%% of the time; the WAL file at most %.1f MB, started over %llu times in %llu "
            "tries)\n",
            threads, n / el,
            (double)(b.wal_frames - a.wal_frames) * (page_size + 24) / (n ? n : 1) / 1024.0, one, n,
-           many,
-           (double)(b.actions - a.actions) /
-               (double)(b.commits > a.commits ? b.commits - a.commits : 1),
-           cpu * 1e6 / (double)(n ? n : 1), 100.0 * (double)(b.commit_ns - a.commit_ns) / 1e9 / el,
+           many, per_commit, cpu * 1e6 / (double)(n ? n : 1),
+           100.0 * (double)(b.commit_ns - a.commit_ns) / 1e9 / el,
            100.0 * (double)(b.hold_ns - a.hold_ns) / 1e9 / el,
            100.0 * (double)(b.handoff_ns - a.handoff_ns) / 1e9 / el, wal_mb,
            (unsigned long long)(b.restarts - a.restarts),
            (unsigned long long)(b.restart_tries - a.restart_tries));
+    return per_commit;
 }
 
 /* Opens the store at path and an engine on it with the shipped policy, or dies. */
@@ -566,8 +570,9 @@ static void put_unit_dispatcher(struct store *s, struct unit *u, struct user *d)
         die("cannot add the unit and the dispatcher");
 }
 
-static void inproc_wal(const char *bin, const char *path, double seconds, int threads,
-                       int page_size)
+/* Intake in process on threads; returns the intakes per commit. */
+static double inproc_wal(const char *bin, const char *path, double seconds, int threads,
+                         int page_size)
 {
     fresh_db(bin, path);
     struct store *s = NULL;
@@ -576,9 +581,185 @@ static void inproc_wal(const char *bin, const char *path, double seconds, int th
         die(e.message);
     struct user u = put_agent(s);
     struct inproc ip = {.path = path, .agent = {u.id, ROLE_AGENT, 0, "坐席"}};
-    inproc_time(s, path, inproc_run, &ip, &ip.until, &ip.done, threads, seconds, page_size,
-                "intake", "intakes");
+    double group = inproc_time(s, path, inproc_run, &ip, &ip.until, &ip.done, threads, seconds,
+                               page_size, "intake", "intakes");
     store_close(s);
+    return group;
+}
+
+/* ---- jiesu's rows written again by plain SQL, a group at a time ---------------------------- */
+
+/* What a copy leaves out of jiesu's schema, each variant more than the one before, to show what
+ * each part costs. */
+enum rows_variant {
+    ROWS_ALL,       /* the schema as jiesu has it */
+    ROWS_NO_LISTS,  /* without the indexes on orders (the lists' filters and sorts, issue 13) */
+    ROWS_NO_SEARCH, /* without those and the search index */
+    ROWS_TWO_ROWS, /* the order and event rows alone, each table with one key, as the plain shape */
+};
+
+static const char *const rows_variant_names[] = {
+    [ROWS_ALL] = "copied by plain SQL into jiesu's schema with its indexes, search index and "
+                 "triggers",
+    [ROWS_NO_LISTS] = "the same without the orders' indexes but the number's",
+    [ROWS_NO_SEARCH] = "the same without those and the search index",
+    [ROWS_TWO_ROWS] = "jiesu's order and event rows alone, the plain shape's tables and keys",
+};
+
+/* What an intake wrote, copied a group of orders at a time from the phase's database (attached
+ * as src): the order first, then what refers to it. order_search is the search index, whose rowid
+ * is the order's id; seqs holds the day's sequence, rewritten once a group as the engine's
+ * intakes rewrite it. order_stats is kept by the schema's own triggers, as in jiesu. Each
+ * statement is left out from the variant `from` on. */
+static const struct {
+    const char *sql;
+    enum rows_variant from;
+} rows_sql[] = {
+    {"INSERT INTO main.orders SELECT * FROM src.orders WHERE id BETWEEN ?1 AND ?2",
+     ROWS_TWO_ROWS + 1},
+    {"INSERT INTO main.events SELECT * FROM src.events WHERE order_id BETWEEN ?1 AND ?2",
+     ROWS_TWO_ROWS + 1},
+    {"INSERT INTO main.order_search(rowid, t, b, y, n) SELECT rowid, t, b, y, n"
+     " FROM src.order_search WHERE rowid BETWEEN ?1 AND ?2",
+     ROWS_NO_SEARCH},
+    {"INSERT INTO main.order_keys SELECT * FROM src.order_keys WHERE order_id BETWEEN ?1 AND ?2",
+     ROWS_TWO_ROWS},
+    {"INSERT INTO main.outbox SELECT * FROM src.outbox WHERE order_id BETWEEN ?1 AND ?2",
+     ROWS_TWO_ROWS},
+    {"INSERT OR REPLACE INTO main.seqs SELECT * FROM src.seqs", ROWS_TWO_ROWS},
+};
+
+/* Runs the SQL texts the query q on db yields (gathered first: a schema change waits for the
+ * query to end), or dies. */
+static void exec_rows(sqlite3 *db, const char *q)
+{
+    sqlite3_stmt *st;
+    char all[8192];
+    size_t len = 0;
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK)
+        die(sqlite3_errmsg(db));
+    all[0] = '\0';
+    while (len < sizeof all && sqlite3_step(st) == SQLITE_ROW)
+        len += (size_t)snprintf(all + len, sizeof all - len, "%s;",
+                                (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (len >= sizeof all || sqlite3_exec(db, all, NULL, NULL, NULL) != SQLITE_OK)
+        die("rows: drop");
+}
+
+/* Drops what variant v leaves out of the database db, or dies. */
+static void rows_drop(sqlite3 *db, enum rows_variant v)
+{
+    if (v >= ROWS_NO_LISTS)
+        exec_rows(db, "SELECT 'DROP INDEX main.\"' || name || '\"' FROM main.sqlite_master WHERE"
+                      " type = 'index' AND tbl_name = 'orders' AND sql IS NOT NULL");
+    if (v >= ROWS_NO_SEARCH &&
+        sqlite3_exec(db, "DROP TABLE main.order_search", NULL, NULL, NULL) != SQLITE_OK)
+        die(sqlite3_errmsg(db));
+    /* the plain shape: events keyed by their order, no other index, no trigger */
+    if (v >= ROWS_TWO_ROWS)
+        exec_rows(db, "SELECT 'DROP ' || type || ' main.\"' || name || '\"' FROM main.sqlite_master"
+                      " WHERE (type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL) OR"
+                      " (type = 'trigger' AND tbl_name = 'orders')");
+}
+
+/* Dies unless every table holds as many rows in main as in src (the order and event tables alone
+ * for ROWS_TWO_ROWS): a table the intake wrote and the copy left out would make its WAL too
+ * small. */
+static void rows_check(sqlite3 *db, enum rows_variant v)
+{
+    sqlite3_stmt *names;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name FROM src.sqlite_master WHERE type = 'table' AND name NOT"
+                           " LIKE 'sqlite_%' AND name NOT LIKE 'order_search_%' AND (?1 = 0 OR"
+                           " name IN ('orders', 'events'))",
+                           -1, &names, NULL) != SQLITE_OK)
+        die("rows: list the tables");
+    sqlite3_bind_int(names, 1, v >= ROWS_TWO_ROWS);
+    while (sqlite3_step(names) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(names, 0);
+        if (sqlite3_table_column_metadata(db, "main", t, NULL, NULL, NULL, NULL, NULL, NULL) !=
+            SQLITE_OK)
+            continue; /* dropped for the variant */
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "SELECT (SELECT count(*) FROM main.\"%s\") = (SELECT count(*) FROM src.\"%s\")", t,
+                 t);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW || !sqlite3_column_int(st, 0)) {
+            fprintf(stderr, "bench_write: the copy of the intakes left rows of %s out\n", t);
+            exit(1);
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_finalize(names);
+}
+
+/* Writes the orders of the database at src again into a fresh jiesu database at dst (its schema,
+ * indexes, search index and triggers, less what variant v leaves out), batch orders per commit,
+ * with plain SQL and no engine, and prints the WAL per intake: what the schema itself costs,
+ * against which the engine's WAL is read. */
+static void rows_again(const char *bin, const char *src, const char *dst, int batch, int page_size,
+                       enum rows_variant v)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st[JS_ARRAY_LEN(rows_sql)], *att;
+    fresh_db(bin, dst);
+    if (sqlite3_open(dst, &db) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS src", -1, &att, NULL) != SQLITE_OK)
+        die("rows: open");
+    sqlite3_bind_text(att, 1, src, -1, SQLITE_STATIC);
+    if (sqlite3_step(att) != SQLITE_DONE ||
+        sqlite3_exec(db, "INSERT OR IGNORE INTO main.users SELECT * FROM src.users", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        die("rows: attach");
+    sqlite3_finalize(att);
+    rows_drop(db, v);
+    for (size_t i = 0; i < JS_ARRAY_LEN(rows_sql); i++) {
+        st[i] = NULL;
+        if (v < rows_sql[i].from &&
+            sqlite3_prepare_v2(db, rows_sql[i].sql, -1, &st[i], NULL) != SQLITE_OK)
+            die(sqlite3_errmsg(db));
+    }
+    sqlite3_stmt *range;
+    if (sqlite3_prepare_v2(db, "SELECT min(id), max(id), count(*) FROM src.orders", -1, &range,
+                           NULL) != SQLITE_OK ||
+        sqlite3_step(range) != SQLITE_ROW)
+        die("rows: the orders' ids");
+    sqlite3_int64 lo = sqlite3_column_int64(range, 0), hi = sqlite3_column_int64(range, 1);
+    long n = (long)sqlite3_column_int64(range, 2);
+    sqlite3_finalize(range);
+    plain_frames = 0;
+    plain_last = 0;
+    sqlite3_wal_hook(db, plain_hook, NULL);
+    double t0 = bench_now();
+    for (sqlite3_int64 a = lo; a <= hi; a += batch) {
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            die("rows: begin");
+        for (size_t i = 0; i < JS_ARRAY_LEN(rows_sql); i++) {
+            if (!st[i])
+                continue;
+            sqlite3_bind_int64(st[i], 1, a);
+            sqlite3_bind_int64(st[i], 2, a + batch - 1);
+            if (sqlite3_step(st[i]) != SQLITE_DONE)
+                die(sqlite3_errmsg(db));
+            sqlite3_reset(st[i]);
+        }
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            die("rows: commit");
+    }
+    double el = bench_now() - t0;
+    rows_check(db, v);
+    printf("  jiesu's rows again, %2d per commit %7.0f /s  WAL %6.1f KB per intake (%ld intakes, "
+           "%s)\n",
+           batch, n / el, (double)plain_frames * (page_size + 24) / (double)n / 1024.0, n,
+           rows_variant_names[v]);
+    for (size_t i = 0; i < JS_ARRAY_LEN(rows_sql); i++)
+        sqlite3_finalize(st[i]);
+    sqlite3_close(db);
 }
 
 /* The lifecycle in process: file (agent) then dispatch (dispatcher) on the orders the intake
@@ -988,10 +1169,11 @@ int main(int argc, char **argv)
     /* SQLite's process-wide settings, as jiesu's store makes them at its first open: the plain
      * phases run first in this process, so they are made here, for them and for jiesu alike */
     store_sqlite_configure();
-    char db[1024], plain_db[1024], wal_db[1024];
+    char db[1024], plain_db[1024], wal_db[1024], rows_db[1024];
     snprintf(db, sizeof db, "%s/jiesu-bench-write.db", dir);
     snprintf(plain_db, sizeof plain_db, "%s/jiesu-bench-write-plain.db", dir);
     snprintf(wal_db, sizeof wal_db, "%s/jiesu-bench-write-wal.db", dir);
+    snprintf(rows_db, sizeof rows_db, "%s/jiesu-bench-write-rows.db", dir);
     const int page_size = 4096; /* SQLite's default, jiesu's and the plain database's */
     if (work > 0) {
         printf("== jiesu: the work of one action, in process on one thread\n");
@@ -1022,7 +1204,14 @@ int main(int argc, char **argv)
 
     printf("== jiesu: WAL bytes per intake (in process, the group writer's WAL hook)\n");
     inproc_wal(bin, wal_db, seconds, 1, page_size);
-    inproc_wal(bin, wal_db, seconds, 64, page_size);
+    double group = inproc_wal(bin, wal_db, seconds, 64, page_size);
+    printf("== jiesu's rows from the 64 threads written again: the schema's own WAL, without the "
+           "engine\n");
+    rows_again(bin, wal_db, rows_db, (int)(group + 0.5), page_size, ROWS_ALL);
+    rows_again(bin, wal_db, rows_db, 64, page_size, ROWS_ALL);
+    rows_again(bin, wal_db, rows_db, 64, page_size, ROWS_NO_LISTS);
+    rows_again(bin, wal_db, rows_db, 64, page_size, ROWS_NO_SEARCH);
+    rows_again(bin, wal_db, rows_db, 64, page_size, ROWS_TWO_ROWS);
     printf(
         "== jiesu: lifecycle in process, file (agent) + dispatch (dispatcher) on those orders\n");
     inproc_lifecycle(wal_db, seconds, 64, page_size);
