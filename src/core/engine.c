@@ -184,6 +184,31 @@ static int cb_next_number(void *ctx, int64_t now, char *out)
     return 0;
 }
 
+/* An intake is decided before the write lock is taken (issue 13): it reads no order, so its
+ * validation, the new order and its event need nothing the transaction holds. Its order is made
+ * with id 0 and a placeholder number; inside the transaction the engine takes the real ones and
+ * puts them in (intake_in_txn). */
+#define PROVISIONAL_NUMBER "-" /* not empty, so that the event's diff names the number */
+
+static int cb_create_provisional(void *ctx, struct order **out)
+{
+    struct exec *x = ctx;
+    struct cached *c = exec_add(x);
+    if (!c)
+        return -JS_ERULE;
+    c->unwritten = true;
+    *out = &c->o;
+    return 0;
+}
+
+static int cb_number_provisional(void *ctx, int64_t now, char *out)
+{
+    (void)ctx;
+    (void)now;
+    snprintf(out, 20, "%s", PROVISIONAL_NUMBER);
+    return 0;
+}
+
 /* The shipped calendars with the stored edits over them. */
 static int load_calendar(struct store *s, const struct shipped *sh, struct calendar **out,
                          struct js_error *e)
@@ -412,38 +437,22 @@ struct exec_txn {
     int action;
     int64_t order_id, expected_version;
     const json_t *args;
+    int64_t now;
     struct event_list *events;
     struct js_error *e;
     struct order *target; /* the order acted on, in x's cache */
     bool ran, decided;    /* the body ran (when it failed, e says why); it ended well */
 };
 
-/* Reads the order, decides the action and writes what it changed, inside the transaction the
- * store runs it in (possibly on another thread: it uses only s and t). */
-static int exec_in_txn(struct store *s, void *arg)
+/* The lifecycle's view of the world for t: the orders of t's execution, read through the store
+ * (inside the transaction, or before it for an intake decided early). */
+static struct lc_env exec_env(struct exec_txn *t)
 {
-    struct exec_txn *t = arg;
-    struct exec *x = t->x;
-    struct engine *en = x->en;
-    struct js_error *e = t->e;
-    struct event_list *events = t->events;
-    int rc;
-    t->ran = true;
-    if (t->order_id) {
-        rc = cb_get_order(x, t->order_id, &t->target);
-        if (rc)
-            return js_fail(e, rc, "order",
-                           rc == -JS_ENOTFOUND ? "order not found" : "cannot read order");
-        if (t->expected_version && t->target->version != t->expected_version)
-            return js_fail(e, JS_ECONFLICT, "version",
-                           "the order is at version %lld, not %lld: reload it and try again",
-                           (long long)t->target->version, (long long)t->expected_version);
-    }
-    struct lc_env env = {
-        .policy = &en->policy,
-        .cal = en->cal,
-        .now = jclock_now(en->clock),
-        .ctx = x,
+    return (struct lc_env){
+        .policy = &t->x->en->policy,
+        .cal = t->x->en->cal,
+        .now = t->now,
+        .ctx = t->x,
         .get_order = cb_get_order,
         .merged_of = cb_merged_of,
         .children_of = cb_children_of,
@@ -454,9 +463,17 @@ static int exec_in_txn(struct store *s, void *arg)
         .create_order = cb_create_order,
         .kb_cite = cb_kb_cite,
     };
-    rc = lifecycle_decide(&env, t->who, t->action, t->order_id, t->args, events, e);
-    if (rc)
-        return rc;
+}
+
+/* Writes what the decided action changed: the new orders, the events, the changed orders, the
+ * knowledge base's citation, the notifications, and before_commit's record. */
+static int exec_write(struct store *s, struct exec_txn *t)
+{
+    struct exec *x = t->x;
+    struct engine *en = x->en;
+    struct js_error *e = t->e;
+    struct event_list *events = t->events;
+    int rc;
     /* the new orders first: their events refer to them */
     for (int i = 0; i < x->n; i++) {
         struct cached *c = x->orders[i];
@@ -485,7 +502,7 @@ static int exec_in_txn(struct store *s, void *arg)
                                : "cannot write order");
     }
     if (x->kb_cited && events->n) {
-        rc = s->ops->kb_use(s, x->kb_cited, events->v[0].order_id, env.now);
+        rc = s->ops->kb_use(s, x->kb_cited, events->v[0].order_id, t->now);
         if (rc)
             return js_fail(e, rc, "kb_entry", "无法记录知识库条目的引用");
     }
@@ -501,6 +518,62 @@ static int exec_in_txn(struct store *s, void *arg)
     }
     t->decided = true; /* from here a failure is the commit's */
     return 0;
+}
+
+/* Reads the order, decides the action and writes what it changed, inside the transaction the
+ * store runs it in (possibly on another thread: it uses only s and t). */
+static int exec_in_txn(struct store *s, void *arg)
+{
+    struct exec_txn *t = arg;
+    struct js_error *e = t->e;
+    int rc;
+    t->ran = true;
+    t->now = jclock_now(t->x->en->clock);
+    if (t->order_id) {
+        rc = cb_get_order(t->x, t->order_id, &t->target);
+        if (rc)
+            return js_fail(e, rc, "order",
+                           rc == -JS_ENOTFOUND ? "order not found" : "cannot read order");
+        if (t->expected_version && t->target->version != t->expected_version)
+            return js_fail(e, JS_ECONFLICT, "version",
+                           "the order is at version %lld, not %lld: reload it and try again",
+                           (long long)t->target->version, (long long)t->expected_version);
+    }
+    struct lc_env env = exec_env(t);
+    rc = lifecycle_decide(&env, t->who, t->action, t->order_id, t->args, t->events, e);
+    return rc ? rc : exec_write(s, t);
+}
+
+/* An intake decided before the transaction (cb_create_provisional): takes the new order's id
+ * and number, puts them in the order and its events, and writes them. */
+static int intake_in_txn(struct store *s, void *arg)
+{
+    struct exec_txn *t = arg;
+    struct exec *x = t->x;
+    struct cached *c = x->orders[0];
+    char number[20];
+    int64_t id = 0;
+    t->ran = true;
+    int rc = s->ops->order_id_take(s, &id);
+    if (rc)
+        return js_fail(t->e, rc, "", "cannot create an order");
+    rc = cb_next_number(x, t->now, number);
+    if (rc)
+        return js_fail(t->e, rc, "", "cannot number the order");
+    c->o.id = id;
+    memcpy(c->o.number, number, sizeof c->o.number);
+    for (int i = 0; i < t->events->n; i++) {
+        struct event *ev = &t->events->v[i];
+        json_t *set = json_object_get(ev->payload, "set");
+        if (ev->order_id != 0)
+            continue;
+        ev->order_id = id;
+        /* in place: the diff keeps its order of keys */
+        if (json_object_get(set, "number") &&
+            json_object_set_new(set, "number", json_string(number)))
+            return js_fail(t->e, JS_ENOMEM, "", NULL);
+    }
+    return exec_write(s, t);
 }
 
 int engine_execute_order(struct engine *en, const struct actor *who, int action, int64_t order_id,
@@ -532,9 +605,24 @@ int engine_execute_order(struct engine *en, const struct actor *who, int action,
         .events = &events,
         .e = e,
     };
-    int rc = s->ops->txn_run(s, exec_in_txn, &t);
-    if (rc && (!t.ran || t.decided))
-        js_fail(e, rc, "", t.decided ? "cannot commit" : "cannot start a transaction");
+    int (*fn)(struct store *, void *) = exec_in_txn;
+    int rc = 0;
+    if (action == ACT_INTAKE && !order_id) {
+        /* decided here, outside the write lock; refused, it never takes the writer */
+        t.now = jclock_now(en->clock);
+        struct lc_env env = exec_env(&t);
+        env.create_order = cb_create_provisional;
+        env.next_number = cb_number_provisional;
+        rc = lifecycle_decide(&env, who, action, 0, args, &events, e);
+        fn = intake_in_txn;
+        if (!rc && (x.n != 1 || !x.orders[0]->unwritten))
+            rc = js_fail(e, JS_EINTERNAL, "", "an intake made %d orders", x.n);
+    }
+    if (!rc) {
+        rc = s->ops->txn_run(s, fn, &t);
+        if (rc && (!t.ran || t.decided))
+            js_fail(e, rc, "", t.decided ? "cannot commit" : "cannot start a transaction");
+    }
     if (!rc)
         fill_result(&x, t.target, &events, res, out);
     event_list_release(&events);

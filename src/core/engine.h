@@ -1,7 +1,8 @@
 /* The engine carries out one action as one transaction: it loads the orders involved, asks the
  * lifecycle to decide, writes every changed order, appends every event and queues the
  * notifications the events cause (store_ops.outbox_put), then commits. Nothing is half-applied:
- * a refusal or a failure rolls everything back. */
+ * a refusal or a failure rolls everything back. An intake, which reads no order, is decided
+ * before its transaction; the transaction only gives it its id and number and writes it. */
 #ifndef JIESU_ENGINE_H
 #define JIESU_ENGINE_H
 

@@ -31,7 +31,8 @@ struct lc_env {
     /* Writes the next order number for the local day of `now` into out (20 bytes). */
     int (*next_number)(void *ctx, int64_t now, char *out);
     /* A new, empty order (order_init'ed) with its id assigned, owned by the caller like those
-     * of get_order. */
+     * of get_order. A caller that decides an intake before its transaction may hand out id 0
+     * and a placeholder number, and put the real ones in the order and its events itself. */
     int (*create_order)(void *ctx, struct order **out);
     /* Knowledge base (issue 11): whether the version id may be cited by a direct answer now
      * (published and in force), 0 or a refusal with e filled naming field kb_entry. The engine

@@ -160,6 +160,7 @@ static const struct msg_zh_pair pairs[] = {
     {"an anonymous citizen has no name on the order", "匿名诉求人的工单上没有姓名"},
     {"an approved hanging account is not overdue", "已批准挂账的工单不计超期"},
     {"an extension request is already awaiting a decision", "已有延期申请等待审批"},
+    {"an intake made %d orders", "一次受理生成了 %d 张工单"},
     {"an item id is 1 to 31 of [a-z0-9_-]", "项目编号为 1 至 31 个小写字母、数字、“_”或“-”"},
     {"an order cannot be merged into itself", "工单不能并入自身"},
     {"an order cannot duplicate itself", "工单不能与自身重复"},

@@ -268,6 +268,56 @@ static void numbers_past_a_district_day(void **state)
     fixture_close(&f);
 }
 
+/* The intake's event, as stored. */
+static int first_event(void *ctx, const struct event *ev)
+{
+    struct event *out = ctx;
+    if (ev->version == 1) {
+        *out = *ev;
+        out->payload = json_incref(ev->payload);
+    }
+    return 0;
+}
+
+/* An intake is decided before the write lock, with a placeholder for its number (engine.c):
+ * refused there, it takes no number; accepted, the stored order and its event carry the number
+ * and id the transaction took, and the order replays from the event as it was stored. */
+static void intake_decided_before_the_writer(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_open(&f, "intake-early.db", "dongcheng-2016", "2026-11-16T09:00:00+08:00");
+    const struct actor *agent = &f.as[ROLE_AGENT];
+    fx_refused(&f, agent, ACT_INTAKE, 0,
+               "{\"channel\":\"Hotline\",\"type\":\"complaint\",\"title\":\"t\",\"text\":\"x\"}",
+               -JS_EINVAL);
+    fx_refused(&f, agent, ACT_INTAKE, 0,
+               "{\"channel\":\"hotline-12345\",\"type\":\"complaint\",\"title\":\"t\","
+               "\"text\":\"x\",\"category_id\":999999}",
+               -JS_EINVAL);
+    int64_t id = fx_new_filed(&f);
+    struct order o;
+    fx_get(&f, id, &o);
+    assert_string_equal(o.number, "2026111600001"); /* the refused ones took no number */
+    struct event ev = {.payload = NULL};
+    assert_int_equal(f.store->ops->event_each(f.store, id, first_event, &ev), 0);
+    assert_int_equal(ev.action, ACT_INTAKE);
+    assert_int_equal(ev.order_id, id);
+    const json_t *set = json_object_get(ev.payload, "set");
+    assert_string_equal(json_string_value(json_object_get(set, "number")), o.number);
+    json_decref(ev.payload);
+    int64_t next = fx_new_filed(&f);
+    struct order o2;
+    fx_get(&f, next, &o2);
+    assert_string_equal(o2.number, "2026111600002");
+    assert_true(next > id);
+    order_release(&o2);
+    order_release(&o);
+    assert_replay_equal(&f, id);
+    assert_replay_equal(&f, next);
+    fixture_close(&f);
+}
+
 /* A refused action leaves the database as it was: no event, no change. */
 static void refusal_changes_nothing(void **state)
 {
@@ -396,6 +446,7 @@ int main(void)
         cmocka_unit_test(return_window_follows_preset),
         cmocka_unit_test(stale_version_conflicts),
         cmocka_unit_test(refusal_changes_nothing),
+        cmocka_unit_test(intake_decided_before_the_writer),
         cmocka_unit_test(numbers_past_a_district_day),
         cmocka_unit_test(sigkill_mid_burst),
     };
