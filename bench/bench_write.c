@@ -599,8 +599,8 @@ enum rows_variant {
 };
 
 static const char *const rows_variant_names[] = {
-    [ROWS_ALL] = "copied by plain SQL into jiesu's schema with its indexes, search index and "
-                 "triggers",
+    [ROWS_ALL] = ("copied by plain SQL into jiesu's schema with its indexes, search index and "
+                  "triggers"),
     [ROWS_NO_LISTS] = "the same without the orders' indexes but the number's",
     [ROWS_NO_SEARCH] = "the same without those and the search index",
     [ROWS_TWO_ROWS] = "jiesu's order and event rows alone, the plain shape's tables and keys",
@@ -704,7 +704,7 @@ static void rows_again(const char *bin, const char *src, const char *dst, int ba
                        enum rows_variant v)
 {
     sqlite3 *db;
-    sqlite3_stmt *st[JS_ARRAY_LEN(rows_sql)], *att;
+    sqlite3_stmt *st[JS_ARRAY_LEN(rows_sql)], *att = NULL;
     fresh_db(bin, dst);
     if (sqlite3_open(dst, &db) != SQLITE_OK ||
         sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL, NULL) !=
