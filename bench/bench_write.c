@@ -346,6 +346,12 @@ static void run_phase(struct phase *p, int n, double seconds, const char *label)
 
 /* ---- plain SQLite, the same row shape ----------------------------------------------------- */
 
+/* KB of WAL per item: frames of page_size bytes (each with its 24-byte header) over n items. */
+static double wal_kb(uint64_t frames, int page_size, long n)
+{
+    return (double)frames * (page_size + 24) / (double)(n ? n : 1) / 1024.0;
+}
+
 static uint64_t plain_frames;
 static int plain_last;
 
@@ -414,7 +420,7 @@ static void plain(const char *path, double seconds, int batch, int page_size)
     }
     double el = bench_now() - t0;
     printf("  plain SQLite, %2d per commit     %8.0f /s  WAL %6.1f KB per intake (%ld rows)\n",
-           batch, n / el, (double)plain_frames * (page_size + 24) / n / 1024.0, n);
+           batch, n / el, wal_kb(plain_frames, page_size, n), n);
     sqlite3_finalize(o);
     sqlite3_finalize(ev);
     sqlite3_close(db);
@@ -489,9 +495,8 @@ static double inproc_time(struct store *s, const char *path, void *(*fn)(void *)
            "commit; CPU %.0f us each; the writer: committing %.0f%%, in actions %.0f%%, handed "
            "over %.0f%% of the time; the WAL file at most %.1f MB, started over %llu times in %llu "
            "tries)\n",
-           threads, n / el,
-           (double)(b.wal_frames - a.wal_frames) * (page_size + 24) / (n ? n : 1) / 1024.0, one, n,
-           many, per_commit, cpu * 1e6 / (double)(n ? n : 1),
+           threads, n / el, wal_kb(b.wal_frames - a.wal_frames, page_size, n), one, n, many,
+           per_commit, cpu * 1e6 / (double)(n ? n : 1),
            100.0 * (double)(b.commit_ns - a.commit_ns) / 1e9 / el,
            100.0 * (double)(b.hold_ns - a.hold_ns) / 1e9 / el,
            100.0 * (double)(b.handoff_ns - a.handoff_ns) / 1e9 / el, wal_mb,
@@ -755,8 +760,7 @@ static void rows_again(const char *bin, const char *src, const char *dst, int ba
     rows_check(db, v);
     printf("  jiesu's rows again, %2d per commit %7.0f /s  WAL %6.1f KB per intake (%ld intakes, "
            "%s)\n",
-           batch, n / el, (double)plain_frames * (page_size + 24) / (double)n / 1024.0, n,
-           rows_variant_names[v]);
+           batch, n / el, wal_kb(plain_frames, page_size, n), n, rows_variant_names[v]);
     for (size_t i = 0; i < JS_ARRAY_LEN(rows_sql); i++)
         sqlite3_finalize(st[i]);
     sqlite3_close(db);

@@ -96,20 +96,24 @@ static int cb_get_order(void *ctx, int64_t id, struct order **out)
     return 0;
 }
 
-static int cb_create_order(void *ctx, struct order **out)
+/* A new order without its id yet (0): written whole with the action's writes. An intake decided
+ * before its transaction gets its id there (intake_in_txn); every other new order at once. */
+static int cb_create_provisional(void *ctx, struct order **out)
 {
     struct exec *x = ctx;
     struct cached *c = exec_add(x);
     if (!c)
         return -JS_ERULE;
-    struct store *s = x->en->store;
-    int rc = s->ops->order_id_take(s, &c->o.id); /* inserted once, whole, with the writes */
-    if (rc)
-        return rc;
     c->unwritten = true;
-    c->loaded_version = 0;
     *out = &c->o;
     return 0;
+}
+
+static int cb_create_order(void *ctx, struct order **out)
+{
+    struct exec *x = ctx;
+    int rc = cb_create_provisional(ctx, out);
+    return rc ? rc : x->en->store->ops->order_id_take(x->en->store, &(*out)->id);
 }
 
 static int cb_merged_of(void *ctx, int64_t id, int64_t *ids, int max, int *n)
@@ -186,20 +190,9 @@ static int cb_next_number(void *ctx, int64_t now, char *out)
 
 /* An intake is decided before the write lock is taken (issue 13): it reads no order, so its
  * validation, the new order and its event need nothing the transaction holds. Its order is made
- * with id 0 and a placeholder number; inside the transaction the engine takes the real ones and
- * puts them in (intake_in_txn). */
+ * with id 0 (cb_create_provisional) and a placeholder number; inside the transaction the engine
+ * takes the real ones and puts them in (intake_in_txn). */
 #define PROVISIONAL_NUMBER "-" /* not empty, so that the event's diff names the number */
-
-static int cb_create_provisional(void *ctx, struct order **out)
-{
-    struct exec *x = ctx;
-    struct cached *c = exec_add(x);
-    if (!c)
-        return -JS_ERULE;
-    c->unwritten = true;
-    *out = &c->o;
-    return 0;
-}
 
 static int cb_number_provisional(void *ctx, int64_t now, char *out)
 {
@@ -564,10 +557,10 @@ static int intake_in_txn(struct store *s, void *arg)
     memcpy(c->o.number, number, sizeof c->o.number);
     for (int i = 0; i < t->events->n; i++) {
         struct event *ev = &t->events->v[i];
-        json_t *set = json_object_get(ev->payload, "set");
         if (ev->order_id != 0)
             continue;
         ev->order_id = id;
+        json_t *set = json_object_get(ev->payload, "set");
         /* in place: the diff keeps its order of keys */
         if (json_object_get(set, "number") &&
             json_object_set_new(set, "number", json_string(number)))
