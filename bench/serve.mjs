@@ -24,7 +24,9 @@ export async function serve(db, name, roles = ['supervisor']) {
   const started = Date.now();
   const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', web,
     '--threads', '4', '--tick-seconds', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr.resume();
+  let errLog = ''; // the last 64 KB of the server's stderr (the access log, the trainer's lines)
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d) => { errLog = (errLog + d).slice(-65536); });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8');
@@ -55,10 +57,15 @@ export async function serve(db, name, roles = ['supervisor']) {
   };
   const get = (q, role) => call(q, role);
   const post = (q, body, role) => call(q, role, body);
+  // SIGTERM, then waits for the exit; resolves to the milliseconds the server took to exit
   const stop = async () => {
+    const t0 = Date.now();
+    const exited = new Promise((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
-    await new Promise((resolve) => child.on('exit', resolve));
+    await exited;
+    const ms = Date.now() - t0;
     rmSync(dir, { recursive: true, force: true });
+    return ms;
   };
-  return { get, post, stop, pid: child.pid, started };
+  return { get, post, stop, pid: child.pid, started, stderr: () => errLog };
 }

@@ -17,9 +17,9 @@ int cli_train(struct opts *o);
 /* Prints what learn_train did, in Chinese. */
 void cli_print_train_report(FILE *f, const struct learn_report *r)
 {
-    fprintf(f, "已读取 %ld 张工单，用时 %.1f 秒\n", r->orders, r->seconds);
+    fprintf(f, "已读取最新的 %ld 张工单，用时 %.1f 秒\n", r->orders, r->seconds);
     if (r->older)
-        fprintf(f, "只学习最新的 %d 张有分类或承办单位的工单，较早的 %ld 张未用\n",
+        fprintf(f, "只学习最新的 %d 张有分类或承办单位的工单，较早的 %ld 张未读\n",
                 LEARN_MAX_EXAMPLES, r->older);
     if (r->cat_classes)
         fprintf(f, "分类模型：%d 张工单，%d 个类别，%.0f KB\n", r->cat_examples, r->cat_classes,

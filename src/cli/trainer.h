@@ -23,8 +23,8 @@ struct trainer;
 /* Starts the thread. Block the process's stop signals before. Returns 0 and *out, or a negative
  * code with e filled. */
 int trainer_start(const struct trainer_config *cfg, struct trainer **out, struct js_error *e);
-/* Asks the thread to stop (a training under way finishes first), waits and frees t. Accepts
- * NULL. */
+/* Asks the thread to stop, cutting a training under way short (its models are not stored; the
+ * previous ones stay), waits and frees t. Accepts NULL. */
 void trainer_stop(struct trainer *t);
 
 /* Prints what learn_train did, in Chinese (cmd_train.c). */

@@ -2,6 +2,7 @@
 #include "compat.h"
 #include "store/learn.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,13 +103,13 @@ struct example {
     char *title, *text, *cat, *unit;
 };
 
-/* The labelled orders read so far: the newest max of them, in a ring once it is full (the
- * orders come oldest first). */
+/* The labelled orders read so far, newest first, at most max of them. */
 struct collect {
     struct example *v;
-    int n, cap, max, next;
-    long orders, older;
+    int n, cap, max;
+    long orders;
     int rc;
+    const atomic_bool *cancel;
 };
 
 static void example_release(struct example *x)
@@ -123,6 +124,10 @@ static void example_release(struct example *x)
 static int collect_one(void *ctx, const struct order *o)
 {
     struct collect *c = ctx;
+    if (c->cancel && atomic_load(c->cancel))
+        return c->rc = -JS_ECANCELED;
+    if (c->n == c->max) /* the rest of the last page: older than those kept */
+        return 0;
     c->orders++;
     int64_t unit = 0;
     for (int i = 0; i < o->n_units; i++)
@@ -132,24 +137,18 @@ static int collect_one(void *ctx, const struct order *o)
         }
     if (!o->category_id && !unit)
         return 0;
-    struct example *x;
-    if (c->n == c->max) { /* full: the oldest kept makes room */
-        x = &c->v[c->next];
-        c->next = (c->next + 1) % c->max;
-        example_release(x);
-        c->older++;
-    } else {
-        if (c->n == c->cap) {
-            int cap = c->cap ? c->cap * 2 : 1024;
-            struct example *v = realloc(c->v, (size_t)cap * sizeof *v);
-            if (!v)
-                return c->rc = -JS_ENOMEM;
-            c->v = v;
-            c->cap = cap;
-        }
-        x = &c->v[c->n++];
-        memset(x, 0, sizeof *x);
+    if (c->n == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 1024;
+        if (cap > c->max)
+            cap = c->max;
+        struct example *v = realloc(c->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return c->rc = -JS_ENOMEM;
+        c->v = v;
+        c->cap = cap;
     }
+    struct example *x = &c->v[c->n++];
+    memset(x, 0, sizeof *x);
     struct buf b;
     buf_init(&b, 0);
     int rc = buf_printf(&b, "%s %s", o->text ? o->text : "", o->address ? o->address : "");
@@ -170,6 +169,26 @@ static int collect_one(void *ctx, const struct order *o)
     return 0;
 }
 
+/* Reads the orders newest first, a page at a time by the list's own index, until c->max
+ * labelled ones are kept or none is left: a district's older millions are never read. */
+static int collect_newest(struct store *s, struct collect *c)
+{
+    struct order_query q = {
+        .type = -1, .level = -1, .overdue = -1, .sort = SORT_CREATED_DESC, .limit = 500};
+    char cursor[128] = "", next[128];
+    for (;;) {
+        q.cursor = cursor[0] ? cursor : NULL;
+        int rc = s->ops->order_query(s, &q, collect_one, c, next, sizeof next);
+        if (c->rc)
+            return c->rc;
+        if (rc)
+            return rc;
+        if (!next[0] || c->n == c->max)
+            return 0;
+        memcpy(cursor, next, sizeof cursor);
+    }
+}
+
 /* Trains one model from the examples that have a label at field offset off, and stores it. */
 static int train_one(struct store *s, const struct collect *c, bool units, const char *key,
                      int64_t at, int *examples, int *classes, size_t *bytes, struct js_error *e)
@@ -188,7 +207,7 @@ static int train_one(struct store *s, const struct collect *c, bool units, const
         if (label)
             docs[n++] = (struct classifier_doc){c->v[i].title, c->v[i].text, label};
     }
-    struct classifier_opts o = {.min_per_class = LEARN_MIN_PER_CLASS};
+    struct classifier_opts o = {.min_per_class = LEARN_MIN_PER_CLASS, .cancel = c->cancel};
     rc = classifier_train(docs, n, &o, &m, e);
     if (rc == -JS_EINVAL) { /* too few classes: nothing to learn yet */
         rc = 0;
@@ -233,11 +252,11 @@ out:
 
 int learn_train(struct store *s, int64_t at, struct learn_report *r, struct js_error *e)
 {
-    return learn_train_n(s, at, LEARN_MAX_EXAMPLES, r, e);
+    return learn_train_n(s, at, LEARN_MAX_EXAMPLES, NULL, r, e);
 }
 
-int learn_train_n(struct store *s, int64_t at, int max_examples, struct learn_report *r,
-                  struct js_error *e)
+int learn_train_n(struct store *s, int64_t at, int max_examples, const atomic_bool *cancel,
+                  struct learn_report *r, struct js_error *e)
 {
     struct learn_report dummy;
     if (!r)
@@ -245,19 +264,33 @@ int learn_train_n(struct store *s, int64_t at, int max_examples, struct learn_re
     memset(r, 0, sizeof *r);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    struct collect c = {.max = max_examples > 0 ? max_examples : LEARN_MAX_EXAMPLES};
-    int rc = s->ops->order_each(s, collect_one, &c);
-    if (c.rc)
-        rc = c.rc;
+    struct collect c = {.max = max_examples > 0 ? max_examples : LEARN_MAX_EXAMPLES,
+                        .cancel = cancel};
+    int64_t counts[ST__COUNT], total = 0;
+    int rc = s->ops->order_count_by_status(s, counts);
+    if (!rc)
+        rc = collect_newest(s, &c);
     r->orders = c.orders;
-    r->older = c.older;
+    for (int i = 0; i < ST__COUNT; i++)
+        total += counts[i];
+    /* counted before the reads: orders made since are read but not counted */
+    r->older = !rc && total > c.orders ? (long)(total - c.orders) : 0;
+    if (rc == -JS_ECANCELED) {
+        js_fail(e, JS_ECANCELED, "", "训练已中止");
+        goto out;
+    }
     if (rc) {
         js_fail(e, -rc, "", "cannot read the orders: %s", js_err_message(rc));
         goto out;
     }
+    malloc_trim(0); /* and so do the pages of orders read */
     if ((rc = train_one(s, &c, false, LEARN_KEY_CATEGORY, at, &r->cat_examples, &r->cat_classes,
-                        &r->cat_bytes, e)) ||
-        (rc = train_one(s, &c, true, LEARN_KEY_UNIT, at, &r->unit_examples, &r->unit_classes,
+                        &r->cat_bytes, e)))
+        goto out;
+    /* the first fit's freed memory goes back to the system: glibc would keep it for reuse, and
+     * the second fit's arrays do not fit its holes */
+    malloc_trim(0);
+    if ((rc = train_one(s, &c, true, LEARN_KEY_UNIT, at, &r->unit_examples, &r->unit_classes,
                         &r->unit_bytes, e)))
         goto out;
 out:

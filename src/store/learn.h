@@ -51,28 +51,31 @@ void learn_slot_set(struct learn_slot *slot, struct learn_models *m);
 
 /* What learn_train did. */
 struct learn_report {
-    long orders;                     /* orders read */
+    long orders;                     /* orders read, the newest */
     int cat_examples, cat_classes;   /* orders and categories learnt (0: not trained) */
     int unit_examples, unit_classes; /* orders and units learnt */
     size_t cat_bytes, unit_bytes;    /* stored sizes */
-    long older;                      /* labelled orders left out as older than the newest kept */
+    long older;                      /* orders not read: older than those read */
     double seconds;
 };
 
-/* The labelled orders a training reads at most: the newest ones. Memory grows with them (about
- * 17 KB an order while training), and a city's millions would take gigabytes inside the server;
- * the newest 20,000 hold the current categories and units. */
+/* The labelled orders a training reads at most: the newest ones. Memory grows with them (their
+ * texts, and LIBLINEAR's copy of their features, which the classifier caps at 80 MB), and a
+ * city's millions would not fit inside the server; the newest 20,000 hold the current
+ * categories and units. */
 #define LEARN_MAX_EXAMPLES 20000
 
-/* Trains both models from the newest LEARN_MAX_EXAMPLES labelled orders of s (text: title +
- * text + address) and stores each with blob_put at `at`: categories from orders that have one,
- * units from the lead unit of dispatched orders, each class with at least LEARN_MIN_PER_CLASS
- * orders. A model with fewer than two such classes is not trained (the stored one is kept). r may
- * be NULL. */
+/* Trains both models from the newest LEARN_MAX_EXAMPLES labelled orders of s (by creation, read
+ * newest first; text: title + text + address) and stores each with blob_put at `at`: categories
+ * from orders that have one, units from the lead unit of dispatched orders, each class with at
+ * least LEARN_MIN_PER_CLASS orders. A model with fewer than two such classes is not trained (the
+ * stored one is kept). r may be NULL. */
 int learn_train(struct store *s, int64_t at, struct learn_report *r, struct js_error *e);
-/* As learn_train, with at most max_examples labelled orders (the newest). */
-int learn_train_n(struct store *s, int64_t at, int max_examples, struct learn_report *r,
-                  struct js_error *e);
+/* As learn_train, with at most max_examples labelled orders (the newest). Once *cancel (may be
+ * NULL) is true, it stops at the next order read or class fitted with -JS_ECANCELED and stores
+ * nothing more. */
+int learn_train_n(struct store *s, int64_t at, int max_examples, const atomic_bool *cancel,
+                  struct learn_report *r, struct js_error *e);
 
 /* One suggestion. source: "model" or "catalogue". */
 struct suggestion {

@@ -13,13 +13,15 @@
 #include <linear.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAGIC          "JSCLF002" /* 001: without head_bytes */
 #define MAGIC_V1       "JSCLF001"
 #define WEIGHT_BUDGET  (4u << 20) /* features × classes kept, at most */
-#define FEATURES_LIMIT (1 << 18)
+#define FEATURES_LIMIT (1 << 16)
+#define NODES_BUDGET   (5u << 20) /* LIBLINEAR nodes of a fit (16 bytes each), at most */
 
 struct classifier {
     struct classifier_opts o;
@@ -63,6 +65,7 @@ static void resolve(const struct classifier_opts *in, struct classifier_opts *o)
         o->head_bytes = CLASSIFY_TEXT_HEAD;
     if (o->nb < 0)
         o->nb = 0;
+    o->cancel = NULL; /* a model keeps no pointer to its training's flag */
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -415,20 +418,304 @@ static int model_alloc(struct classifier *c, int n_class, int n_feat)
     return c->labels && c->hash && c->idf && c->scale && c->bias && c->q ? 0 : -JS_ENOMEM;
 }
 
-int classifier_train_bags(const struct clf_bag *bags, const char *const *labels, int n,
-                          const struct classifier_opts *in, struct classifier **out,
-                          struct js_error *e)
+/* The training texts' features one at a time: the bags made beforehand, or each text cut again
+ * into one reused bag, so that the features of all the texts are never in memory together (the
+ * bags of 20,000 letters took about 380 MB). */
+struct bag_src {
+    const struct clf_bag *bags; /* NULL: cut docs[i] */
+    const struct classifier_doc *docs;
+    const struct classifier_opts *o;
+    struct clf_bag tmp;
+};
+
+/* Points *out at the features of text i (valid until the next call). */
+static int bag_get(struct bag_src *s, int i, const struct clf_bag **out, struct js_error *e)
+{
+    if (s->bags) {
+        *out = &s->bags[i];
+        return 0;
+    }
+    int rc = classifier_features(s->o, s->docs[i].title, s->docs[i].text, &s->tmp);
+    if (rc)
+        return js_fail(e, -rc, "text", "cannot read the words of text %d: %s", i + 1,
+                       js_err_message(rc));
+    *out = &s->tmp;
+    return 0;
+}
+
+/* Document frequencies by feature hash, open addressing; a count of 0 marks a free slot. About
+ * 12 bytes a slot, at most two slots a distinct feature (20,000 letters have about a million). */
+struct df_table {
+    uint64_t *h;
+    uint32_t *n;
+    size_t cap, used;
+};
+
+static size_t df_slot(uint64_t h, size_t mask)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (size_t)h & mask;
+}
+
+static int df_grow(struct df_table *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : (size_t)1 << 16, mask = cap - 1;
+    uint64_t *h = malloc(cap * sizeof *h);
+    uint32_t *n = calloc(cap, sizeof *n);
+    if (!h || !n) {
+        free(h);
+        free(n);
+        return -JS_ENOMEM;
+    }
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->n[i]) {
+            size_t k = df_slot(t->h[i], mask);
+            while (n[k])
+                k = (k + 1) & mask;
+            h[k] = t->h[i];
+            n[k] = t->n[i];
+        }
+    free(t->h);
+    free(t->n);
+    t->h = h;
+    t->n = n;
+    t->cap = cap;
+    return 0;
+}
+
+/* Counts one more text holding feature h. */
+static int df_add(struct df_table *t, uint64_t h)
+{
+    if (2 * (t->used + 1) > t->cap) {
+        int rc = df_grow(t);
+        if (rc)
+            return rc;
+    }
+    size_t mask = t->cap - 1, k = df_slot(h, mask);
+    while (t->n[k] && t->h[k] != h)
+        k = (k + 1) & mask;
+    if (!t->n[k]) {
+        t->h[k] = h;
+        t->used++;
+    }
+    t->n[k]++;
+    return 0;
+}
+
+static void df_table_release(struct df_table *t)
+{
+    free(t->h);
+    free(t->n);
+    memset(t, 0, sizeof *t);
+}
+
+static bool canceled(const struct classifier_opts *in)
+{
+    return in && in->cancel && atomic_load(in->cancel);
+}
+
+/* Chooses the features: those in at least min_df of the n_docs texts (keep[i] >= 0), at most
+ * max_features of them, the most frequent; fills c's hashes and idf. *max_bag is the largest
+ * bag seen, *n_bound the nodes the problem can need at most. */
+static int choose_features(struct classifier *c, struct bag_src *src, const int *keep, int n,
+                           int n_docs, const struct classifier_opts *in, int *max_bag,
+                           size_t *n_bound, struct js_error *e)
+{
+    struct df_table t = {0};
+    struct df_entry *df = NULL;
+    int rc = 0;
+    *max_bag = 0;
+    *n_bound = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        const struct clf_bag *b;
+        if (canceled(in))
+            rc = js_fail(e, JS_ECANCELED, "", "训练已中止");
+        else if (!(rc = bag_get(src, i, &b, e)) && keep[i] >= 0) {
+            if (b->n > *max_bag)
+                *max_bag = b->n;
+            *n_bound += (size_t)b->n + 2;
+            for (int j = 0; j < b->n && !rc; j++)
+                if ((rc = df_add(&t, b->h[j])))
+                    js_fail(e, JS_ENOMEM, "", "out of memory counting features");
+        }
+    }
+    if (rc)
+        goto out;
+    size_t kept = 0;
+    for (size_t i = 0; i < t.cap; i++)
+        kept += t.n[i] >= (uint32_t)c->o.min_df;
+    df = malloc((kept ? kept : 1) * sizeof *df);
+    if (!df) {
+        rc = js_fail(e, JS_ENOMEM, "", "out of memory counting features");
+        goto out;
+    }
+    kept = 0;
+    for (size_t i = 0; i < t.cap; i++)
+        if (t.n[i] >= (uint32_t)c->o.min_df)
+            df[kept++] = (struct df_entry){t.h[i], (int)t.n[i]};
+    df_table_release(&t);
+    int max_feat =
+        c->o.max_features > 0 ? c->o.max_features : (int)(WEIGHT_BUDGET / (unsigned)c->n_class);
+    if (max_feat > FEATURES_LIMIT && c->o.max_features <= 0)
+        max_feat = FEATURES_LIMIT;
+    /* by default also at most NODES_BUDGET nodes in LIBLINEAR's copy of the texts: a feature
+     * costs a node in every text that holds it, and the most frequent are kept */
+    size_t nodes = 2 * (size_t)n_docs;
+    for (size_t i = 0; i < kept; i++)
+        nodes += (size_t)df[i].df;
+    bool over = c->o.max_features <= 0 && nodes > NODES_BUDGET;
+    if (kept > (size_t)max_feat || over) {
+        qsort(df, kept, sizeof *df, cmp_df_desc);
+        if (kept > (size_t)max_feat)
+            kept = (size_t)max_feat;
+        nodes = 2 * (size_t)n_docs;
+        for (size_t i = 0; over && i < kept; i++)
+            if ((nodes += (size_t)df[i].df) > NODES_BUDGET)
+                kept = i;
+    }
+    qsort(df, kept, sizeof *df, cmp_df_hash);
+    if ((rc = model_alloc(c, c->n_class, (int)kept))) {
+        js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
+        goto out;
+    }
+    for (size_t i = 0; i < kept; i++) {
+        c->hash[i] = df[i].h;
+        c->idf[i] = (float)(log((1.0 + n_docs) / (1.0 + df[i].df)) + 1);
+    }
+out:
+    df_table_release(&t);
+    free(df);
+    return rc;
+}
+
+/* LIBLINEAR's problem over the kept texts: x[d] points into *nodes (one node a kept feature, the
+ * bias, the end), y[d] is the class. The nodes are allocated once at n_bound, and only the pages
+ * written become resident: a growing array would leave its old copies as holes in the heap. */
+static int make_problem(const struct classifier *c, struct bag_src *src, const int *keep, int n,
+                        int max_bag, size_t n_bound, const struct classifier_opts *in,
+                        struct feature_node **x, double *y, struct feature_node **nodes_out,
+                        size_t *n_nodes, struct js_error *e)
+{
+    int *idx = malloc((size_t)(max_bag + 1) * sizeof *idx);
+    double *val = malloc((size_t)(max_bag + 1) * sizeof *val);
+    struct feature_node *nodes = malloc((n_bound ? n_bound : 1) * sizeof *nodes);
+    size_t at = 0;
+    int rc = 0, d = 0;
+    if (!idx || !val || !nodes) {
+        rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        if (keep[i] < 0)
+            continue;
+        const struct clf_bag *b;
+        if (canceled(in)) {
+            rc = js_fail(e, JS_ECANCELED, "", "训练已中止");
+            break;
+        }
+        if ((rc = bag_get(src, i, &b, e)))
+            break;
+        if (b->n > max_bag || at + (size_t)b->n + 2 > n_bound) {
+            /* the same text cut again is the same bag */
+            rc = js_fail(e, JS_EINTERNAL, "text", "text %d changed while training", i + 1);
+            break;
+        }
+        int nv = vectorise(c, b, idx, val);
+        x[d] = nodes + at;
+        for (int j = 0; j < nv; j++)
+            nodes[at++] = (struct feature_node){idx[j] + 1, val[j]};
+        nodes[at++] = (struct feature_node){c->n_feat + 1, 1.0};
+        nodes[at++] = (struct feature_node){-1, 0};
+        y[d++] = keep[i];
+    }
+    if (rc)
+        goto out;
+    *nodes_out = nodes;
+    *n_nodes = at;
+    nodes = NULL;
+out:
+    free(nodes);
+    free(idx);
+    free(val);
+    return rc;
+}
+
+/* Fits class j against the rest and writes its weights (w[f × n_class + j]) and bias. NB-SVM
+ * (Wang & Manning 2012) when o.nb > 0: the features are scaled by
+ * r = log((a + Σ_j x / ‖a + Σ_j x‖₁) / (a + Σ_rest x / ‖…‖₁)), and the weights of the fitted model
+ * times r are the weights over the unscaled features. */
+struct ovr {
+    const struct problem *prob;
+    struct parameter param;
+    struct feature_node *nodes;
+    size_t n_nodes;
+    const double *orig;      /* NB: the nodes' unscaled values */
+    const double *sum, *tot; /* NB: Σ x per feature and class, per feature */
+    double *r, *yb;
+    const int *n_per;
+    const double *wv; /* balanced: C factor of each class */
+};
+
+static int fit_one(struct classifier *c, struct ovr *v, int j, float *w, struct js_error *e)
+{
+    size_t nf = (size_t)c->n_feat, n_class = (size_t)c->n_class;
+    int n_docs = v->prob->l;
+    if (v->orig) {
+        double a = c->o.nb, sp = 0, sq = 0;
+        for (size_t f = 0; f < nf; f++) {
+            double pj = v->sum[f * n_class + (size_t)j];
+            sp += pj + a;
+            sq += v->tot[f] - pj + a;
+        }
+        for (size_t f = 0; f < nf; f++) {
+            double pj = v->sum[f * n_class + (size_t)j];
+            v->r[f] = log((pj + a) / sp) - log((v->tot[f] - pj + a) / sq);
+        }
+        v->r[nf] = 1; /* the bias */
+        for (size_t i = 0; i < v->n_nodes; i++)
+            v->nodes[i].value =
+                v->nodes[i].index > 0 ? v->orig[i] * v->r[v->nodes[i].index - 1] : 0;
+    }
+    for (int i = 0; i < n_docs; i++)
+        v->yb[i] = (int)v->prob->y[i] == j ? 1 : -1;
+    struct problem pj = *v->prob;
+    pj.y = v->yb;
+    struct parameter pb = v->param;
+    static int lab[2] = {1, -1};
+    double wt[2] = {1, 1};
+    if (c->o.balanced && v->n_per[j] > 0) {
+        /* NB: positives weighted as the rest; else as LIBLINEAR weighs class j of many */
+        wt[0] = v->orig ? (double)(n_docs - v->n_per[j]) / v->n_per[j] : v->wv[j];
+        pb.nr_weight = 2;
+        pb.weight_label = lab;
+        pb.weight = wt;
+    }
+    struct model *mb = train(&pj, &pb);
+    if (!mb)
+        return js_fail(e, JS_ENOMEM, "", "LIBLINEAR failed to train");
+    int li = mb->label[0] == 1 ? 0 : 1;
+    for (size_t f = 0; f < nf; f++)
+        w[f * n_class + (size_t)j] =
+            (float)(get_decfun_coef(mb, (int)f + 1, li) * (v->orig ? v->r[f] : 1));
+    c->bias[j] = (float)get_decfun_bias(mb, li);
+    free_and_destroy_model(&mb);
+    return 0;
+}
+
+/* Trains from the features src gives of n labelled texts. */
+static int train_src(struct bag_src *src, const char *const *labels, int n,
+                     const struct classifier_opts *in, struct classifier **out, struct js_error *e)
 {
     int rc = 0;
     *out = NULL;
     struct classifier *c = calloc(1, sizeof *c);
     char **names = NULL;
-    int *cls = NULL, *count = NULL, *keep_cls = NULL;
-    struct df_entry *df = NULL;
+    int *cls = NULL, *count = NULL, *keep_cls = NULL, *keep = NULL;
     struct feature_node **x = NULL, *nodes = NULL;
-    double *y = NULL, *val = NULL;
-    int *idx = NULL;
-    double *w = NULL, *wv = NULL;
+    double *y = NULL, *wv = NULL, *sum = NULL, *tot = NULL, *r = NULL, *orig = NULL, *yb = NULL;
+    float *w = NULL;
     int *wl = NULL, *n_per = NULL;
     struct model *m = NULL;
     if (!c || n < 0)
@@ -441,7 +728,8 @@ int classifier_train_bags(const struct clf_bag *bags, const char *const *labels,
     cls = malloc((size_t)(n ? n : 1) * sizeof *cls);
     count = calloc((size_t)(n ? n : 1), sizeof *count);
     keep_cls = malloc((size_t)(n ? n : 1) * sizeof *keep_cls);
-    if (!names || !cls || !count || !keep_cls) {
+    keep = malloc((size_t)(n ? n : 1) * sizeof *keep);
+    if (!names || !cls || !count || !keep_cls || !keep) {
         rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
         goto out;
     }
@@ -466,87 +754,26 @@ int classifier_train_bags(const struct clf_bag *bags, const char *const *labels,
                      c->o.min_per_class, n_class);
         goto out;
     }
+    c->n_class = n_class;
     int n_docs = 0;
-    size_t n_all = 0;
     for (int i = 0; i < n; i++)
-        if (keep_cls[cls[i]] >= 0) {
+        if ((keep[i] = keep_cls[cls[i]]) >= 0)
             n_docs++;
-            n_all += (size_t)bags[i].n;
-        }
 
-    /* document frequencies */
-    df = malloc((n_all ? n_all : 1) * sizeof *df);
-    if (!df) {
-        rc = js_fail(e, JS_ENOMEM, "", "out of memory counting features");
-        goto out;
-    }
-    size_t k = 0;
-    for (int i = 0; i < n; i++)
-        if (keep_cls[cls[i]] >= 0)
-            for (int j = 0; j < bags[i].n; j++)
-                df[k++] = (struct df_entry){bags[i].h[j], 1};
-    qsort(df, n_all, sizeof *df, cmp_df_hash);
-    size_t n_df = 0;
-    for (size_t i = 0; i < n_all; i++) {
-        if (n_df && df[n_df - 1].h == df[i].h)
-            df[n_df - 1].df++;
-        else
-            df[n_df++] = df[i];
-    }
-    size_t kept = 0;
-    for (size_t i = 0; i < n_df; i++)
-        if (df[i].df >= c->o.min_df)
-            df[kept++] = df[i];
-    int max_feat =
-        c->o.max_features > 0 ? c->o.max_features : (int)(WEIGHT_BUDGET / (unsigned)n_class);
-    if (max_feat > FEATURES_LIMIT && c->o.max_features <= 0)
-        max_feat = FEATURES_LIMIT;
-    if (kept > (size_t)max_feat) {
-        qsort(df, kept, sizeof *df, cmp_df_desc);
-        kept = (size_t)max_feat;
-        qsort(df, kept, sizeof *df, cmp_df_hash);
-    }
-    if ((rc = model_alloc(c, n_class, (int)kept))) {
-        js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
-        goto out;
-    }
-    for (size_t i = 0; i < kept; i++) {
-        c->hash[i] = df[i].h;
-        c->idf[i] = (float)(log((1.0 + n_docs) / (1.0 + df[i].df)) + 1);
-    }
-
-    /* the LIBLINEAR problem */
+    /* the features, then the LIBLINEAR problem over them */
     int max_bag = 0;
-    size_t n_nodes = 0;
-    for (int i = 0; i < n; i++)
-        if (keep_cls[cls[i]] >= 0) {
-            n_nodes += (size_t)bags[i].n + 2;
-            if (bags[i].n > max_bag)
-                max_bag = bags[i].n;
-        }
+    size_t n_bound = 0;
+    if ((rc = choose_features(c, src, keep, n, n_docs, in, &max_bag, &n_bound, e)))
+        goto out;
     x = malloc((size_t)n_docs * sizeof *x);
-    nodes = malloc(n_nodes * sizeof *nodes);
     y = malloc((size_t)n_docs * sizeof *y);
-    idx = malloc((size_t)(max_bag + 1) * sizeof *idx);
-    val = malloc((size_t)(max_bag + 1) * sizeof *val);
-    if (!x || !nodes || !y || !idx || !val) {
+    if (!x || !y) {
         rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
         goto out;
     }
-    size_t at = 0;
-    int d = 0;
-    for (int i = 0; i < n; i++) {
-        if (keep_cls[cls[i]] < 0)
-            continue;
-        int nv = vectorise(c, &bags[i], idx, val);
-        x[d] = nodes + at;
-        y[d] = keep_cls[cls[i]];
-        for (int j = 0; j < nv; j++)
-            nodes[at++] = (struct feature_node){idx[j] + 1, val[j]};
-        nodes[at++] = (struct feature_node){c->n_feat + 1, 1.0};
-        nodes[at++] = (struct feature_node){-1, 0};
-        d++;
-    }
+    size_t n_nodes = 0;
+    if ((rc = make_problem(c, src, keep, n, max_bag, n_bound, in, x, y, &nodes, &n_nodes, e)))
+        goto out;
     struct problem prob = {.l = n_docs, .n = c->n_feat + 1, .y = y, .x = x, .bias = 1.0};
     static const int solvers[] = {L2R_LR_DUAL, L2R_L2LOSS_SVC_DUAL, MCSVM_CS, L2R_LR};
     int solver = c->o.solver >= 0 && c->o.solver < (int)JS_ARRAY_LEN(solvers) ? c->o.solver : 0;
@@ -562,13 +789,13 @@ int classifier_train_bags(const struct clf_bag *bags, const char *const *labels,
         rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
         goto out;
     }
+    for (int i = 0; i < n_docs; i++)
+        n_per[(int)y[i]]++;
+    for (int j = 0; j < n_class; j++) {
+        wl[j] = j;
+        wv[j] = n_per[j] ? (double)n_docs / n_class / n_per[j] : 1;
+    }
     if (c->o.balanced) {
-        for (int i = 0; i < n_docs; i++)
-            n_per[(int)y[i]]++;
-        for (int j = 0; j < n_class; j++) {
-            wl[j] = j;
-            wv[j] = n_per[j] ? (double)n_docs / n_class / n_per[j] : 1;
-        }
         param.nr_weight = n_class;
         param.weight_label = wl;
         param.weight = wv;
@@ -580,85 +807,66 @@ int classifier_train_bags(const struct clf_bag *bags, const char *const *labels,
     }
     for (int j = 0; j < n_class; j++) {
         c->labels[j] = NULL;
-        int orig = -1;
+        int orig_k = -1;
         for (int kk = 0; kk < n_names; kk++)
             if (keep_cls[kk] == j)
-                orig = kk;
-        c->labels[j] = strdup(orig >= 0 ? names[orig] : "");
+                orig_k = kk;
+        c->labels[j] = strdup(orig_k >= 0 ? names[orig_k] : "");
         if (!c->labels[j]) {
             rc = js_fail(e, JS_ENOMEM, "", "out of memory");
             goto out;
         }
     }
     /* full weights, class j of feature f at w[f × n_class + j] */
-    w = calloc((size_t)c->n_feat * (size_t)n_class + 1, sizeof *w);
+    size_t nf = (size_t)c->n_feat;
+    w = calloc(nf * (size_t)n_class + 1, sizeof *w);
     if (!w) {
         rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
         goto out;
     }
-    if (c->o.nb > 0) {
-        /* NB-SVM (Wang & Manning 2012), one-vs-rest: the features of class j's problem are
-         * scaled by r = log((a + Σ_j x / ‖a + Σ_j x‖₁) / (a + Σ_rest x / ‖…‖₁)); the weights of
-         * the fitted model times r are the weights over the unscaled features. */
-        size_t nf = (size_t)c->n_feat;
-        double *sum = calloc(nf * (size_t)n_class, sizeof *sum), *tot = calloc(nf, sizeof *tot);
-        double *r = malloc((nf + 1) * sizeof *r), *orig = malloc(at * sizeof *orig);
-        double *yb = malloc((size_t)n_docs * sizeof *yb);
-        if (!sum || !tot || !r || !orig || !yb) {
-            free(sum), free(tot), free(r), free(orig), free(yb);
+    if (c->o.nb > 0 || (solvers[solver] != MCSVM_CS && n_class > 2)) {
+        /* one class against the rest at a time, as LIBLINEAR would, but stoppable between
+         * classes and without LIBLINEAR's copy of every class's weights in doubles */
+        struct ovr v = {.prob = &prob,
+                        .param = param,
+                        .nodes = nodes,
+                        .n_nodes = n_nodes,
+                        .n_per = n_per,
+                        .wv = wv};
+        v.param.nr_weight = 0;
+        v.param.weight_label = NULL;
+        v.param.weight = NULL;
+        yb = malloc((size_t)n_docs * sizeof *yb);
+        if (!yb) {
             rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
             goto out;
         }
-        for (size_t i = 0; i < at; i++)
-            orig[i] = nodes[i].value;
-        for (int i = 0; i < n_docs; i++)
-            for (struct feature_node *p = x[i]; p->index != -1; p++)
-                if (p->index <= c->n_feat) {
-                    sum[(size_t)(p->index - 1) * (size_t)n_class + (size_t)y[i]] += p->value;
-                    tot[p->index - 1] += p->value;
-                }
-        struct parameter pb = param;
-        pb.nr_weight = 0;
-        pb.weight_label = NULL;
-        pb.weight = NULL;
-        for (int j = 0; j < n_class && !rc; j++) {
-            double a = c->o.nb, sp = 0, sq = 0;
-            for (size_t f = 0; f < nf; f++) {
-                double pj = sum[f * (size_t)n_class + (size_t)j];
-                sp += pj + a;
-                sq += tot[f] - pj + a;
+        v.yb = yb;
+        if (c->o.nb > 0) {
+            sum = calloc(nf * (size_t)n_class, sizeof *sum);
+            tot = calloc(nf, sizeof *tot);
+            r = malloc((nf + 1) * sizeof *r);
+            orig = malloc(n_nodes * sizeof *orig);
+            if (!sum || !tot || !r || !orig) {
+                rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
+                goto out;
             }
-            for (size_t f = 0; f < nf; f++) {
-                double pj = sum[f * (size_t)n_class + (size_t)j];
-                r[f] = log((pj + a) / sp) - log((tot[f] - pj + a) / sq);
-            }
-            r[nf] = 1; /* the bias */
-            for (size_t i = 0; i < at; i++)
-                nodes[i].value = nodes[i].index > 0 ? orig[i] * r[nodes[i].index - 1] : 0;
+            for (size_t i = 0; i < n_nodes; i++)
+                orig[i] = nodes[i].value;
             for (int i = 0; i < n_docs; i++)
-                yb[i] = (int)y[i] == j ? 1 : -1;
-            struct problem pj = prob;
-            pj.y = yb;
-            if (c->o.balanced && n_per[j] > 0) {
-                /* positives weighted as the rest */
-                static int lab[2] = {1, -1};
-                double wt[2] = {(double)(n_docs - n_per[j]) / n_per[j], 1};
-                pb.nr_weight = 2;
-                pb.weight_label = lab;
-                pb.weight = wt;
-            }
-            struct model *mb = train(&pj, &pb);
-            if (!mb) {
-                rc = js_fail(e, JS_ENOMEM, "", "LIBLINEAR failed to train");
-                break;
-            }
-            int li = mb->label[0] == 1 ? 0 : 1;
-            for (size_t f = 0; f < nf; f++)
-                w[f * (size_t)n_class + (size_t)j] = get_decfun_coef(mb, (int)f + 1, li) * r[f];
-            c->bias[j] = (float)get_decfun_bias(mb, li);
-            free_and_destroy_model(&mb);
+                for (struct feature_node *p = x[i]; p->index != -1; p++)
+                    if (p->index <= c->n_feat) {
+                        sum[(size_t)(p->index - 1) * (size_t)n_class + (size_t)y[i]] += p->value;
+                        tot[p->index - 1] += p->value;
+                    }
+            v.sum = sum;
+            v.tot = tot;
+            v.r = r;
+            v.orig = orig;
         }
-        free(sum), free(tot), free(r), free(orig), free(yb);
+        for (int j = 0; j < n_class && !rc; j++)
+            rc =
+                canceled(in) ? js_fail(e, JS_ECANCELED, "", "训练已中止") : fit_one(c, &v, j, w, e);
         if (rc)
             goto out;
     } else {
@@ -671,21 +879,21 @@ int classifier_train_bags(const struct clf_bag *bags, const char *const *labels,
         for (int kk = 0; kk < n_class; kk++) {
             int j = (int)m->label[kk];
             c->bias[j] = (float)get_decfun_bias(m, kk);
-            for (int f = 0; f < c->n_feat; f++)
-                w[(size_t)f * (size_t)n_class + (size_t)j] = get_decfun_coef(m, f + 1, kk);
+            for (size_t f = 0; f < nf; f++)
+                w[f * (size_t)n_class + (size_t)j] = (float)get_decfun_coef(m, (int)f + 1, kk);
         }
     }
 
     /* the weights as int8 with a scale per feature */
-    for (int f = 0; f < c->n_feat; f++) {
-        const double *wf = w + (size_t)f * (size_t)n_class;
+    for (size_t f = 0; f < nf; f++) {
+        const float *wf = w + f * (size_t)n_class;
         double mx = 0;
         for (int j = 0; j < n_class; j++)
             if (fabs(wf[j]) > mx)
                 mx = fabs(wf[j]);
         c->scale[f] = (float)(mx / 127);
         for (int j = 0; j < n_class; j++)
-            c->q[(size_t)f * (size_t)n_class + (size_t)j] =
+            c->q[f * (size_t)n_class + (size_t)j] =
                 (signed char)(mx > 0 ? lround(wf[j] / c->scale[f]) : 0);
     }
     *out = c;
@@ -698,44 +906,42 @@ out:
     free(cls);
     free(count);
     free(keep_cls);
-    free(df);
+    free(keep);
     free(x);
     free(nodes);
     free(y);
-    free(idx);
-    free(val);
     free(w);
     free(wv);
     free(wl);
     free(n_per);
+    free(sum);
+    free(tot);
+    free(r);
+    free(orig);
+    free(yb);
     return rc;
+}
+
+int classifier_train_bags(const struct clf_bag *bags, const char *const *labels, int n,
+                          const struct classifier_opts *o, struct classifier **out,
+                          struct js_error *e)
+{
+    struct bag_src src = {.bags = bags};
+    return train_src(&src, labels, n, o, out, e);
 }
 
 int classifier_train(const struct classifier_doc *docs, int n, const struct classifier_opts *o,
                      struct classifier **out, struct js_error *e)
 {
     *out = NULL;
-    struct clf_bag *bags = calloc((size_t)(n > 0 ? n : 1), sizeof *bags);
     const char **labels = malloc((size_t)(n > 0 ? n : 1) * sizeof *labels);
-    int rc = 0;
-    if (!bags || !labels) {
-        rc = js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
-        goto out;
-    }
-    for (int i = 0; i < n; i++) {
+    if (!labels)
+        return js_fail(e, JS_ENOMEM, "", "out of memory training a classifier");
+    for (int i = 0; i < n; i++)
         labels[i] = docs[i].label ? docs[i].label : "";
-        rc = classifier_features(o, docs[i].title, docs[i].text, &bags[i]);
-        if (rc) {
-            js_fail(e, -rc, "text", "cannot read the words of text %d: %s", i + 1,
-                    js_err_message(rc));
-            goto out;
-        }
-    }
-    rc = classifier_train_bags(bags, labels, n, o, out, e);
-out:
-    for (int i = 0; bags && i < n; i++)
-        clf_bag_release(&bags[i]);
-    free(bags);
+    struct bag_src src = {.docs = docs, .o = o};
+    int rc = train_src(&src, labels, n, o, out, e);
+    clf_bag_release(&src.tmp);
     free(labels);
     return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef JIESU_CLASSIFY_H
 #define JIESU_CLASSIFY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,12 +36,16 @@ struct classifier_opts {
     double c;            /* LIBLINEAR's C (0: 1 for SVMs, 30 for LR) */
     double temperature;  /* softmax scale of SVM decision values (0: 4) */
     int min_df;          /* features in fewer training texts are dropped (0: 2) */
-    int max_features; /* at most this many features, the most frequent (0: ~4M weights / classes) */
-    int min_per_class; /* classes with fewer training texts are left out (0: 1) */
-    int head_bytes;    /* bytes of the text whose features count (0: CLASSIFY_TEXT_HEAD, 1500) */
-    int balanced;      /* 1: C of each class scaled by (texts / classes) / texts of the class */
-    double nb;         /* > 0: NB-SVM, one-vs-rest over features scaled per class by their
-                        * log-count ratio, smoothed by nb (e.g. 1); 0: plain LIBLINEAR */
+    int max_features;    /* at most this many features, the most frequent (0: ~4M weights / classes,
+                          * at most 65,536) */
+    int min_per_class;   /* classes with fewer training texts are left out (0: 1) */
+    int head_bytes;      /* bytes of the text whose features count (0: CLASSIFY_TEXT_HEAD, 1500) */
+    int balanced;        /* 1: C of each class scaled by (texts / classes) / texts of the class */
+    double nb;           /* > 0: NB-SVM, one-vs-rest over features scaled per class by their
+                          * log-count ratio, smoothed by nb (e.g. 1); 0: plain LIBLINEAR */
+    const atomic_bool *cancel; /* training only, never saved: once *cancel is true a training
+                                * stops at the next text or class it fits (a two-class or
+                                * Crammer-Singer fit is one) with -JS_ECANCELED */
 };
 
 /* A text's features before weighting: distinct feature hashes with their counts. */
@@ -70,8 +75,12 @@ int classifier_features(const struct classifier_opts *o, const char *title, cons
 /* Frees a bag's storage. Accepts NULL. */
 void clf_bag_release(struct clf_bag *bag);
 
-/* Trains on n examples. Returns 0 and *out (free with classifier_free), or a negative code with e
- * filled (-JS_EINVAL when fewer than two classes remain). */
+/* Trains on n examples. Each text is cut twice (once to count the features, once for the fit)
+ * and its features are never kept, so that memory holds the texts, LIBLINEAR's sparse copy of
+ * the kept features (16 bytes each, at most 80 MB unless o->max_features is set) and the weights.
+ * More than two classes are fitted one against the rest, in turn (but for Crammer-Singer). Returns
+ * 0 and *out (free with classifier_free), or a negative code with e filled (-JS_EINVAL when fewer
+ * than two classes remain, -JS_ECANCELED when o->cancel was set). */
 int classifier_train(const struct classifier_doc *docs, int n, const struct classifier_opts *o,
                      struct classifier **out, struct js_error *e);
 /* The same from features made beforehand with classifier_features and the same o (so that

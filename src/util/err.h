@@ -28,7 +28,8 @@
     X(IO, "io", 500, "读写出错")                                                                   \
     X(DB, "database", 500, "数据库出错")                                                           \
     X(BUSY, "busy", 503, "系统繁忙，请稍后再试")                                                   \
-    X(INTERNAL, "internal", 500, "系统内部错误")
+    X(INTERNAL, "internal", 500, "系统内部错误")                                                   \
+    X(CANCELED, "canceled", 503, "操作已中止")
 
 enum js_err {
 #define JS_ERR_ENUM(N, name, status, msg) JS_E##N,

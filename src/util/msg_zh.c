@@ -362,6 +362,7 @@ static const struct msg_zh_pair pairs[] = {
     {"stored policy setting has no preset", "保存的规则设置没有预设"},
     {"supervision_points must be an object of kind → points",
      "督办扣分（supervision_points）须为“督办类型 → 分值”的对象"},
+    {"text %d changed while training", "第 %d 条文本在训练中发生了变化"},
     {"the appeal has already been decided", "该申诉已经裁定"},
     {"the calendar setting must be an object", "日历设置须为对象"},
     {"the code is too long", "编码过长"},

@@ -121,10 +121,13 @@ test('every refusal the UI shows is Chinese', async () => {
 test('the timeline, the order header and the policy sources read Chinese', async () => {
   const admin = await apiToken(server, 'admin');
   const orders = (await api(server, 'GET', '/orders?limit=200', { token: admin })).json.items;
+  // one with coordinates if any: its intake event lists them (lat and lon once showed in English)
   let target = null;
   for (const o of orders) {
     const full = (await api(server, 'GET', `/orders/${o.id}`, { token: admin })).json;
-    if ((full.timeline || []).some((ev) => ev.args && ev.args.due)) { target = full; break; }
+    if (!(full.timeline || []).some((ev) => ev.args && ev.args.due)) continue;
+    if (!target || (full.has_coords && !target.has_coords)) target = full;
+    if (target.has_coords) break;
   }
   assert.ok(target, 'the demo has an order the scheduler marked with a due time');
   const page = await newPage(b, server);

@@ -31,6 +31,7 @@ const ARG_LABELS = {
   suggested_unit_id: '建议承办单位', report: '书面报告', late: '逾期报告',
   count: '次数', due: '期限', share: '时限进度', repeated: '重复反映', reopened: '重办', warned: '预警',
   supervision_id: '督办', parent_id: '原工单', version: '版本', sign_deadline: '签收时限', hang: '挂账', reply: '答复',
+  lat: '纬度', lon: '经度',
 };
 const VALUE_LABELS = {
   type: TYPE, level: LEVEL, tier: TIER, closure: CLOSURE, satisfaction: SATISFACTION, process_satisfaction: SATISFACTION, reason: NOT_FILED,
