@@ -529,7 +529,7 @@ static int choose_features(struct classifier *c, struct bag_src *src, const int 
     *max_bag = 0;
     *n_bound = 0;
     for (int i = 0; i < n && !rc; i++) {
-        const struct clf_bag *b;
+        const struct clf_bag *b = NULL;
         if (canceled(in))
             rc = js_fail(e, JS_ECANCELED, "", "训练已中止");
         else if (!(rc = bag_get(src, i, &b, e)) && keep[i] >= 0) {
@@ -610,7 +610,7 @@ static int make_problem(const struct classifier *c, struct bag_src *src, const i
     for (int i = 0; i < n; i++) {
         if (keep[i] < 0)
             continue;
-        const struct clf_bag *b;
+        const struct clf_bag *b = NULL;
         if (canceled(in)) {
             rc = js_fail(e, JS_ECANCELED, "", "训练已中止");
             break;
