@@ -6,7 +6,6 @@
 #include "http/res_suggest.h"
 #include "store/store.h"
 
-#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -31,7 +30,6 @@ static void train_once(struct trainer *t, struct store *s)
     struct learn_report r;
     struct learn_models *m = NULL;
     int rc = learn_train_n(s, (int64_t)time(NULL), LEARN_MAX_EXAMPLES, &t->cancel, &r, &e);
-    malloc_trim(0); /* the training's memory goes back to the system, not only to malloc */
     if (rc == -JS_ECANCELED) {
         if (t->cfg.log)
             fprintf(t->cfg.log, "jiesu: 服务停止，建议的训练已中止（%.1f 秒），原有模型不变\n",

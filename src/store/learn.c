@@ -283,12 +283,12 @@ int learn_train_n(struct store *s, int64_t at, int max_examples, const atomic_bo
         js_fail(e, -rc, "", "cannot read the orders: %s", js_err_message(rc));
         goto out;
     }
-    malloc_trim(0); /* and so do the pages of orders read */
+    /* freed memory goes back to the system after the reads, after each fit and at the end:
+     * glibc would keep it for reuse, and the next step's arrays do not fit its holes */
+    malloc_trim(0);
     if ((rc = train_one(s, &c, false, LEARN_KEY_CATEGORY, at, &r->cat_examples, &r->cat_classes,
                         &r->cat_bytes, e)))
         goto out;
-    /* the first fit's freed memory goes back to the system: glibc would keep it for reuse, and
-     * the second fit's arrays do not fit its holes */
     malloc_trim(0);
     if ((rc = train_one(s, &c, true, LEARN_KEY_UNIT, at, &r->unit_examples, &r->unit_classes,
                         &r->unit_bytes, e)))
@@ -297,6 +297,7 @@ out:
     for (int i = 0; i < c.n; i++)
         example_release(&c.v[i]);
     free(c.v);
+    malloc_trim(0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     return rc;

@@ -511,9 +511,11 @@ static void df_table_release(struct df_table *t)
     memset(t, 0, sizeof *t);
 }
 
-static bool canceled(const struct classifier_opts *in)
+/* 0, or -JS_ECANCELED with e filled once the training is asked to stop. */
+static int stop_asked(const struct classifier_opts *in, struct js_error *e)
 {
-    return in && in->cancel && atomic_load(in->cancel);
+    return in && in->cancel && atomic_load(in->cancel) ? js_fail(e, JS_ECANCELED, "", "训练已中止")
+                                                       : 0;
 }
 
 /* Chooses the features: those in at least min_df of the n_docs texts (keep[i] >= 0), at most
@@ -530,9 +532,7 @@ static int choose_features(struct classifier *c, struct bag_src *src, const int 
     *n_bound = 0;
     for (int i = 0; i < n && !rc; i++) {
         const struct clf_bag *b = NULL;
-        if (canceled(in))
-            rc = js_fail(e, JS_ECANCELED, "", "训练已中止");
-        else if (!(rc = bag_get(src, i, &b, e)) && keep[i] >= 0) {
+        if (!(rc = stop_asked(in, e)) && !(rc = bag_get(src, i, &b, e)) && keep[i] >= 0) {
             if (b->n > *max_bag)
                 *max_bag = b->n;
             *n_bound += (size_t)b->n + 2;
@@ -611,11 +611,7 @@ static int make_problem(const struct classifier *c, struct bag_src *src, const i
         if (keep[i] < 0)
             continue;
         const struct clf_bag *b = NULL;
-        if (canceled(in)) {
-            rc = js_fail(e, JS_ECANCELED, "", "训练已中止");
-            break;
-        }
-        if ((rc = bag_get(src, i, &b, e)))
+        if ((rc = stop_asked(in, e)) || (rc = bag_get(src, i, &b, e)))
             break;
         if (b->n > max_bag || at + (size_t)b->n + 2 > n_bound) {
             /* the same text cut again is the same bag */
@@ -865,8 +861,8 @@ static int train_src(struct bag_src *src, const char *const *labels, int n,
             v.orig = orig;
         }
         for (int j = 0; j < n_class && !rc; j++)
-            rc =
-                canceled(in) ? js_fail(e, JS_ECANCELED, "", "训练已中止") : fit_one(c, &v, j, w, e);
+            if (!(rc = stop_asked(in, e)))
+                rc = fit_one(c, &v, j, w, e);
         if (rc)
             goto out;
     } else {

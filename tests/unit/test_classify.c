@@ -81,22 +81,47 @@ static void free_rows(struct rows *r)
     free(r->d);
 }
 
+/* Held-out top-1 accuracy of c on every fifth of docs[0..n). */
+static double held_out(const struct classifier *c, const struct classifier_doc *docs, int n)
+{
+    int ok = 0, held = 0;
+    for (int i = 0; i < n; i += 5) {
+        struct classifier_hit h[1];
+        int nh = 0;
+        assert_int_equal(classifier_predict(c, docs[i].title, docs[i].text, 1, h, &nh), 0);
+        held++;
+        ok += nh == 1 && strcmp(h[0].label, docs[i].label) == 0;
+    }
+    return held ? (double)ok / held : 0;
+}
+
+/* Trains on the four fifths of docs[0..n) not held out. */
+static struct classifier *train_most(const struct classifier_doc *docs, int n,
+                                     const struct classifier_opts *o)
+{
+    struct classifier_doc *tr = calloc((size_t)n, sizeof *tr);
+    assert_non_null(tr);
+    int ntr = 0;
+    for (int i = 0; i < n; i++)
+        if (i % 5)
+            tr[ntr++] = docs[i];
+    struct classifier *c = NULL;
+    struct js_error e;
+    js_error_clear(&e);
+    if (classifier_train(tr, ntr, o, &c, &e))
+        fail_msg("train: %s", e.message);
+    free(tr);
+    return c;
+}
+
 static void test_train_csv(void **state)
 {
     (void)state;
     struct rows r = {0};
     load_rows(&r);
-    struct classifier_doc *tr = calloc((size_t)r.n, sizeof *tr);
-    assert_non_null(tr);
-    int ntr = 0;
-    for (int i = 0; i < r.n; i++)
-        if (i % 5)
-            tr[ntr++] = r.d[i];
-    struct classifier *c = NULL;
+    struct classifier *c = train_most(r.d, r.n, NULL);
     struct js_error e;
     js_error_clear(&e);
-    if (classifier_train(tr, ntr, NULL, &c, &e))
-        fail_msg("train: %s", e.message);
     assert_int_equal(classifier_classes(c), 7);
 
     /* held out: far above chance (the largest class is about 22 %) */
@@ -198,41 +223,7 @@ static void test_train_csv(void **state)
     assert_int_equal(classifier_train(one, 2, NULL, &c3, &e), -JS_EINVAL);
     assert_null(c3);
     classifier_free(c);
-    free(tr);
     free_rows(&r);
-}
-
-/* Held-out top-1 accuracy of c on every fifth of docs[0..n). */
-static double held_out(const struct classifier *c, const struct classifier_doc *docs, int n)
-{
-    int ok = 0, held = 0;
-    for (int i = 0; i < n; i += 5) {
-        struct classifier_hit h[1];
-        int nh = 0;
-        assert_int_equal(classifier_predict(c, docs[i].title, docs[i].text, 1, h, &nh), 0);
-        held++;
-        ok += nh == 1 && strcmp(h[0].label, docs[i].label) == 0;
-    }
-    return held ? (double)ok / held : 0;
-}
-
-/* Trains on the four fifths of docs[0..n) not held out. */
-static struct classifier *train_most(const struct classifier_doc *docs, int n,
-                                     const struct classifier_opts *o)
-{
-    struct classifier_doc *tr = calloc((size_t)n, sizeof *tr);
-    assert_non_null(tr);
-    int ntr = 0;
-    for (int i = 0; i < n; i++)
-        if (i % 5)
-            tr[ntr++] = docs[i];
-    struct classifier *c = NULL;
-    struct js_error e;
-    js_error_clear(&e);
-    if (classifier_train(tr, ntr, o, &c, &e))
-        fail_msg("train: %s", e.message);
-    free(tr);
-    return c;
 }
 
 /* The texts cut while training (classifier_train cuts each twice and keeps none) and cut
